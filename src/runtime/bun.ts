@@ -1,0 +1,57 @@
+/**
+ * The Bun implementation of the runtime seam. Bun has no permission system, so restricted workers are not
+ * available: file tools run in the host behind the realpath guard.
+ *
+ * @module
+ */
+import type { ChildProcess, Runtime, SpawnOptions } from "./types.ts";
+import { signalName } from "./_streams.ts";
+
+// deno-lint-ignore no-explicit-any
+const B = (globalThis as any).Bun;
+
+/** Bun, as the core needs it. */
+export const bunRuntime: Runtime = {
+  name: "bun",
+  version: String(B?.version ?? "unknown"),
+  args: () => process.argv.slice(2),
+  spawn(options: SpawnOptions): ChildProcess {
+    const child = B.spawn(options.argv, {
+      cwd: options.cwd,
+      env: options.env,
+      stdin: options.stdin ? options.stdin : "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+      detached: true,
+    });
+    return {
+      pid: child.pid,
+      stdout: child.stdout,
+      stderr: child.stderr,
+      exited: child.exited.then((code: number) => ({
+        exitCode: child.signalCode ? null : code,
+        signal: signalName(child.signalCode),
+      })),
+    };
+  },
+  killGroup(pgid: number, signal: "SIGTERM" | "SIGKILL"): void {
+    try {
+      process.kill(-pgid, signal);
+    } catch {
+      // the group is already gone
+    }
+  },
+  stdin: () => B.stdin.stream() as ReadableStream<Uint8Array>,
+  async writeStdout(data: Uint8Array): Promise<void> {
+    await new Promise<void>((resolve, reject) => process.stdout.write(data, (err) => err ? reject(err) : resolve()));
+  },
+  writeStderr(text: string): void {
+    process.stderr.write(text.endsWith("\n") ? text : text + "\n");
+  },
+  exit: (code: number): never => process.exit(code),
+  createRestrictedWorker: () => null,
+  workerIsolation: {
+    available: false,
+    reason: "Bun has no permission system: file tools run in the host process behind the realpath guard",
+  },
+};

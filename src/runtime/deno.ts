@@ -1,0 +1,83 @@
+/**
+ * The Deno implementation of the runtime seam.
+ *
+ * @module
+ */
+import type { ChildProcess, Runtime, SpawnOptions, WorkerGrant } from "./types.ts";
+import { signalName } from "./_streams.ts";
+
+const encoder = new TextEncoder();
+
+/** Deno, as the core needs it. */
+export const denoRuntime: Runtime = {
+  name: "deno",
+  version: Deno.version.deno,
+  args: () => [...Deno.args],
+  spawn(options: SpawnOptions): ChildProcess {
+    const [program, ...args] = options.argv;
+    if (program === undefined) throw new TypeError("spawn needs a program, got an empty argv");
+    const child = new Deno.Command(program, {
+      args,
+      cwd: options.cwd,
+      env: options.env,
+      clearEnv: true,
+      stdin: options.stdin ? "piped" : "null",
+      stdout: "piped",
+      stderr: "piped",
+      detached: true,
+    }).spawn();
+    if (options.stdin) {
+      const data = options.stdin;
+      const writer = child.stdin.getWriter();
+      writer.write(data).then(() => writer.close()).catch(() => {/* child closed stdin early */});
+    }
+    return {
+      pid: child.pid,
+      stdout: child.stdout,
+      stderr: child.stderr,
+      exited: child.status.then((s) => ({
+        exitCode: s.signal ? null : s.code,
+        signal: signalName(s.signal),
+      })),
+    };
+  },
+  killGroup(pgid: number, signal: "SIGTERM" | "SIGKILL"): void {
+    try {
+      Deno.kill(-pgid, signal);
+    } catch {
+      // the group is already gone
+    }
+  },
+  stdin: () => Deno.stdin.readable,
+  async writeStdout(data: Uint8Array): Promise<void> {
+    let written = 0;
+    while (written < data.length) written += await Deno.stdout.write(data.subarray(written));
+  },
+  writeStderr(text: string): void {
+    try {
+      Deno.stderr.writeSync(encoder.encode(text.endsWith("\n") ? text : text + "\n"));
+    } catch {
+      // stderr closed: nothing to do
+    }
+  },
+  exit: (code: number): never => Deno.exit(code),
+  createRestrictedWorker(url: URL, grant: WorkerGrant): Worker | null {
+    return new Worker(url, {
+      type: "module",
+      // `deno.permissions` needs --unstable-worker-options; the worker can never exceed the host's permissions.
+      deno: {
+        permissions: {
+          read: grant.read,
+          write: grant.write,
+          net: false,
+          env: false,
+          run: false,
+          ffi: false,
+          sys: false,
+          import: false,
+        },
+      },
+    } as WorkerOptions);
+  },
+  workerIsolation: { available: true, reason: "Deno workers with read/write granted on the workspace only" },
+};

@@ -1,0 +1,75 @@
+/**
+ * The runtime seam: everything Deno- or Bun-specific sits behind this interface, so the rest of `src/` speaks
+ * only web standards and `node:` APIs.
+ *
+ * @module
+ */
+
+/** How to start a child process. */
+export interface SpawnOptions {
+  /** Program and arguments; `argv[0]` is looked up in PATH of the host. */
+  argv: string[];
+  /** Working directory. */
+  cwd: string;
+  /** The complete environment of the child (nothing is inherited). */
+  env: Record<string, string>;
+  /** Bytes written to the child's stdin, which is then closed; with none, stdin is /dev/null. */
+  stdin?: Uint8Array;
+}
+
+/** How a child process ended. */
+export interface ExitStatus {
+  /** The exit code, or null when a signal ended it. */
+  exitCode: number | null;
+  /** The signal's name (e.g. "SIGKILL"), or null. */
+  signal: string | null;
+}
+
+/** A running child process, leader of its own session and process group. */
+export interface ChildProcess {
+  /** Its pid, which is also its process group id. */
+  readonly pid: number;
+  /** Its stdout. */
+  readonly stdout: ReadableStream<Uint8Array>;
+  /** Its stderr. */
+  readonly stderr: ReadableStream<Uint8Array>;
+  /** Resolves when it exits. */
+  readonly exited: Promise<ExitStatus>;
+}
+
+/** Permissions for a file-tool worker. */
+export interface WorkerGrant {
+  /** Folders the worker may read. */
+  read: string[];
+  /** Folders the worker may write. */
+  write: string[];
+}
+
+/** One runtime (Deno or Bun) as the core needs it. */
+export interface Runtime {
+  /** "deno" or "bun". */
+  readonly name: "deno" | "bun";
+  /** The runtime's version string. */
+  readonly version: string;
+  /** Command-line arguments after the program. */
+  args(): string[];
+  /** Start a process in a new session (so its pid is its process group id). */
+  spawn(options: SpawnOptions): ChildProcess;
+  /** Send a signal to a whole process group; ignores a group that is gone. */
+  killGroup(pgid: number, signal: "SIGTERM" | "SIGKILL"): void;
+  /** The process's stdin as a byte stream. */
+  stdin(): ReadableStream<Uint8Array>;
+  /** Write bytes to stdout, resolving when they were handed to the OS. */
+  writeStdout(data: Uint8Array): Promise<void>;
+  /** Write a line of text to stderr. */
+  writeStderr(text: string): void;
+  /** Exit the process. */
+  exit(code: number): never;
+  /**
+   * Start a module worker whose file-system access is limited to `grant` (and nothing else: no net, env, run,
+   * ffi, sys), or return null when this runtime cannot restrict a worker (Bun).
+   */
+  createRestrictedWorker(url: URL, grant: WorkerGrant): Worker | null;
+  /** Why restricted workers are or are not available, for `info` and `doctor`. */
+  readonly workerIsolation: { available: boolean; reason: string };
+}
