@@ -1,0 +1,291 @@
+/**
+ * The JSON-lines protocol core (SPEC §3), runtime-free: `handleLine(line)` resolves to the responses for that
+ * line. Tool calls run one at a time in arrival order; control messages are answered at once, also while a call
+ * runs or waits for its confirmation.
+ *
+ * @module
+ */
+import type { SafeExecutor } from "./executor.ts";
+import type { ConfirmHandler, ExecResult } from "./types.ts";
+
+/** Protocol version. */
+export const PROTOCOL_VERSION = 1;
+
+/** A request id as the client sent it. */
+export type RequestId = string | number | null;
+
+/** One message the server writes. */
+export type Response = Record<string, unknown> & { id: RequestId; type: string };
+
+/** Options of {@linkcode ProtocolServer}. */
+export interface ProtocolOptions {
+  /** The gate. */
+  executor: SafeExecutor;
+  /**
+   * "client": ASK is sent to the client as a `confirm_request` and answered by a `confirm` message.
+   * Otherwise the handler to use for ASK (deny, tty, exec:PROGRAM).
+   */
+  confirm: "client" | ConfirmHandler;
+  /** Writes a message that is not the answer to the current line (`confirm_request`). */
+  emit: (message: Response) => void;
+  /** The `info` payload (version, workspace, isolation…). */
+  info: () => Record<string, unknown>;
+}
+
+const CONTROL = new Set(["confirm", "metrics", "reset", "tools", "stats", "info"]);
+
+function errorResponse(id: RequestId, code: string, message: string): Response {
+  return { id, type: "error", error: { code, message } };
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v)}`;
+  return typeof v === "object" ? "an object" : `${typeof v} ${String(v)}`;
+}
+
+/**
+ * One protocol session over one executor.
+ *
+ * @example
+ * ```ts
+ * import { ProtocolServer } from "./protocol.ts";
+ * import { SafeExecutor } from "./executor.ts";
+ * import { mkdtempSync } from "node:fs";
+ * import { join } from "node:path";
+ * import { tmpdir } from "node:os";
+ * const dir = mkdtempSync(join(tmpdir(), "se-"));
+ * const executor = new SafeExecutor({ workspace: join(dir, "ws"), witness: join(dir, "w.log") });
+ * const server = new ProtocolServer({ executor, confirm: () => false, emit: () => {}, info: () => ({}) });
+ * const [r] = await server.handleLine('{"id":1,"type":"metrics","contextTokens":1800}');
+ * console.assert(r?.type === "metrics" && r.id === 1);
+ * const [e] = await server.handleLine("not json");
+ * console.assert(e?.type === "error" && e.id === null);
+ * await server.close();
+ * executor.close();
+ * ```
+ */
+export class ProtocolServer {
+  #o: ProtocolOptions;
+  #queue: Promise<unknown> = Promise.resolve();
+  #inFlight = new Set<string>();
+  #pending = new Map<string, (approve: boolean) => void>();
+  #closing = false;
+
+  /** Make a session. */
+  constructor(options: ProtocolOptions) {
+    this.#o = options;
+  }
+
+  /** Calls queued or running. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Handle one line (without its newline); resolves to the responses for it (usually one). */
+  handleLine(line: string): Promise<Response[]> {
+    if (line.endsWith("\r")) line = line.slice(0, -1);
+    if (line.trim() === "") return Promise.resolve([]);
+    let msg: unknown;
+    try {
+      msg = JSON.parse(line);
+    } catch (e) {
+      const shown = line.length > 60 ? line.slice(0, 60) + "…" : line;
+      return Promise.resolve([
+        errorResponse(
+          null,
+          "bad_request",
+          `Cannot parse the line as JSON (${(e as Error).message}): got ${
+            JSON.stringify(shown)
+          }; expected one JSON object per line`,
+        ),
+      ]);
+    }
+    if (typeof msg !== "object" || msg === null || Array.isArray(msg)) {
+      return Promise.resolve([
+        errorResponse(null, "bad_request", `Expected a JSON object per line, got ${describe(msg)}`),
+      ]);
+    }
+    const m = msg as Record<string, unknown>;
+    const rawId = m.id;
+    if (rawId !== undefined && rawId !== null && typeof rawId !== "string" && typeof rawId !== "number") {
+      return Promise.resolve([
+        errorResponse(null, "bad_request", `"id" must be a string, a number or null, got ${describe(rawId)}`),
+      ]);
+    }
+    const id: RequestId = rawId ?? null;
+    let type = m.type;
+    if (type === undefined && m.tool !== undefined) type = "execute";
+    if (type === undefined) {
+      return Promise.resolve([
+        errorResponse(
+          id,
+          "bad_request",
+          `The request has no "type" and no "tool"; expected e.g. {"id":1,"tool":"read_file","args":{"path":"a.txt"}}`,
+        ),
+      ]);
+    }
+    if (typeof type !== "string") {
+      return Promise.resolve([errorResponse(id, "bad_request", `"type" must be a string, got ${describe(type)}`)]);
+    }
+    if (type === "execute") return this.#execute(id, m);
+    if (CONTROL.has(type)) return Promise.resolve(this.#control(id, type, m));
+    return Promise.resolve([
+      errorResponse(
+        id,
+        "unknown_type",
+        `Unknown request type ${JSON.stringify(type)}; expected one of "execute", ${
+          [...CONTROL].map((t) => `"${t}"`).join(", ")
+        }`,
+      ),
+    ]);
+  }
+
+  #control(id: RequestId, type: string, m: Record<string, unknown>): Response[] {
+    const ex = this.#o.executor;
+    switch (type) {
+      case "confirm": {
+        if (typeof m.approve !== "boolean") {
+          return [errorResponse(id, "bad_request", `"approve" must be true or false, got ${describe(m.approve)}`)];
+        }
+        const key = JSON.stringify(id);
+        const resolve = this.#pending.get(key);
+        if (!resolve) {
+          return [errorResponse(id, "unknown_confirm", `No call with id ${key} is waiting for a confirmation`)];
+        }
+        this.#pending.delete(key);
+        resolve(m.approve);
+        return [];
+      }
+      case "metrics": {
+        const update: { contextTokens?: number; errorOccurred?: boolean } = {};
+        if (m.contextTokens !== undefined) {
+          const t = m.contextTokens;
+          if (typeof t !== "number" || !Number.isFinite(t) || t < 0) {
+            return [errorResponse(id, "bad_request", `"contextTokens" must be a number >= 0, got ${describe(t)}`)];
+          }
+          update.contextTokens = t;
+        }
+        if (m.errorOccurred !== undefined) {
+          if (typeof m.errorOccurred !== "boolean") {
+            return [
+              errorResponse(
+                id,
+                "bad_request",
+                `"errorOccurred" must be true or false, got ${describe(m.errorOccurred)}`,
+              ),
+            ];
+          }
+          update.errorOccurred = m.errorOccurred;
+        }
+        const snap = ex.updateMetrics(update);
+        return [{ id, type: "metrics", fatigue: Math.round(snap.fatigue * 1e4) / 1e4, metrics: snap }];
+      }
+      case "reset": {
+        const snap = ex.resetMetrics();
+        return [{ id, type: "metrics", fatigue: Math.round(snap.fatigue * 1e4) / 1e4, metrics: snap }];
+      }
+      case "tools":
+        return [{
+          id,
+          type: "tools",
+          tools: ex.tools().map((t) => ({
+            name: t.name,
+            description: t.description ?? "",
+            risk: t.risk,
+            inputSchema: t.inputSchema ?? { type: "object" },
+          })),
+        }];
+      case "stats":
+        return [{ id, type: "stats", stats: ex.logStats() }];
+      default:
+        return [{ id, type: "info", protocol: 1, ...this.#o.info() }];
+    }
+  }
+
+  #execute(id: RequestId, m: Record<string, unknown>): Promise<Response[]> {
+    if (typeof m.tool !== "string") {
+      return Promise.resolve([errorResponse(id, "bad_request", `"tool" must be a string, got ${describe(m.tool)}`)]);
+    }
+    const key = JSON.stringify(id);
+    if (id !== null && this.#inFlight.has(key)) {
+      return Promise.resolve([
+        errorResponse(
+          id,
+          "duplicate_id",
+          `A call with id ${key} is still in flight; ids of calls in flight must differ`,
+        ),
+      ]);
+    }
+    if (this.#closing) {
+      return Promise.resolve([errorResponse(id, "bad_request", "The server is shutting down")]);
+    }
+    const tool = m.tool;
+    const args = m.args === undefined ? {} : m.args;
+    if (id !== null) this.#inFlight.add(key);
+    const run = this.#queue.then(async (): Promise<Response[]> => {
+      try {
+        const r = await this.#o.executor.execute(tool, args, { confirm: this.#confirmFor(id) });
+        return [resultResponse(id, r)];
+      } finally {
+        if (id !== null) this.#inFlight.delete(key);
+      }
+    });
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  #confirmFor(id: RequestId): ConfirmHandler {
+    const mode = this.#o.confirm;
+    if (mode !== "client") return mode;
+    return (req) => {
+      if (id === null) return false; // nothing to match a confirm against
+      if (this.#closing) return false;
+      const key = JSON.stringify(id);
+      return new Promise<boolean>((resolve) => {
+        const finish = (v: boolean) => {
+          this.#pending.delete(key);
+          resolve(v);
+        };
+        this.#pending.set(key, finish);
+        req.signal.addEventListener("abort", () => finish(false), { once: true });
+        this.#o.emit({
+          type: "confirm_request",
+          id,
+          tool: req.tool,
+          args: req.args,
+          risk: req.risk,
+          fatigue: req.fatigue,
+          rationale: req.rationale,
+        });
+      });
+    };
+  }
+
+  /** EOF: pending confirmations are not approved; resolves when every queued call has finished. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    for (const resolve of [...this.#pending.values()]) resolve(false);
+    this.#pending.clear();
+    await this.#queue;
+  }
+}
+
+/** The wire form of an execute result (SPEC §3). */
+export function resultResponse(id: RequestId, r: ExecResult): Response {
+  return {
+    id,
+    type: "result",
+    ok: r.ok,
+    skipped: r.skipped,
+    decision: r.decision,
+    risk: r.risk,
+    output: r.output,
+    error: r.error,
+    errorCode: r.errorCode,
+    fatigue: r.fatigue,
+    durationMs: r.durationMs,
+    tool: r.tool,
+  };
+}

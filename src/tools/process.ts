@@ -1,0 +1,156 @@
+/**
+ * Running a child process as one record for success and failure, execa-style: own process group, a timeout
+ * that sends SIGTERM to the whole group and SIGKILL after a grace period, capped output with the head kept,
+ * and no process of the group left behind once the command is done.
+ *
+ * @module
+ */
+import type { Runtime } from "../runtime/types.ts";
+
+/** The output record of run_bash and run_python (SPEC §2). */
+export interface ProcessResult {
+  /** Standard output (the head, when truncated), decoded as UTF-8. */
+  stdout: string;
+  /** Standard error (the head, when truncated), decoded as UTF-8. */
+  stderr: string;
+  /** Exit code, or null when a signal ended the process. */
+  exitCode: number | null;
+  /** The signal that ended the process, or null. */
+  signal: string | null;
+  /** The timeout fired and the process group was killed. */
+  timedOut: boolean;
+  /** stdout or stderr went past the cap; the rest was read and dropped. */
+  truncated: boolean;
+  /** Wall time from spawn to exit, in milliseconds. */
+  durationMs: number;
+}
+
+/** How to run one process. */
+export interface RunOptions {
+  /** Program and arguments. */
+  argv: string[];
+  /** Working directory. */
+  cwd: string;
+  /** The complete environment (nothing is inherited). */
+  env: Record<string, string>;
+  /** Bytes to feed on stdin. */
+  stdin?: Uint8Array;
+  /** Kill the group after this many milliseconds. */
+  timeoutMs: number;
+  /** Keep at most this many bytes of stdout and of stderr each (default 1 MiB). */
+  maxOutputBytes?: number;
+  /** Time between SIGTERM and SIGKILL (default 1000 ms). */
+  killGraceMs?: number;
+  /** Aborting kills the group like a timeout. */
+  signal?: AbortSignal;
+}
+
+/** Default cap for stdout and stderr, each. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+
+async function collect(stream: ReadableStream<Uint8Array>, cap: number): Promise<{ text: string; over: boolean }> {
+  const parts: Uint8Array[] = [];
+  let kept = 0;
+  let over = false;
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (kept < cap) {
+        const room = cap - kept;
+        const piece = value.length > room ? value.subarray(0, room) : value;
+        parts.push(piece);
+        kept += piece.length;
+        if (value.length > room) over = true;
+      } else if (value.length > 0) {
+        over = true;
+      }
+    }
+  } catch {
+    // the stream broke (process killed): keep what we have
+  } finally {
+    reader.releaseLock();
+  }
+  const all = new Uint8Array(kept);
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return { text: new TextDecoder().decode(all), over };
+}
+
+/**
+ * Run a process to completion and return one record, whatever happened.
+ *
+ * @example
+ * ```ts
+ * import { runProcess } from "./process.ts";
+ * import { currentRuntime } from "../runtime/mod.ts";
+ * const rt = await currentRuntime();
+ * const r = await runProcess(rt, { argv: ["bash", "-c", "echo hi"], cwd: "/", env: { PATH: "/usr/bin:/bin" }, timeoutMs: 5000 });
+ * console.assert(r.stdout === "hi\n" && r.exitCode === 0 && !r.timedOut);
+ * ```
+ */
+export async function runProcess(runtime: Runtime, options: RunOptions): Promise<ProcessResult> {
+  const cap = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  const grace = options.killGraceMs ?? 1000;
+  const started = performance.now();
+  const spawnOptions = { argv: options.argv, cwd: options.cwd, env: options.env };
+  const child = runtime.spawn(options.stdin ? { ...spawnOptions, stdin: options.stdin } : spawnOptions);
+  let timedOut = false;
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
+  const stop = () => {
+    if (killTimer !== undefined) return;
+    runtime.killGroup(child.pid, "SIGTERM");
+    killTimer = setTimeout(() => runtime.killGroup(child.pid, "SIGKILL"), grace);
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop();
+  }, options.timeoutMs);
+  const onAbort = () => stop();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) stop();
+
+  const out = collect(child.stdout, cap);
+  const err = collect(child.stderr, cap);
+  const status = await child.exited;
+  const durationMs = performance.now() - started;
+  clearTimeout(timer);
+  options.signal?.removeEventListener("abort", onAbort);
+  // Nothing of the group outlives the command: background children are killed now, which also closes the pipes
+  // they may hold open.
+  runtime.killGroup(child.pid, "SIGKILL");
+  if (killTimer !== undefined) clearTimeout(killTimer);
+  const [o, e] = await Promise.all([out, err]);
+  return {
+    stdout: o.text,
+    stderr: e.text,
+    exitCode: status.exitCode,
+    signal: status.signal,
+    timedOut,
+    truncated: o.over || e.over,
+    durationMs: Math.round(durationMs * 1000) / 1000,
+  };
+}
+
+/**
+ * The only environment a process tool sees: PATH, HOME set to the workspace, LANG and TERM.
+ *
+ * @example
+ * ```ts
+ * import { toolEnv } from "./process.ts";
+ * const env = toolEnv("/ws");
+ * console.assert(env.HOME === "/ws" && Object.keys(env).length === 4);
+ * ```
+ */
+export function toolEnv(workspace: string, lang?: string): Record<string, string> {
+  return {
+    PATH: "/usr/local/bin:/usr/bin:/bin",
+    HOME: workspace,
+    LANG: lang && /^[A-Za-z0-9_.@-]{1,64}$/.test(lang) ? lang : "C.UTF-8",
+    TERM: "dumb",
+  };
+}
