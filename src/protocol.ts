@@ -200,7 +200,7 @@ export class ProtocolServer {
       case "stats":
         return [{ id, type: "stats", stats: ex.logStats() }];
       default:
-        return [{ id, type: "info", protocol: 1, ...this.#o.info() }];
+        return [{ id, type: "info", ...this.#o.info(), protocol: PROTOCOL_VERSION }];
     }
   }
 
