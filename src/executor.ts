@@ -307,7 +307,9 @@ export class SafeExecutor {
     }
     if (early) {
       try {
-        this.#log("gate", name, "deny", {
+        // An unknown name is the agent's text: keep the log line bounded.
+        const logged = tool ? name : name.length > 64 ? `${name.slice(0, 64)}… (${name.length} chars)` : name;
+        this.#log("gate", logged, "deny", {
           rationale: early.message,
           risk: tool?.risk ?? null,
           fatigue,
