@@ -28,8 +28,12 @@ function typeOk(type: NonNullable<JsonSchema["type"]>, v: unknown): boolean {
       return typeof v === "number" && Number.isFinite(v);
     case "null":
       return v === null;
+    case "string":
+      return typeof v === "string";
+    case "boolean":
+      return typeof v === "boolean";
     default:
-      return typeof v === type;
+      return false;
   }
 }
 

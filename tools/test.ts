@@ -1,0 +1,32 @@
+/**
+ * The test runner behind `deno task test`: runs `deno test` (with the binary's permissions, never -A, and the
+ * doc examples), streams its output, and ends with the plain line `N passed, N failed, N skipped`.
+ *
+ *   deno task test [extra deno test args, e.g. a file]
+ */
+const flags = ["--unstable-worker-options", "--allow-read", "--allow-write", "--allow-run", "--allow-env"];
+const paths = Deno.args.length > 0 ? Deno.args : ["--doc", "tests/", "src/"];
+const child = new Deno.Command(Deno.execPath(), {
+  args: ["test", ...flags, ...paths],
+  stdout: "piped",
+  stderr: "inherit",
+  env: { NO_COLOR: "1" },
+}).spawn();
+
+let tail = "";
+const decoder = new TextDecoder();
+for await (const chunk of child.stdout) {
+  await Deno.stdout.write(chunk);
+  tail = (tail + decoder.decode(chunk, { stream: true })).slice(-4096);
+}
+const status = await child.status;
+// Deno's summary: "ok | 44 passed | 0 failed | 1 ignored (240ms)" or "FAILED | 10 passed | 2 failed (1s)".
+const m = tail.match(
+  /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed(?: \(\d+ steps?\))?(?: \| (\d+) ignored)?/,
+);
+if (m) {
+  console.log(`\n${m[1]} passed, ${m[2]} failed, ${m[3] ?? 0} skipped`);
+} else {
+  console.log(`\n0 passed, 1 failed (deno test ended with code ${status.code} before its summary)`);
+}
+Deno.exit(status.code === 0 && m ? 0 : status.code || 1);
