@@ -1,14 +1,111 @@
 /**
- * `safe-exec mcp`: the gate as an MCP server over stdio.
+ * `safe-exec mcp`: the gate as an MCP server over stdio (newline-delimited JSON-RPC 2.0). stdout carries only
+ * protocol messages; diagnostics go to stderr. See docs/mcp.md.
  *
  * @module
  */
 import type { App } from "../cli.ts";
+import { LineWriter } from "../cli.ts";
+import { confirmHandlerFor, denyAll } from "../confirm.ts";
+import { DEFAULT_MAX_LINE_BYTES, readLines } from "../lines.ts";
 import type { Runtime } from "../runtime/types.ts";
+import type { ConfirmHandler } from "../types.ts";
+import { McpSession, RPC_ERROR, rpcError, type RpcMessage } from "./session.ts";
 
-/** Serve MCP on stdin/stdout until EOF; resolves to the exit code. */
-export function runMcp(app: App, runtime: Runtime): Promise<number> {
-  runtime.writeStderr("safe-exec: mcp is not built yet");
+/**
+ * The confirm handler for clients without elicitation: the `--confirm` mode, where `client` (which has no meaning
+ * on MCP) is deny.
+ *
+ * @example
+ * ```ts
+ * import { fallbackConfirm } from "./server.ts";
+ * import { currentRuntime } from "../runtime/mod.ts";
+ * const deny = fallbackConfirm("client", await currentRuntime());
+ * const req = { tool: "t", args: {}, risk: "high" as const, fatigue: 0, rationale: "r", signal: new AbortController().signal };
+ * console.assert(await deny(req) === false);
+ * ```
+ */
+export function fallbackConfirm(mode: string, runtime: Runtime): ConfirmHandler {
+  return mode === "client" ? denyAll : confirmHandlerFor(mode, runtime);
+}
+
+/** Whether the process sandbox lets tools reach the network, from the isolation's `describe()`. */
+function processNetwork(isolation: Record<string, unknown>): boolean {
+  const p = isolation.processes;
+  if (typeof p === "object" && p !== null && (p as { network?: unknown }).network === false) return false;
+  return true;
+}
+
+/**
+ * Serve MCP on stdin/stdout until EOF; resolves to the exit code (0 after a clean EOF, once in-flight calls
+ * finished and the witness log was closed).
+ *
+ * @example
+ * ```ts ignore
+ * import { buildApp } from "../cli.ts";
+ * import { runMcp } from "./server.ts";
+ * import { currentRuntime } from "../runtime/mod.ts";
+ * const runtime = await currentRuntime();
+ * const code = await runMcp(buildApp({ workspace: "./workspace" }, runtime), runtime);
+ * ```
+ */
+export async function runMcp(app: App, runtime: Runtime): Promise<number> {
+  const out = new LineWriter(runtime);
+  const log = (text: string) => runtime.writeStderr(text);
+  let session: McpSession;
+  try {
+    session = new McpSession({
+      executor: app.executor,
+      confirm: fallbackConfirm(app.config.confirm, runtime),
+      send: (m) => out.send(m),
+      processNetwork: processNetwork(app.isolation.describe()),
+      log,
+    });
+  } catch (e) {
+    log(`safe-exec: ${(e as Error).message}`);
+    app.close();
+    return 1;
+  }
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const sendAll = (ms: RpcMessage[]) => {
+    for (const m of ms) out.send(m);
+  };
+  const failed = (e: unknown) => {
+    log(`safe-exec mcp: internal error: ${(e as Error)?.stack ?? String(e)}`);
+    out.send(rpcError(null, RPC_ERROR.INTERNAL_ERROR, `Internal error: ${(e as Error)?.message ?? String(e)}`));
+  };
+  let code = 0;
+  try {
+    for await (const item of readLines(runtime.stdin(), DEFAULT_MAX_LINE_BYTES)) {
+      if ("tooLong" in item) {
+        out.send(
+          rpcError(
+            null,
+            RPC_ERROR.INVALID_REQUEST,
+            `Invalid Request: a line of ${item.tooLong} bytes exceeds the limit of ${DEFAULT_MAX_LINE_BYTES} bytes; it was dropped`,
+          ),
+        );
+        continue;
+      }
+      let line: string;
+      try {
+        line = decoder.decode(item.line);
+      } catch {
+        out.send(rpcError(null, RPC_ERROR.PARSE_ERROR, "Parse error: the line is not valid UTF-8; it was dropped"));
+        continue;
+      }
+      try {
+        session.handleLine(line).then(sendAll, failed);
+      } catch (e) {
+        failed(e);
+      }
+    }
+  } catch (e) {
+    log(`safe-exec mcp: cannot read stdin: ${(e as Error)?.message ?? String(e)}`);
+    code = 1;
+  }
+  await session.close();
+  await out.drain();
   app.close();
-  return Promise.resolve(1);
+  return code;
 }
