@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { type LineItem, readLines } from "../src/lines.ts";
+
+function streamOf(chunks: Array<string | Uint8Array>): ReadableStream<Uint8Array> {
+  const enc = new TextEncoder();
+  return new ReadableStream({
+    start(c) {
+      for (const ch of chunks) c.enqueue(typeof ch === "string" ? enc.encode(ch) : ch);
+      c.close();
+    },
+  });
+}
+async function all(s: ReadableStream<Uint8Array>, max = 100): Promise<Array<string | number>> {
+  const out: Array<string | number> = [];
+  for await (const item of readLines(s, max) as AsyncGenerator<LineItem>) {
+    out.push("line" in item ? new TextDecoder().decode(item.line) : -item.tooLong);
+  }
+  return out;
+}
+
+Deno.test("lines split across chunks, CRLF kept for the parser, last line without newline", async () => {
+  assert.deepEqual(await all(streamOf(["ab", "c\nde", "f\r\n", "\n", "g"])), ["abc", "def\r", "", "g"]);
+});
+
+Deno.test("a line over the cap is dropped and reported with its size; the next line is intact", async () => {
+  assert.deepEqual(await all(streamOf(["x".repeat(60), "y".repeat(60), "\nok\n"]), 100), [-120, "ok"]);
+  assert.deepEqual(await all(streamOf(["z".repeat(150)]), 100), [-150]);
+  assert.deepEqual(await all(streamOf(["a".repeat(100), "\n"]), 100), ["a".repeat(100)], "exactly the cap is fine");
+});
+
+Deno.test("chunks are copied: a reused buffer does not corrupt earlier lines", async () => {
+  const buf = new TextEncoder().encode("aaaa");
+  const s = new ReadableStream<Uint8Array>({
+    pull(c) {
+      c.enqueue(buf);
+      buf.fill(98); // the producer reuses the buffer
+      c.enqueue(new TextEncoder().encode("\n"));
+      c.close();
+    },
+  });
+  assert.deepEqual(await all(s), ["bbbb"]);
+});
