@@ -1,0 +1,107 @@
+/**
+ * Private helper of the sandbox: a pids cgroup that caps how many processes a sandboxed command may have.
+ *
+ * RLIMIT_NPROC does not bind uid 0 (the kernel exempts root), and safe-exec often runs as root in containers and
+ * CI, so a fork bomb is stopped by a cgroup instead: one folder per server, `pids.max` set, and the `/bin/sh`
+ * prelude writes its own pid into `cgroup.procs` before it `exec`s bwrap. Works with the cgroup v1 `pids`
+ * hierarchy (tested here) and with cgroup v2 when the root's `cgroup.subtree_control` has `pids` (untested here).
+ *
+ * Deno refuses `/sys` and `/proc` paths without `--allow-all`, so the folder is made and removed by a small
+ * `/bin/sh` script (run once at set-up and once at close), never through `node:fs`. Runtime-free: `node:` APIs only.
+ *
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+
+/** A pids cgroup owned by this process. */
+export interface PidsCgroup {
+  /** Its folder. */
+  dir: string;
+  /** Its `cgroup.procs` file (write a pid to move that process in). */
+  procs: string;
+  /** Its limit. */
+  max: number;
+  /** Remove the folder (only works once it is empty; errors are ignored). */
+  remove(): void;
+}
+
+/** What the set-up script found. */
+export interface CgroupSetup {
+  /** The effective uid of this process (-1 when unknown). */
+  uid: number;
+  /** The cgroup, or why there is none. */
+  cgroup: PidsCgroup | { error: string };
+}
+
+const SETUP = `
+echo "uid $(id -u)"
+max=$1; name=$2
+if [ -e /sys/fs/cgroup/pids/cgroup.procs ]; then base=/sys/fs/cgroup/pids
+elif grep -qw pids /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then base=/sys/fs/cgroup
+else echo "error no pids cgroup controller (neither /sys/fs/cgroup/pids nor cgroup v2 with pids)"; exit 0; fi
+for d in "$base"/safe-exec-*; do
+  [ -d "$d" ] || continue
+  p=\${d##*/safe-exec-}; p=\${p%%-*}
+  [ -d "/proc/$p" ] || rmdir "$d" 2>/dev/null
+done
+dir=$base/$name
+if ! err=$(mkdir "$dir" 2>&1); then echo "error cannot create a pids cgroup in $base: $err"; exit 0; fi
+if ! err=$( (echo "$max" > "$dir/pids.max") 2>&1); then rmdir "$dir"; echo "error cannot set pids.max: $err"; exit 0; fi
+echo "cgroup $dir"
+`;
+
+function sh(script: string, args: string[]): string {
+  const r = spawnSync("/bin/sh", ["-c", script, "sh", ...args], {
+    encoding: "utf8",
+    timeout: 10_000,
+    env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
+  });
+  if (r.error) throw r.error;
+  return r.stdout ?? "";
+}
+
+/**
+ * Create a pids cgroup limited to `max` processes (or say why not), and find this process's uid. Also removes
+ * empty folders left by servers that are gone.
+ *
+ * @example
+ * ```ts ignore
+ * import { setupPidsCgroup } from "./_cgroup.ts";
+ * const s = setupPidsCgroup(64);
+ * if ("dir" in s.cgroup) s.cgroup.remove();
+ * ```
+ */
+export function setupPidsCgroup(max: number): CgroupSetup {
+  const rand = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join("");
+  let out: string;
+  try {
+    out = sh(SETUP, [String(Math.max(1, Math.floor(max))), `safe-exec-${process.pid}-${rand}`]);
+  } catch (e) {
+    return { uid: -1, cgroup: { error: `cannot run /bin/sh: ${(e as Error).message}` } };
+  }
+  const uid = Number(/^uid (\d+)$/m.exec(out)?.[1] ?? -1);
+  const dir = /^cgroup (.+)$/m.exec(out)?.[1];
+  if (!dir) {
+    const error = /^error (.+)$/m.exec(out)?.[1] ?? `the cgroup set-up script said ${JSON.stringify(out.trim())}`;
+    return { uid, cgroup: { error } };
+  }
+  let removed = false;
+  return {
+    uid,
+    cgroup: {
+      dir,
+      procs: `${dir}/cgroup.procs`,
+      max,
+      remove() {
+        if (removed) return;
+        removed = true;
+        try {
+          sh('rmdir "$1" 2>/dev/null; true', [dir]);
+        } catch {
+          // a later server sweeps it
+        }
+      },
+    },
+  };
+}

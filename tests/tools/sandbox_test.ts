@@ -1,0 +1,190 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { currentRuntime } from "../../src/runtime/mod.ts";
+import { runProcess, toolEnv } from "../../src/tools/process.ts";
+import {
+  createBwrapSandbox,
+  installHint,
+  macosSandboxProfile,
+  noSandbox,
+  probeBwrap,
+  unavailableSandbox,
+} from "../../src/tools/sandbox.ts";
+import { bwrapArgs, gitProtection, limitPrelude } from "../../src/tools/_bwrap.ts";
+
+const runtime = await currentRuntime();
+const probe = probeBwrap();
+const noBwrap = !probe.available;
+if (noBwrap) console.error(`SKIPPING bwrap sandbox tests: ${probe.reason} (install with: apt-get install bubblewrap)`);
+
+function tmpWs(): string {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "se-sb-")));
+  const ws = join(dir, "ws");
+  mkdirSync(ws);
+  return ws;
+}
+
+async function run(sb: { wrap(a: string[], c: { workspace: string }): string[] }, ws: string, cmd: string, t = 10_000) {
+  const argv = sb.wrap(["bash", "-c", cmd], { workspace: ws });
+  return await runProcess(runtime, { argv, cwd: ws, env: toolEnv(ws), timeoutMs: t });
+}
+
+Deno.test("noSandbox passes argv through and says so", () => {
+  assert.deepEqual(noSandbox.wrap(["bash", "-c", "x"], { workspace: "/ws" }), ["bash", "-c", "x"]);
+  assert.equal(noSandbox.describe().sandbox, "none");
+});
+
+Deno.test("unavailableSandbox refuses with sandbox_unavailable and the install hint", () => {
+  const sb = unavailableSandbox("bwrap was not found in PATH");
+  assert.throws(() => sb.wrap(["true"], { workspace: "/ws" }), (e: unknown) => {
+    const err = e as { code: string; message: string };
+    return err.code === "sandbox_unavailable" && err.message.includes("apt-get install bubblewrap");
+  });
+  assert.equal(sb.describe().refused, true);
+  assert.match(installHint("x"), /"mode": "none"/);
+});
+
+Deno.test("createBwrapSandbox with a failed probe refuses every call", () => {
+  const sb = createBwrapSandbox({
+    probe: { available: false, path: null, version: null, userns: false, reason: "bwrap was not found in PATH" },
+  });
+  assert.throws(() => sb.wrap(["true"], { workspace: "/tmp" }), /apt-get install bubblewrap/);
+  assert.equal(sb.describe().sandbox, "unavailable");
+  sb.close();
+});
+
+Deno.test("bwrapArgs: workspace bound after the masks, network switch, namespaces", () => {
+  const a = bwrapArgs({ workspace: "/tmp/x/ws", network: false, userns: true, tmpBytes: 1 << 20 });
+  const tmpAt = a.indexOf("/tmp");
+  const wsAt = a.indexOf("/tmp/x/ws");
+  assert.ok(tmpAt > 0 && wsAt > tmpAt, "the workspace is bound after /tmp is masked");
+  for (const f of ["--unshare-net", "--unshare-pid", "--die-with-parent", "--new-session", "--clearenv"]) {
+    assert.ok(a.includes(f), f);
+  }
+  assert.equal(a[a.indexOf("--cap-drop") + 1], "ALL");
+  const b = bwrapArgs({ workspace: "/tmp/x/ws", network: true, userns: false, tmpBytes: 1 << 20 });
+  assert.ok(!b.includes("--unshare-net") && !b.includes("--unshare-user"));
+});
+
+Deno.test("limitPrelude sets the rlimits and joins the cgroup", () => {
+  const p = limitPrelude({
+    pids: 10,
+    fileSizeBytes: 1024 * 1024,
+    cpuSeconds: 5,
+    addressSpaceBytes: 1024 * 1024 * 1024,
+    openFiles: 64,
+    tmpBytes: 1,
+  }, true);
+  assert.match(p, /ulimit -f 2048/);
+  assert.match(p, /ulimit -t 5/);
+  assert.match(p, /ulimit -v 1048576/);
+  assert.match(p, /ulimit -u 10/);
+  assert.match(p, /echo \$\$ > "\$1"/);
+});
+
+Deno.test("gitProtection: nothing without .git, pins .git and binds hooks/config read-only with it", () => {
+  const ws = tmpWs();
+  assert.deepEqual(gitProtection(ws).args, []);
+  mkdirSync(join(ws, ".git", "hooks"), { recursive: true });
+  writeFileSync(join(ws, ".git", "config"), "[core]\n");
+  const g = gitProtection(ws).args;
+  assert.deepEqual(g.slice(0, 3), ["--bind", join(ws, ".git"), join(ws, ".git")]);
+  assert.ok(g.join(" ").includes(`--ro-bind ${join(ws, ".git", "hooks")}`));
+  assert.ok(g.join(" ").includes(`--ro-bind ${join(ws, ".git", "config")}`));
+  rmSync(join(ws, ".."), { recursive: true });
+});
+
+Deno.test("macosSandboxProfile denies writes outside the workspace and the network", () => {
+  const p = macosSandboxProfile({ workspace: "/Users/a/ws", network: false });
+  assert.match(p, /\(deny default\)/);
+  assert.match(p, /\(allow file-write\* \(subpath "\/Users\/a\/ws"\)/);
+  assert.match(p, /\.git\/hooks/);
+  assert.ok(!p.includes("network*"));
+  assert.ok(macosSandboxProfile({ workspace: "/w", network: true }).includes("(allow network*)"));
+});
+
+Deno.test({
+  name: "bwrap: workspace writable, host read-only, secrets masked, env clear, no network device",
+  ignore: noBwrap,
+  async fn() {
+    const ws = tmpWs();
+    const sb = createBwrapSandbox();
+    const outside = join(ws, "..", "outside.txt");
+    let r;
+    try {
+      r = await run(
+        sb,
+        ws,
+        `echo in > in.txt; echo x > ${outside} 2>/dev/null; echo $? ; touch /etc/se-x 2>/dev/null; echo $?; ` +
+          `cat /etc/shadow | wc -c; ls -A /root | wc -l; env | sort | tr '\\n' ' '; echo; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' \\n'`,
+      );
+    } finally {
+      sb.close();
+    }
+    assert.equal(r.exitCode, 0, r.stderr);
+    const lines = r.stdout.trim().split("\n");
+    // lines[0]: the write may "succeed" into the private /tmp (the workspace's parent is under /tmp here); the host
+    // file must not appear, checked below.
+    assert.equal(lines[1], "1", "write to /etc fails");
+    assert.equal(lines[2], "0", "/etc/shadow is empty");
+    assert.equal(lines[3], "0", "/root is empty");
+    assert.ok(!/SECRET|DENO|PATH=\/root/.test(lines[4] ?? ""), lines[4]);
+    assert.equal(lines[5]?.trim(), "lo", "only loopback");
+    assert.ok(existsSync(join(ws, "in.txt")));
+    assert.ok(!existsSync(outside));
+    assert.ok(!existsSync("/etc/se-x"));
+    sb.close();
+    rmSync(join(ws, ".."), { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "bwrap: .git/hooks and .git/config read-only, .git cannot be renamed",
+  ignore: noBwrap,
+  async fn() {
+    const ws = tmpWs();
+    mkdirSync(join(ws, ".git", "hooks"), { recursive: true });
+    writeFileSync(join(ws, ".git", "config"), "[core]\n");
+    const sb = createBwrapSandbox();
+    const r = await run(
+      sb,
+      ws,
+      "touch .git/hooks/x; echo evil >> .git/config; mv .git .g2; rm -rf .git; mkdir -p .git2; touch .git/HEAD; true",
+    );
+    assert.equal(r.exitCode, 0);
+    assert.deepEqual(readdirSync(join(ws, ".git", "hooks")), []);
+    assert.equal(Deno.readTextFileSync(join(ws, ".git", "config")), "[core]\n");
+    assert.ok(existsSync(join(ws, ".git", "HEAD")), ".git itself stays writable");
+    assert.ok(!existsSync(join(ws, ".g2")));
+    sb.close();
+    rmSync(join(ws, ".."), { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "bwrap: file size limit and process limit hold, the tree dies on timeout",
+  ignore: noBwrap,
+  async fn() {
+    const ws = tmpWs();
+    const sb = createBwrapSandbox({ limits: { fileSizeBytes: 1 << 20, pids: 32 } });
+    const big = await run(sb, ws, "head -c 5000000 /dev/zero > big; echo $?; stat -c %s big");
+    assert.equal(big.stdout.trim().split("\n").at(-1), String(1 << 20));
+    const fork = await run(sb, ws, "for i in $(seq 100); do sleep 5 & done 2>/dev/null; jobs -r | wc -l");
+    assert.ok(Number(fork.stdout.trim()) < 32, fork.stdout);
+    const marker = `se-sb-marker-${Date.now()}`;
+    const t = await run(sb, ws, `trap '' TERM; bash -c 'exec -a ${marker} sleep 1000' & sleep 1000`, 500);
+    assert.equal(t.timedOut, true);
+    await new Promise((r) => setTimeout(r, 200));
+    const left = await runProcess(runtime, {
+      argv: ["pgrep", "-f", marker],
+      cwd: "/",
+      env: { PATH: "/usr/bin:/bin" },
+      timeoutMs: 5000,
+    });
+    assert.equal(left.stdout, "", "no process left behind");
+    sb.close();
+    rmSync(join(ws, ".."), { recursive: true });
+  },
+});
