@@ -159,4 +159,26 @@ for (const target of targets()) {
     assert.equal(v.code, 1);
     assert.match(v.stdout + v.stderr, /line 3/);
   });
+  Deno.test(`[${target.name}] 500 pipelined requests over real pipes: every id answered once, calls in order`, async () => {
+    const cwd = fresh();
+    const msgs: unknown[] = [];
+    for (let i = 0; i < 500; i++) {
+      msgs.push(
+        i % 4 === 0
+          ? { id: i, type: "stats" }
+          : i % 4 === 1
+          ? { id: i, tool: "append_file", args: { path: "n.txt", content: `${i};` } }
+          : { id: `r${i}`, tool: "read_file", args: { path: "n.txt" } },
+      );
+    }
+    const r = await run(target, ["serve", "--confirm", "deny"], { cwd, stdin: jl(...msgs) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.lines.length, 500);
+    const ids = new Set(r.lines.map((l) => l.id));
+    assert.equal(ids.size, 500);
+    for (let i = 2; i < 500; i += 4) {
+      const read = r.lines.find((l) => l.id === `r${i}`);
+      assert.ok(String(read?.output).endsWith(`${i - 1};`), `read r${i} sees append ${i - 1}`);
+    }
+  });
 }
