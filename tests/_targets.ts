@@ -20,7 +20,11 @@ export interface Target {
   argv: string[];
 }
 
-/** All targets available here. */
+const HOST = `${Deno.build.os === "darwin" ? "darwin" : Deno.build.os === "windows" ? "windows" : "linux"}-${
+  Deno.build.arch === "aarch64" ? "arm64" : "x64"
+}`;
+
+/** All targets available here (binaries only for this host's os and arch). */
 export function targets(): Target[] {
   const list: Target[] = [
     { name: "deno src", argv: [Deno.execPath(), "run", ...DENO_FLAGS, join(ROOT, "src/main.ts")] },
@@ -39,7 +43,8 @@ export function targets(): Target[] {
   if (existsSync(dist)) {
     for (const f of readdirSync(dist)) {
       const p = join(dist, f);
-      if (/^safe-exec-(deno|bun)-[a-z0-9_-]+$/.test(f) && !seen.has(p)) {
+      if (f === `safe-exec-deno-${HOST}` || f === `safe-exec-bun-${HOST}`) {
+        if (seen.has(p)) continue;
         seen.add(p);
         list.push({ name: `binary ${f}`, argv: [p] });
       }
