@@ -14,6 +14,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { binaryName, hostTarget } from "../build.ts";
 
 /** The repository root. */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -75,8 +76,8 @@ function which(program: string): string | null {
 }
 
 /**
- * What this machine can start: `deno run src/main.ts`, `bun src/main.ts`, every binary in dist/ (and in
- * SAFE_EXEC_BIN, colon-separated), and server-filesystem under node.
+ * What this machine can start: `deno run src/main.ts`, `bun src/main.ts`, the binaries in dist/ built for this
+ * host (and those in SAFE_EXEC_BIN, colon-separated), and server-filesystem under node.
  *
  * @example
  * ```ts
@@ -104,9 +105,12 @@ export function defaultCandidates(): StartupCandidate[] {
   const binaries: string[] = [];
   for (const b of (Deno.env.get("SAFE_EXEC_BIN") ?? "").split(":")) if (b && existsSync(b)) binaries.push(b);
   const dist = join(ROOT, "dist");
+  const host = hostTarget();
   if (existsSync(dist)) {
     for (const f of readdirSync(dist).sort()) {
-      if (/^safe-exec-(deno|bun)-[a-z0-9_-]+$/.test(f)) binaries.push(join(dist, f));
+      if (host !== null && (f === binaryName("deno", host) || f === binaryName("bun", host))) {
+        binaries.push(join(dist, f));
+      }
     }
   }
   for (const b of binaries) {
