@@ -118,6 +118,8 @@ export interface BwrapPlan {
   userns: boolean;
   /** Size of the private /tmp. */
   tmpBytes: number;
+  /** The only environment inside (after `--clearenv`). */
+  env: Record<string, string>;
 }
 
 /** The `.git` paths that were protected for one call, for tests and the witness log. */
@@ -177,7 +179,7 @@ export function gitProtection(workspace: string): GitProtection {
  * @example
  * ```ts
  * import { bwrapArgs } from "./_bwrap.ts";
- * const a = bwrapArgs({ workspace: "/srv/ws", network: false, userns: true, tmpBytes: 1 << 20 });
+ * const a = bwrapArgs({ workspace: "/srv/ws", network: false, userns: true, tmpBytes: 1 << 20, env: { PATH: "/usr/bin:/bin" } });
  * console.assert(a.includes("--unshare-net") && a.includes("--die-with-parent"));
  * console.assert(a.lastIndexOf("/srv/ws") > a.indexOf("/srv"));
  * ```
@@ -209,7 +211,9 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   if (plan.userns) a.push("--unshare-user", "--disable-userns");
   a.push("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", "safe-exec", "--unshare-cgroup-try");
   if (!plan.network) a.push("--unshare-net");
-  a.push("--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv", "--chdir", plan.workspace);
+  a.push("--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv");
+  for (const [k, v] of Object.entries(plan.env)) a.push("--setenv", k, v);
+  a.push("--chdir", plan.workspace);
   return a;
 }
 

@@ -33,6 +33,7 @@ import { existsSync, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import process from "node:process";
 import { ToolError } from "../types.ts";
+import { toolEnv } from "./process.ts";
 import { bwrapArgs, DEFAULT_LIMITS, gitProtection, limitPrelude, type SandboxLimits } from "./_bwrap.ts";
 import { type PidsCgroup, setupPidsCgroup } from "./_cgroup.ts";
 
@@ -42,6 +43,8 @@ export { DEFAULT_LIMITS, type SandboxLimits } from "./_bwrap.ts";
 export interface WrapContext {
   /** The workspace root (a real path). */
   workspace: string;
+  /** The environment inside the sandbox (default: {@linkcode toolEnv} of the workspace). */
+  env?: Record<string, string>;
 }
 
 /** Turns a command into the command that runs it inside the sandbox. */
@@ -294,7 +297,13 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
   const bwrapArgv = (argv: string[], ctx: WrapContext): string[] => {
     const r = ensure();
     if (!r.probe.available || !r.probe.path) throw new ToolError("sandbox_unavailable", installHint(r.probe.reason));
-    const args = bwrapArgs({ workspace: ctx.workspace, network, userns: r.probe.userns, tmpBytes: limits.tmpBytes });
+    const args = bwrapArgs({
+      workspace: ctx.workspace,
+      network,
+      userns: r.probe.userns,
+      tmpBytes: limits.tmpBytes,
+      env: ctx.env ?? toolEnv(ctx.workspace),
+    });
     return [r.probe.path, ...args, "--", ...argv];
   };
   const processLimit = (r: Ready): string => {

@@ -56,7 +56,7 @@ Deno.test("createBwrapSandbox with a failed probe refuses every call", () => {
 });
 
 Deno.test("bwrapArgs: workspace bound after the masks, network switch, namespaces", () => {
-  const a = bwrapArgs({ workspace: "/tmp/x/ws", network: false, userns: true, tmpBytes: 1 << 20 });
+  const a = bwrapArgs({ workspace: "/tmp/x/ws", network: false, userns: true, tmpBytes: 1 << 20, env: {} });
   const tmpAt = a.indexOf("/tmp");
   const wsAt = a.indexOf("/tmp/x/ws");
   assert.ok(tmpAt > 0 && wsAt > tmpAt, "the workspace is bound after /tmp is masked");
@@ -64,7 +64,7 @@ Deno.test("bwrapArgs: workspace bound after the masks, network switch, namespace
     assert.ok(a.includes(f), f);
   }
   assert.equal(a[a.indexOf("--cap-drop") + 1], "ALL");
-  const b = bwrapArgs({ workspace: "/tmp/x/ws", network: true, userns: false, tmpBytes: 1 << 20 });
+  const b = bwrapArgs({ workspace: "/tmp/x/ws", network: true, userns: false, tmpBytes: 1 << 20, env: {} });
   assert.ok(!b.includes("--unshare-net") && !b.includes("--unshare-user"));
 });
 
