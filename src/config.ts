@@ -2,7 +2,7 @@
  * The safe-exec configuration: the JSONC file of SPEC §6, its validation, the defaults and the start-up resolution
  * of the binary (config file, CLI overrides, the workspace/witness separation of SPEC §4).
  *
- * Uses only `node:` APIs so that it runs on Deno and on Bun.
+ * Uses only `node:` APIs so that it runs on both Deno and Bun (the runtime seam stays in src/runtime).
  *
  * @module
  */

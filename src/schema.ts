@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type JsonSchema, ToolError } from "./types.ts";
+import { type JsonSchema, type JsonType, ToolError } from "./types.ts";
 
 function describe(value: unknown): string {
   if (value === null) return "null";
@@ -16,7 +16,7 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-function typeOk(type: NonNullable<JsonSchema["type"]>, v: unknown): boolean {
+function typeOk(type: JsonType, v: unknown): boolean {
   switch (type) {
     case "object":
       return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -38,9 +38,12 @@ function typeOk(type: NonNullable<JsonSchema["type"]>, v: unknown): boolean {
 }
 
 function check(schema: JsonSchema, value: unknown, where: string): string | null {
-  if (schema.type && !typeOk(schema.type, value)) {
-    const article = /^[aeiou]/.test(schema.type) ? "an" : "a";
-    return `${where} must be ${article} ${schema.type}, got ${describe(value)}`;
+  if (schema.type !== undefined) {
+    const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+    if (!types.some((t) => typeOk(t, value))) {
+      const names = types.map((t) => `${/^[aeiou]/.test(t) ? "an" : "a"} ${t}`).join(" or ");
+      return `${where} must be ${names}, got ${describe(value)}`;
+    }
   }
   if (schema.enum && !schema.enum.some((e) => e === value)) {
     return `${where} must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}, got ${describe(value)}`;

@@ -136,10 +136,13 @@ export interface ConfirmRequest {
  */
 export type ConfirmHandler = (request: ConfirmRequest) => boolean | Promise<boolean>;
 
+/** A JSON Schema primitive type name. */
+export type JsonType = "object" | "string" | "number" | "integer" | "boolean" | "array" | "null";
+
 /** A JSON Schema (the subset safe-exec validates: type, properties, required, additionalProperties, enum,
  * minimum, maximum, minLength, maxLength, items, description, default, title). */
 export interface JsonSchema {
-  type?: "object" | "string" | "number" | "integer" | "boolean" | "array" | "null";
+  type?: JsonType | JsonType[];
   properties?: Record<string, JsonSchema>;
   required?: string[];
   additionalProperties?: boolean;

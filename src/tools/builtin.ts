@@ -30,8 +30,8 @@ const processOutput: JsonSchema = {
   properties: {
     stdout: { type: "string" },
     stderr: { type: "string" },
-    exitCode: { type: "integer" },
-    signal: { type: "string" },
+    exitCode: { type: ["integer", "null"] },
+    signal: { type: ["string", "null"] },
     timedOut: { type: "boolean" },
     truncated: { type: "boolean" },
     durationMs: { type: "number" },
