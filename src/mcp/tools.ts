@@ -101,32 +101,6 @@ const BUILTIN_HINTS: Readonly<Record<string, Hints>> = {
   run_python: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, process: true },
 };
 
-const nullable = (type: string) => ({ type: [type, "null"] });
-
-/**
- * The process record as it really is: `exitCode` and `signal` are null when they do not apply (the built-in
- * definition types them as plain integer / string, which a validating client such as the SDK rejects).
- *
- * @example
- * ```ts
- * import { PROCESS_RECORD_SCHEMA } from "./tools.ts";
- * console.assert(PROCESS_RECORD_SCHEMA.type === "object");
- * ```
- */
-export const PROCESS_RECORD_SCHEMA: Record<string, unknown> = Object.freeze({
-  type: "object",
-  properties: {
-    stdout: { type: "string" },
-    stderr: { type: "string" },
-    exitCode: nullable("integer"),
-    signal: nullable("string"),
-    timedOut: { type: "boolean" },
-    truncated: { type: "boolean" },
-    durationMs: { type: "number" },
-  },
-  required: ["stdout", "stderr", "exitCode", "signal", "timedOut", "truncated", "durationMs"],
-});
-
 /**
  * The MCP `tools/list` entry of a tool. `processNetwork` says whether process tools can reach the network (their
  * `openWorldHint`); file tools never can.
@@ -158,7 +132,7 @@ export function mcpTool(tool: ToolLike, options: { processNetwork: boolean }): M
   };
   if (tool.title !== undefined) entry.title = tool.title;
   if (tool.outputSchema !== undefined) {
-    entry.outputSchema = hints?.process ? PROCESS_RECORD_SCHEMA : objectSchema(tool.outputSchema);
+    entry.outputSchema = objectSchema(tool.outputSchema);
   }
   return entry;
 }
