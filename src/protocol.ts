@@ -7,6 +7,8 @@
  */
 import type { SafeExecutor } from "./executor.ts";
 import type { ConfirmHandler, ExecResult } from "./types.ts";
+import { describeValue } from "./_describe.ts";
+import { confirmPayload } from "./confirm.ts";
 
 /** Protocol version. */
 export const PROTOCOL_VERSION = 1;
@@ -36,13 +38,6 @@ const CONTROL = new Set(["confirm", "metrics", "reset", "tools", "stats", "info"
 
 function errorResponse(id: RequestId, code: string, message: string): Response {
   return { id, type: "error", error: { code, message } };
-}
-
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v)}`;
-  return typeof v === "object" ? "an object" : `${typeof v} ${String(v)}`;
 }
 
 /**
@@ -104,14 +99,14 @@ export class ProtocolServer {
     }
     if (typeof msg !== "object" || msg === null || Array.isArray(msg)) {
       return Promise.resolve([
-        errorResponse(null, "bad_request", `Expected a JSON object per line, got ${describe(msg)}`),
+        errorResponse(null, "bad_request", `Expected a JSON object per line, got ${describeValue(msg)}`),
       ]);
     }
     const m = msg as Record<string, unknown>;
     const rawId = m.id;
     if (rawId !== undefined && rawId !== null && typeof rawId !== "string" && typeof rawId !== "number") {
       return Promise.resolve([
-        errorResponse(null, "bad_request", `"id" must be a string, a number or null, got ${describe(rawId)}`),
+        errorResponse(null, "bad_request", `"id" must be a string, a number or null, got ${describeValue(rawId)}`),
       ]);
     }
     const id: RequestId = rawId ?? null;
@@ -127,7 +122,7 @@ export class ProtocolServer {
       ]);
     }
     if (typeof type !== "string") {
-      return Promise.resolve([errorResponse(id, "bad_request", `"type" must be a string, got ${describe(type)}`)]);
+      return Promise.resolve([errorResponse(id, "bad_request", `"type" must be a string, got ${describeValue(type)}`)]);
     }
     if (type === "execute") return this.#execute(id, m);
     if (CONTROL.has(type)) return Promise.resolve(this.#control(id, type, m));
@@ -147,7 +142,7 @@ export class ProtocolServer {
     switch (type) {
       case "confirm": {
         if (typeof m.approve !== "boolean") {
-          return [errorResponse(id, "bad_request", `"approve" must be true or false, got ${describe(m.approve)}`)];
+          return [errorResponse(id, "bad_request", `"approve" must be true or false, got ${describeValue(m.approve)}`)];
         }
         const key = JSON.stringify(id);
         const resolve = this.#pending.get(key);
@@ -163,7 +158,7 @@ export class ProtocolServer {
         if (m.contextTokens !== undefined) {
           const t = m.contextTokens;
           if (typeof t !== "number" || !Number.isFinite(t) || t < 0) {
-            return [errorResponse(id, "bad_request", `"contextTokens" must be a number >= 0, got ${describe(t)}`)];
+            return [errorResponse(id, "bad_request", `"contextTokens" must be a number >= 0, got ${describeValue(t)}`)];
           }
           update.contextTokens = t;
         }
@@ -173,7 +168,7 @@ export class ProtocolServer {
               errorResponse(
                 id,
                 "bad_request",
-                `"errorOccurred" must be true or false, got ${describe(m.errorOccurred)}`,
+                `"errorOccurred" must be true or false, got ${describeValue(m.errorOccurred)}`,
               ),
             ];
           }
@@ -206,7 +201,9 @@ export class ProtocolServer {
 
   #execute(id: RequestId, m: Record<string, unknown>): Promise<Response[]> {
     if (typeof m.tool !== "string") {
-      return Promise.resolve([errorResponse(id, "bad_request", `"tool" must be a string, got ${describe(m.tool)}`)]);
+      return Promise.resolve([
+        errorResponse(id, "bad_request", `"tool" must be a string, got ${describeValue(m.tool)}`),
+      ]);
     }
     const key = JSON.stringify(id);
     if (id !== null && this.#inFlight.has(key)) {
@@ -250,15 +247,7 @@ export class ProtocolServer {
         };
         this.#pending.set(key, finish);
         req.signal.addEventListener("abort", () => finish(false), { once: true });
-        this.#o.emit({
-          type: "confirm_request",
-          id,
-          tool: req.tool,
-          args: req.args,
-          risk: req.risk,
-          fatigue: req.fatigue,
-          rationale: req.rationale,
-        });
+        this.#o.emit(confirmPayload(req, id) as Response);
       });
     };
   }

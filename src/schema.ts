@@ -4,17 +4,7 @@
  * @module
  */
 import { type JsonSchema, type JsonType, ToolError } from "./types.ts";
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "string") {
-    const shown = value.length > 40 ? JSON.stringify(value.slice(0, 40)) + "…" : JSON.stringify(value);
-    return `the string ${shown}`;
-  }
-  if (typeof value === "object") return "an object";
-  return `${typeof value} ${String(value)}`;
-}
+import { describeValue } from "./_describe.ts";
 
 function typeOk(type: JsonType, v: unknown): boolean {
   switch (type) {
@@ -42,11 +32,13 @@ function check(schema: JsonSchema, value: unknown, where: string): string | null
     const types = Array.isArray(schema.type) ? schema.type : [schema.type];
     if (!types.some((t) => typeOk(t, value))) {
       const names = types.map((t) => `${/^[aeiou]/.test(t) ? "an" : "a"} ${t}`).join(" or ");
-      return `${where} must be ${names}, got ${describe(value)}`;
+      return `${where} must be ${names}, got ${describeValue(value)}`;
     }
   }
   if (schema.enum && !schema.enum.some((e) => e === value)) {
-    return `${where} must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}, got ${describe(value)}`;
+    return `${where} must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}, got ${
+      describeValue(value)
+    }`;
   }
   if (typeof value === "number") {
     if (schema.minimum !== undefined && value < schema.minimum) {

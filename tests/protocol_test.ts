@@ -232,7 +232,7 @@ Deno.test("bad input: every malformed line gets an error and the server keeps se
     ['{"id":1,"type":5}', "bad_request", /"type" must be a string, got number 5/],
     ['{"id":1,"type":"launch"}', "unknown_type", /Unknown request type "launch"/],
     ['{"id":1,"tool":5}', "bad_request", /"tool" must be a string, got number 5/],
-    ['{"id":1,"type":"execute"}', "bad_request", /"tool" must be a string, got undefined/],
+    ['{"id":1,"type":"execute"}', "bad_request", /"tool" must be a string, got nothing/],
   ];
   for (const [line, code, msg] of cases) {
     const r = await t.one(line);

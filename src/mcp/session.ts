@@ -13,6 +13,7 @@ import type { SafeExecutor } from "../executor.ts";
 import type { ConfirmHandler, ConfirmRequest } from "../types.ts";
 import { VERSION } from "../version.ts";
 import { type CallToolResult, callToolResult, type McpTool, mcpTool } from "./tools.ts";
+import { describeValue } from "../_describe.ts";
 
 /**
  * The MCP protocol versions this server speaks, newest first.
@@ -94,14 +95,6 @@ const INSTRUCTIONS =
   "with the tool's risk, and allows, asks the user, or denies. A result with isError whose text says " +
   "`errorCode denied` or `errorCode not_approved` was not run: do not retry it unchanged. Clients can report the " +
   "context size with the notification notifications/safe-exec/metrics {contextTokens}; otherwise it is estimated.";
-
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (v === undefined) return "nothing";
-  if (Array.isArray(v)) return "an array";
-  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v)}`;
-  return typeof v === "object" ? "an object" : `${typeof v} ${String(v)}`;
-}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -262,7 +255,11 @@ export class McpSession {
     }
     if (!isObject(msg)) {
       return Promise.resolve([
-        rpcError(null, RPC_ERROR.INVALID_REQUEST, `Invalid Request: expected a JSON-RPC object, got ${describe(msg)}`),
+        rpcError(
+          null,
+          RPC_ERROR.INVALID_REQUEST,
+          `Invalid Request: expected a JSON-RPC object, got ${describeValue(msg)}`,
+        ),
       ]);
     }
     const hasId = "id" in msg;
@@ -272,7 +269,7 @@ export class McpSession {
         rpcError(
           null,
           RPC_ERROR.INVALID_REQUEST,
-          `Invalid Request: "id" must be a string or a number, got ${describe(id)}`,
+          `Invalid Request: "id" must be a string or a number, got ${describeValue(id)}`,
         ),
       ]);
     }
@@ -282,7 +279,7 @@ export class McpSession {
         rpcError(
           replyId,
           RPC_ERROR.INVALID_REQUEST,
-          `Invalid Request: "jsonrpc" must be "2.0", got ${describe(msg.jsonrpc)}`,
+          `Invalid Request: "jsonrpc" must be "2.0", got ${describeValue(msg.jsonrpc)}`,
         ),
       ]);
     }
@@ -305,7 +302,7 @@ export class McpSession {
         rpcError(
           replyId,
           RPC_ERROR.INVALID_REQUEST,
-          `Invalid Request: "method" must be a string, got ${describe(method)}`,
+          `Invalid Request: "method" must be a string, got ${describeValue(method)}`,
         ),
       ]);
     }
@@ -319,7 +316,7 @@ export class McpSession {
         rpcError(
           replyId,
           RPC_ERROR.INVALID_PARAMS,
-          `Invalid params: "params" must be an object, got ${describe(params)}`,
+          `Invalid params: "params" must be an object, got ${describeValue(params)}`,
         ),
       ]);
     }
@@ -375,7 +372,7 @@ export class McpSession {
       return rpcError(
         id,
         RPC_ERROR.INVALID_PARAMS,
-        `Invalid params: "protocolVersion" must be a string, got ${describe(asked)}`,
+        `Invalid params: "protocolVersion" must be a string, got ${describeValue(asked)}`,
       );
     }
     const caps = params.capabilities ?? {};
@@ -383,7 +380,7 @@ export class McpSession {
       return rpcError(
         id,
         RPC_ERROR.INVALID_PARAMS,
-        `Invalid params: "capabilities" must be an object, got ${describe(caps)}`,
+        `Invalid params: "capabilities" must be an object, got ${describeValue(caps)}`,
       );
     }
     const elicit = caps.elicitation;
@@ -414,7 +411,7 @@ export class McpSession {
         rpcError(
           id,
           RPC_ERROR.INVALID_PARAMS,
-          `Invalid params: tools/call needs "name", a string; got ${describe(name)}`,
+          `Invalid params: tools/call needs "name", a string; got ${describeValue(name)}`,
         ),
       ]);
     }
@@ -424,7 +421,7 @@ export class McpSession {
         rpcError(
           id,
           RPC_ERROR.INVALID_PARAMS,
-          `Invalid params: "arguments" must be an object, got ${describe(args)}`,
+          `Invalid params: "arguments" must be an object, got ${describeValue(args)}`,
         ),
       ]);
     }
@@ -550,7 +547,7 @@ export class McpSession {
     const t = params.contextTokens;
     if (t !== undefined) {
       if (typeof t !== "number" || !Number.isFinite(t) || t < 0) {
-        this.#o.log?.(`safe-exec mcp: ignored metrics: "contextTokens" must be a number >= 0, got ${describe(t)}`);
+        this.#o.log?.(`safe-exec mcp: ignored metrics: "contextTokens" must be a number >= 0, got ${describeValue(t)}`);
         return;
       }
       update.contextTokens = t;
@@ -558,7 +555,7 @@ export class McpSession {
     const e = params.errorOccurred;
     if (e !== undefined) {
       if (typeof e !== "boolean") {
-        this.#o.log?.(`safe-exec mcp: ignored metrics: "errorOccurred" must be true or false, got ${describe(e)}`);
+        this.#o.log?.(`safe-exec mcp: ignored metrics: "errorOccurred" must be true or false, got ${describeValue(e)}`);
         return;
       }
       update.errorOccurred = e;
