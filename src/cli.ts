@@ -4,7 +4,7 @@
  * @module
  */
 import { mkdirSync } from "node:fs";
-import { ConfigError, resolveConfig, type SafeExecConfig } from "./config.ts";
+import { type CliOverrides, ConfigError, resolveConfig, type SafeExecConfig } from "./config.ts";
 import { confirmHandlerFor } from "./confirm.ts";
 import { SafeExecutor } from "./executor.ts";
 import { DEFAULT_MAX_LINE_BYTES, readLines } from "./lines.ts";
@@ -119,14 +119,18 @@ export interface App {
   close(): void;
 }
 
-/** Build the app from CLI options (config file, overrides). */
-export function buildApp(options: Record<string, string>, runtime: Runtime): App {
-  const overrides: { workspace?: string; config?: string; witness?: string; confirm?: string } = {};
+function overrides(options: Record<string, string>): CliOverrides {
+  const o: CliOverrides = {};
   for (const k of ["workspace", "config", "witness", "confirm"] as const) {
     const v = options[k];
-    if (v !== undefined) overrides[k] = v;
+    if (v !== undefined) o[k] = v;
   }
-  const config = resolveConfig(overrides, process.cwd());
+  return o;
+}
+
+/** Build the app from CLI options (config file, overrides). */
+export function buildApp(options: Record<string, string>, runtime: Runtime): App {
+  const config = resolveConfig(overrides(options), process.cwd());
   mkdirSync(config.workspace, { recursive: true });
   const executor = new SafeExecutor({
     workspace: config.workspace,
@@ -293,7 +297,7 @@ export async function runCli(argv: string[], runtime: Runtime): Promise<number> 
         return runLogCommand([...parsed.positional, ...(parsed.options.n ? ["-n", parsed.options.n] : [])], io);
       case "doctor": {
         const { runDoctor } = await import("./doctor.ts");
-        return await runDoctor(runtime, io);
+        return await runDoctor(runtime, io, { config: resolveConfig(overrides(parsed.options), process.cwd()) });
       }
       case "schema": {
         const { runSchema } = await import("./schema_cmd.ts");

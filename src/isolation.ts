@@ -80,18 +80,22 @@ export function createIsolation(config: SafeExecConfig, runtime: Runtime, option
   const sandbox: ProcessSandbox = config.sandbox.mode === "none"
     ? noSandbox
     : createBwrapSandbox({ network: config.sandbox.network, ...(options.limits ? { limits: options.limits } : {}) });
-  const layers = (): LayerStatus[] => layerList(config, runtime, files, sandbox);
+  const layers = (): LayerStatus[] => layerList(config, runtime, files.describe(), sandbox.describe());
   return {
     files,
     sandbox,
     layers,
-    describe: () => ({
-      runtime: runtime.name,
-      sandboxMode: config.sandbox.mode,
-      layers: layers(),
-      files: files.describe(),
-      processes: sandbox.describe(),
-    }),
+    describe: () => {
+      const f = files.describe();
+      const p = sandbox.describe();
+      return {
+        runtime: runtime.name,
+        sandboxMode: config.sandbox.mode,
+        layers: layerList(config, runtime, f, p),
+        files: f,
+        processes: p,
+      };
+    },
     close() {
       files.close();
       sandbox.close?.();
@@ -102,11 +106,9 @@ export function createIsolation(config: SafeExecConfig, runtime: Runtime, option
 function layerList(
   config: SafeExecConfig,
   runtime: Runtime,
-  files: FileBackend,
-  sandbox: ProcessSandbox,
+  f: Record<string, unknown>,
+  p: Record<string, unknown>,
 ): LayerStatus[] {
-  const f = files.describe();
-  const p = sandbox.describe();
   const bwrap = p.sandbox === "bwrap";
   const none = p.sandbox === "none";
   const limits = p.limits as Record<string, unknown> | null | undefined;

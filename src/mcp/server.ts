@@ -29,11 +29,12 @@ export function fallbackConfirm(mode: string, runtime: Runtime): ConfirmHandler 
   return mode === "client" ? denyAll : confirmHandlerFor(mode, runtime);
 }
 
-/** Whether the process sandbox lets tools reach the network, from the isolation's `describe()`. */
-function processNetwork(isolation: Record<string, unknown>): boolean {
-  const p = isolation.processes;
-  if (typeof p === "object" && p !== null && (p as { network?: unknown }).network === false) return false;
-  return true;
+/**
+ * Whether process tools can reach the network, from the config alone (no sandbox probe at start-up): only under
+ * bwrap with `sandbox.network` off are they cut off.
+ */
+function processNetwork(config: App["config"]): boolean {
+  return config.sandbox.mode === "none" || config.sandbox.network;
 }
 
 /**
@@ -58,7 +59,7 @@ export async function runMcp(app: App, runtime: Runtime): Promise<number> {
       executor: app.executor,
       confirm: fallbackConfirm(app.config.confirm, runtime),
       send: (m) => out.send(m),
-      processNetwork: processNetwork(app.isolation.describe()),
+      processNetwork: processNetwork(app.config),
       log,
     });
   } catch (e) {
