@@ -48,10 +48,25 @@ export const denoRuntime: Runtime = {
       // the group is already gone
     }
   },
-  stdin: () => Deno.stdin.readable,
-  async writeStdout(data: Uint8Array): Promise<void> {
+  // A plain read loop: one op per chunk, without the byte-stream machinery of `Deno.stdin.readable` (measured:
+  // about a third less latency per request through the protocol).
+  stdin: () =>
+    (() => {
+      const buf = new Uint8Array(64 * 1024);
+      return new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const n = await Deno.stdin.read(buf);
+          if (n === null) controller.close();
+          else controller.enqueue(buf.slice(0, n)); // a copy of what was read: the buffer is reused
+        },
+      }, { highWaterMark: 0 });
+    })(),
+  // Synchronous writes: no async op round trip per batch. A full pipe blocks this process until the client reads,
+  // which is the back-pressure a line protocol wants (the alternative is buffering without bound).
+  writeStdout(data: Uint8Array): Promise<void> {
     let written = 0;
-    while (written < data.length) written += await Deno.stdout.write(data.subarray(written));
+    while (written < data.length) written += Deno.stdout.writeSync(data.subarray(written));
+    return Promise.resolve();
   },
   writeStderr(text: string): void {
     try {
