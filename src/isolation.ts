@@ -2,8 +2,11 @@
  * The isolation layers a server runs its tools under, chosen from the config and the runtime, and described
  * layer by layer for `info`, `doctor` and the witness log.
  *
- * - File tools: permission-restricted Deno workers (read/write on the workspace only), pooled and started lazily;
- *   on Bun (no permission system) in the host process. The realpath guard runs in front either way.
+ * - File tools, Deno with bubblewrap: a confined child process whose mount namespace holds only the workspace
+ *   (writable) and the runtime (read-only), with Deno permissions for the workspace only (`confined_backend.ts`).
+ *   Deno without bubblewrap (or `sandbox.mode: "none"`): permission-restricted Deno workers (read/write on the
+ *   workspace only), pooled and started lazily. Bun (no permission system): the host process, which pins folders
+ *   through /proc/self/fd. The realpath guard runs in front every time.
  * - Process tools: bubblewrap (`sandbox.mode` `auto` or `bwrap`; refused with `sandbox_unavailable` when bwrap
  *   cannot run), or unsandboxed with `sandbox.mode: "none"`. bwrap is probed lazily (first process call, `info`
  *   or `doctor`) and the result cached.
@@ -12,8 +15,36 @@
  */
 import type { SafeExecConfig } from "./config.ts";
 import type { Runtime } from "./runtime/types.ts";
+import { createConfinedFileBackend } from "./tools/confined_backend.ts";
 import { createWorkerFileBackend, type FileBackend, hostFileBackendBecause } from "./tools/file_backend.ts";
-import { createBwrapSandbox, noSandbox, type ProcessSandbox, type SandboxLimits } from "./tools/sandbox.ts";
+import type { FsToolName } from "./tools/fs_ops.ts";
+import { createBwrapSandbox, noSandbox, probeBwrap, type ProcessSandbox, type SandboxLimits } from "./tools/sandbox.ts";
+
+/**
+ * The confined backend when the runtime has one and bubblewrap runs here, else `fallback`; decided at the first
+ * call (or `describe`), not at start-up.
+ */
+function preferConfined(runtime: Runtime, fallback: FileBackend, timeoutMs: number | undefined): FileBackend {
+  let chosen: FileBackend | undefined;
+  const choose = (): FileBackend => {
+    if (chosen) return chosen;
+    const probe = probeBwrap();
+    const confined = probe.available && probe.path
+      ? createConfinedFileBackend(runtime, {
+        bwrap: probe.path,
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      })
+      : null;
+    chosen = confined ?? fallback;
+    if (confined) fallback.close();
+    return chosen;
+  };
+  return {
+    run: (op: FsToolName, root: string, args: Record<string, unknown>) => choose().run(op, root, args),
+    describe: () => choose().describe(),
+    close: () => (chosen ?? fallback).close(),
+  };
+}
 
 /** One layer, active or not, and why. */
 export interface LayerStatus {
@@ -21,6 +52,7 @@ export interface LayerStatus {
   layer:
     | "realpath guard"
     | "worker permissions"
+    | "file tools confined"
     | "OS sandbox"
     | "network off"
     | "env scrubbed"
@@ -76,7 +108,10 @@ export function createIsolation(config: SafeExecConfig, runtime: Runtime, option
     ...(options.workerTimeoutMs !== undefined ? { timeoutMs: options.workerTimeoutMs } : {}),
     ...(options.workers !== undefined ? { size: options.workers } : {}),
   });
-  const files: FileBackend = worker ?? hostFileBackendBecause(runtime.workerIsolation.reason);
+  const plain: FileBackend = worker ?? hostFileBackendBecause(runtime.workerIsolation.reason);
+  const files: FileBackend = config.sandbox.mode !== "none" && runtime.fileServerCommand("/") !== null
+    ? preferConfined(runtime, plain, options.workerTimeoutMs)
+    : plain;
   const sandbox: ProcessSandbox = config.sandbox.mode === "none"
     ? noSandbox
     : createBwrapSandbox({ network: config.sandbox.network, ...(options.limits ? { limits: options.limits } : {}) });
@@ -120,10 +155,24 @@ function layerList(
     },
     {
       layer: "worker permissions",
-      active: f.worker === true,
+      active: f.worker === true || f.permissions === true,
       detail: f.worker === true
         ? `file tools run in ${runtime.name} workers with read/write on the workspace only (no net, env, run, ffi, sys)`
+        : f.permissions === true
+        ? "the confined file server runs with Deno permissions for the workspace only"
         : String(f.reason ?? runtime.workerIsolation.reason),
+    },
+    {
+      layer: "file tools confined",
+      active: f.confined === true,
+      detail: f.confined === true
+        ? String(f.reason)
+        : runtime.fileServerCommand("/") === null
+        ? `${runtime.name} pins folders through /proc/self/fd instead (no confined file server)`
+        : config.sandbox.mode === "none"
+        ? 'OFF: the config says sandbox: "none"'
+        : "OFF: bubblewrap cannot run here, so file tools use the worker layer (a process outside safe-exec " +
+          "racing the workspace could redirect a write; see the README's threat model)",
     },
     {
       layer: "OS sandbox",

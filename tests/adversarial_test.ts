@@ -38,18 +38,6 @@ if (noSandbox) {
   );
 }
 
-// A process OUTSIDE safe-exec that can write the workspace and swaps a folder for a symlink in a tight loop can
-// redirect the Deno server's writes and deletes: Deno has no openat(2) and refuses /proc/self/fd to its file APIs, so
-// fs_ops can only re-check paths (portable mode), which a native racer beats. Inside safe-exec no such process
-// exists (calls run one at a time; run_bash's processes die with their call, see the "nothing outlives" cases), so
-// this is outside the threat model (README, "Threat model"). The same race runs strictly against fs_ops on Bun,
-// which pins folders through /proc/self/fd, in tests/tools/fs_race_test.ts.
-const RACE_SKIP = process.env.SAFE_EXEC_STRICT_RACE === "1"
-  ? null
-  : "the server under test runs on Deno, whose file tools cannot pin folders against an outside racer " +
-    "(see tests/tools/fs_race_test.ts for the strict Bun run; SAFE_EXEC_STRICT_RACE=1 runs these anyway)";
-if (RACE_SKIP) console.error(`\n*** SKIPPING the 4 racing-symlink cases of the adversarial suite: ${RACE_SKIP}. ***\n`);
-
 // ---------------------------------------------------------------------------------------------------------------
 // The world outside the workspace
 
@@ -192,6 +180,18 @@ function refused(r: Msg, code = "path_outside_workspace"): void {
 }
 
 const info = await send({ type: "info" });
+
+// A process OUTSIDE safe-exec that can write the workspace and swaps a folder for a symlink in a tight loop can
+// redirect a write or delete between fs_ops' check and its use unless the kernel stops it: Deno has no openat(2) and
+// refuses /proc/self/fd, so under Deno the file tools run in the confined file server (a bwrap mount namespace with
+// only the workspace in it), where the swapped-in symlink leads nowhere. These cases are strict whenever the server
+// under test reports that layer; without it (no bwrap) they are skipped with the reason.
+const confinedFiles = ((info.isolation as Msg | undefined)?.files as Msg | undefined)?.confined === true;
+const RACE_SKIP = confinedFiles || process.env.SAFE_EXEC_STRICT_RACE === "1"
+  ? null
+  : "the server's file tools are not confined (no bubblewrap): Deno's fs_ops cannot pin folders against an " +
+    "outside racer (tests/tools/fs_race_test.ts runs the same race strictly on Bun)";
+if (RACE_SKIP) console.error(`\n*** SKIPPING the 4 racing-symlink cases of the adversarial suite: ${RACE_SKIP}. ***\n`);
 const serverPid = server.pid!;
 witnessPrefix = existsSync(witness) ? readFileSync(witness, "utf8") : "";
 
@@ -585,7 +585,9 @@ attack("info and the witness log show the layers", async () => {
   await call("read_file", { path: "race-none" });
   const lines = readFileSync(witness, "utf8").trim().split("\n").map((l) => JSON.parse(l));
   const exec = lines.filter((l) => l.event === "execute");
-  assert.ok(exec.some((l) => (l.details.isolation.layers as string[]).includes("worker-permissions")));
+  const fileLayer = confinedFiles ? "confined-process" : "worker-permissions";
+  assert.ok(exec.some((l) => (l.details.isolation.layers as string[]).includes(fileLayer)), fileLayer);
+  if (confinedFiles) assert.ok(names.includes("file tools confined"));
   if (!noSandbox) assert.ok(exec.some((l) => (l.details.isolation.layers as string[]).includes("bwrap")));
 });
 

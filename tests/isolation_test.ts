@@ -20,14 +20,36 @@ function config(mode: "auto" | "bwrap" | "none", network = false) {
   return { c, dir, ws: join(dir, "workspace") };
 }
 
-Deno.test("isolation: no workers at start-up; the first file call starts one", async () => {
+function serversFor(ws: string): number {
+  const r = new Deno.Command("pgrep", { args: ["-f", `(__fs-server|fs_server_main).* ${ws}$`] }).outputSync();
+  return new TextDecoder().decode(r.stdout).trim().split("\n").filter((l) => l).length;
+}
+
+Deno.test("isolation: nothing starts with the server; the first file call starts the file layer", async () => {
   const { c, dir, ws } = config("auto");
   const iso = createIsolation(c, runtime);
-  const files = iso.files as unknown as { workers: number };
-  assert.equal(files.workers, 0);
+  assert.equal(serversFor(ws), 0, "no file server at start-up");
   await iso.files.run("write_file", ws, { path: "a.txt", content: "x" });
-  assert.equal(files.workers, 1);
+  const d = iso.files.describe();
+  if (noBwrap) {
+    assert.equal(d.worker, true, "without bwrap: the restricted worker pool");
+  } else {
+    assert.equal(d.confined, true, "with bwrap under Deno: the confined file server");
+    assert.ok(serversFor(ws) > 0, "the confined file server was started by the first call");
+  }
+  assert.equal(await iso.files.run("read_file", ws, { path: "a.txt" }), "x");
+  iso.close();
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(serversFor(ws), 0, "close() stops it");
+  rmSync(dir, { recursive: true });
+});
+
+Deno.test("isolation: sandbox none keeps the worker layer for file tools (no bwrap involved)", async () => {
+  const { c, dir, ws } = config("none");
+  const iso = createIsolation(c, runtime);
+  await iso.files.run("write_file", ws, { path: "a.txt", content: "x" });
   assert.equal(iso.files.describe().worker, true);
+  assert.equal(iso.files.describe().confined, undefined);
   iso.close();
   rmSync(dir, { recursive: true });
 });
@@ -39,6 +61,7 @@ Deno.test("isolation: every layer is listed with active and a reason", () => {
   assert.deepEqual(layers.map((l) => l.layer), [
     "realpath guard",
     "worker permissions",
+    "file tools confined",
     "OS sandbox",
     "network off",
     "env scrubbed",
@@ -47,7 +70,7 @@ Deno.test("isolation: every layer is listed with active and a reason", () => {
   ]);
   for (const l of layers) assert.ok(l.detail.length > 10, l.layer);
   const d = iso.describe() as { layers: unknown[]; processes: { sandbox: string } };
-  assert.equal(d.layers.length, 7);
+  assert.equal(d.layers.length, 8);
   assert.equal(d.processes.sandbox, noBwrap ? "unavailable" : "bwrap");
   iso.close();
   rmSync(dir, { recursive: true });

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -143,6 +143,26 @@ export async function benchMcp(options: BenchMcpOptions = {}): Promise<BenchRow[
       calls,
       warmup,
     );
+    const rows = [seRow];
+    const binary = join(ROOT, "dist", "safe-exec-bun-linux-x64");
+    if (Deno.build.os === "linux" && Deno.build.arch === "x86_64" && existsSync(binary)) {
+      rows.push(
+        await timeServer(
+          "safe-exec mcp, Bun binary (gate + witness log, no worker layer)",
+          new StdioClientTransport({
+            command: binary,
+            args: ["mcp", "--workspace", ws, "--witness", join(dir, "witness-bun.log")],
+            cwd: dir,
+            env,
+            stderr: "ignore",
+          }),
+          { name: "read_file", arguments: { path: "bench.txt" } },
+          text,
+          calls,
+          warmup,
+        ),
+      );
+    }
     const filesystem = new StdioClientTransport({
       command: "node",
       args: [join(ROOT, "node_modules/@modelcontextprotocol/server-filesystem/dist/index.js"), ws],
@@ -158,7 +178,7 @@ export async function benchMcp(options: BenchMcpOptions = {}): Promise<BenchRow[
       calls,
       warmup,
     );
-    return [seRow, fsRow];
+    return [...rows, fsRow];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

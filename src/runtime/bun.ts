@@ -19,15 +19,30 @@ export const bunRuntime: Runtime = {
     const child = B.spawn(options.argv, {
       cwd: options.cwd,
       env: options.env,
-      stdin: options.stdin ? options.stdin : "ignore",
+      stdin: options.stdin === "pipe" ? "pipe" : options.stdin ? options.stdin : "ignore",
       stdout: "pipe",
       stderr: "pipe",
       detached: true,
     });
+    // Bun's piped stdin is a FileSink; the seam speaks WritableStream.
+    const sink = options.stdin === "pipe" ? child.stdin : null;
     return {
       pid: child.pid,
       stdout: child.stdout,
       stderr: child.stderr,
+      ...(sink
+        ? {
+          stdin: new WritableStream<Uint8Array>({
+            async write(chunk) {
+              sink.write(chunk);
+              await sink.flush();
+            },
+            close() {
+              sink.end();
+            },
+          }),
+        }
+        : {}),
       exited: child.exited.then((code: number) => ({
         exitCode: child.signalCode ? null : code,
         signal: signalName(child.signalCode),
@@ -50,6 +65,7 @@ export const bunRuntime: Runtime = {
   },
   exit: (code: number): never => process.exit(code),
   createRestrictedWorker: () => null,
+  fileServerCommand: () => null,
   workerIsolation: {
     available: false,
     reason: "Bun has no permission system: file tools run in the host process behind the realpath guard",

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import type { ChildProcess, Runtime, SpawnOptions, WorkerGrant } from "./types.ts";
+import { fileURLToPath } from "node:url";
+import type { ChildProcess, FileServerCommand, Runtime, SpawnOptions, WorkerGrant } from "./types.ts";
 import { signalName } from "./_streams.ts";
 
 const encoder = new TextEncoder();
@@ -26,7 +27,7 @@ export const denoRuntime: Runtime = {
       stderr: "piped",
       detached: true,
     }).spawn();
-    if (options.stdin) {
+    if (options.stdin instanceof Uint8Array) {
       const data = options.stdin;
       const writer = child.stdin.getWriter();
       writer.write(data).then(() => writer.close()).catch(() => {/* child closed stdin early */});
@@ -35,6 +36,7 @@ export const denoRuntime: Runtime = {
       pid: child.pid,
       stdout: child.stdout,
       stderr: child.stderr,
+      ...(options.stdin === "pipe" ? { stdin: child.stdin } : {}),
       exited: child.status.then((s) => ({
         exitCode: s.signal ? null : s.code,
         signal: signalName(s.signal),
@@ -95,4 +97,25 @@ export const denoRuntime: Runtime = {
     } as WorkerOptions);
   },
   workerIsolation: { available: true, reason: "Deno workers with read/write granted on the workspace only" },
+  fileServerCommand(root: string): FileServerCommand | null {
+    const exe = Deno.execPath();
+    if (Deno.build.standalone) return { argv: [exe, "__fs-server", root], readOnly: [exe], env: {} };
+    const entry = new URL("../tools/fs_server_main.ts", import.meta.url);
+    if (entry.protocol !== "file:") return null;
+    const src = fileURLToPath(new URL("../", import.meta.url));
+    return {
+      argv: [
+        exe,
+        "run",
+        "--no-config",
+        "--no-prompt",
+        `--allow-read=${root}`,
+        `--allow-write=${root}`,
+        fileURLToPath(entry),
+        root,
+      ],
+      readOnly: [exe, src],
+      env: { DENO_DIR: "/tmp/.deno", NO_COLOR: "1" },
+    };
+  },
 };

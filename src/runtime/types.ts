@@ -13,8 +13,11 @@ export interface SpawnOptions {
   cwd: string;
   /** The complete environment of the child (nothing is inherited). */
   env: Record<string, string>;
-  /** Bytes written to the child's stdin, which is then closed; with none, stdin is /dev/null. */
-  stdin?: Uint8Array;
+  /**
+   * Bytes written to the child's stdin, which is then closed; `"pipe"` keeps stdin open as
+   * {@linkcode ChildProcess.stdin}; with none, stdin is /dev/null.
+   */
+  stdin?: Uint8Array | "pipe";
 }
 
 /** How a child process ended. */
@@ -35,6 +38,18 @@ export interface ChildProcess {
   readonly stderr: ReadableStream<Uint8Array>;
   /** Resolves when it exits. */
   readonly exited: Promise<ExitStatus>;
+  /** Its stdin, when spawned with `stdin: "pipe"`. */
+  readonly stdin?: WritableStream<Uint8Array>;
+}
+
+/** How to start this program's confined file server (`__fs-server ROOT`) as a child process. */
+export interface FileServerCommand {
+  /** The command line. */
+  argv: string[];
+  /** Files and folders the command needs to see, read-only, at the same paths (the executable, the sources). */
+  readOnly: string[];
+  /** Extra environment (e.g. a cache folder the runtime wants). */
+  env: Record<string, string>;
 }
 
 /** Permissions for a file-tool worker. */
@@ -72,4 +87,10 @@ export interface Runtime {
   createRestrictedWorker(url: URL, grant: WorkerGrant): Worker | null;
   /** Why restricted workers are or are not available, for `info` and `doctor`. */
   readonly workerIsolation: { available: boolean; reason: string };
+  /**
+   * How to start the file server in a child process limited to `root` (Deno: `deno run` with read/write on `root`
+   * only, or the compiled binary itself), or null where this runtime does not use one (Bun pins folders through
+   * /proc/self/fd in the host instead).
+   */
+  fileServerCommand(root: string): FileServerCommand | null;
 }

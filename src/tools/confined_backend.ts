@@ -1,0 +1,166 @@
+/**
+ * File tools in a confined child process: the file server (`fs_server.ts`) runs under bubblewrap in a mount
+ * namespace that holds only the workspace (writable), the runtime's executable and sources and /usr (read-only),
+ * a private /tmp, and nothing else — no /home, /root, /etc, no other folder of the host. Under Deno it also gets
+ * Deno permissions for the workspace only.
+ *
+ * Why: the realpath guard checks a path and then uses it; a folder swapped for a symlink in between (by a process
+ * outside safe-exec racing the workspace) can redirect the use. Bun pins folders through /proc/self/fd; Deno cannot
+ * (its file APIs refuse /proc/self/fd), so under Deno the file tools move into a process where outside is not
+ * there to be reached: the kernel, not a re-check, closes the race.
+ *
+ * The child is started lazily (the first file call), reused, and replaced when it crashes or hangs (through
+ * {@linkcode WorkerPool}, whose workers it imitates).
+ *
+ * @module
+ */
+import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
+import { readLines } from "../lines.ts";
+import type { FileServerCommand, Runtime } from "../runtime/types.ts";
+import type { FileBackend } from "./file_backend.ts";
+import type { FsToolName } from "./fs_ops.ts";
+import { DEFAULT_WORKER_TIMEOUT_MS, type PoolWorker, WorkerPool } from "./worker_pool.ts";
+
+/** Folders at the root that a dynamically linked runtime may need (bound read-only, or as the host's symlink). */
+const SYSTEM_DIRS = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin"];
+
+/**
+ * The bwrap command line that runs `cmd` confined to `root`.
+ *
+ * @example
+ * ```ts
+ * import { confinedArgv } from "./confined_backend.ts";
+ * const argv = confinedArgv("/usr/bin/bwrap", "/ws", { argv: ["/x/deno", "run", "s.ts", "/ws"], readOnly: ["/x/deno"], env: {} });
+ * console.assert(argv[0] === "/usr/bin/bwrap" && argv.includes("--unshare-all") && argv.at(-1) === "/ws");
+ * console.assert(argv.join(" ").includes("--bind /ws /ws"));
+ * ```
+ */
+export function confinedArgv(bwrap: string, root: string, cmd: FileServerCommand): string[] {
+  const args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"];
+  for (const [k, v] of Object.entries(cmd.env)) args.push("--setenv", k, v);
+  for (const dir of SYSTEM_DIRS) {
+    let st;
+    try {
+      st = lstatSync(dir);
+    } catch {
+      continue;
+    }
+    if (st.isSymbolicLink()) args.push("--symlink", readlinkSync(dir), dir);
+    else if (st.isDirectory()) args.push("--ro-bind", dir, dir);
+  }
+  args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp");
+  for (const p of cmd.readOnly) {
+    if (!existsSync(p)) continue;
+    const real = realpathSync(p);
+    args.push("--ro-bind", real, real);
+    if (real !== p) args.push("--ro-bind", real, p);
+  }
+  args.push("--bind", root, root, "--remount-ro", "/", "--chdir", root, "--", ...cmd.argv);
+  return args;
+}
+
+/** A {@linkcode PoolWorker} over a child process that speaks JSON lines. */
+function processWorker(runtime: Runtime, argv: string[]): PoolWorker {
+  const child = runtime.spawn({ argv, cwd: "/", env: {}, stdin: "pipe" });
+  const stdin = child.stdin;
+  if (!stdin) throw new Error("the runtime did not give the file server a stdin pipe");
+  const writer = stdin.getWriter();
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  let ended = false;
+  let stderrTail = "";
+  const w: PoolWorker = {
+    onmessage: null,
+    onerror: null,
+    postMessage(message: unknown) {
+      writer.write(encoder.encode(JSON.stringify(message) + "\n")).catch((e) => fail(`cannot write to it: ${e}`));
+    },
+    terminate() {
+      ended = true;
+      runtime.killGroup(child.pid, "SIGKILL");
+    },
+  };
+  const fail = (why: string) => {
+    if (ended) return;
+    ended = true;
+    runtime.killGroup(child.pid, "SIGKILL");
+    const tail = stderrTail.trim().split("\n").slice(-3).join(" | ");
+    w.onerror?.(new ErrorEvent("error", { message: `${why}${tail ? `: ${tail}` : ""}` }));
+  };
+  (async () => {
+    for await (const item of readLines(child.stdout, 64 * 1024 * 1024)) {
+      if (!("line" in item)) continue;
+      let data: unknown;
+      try {
+        data = JSON.parse(decoder.decode(item.line));
+      } catch {
+        fail("the file server sent a line that is not JSON");
+        return;
+      }
+      w.onmessage?.({ data } as MessageEvent);
+    }
+  })().catch((e) => fail(`cannot read its answers: ${e}`));
+  (async () => {
+    for await (const chunk of child.stderr) stderrTail = (stderrTail + decoder.decode(chunk)).slice(-2048);
+  })().catch(() => {});
+  child.exited.then((s) => fail(`the file server exited (${s.signal ?? `status ${s.exitCode}`})`));
+  return w;
+}
+
+/** Options of {@linkcode createConfinedFileBackend}. */
+export interface ConfinedBackendOptions {
+  /** The bwrap binary. */
+  bwrap: string;
+  /** Per-call timeout including the child's start-up (default 10 000 ms). */
+  timeoutMs?: number;
+}
+
+/**
+ * The confined backend, or null when the runtime has no file server command (Bun).
+ *
+ * @example
+ * ```ts ignore
+ * import { createConfinedFileBackend } from "./confined_backend.ts";
+ * import { currentRuntime } from "../runtime/mod.ts";
+ * const files = createConfinedFileBackend(await currentRuntime(), { bwrap: "/usr/bin/bwrap" });
+ * console.log(await files?.run("list_dir", "/real/path/of/ws", {}));
+ * files?.close();
+ * ```
+ */
+export function createConfinedFileBackend(runtime: Runtime, options: ConfinedBackendOptions): FileBackend | null {
+  if (runtime.fileServerCommand("/") === null) return null;
+  const pools = new Map<string, WorkerPool>();
+  const pool = (root: string): WorkerPool => {
+    let p = pools.get(root);
+    if (!p) {
+      const cmd = runtime.fileServerCommand(root);
+      if (!cmd) throw new Error(`${runtime.name} has no file server`);
+      const argv = confinedArgv(options.bwrap, root, cmd);
+      p = new WorkerPool({
+        create: () => processWorker(runtime, argv),
+        size: 1,
+        timeoutMs: options.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS,
+      });
+      pools.set(root, p);
+    }
+    return p;
+  };
+  const standalone = runtime.fileServerCommand("/")?.argv[1] === "__fs-server";
+  return {
+    run: (op: FsToolName, root: string, args: Record<string, unknown>) => pool(root).run(op, root, args),
+    describe: () => ({
+      layers: ["realpath-guard", "git-protected", "confined-process", ...(standalone ? [] : ["deno-permissions"])],
+      guard: true,
+      worker: false,
+      confined: true,
+      permissions: !standalone,
+      reason: "file tools run in a child process under bubblewrap whose mount namespace holds only the workspace " +
+        "(writable) and the runtime (read-only)" +
+        (standalone ? "" : ", with Deno permissions for the workspace only"),
+    }),
+    close() {
+      for (const p of pools.values()) p.close();
+      pools.clear();
+    },
+  };
+}
