@@ -3,8 +3,9 @@
  * workspace folder and a symlink to the outside while write/append/copy/delete/read calls go through it.
  *
  * On Bun, fs_ops pins every folder through /proc/self/fd (anchored mode) and must hold: this test is strict. On
- * Deno, file APIs cannot use /proc/self/fd, so fs_ops falls back to re-checking paths, which such an outside racer
- * can beat; that run is skipped with the reason printed (README, "Threat model").
+ * Deno, file APIs cannot use /proc/self/fd, so fs_ops alone re-checks paths, which such a racer can beat; there
+ * safe-exec runs the file tools in the confined file server instead (tested in tests/adversarial_test.ts), and
+ * this fs_ops-only run is not made (README, "Threat model").
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -20,8 +21,8 @@ const reason = !existsSync(bun)
   : null;
 if (reason) console.error(`\n*** SKIPPING the racing-symlink test of fs_ops on Bun: ${reason} ***\n`);
 console.error(
-  "\n*** SKIPPING the racing-symlink test of fs_ops on Deno: Deno's file APIs cannot pin folders " +
-    "(no openat, /proc/self/fd refused), so an outside racer is out of its threat model (README) ***\n",
+  "\n*** NOT RUN on Deno: fs_ops alone cannot pin folders there (no openat, /proc/self/fd refused); under Deno " +
+    "the confined file server closes this race instead, tested strictly in tests/adversarial_test.ts ***\n",
 );
 
 Deno.test({
