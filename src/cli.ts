@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import { type CliOverrides, ConfigError, resolveConfig, type SafeExecConfig } from "./config.ts";
 import { confirmHandlerFor } from "./confirm.ts";
 import { SafeExecutor } from "./executor.ts";
-import { DEFAULT_MAX_LINE_BYTES, readLines } from "./lines.ts";
+import { DEFAULT_MAX_LINE_BYTES, forEachLine } from "./lines.ts";
 import { runLogCommand } from "./log_cmd.ts";
 import { PROTOCOL_VERSION, ProtocolServer, type Response, resultResponse } from "./protocol.ts";
 import type { Runtime } from "./runtime/types.ts";
@@ -211,37 +211,18 @@ async function serve(app: App, runtime: Runtime): Promise<number> {
     emit: (m) => out.send(m),
     info: app.info,
   });
-  const decoder = new TextDecoder("utf-8", { fatal: true });
   const sendAll = (rs: Response[]) => {
     for (const r of rs) out.send(r);
   };
-  for await (const item of readLines(runtime.stdin(), DEFAULT_MAX_LINE_BYTES)) {
-    if ("tooLong" in item) {
-      out.send({
-        id: null,
-        type: "error",
-        error: {
-          code: "bad_request",
-          message: `Line of ${item.tooLong} bytes exceeds the limit of ${DEFAULT_MAX_LINE_BYTES} bytes; it was dropped`,
-        },
-      });
-      continue;
-    }
-    let line: string;
-    try {
-      line = decoder.decode(item.line);
-    } catch {
-      out.send({
-        id: null,
-        type: "error",
-        error: { code: "bad_request", message: "Line is not valid UTF-8; it was dropped" },
-      });
-      continue;
-    }
-    server.handleLine(line).then(sendAll, (e) => {
-      out.send({ id: null, type: "error", error: { code: "internal", message: String(e) } });
-    });
-  }
+  const bad = (message: string) => out.send({ id: null, type: "error", error: { code: "bad_request", message } });
+  await forEachLine(runtime.stdin(), DEFAULT_MAX_LINE_BYTES, {
+    line: (line) =>
+      void server.handleLine(line).then(sendAll, (e) => {
+        out.send({ id: null, type: "error", error: { code: "internal", message: String(e) } });
+      }),
+    tooLong: (n) => bad(`Line of ${n} bytes exceeds the limit of ${DEFAULT_MAX_LINE_BYTES} bytes; it was dropped`),
+    invalidUtf8: () => bad("Line is not valid UTF-8; it was dropped"),
+  });
   await server.close();
   await out.drain();
   app.close();

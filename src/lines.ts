@@ -73,3 +73,82 @@ export async function* readLines(
     reader.releaseLock();
   }
 }
+
+/** What {@linkcode forEachLine} calls. */
+export interface LineHandlers {
+  /** A decoded line (without its `\n`). */
+  line(text: string): void;
+  /** A line over the cap, dropped; `bytes` is its length. */
+  tooLong(bytes: number): void;
+  /** A line that is not valid UTF-8, dropped. */
+  invalidUtf8(): void;
+}
+
+/**
+ * Read a stream line by line, decode each as strict UTF-8 and hand it on; too long and undecodable lines are
+ * reported instead. Resolves at the end of the stream.
+ *
+ * @example
+ * ```ts
+ * import { forEachLine } from "./lines.ts";
+ * const seen: string[] = [];
+ * const bytes = new Uint8Array([...new TextEncoder().encode("ok\n"), 0xff, 10, ...new TextEncoder().encode("x".repeat(20))]);
+ * await forEachLine(new Blob([bytes]).stream(), 10, {
+ *   line: (t) => seen.push(t),
+ *   tooLong: (n) => seen.push(`too long: ${n}`),
+ *   invalidUtf8: () => seen.push("bad utf-8"),
+ * });
+ * console.assert(seen.join(",") === "ok,bad utf-8,too long: 20");
+ * ```
+ */
+export async function forEachLine(
+  stream: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  handlers: LineHandlers,
+): Promise<void> {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  for await (const item of readLines(stream, maxBytes)) {
+    if ("tooLong" in item) {
+      handlers.tooLong(item.tooLong);
+      continue;
+    }
+    let text: string;
+    try {
+      text = decoder.decode(item.line);
+    } catch {
+      handlers.invalidUtf8();
+      continue;
+    }
+    handlers.line(text);
+  }
+}
+
+/** One protocol line, parsed: blank (ignored), a JSON value, or why it is not JSON. */
+export type ParsedLine = { blank: true } | { blank: false; value: unknown } | { blank: false; error: string };
+
+/**
+ * Parse one protocol line (a trailing `\r` is dropped). The error names the parser's complaint and the start of
+ * the line.
+ *
+ * @example
+ * ```ts
+ * import { parseJsonLine } from "./lines.ts";
+ * const ok = parseJsonLine('{"a":1}\r');
+ * console.assert("value" in ok && (ok.value as { a: number }).a === 1);
+ * const bad = parseJsonLine("nope");
+ * console.assert("error" in bad && bad.error.startsWith("cannot parse the line as JSON"));
+ * ```
+ */
+export function parseJsonLine(line: string): ParsedLine {
+  if (line.endsWith("\r")) line = line.slice(0, -1);
+  if (line.trim() === "") return { blank: true };
+  try {
+    return { blank: false, value: JSON.parse(line) };
+  } catch (e) {
+    const shown = line.length > 60 ? line.slice(0, 60) + "…" : line;
+    return {
+      blank: false,
+      error: `cannot parse the line as JSON (${(e as Error).message}): got ${JSON.stringify(shown)}`,
+    };
+  }
+}

@@ -9,6 +9,7 @@ import type { SafeExecutor } from "./executor.ts";
 import type { ConfirmHandler, ExecResult } from "./types.ts";
 import { describeValue } from "./_describe.ts";
 import { confirmPayload } from "./confirm.ts";
+import { parseJsonLine } from "./lines.ts";
 
 /** Protocol version. */
 export const PROTOCOL_VERSION = 1;
@@ -80,23 +81,14 @@ export class ProtocolServer {
 
   /** Handle one line (without its newline); resolves to the responses for it (usually one). */
   handleLine(line: string): Promise<Response[]> {
-    if (line.endsWith("\r")) line = line.slice(0, -1);
-    if (line.trim() === "") return Promise.resolve([]);
-    let msg: unknown;
-    try {
-      msg = JSON.parse(line);
-    } catch (e) {
-      const shown = line.length > 60 ? line.slice(0, 60) + "…" : line;
+    const parsed = parseJsonLine(line);
+    if (parsed.blank) return Promise.resolve([]);
+    if ("error" in parsed) {
       return Promise.resolve([
-        errorResponse(
-          null,
-          "bad_request",
-          `Cannot parse the line as JSON (${(e as Error).message}): got ${
-            JSON.stringify(shown)
-          }; expected one JSON object per line`,
-        ),
+        errorResponse(null, "bad_request", `C${parsed.error.slice(1)}; expected one JSON object per line`),
       ]);
     }
+    const msg = parsed.value;
     if (typeof msg !== "object" || msg === null || Array.isArray(msg)) {
       return Promise.resolve([
         errorResponse(null, "bad_request", `Expected a JSON object per line, got ${describeValue(msg)}`),

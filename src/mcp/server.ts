@@ -7,7 +7,7 @@
 import type { App } from "../cli.ts";
 import { LineWriter } from "../cli.ts";
 import { confirmHandlerFor, denyAll } from "../confirm.ts";
-import { DEFAULT_MAX_LINE_BYTES, readLines } from "../lines.ts";
+import { DEFAULT_MAX_LINE_BYTES, forEachLine } from "../lines.ts";
 import type { Runtime } from "../runtime/types.ts";
 import type { ConfirmHandler } from "../types.ts";
 import { McpSession, RPC_ERROR, rpcError, type RpcMessage } from "./session.ts";
@@ -67,7 +67,6 @@ export async function runMcp(app: App, runtime: Runtime): Promise<number> {
     app.close();
     return 1;
   }
-  const decoder = new TextDecoder("utf-8", { fatal: true });
   const sendAll = (ms: RpcMessage[]) => {
     for (const m of ms) out.send(m);
   };
@@ -77,30 +76,25 @@ export async function runMcp(app: App, runtime: Runtime): Promise<number> {
   };
   let code = 0;
   try {
-    for await (const item of readLines(runtime.stdin(), DEFAULT_MAX_LINE_BYTES)) {
-      if ("tooLong" in item) {
+    await forEachLine(runtime.stdin(), DEFAULT_MAX_LINE_BYTES, {
+      line(line) {
+        try {
+          session.handleLine(line).then(sendAll, failed);
+        } catch (e) {
+          failed(e);
+        }
+      },
+      tooLong: (n) =>
         out.send(
           rpcError(
             null,
             RPC_ERROR.INVALID_REQUEST,
-            `Invalid Request: a line of ${item.tooLong} bytes exceeds the limit of ${DEFAULT_MAX_LINE_BYTES} bytes; it was dropped`,
+            `Invalid Request: a line of ${n} bytes exceeds the limit of ${DEFAULT_MAX_LINE_BYTES} bytes; it was dropped`,
           ),
-        );
-        continue;
-      }
-      let line: string;
-      try {
-        line = decoder.decode(item.line);
-      } catch {
-        out.send(rpcError(null, RPC_ERROR.PARSE_ERROR, "Parse error: the line is not valid UTF-8; it was dropped"));
-        continue;
-      }
-      try {
-        session.handleLine(line).then(sendAll, failed);
-      } catch (e) {
-        failed(e);
-      }
-    }
+        ),
+      invalidUtf8: () =>
+        out.send(rpcError(null, RPC_ERROR.PARSE_ERROR, "Parse error: the line is not valid UTF-8; it was dropped")),
+    });
   } catch (e) {
     log(`safe-exec mcp: cannot read stdin: ${(e as Error)?.message ?? String(e)}`);
     code = 1;

@@ -14,6 +14,7 @@ import type { ConfirmHandler, ConfirmRequest } from "../types.ts";
 import { VERSION } from "../version.ts";
 import { type CallToolResult, callToolResult, type McpTool, mcpTool } from "./tools.ts";
 import { describeValue } from "../_describe.ts";
+import { parseJsonLine } from "../lines.ts";
 
 /**
  * The MCP protocol versions this server speaks, newest first.
@@ -222,23 +223,18 @@ export class McpSession {
 
   /** Handle one line (without its newline); resolves to the messages that answer it (zero or one). */
   handleLine(line: string): Promise<RpcMessage[]> {
-    if (line.endsWith("\r")) line = line.slice(0, -1);
-    if (line.trim() === "") return Promise.resolve([]);
-    let msg: unknown;
-    try {
-      msg = JSON.parse(line);
-    } catch (e) {
-      const shown = line.length > 60 ? line.slice(0, 60) + "…" : line;
+    const parsed = parseJsonLine(line);
+    if (parsed.blank) return Promise.resolve([]);
+    if ("error" in parsed) {
       return Promise.resolve([
         rpcError(
           null,
           RPC_ERROR.PARSE_ERROR,
-          `Parse error: cannot parse the line as JSON (${(e as Error).message}): got ${
-            JSON.stringify(shown)
-          }; expected one JSON-RPC 2.0 message per line`,
+          `Parse error: ${parsed.error}; expected one JSON-RPC 2.0 message per line`,
         ),
       ]);
     }
+    const msg: unknown = parsed.value;
     return this.handleMessage(msg);
   }
 
