@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BUILTIN_TOOL_NAMES } from "../../src/config.ts";
+import { SafeExecutor } from "../../src/executor.ts";
+import { currentRuntime } from "../../src/runtime/mod.ts";
+import { BUILTIN_DEFINITIONS, registerDefaults } from "../../src/tools/builtin.ts";
+import { noSandbox } from "../../src/tools/sandbox.ts";
+
+const runtime = await currentRuntime();
+const make = () => {
+  const dir = mkdtempSync(join(tmpdir(), "se-builtin-"));
+  return new SafeExecutor({ workspace: join(dir, "ws"), witness: join(dir, "w.log"), confirm: () => true });
+};
+
+Deno.test("the nine built-ins: SPEC names, order and default risks; the config knows the same names", () => {
+  assert.deepEqual(BUILTIN_DEFINITIONS.map((d) => [d.name, d.risk]), [
+    ["read_file", "low"],
+    ["list_dir", "low"],
+    ["write_file", "medium"],
+    ["append_file", "medium"],
+    ["copy_file", "medium"],
+    ["delete_file", "high"],
+    ["delete_dir", "high"],
+    ["run_bash", "high"],
+    ["run_python", "high"],
+  ]);
+  assert.deepEqual([...BUILTIN_TOOL_NAMES], BUILTIN_DEFINITIONS.map((d) => d.name));
+  for (const d of BUILTIN_DEFINITIONS) {
+    assert.equal(d.inputSchema.type, "object");
+    assert.equal(d.inputSchema.additionalProperties, false, d.name);
+  }
+});
+
+Deno.test("config overrides: a tool disabled is not registered; risk and timeout overrides apply", async () => {
+  const ex = make();
+  registerDefaults(ex, {
+    runtime,
+    sandbox: noSandbox,
+    tools: { delete_dir: { enabled: false }, read_file: { risk: "high" }, run_bash: { timeoutMs: 150 } },
+  });
+  assert.equal(ex.tool("delete_dir"), undefined);
+  assert.equal(ex.tool("read_file")?.risk, "high");
+  const r = await ex.execute("run_bash", { cmd: "sleep 5" });
+  assert.equal(r.errorCode, "timeout");
+  assert.match(String(r.error), /timed out after 150 ms/);
+  const over = await ex.execute("run_bash", { cmd: "sleep 5", timeoutMs: 100 });
+  assert.match(String(over.error), /timed out after 100 ms/, "the call's timeoutMs wins");
+  ex.close();
+});
+
+Deno.test("run_python: code on stdin, exit status, output kept on failure", async () => {
+  const ex = make();
+  registerDefaults(ex, { runtime, sandbox: noSandbox });
+  const ok = await ex.execute("run_python", { code: "import sys\nprint('py', sys.version_info[0])" });
+  assert.equal(ok.ok, true);
+  assert.equal((ok.output as { stdout: string }).stdout, "py 3\n");
+  const bad = await ex.execute("run_python", { code: "print('before')\nraise SystemExit(4)" });
+  assert.equal(bad.errorCode, "exit_status");
+  assert.equal((bad.output as { exitCode: number }).exitCode, 4);
+  assert.equal((bad.output as { stdout: string }).stdout, "before\n");
+  const big = await ex.execute("run_bash", { cmd: "x".repeat(100_001) });
+  assert.equal(big.errorCode, "invalid_args");
+  assert.match(String(big.error), /at most 100000 characters/);
+  ex.close();
+});
