@@ -137,6 +137,7 @@ export class SafeExecutor {
   #confirm: ConfirmHandler;
   #started = false;
   #closed = false;
+  #onClose: Array<() => void> = [];
 
   /** Make an executor; creates the workspace folder if missing. */
   constructor(options: SafeExecutorOptions = {}) {
@@ -243,10 +244,22 @@ export class SafeExecutor {
     return this.witness.stats();
   }
 
-  /** Write the session's stop line and close the log. */
+  /** Run `fn` when the executor closes (after its stop line), e.g. to stop the tools' workers. */
+  onClose(fn: () => void): void {
+    this.#onClose.push(fn);
+  }
+
+  /** Write the session's stop line, close the log, and run the close hooks. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const fn of this.#onClose.splice(0)) {
+      try {
+        fn();
+      } catch {
+        // a hook's failure must not keep the log open
+      }
+    }
     if (this.#started) {
       try {
         this.witness.append({ event: "session", tool: null, decision: null, details: { action: "stop" } });

@@ -103,7 +103,11 @@ export interface IsolationOptions {
  * iso.close();
  * ```
  */
-export function createIsolation(config: SafeExecConfig, runtime: Runtime, options: IsolationOptions = {}): Isolation {
+export function createIsolation(
+  config: Pick<SafeExecConfig, "sandbox">,
+  runtime: Runtime,
+  options: IsolationOptions = {},
+): Isolation {
   const worker = createWorkerFileBackend(runtime, {
     ...(options.workerTimeoutMs !== undefined ? { timeoutMs: options.workerTimeoutMs } : {}),
     ...(options.workers !== undefined ? { size: options.workers } : {}),
@@ -139,7 +143,7 @@ export function createIsolation(config: SafeExecConfig, runtime: Runtime, option
 }
 
 function layerList(
-  config: SafeExecConfig,
+  config: Pick<SafeExecConfig, "sandbox">,
   runtime: Runtime,
   f: Record<string, unknown>,
   p: Record<string, unknown>,

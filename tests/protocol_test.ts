@@ -6,6 +6,7 @@ import { SafeExecutor, type SafeExecutorOptions } from "../src/executor.ts";
 import { ProtocolServer, type Response } from "../src/protocol.ts";
 import { currentRuntime } from "../src/runtime/mod.ts";
 import { registerDefaults } from "../src/tools/builtin.ts";
+import { noSandbox } from "../src/tools/sandbox.ts";
 import { ToolError } from "../src/types.ts";
 
 const runtime = await currentRuntime();
@@ -14,7 +15,9 @@ function setup(opts: Omit<Partial<SafeExecutorOptions>, "confirm"> & { confirm?:
   const dir = mkdtempSync(join(tmpdir(), "se-proto-"));
   const { confirm, ...rest } = opts;
   const executor = new SafeExecutor({ workspace: join(dir, "ws"), witness: join(dir, "witness.log"), ...rest });
-  registerDefaults(executor, { runtime });
+  // The protocol is under test here, not the OS sandbox (tests/adversarial_test.ts): run processes unsandboxed so
+  // that these tests mean the same on a machine without bubblewrap.
+  registerDefaults(executor, { runtime, sandbox: noSandbox });
   const emitted: Response[] = [];
   const server = new ProtocolServer({
     executor,

@@ -8,8 +8,9 @@ import type { Runtime } from "../runtime/types.ts";
 import { type JsonSchema, type Risk, ToolError } from "../types.ts";
 import type { FsToolName } from "./fs_ops.ts";
 import { type ProcessResult, runProcess, toolEnv } from "./process.ts";
-import { type FileBackend, hostFileBackend } from "./file_backend.ts";
-import { noSandbox, type ProcessSandbox } from "./sandbox.ts";
+import type { FileBackend } from "./file_backend.ts";
+import type { ProcessSandbox } from "./sandbox.ts";
+import { createIsolation, type Isolation } from "../isolation.ts";
 
 /** Longest `cmd` / `code` accepted (bytes passed to bash -c must stay under the kernel's per-argument limit). */
 export const MAX_SCRIPT_CHARS = 100_000;
@@ -184,9 +185,15 @@ export interface BuiltinToolOptions {
 export interface RegisterDefaultsOptions {
   /** The runtime, for spawning the process tools. */
   runtime: Runtime;
-  /** Where file tools run (default: in the host, behind the realpath guard). */
+  /**
+   * Where file tools run. Default: what the binary uses (Deno: the confined file server where bubblewrap runs,
+   * else restricted workers; Bun: the host, folders pinned through /proc/self/fd), stopped by `executor.close()`.
+   */
   fileBackend?: FileBackend;
-  /** How process tools are sandboxed (default: not at all). */
+  /**
+   * How process tools are sandboxed. Default: bubblewrap with no network, and `sandbox_unavailable` where it
+   * cannot run. Pass `noSandbox` (from `tools/sandbox.ts`) to run them unsandboxed, knowingly.
+   */
   sandbox?: ProcessSandbox;
   /** Per-tool overrides. */
   tools?: Record<string, BuiltinToolOptions>;
@@ -217,8 +224,14 @@ export const DEFAULT_PROCESS_TIMEOUT_MS = 30_000;
  * ```
  */
 export function registerDefaults(executor: SafeExecutor, options: RegisterDefaultsOptions): SafeExecutor {
-  const files = options.fileBackend ?? hostFileBackend;
-  const sandbox = options.sandbox ?? noSandbox;
+  let defaults: Isolation | undefined;
+  if (!options.fileBackend || !options.sandbox) {
+    const iso = createIsolation({ sandbox: { mode: "auto", network: false } }, options.runtime);
+    executor.onClose(() => iso.close());
+    defaults = iso;
+  }
+  const files = options.fileBackend ?? (defaults as Isolation).files;
+  const sandbox = options.sandbox ?? (defaults as Isolation).sandbox;
   for (const def of BUILTIN_DEFINITIONS) {
     const o = options.tools?.[def.name] ?? {};
     if (o.enabled === false) continue;

@@ -65,3 +65,18 @@ Deno.test("run_python: code on stdin, exit status, output kept on failure", asyn
   assert.match(String(big.error), /at most 100000 characters/);
   ex.close();
 });
+
+Deno.test("registerDefaults without a sandbox is not unsandboxed: bwrap, or sandbox_unavailable", async () => {
+  const ex = make();
+  registerDefaults(ex, { runtime });
+  const r = await ex.execute("run_bash", { cmd: "cat /proc/1/cmdline | tr '\\0' ' '" });
+  const layers = (ex.tool("run_bash")?.isolation?.() ?? {}) as { sandbox?: string };
+  if (layers.sandbox === "bwrap") {
+    assert.equal(r.ok, true, JSON.stringify(r));
+    assert.match(String((r.output as { stdout: string }).stdout), /^\S*bwrap /, "pid 1 is the sandbox's own init");
+  } else {
+    assert.equal(r.errorCode, "sandbox_unavailable");
+    assert.match(String(r.error), /apt-get install bubblewrap/);
+  }
+  ex.close();
+});
