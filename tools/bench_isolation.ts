@@ -8,13 +8,13 @@
  *
  * @module
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { currentRuntime } from "../src/runtime/mod.ts";
+import { forEachLine } from "../src/lines.ts";
 import { createBwrapSandbox } from "../src/tools/sandbox.ts";
 import { toolEnv } from "../src/tools/process.ts";
 import type { Runtime } from "../src/runtime/types.ts";
@@ -48,8 +48,13 @@ function row(name: string, times: number[], totalMs: number): BenchRow {
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** A `safe-exec serve` child with a request/response helper that answers confirm requests with approve. */
-function startServer(dir: string) {
+/**
+ * A `safe-exec serve` child with a request/response helper that answers confirm requests with approve. It talks
+ * through the runtime seam's pipes (the same streams the server itself uses), not node:child_process, whose
+ * emulation under Deno added milliseconds per round trip.
+ */
+async function startServer(dir: string) {
+  const runtime = await currentRuntime();
   const isDeno = "Deno" in globalThis;
   const exe = process.execPath;
   const args = isDeno
@@ -63,44 +68,50 @@ function startServer(dir: string) {
       join(ROOT, "src/main.ts"),
     ]
     : [join(ROOT, "src/main.ts")];
-  const child = spawn(exe, [...args, "serve", "--workspace", join(dir, "ws"), "--witness", join(dir, "w.log")], {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (typeof v === "string") env[k] = v;
+  const child = runtime.spawn({
+    argv: [exe, ...args, "serve", "--workspace", join(dir, "ws"), "--witness", join(dir, "w.log")],
     cwd: dir,
-    stdio: ["pipe", "pipe", "inherit"],
+    env,
+    stdin: "pipe",
   });
+  const writer = child.stdin!.getWriter();
+  const enc = new TextEncoder();
+  const send = (m: unknown) => writer.write(enc.encode(JSON.stringify(m) + "\n"));
   const waiting = new Map<unknown, (m: Record<string, unknown>) => void>();
-  let buf = "";
-  child.stdout!.setEncoding("utf8");
-  child.stdout!.on("data", (chunk: string) => {
-    buf += chunk;
-    let nl: number;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
+  const reading = forEachLine(child.stdout, 64 * 1024 * 1024, {
+    line(line) {
       const m = JSON.parse(line) as Record<string, unknown>;
       if (m.type === "confirm_request") {
-        child.stdin!.write(JSON.stringify({ type: "confirm", id: m.id, approve: true }) + "\n");
-        continue;
+        send({ type: "confirm", id: m.id, approve: true });
+        return;
       }
       const w = waiting.get(m.id);
       if (w) {
         waiting.delete(m.id);
         w(m);
       }
-    }
+    },
+    tooLong() {},
+    invalidUtf8() {},
   });
+  (async () => {
+    for await (const _ of child.stderr) { /* discard */ }
+  })();
   let next = 1;
   return {
     call(msg: Record<string, unknown>): Promise<Record<string, unknown>> {
       const id = next++;
       return new Promise((resolve) => {
         waiting.set(id, resolve);
-        child.stdin!.write(JSON.stringify({ id, ...msg }) + "\n");
+        send({ id, ...msg });
       });
     },
     async stop(): Promise<void> {
-      const done = new Promise((r) => child.on("exit", r));
-      child.stdin!.end();
-      await done;
+      await writer.close();
+      await reading;
+      await child.exited;
     },
   };
 }
@@ -118,7 +129,8 @@ async function timeCalls(n: number, warm: number, f: () => Promise<void>): Promi
 }
 
 async function spawnToExit(runtime: Runtime, argv: string[], cwd: string, env: Record<string, string>): Promise<void> {
-  const c = runtime.spawn({ argv, cwd, env });
+  // The cheapest spawn (no new session: posix_spawn), as safe-exec spawns bwrap, so the baseline is not inflated.
+  const c = runtime.spawn({ argv, cwd, env, newSession: false });
   const drain = async (s: ReadableStream<Uint8Array>) => {
     for await (const _ of s) { /* discard */ }
   };
@@ -144,14 +156,14 @@ export async function benchIsolation(options: { readCalls?: number; spawnCalls?:
   mkdirSync(ws);
   writeFileSync(join(ws, "notes.txt"), "hello\n".repeat(10));
   const rows: BenchRow[] = [];
-  const server = startServer(dir);
+  const server = await startServer(dir);
   const sandbox = createBwrapSandbox();
   try {
     const read = await timeCalls(readCalls, 200, async () => {
       const r = await server.call({ tool: "read_file", args: { path: "notes.txt" } });
       if (r.ok !== true) throw new Error(`read_file failed: ${JSON.stringify(r)}`);
     });
-    rows.push(row("protocol read_file (warm worker pool)", read.times, read.total));
+    rows.push(row("protocol read_file (warm file layer)", read.times, read.total));
     // The three spawn measurements are interleaved call by call, so that drift (CPU frequency, page cache, other
     // load) hits them alike.
     const env = toolEnv(ws);

@@ -22,7 +22,7 @@ export const bunRuntime: Runtime = {
       stdin: options.stdin === "pipe" ? "pipe" : options.stdin ? options.stdin : "ignore",
       stdout: "pipe",
       stderr: "pipe",
-      detached: true,
+      detached: options.newSession !== false,
     });
     // Bun's piped stdin is a FileSink; the seam speaks WritableStream.
     const sink = options.stdin === "pipe" ? child.stdin : null;
@@ -54,6 +54,13 @@ export const bunRuntime: Runtime = {
       process.kill(-pgid, signal);
     } catch {
       // the group is already gone
+    }
+  },
+  kill(pid: number, signal: "SIGTERM" | "SIGKILL"): void {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
     }
   },
   stdin: () => B.stdin.stream() as ReadableStream<Uint8Array>,

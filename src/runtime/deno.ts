@@ -25,7 +25,7 @@ export const denoRuntime: Runtime = {
       stdin: options.stdin ? "piped" : "null",
       stdout: "piped",
       stderr: "piped",
-      detached: true,
+      detached: options.newSession !== false,
     }).spawn();
     if (options.stdin instanceof Uint8Array) {
       const data = options.stdin;
@@ -52,6 +52,13 @@ export const denoRuntime: Runtime = {
   },
   // A plain read loop: one op per chunk, without the byte-stream machinery of `Deno.stdin.readable` (measured:
   // about a third less latency per request through the protocol).
+  kill(pid: number, signal: "SIGTERM" | "SIGKILL"): void {
+    try {
+      Deno.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  },
   stdin: () =>
     (() => {
       const buf = new Uint8Array(64 * 1024);

@@ -18,6 +18,12 @@ export interface SpawnOptions {
    * {@linkcode ChildProcess.stdin}; with none, stdin is /dev/null.
    */
   stdin?: Uint8Array | "pipe";
+  /**
+   * Start it in a new session and process group (default true), so that `killGroup(pid)` reaches its children.
+   * false spawns without it, which is cheaper (posix_spawn instead of fork): for commands that end their own
+   * children when they die (bubblewrap's PID namespace); kill those with `kill(pid)`.
+   */
+  newSession?: boolean;
 }
 
 /** How a child process ended. */
@@ -72,6 +78,8 @@ export interface Runtime {
   spawn(options: SpawnOptions): ChildProcess;
   /** Send a signal to a whole process group; ignores a group that is gone. */
   killGroup(pgid: number, signal: "SIGTERM" | "SIGKILL"): void;
+  /** Send a signal to one process; ignores a process that is gone. */
+  kill(pid: number, signal: "SIGTERM" | "SIGKILL"): void;
   /** The process's stdin as a byte stream. */
   stdin(): ReadableStream<Uint8Array>;
   /** Write bytes to stdout, resolving when they were handed to the OS. */

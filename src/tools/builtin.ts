@@ -264,6 +264,7 @@ export function registerDefaults(executor: SafeExecutor, options: RegisterDefaul
           env: toolEnv(root),
           timeoutMs: timeout,
           signal: ctx.signal,
+          killsOwnTree: sandbox.killsOwnTree === true,
           ...(options.maxOutputBytes ? { maxOutputBytes: options.maxOutputBytes } : {}),
           ...(isBash ? {} : { stdin: new TextEncoder().encode(script) }),
         };

@@ -43,6 +43,12 @@ export interface RunOptions {
   killGraceMs?: number;
   /** Aborting kills the group like a timeout. */
   signal?: AbortSignal;
+  /**
+   * The command kills its own tree when it dies (bubblewrap: its PID namespace goes with it). Then it is spawned
+   * without a new session (cheaper) and signalled by pid; otherwise it leads its own process group, which is
+   * signalled whole. Default false.
+   */
+  killsOwnTree?: boolean;
 }
 
 /** Default cap for stdout and stderr, each. */
@@ -97,14 +103,17 @@ export async function runProcess(runtime: Runtime, options: RunOptions): Promise
   const cap = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   const grace = options.killGraceMs ?? 1000;
   const started = performance.now();
-  const spawnOptions = { argv: options.argv, cwd: options.cwd, env: options.env };
+  const tree = options.killsOwnTree === true;
+  const spawnOptions = { argv: options.argv, cwd: options.cwd, env: options.env, newSession: !tree };
   const child = runtime.spawn(options.stdin ? { ...spawnOptions, stdin: options.stdin } : spawnOptions);
+  const signalAll = (sig: "SIGTERM" | "SIGKILL") =>
+    tree ? runtime.kill(child.pid, sig) : runtime.killGroup(child.pid, sig);
   let timedOut = false;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   const stop = () => {
     if (killTimer !== undefined) return;
-    runtime.killGroup(child.pid, "SIGTERM");
-    killTimer = setTimeout(() => runtime.killGroup(child.pid, "SIGKILL"), grace);
+    signalAll("SIGTERM");
+    killTimer = setTimeout(() => signalAll("SIGKILL"), grace);
   };
   const timer = setTimeout(() => {
     timedOut = true;
@@ -122,7 +131,8 @@ export async function runProcess(runtime: Runtime, options: RunOptions): Promise
   options.signal?.removeEventListener("abort", onAbort);
   // Nothing of the group outlives the command: background children are killed now, which also closes the pipes
   // they may hold open.
-  runtime.killGroup(child.pid, "SIGKILL");
+  // (A command that kills its own tree has nothing left, and its pid may already be reused: leave it be.)
+  if (!tree) runtime.killGroup(child.pid, "SIGKILL");
   if (killTimer !== undefined) clearTimeout(killTimer);
   const [o, e] = await Promise.all([out, err]);
   return {

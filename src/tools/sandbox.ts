@@ -55,6 +55,8 @@ export interface ProcessSandbox {
   describe(): Record<string, unknown>;
   /** Release what the sandbox holds (its cgroup). */
   close?(): void;
+  /** Wrapped commands take their whole tree down when they die (a PID namespace), so no process group is needed. */
+  readonly killsOwnTree?: boolean;
 }
 
 /** A sandbox whose `wrap` answers at once. */
@@ -312,6 +314,7 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
     return `NOT limited: ${r.cgroupError}, and RLIMIT_NPROC does not bind root`;
   };
   return {
+    killsOwnTree: true,
     probe: () => ensure().probe,
     bwrapArgv,
     wrap(argv, ctx) {
