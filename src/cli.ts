@@ -214,6 +214,11 @@ async function serve(app: App, runtime: Runtime): Promise<number> {
   const sendAll = (rs: Response[]) => {
     for (const r of rs) out.send(r);
   };
+  stopOnSignal(runtime, async () => {
+    await server.close();
+    await out.drain();
+    app.close();
+  });
   const bad = (message: string) => out.send({ id: null, type: "error", error: { code: "bad_request", message } });
   await forEachLine(runtime.stdin(), DEFAULT_MAX_LINE_BYTES, {
     line: (line) =>
@@ -227,6 +232,20 @@ async function serve(app: App, runtime: Runtime): Promise<number> {
   await out.drain();
   app.close();
   return 0;
+}
+
+/**
+ * SIGINT / SIGTERM: stop like at EOF (pending confirmations are not approved, queued calls finish, the witness
+ * log gets its stop line, workers and the sandbox's cgroup go), then exit 0. A second signal exits at once (130).
+ */
+export function stopOnSignal(runtime: Runtime, stop: () => Promise<void>): void {
+  let stopping = false;
+  runtime.onStopSignal((signal) => {
+    if (stopping) runtime.exit(130);
+    stopping = true;
+    runtime.writeStderr(`safe-exec: ${signal}: finishing the calls in flight, then exiting (again to exit now)`);
+    stop().then(() => runtime.exit(0), () => runtime.exit(1));
+  });
 }
 
 async function execOnce(

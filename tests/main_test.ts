@@ -182,3 +182,36 @@ for (const target of targets()) {
     }
   });
 }
+
+for (const target of targets()) {
+  Deno.test(`[${target.name}] SIGTERM stops like EOF: the answer is out, the log gets its stop line, exit 0`, async () => {
+    const cwd = fresh();
+    const [cmd, ...rest] = target.argv;
+    const child = new Deno.Command(cmd as string, {
+      args: [...rest, "serve", "--confirm", "deny"],
+      cwd,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(jl({ id: 1, tool: "list_dir" })));
+    const reader = child.stdout.getReader();
+    let got = "";
+    while (!got.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      got += new TextDecoder().decode(value);
+    }
+    assert.equal(JSON.parse(got.split("\n")[0] as string).id, 1);
+    child.kill("SIGTERM");
+    const status = await child.status;
+    reader.releaseLock();
+    await child.stdout.cancel().catch(() => {});
+    await child.stderr.cancel().catch(() => {});
+    await w.close().catch(() => {});
+    assert.equal(status.code, 0);
+    const log = readFileSync(join(cwd, "witness.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(log.at(-1).details, { action: "stop" });
+  });
+}

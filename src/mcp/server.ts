@@ -5,7 +5,7 @@
  * @module
  */
 import type { App } from "../cli.ts";
-import { LineWriter } from "../cli.ts";
+import { LineWriter, stopOnSignal } from "../cli.ts";
 import { confirmHandlerFor, denyAll } from "../confirm.ts";
 import { DEFAULT_MAX_LINE_BYTES, forEachLine } from "../lines.ts";
 import type { Runtime } from "../runtime/types.ts";
@@ -74,6 +74,11 @@ export async function runMcp(app: App, runtime: Runtime): Promise<number> {
     log(`safe-exec mcp: internal error: ${(e as Error)?.stack ?? String(e)}`);
     out.send(rpcError(null, RPC_ERROR.INTERNAL_ERROR, `Internal error: ${(e as Error)?.message ?? String(e)}`));
   };
+  stopOnSignal(runtime, async () => {
+    await session.close();
+    await out.drain();
+    app.close();
+  });
   let code = 0;
   try {
     await forEachLine(runtime.stdin(), DEFAULT_MAX_LINE_BYTES, {

@@ -71,6 +71,9 @@ export const bunRuntime: Runtime = {
     process.stderr.write(text.endsWith("\n") ? text : text + "\n");
   },
   exit: (code: number): never => process.exit(code),
+  onStopSignal(fn: (signal: "SIGINT" | "SIGTERM") => void): void {
+    for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => fn(sig));
+  },
   createRestrictedWorker: () => null,
   fileServerCommand: () => null,
   workerIsolation: {

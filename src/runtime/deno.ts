@@ -85,6 +85,9 @@ export const denoRuntime: Runtime = {
     }
   },
   exit: (code: number): never => Deno.exit(code),
+  onStopSignal(fn: (signal: "SIGINT" | "SIGTERM") => void): void {
+    for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(sig, () => fn(sig));
+  },
   createRestrictedWorker(url: URL, grant: WorkerGrant): Worker | null {
     return new Worker(url, {
       type: "module",

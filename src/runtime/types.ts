@@ -88,6 +88,8 @@ export interface Runtime {
   writeStderr(text: string): void;
   /** Exit the process. */
   exit(code: number): never;
+  /** Call `fn` on SIGINT or SIGTERM (instead of dying at once). */
+  onStopSignal(fn: (signal: "SIGINT" | "SIGTERM") => void): void;
   /**
    * Start a module worker whose file-system access is limited to `grant` (and nothing else: no net, env, run,
    * ffi, sys), or return null when this runtime cannot restrict a worker (Bun).
