@@ -98,6 +98,17 @@ function isPolicy(p: unknown): p is GatePolicy {
   return typeof p === "object" && p !== null && typeof (p as GatePolicy).decide === "function";
 }
 
+/** The result of a call that did not run (denied, not approved, or not logged). */
+function skippedResult(
+  decision: Decision,
+  risk: Risk | null,
+  fatigue: number,
+  errorCode: ErrorCode,
+  error: string,
+): Omit<ExecResult, "tool" | "durationMs"> {
+  return { ok: false, skipped: true, decision, risk, output: null, error, errorCode, fatigue };
+}
+
 function byteLength(output: unknown): number {
   if (output === null || output === undefined) return 0;
   const text = typeof output === "string" ? output : JSON.stringify(output) ?? "";
@@ -369,16 +380,7 @@ export class SafeExecutor {
     }
 
     if (decision === "deny") {
-      return done({
-        ok: false,
-        skipped: true,
-        decision,
-        risk: t.risk,
-        output: null,
-        error: `Denied: ${rationale}`,
-        errorCode: "denied",
-        fatigue,
-      });
+      return done(skippedResult(decision, t.risk, fatigue, "denied", `Denied: ${rationale}`));
     }
 
     // 4. ASK: the confirm handler, with a timeout; anything but true is not approved.
@@ -400,16 +402,9 @@ export class SafeExecutor {
         return done(this.#witnessFailure(e, t.risk, fatigue, decision));
       }
       if (!answer.approved) {
-        return done({
-          ok: false,
-          skipped: true,
-          decision,
-          risk: t.risk,
-          output: null,
-          error: `Not approved (${answer.reason}): ${rationale}`,
-          errorCode: "not_approved",
-          fatigue,
-        });
+        return done(
+          skippedResult(decision, t.risk, fatigue, "not_approved", `Not approved (${answer.reason}): ${rationale}`),
+        );
       }
     }
 
@@ -465,16 +460,7 @@ export class SafeExecutor {
       : `Cannot write the witness log "${this.witness.path}": ${
         (e as Error)?.message ?? String(e)
       }. The call is denied: no unlogged execution.`;
-    return {
-      ok: false,
-      skipped: true,
-      decision,
-      risk,
-      output: null,
-      error: message,
-      errorCode: "witness_unavailable",
-      fatigue,
-    };
+    return skippedResult(decision, risk, fatigue, "witness_unavailable", message);
   }
 
   async #ask(
