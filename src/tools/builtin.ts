@@ -12,7 +12,7 @@ import type { FileBackend } from "./file_backend.ts";
 import type { ProcessSandbox } from "./sandbox.ts";
 import { createIsolation, type Isolation } from "../isolation.ts";
 
-/** Longest `cmd` / `code` accepted (bytes passed to bash -c must stay under the kernel's per-argument limit). */
+/** Longest `cmd` / `code` accepted, in characters; `cmd` is also held to as many UTF-8 bytes (bash -c's argument). */
 export const MAX_SCRIPT_CHARS = 100_000;
 /** Longest timeout a call may ask for. */
 export const MAX_TIMEOUT_MS = 3_600_000;
@@ -252,6 +252,15 @@ export function registerDefaults(executor: SafeExecutor, options: RegisterDefaul
       const isBash = def.name === "run_bash";
       executor.register(def.name, spec, async (args, ctx) => {
         const script = String(isBash ? args.cmd : args.code);
+        // bash -c takes the command as one argument, which the kernel caps (MAX_ARG_STRLEN, 128 KiB): the
+        // character limit of the schema is not enough for non-ASCII text.
+        const bytes = isBash ? new TextEncoder().encode(script).length : 0;
+        if (bytes > MAX_SCRIPT_CHARS) {
+          throw new ToolError(
+            "invalid_args",
+            `Invalid arguments for run_bash: "cmd" must be at most ${MAX_SCRIPT_CHARS} bytes of UTF-8, got ${bytes}`,
+          );
+        }
         const inner = isBash ? ["bash", "-c", script] : ["python3", "-"];
         const root = ctx.workspace.root;
         const argv = await sandbox.wrap(inner, { workspace: root });

@@ -60,6 +60,9 @@ Deno.test("run_python: code on stdin, exit status, output kept on failure", asyn
   assert.equal(bad.errorCode, "exit_status");
   assert.equal((bad.output as { exitCode: number }).exitCode, 4);
   assert.equal((bad.output as { stdout: string }).stdout, "before\n");
+  const wide = await ex.execute("run_bash", { cmd: "echo " + "€".repeat(50_000) });
+  assert.equal(wide.errorCode, "invalid_args", "150 000 bytes of UTF-8 would not fit bash -c's argument");
+  assert.match(String(wide.error), /at most 100000 bytes of UTF-8, got 150005/);
   const big = await ex.execute("run_bash", { cmd: "x".repeat(100_001) });
   assert.equal(big.errorCode, "invalid_args");
   assert.match(String(big.error), /at most 100000 characters/);
