@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { resolve, sep } from "node:path";
 import { fsOps, type FsToolName } from "./fs_ops.ts";
 import { checkProtected } from "./_protected.ts";
 
@@ -59,7 +60,7 @@ export function handleRequest(req: FsRequest): FsResponse {
         id: req.id,
         ok: false,
         code: "path_outside_workspace",
-        message: `Refused by the file worker's permissions (workspace only): ${message}`,
+        message: outsideMessage(req) ?? `Refused by the file worker's permissions (workspace only): ${message}`,
       };
     }
     if (err?.name === "ToolError" || err?.name === "PathOutsideWorkspaceError" || isToolCode(err?.code)) {
@@ -69,6 +70,34 @@ export function handleRequest(req: FsRequest): FsResponse {
     }
     return { id: req.id, ok: false, code: "internal", message: `${String(err?.name ?? "Error")}: ${message}` };
   }
+}
+
+const VERBS: Record<string, string> = {
+  read_file: "read",
+  list_dir: "list",
+  write_file: "write",
+  append_file: "append to",
+  copy_file: "copy",
+  delete_file: "delete",
+  delete_dir: "delete",
+};
+
+/**
+ * The guard's own wording for an argument that lies outside the workspace before any symlink is followed (the
+ * permission system refused to let the guard even look at it).
+ */
+function outsideMessage(req: FsRequest): string | null {
+  for (const key of ["path", "src", "dst"]) {
+    const arg = req.args[key];
+    if (typeof arg !== "string") continue;
+    const abs = resolve(req.root, arg);
+    if (abs !== req.root && !abs.startsWith(req.root + sep)) {
+      return `Cannot ${VERBS[req.op] ?? "use"} ${JSON.stringify(arg)} as it is outside the workspace: resolved to ${
+        JSON.stringify(abs)
+      }`;
+    }
+  }
+  return null;
 }
 
 const TOOL_CODES = new Set([
