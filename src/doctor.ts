@@ -1,6 +1,6 @@
 /**
  * `safe-exec doctor`: which isolation layers this machine gives, and why not. Each layer is printed as active or
- * not with the reason, then two live checks prove the active ones: a file read through a restricted worker and a
+ * not with the reason, then two live checks prove the active ones: a file read through the file layer and a
  * sandboxed `bash -c 'echo ok'`, both in a throw-away workspace. Always exits 0 (it reports, it does not judge).
  *
  * @module
@@ -67,7 +67,12 @@ export async function doctorReport(runtime: Runtime, options: DoctorOptions = {}
       try {
         const t = performance.now();
         const v = await iso.files.run("read_file", ws, { path: "probe.txt" });
-        const w = iso.files.describe().worker === true ? "restricted worker" : "host process";
+        const f = iso.files.describe();
+        const w = f.confined === true
+          ? "confined file server"
+          : f.worker === true
+          ? "restricted worker"
+          : "host process";
         checks.push({
           name: "file tool",
           ok: v === "ok",
