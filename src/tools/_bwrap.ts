@@ -218,6 +218,35 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
 }
 
 /**
+ * Inside the sandbox, rebuilds the command's argv from `SE_ARGC` and `SE_ARG0…` (set with `--setenv` through
+ * `bwrap --args`), removes those variables and `exec`s it: the command sees exactly its argv and the allowlisted
+ * environment.
+ */
+export const STANDBY_TRAMPOLINE =
+  'i=0; set --; while [ "$i" -lt "$SE_ARGC" ]; do eval "set -- \\"\\$@\\" \\"\\$SE_ARG$i\\""; unset "SE_ARG$i"; ' +
+  'i=$((i+1)); done; unset SE_ARGC; exec "$@"';
+
+/**
+ * The `/bin/sh` script of a standby: like {@linkcode limitPrelude} (joins the pids cgroup, sets the rlimits), but
+ * started before the call is known. It then waits for the call's bwrap options on its stdin (NUL-separated, read by
+ * `bwrap --args 3` once the pipe is moved to fd 3), gives the command /dev/null as stdin, and `exec`s
+ * `bwrap … -- /bin/sh -c TRAMPOLINE`. So the cgroup migration and the shell start are paid before the call.
+ * Arguments: `$1` cgroup.procs (or `-`), `$2` bwrap, `$3` the trampoline.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_LIMITS, standbyPrelude } from "./_bwrap.ts";
+ * console.assert(standbyPrelude(DEFAULT_LIMITS, false).includes('--args 3'));
+ * ```
+ */
+export function standbyPrelude(limits: SandboxLimits, nprocRlimit: boolean): string {
+  return limitPrelude(limits, nprocRlimit).replace(
+    'shift\nexec "$@"',
+    'shift\nexec 3<&0 0</dev/null\nexec "$1" --args 3 -- /bin/sh -c "$2" safe-exec',
+  );
+}
+
+/**
  * The `/bin/sh` script run on the host before `bwrap`: joins the pids cgroup (when `$1` is not `-`), sets the
  * rlimits (inherited by bwrap and everything in the sandbox), then `exec`s the rest of its arguments.
  *

@@ -22,7 +22,7 @@ export interface PidsCgroup {
   procs: string;
   /** Its limit. */
   max: number;
-  /** Remove the folder (only works once it is empty; errors are ignored). */
+  /** Kill what is left in it, then remove the folder (errors are ignored; a later server sweeps it). */
   remove(): void;
 }
 
@@ -97,7 +97,13 @@ export function setupPidsCgroup(max: number): CgroupSetup {
         if (removed) return;
         removed = true;
         try {
-          sh('rmdir "$1" 2>/dev/null; true', [dir]);
+          // Whatever still runs in it (a standby prelude, a straggler) is ours: kill it, wait for it, remove.
+          sh(
+            'for p in $(cat "$1/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done; i=0; ' +
+              'while [ -s "$1/cgroup.procs" ] && [ "$i" -lt 200 ]; do sleep 0.01; i=$((i+1)); done; ' +
+              'rmdir "$1" 2>/dev/null; true',
+            [dir],
+          );
         } catch {
           // a later server sweeps it
         }

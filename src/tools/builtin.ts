@@ -12,7 +12,7 @@ import type { FileBackend } from "./file_backend.ts";
 import type { ProcessSandbox } from "./sandbox.ts";
 import { createIsolation, type Isolation } from "../isolation.ts";
 
-/** Longest `cmd` / `code` accepted, in characters; `cmd` is also held to as many UTF-8 bytes (bash -c's argument). */
+/** Longest `cmd` / `code` accepted, in characters and in UTF-8 bytes (each travels as one process argument). */
 export const MAX_SCRIPT_CHARS = 100_000;
 /** Longest timeout a call may ask for. */
 export const MAX_TIMEOUT_MS = 3_600_000;
@@ -252,30 +252,34 @@ export function registerDefaults(executor: SafeExecutor, options: RegisterDefaul
       const isBash = def.name === "run_bash";
       executor.register(def.name, spec, async (args, ctx) => {
         const script = String(isBash ? args.cmd : args.code);
-        // bash -c takes the command as one argument, which the kernel caps (MAX_ARG_STRLEN, 128 KiB): the
-        // character limit of the schema is not enough for non-ASCII text.
-        const bytes = isBash ? new TextEncoder().encode(script).length : 0;
+        const field = isBash ? "cmd" : "code";
+        // The script travels as one argument (bash -c / python3 -c), which the kernel caps (MAX_ARG_STRLEN,
+        // 128 KiB): the character limit of the schema is not enough for non-ASCII text.
+        const bytes = new TextEncoder().encode(script).length;
         if (bytes > MAX_SCRIPT_CHARS) {
           throw new ToolError(
             "invalid_args",
-            `Invalid arguments for run_bash: "cmd" must be at most ${MAX_SCRIPT_CHARS} bytes of UTF-8, got ${bytes}`,
+            `Invalid arguments for ${def.name}: "${field}" must be at most ${MAX_SCRIPT_CHARS} bytes of UTF-8, got ${bytes}`,
           );
         }
-        const inner = isBash ? ["bash", "-c", script] : ["python3", "-"];
+        if (script.includes("\0")) {
+          throw new ToolError("invalid_args", `Invalid arguments for ${def.name}: "${field}" contains a NUL byte`);
+        }
+        const inner = isBash ? ["bash", "-c", script] : ["python3", "-c", script];
         const root = ctx.workspace.root;
-        const argv = await sandbox.wrap(inner, { workspace: root });
         const timeout = typeof args.timeoutMs === "number"
           ? args.timeoutMs
           : ctx.timeoutMs ?? DEFAULT_PROCESS_TIMEOUT_MS;
+        const spawnSandboxed = sandbox.spawn?.bind(sandbox);
         const run = {
-          argv,
+          argv: spawnSandboxed ? inner : await sandbox.wrap(inner, { workspace: root }),
           cwd: root,
           env: toolEnv(root),
           timeoutMs: timeout,
           signal: ctx.signal,
           killsOwnTree: sandbox.killsOwnTree === true,
+          ...(spawnSandboxed ? { start: () => spawnSandboxed(options.runtime, inner, { workspace: root }) } : {}),
           ...(options.maxOutputBytes ? { maxOutputBytes: options.maxOutputBytes } : {}),
-          ...(isBash ? {} : { stdin: new TextEncoder().encode(script) }),
         };
         const r: ProcessResult = await runProcess(options.runtime, run);
         if (r.timedOut) {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Runtime } from "../runtime/types.ts";
+import type { ChildProcess, Runtime } from "../runtime/types.ts";
 
 /** The output record of run_bash and run_python (SPEC §2). */
 export interface ProcessResult {
@@ -49,6 +49,8 @@ export interface RunOptions {
    * signalled whole. Default false.
    */
   killsOwnTree?: boolean;
+  /** Start the process this way instead of spawning `argv` (a sandbox's prepared standby). */
+  start?: () => ChildProcess;
 }
 
 /** Default cap for stdout and stderr, each. */
@@ -105,7 +107,9 @@ export async function runProcess(runtime: Runtime, options: RunOptions): Promise
   const started = performance.now();
   const tree = options.killsOwnTree === true;
   const spawnOptions = { argv: options.argv, cwd: options.cwd, env: options.env, newSession: !tree };
-  const child = runtime.spawn(options.stdin ? { ...spawnOptions, stdin: options.stdin } : spawnOptions);
+  const child = options.start
+    ? options.start()
+    : runtime.spawn(options.stdin ? { ...spawnOptions, stdin: options.stdin } : spawnOptions);
   const signalAll = (sig: "SIGTERM" | "SIGKILL") =>
     tree ? runtime.kill(child.pid, sig) : runtime.killGroup(child.pid, sig);
   let timedOut = false;

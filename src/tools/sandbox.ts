@@ -34,7 +34,16 @@ import { delimiter, join } from "node:path";
 import process from "node:process";
 import { ToolError } from "../types.ts";
 import { toolEnv } from "./process.ts";
-import { bwrapArgs, DEFAULT_LIMITS, gitProtection, limitPrelude, type SandboxLimits } from "./_bwrap.ts";
+import type { ChildProcess, Runtime } from "../runtime/types.ts";
+import {
+  bwrapArgs,
+  DEFAULT_LIMITS,
+  gitProtection,
+  limitPrelude,
+  type SandboxLimits,
+  STANDBY_TRAMPOLINE,
+  standbyPrelude,
+} from "./_bwrap.ts";
 import { type PidsCgroup, setupPidsCgroup } from "./_cgroup.ts";
 
 export { DEFAULT_LIMITS, type SandboxLimits } from "./_bwrap.ts";
@@ -57,6 +66,11 @@ export interface ProcessSandbox {
   close?(): void;
   /** Wrapped commands take their whole tree down when they die (a PID namespace), so no process group is needed. */
   readonly killsOwnTree?: boolean;
+  /**
+   * Start `argv` sandboxed (faster than spawning `wrap(argv)`, e.g. from a prepared standby); its stdin is
+   * /dev/null. Throws ToolError("sandbox_unavailable") when it cannot.
+   */
+  spawn?(runtime: Runtime, argv: string[], ctx: WrapContext): ChildProcess;
 }
 
 /** A sandbox whose `wrap` answers at once. */
@@ -243,6 +257,8 @@ export interface BwrapSandbox extends SyncSandbox {
   wrap(argv: string[], ctx: WrapContext): string[];
   /** The probe result (probing now if not done yet). */
   probe(): BwrapProbe;
+  /** Start `argv` sandboxed from the prepared standby (see {@linkcode ProcessSandbox.spawn}). */
+  spawn(runtime: Runtime, argv: string[], ctx: WrapContext): ChildProcess;
   /** The bwrap part alone (no limits prelude), for benchmarks and tests. */
   bwrapArgv(argv: string[], ctx: WrapContext): string[];
   /** Remove the pids cgroup. */
@@ -308,6 +324,30 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
     });
     return [r.probe.path, ...args, "--", ...argv];
   };
+  // One standby at a time: a /bin/sh that already joined the cgroup and set the rlimits, waiting on its stdin for
+  // a call's bwrap options. Used by the next call, then replaced once that call's process has exited.
+  let standby: { child: ChildProcess; runtime: Runtime; dead: boolean } | null = null;
+  const startStandby = (runtime: Runtime, r: Ready) => {
+    const child = runtime.spawn({
+      argv: [
+        "/bin/sh",
+        "-c",
+        standbyPrelude(limits, !r.cgroup && !r.isRoot),
+        "safe-exec-sandbox",
+        r.cgroup?.procs ?? "-",
+        r.probe.path as string,
+        STANDBY_TRAMPOLINE,
+      ],
+      cwd: "/",
+      env: {},
+      stdin: "pipe",
+      newSession: false,
+    });
+    const s = { child, runtime, dead: false };
+    child.exited.then(() => (s.dead = true));
+    return s;
+  };
+  const encoder = new TextEncoder();
   const processLimit = (r: Ready): string => {
     if (r.cgroup) return `at most ${limits.pids} processes (pids cgroup ${r.cgroup.dir})`;
     if (!r.isRoot) return `at most ${limits.pids} processes of this user (RLIMIT_NPROC; ${r.cgroupError})`;
@@ -317,6 +357,32 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
     killsOwnTree: true,
     probe: () => ensure().probe,
     bwrapArgv,
+    spawn(runtime: Runtime, argv: string[], ctx: WrapContext): ChildProcess {
+      const r = ensure();
+      if (!r.probe.available || !r.probe.path) throw new ToolError("sandbox_unavailable", installHint(r.probe.reason));
+      const options = bwrapArgs({
+        workspace: ctx.workspace,
+        network,
+        userns: r.probe.userns,
+        tmpBytes: limits.tmpBytes,
+        env: ctx.env ?? toolEnv(ctx.workspace),
+      });
+      const call = [...options, "--setenv", "SE_ARGC", String(argv.length)];
+      argv.forEach((a, i) => call.push("--setenv", `SE_ARG${i}`, a));
+      if (call.some((a) => a.includes("\0"))) {
+        throw new ToolError("invalid_args", "A command argument contains a NUL byte, which no process can receive");
+      }
+      const s = standby && !standby.dead && standby.runtime === runtime ? standby : startStandby(runtime, r);
+      standby = null;
+      const writer = s.child.stdin!.getWriter();
+      writer.write(encoder.encode(call.join("\0") + "\0")).then(() => writer.close()).catch(() => {
+        // the standby died: its exit is the call's result
+      });
+      s.child.exited.then(() => {
+        if (!closed && standby === null) standby = startStandby(runtime, ensure());
+      });
+      return s.child;
+    },
     wrap(argv, ctx) {
       const inner = bwrapArgv(argv, ctx);
       const r = ensure();
@@ -352,6 +418,8 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
     },
     close() {
       closed = true;
+      if (standby) standby.runtime.kill(standby.child.pid, "SIGKILL");
+      standby = null;
       ready?.cgroup?.remove();
     },
   };
