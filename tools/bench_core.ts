@@ -12,6 +12,8 @@ import { SafeExecutor } from "../src/executor.ts";
 import { ProtocolServer } from "../src/protocol.ts";
 import { currentRuntime } from "../src/runtime/mod.ts";
 import { registerDefaults } from "../src/tools/builtin.ts";
+import { hostFileBackend } from "../src/tools/file_backend.ts";
+import { noSandbox } from "../src/tools/sandbox.ts";
 
 /** One row: a window of calls and its latency. */
 export interface CoreRow {
@@ -35,7 +37,8 @@ function pct(sorted: number[], q: number): number {
 export async function benchCore(window = 2000, grow = 40_000): Promise<CoreRow[]> {
   const dir = mkdtempSync(join(tmpdir(), "se-bench-core-"));
   const executor = new SafeExecutor({ workspace: join(dir, "ws"), witness: join(dir, "witness.log") });
-  registerDefaults(executor, { runtime: await currentRuntime() });
+  // The gate's own cost: file tools in-process (host backend), no sandbox needed for reads.
+  registerDefaults(executor, { runtime: await currentRuntime(), fileBackend: hostFileBackend, sandbox: noSandbox });
   writeFileSync(join(executor.workspace.root, "f.txt"), "hello\n");
   const server = new ProtocolServer({ executor, confirm: () => false, emit: () => {}, info: () => ({}) });
   const line = '{"id":1,"tool":"read_file","args":{"path":"f.txt"}}';

@@ -12,6 +12,8 @@ import { SafeExecutor } from "../src/executor.ts";
 import { ProtocolServer, type Response } from "../src/protocol.ts";
 import { currentRuntime } from "../src/runtime/mod.ts";
 import { registerDefaults } from "../src/tools/builtin.ts";
+import { hostFileBackend } from "../src/tools/file_backend.ts";
+import { noSandbox } from "../src/tools/sandbox.ts";
 
 /** A small deterministic PRNG (mulberry32). */
 export function rng(seed: number): () => number {
@@ -87,7 +89,8 @@ export async function fuzz(iterations: number, seed: number): Promise<number> {
   const r = rng(seed);
   const dir = mkdtempSync(join(tmpdir(), "se-fuzz-"));
   const executor = new SafeExecutor({ workspace: join(dir, "ws"), witness: join(dir, "witness.log") });
-  registerDefaults(executor, { runtime: await currentRuntime() });
+  // The protocol core is under test: file tools in-process, processes unsandboxed (none of the seeds runs one).
+  registerDefaults(executor, { runtime: await currentRuntime(), fileBackend: hostFileBackend, sandbox: noSandbox });
   const server = new ProtocolServer({ executor, confirm: () => r() < 0.5, emit: () => {}, info: () => ({}) });
   const check = (line: string, rs: Response[]) => {
     for (const x of rs) {
