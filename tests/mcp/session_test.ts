@@ -13,6 +13,7 @@ import {
 import type { CallToolResult, McpTool } from "../../src/mcp/tools.ts";
 import { currentRuntime } from "../../src/runtime/mod.ts";
 import { registerDefaults } from "../../src/tools/builtin.ts";
+import { noSandbox } from "../../src/tools/sandbox.ts";
 import type { ConfirmHandler } from "../../src/types.ts";
 import { VERSION } from "../../src/version.ts";
 
@@ -50,7 +51,9 @@ function setup(
     witness: join(dir, "witness.log"),
     ...(options.confirmTimeoutMs ? { confirmTimeoutMs: options.confirmTimeoutMs } : {}),
   });
-  registerDefaults(executor, { runtime, ...(options.tools ? { tools: options.tools } : {}) });
+  // The MCP session is under test, not the OS sandbox (tests/adversarial_test.ts): processes run unsandboxed so
+  // that these tests mean the same on a machine without bubblewrap.
+  registerDefaults(executor, { runtime, sandbox: noSandbox, ...(options.tools ? { tools: options.tools } : {}) });
   const sent: RpcMessage[] = [];
   const session = new McpSession({
     executor,
@@ -467,7 +470,7 @@ Deno.test("ASK with elicitation: accept with confirm true runs the call", async 
 async function askWithHigh(answer: (request: RpcMessage) => RpcMessage): Promise<{ s: Setup; r: CallToolResult }> {
   const dir = mkdtempSync(join(tmpdir(), "mcp-session-test-"));
   const executor = new SafeExecutor({ workspace: join(dir, "ws"), witness: join(dir, "witness.log") });
-  registerDefaults(executor, { runtime, tools: { write_file: { risk: "high" } } });
+  registerDefaults(executor, { runtime, sandbox: noSandbox, tools: { write_file: { risk: "high" } } });
   const sent: RpcMessage[] = [];
   const session = new McpSession({ executor, confirm: () => true, send: (m) => sent.push(m) });
   await session.handleLine(JSON.stringify({
