@@ -99,3 +99,47 @@ Deno.test({
     Deno.removeSync(base, { recursive: true });
   },
 });
+
+Deno.test({
+  name:
+    "confined file server: its mount plan shows no host folder but the system ones, and only the workspace is writable",
+  ignore: skip !== null,
+  async fn() {
+    const base = realpathSync(mkdtempSync(join(tmpdir(), "se-conf-plan-")));
+    const ws = join(base, "ws");
+    Deno.mkdirSync(ws);
+    writeFileSync(join(base, "secret.txt"), "outside\n");
+    // Run a shell with the very plan the file server gets, and look around.
+    const argv = confinedArgv(probe.path!, ws, { argv: ["/bin/sh", "-c", SCRIPT], readOnly: [], env: {} });
+    const out = await new Deno.Command(argv[0]!, { args: argv.slice(1), stdout: "piped", stderr: "piped" }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    const [root, ...rest] = text.trim().split("\n");
+    assert.deepEqual(
+      (root ?? "").split(" ").filter((n) => !["bin", "lib", "lib32", "lib64", "sbin", "usr"].includes(n)).sort(),
+      ["dev", "proc", "tmp"],
+      `only system folders at /: ${root}`,
+    );
+    assert.deepEqual(rest, [
+      "etc: no",
+      "root: no",
+      "home: no",
+      `secret: no`,
+      "usr write: refused",
+      // a private, empty /tmp: only the mount point of the workspace when it lives under /tmp
+      "tmp holds: " + (base.startsWith("/tmp/") ? base.split("/")[2] : ""),
+      "ws write: ok",
+    ]);
+    Deno.removeSync(base, { recursive: true });
+  },
+});
+
+const SCRIPT = `
+echo $(ls /)
+[ -e /etc/passwd ] && echo "etc: yes" || echo "etc: no"
+[ -e /root ] && echo "root: yes" || echo "root: no"
+[ -e /home ] && echo "home: yes" || echo "home: no"
+[ -e "$PWD/../secret.txt" ] && echo "secret: yes" || echo "secret: no"
+(echo x > /usr/se-probe) 2>/dev/null && echo "usr write: ok" || echo "usr write: refused"
+echo "tmp holds: $(ls /tmp)"
+(echo x > "$PWD/probe.txt") 2>/dev/null && echo "ws write: ok" || echo "ws write: refused"
+`;
