@@ -379,7 +379,12 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
         // the standby died: its exit is the call's result
       });
       s.child.exited.then(() => {
-        if (!closed && standby === null) standby = startStandby(runtime, ensure());
+        if (closed || standby !== null) return;
+        try {
+          standby = startStandby(runtime, ensure());
+        } catch {
+          // no standby now: the next call starts its own
+        }
       });
       return s.child;
     },
