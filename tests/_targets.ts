@@ -65,7 +65,7 @@ export interface Run {
 export async function run(
   target: Target,
   args: string[],
-  opts: { cwd: string; stdin?: Uint8Array | string; env?: Record<string, string> },
+  opts: { cwd: string; stdin?: Uint8Array | string; env?: Record<string, string>; timeoutMs?: number },
 ): Promise<Run> {
   const [cmd, ...rest] = target.argv;
   const child = new Deno.Command(cmd as string, {
@@ -76,12 +76,21 @@ export async function run(
     stderr: "piped",
     env: { NO_COLOR: "1", ...(opts.env ?? {}) },
   }).spawn();
+  // A hung server fails the test instead of hanging the suite.
+  const limit = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, opts.timeoutMs ?? 60_000);
   const w = child.stdin.getWriter();
   if (opts.stdin !== undefined) {
     await w.write(typeof opts.stdin === "string" ? new TextEncoder().encode(opts.stdin) : opts.stdin).catch(() => {});
   }
   await w.close().catch(() => {});
   const out = await child.output();
+  clearTimeout(limit);
   const stdout = new TextDecoder().decode(out.stdout);
   const lines: Array<Record<string, unknown>> = [];
   for (const l of stdout.split("\n")) {

@@ -215,3 +215,15 @@ for (const target of targets()) {
     assert.deepEqual(log.at(-1).details, { action: "stop" });
   });
 }
+
+for (const target of targets()) {
+  Deno.test(`[${target.name}] a client that writes everything before it reads anything gets every answer`, async () => {
+    // 200 KiB of requests in, about 20 MB of answers out: both pipes overflow unless the server keeps reading stdin
+    // while stdout is full.
+    const cwd = fresh();
+    const msgs = Array.from({ length: 6000 }, (_, i) => ({ id: i, type: "tools", pad: "x".repeat(8) }));
+    const r = await run(target, ["serve"], { cwd, stdin: jl(...msgs) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.lines.length, 6000);
+  });
+}

@@ -70,12 +70,11 @@ export const denoRuntime: Runtime = {
         },
       }, { highWaterMark: 0 });
     })(),
-  // Synchronous writes: no async op round trip per batch. A full pipe blocks this process until the client reads,
-  // which is the back-pressure a line protocol wants (the alternative is buffering without bound).
-  writeStdout(data: Uint8Array): Promise<void> {
+  // Asynchronous writes: while a slow client leaves stdout full, the server keeps reading stdin (a client that
+  // writes all its requests before it reads anything must not deadlock).
+  async writeStdout(data: Uint8Array): Promise<void> {
     let written = 0;
-    while (written < data.length) written += Deno.stdout.writeSync(data.subarray(written));
-    return Promise.resolve();
+    while (written < data.length) written += await Deno.stdout.write(data.subarray(written));
   },
   writeStderr(text: string): void {
     try {
