@@ -227,7 +227,13 @@ export class Workspace {
       return realpathSync.native(link);
     } catch {
       if (depth > MAX_LINKS) return link;
-      const target = resolvePath(dirname(link), readlinkSync(link));
+      let raw: string;
+      try {
+        raw = readlinkSync(link);
+      } catch {
+        return link; // it stopped being a link while we looked (a race): the refusal stands, the detail is the path
+      }
+      const target = resolvePath(dirname(link), raw);
       try {
         if (lstatSync(target).isSymbolicLink()) return this.#linkTarget(target, depth + 1);
       } catch { /* dangling: the lexical target is the answer */ }
@@ -289,7 +295,17 @@ export class Workspace {
     }
     if (st.isSymbolicLink()) {
       // A dangling symlink (realpath failed on it): follow it by hand, one link at a time.
-      const target = resolvePath(realDir, readlinkSync(first));
+      let raw: string;
+      try {
+        raw = readlinkSync(first);
+      } catch {
+        // It stopped being a link since lstat (a race): resolve the whole path again, a bounded number of times.
+        if (depth >= MAX_LINKS) {
+          throw new ToolError("invalid_args", `Cannot ${word} ${quote(path)}: it kept changing while it was checked`);
+        }
+        return this.#realOf(candidate, path, word, depth + 1);
+      }
+      const target = resolvePath(realDir, raw);
       const next = join(target, ...rest.slice(1));
       if (!this.contains(target)) {
         throw this.#outside(candidate, next, path, word);

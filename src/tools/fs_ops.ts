@@ -261,6 +261,11 @@ function mapErr(e: unknown, word: string, arg: string): unknown {
     case "ENOSPC":
       return new ToolError("internal", `Cannot ${word} ${q(arg)}: no space left on the device`);
   }
+  // Any other system error (e.g. EINVAL from a path that changed kind mid-call) is still one of ours: say so.
+  const code = errCode(e);
+  if (typeof code === "string" && /^E[A-Z]+$/.test(code)) {
+    return new ToolError("internal", `Cannot ${word} ${q(arg)}: ${(e as Error).message}`);
+  }
   return e;
 }
 
