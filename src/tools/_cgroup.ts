@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import process from "node:process";
 
 /** A pids cgroup owned by this process. */
@@ -49,6 +49,12 @@ dir=$base/$name
 if ! err=$(mkdir "$dir" 2>&1); then echo "error cannot create a pids cgroup in $base: $err"; exit 0; fi
 if ! err=$( (echo "$max" > "$dir/pids.max") 2>&1); then rmdir "$dir"; echo "error cannot set pids.max: $err"; exit 0; fi
 echo "cgroup $dir"
+`;
+
+const REMOVE = `
+for p in $(cat "$1/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+i=0
+while [ "$i" -lt 500 ]; do rmdir "$1" 2>/dev/null && exit 0; sleep 0.01; i=$((i+1)); done
 `;
 
 function sh(script: string, args: string[]): string {
@@ -97,13 +103,16 @@ export function setupPidsCgroup(max: number): CgroupSetup {
         if (removed) return;
         removed = true;
         try {
-          // Whatever still runs in it (a standby prelude, a straggler) is ours: kill it, wait for it, remove.
-          sh(
-            'for p in $(cat "$1/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done; i=0; ' +
-              'while [ -s "$1/cgroup.procs" ] && [ "$i" -lt 200 ]; do sleep 0.01; i=$((i+1)); done; ' +
-              'rmdir "$1" 2>/dev/null; true',
-            [dir],
+          // Whatever still runs in it (a standby prelude, a straggler) is ours: kill it, then remove the folder.
+          // In the background and detached: the killed processes are our children and are reaped only once this
+          // process's event loop runs again, and until then the kernel keeps the cgroup busy.
+          const child = spawn(
+            "/bin/sh",
+            ["-c", REMOVE, "sh", dir],
+            { detached: true, stdio: "ignore", env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } },
           );
+          child.on("error", () => {/* a later server sweeps it */});
+          child.unref();
         } catch {
           // a later server sweeps it
         }
