@@ -26,6 +26,7 @@ import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { probeBwrap } from "../src/tools/sandbox.ts";
+import { DENO_FLAGS } from "./_targets.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SECRET = `s3cr3t-${crypto.randomUUID()}`;
@@ -100,11 +101,7 @@ const server: ChildProcess = spawn(
   process.execPath,
   [
     "run",
-    "--unstable-worker-options",
-    "--allow-read",
-    "--allow-write",
-    "--allow-run",
-    "--allow-env",
+    ...DENO_FLAGS,
     join(ROOT, "src/main.ts"),
     "serve",
     "--workspace",

@@ -14,6 +14,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { currentRuntime } from "../src/runtime/mod.ts";
+import { DENO_PERMISSION_FLAGS } from "../build.ts";
 import { forEachLine } from "../src/lines.ts";
 import { createBwrapSandbox } from "../src/tools/sandbox.ts";
 import { toolEnv } from "../src/tools/process.ts";
@@ -60,11 +61,7 @@ async function startServer(dir: string) {
   const args = isDeno
     ? [
       "run",
-      "--unstable-worker-options",
-      "--allow-read",
-      "--allow-write",
-      "--allow-run",
-      "--allow-env",
+      ...DENO_PERMISSION_FLAGS,
       join(ROOT, "src/main.ts"),
     ]
     : [join(ROOT, "src/main.ts")];

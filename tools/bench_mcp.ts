@@ -18,12 +18,10 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 // @ts-types="@modelcontextprotocol/sdk/client/stdio"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { DENO_PERMISSION_FLAGS } from "../build.ts";
 
 /** The repository root. */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-
-/** The permission flags of deno.json's `serve` task. */
-const DENO_RUN_FLAGS = ["--unstable-worker-options", "--allow-read", "--allow-write", "--allow-run", "--allow-env"];
 
 /** One row of the table. */
 export interface BenchRow {
@@ -123,7 +121,7 @@ export async function benchMcp(options: BenchMcpOptions = {}): Promise<BenchRow[
         "run",
         "--config",
         join(ROOT, "deno.json"),
-        ...DENO_RUN_FLAGS,
+        ...DENO_PERMISSION_FLAGS,
         join(ROOT, "src/main.ts"),
         "mcp",
         "--workspace",

@@ -15,12 +15,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { binaryName, hostTarget } from "../build.ts";
+import { DENO_PERMISSION_FLAGS } from "../build.ts";
 
 /** The repository root. */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-
-/** Permission flags the binary is compiled with; `deno run` gets the same. */
-const DENO_RUN_FLAGS = ["--unstable-worker-options", "--allow-read", "--allow-write", "--allow-run", "--allow-env"];
 
 /** One line of the start-up table. */
 export interface StartupRow {
@@ -92,7 +90,7 @@ export function defaultCandidates(): StartupCandidate[] {
   const list: StartupCandidate[] = [
     {
       name: "deno run src/main.ts",
-      argv: [Deno.execPath(), "run", ...DENO_RUN_FLAGS, main, ...serve],
+      argv: [Deno.execPath(), "run", ...DENO_PERMISSION_FLAGS, main, ...serve],
       request: INFO,
       isAnswer: isInfo,
     },

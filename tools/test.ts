@@ -4,7 +4,9 @@
  *
  *   deno task test [extra deno test args, e.g. a file]
  */
-const flags = ["--unstable-worker-options", "--allow-read", "--allow-write", "--allow-run", "--allow-env"];
+import { DENO_PERMISSION_FLAGS } from "../build.ts";
+
+const flags = DENO_PERMISSION_FLAGS; // the binary's permissions (build.ts), never -A
 const paths = Deno.args.length > 0 ? Deno.args : ["--doc", "tests/", "src/"];
 const child = new Deno.Command(Deno.execPath(), {
   args: ["test", ...flags, ...paths],

@@ -19,14 +19,9 @@ import { type ElicitRequest, ElicitRequestSchema, type ElicitResult } from "@mod
 
 /** The repository root. */
 export const REPO = fileURLToPath(new URL("../../", import.meta.url));
-/** The deno permission flags of the serve task (no -A, no net). */
-export const DENO_FLAGS = [
-  "--unstable-worker-options",
-  "--allow-read",
-  "--allow-write",
-  "--allow-run",
-  "--allow-env",
-];
+/** The deno permission flags of the binary (build.ts), which the serve task uses too. */
+export { DENO_FLAGS } from "../_targets.ts";
+import { DENO_FLAGS } from "../_targets.ts";
 
 /** One witness line. */
 export interface WitnessLine {
