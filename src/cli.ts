@@ -220,7 +220,7 @@ async function serve(app: App, runtime: Runtime): Promise<number> {
     app.close();
   });
   const bad = (message: string) => out.send({ id: null, type: "error", error: { code: "bad_request", message } });
-  await forEachLine(runtime.stdin(), DEFAULT_MAX_LINE_BYTES, {
+  await forEachLine(runtime.readStdin, DEFAULT_MAX_LINE_BYTES, {
     line: (line) =>
       void server.handleLine(line).then(sendAll, (e) => {
         out.send({ id: null, type: "error", error: { code: "internal", message: String(e) } });

@@ -22,6 +22,67 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
 }
 
 /**
+ * Splits bytes into lines as they arrive, holding at most one line (up to `maxBytes`) between chunks. A line longer
+ * than `maxBytes` is read through and dropped, and reported as `{ tooLong: bytes }`. Synchronous, so that a
+ * blocking read loop (the confined file server) and a stream reader share it.
+ *
+ * @example
+ * ```ts
+ * import { LineSplitter } from "./lines.ts";
+ * const s = new LineSplitter(4);
+ * const got = [...s.push(new TextEncoder().encode("ab\ncd")), ...s.push(new TextEncoder().encode("\nlong line\nx")), ...s.end()];
+ * const show = (i: (typeof got)[number]) => "line" in i ? new TextDecoder().decode(i.line) : `tooLong ${i.tooLong}`;
+ * console.assert(got.map(show).join(",") === "ab,cd,tooLong 9,x");
+ * ```
+ */
+export class LineSplitter {
+  readonly #max: number;
+  #parts: Uint8Array[] = [];
+  #size = 0;
+  #dropping = false;
+
+  /** A splitter that drops lines over `maxBytes` (default 16 MiB). */
+  constructor(maxBytes: number = DEFAULT_MAX_LINE_BYTES) {
+    this.#max = maxBytes;
+  }
+
+  /** Feed one chunk; returns the lines it completed (the chunk may be reused by the caller afterwards). */
+  push(chunk: Uint8Array): LineItem[] {
+    const out: LineItem[] = [];
+    while (chunk.length > 0) {
+      const nl = chunk.indexOf(10);
+      const piece = nl === -1 ? chunk : chunk.subarray(0, nl);
+      if (this.#dropping || this.#size + piece.length > this.#max) {
+        this.#dropping = true;
+        this.#size += piece.length;
+        this.#parts = [];
+      } else if (piece.length > 0) {
+        // Copy: the caller may reuse the chunk's buffer.
+        this.#parts.push(piece.slice());
+        this.#size += piece.length;
+      }
+      if (nl === -1) break;
+      out.push(this.#take());
+      chunk = chunk.subarray(nl + 1);
+    }
+    return out;
+  }
+
+  /** The end of the input: the last line, which needs no newline (or nothing). */
+  end(): LineItem[] {
+    return this.#dropping || this.#size > 0 ? [this.#take()] : [];
+  }
+
+  #take(): LineItem {
+    const item: LineItem = this.#dropping ? { tooLong: this.#size } : { line: concat(this.#parts, this.#size) };
+    this.#parts = [];
+    this.#size = 0;
+    this.#dropping = false;
+    return item;
+  }
+}
+
+/**
  * Yield the lines of a stream. A line longer than `maxBytes` is read through and dropped, and reported as
  * `{ tooLong: bytes }`; the last line needs no newline.
  *
@@ -38,37 +99,15 @@ export async function* readLines(
   stream: ReadableStream<Uint8Array>,
   maxBytes: number = DEFAULT_MAX_LINE_BYTES,
 ): AsyncGenerator<LineItem> {
-  let parts: Uint8Array[] = [];
-  let size = 0;
-  let dropping = false;
+  const splitter = new LineSplitter(maxBytes);
   const reader = stream.getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      let chunk = value;
-      while (chunk.length > 0) {
-        const nl = chunk.indexOf(10);
-        const piece = nl === -1 ? chunk : chunk.subarray(0, nl);
-        if (dropping || size + piece.length > maxBytes) {
-          dropping = true;
-          size += piece.length;
-          parts = [];
-        } else if (piece.length > 0) {
-          // Copy: the runtime may reuse the chunk's buffer.
-          parts.push(piece.slice());
-          size += piece.length;
-        }
-        if (nl === -1) break;
-        yield dropping ? { tooLong: size } : { line: concat(parts, size) };
-        parts = [];
-        size = 0;
-        dropping = false;
-        chunk = chunk.subarray(nl + 1);
-      }
+      yield* splitter.push(value);
     }
-    if (dropping) yield { tooLong: size };
-    else if (size > 0) yield { line: concat(parts, size) };
+    yield* splitter.end();
   } finally {
     reader.releaseLock();
   }
@@ -84,9 +123,12 @@ export interface LineHandlers {
   invalidUtf8(): void;
 }
 
+/** Where {@linkcode forEachLine} reads from: a byte stream, or a function that gives the next chunk (null at the end). */
+export type ChunkSource = ReadableStream<Uint8Array> | (() => Promise<Uint8Array | null>);
+
 /**
  * Read a stream line by line, decode each as strict UTF-8 and hand it on; too long and undecodable lines are
- * reported instead. Resolves at the end of the stream.
+ * reported instead. Resolves at the end of the input.
  *
  * @example
  * ```ts
@@ -101,26 +143,40 @@ export interface LineHandlers {
  * console.assert(seen.join(",") === "ok,bad utf-8,too long: 20");
  * ```
  */
-export async function forEachLine(
-  stream: ReadableStream<Uint8Array>,
-  maxBytes: number,
-  handlers: LineHandlers,
-): Promise<void> {
+export async function forEachLine(source: ChunkSource, maxBytes: number, handlers: LineHandlers): Promise<void> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
-  for await (const item of readLines(stream, maxBytes)) {
+  const deliver = (item: LineItem) => {
     if ("tooLong" in item) {
       handlers.tooLong(item.tooLong);
-      continue;
+      return;
     }
     let text: string;
     try {
       text = decoder.decode(item.line);
     } catch {
       handlers.invalidUtf8();
-      continue;
+      return;
     }
     handlers.line(text);
+  };
+  const splitter = new LineSplitter(maxBytes);
+  if (typeof source === "function") {
+    for (let chunk = await source(); chunk !== null; chunk = await source()) {
+      for (const item of splitter.push(chunk)) deliver(item);
+    }
+  } else {
+    const reader = source.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        for (const item of splitter.push(value)) deliver(item);
+      }
+    } finally {
+      reader.releaseLock();
+    }
   }
+  for (const item of splitter.end()) deliver(item);
 }
 
 /** One protocol line, parsed: blank (ignored), a JSON value, or why it is not JSON. */

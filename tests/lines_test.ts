@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type LineItem, readLines } from "../src/lines.ts";
+import { forEachLine, type LineItem, LineSplitter, readLines } from "../src/lines.ts";
 
 function streamOf(chunks: Array<string | Uint8Array>): ReadableStream<Uint8Array> {
   const enc = new TextEncoder();
@@ -39,4 +39,32 @@ Deno.test("chunks are copied: a reused buffer does not corrupt earlier lines", a
     },
   });
   assert.deepEqual(await all(s), ["bbbb"]);
+});
+
+Deno.test("LineSplitter: lines across pushes, a reused chunk buffer, an over-long line between good ones", () => {
+  const s = new LineSplitter(5);
+  const buf = new Uint8Array(8);
+  const push = (text: string) => {
+    const n = new TextEncoder().encodeInto(text, buf).written;
+    return s.push(buf.subarray(0, n)); // the caller reuses `buf` for the next chunk
+  };
+  const show = (items: LineItem[]) => items.map((i) => "line" in i ? new TextDecoder().decode(i.line) : -i.tooLong);
+  assert.deepEqual(show(push("ab")), []);
+  assert.deepEqual(show(push("c\nde")), ["abc"]);
+  assert.deepEqual(show(push("fghij\nk")), [-7], "'defghij' is over 5 bytes: dropped, its size reported");
+  assert.deepEqual(show(push("\n\n")), ["k", ""]);
+  assert.deepEqual(show(s.end()), [], "nothing pending");
+  assert.deepEqual(show(push("tail")), []);
+  assert.deepEqual(show(s.end()), ["tail"], "the last line needs no newline");
+});
+
+Deno.test("forEachLine reads from a chunk function as from a stream (the runtime's readStdin)", async () => {
+  const chunks = ["one\ntw", "o\n", "\xff"].map((t) => Uint8Array.from(t, (c) => c.charCodeAt(0)));
+  const seen: string[] = [];
+  await forEachLine(() => Promise.resolve(chunks.shift() ?? null), 100, {
+    line: (t) => seen.push(t),
+    tooLong: (n) => seen.push(`too long ${n}`),
+    invalidUtf8: () => seen.push("bad utf-8"),
+  });
+  assert.deepEqual(seen, ["one", "two", "bad utf-8"]);
 });

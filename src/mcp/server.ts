@@ -81,7 +81,7 @@ export async function runMcp(app: App, runtime: Runtime): Promise<number> {
   });
   let code = 0;
   try {
-    await forEachLine(runtime.stdin(), DEFAULT_MAX_LINE_BYTES, {
+    await forEachLine(runtime.readStdin, DEFAULT_MAX_LINE_BYTES, {
       line(line) {
         try {
           session.handleLine(line).then(sendAll, failed);

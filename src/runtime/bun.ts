@@ -63,7 +63,14 @@ export const bunRuntime: Runtime = {
       // already gone
     }
   },
-  stdin: () => B.stdin.stream() as ReadableStream<Uint8Array>,
+  readStdin: (() => {
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    return async (): Promise<Uint8Array | null> => {
+      reader ??= (B.stdin.stream() as ReadableStream<Uint8Array>).getReader();
+      const { done, value } = await reader.read();
+      return done ? null : value;
+    };
+  })(),
   async writeStdout(data: Uint8Array): Promise<void> {
     await new Promise<void>((resolve, reject) => process.stdout.write(data, (err) => err ? reject(err) : resolve()));
   },

@@ -50,8 +50,6 @@ export const denoRuntime: Runtime = {
       // the group is already gone
     }
   },
-  // A plain read loop: one op per chunk, without the byte-stream machinery of `Deno.stdin.readable` (measured:
-  // about a third less latency per request through the protocol).
   kill(pid: number, signal: "SIGTERM" | "SIGKILL"): void {
     try {
       Deno.kill(pid, signal);
@@ -59,17 +57,14 @@ export const denoRuntime: Runtime = {
       // already gone
     }
   },
-  stdin: () =>
-    (() => {
-      const buf = new Uint8Array(64 * 1024);
-      return new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          const n = await Deno.stdin.read(buf);
-          if (n === null) controller.close();
-          else controller.enqueue(buf.slice(0, n)); // a copy of what was read: the buffer is reused
-        },
-      }, { highWaterMark: 0 });
-    })(),
+  readStdin: (() => {
+    // A plain read op per chunk, no byte stream in between (measured: about a third less latency per request).
+    const buf = new Uint8Array(64 * 1024);
+    return async (): Promise<Uint8Array | null> => {
+      const n = await Deno.stdin.read(buf);
+      return n === null ? null : buf.subarray(0, n);
+    };
+  })(),
   // Asynchronous writes: while a slow client leaves stdout full, the server keeps reading stdin (a client that
   // writes all its requests before it reads anything must not deadlock).
   async writeStdout(data: Uint8Array): Promise<void> {

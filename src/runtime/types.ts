@@ -80,8 +80,11 @@ export interface Runtime {
   killGroup(pgid: number, signal: "SIGTERM" | "SIGKILL"): void;
   /** Send a signal to one process; ignores a process that is gone. */
   kill(pid: number, signal: "SIGTERM" | "SIGKILL"): void;
-  /** The process's stdin as a byte stream. */
-  stdin(): ReadableStream<Uint8Array>;
+  /**
+   * The next chunk of stdin, or null at its end. The bytes are valid only until the next call (the buffer is
+   * reused: one read op per chunk, without a stream between stdin and the caller).
+   */
+  readStdin(): Promise<Uint8Array | null>;
   /** Write bytes to stdout, resolving when they were handed to the OS. */
   writeStdout(data: Uint8Array): Promise<void>;
   /** Write a line of text to stderr. */
