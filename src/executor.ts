@@ -52,7 +52,10 @@ export interface ToolSpec {
   outputSchema?: JsonSchema;
   /** Default timeout handed to the tool. */
   timeoutMs?: number;
-  /** Which isolation layers a call of this tool runs under, for the witness log. */
+  /**
+   * How a call of this tool is isolated; the `execute` line keeps its `layers` list (or the whole object when it has
+   * none).
+   */
   isolation?: () => Record<string, unknown>;
 }
 
@@ -107,6 +110,16 @@ function skippedResult(
   error: string,
 ): Omit<ExecResult, "tool" | "durationMs"> {
   return { ok: false, skipped: true, decision, risk, output: null, error, errorCode, fatigue };
+}
+
+/**
+ * What the `execute` line records of a tool's isolation: the `layers` list when its description has one (e.g.
+ * `["realpath-guard", "confined-process"]`; `info` and `doctor` give the full description), else the description.
+ */
+function isolationOf(t: RegisteredTool): Record<string, unknown> {
+  const d = t.isolation?.();
+  if (!d) return { layers: ["none"] };
+  return Array.isArray(d.layers) ? { layers: d.layers } : d;
 }
 
 function byteLength(output: unknown): number {
@@ -441,7 +454,7 @@ export class SafeExecutor {
         errorCode,
         durationMs: runMs,
         outputBytes: byteLength(output),
-        isolation: t.isolation?.() ?? { layers: ["none"] },
+        isolation: isolationOf(t),
       });
     } catch {
       // The tool already ran (its gate line is on disk); the next call's gate line will fail and be denied.

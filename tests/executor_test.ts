@@ -266,3 +266,21 @@ Deno.test("metrics and resets are logged; logStats counts by event, decision and
   assert.equal(s.byEvent.metrics, 2);
   ex.close();
 });
+
+Deno.test("the execute line keeps a tool's isolation layers (not its whole description), or the description", async () => {
+  const { ex, log } = make();
+  ex.register("layered", {
+    risk: "low",
+    isolation: () => ({ layers: ["realpath-guard", "confined-process"], reason: "a long explanation", pid: 1 }),
+  }, () => "a");
+  ex.register("described", { risk: "low", isolation: () => ({ sandbox: "custom" }) }, () => "b");
+  ex.register("plain", { risk: "low" }, () => "c");
+  for (const t of ["layered", "described", "plain"]) assert.equal((await ex.execute(t, {})).ok, true);
+  ex.close();
+  const exec = log().filter((l) => l.event === "execute");
+  assert.deepEqual(exec.map((l) => l.details.isolation), [
+    { layers: ["realpath-guard", "confined-process"] },
+    { sandbox: "custom" },
+    { layers: ["none"] },
+  ]);
+});

@@ -81,10 +81,18 @@ if (wanted.has("mcp")) {
   const rows = await benchMcp();
   console.log(table(rows));
   const theirs = find(rows, /server-filesystem/);
-  for (const ours of rows.filter((r) => /^safe-exec/.test(r.name))) {
+  for (const ours of rows.filter((r) => /^safe-exec mcp read_file/.test(r.name))) {
     if (!theirs) break;
     const ratio = ours.callsPerSec / theirs.callsPerSec;
     console.log(`${ours.name} / server-filesystem calls/s: ${ratio.toFixed(2)}× (target ≥ 2×): ${verdict(ratio >= 2)}`);
+  }
+  const ceiling = find(rows, /unknown tool/);
+  if (ceiling && theirs) {
+    console.log(
+      `ceiling of the deno run path (a call refused at the gate, no tool): ${
+        (ceiling.callsPerSec / theirs.callsPerSec).toFixed(2)
+      }× server-filesystem`,
+    );
   }
   console.log();
 }

@@ -1,8 +1,12 @@
 /**
- * Sequential MCP tool calls per second: `safe-exec mcp` (gate, witness log and the default isolation on) against
+ * Sequential MCP tool calls per second: `safe-exec mcp` (gate, witness log and isolation on) against
  * `@modelcontextprotocol/server-filesystem` (no gate, no log), in one run, both driven by the official SDK client
  * over stdio with the same workload: one warm-up batch, then `calls` sequential reads of the same 1 KiB file
  * (safe-exec's `read_file`, server-filesystem's `read_text_file`).
+ *
+ * Rows: `deno run` with the default isolation (the confined file server where bubblewrap runs), `deno run` with
+ * restricted workers (`sandbox: "none"`), `deno run` answering an unknown tool (gate and witness log only: the most
+ * the Deno path can do, whatever the isolation), the Bun binary when it was built, and server-filesystem.
  *
  * Run it alone for a table: `deno run --unstable-worker-options --allow-read --allow-write --allow-run --allow-env
  * tools/bench_mcp.ts`.
@@ -55,7 +59,7 @@ async function timeServer(
   name: string,
   transport: StdioClientTransport,
   call: { name: string; arguments: Record<string, unknown> },
-  expected: string,
+  expected: string | null,
   calls: number,
   warmup: number,
 ): Promise<BenchRow> {
@@ -66,7 +70,8 @@ async function timeServer(
     const once = async () => {
       const r = await client.callTool(call);
       const content = (r as { content?: { text?: string }[] }).content;
-      if (r.isError || content?.[0]?.text !== expected) {
+      const asExpected = expected === null ? r.isError === true : !r.isError && content?.[0]?.text === expected;
+      if (!asExpected) {
         throw new Error(`${name}: ${call.name} did not return the file: ${JSON.stringify(r).slice(0, 300)}`);
       }
     };
@@ -115,38 +120,60 @@ export async function benchMcp(options: BenchMcpOptions = {}): Promise<BenchRow[
     const env = Object.fromEntries(
       Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === "string"),
     );
-    const safeExec = new StdioClientTransport({
-      command: Deno.execPath(),
-      args: [
-        "run",
-        "--config",
-        join(ROOT, "deno.json"),
-        ...DENO_PERMISSION_FLAGS,
-        join(ROOT, "src/main.ts"),
-        "mcp",
-        "--workspace",
-        ws,
-        "--witness",
-        join(dir, "witness.log"),
-      ],
-      cwd: dir, // no stray ./safe-exec.jsonc: the defaults
-      env,
-      stderr: "ignore",
-    });
-    const seRow = await timeServer(
-      "safe-exec mcp read_file (gate + witness log)",
-      safeExec,
-      { name: "read_file", arguments: { path: "bench.txt" } },
-      text,
-      calls,
-      warmup,
-    );
-    const rows = [seRow];
+    writeFileSync(join(dir, "workers.jsonc"), '{ "sandbox": { "mode": "none" } }\n');
+    const denoMcp = (log: string, extra: string[] = []) =>
+      new StdioClientTransport({
+        command: Deno.execPath(),
+        args: [
+          "run",
+          "--config",
+          join(ROOT, "deno.json"),
+          ...DENO_PERMISSION_FLAGS,
+          join(ROOT, "src/main.ts"),
+          "mcp",
+          "--workspace",
+          ws,
+          "--witness",
+          join(dir, log),
+          ...extra,
+        ],
+        cwd: dir, // no stray ./safe-exec.jsonc: the defaults
+        env,
+        stderr: "ignore",
+      });
+    const read = { name: "read_file", arguments: { path: "bench.txt" } };
+    const rows = [
+      await timeServer(
+        "safe-exec mcp read_file, deno run (gate + witness log + default isolation)",
+        denoMcp("witness.log"),
+        read,
+        text,
+        calls,
+        warmup,
+      ),
+      await timeServer(
+        'safe-exec mcp read_file, deno run, restricted workers (sandbox: "none")',
+        denoMcp("witness-workers.log", ["--config", join(dir, "workers.jsonc")]),
+        read,
+        text,
+        calls,
+        warmup,
+      ),
+      // The floor of the Deno path: a call that is refused at the gate (one witness line, no tool runs).
+      await timeServer(
+        "safe-exec mcp unknown tool, deno run (gate + witness log only: the ceiling)",
+        denoMcp("witness-unknown.log"),
+        { name: "no_such_tool", arguments: {} },
+        null,
+        calls,
+        warmup,
+      ),
+    ];
     const binary = join(ROOT, "dist", "safe-exec-bun-linux-x64");
     if (Deno.build.os === "linux" && Deno.build.arch === "x86_64" && existsSync(binary)) {
       rows.push(
         await timeServer(
-          "safe-exec mcp, Bun binary (gate + witness log, no worker layer)",
+          "safe-exec mcp read_file, Bun binary (gate + witness log, folders pinned in-process)",
           new StdioClientTransport({
             command: binary,
             args: ["mcp", "--workspace", ws, "--witness", join(dir, "witness-bun.log")],
@@ -154,7 +181,7 @@ export async function benchMcp(options: BenchMcpOptions = {}): Promise<BenchRow[
             env,
             stderr: "ignore",
           }),
-          { name: "read_file", arguments: { path: "bench.txt" } },
+          read,
           text,
           calls,
           warmup,
@@ -185,6 +212,10 @@ export async function benchMcp(options: BenchMcpOptions = {}): Promise<BenchRow[
 if (import.meta.main) {
   const rows = await benchMcp();
   console.table(rows);
-  const [se, fs] = rows;
-  if (se && fs) console.log(`safe-exec / server-filesystem calls/s: ${(se.callsPerSec / fs.callsPerSec).toFixed(2)}x`);
+  const fs = rows.find((r) => /server-filesystem/.test(r.name));
+  for (const r of rows) {
+    if (r !== fs && fs) {
+      console.log(`${r.name} / server-filesystem calls/s: ${(r.callsPerSec / fs.callsPerSec).toFixed(2)}×`);
+    }
+  }
 }
