@@ -280,7 +280,7 @@ export async function runCli(argv: string[], runtime: Runtime): Promise<number> 
   if (argv[0] === "__fs-server") {
     // Internal: the confined file server (see src/tools/fs_server.ts), started by the server itself.
     const { runFileServer } = await import("./tools/fs_server.ts");
-    return await runFileServer(runtime, argv[1]);
+    return await runFileServer(runtime, argv[1], argv[2]);
   }
   let parsed: ParsedArgs;
   try {

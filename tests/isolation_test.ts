@@ -21,7 +21,8 @@ function config(mode: "auto" | "bwrap" | "none", network = false) {
 }
 
 function serversFor(ws: string): number {
-  const r = new Deno.Command("pgrep", { args: ["-f", `(__fs-server|fs_server_main).* ${ws}$`] }).outputSync();
+  const r = new Deno.Command("pgrep", { args: ["-f", `(__fs-server|fs_server_main).* ${ws}( --confined)?$`] })
+    .outputSync();
   return new TextDecoder().decode(r.stdout).trim().split("\n").filter((l) => l).length;
 }
 

@@ -16,6 +16,7 @@
  */
 import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
 import { LineSplitter } from "../lines.ts";
+import { CONFINED_FLAG } from "./fs_server.ts";
 import type { FileServerCommand, Runtime } from "../runtime/types.ts";
 import type { FileBackend } from "./file_backend.ts";
 import type { FsToolName } from "./fs_ops.ts";
@@ -31,7 +32,7 @@ const SYSTEM_DIRS = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin"];
  * ```ts
  * import { confinedArgv } from "./confined_backend.ts";
  * const argv = confinedArgv("/usr/bin/bwrap", "/ws", { argv: ["/x/deno", "run", "s.ts", "/ws"], readOnly: ["/x/deno"], env: {} });
- * console.assert(argv[0] === "/usr/bin/bwrap" && argv.includes("--unshare-all") && argv.at(-1) === "/ws");
+ * console.assert(argv[0] === "/usr/bin/bwrap" && argv.includes("--unshare-all") && argv.at(-1) === "--confined");
  * console.assert(argv.join(" ").includes("--bind /ws /ws"));
  * ```
  */
@@ -55,7 +56,7 @@ export function confinedArgv(bwrap: string, root: string, cmd: FileServerCommand
     args.push("--ro-bind", real, real);
     if (real !== p) args.push("--ro-bind", real, p);
   }
-  args.push("--bind", root, root, "--remount-ro", "/", "--chdir", root, "--", ...cmd.argv);
+  args.push("--bind", root, root, "--remount-ro", "/", "--chdir", root, "--", ...cmd.argv, CONFINED_FLAG);
   return args;
 }
 

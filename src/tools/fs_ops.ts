@@ -126,6 +126,23 @@ function workspaceOf(root: string): Workspace {
 }
 
 let anchored: boolean | undefined;
+let readsConfined = false;
+
+/**
+ * Tell the file tools that this process runs in the confined file server's mount namespace (only the workspace,
+ * writable, and the runtime, read-only): `read_file` then skips the path re-check after `open`, since a folder
+ * swapped for a symlink can only lead it to files the agent may read anyway. Writes and deletes keep every check.
+ * Called by `fs_server.ts` when bubblewrap started it (`--confined`); never in the host or a worker.
+ *
+ * @example
+ * ```ts ignore
+ * import { trustConfinedNamespaceForReads } from "./fs_ops.ts";
+ * trustConfinedNamespaceForReads(); // only inside the confined file server
+ * ```
+ */
+export function trustConfinedNamespaceForReads(): void {
+  readsConfined = true;
+}
 
 /** Whether `/proc/self/fd/N` works here (decided once per process; never probed under Deno, see module doc). */
 function useAnchors(root: string): boolean {
@@ -285,7 +302,10 @@ function openPinned(ws: Workspace, real: string, flags: number, word: string, ar
     const st = fstatSync(fd);
     if (st.isDirectory()) throw isDirError(word, arg);
     if (!st.isFile()) throw new ToolError("invalid_args", `Cannot ${word} ${q(arg)}: it is not a regular file`);
-    if (useAnchors(ws.root)) {
+    if (word === "read" && readsConfined) {
+      // The confined file server: its mount namespace holds only the workspace and the read-only runtime, so a
+      // path swapped under us can only lead to files the agent may read anyway; the re-check below adds nothing.
+    } else if (useAnchors(ws.root)) {
       let where = "";
       try {
         where = readlinkSync(`/proc/self/fd/${fd}`);
@@ -323,9 +343,11 @@ function readAll(fd: number, size: number, limit: number, word: string, arg: str
       bigger.set(buf);
       buf = bigger;
     }
-    const n = readSync(fd, buf, len, buf.length - len, null);
-    if (n === 0) break;
+    const want = buf.length - len;
+    const n = readSync(fd, buf, len, want, null);
     len += n;
+    // A regular file reads short only at its end: no extra read(2) just to see 0.
+    if (n < want) break;
   }
   if (len > limit) {
     throw new ToolError(

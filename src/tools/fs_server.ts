@@ -4,14 +4,22 @@
  * the workspace mounted writable (see `confined_backend.ts`), so that even a path swapped for a symlink between a
  * check and its use cannot reach anything outside: outside does not exist in its mount namespace.
  *
- * Runtime-free; started as `safe-exec __fs-server ROOT` (compiled binaries) or `fs_server_main.ts ROOT` (Deno).
+ * Runtime-free; started as `safe-exec __fs-server ROOT --confined` (compiled binaries) or
+ * `fs_server_main.ts ROOT --confined` (Deno) under bubblewrap.
  *
  * @module
  */
 import { readSync, writeSync } from "node:fs";
 import { type LineItem, LineSplitter } from "../lines.ts";
 import type { Runtime } from "../runtime/types.ts";
+import { trustConfinedNamespaceForReads } from "./fs_ops.ts";
 import { type FsRequest, type FsResponse, handleRequest } from "./fs_worker.ts";
+
+/**
+ * The last argument bubblewrap's command line gives the server (`confined_backend.ts`): it runs in the confined
+ * mount namespace, so reads may trust it (see `trustConfinedNamespaceForReads`).
+ */
+export const CONFINED_FLAG = "--confined";
 
 /** Longest request line (a write_file of up to the protocol's own line cap). */
 const MAX_REQUEST_BYTES = 17 * 1024 * 1024;
@@ -62,9 +70,18 @@ function errCode(e: unknown): unknown {
  * its answer (measured: about 35 µs less per call than stream reads under Deno). The server has nothing else to do,
  * so blocking costs nothing; a stdin that is non-blocking (EAGAIN) falls back to the runtime's stdin reader.
  */
-export async function runFileServer(runtime: Runtime, root: string | undefined): Promise<number> {
+export async function runFileServer(
+  runtime: Runtime,
+  root: string | undefined,
+  flag?: string,
+): Promise<number> {
   if (!root) {
     runtime.writeStderr("safe-exec __fs-server: needs the workspace root");
+    return 2;
+  }
+  if (flag === CONFINED_FLAG) trustConfinedNamespaceForReads();
+  else if (flag !== undefined) {
+    runtime.writeStderr(`safe-exec __fs-server: unknown argument ${JSON.stringify(flag)}, expected ${CONFINED_FLAG}`);
     return 2;
   }
   const encoder = new TextEncoder();

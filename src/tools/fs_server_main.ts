@@ -9,4 +9,4 @@ import { currentRuntime } from "../runtime/mod.ts";
 import { runFileServer } from "./fs_server.ts";
 
 const runtime = await currentRuntime();
-runtime.exit(await runFileServer(runtime, runtime.args()[0]));
+runtime.exit(await runFileServer(runtime, runtime.args()[0], runtime.args()[1]));

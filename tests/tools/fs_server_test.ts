@@ -61,3 +61,32 @@ Deno.test("file server: a request that is not JSON or for another root is answer
   assert.deepEqual(answers[2], { id: 8, ok: true, value: "ok" });
   Deno.removeSync(root, { recursive: true });
 });
+
+Deno.test("file server: --confined is its one flag; anything else is refused with exit 2", async () => {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), "se-fss-")));
+  writeFileSync(join(root, "a.txt"), "confined read");
+  const cmd = runtime.fileServerCommand(root)!;
+  const run = (flag: string) =>
+    new Deno.Command(cmd.argv[0]!, {
+      args: [...cmd.argv.slice(1), flag],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    })
+      .spawn();
+  const ok = run("--confined");
+  const w = ok.stdin.getWriter();
+  await w.write(
+    new TextEncoder().encode(JSON.stringify({ id: 1, op: "read_file", root, args: { path: "a.txt" } }) + "\n"),
+  );
+  await w.close();
+  const out = await ok.output();
+  assert.equal(out.code, 0);
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(out.stdout)), { id: 1, ok: true, value: "confined read" });
+  const bad = run("--trust-me");
+  await bad.stdin.close();
+  const refused = await bad.output();
+  assert.equal(refused.code, 2);
+  assert.match(new TextDecoder().decode(refused.stderr), /unknown argument "--trust-me", expected --confined/);
+  Deno.removeSync(root, { recursive: true });
+});
