@@ -159,22 +159,13 @@ export async function forEachLine(source: ChunkSource, maxBytes: number, handler
     }
     handlers.line(text);
   };
+  if (typeof source !== "function") {
+    for await (const item of readLines(source, maxBytes)) deliver(item);
+    return;
+  }
   const splitter = new LineSplitter(maxBytes);
-  if (typeof source === "function") {
-    for (let chunk = await source(); chunk !== null; chunk = await source()) {
-      for (const item of splitter.push(chunk)) deliver(item);
-    }
-  } else {
-    const reader = source.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        for (const item of splitter.push(value)) deliver(item);
-      }
-    } finally {
-      reader.releaseLock();
-    }
+  for (let chunk = await source(); chunk !== null; chunk = await source()) {
+    for (const item of splitter.push(chunk)) deliver(item);
   }
   for (const item of splitter.end()) deliver(item);
 }

@@ -20,8 +20,6 @@
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { Buffer } from "node:buffer";
-
-const encoder = new TextEncoder();
 import type { Decision } from "./types.ts";
 import { ToolError } from "./types.ts";
 
@@ -324,7 +322,6 @@ export class WitnessLog {
   #fd: number | null = null;
   #chain: ChainState | null = null;
   #stats: WitnessStats | null = null;
-  #buf = new Uint8Array(4096);
 
   /**
    * Make a log writer for `path`; nothing is opened until the first append.
@@ -338,14 +335,6 @@ export class WitnessLog {
     this.path = path;
     this.#fsync = options.fsync ?? false;
     this.#now = options.now ?? (() => new Date());
-  }
-
-  /** UTF-8 of `text` in a reused buffer (valid until the next call); a line over 1 MiB gets its own. */
-  #encode(text: string): Uint8Array {
-    const max = text.length * 3;
-    if (max > 1024 * 1024) return encoder.encode(text);
-    if (this.#buf.length < max) this.#buf = new Uint8Array(Math.max(max, this.#buf.length * 2));
-    return this.#buf.subarray(0, encoder.encodeInto(text, this.#buf).written);
   }
 
   #open(): { fd: number; chain: ChainState } {
@@ -440,7 +429,7 @@ export class WitnessLog {
     const prev = chain.prev;
     const lineText = `{"seq":${seq},"ts":"${ts}"${text}${prev}"}`;
     const prefix = chain.needsNewline ? 1 : 0;
-    const buf = this.#encode((prefix ? "\n" : "") + lineText + "\n");
+    const buf = Buffer.from((prefix ? "\n" : "") + lineText + "\n", "utf8");
     const lineBytes = buf.subarray(prefix, buf.length - 1);
     let written = 0;
     try {

@@ -15,7 +15,7 @@
  * @module
  */
 import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
-import { LineSplitter } from "../lines.ts";
+import { readLines } from "../lines.ts";
 import { CONFINED_FLAG } from "./fs_server.ts";
 import type { FileServerCommand, Runtime } from "../runtime/types.ts";
 import type { FileBackend } from "./file_backend.ts";
@@ -89,23 +89,16 @@ function processWorker(runtime: Runtime, argv: string[]): PoolWorker {
     w.onerror?.(new ErrorEvent("error", { message: `${why}${tail ? `: ${tail}` : ""}` }));
   };
   (async () => {
-    // A plain reader loop (no async generator between the pipe and the answer: one hop less per call).
-    const splitter = new LineSplitter(64 * 1024 * 1024);
-    const reader = child.stdout.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      for (const item of splitter.push(value)) {
-        if (!("line" in item)) continue;
-        let data: unknown;
-        try {
-          data = JSON.parse(decoder.decode(item.line));
-        } catch {
-          fail("the file server sent a line that is not JSON");
-          return;
-        }
-        w.onmessage?.({ data } as MessageEvent);
+    for await (const item of readLines(child.stdout, 64 * 1024 * 1024)) {
+      if (!("line" in item)) continue;
+      let data: unknown;
+      try {
+        data = JSON.parse(decoder.decode(item.line));
+      } catch {
+        fail("the file server sent a line that is not JSON");
+        return;
       }
+      w.onmessage?.({ data } as MessageEvent);
     }
   })().catch((e) => fail(`cannot read its answers: ${e}`));
   (async () => {

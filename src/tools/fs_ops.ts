@@ -289,9 +289,17 @@ function mapErr(e: unknown, word: string, arg: string): unknown {
 /**
  * Open an existing file at the real path `real` with `flags` (O_NOFOLLOW added) and prove the descriptor is the
  * file inside the workspace: anchored, by the kernel's path of the descriptor; portable, by stat of the path having
- * the same device/inode and realpath of the path being unchanged. Returns the descriptor and its fstat.
+ * the same device/inode and realpath of the path being unchanged (skipped when `recheck` is false). Returns the
+ * descriptor and its fstat.
  */
-function openPinned(ws: Workspace, real: string, flags: number, word: string, arg: string): [number, Stats] {
+function openPinned(
+  ws: Workspace,
+  real: string,
+  flags: number,
+  word: string,
+  arg: string,
+  recheck = true,
+): [number, Stats] {
   let fd: number;
   try {
     fd = openSync(real, flags | O_NOFOLLOW | O_NONBLOCK);
@@ -302,9 +310,8 @@ function openPinned(ws: Workspace, real: string, flags: number, word: string, ar
     const st = fstatSync(fd);
     if (st.isDirectory()) throw isDirError(word, arg);
     if (!st.isFile()) throw new ToolError("invalid_args", `Cannot ${word} ${q(arg)}: it is not a regular file`);
-    if (word === "read" && readsConfined) {
-      // The confined file server: its mount namespace holds only the workspace and the read-only runtime, so a
-      // path swapped under us can only lead to files the agent may read anyway; the re-check below adds nothing.
+    if (!recheck) {
+      // The caller vouches that a swapped path cannot lead anywhere that matters (see readFile).
     } else if (useAnchors(ws.root)) {
       let where = "";
       try {
@@ -546,7 +553,9 @@ function readFile(root: string, args: { path: string }): string {
   const ws = workspaceOf(root);
   const arg = args.path;
   const real = ws.resolve(arg, "read");
-  const [fd, st] = openPinned(ws, real, O_RDONLY, "read", arg);
+  // In the confined file server a path swapped under us can only lead to files the agent may read anyway (its
+  // mount namespace holds the workspace and the read-only runtime): the re-check after open adds nothing there.
+  const [fd, st] = openPinned(ws, real, O_RDONLY, "read", arg, !readsConfined);
   try {
     if (st.size > MAX_READ_BYTES) {
       throw new ToolError(
