@@ -2,10 +2,12 @@
  * The workspace guard: every path an agent sends is resolved here, with symlinks followed by the kernel
  * (`realpath`), and refused unless the result lies inside the workspace root.
  *
- * Rules (SPEC §2): a `..` segment anywhere, an absolute path outside the root, a symlink at any depth that points
- * out (also a dangling one, a chain, or the parent of a missing file), a prefix sibling (`/ws-evil` for `/ws`) and a
- * NUL byte all fail with {@linkcode PathOutsideWorkspaceError}. `~` is an ordinary name (no expansion). An absolute
- * path is accepted when it resolves inside the root.
+ * Rules (SPEC §2): a path is resolved as the kernel resolves it (symlinks followed, `..` taken from the real folder
+ * reached so far); a `..` that steps out of the workspace, an absolute path outside the root, a symlink at any depth
+ * that points out (also a dangling one, a chain, or the parent of a missing file), a prefix sibling (`/ws-evil` for
+ * `/ws`) and a NUL byte all fail with {@linkcode PathOutsideWorkspaceError}; a `..` that stays inside is fine. `~` is
+ * an ordinary name (no expansion). An absolute path is accepted when it resolves inside the root. A workspace folder
+ * that was removed while the server runs gives `not_found` naming it (and works again once it is back).
  *
  * The guard checks a path at one moment; a concurrent process may swap a folder for a symlink right after. The
  * file tools in `tools/fs_ops.ts` close that gap with descriptor checks; see there for the residual risks.
@@ -14,7 +16,8 @@
  */
 
 import { lstatSync, readlinkSync, realpathSync, statSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, resolve as resolvePath, sep } from "node:path";
+import { realpath } from "./_realpath.ts";
+import { basename, dirname, join, resolve as resolvePath, sep } from "node:path";
 import { PathOutsideWorkspaceError, ToolError } from "./types.ts";
 
 /** What a tool wants to do with a path; used for the wording of errors (and, for `delete`, the resolution). */
@@ -66,10 +69,12 @@ export class Workspace {
   /** The real (symlink-free, absolute) path of the workspace folder. */
   readonly root: string;
   readonly #rootSlash: string;
+  readonly #rootDepth: number;
 
   private constructor(root: string) {
     this.root = root;
     this.#rootSlash = root + sep;
+    this.#rootDepth = root.split("/").filter((p) => p !== "").length;
   }
 
   /**
@@ -129,30 +134,35 @@ export class Workspace {
   /**
    * Resolve an agent path to a real absolute path inside the root.
    *
-   * Relative paths are taken from the root; absolute ones are accepted only when they resolve inside. An existing
-   * path is resolved whole with `realpath`; for a missing one the longest existing ancestor is resolved (and a
-   * dangling symlink as its first missing part is followed by hand), so a missing file under a symlink out is
-   * refused too. For `delete` the last component is not followed: the result is the real parent joined with the
-   * name, so deleting an in-workspace symlink deletes the link (a link pointing out is still refused).
+   * Relative paths are taken from the root; absolute ones are accepted only when they resolve inside. The path is
+   * resolved as the kernel resolves it: component by component, symlinks followed, and a `..` taken from the real
+   * folder reached so far (so `link/..` is the parent of the link's target, not the folder holding the link). A
+   * `..` may not step out of the workspace, even when later components would come back. An existing path is
+   * resolved with one `realpath`; for a missing one the longest existing prefix is found (a binary search, so the
+   * cost stays linear in the depth) and resolved, and a dangling symlink there is followed by hand, so a missing
+   * file under a symlink out is refused too. Missing folders count as plain folders (`new/../a` is `a`).
+   * For `delete` the last component is not followed: the result is the real parent joined with the name, so
+   * deleting a symlink deletes the link, wherever it points (the target is never touched).
    *
-   * @throws {ToolError} `invalid_args` for a non-string or empty path or a symlink loop.
+   * @throws {ToolError} `invalid_args` for a non-string or empty path, a symlink loop, or a file used as a folder;
+   *   `not_found` when the workspace itself no longer exists.
    * @throws {PathOutsideWorkspaceError} for every escape (`..`, outside absolute path, symlink out, NUL byte).
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Workspace } from "./workspace.ts";
-   * import { mkdtempSync, symlinkSync } from "node:fs";
+   * import { mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
    * import { join } from "node:path";
    * import { tmpdir } from "node:os";
    * const ws = Workspace.open(mkdtempSync(join(tmpdir(), "ws-")));
    * symlinkSync("/etc", join(ws.root, "link"));
-   * try {
-   *   ws.resolve("link/a.txt", "write");
-   *   throw new Error("unreachable");
-   * } catch (e) {
-   *   console.assert((e as Error).message === 'Cannot write "link/a.txt" as it is outside the workspace: "link" is a symlink to "/etc"');
-   * }
-   * console.assert(ws.resolve(join(ws.root, "b.txt"), "read") === join(ws.root, "b.txt"));
+   * assert.throws(() => ws.resolve("link/a.txt", "write"), {
+   *   message: 'Cannot write "link/a.txt" as it is outside the workspace: "link" is a symlink to "/etc"',
+   * });
+   * mkdirSync(join(ws.root, "sub"));
+   * assert.equal(ws.resolve("sub/../b.txt", "read"), join(ws.root, "b.txt"));
+   * assert.equal(ws.resolve("link", "delete"), join(ws.root, "link"));
    * ```
    */
   resolve(path: string, verb: PathVerb): string {
@@ -166,20 +176,52 @@ export class Workspace {
         `Cannot ${word} ${quote(path)} as it is outside the workspace: it contains a NUL byte`,
       );
     }
-    const candidate = isAbsolute(path) ? resolvePath(path) : resolvePath(this.root, path);
-    if (hasDotDot(path)) {
-      const detail = this.contains(candidate)
-        ? `".." is not allowed in a path (resolved to ${quote(candidate)})`
-        : `resolved to ${quote(candidate)}`;
-      throw new PathOutsideWorkspaceError(`Cannot ${word} ${quote(path)} as it is outside the workspace: ${detail}`);
+    const abs = path.startsWith("/");
+    // The common case: a plain relative path, no "." or ".." component, no doubled or trailing slash.
+    if (
+      !abs && !path.includes("..") && !path.includes("//") && !path.startsWith("./") && !path.includes("/./") &&
+      !path.endsWith("/") && path !== "." && verb !== "delete"
+    ) {
+      return this.#realOf(this.#rootSlash + path, path, word, 0);
     }
-    if (verb === "delete" && candidate !== this.root) {
-      const parent = this.#realOf(dirname(candidate), path, word, 0);
-      const entry = join(parent, basename(candidate));
-      this.#checkLink(entry, path, word);
-      return entry;
+    const parts = path.split("/").filter((p) => p !== "" && p !== ".");
+    const start = abs ? "/" : this.root;
+    if (verb === "delete") {
+      if (joinParts(start, parts) === this.root) return this.root;
+      const last = parts.at(-1);
+      if (last === undefined || last === "..") return this.#walk(start, parts, path, word, 0);
+      const parent = this.#walk(start, parts.slice(0, -1), path, word, 0);
+      return parent === "/" ? `/${last}` : `${parent}/${last}`;
     }
-    return this.#realOf(candidate, path, word, 0);
+    return this.#walk(start, parts, path, word, 0);
+  }
+
+  /**
+   * Resolve `parts` from the real folder `start`: each `..` is taken from the real path reached so far, which must
+   * be inside the workspace (and a `..` may not step out of it).
+   */
+  #walk(start: string, parts: string[], path: string, word: string, depth: number): string {
+    let cur = start;
+    let pending: string[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i] as string;
+      if (part !== "..") {
+        pending.push(part);
+        continue;
+      }
+      const real = pending.length === 0 ? cur : this.#realOf(joinParts(cur, pending), path, word, depth);
+      if (pending.length > 0) this.#mustBeFolder(real, path, word);
+      const up = dirname(real);
+      if (!this.contains(up)) {
+        const shown = resolvePath(up, ...parts.slice(i + 1));
+        throw new PathOutsideWorkspaceError(
+          `Cannot ${word} ${quote(path)} as it is outside the workspace: resolved to ${quote(shown)}`,
+        );
+      }
+      cur = up;
+      pending = [];
+    }
+    return this.#realOf(joinParts(cur, pending), path, word, depth);
   }
 
   /**
@@ -200,25 +242,6 @@ export class Workspace {
   relative(real: string): string {
     if (real === this.root) return ".";
     return real.startsWith(this.#rootSlash) ? real.slice(this.#rootSlash.length) : real;
-  }
-
-  /** If `entry` (parent already real and inside) is a symlink, refuse it unless it ends inside. */
-  #checkLink(entry: string, path: string, word: string): void {
-    let st;
-    try {
-      st = lstatSync(entry);
-    } catch {
-      return; // missing or not reachable: the tool reports it
-    }
-    if (!st.isSymbolicLink()) return;
-    const target = this.#linkTarget(entry, 0);
-    if (!this.contains(target)) {
-      throw new PathOutsideWorkspaceError(
-        `Cannot ${word} ${quote(path)} as it is outside the workspace: ${quote(this.relative(entry))} is a symlink to ${
-          quote(target)
-        }`,
-      );
-    }
   }
 
   /** Where a symlink finally points (realpath, or for a dangling link the lexical target of its chain). */
@@ -248,11 +271,27 @@ export class Workspace {
     }
   }
 
-  /** Real path of `candidate` (existing or not), checked to be inside. */
+  /** A folder that a `..` steps out of must be one (a missing one counts as a plain folder). */
+  #mustBeFolder(real: string, path: string, word: string): void {
+    let st;
+    try {
+      st = statSync(real);
+    } catch {
+      return;
+    }
+    if (!st.isDirectory()) {
+      throw new ToolError(
+        "invalid_args",
+        `Cannot ${word} ${quote(path)}: ${quote(this.relative(real))} is not a directory, so ".." cannot follow it`,
+      );
+    }
+  }
+
+  /** Real path of `candidate` (absolute, no "." or ".." components; existing or not), checked to be inside. */
   #realOf(candidate: string, path: string, word: string, depth: number): string {
     let real: string;
     try {
-      real = realpathSync.native(candidate);
+      real = realpath(candidate);
     } catch (e) {
       const code = errCode(e);
       if (code === "ELOOP") {
@@ -265,80 +304,148 @@ export class Workspace {
     return real;
   }
 
+  /**
+   * `candidate` does not resolve: find the longest prefix that exists (lstat; a binary search, since a prefix
+   * exists whenever a longer one does), resolve it, and put the missing rest under it. A dangling symlink as that
+   * prefix is followed by hand (its target resolved like a path of its own, a bounded number of times).
+   */
   #realOfMissing(candidate: string, path: string, word: string, depth: number): string {
-    const rest: string[] = [];
-    let dir = candidate;
-    let realDir: string;
-    for (;;) {
-      rest.unshift(basename(dir));
-      const up = dirname(dir);
-      if (up === dir) throw new ToolError("not_found", `Cannot ${word} ${quote(path)}: no existing ancestor`);
-      dir = up;
+    const parts = candidate.split("/").filter((p) => p !== "");
+    const prefix = (k: number) => "/" + parts.slice(0, k).join("/");
+    let lo = 0; // prefix(lo) exists ("/" always does)
+    if (candidate.startsWith(this.#rootSlash)) {
+      // Search below the root only (a permission system may not let us look above it): it must exist.
+      this.#checkRoot(word, path);
+      lo = this.#rootDepth;
+    }
+    let hi = parts.length; // prefix(hi) may not
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      let exists = true;
       try {
-        realDir = realpathSync.native(dir);
-        break;
+        lstatSync(prefix(mid));
       } catch (e) {
         const code = errCode(e);
-        if (code === "ELOOP") {
-          throw new ToolError("invalid_args", `Cannot ${word} ${quote(path)}: too many levels of symbolic links`);
-        }
         if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
+        exists = false;
       }
+      if (exists) lo = mid;
+      else hi = mid - 1;
     }
-    if (!this.contains(realDir)) throw this.#outside(candidate, join(realDir, ...rest), path, word);
-    const first = join(realDir, rest[0] as string);
-    let st;
+    const rest = parts.slice(lo);
+    const found = prefix(lo);
+    let realDir: string;
     try {
-      st = lstatSync(first);
-    } catch {
-      return join(realDir, ...rest); // truly missing (or below a non-directory: the tool reports it)
-    }
-    if (st.isSymbolicLink()) {
-      // A dangling symlink (realpath failed on it): follow it by hand, one link at a time.
-      let raw: string;
-      try {
-        raw = readlinkSync(first);
-      } catch {
-        // It stopped being a link since lstat (a race): resolve the whole path again, a bounded number of times.
-        if (depth >= MAX_LINKS) {
-          throw new ToolError("invalid_args", `Cannot ${word} ${quote(path)}: it kept changing while it was checked`);
-        }
-        return this.#realOf(candidate, path, word, depth + 1);
-      }
-      const target = resolvePath(realDir, raw);
-      const next = join(target, ...rest.slice(1));
-      if (!this.contains(target)) {
-        throw this.#outside(candidate, next, path, word);
-      }
-      if (depth >= MAX_LINKS) {
+      realDir = realpath(found);
+    } catch (e) {
+      const code = errCode(e);
+      if (code === "ELOOP") {
         throw new ToolError("invalid_args", `Cannot ${word} ${quote(path)}: too many levels of symbolic links`);
       }
-      return this.#realOf(next, path, word, depth + 1);
+      if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
+      return this.#followDangling(found, rest, candidate, path, word, depth);
     }
-    if (depth >= MAX_LINKS) return join(realDir, ...rest);
-    // It appeared since realpath failed (a race) or realDir is a file: resolve once more.
-    return this.#realOf(candidate, path, word, depth + 1);
+    if (!this.contains(realDir)) {
+      throw this.#outside(candidate, joinParts(realDir, rest), path, word);
+    }
+    if (rest.length === 0) {
+      // It exists now (a race with the failed realpath): resolve once more, a bounded number of times.
+      if (depth >= MAX_LINKS) return realDir;
+      return this.#realOf(candidate, path, word, depth + 1);
+    }
+    let st;
+    try {
+      st = lstatSync(realDir);
+    } catch {
+      st = undefined;
+    }
+    if (st && !st.isDirectory()) {
+      throw new ToolError(
+        "invalid_args",
+        `Cannot ${word} ${quote(path)}: a parent of it is not a directory (${quote(this.relative(realDir))})`,
+      );
+    }
+    return joinParts(realDir, rest);
   }
 
-  /** Build the refusal, naming the first symlink (from the root down) that leads out, if there is one. */
+  /** `found` exists (lstat) but does not resolve: a dangling symlink (or a chain of them). Follow it by hand. */
+  #followDangling(
+    found: string,
+    rest: string[],
+    candidate: string,
+    path: string,
+    word: string,
+    depth: number,
+  ): string {
+    let raw: string;
+    try {
+      raw = readlinkSync(found);
+    } catch {
+      // It stopped being a link since lstat (a race): resolve the whole path again, a bounded number of times.
+      if (depth >= MAX_LINKS) {
+        throw new ToolError("invalid_args", `Cannot ${word} ${quote(path)}: it kept changing while it was checked`);
+      }
+      return this.#realOf(candidate, path, word, depth + 1);
+    }
+    if (depth >= MAX_LINKS) {
+      throw new ToolError("invalid_args", `Cannot ${word} ${quote(path)}: too many levels of symbolic links`);
+    }
+    const realParent = realpath(dirname(found)); // it resolved in the search above
+    const base = raw.startsWith("/") ? "/" : realParent;
+    const targetParts = [...raw.split("/"), ...rest].filter((p) => p !== "" && p !== ".");
+    try {
+      return this.#walk(base, targetParts, path, word, depth + 1);
+    } catch (e) {
+      if (e instanceof PathOutsideWorkspaceError) {
+        throw this.#outside(candidate, joinParts(resolvePath(base, raw), rest), path, word);
+      }
+      throw e;
+    }
+  }
+
+  /** The workspace folder itself is gone (or replaced): say so, as `not_found` naming it. */
+  #checkRoot(word: string, path: string): void {
+    let now: string | null = null;
+    try {
+      now = realpath(this.root);
+    } catch { /* gone */ }
+    if (now !== this.root) throw workspaceGone(this.root, word, path, now);
+  }
+
+  /**
+   * Build the refusal, naming a symlink that leads out when there is one: the component where the path's prefixes
+   * stop resolving inside (a binary search over the prefixes, so a deep path costs a few realpaths, not one per
+   * component).
+   */
   #outside(candidate: string, real: string, path: string, word: string): PathOutsideWorkspaceError {
+    this.#checkRoot(word, path);
     let detail = `resolved to ${quote(real)}`;
     if (candidate.startsWith(this.#rootSlash)) {
-      const parts = candidate.slice(this.#rootSlash.length).split(sep);
-      let cur = this.root;
-      for (const part of parts) {
-        cur = join(cur, part);
+      const parts = candidate.slice(this.#rootSlash.length).split("/").filter((p) => p !== "");
+      const prefix = (k: number) => joinParts(this.root, parts.slice(0, k));
+      const inside = (k: number) => {
+        try {
+          return this.contains(realpath(prefix(k)));
+        } catch {
+          return false;
+        }
+      };
+      let lo = 0; // the root: inside
+      let hi = parts.length;
+      if (!inside(hi)) {
+        while (hi - lo > 1) {
+          const mid = (lo + hi) >> 1;
+          if (inside(mid)) lo = mid;
+          else hi = mid;
+        }
+        const at = prefix(hi);
         let isLink = false;
         try {
-          isLink = lstatSync(cur).isSymbolicLink();
-        } catch {
-          break;
-        }
-        if (!isLink) continue;
-        const target = this.#linkTarget(cur, 0);
-        if (!this.contains(target)) {
-          detail = `${quote(cur.slice(this.#rootSlash.length))} is a symlink to ${quote(target)}`;
-          break;
+          isLink = lstatSync(at).isSymbolicLink();
+        } catch { /* missing: the plain detail */ }
+        if (isLink) {
+          const target = this.#linkTarget(at, 0);
+          if (!this.contains(target)) detail = `${quote(this.relative(at))} is a symlink to ${quote(target)}`;
         }
       }
     }
@@ -346,8 +453,32 @@ export class Workspace {
   }
 }
 
-function hasDotDot(path: string): boolean {
-  if (!path.includes("..")) return false;
-  const parts = sep === "\\" ? path.split(/[\\/]/) : path.split("/");
-  return parts.includes("..");
+/**
+ * The error for a call on a workspace folder that no longer exists (removed or renamed while the server runs), or
+ * that resolves elsewhere now (`now`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { workspaceGone } from "./workspace.ts";
+ * const e = workspaceGone("/srv/ws", "read", "a.txt");
+ * assert.equal(e.code, "not_found");
+ * assert.match(e.message, /^Cannot read "a.txt": the workspace "\/srv\/ws" does not exist/);
+ * ```
+ */
+export function workspaceGone(root: string, word: string, path: string, now: string | null = null): ToolError {
+  const what = now === null
+    ? "does not exist"
+    : `is no longer the folder safe-exec opened (it resolves to ${quote(now)})`;
+  return new ToolError(
+    "not_found",
+    `Cannot ${word} ${quote(path)}: the workspace ${quote(root)} ${what}; it was removed or renamed while ` +
+      "safe-exec ran. Create it again to go on",
+  );
+}
+
+/** `dir` (absolute) joined with plain names, as a string (no normalization needed: the names hold no "." or ".."). */
+function joinParts(dir: string, names: string[]): string {
+  if (names.length === 0) return dir;
+  return (dir === "/" ? "" : dir) + "/" + names.join("/");
 }

@@ -279,8 +279,12 @@ attack("copy_file onto a symlink pointing outside", async () => {
   await call("write_file", { path: "p2.txt", content: "x" });
   refused(await call("copy_file", { src: "p2.txt", dst: "link-file" }));
 });
-attack("delete_file of a symlink pointing outside leaves the target", async () => {
-  refused(await call("delete_file", { path: "link-file" }));
+attack("delete_file of a symlink pointing outside removes the link and leaves the target", async () => {
+  symlinkSync(outsideFile, join(ws, "link-file-2"));
+  const r = await call("delete_file", { path: "link-file-2" });
+  assert.equal(r.ok, true, JSON.stringify(r));
+  assert.ok(!existsSync(join(ws, "link-file-2")) && existsSync(outsideFile));
+  refused(await call("delete_file", { path: "link-dir/file.txt" }));
 });
 attack("delete_dir through a symlinked folder", async () => {
   refused(await call("delete_dir", { path: "link-dir/sub" }));

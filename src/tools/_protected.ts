@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { lstatSync } from "node:fs";
 import { sep } from "node:path";
 import { PathOutsideWorkspaceError } from "../types.ts";
 import { type PathVerb, Workspace } from "../workspace.ts";
@@ -67,6 +68,9 @@ export function checkProtected(root: string, op: string, args: Record<string, un
     } catch {
       continue;
     }
+    // delete_file removes a symlink itself and never touches what it points to, so a link is never protected
+    // (a dangling `.git` link must be removable). [file tools, issue 9 item 5]
+    if (op === "delete_file" && isSymlink(real)) continue;
     const hit = real === git || real === config || real === hooks || real.startsWith(hooks + sep);
     if (hit) {
       throw new PathOutsideWorkspaceError(
@@ -74,5 +78,13 @@ export function checkProtected(root: string, op: string, args: Record<string, un
           `(code there would run later on the host, outside the sandbox)`,
       );
     }
+  }
+}
+
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
   }
 }

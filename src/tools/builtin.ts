@@ -78,7 +78,8 @@ export const BUILTIN_DEFINITIONS: readonly BuiltinDefinition[] = [
   {
     name: "list_dir",
     title: "List folder",
-    description: "List a folder inside the workspace: name, type (file, dir, symlink, other) and size of each entry.",
+    description: "List a folder inside the workspace: name, type (file, dir, symlink, other) and size of each entry. " +
+      'A name that is not valid UTF-8 comes with "escaped": true and shows its odd bytes as \\xHH.',
     risk: "low",
     kind: "file",
     inputSchema: obj(
@@ -93,7 +94,8 @@ export const BUILTIN_DEFINITIONS: readonly BuiltinDefinition[] = [
           items: obj({
             name: { type: "string" },
             type: { type: "string", enum: ["file", "dir", "symlink", "other"] },
-            size: { type: "integer" },
+            size: { type: ["integer", "null"] },
+            escaped: { type: "boolean" },
           }, ["name", "type", "size"]),
         },
       },

@@ -14,7 +14,8 @@
  *
  * @module
  */
-import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
+import { existsSync, lstatSync, readlinkSync, realpathSync, type Stats, statSync } from "node:fs";
+import { workspaceGone } from "../workspace.ts";
 import { readLines } from "../lines.ts";
 import { CONFINED_FLAG } from "./fs_server.ts";
 import type { FileServerCommand, Runtime } from "../runtime/types.ts";
@@ -60,6 +61,13 @@ export function confinedArgv(bwrap: string, root: string, cmd: FileServerCommand
   return args;
 }
 
+/**
+ * The longest answer line taken from the file server (1 GiB): an answer of any size the server can build arrives
+ * whole (a list_dir of 50,000 names of 240 control characters is 72 MB of JSON); a longer one fails the call at
+ * once instead of leaving it to the timeout.
+ */
+const MAX_ANSWER_BYTES = 1024 * 1024 * 1024;
+
 /** A {@linkcode PoolWorker} over a child process that speaks JSON lines. */
 function processWorker(runtime: Runtime, argv: string[]): PoolWorker {
   const child = runtime.spawn({ argv, cwd: "/", env: {}, stdin: "pipe" });
@@ -89,8 +97,11 @@ function processWorker(runtime: Runtime, argv: string[]): PoolWorker {
     w.onerror?.(new ErrorEvent("error", { message: `${why}${tail ? `: ${tail}` : ""}` }));
   };
   (async () => {
-    for await (const item of readLines(child.stdout, 64 * 1024 * 1024)) {
-      if (!("line" in item)) continue;
+    for await (const item of readLines(child.stdout, MAX_ANSWER_BYTES)) {
+      if (!("line" in item)) {
+        fail(`the file server's answer of ${item.tooLong} bytes is over the limit of ${MAX_ANSWER_BYTES} bytes`);
+        return;
+      }
       let data: unknown;
       try {
         data = JSON.parse(decoder.decode(item.line));
@@ -107,6 +118,16 @@ function processWorker(runtime: Runtime, argv: string[]): PoolWorker {
   child.exited.then((s) => fail(`the file server exited (${s.signal ?? `status ${s.exitCode}`})`));
   return w;
 }
+
+const OP_WORDS: Record<string, string> = {
+  read_file: "read",
+  list_dir: "list",
+  write_file: "write",
+  append_file: "append to",
+  copy_file: "copy",
+  delete_file: "delete",
+  delete_dir: "delete",
+};
 
 /** Options of {@linkcode createConfinedFileBackend}. */
 export interface ConfinedBackendOptions {
@@ -130,25 +151,38 @@ export interface ConfinedBackendOptions {
  */
 export function createConfinedFileBackend(runtime: Runtime, options: ConfinedBackendOptions): FileBackend | null {
   if (runtime.fileServerCommand("/") === null) return null;
-  const pools = new Map<string, WorkerPool>();
-  const pool = (root: string): WorkerPool => {
-    let p = pools.get(root);
-    if (!p) {
-      const cmd = runtime.fileServerCommand(root);
-      if (!cmd) throw new Error(`${runtime.name} has no file server`);
-      const argv = confinedArgv(options.bwrap, root, cmd);
-      p = new WorkerPool({
-        create: () => processWorker(runtime, argv),
-        size: 1,
-        timeoutMs: options.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS,
-      });
-      pools.set(root, p);
-    }
+  // One server per workspace root, bound to the folder that was there when it started (its device and inode): a
+  // workspace removed and made again under the same path is another folder, which the old server's bind mount
+  // cannot see, so its server is replaced.
+  const pools = new Map<string, { pool: WorkerPool; dev: number; ino: number }>();
+  const pool = (root: string, st: Stats): WorkerPool => {
+    const known = pools.get(root);
+    if (known && known.dev === st.dev && known.ino === st.ino) return known.pool;
+    known?.pool.close();
+    const cmd = runtime.fileServerCommand(root);
+    if (!cmd) throw new Error(`${runtime.name} has no file server`);
+    const argv = confinedArgv(options.bwrap, root, cmd);
+    const p = new WorkerPool({
+      create: () => processWorker(runtime, argv),
+      size: 1,
+      timeoutMs: options.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS,
+    });
+    pools.set(root, { pool: p, dev: st.dev, ino: st.ino });
     return p;
+  };
+  const run = (op: FsToolName, root: string, args: Record<string, unknown>): Promise<unknown> => {
+    let st: Stats;
+    try {
+      st = statSync(root);
+    } catch {
+      const arg = typeof args.path === "string" ? args.path : typeof args.src === "string" ? args.src : ".";
+      return Promise.reject(workspaceGone(root, OP_WORDS[op] ?? "use", arg));
+    }
+    return pool(root, st).run(op, root, args);
   };
   const standalone = runtime.fileServerCommand("/")?.argv[1] === "__fs-server";
   return {
-    run: (op: FsToolName, root: string, args: Record<string, unknown>) => pool(root).run(op, root, args),
+    run,
     describe: () => ({
       layers: ["realpath-guard", "git-protected", "confined-process", ...(standalone ? [] : ["deno-permissions"])],
       guard: true,
@@ -160,7 +194,7 @@ export function createConfinedFileBackend(runtime: Runtime, options: ConfinedBac
         (standalone ? "" : ", with Deno permissions for the workspace only"),
     }),
     close() {
-      for (const p of pools.values()) p.close();
+      for (const p of pools.values()) p.pool.close();
       pools.clear();
     },
   };

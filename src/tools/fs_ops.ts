@@ -40,9 +40,11 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import {
   closeSync,
   constants,
+  fchmodSync,
   fstatSync,
   lstatSync,
   mkdirSync,
@@ -50,9 +52,7 @@ import {
   readdirSync,
   readlinkSync,
   readSync,
-  realpathSync,
   renameSync,
-  rmdirSync,
   type Stats,
   statSync,
   unlinkSync,
@@ -61,6 +61,9 @@ import {
 import { basename, dirname, join } from "node:path";
 import { PathOutsideWorkspaceError, ToolError } from "../types.ts";
 import { Workspace } from "../workspace.ts";
+import { realpath, resolveThroughCwd } from "../_realpath.ts";
+import { escapeLossyName, escapeNameBytes, utf8Name } from "./_names.ts";
+import { removeTree, TreeRefused } from "./_tree.ts";
 
 /**
  * The largest file `read_file` returns, in bytes (10 MiB).
@@ -84,12 +87,17 @@ export const MAX_READ_BYTES = 10 * 1024 * 1024;
  * ```
  */
 export interface DirEntry {
-  /** The entry's name. */
+  /** The entry's name (escaped when `escaped` is true). */
   name: string;
   /** What it is (by lstat). */
   type: "file" | "dir" | "symlink" | "other";
-  /** Its size in bytes (lstat). */
-  size: number;
+  /** Its size in bytes (lstat); null only for a name the runtime could not look up (not UTF-8, under Deno). */
+  size: number | null;
+  /**
+   * Present (true) when the name is not valid UTF-8: `name` then shows each byte that is not part of a valid UTF-8
+   * sequence as `\xHH` and each backslash as `\\` (`\x??` where the runtime could not read the byte: Deno).
+   */
+  escaped?: true;
 }
 
 const { O_RDONLY, O_WRONLY, O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_DIRECTORY } = constants;
@@ -102,6 +110,14 @@ const encoder = new TextEncoder();
 function errCode(e: unknown): string | undefined {
   return typeof e === "object" && e !== null && "code" in e ? String((e as { code: unknown }).code) : undefined;
 }
+
+/** A path for a message: whole up to 300 characters, else its start and end with its length between. */
+function short(path: string): string {
+  return path.length <= 300 ? path : `${path.slice(0, 150)}…(${path.length} characters)…${path.slice(-150)}`;
+}
+
+/** Permission bits a file tool may give a file: never setuid, setgid or sticky (SPEC §7). */
+const PERMISSION_BITS = 0o777;
 
 function randomName(kind: string): string {
   const b = crypto.getRandomValues(new Uint8Array(12));
@@ -142,6 +158,21 @@ let readsConfined = false;
  */
 export function trustConfinedNamespaceForReads(): void {
   readsConfined = true;
+}
+
+/**
+ * Tell the file tools that this process owns its working directory (the confined file server: nothing else in it
+ * uses the cwd), so paths are resolved through chdir/getcwd, at a cost linear in their depth, instead of Deno's
+ * quadratic realpath(3) (see `_realpath.ts`). Called by `fs_server.ts` under Deno; never in the host or a worker.
+ *
+ * @example
+ * ```ts ignore
+ * import { ownWorkingDirectory } from "./fs_ops.ts";
+ * ownWorkingDirectory(); // only inside the confined file server
+ * ```
+ */
+export function ownWorkingDirectory(): void {
+  resolveThroughCwd();
 }
 
 /** Whether `/proc/self/fd/N` works here (decided once per process; never probed under Deno, see module doc). */
@@ -216,13 +247,18 @@ class Dir {
     if (this.#fd >= 0) return;
     let now = "";
     try {
-      now = realpathSync.native(this.real);
+      now = realpath(this.real);
     } catch { /* refused below */ }
     if (now !== this.real || !this.#ws.contains(now)) throw new PathOutsideWorkspaceError(this.#msg());
   }
 
   get anchored(): boolean {
     return this.#fd >= 0;
+  }
+
+  /** The pinned descriptor (anchored mode), or -1. */
+  get fd(): number {
+    return this.#fd;
   }
 
   close(): void {
@@ -277,6 +313,16 @@ function mapErr(e: unknown, word: string, arg: string): unknown {
       return new ToolError("invalid_args", `Cannot ${word} ${q(arg)}: the directory changed while it was deleted`);
     case "ENOSPC":
       return new ToolError("internal", `Cannot ${word} ${q(arg)}: no space left on the device`);
+    case "ENAMETOOLONG":
+      return new ToolError(
+        "invalid_args",
+        `Cannot ${word} ${q(short(arg))}: the path is longer than the system allows (PATH_MAX, 4096 bytes)`,
+      );
+    case "EACCES":
+    case "EPERM":
+      return new ToolError("invalid_args", `Cannot ${word} ${q(arg)}: permission denied (${errCode(e)})`);
+    case "EBUSY":
+      return new ToolError("invalid_args", `Cannot ${word} ${q(arg)}: it is in use (a mount point?)`);
   }
   // Any other system error (e.g. EINVAL from a path that changed kind mid-call) is still one of ours: say so.
   const code = errCode(e);
@@ -328,7 +374,7 @@ function openPinned(
       if (st2.ino !== st.ino || st2.dev !== st.dev) throw swapped(word, arg);
       let now = "";
       try {
-        now = realpathSync.native(real);
+        now = realpath(real);
       } catch { /* refused below */ }
       if (now !== real) throw swapped(word, arg);
     }
@@ -370,37 +416,89 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
 }
 
-/** Create the missing folders of `realDir` (inside the workspace) one at a time, each under a pinned parent. */
+/**
+ * Create the missing folders of `realDir` (inside the workspace), top down. Anchored: each one is made in its
+ * parent's descriptor and opened with O_NOFOLLOW from it, so no swap can move it (one descriptor at a time, any
+ * depth). Portable: made by path, the deepest existing folder verified before and `realDir` verified once after,
+ * so the cost stays linear in the depth (a swap in between is refused; see the module doc for what it may leave).
+ */
 function ensureDirs(ws: Workspace, realDir: string, word: string, arg: string): void {
-  const missing: string[] = [];
-  let cur = realDir;
-  for (;;) {
+  const parts = realDir.slice(ws.root.length + 1).split("/").filter((p) => p !== "");
+  if (realDir === ws.root) parts.length = 0;
+  // The deepest existing prefix: a binary search (a prefix exists whenever a longer one does).
+  const prefix = (k: number) => k === 0 ? ws.root : `${ws.root}/${parts.slice(0, k).join("/")}`;
+  let lo = 0;
+  let hi = parts.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    let st: Stats | undefined;
     try {
-      if (!lstatSync(cur).isDirectory()) {
-        throw new ToolError("invalid_args", `Cannot ${word} ${q(arg)}: ${q(ws.relative(cur))} is not a directory`);
-      }
-      break;
+      st = lstatSync(prefix(mid));
     } catch (e) {
-      if (errCode(e) !== "ENOENT") throw e instanceof ToolError ? e : mapErr(e, word, arg);
+      const code = errCode(e);
+      if (code !== "ENOENT" && code !== "ENOTDIR") throw mapErr(e, word, arg);
     }
-    missing.unshift(basename(cur));
-    cur = dirname(cur);
-    if (!ws.contains(cur)) throw swapped(word, arg);
+    if (st) lo = mid;
+    else hi = mid - 1;
   }
-  for (const name of missing) {
-    const dir = Dir.open(ws, cur, () => swapped(word, arg).message);
-    try {
-      dir.verify();
+  if (lo === parts.length) {
+    if (!lstatSync(realDir).isDirectory()) {
+      throw new ToolError("invalid_args", `Cannot ${word} ${q(arg)}: ${q(ws.relative(realDir))} is not a directory`);
+    }
+    return;
+  }
+  const base = prefix(lo);
+  const baseSt = lstatSync(base);
+  if (!baseSt.isDirectory()) {
+    throw new ToolError("invalid_args", `Cannot ${word} ${q(arg)}: ${q(ws.relative(base))} is not a directory`);
+  }
+  const missing = parts.slice(lo);
+  const dir = Dir.open(ws, base, () => swapped(word, arg).message);
+  try {
+    dir.verify();
+    if (dir.anchored) {
+      let fd = -1;
       try {
-        mkdirSync(dir.at(name));
+        let parent = dir.fd;
+        for (const name of missing) {
+          try {
+            mkdirSync(`/proc/self/fd/${parent}/${name}`);
+          } catch (e) {
+            if (errCode(e) !== "EEXIST") throw mapErr(e, word, arg);
+          }
+          let next: number;
+          try {
+            next = openSync(`/proc/self/fd/${parent}/${name}`, O_DIR);
+          } catch (e) {
+            const code = errCode(e);
+            if (code === "ELOOP" || code === "ENOTDIR") throw swapped(word, arg);
+            throw mapErr(e, word, arg);
+          }
+          if (fd >= 0) closeSync(fd);
+          fd = next;
+          parent = fd;
+        }
+      } finally {
+        if (fd >= 0) closeSync(fd);
+      }
+      return;
+    }
+    let cur = base;
+    for (const name of missing) {
+      cur = `${cur}/${name}`;
+      try {
+        mkdirSync(cur);
       } catch (e) {
         if (errCode(e) !== "EEXIST") throw mapErr(e, word, arg);
       }
-      dir.verify();
-    } finally {
-      dir.close();
     }
-    cur = join(cur, name);
+    let now = "";
+    try {
+      now = realpath(realDir);
+    } catch { /* refused below */ }
+    if (now !== realDir) throw swapped(word, arg);
+  } finally {
+    dir.close();
   }
 }
 
@@ -423,7 +521,7 @@ function writeReplacing(
   try {
     let fd: number;
     try {
-      fd = openSync(dir.at(tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+      fd = openSync(dir.at(tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode & PERMISSION_BITS);
     } catch (e) {
       throw mapErr(e, word, arg);
     }
@@ -474,7 +572,10 @@ function removeStray(ws: Workspace, realDir: string, name: string, mine: Stats):
   void ws;
 }
 
-/** Rename `entry` in its pinned folder to a quarantine name, verify, and hand the quarantine path to `remove`. */
+/**
+ * Rename `entry` in its pinned folder to a quarantine name, verify, and hand the quarantine name to `remove`. When
+ * `remove` fails, what is left goes back under the entry's name (never a hidden quarantine folder left behind).
+ */
 function quarantineAndRemove(
   ws: Workspace,
   entry: string,
@@ -503,41 +604,46 @@ function quarantineAndRemove(
       ok = false;
     }
     if (!ok) {
-      try {
-        renameSync(dir.at(qname), dir.at(name));
-      } catch { /* best effort: the name only exists where we renamed it */ }
+      putBack(dir, qname, name);
       throw swapped(word, arg);
     }
-    remove(dir, qname);
+    try {
+      remove(dir, qname);
+    } catch (e) {
+      let gone = false;
+      try {
+        lstatSync(dir.at(qname));
+      } catch (e2) {
+        gone = errCode(e2) === "ENOENT";
+      }
+      if (gone) return; // it went after all (a concurrent removal finished it)
+      const back = putBack(dir, qname, name);
+      if (e instanceof TreeRefused) throw e;
+      const err = mapErr(e, word, arg);
+      const why = err instanceof Error ? err.message.replace(/^Cannot [^:]*: /, "") : String(e);
+      throw new ToolError(
+        err instanceof ToolError ? err.code : "internal",
+        `Cannot ${word} ${q(arg)}: ${why}; part of it may be gone, ` +
+          (back ? `the rest is back at ${q(arg)}` : `the rest is at ${q(ws.relative(join(dir.real, qname)))}`),
+      );
+    }
   } finally {
     dir.close();
   }
 }
 
-/** Empty and remove the folder `name` of `parent`, pinning (or re-verifying) each folder before touching it. */
-function removeTree(ws: Workspace, parent: Dir, name: string, word: string, arg: string): void {
-  const dir = Dir.open(ws, join(parent.real, name), () => swapped(word, arg).message);
+/** Rename the quarantine back to `name` unless something took that name meanwhile; whether it did. */
+function putBack(dir: Dir, qname: string, name: string): boolean {
   try {
-    dir.verify();
-    for (const child of readdirSync(dir.self())) {
-      let st: Stats;
-      try {
-        st = lstatSync(dir.at(child));
-      } catch {
-        continue;
-      }
-      if (st.isDirectory()) {
-        removeTree(ws, dir, child, word, arg);
-      } else {
-        dir.verify();
-        unlinkSync(dir.at(child));
-      }
-    }
-  } finally {
-    dir.close();
+    lstatSync(dir.at(name));
+    return false; // taken: leave the quarantine where it is rather than replace what is there now
+  } catch { /* free */ }
+  try {
+    renameSync(dir.at(qname), dir.at(name));
+    return true;
+  } catch {
+    return false;
   }
-  parent.verify();
-  rmdirSync(parent.at(name));
 }
 
 function textArg(args: Record<string, unknown>, key: string, tool: string): string {
@@ -589,9 +695,14 @@ function listDir(root: string, args: { path?: string }): DirEntry[] {
   if (!st.isDirectory()) throw new ToolError("invalid_args", `Cannot list ${q(arg)}: it is not a directory`);
   const dir = Dir.open(ws, real, () => swapped("list", arg).message);
   try {
-    const names = readdirSync(dir.self()).sort();
+    const names = readdirSync(dir.self());
     const out: DirEntry[] = [];
+    let undecoded = false;
     for (const name of names) {
+      if (name.includes("\uFFFD")) {
+        undecoded = true; // maybe not UTF-8: looked at by its bytes below
+        continue;
+      }
       let e: Stats;
       try {
         e = lstatSync(dir.at(name));
@@ -600,6 +711,8 @@ function listDir(root: string, args: { path?: string }): DirEntry[] {
       }
       out.push({ name, type: entryType(e), size: e.size });
     }
+    if (undecoded) out.push(...undecodedEntries(dir));
+    out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (!dir.anchored) {
       dir.verify();
       let after: Stats | undefined;
@@ -612,6 +725,54 @@ function listDir(root: string, args: { path?: string }): DirEntry[] {
   } finally {
     dir.close();
   }
+}
+
+/**
+ * The entries of `dir` whose names came back with U+FFFD: by their bytes where the runtime gives them (anchored
+ * mode), escaped and flagged when they are not UTF-8; where it does not (Deno), a name that cannot be looked up is
+ * flagged with its bytes unknown, its type from the folder entry and no size.
+ */
+function undecodedEntries(dir: Dir): DirEntry[] {
+  const out: DirEntry[] = [];
+  if (dir.anchored) {
+    const prefix = Buffer.from(`/proc/self/fd/${dir.fd}/`);
+    for (const raw of readdirSync(dir.self(), { encoding: "buffer" }) as unknown as Buffer[]) {
+      const text = utf8Name(raw);
+      if (text !== null && !text.includes("\uFFFD")) continue; // listed already
+      let e: Stats;
+      try {
+        e = lstatSync(Buffer.concat([prefix, raw]));
+      } catch {
+        continue;
+      }
+      out.push(
+        text !== null
+          ? { name: text, type: entryType(e), size: e.size }
+          : { name: escapeNameBytes(raw), type: entryType(e), size: e.size, escaped: true },
+      );
+    }
+    return out;
+  }
+  for (const d of readdirSync(dir.self(), { withFileTypes: true })) {
+    if (!d.name.includes("\uFFFD")) continue;
+    let e: Stats | undefined;
+    try {
+      e = lstatSync(dir.at(d.name));
+    } catch { /* not UTF-8: its bytes are lost */ }
+    if (e) {
+      out.push({ name: d.name, type: entryType(e), size: e.size });
+      continue;
+    }
+    const type: DirEntry["type"] = d.isFile()
+      ? "file"
+      : d.isDirectory()
+      ? "dir"
+      : d.isSymbolicLink()
+      ? "symlink"
+      : "other";
+    out.push({ name: escapeLossyName(d.name), type, size: null, escaped: true });
+  }
+  return out;
 }
 
 /** Check an existing write target: a regular file with one link (or missing). Returns its mode or undefined. */
@@ -627,7 +788,8 @@ function targetMode(real: string, word: string, arg: string): number | undefined
   if (st.isSymbolicLink()) throw swapped(word, arg); // the guard returned a realpath: a link appeared since
   if (!st.isFile()) throw new ToolError("invalid_args", `Cannot ${word} ${q(arg)}: it is not a regular file`);
   if (st.nlink > 1) throw hardLinked(word, arg, st.nlink);
-  return st.mode & 0o7777;
+  // The file's permission bits are kept; setuid, setgid and sticky never are (a tool must not leave a setuid file).
+  return st.mode & PERMISSION_BITS;
 }
 
 function writeFile(root: string, args: { path: string; content: string }): string {
@@ -685,13 +847,17 @@ function appendFile(root: string, args: { path: string; content: string }): stri
       }
     }
     let fd: number;
+    let st: Stats;
     try {
-      [fd] = openPinned(ws, real, O_WRONLY | O_APPEND, "append to", arg);
+      [fd, st] = openPinned(ws, real, O_WRONLY | O_APPEND, "append to", arg);
     } catch (e) {
       if (e instanceof ToolError && e.code === "not_found") continue; // deleted meanwhile: create it
       throw e;
     }
     try {
+      // A setuid or setgid file loses those bits before a tool writes to it (the kernel clears them on a write only
+      // for a writer without CAP_FSETID; root in the host keeps them).
+      if ((st.mode & 0o7000) !== 0) fchmodSync(fd, st.mode & PERMISSION_BITS);
       writeAll(fd, bytes);
     } finally {
       closeSync(fd);
@@ -721,7 +887,7 @@ function copyFile(root: string, args: { src: string; dst: string }): string {
     const mode = targetMode(dstReal, "copy", dst);
     if (mode === undefined) ensureDirs(ws, dirname(dstReal), "copy", dst);
     const buf = new Uint8Array(Math.min(Math.max(st.size, 1), 1 << 20));
-    writeReplacing(ws, dstReal, mode ?? (st.mode & 0o777), "copy", dst, (out) => {
+    writeReplacing(ws, dstReal, mode ?? (st.mode & PERMISSION_BITS), "copy", dst, (out) => {
       for (;;) {
         const n = readSync(fd, buf, 0, buf.length, null);
         if (n === 0) break;
@@ -777,11 +943,10 @@ function deleteDir(root: string, args: { path: string }): string {
     throw new ToolError("invalid_args", `Cannot delete ${q(arg)}: it is not a directory; use delete_file`);
   }
   quarantineAndRemove(ws, entry, st, "delete", arg, (dir, qname) => {
-    try {
-      removeTree(ws, dir, qname, "delete", arg);
-    } catch (e) {
-      throw mapErr(e, "delete", arg);
-    }
+    removeTree({ parentFd: dir.fd, parentReal: dir.real, verify: () => dir.verify() }, qname, {
+      word: "delete",
+      arg,
+    });
   });
   return `Deleted ${arg}`;
 }

@@ -12,7 +12,7 @@
 import { readSync, writeSync } from "node:fs";
 import { type LineItem, LineSplitter } from "../lines.ts";
 import type { Runtime } from "../runtime/types.ts";
-import { trustConfinedNamespaceForReads } from "./fs_ops.ts";
+import { ownWorkingDirectory, trustConfinedNamespaceForReads } from "./fs_ops.ts";
 import { type FsRequest, type FsResponse, handleRequest } from "./fs_worker.ts";
 
 /**
@@ -56,7 +56,13 @@ function answerItem(root: string, item: LineItem, decoder: TextDecoder): string 
   const r: FsResponse = "line" in item
     ? answerLine(root, decoder.decode(item.line))
     : { id: -1, ok: false, code: "invalid_args", message: `request of ${item.tooLong} bytes is too long` };
-  return JSON.stringify(r) + "\n";
+  try {
+    return JSON.stringify(r) + "\n";
+  } catch (e) {
+    // Past what one string can hold (hundreds of MiB): say so instead of dying without an answer.
+    const message = `the answer is too large to send (${(e as Error).message})`;
+    return JSON.stringify({ id: r.id, ok: false, code: "invalid_args", message } satisfies FsResponse) + "\n";
+  }
 }
 
 function errCode(e: unknown): unknown {
@@ -84,6 +90,8 @@ export async function runFileServer(
     runtime.writeStderr(`safe-exec __fs-server: unknown argument ${JSON.stringify(flag)}, expected ${CONFINED_FLAG}`);
     return 2;
   }
+  // Nothing else in this process uses the working directory: resolve paths through it (linear in their depth).
+  ownWorkingDirectory();
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
   const splitter = new LineSplitter(MAX_REQUEST_BYTES);

@@ -156,25 +156,23 @@ const ATTACKS: [FsToolName, Record<string, unknown>][] = [
   ["copy_file", { src: "inside.txt", dst: "a/b/up" }],
   // delete_file
   ["delete_file", { path: "link_tmp/canary.txt" }],
-  ["delete_file", { path: "file_link" }],
   ["delete_file", { path: "hl" }],
   ["delete_file", { path: "../canary.txt" }],
   ["delete_file", { path: "@OUT/canary.txt" }],
   ["delete_file", { path: "chain1/canary.txt" }],
   ["delete_file", { path: "link_evil/canary.txt" }],
-  ["delete_file", { path: "sub/rel" }],
-  ["delete_file", { path: "dangling" }],
   // delete_dir
-  ["delete_dir", { path: "link_tmp" }],
   ["delete_dir", { path: ".." }],
   ["delete_dir", { path: "@OUT" }],
   ["delete_dir", { path: "@OUT/dir" }],
   ["delete_dir", { path: "link_parent/ws-evil" }],
   ["delete_dir", { path: "a/b/deep/dir" }],
   ["delete_dir", { path: "../ws-evil" }],
-  ["delete_dir", { path: "chain1" }],
-  ["delete_dir", { path: "a/b/up" }],
-  ["delete_dir", { path: "sub/.." }],
+  ["delete_dir", { path: "sub/../.." }],
+  ["delete_dir", { path: "link_parent/.." }],
+  ["read_file", { path: "link_tmp/../canary.txt" }],
+  ["write_file", { path: "a/b/up/../x.txt", content: "pwned" }],
+  ["list_dir", { path: "sub/../../ws-evil" }],
 ];
 
 Deno.test(`escape suite: ${ATTACKS.length} attacks refused, canaries untouched`, async (t) => {
@@ -330,12 +328,28 @@ Deno.test("delete_file and delete_dir: success and errors; the root is never del
   assert.equal(code(() => fsOps.delete_dir(r, { path: "." })), "invalid_args");
   assert.equal(code(() => fsOps.delete_dir(r, { path: r })), "invalid_args");
   assert.equal(code(() => fsOps.delete_dir(r, { path: "missing" })), "not_found");
-  assert.equal(code(() => fsOps.delete_dir(r, { path: "file_link" })), "path_outside_workspace");
+  assert.equal(code(() => fsOps.delete_dir(r, { path: "file_link" })), "invalid_args", "a symlink: use delete_file");
+  for (const link of ["link_tmp", "chain1", "a/b/up"]) {
+    assert.throws(() => fsOps.delete_dir(r, { path: link }), /it is a symlink, not a directory; use delete_file/);
+  }
+  assert.throws(() => fsOps.delete_dir(r, { path: "sub/.." }), /the workspace root is never deleted/);
   writeFileSync(join(r, "f.txt"), "f");
   assert.equal(code(() => fsOps.delete_dir(r, { path: "f.txt" })), "invalid_args");
   assert.equal(code(() => fsOps.delete_file(r, { path: "." })), "invalid_args");
   assert.ok(existsSync(r));
   assert.deepEqual(readdirSync(r).filter((n) => n.startsWith(".safe-exec")), []);
+});
+
+Deno.test("delete_file removes a symlink itself, wherever it points (dangling, outside, a chain); targets stay", () => {
+  using w = world();
+  const r = w.root;
+  const before = w.snap();
+  for (const link of ["file_link", "sub/rel", "dangling", "link_tmp", "chain1", "chain2", "a/b/up", "a/b/deep"]) {
+    assert.equal(fsOps.delete_file(r, { path: link }), `Deleted ${link}`);
+    assert.equal(lstatSync(join(r, link), { throwIfNoEntry: false }), undefined, link);
+  }
+  assert.deepEqual(w.snap(), before, "no target was touched");
+  assert.ok(!existsSync(join(w.out, "new-by-attacker.txt")));
 });
 
 Deno.test("race: a folder flipping between a real dir and a symlink out never leaks or touches the canary", () => {

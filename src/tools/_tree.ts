@@ -1,0 +1,352 @@
+/**
+ * Private helper of `delete_dir`: removing a folder tree that was already renamed to a quarantine name, in two
+ * phases so that a tree that cannot be removed is found out before anything is deleted.
+ *
+ * 1. **Scan**: walk the whole tree; a mount point inside (another file system), a folder that cannot be read even
+ *    after giving it `u+rwx`, or a folder swapped for something else while we walk stops here, with nothing deleted.
+ * 2. **Remove**: empty and remove every folder, bottom up.
+ *
+ * If the removal still fails half-way (an immutable file, a file system error), the caller puts what is left back
+ * under the folder's name, so no hidden `.safe-exec-del-…` folder stays behind.
+ *
+ * Two ways to walk:
+ * - **Anchored** (Linux with /proc/self/fd: Bun, Node): names are bytes (a name that is not UTF-8 is removed like any
+ *   other), every call goes through `/proc/self/fd/N/<name>` from the folder's descriptor with `O_NOFOLLOW`, a child
+ *   is opened and checked to be the inode just seen, and the walk goes back up through `..` checked against the
+ *   parent's inode: at most two descriptors are open at any depth (a tree deeper than the descriptor limit or than
+ *   PATH_MAX is no problem). Unreadable folders get `u+rwx` through an `O_PATH` descriptor (never through a path a
+ *   racer could swap); the scan gives them their mode back.
+ * - **Portable** (Deno, whose file APIs take UTF-8 paths only): the scan walks by paths, fixes the modes of folders
+ *   it cannot read or write (and gives them back when the scan fails), and the removal is the runtime's recursive
+ *   remove (Deno: Rust's `remove_dir_all`, which walks by bytes with `openat` and never follows a symlink), so names
+ *   that are not UTF-8 and trees deeper than PATH_MAX go too. What the scan cannot reach by path (below a name that
+ *   is not UTF-8, or past PATH_MAX) is left to the removal.
+ *
+ * Runtime-free (`node:fs` and `node:buffer`).
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  rmdirSync,
+  rmSync,
+  type Stats,
+  unlinkSync,
+} from "node:fs";
+import { ToolError } from "../types.ts";
+import { escapeLossyName, escapeNameBytes } from "./_names.ts";
+
+const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = constants;
+const O_DIR = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
+/** Linux's O_PATH (not in node's constants): a descriptor that names an inode without opening it for I/O. */
+const O_PATH = 0o10000000;
+
+const q = JSON.stringify;
+
+function errCode(e: unknown): string | undefined {
+  return typeof e === "object" && e !== null && "code" in e ? String((e as { code: unknown }).code) : undefined;
+}
+
+/** How a failure is worded: the tool's verb and the agent's path of the folder. */
+export interface TreeContext {
+  /** "delete". */
+  word: string;
+  /** The folder as the agent named it. */
+  arg: string;
+}
+
+/** Thrown by the scan: nothing was deleted. */
+export class TreeRefused extends ToolError {
+  /** Make one. */
+  constructor(message: string) {
+    super("invalid_args", message);
+  }
+}
+
+function show(ctx: TreeContext, names: string[]): string {
+  return q([ctx.arg.replace(/\/+$/, ""), ...names].join("/"));
+}
+
+function errText(e: unknown): string {
+  const code = errCode(e);
+  return code ?? (e as Error)?.message ?? String(e);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Anchored
+
+const fdPath = (fd: number) => `/proc/self/fd/${fd}`;
+const at = (fd: number, name: Buffer) => Buffer.concat([Buffer.from(`/proc/self/fd/${fd}/`), name]);
+const list = (fd: number) => readdirSync(fdPath(fd), { encoding: "buffer" }) as unknown as Buffer[];
+
+/** Give the folder `name` of `fd` `u+rwx` through an O_PATH descriptor; returns its mode before. */
+function openUp(fd: number, name: Buffer): number {
+  const p = openSync(at(fd, name), O_PATH | O_NOFOLLOW | O_DIRECTORY);
+  try {
+    const mode = fstatSync(p).mode & 0o7777;
+    chmodSync(fdPath(p), mode | 0o700);
+    return mode;
+  } finally {
+    closeSync(p);
+  }
+}
+
+function setMode(fd: number, name: Buffer, mode: number): void {
+  const p = openSync(at(fd, name), O_PATH | O_NOFOLLOW | O_DIRECTORY);
+  try {
+    chmodSync(fdPath(p), mode);
+  } finally {
+    closeSync(p);
+  }
+}
+
+interface Frame {
+  name: Buffer;
+  shown: string;
+  dev: number;
+  ino: number;
+  entries: Buffer[];
+  next: number;
+}
+
+/**
+ * Walk the tree `name` of the pinned folder `parentFd`, depth first with two descriptors at most. `file(fd, name)`
+ * is called for every entry that is not a folder; `leave(fd, frame)` after a folder's entries, with `fd` its parent
+ * (the folder itself is `frame.name` there). In the scan, unreadable folders get their mode back after listing.
+ */
+function walkAnchored(
+  parentFd: number,
+  top: string,
+  ctx: TreeContext,
+  scan: boolean,
+  file: (fd: number, name: Buffer, shown: string[]) => void,
+  leave: (fd: number, frame: Frame, shown: string[]) => void,
+): void {
+  const topName = Buffer.from(top);
+  const topSt = lstatSync(at(parentFd, topName));
+  const stack: Frame[] = [];
+  const shown = () => stack.slice(1).map((f) => f.shown);
+  const enter = (fd: number, name: Buffer, st: Stats, label: string): number => {
+    let child: number;
+    let restore: number | null = null;
+    try {
+      child = openSync(at(fd, name), O_DIR);
+    } catch (e) {
+      if (errCode(e) !== "EACCES") throw e;
+      restore = openUp(fd, name);
+      child = openSync(at(fd, name), O_DIR);
+    }
+    let entries: Buffer[];
+    try {
+      const cst = fstatSync(child);
+      if (cst.ino !== st.ino || cst.dev !== st.dev) {
+        throw new TreeRefused(
+          `Cannot ${ctx.word} ${show(ctx, [...shown(), label])}: it changed while it was deleted; nothing was deleted`,
+        );
+      }
+      entries = list(child);
+    } catch (e) {
+      closeSync(child);
+      throw e;
+    }
+    if (restore !== null && scan) setMode(fd, name, restore);
+    stack.push({ name, shown: label, dev: st.dev, ino: st.ino, entries, next: 0 });
+    return child;
+  };
+  let cur = enter(parentFd, topName, topSt, "");
+  try {
+    for (;;) {
+      const f = stack[stack.length - 1] as Frame;
+      if (f.next < f.entries.length) {
+        const name = f.entries[f.next++] as Buffer;
+        let st: Stats;
+        try {
+          st = lstatSync(at(cur, name));
+        } catch (e) {
+          if (errCode(e) === "ENOENT") continue; // removed meanwhile
+          throw e;
+        }
+        const label = escapeNameBytes(name);
+        if (st.isDirectory()) {
+          if (st.dev !== topSt.dev) {
+            throw new TreeRefused(
+              `Cannot ${ctx.word} ${q(ctx.arg)}: ${
+                show(ctx, [...shown(), label])
+              } is a mount point (another file system is mounted there); nothing was deleted`,
+            );
+          }
+          const child = enter(cur, name, st, label);
+          closeSync(cur);
+          cur = child;
+        } else {
+          file(cur, name, [...shown(), label]);
+        }
+        continue;
+      }
+      // Done with this folder: back to its parent through "..", checked to be the folder we came from.
+      const names = shown();
+      stack.pop();
+      const parent = stack[stack.length - 1];
+      if (!parent) {
+        closeSync(cur);
+        cur = -1;
+        leave(parentFd, f, names);
+        return;
+      }
+      const up = openSync(`${fdPath(cur)}/..`, O_DIR);
+      const ust = fstatSync(up);
+      if (ust.ino !== parent.ino || ust.dev !== parent.dev) {
+        closeSync(up);
+        throw new ToolError(
+          "invalid_args",
+          `Cannot ${ctx.word} ${show(ctx, names)}: a folder above it was moved while it was deleted`,
+        );
+      }
+      closeSync(cur);
+      cur = up;
+      leave(cur, f, names);
+    }
+  } finally {
+    if (cur >= 0) closeSync(cur);
+  }
+}
+
+/** Retry `fn` once after giving the folder `fd` u+rwx (a folder we may not write to). */
+function withWrite(fd: number, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    if (errCode(e) !== "EACCES" && errCode(e) !== "EPERM") throw e;
+    fchmodSync(fd, (fstatSync(fd).mode & 0o7777) | 0o700);
+    fn();
+  }
+}
+
+function scanAnchored(parentFd: number, top: string, ctx: TreeContext): void {
+  walkAnchored(parentFd, top, ctx, true, () => {}, () => {});
+}
+
+function removeAnchored(parentFd: number, top: string, ctx: TreeContext): void {
+  walkAnchored(
+    parentFd,
+    top,
+    ctx,
+    false,
+    (fd, name) => withWrite(fd, () => unlinkSync(at(fd, name))),
+    (fd, frame) => withWrite(fd, () => rmdirSync(at(fd, frame.name))),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Portable
+
+interface Fixed {
+  path: string;
+  mode: number;
+}
+
+/** Scan by paths; returns the folders whose mode it raised to u+rwx (for the removal; given back on failure). */
+function scanPortable(parentReal: string, top: string, ctx: TreeContext): Fixed[] {
+  const fixed: Fixed[] = [];
+  const topPath = `${parentReal}/${top}`;
+  const topSt = lstatSync(topPath);
+  const stack: Array<{ path: string; names: string[] }> = [{ path: topPath, names: [] }];
+  try {
+    while (stack.length > 0) {
+      const { path, names } = stack.pop() as { path: string; names: string[] };
+      let st: Stats;
+      try {
+        st = lstatSync(path);
+      } catch (e) {
+        if (errCode(e) === "ENOENT" || errCode(e) === "ENAMETOOLONG") continue;
+        throw e;
+      }
+      if (!st.isDirectory()) continue;
+      if (st.dev !== topSt.dev) {
+        throw new TreeRefused(
+          `Cannot ${ctx.word} ${q(ctx.arg)}: ${
+            show(ctx, names)
+          } is a mount point (another file system is mounted there); nothing was deleted`,
+        );
+      }
+      if ((st.mode & 0o700) !== 0o700) {
+        chmodSync(path, (st.mode & 0o7777) | 0o700);
+        fixed.push({ path, mode: st.mode & 0o7777 });
+        const again = lstatSync(path);
+        if (again.ino !== st.ino || again.dev !== st.dev || !again.isDirectory()) {
+          throw new TreeRefused(
+            `Cannot ${ctx.word} ${show(ctx, names)}: it changed while it was deleted; nothing was deleted`,
+          );
+        }
+      }
+      let entries: string[];
+      try {
+        entries = readdirSync(path);
+      } catch (e) {
+        if (errCode(e) === "ENAMETOOLONG") continue; // past PATH_MAX: the removal walks by descriptors
+        throw new TreeRefused(
+          `Cannot ${ctx.word} ${q(ctx.arg)}: ${show(ctx, names)} cannot be read (${errText(e)}); nothing was deleted`,
+        );
+      }
+      for (const name of entries) {
+        // A name that is not UTF-8 reaches us with U+FFFD and cannot be looked up: the removal handles it.
+        stack.push({
+          path: `${path}/${name}`,
+          names: [...names, name.includes("\uFFFD") ? escapeLossyName(name) : name],
+        });
+      }
+    }
+  } catch (e) {
+    restore(fixed);
+    throw e;
+  }
+  return fixed;
+}
+
+function restore(fixed: Fixed[]): void {
+  for (const f of fixed.reverse()) {
+    try {
+      if (lstatSync(f.path).isDirectory()) chmodSync(f.path, f.mode);
+    } catch { /* gone or out of reach: nothing to give back */ }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Remove the quarantined folder `top` of a pinned folder: `parentFd` (anchored) or `parentReal` (portable, with
+ * `verify` re-checking the parent before the removal). Throws {@linkcode TreeRefused} when the scan finds the tree
+ * cannot go (nothing was deleted), or the removal's error (part of it may be gone).
+ *
+ * @example
+ * ```ts ignore
+ * removeTree({ parentFd: -1, parentReal: "/ws", verify: () => {} }, ".safe-exec-del-…", { word: "delete", arg: "t" });
+ * ```
+ */
+export function removeTree(
+  parent: { parentFd: number; parentReal: string; verify: () => void },
+  top: string,
+  ctx: TreeContext,
+): void {
+  if (parent.parentFd >= 0) {
+    scanAnchored(parent.parentFd, top, ctx);
+    removeAnchored(parent.parentFd, top, ctx);
+    return;
+  }
+  const fixed = scanPortable(parent.parentReal, top, ctx);
+  try {
+    parent.verify();
+    rmSync(`${parent.parentReal}/${top}`, { recursive: true, force: false });
+  } catch (e) {
+    restore(fixed);
+    throw e;
+  }
+}
