@@ -10,6 +10,7 @@ import type { ConfirmHandler, ExecResult } from "./types.ts";
 import { describeValue } from "./_describe.ts";
 import { confirmPayload } from "./confirm.ts";
 import { parseJsonLine } from "./lines.ts";
+import { ID_RULE, idProblem } from "./_ids.ts";
 
 /** Protocol version. */
 export const PROTOCOL_VERSION = 1;
@@ -96,12 +97,14 @@ export class ProtocolServer {
     }
     const m = msg as Record<string, unknown>;
     const rawId = m.id;
-    if (rawId !== undefined && rawId !== null && typeof rawId !== "string" && typeof rawId !== "number") {
+    const problem = idProblem(rawId, line);
+    if (problem !== null) {
+      // Never answered under another id (1e400 would come back as null, a big integer rounded): refused, id null.
       return Promise.resolve([
-        errorResponse(null, "bad_request", `"id" must be a string, a number or null, got ${describeValue(rawId)}`),
+        errorResponse(null, "bad_request", `"id" must be ${ID_RULE}, or null; got ${problem}`),
       ]);
     }
-    const id: RequestId = rawId ?? null;
+    const id: RequestId = (rawId as string | number | undefined) ?? null;
     let type = m.type;
     if (type === undefined && m.tool !== undefined) type = "execute";
     if (type === undefined) {
@@ -133,6 +136,16 @@ export class ProtocolServer {
     const ex = this.#o.executor;
     switch (type) {
       case "confirm": {
+        if (id === null) {
+          // A call without an id is never waiting for a confirmation: nothing can be approved without one.
+          return [
+            errorResponse(
+              null,
+              "bad_request",
+              `A "confirm" needs the "id" of the call it answers, got ${m.id === null ? "null" : "none"}`,
+            ),
+          ];
+        }
         if (typeof m.approve !== "boolean") {
           return [errorResponse(id, "bad_request", `"approve" must be true or false, got ${describeValue(m.approve)}`)];
         }

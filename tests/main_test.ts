@@ -3,7 +3,7 @@
  * `bun src/main.ts`, and the compiled binaries in dist/ (or SAFE_EXEC_BIN).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run, targets } from "./_targets.ts";
@@ -225,5 +225,53 @@ for (const target of targets()) {
     const r = await run(target, ["serve"], { cwd, stdin: jl(...msgs) });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.lines.length, 6000);
+  });
+}
+
+for (const target of targets()) {
+  Deno.test(`[${target.name}] ids JSON cannot round-trip are refused (serve and mcp); confirm id null approves nothing`, async () => {
+    const cwd = fresh();
+    mkdirSync(join(cwd, "workspace"));
+    writeFileSync(join(cwd, "workspace", "keep.txt"), "keep");
+    const r = await run(target, ["serve", "--confirm", "client"], {
+      cwd,
+      stdin: [
+        '{"id":1e400,"tool":"delete_file","args":{"path":"keep.txt"}}',
+        '{"type":"confirm","id":null,"approve":true}',
+        '{"id":12345678901234567890,"type":"info"}',
+        '{"id":9007199254740991,"type":"info"}',
+        '{"id":"last","type":"info"}',
+      ].join("\n") + "\n",
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const errors = r.lines.filter((l) => l.type === "error");
+    assert.equal(errors.length, 3, r.stdout);
+    for (const e of errors) {
+      assert.equal(e.id, null);
+      assert.equal((e.error as { code: string }).code, "bad_request");
+    }
+    assert.match(String((errors[0]?.error as { message: string }).message), /got 1e400$/);
+    assert.match(String((errors[2]?.error as { message: string }).message), /got 12345678901234567890$/);
+    // the exact text of the largest id comes back, not a rounded neighbour
+    assert.ok(r.stdout.includes('"id":9007199254740991,'), r.stdout);
+    assert.equal(r.lines.filter((l) => l.type === "confirm_request").length, 0);
+    assert.equal(readFileSync(join(cwd, "workspace", "keep.txt"), "utf8"), "keep");
+    const init = { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } };
+    const m = await run(target, ["mcp"], {
+      cwd,
+      stdin: [
+        JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: init }),
+        '{"jsonrpc":"2.0","id":1e400,"method":"tools/call","params":{"name":"delete_file","arguments":{"path":"keep.txt"}}}',
+        '{"jsonrpc":"2.0","id":12345678901234567890,"method":"ping"}',
+      ].join("\n") + "\n",
+    });
+    assert.equal(m.code, 0, m.stderr);
+    const bad = m.lines.filter((l) => l.error);
+    assert.equal(bad.length, 2, m.stdout);
+    for (const b of bad) {
+      assert.equal(b.id, null);
+      assert.equal((b.error as { code: number }).code, -32600);
+    }
+    assert.equal(readFileSync(join(cwd, "workspace", "keep.txt"), "utf8"), "keep");
   });
 }

@@ -230,7 +230,7 @@ Deno.test("bad input: every malformed line gets an error and the server keeps se
     ["42", "bad_request", /got number 42/],
     ['"str"', "bad_request", /got the string "str"/],
     ["null", "bad_request", /got null/],
-    ['{"id":{"a":1},"type":"info"}', "bad_request", /"id" must be a string, a number or null, got an object/],
+    ['{"id":{"a":1},"type":"info"}', "bad_request", /"id" must be a string of at most 256 .* got an object/],
     ['{"id":1}', "bad_request", /no "type" and no "tool"/],
     ['{"id":1,"type":5}', "bad_request", /"type" must be a string, got number 5/],
     ['{"id":1,"type":"launch"}', "unknown_type", /Unknown request type "launch"/],
@@ -248,6 +248,67 @@ Deno.test("bad input: every malformed line gets an error and the server keeps se
   const ok = await t.one('{"id":99,"type":"info"}\r');
   assert.equal(ok.type, "info", "\\r\\n is accepted");
   assert.equal(ok.id, 99);
+  await t.done();
+});
+
+Deno.test("ids (SPEC §3): a string of at most 256 characters or an integer within ±(2^53 − 1), else bad_request", async () => {
+  const t = setup();
+  const max = Number.MAX_SAFE_INTEGER;
+  for (const id of ["", "x".repeat(256), 0, -1, max, -max, "1e400"]) {
+    const r = await t.one(`{"id":${JSON.stringify(id)},"type":"info"}`);
+    assert.equal(r.type, "info", String(id));
+    assert.equal(r.id, id, "answered under the very id it came with");
+  }
+  const refused: Array<[string, RegExp]> = [
+    ["1e400", /got 1e400$/],
+    ["-1e400", /got -1e400$/],
+    ["1.5", /got 1\.5$/],
+    ["1.0", /got 1\.0$/],
+    ["1e2", /got 1e2$/],
+    ["12345678901234567890", /got 12345678901234567890$/],
+    [String(max + 1), new RegExp(`got ${max + 1}$`)],
+    ["-9007199254740992", /got -9007199254740992$/],
+    ["1.0000000000000001", /got 1\.0000000000000001$/],
+    ['{"a":1}', /got an object$/],
+    ["[1]", /got an array$/],
+    ["true", /got boolean true$/],
+    [JSON.stringify("x".repeat(257)), /got a string of 257 characters$/],
+  ];
+  for (const [raw, message] of refused) {
+    const r = await t.one(`{"id":${raw},"type":"info"}`);
+    assert.equal(r.type, "error", raw);
+    assert.equal(r.id, null, raw);
+    const err = r.error as { code: string; message: string };
+    assert.equal(err.code, "bad_request", raw);
+    assert.match(
+      err.message,
+      /^"id" must be a string of at most 256 characters or an integer within ±9007199254740991/,
+    );
+    assert.match(err.message, message, raw);
+  }
+  // The text decides, also for an escaped key and a later duplicate (JSON.parse takes the last one).
+  const dup = await t.one('{"id":1,"type":"info","\\u0069d":1e400}');
+  assert.equal(dup.type, "error");
+  const nested = await t.one('{"args":{"id":1.5},"id":3,"type":"info"}');
+  assert.equal(nested.id, 3, "an id inside another member is not the request's");
+  await t.done();
+});
+
+Deno.test("ids: a call whose id JSON cannot round-trip never runs, and a confirm with id null approves nothing", async () => {
+  const t = setup({ confirm: "client" });
+  writeFileSync(join(t.ws, "keep.txt"), "x");
+  const r = await t.one('{"id":1e400,"tool":"delete_file","args":{"path":"keep.txt"}}');
+  assert.equal(r.type, "error");
+  assert.equal((r.error as { code: string }).code, "bad_request");
+  const c = await t.one('{"type":"confirm","id":null,"approve":true}');
+  assert.equal((c.error as { code: string; message: string }).code, "bad_request");
+  assert.match((c.error as { message: string }).message, /needs the "id" of the call/);
+  // a call without an id cannot be confirmed: not approved, nothing deleted
+  const noId = await t.one({ tool: "delete_file", args: { path: "keep.txt" } });
+  assert.equal(noId.errorCode, "not_approved");
+  assert.equal(noId.id, null);
+  assert.equal(t.emitted.length, 0, "no confirm_request for a call that cannot be answered");
+  assert.equal(readFileSync(join(t.ws, "keep.txt"), "utf8"), "x");
   await t.done();
 });
 

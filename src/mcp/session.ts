@@ -15,6 +15,7 @@ import { VERSION } from "../version.ts";
 import { type CallToolResult, callToolResult, type McpTool, mcpTool } from "./tools.ts";
 import { describeValue } from "../_describe.ts";
 import { parseJsonLine } from "../lines.ts";
+import { ID_RULE, idProblem } from "../_ids.ts";
 
 /**
  * The MCP protocol versions this server speaks, newest first.
@@ -102,7 +103,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function isId(v: unknown): v is RpcId {
-  return typeof v === "string" || (typeof v === "number" && Number.isFinite(v));
+  return (typeof v === "string" || typeof v === "number") && idProblem(v) === null;
 }
 
 /**
@@ -235,11 +236,14 @@ export class McpSession {
       ]);
     }
     const msg: unknown = parsed.value;
-    return this.handleMessage(msg);
+    return this.handleMessage(msg, line);
   }
 
-  /** Handle one parsed message; resolves to the messages that answer it (zero or one). */
-  handleMessage(msg: unknown): Promise<RpcMessage[]> {
+  /**
+   * Handle one parsed message; resolves to the messages that answer it (zero or one). `line`, the text it was
+   * parsed from, lets a numeric id be judged by its text (`1e400`, `12345678901234567890`: refused, never rounded).
+   */
+  handleMessage(msg: unknown, line?: string): Promise<RpcMessage[]> {
     if (Array.isArray(msg)) {
       return Promise.resolve([
         rpcError(
@@ -260,13 +264,10 @@ export class McpSession {
     }
     const hasId = "id" in msg;
     const id = msg.id;
-    if (hasId && !isId(id)) {
+    const problem = hasId ? (id === null ? "null" : idProblem(id, line)) : null;
+    if (problem !== null) {
       return Promise.resolve([
-        rpcError(
-          null,
-          RPC_ERROR.INVALID_REQUEST,
-          `Invalid Request: "id" must be a string or a number, got ${describeValue(id)}`,
-        ),
+        rpcError(null, RPC_ERROR.INVALID_REQUEST, `Invalid Request: "id" must be ${ID_RULE}; got ${problem}`),
       ]);
     }
     const replyId = hasId ? id as RpcId : null;

@@ -200,8 +200,13 @@ Deno.test("malformed: a batch, a non-object, a missing method, a bad jsonrpc or 
     ['{"jsonrpc":"2.0","id":8,"method":42}', 8, /"method" must be a string/],
     ['{"id":9,"method":"ping"}', 9, /"jsonrpc" must be "2.0"/],
     ['{"jsonrpc":"1.0","id":10,"method":"ping"}', 10, /"jsonrpc" must be "2.0"/],
-    ['{"jsonrpc":"2.0","id":null,"method":"ping"}', null, /"id" must be a string or a number, got null/],
-    ['{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}', null, /"id" must be a string or a number/],
+    ['{"jsonrpc":"2.0","id":null,"method":"ping"}', null, /"id" must be a string of at most 256 .*; got null$/],
+    ['{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}', null, /"id" must be a string .*; got an object$/],
+    ['{"jsonrpc":"2.0","id":1e400,"method":"ping"}', null, /integer within ±9007199254740991 .*; got 1e400$/],
+    ['{"jsonrpc":"2.0","id":12345678901234567890,"method":"ping"}', null, /; got 12345678901234567890$/],
+    ['{"jsonrpc":"2.0","id":1.5,"method":"ping"}', null, /; got 1\.5$/],
+    ['{"jsonrpc":"2.0","id":9007199254740992,"method":"ping"}', null, /; got 9007199254740992$/],
+    [`{"jsonrpc":"2.0","id":"${"x".repeat(257)}","method":"ping"}`, null, /; got a string of 257 characters$/],
   ];
   for (const [line, id, message] of cases) {
     const rs = await s.line(line);
@@ -210,8 +215,12 @@ Deno.test("malformed: a batch, a non-object, a missing method, a bad jsonrpc or 
     assert.equal(errorOf(rs[0]!).code, RPC_ERROR.INVALID_REQUEST, line);
     assert.match(errorOf(rs[0]!).message, message, line);
   }
-  // Still serving.
+  // Still serving, and the edges of the range come back exactly.
   assert.deepEqual((await s.rpc("ping", undefined, 11)).result, {});
+  for (const id of [9007199254740991, -9007199254740991, "x".repeat(256)]) {
+    const [r] = await s.line(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"method":"ping"}`);
+    assert.equal(r?.id, id);
+  }
   await s.done();
 });
 
