@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import type { Runtime } from "./runtime/types.ts";
+import { showArgs } from "./_display.ts";
 import type { ConfirmHandler, ConfirmRequest } from "./types.ts";
 
 /** Nothing is approved (for CI). */
@@ -66,39 +66,149 @@ export function execConfirm(program: string, runtime: Runtime): ConfirmHandler {
 }
 
 /**
- * `tty`: ask a person on the controlling terminal (`/dev/tty`), not on stdin/stdout, which carry the protocol.
- * Without a terminal nothing is approved. The question blocks this process while it waits, so use `tty` for a
- * person at the keyboard, and `client` or `exec:` for programs.
+ * The question a person sees on the terminal: the whole call (every argument escaped, with its length; see
+ * `_display.ts`), the risk, the fatigue and why the gate asks.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ttyQuestion } from "./confirm.ts";
+ * const q = ttyQuestion({ tool: "run_bash", args: { cmd: "ls\u202e" }, risk: "high", fatigue: 0.41, rationale: "r" });
+ * assert.match(q, /run_bash/);
+ * assert.match(q, /cmd \(3 characters\): "ls\\u\{202e\}"/);
+ * assert.ok(q.endsWith("Approve? [y/N] "));
+ * ```
  */
-export function ttyConfirm(): ConfirmHandler {
-  return (req) => {
-    let fd: number;
+export function ttyQuestion(req: Omit<ConfirmRequest, "signal">): string {
+  let lines = showArgs(req.args);
+  const total = lines.reduce((n, l) => n + l.length, 0);
+  if (total > TTY_MAX_CHARS) lines = showArgs(req.args, Math.max(200, Math.floor(TTY_MAX_CHARS / lines.length)));
+  const shownArgs = lines.length === 0 ? ["(no arguments)"] : lines;
+  return [
+    "",
+    `safe-exec asks before it runs ${req.tool} (risk ${req.risk}, session fatigue ${req.fatigue.toFixed(2)}):`,
+    ...shownArgs.map((l) => `  ${l}`),
+    `  why: ${req.rationale}`,
+    "Approve? [y/N] ",
+  ].join("\n");
+}
+
+/** The most characters of arguments the terminal question shows (each value whole up to 20 000). */
+const TTY_MAX_CHARS = 60_000;
+
+/**
+ * The conversation on the terminal, in a shell that keeps this process's controlling terminal: the question comes
+ * on stdin and goes to /dev/tty, the answer line comes back on stdout. Exit 3: no terminal. A SIGTERM (the call was
+ * cancelled or timed out, or the server stops) ends it with a note on the terminal.
+ */
+const TTY_SCRIPT = `trap 'printf "\\n(safe-exec: not asked any more)\\n" >&3 2>/dev/null; exit 5' TERM
+(exec 3<>/dev/tty) 2>/dev/null || exit 3
+exec 3<>/dev/tty
+cat >&3
+IFS= read -r answer <&3 || exit 4
+printf '%s' "$answer"`;
+
+/**
+ * `tty`: ask a person on the controlling terminal (`/dev/tty`), not on stdin/stdout, which carry the protocol.
+ * The terminal is opened by a `/bin/sh` child that stays in this process's session (Deno's permissions refuse to
+ * open /dev/tty for writing without --allow-all; a child is a program like any other under --allow-run), and the
+ * wait is asynchronous: control messages are answered meanwhile, and SIGINT/SIGTERM are handled as usual (Ctrl-C
+ * at the prompt ends it unapproved, and the server stops as after any first signal). Without a terminal nothing is
+ * approved.
+ *
+ * @example
+ * ```ts ignore
+ * import { ttyConfirm } from "./confirm.ts";
+ * import { currentRuntime } from "./runtime/mod.ts";
+ * const ask = ttyConfirm(await currentRuntime()); // asks on /dev/tty
+ * ```
+ */
+export function ttyConfirm(runtime: Runtime): ConfirmHandler {
+  return async (req) => {
+    if (req.signal.aborted) return false;
+    const child = runtime.spawn({
+      argv: ["/bin/sh", "-c", TTY_SCRIPT],
+      cwd: "/",
+      env: { PATH: "/usr/bin:/bin" },
+      stdin: new TextEncoder().encode(ttyQuestion(req)),
+      newSession: false, // keep the controlling terminal
+    });
+    let killTimer: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = () => {
+      runtime.kill(child.pid, "SIGTERM");
+      killTimer = setTimeout(() => runtime.kill(child.pid, "SIGKILL"), 1000);
+    };
+    req.signal.addEventListener("abort", onAbort, { once: true });
+    const drain = (stream: ReadableStream<Uint8Array>) => new Response(stream).text().catch(() => "");
     try {
-      fd = openSync("/dev/tty", "r+");
-    } catch (e) {
-      throw new Error(`no terminal to ask on (/dev/tty: ${(e as Error).message})`);
-    }
-    try {
-      const args = JSON.stringify(req.args);
-      const shown = args.length > 300 ? args.slice(0, 300) + "…" : args;
-      writeSync(
-        fd,
-        `\nsafe-exec: the agent wants to run ${req.tool} ${shown}\n  ${req.rationale}\nApprove? [y/N] `,
-      );
-      const buf = new Uint8Array(256);
-      const n = readSync(fd, buf);
-      const answer = new TextDecoder().decode(buf.subarray(0, n)).trim().toLowerCase();
-      return answer === "y" || answer === "yes";
+      const [answer, , status] = await Promise.all([drain(child.stdout), drain(child.stderr), child.exited]);
+      if (status.exitCode === 3) throw new Error("no terminal to ask on (/dev/tty cannot be opened)");
+      if (status.signal !== null) throw new Error(`the question was interrupted (${status.signal}) before an answer`);
+      if (status.exitCode !== 0) return false;
+      const a = answer.trim().toLowerCase();
+      return a === "y" || a === "yes";
     } finally {
-      closeSync(fd);
+      clearTimeout(killTimer);
+      req.signal.removeEventListener("abort", onAbort);
     }
   };
+}
+
+/**
+ * Confirm handlers that a stopping server can end: `wrap` gives each question its own abort signal (tied to the
+ * call's), `close` aborts every question still open (a tty prompt is taken off the terminal, an exec: program is
+ * killed) and answers later ones with no.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { OpenQuestions } from "./confirm.ts";
+ * const questions = new OpenQuestions();
+ * const ask = questions.wrap((req) => new Promise<boolean>((r) => req.signal.addEventListener("abort", () => r(false))));
+ * const req = { tool: "t", args: {}, risk: "high" as const, fatigue: 0, rationale: "r", signal: new AbortController().signal };
+ * const pending = ask(req);
+ * questions.close();
+ * assert.equal(await pending, false);
+ * assert.equal(await ask(req), false);
+ * ```
+ */
+export class OpenQuestions {
+  #open = new Set<AbortController>();
+  #closed = false;
+
+  /** The handler, with its questions tracked. */
+  wrap(handler: ConfirmHandler): ConfirmHandler {
+    return (req) => {
+      if (this.#closed || req.signal.aborted) return false;
+      const controller = new AbortController();
+      const onAbort = () => controller.abort(req.signal.reason);
+      req.signal.addEventListener("abort", onAbort, { once: true });
+      this.#open.add(controller);
+      const done = () => {
+        this.#open.delete(controller);
+        req.signal.removeEventListener("abort", onAbort);
+      };
+      try {
+        return Promise.resolve(handler({ ...req, signal: controller.signal })).finally(done);
+      } catch (e) {
+        done();
+        throw e;
+      }
+    };
+  }
+
+  /** Abort the open questions; later ones are not asked (not approved). */
+  close(): void {
+    this.#closed = true;
+    for (const c of this.#open) c.abort(new DOMException("the server is stopping", "AbortError"));
+    this.#open.clear();
+  }
 }
 
 /** Build the handler for a non-client confirm mode. */
 export function confirmHandlerFor(mode: string, runtime: Runtime): ConfirmHandler {
   if (mode === "deny") return denyAll;
-  if (mode === "tty") return ttyConfirm();
+  if (mode === "tty") return ttyConfirm(runtime);
   if (mode.startsWith("exec:")) return execConfirm(mode.slice(5), runtime);
   throw new TypeError(`Unknown confirm mode ${JSON.stringify(mode)}; expected client, deny, tty or exec:PROGRAM`);
 }

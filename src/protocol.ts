@@ -8,7 +8,7 @@
 import type { SafeExecutor } from "./executor.ts";
 import type { ConfirmHandler, ExecResult } from "./types.ts";
 import { describeValue } from "./_describe.ts";
-import { confirmPayload } from "./confirm.ts";
+import { confirmPayload, OpenQuestions } from "./confirm.ts";
 import { parseJsonLine } from "./lines.ts";
 import { ID_RULE, idProblem } from "./_ids.ts";
 
@@ -68,6 +68,8 @@ export class ProtocolServer {
   #queue: Promise<unknown> = Promise.resolve();
   #inFlight = new Set<string>();
   #pending = new Map<string, (approve: boolean) => void>();
+  #questions = new OpenQuestions();
+  #handler: ConfirmHandler | null = null;
   #closing = false;
 
   /** Make a session. */
@@ -240,7 +242,10 @@ export class ProtocolServer {
 
   #confirmFor(id: RequestId): ConfirmHandler {
     const mode = this.#o.confirm;
-    if (mode !== "client") return mode;
+    if (mode !== "client") {
+      this.#handler ??= this.#questions.wrap(mode); // a question still open when the server stops is withdrawn
+      return this.#handler;
+    }
     return (req) => {
       if (id === null) return false; // nothing to match a confirm against
       if (this.#closing) return false;
@@ -260,6 +265,7 @@ export class ProtocolServer {
   /** EOF: pending confirmations are not approved; resolves when every queued call has finished. */
   async close(): Promise<void> {
     this.#closing = true;
+    this.#questions.close();
     for (const resolve of [...this.#pending.values()]) resolve(false);
     this.#pending.clear();
     await this.#queue;

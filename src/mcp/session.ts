@@ -14,6 +14,8 @@ import type { ConfirmHandler, ConfirmRequest } from "../types.ts";
 import { VERSION } from "../version.ts";
 import { type CallToolResult, callToolResult, type McpTool, mcpTool } from "./tools.ts";
 import { describeValue } from "../_describe.ts";
+import { OpenQuestions } from "../confirm.ts";
+import { showArgs } from "../_display.ts";
 import { parseJsonLine } from "../lines.ts";
 import { ID_RULE, idProblem } from "../_ids.ts";
 
@@ -125,23 +127,26 @@ function rpcResult(id: RpcId, result: unknown): RpcMessage {
 }
 
 /**
- * Arguments in short, for a confirmation message: long strings cut, the whole at most 300 characters.
+ * Arguments for the confirmation form (elicitation), which a client shows as one message: every argument with its
+ * length, escaped (control and bidirectional characters, runs of padding counted; see `_display.ts`); a value
+ * longer than 1 000 characters once escaped is shown by its start and end with the length left out between.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { shortArgs } from "./session.ts";
- * console.assert(shortArgs({ cmd: "ls" }) === '{"cmd":"ls"}');
- * console.assert(shortArgs({ content: "x".repeat(5000) }).includes("(5000 chars)"));
+ * assert.equal(shortArgs({ cmd: "ls" }), 'cmd (2 characters): "ls"');
+ * const long = shortArgs({ content: "x".repeat(5000) + "end" });
+ * assert.match(long, /^content \(5003 characters\): "⟪5000 × "x"⟫end"$/);
+ * assert.match(shortArgs({ content: Array.from({ length: 3000 }, (_, i) => i % 10).join("") }), /characters not shown/);
  * ```
  */
 export function shortArgs(args: Record<string, unknown>): string {
-  const cut: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(args)) {
-    cut[k] = typeof v === "string" && v.length > 120 ? `${v.slice(0, 120)}… (${v.length} chars)` : v;
-  }
-  const text = JSON.stringify(cut);
-  return text.length > 300 ? text.slice(0, 300) + "…" : text;
+  return showArgs(args, FORM_VALUE_CHARS).join("; ");
 }
+
+/** The most characters of one argument the confirmation form shows before it shortens it to its start and end. */
+const FORM_VALUE_CHARS = 1000;
 
 const CONFIRM_SCHEMA = Object.freeze({
   type: "object",
@@ -193,6 +198,8 @@ export class McpSession {
   #elicits = new Map<string, (answer: RpcMessage | null) => void>();
   #nextElicit = 0;
   #closing = false;
+  #questions = new OpenQuestions();
+  #fallback: ConfirmHandler | null = null;
   #returnedChars = 0;
   #estimatedTokens = 0;
   #clientReportsContext = false;
@@ -465,7 +472,9 @@ export class McpSession {
   }
 
   #confirmHandler(): ConfirmHandler {
-    return this.#elicitation ? this.#elicit : this.#o.confirm;
+    if (this.#elicitation) return this.#elicit;
+    this.#fallback ??= this.#questions.wrap(this.#o.confirm); // withdrawn when the session closes
+    return this.#fallback;
   }
 
   /** ASK through `elicitation/create`: approved only by `accept` with `confirm: true`. */
@@ -494,9 +503,9 @@ export class McpSession {
         id,
         method: "elicitation/create",
         params: {
-          message: `safe-exec asks before running ${req.tool} ${
-            shortArgs(req.args)
-          }: risk ${req.risk}, session fatigue ${req.fatigue.toFixed(2)} (${req.rationale}). Run it?`,
+          message: `safe-exec asks before running ${req.tool} (${
+            shortArgs(req.args) || "no arguments"
+          }): risk ${req.risk}, session fatigue ${req.fatigue.toFixed(2)} (${req.rationale}). Run it?`,
           requestedSchema: CONFIRM_SCHEMA,
         },
       });
@@ -566,6 +575,7 @@ export class McpSession {
   /** EOF: pending elicitations are not approved; resolves when every queued call has finished. */
   async close(): Promise<void> {
     this.#closing = true;
+    this.#questions.close();
     for (const finish of [...this.#elicits.values()]) finish(null);
     await this.#queue;
   }

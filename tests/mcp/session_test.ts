@@ -451,6 +451,22 @@ Deno.test("ASK without elicitation falls back to the confirm handler", async () 
   await s2.done();
 });
 
+Deno.test("ASK with elicitation: the form shows the whole call escaped; a long value by its start and end", async () => {
+  const content = "start" + "\u202e".repeat(3) + " ".repeat(5000) +
+    Array.from({ length: 3000 }, (_, i) => i % 10).join("") + "THE-END";
+  let message = "";
+  const { s, r } = await askWithHigh((req) => {
+    message = (req.params as { message: string }).message;
+    return { jsonrpc: "2.0", id: req.id, result: { action: "decline" } };
+  }, { path: "f.txt", content });
+  assert.equal(r.isError, true);
+  assert.ok(message.includes(`content (${Array.from(content).length} characters): "start\\u{202e}`), message);
+  assert.ok(message.includes("characters not shown]…"), message);
+  assert.ok(message.includes('THE-END"'), "the end is shown");
+  assert.ok(!message.includes("\u202e"), "no raw bidi control in the form");
+  await s.done();
+});
+
 Deno.test("ASK with elicitation: accept with confirm true runs the call", async () => {
   const { s, r } = await askWithHigh((req) => ({
     jsonrpc: "2.0",
@@ -468,7 +484,10 @@ Deno.test("ASK with elicitation: accept with confirm true runs the call", async 
   };
   assert.equal(params.requestedSchema.properties.confirm.type, "boolean");
   assert.deepEqual(params.requestedSchema.required, ["confirm"]);
-  assert.match(params.message, /write_file \{"path":"asked.txt","content":"x"\}: risk high, session fatigue 0\.00/);
+  assert.match(
+    params.message,
+    /write_file \(path \(9 characters\): "asked.txt"; content \(1 characters\): "x"\): risk high, session fatigue 0\.00/,
+  );
   const events = witness(s.dir).filter((l) => l.tool === "write_file").map((l) => l.event);
   assert.deepEqual(events, ["gate", "confirm", "execute"]);
   assert.equal(witness(s.dir).find((l) => l.event === "confirm")!.details.approved, true);
@@ -476,7 +495,10 @@ Deno.test("ASK with elicitation: accept with confirm true runs the call", async 
 });
 
 /** Like askWith, with write_file registered as high risk so the gate asks at zero fatigue. */
-async function askWithHigh(answer: (request: RpcMessage) => RpcMessage): Promise<{ s: Setup; r: CallToolResult }> {
+async function askWithHigh(
+  answer: (request: RpcMessage) => RpcMessage,
+  args: Record<string, unknown> = { path: "asked.txt", content: "x" },
+): Promise<{ s: Setup; r: CallToolResult }> {
   const dir = mkdtempSync(join(tmpdir(), "mcp-session-test-"));
   const executor = new SafeExecutor({ workspace: join(dir, "ws"), witness: join(dir, "witness.log") });
   registerDefaults(executor, { runtime, sandbox: noSandbox, tools: { write_file: { risk: "high" } } });
@@ -501,7 +523,7 @@ async function askWithHigh(answer: (request: RpcMessage) => RpcMessage): Promise
     jsonrpc: "2.0",
     id: "call-1",
     method: "tools/call",
-    params: { name: "write_file", arguments: { path: "asked.txt", content: "x" } },
+    params: { name: "write_file", arguments: args },
   }));
   await sentCount(s, 1);
   assert.deepEqual(await session.handleLine(JSON.stringify(answer(sent[0]!))), []);
