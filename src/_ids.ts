@@ -128,7 +128,12 @@ export function rawMember(line: string, key: string): string | undefined {
     i = skipWs(line, keyEnd) + 1; // past ":"
     i = skipWs(line, i);
     const end = valueEnd(line, i);
-    if (name === key) found = line.slice(i, end);
+    if (name === key) {
+      found = line.slice(i, end);
+      // A later member of the same name can only be written as this key again or with an escape: when neither is
+      // in the rest of the line, this is the one JSON.parse took (no need to walk a long argument to the end).
+      if (line.indexOf(rawKey, end) === -1 && line.indexOf("\\u", end) === -1) return found;
+    }
     i = skipWs(line, end);
     if (line.charCodeAt(i) !== 0x2c) return found;
     i++;

@@ -21,6 +21,7 @@ import { CONFINED_FLAG } from "./fs_server.ts";
 import type { FileServerCommand, Runtime } from "../runtime/types.ts";
 import type { FileBackend } from "./file_backend.ts";
 import type { FsToolName } from "./fs_ops.ts";
+import { ToolError } from "../types.ts";
 import { DEFAULT_WORKER_TIMEOUT_MS, type PoolWorker, WorkerPool } from "./worker_pool.ts";
 
 /** Folders at the root that a dynamically linked runtime may need (bound read-only, or as the host's symlink). */
@@ -151,34 +152,81 @@ export interface ConfinedBackendOptions {
  */
 export function createConfinedFileBackend(runtime: Runtime, options: ConfinedBackendOptions): FileBackend | null {
   if (runtime.fileServerCommand("/") === null) return null;
-  // One server per workspace root, bound to the folder that was there when it started (its device and inode): a
+  // One server per workspace root, bound to the folder that was there when it started (its device and inode). A
   // workspace removed and made again under the same path is another folder, which the old server's bind mount
-  // cannot see, so its server is replaced.
-  const pools = new Map<string, { pool: WorkerPool; dev: number; ino: number }>();
-  const pool = (root: string, st: Stats): WorkerPool => {
-    const known = pools.get(root);
-    if (known && known.dev === st.dev && known.ino === st.ino) return known.pool;
-    known?.pool.close();
+  // cannot see: the server is replaced. Whether the folder is still the one is checked when a call finds something
+  // missing, after every list_dir (an emptied, removed folder still lists, as empty), and at most once a second
+  // otherwise (a stat costs ~45 µs under Deno's node:fs, too much for every read).
+  interface Served {
+    pool: WorkerPool;
+    dev: number;
+    ino: number;
+    checked: number;
+  }
+  const pools = new Map<string, Served>();
+  const identity = (root: string): Stats | null => {
+    try {
+      return statSync(root);
+    } catch {
+      return null;
+    }
+  };
+  const serve = (root: string, st: Stats): Served => {
+    pools.get(root)?.pool.close();
     const cmd = runtime.fileServerCommand(root);
     if (!cmd) throw new Error(`${runtime.name} has no file server`);
     const argv = confinedArgv(options.bwrap, root, cmd);
-    const p = new WorkerPool({
-      create: () => processWorker(runtime, argv),
-      size: 1,
-      timeoutMs: options.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS,
-    });
-    pools.set(root, { pool: p, dev: st.dev, ino: st.ino });
-    return p;
+    const served: Served = {
+      pool: new WorkerPool({
+        create: () => processWorker(runtime, argv),
+        size: 1,
+        timeoutMs: options.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS,
+      }),
+      dev: st.dev,
+      ino: st.ino,
+      checked: performance.now(),
+    };
+    pools.set(root, served);
+    return served;
   };
-  const run = (op: FsToolName, root: string, args: Record<string, unknown>): Promise<unknown> => {
-    let st: Stats;
-    try {
-      st = statSync(root);
-    } catch {
-      const arg = typeof args.path === "string" ? args.path : typeof args.src === "string" ? args.src : ".";
-      return Promise.reject(workspaceGone(root, OP_WORDS[op] ?? "use", arg));
+  /** The server for `root` if the folder is still the one it serves (checked now), else null (it was dropped). */
+  const current = (root: string, served: Served): Served | null => {
+    const st = identity(root);
+    served.checked = performance.now();
+    if (st && st.dev === served.dev && st.ino === served.ino) return served;
+    if (pools.get(root) === served) {
+      pools.delete(root);
+      served.pool.close();
     }
-    return pool(root, st).run(op, root, args);
+    return null;
+  };
+  const gone = (op: FsToolName, root: string, args: Record<string, unknown>) => {
+    const arg = typeof args.path === "string" ? args.path : typeof args.src === "string" ? args.src : ".";
+    return workspaceGone(root, OP_WORDS[op] ?? "use", arg);
+  };
+  const run = async (op: FsToolName, root: string, args: Record<string, unknown>): Promise<unknown> => {
+    for (let attempt = 0;; attempt++) {
+      let served = pools.get(root);
+      if (served && performance.now() - served.checked > 1000) served = current(root, served) ?? undefined;
+      if (!served) {
+        const st = identity(root);
+        if (!st) throw gone(op, root, args);
+        served = serve(root, st);
+      }
+      let value: unknown;
+      try {
+        value = await served.pool.run(op, root, args);
+      } catch (e) {
+        if (!(e instanceof ToolError) || e.code !== "not_found" || current(root, served)) throw e;
+        if (attempt > 0 || !identity(root)) throw gone(op, root, args);
+        continue; // the folder was replaced under a stale server: once more, on a fresh one
+      }
+      if (op === "list_dir" && !current(root, served)) {
+        if (attempt > 0 || !identity(root)) throw gone(op, root, args);
+        continue;
+      }
+      return value;
+    }
   };
   const standalone = runtime.fileServerCommand("/")?.argv[1] === "__fs-server";
   return {
