@@ -93,7 +93,7 @@ Deno.test(
       // high risk: ASKed through elicitation, four times (delete_file, delete_dir, run_bash, run_python)
       assert.equal(c.elicited.length, 4);
       const msg = c.elicited[0]!.params.message;
-      assert.match(msg, /delete_file \{"path":"b.txt"\}: risk high, session fatigue \d\.\d\d/);
+      assert.match(msg, /delete_file \(path \(5 characters\): "b.txt"\): risk high, session fatigue \d\.\d\d/);
     } finally {
       await c.close();
     }
@@ -202,7 +202,7 @@ Deno.test("SDK: an ASK answered by the elicitation handler: accept runs the tool
     assert.match(text(no), /was not approved \(decision ask, errorCode not_approved/);
     assert.ok(!existsSync(join(c.place.ws, "no.txt")));
     assert.equal(c.elicited.length, 2);
-    assert.match(c.elicited[1]!.params.message, /run_bash \{"cmd":"touch no.txt"\}/);
+    assert.match(c.elicited[1]!.params.message, /run_bash \(cmd \(12 characters\): "touch no.txt"\)/);
   } finally {
     await c.close();
   }
