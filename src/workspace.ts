@@ -17,7 +17,7 @@
 
 import { lstatSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { realpath } from "./_realpath.ts";
-import { basename, dirname, join, resolve as resolvePath, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve as resolvePath, sep } from "node:path";
 import { PathOutsideWorkspaceError, ToolError } from "./types.ts";
 
 /** What a tool wants to do with a path; used for the wording of errors (and, for `delete`, the resolution). */
@@ -176,6 +176,14 @@ export class Workspace {
         `Cannot ${word} ${quote(path)} as it is outside the workspace: it contains a NUL byte`,
       );
     }
+    if (sep === "\\") {
+      // Windows resolves ".." by the name, before any link (Win32 path rules): resolve it the same way.
+      const candidate = isAbsolute(path) ? resolvePath(path) : resolvePath(this.root, path);
+      if (verb === "delete" && candidate !== this.root) {
+        return join(this.#realOf(dirname(candidate), path, word, 0), basename(candidate));
+      }
+      return this.#realOf(candidate, path, word, 0);
+    }
     const abs = path.startsWith("/");
     // The common case: a plain relative path, no "." or ".." component, no doubled or trailing slash.
     if (
@@ -310,6 +318,7 @@ export class Workspace {
    * prefix is followed by hand (its target resolved like a path of its own, a bounded number of times).
    */
   #realOfMissing(candidate: string, path: string, word: string, depth: number): string {
+    if (sep === "\\") return this.#realOfMissingWin(candidate, path, word);
     const parts = candidate.split("/").filter((p) => p !== "");
     const prefix = (k: number) => "/" + parts.slice(0, k).join("/");
     let lo = 0; // prefix(lo) exists ("/" always does)
@@ -366,6 +375,28 @@ export class Workspace {
       );
     }
     return joinParts(realDir, rest);
+  }
+
+  /** Windows: the longest existing ancestor, by walking up (no symlink following by hand there). */
+  #realOfMissingWin(candidate: string, path: string, word: string): string {
+    const rest: string[] = [];
+    let dir = candidate;
+    for (;;) {
+      rest.unshift(basename(dir));
+      const up = dirname(dir);
+      if (up === dir) throw new ToolError("not_found", `Cannot ${word} ${quote(path)}: no existing ancestor`);
+      dir = up;
+      try {
+        const real = realpathSync.native(dir);
+        const result = join(real, ...rest);
+        if (!this.contains(result)) throw this.#outside(candidate, result, path, word);
+        return result;
+      } catch (e) {
+        if (e instanceof ToolError) throw e;
+        const code = errCode(e);
+        if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
+      }
+    }
   }
 
   /** `found` exists (lstat) but does not resolve: a dangling symlink (or a chain of them). Follow it by hand. */

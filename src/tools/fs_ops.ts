@@ -58,7 +58,7 @@ import {
   unlinkSync,
   writeSync,
 } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, sep } from "node:path";
 import { PathOutsideWorkspaceError, ToolError } from "../types.ts";
 import { Workspace } from "../workspace.ts";
 import { realpath, resolveThroughCwd } from "../_realpath.ts";
@@ -423,6 +423,16 @@ function writeAll(fd: number, bytes: Uint8Array): void {
  * so the cost stays linear in the depth (a swap in between is refused; see the module doc for what it may leave).
  */
 function ensureDirs(ws: Workspace, realDir: string, word: string, arg: string): void {
+  if (sep !== "/") {
+    // Windows: no pinning there; create by path and check where it landed.
+    try {
+      mkdirSync(realDir, { recursive: true });
+    } catch (e) {
+      throw mapErr(e, word, arg);
+    }
+    if (realpath(realDir) !== realDir) throw swapped(word, arg);
+    return;
+  }
   const parts = realDir.slice(ws.root.length + 1).split("/").filter((p) => p !== "");
   if (realDir === ws.root) parts.length = 0;
   // The deepest existing prefix: a binary search (a prefix exists whenever a longer one does).
@@ -604,7 +614,11 @@ function quarantineAndRemove(
       ok = false;
     }
     if (!ok) {
-      putBack(dir, qname, name);
+      // Not what we meant to rename (a folder was swapped): the name only exists where we renamed it, so give it
+      // back there, whatever holds its old name now.
+      try {
+        renameSync(dir.at(qname), dir.at(name));
+      } catch { /* best effort */ }
       throw swapped(word, arg);
     }
     try {
