@@ -16,11 +16,12 @@
  *   parent's inode: at most two descriptors are open at any depth (a tree deeper than the descriptor limit or than
  *   PATH_MAX is no problem). Unreadable folders get `u+rwx` through an `O_PATH` descriptor (never through a path a
  *   racer could swap); the scan gives them their mode back.
- * - **Portable** (Deno, whose file APIs take UTF-8 paths only): the scan walks by paths, fixes the modes of folders
- *   it cannot read or write (and gives them back when the scan fails), and the removal is the runtime's recursive
- *   remove (Deno: Rust's `remove_dir_all`, which walks by bytes with `openat` and never follows a symlink), so names
- *   that are not UTF-8 and trees deeper than PATH_MAX go too. What the scan cannot reach by path (below a name that
- *   is not UTF-8, or past PATH_MAX) is left to the removal.
+ * - **Portable** (Deno, whose file APIs take UTF-8 paths only): the scan walks by paths and fixes the modes of
+ *   folders it cannot read or write (giving them back when the scan fails); the removal walks by paths too, one
+ *   listing at a time with no descriptor held across levels, lifting a folder whose path nears PATH_MAX to a short
+ *   one next to the quarantine; what has a name that is not UTF-8 (Deno hands those over with U+FFFD) is left to the
+ *   runtime's recursive remove (Rust's `remove_dir_all`: by bytes, `openat`, never following a symlink, but one
+ *   descriptor per level, so such a subtree deeper than the descriptor limit fails, and is put back).
  *
  * Runtime-free (`node:fs` and `node:buffer`).
  *
@@ -36,12 +37,14 @@ import {
   lstatSync,
   openSync,
   readdirSync,
+  renameSync,
   rmdirSync,
   rmSync,
   type Stats,
   unlinkSync,
 } from "node:fs";
 import { ToolError } from "../types.ts";
+import { realpath } from "../_realpath.ts";
 import { escapeLossyName, escapeNameBytes } from "./_names.ts";
 
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = constants;
@@ -344,9 +347,108 @@ export function removeTree(
   const fixed = scanPortable(parent.parentReal, top, ctx);
   try {
     parent.verify();
-    rmSync(`${parent.parentReal}/${top}`, { recursive: true, force: false });
+    removeByPath(parent.parentReal, top, ctx);
   } catch (e) {
     restore(fixed);
     throw e;
+  }
+}
+
+/**
+ * Portable removal of everything reachable by a path, bottom up, one folder listing at a time: no descriptor is
+ * held across levels, so the depth is not bounded by the descriptor limit (Rust's `remove_dir_all`, which the
+ * runtime's recursive remove is, keeps one open per level). A folder whose path grows past `LIFT_AT` bytes is first
+ * renamed next to the quarantine (a short path again) and removed from there, so trees deeper than PATH_MAX go too.
+ * Each folder is checked to still be itself (its real path) before anything in it is unlinked. Entries it cannot
+ * name (not UTF-8) stay, for the runtime's removal. On an error, lifted folders are put back where they were.
+ */
+function removeByPath(parentReal: string, top: string, ctx: TreeContext): void {
+  const lifted: Array<{ from: string; to: string }> = [];
+  const tops = [`${parentReal}/${top}`];
+  try {
+    for (let t = 0; t < tops.length; t++) {
+      removeOne(tops[t] as string, t === 0, ctx, (path) => {
+        const to = `${parentReal}/.safe-exec-del-${hex()}`;
+        renameSync(path, to);
+        lifted.push({ from: path, to });
+        tops.push(to);
+      });
+    }
+    // What is left could not be named (not UTF-8): the runtime's removal walks by bytes.
+    for (const path of tops.reverse()) if (exists(path)) rmSync(path, { recursive: true, force: false });
+  } catch (e) {
+    for (const { from, to } of lifted.reverse()) {
+      try {
+        if (exists(to)) renameSync(to, from);
+      } catch { /* best effort: it stays beside the quarantine */ }
+    }
+    throw e;
+  }
+}
+
+/** Paths longer than this (bytes, about) are lifted to a short one before their folder is walked. */
+const LIFT_AT = 3000;
+
+function hex(): string {
+  let h = "";
+  for (const x of crypto.getRandomValues(new Uint8Array(12))) h += x.toString(16).padStart(2, "0");
+  return h;
+}
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function removeOne(topPath: string, isTop: boolean, ctx: TreeContext, lift: (path: string) => void): void {
+  const frames: Array<{ path: string; names: string[]; entries: string[]; next: number }> = [];
+  const verify = (path: string, names: string[]) => {
+    let now = "";
+    try {
+      now = realpath(path);
+    } catch { /* refused below */ }
+    if (now !== path) {
+      throw new ToolError(
+        "path_outside_workspace",
+        `Cannot ${ctx.word} ${show(ctx, names)}: it changed (a symlink was swapped in) while it was deleted`,
+      );
+    }
+  };
+  const open = (path: string, names: string[]) => {
+    verify(path, names);
+    frames.push({ path, names, entries: readdirSync(path), next: 0 });
+  };
+  open(topPath, []);
+  while (frames.length > 0) {
+    const f = frames[frames.length - 1] as (typeof frames)[number];
+    if (f.next < f.entries.length) {
+      const name = f.entries[f.next++] as string;
+      const path = `${f.path}/${name}`;
+      let st: Stats;
+      try {
+        st = lstatSync(path);
+      } catch {
+        continue; // not UTF-8 (its name came with U+FFFD), or gone: left for the runtime's removal
+      }
+      if (st.isDirectory()) {
+        if (Buffer.byteLength(path) > LIFT_AT) lift(path);
+        else open(path, [...f.names, name]);
+        continue;
+      }
+      verify(f.path, f.names);
+      unlinkSync(path);
+      continue;
+    }
+    frames.pop();
+    if (frames.length === 0 && isTop) return; // the quarantine itself goes last (see removeByPath)
+    try {
+      rmdirSync(f.path);
+    } catch (e) {
+      if (errCode(e) !== "ENOTEMPTY" && errCode(e) !== "EEXIST") throw e; // what could not be named stays
+    }
   }
 }
