@@ -30,6 +30,12 @@ export interface PoolWorker {
 export const DEFAULT_POOL_SIZE = 2;
 /** Default per-call timeout (including a worker's start-up), in milliseconds. */
 export const DEFAULT_WORKER_TIMEOUT_MS = 10_000;
+/**
+ * Default timeout of the calls whose work grows with the data, not with the path: listing a folder of any size,
+ * deleting a tree, copying a file of any size (a list of 50 000 names takes seconds on a loaded machine).
+ */
+export const DEFAULT_SLOW_TIMEOUT_MS = 120_000;
+const SLOW_OPS: ReadonlySet<string> = new Set(["list_dir", "delete_dir", "copy_file"]);
 
 /** Options of {@linkcode WorkerPool}. */
 export interface WorkerPoolOptions {
@@ -39,6 +45,8 @@ export interface WorkerPoolOptions {
   size?: number;
   /** A call that takes longer fails and its worker is replaced (default 10 000 ms; includes start-up). */
   timeoutMs?: number;
+  /** The same for list_dir, delete_dir and copy_file, whose work grows with the data (default 120 000 ms). */
+  slowTimeoutMs?: number;
 }
 
 interface Pending {
@@ -91,6 +99,7 @@ export class WorkerPool {
   readonly #create: () => PoolWorker;
   readonly #max: number;
   readonly #timeoutMs: number;
+  readonly #slowTimeoutMs: number;
   #slots: Slot[] = [];
   #queue: Queued[] = [];
   #nextId = 1;
@@ -103,6 +112,7 @@ export class WorkerPool {
     this.#create = options.create;
     this.#max = Math.max(1, options.size ?? DEFAULT_POOL_SIZE);
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS;
+    this.#slowTimeoutMs = Math.max(this.#timeoutMs, options.slowTimeoutMs ?? DEFAULT_SLOW_TIMEOUT_MS);
   }
 
   /** Live workers now. */
@@ -161,9 +171,10 @@ export class WorkerPool {
       }
       const q = this.#queue.shift() as Queued;
       const id = this.#nextId++;
+      const limit = SLOW_OPS.has(q.req.op) ? this.#slowTimeoutMs : this.#timeoutMs;
       const timer = setTimeout(() => {
-        this.#kill(slot, `the file worker did not answer ${q.req.op} within ${this.#timeoutMs} ms; it was replaced`);
-      }, this.#timeoutMs);
+        this.#kill(slot, `the file worker did not answer ${q.req.op} within ${limit} ms; it was replaced`);
+      }, limit);
       slot.busy = { id, resolve: q.resolve, reject: q.reject, timer, op: q.req.op };
       try {
         slot.worker.postMessage({ id, ...q.req });

@@ -117,3 +117,20 @@ Deno.test("pool: a factory that throws fails the call with internal", async () =
   await assert.rejects(run(p, "x"), /no workers here/);
   p.close();
 });
+
+Deno.test("pool: calls whose work grows with the data (list_dir, delete_dir, copy_file) get the longer timeout", async () => {
+  // A fake worker that answers after 150 ms: past the 50 ms timeout, within the 2 000 ms one of the slow calls.
+  const late: PoolWorker = {
+    onmessage: null,
+    onerror: null,
+    postMessage(m: unknown) {
+      const { id, op } = m as { id: number; op: string };
+      setTimeout(() => late.onmessage?.({ data: { id, ok: true, value: op } } as MessageEvent), 150);
+    },
+    terminate() {},
+  };
+  const p = new WorkerPool({ create: () => late, size: 1, timeoutMs: 50, slowTimeoutMs: 2000 });
+  for (const op of ["list_dir", "delete_dir", "copy_file"]) assert.equal(await run(p, op), op);
+  await assert.rejects(() => run(p, "read_file"), /did not answer read_file within 50 ms/);
+  p.close();
+});
