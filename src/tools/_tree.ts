@@ -237,14 +237,33 @@ function scanAnchored(parentFd: number, top: string, ctx: TreeContext): void {
   walkAnchored(parentFd, top, ctx, true, () => {}, () => {});
 }
 
+/** Run a removal step; a failure names the entry (`names` below the folder) and the error code. */
+function step(ctx: TreeContext, names: string[], fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ToolError) throw e;
+    throw new ToolError(
+      errCode(e) === "ENOSPC" ? "internal" : "invalid_args",
+      `Cannot ${ctx.word} ${q(ctx.arg)}: ${show(ctx, names)} cannot be removed (${errText(e)})`,
+    );
+  }
+}
+
 function removeAnchored(parentFd: number, top: string, ctx: TreeContext): void {
   walkAnchored(
     parentFd,
     top,
     ctx,
     false,
-    (fd, name) => withWrite(fd, () => unlinkSync(at(fd, name))),
-    (fd, frame) => withWrite(fd, () => rmdirSync(at(fd, frame.name))),
+    (fd, name, names) => step(ctx, names, () => withWrite(fd, () => unlinkSync(at(fd, name)))),
+    // The quarantine itself is removed from the agent's folder as it is (never chmod'ed: it is not ours to change).
+    (fd, frame, names) =>
+      step(
+        ctx,
+        names,
+        () => fd === parentFd ? rmdirSync(at(fd, frame.name)) : withWrite(fd, () => rmdirSync(at(fd, frame.name))),
+      ),
   );
 }
 
@@ -440,15 +459,17 @@ function removeOne(topPath: string, isTop: boolean, ctx: TreeContext, lift: (pat
         continue;
       }
       verify(f.path, f.names);
-      unlinkSync(path);
+      step(ctx, [...f.names, name], () => unlinkSync(path));
       continue;
     }
     frames.pop();
     if (frames.length === 0 && isTop) return; // the quarantine itself goes last (see removeByPath)
-    try {
-      rmdirSync(f.path);
-    } catch (e) {
-      if (errCode(e) !== "ENOTEMPTY" && errCode(e) !== "EEXIST") throw e; // what could not be named stays
-    }
+    step(ctx, f.names, () => {
+      try {
+        rmdirSync(f.path);
+      } catch (e) {
+        if (errCode(e) !== "ENOTEMPTY" && errCode(e) !== "EEXIST") throw e; // what could not be named stays
+      }
+    });
   }
 }
