@@ -248,6 +248,8 @@ function _matches(rule: CompiledRule, ctx: Ctx, lowering: boolean): { hit: boole
   }
   if (!a.ok || a.hazards.length > 0 || a.commands.length === 0) return miss;
   for (const c of a.commands) {
+    if (c.assignments.length > 0) return miss; // `BASH_ENV=… bash -c`, `PATH=… npm test`
+    if (c.lookedThrough) continue; // `bash -c '…'`: its own commands follow and are judged
     if (c.argv.length === 0) {
       if (c.assignments.length > 0) return miss; // `PATH=… ` on its own line
       continue; // a bare redirection: judged as a write below

@@ -157,6 +157,19 @@ const COMMANDS: Record<string, CommandSpec> = {
   popd: NO_OPTIONS_THAT_MATTER,
   dirs: NO_OPTIONS_THAT_MATTER,
   exit: NO_OPTIONS_THAT_MATTER,
+  // `read` sets shell variables: only plain lowercase names (never PATH, IFS, …)
+  read: {
+    options: { shortValue: "adinNptu" },
+    check: (p) => {
+      const names = [...p.operands, ...p.options.filter((o) => o.name === "-a").map((o) => o.value)];
+      for (const w of names) {
+        if (!w || w.value === null || !/^[a-z_][a-z0-9_]*$/.test(w.value)) {
+          return `read into ${w?.text ?? "?"} may set a variable the shell reads`;
+        }
+      }
+      return null;
+    },
+  },
   // `env` alone prints the environment; with a command it is a wrapper (shell.ts), with NAME=value an assignment
   env: { check: (p) => (p.options.length > 0 ? "env with options is not judged read-only" : null) },
   command: { check: _onlyFlags("-v", "-V") },
@@ -270,7 +283,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   sed: {
     options: {
       shortValue: "efl",
-      longValue: ["--expression", "--file", "--line-length"],
+      longValue: ["--expression", "--file", "--line-length", "--separate"],
       badShort: { i: "edits files in place" },
       badLong: { "--in-place": "edits files in place", "--file": "reads a script that is not judged" },
     },
@@ -297,14 +310,18 @@ export function checkReadOnly(cmd: SimpleCommand): ReadOnlyVerdict {
   if (cmd.argv.length === 0) {
     // only assignments or only redirections
     for (const a of cmd.assignments) {
-      const name = a.slice(0, a.search(/\+?=|\[/));
-      if (!/^[a-z_][a-z0-9_]*$/.test(name)) return no(`the assignment ${a} may set a variable the shell reads`);
+      // plain lowercase names only: never PATH, IFS, …, and no `a[i]=` (the index is evaluated as arithmetic)
+      if (!/^[a-z_][a-z0-9_]*\+?=/.test(a)) return no(`the assignment ${a} may set a variable the shell reads`);
     }
     return { readOnly: true, reason: cmd.assignments.length > 0 ? "a shell variable" : "a redirection", writes: [] };
   }
   if (cmd.assignments.length > 0) {
     return no(`${cmd.assignments.join(" ")} in front of a command changes what it does`);
   }
+  if (cmd.lookedThrough) {
+    return { readOnly: true, reason: `${cmd.argv[0]?.value} -c runs a script judged on its own`, writes: [] };
+  }
+
   const name = cmd.argv[0]!.value!;
   const spec = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!spec) {
@@ -367,10 +384,13 @@ function _parse(name: string, args: readonly ShellWord[], spec: OptionSpec): Par
         // getopt_long accepts any unambiguous abbreviation: refuse every prefix of a refused option
         if (opt.length > 2 && bad.startsWith(opt)) return `${name} ${bad} ${why}`;
       }
+      // an abbreviation of a known option with a value is that option (`sed --expr=…` is `--expression`)
+      const full = longValue.includes(opt) ? opt : longValue.filter((l) => opt.length > 2 && l.startsWith(opt));
+      const known = typeof full === "string" ? full : full.length === 1 ? full[0]! : null;
       let value: ShellWord | null = null;
       if (eq !== -1) value = { ...w, value: v.slice(eq + 1), text: v.slice(eq + 1) };
-      else if (longValue.includes(opt)) value = args[++i] ?? null;
-      options.push({ name: opt, value });
+      else if (known !== null) value = args[++i] ?? null;
+      options.push({ name: known ?? opt, value });
       continue;
     }
     // a cluster of short options: -abc, -n5, -o file
@@ -587,14 +607,9 @@ export function _awkProgram(program: string): string | null {
   if (/\bsystem\s*\(/.test(code)) return "system() runs a command";
   if (/\bgetline\b/.test(code)) return "getline can read from a command";
   if (/\|/.test(code.replace(/\|\|/g, ""))) return "a pipe runs a command";
-  if (/@\s*(load|include|namespace)/.test(code) || /\b(fflush|close)\s*\(/.test(code) && /\|/.test(code)) {
-    return "an extension is loaded";
-  }
+  if (code.includes("@")) return "@ loads an extension or calls a function by name (@f() can be system)";
   for (const stmt of code.split(/[;{}\n]/)) {
     if (/\bprintf?\b/.test(stmt) && />/.test(stmt)) return "print > FILE writes a file";
-  }
-  if (/\b(ENVIRON|PROCINFO)\b/.test(code) && /=/.test(code.replace(/[=!<>]=/g, ""))) {
-    return "it changes ENVIRON or PROCINFO";
   }
   return null;
 }

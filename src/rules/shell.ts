@@ -82,6 +82,11 @@ export interface SimpleCommand {
   readonly dynamic: string | null;
   /** More arguments are added at run time (`xargs`, `find -exec … {}`). */
   readonly extraArgs: boolean;
+  /**
+   * The command only runs a script that was parsed and judged on its own (`bash -c 'ls'`): its simple commands
+   * follow it in {@linkcode ShellAnalysis.commands}.
+   */
+  readonly lookedThrough: boolean;
   /** Where it sits: `script`, `$(…)`, `<(…)`, `bash -c`, `eval`, `trap`, `xargs`, `find -exec`, … (outermost first). */
   readonly context: string;
   /** The command's source text. */
@@ -171,6 +176,12 @@ function _analyzeInto(script: string, context: string, depth: number, c: Collect
           _hazard(c, `an array index or slice (${node.text}) is evaluated as arithmetic`);
         }
         if (node.prefix === "!") _hazard(c, `indirect expansion (${node.text}) can run code hidden in a value`);
+        if (
+          node.operation?.type === "Default" && (node.operation.operator === "=" || node.operation.operator === ":=") &&
+          !_plainName(node.parameter)
+        ) {
+          _hazard(c, `${node.text} may assign a variable the shell or a command reads`);
+        }
         if (node.operation?.type === "Transform") {
           _hazard(c, `the transformation ${node.text} can expand a value as a prompt or as code`);
         }
@@ -259,6 +270,8 @@ function _redirect(
   if ((op === ">&" || op === "<&") && value !== null && /^(\d+|-|\d+-)$/.test(value)) {
     return { op, fd, kind: "dup", target: value };
   }
+  // bash opens a network connection for /dev/tcp/HOST/PORT and /dev/udp/…, reading or writing: never lowered
+  if (value !== null && /^\/dev\/(tcp|udp)\//.test(value)) return { op, fd, kind: "write", target: value };
   if (value !== null && NULL_DEVICES.test(value)) return { op, fd, kind: "null", target: value };
   if (op === "<") return { op, fd, kind: "read", target: value };
   if (op === "<&") return { op, fd, kind: "read", target: value }; // `<&word` with a non-number: bash refuses
@@ -311,6 +324,7 @@ function _build(
     writes: u.writes,
     dynamic: u.dynamic,
     extraArgs: extraArgs || u.extraArgs,
+    lookedThrough: u.lookedThrough,
     context,
     text,
   };
@@ -336,6 +350,7 @@ interface Unwrapped {
   dynamic: string | null;
   extraArgs: boolean;
   cwd: boolean;
+  lookedThrough: boolean;
   nested: Array<{ script: string; how: string }>;
   inner: Array<{ argv: ShellWord[]; how: string }>;
 }
@@ -412,6 +427,7 @@ function _unwrap(raw: ShellWord[]): Unwrapped {
     dynamic: null,
     extraArgs: false,
     cwd: false,
+    lookedThrough: false,
     nested: [],
     inner: [],
   };
@@ -446,7 +462,10 @@ function _unwrap(raw: ShellWord[]): Unwrapped {
         })`;
       } else if (r === null) {
         out.dynamic = `${name} -c is given a string that is not known before run time`;
-      } else out.nested.push({ script: r, how: `${name} -c` });
+      } else {
+        out.nested.push({ script: r, how: `${name} -c` });
+        out.lookedThrough = true;
+      }
       break;
     }
     if (name === "find") {
@@ -500,7 +519,8 @@ function _shellC(argv: readonly ShellWord[]): string | null | "not -c" | "unknow
     const v = w.value;
     if (v === null) return sawC ? null : "unknown option";
     if (sawC) return v;
-    if (v === "--norc" || v === "--noprofile" || v === "--login") continue;
+    // --login, -l and -i read startup files (~/.profile, ~/.bashrc) that the workspace may hold: not followed
+    if (v === "--norc" || v === "--noprofile") continue;
     if (v === "-o" || v === "+o") {
       const opt = argv[++i]?.value;
       if (opt === undefined || opt === null || !/^(pipefail|errexit|nounset|xtrace|verbose|noglob)$/.test(opt)) {
@@ -512,9 +532,8 @@ function _shellC(argv: readonly ShellWord[]): string | null | "not -c" | "unknow
       const letters = v.slice(1);
       for (const ch of letters) {
         if (ch === "c" && v[0] === "-") sawC = true;
-        else if (!"euxvlfnB".includes(ch)) return "unknown option";
+        else if (!"euxvfB".includes(ch)) return "unknown option";
       }
-      if (letters.includes("n")) return "unknown option"; // -n: parse only; nothing runs but keep it simple
       continue;
     }
     return "not -c";
@@ -548,6 +567,7 @@ function _wrapperArgs(name: string, spec: WrapperSpec, argv: readonly ShellWord[
   };
   const onValue = (opt: string, value: string | null): boolean => {
     if ((name === "env" && (opt === "C" || opt === "--chdir"))) res.cwd = true;
+    if (name === "env" && (opt === "u" || opt === "--unset")) res.assignments.push(`(unset ${value ?? "?"})`);
     if (name === "time" && (opt === "o" || opt === "--output")) res.writes.push(value);
     if (name === "xargs" && (opt === "I" || opt === "i" || opt === "--replace")) {
       if (value === null) return false;
@@ -586,7 +606,10 @@ function _wrapperArgs(name: string, spec: WrapperSpec, argv: readonly ShellWord[
     if (v.startsWith("--")) {
       const eq = v.indexOf("=");
       const opt = eq === -1 ? v : v.slice(0, eq);
-      if (spec.longFlags.includes(opt) && eq === -1) continue;
+      if (spec.longFlags.includes(opt) && eq === -1) {
+        if (name === "env" && opt === "--ignore-environment") res.assignments.push("(empty environment)");
+        continue;
+      }
       if (spec.long.includes(opt)) {
         const value = eq === -1 ? takeValue("") : v.slice(eq + 1);
         if (value === undefined) return null;
@@ -601,6 +624,7 @@ function _wrapperArgs(name: string, spec: WrapperSpec, argv: readonly ShellWord[
       while (j < v.length) {
         const ch = v[j]!;
         if (spec.flags.includes(ch)) {
+          if (name === "env" && ch === "i") res.assignments.push("(empty environment)");
           j++;
           continue;
         }
