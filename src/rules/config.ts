@@ -109,7 +109,7 @@ export function suggestKey(key: string, allowed: readonly string[]): string | nu
       best = k;
     }
   }
-  return best !== null && bestD <= Math.max(1, Math.floor(best.length / 3)) ? best : null;
+  return best !== null && bestD <= Math.max(1, Math.floor(best.length / 2)) ? best : null;
 }
 
 /** Split a command prefix into words as the shell would; a message when it is not one plain command. */

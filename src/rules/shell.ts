@@ -214,7 +214,12 @@ function _analyzeInto(script: string, context: string, depth: number, c: Collect
       visit(child, next);
     });
   };
-  visit(ast, context);
+  try {
+    visit(ast, context);
+  } catch (e) {
+    // unbash resolves substitutions lazily: a script nested too deeply can exhaust the stack here
+    c.errors.push(`${context}: the script could not be analysed: ${(e as Error).message}`);
+  }
 }
 
 function _snippet(script: string, node: { pos: number; end: number }): string {
