@@ -114,6 +114,15 @@ export const DENO_COMPILE_EXCLUDES: readonly string[] = [
   "node_modules/undici-types",
   "node_modules/typescript",
   "node_modules/@modelcontextprotocol/server-filesystem",
+  // the shell-parser comparison only (tools/parser_compare.ts)
+  "node_modules/web-tree-sitter",
+  "node_modules/tree-sitter-bash",
+  "node_modules/node-addon-api",
+  "node_modules/node-gyp-build",
+  // gpt-tokenizer is loaded as ESM: its CommonJS build, TypeScript sources and raw .tiktoken files are not
+  "node_modules/gpt-tokenizer/cjs",
+  "node_modules/gpt-tokenizer/src",
+  "node_modules/gpt-tokenizer/data",
 ];
 
 /** Modules loaded by URL at run time (workers), which deno compile cannot find by itself; included when present. */

@@ -116,7 +116,7 @@ export function extractUnbash(script: string): Extracted {
   const commands: string[] = [];
   const redirects: string[] = [];
   const visit = (node: SyntaxNode): void => {
-    if (node.type === "Script" && (node as { errors?: unknown[] }).errors?.length) error = true;
+    if (node.type === "Script" && (node.errors?.length ?? 0) > 0) error = true;
     if (node.type === "Command") {
       const words: string[] = [];
       if (node.name) words.push(unbashWord(node.name));

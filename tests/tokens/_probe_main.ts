@@ -12,6 +12,11 @@ for (const name of TOKENIZERS) {
   const t0 = performance.now();
   const t = await loadTokenizer(name);
   const loadMs = performance.now() - t0;
-  out[name] = { hello: t.count("hello world, this is a test"), messages: countMessages([{ role: "user", content: "hi" }], t), loadMs };
+  out[name] = {
+    hello: t.count("hello world, this is a test"),
+    messages: countMessages([{ role: "user", content: "hi" }], t),
+    loadMs,
+  };
 }
+out.parser = evaluateRules([], { tool: "run_bash", tableRisk: "high", args: { cmd: "cat <<EOF\n$(rm x)\nEOF" } }).notes;
 console.log(JSON.stringify(out));
