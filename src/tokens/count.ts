@@ -6,11 +6,12 @@
  * whose tables are three times smaller than ai-tokenizer's, and `ai-tokenizer` for `claude`. They are loaded on
  * first use, so a process that never counts tokens never pays for them.
  *
- * Counting is exact (the same count as the tokenizer's own `encode`) and faster than it: the text is split with the
- * encoding's own pre-tokenizer pattern, and the count of each piece is cached (a piece is a word, a number or a
- * run of punctuation or spaces, so the cache fills with a vocabulary's worth of entries and then nearly every piece
- * hits); whole texts of 256 characters or more are cached too, so a conversation sent again and again with one
- * more message is counted in the time of its new message.
+ * Counting is exact (the same count as the tokenizer's own `encode`) and faster than it: the text is split into the
+ * encoding's pre-tokenizer pieces by a scanner written out for ASCII (_split.ts; the encoding's regular expression
+ * judges the pieces that touch other characters), and the count of each piece is cached (a piece is a word, a
+ * number or a run of punctuation or spaces, so the cache fills with a vocabulary's worth of entries and then nearly
+ * every piece hits); whole texts of 256 characters or more are cached too, so a conversation sent again and again
+ * with one more message is counted in the time of its new message.
  *
  * @example
  * ```ts
@@ -24,6 +25,8 @@
  *
  * @module
  */
+
+import { NEEDS_PATTERN, patternEnd, scannerFor } from "./_split.ts";
 
 /** The tokenizers `metrics.tokenizer` can name. */
 export type TokenizerName = "o200k_base" | "cl100k_base" | "claude" | "chars";
@@ -61,20 +64,34 @@ export const TEXT_CACHE_CHARS = 16 * 1024 * 1024;
 /** Texts shorter than this are not cached whole (their pieces are). */
 export const TEXT_CACHE_MIN = 256;
 
-/** A counter over an encoding: the encoding's pattern, a per-piece count cache, and a whole-text cache. */
+/** One cached piece: its text and token count; pieces whose hashes collide are chained. */
+interface PieceEntry {
+  readonly text: string;
+  readonly tokens: number;
+  next: PieceEntry | undefined;
+}
+
+/**
+ * A counter over an encoding: the ASCII scanner of its pre-tokenizer (regular expression for the rest), a piece
+ * cache keyed by a hash computed while scanning (a hit allocates nothing: the text is compared in place), and a
+ * whole-text cache.
+ */
 class BpeCounter implements TokenCounter {
   readonly name: TokenizerName;
   readonly #encode: (piece: string) => number;
-  readonly #pattern: RegExp;
-  #pieces = new Map<string, number>();
+  readonly #scan: (text: string, i: number) => number;
+  readonly #sticky: RegExp;
+  #pieces = new Map<number, PieceEntry>();
+  #pieceCount = 0;
   readonly #texts = new Map<string, number>();
   #textChars = 0;
 
   /** `pattern`: the encoding's own pre-tokenizer; `encode`: the token count of one of its pieces. */
-  constructor(name: TokenizerName, pattern: RegExp, encode: (piece: string) => number) {
+  constructor(name: Exclude<TokenizerName, "chars">, pattern: RegExp, encode: (piece: string) => number) {
     this.name = name;
     this.#encode = encode;
-    this.#pattern = new RegExp(pattern.source, "gu");
+    this.#scan = scannerFor(name);
+    this.#sticky = new RegExp(pattern.source, "uy");
   }
 
   count(text: string): number {
@@ -88,22 +105,36 @@ class BpeCounter implements TokenCounter {
   }
 
   #countPieces(text: string): number {
-    const re = this.#pattern;
-    const pieces = this.#pieces;
-    re.lastIndex = 0;
+    const scan = this.#scan;
+    const n = text.length;
     let total = 0;
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(text)) !== null) {
-      const piece = m[0];
-      let n = pieces.get(piece);
-      if (n === undefined) {
-        n = this.#encode(piece);
-        if (pieces.size >= PIECE_CACHE_ENTRIES) this.#pieces = new Map();
-        this.#pieces.set(piece, n);
+    for (let i = 0; i < n;) {
+      let e = scan(text, i);
+      if (e === NEEDS_PATTERN) e = patternEnd(text, i, this.#sticky);
+      // FNV-1a over the piece's UTF-16 code units, mixed with its length
+      let h = 0x811c9dc5 ^ (e - i);
+      for (let p = i; p < e; p++) h = Math.imul(h ^ text.charCodeAt(p), 0x01000193);
+      h &= 0x3fffffff; // a small integer: Map keys that V8 hashes without allocating
+      let entry = this.#pieces.get(h);
+      while (entry !== undefined && !(entry.text.length === e - i && text.startsWith(entry.text, i))) {
+        entry = entry.next;
       }
-      total += n;
+      if (entry === undefined) entry = this.#add(h, text.slice(i, e));
+      total += entry.tokens;
+      i = e;
     }
     return total;
+  }
+
+  #add(hash: number, piece: string): PieceEntry {
+    if (this.#pieceCount >= PIECE_CACHE_ENTRIES) {
+      this.#pieces = new Map();
+      this.#pieceCount = 0;
+    }
+    const entry: PieceEntry = { text: piece, tokens: this.#encode(piece), next: this.#pieces.get(hash) };
+    this.#pieces.set(hash, entry);
+    this.#pieceCount++;
+    return entry;
   }
 
   #remember(text: string, n: number): void {
