@@ -28,8 +28,8 @@
  * const call = (cmd: string) => evaluateRules(rules, { tool: "run_bash", tableRisk: "high", args: { cmd } });
  * assert.equal(call("npm test -- --watch=false").risk, "low");
  * assert.equal(call("npm test && rm -rf dist").risk, "high");
- * assert.equal(call("git status && ls src").risk, "low"); // the built-in read-only set
- * assert.equal(call("git status > status.txt").risk, "medium"); // a write into the workspace
+ * assert.equal(call("grep -rn TODO src && ls src").risk, "low"); // the built-in read-only set
+ * assert.equal(call("ls > listing.txt").risk, "medium"); // a write into the workspace
  * assert.equal(call("timeout 60 git --no-pager push").floor, "ask");
  * assert.equal(call("npm test").rationale, "risk=low by rules[1] (run_bash npm test)");
  * ```
@@ -71,6 +71,13 @@ export interface RuleCall {
 export interface RuleOptions {
   /** Apply the built-in read-only commands after the config's rules (default true). */
   readonly readOnlyCommands?: boolean;
+  /**
+   * Lower read-only git commands (`git status|diff|log|show|…`) in the built-in set (default false). git runs
+   * programs its configuration names (`core.fsmonitor`, diff drivers), so set this only when the process tools'
+   * HOME is private and empty and the repository's git files are read-only to the tools (SPEC §2, issue 9); while
+   * HOME is the workspace, a `write_file .gitconfig` would turn a lowered `git status` into code execution.
+   */
+  readonly trustGitConfig?: boolean;
 }
 
 /** One rule that matched. */
@@ -265,6 +272,7 @@ function _matches(rule: CompiledRule, ctx: Ctx, lowering: boolean): { hit: boole
 export function builtinReadOnly(
   analysis: ShellAnalysis,
   resolve: (t: string) => string | null = (t) => lexicalWorkspacePath(t),
+  trustGitConfig = false,
 ): { risk: Risk | null; notes: string[]; names: string[] } {
   const notes: string[] = [];
   if (!analysis.ok) return { risk: null, notes: [`the script cannot be parsed: ${analysis.errors[0]}`], names: [] };
@@ -276,7 +284,9 @@ export function builtinReadOnly(
     const v = checkReadOnly(c);
     writes.push(v.writes);
     if (!v.readOnly) notes.push(v.reason);
-    else if (c.argv[0]?.value === "git" && analysis.cwdChanged) {
+    else if (c.argv[0]?.value === "git" && !trustGitConfig) {
+      notes.push("git runs programs named in its configuration, which is not known to be out of the agent's reach");
+    } else if (c.argv[0]?.value === "git" && analysis.cwdChanged) {
       notes.push("git after a change of folder may read another repository's configuration, which can run programs");
     }
     const n = c.argv[0]?.value;
@@ -337,7 +347,7 @@ export function evaluateRules(
   let notes: string[] = [];
   if (!riskMatch && options.readOnlyCommands !== false && script !== undefined && call.tableRisk !== "low") {
     const a = _analysis(ctx)!;
-    const b = builtinReadOnly(a, ctx.resolve);
+    const b = builtinReadOnly(a, ctx.resolve, options.trustGitConfig === true);
     if (b.risk !== null && ORDER[b.risk] < ORDER[call.tableRisk]) {
       risk = b.risk;
       riskMatch = {

@@ -165,6 +165,24 @@ function _analyzeInto(script: string, context: string, depth: number, c: Collect
         _command(node, src, ctx, depth, c);
         break;
       }
+      case "Redirected": {
+        // redirections of a compound command (`{ …; } > f`, `for …; done > f`): judged like a bare redirection
+        const src = node.pos >= 0 && node.end <= script.length ? script.slice(node.pos, node.end) : "";
+        c.commands.push({
+          argv: [],
+          raw: [],
+          wrappers: [],
+          assignments: [],
+          redirects: node.redirects.map(_redirect),
+          writes: [],
+          dynamic: null,
+          extraArgs: false,
+          lookedThrough: false,
+          context: `${ctx} > ${node.command.type}`,
+          text: src,
+        });
+        break;
+      }
       case "ArithmeticCommand":
       case "ArithmeticFor":
       case "ArithmeticExpansion":

@@ -187,6 +187,8 @@ export const READ_ONLY: ReadOnlyCase[] = [
     "find . -name '*.ts' > files.txt 2>/dev/null",
     "cat <<'EOF' > notes.md\n# notes\nEOF",
     "rg -n TODO | tee -a todo.log >/dev/null",
+    "{ ls; pwd; } > listing.txt",
+    'for f in *.md; do head -1 "$f"; done > titles.txt',
   ].map((script) => ({ script, risk: "medium" as const })),
 ];
 
@@ -468,6 +470,16 @@ export const DANGEROUS: string[] = [
   "tee $F < x",
   "tree -R -H . -o x",
   "sort --files0-from=list -o out",
+  // redirections of compound commands
+  "{ ls; } > /etc/passwd",
+  "(ls) > /tmp/x",
+  "for f in a; do ls; done > /tmp/x",
+  "if true; then ls; fi > /etc/x",
+  "while read l; do :; done < f > /tmp/o",
+  "case a in a) ls;; esac >/tmp/z",
+  "[[ -f x ]] > /tmp/y",
+  "{ ls; } > $OUT",
+  "f() { ls; } > /tmp/x",
 ];
 
 /** What the built-in set made of one script. */
@@ -482,7 +494,10 @@ export function runCorpus(): {
   dangerous: CorpusResult[];
 } {
   const judge = (script: string) =>
-    evaluateRules([], { tool: "run_bash", tableRisk: "high", args: { cmd: script } }, { readOnlyCommands: true });
+    evaluateRules([], { tool: "run_bash", tableRisk: "high", args: { cmd: script } }, {
+      readOnlyCommands: true,
+      trustGitConfig: true, // as SPEC §2 and issue 9 make it; tests/rules/engine_test.ts checks the default
+    });
   return {
     readOnly: READ_ONLY.map((c) => ({ script: c.script, want: c.risk, outcome: judge(c.script) })),
     dangerous: DANGEROUS.map((script) => ({ script, outcome: judge(script) })),

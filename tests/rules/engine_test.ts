@@ -157,6 +157,30 @@ Deno.test("engine: the built-in set applies after the config's rules, and can be
   );
 });
 
+Deno.test("engine: git is lowered only when the caller trusts git's configuration files", () => {
+  const r = (cmd: string, trustGitConfig?: boolean) =>
+    evaluateRules([], bash(cmd), trustGitConfig === undefined ? {} : { trustGitConfig });
+  assert.equal(r("git status").risk, "high");
+  assert.match(r("git status").notes[0]!, /configuration/);
+  assert.equal(r("git status", true).risk, "low");
+  assert.equal(r("cd sub && git status", true).risk, "high");
+  assert.equal(r("ls && grep x f").risk, "low", "other commands do not need it");
+});
+
+Deno.test("engine: redirections of compound commands are judged", () => {
+  for (
+    const cmd of ["{ ls; } > /etc/x", "(ls) > /tmp/x", "for f in a; do ls; done > $F", "if true; then ls; fi > ../x"]
+  ) {
+    assert.equal(evaluateRules([], bash(cmd)).risk, "high", cmd);
+    assert.equal(
+      evaluateRules(compile([{ tool: "run_bash", command: ["ls"], risk: "low" }]), bash(cmd)).risk,
+      "high",
+      cmd,
+    );
+  }
+  assert.equal(evaluateRules([], bash("{ ls; } > out.txt")).risk, "medium");
+});
+
 Deno.test("engine: a rule never lowers what the table already rates lower (risk is what the rule sets)", () => {
   const rules = compile([{ tool: "read_file", risk: "medium" }]);
   assert.equal(evaluateRules(rules, { tool: "read_file", tableRisk: "low", args: { path: "a" } }).risk, "medium");

@@ -62,6 +62,16 @@ Deno.test("shell: wrappers are looked through, with their options", () => {
   assert.deepEqual(one("command time -o t.txt ls").writes, ["t.txt"]);
 });
 
+Deno.test("shell: redirections of compound commands are kept, as a command without words", () => {
+  const a = analyzeScript("{ ls; } > a; for f in x; do :; done 2>/dev/null; (pwd) >> b");
+  const bare = a.commands.filter((c) => c.argv.length === 0);
+  assert.deepEqual(bare.map((c) => c.redirects.map((r) => `${r.kind}:${r.target}`).join()), [
+    "write:a",
+    "null:/dev/null",
+    "write:b",
+  ]);
+});
+
 Deno.test("shell: redirections are classified", () => {
   const r = analyzeScript("ls >a 2>&1 >>b &>/dev/null <c 3<>d >&- 1>&2 >|e >/dev/tcp/h/1 <<<x").commands[0]!.redirects;
   assert.deepEqual(r.map((x) => `${x.kind}:${x.target}`), [

@@ -6,7 +6,7 @@ import { evaluateRules } from "../../src/rules/mod.ts";
 import { countMessages, loadTokenizer, TOKENIZERS } from "../../src/tokens/mod.ts";
 
 const out: Record<string, unknown> = {};
-out.rules = evaluateRules([], { tool: "run_bash", tableRisk: "high", args: { cmd: "git status && ls | wc -l" } }).risk;
+out.rules = evaluateRules([], { tool: "run_bash", tableRisk: "high", args: { cmd: "grep -n x f && ls | wc -l" } }).risk;
 out.dangerous = evaluateRules([], { tool: "run_bash", tableRisk: "high", args: { cmd: "ls; rm -rf x" } }).risk;
 for (const name of TOKENIZERS) {
   const t0 = performance.now();
