@@ -33,10 +33,15 @@ export interface ReadOnlyVerdict {
   readonly writes: ReadonlyArray<string | null>;
 }
 
+/**
+ * Options of a command, as far as they matter. Only options whose value is *required* may be listed as taking a
+ * value: listing an option whose value is optional (`--group[=M]`) or that takes none would let the next word (a
+ * refused option, or an operand) hide as its value.
+ */
 interface OptionSpec {
-  /** Short options that take a value (attached `-n5` or the next word). */
+  /** Short options that require a value (attached `-n5` or the next word). */
   readonly shortValue?: string;
-  /** Long options that take a value (`--max-count=5` or the next word). */
+  /** Long options that require a value (`--max-count=5` or the next word). */
   readonly longValue?: readonly string[];
   /** Short options refused, with the reason. */
   readonly badShort?: Readonly<Record<string, string>>;
@@ -217,10 +222,8 @@ const COMMANDS: Record<string, CommandSpec> = {
     },
   },
   uniq: {
-    options: {
-      shortValue: "fsw",
-      longValue: ["--skip-fields", "--skip-chars", "--check-chars", "--all-repeated", "--group"],
-    },
+    // --all-repeated[=M] and --group[=M] take their value only attached: not listed
+    options: { shortValue: "fsw", longValue: ["--skip-fields", "--skip-chars", "--check-chars"] },
     check: (p) => (p.operands.length > 1 ? "uniq INPUT OUTPUT writes OUTPUT" : null),
   },
   sort: {
@@ -283,7 +286,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   sed: {
     options: {
       shortValue: "efl",
-      longValue: ["--expression", "--file", "--line-length", "--separate"],
+      longValue: ["--expression", "--file", "--line-length"],
       badShort: { i: "edits files in place" },
       badLong: { "--in-place": "edits files in place", "--file": "reads a script that is not judged" },
     },

@@ -384,8 +384,10 @@ interface WrapperSpec {
   short: string;
   /** Short flags without a value. */
   flags: string;
-  /** Long options taking a value. */
+  /** Long options that require a value (`--signal=KILL` or `--signal KILL`). */
   long: readonly string[];
+  /** Long options whose value is optional: only an attached `=value` is theirs (`--replace={}`). */
+  longOptional?: readonly string[];
   /** Long flags without a value. */
   longFlags: readonly string[];
   /** Positional arguments before the command (`timeout DURATION cmd`). */
@@ -423,16 +425,8 @@ const WRAPPERS: Record<string, WrapperSpec> = {
   xargs: {
     short: "adEeIiLlnPs",
     flags: "0prtx",
-    long: [
-      "--arg-file",
-      "--delimiter",
-      "--eof",
-      "--replace",
-      "--max-lines",
-      "--max-args",
-      "--max-procs",
-      "--max-chars",
-    ],
+    long: ["--arg-file", "--delimiter", "--max-args", "--max-procs", "--max-chars"],
+    longOptional: ["--eof", "--replace", "--max-lines"],
     longFlags: ["--null", "--interactive", "--no-run-if-empty", "--verbose", "--exit", "--open-tty", "--show-limits"],
     positionals: 0,
   },
@@ -631,6 +625,10 @@ function _wrapperArgs(name: string, spec: WrapperSpec, argv: readonly ShellWord[
       const opt = eq === -1 ? v : v.slice(0, eq);
       if (spec.longFlags.includes(opt) && eq === -1) {
         if (name === "env" && opt === "--ignore-environment") res.assignments.push("(empty environment)");
+        continue;
+      }
+      if (spec.longOptional?.includes(opt)) {
+        if (!onValue(opt, eq === -1 ? "" : v.slice(eq + 1))) return null;
         continue;
       }
       if (spec.long.includes(opt)) {

@@ -470,6 +470,12 @@ export const DANGEROUS: string[] = [
   "tee $F < x",
   "tree -R -H . -o x",
   "sort --files0-from=list -o out",
+  // options whose value is optional must not swallow the next word
+  "uniq --group in.txt out.txt",
+  "uniq --all-repeated in.txt out.txt",
+  "sed --separate 'w out' p",
+  "xargs --eof rm x",
+  "ls | xargs --replace rm {}",
   // redirections of compound commands
   "{ ls; } > /etc/passwd",
   "(ls) > /tmp/x",

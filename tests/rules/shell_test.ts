@@ -51,6 +51,8 @@ Deno.test("shell: wrappers are looked through, with their options", () => {
   assert.equal(one("xargs -0 -n 1 grep x").extraArgs, true);
   assert.equal(argv(one("xargs")), "echo");
   assert.equal(argv(one("xargs -I{} cp {} dst")), "cp ? dst");
+  assert.equal(argv(one("xargs --eof rm x")), "rm x", "--eof[=E] takes no next word");
+  assert.equal(argv(one("xargs --replace rm {}")), "rm ?", "--replace alone means {}");
   assert.match(one("timeout --frobnicate 5 ls").dynamic!, /not judged/);
   assert.match(one("env -S 'rm x'").dynamic!, /-S/);
   assert.equal(analyzeScript("env -C /tmp ls").cwdChanged, true);
