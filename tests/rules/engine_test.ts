@@ -85,6 +85,7 @@ Deno.test("engine: a lowering rule needs every simple command; a raising rule an
       "git $SUB",
       "bash -c 'git push'",
       "echo 'unclosed",
+      "xargs --eof git push",
     ]
   ) {
     assert.ok(up(cmd), cmd);
