@@ -611,8 +611,19 @@ export function _awkProgram(program: string): string | null {
   if (/\bgetline\b/.test(code)) return "getline can read from a command";
   if (/\|/.test(code.replace(/\|\|/g, ""))) return "a pipe runs a command";
   if (code.includes("@")) return "@ loads an extension or calls a function by name (@f() can be system)";
-  for (const stmt of code.split(/[;{}\n]/)) {
-    if (/\bprintf?\b/.test(stmt) && />/.test(stmt)) return "print > FILE writes a file";
+  // print and printf up to the end of their statement: a `>` there redirects (or compares: refused all the same).
+  // A `/` starts what may be a regular expression, which can hold `;` or `}`: skipped to its closing `/`, so a
+  // statement is only ever read as longer than it is.
+  const flat = code.replace(/\\\r?\n/g, " ");
+  for (const m of flat.matchAll(/\bprintf?\b/g)) {
+    for (let i = m.index + m[0].length; i < flat.length; i++) {
+      const ch = flat[i]!;
+      if (ch === ";" || ch === "}" || ch === "\n") break;
+      if (ch === ">") return "print > FILE writes a file";
+      if (ch === "/") {
+        for (i++; i < flat.length && flat[i] !== "/"; i++) if (flat[i] === "\\") i++;
+      }
+    }
   }
   return null;
 }

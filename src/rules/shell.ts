@@ -118,7 +118,7 @@ const SYSTEM_PATH = /^\/(usr\/)?(local\/)?s?bin\/[^/]+$/;
 interface Collector {
   commands: SimpleCommand[];
   errors: string[];
-  hazards: string[];
+  hazards: Set<string>;
   cwdChanged: boolean;
 }
 
@@ -127,13 +127,13 @@ interface Collector {
  * `ok: false` and whatever could be recovered.
  */
 export function analyzeScript(script: string): ShellAnalysis {
-  const c: Collector = { commands: [], errors: [], hazards: [], cwdChanged: false };
+  const c: Collector = { commands: [], errors: [], hazards: new Set(), cwdChanged: false };
   _analyzeInto(script, "script", 0, c);
   return {
     ok: c.errors.length === 0,
     errors: c.errors,
     commands: c.commands,
-    hazards: c.hazards,
+    hazards: [...c.hazards],
     cwdChanged: c.cwdChanged,
   };
 }
@@ -246,7 +246,7 @@ function _snippet(script: string, node: { pos: number; end: number }): string {
 }
 
 function _hazard(c: Collector, why: string): void {
-  if (!c.hazards.includes(why)) c.hazards.push(why);
+  c.hazards.add(why);
 }
 
 /** A shell variable name that neither bash nor a common program reads from the environment: lowercase only. */

@@ -476,6 +476,8 @@ export const DANGEROUS: string[] = [
   "sed --separate 'w out' p",
   "xargs --eof rm x",
   "ls | xargs --replace rm {}",
+  "awk '{ print /;/ > \"out\" }' f",
+  "awk '{ print $1 /;}/ > \"out\" }' f",
   // redirections of compound commands
   "{ ls; } > /etc/passwd",
   "(ls) > /tmp/x",

@@ -104,6 +104,9 @@ Deno.test("readonly: awk programs", () => {
       '"date" | getline d',
       '@load "x"',
       'BEGIN { f = "system"; @f("x") }',
+      '{ print /;/ > "f" }',
+      '{ print $1 /;}/ > "f" }',
+      '{ print \\\n > "f" }',
     ]
   ) {
     assert.notEqual(_awkProgram(p), null, p);
