@@ -530,12 +530,18 @@ function _unwrap(raw: ShellWord[]): Unwrapped {
 
 /** The command string of `bash -c STRING …`, null when it is not literal, or why it cannot be followed. */
 function _shellC(argv: readonly ShellWord[]): string | null | "not -c" | "unknown option" {
+  // bash reads every option first (also after -c), up to `--` or `-`; the first other word is the command string
   let sawC = false;
+  let optionsDone = false;
   for (let i = 1; i < argv.length; i++) {
     const w = argv[i]!;
     const v = w.value;
     if (v === null) return sawC ? null : "unknown option";
-    if (sawC) return v;
+    if (optionsDone || !/^[-+]/.test(v)) return sawC ? v : "not -c";
+    if (v === "--" || v === "-") {
+      optionsDone = true;
+      continue;
+    }
     // --login, -l and -i read startup files (~/.profile, ~/.bashrc) that the workspace may hold: not followed
     if (v === "--norc" || v === "--noprofile") continue;
     if (v === "-o" || v === "+o") {
@@ -546,14 +552,13 @@ function _shellC(argv: readonly ShellWord[]): string | null | "not -c" | "unknow
       continue;
     }
     if (/^[-+][a-zA-Z]+$/.test(v)) {
-      const letters = v.slice(1);
-      for (const ch of letters) {
+      for (const ch of v.slice(1)) {
         if (ch === "c" && v[0] === "-") sawC = true;
         else if (!"euxvfB".includes(ch)) return "unknown option";
       }
       continue;
     }
-    return "not -c";
+    return "unknown option";
   }
   return sawC ? null : "not -c";
 }

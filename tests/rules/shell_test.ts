@@ -31,6 +31,9 @@ Deno.test("shell: bash -c, sh -c, eval and trap strings are parsed; opaque ones 
   assert.match(analyzeScript('bash -c "$X"').commands[0]!.dynamic!, /not known before run time/);
   assert.match(analyzeScript("bash x.sh").commands[0]!.dynamic!, /not part of the parsed script/);
   assert.match(analyzeScript("bash -lc ls").commands[0]!.dynamic!, /option/);
+  for (const s of ["bash -c -- 'rm x'", "bash -c -e 'rm x'", "sh -ec - 'rm x'", "bash -c -x -- 'rm x'"]) {
+    assert.deepEqual(analyzeScript(s).commands.slice(1).map(argv), ["rm x"], s);
+  }
   const e = analyzeScript("eval 'rm x'");
   assert.ok(e.commands[0]!.dynamic);
   assert.equal(argv(e.commands[1]!), "rm x");
