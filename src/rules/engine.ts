@@ -207,9 +207,51 @@ function _raiseMatchWords(argv: readonly ShellWord[], prefix: readonly string[])
   return k === prefix.length;
 }
 
+/**
+ * Programs that run their arguments as a command but are not looked through for lowering (they change the user, the
+ * root, the namespaces or the machine, or run it later): for a rule that raises risk, a prefix may start at any of
+ * their words (`sudo -u x rm -rf /` matches `rm`).
+ */
+export const RUNNERS: ReadonlySet<string> = new Set([
+  "sudo",
+  "doas",
+  "su",
+  "runuser",
+  "setpriv",
+  "chroot",
+  "nsenter",
+  "unshare",
+  "setsid",
+  "flock",
+  "ionice",
+  "taskset",
+  "chrt",
+  "prlimit",
+  "watch",
+  "script",
+  "parallel",
+  "busybox",
+  "strace",
+  "ltrace",
+  "ssh",
+  "docker",
+  "podman",
+  "kubectl",
+  "firejail",
+  "bwrap",
+  "systemd-run",
+  "at",
+  "batch",
+]);
+
 function _raiseMatch(c: SimpleCommand, prefix: readonly string[]): boolean {
   if (c.dynamic) return true;
-  return _raiseMatchWords(c.argv, prefix) || _raiseMatchWords(c.raw, prefix);
+  if (_raiseMatchWords(c.argv, prefix) || _raiseMatchWords(c.raw, prefix)) return true;
+  const head = c.argv[0]?.value;
+  if (head && RUNNERS.has(_basename(head))) {
+    for (let k = 1; k < c.argv.length; k++) if (_raiseMatchWords(c.argv.slice(k), prefix)) return true;
+  }
+  return false;
 }
 
 function _argsMatch(rule: CompiledRule, args: Readonly<Record<string, unknown>>): boolean {

@@ -19,7 +19,7 @@ export { analyzeScript, MAX_NESTING, shellWord } from "./shell.ts";
 export type { RedirectKind, ShellAnalysis, ShellRedirect, ShellWord, SimpleCommand } from "./shell.ts";
 export { checkReadOnly, READ_ONLY_COMMANDS } from "./readonly.ts";
 export type { ReadOnlyVerdict } from "./readonly.ts";
-export { builtinReadOnly, evaluateRules, lexicalWorkspacePath } from "./engine.ts";
+export { builtinReadOnly, evaluateRules, lexicalWorkspacePath, RUNNERS } from "./engine.ts";
 export type { RuleCall, RuleMatch, RuleOptions, RuleOutcome } from "./engine.ts";
 export { parsePrefix, suggestKey, validateReadOnlyCommands, validateRules } from "./config.ts";
 export type { CompiledRule, RuleSpec, RulesValidation } from "./config.ts";

@@ -86,11 +86,15 @@ Deno.test("engine: a lowering rule needs every simple command; a raising rule an
       "bash -c 'git push'",
       "echo 'unclosed",
       "xargs --eof git push",
+      "sudo -u root git push",
+      "ssh host git push",
+      "docker exec -it c git push",
+      "watch -n 5 git push",
     ]
   ) {
     assert.ok(up(cmd), cmd);
   }
-  for (const cmd of ["git pull", "echo git push", "gitpush"]) assert.ok(!up(cmd), cmd);
+  for (const cmd of ["git pull", "echo git push", "gitpush", "grep 'git push' notes.md"]) assert.ok(!up(cmd), cmd);
 });
 
 Deno.test("engine: output redirections of a lowered script: workspace keeps medium, elsewhere no lowering", () => {
