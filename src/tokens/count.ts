@@ -166,7 +166,15 @@ async function _load(name: Exclude<TokenizerName, "chars">): Promise<TokenCounte
     : await import("gpt-tokenizer/encoding/cl100k_base");
   const ordinary = { allowedSpecial: new Set<string>(), disallowedSpecial: new Set<string>() };
   const pattern = name === "o200k_base" ? O200K_TOKEN_SPLIT_REGEX : CL100K_TOKEN_SPLIT_REGEX;
-  return new BpeCounter(name, pattern, (piece) => encoding.countTokens(piece, ordinary));
+  // without options countTokens uses its precomputed special-token set (with options it rebuilds it on every call,
+  // the larger part of a miss); it refuses a special token, which no single piece can hold whole: kept as a fallback
+  return new BpeCounter(name, pattern, (piece) => {
+    try {
+      return encoding.countTokens(piece);
+    } catch {
+      return encoding.countTokens(piece, ordinary);
+    }
+  });
 }
 
 /**
