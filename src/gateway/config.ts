@@ -173,7 +173,7 @@ export function parseServers(
   const servers: Record<string, UpstreamServerConfig> = {};
   for (const [name, entry] of Object.entries(raw)) {
     checkServerName(name, at);
-    servers[name] = parseServer(name, entry, `${at}.${name}`, baseDir);
+    put(servers, name, parseServer(name, entry, `${at}.${name}`, baseDir));
   }
   return servers;
 }
@@ -313,7 +313,7 @@ function parseTools(value: unknown, at: string): Record<string, UpstreamToolConf
     if (has(t, "risk")) config.risk = risk(t.risk, `${where}.risk`);
     if (has(t, "timeoutMs")) config.timeoutMs = timeout(t.timeoutMs, `${where}.timeoutMs`);
     if (has(t, "enabled")) config.enabled = bool(t.enabled, `${where}.enabled`);
-    tools[tool] = config;
+    put(tools, tool, config);
   }
   return tools;
 }
@@ -361,7 +361,7 @@ function env(value: unknown, at: string): Record<string, string> {
     if (!ENV_NAME.test(k)) fail(`"${at}" has the variable name ${show(k)}; expected letters, digits and "_"`);
     if (typeof v !== "string") fail(`"${at}.${k}" must be a string, got ${show(v)}`);
     if ((v as string).includes("\0")) fail(`"${at}.${k}" must not contain a NUL byte`);
-    out[k] = v as string;
+    put(out, k, v as string);
   }
   return out;
 }
@@ -374,7 +374,7 @@ function headers(value: unknown, at: string): Record<string, string> {
     // The value is not shown: headers carry credentials.
     if (typeof v !== "string") fail(`"${at}.${k}" must be a string, got ${typeof v}`);
     if (/[\r\n\0]/.test(v as string)) fail(`"${at}.${k}" must not contain a line break or a NUL byte`);
-    out[k] = v as string;
+    put(out, k, v as string);
   }
   return out;
 }
@@ -424,6 +424,11 @@ function object(value: unknown, at: string): Record<string, unknown> {
     fail(`"${at}" must be an object, got ${show(value)}`);
   }
   return value as Record<string, unknown>;
+}
+
+/** Set an own property, also for names like "__proto__" (a plain assignment would set the prototype). */
+function put<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function has(raw: Record<string, unknown>, key: string): boolean {

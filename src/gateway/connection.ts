@@ -336,9 +336,14 @@ export class UpstreamConnection {
           return done(false, null, "timeout", `${label} did not answer in time (cancelled upstream)`);
         }
         if (err.code === ErrorCode.InvalidParams) {
-          return done(false, null, "invalid_args", `${label} refused the arguments: ${cut(err.message, 1000)}`);
+          return done(
+            false,
+            null,
+            "invalid_args",
+            `${label} refused the arguments: ${cut(oneLine(err.message), 1000)}`,
+          );
         }
-        return done(false, null, "upstream_error", `${label} failed: ${cut(err.message, 1000)}`);
+        return done(false, null, "upstream_error", `${label} failed: ${cut(oneLine(err.message), 1000)}`);
       }
       if (isZodError(err)) {
         return done(false, null, "upstream_error", `${label} returned a malformed result (${firstIssue(err)})`);
@@ -346,8 +351,8 @@ export class UpstreamConnection {
       // A transport failure (a broken pipe; HTTP: connection refused, session gone, a status error): start afresh
       // next time.
       const t = live.transport;
-      const exited = t instanceof ProcessTransport ? await t.exitReason(200) : null;
-      const reason = exited ?? `could not be reached (${cut(messageOf(err), 300)})`;
+      const exited = t instanceof ProcessTransport ? t.failure ?? await t.exitReason(200) : null;
+      const reason = exited ?? `could not be reached (${cut(oneLine(messageOf(err)), 300)})`;
       this.#kill(live, reason);
       return done(false, null, "upstream_unavailable", `server "${this.name}" ${reason} during ${label}`);
     } finally {
@@ -447,14 +452,18 @@ export class UpstreamConnection {
     } catch (err) {
       const timedOut = err instanceof McpError && err.code === ErrorCode.RequestTimeout;
       // The SDK closes the transport when initialize fails; the exit status (if the server died) says more.
-      const exited = transport instanceof ProcessTransport && !timedOut ? await transport.exitReason(500) : null;
+      const exited = transport instanceof ProcessTransport && !timedOut
+        ? transport.failure ?? await transport.exitReason(500)
+        : null;
       const reason = violation ?? exited ?? null;
       await client.close().catch(() => {});
       await transport.close().catch(() => {});
       const why = reason ??
         (timedOut
           ? `did not answer initialize within ${limits.startupTimeoutMs} ms`
-          : `failed to initialize: ${cut(messageOf(err), 500)}`);
+          : isZodError(err)
+          ? `answered initialize with an invalid result (${firstIssue(err)})`
+          : `failed to initialize (${cut(oneLine(messageOf(err)), 500)})`);
       const detail = transport instanceof ProcessTransport && reason === null ? stderrNote(transport.stderrTail) : "";
       this.#lastError = `${why}${detail}`;
       throw new UpstreamUnavailableError(`server "${this.name}" ${why} before it was ready${detail}`, err);
@@ -605,7 +614,7 @@ export class UpstreamConnection {
     } catch (err) {
       const reason = live.deathReason;
       throw new UpstreamUnavailableError(
-        `server "${this.name}" could not list its tools: ${reason ?? cut(messageOf(err), 500)}`,
+        `server "${this.name}" could not list its tools: ${reason ?? cut(oneLine(messageOf(err)), 500)}`,
         err,
       );
     }
@@ -640,6 +649,7 @@ export class UpstreamConnection {
       return `lists a tool ${shown} that is not a valid MCP tool (${firstIssue(parsed.error)}); left out`;
     }
     const t = parsed.data;
+    if (t.name === "") return "lists a tool with an empty name; left out";
     if (upstreamNames.has(t.name)) return `lists the tool ${shown} twice; the first is kept`;
     upstreamNames.add(t.name);
     if (this.config.tools[t.name]?.enabled === false) return null;
@@ -703,6 +713,10 @@ function textOf(result: CallToolResult): string {
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, " ");
 }
 
 function cut(s: string, n: number): string {

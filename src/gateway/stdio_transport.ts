@@ -164,6 +164,7 @@ export class ProcessTransport implements Transport {
   #closing: Promise<void> | null = null;
   #closeReason: string | null = null;
   #exited = false;
+  #failure: string | null = null;
   #exitStatus: ExitStatus | null = null;
   #signalled = false;
   #pending: Uint8Array[] = [];
@@ -181,6 +182,14 @@ export class ProcessTransport implements Transport {
   constructor(spawn: () => UpstreamProcess | Promise<UpstreamProcess>, options: ProcessTransportOptions) {
     this.#spawn = spawn;
     this.#options = options;
+  }
+
+  /**
+   * Why the connection closed by itself (the server exited, broke the protocol or closed its stdout), or null: open,
+   * or closed by {@linkcode close}.
+   */
+  get failure(): string | null {
+    return this.#failure;
   }
 
   /** Why the connection closed (e.g. `exited with code 1 (stderr: …)`), or null while it is open. */
@@ -238,6 +247,7 @@ export class ProcessTransport implements Transport {
   }
 
   #fail(reason: string): void {
+    if (this.#closing === null) this.#failure = reason;
     void this.#shutdown(reason);
   }
 
@@ -307,7 +317,7 @@ export class ProcessTransport implements Transport {
         const { done, value } = await reader.read();
         if (done) break;
         if (this.#closing !== null) continue;
-        this.#onBytes(value);
+        await this.#onBytes(value);
       }
     } catch {
       // cancelled on close, or the pipe broke: the exit handler says why
@@ -322,7 +332,7 @@ export class ProcessTransport implements Transport {
     }
   }
 
-  #onBytes(chunk: Uint8Array): void {
+  async #onBytes(chunk: Uint8Array): Promise<void> {
     let start = 0;
     while (this.#closing === null) {
       const nl = chunk.indexOf(10, start);
@@ -342,7 +352,11 @@ export class ProcessTransport implements Transport {
         this.#pendingBytes = 0;
       }
       if (line.length > this.#options.maxMessageBytes) return this.#tooLong();
-      this.#onLine(line);
+      if (this.#onLine(line)) {
+        // The SDK runs notification handlers (progress) in a microtask but answers responses at once: yield, so a
+        // progress update sent just before its call's answer is not dropped as late.
+        await Promise.resolve();
+      }
       start = nl + 1;
     }
   }
@@ -354,7 +368,8 @@ export class ProcessTransport implements Transport {
     );
   }
 
-  #onLine(bytes: Uint8Array): void {
+  /** Handle one line; true when it was a message. */
+  #onLine(bytes: Uint8Array): boolean {
     let end = bytes.length;
     if (end > 0 && bytes[end - 1] === 13) end--;
     let blank = true;
@@ -365,7 +380,7 @@ export class ProcessTransport implements Transport {
         break;
       }
     }
-    if (blank) return;
+    if (blank) return false;
     let text: string;
     try {
       text = this.#decoder.decode(bytes.subarray(0, end));
@@ -386,9 +401,10 @@ export class ProcessTransport implements Transport {
     } catch (err) {
       this.onerror?.(err instanceof Error ? err : new Error(String(err)));
     }
+    return true;
   }
 
-  #invalid(what: string, text: string): void {
+  #invalid(what: string, text: string): false {
     this.#invalidInARow++;
     this.#invalidTotal++;
     const n = this.#invalidTotal;
@@ -404,6 +420,7 @@ export class ProcessTransport implements Transport {
         `wrote ${this.#invalidInARow} lines in a row to stdout that are not JSON-RPC messages; the connection was closed`,
       );
     }
+    return false;
   }
 
   async #readStderr(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
