@@ -48,7 +48,7 @@ const tool = (name: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-let tools: Record<string, unknown>[] = [
+let tools: unknown[] = [
   "ok",
   "echo",
   "big",
