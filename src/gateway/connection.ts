@@ -166,6 +166,9 @@ export class UpstreamConnection {
   #listing: Promise<Map<string, UpstreamTool>> | null = null;
   #refreshQueued = false;
   #protocolWarnings = 0;
+  #logWindowStart = -Infinity;
+  #logsInWindow = 0;
+  #logsDropped = 0;
   readonly #inFlight = new Set<InFlight>();
 
   /** Make the connection (nothing starts until the first listing or call). */
@@ -396,6 +399,25 @@ export class UpstreamConnection {
     }
   }
 
+  /** At most `maxLogsPerSecond` log messages a second pass on; the rest are counted and reported once a second. */
+  #logAllowed(): boolean {
+    const now = performance.now();
+    if (now - this.#logWindowStart >= 1000) {
+      if (this.#logsDropped > 0) {
+        this.#warn(`server "${this.name}" sent too many log messages; ${this.#logsDropped} were dropped`);
+      }
+      this.#logWindowStart = now;
+      this.#logsInWindow = 0;
+      this.#logsDropped = 0;
+    }
+    if (this.#logsInWindow < this.#ctx.limits.maxLogsPerSecond) {
+      this.#logsInWindow++;
+      return true;
+    }
+    this.#logsDropped++;
+    return false;
+  }
+
   #ensureStarted(): Promise<Live> {
     if (this.#closed) return Promise.reject(new UpstreamUnavailableError(`server "${this.name}" is shut down`));
     if (this.#live) return Promise.resolve(this.#live);
@@ -435,13 +457,18 @@ export class UpstreamConnection {
       }
     };
     client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      if (!this.#logAllowed()) return;
       const p = n.params;
-      this.#ctx.hooks.onLog?.({
-        server: this.name,
-        level: p.level,
-        ...(p.logger !== undefined ? { logger: p.logger } : {}),
-        data: p.data,
-      });
+      try {
+        this.#ctx.hooks.onLog?.({
+          server: this.name,
+          level: p.level,
+          ...(p.logger !== undefined ? { logger: p.logger } : {}),
+          data: p.data,
+        });
+      } catch {
+        // a failing callback must not break the connection
+      }
     });
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.#onListChanged());
     if (modes.length > 0) {

@@ -167,12 +167,15 @@ export interface GatewayLimits {
   stderrTailBytes: number;
   /** Time between SIGTERM and SIGKILL when a server is stopped, in milliseconds. */
   killGraceMs: number;
+  /** Log messages per second and server passed to `onLog`; the rest are dropped (and counted in a warning). */
+  maxLogsPerSecond: number;
 }
 
 /**
  * The default caps. 16 MiB per message is above the built-in read_file's 10 MiB output (with JSON escaping), 1,000
  * tools per server is far above any real server (OpenAI accepts 128 tools per request) and bounds what a hostile one
- * costs, and 64 Ki characters per tool definition is about twenty times the largest real schemas.
+ * costs, 64 Ki characters per tool definition is about twenty times the largest real schemas, and 50 log messages a
+ * second per server is more than a person reads (a flood would otherwise flood the client too).
  *
  * @example
  * ```ts
@@ -192,6 +195,7 @@ export const DEFAULT_LIMITS: Readonly<GatewayLimits> = Object.freeze({
   maxInvalidLines: 1000,
   stderrTailBytes: 4096,
   killGraceMs: 2000,
+  maxLogsPerSecond: 50,
 });
 
 /** What one server is doing, for `info` and `doctor`. */

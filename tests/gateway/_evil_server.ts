@@ -15,7 +15,7 @@
  * `sleep 300` in its process group, prints its pid on stderr, then exits), `hang` (never answers), `is_error`,
  * `rpc_error`, `bad_args` (-32602), `malformed` (a result whose content is not a list), `wrong_id` (answers with
  * another id first), `progress` (3 progress notifications, then the answer), `change` (adds the tool `added` and
- * sends tools/list_changed).
+ * sends tools/list_changed), `log_flood` (1000 log messages, then the answer), `log_one` (one log message).
  *
  * @module
  */
@@ -63,6 +63,8 @@ let tools: unknown[] = [
   "wrong_id",
   "progress",
   "change",
+  "log_flood",
+  "log_one",
 ].map((n) => tool(n, n === "ok" ? { annotations: { readOnlyHint: true } } : {}));
 
 if (mode === "many") {
@@ -172,6 +174,14 @@ async function call(id: number | string, name: string, params: Record<string, un
       }
       return await send({ id, result: text("done") });
     }
+    case "log_flood":
+      for (let i = 0; i < 1000; i++) {
+        await send({ method: "notifications/message", params: { level: "info", data: `flood ${i}` } });
+      }
+      return await send({ id, result: text("flooded") });
+    case "log_one":
+      await send({ method: "notifications/message", params: { level: "info", data: "one" } });
+      return await send({ id, result: text("logged") });
     case "change":
       tools.push(tool("added"));
       await send({ method: "notifications/tools/list_changed" });

@@ -243,6 +243,25 @@ Deno.test("a server that closes its stdout and lives on is given up at once, not
   }
 });
 
+Deno.test("a flood of log messages is cut to 50 a second, and the drop is reported", async () => {
+  const { manager, seen } = await managerFor({ evil: { command: evil("normal") } });
+  try {
+    assert.ok((await manager.call("evil__log_flood", {})).ok);
+    await new Promise((r) => setTimeout(r, 50)); // notifications are handled in microtasks
+    assert.equal(seen.logs.length, 50);
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.ok((await manager.call("evil__log_one", {})).ok);
+    await until(() => seen.logs.length === 51, 2000, "the next log message");
+    assert.equal(seen.logs[50]!.data, "one");
+    assert.ok(
+      seen.warnings.some((w) => /sent too many log messages; 950 were dropped/.test(w)),
+      seen.warnings.join("\n"),
+    );
+  } finally {
+    await manager.close();
+  }
+});
+
 Deno.test('"sandbox": true is never run unsandboxed by the plain spawner', async () => {
   const tmp = tempDir("gw-sandbox-");
   const canary = join(tmp.dir, "canary");

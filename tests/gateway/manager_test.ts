@@ -183,6 +183,29 @@ Deno.test("server-everything: a call's own onElicit answers; without any handler
   }
 });
 
+Deno.test("the time a person takes to answer an elicitation does not count against the call's timeout", async () => {
+  const { manager } = await managerFor({ everything: { command: ["node", SERVERS.everything, "stdio"] } }, {
+    hooks: {
+      onElicit: async () => {
+        await new Promise((r) => setTimeout(r, 800));
+        return { action: "accept", content: { name: "Slow Typist" } };
+      },
+    },
+  });
+  try {
+    const r = await manager.call("everything__trigger-elicitation-request", {}, { timeoutMs: 400 });
+    assert.ok(r.ok, r.error ?? "");
+    assert.match(r.result!.content.map((c) => (c as { text: string }).text).join("\n"), /- Name: Slow Typist/);
+    // Without an elicitation the same timeout applies as usual.
+    const slow = await manager.call("everything__trigger-long-running-operation", { duration: 2, steps: 2 }, {
+      timeoutMs: 400,
+    });
+    assert.equal(slow.errorCode, "timeout");
+  } finally {
+    await manager.close();
+  }
+});
+
 Deno.test("server-everything: progress is passed through; log messages reach onLog", async () => {
   const { manager, seen } = await managerFor({ everything: { command: ["node", SERVERS.everything, "stdio"] } });
   try {
