@@ -15,7 +15,8 @@
  * `sleep 300` in its process group, prints its pid on stderr, then exits), `hang` (never answers), `is_error`,
  * `rpc_error`, `bad_args` (-32602), `malformed` (a result whose content is not a list), `wrong_id` (answers with
  * another id first), `progress` (3 progress notifications, then the answer), `change` (adds the tool `added` and
- * sends tools/list_changed), `log_flood` (1000 log messages, then the answer), `log_one` (one log message).
+ * sends tools/list_changed), `log_flood` (1000 log messages, then the answer), `log_one` (one log message),
+ * `cancellations` (the notifications/cancelled it received, as JSON).
  *
  * @module
  */
@@ -65,6 +66,7 @@ let tools: unknown[] = [
   "change",
   "log_flood",
   "log_one",
+  "cancellations",
 ].map((n) => tool(n, n === "ok" ? { annotations: { readOnlyHint: true } } : {}));
 
 if (mode === "many") {
@@ -92,8 +94,16 @@ if (mode === "odd") {
   ];
 }
 
+const cancelled: unknown[] = [];
+const hanging = new Map<string, string>(); // request id → tool name
+
 async function handle(msg: Msg): Promise<void> {
-  if (msg.method === undefined || msg.id === undefined) return; // notifications and responses
+  if (msg.method === "notifications/cancelled") {
+    const id = msg.params?.requestId;
+    cancelled.push({ tool: hanging.get(String(id)) ?? null, reason: msg.params?.reason ?? null });
+    return;
+  }
+  if (msg.method === undefined || msg.id === undefined) return; // other notifications and responses
   const id = msg.id;
   switch (msg.method) {
     case "initialize":
@@ -153,7 +163,10 @@ async function call(id: number | string, name: string, params: Record<string, un
       break;
     }
     case "hang":
+      hanging.set(String(id), name);
       return;
+    case "cancellations":
+      return await send({ id, result: text(JSON.stringify(cancelled)) });
     case "is_error":
       return await send({ id, result: { ...text("it went wrong"), isError: true } });
     case "rpc_error":

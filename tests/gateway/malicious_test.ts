@@ -182,7 +182,7 @@ Deno.test("a server that crashes or answers nonsense at start: clear errors with
   }
 });
 
-Deno.test("a call that hangs times out; the server stays and answers the next call", async () => {
+Deno.test("a call that hangs times out, or is cancelled: the server is told, stays, and answers the next call", async () => {
   const { manager } = await managerFor({ evil: { command: evil("normal"), tools: { hang: { timeoutMs: 300 } } } });
   try {
     const r = await manager.call("evil__hang", {});
@@ -190,6 +190,20 @@ Deno.test("a call that hangs times out; the server stays and answers the next ca
     assert.match(r.error!, /evil__hang did not answer within 300 ms \(cancelled upstream\)/);
     assert.ok((await manager.call("evil__ok", {})).ok);
     assert.equal(manager.status()[0]!.starts, 1);
+    // A cancelled call: the server is told, with notifications/cancelled for that request.
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error("the user pressed stop")), 100);
+    const c = await manager.call("evil__hang", {}, { signal: controller.signal, timeoutMs: 10_000 });
+    assert.equal(c.errorCode, "cancelled");
+    const told = await manager.call("evil__cancellations", {});
+    const seenUpstream = JSON.parse((told.result!.content[0] as { text: string }).text) as {
+      tool: string;
+      reason: string;
+    }[];
+    assert.equal(seenUpstream.length, 2);
+    assert.ok(seenUpstream.every((x) => x.tool === "hang"));
+    assert.match(seenUpstream[0]!.reason, /timed out after 300 ms/);
+    assert.match(seenUpstream[1]!.reason, /the user pressed stop/);
   } finally {
     await manager.close();
   }
