@@ -11,6 +11,7 @@
  * @module
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import process from "node:process";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,7 +46,7 @@ export interface BenchGatewayOptions {
   calls?: number;
   /** Untimed calls per side first (default 300). */
   warmup?: number;
-  /** Alternating rounds the timed calls are split into (default 4). */
+  /** Alternating rounds the timed calls are split into (default 10). */
   rounds?: number;
 }
 
@@ -63,14 +64,14 @@ const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 *
  * import assert from "node:assert/strict";
  * import { benchGateway } from "./bench_gateway.ts";
  * const rows = await benchGateway({ calls: 40, warmup: 10, rounds: 2 });
- * assert.equal(rows.length, 4);
+ * assert.equal(rows.length, 5);
  * assert.ok(rows.every((r) => Number.isFinite(r.value) && r.value > 0));
  * ```
  */
 export async function benchGateway(options: BenchGatewayOptions = {}): Promise<GatewayBenchRow[]> {
   const calls = options.calls ?? 2000;
   const warmup = options.warmup ?? 300;
-  const rounds = Math.max(1, options.rounds ?? 4);
+  const rounds = Math.max(1, options.rounds ?? 10);
   const dir = mkdtempSync(join(tmpdir(), "bench-gateway-"));
   const file = join(dir, "notes.txt");
   const content = "x".repeat(1023) + "\n";
@@ -105,11 +106,13 @@ export async function benchGateway(options: BenchGatewayOptions = {}): Promise<G
     }
     const times: Record<keyof typeof sides, number[]> = { direct: [], manager: [] };
     const wall: Record<keyof typeof sides, number> = { direct: 0, manager: 0 };
+    const cpu: Record<keyof typeof sides, number> = { direct: 0, manager: 0 }; // µs of this process's CPU
     const perRound = Math.ceil(calls / rounds);
     for (let r = 0; r < rounds; r++) {
       const order: (keyof typeof sides)[] = r % 2 === 0 ? ["direct", "manager"] : ["manager", "direct"];
       for (const side of order) {
         const once = sides[side];
+        const cpu0 = process.cpuUsage();
         const start = performance.now();
         for (let i = 0; i < perRound; i++) {
           const t0 = performance.now();
@@ -117,6 +120,8 @@ export async function benchGateway(options: BenchGatewayOptions = {}): Promise<G
           times[side].push(performance.now() - t0);
         }
         wall[side] += performance.now() - start;
+        const used = process.cpuUsage(cpu0);
+        cpu[side] += used.user + used.system;
       }
     }
     const p50 = (side: keyof typeof sides) => pct([...times[side]].sort((a, b) => a - b), 0.5);
@@ -125,6 +130,9 @@ export async function benchGateway(options: BenchGatewayOptions = {}): Promise<G
     const mP50 = p50("manager");
     const dRate = rate("direct");
     const mRate = rate("manager");
+    const cpuPerCall = (side: keyof typeof sides) => cpu[side] / times[side].length;
+    const dCpu = cpuPerCall("direct");
+    const mCpu = cpuPerCall("manager");
     return [
       {
         name: "upstream read p50, SDK client directly",
@@ -153,6 +161,15 @@ export async function benchGateway(options: BenchGatewayOptions = {}): Promise<G
         unit: "calls/s",
         anchor: `SDK client directly: ${Math.round(dRate)} calls/s (${(mRate / dRate).toFixed(2)}×)`,
         target: "≥ 0.75× the anchor (full gateway: gate and witness on)",
+      },
+      {
+        // The client side's own cost (this process's CPU while one side runs), which load on the machine moves
+        // much less than latency.
+        name: "client-side CPU per read, through the upstream manager",
+        value: Math.round(mCpu),
+        unit: "µs",
+        anchor: `SDK client directly: ${Math.round(dCpu)} µs (${(mCpu / dCpu).toFixed(2)}×)`,
+        target: null,
       },
     ];
   } finally {
