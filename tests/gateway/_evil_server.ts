@@ -16,7 +16,8 @@
  * `rpc_error`, `bad_args` (-32602), `malformed` (a result whose content is not a list), `wrong_id` (answers with
  * another id first), `progress` (3 progress notifications, then the answer), `change` (adds the tool `added` and
  * sends tools/list_changed), `log_flood` (1000 log messages, then the answer), `log_one` (one log message),
- * `cancellations` (the notifications/cancelled it received, as JSON).
+ * `cancellations` (the notifications/cancelled it received, as JSON), `elicit_cancel` (sends an elicitation, then
+ * cancels it).
  *
  * @module
  */
@@ -67,6 +68,7 @@ let tools: unknown[] = [
   "log_flood",
   "log_one",
   "cancellations",
+  "elicit_cancel",
 ].map((n) => tool(n, n === "ok" ? { annotations: { readOnlyHint: true } } : {}));
 
 if (mode === "many") {
@@ -165,6 +167,20 @@ async function call(id: number | string, name: string, params: Record<string, un
     case "hang":
       hanging.set(String(id), name);
       return;
+    case "elicit_cancel": {
+      // Ask the person something, then change its mind: the gateway must pass the cancellation on.
+      await send({
+        id: "ask-1",
+        method: "elicitation/create",
+        params: {
+          message: "Which one?",
+          requestedSchema: { type: "object", properties: { pick: { type: "string" } } },
+        },
+      });
+      await new Promise((r) => setTimeout(r, 150));
+      await send({ method: "notifications/cancelled", params: { requestId: "ask-1", reason: "changed my mind" } });
+      return await send({ id, result: text("asked and cancelled") });
+    }
     case "cancellations":
       return await send({ id, result: text(JSON.stringify(cancelled)) });
     case "is_error":

@@ -306,6 +306,29 @@ Deno.test("tools/list_changed is followed: the cache is refreshed and onToolsCha
   }
 });
 
+Deno.test("an upstream that cancels its elicitation: the handler's signal is aborted with the reason", async () => {
+  let signal: AbortSignal | null = null;
+  const { manager } = await managerFor({ evil: { command: evil("normal") } }, {
+    hooks: {
+      onElicit: (request) => {
+        signal = request.signal;
+        // A person who never answers: only the cancellation ends this.
+        return new Promise((_resolve, reject) =>
+          request.signal.addEventListener("abort", () => reject(request.signal.reason))
+        );
+      },
+    },
+  });
+  try {
+    const r = await manager.call("evil__elicit_cancel", {});
+    assert.ok(r.ok, r.error ?? "");
+    await until(() => signal?.aborted === true, 3000, "the elicitation's signal to abort");
+    assert.equal(signal!.reason, "changed my mind");
+  } finally {
+    await manager.close();
+  }
+});
+
 Deno.test("close() stops every server and leaves no process behind", async () => {
   const tmp = tempDir("gw-memory-");
   const { manager } = await managerFor({
