@@ -29,7 +29,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -104,6 +104,8 @@ export interface RunAgentOptions {
   hookCommand?: string | ((event: string) => string);
   /** Without `hookCommand`: the lab's trivial hook answering from this plan (see lab/hook_probe.ts). */
   hookPlan?: Record<string, string[]>;
+  /** Which lab hook answers `hookPlan` without a `hookCommand`: the trivial probe (default) or safe-exec's adapters. */
+  labHook?: "probe" | "render";
   /** The events to install the hook for (default {@linkcode DEFAULT_HOOK_EVENTS}); `[]` installs none. */
   hookEvents?: readonly string[];
   /** The project folder the CLI runs in (default: a fresh `project/` in the run folder). */
@@ -185,6 +187,10 @@ export interface AgentRun {
   projectDir: string;
   /** The transcript paths the hook events named (existing files). */
   transcripts: string[];
+  /** The lab hooks' state folder (plan.json, counters, render.jsonl). */
+  stateDir: string;
+  /** What the render hook (labHook "render") logged, one record per invocation. */
+  renderRecords(): Record<string, unknown>[];
   /** stdout's JSON lines (stream-json / --json output), unparsable lines skipped. */
   events(): Record<string, unknown>[];
   /** Remove the run folder (unless kept). */
@@ -241,11 +247,23 @@ export function shQuote(s: string): string {
 
 /** The deno cache the lab's TypeScript processes share (the CLIs get a fresh HOME, so it is named explicitly). */
 export function labDenoDir(): string {
-  return process.env.DENO_DIR ?? join(homedir(), ".cache", "deno");
+  // Deno's own default (no os.homedir(): the test permissions have no --allow-sys).
+  return process.env.DENO_DIR ??
+    join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? "/root", ".cache"), "deno");
 }
 
 /** The shell command of the lab's trivial hook for an agent, answering from `<stateDir>/plan.json`. */
 export function probeCommand(agent: AgentName, stateDir: string): string {
+  return labHookCommand("hook_probe.ts", agent, stateDir);
+}
+
+/** The shell command of the lab hook that answers with safe-exec's dialect adapters (lab/render_hook.ts). */
+export function renderCommand(agent: AgentName, stateDir: string): string {
+  return labHookCommand("render_hook.ts", agent, stateDir);
+}
+
+/** The shell command that runs one of the lab's TypeScript hooks (`script` in lab/) for an agent. */
+export function labHookCommand(script: string, agent: AgentName, stateDir: string): string {
   return [
     `DENO_DIR=${shQuote(labDenoDir())}`,
     "DENO_NO_UPDATE_CHECK=1",
@@ -256,7 +274,7 @@ export function probeCommand(agent: AgentName, stateDir: string): string {
     "-q",
     "--allow-read",
     "--allow-write",
-    shQuote(join(LAB_DIR, "hook_probe.ts")),
+    shQuote(join(LAB_DIR, script)),
     agent,
     shQuote(stateDir),
   ].join(" ");
@@ -293,7 +311,7 @@ function _hooks(agent: AgentName, opts: RunAgentOptions, p: _Paths): Record<stri
   for (const event of events) {
     const command = typeof opts.hookCommand === "function"
       ? opts.hookCommand(event)
-      : opts.hookCommand ?? probeCommand(agent, p.state);
+      : opts.hookCommand ?? (opts.labHook === "render" ? renderCommand(agent, p.state) : probeCommand(agent, p.state));
     out[event] = [_hookEntry(agent, event, command, p.hooks)];
   }
   return out;
@@ -555,13 +573,16 @@ export function runAgent(opts: RunAgentOptions): Promise<AgentRun> {
     stdoutFile: join(runDir, `prepare-${i}.stdout`),
     stderrFile: join(runDir, `prepare-${i}.stderr`),
   }));
+  // Steps and branches may name the project folder as $PROJECT (e.g. Claude Code's Write needs an absolute path).
+  const subst = <T>(v: T): T =>
+    JSON.parse(JSON.stringify(v).replaceAll("$PROJECT", JSON.stringify(p.project).slice(1, -1)));
   const spec: NetnsSpec = {
     mock: {
       dialect: _DIALECT[opts.agent],
       port: MOCK_PORT,
-      steps: opts.steps,
+      steps: subst(opts.steps),
       ...(opts.usage !== undefined ? { usage: opts.usage } : {}),
-      ...(opts.branches !== undefined ? { branches: opts.branches } : {}),
+      ...(opts.branches !== undefined ? { branches: subst(opts.branches) } : {}),
       logFile: files.mockLog,
     },
     dnsLog: files.dnsLog,
@@ -653,6 +674,8 @@ export function runAgent(opts: RunAgentOptions): Promise<AgentRun> {
           homeDir: p.home,
           projectDir: p.project,
           transcripts,
+          stateDir: p.state,
+          renderRecords: () => _jsonLines<Record<string, unknown>>(_readText(join(p.state, "render.jsonl"))),
           events: () => _jsonLines<Record<string, unknown>>(stdout),
           cleanup: () => {
             if (!keep) rmSync(runDir, { recursive: true, force: true });

@@ -18,6 +18,7 @@
  * @module
  */
 import {
+  branchMarker,
   chooseStep,
   type MockAnswer,
   type MockOptions,
@@ -37,10 +38,14 @@ function _obj(v: unknown): Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : {};
 }
 
-/** How many `tool_result` blocks one message carries. */
-export function anthropicResults(message: unknown): number {
+/** The ids of the `tool_result` blocks one message carries. */
+export function anthropicResults(message: unknown): (string | null)[] {
   const content = _obj(message).content;
-  return Array.isArray(content) ? content.filter((b) => _obj(b).type === "tool_result").length : 0;
+  if (!Array.isArray(content)) return [];
+  return content.filter((b) => _obj(b).type === "tool_result").map((b) => {
+    const id = _obj(b).tool_use_id;
+    return typeof id === "string" ? id : null;
+  });
 }
 
 /** The conversation's messages. */
@@ -180,7 +185,7 @@ export function answerAnthropic(req: MockRequest, options: MockOptions): MockAns
     stopReason = "tool_use";
     content = [];
     if (step.text !== undefined) content.push({ type: "text", text: step.text });
-    const id = `toolu_mock_${choice.branch !== null ? `b${choice.branch}_` : ""}${results + 1}`;
+    const id = `toolu_mock${choice.branch !== null ? branchMarker(choice.branch) : "_"}${results + 1}`;
     content.push({ type: "tool_use", id, name: step.tool, input: step.input ?? {} });
   } else {
     kind = "text";

@@ -104,26 +104,32 @@ export interface Choice {
   branch: number | null;
 }
 
+/** The marker a branch's tool-call ids carry (`toolu_mock_b0_1`), so its results can be told from the main script's. */
+export function branchMarker(branch: number): string {
+  return `_b${branch}_`;
+}
+
 /**
- * Choose the step for a conversation: `items` are its messages in order, `results(item)` counts the tool results
- * one message carries. The first branch whose `when` occurs in a message wins, counting only the results after
- * that message; otherwise the main script, counting all of them.
+ * Choose the step for a conversation: `items` are its messages in order, `results(item)` lists the ids of the
+ * tool results one message carries (null for a result without an id). The first branch whose `when` occurs in a
+ * message wins; its step index counts the results after that message that answer the branch's own calls (ids with
+ * its marker; results without ids count too). Otherwise the main script, counting every result.
  */
 export function chooseStep(
   options: MockOptions,
   items: readonly unknown[],
-  results: (item: unknown) => number,
+  results: (item: unknown) => (string | null)[],
 ): Choice {
   const texts = items.map((item) => JSON.stringify(item) ?? "");
-  const count = (from: number) => items.slice(from).reduce((n: number, item) => n + results(item), 0);
   for (const [b, branch] of (options.branches ?? []).entries()) {
     const at = texts.findIndex((t) => t.includes(branch.when));
     if (at >= 0) {
-      const index = count(at + 1);
+      const marker = branchMarker(b);
+      const index = items.slice(at + 1).flatMap(results).filter((id) => id === null || id.includes(marker)).length;
       return { step: branch.steps[index] ?? null, index, branch: b };
     }
   }
-  const index = count(0);
+  const index = items.flatMap(results).length;
   return { step: options.steps[index] ?? null, index, branch: null };
 }
 

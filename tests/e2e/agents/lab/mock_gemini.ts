@@ -37,10 +37,11 @@ function _obj(v: unknown): Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : {};
 }
 
-/** How many `functionResponse` parts one content carries. */
-export function geminiResults(content: unknown): number {
+/** The ids of the `functionResponse` parts one content carries (Gemini CLI makes its own ids, so never a branch's). */
+export function geminiResults(content: unknown): (string | null)[] {
   const parts = _obj(content).parts;
-  return Array.isArray(parts) ? parts.filter((p) => _obj(p).functionResponse !== undefined).length : 0;
+  if (!Array.isArray(parts)) return [];
+  return parts.filter((p) => _obj(p).functionResponse !== undefined).map(() => null);
 }
 
 /** The conversation's contents. */

@@ -19,6 +19,7 @@
  * @module
  */
 import {
+  branchMarker,
   chooseStep,
   type MockAnswer,
   type MockOptions,
@@ -41,9 +42,11 @@ export const OPENAI_RESULT_TYPES: readonly string[] = [
   "local_shell_call_output",
 ];
 
-/** How many tool results one `input` item is (0 or 1). */
-export function openaiResults(item: unknown): number {
-  return OPENAI_RESULT_TYPES.includes(String(_obj(item).type)) ? 1 : 0;
+/** The id of the tool result one `input` item is (none, or its `call_id`). */
+export function openaiResults(item: unknown): (string | null)[] {
+  const o = _obj(item);
+  if (!OPENAI_RESULT_TYPES.includes(String(o.type))) return [];
+  return [typeof o.call_id === "string" ? o.call_id : null];
 }
 
 /** The conversation's items (the request's `input`). */
@@ -121,7 +124,7 @@ export function answerOpenAI(req: MockRequest, options: MockOptions): MockAnswer
     stepIndex = results;
     tool = step.tool;
     if (step.text !== undefined) items.push(message(step.text));
-    const callId = `call_mock_${choice.branch !== null ? `b${choice.branch}_` : ""}${results + 1}`;
+    const callId = `call_mock${choice.branch !== null ? branchMarker(choice.branch) : "_"}${results + 1}`;
     if (offered.get(step.tool) === "custom") {
       items.push({
         type: "custom_tool_call",
