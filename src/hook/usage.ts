@@ -7,9 +7,10 @@
  *   their usage, so the newest line stands for its message (the de-duplication). Synthetic messages (model
  *   `<synthetic>`, written for errors, no API call) are skipped. A `compact_boundary` after it resets the context
  *   to the boundary's `postTokens` (0 when absent).
- * - **Codex** (`~/.codex/sessions/…/rollout-….jsonl`): the last `token_count` event's `last_token_usage.input_tokens`
- *   (which includes the cached tokens); right after a compaction Codex writes one with input 0 and the compacted
- *   context's size as `total_tokens`, and a `compacted` record with no count at all resets it to 0.
+ * - **Codex** (`~/.codex/sessions/…/rollout-….jsonl`): the last response's `input_tokens` (cached ones included),
+ *   from its `token_usage_record` (written as the response arrives, before its tool calls' hooks) or the
+ *   `token_count` event after the turn's tool outputs; right after a compaction Codex writes a `token_count` with
+ *   input 0 and the compacted context's size as `total_tokens`, and a `compacted` record resets it to 0 until then.
  * - **Gemini CLI** (`~/.gemini/tmp/<project>/chats/session-….jsonl`): the last `type:"gemini"` message's
  *   `tokens.input` (the prompt tokens, cached ones included). The `AfterModel` hook event carries the same number
  *   as `llm_response.usageMetadata.promptTokenCount` (gemini.ts).
@@ -81,6 +82,7 @@ const _enc = (s: string) => new TextEncoder().encode(s);
 const _ASSISTANT = _enc('"assistant"');
 const _COMPACT_BOUNDARY = _enc('"compact_boundary"');
 const _TOKEN_COUNT = _enc('"token_count"');
+const _TOKEN_USAGE_RECORD = _enc('"token_usage_record"');
 const _COMPACTED = _enc('"compacted"');
 const _GEMINI = _enc('"gemini"');
 const _TOKENS = _enc('"tokens"');
@@ -159,14 +161,23 @@ export function codexTranscriptUsage(path: string, options: TailOptions = {}): T
         return true;
       }
     }
-    if (!_has(line, _TOKEN_COUNT)) return false;
-    const o = _parse(line);
-    const payload = _obj(o?.payload);
-    if (o?.type !== "event_msg" || payload?.type !== "token_count") return false;
-    const info = _obj(payload.info);
-    const last = _obj(info?.last_token_usage);
-    if (info === null || last === null) return false; // a rate-limit-only count: keep looking
-    const window = _n(info.model_context_window) || null;
+    let last: Record<string, unknown> | null = null;
+    let info: Record<string, unknown> | null = null;
+    if (_has(line, _TOKEN_USAGE_RECORD)) {
+      // Written right after each response (before its tool calls run, so before their PreToolUse hooks).
+      const o = _parse(line);
+      if (o?.type !== "token_usage_record") return false;
+      last = _obj(_obj(o.payload)?.usage);
+    } else if (_has(line, _TOKEN_COUNT)) {
+      // Written after the turn's tool outputs; the one after a compaction has input 0 and the new size as total.
+      const o = _parse(line);
+      const payload = _obj(o?.payload);
+      if (o?.type !== "event_msg" || payload?.type !== "token_count") return false;
+      info = _obj(payload.info);
+      last = _obj(info?.last_token_usage);
+    }
+    if (last === null) return false; // a rate-limit-only count, or another line: keep looking
+    const window = _n(info?.model_context_window) || null;
     const input = _n(last.input_tokens);
     const cached = _n(last.cached_input_tokens);
     if (input === 0) {

@@ -36,13 +36,14 @@ const _VOLATILE_KEYS: Readonly<Record<string, unknown>> = {
 function _string(s: string, runDir: string): string {
   return s
     .replaceAll(runDir, "<run>")
+    .replaceAll(runDir.replaceAll("/", "-"), "<run-as-dir-name>")
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "<uuid>")
     .replace(/\d{4}-\d\d-\d\dT\d\d[:-]\d\d[:-]\d\d(?:\.\d+)?Z?/g, "<time>")
     .replace(/\/sessions\/\d{4}\/\d\d\/\d\d\//g, "/sessions/<date>/")
     .replace(/session-<time>-[0-9a-f]{8}/g, "session-<time>-<id>")
     .replace(/PGID: \d+/g, "PGID: <n>")
     .replace(/(Today's date is )[^.\n]*/g, "$1<date>")
-    .replace(/\b(toolu|msg|req|call|resp)_mock_[A-Za-z0-9_]+/g, "$1_mock_<id>");
+    .replace(/\b(msg|req|resp|fc|ctc)_mock_[a-z0-9]+/g, "$1_mock_<id>");
 }
 
 /** A payload with its volatile parts replaced by placeholders. */
