@@ -94,6 +94,43 @@ export function checkFixture(agent: string, name: string, payload: unknown): voi
   );
 }
 
+const _BULKY_LINES = new Set(["api-request", "api-request-blob", "api-request-shape"]);
+
+function _trimStrings(value: unknown, runDir: string): unknown {
+  if (typeof value === "string") {
+    const s = _string(value, runDir);
+    return s.length > 400 ? `${s.slice(0, 400)}…[${s.length} chars]` : s;
+  }
+  if (Array.isArray(value)) return value.map((v) => _trimStrings(v, runDir));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, _trimStrings(v, runDir)]));
+  }
+  return value;
+}
+
+/**
+ * A real transcript made small enough to commit: Claude Code's request dumps (`api-request*` lines) dropped, long
+ * strings cut to 400 characters, paths and ids normalized; every record that carries usage, compaction or tool
+ * outcomes is kept with its numbers.
+ */
+export function trimTranscript(text: string, runDir: string): string {
+  const out: string[] = [];
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    const o = JSON.parse(line) as Record<string, unknown>;
+    if (_BULKY_LINES.has(String(o.type))) continue;
+    out.push(JSON.stringify(_trimStrings(o, runDir)));
+  }
+  return out.join("\n") + "\n";
+}
+
+/** Write (AGENTS_LAB_UPDATE_FIXTURES=1) a trimmed real transcript as `transcripts/<name>.jsonl`. */
+export function recordTranscript(name: string, path: string, runDir: string): void {
+  if (process.env.AGENTS_LAB_UPDATE_FIXTURES !== "1") return;
+  mkdirSync(join(FIXTURES_DIR, "transcripts"), { recursive: true });
+  writeFileSync(join(FIXTURES_DIR, "transcripts", `${name}.jsonl`), trimTranscript(readFileSync(path, "utf8"), runDir));
+}
+
 /** Read a fixture. */
 export function readFixture(agent: string, name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(FIXTURES_DIR, agent, `${name}.json`), "utf8"));

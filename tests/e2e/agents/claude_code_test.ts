@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { claudeCode, claudeTranscriptUsage } from "../../../src/hook/mod.ts";
-import { checkFixture, normalizePayload } from "./_fixtures.ts";
+import { checkFixture, normalizePayload, recordTranscript } from "./_fixtures.ts";
 import { type AgentRun, type HookInvocation, labStatus, type ModelRequest, runAgent } from "./driver.ts";
 
 const lab = labStatus();
@@ -119,6 +119,7 @@ Deno.test({
         if (u !== null) readable++;
       }
       assert.ok(readable >= 3, `only ${readable} of 5 pre-tool hooks found usage in the transcript`);
+      recordTranscript("claude-code", run.transcripts[0]!, run.runDir);
       // Fixtures of every payload kind.
       const fixture = (name: string, h: HookInvocation | undefined) => {
         assert.ok(h !== undefined, `no ${name} event`);
@@ -220,6 +221,7 @@ Deno.test({
       console.log(
         `claude-code usage seen by the hooks: ${records.map((r) => `${r.eventName}=${r.usage?.contextTokens}`)}`,
       );
+      recordTranscript("claude-code-compact", run.transcripts[0]!, run.runDir);
       const ev = (e: string) => run.hookInvocations.find((h) => h.event === e);
       checkFixture("claude-code", "PreCompact", normalizePayload(ev("PreCompact")?.input, run.runDir));
       checkFixture("claude-code", "PostCompact", normalizePayload(ev("PostCompact")?.input, run.runDir));

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { codex, codexToolOutcome, codexTranscriptUsage } from "../../../src/hook/mod.ts";
-import { checkFixture, normalizePayload } from "./_fixtures.ts";
+import { checkFixture, normalizePayload, recordTranscript } from "./_fixtures.ts";
 import { type AgentRun, type HookInvocation, labStatus, type ModelRequest, runAgent } from "./driver.ts";
 
 const lab = labStatus();
@@ -96,6 +96,7 @@ Deno.test({
           `call ${i}: read ${u?.contextTokens}, reported ${seen}`,
         );
       }
+      recordTranscript("codex", rollout, run.runDir);
       const fixture = (name: string, h: HookInvocation | undefined) => {
         assert.ok(h !== undefined, `no ${name} event`);
         checkFixture("codex", name, normalizePayload(h.input, run.runDir));
@@ -171,6 +172,7 @@ Deno.test({
       console.log(`codex usage seen by the hooks: ${records.map((r) => `${r.eventName}=${r.usage?.contextTokens}`)}`);
       const lastPre = records.filter((r) => r.eventName === "PreToolUse").at(-1)!;
       assert.ok((lastPre.usage?.contextTokens ?? 0) < 100_000, "the call after compaction still reads the old size");
+      recordTranscript("codex-compact", run.transcripts[0]!, run.runDir);
       const ev = (e: string) => hooks(run, e)[0];
       checkFixture("codex", "PreCompact", normalizePayload(ev("PreCompact")?.input, run.runDir));
       checkFixture("codex", "PostCompact", normalizePayload(ev("PostCompact")?.input, run.runDir));

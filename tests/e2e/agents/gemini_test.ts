@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gemini, geminiTranscriptUsage } from "../../../src/hook/mod.ts";
-import { checkFixture, normalizePayload } from "./_fixtures.ts";
+import { checkFixture, normalizePayload, recordTranscript } from "./_fixtures.ts";
 import { type AgentRun, type HookInvocation, labStatus, type ModelRequest, runAgent } from "./driver.ts";
 
 const lab = labStatus();
@@ -93,6 +93,7 @@ Deno.test({
       assert.equal(hooks(run, "SessionStart")[0]?.input?.source, "startup");
       assert.equal(hooks(run, "SessionEnd")[0]?.input?.reason, "exit");
       assert.deepEqual(run.dnsQueries, []);
+      recordTranscript("gemini", run.transcripts[0]!, run.runDir);
       for (const h of run.hookInvocations) gemini.parseEvent(h.input);
       const fixture = (name: string, h: HookInvocation | undefined) => {
         assert.ok(h !== undefined, `no ${name} event`);
