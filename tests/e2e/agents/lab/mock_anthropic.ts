@@ -198,7 +198,7 @@ export function answerAnthropic(req: MockRequest, options: MockOptions): MockAns
     ? { status: 200, contentType: "text/event-stream", body: _stream(message), kind, step: stepIndex, usage }
     : { status: 200, contentType: "application/json", body: JSON.stringify(message), kind, step: stepIndex, usage };
   if (tool !== undefined) answer.tool = tool;
-  if (offered.length > 0) answer.branch = choice.branch;
+  if (!neutral) answer.branch = choice.branch;
   answer.headers = { "request-id": `req_mock_${uniqueId()}` };
   return answer;
 }

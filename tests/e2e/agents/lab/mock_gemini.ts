@@ -172,6 +172,6 @@ export function answerGemini(req: MockRequest, options: MockOptions): MockAnswer
     }
     : { status: 200, contentType: "application/json", body: JSON.stringify(response), kind, step: stepIndex, usage: u };
   if (tool !== undefined) answer.tool = tool;
-  if (offered.length > 0) answer.branch = choice.branch;
+  if (!neutral) answer.branch = choice.branch;
   return answer;
 }

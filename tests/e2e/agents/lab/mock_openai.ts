@@ -201,6 +201,6 @@ export function answerOpenAI(req: MockRequest, options: MockOptions): MockAnswer
     usage: u,
   };
   if (tool !== undefined) answer.tool = tool;
-  if (offered.size > 0) answer.branch = choice.branch;
+  if (!neutral) answer.branch = choice.branch;
   return answer;
 }
