@@ -232,3 +232,36 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "claude-code: the dialect's facts: a hook exiting 1 lets the call through; a raw ask is a denial headless",
+  ignore: !lab.ok,
+  async fn() {
+    const run = await runAgent({
+      agent: "claude-code",
+      steps: [
+        { tool: "Bash", input: { command: "echo exit1 > exit1.txt" } },
+        { tool: "Bash", input: { command: "echo asked > asked.txt" } },
+        { text: "done" },
+      ],
+      hookEvents: ["PreToolUse"],
+      args: ["--permission-mode", "acceptEdits"],
+      settings: { permissions: { allow: ["Bash"] } },
+      hookPlan: { PreToolUse: ["exit1", "ask"] },
+    });
+    try {
+      console.log(`claude-code run: ${run.durationMs} ms (whole lab run ${run.totalMs} ms)`);
+      assert.equal(run.exitCode, 0, report(run));
+      // Why safe-exec never exits 1 on a pre-tool event: Claude Code treats it as "no decision".
+      assert.equal(readFileSync(join(run.projectDir, "exit1.txt"), "utf8"), "exit1\n", "exit 1 blocked the call");
+      // Why ASK can be Claude Code's own ask: headless, it is a denial whose reason the model reads.
+      assert.equal(existsSync(join(run.projectDir, "asked.txt")), false, "a headless ask ran the call");
+      const last = run.modelRequests.filter((r) => r.answer.kind !== "neutral").at(-1)!;
+      assert.match(toolResults(last)[1]!.content, /lab hook: ask #2 \(PreToolUse Bash\)/);
+      const result = run.events().find((e) => e.type === "result") as { permission_denials?: unknown[] } | undefined;
+      assert.equal(result?.permission_denials?.length, 1);
+    } finally {
+      run.cleanup();
+    }
+  },
+});

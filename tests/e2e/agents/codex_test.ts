@@ -189,3 +189,31 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "codex: the dialect's facts: exit 1, a raw ask and a raw allow all let the call run (fail-open)",
+  ignore: !lab.ok,
+  async fn() {
+    const run = await runAgent({
+      agent: "codex",
+      steps: [
+        { tool: "exec_command", input: { cmd: "echo exit1 > exit1.txt" } },
+        { tool: "exec_command", input: { cmd: "echo asked > asked.txt" } },
+        { tool: "exec_command", input: { cmd: "echo allowed > allowed.txt" } },
+        { text: "done" },
+      ],
+      hookEvents: ["PreToolUse"],
+      hookPlan: { PreToolUse: ["exit1", "ask", "allow"] },
+    });
+    try {
+      console.log(`codex run: ${run.durationMs} ms (whole lab run ${run.totalMs} ms)`);
+      assert.equal(run.exitCode, 0, report(run));
+      // Why safe-exec answers ASK with a denial and ALLOW with silence for Codex, and never exits 1.
+      for (const f of ["exit1.txt", "asked.txt", "allowed.txt"]) {
+        assert.ok(existsSync(join(run.projectDir, f)), `${f}: Codex blocked it (the dialect changed?)`);
+      }
+    } finally {
+      run.cleanup();
+    }
+  },
+});

@@ -159,3 +159,30 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "gemini: the dialect's facts: exit 1 lets the call run; a raw ask ends the headless run silently",
+  ignore: !lab.ok,
+  async fn() {
+    const run = await runAgent({
+      agent: "gemini",
+      steps: [
+        { tool: "run_shell_command", input: { command: "echo exit1 > exit1.txt" } },
+        { tool: "run_shell_command", input: { command: "echo asked > asked.txt" } },
+        { text: "done" },
+      ],
+      hookEvents: ["BeforeTool"],
+      hookPlan: { BeforeTool: ["exit1", "ask"] },
+    });
+    try {
+      console.log(`gemini run: ${run.durationMs} ms (whole lab run ${run.totalMs} ms)`);
+      assert.equal(readFileSync(join(run.projectDir, "exit1.txt"), "utf8"), "exit1\n", "exit 1 blocked the call");
+      // Why safe-exec never answers Gemini CLI with "ask": the run stops with exit 0 and no result.
+      assert.equal(existsSync(join(run.projectDir, "asked.txt")), false);
+      assert.equal(run.exitCode, 0, report(run));
+      assert.equal(run.events().some((e) => e.type === "result"), false, `the run went on: ${report(run)}`);
+    } finally {
+      run.cleanup();
+    }
+  },
+});
