@@ -37,6 +37,9 @@ Deno.test({
   name: "codex: a pre-tool hook denies the first call and lets the next run; post-tool and session events",
   ignore: !lab.ok,
   async fn() {
+    // Codex makes /tmp/codex-daemon-<uid> whatever TMPDIR says; the lab's namespace has a private /tmp.
+    const daemonDir = "/tmp/codex-daemon-0";
+    const daemonBefore = existsSync(daemonDir);
     const run = await runAgent({
       agent: "codex",
       steps: [
@@ -86,6 +89,7 @@ Deno.test({
       );
       assert.equal(hooks(run, "SessionStart")[0]?.input?.source, "startup");
       assert.deepEqual(run.dnsQueries, []);
+      if (!daemonBefore) assert.equal(existsSync(daemonDir), false, "the run wrote into the host's /tmp");
       // The parser reads every real payload; the reader finds the usage of a turn so far at each pre-tool hook.
       for (const h of run.hookInvocations) codex.parseEvent(h.input);
       for (const [i, h] of hooks(run, "PreToolUse").entries()) {

@@ -577,6 +577,7 @@ export function runAgent(opts: RunAgentOptions): Promise<AgentRun> {
   const subst = <T>(v: T): T =>
     JSON.parse(JSON.stringify(v).replaceAll("$PROJECT", JSON.stringify(p.project).slice(1, -1)));
   const spec: NetnsSpec = {
+    runDir,
     mock: {
       dialect: _DIALECT[opts.agent],
       port: MOCK_PORT,

@@ -3,7 +3,8 @@
  *
  *   unshare --net --mount --pid --fork --kill-child --mount-proc -- deno run -A netns_main.ts SPEC.json
  *
- * and it: brings `lo` up (the only interface), bind-mounts a `resolv.conf` naming 127.0.0.1 over
+ * and it: brings `lo` up (the only interface), gives the namespace a private /tmp holding only the run folder,
+ * bind-mounts a `resolv.conf` naming 127.0.0.1 over
  * `/etc/resolv.conf`, starts the DNS sink and the mock model server in this process, runs the prepare commands
  * (e.g. Codex's hook trust step), runs the CLI (own process group, stdin `/dev/null`, bounded by a timeout that
  * kills the whole group, SIGTERM then SIGKILL), writes a result record and exits. It is PID 1 of its own PID
@@ -14,7 +15,7 @@
  * @module
  */
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { startDnsSink } from "./dns_sink.ts";
@@ -40,6 +41,8 @@ export interface NetnsCommand {
 
 /** What the runner reads from SPEC.json. */
 export interface NetnsSpec {
+  /** The run folder (under /tmp: the namespace gets a private /tmp holding only it). */
+  runDir: string;
   /** The mock model server. */
   mock: ServeOptions & { dialect: string };
   /** JSONL log of DNS questions. */
@@ -117,11 +120,36 @@ export function runCommand(c: NetnsCommand): Promise<CommandResult> {
   });
 }
 
+function _mount(args: string[]): string | null {
+  const r = spawnSync("mount", args, { encoding: "utf8" });
+  return r.status === 0 ? null : `mount ${args.join(" ")} said ${JSON.stringify(r.stderr || r.error?.message)}`;
+}
+
+/**
+ * Give the namespace a private /tmp holding only the run folder (the CLIs write to fixed /tmp paths whatever
+ * TMPDIR says, e.g. Codex's /tmp/codex-daemon-<uid>): the run folder is parked on a private tmpfs at /mnt, a new
+ * tmpfs covers /tmp, and the run folder is bound back at its own path.
+ */
+function _privateTmp(runDir: string): string | null {
+  if (!runDir.startsWith("/tmp/")) return null; // a run folder elsewhere: /tmp stays as it is
+  const park = _mount(["-t", "tmpfs", "-o", "mode=0755", "lab-park", "/mnt"]);
+  if (park !== null) return park;
+  mkdirSync("/mnt/run");
+  const parked = _mount(["--bind", runDir, "/mnt/run"]);
+  if (parked !== null) return parked;
+  const tmp = _mount(["-t", "tmpfs", "-o", "mode=1777", "lab-tmp", "/tmp"]);
+  if (tmp !== null) return tmp;
+  mkdirSync(runDir, { recursive: true });
+  return _mount(["--bind", "/mnt/run", runDir]);
+}
+
 function _setup(spec: NetnsSpec): string | null {
   const lo = spawnSync("ip", ["link", "set", "lo", "up"], { encoding: "utf8" });
   if (lo.status !== 0) {
     return `Cannot bring up lo in the namespace: ip said ${JSON.stringify(lo.stderr || lo.error?.message)}`;
   }
+  const tmp = _privateTmp(spec.runDir);
+  if (tmp !== null) return `Cannot give the namespace a private /tmp: ${tmp}`;
   writeFileSync(spec.resolvConf, "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n");
   const mount = spawnSync("mount", ["--bind", spec.resolvConf, "/etc/resolv.conf"], { encoding: "utf8" });
   if (mount.status !== 0) {
