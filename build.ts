@@ -100,8 +100,8 @@ export const DENO_PERMISSION_FLAGS: readonly string[] = [
 ];
 
 /**
- * Folders of the local node_modules that the program never loads (toolchains, types, the benchmark's comparison
- * server). With `nodeModulesDir: "manual"` deno compile embeds the whole node_modules folder; these would add
+ * Folders of the local node_modules that the program never loads (toolchains, types, the MCP servers the tests
+ * and benchmarks run). With `nodeModulesDir: "manual"` deno compile embeds the whole node_modules folder; these would add
  * about 200 MB to the binary.
  */
 export const DENO_COMPILE_EXCLUDES: readonly string[] = [
@@ -114,6 +114,8 @@ export const DENO_COMPILE_EXCLUDES: readonly string[] = [
   "node_modules/undici-types",
   "node_modules/typescript",
   "node_modules/@modelcontextprotocol/server-filesystem",
+  "node_modules/@modelcontextprotocol/server-memory",
+  "node_modules/@modelcontextprotocol/server-everything",
   // the shell-parser comparison only (tools/parser_compare.ts)
   "node_modules/web-tree-sitter",
   "node_modules/tree-sitter-bash",
