@@ -221,8 +221,6 @@ function _analyzeInto(script: string, context: string, depth: number, c: Collect
           _hazard(c, `the loop variable ${node.name.value} may be one the shell or a command reads`);
         }
         break;
-      case "Coproc":
-        break;
     }
     forEachChild(node, (child) => {
       let next = ctx;
