@@ -36,7 +36,10 @@ export function forEachLine(
   onLine: (bytes: Uint8Array, terminated: boolean, offset: number) => void,
   options: { start?: number; chunk?: number } = {},
 ): number {
+  // Search with Buffer's indexOf (memchr), hand out views of a plain Uint8Array (a Buffer view costs a
+  // microsecond or more under Deno).
   let buf = Buffer.allocUnsafe(options.chunk ?? 1024 * 1024);
+  let u8 = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
   let position = options.start ?? 0; // file offset of buf[carry]
   let carry = 0; // bytes of an unfinished line at the start of buf
   let base = position; // file offset of buf[0]
@@ -45,23 +48,24 @@ export function forEachLine(
       const bigger = Buffer.allocUnsafe(buf.length * 2);
       buf.copy(bigger, 0, 0, carry);
       buf = bigger;
+      u8 = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
     }
-    const n = read(buf.subarray(carry), position);
+    const n = read(u8.subarray(carry), position);
     if (n === 0) break;
     position += n;
     const end = carry + n;
     let start = 0;
     let nl = buf.indexOf(NEWLINE, carry);
     while (nl !== -1 && nl < end) {
-      onLine(buf.subarray(start, nl), true, base + start);
+      onLine(u8.subarray(start, nl), true, base + start);
       start = nl + 1;
       nl = buf.indexOf(NEWLINE, start);
     }
     carry = end - start;
-    if (start > 0 && carry > 0) buf.copy(buf, 0, start, end);
+    if (start > 0 && carry > 0) u8.copyWithin(0, start, end);
     base += start;
   }
-  if (carry > 0) onLine(buf.subarray(0, carry), false, base);
+  if (carry > 0) onLine(u8.subarray(0, carry), false, base);
   return position;
 }
 
