@@ -42,7 +42,7 @@ import { binaryName, DENO_PERMISSION_FLAGS, hostTarget } from "../build.ts";
 import { verifyLog } from "../src/witness.ts";
 import { fuzzLines } from "./fuzz.ts";
 import { mountTmpfs } from "./_tmpfs.ts";
-import { type Answer, ServerProc } from "./_server_proc.ts";
+import { ServerProc } from "./_server_proc.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
