@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import {
   followLog,
   generateKeyFiles,
+  logHead,
   parsePublicKey,
   statsOfFile,
   tailLog,
@@ -37,7 +38,7 @@ export const DEFAULT_WITNESS_PATH = "./witness.log";
 const DEFAULT_TAIL = 20;
 
 const USAGE = [
-  "usage: safe-exec log stats|verify|tail [FILE] [options]",
+  "usage: safe-exec log stats|verify|tail|head [FILE] [options]",
   "       safe-exec log keygen KEYFILE",
   "  stats                 counts by event, decision and tool, as JSON",
   "  verify                walk the whole log and report every problem by line and kind (cut lines, inserted",
@@ -47,6 +48,8 @@ const USAGE = [
   "    --key PUBLIC        check the signed checkpoints with this Ed25519 public key (PEM file)",
   "    --json              the whole report as one line of JSON",
   "  tail [-n N] [-f]      the last N lines (default 20); -f keeps printing lines as they are appended",
+  "  head [--json]         the sha256 of the last line, its seq and time (reads only the end): ship it elsewhere",
+  "                        now and then, and check the log against it later with verify --head",
   "  keygen KEYFILE        make an Ed25519 key pair: KEYFILE (private, 0600) and KEYFILE.pub; sign a log with",
   '                        "witness": { "signingKey": "KEYFILE" } in the config',
   `FILE defaults to ${DEFAULT_WITNESS_PATH}. Exit codes: 0 ok, 1 a broken log or an unreadable file, 2 usage.`,
@@ -90,7 +93,7 @@ function problemLine(p: VerifyProblem): string {
 }
 
 interface Parsed {
-  sub: "stats" | "verify" | "tail" | "keygen";
+  sub: "stats" | "verify" | "tail" | "head" | "keygen";
   file: string;
   lines: number;
   follow: boolean;
@@ -102,9 +105,11 @@ interface Parsed {
 function parse(args: string[]): Parsed {
   const rest = [...args];
   const first = rest.shift();
-  if (first === undefined) throw new UsageError("log needs a subcommand: stats, verify, tail or keygen");
-  if (first !== "stats" && first !== "verify" && first !== "tail" && first !== "keygen") {
-    throw new UsageError(`unknown log subcommand ${JSON.stringify(first)}: expected stats, verify, tail or keygen`);
+  if (first === undefined) throw new UsageError("log needs a subcommand: stats, verify, tail, head or keygen");
+  if (first !== "stats" && first !== "verify" && first !== "tail" && first !== "head" && first !== "keygen") {
+    throw new UsageError(
+      `unknown log subcommand ${JSON.stringify(first)}: expected stats, verify, tail, head or keygen`,
+    );
   }
   const p: Parsed = { sub: first, file: DEFAULT_WITNESS_PATH, lines: DEFAULT_TAIL, follow: false, json: false };
   let fileSeen = false;
@@ -152,7 +157,7 @@ function parse(args: string[]): Parsed {
       continue;
     }
     if (!onlyFiles && arg === "--json") {
-      only(arg, "verify");
+      if (p.sub !== "verify" && p.sub !== "head") throw new UsageError("--json only applies to log verify and head");
       p.json = true;
       continue;
     }
@@ -206,6 +211,7 @@ function printVerify(report: VerifyReport, keyFingerprint: string | null, io: Lo
  *   or `broken: P problems in N lines (…)` and a line per problem (`line 7: edit: …`), then what the head and the
  *   checkpoints showed, and warnings (`warning: …`, exit code unchanged).
  * - `tail [FILE] [-n N] [-f]` prints the last N lines (default 20) as they are in the file; `-f` follows it.
+ * - `head [FILE] [--json]` prints the sha256 of the last line, its seq and time (to keep elsewhere).
  * - `keygen KEYFILE` writes a new Ed25519 key pair (KEYFILE, mode 0600, and KEYFILE.pub); never overwrites.
  * - `--help` / `-h` prints the usage on `out` and returns 0.
  *
@@ -274,6 +280,18 @@ export async function runLogCommand(
         if (p.json) io.out(JSON.stringify(report));
         else printVerify(report, publicKey?.fingerprint ?? null, io);
         return report.ok ? 0 : 1;
+      }
+      case "head": {
+        const h = logHead(p.file);
+        if (p.json) io.out(JSON.stringify({ file: p.file, ...h }));
+        else {
+          io.out(
+            `head ${h.head} seq ${h.seq ?? "none"}${h.ts ? ` at ${h.ts}` : ""} (${h.bytes} bytes${
+              h.cut ? ", the last line is cut" : ""
+            })`,
+          );
+        }
+        return 0;
       }
       case "keygen": {
         const made = generateKeyFiles(p.file);

@@ -664,6 +664,64 @@ function tailOf(fd: number, n: number, size: number | null): { lines: string[]; 
   return { lines: out, size: end };
 }
 
+/** The head of a log: what to keep elsewhere, to check it later with `verify --head`. */
+export interface LogHead {
+  /** sha256 hex of the last line (64 zeros for an empty log). */
+  head: string;
+  /** The last line's seq, or null when it has none (an empty log, or a cut line without one). */
+  seq: number | null;
+  /** The last line's time, or null. */
+  ts: string | null;
+  /** The file's size in bytes. */
+  bytes: number;
+  /** Whether the last line is cut (no newline: a write did not complete, or one is being written). */
+  cut: boolean;
+}
+
+/**
+ * The head of the log at `path`, read from its end only (cheap on any size): the sha256 of its last line, with
+ * that line's seq and time. Ship it elsewhere now and then (`safe-exec log head >> …`); `log verify --head HASH`
+ * later proves the log still holds that line, so lines cut from its end are caught. Throws the fs error.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { logHead, verifyLog, WitnessLog } from "./witness.ts";
+ *
+ * const path = join(mkdtempSync(join(tmpdir(), "witness-")), "witness.log");
+ * const log = new WitnessLog(path);
+ * log.append({ event: "session", tool: null, decision: null, details: { action: "start" } });
+ * log.close();
+ * const h = logHead(path);
+ * assert.equal(h.seq, 1);
+ * assert.equal(verifyLog(path, { head: h.head }).headLine, 1);
+ * ```
+ */
+export function logHead(path: string): LogHead {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    let head = GENESIS_PREV;
+    let seq: number | null = null;
+    let ts: string | null = null;
+    let cut = false;
+    forEachLineBackwards((buf, pos) => readSync(fd, buf, 0, buf.length, pos), size, (bytes, terminated) => {
+      head = sha256Hex(bytes);
+      seq = seqPrefix(bytes);
+      cut = !terminated;
+      const m = /^\{"seq":\d+,"ts":"([^"]{1,40})"/.exec(Buffer.from(bytes.subarray(0, 80)).toString("latin1"));
+      ts = m ? m[1] as string : null;
+      return false;
+    });
+    return { head, seq, ts, bytes: size, cut };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Options of {@linkcode followLog}. */
 export interface FollowOptions {
   /** How many of the last lines to print first (default 20). */

@@ -247,3 +247,21 @@ Deno.test("log tail -f prints the last lines, then every line appended, until st
   controller.abort();
   assert.equal(await done, 0);
 });
+
+Deno.test("log head prints the last line's sha256, seq and time; verify --head checks it later", async () => {
+  const path = sessionLog(12);
+  const last = readFileSync(path, "utf8").trimEnd().split("\n").at(-1) as string;
+  const r = await run(["head", path]);
+  assert.equal(r.code, 0);
+  const ts = JSON.parse(last).ts;
+  assert.equal(r.out[0], `head ${shaOf(last)} seq 12 at ${ts} (${statSync(path).size} bytes)`);
+  const j = JSON.parse((await run(["head", path, "--json"])).out[0] as string);
+  assert.deepEqual(j, { file: path, head: shaOf(last), seq: 12, ts, bytes: statSync(path).size, cut: false });
+  // the log goes on; the kept head still verifies; cut back before it, it does not
+  const log = new WitnessLog(path);
+  log.append({ event: "gate", tool: "read_file", decision: "allow", details: {} });
+  log.close();
+  assert.equal((await run(["verify", path, "--head", j.head])).code, 0);
+  writeFileSync(path, readFileSync(path, "utf8").split("\n").slice(0, 6).join("\n") + "\n");
+  assert.equal((await run(["verify", path, "--head", j.head])).code, 1);
+});

@@ -13,12 +13,13 @@
  * - **log removed**: the log file, or its folder, removed or replaced under a running server: every later call
  *   denied with witness_unavailable and not run.
  * - **servers**: 2 and 8 servers (and Deno and Bun servers mixed) on one log at once: one valid chain after.
+ * - **exec processes**: many short-lived `safe-exec exec` processes (as hooks will be), 8 at a time, on one log.
  * - **session**: one long session of read_file calls: latency and RSS at calls 100, 10,000 and 100,000.
  *
  * Each scenario prints what it tried and what was lost; the run ends with `N lost` (0 is the only good answer)
  * and exits 1 when anything was lost.
  *
- *   deno task faults [--long] [--only fuzz,kill,disk,removed,servers,session] [--target binary|deno]
+ *   deno task faults [--long] [--only fuzz,kill,disk,removed,servers,exec,session] [--target binary|deno]
  *
  * The default run is bounded (a few minutes, it runs in CI through tests/faults_test.ts); `--long` runs the
  * sizes of the original measurements (100,000 fuzz lines, 20 kills, 100,000-call sessions).
@@ -76,7 +77,7 @@ export interface FaultResult {
 export interface FaultOptions {
   /** The long run (the original measurements' sizes). Default false: a bounded run of a few minutes. */
   long?: boolean;
-  /** Only these scenarios: fuzz, kill, disk, removed, servers, session. */
+  /** Only these scenarios: fuzz, kill, disk, removed, servers, exec, session. */
   only?: string[];
   /** Only these targets: "binary", "deno". */
   targets?: string[];
@@ -482,6 +483,68 @@ async function serversScenario(ts: FaultTarget[], label: string, calls: number):
   };
 }
 
+async function execScenario(t: FaultTarget, processes: number, parallel: number): Promise<FaultResult> {
+  const started = performance.now();
+  const lost: string[] = [];
+  const notes: string[] = [];
+  const dir = fresh();
+  const ws = join(dir, "ws");
+  const log = join(dir, "witness.log");
+  let next = 0;
+  const okPaths: string[] = [];
+  const worker = async () => {
+    while (next < processes) {
+      const i = next++;
+      const out = await new Deno.Command(t.argv[0] as string, {
+        args: [
+          ...t.argv.slice(1),
+          "exec",
+          "write_file",
+          "--args",
+          JSON.stringify({ path: `e${i}.txt`, content: String(i) }),
+          "--confirm",
+          "deny",
+          "--workspace",
+          ws,
+          "--witness",
+          log,
+        ],
+        cwd: dir,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).output();
+      const text = new TextDecoder().decode(out.stdout).trim();
+      let r: Record<string, unknown> = {};
+      try {
+        r = JSON.parse(text);
+      } catch {
+        lost.push(
+          `exec ${i}: no JSON result (exit ${out.code}): ${new TextDecoder().decode(out.stderr).slice(0, 200)}`,
+        );
+      }
+      if (r.ok === true && out.code === 0) okPaths.push(`e${i}.txt`);
+      else if (r.ok !== undefined) lost.push(`exec ${i}: ${JSON.stringify(r).slice(0, 200)}`);
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+  const report = verifyLog(log);
+  if (report.lines !== processes * 4) lost.push(`the log has ${report.lines} lines, expected ${processes * 4}`);
+  for (const p of report.problems.slice(0, 5)) lost.push(`log verify: line ${p.line}: ${p.kind}: ${p.message}`);
+  audit(ws, log, okPaths, lost);
+  notes.push(`${report.lines} lines from ${processes} processes, ${report.problemCount} problems: one chain`);
+  rmSync(dir, { recursive: true, force: true });
+  return {
+    scenario: "exec processes",
+    target: t.name,
+    tried: `${processes} short-lived \`safe-exec exec write_file\` processes, ${parallel} at a time, on one log`,
+    lost,
+    notes,
+    ms: performance.now() - started,
+  };
+}
+
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
@@ -569,8 +632,8 @@ export async function runFaults(options: FaultOptions = {}): Promise<{ results: 
     for (const l of r.lost) out(`    LOST: ${l}`);
   };
   const sizes = long
-    ? { fuzz: 100_000, kills: 20, burst: 400, calls: 2000, session: 100_000 }
-    : { fuzz: 20_000, kills: 20, burst: 200, calls: 200, session: 10_000 };
+    ? { fuzz: 100_000, kills: 20, burst: 400, calls: 2000, execs: 200, session: 100_000 }
+    : { fuzz: 20_000, kills: 20, burst: 200, calls: 200, execs: 24, session: 10_000 };
   for (const t of targets) {
     if (want("fuzz")) report(await fuzzScenario(t, sizes.fuzz));
     if (want("kill")) report(await killScenario(t, sizes.kills, sizes.burst));
@@ -580,6 +643,7 @@ export async function runFaults(options: FaultOptions = {}): Promise<{ results: 
       report(await serversScenario([t, t], t.name, sizes.calls));
       report(await serversScenario(Array(8).fill(t), t.name, sizes.calls));
     }
+    if (want("exec")) report(await execScenario(t, sizes.execs, 8));
     if (want("session")) report(await sessionScenario(t, sizes.session));
   }
   if (want("servers") && targets.length > 1) {
