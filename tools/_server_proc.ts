@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
 
 /** One answer line, parsed (or the raw text when it is not JSON). */
 export type Answer = Record<string, unknown> & { id?: unknown; type?: unknown };
@@ -140,10 +139,12 @@ export class ServerProc {
     this.#stdinClosed = true;
   }
 
-  /** VmRSS in MiB, or null (no /proc, or gone). */
+  /** VmRSS in MiB, or null (no /proc, or gone). Read with cat: Deno grants /proc only with --allow-all. */
   rssMiB(): number | null {
     try {
-      const m = readFileSync(`/proc/${this.pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
+      const out = new Deno.Command("cat", { args: [`/proc/${this.pid}/status`], stdout: "piped", stderr: "null" })
+        .outputSync();
+      const m = new TextDecoder().decode(out.stdout).match(/VmRSS:\s+(\d+) kB/);
       return m ? Number(m[1]) / 1024 : null;
     } catch {
       return null;
