@@ -227,6 +227,17 @@ async function timed(argv: string[]): Promise<{ wall: number; cpu: number; stdou
   return { wall, cpu, stdout, code: out.code };
 }
 
+/** "load average 1.2 on 2 cores" (through cat: Deno grants /proc only with --allow-all), or "". */
+function machineLoad(): string {
+  try {
+    const out = new Deno.Command("cat", { args: ["/proc/loadavg"], stdout: "piped", stderr: "null" }).outputSync();
+    const one = new TextDecoder().decode(out.stdout).split(" ")[0];
+    return one ? `; load average ${one} on ${navigator.hardwareConcurrency} cores` : "";
+  } catch {
+    return "";
+  }
+}
+
 async function verifyRows(lines: number, binary: string | null): Promise<WitnessBenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), "se-bench-verify-"));
   try {
@@ -260,7 +271,7 @@ async function verifyRows(lines: number, binary: string | null): Promise<Witness
       const isBinary = name.startsWith("binary");
       const note = `${lines} lines, ${mb.toFixed(0)} MB, page cache warm, median of 3 runs; wall ${
         best.wall.toFixed(2)
-      } s, CPU ${best.cpu.toFixed(2)} s`;
+      } s, CPU ${best.cpu.toFixed(2)} s${machineLoad()}`;
       rows.push({
         name: `log verify (${name}): lines per second of wall time`,
         value: lines / best.wall,
