@@ -52,7 +52,8 @@ const USAGE = [
   "                        now and then, and check the log against it later with verify --head",
   "  keygen KEYFILE        make an Ed25519 key pair: KEYFILE (private, 0600) and KEYFILE.pub; sign a log with",
   '                        "witness": { "signingKey": "KEYFILE" } in the config',
-  `FILE defaults to ${DEFAULT_WITNESS_PATH}. Exit codes: 0 ok, 1 a broken log or an unreadable file, 2 usage.`,
+  `FILE defaults to ${DEFAULT_WITNESS_PATH}; - reads standard input (stats, verify, tail without -f).`,
+  "Exit codes: 0 ok, 1 a broken log or an unreadable file, 2 usage.",
 ];
 
 class UsageError extends Error {}
@@ -170,6 +171,9 @@ function parse(args: string[]): Parsed {
     fileSeen = true;
   }
   if (p.sub === "keygen" && !fileSeen) throw new UsageError("log keygen needs KEYFILE, the private key file to write");
+  if (p.file === "-" && (p.sub === "keygen" || p.sub === "head" || p.follow)) {
+    throw new UsageError(`log ${p.sub}${p.follow ? " -f" : ""} needs a file, not - (standard input)`);
+  }
   return p;
 }
 

@@ -631,11 +631,11 @@ export class WitnessLog {
  * ```
  */
 export function tailLog(path: string, n: number): string[] {
-  const fd = openSync(path, "r");
+  const fd = path === "-" ? 0 : openSync(path, "r"); // "-": standard input
   try {
     return tailOf(fd, n, null).lines;
   } finally {
-    closeSync(fd);
+    if (fd !== 0) closeSync(fd);
   }
 }
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { Buffer } from "node:buffer";
 import { forEachLine } from "./witness_lines.ts";
@@ -135,12 +135,13 @@ export function countBytes(s: WitnessStats, bytes: Uint8Array): void {
  * ```
  */
 export function statsOfFile(path: string): WitnessStats {
-  const fd = openSync(path, "r");
+  const fd = path === "-" ? 0 : openSync(path, "r"); // "-": standard input
   const stats = emptyStats();
   try {
-    forEachLine((buf, pos) => readSync(fd, buf, 0, buf.length, pos), (bytes) => countBytes(stats, bytes));
+    const regular = fstatSync(fd).isFile(); // a pipe is read in order
+    forEachLine((buf, pos) => readSync(fd, buf, 0, buf.length, regular ? pos : null), (b) => countBytes(stats, b));
   } finally {
-    closeSync(fd);
+    if (fd !== 0) closeSync(fd);
   }
   return stats;
 }

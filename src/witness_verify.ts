@@ -234,7 +234,8 @@ function seqRange(from: number, to: number): string {
 }
 
 /**
- * Check a witness log and report every problem (see the module doc). Reads the file once, in chunks; memory
+ * Check a witness log and report every problem (see the module doc). `path` `"-"` reads standard input (a pipe is
+ * read in order). Reads the file once, in chunks; memory
  * stays bounded (4096 hashes, the first {@linkcode MAX_PROBLEMS} problems). Throws the fs error when the file
  * cannot be opened or read, a TypeError for a `head` that is not 64 hex digits, and an Error for a public key
  * that is not an Ed25519 key.
@@ -541,20 +542,33 @@ export function verifyLog(path: string, options: VerifyOptions = {}): VerifyRepo
     lastWasParsed = !fast;
   };
 
-  const fd = openSync(path, "r");
+  const fd = path === "-" ? 0 : openSync(path, "r");
   let bytes = 0;
   try {
-    bytes = fstatSync(fd).size;
-    forEachLine((buf, pos) => readSync(fd, buf, 0, buf.length, pos), onLine, { chunk: 1024 * 1024 });
+    const st = fstatSync(fd);
+    // a pipe or a device (`cat log | safe-exec log verify /dev/stdin`) is read in order, its last line kept
+    const regular = st.isFile();
+    let lastCopy: Uint8Array | null = null;
+    let streamed = 0;
+    forEachLine(
+      (buf, pos) => readSync(fd, buf, 0, buf.length, regular ? pos : null),
+      regular ? onLine : (line, terminated) => {
+        streamed += line.length + (terminated ? 1 : 0);
+        lastCopy = line.slice();
+        onLine(line, terminated);
+      },
+      { chunk: 1024 * 1024 },
+    );
+    bytes = regular ? st.size : streamed;
     // the last line is vouched for by nothing: parse it in full (the reader's view is gone, so read it again)
     if (lines > 0 && !lastWasParsed) {
-      const whole = parseLine(readLastLine(fd, bytes));
+      const whole = parseLine(lastCopy ?? readLastLine(fd, bytes));
       if (!("value" in whole)) {
         add(whole.json ? "edit" : "cut", lines, `the last line (line ${lines}) ${whole.why}`);
       }
     }
   } finally {
-    closeSync(fd);
+    if (fd !== 0) closeSync(fd);
   }
 
   if (lines > 0 && !lastTerminated && problems.at(-1)?.line !== lines) {

@@ -52,6 +52,20 @@ for (const target of targets()) {
     assert.match(cut.stdout, /warning: the log ends without a session stop line/);
   });
 
+  Deno.test(`[${target.name}] log verify and stats read a log from a pipe (standard input: FILE -)`, async () => {
+    const cwd = fresh();
+    await run(target, ["serve", "--confirm", "deny"], { cwd, stdin: calls(2) });
+    const text = readFileSync(join(cwd, "witness.log"), "utf8");
+    const v = await run(target, ["log", "verify", "-"], { cwd, stdin: text });
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, /^ok: 6 lines, head [0-9a-f]{64}\n$/);
+    const cut = await run(target, ["log", "verify", "-"], { cwd, stdin: text.slice(0, -10) });
+    assert.equal(cut.code, 1);
+    assert.match(cut.stdout, /^broken: 1 problem in 6 lines \(1 cut line\)/);
+    const s = await run(target, ["log", "stats", "-"], { cwd, stdin: text });
+    assert.equal(JSON.parse(s.stdout).total, 6);
+  });
+
   Deno.test(`[${target.name}] log tail -f prints lines as another process appends them`, async () => {
     const cwd = fresh();
     await run(target, ["serve", "--confirm", "deny"], { cwd, stdin: calls(1) });
