@@ -32,7 +32,7 @@ Usage:
   safe-exec mcp    [options]             MCP server over stdio
   safe-exec exec   TOOL --args JSON [options]
                                          one call, the result as JSON on stdout (exit 0 when ok)
-  safe-exec log    stats|verify|tail [FILE]   (verify --head HASH --key PUBLIC --json; tail -n N -f)
+  safe-exec log    stats|verify|tail|head [FILE]   (verify --head HASH --key PUBLIC --json; tail -n N -f)
   safe-exec log    keygen KEYFILE         an Ed25519 key pair that signs the log (witness.signingKey)
   safe-exec doctor                       which isolation layers this machine gives, and why not
   safe-exec schema --format mcp|openai|anthropic
