@@ -90,6 +90,7 @@ export interface VerifyOptions {
 export const MAX_PROBLEMS = 1000;
 
 const WINDOW = 4096; // lines whose hashes are kept to explain a broken link
+const FORK_GAP = 64; // lines after a fork within which more branch lines belong to it
 const HEX64 = /^[0-9a-f]{64}$/;
 const LINE_KEYS = ["seq", "ts", "event", "tool", "decision", "details", "prev"] as const;
 const EVENTS: ReadonlySet<string> = new Set(["session", "gate", "confirm", "execute", "metrics", "checkpoint"]);
@@ -287,7 +288,7 @@ export function verifyLog(path: string, options: VerifyOptions = {}): VerifyRepo
     // a run of junk or cut lines, or one fork, is one problem over a range of lines
     if (
       last && last.kind === kind && (kind === "inserted" || kind === "fork" || kind === "reorder") &&
-      line <= last.endLine + 2 && problemCount === problems.length
+      line <= last.endLine + (kind === "fork" ? FORK_GAP : 2) && problemCount === problems.length
     ) {
       last.endLine = Math.max(last.endLine, endLine);
       if (kind === "inserted") {
@@ -327,6 +328,7 @@ export function verifyLog(path: string, options: VerifyOptions = {}): VerifyRepo
   let lastNonCheckpointEvent = -1;
   let lastNonCheckpointLine = 0;
   let headLine: number | null = null;
+  let lastForkLine = 0; // the latest line of a fork's branches
   const cps = { total: 0, verified: 0, lastLine: null as number | null };
 
   const sameHash = (slot: number, h32: Uint32Array): boolean => {
@@ -480,19 +482,27 @@ export function verifyLog(path: string, options: VerifyOptions = {}): VerifyRepo
         ) {
           add("inserted", i, `line ${i} repeats line ${other} byte for byte (a copy put into the log)`);
         } else if (children >= 2) {
-          add(
-            "fork",
-            Math.min(other, i),
-            `lines ${other} and ${i} both continue line ${j}: two writers appended without a lock, and the chain ` +
-              `forks there`,
-            i,
-          );
+          const inFork = last && last.kind === "fork" && i <= last.endLine + FORK_GAP &&
+            problemCount === problems.length;
+          if (inFork) last.endLine = i; // one more fork point among the same interleaved writers
+          else {
+            add(
+              "fork",
+              Math.min(other, i),
+              `lines ${other} and ${i} both continue line ${j}: two writers appended without a lock, and the chain ` +
+                `forks there`,
+              i,
+            );
+          }
+          lastForkLine = i;
         } else if (lastParsedLine <= j) {
           // only junk or cut lines lie between: they were put in (and are reported as such)
           ringFirstChild[js] = i;
-        } else if (last && last.kind === "fork" && i <= last.endLine + 2 && problemCount === problems.length) {
-          last.endLine = i; // the branches of a fork interleave
+        } else if (lastForkLine > 0 && i <= lastForkLine + FORK_GAP) {
+          // a branch of a fork goes on, interleaved with the other one(s)
           ringFirstChild[js] = i;
+          lastForkLine = i;
+          if (last && last.kind === "fork" && problemCount === problems.length) last.endLine = i;
         } else {
           ringFirstChild[js] = i;
           add("reorder", i, `line ${i} continues line ${j}, not line ${i - 1}: lines are out of order`);
@@ -617,6 +627,11 @@ export function verifyLog(path: string, options: VerifyOptions = {}): VerifyRepo
         lines - cps.lastLine === 1 ? "is" : "are"
       } covered by no signature`,
     });
+  }
+  for (const p of problems) {
+    if (p.kind === "fork" && p.endLine > p.line + 1) {
+      p.message += `; the writers' lines interleave through line ${p.endLine}`;
+    }
   }
   problems.sort((a, b) => a.line - b.line);
   return {

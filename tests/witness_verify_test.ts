@@ -170,6 +170,29 @@ Deno.test("verify: two writers continuing the same line (no lock) are a fork", (
   assert.match(r.problems[0]!.message, /lines 11 and 12 both continue line 10/);
 });
 
+Deno.test("verify: two unlocked writers interleaving for long are one fork, not a flood of reorders", () => {
+  const base = sessionLog(10);
+  const copies = [join(tempDir(), "a.log"), join(tempDir(), "b.log")];
+  for (const [w, p] of copies.entries()) {
+    copyFileSync(base, p);
+    const log = new WitnessLog(p);
+    for (let i = 0; i < 60; i++) log.append({ ...gate(i), details: { w, i } });
+    log.close();
+  }
+  const [a, b] = copies.map((p) => lines(p).slice(10)) as [string[], string[]];
+  const mixed = lines(base);
+  let x = 7;
+  while (a.length || b.length) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    const from = a.length && (!b.length || x % 3 !== 0) ? a : b;
+    mixed.push(from.shift() as string);
+  }
+  save(base, mixed);
+  const r = verifyLog(base);
+  assert.deepEqual(r.problems.map((p) => p.kind), ["fork"], JSON.stringify(r.problems.slice(0, 3)));
+  assert.ok(r.problems[0]!.endLine > 100 && r.problems[0]!.endLine <= 130, String(r.problems[0]!.endLine));
+});
+
 Deno.test("verify: junk inserted between lines is reported; a duplicated line too", () => {
   const path = sessionLog(10);
   const all = lines(path);
