@@ -4,8 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash, generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SafeExecutor, type SafeExecutorOptions } from "../src/executor.ts";
 import { currentRuntime } from "../src/runtime/mod.ts";
@@ -13,9 +12,10 @@ import { registerDefaults } from "../src/tools/builtin.ts";
 import { hostFileBackend } from "../src/tools/file_backend.ts";
 import { noSandbox } from "../src/tools/sandbox.ts";
 import { verifyLog } from "../src/witness.ts";
+import { tempDir as makeTemp } from "./_temp.ts";
 
 function make(opts: SafeExecutorOptions = {}) {
-  const dir = mkdtempSync(join(tmpdir(), "se-exec-witness-"));
+  const dir = makeTemp("se-exec-witness-");
   const witness = join(dir, "witness.log");
   const ex = new SafeExecutor({ workspace: join(dir, "ws"), witness, ...opts });
   const log = () => readFileSync(witness, "utf8").trim().split("\n").map((l) => JSON.parse(l));
@@ -90,7 +90,7 @@ Deno.test("executor: outputs are never logged, only their length and sha256", as
 });
 
 Deno.test("executor: the first stats on a big log answers at once and never blocks calls; the scan completes", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "se-exec-witness-"));
+  const dir = makeTemp("se-exec-witness-");
   const witness = join(dir, "witness.log");
   // 200 000 lines of earlier sessions (their chain does not matter to stats)
   const line = JSON.stringify({
@@ -127,7 +127,7 @@ Deno.test("executor: the first stats on a big log answers at once and never bloc
 });
 
 Deno.test("executor: with a signing key the session ends with a signed checkpoint", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "se-exec-witness-"));
+  const dir = makeTemp("se-exec-witness-");
   const pair = generateKeyPairSync("ed25519");
   const key = join(dir, "witness.key");
   writeFileSync(key, pair.privateKey.export({ type: "pkcs8", format: "pem" }) as string, { mode: 0o600 });

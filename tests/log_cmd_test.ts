@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runLogCommand } from "../src/log_cmd.ts";
 import { WitnessLog } from "../src/witness.ts";
+import { tempDir as makeTemp } from "./_temp.ts";
 
 async function run(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
@@ -14,7 +14,7 @@ async function run(args: string[]): Promise<{ code: number; out: string[]; err: 
 }
 
 function makeLog(n: number): string {
-  const path = join(mkdtempSync(join(tmpdir(), "log-cmd-test-")), "witness.log");
+  const path = join(makeTemp("log-cmd-test-"), "witness.log");
   const log = new WitnessLog(path);
   for (let i = 0; i < n; i++) {
     log.append({
@@ -52,7 +52,7 @@ Deno.test("log verify: a broken log prints the reason, exit 1", async () => {
 });
 
 Deno.test("log verify/stats/tail: an unreadable file is exit 1 with the path on stderr", async () => {
-  const missing = join(mkdtempSync(join(tmpdir(), "log-cmd-test-")), "nope.log");
+  const missing = join(makeTemp("log-cmd-test-"), "nope.log");
   for (const sub of ["verify", "stats", "tail"]) {
     const r = await run([sub, missing]);
     assert.equal(r.code, 1, sub);
@@ -86,7 +86,7 @@ Deno.test("log tail: default 20 lines and -n N", async () => {
 });
 
 Deno.test("log: FILE defaults to ./witness.log", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "log-cmd-test-"));
+  const dir = makeTemp("log-cmd-test-");
   const cwd = Deno.cwd();
   Deno.chdir(dir);
   try {
@@ -129,7 +129,7 @@ Deno.test("log --help prints the usage, exit 0", async () => {
 });
 
 function sessionLog(n: number, signingKey?: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), "log-cmd-test-")), "witness.log");
+  const path = join(makeTemp("log-cmd-test-"), "witness.log");
   const log = new WitnessLog(path, signingKey ? { signingKey } : {});
   log.append({ event: "session", tool: null, decision: null, details: { action: "start" } });
   for (let i = 2; i < n; i++) log.append({ event: "gate", tool: "read_file", decision: "allow", details: { i } });
@@ -189,7 +189,7 @@ Deno.test("log verify --json prints the whole report", async () => {
 });
 
 Deno.test("log keygen writes a private key (0600) and its public key; verify --key checks the checkpoints", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "log-cmd-test-"));
+  const dir = makeTemp("log-cmd-test-");
   const key = join(dir, "witness.key");
   const r = await run(["keygen", key]);
   assert.equal(r.code, 0, r.err.join("\n"));

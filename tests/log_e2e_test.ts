@@ -3,12 +3,12 @@
  * a signed log (keygen, witness.signingKey, verify --key), head / verify --head against a cut end, tail -f.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run, targets } from "./_targets.ts";
+import { tempDir as makeTemp } from "./_temp.ts";
 
-const fresh = () => mkdtempSync(join(tmpdir(), "se-log-e2e-"));
+const fresh = () => makeTemp("se-log-e2e-");
 const calls = (n: number) =>
   Array.from({ length: n }, (_, i) => JSON.stringify({ id: i, tool: "list_dir", args: {} }) + "\n").join("");
 

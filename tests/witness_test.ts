@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -14,9 +13,10 @@ import {
   WitnessLog,
   WitnessUnavailableError,
 } from "../src/witness.ts";
+import { tempDir as makeTemp } from "./_temp.ts";
 
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "witness-test-"));
+  return makeTemp("witness-test-");
 }
 
 function sha(text: string): string {

@@ -5,13 +5,13 @@
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { verifyLog, type VerifyProblem, type WitnessEntry, WitnessLog } from "../src/witness.ts";
+import { tempDir as makeTemp } from "./_temp.ts";
 
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "witness-verify-"));
+  return makeTemp("witness-verify-");
 }
 
 function sha(text: string): string {

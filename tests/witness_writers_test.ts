@@ -3,27 +3,17 @@
  * in the middle of a line, and many writers (threads of one process, Deno and Bun processes) on one file.
  */
 import assert from "node:assert/strict";
-import {
-  existsSync,
-  linkSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SafeExecutor } from "../src/executor.ts";
 import { verifyLog, type WitnessEntry, WitnessLog, WitnessUnavailableError } from "../src/witness.ts";
 import { mountTmpfs } from "../tools/_tmpfs.ts";
+import { tempDir as makeTemp } from "./_temp.ts";
 
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "witness-writers-"));
+  return makeTemp("witness-writers-");
 }
 
 function sha(bytes: string): string {

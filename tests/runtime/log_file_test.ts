@@ -3,11 +3,11 @@
  * of either runtime waits for a holder of the other; the identity of a path against an open file.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, renameSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fileLocking, openAppendFile, statPath } from "../../src/runtime/log_file.ts";
+import { tempDir as makeTemp } from "../_temp.ts";
 
 const bun = fileURLToPath(new URL("../../node_modules/.bin/bun", import.meta.url));
 const haveBun = existsSync(bun);
@@ -55,7 +55,7 @@ for (const holder of ["deno", "bun"] as const) {
     name: `log_file: a lock held by a ${holder} process makes this process's append wait for it`,
     ignore: holder === "bun" && !haveBun,
     async fn() {
-      const dir = mkdtempSync(join(tmpdir(), "log-file-"));
+      const dir = makeTemp("log-file-");
       const path = join(dir, "w.log");
       const script = holderScript(dir);
       const argv = holder === "deno"
@@ -81,7 +81,7 @@ for (const holder of ["deno", "bun"] as const) {
 }
 
 Deno.test("log_file: statPath names what a path is now; an open file keeps its own identity", () => {
-  const dir = mkdtempSync(join(tmpdir(), "log-file-"));
+  const dir = makeTemp("log-file-");
   const path = join(dir, "w.log");
   const file = openAppendFile(path);
   assert.equal(statPath(path).ino, file.ino);
