@@ -419,10 +419,12 @@ Deno.test("witness: append cost stays flat as the log grows", () => {
     for (let i = 0; i < n; i++) log.append(entry);
     return ((performance.now() - t0) * 1000) / n;
   };
+  // the quickest of several short windows: a busy machine (other processes) slows some windows, never all
+  const quickest = () => Math.min(...Array.from({ length: 8 }, () => time(250)));
   time(500); // warm up
-  const early = time(2000);
+  const early = quickest();
   for (let i = 0; i < 20_000; i++) log.append(entry);
-  const late = time(2000);
+  const late = quickest();
   log.close();
   console.log(`witness_test: append ${early.toFixed(1)} µs/line early, ${late.toFixed(1)} µs/line after 24k lines`);
   assert.ok(late < early * 3 + 20, `append got slower: ${early} -> ${late} µs`);
