@@ -32,7 +32,8 @@ Usage:
   safe-exec mcp    [options]             MCP server over stdio
   safe-exec exec   TOOL --args JSON [options]
                                          one call, the result as JSON on stdout (exit 0 when ok)
-  safe-exec log    stats|verify|tail [FILE] [-n N]
+  safe-exec log    stats|verify|tail|head [FILE]   (verify --head HASH --key PUBLIC --json; tail -n N -f)
+  safe-exec log    keygen KEYFILE         an Ed25519 key pair that signs the log (witness.signingKey)
   safe-exec doctor                       which isolation layers this machine gives, and why not
   safe-exec schema --format mcp|openai|anthropic
   safe-exec --version | --help
@@ -136,6 +137,7 @@ export function buildApp(options: Record<string, string>, runtime: Runtime): App
     workspace: config.workspace,
     witness: config.witness.path,
     witnessFsync: config.witness.fsync,
+    ...(config.witness.signingKey !== null ? { witnessSigningKey: config.witness.signingKey } : {}),
     metrics: config.metrics,
     policy: config.policy,
     confirmTimeoutMs: config.confirmTimeoutMs,
@@ -282,6 +284,9 @@ export async function runCli(argv: string[], runtime: Runtime): Promise<number> 
     const { runFileServer } = await import("./tools/fs_server.ts");
     return await runFileServer(runtime, argv[1], argv[2]);
   }
+  const io = { out: (l: string) => process.stdout.write(l + "\n"), err: (l: string) => runtime.writeStderr(l) };
+  // `log` parses its own options (--head, --key, --json, -n, -f)
+  if (argv[0] === "log") return await runLogCommand(argv.slice(1), io);
   let parsed: ParsedArgs;
   try {
     parsed = parseArgs(argv);
@@ -289,7 +294,6 @@ export async function runCli(argv: string[], runtime: Runtime): Promise<number> 
     runtime.writeStderr(`safe-exec: ${(e as Error).message}. See safe-exec --help`);
     return 2;
   }
-  const io = { out: (l: string) => process.stdout.write(l + "\n"), err: (l: string) => runtime.writeStderr(l) };
   try {
     switch (parsed.command) {
       case "help":
@@ -298,8 +302,6 @@ export async function runCli(argv: string[], runtime: Runtime): Promise<number> 
       case "version":
         io.out(`safe-exec ${VERSION} (${runtime.name} ${runtime.version})`);
         return 0;
-      case "log":
-        return runLogCommand([...parsed.positional, ...(parsed.options.n ? ["-n", parsed.options.n] : [])], io);
       case "doctor": {
         const { runDoctor } = await import("./doctor.ts");
         return await runDoctor(runtime, io, { config: resolveConfig(overrides(parsed.options), process.cwd()) });

@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseJsonc, type ParseError, printParseErrorCode, visit } from "jsonc-parser";
 import type { Risk } from "./types.ts";
+import { loadSigningKey } from "./witness_sign.ts";
 
 /** The fatigue model of SPEC §1. */
 export interface MetricsOptions {
@@ -108,8 +109,11 @@ export interface SafeExecConfig {
   confirm: ConfirmMode;
   /** How long a confirmation may take, in milliseconds. */
   confirmTimeoutMs: number;
-  /** The witness log: its absolute path and whether each line is fsynced. */
-  witness: { path: string; fsync: boolean };
+  /**
+   * The witness log: its absolute path, whether each line is fsynced, and the Ed25519 private key file that signs
+   * its checkpoints (absolute, outside the workspace), or null.
+   */
+  witness: { path: string; fsync: boolean; signingKey: string | null };
   /** Process isolation. */
   sandbox: SandboxOptions;
   /** The absolute path of the config file this came from, or null. */
@@ -182,7 +186,7 @@ const TOP_KEYS = [
 const METRICS_KEYS = Object.keys(DEFAULT_METRICS) as (keyof MetricsOptions)[];
 const POLICY_KEYS = ["thresholds", "alwaysAskHigh"] as const;
 const TOOL_KEYS = ["risk", "timeoutMs", "enabled"] as const;
-const WITNESS_KEYS = ["path", "fsync"] as const;
+const WITNESS_KEYS = ["path", "fsync", "signingKey"] as const;
 const SANDBOX_KEYS = ["mode", "network"] as const;
 const SANDBOX_MODES = ["auto", "bwrap", "none"] as const;
 const RISK_VALUES = ["low", "medium", "high"] as const;
@@ -210,7 +214,7 @@ export function defaultConfig(cwd: string): SafeExecConfig {
     tools: {},
     confirm: "client",
     confirmTimeoutMs: DEFAULT_CONFIRM_TIMEOUT_MS,
-    witness: { path: path.join(base, DEFAULT_WITNESS), fsync: false },
+    witness: { path: path.join(base, DEFAULT_WITNESS), fsync: false, signingKey: null },
     sandbox: { mode: "auto", network: false },
     configPath: null,
   };
@@ -347,6 +351,7 @@ export function resolveConfig(overrides: CliOverrides, cwd: string): SafeExecCon
   if (overrides.confirm !== undefined) config.confirm = toConfirmMode(overrides.confirm, failOption("confirm"));
 
   checkSeparation(config, base);
+  checkSigningKey(config);
   return config;
 }
 
@@ -380,6 +385,9 @@ function buildConfig(raw: Record<string, unknown>, baseDir: string, fail: Fail):
       config.witness.path = path.resolve(baseDir, pathString(witness.path, "witness.path", fail));
     }
     if (has(witness, "fsync")) config.witness.fsync = bool(witness.fsync, "witness.fsync", fail);
+    if (has(witness, "signingKey")) {
+      config.witness.signingKey = path.resolve(baseDir, pathString(witness.signingKey, "witness.signingKey", fail));
+    }
   }
   if (has(raw, "sandbox")) config.sandbox = buildSandbox(raw.sandbox, fail);
   return config;
@@ -624,6 +632,24 @@ function checkSeparation(config: SafeExecConfig, cwd: string): void {
           insideMessage(config.configPath, configReal, config.workspace, workspace),
       );
     }
+  }
+}
+
+/** The signing key (SPEC §4.1) lies outside the workspace and is an Ed25519 private key this process can read. */
+function checkSigningKey(config: SafeExecConfig): void {
+  const key = config.witness.signingKey;
+  if (key === null) return;
+  const workspace = realPathLoose(config.workspace);
+  const real = realPathLoose(key);
+  if (isInside(real, workspace)) {
+    throw new ConfigError(
+      `Invalid witness.signingKey ${JSON.stringify(key)}: ${insideMessage(key, real, config.workspace, workspace)}`,
+    );
+  }
+  try {
+    loadSigningKey(key);
+  } catch (err) {
+    throw new ConfigError(`Invalid witness.signingKey: ${(err as Error).message}`, { cause: err });
   }
 }
 

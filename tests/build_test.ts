@@ -55,7 +55,7 @@ Deno.test("the target table names each target for deno compile and bun build", (
 Deno.test("the baked-in permissions are exactly the ones deno run gets in the tests: never -A, no net", () => {
   // deno.json's tasks cannot import the constant: they must spell exactly the same flags.
   const tasks = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")).tasks as Record<string, string>;
-  for (const name of ["serve", "demo", "bench"]) {
+  for (const name of ["serve", "demo", "bench", "faults"]) {
     const flags = (tasks[name] ?? "").split(" ").filter((w) => w.startsWith("--"));
     assert.deepEqual(flags, [...DENO_PERMISSION_FLAGS], `deno task ${name}`);
   }
