@@ -7,12 +7,12 @@ import { mkdirSync } from "node:fs";
 import { type CliOverrides, ConfigError, resolveConfig, type SafeExecConfig } from "./config.ts";
 import { confirmHandlerFor } from "./confirm.ts";
 import { SafeExecutor } from "./executor.ts";
-import { DEFAULT_MAX_LINE_BYTES, forEachLine } from "./lines.ts";
 import { runLogCommand } from "./log_cmd.ts";
-import { PROTOCOL_VERSION, ProtocolServer, type Response, resultResponse } from "./protocol.ts";
+import { PROTOCOL_VERSION, ProtocolServer, resultResponse } from "./protocol.ts";
 import type { Runtime } from "./runtime/types.ts";
 import { registerDefaults } from "./tools/builtin.ts";
 import { createIsolation, type Isolation } from "./isolation.ts";
+import { LineWriter, runStdioLoop } from "./stdio.ts";
 import { VERSION } from "./version.ts";
 
 /** Thrown for bad command-line usage: exit code 2. */
@@ -167,85 +167,24 @@ export function buildApp(options: Record<string, string>, runtime: Runtime): App
   };
 }
 
-/** Writes JSON lines to stdout in order, batching what piles up while a write is in progress. */
-export class LineWriter {
-  #pending: string[] = [];
-  #flushing: Promise<void> | null = null;
-  #runtime: Runtime;
-  /** Make a writer over the runtime's stdout. */
-  constructor(runtime: Runtime) {
-    this.#runtime = runtime;
-  }
-  /** Queue one message. */
-  send(message: unknown): void {
-    this.#pending.push(JSON.stringify(message) + "\n");
-    if (!this.#flushing) this.#flushing = this.#flush();
-  }
-  async #flush(): Promise<void> {
-    const encoder = new TextEncoder();
-    try {
-      while (this.#pending.length > 0) {
-        const batch = this.#pending.join("");
-        this.#pending = [];
-        await this.#runtime.writeStdout(encoder.encode(batch));
-      }
-    } catch (e) {
-      this.#runtime.writeStderr(`safe-exec: cannot write to stdout: ${(e as Error).message}`);
-      this.#pending = [];
-    } finally {
-      this.#flushing = null;
-    }
-  }
-  /** Resolves when everything queued was written. */
-  async drain(): Promise<void> {
-    while (this.#flushing) await this.#flushing;
-  }
-}
-
 async function serve(app: App, runtime: Runtime): Promise<number> {
-  const out = new LineWriter(runtime);
   const confirm = app.config.confirm === "client" ? "client" : confirmHandlerFor(app.config.confirm, runtime);
-  const server = new ProtocolServer({
-    executor: app.executor,
-    confirm,
-    emit: (m) => out.send(m),
-    info: app.info,
+  const code = await runStdioLoop(runtime, (send) => {
+    const server = new ProtocolServer({ executor: app.executor, confirm, emit: send, info: app.info });
+    const error = (code: string, message: string) => ({ id: null, type: "error", error: { code, message } });
+    return {
+      handleLine: (line, options) => server.handleLine(line, options),
+      tooLong: (n, max) => error("bad_request", `Line of ${n} bytes exceeds the limit of ${max} bytes; it was dropped`),
+      invalidUtf8: () => error("bad_request", "Line is not valid UTF-8; it was dropped"),
+      internalError: (e) => error("internal", String(e)),
+      awaitingClient: () => server.awaitingConfirm,
+      close: () => server.close(),
+      stop: (reason) => server.stop(reason),
+      abortRunning: (reason) => server.abortRunning(reason),
+    };
   });
-  const sendAll = (rs: Response[]) => {
-    for (const r of rs) out.send(r);
-  };
-  stopOnSignal(runtime, async () => {
-    await server.close();
-    await out.drain();
-    app.close();
-  });
-  const bad = (message: string) => out.send({ id: null, type: "error", error: { code: "bad_request", message } });
-  await forEachLine(runtime.readStdin, DEFAULT_MAX_LINE_BYTES, {
-    line: (line) =>
-      void server.handleLine(line).then(sendAll, (e) => {
-        out.send({ id: null, type: "error", error: { code: "internal", message: String(e) } });
-      }),
-    tooLong: (n) => bad(`Line of ${n} bytes exceeds the limit of ${DEFAULT_MAX_LINE_BYTES} bytes; it was dropped`),
-    invalidUtf8: () => bad("Line is not valid UTF-8; it was dropped"),
-  });
-  await server.close();
-  await out.drain();
   app.close();
-  return 0;
-}
-
-/**
- * SIGINT / SIGTERM: stop like at EOF (pending confirmations are not approved, queued calls finish, the witness
- * log gets its stop line, workers and the sandbox's cgroup go), then exit 0. A second signal exits at once (130).
- */
-export function stopOnSignal(runtime: Runtime, stop: () => Promise<void>): void {
-  let stopping = false;
-  runtime.onStopSignal((signal) => {
-    if (stopping) runtime.exit(130);
-    stopping = true;
-    runtime.writeStderr(`safe-exec: ${signal}: finishing the calls in flight, then exiting (again to exit now)`);
-    stop().then(() => runtime.exit(0), () => runtime.exit(1));
-  });
+  return code;
 }
 
 async function execOnce(
