@@ -22,6 +22,7 @@ import { createHash } from "node:crypto";
 import { Buffer } from "node:buffer";
 import type { Decision } from "./types.ts";
 import { ToolError } from "./types.ts";
+import { sha256Hex as chainHash } from "./_sha256.ts";
 
 /** The kinds of witness lines. */
 export type WitnessEventName = "session" | "gate" | "confirm" | "execute" | "metrics";
@@ -442,7 +443,7 @@ export class WitnessLog {
       if (written > 0) {
         // A short write left part of this line in the file: chain to those bytes, like to a cut line.
         if (written > prefix) {
-          chain.prev = sha256Hex(buf.subarray(prefix, Math.min(written, buf.length - 1)));
+          chain.prev = chainHash(buf.subarray(prefix, Math.min(written, buf.length - 1)));
           chain.seq = seq + 1;
           chain.needsNewline = written < buf.length;
         } else {
@@ -452,7 +453,7 @@ export class WitnessLog {
       throw new WitnessUnavailableError(this.path, osReason(err), err);
     }
     chain.seq = seq + 1;
-    chain.prev = sha256Hex(lineBytes);
+    chain.prev = chainHash(lineBytes);
     chain.needsNewline = false;
     if (this.#stats !== null) {
       this.#stats.total++;
@@ -537,7 +538,7 @@ const MAX_DEPTH = 4;
 const MAX_ITEMS = 50;
 
 function digest(text: string): { length: number; sha256: string } {
-  return { length: text.length, sha256: sha256Hex(Buffer.from(text, "utf8")) };
+  return { length: text.length, sha256: chainHash(Buffer.from(text, "utf8")) };
 }
 
 function cutString(text: string): string | { cut: string; length: number; sha256: string } {

@@ -182,6 +182,7 @@ for (const target of targets()) {
       assert.equal((await live.exited()).code, 0, live.stderr());
       assert.ok(live.lines.every((l) => l.ok === true), "every read succeeded");
       const growth = rss[40_000]! / rss[10_000]!;
+      console.log(`  RSS ${rss[10_000]!.toFixed(1)} MiB at call 10,000, ${rss[40_000]!.toFixed(1)} MiB at 40,000`);
       assert.ok(
         growth <= 1.15,
         `RSS grew from ${rss[10_000]!.toFixed(1)} MiB at call 10,000 to ${rss[40_000]!.toFixed(1)} MiB at 40,000`,
