@@ -3,7 +3,6 @@
  *
  * @module
  */
-import { mkdirSync } from "node:fs";
 import { type CliOverrides, ConfigError, resolveConfig, type SafeExecConfig } from "./config.ts";
 import { confirmHandlerFor } from "./confirm.ts";
 import { SafeExecutor } from "./executor.ts";
@@ -12,6 +11,7 @@ import { PROTOCOL_VERSION, ProtocolServer, resultResponse } from "./protocol.ts"
 import type { Runtime } from "./runtime/types.ts";
 import { registerDefaults } from "./tools/builtin.ts";
 import { createIsolation, type Isolation } from "./isolation.ts";
+import { isDefaultWorkspace, prepareStartup } from "./startup.ts";
 import { LineWriter, runStdioLoop } from "./stdio.ts";
 import { VERSION } from "./version.ts";
 
@@ -38,9 +38,10 @@ Usage:
   safe-exec --version | --help
 
 Options:
-  --workspace DIR    the only folder tools may touch (default ./workspace, created if missing)
+  --workspace DIR    the only folder tools may touch (default ./workspace); created if missing when its
+                     parent exists; never your home folder unless the config says "workspaceMayContainHome"
   --config FILE      JSONC config (default ./safe-exec.jsonc if present)
-  --witness FILE     the witness log (default ./witness.log; never inside the workspace)
+  --witness FILE     the witness log (default ./witness.log; never inside the workspace; its folder is created)
   --confirm MODE     who answers ASK: client (serve default), deny, tty, exec:PROGRAM
 
 Exit codes: 0 success, 1 runtime failure, 2 usage error.`;
@@ -128,10 +129,14 @@ function overrides(options: Record<string, string>): CliOverrides {
   return o;
 }
 
-/** Build the app from CLI options (config file, overrides). */
+/**
+ * Build the app from CLI options (config file, overrides): checks the workspace and the witness log and creates
+ * what is missing ({@linkcode prepareStartup}; a {@linkcode ConfigError} when a path cannot be used).
+ */
 export function buildApp(options: Record<string, string>, runtime: Runtime): App {
-  const config = resolveConfig(overrides(options), process.cwd());
-  mkdirSync(config.workspace, { recursive: true });
+  const cwd = process.cwd();
+  const config = resolveConfig(overrides(options), cwd);
+  prepareStartup(config, isDefaultWorkspace(config, cwd, options.workspace), (line) => runtime.writeStderr(line));
   const executor = new SafeExecutor({
     workspace: config.workspace,
     witness: config.witness.path,
@@ -241,7 +246,9 @@ export async function runCli(argv: string[], runtime: Runtime): Promise<number> 
         return runLogCommand([...parsed.positional, ...(parsed.options.n ? ["-n", parsed.options.n] : [])], io);
       case "doctor": {
         const { runDoctor } = await import("./doctor.ts");
-        return await runDoctor(runtime, io, { config: resolveConfig(overrides(parsed.options), process.cwd()) });
+        const config = resolveConfig(overrides(parsed.options), process.cwd());
+        const workspaceIsDefault = isDefaultWorkspace(config, process.cwd(), parsed.options.workspace);
+        return await runDoctor(runtime, io, { config, workspaceIsDefault });
       }
       case "schema": {
         const { runSchema } = await import("./schema_cmd.ts");
@@ -269,7 +276,11 @@ export async function runCli(argv: string[], runtime: Runtime): Promise<number> 
       runtime.writeStderr(`safe-exec: ${e.message}. See safe-exec --help`);
       return 2;
     }
-    runtime.writeStderr(`safe-exec: ${(e as Error)?.stack ?? String(e)}`);
+    // A system error (a path that went away, a full disk) is a one-line message; anything else is a bug: the stack.
+    const code = (e as { code?: unknown })?.code;
+    runtime.writeStderr(
+      `safe-exec: ${typeof code === "string" ? (e as Error).message : (e as Error)?.stack ?? String(e)}`,
+    );
     return 1;
   }
 }
