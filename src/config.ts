@@ -297,7 +297,7 @@ export interface CliOverrides {
  * ```ts
  * import { ConfigError, resolveConfig } from "./config.ts";
  * import * as fs from "node:fs";
- * import process from "node:process";
+ * import * as os from "node:os";
  * import * as path from "node:path";
  * const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "safe-exec-doc-")));
  * try {
