@@ -11,7 +11,7 @@ import { type BenchModule, latencyRow, type Row, rssMiB, tempDir, type Verdict }
 import { launches, startServe } from "./_bench_clients.ts";
 
 const WINDOW = 100;
-const BURST = 500;
+const BURST = 50;
 
 /** The module. */
 export const session: BenchModule = {
@@ -19,8 +19,8 @@ export const session: BenchModule = {
   title: "A long session: per-call cost and RSS at calls 100, 10,000 and 100,000",
   about: "One `safe-exec serve` process per runtime answers 1 KiB `read_file` calls. At each checkpoint, the last " +
     `${WINDOW} calls are sequential round trips (their p50 and p99 are the per-call cost there) and the server's ` +
-    "RSS is read; the calls in between go in pipelined bursts. Each row is compared with call 10,000 of the same " +
-    "session: flat means 1.00×.",
+    `RSS is read; the calls in between go in pipelined bursts of ${BURST} (a client with ${BURST} calls ` +
+    "outstanding). Each row is compared with call 10,000 of the same session: flat means 1.00×.",
   async run(ctx) {
     const checkpoints = ctx.quick ? [100, 10_000, 30_000] : [100, 10_000, 100_000];
     const last = checkpoints.at(-1)!;
