@@ -413,6 +413,24 @@ export class SafeExecutor {
     }
     const t = tool as RegisteredTool;
 
+    // Cancelled before it started (the server is stopping): logged as a denied gate line, nothing runs.
+    if (options.signal?.aborted) {
+      const why = options.signal.reason instanceof Error ? options.signal.reason.message : "the call was cancelled";
+      const message = `Cancelled before it started: ${why}`;
+      try {
+        this.#log("gate", name, "deny", {
+          rationale: message,
+          risk: t.risk,
+          fatigue,
+          errorCode: "cancelled",
+          args: redactArgs(argsObj),
+        });
+      } catch (e) {
+        return done(this.#witnessFailure(e, t.risk, fatigue));
+      }
+      return done(skippedResult("deny", t.risk, fatigue, "cancelled", message));
+    }
+
     // 2. The policy.
     let decision: Decision;
     let rationale: string;

@@ -89,6 +89,7 @@ Deno.test("defaultConfig: workspace and witness beside the cwd, SPEC defaults, f
   const config = defaultConfig("/home/me/project");
   assert.deepEqual(config, {
     workspace: "/home/me/project/workspace",
+    workspaceMayContainHome: false,
     metrics: { ...DEFAULT_METRICS },
     policy: { thresholds: [0.35, 0.7], alwaysAskHigh: true },
     tools: {},
@@ -111,6 +112,7 @@ Deno.test("defaultConfig: workspace and witness beside the cwd, SPEC defaults, f
 Deno.test("parseConfig: the full example of SPEC §6", () => {
   assert.deepEqual(parse(SPEC_EXAMPLE), {
     workspace: "/srv/agent/workspace",
+    workspaceMayContainHome: false,
     metrics: {
       maxContext: 4000,
       maxDuration: 1800,

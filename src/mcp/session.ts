@@ -58,6 +58,8 @@ export const RPC_ERROR = Object.freeze({
   INVALID_PARAMS: -32602,
   /** The server failed. */
   INTERNAL_ERROR: -32603,
+  /** A server error (JSON-RPC's -32000 range): too many requests queued; the call was not queued. */
+  SERVER_OVERLOADED: -32000,
 });
 
 /** A JSON-RPC request id. */
@@ -192,6 +194,8 @@ export class McpSession {
   #elicits = new Map<string, (answer: RpcMessage | null) => void>();
   #nextElicit = 0;
   #closing = false;
+  #stopReason: string | null = null;
+  #running: AbortController | null = null;
   #returnedChars = 0;
   #estimatedTokens = 0;
   #clientReportsContext = false;
@@ -221,8 +225,16 @@ export class McpSession {
     return this.#estimatedTokens;
   }
 
-  /** Handle one line (without its newline); resolves to the messages that answer it (zero or one). */
-  handleLine(line: string): Promise<RpcMessage[]> {
+  /** Whether a call waits for the client's answer to an elicitation. */
+  get awaitingElicitation(): boolean {
+    return this.#elicits.size > 0;
+  }
+
+  /**
+   * Handle one line (without its newline); resolves to the messages that answer it (zero or one). With
+   * `admitCalls` false (the stdio loop's input queue is full), a `tools/call` is refused at once.
+   */
+  handleLine(line: string, options: { admitCalls?: boolean } = {}): Promise<RpcMessage[]> {
     const parsed = parseJsonLine(line);
     if (parsed.blank) return Promise.resolve([]);
     if ("error" in parsed) {
@@ -235,11 +247,11 @@ export class McpSession {
       ]);
     }
     const msg: unknown = parsed.value;
-    return this.handleMessage(msg);
+    return this.handleMessage(msg, options);
   }
 
   /** Handle one parsed message; resolves to the messages that answer it (zero or one). */
-  handleMessage(msg: unknown): Promise<RpcMessage[]> {
+  handleMessage(msg: unknown, options: { admitCalls?: boolean } = {}): Promise<RpcMessage[]> {
     if (Array.isArray(msg)) {
       return Promise.resolve([
         rpcError(
@@ -320,10 +332,15 @@ export class McpSession {
       this.#onNotification(method, params);
       return Promise.resolve([]);
     }
-    return this.#onRequest(id as RpcId, method, params);
+    return this.#onRequest(id as RpcId, method, params, options.admitCalls ?? true);
   }
 
-  #onRequest(id: RpcId, method: string, params: Record<string, unknown> | undefined): Promise<RpcMessage[]> {
+  #onRequest(
+    id: RpcId,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    admitCalls: boolean,
+  ): Promise<RpcMessage[]> {
     switch (method) {
       case "initialize":
         return Promise.resolve([this.#initialize(id, params)]);
@@ -349,6 +366,16 @@ export class McpSession {
       ]);
     }
     if (method === "tools/list") return Promise.resolve([rpcResult(id, { tools: this.#tools() })]);
+    if (!admitCalls) {
+      return Promise.resolve([
+        rpcError(
+          id,
+          RPC_ERROR.SERVER_OVERLOADED,
+          "Server overloaded: too many requests are queued while a call waits for your answer to an elicitation; " +
+            "this call was not queued: send it again once the queue is shorter",
+        ),
+      ]);
+    }
     return this.#toolsCall(id, params);
   }
 
@@ -434,8 +461,12 @@ export class McpSession {
     this.#calls.set(key, controller);
     const run = this.#queue.then(async (): Promise<RpcMessage[]> => {
       try {
-        // Cancelled while queued: nothing ran, and a cancelled request gets no response.
+        // Cancelled by the client while queued: nothing ran, and a cancelled request gets no response.
         if (controller.signal.aborted) return [];
+        // The server stops: a call that comes up in the lane is cancelled before it starts, and answered.
+        const stopped = this.#stopReason !== null;
+        if (stopped) controller.abort(new DOMException(this.#stopReason!, "AbortError"));
+        this.#running = controller;
         const ex = this.#o.executor;
         const r = await ex.execute(name, args, { signal: controller.signal, confirm: this.#confirmHandler() });
         const result = callToolResult(r, ex.tool(name)?.outputSchema !== undefined);
@@ -444,8 +475,9 @@ export class McpSession {
             " (This client did not declare elicitation, so the server's --confirm mode answered.)";
         }
         this.#account(result);
-        return controller.signal.aborted ? [] : [rpcResult(id, result)];
+        return controller.signal.aborted && !stopped ? [] : [rpcResult(id, result)];
       } finally {
+        this.#running = null;
         this.#calls.delete(key);
       }
     });
@@ -567,5 +599,21 @@ export class McpSession {
     this.#closing = true;
     for (const finish of [...this.#elicits.values()]) finish(null);
     await this.#queue;
+  }
+
+  /**
+   * Stop (a signal, or nobody reads stdout): queued calls are not started (each is answered with an error result,
+   * errorCode `cancelled`), pending elicitations are not approved, and the running call finishes; resolves when it
+   * did.
+   */
+  stop(reason: string): Promise<void> {
+    this.#stopReason ??= reason;
+    return this.close();
+  }
+
+  /** Abort the running call as well (a running process is killed). */
+  abortRunning(reason: string): void {
+    this.#stopReason ??= reason;
+    this.#running?.abort(new DOMException(reason, "AbortError"));
   }
 }

@@ -1,10 +1,13 @@
 /**
  * SHA-256 behind the runtime seam: Bun's native hasher where it runs (about twice as fast per small line as
- * `node:crypto`), `node:crypto` elsewhere. The witness log hashes every line it writes and verifies.
+ * `node:crypto`); elsewhere (Deno) the plain-JavaScript hash of `../_sha256.ts` for the small inputs a server hashes
+ * once per witness line (Deno's native hashers are freed only by a full GC, so a long session's memory grew with
+ * them), and `node:crypto` for large inputs and for bulk work (`sha256Into`, used by `log verify`).
  *
  * @module
  */
 import { createHash } from "node:crypto";
+import { sha256Hex as smallSha256Hex } from "../_sha256.ts";
 
 // deno-lint-ignore no-explicit-any
 const B = (globalThis as any).Bun;
@@ -45,5 +48,5 @@ export function sha256Hex(data: Uint8Array | string): string {
   if (bunSha256) {
     return bunSha256(typeof data === "string" ? new TextEncoder().encode(data) : data, "hex") as string;
   }
-  return createHash("sha256").update(data).digest("hex");
+  return smallSha256Hex(typeof data === "string" ? new TextEncoder().encode(data) : data);
 }
