@@ -3,16 +3,16 @@
  *
  * @module
  */
-import { mkdirSync } from "node:fs";
 import { type CliOverrides, ConfigError, resolveConfig, type SafeExecConfig } from "./config.ts";
 import { confirmHandlerFor } from "./confirm.ts";
 import { SafeExecutor } from "./executor.ts";
-import { DEFAULT_MAX_LINE_BYTES, forEachLine } from "./lines.ts";
 import { runLogCommand } from "./log_cmd.ts";
-import { PROTOCOL_VERSION, ProtocolServer, type Response, resultResponse } from "./protocol.ts";
+import { PROTOCOL_VERSION, ProtocolServer, resultResponse } from "./protocol.ts";
 import type { Runtime } from "./runtime/types.ts";
 import { registerDefaults } from "./tools/builtin.ts";
 import { createIsolation, type Isolation } from "./isolation.ts";
+import { isDefaultWorkspace, prepareStartup } from "./startup.ts";
+import { LineWriter, runStdioLoop } from "./stdio.ts";
 import { VERSION } from "./version.ts";
 
 /** Thrown for bad command-line usage: exit code 2. */
@@ -32,15 +32,17 @@ Usage:
   safe-exec mcp    [options]             MCP server over stdio
   safe-exec exec   TOOL --args JSON [options]
                                          one call, the result as JSON on stdout (exit 0 when ok)
-  safe-exec log    stats|verify|tail [FILE] [-n N]
+  safe-exec log    stats|verify|tail|head [FILE]   (verify --head HASH --key PUBLIC --json; tail -n N -f)
+  safe-exec log    keygen KEYFILE         an Ed25519 key pair that signs the log (witness.signingKey)
   safe-exec doctor                       which isolation layers this machine gives, and why not
   safe-exec schema --format mcp|openai|anthropic
   safe-exec --version | --help
 
 Options:
-  --workspace DIR    the only folder tools may touch (default ./workspace, created if missing)
+  --workspace DIR    the only folder tools may touch (default ./workspace); created if missing when its
+                     parent exists; never your home folder unless the config says "workspaceMayContainHome"
   --config FILE      JSONC config (default ./safe-exec.jsonc if present)
-  --witness FILE     the witness log (default ./witness.log; never inside the workspace)
+  --witness FILE     the witness log (default ./witness.log; never inside the workspace; its folder is created)
   --confirm MODE     who answers ASK: client (serve default), deny, tty, exec:PROGRAM
 
 Exit codes: 0 success, 1 runtime failure, 2 usage error.`;
@@ -128,14 +130,19 @@ function overrides(options: Record<string, string>): CliOverrides {
   return o;
 }
 
-/** Build the app from CLI options (config file, overrides). */
+/**
+ * Build the app from CLI options (config file, overrides): checks the workspace and the witness log and creates
+ * what is missing ({@linkcode prepareStartup}; a {@linkcode ConfigError} when a path cannot be used).
+ */
 export function buildApp(options: Record<string, string>, runtime: Runtime): App {
-  const config = resolveConfig(overrides(options), process.cwd());
-  mkdirSync(config.workspace, { recursive: true });
+  const cwd = process.cwd();
+  const config = resolveConfig(overrides(options), cwd);
+  prepareStartup(config, isDefaultWorkspace(config, cwd, options.workspace), (line) => runtime.writeStderr(line));
   const executor = new SafeExecutor({
     workspace: config.workspace,
     witness: config.witness.path,
     witnessFsync: config.witness.fsync,
+    ...(config.witness.signingKey !== null ? { witnessSigningKey: config.witness.signingKey } : {}),
     metrics: config.metrics,
     policy: config.policy,
     confirmTimeoutMs: config.confirmTimeoutMs,
@@ -167,85 +174,24 @@ export function buildApp(options: Record<string, string>, runtime: Runtime): App
   };
 }
 
-/** Writes JSON lines to stdout in order, batching what piles up while a write is in progress. */
-export class LineWriter {
-  #pending: string[] = [];
-  #flushing: Promise<void> | null = null;
-  #runtime: Runtime;
-  /** Make a writer over the runtime's stdout. */
-  constructor(runtime: Runtime) {
-    this.#runtime = runtime;
-  }
-  /** Queue one message. */
-  send(message: unknown): void {
-    this.#pending.push(JSON.stringify(message) + "\n");
-    if (!this.#flushing) this.#flushing = this.#flush();
-  }
-  async #flush(): Promise<void> {
-    const encoder = new TextEncoder();
-    try {
-      while (this.#pending.length > 0) {
-        const batch = this.#pending.join("");
-        this.#pending = [];
-        await this.#runtime.writeStdout(encoder.encode(batch));
-      }
-    } catch (e) {
-      this.#runtime.writeStderr(`safe-exec: cannot write to stdout: ${(e as Error).message}`);
-      this.#pending = [];
-    } finally {
-      this.#flushing = null;
-    }
-  }
-  /** Resolves when everything queued was written. */
-  async drain(): Promise<void> {
-    while (this.#flushing) await this.#flushing;
-  }
-}
-
 async function serve(app: App, runtime: Runtime): Promise<number> {
-  const out = new LineWriter(runtime);
   const confirm = app.config.confirm === "client" ? "client" : confirmHandlerFor(app.config.confirm, runtime);
-  const server = new ProtocolServer({
-    executor: app.executor,
-    confirm,
-    emit: (m) => out.send(m),
-    info: app.info,
+  const code = await runStdioLoop(runtime, (send) => {
+    const server = new ProtocolServer({ executor: app.executor, confirm, emit: send, info: app.info });
+    const error = (code: string, message: string) => ({ id: null, type: "error", error: { code, message } });
+    return {
+      handleLine: (line, options) => server.handleLine(line, options),
+      tooLong: (n, max) => error("bad_request", `Line of ${n} bytes exceeds the limit of ${max} bytes; it was dropped`),
+      invalidUtf8: () => error("bad_request", "Line is not valid UTF-8; it was dropped"),
+      internalError: (e) => error("internal", String(e)),
+      awaitingClient: () => server.awaitingConfirm,
+      close: () => server.close(),
+      stop: (reason) => server.stop(reason),
+      abortRunning: (reason) => server.abortRunning(reason),
+    };
   });
-  const sendAll = (rs: Response[]) => {
-    for (const r of rs) out.send(r);
-  };
-  stopOnSignal(runtime, async () => {
-    await server.close();
-    await out.drain();
-    app.close();
-  });
-  const bad = (message: string) => out.send({ id: null, type: "error", error: { code: "bad_request", message } });
-  await forEachLine(runtime.readStdin, DEFAULT_MAX_LINE_BYTES, {
-    line: (line) =>
-      void server.handleLine(line).then(sendAll, (e) => {
-        out.send({ id: null, type: "error", error: { code: "internal", message: String(e) } });
-      }),
-    tooLong: (n) => bad(`Line of ${n} bytes exceeds the limit of ${DEFAULT_MAX_LINE_BYTES} bytes; it was dropped`),
-    invalidUtf8: () => bad("Line is not valid UTF-8; it was dropped"),
-  });
-  await server.close();
-  await out.drain();
   app.close();
-  return 0;
-}
-
-/**
- * SIGINT / SIGTERM: stop like at EOF (pending confirmations are not approved, queued calls finish, the witness
- * log gets its stop line, workers and the sandbox's cgroup go), then exit 0. A second signal exits at once (130).
- */
-export function stopOnSignal(runtime: Runtime, stop: () => Promise<void>): void {
-  let stopping = false;
-  runtime.onStopSignal((signal) => {
-    if (stopping) runtime.exit(130);
-    stopping = true;
-    runtime.writeStderr(`safe-exec: ${signal}: finishing the calls in flight, then exiting (again to exit now)`);
-    stop().then(() => runtime.exit(0), () => runtime.exit(1));
-  });
+  return code;
 }
 
 async function execOnce(
@@ -282,6 +228,9 @@ export async function runCli(argv: string[], runtime: Runtime): Promise<number> 
     const { runFileServer } = await import("./tools/fs_server.ts");
     return await runFileServer(runtime, argv[1], argv[2]);
   }
+  const io = { out: (l: string) => process.stdout.write(l + "\n"), err: (l: string) => runtime.writeStderr(l) };
+  // `log` parses its own options (--head, --key, --json, -n, -f)
+  if (argv[0] === "log") return await runLogCommand(argv.slice(1), io);
   let parsed: ParsedArgs;
   try {
     parsed = parseArgs(argv);
@@ -289,7 +238,6 @@ export async function runCli(argv: string[], runtime: Runtime): Promise<number> 
     runtime.writeStderr(`safe-exec: ${(e as Error).message}. See safe-exec --help`);
     return 2;
   }
-  const io = { out: (l: string) => process.stdout.write(l + "\n"), err: (l: string) => runtime.writeStderr(l) };
   try {
     switch (parsed.command) {
       case "help":
@@ -298,11 +246,11 @@ export async function runCli(argv: string[], runtime: Runtime): Promise<number> 
       case "version":
         io.out(`safe-exec ${VERSION} (${runtime.name} ${runtime.version})`);
         return 0;
-      case "log":
-        return runLogCommand([...parsed.positional, ...(parsed.options.n ? ["-n", parsed.options.n] : [])], io);
       case "doctor": {
         const { runDoctor } = await import("./doctor.ts");
-        return await runDoctor(runtime, io, { config: resolveConfig(overrides(parsed.options), process.cwd()) });
+        const config = resolveConfig(overrides(parsed.options), process.cwd());
+        const workspaceIsDefault = isDefaultWorkspace(config, process.cwd(), parsed.options.workspace);
+        return await runDoctor(runtime, io, { config, workspaceIsDefault });
       }
       case "schema": {
         const { runSchema } = await import("./schema_cmd.ts");
@@ -330,7 +278,11 @@ export async function runCli(argv: string[], runtime: Runtime): Promise<number> 
       runtime.writeStderr(`safe-exec: ${e.message}. See safe-exec --help`);
       return 2;
     }
-    runtime.writeStderr(`safe-exec: ${(e as Error)?.stack ?? String(e)}`);
+    // A system error (a path that went away, a full disk) is a one-line message; anything else is a bug: the stack.
+    const code = (e as { code?: unknown })?.code;
+    runtime.writeStderr(
+      `safe-exec: ${typeof code === "string" ? (e as Error).message : (e as Error)?.stack ?? String(e)}`,
+    );
     return 1;
   }
 }

@@ -7,9 +7,11 @@
  * @module
  */
 import * as fs from "node:fs";
+import process from "node:process";
 import * as path from "node:path";
 import { parse as parseJsonc, type ParseError, printParseErrorCode, visit } from "jsonc-parser";
 import type { Risk } from "./types.ts";
+import { loadSigningKey } from "./witness_sign.ts";
 
 /** The fatigue model of SPEC §1. */
 export interface MetricsOptions {
@@ -98,6 +100,11 @@ export interface SandboxOptions {
 export interface SafeExecConfig {
   /** The workspace folder, absolute. */
   workspace: string;
+  /**
+   * `"workspaceMayContainHome": true` lets the workspace be or contain a home folder (the user's, `/root`, `/home`),
+   * which is refused otherwise: the agent could read its keys and rewrite its shell's start-up files.
+   */
+  workspaceMayContainHome: boolean;
   /** The fatigue model. */
   metrics: MetricsOptions;
   /** The default policy's parameters. */
@@ -108,8 +115,11 @@ export interface SafeExecConfig {
   confirm: ConfirmMode;
   /** How long a confirmation may take, in milliseconds. */
   confirmTimeoutMs: number;
-  /** The witness log: its absolute path and whether each line is fsynced. */
-  witness: { path: string; fsync: boolean };
+  /**
+   * The witness log: its absolute path, whether each line is fsynced, and the Ed25519 private key file that signs
+   * its checkpoints (absolute, outside the workspace), or null.
+   */
+  witness: { path: string; fsync: boolean; signingKey: string | null };
   /** Process isolation. */
   sandbox: SandboxOptions;
   /** The absolute path of the config file this came from, or null. */
@@ -178,11 +188,12 @@ const TOP_KEYS = [
   "confirmTimeoutMs",
   "witness",
   "sandbox",
+  "workspaceMayContainHome",
 ] as const;
 const METRICS_KEYS = Object.keys(DEFAULT_METRICS) as (keyof MetricsOptions)[];
 const POLICY_KEYS = ["thresholds", "alwaysAskHigh"] as const;
 const TOOL_KEYS = ["risk", "timeoutMs", "enabled"] as const;
-const WITNESS_KEYS = ["path", "fsync"] as const;
+const WITNESS_KEYS = ["path", "fsync", "signingKey"] as const;
 const SANDBOX_KEYS = ["mode", "network"] as const;
 const SANDBOX_MODES = ["auto", "bwrap", "none"] as const;
 const RISK_VALUES = ["low", "medium", "high"] as const;
@@ -205,12 +216,13 @@ export function defaultConfig(cwd: string): SafeExecConfig {
   const base = path.resolve(cwd);
   return {
     workspace: path.join(base, DEFAULT_WORKSPACE),
+    workspaceMayContainHome: false,
     metrics: { ...DEFAULT_METRICS },
     policy: { thresholds: [DEFAULT_POLICY.thresholds[0], DEFAULT_POLICY.thresholds[1]], alwaysAskHigh: true },
     tools: {},
     confirm: "client",
     confirmTimeoutMs: DEFAULT_CONFIRM_TIMEOUT_MS,
-    witness: { path: path.join(base, DEFAULT_WITNESS), fsync: false },
+    witness: { path: path.join(base, DEFAULT_WITNESS), fsync: false, signingKey: null },
     sandbox: { mode: "auto", network: false },
     configPath: null,
   };
@@ -347,6 +359,7 @@ export function resolveConfig(overrides: CliOverrides, cwd: string): SafeExecCon
   if (overrides.confirm !== undefined) config.confirm = toConfirmMode(overrides.confirm, failOption("confirm"));
 
   checkSeparation(config, base);
+  checkSigningKey(config);
   return config;
 }
 
@@ -361,6 +374,9 @@ function buildConfig(raw: Record<string, unknown>, baseDir: string, fail: Fail):
 
   if (has(raw, "workspace")) {
     config.workspace = path.resolve(baseDir, pathString(raw.workspace, "workspace", fail));
+  }
+  if (has(raw, "workspaceMayContainHome")) {
+    config.workspaceMayContainHome = bool(raw.workspaceMayContainHome, "workspaceMayContainHome", fail);
   }
   if (has(raw, "metrics")) config.metrics = buildMetrics(raw.metrics, fail);
   if (has(raw, "policy")) config.policy = buildPolicy(raw.policy, fail);
@@ -380,6 +396,9 @@ function buildConfig(raw: Record<string, unknown>, baseDir: string, fail: Fail):
       config.witness.path = path.resolve(baseDir, pathString(witness.path, "witness.path", fail));
     }
     if (has(witness, "fsync")) config.witness.fsync = bool(witness.fsync, "witness.fsync", fail);
+    if (has(witness, "signingKey")) {
+      config.witness.signingKey = path.resolve(baseDir, pathString(witness.signingKey, "witness.signingKey", fail));
+    }
   }
   if (has(raw, "sandbox")) config.sandbox = buildSandbox(raw.sandbox, fail);
   return config;
@@ -609,6 +628,25 @@ function checkSeparation(config: SafeExecConfig, cwd: string): void {
         `(the agent could rewrite anything); choose a dedicated folder`,
     );
   }
+  const system = SYSTEM_FOLDERS.find((f) => workspace === f || workspace === realPathLoose(f));
+  if (system !== undefined) {
+    throw new ConfigError(
+      `Invalid workspace ${JSON.stringify(config.workspace)}: it is the system folder ${JSON.stringify(system)} ` +
+        `(the agent could rewrite what the system runs); choose a dedicated folder`,
+    );
+  }
+  if (!config.workspaceMayContainHome) {
+    const home = homeFolders().find((h) => isInside(h, workspace));
+    if (home !== undefined) {
+      throw new ConfigError(
+        `Invalid workspace ${JSON.stringify(config.workspace)}: it ${
+          home === workspace ? "is" : "contains"
+        } the home folder ${JSON.stringify(home)}, where the agent could read SSH keys and credentials and ` +
+          `rewrite shell start-up files; choose a dedicated folder, or set "workspaceMayContainHome": true in ` +
+          `the config to allow it`,
+      );
+    }
+  }
   const witness = realPathLoose(config.witness.path);
   if (isInside(witness, workspace)) {
     throw new ConfigError(
@@ -625,6 +663,52 @@ function checkSeparation(config: SafeExecConfig, cwd: string): void {
       );
     }
   }
+}
+
+/** The signing key (SPEC §4.1) lies outside the workspace and is an Ed25519 private key this process can read. */
+function checkSigningKey(config: SafeExecConfig): void {
+  const key = config.witness.signingKey;
+  if (key === null) return;
+  const workspace = realPathLoose(config.workspace);
+  const real = realPathLoose(key);
+  if (isInside(real, workspace)) {
+    throw new ConfigError(
+      `Invalid witness.signingKey ${JSON.stringify(key)}: ${insideMessage(key, real, config.workspace, workspace)}`,
+    );
+  }
+  try {
+    loadSigningKey(key);
+  } catch (err) {
+    throw new ConfigError(`Invalid witness.signingKey: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Folders that are never a workspace (a workspace that contains one is also refused: only `/` does). */
+const SYSTEM_FOLDERS: readonly string[] = [
+  "/bin",
+  "/boot",
+  "/dev",
+  "/etc",
+  "/lib",
+  "/lib32",
+  "/lib64",
+  "/libx32",
+  "/proc",
+  "/run",
+  "/sbin",
+  "/sys",
+  "/usr",
+  "/var",
+];
+
+/** Home folders, as real paths: the user's ($HOME), and where homes live (`/root`, `/home`). */
+function homeFolders(): string[] {
+  const found = new Set<string>();
+  // $HOME, as os.homedir() reads it first (os.homedir() itself needs Deno's sys permission, which we do not ask).
+  for (const h of [process.env.HOME ?? "", "/root", "/home"]) {
+    if (h && path.isAbsolute(h)) found.add(realPathLoose(h));
+  }
+  return [...found].filter((h) => path.parse(h).root !== h);
 }
 
 /** Why a file inside the workspace is refused; names the real paths when symlinks made them differ. */

@@ -12,6 +12,7 @@ import process from "node:process";
 import { defaultConfig, resolveConfig, type SafeExecConfig } from "./config.ts";
 import { createIsolation, type LayerStatus } from "./isolation.ts";
 import type { Runtime } from "./runtime/types.ts";
+import { checkWitness, checkWorkspace, type PathCheck } from "./startup.ts";
 import { runProcess, toolEnv } from "./tools/process.ts";
 
 /** Options of {@linkcode runDoctor}. */
@@ -20,6 +21,8 @@ export interface DoctorOptions {
   config?: SafeExecConfig;
   /** Skip the live checks (default false). */
   skipLiveChecks?: boolean;
+  /** Whether the config's workspace is the default one (created at start without a word). Default true. */
+  workspaceIsDefault?: boolean;
 }
 
 /** What doctor found, for tests and callers that want data. */
@@ -30,6 +33,8 @@ export interface DoctorReport {
   layers: LayerStatus[];
   /** Live checks: name, ok, detail. */
   checks: { name: string; ok: boolean; detail: string }[];
+  /** The workspace and the witness log, as a server would find them at start-up (nothing is created). */
+  paths: PathCheck[];
 }
 
 function loadConfig(): { config: SafeExecConfig; note: string } {
@@ -54,6 +59,10 @@ function loadConfig(): { config: SafeExecConfig; note: string } {
  */
 export async function doctorReport(runtime: Runtime, options: DoctorOptions = {}): Promise<DoctorReport> {
   const config = options.config ?? loadConfig().config;
+  const paths = [
+    checkWorkspace(config.workspace, options.workspaceIsDefault ?? true),
+    checkWitness(config.witness.path),
+  ];
   const iso = createIsolation(config, runtime);
   const checks: DoctorReport["checks"] = [];
   let dir: string | null = null;
@@ -114,7 +123,7 @@ export async function doctorReport(runtime: Runtime, options: DoctorOptions = {}
         checks.push({ name: "process tool", ok: false, detail: (e as Error).message });
       }
     }
-    return { runtime: `${runtime.name} ${runtime.version}`, layers, checks };
+    return { runtime: `${runtime.name} ${runtime.version}`, layers, checks, paths };
   } finally {
     iso.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -146,6 +155,11 @@ export async function runDoctor(
   const width = Math.max(...report.layers.map((l) => l.layer.length));
   for (const l of report.layers) {
     io.out(`  ${l.active ? "[active]  " : "[inactive]"} ${l.layer.padEnd(width)}  ${l.detail}`);
+  }
+  io.out("");
+  io.out("Paths:");
+  for (const p of report.paths) {
+    io.out(`  ${p.ok ? "[ok]  " : "[FAIL]"} ${p.what.padEnd(11)} ${JSON.stringify(p.path)}: ${p.detail}`);
   }
   if (report.checks.length > 0) {
     io.out("");

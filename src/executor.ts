@@ -22,7 +22,15 @@ import {
   RISKS,
   ToolError,
 } from "./types.ts";
-import { redactArgs, WitnessLog, type WitnessStats, WitnessUnavailableError } from "./witness.ts";
+import { sha256Hex } from "./runtime/hash.ts";
+import {
+  cutText,
+  type LogStats,
+  redactArgs,
+  type RedactOptions,
+  WitnessLog,
+  WitnessUnavailableError,
+} from "./witness.ts";
 import { Workspace } from "./workspace.ts";
 
 /** What a tool function gets besides its arguments. */
@@ -57,6 +65,12 @@ export interface ToolSpec {
    * none).
    */
   isolation?: () => Record<string, unknown>;
+  /**
+   * What of its arguments the witness log keeps (SPEC §4): run_bash keeps `cmd` whole up to 100 000 bytes
+   * (`{ keep: { cmd: 100_000 } }`); a tool that runs its arguments keeps every one up to 64 KiB
+   * (`{ maxString: 65_536 }`). Without it, strings over 256 chars are cut (length and sha256 kept).
+   */
+  witness?: RedactOptions;
 }
 
 /** A registered tool. */
@@ -75,6 +89,8 @@ export interface SafeExecutorOptions {
   witness?: string | WitnessLog;
   /** fsync every witness line. Default false. */
   witnessFsync?: boolean;
+  /** An Ed25519 private key file (outside the workspace) that signs the log's checkpoint lines. */
+  witnessSigningKey?: string;
   /** Fatigue options (SPEC §1). */
   metrics?: Partial<MetricsOptions>;
   /** A custom policy, or options of the default one. */
@@ -122,10 +138,26 @@ function isolationOf(t: RegisteredTool): Record<string, unknown> {
   return Array.isArray(d.layers) ? { layers: d.layers } : d;
 }
 
-function byteLength(output: unknown): number {
-  if (output === null || output === undefined) return 0;
-  const text = typeof output === "string" ? output : JSON.stringify(output) ?? "";
-  return new TextEncoder().encode(text).length;
+const outputEncoder = new TextEncoder();
+
+/** The UTF-8 length and sha256 of an output (as JSON when it is not a string): what the log keeps of it. */
+function outputDigest(output: unknown): { outputBytes: number; outputSha256: string | null } {
+  if (output === null || output === undefined) return { outputBytes: 0, outputSha256: null };
+  let text: string;
+  try {
+    text = typeof output === "string" ? output : JSON.stringify(output) ?? "";
+  } catch {
+    text = String(output);
+  }
+  const bytes = outputEncoder.encode(text);
+  return { outputBytes: bytes.length, outputSha256: sha256Hex(bytes) };
+}
+
+const MAX_LOGGED_NAME = 64;
+
+/** An unknown tool's name as the log and the answer show it: whole up to 64 chars, else its start and length. */
+function shownName(name: string): string {
+  return name.length > MAX_LOGGED_NAME ? `${name.slice(0, MAX_LOGGED_NAME)}… (${name.length} chars)` : name;
 }
 
 /**
@@ -177,7 +209,10 @@ export class SafeExecutor {
           `Cannot use the witness log "${path}" as it is inside the workspace "${this.workspace.root}": the agent could rewrite it`,
         );
       }
-      this.witness = new WitnessLog(path, { fsync: options.witnessFsync ?? false });
+      this.witness = new WitnessLog(path, {
+        fsync: options.witnessFsync ?? false,
+        ...(options.witnessSigningKey !== undefined ? { signingKey: options.witnessSigningKey } : {}),
+      });
     }
     this.metrics = new SessionMetrics({ ...DEFAULT_METRICS, ...options.metrics }, options.now);
     this.policy = isPolicy(options.policy) ? options.policy : new DefaultPolicy(options.policy ?? {});
@@ -263,8 +298,12 @@ export class SafeExecutor {
     }
   }
 
-  /** Counts over the witness log (by event, decision and tool). */
-  logStats(): WitnessStats {
+  /**
+   * Counts over the witness log (by event, decision and tool), and this session's own lines (`session`). Never
+   * waits for the file to be read: on a big log the first counts are partial (`complete: false`) while a scan
+   * runs in the background.
+   */
+  logStats(): LogStats {
     return this.witness.stats();
   }
 
@@ -287,6 +326,7 @@ export class SafeExecutor {
     if (this.#started) {
       try {
         this.witness.append({ event: "session", tool: null, decision: null, details: { action: "stop" } });
+        this.witness.checkpoint();
       } catch {
         // nothing left to deny
       }
@@ -307,7 +347,7 @@ export class SafeExecutor {
   async execute(name: string, args: unknown = {}, options: ExecuteOptions = {}): Promise<ExecResult> {
     const started = performance.now();
     const done = (r: Omit<ExecResult, "tool" | "durationMs">): ExecResult => ({
-      tool: name,
+      tool: this.#tools.has(name) ? name : shownName(name),
       ...r,
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
     });
@@ -325,7 +365,9 @@ export class SafeExecutor {
       const known = [...this.#tools.keys()];
       early = {
         code: "unknown_tool",
-        message: `Unknown tool ${JSON.stringify(name)}; expected one of ${known.map((k) => `"${k}"`).join(", ")}`,
+        message: `Unknown tool ${JSON.stringify(shownName(name))}; expected one of ${
+          known.map((k) => `"${k}"`).join(", ")
+        }`,
       };
     } else {
       try {
@@ -344,14 +386,15 @@ export class SafeExecutor {
     }
     if (early) {
       try {
-        // An unknown name is the agent's text: keep the log line bounded.
-        const logged = tool ? name : name.length > 64 ? `${name.slice(0, 64)}… (${name.length} chars)` : name;
+        // An unknown name is the agent's text: keep the log line bounded (its length and sha256 kept).
+        const logged = tool ? name : shownName(name);
         this.#log("gate", logged, "deny", {
           rationale: early.message,
           risk: tool?.risk ?? null,
           fatigue,
           errorCode: early.code,
-          args: redactArgs(argsObj),
+          ...(!tool && name.length > MAX_LOGGED_NAME ? { toolName: cutText(name) } : {}),
+          args: redactArgs(argsObj, tool?.witness),
         });
       } catch (e) {
         return done(this.#witnessFailure(e, tool?.risk ?? null, fatigue));
@@ -370,6 +413,24 @@ export class SafeExecutor {
     }
     const t = tool as RegisteredTool;
 
+    // Cancelled before it started (the server is stopping): logged as a denied gate line, nothing runs.
+    if (options.signal?.aborted) {
+      const why = options.signal.reason instanceof Error ? options.signal.reason.message : "the call was cancelled";
+      const message = `Cancelled before it started: ${why}`;
+      try {
+        this.#log("gate", name, "deny", {
+          rationale: message,
+          risk: t.risk,
+          fatigue,
+          errorCode: "cancelled",
+          args: redactArgs(argsObj),
+        });
+      } catch (e) {
+        return done(this.#witnessFailure(e, t.risk, fatigue));
+      }
+      return done(skippedResult("deny", t.risk, fatigue, "cancelled", message));
+    }
+
     // 2. The policy.
     let decision: Decision;
     let rationale: string;
@@ -387,7 +448,7 @@ export class SafeExecutor {
 
     // 3. The gate line, on disk before anything runs.
     try {
-      this.#log("gate", name, decision, { rationale, risk: t.risk, fatigue, args: redactArgs(argsObj) });
+      this.#log("gate", name, decision, { rationale, risk: t.risk, fatigue, args: redactArgs(argsObj, t.witness) });
     } catch (e) {
       return done(this.#witnessFailure(e, t.risk, fatigue));
     }
@@ -453,7 +514,7 @@ export class SafeExecutor {
         ok,
         errorCode,
         durationMs: runMs,
-        outputBytes: byteLength(output),
+        ...outputDigest(output),
         isolation: isolationOf(t),
       });
     } catch {

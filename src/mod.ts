@@ -39,7 +39,26 @@ export {
   type Risk,
   ToolError,
 } from "./types.ts";
-export { redactArgs, verifyLog, WitnessLog, type WitnessStats, WitnessUnavailableError } from "./witness.ts";
+export {
+  fileLocking,
+  followLog,
+  generateKeyFiles,
+  logHead,
+  type LogStats,
+  redactArgs,
+  type RedactOptions,
+  statsOfFile,
+  tailLog,
+  verifyLog,
+  type VerifyOptions,
+  type VerifyProblem,
+  type VerifyReport,
+  type VerifyWarning,
+  WitnessLog,
+  type WitnessLogOptions,
+  type WitnessStats,
+  WitnessUnavailableError,
+} from "./witness.ts";
 export { Workspace } from "./workspace.ts";
 export { BUILTIN_DEFINITIONS, registerDefaults, type RegisterDefaultsOptions } from "./tools/builtin.ts";
 export {

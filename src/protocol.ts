@@ -71,6 +71,8 @@ export class ProtocolServer {
   #questions = new OpenQuestions();
   #handler: ConfirmHandler | null = null;
   #closing = false;
+  #stopReason: string | null = null;
+  #running: AbortController | null = null;
 
   /** Make a session. */
   constructor(options: ProtocolOptions) {
@@ -82,8 +84,16 @@ export class ProtocolServer {
     return this.#inFlight.size;
   }
 
-  /** Handle one line (without its newline); resolves to the responses for it (usually one). */
-  handleLine(line: string): Promise<Response[]> {
+  /** Whether a call waits for the client's `confirm`. */
+  get awaitingConfirm(): boolean {
+    return this.#pending.size > 0;
+  }
+
+  /**
+   * Handle one line (without its newline); resolves to the responses for it (usually one). With `admitCalls`
+   * false (the stdio loop's input queue is full), an execute is answered at once with an `overloaded` error.
+   */
+  handleLine(line: string, options: { admitCalls?: boolean } = {}): Promise<Response[]> {
     const parsed = parseJsonLine(line);
     if (parsed.blank) return Promise.resolve([]);
     if ("error" in parsed) {
@@ -121,7 +131,7 @@ export class ProtocolServer {
     if (typeof type !== "string") {
       return Promise.resolve([errorResponse(id, "bad_request", `"type" must be a string, got ${describeValue(type)}`)]);
     }
-    if (type === "execute") return this.#execute(id, m);
+    if (type === "execute") return this.#execute(id, m, options.admitCalls ?? true);
     if (CONTROL.has(type)) return Promise.resolve(this.#control(id, type, m));
     return Promise.resolve([
       errorResponse(
@@ -206,7 +216,7 @@ export class ProtocolServer {
     }
   }
 
-  #execute(id: RequestId, m: Record<string, unknown>): Promise<Response[]> {
+  #execute(id: RequestId, m: Record<string, unknown>, admit: boolean): Promise<Response[]> {
     if (typeof m.tool !== "string") {
       return Promise.resolve([
         errorResponse(id, "bad_request", `"tool" must be a string, got ${describeValue(m.tool)}`),
@@ -225,14 +235,31 @@ export class ProtocolServer {
     if (this.#closing) {
       return Promise.resolve([errorResponse(id, "bad_request", "The server is shutting down")]);
     }
+    if (!admit) {
+      return Promise.resolve([
+        errorResponse(
+          id,
+          "overloaded",
+          `Too many requests are queued while a call waits for your confirm; this call was not queued: send it again once the queue is shorter`,
+        ),
+      ]);
+    }
     const tool = m.tool;
     const args = m.args === undefined ? {} : m.args;
     if (id !== null) this.#inFlight.add(key);
     const run = this.#queue.then(async (): Promise<Response[]> => {
+      const controller = new AbortController();
+      // After stop(), a call that comes up in the lane is cancelled before it starts (the executor answers it).
+      if (this.#stopReason !== null) controller.abort(new DOMException(this.#stopReason, "AbortError"));
+      this.#running = controller;
       try {
-        const r = await this.#o.executor.execute(tool, args, { confirm: this.#confirmFor(id) });
+        const r = await this.#o.executor.execute(tool, args, {
+          confirm: this.#confirmFor(id),
+          signal: controller.signal,
+        });
         return [resultResponse(id, r)];
       } finally {
+        this.#running = null;
         if (id !== null) this.#inFlight.delete(key);
       }
     });
@@ -248,7 +275,7 @@ export class ProtocolServer {
     }
     return (req) => {
       if (id === null) return false; // nothing to match a confirm against
-      if (this.#closing) return false;
+      if (this.#closing || req.signal.aborted) return false;
       const key = JSON.stringify(id);
       return new Promise<boolean>((resolve) => {
         const finish = (v: boolean) => {
@@ -269,6 +296,22 @@ export class ProtocolServer {
     for (const resolve of [...this.#pending.values()]) resolve(false);
     this.#pending.clear();
     await this.#queue;
+  }
+
+  /**
+   * Stop (a signal, or nobody reads stdout): queued calls are not started (each is answered with errorCode
+   * `cancelled` and `reason`), pending confirmations are not approved, and the running call finishes; resolves when
+   * it did.
+   */
+  stop(reason: string): Promise<void> {
+    this.#stopReason ??= reason;
+    return this.close();
+  }
+
+  /** Abort the running call as well (a running process is killed). */
+  abortRunning(reason: string): void {
+    this.#stopReason ??= reason;
+    this.#running?.abort(new DOMException(reason, "AbortError"));
   }
 }
 

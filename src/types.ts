@@ -28,6 +28,7 @@ export type ErrorCode =
   | "not_found"
   | "timeout"
   | "exit_status"
+  | "cancelled"
   | "witness_unavailable"
   | "sandbox_unavailable"
   | "internal";
@@ -42,6 +43,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "not_found",
   "timeout",
   "exit_status",
+  "cancelled",
   "witness_unavailable",
   "sandbox_unavailable",
   "internal",

@@ -1,6 +1,6 @@
 /**
- * The witness log (SPEC §4): an append-only, hash-chained JSON-lines file. Every decision of the gate is written
- * here before anything runs; when a line cannot be written the call is denied.
+ * The witness log (SPEC §4, §4.1): an append-only, hash-chained JSON-lines file. Every decision of the gate is
+ * written here before anything runs; when a line cannot be written the call is denied.
  *
  * One line per event, keys in this order, `\n`-terminated, UTF-8:
  *
@@ -11,25 +11,47 @@
  *
  * Conventions for `details` that {@linkcode WitnessStats} relies on: a `gate` line carries the tool and the
  * decision; a `confirm` line carries `details.approved` (boolean); an `execute` line carries `details.ok`
- * (boolean).
+ * (boolean). A `checkpoint` line carries `details.lines`, `details.head`, `details.key` and `details.signature`.
  *
- * Only `node:` APIs and web standards are used, so this module runs on Deno and Bun alike.
+ * This module holds the writer; reading lives in `witness_verify.ts` (verify), `witness_stats.ts` (counts),
+ * `witness_lines.ts` (line readers) and below (`tailLog`, `followLog`); what of a call's arguments is kept in
+ * `witness_redact.ts`; signatures in `witness_sign.ts`. File access and locking go through
+ * `runtime/log_file.ts`, so this module runs on Deno and Bun alike.
  *
  * @module
  */
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
-import { createHash } from "node:crypto";
 import { Buffer } from "node:buffer";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import type { Decision } from "./types.ts";
 import { ToolError } from "./types.ts";
+import { sha256Hex } from "./runtime/hash.ts";
+import { type AppendFile, type FileLocking, fileLocking, openAppendFile, statPath } from "./runtime/log_file.ts";
+import { forEachLine, forEachLineBackwards, seqPrefix } from "./witness_lines.ts";
+import { loadSigningKey, signCheckpoint, type SigningKey } from "./witness_sign.ts";
+import { copyStats, countLine, emptyStats, type LogStats, StatsScanner, type WitnessStats } from "./witness_stats.ts";
+
+export { type LogStats, statsOfFile, type WitnessStats } from "./witness_stats.ts";
+export {
+  MAX_PROBLEMS,
+  type ProblemKind,
+  verifyLog,
+  type VerifyOptions,
+  type VerifyProblem,
+  type VerifyReport,
+  type VerifyWarning,
+  type WarningKind,
+} from "./witness_verify.ts";
+export { cutText, redactArgs, type RedactOptions } from "./witness_redact.ts";
+export { generateKeyFiles, loadSigningKey, parsePublicKey, type SigningKey } from "./witness_sign.ts";
+export { type FileLocking, fileLocking };
 
 /** The kinds of witness lines. */
-export type WitnessEventName = "session" | "gate" | "confirm" | "execute" | "metrics";
+export type WitnessEventName = "session" | "gate" | "confirm" | "execute" | "metrics" | "checkpoint";
 
 /** What a caller hands to {@linkcode WitnessLog.append}. */
 export interface WitnessEntry {
-  /** The kind of event. */
-  event: WitnessEventName;
+  /** The kind of event (`checkpoint` lines are written by the log itself). */
+  event: Exclude<WitnessEventName, "checkpoint">;
   /** The tool concerned, or null. */
   tool: string | null;
   /** The gate's decision, or null. */
@@ -39,37 +61,33 @@ export interface WitnessEntry {
 }
 
 /** One line of the witness log, as written. */
-export interface WitnessLine extends WitnessEntry {
+export interface WitnessLine {
   /** Position in the chain, from 1. */
   seq: number;
   /** ISO 8601 time of the append. */
   ts: string;
+  /** The kind of event. */
+  event: WitnessEventName;
+  /** The tool concerned, or null. */
+  tool: string | null;
+  /** The gate's decision, or null. */
+  decision: Decision | null;
+  /** Event-specific data. */
+  details: Record<string, unknown>;
   /** sha256 hex of the previous line's bytes, or 64 zeros on the first line. */
   prev: string;
 }
 
-/** Counts over a witness log. Per-call counts (`byDecision`, `byTool`, `denied`, …) come from `gate` lines. */
-export interface WitnessStats {
-  /** All lines, also ones that do not parse. */
-  total: number;
-  /** Lines per event name. */
-  byEvent: Record<string, number>;
-  /** Gate lines per decision. */
-  byDecision: Record<string, number>;
-  /** Gate lines per tool. */
-  byTool: Record<string, number>;
-  /** Gate lines with decision "deny". */
-  denied: number;
-  /** Gate lines with decision "ask". */
-  asked: number;
-  /** Gate lines with decision "allow". */
-  allowed: number;
-  /** Confirm lines with `details.approved === true`. */
-  approved: number;
-  /** Confirm lines without `details.approved === true`. */
-  notApproved: number;
-  /** Execute lines with `details.ok === false`. */
-  failed: number;
+/** Options of {@linkcode WitnessLog}. */
+export interface WitnessLogOptions {
+  /** fsync every line before append returns (default false). */
+  fsync?: boolean;
+  /** The clock (tests). */
+  now?: () => Date;
+  /** An Ed25519 private key (a PEM file's path, or loaded) that signs `checkpoint` lines. */
+  signingKey?: string | SigningKey;
+  /** A checkpoint is written as every line whose seq is a multiple of this (default 1000). */
+  checkpointEvery?: number;
 }
 
 /** The `prev` of the first line of a log. */
@@ -77,20 +95,17 @@ export const GENESIS_PREV: string = "0".repeat(64);
 
 const EVENT_NAMES: ReadonlySet<string> = new Set(["session", "gate", "confirm", "execute", "metrics"]);
 const DECISION_NAMES: ReadonlySet<string> = new Set(["allow", "ask", "deny"]);
-const LINE_KEYS = ["seq", "ts", "event", "tool", "decision", "details", "prev"] as const;
-const HEX64 = /^[0-9a-f]{64}$/;
-const NEWLINE = 0x0a;
-const CHUNK = 64 * 1024;
 
 /**
  * The witness log cannot be written, so the call is denied (errorCode `witness_unavailable`).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WitnessUnavailableError } from "./witness.ts";
  * const err = new WitnessUnavailableError("/x/witness.log", "EROFS: read-only file system");
- * console.assert(err.code === "witness_unavailable");
- * console.assert(err.message.includes('"/x/witness.log": EROFS'));
+ * assert.equal(err.code, "witness_unavailable");
+ * assert.ok(err.message.includes('"/x/witness.log": EROFS'));
  * ```
  */
 export class WitnessUnavailableError extends ToolError {
@@ -118,7 +133,7 @@ export class WitnessUnavailableError extends ToolError {
 function osReason(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const code = (err as { code?: unknown }).code;
-  let msg = err.message.replace(/ \(os error \d+\)$/, "");
+  let msg = err.message.replace(/ \(os error \d+\)(?:: [a-z_]+ '.*')?$/, "");
   if (typeof code === "string" && code !== "") {
     if (msg.startsWith(code + ": ")) msg = msg.slice(code.length + 2);
     msg = msg.replace(/, [a-z_]+(?: '.*')?$/, "");
@@ -128,178 +143,61 @@ function osReason(err: unknown): string {
   return err.name && err.name !== "Error" ? `${err.name}: ${msg}` : msg;
 }
 
-function sha256Hex(data: Uint8Array | string): string {
-  return createHash("sha256").update(data).digest("hex");
-}
-
-function emptyStats(): WitnessStats {
-  return {
-    total: 0,
-    byEvent: {},
-    byDecision: {},
-    byTool: {},
-    denied: 0,
-    asked: 0,
-    allowed: 0,
-    approved: 0,
-    notApproved: 0,
-    failed: 0,
-  };
-}
-
-function copyStats(s: WitnessStats): WitnessStats {
-  return { ...s, byEvent: { ...s.byEvent }, byDecision: { ...s.byDecision }, byTool: { ...s.byTool } };
-}
-
-function bump(record: Record<string, number>, key: string): void {
-  record[key] = (record[key] ?? 0) + 1;
-}
-
-/** Add one (parsed) line to the counters. */
-function countLine(s: WitnessStats, event: unknown, tool: unknown, decision: unknown, details: unknown): void {
-  if (typeof event !== "string") return;
-  bump(s.byEvent, event);
-  const d = typeof details === "object" && details !== null ? details as Record<string, unknown> : {};
-  if (event === "gate") {
-    if (typeof decision === "string") {
-      bump(s.byDecision, decision);
-      if (decision === "deny") s.denied++;
-      else if (decision === "ask") s.asked++;
-      else if (decision === "allow") s.allowed++;
-    }
-    if (typeof tool === "string") bump(s.byTool, tool);
-  } else if (event === "confirm") {
-    if (d.approved === true) s.approved++;
-    else s.notApproved++;
-  } else if (event === "execute") {
-    if (d.ok === false) s.failed++;
-  }
-}
-
-/**
- * Calls `onLine(bytes, index)` for every line of the file at `fd`, in order, reading it in chunks. `bytes` is a
- * view that is valid only during the call. `terminated` is false for a last line without `\n`.
- */
-function forEachLine(fd: number, onLine: (bytes: Uint8Array, terminated: boolean) => void): void {
-  let buf = Buffer.allocUnsafe(CHUNK);
-  let carry = 0; // bytes of an unfinished line at the start of buf
-  for (;;) {
-    if (carry === buf.length) {
-      const bigger = Buffer.allocUnsafe(buf.length * 2);
-      buf.copy(bigger, 0, 0, carry);
-      buf = bigger;
-    }
-    const n = readSync(fd, buf, carry, buf.length - carry, null);
-    if (n === 0) break;
-    const end = carry + n;
-    let start = 0;
-    let nl = buf.indexOf(NEWLINE, carry);
-    while (nl !== -1 && nl < end) {
-      onLine(buf.subarray(start, nl), true);
-      start = nl + 1;
-      nl = buf.indexOf(NEWLINE, start);
-    }
-    carry = end - start;
-    if (start > 0 && carry > 0) buf.copy(buf, 0, start, end);
-  }
-  if (carry > 0) onLine(buf.subarray(0, carry), false);
-}
-
-/**
- * Reads lines backwards from the end of the regular file at `fd` of `size` bytes, calling `onLine(bytes,
- * terminated)` from the last line towards the first until it returns false. Reads in chunks; never the whole file
- * unless every line is visited.
- */
-function forEachLineBackwards(
-  fd: number,
-  size: number,
-  onLine: (bytes: Uint8Array, terminated: boolean) => boolean,
-): void {
-  if (size === 0) return;
-  let chunk = 8 * 1024;
-  // Is the last line terminated? Then its `\n` is not part of it.
-  const last = Buffer.alloc(1);
-  readSync(fd, last, 0, 1, size - 1);
-  let terminated = last[0] === NEWLINE;
-  let start = terminated ? size - 1 : size; // file offset where `data` begins
-  let data = Buffer.alloc(0); // the bytes from `start` to the end of the line not yet emitted
-  for (;;) {
-    const nl = data.lastIndexOf(NEWLINE);
-    if (nl !== -1) {
-      if (!onLine(data.subarray(nl + 1), terminated)) return;
-      terminated = true;
-      data = data.subarray(0, nl);
-      continue;
-    }
-    if (start === 0) {
-      onLine(data, terminated);
-      return;
-    }
-    const readFrom = Math.max(0, start - chunk);
-    const piece = Buffer.allocUnsafe(start - readFrom);
-    let got = 0;
-    while (got < piece.length) {
-      const n = readSync(fd, piece, got, piece.length - got, readFrom + got);
-      if (n === 0) break;
-      got += n;
-    }
-    data = Buffer.concat([piece.subarray(0, got), data]);
-    start = readFrom;
-    if (chunk < 1024 * 1024) chunk *= 2;
-  }
-}
-
-/** The `seq` at the start of a line as safe-exec writes it, or null. Works on a cut line too. */
-function seqPrefix(bytes: Uint8Array): number | null {
-  const head = Buffer.from(bytes.subarray(0, 32)).toString("latin1");
-  const m = /^\{"seq":(\d{1,15})[,}]/.exec(head);
-  return m ? Number(m[1]) : null;
-}
-
-/** Where the chain continues: the next seq, the next prev and whether a cut last line must be terminated first. */
+/** Where the chain continues: the next seq and prev, a cut last line to terminate, and the file's size then. */
 interface ChainState {
   seq: number;
   prev: string;
   needsNewline: boolean;
+  /** The file's size this state belongs to (-1 for a file that is not a regular file). */
+  end: number;
 }
 
-function readChainState(fd: number, size: number): ChainState {
+function readChainState(file: AppendFile, size: number): ChainState {
   let state: ChainState | null = null;
   let distance = 0;
   let lastHash = GENESIS_PREV;
   let needsNewline = false;
-  forEachLineBackwards(fd, size, (bytes, terminated) => {
+  forEachLineBackwards((buf, pos) => file.readAt(buf, pos), size, (bytes, terminated) => {
     if (distance === 0) {
       lastHash = sha256Hex(bytes);
       needsNewline = !terminated;
     }
     const seq = seqPrefix(bytes);
     if (seq !== null) {
-      state = { seq: seq + distance + 1, prev: lastHash, needsNewline };
+      state = { seq: seq + distance + 1, prev: lastHash, needsNewline, end: size };
       return false;
     }
     distance++;
     return true;
   });
   // No line carries a seq (not a safe-exec log, or every line damaged): count the lines.
-  return state ?? { seq: distance + 1, prev: size === 0 ? GENESIS_PREV : lastHash, needsNewline };
+  return state ?? { seq: distance + 1, prev: size === 0 ? GENESIS_PREV : lastHash, needsNewline, end: size };
 }
 
+const encoder = new TextEncoder();
+
 /**
- * An append-only, hash-chained witness log file.
+ * An append-only, hash-chained witness log file, which several writers (in this process and in others) may
+ * append to at once.
  *
- * The file is opened lazily on the first {@linkcode WitnessLog.append} with `openSync(path, "a")` and kept open;
- * its parent folder must exist. When the file already has lines the chain continues from its last line, read
- * backwards from the end (only for a regular file; a device such as `/dev/full` starts a new chain).
+ * The file is opened lazily on the first {@linkcode WitnessLog.append} (created when missing; its folder must
+ * exist) and kept open. Every append then, holding an exclusive advisory lock on the file (`flock(2)`, see
+ * {@linkcode fileLocking}):
  *
- * A last line that is cut (no `\n`, e.g. after a crash mid-write) is kept as it is: the next append first writes
- * the missing `\n`, then a line whose `prev` is the sha256 of the cut bytes and whose `seq` follows the cut line's
- * `seq` (read from its prefix). The chain stays intact around it and `safe-exec log verify` reports the cut line.
+ * 1. checks that the path still names the file it opened (same device and inode, not shorter than before): a log
+ *    removed, replaced or cut under the writer refuses this and every later line with
+ *    {@linkcode WitnessUnavailableError}, saying what happened;
+ * 2. continues the chain from the last line on disk (read backwards from the end when another writer appended);
+ * 3. writes the line (after a `\n` when the last line on disk is cut) and returns only when all of it is in the
+ *    file. A write that fails part-way leaves a cut line; the append throws, and the next one starts on a fresh
+ *    line chained to the cut bytes (`log verify` reports the cut line).
  *
- * One process should write one log: two writers on the same file would each keep their own chain state.
+ * With a signing key a signed `checkpoint` line is written as every line whose seq is a multiple of 1000, and
+ * by {@linkcode WitnessLog.checkpoint} (at a session's stop).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mkdtempSync } from "node:fs";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
@@ -309,9 +207,10 @@ function readChainState(fd: number, size: number): ChainState {
  * const log = new WitnessLog(path);
  * log.append({ event: "session", tool: null, decision: null, details: { action: "start" } });
  * const line = log.append({ event: "gate", tool: "read_file", decision: "allow", details: { risk: "low" } });
+ * log.append({ event: "session", tool: null, decision: null, details: { action: "stop" } });
  * log.close();
- * console.assert(line.seq === 2);
- * console.assert(verifyLog(path).ok);
+ * assert.equal(line.seq, 2);
+ * assert.equal(verifyLog(path).ok, true);
  * ```
  */
 export class WitnessLog {
@@ -319,68 +218,205 @@ export class WitnessLog {
   readonly path: string;
   #fsync: boolean;
   #now: () => Date;
-  #fd: number | null = null;
-  #chain: ChainState | null = null;
-  #stats: WitnessStats | null = null;
+  #signingKeyOption: string | SigningKey | undefined;
+  #signing: SigningKey | null = null;
+  #every: number;
+  #file: AppendFile | null = null;
+  #regular = true;
+  #state: ChainState | null = null;
+  #minEnd = 0; // the file never gets shorter than this (sizes seen)
+  #refused: string | null = null; // why every later line is refused (the log was removed, replaced or cut)
+  #scanner: StatsScanner | null = null;
+  #session: WitnessStats = emptyStats();
 
   /**
-   * Make a log writer for `path`; nothing is opened until the first append.
-   * `fsync` (default false) syncs every line to disk before append returns; `now` replaces the clock (tests).
-   * Throws a TypeError for an empty path.
+   * Make a log writer for `path`; nothing is opened until the first append (a signing key given as a path is
+   * read now). Throws a TypeError for an empty path, and an Error when the signing key cannot be used.
    */
-  constructor(path: string, options: { fsync?: boolean; now?: () => Date } = {}) {
+  constructor(path: string, options: WitnessLogOptions = {}) {
     if (typeof path !== "string" || path === "") {
       throw new TypeError(`Cannot use witness log path ${JSON.stringify(path)}: expected a non-empty string`);
     }
     this.path = path;
     this.#fsync = options.fsync ?? false;
     this.#now = options.now ?? (() => new Date());
+    this.#every = options.checkpointEvery ?? 1000;
+    if (!Number.isSafeInteger(this.#every) || this.#every < 2) {
+      throw new RangeError(`checkpointEvery is ${options.checkpointEvery}, expected an integer >= 2`);
+    }
+    this.#signingKeyOption = options.signingKey;
+    if (typeof options.signingKey === "string") this.#signing = loadSigningKey(options.signingKey);
+    else if (options.signingKey) this.#signing = options.signingKey;
   }
 
-  #open(): { fd: number; chain: ChainState } {
-    if (this.#fd !== null && this.#chain !== null) return { fd: this.#fd, chain: this.#chain };
-    let fd: number;
+  /** Whether checkpoints are signed (a signing key was given). */
+  get signed(): boolean {
+    return this.#signing !== null;
+  }
+
+  #open(): AppendFile {
+    if (this.#file !== null) return this.#file;
+    let file: AppendFile;
     try {
-      fd = openSync(this.path, "a");
+      file = openAppendFile(this.path);
     } catch (err) {
       throw new WitnessUnavailableError(this.path, osReason(err), err);
     }
-    let chain: ChainState;
     try {
-      const st = fstatSync(fd);
-      if (st.isFile() && st.size > 0) {
-        const rfd = openSync(this.path, "r");
-        try {
-          const rst = fstatSync(rfd);
-          if (rst.ino !== st.ino || rst.dev !== st.dev) throw new Error("the file was replaced while opening it");
-          chain = readChainState(rfd, rst.size);
-        } finally {
-          closeSync(rfd);
-        }
-      } else {
-        chain = { seq: 1, prev: GENESIS_PREV, needsNewline: false };
-      }
+      this.#regular = file.stat().isFile;
     } catch (err) {
-      try {
-        closeSync(fd);
-      } catch {
-        // already unusable
-      }
-      throw new WitnessUnavailableError(this.path, `cannot read its last line: ${osReason(err)}`, err);
+      file.close();
+      throw new WitnessUnavailableError(this.path, osReason(err), err);
     }
-    this.#fd = fd;
-    this.#chain = chain;
-    return { fd, chain };
+    this.#file = file;
+    this.#state = null;
+    this.#minEnd = 0;
+    this.#scannerFor(this.#regular ? { dev: file.dev, ino: file.ino } : null);
+    return file;
+  }
+
+  #refuse(reason: string): never {
+    this.#refused = reason;
+    throw new WitnessUnavailableError(this.path, reason);
+  }
+
+  /** With the lock held: check the file's identity and bring the chain state up to what is on disk. */
+  #sync(file: AppendFile): ChainState {
+    let st;
+    try {
+      st = statPath(this.path);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code === "ENOENT" || code === "ENOTDIR") {
+        this.#refuse(
+          "the file was removed after it was opened (or its folder was): lines written to it would be lost, so " +
+            "none is; restart safe-exec to open a new log",
+        );
+      }
+      throw new WitnessUnavailableError(this.path, `cannot check it is still the log: ${osReason(err)}`, err);
+    }
+    if (st.dev !== file.dev || st.ino !== file.ino) {
+      this.#refuse(
+        `the file was replaced by another file after it was opened (it was inode ${file.ino} on device ${file.dev}, ` +
+          `the path now names inode ${st.ino} on device ${st.dev}); restart safe-exec to use the new file`,
+      );
+    }
+    if (!this.#regular) return this.#state ??= { seq: 1, prev: GENESIS_PREV, needsNewline: false, end: -1 };
+    if (st.size < this.#minEnd) {
+      this.#refuse(
+        `the file was cut from ${this.#minEnd} to ${st.size} bytes after it was opened (lines were removed from ` +
+          `its end); restart safe-exec to continue it`,
+      );
+    }
+    this.#minEnd = st.size;
+    if (this.#state === null || this.#state.end !== st.size) {
+      try {
+        this.#state = readChainState(file, st.size);
+      } catch (err) {
+        throw new WitnessUnavailableError(this.path, `cannot read its last line: ${osReason(err)}`, err);
+      }
+    }
+    return this.#state;
   }
 
   /**
-   * Append one line synchronously. When it returns, the bytes were written with write(2) (and fsync'd when
-   * `fsync` is on). Throws {@linkcode WitnessUnavailableError} — and nothing else — when the line cannot be
-   * written (the file cannot be opened or written, or the entry is not serializable); `seq`/`prev` are then not
-   * advanced, so a retry chains correctly. Returns the line as written.
+   * Write one line at the end (with the lock held); on success advance `state` and return where the bytes went,
+   * on failure forget the state.
+   */
+  #write(file: AppendFile, state: ChainState, lineText: string): { offset: number; length: number } {
+    const prefix = state.needsNewline ? "\n" : "";
+    const buf = encoder.encode(prefix + lineText + "\n");
+    let written = 0;
+    try {
+      while (written < buf.length) {
+        const n = file.write(written === 0 ? buf : buf.subarray(written));
+        if (n <= 0) throw new Error(`write(2) wrote ${n} bytes`);
+        written += n;
+      }
+    } catch (err) {
+      // What reached the file is known only to the file: the next append reads the end again (a cut line there
+      // gets its `\n` then). Deno's and Node's writeSync may throw after writing part of the buffer.
+      if (this.#regular) {
+        this.#state = null;
+        try {
+          this.#minEnd = Math.max(this.#minEnd, file.stat().size);
+        } catch {
+          // the next append's check sees what it sees
+        }
+      }
+      throw new WitnessUnavailableError(this.path, osReason(err), err);
+    }
+    const offset = state.end;
+    state.seq++;
+    state.prev = sha256Hex(buf.subarray(prefix.length, buf.length - 1));
+    state.needsNewline = false;
+    if (this.#regular) {
+      state.end += buf.length;
+      this.#minEnd = state.end;
+    }
+    return { offset, length: buf.length };
+  }
+
+  #line(seq: number, ts: string, body: string, prev: string): string {
+    return `{"seq":${seq},"ts":"${ts}"${body}${prev}"}`;
+  }
+
+  #checkpointLine(state: ChainState, ts: string): string {
+    const key = this.#signing as SigningKey;
+    const lines = state.seq - 1;
+    const details = {
+      lines,
+      head: state.prev,
+      key: key.fingerprint,
+      signature: signCheckpoint(key, lines, state.prev),
+    };
+    return this.#line(
+      state.seq,
+      ts,
+      `,"event":"checkpoint","tool":null,"decision":null,"details":${JSON.stringify(details)},"prev":"`,
+      state.prev,
+    );
+  }
+
+  /** Run `fn` with the lock held, the file's identity checked and the chain state current. */
+  #locked<T>(fn: (file: AppendFile, state: ChainState) => T): T {
+    const file = this.#open();
+    if (this.#refused !== null) throw new WitnessUnavailableError(this.path, this.#refused);
+    try {
+      file.lock();
+    } catch (err) {
+      throw new WitnessUnavailableError(this.path, `cannot lock it: ${osReason(err)}`, err);
+    }
+    try {
+      const result = fn(file, this.#sync(file));
+      if (this.#fsync) {
+        try {
+          file.sync();
+        } catch (err) {
+          // The line is in the file (the chain state already follows it), but not known to be on disk.
+          throw new WitnessUnavailableError(this.path, `fsync failed: ${osReason(err)}`, err);
+        }
+      }
+      return result;
+    } finally {
+      try {
+        file.unlock();
+      } catch {
+        // closing the file releases it
+        this.close();
+      }
+    }
+  }
+
+  /**
+   * Append one line synchronously. When it returns, all of its bytes are in the file (fsync'd with `fsync`).
+   * Throws {@linkcode WitnessUnavailableError} — and nothing else — when the line cannot be written whole (the
+   * file cannot be opened, locked or written; it was removed, replaced or cut; the entry is not serializable).
+   * Returns the line as written.
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { mkdtempSync } from "node:fs";
    * import { tmpdir } from "node:os";
    * import { join } from "node:path";
@@ -388,12 +424,13 @@ export class WitnessLog {
    *
    * const log = new WitnessLog(join(mkdtempSync(join(tmpdir(), "witness-")), "witness.log"));
    * const line = log.append({ event: "gate", tool: "run_bash", decision: "ask", details: { risk: "high" } });
-   * console.assert(line.seq === 1 && line.prev === "0".repeat(64));
+   * assert.equal(line.seq, 1);
+   * assert.equal(line.prev, "0".repeat(64));
    * log.close();
    * ```
    */
   append(entry: WitnessEntry): WitnessLine {
-    let text: string;
+    let body: string;
     let event: string, tool: string | null, decision: Decision | null, details: Record<string, unknown>;
     try {
       ({ event, tool, decision, details } = entry);
@@ -411,71 +448,73 @@ export class WitnessLog {
       }
       const detailsJson = JSON.stringify(details);
       if (typeof detailsJson !== "string") throw new TypeError("details is not JSON-serializable");
-      text = `,"event":"${event}","tool":${JSON.stringify(tool)},"decision":${
+      body = `,"event":"${event}","tool":${JSON.stringify(tool)},"decision":${
         decision === null ? "null" : `"${decision}"`
       },"details":${detailsJson},"prev":"`;
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       throw new WitnessUnavailableError(this.path, `the entry cannot be written as JSON (${why})`, err);
     }
-    const { fd, chain } = this.#open();
     let ts: string;
     try {
       ts = this.#now().toISOString();
     } catch (err) {
       throw new WitnessUnavailableError(this.path, `the clock failed (${osReason(err)})`, err);
     }
-    const seq = chain.seq;
-    const prev = chain.prev;
-    const lineText = `{"seq":${seq},"ts":"${ts}"${text}${prev}"}`;
-    const prefix = chain.needsNewline ? 1 : 0;
-    const buf = Buffer.from((prefix ? "\n" : "") + lineText + "\n", "utf8");
-    const lineBytes = buf.subarray(prefix, buf.length - 1);
-    let written = 0;
-    try {
-      while (written < buf.length) {
-        const n = writeSync(fd, buf, written, buf.length - written);
-        if (n <= 0) throw new Error(`write(2) wrote ${n} bytes`);
-        written += n;
+    return this.#locked((file, state) => {
+      if (this.#signing !== null && state.seq % this.#every === 0) {
+        this.#counted(this.#write(file, state, this.#checkpointLine(state, ts)), "checkpoint", null, null, {});
       }
-    } catch (err) {
-      if (written > 0) {
-        // A short write left part of this line in the file: chain to those bytes, like to a cut line.
-        if (written > prefix) {
-          chain.prev = sha256Hex(buf.subarray(prefix, Math.min(written, buf.length - 1)));
-          chain.seq = seq + 1;
-          chain.needsNewline = written < buf.length;
-        } else {
-          chain.needsNewline = false;
-        }
-      }
-      throw new WitnessUnavailableError(this.path, osReason(err), err);
-    }
-    chain.seq = seq + 1;
-    chain.prev = sha256Hex(lineBytes);
-    chain.needsNewline = false;
-    if (this.#stats !== null) {
-      this.#stats.total++;
-      countLine(this.#stats, event, tool, decision, details);
-    }
-    if (this.#fsync) {
-      try {
-        fsyncSync(fd);
-      } catch (err) {
-        // The line is in the file (the chain state above already follows it), but not known to be on disk.
-        throw new WitnessUnavailableError(this.path, `fsync failed: ${osReason(err)}`, err);
-      }
-    }
-    return { seq, ts, event: event as WitnessEventName, tool, decision, details, prev };
+      const seq = state.seq;
+      const prev = state.prev;
+      this.#counted(this.#write(file, state, this.#line(seq, ts, body, prev)), event, tool, decision, details);
+      return { seq, ts, event: event as WitnessEventName, tool, decision, details, prev };
+    });
+  }
+
+  /** Count a line just written at `at`. */
+  #counted(
+    at: { offset: number; length: number },
+    event: string,
+    tool: unknown,
+    decision: unknown,
+    details: unknown,
+  ): void {
+    countLine(this.#session, event, tool, decision, details);
+    this.#scanner?.appended(at.offset, at.length, event, tool, decision, details);
   }
 
   /**
-   * Counts over the whole file, earlier sessions included. The first call scans the file once; later calls cost
-   * O(1) in the file's size, as {@linkcode WitnessLog.append} keeps the counters up to date. A file that does not
-   * exist yet counts as empty; any other read error is thrown.
+   * Write a signed `checkpoint` line now (line count, head hash, signature), when the log has a signing key; the
+   * executor calls it after a session's stop line. Returns the line, or null without a key. Throws
+   * {@linkcode WitnessUnavailableError} like {@linkcode WitnessLog.append}.
+   */
+  checkpoint(): WitnessLine | null {
+    if (this.#signing === null) return null;
+    let ts: string;
+    try {
+      ts = this.#now().toISOString();
+    } catch (err) {
+      throw new WitnessUnavailableError(this.path, `the clock failed (${osReason(err)})`, err);
+    }
+    return this.#locked((file, state) => {
+      const seq = state.seq;
+      const prev = state.prev;
+      const text = this.#checkpointLine(state, ts);
+      this.#counted(this.#write(file, state, text), "checkpoint", null, null, {});
+      return { ...JSON.parse(text), seq, prev } as WitnessLine;
+    });
+  }
+
+  /**
+   * Counts over the whole file, earlier sessions and other writers included, and over this writer's own lines
+   * (`session`). Never waits: the first call starts a scan of the file in the background (in chunks, between
+   * calls), and until it has read the whole file the counts are partial and `complete` is false; later, the
+   * writer's own appends keep them current. {@linkcode WitnessLog.fullStats} waits for the scan.
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { mkdtempSync } from "node:fs";
    * import { tmpdir } from "node:os";
    * import { join } from "node:path";
@@ -483,20 +522,57 @@ export class WitnessLog {
    *
    * const log = new WitnessLog(join(mkdtempSync(join(tmpdir(), "witness-")), "witness.log"));
    * log.append({ event: "gate", tool: "delete_file", decision: "deny", details: {} });
-   * console.assert(log.stats().denied === 1);
+   * assert.equal(log.stats().session.denied, 1);
+   * assert.equal((await log.fullStats()).denied, 1);
    * log.close();
    * ```
    */
-  stats(): WitnessStats {
-    if (this.#stats === null) {
-      try {
-        this.#stats = statsOfFile(this.path);
-      } catch (err) {
-        if ((err as { code?: unknown }).code !== "ENOENT") throw err;
-        this.#stats = emptyStats();
-      }
+  stats(): LogStats {
+    const size = this.#knownSize();
+    const scanner = this.#scanner;
+    if (scanner !== null && size !== null) void scanner.catchUp(size);
+    const base = scanner !== null ? copyStats(scanner.counts) : emptyStats();
+    const complete = size === 0 || (scanner !== null && size !== null && scanner.covers(size));
+    const out: LogStats = { ...base, complete, session: copyStats(this.#session) };
+    if (scanner?.error) out.scanError = scanner.error;
+    return out;
+  }
+
+  /** {@linkcode WitnessLog.stats} once the scan has read the whole file (as long as it is when called). */
+  async fullStats(): Promise<LogStats> {
+    for (;;) {
+      const size = this.#knownSize();
+      const scanner = this.#scanner;
+      if (scanner === null || size === null || scanner.error !== null || scanner.covers(size)) break;
+      const before = scanner.end;
+      await scanner.catchUp(size);
+      if (scanner.end === before && !scanner.scanning) break; // nothing more it can count
     }
-    return copyStats(this.#stats);
+    return this.stats();
+  }
+
+  /** Keep the scanner of the file with this identity (a new one for another file, none for a device). */
+  #scannerFor(identity: { dev: number; ino: number } | null): void {
+    const s = this.#scanner;
+    if (s !== null && identity !== null && s.dev === identity.dev && s.ino === identity.ino) return;
+    s?.close();
+    this.#scanner = identity === null ? null : new StatsScanner(this.path, identity);
+  }
+
+  /**
+   * The file's size as this writer sees it, without creating it: 0 for a file that does not exist yet, null for
+   * one it cannot count (a device, an error).
+   */
+  #knownSize(): number | null {
+    try {
+      if (this.#file !== null) return this.#regular ? this.#file.stat().size : null;
+      const st = statPath(this.path);
+      if (!st.isFile) return null;
+      this.#scannerFor({ dev: st.dev, ino: st.ino });
+      return st.size;
+    } catch (err) {
+      return (err as { code?: unknown }).code === "ENOENT" ? 0 : null;
+    }
   }
 
   /**
@@ -505,6 +581,7 @@ export class WitnessLog {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { mkdtempSync } from "node:fs";
    * import { tmpdir } from "node:os";
    * import { join } from "node:path";
@@ -513,291 +590,26 @@ export class WitnessLog {
    * const log = new WitnessLog(join(mkdtempSync(join(tmpdir(), "witness-")), "witness.log"));
    * log.append({ event: "session", tool: null, decision: null, details: {} });
    * log.close();
-   * console.assert(log.append({ event: "session", tool: null, decision: null, details: {} }).seq === 2);
+   * assert.equal(log.append({ event: "session", tool: null, decision: null, details: {} }).seq, 2);
    * log.close();
    * ```
    */
   close(): void {
-    const fd = this.#fd;
-    this.#fd = null;
-    this.#chain = null;
-    this.#stats = null;
-    if (fd !== null) {
+    const file = this.#file;
+    this.#file = null;
+    this.#state = null;
+    this.#refused = null;
+    this.#scanner?.close();
+    this.#scanner = null;
+    this.#session = emptyStats();
+    if (file !== null) {
       try {
-        closeSync(fd);
+        file.close();
       } catch {
         // nothing left to do with it
       }
     }
   }
-}
-
-const MAX_STRING = 256;
-const MAX_DEPTH = 4;
-const MAX_ITEMS = 50;
-
-function digest(text: string): { length: number; sha256: string } {
-  return { length: text.length, sha256: sha256Hex(Buffer.from(text, "utf8")) };
-}
-
-function cutString(text: string): string | { cut: string; length: number; sha256: string } {
-  if (text.length <= MAX_STRING) return text;
-  let end = MAX_STRING;
-  const c = text.charCodeAt(end - 1);
-  if (c >= 0xd800 && c <= 0xdbff) end--; // do not split a surrogate pair
-  return { cut: text.slice(0, end), ...digest(text) };
-}
-
-function contentDigest(value: unknown): { length: number; sha256: string } {
-  if (typeof value === "string") return digest(value);
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch {
-    text = undefined;
-  }
-  return digest(text ?? String(value));
-}
-
-function redactValue(value: unknown, level: number): unknown {
-  switch (typeof value) {
-    case "string":
-      return cutString(value);
-    case "number":
-    case "boolean":
-      return value;
-    case "undefined":
-      return null;
-    case "bigint":
-      return String(value);
-    case "symbol":
-    case "function":
-      return cutString(String(value));
-  }
-  if (value === null) return null;
-  if (Array.isArray(value)) {
-    if (level > MAX_DEPTH) return `[array of ${value.length} items, deeper than ${MAX_DEPTH} levels]`;
-    const out: unknown[] = [];
-    const n = Math.min(value.length, MAX_ITEMS);
-    for (let i = 0; i < n; i++) out.push(redactValue(value[i], level + 1));
-    if (value.length > MAX_ITEMS) out.push(`[${value.length - MAX_ITEMS} more items left out]`);
-    return out;
-  }
-  const keys = Object.keys(value as object);
-  if (level > MAX_DEPTH) return `[object of ${keys.length} keys, deeper than ${MAX_DEPTH} levels]`;
-  return redactObject(value as Record<string, unknown>, keys, level);
-}
-
-function redactObject(obj: Record<string, unknown>, keys: string[], level: number): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const n = Math.min(keys.length, MAX_ITEMS);
-  for (let i = 0; i < n; i++) {
-    const key = keys[i] as string;
-    const value = obj[key];
-    const outKey = key.length > MAX_STRING ? `${key.slice(0, MAX_STRING)}…[key of ${key.length} chars]` : key;
-    out[outKey] = key === "content" ? contentDigest(value) : redactValue(value, level + 1);
-  }
-  if (keys.length > MAX_ITEMS) out["…"] = `[${keys.length - MAX_ITEMS} more keys left out]`;
-  return out;
-}
-
-/**
- * Replace long strings and file contents in tool arguments before logging (SPEC §4). Returns a new object;
- * the input is not changed.
- *
- * - A property named `content`, at any depth, becomes `{length, sha256}`; the text is never kept. `length` is the
- *   string's `.length` (UTF-16 code units); `sha256` is over its UTF-8 bytes (non-strings are hashed as JSON).
- * - Any other string longer than 256 chars becomes `{cut: its first 256 chars, length, sha256}` (one char fewer
- *   when the 256th would split a surrogate pair).
- * - Objects and arrays are kept down to 4 levels (the arguments object is level 1); deeper ones become a string
- *   such as `"[object of 3 keys, deeper than 4 levels]"`. At most 50 keys/items are kept; the rest are noted as
- *   `"…": "[N more keys left out]"` or a last item `"[N more items left out]"`.
- * - Numbers, booleans and null pass through; undefined becomes null, bigints become strings.
- *
- * @example
- * ```ts
- * import { redactArgs } from "./witness.ts";
- * const out = redactArgs({ path: "a.txt", content: "secret", cmd: "x".repeat(300) });
- * console.assert(JSON.stringify(out).includes("secret") === false);
- * console.assert((out.content as { length: number }).length === 6);
- * console.assert((out.cmd as { cut: string; length: number }).length === 300);
- * console.assert((out.cmd as { cut: string }).cut.length === 256);
- * ```
- */
-export function redactArgs(args: Record<string, unknown>): Record<string, unknown> {
-  if (typeof args !== "object" || args === null || Array.isArray(args)) {
-    return { args: redactValue(args, 1) };
-  }
-  return redactObject(args, Object.keys(args), 1);
-}
-
-/** The outcome of {@linkcode verifyLog}. `lines` is the number of lines in the file (a cut last line counts). */
-export type VerifyResult = { ok: true; lines: number; head: string } | {
-  ok: false;
-  lines: number;
-  line: number;
-  reason: string;
-};
-
-function short(hash: string): string {
-  return hash.length > 12 ? hash.slice(0, 12) + "…" : hash;
-}
-
-/** Why one parsed line is malformed, or null. */
-function checkShape(value: unknown): string | null {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return "is not a JSON object";
-  const keys = Object.keys(value);
-  if (keys.length !== LINE_KEYS.length || keys.some((k, i) => k !== LINE_KEYS[i])) {
-    return `has keys ${keys.join(",")}, expected ${LINE_KEYS.join(",")} in that order`;
-  }
-  const v = value as Record<string, unknown>;
-  if (typeof v.seq !== "number" || !Number.isSafeInteger(v.seq) || v.seq < 1) {
-    return `seq is ${JSON.stringify(v.seq)}, expected a positive integer`;
-  }
-  if (typeof v.ts !== "string" || Number.isNaN(Date.parse(v.ts))) {
-    return `ts is ${JSON.stringify(v.ts)}, expected an ISO 8601 time`;
-  }
-  if (typeof v.event !== "string" || !EVENT_NAMES.has(v.event)) {
-    return `event is ${JSON.stringify(v.event)}, expected one of ${[...EVENT_NAMES].join(", ")}`;
-  }
-  if (v.tool !== null && typeof v.tool !== "string") {
-    return `tool is ${JSON.stringify(v.tool)}, expected a string or null`;
-  }
-  if (v.decision !== null && (typeof v.decision !== "string" || !DECISION_NAMES.has(v.decision))) {
-    return `decision is ${JSON.stringify(v.decision)}, expected "allow", "ask", "deny" or null`;
-  }
-  if (typeof v.details !== "object" || v.details === null || Array.isArray(v.details)) {
-    return "details is not a JSON object";
-  }
-  if (typeof v.prev !== "string" || !HEX64.test(v.prev)) {
-    return `prev is ${JSON.stringify(v.prev)}, expected 64 lowercase hex digits`;
-  }
-  return null;
-}
-
-/**
- * Check a witness log: every line is a JSON object with the fields in order, `seq` runs 1, 2, 3, … and every
- * `prev` is the sha256 of the line before (64 zeros on line 1). Reads the file in chunks. Reports the FIRST bad
- * line (1-based), e.g. `line 7: prev does not match the sha256 of line 6 (expected ab12…, found cd34…)`; an edited,
- * removed or reordered line is detected, as is a cut last line. On success `head` is the sha256 of the last line
- * (64 zeros for an empty file).
- *
- * The chain alone cannot detect an edit of the LAST line, nor removal of lines at the end: keep the `head` hash
- * somewhere else (it is the anchor) and compare it later.
- *
- * A log must start at seq 1: safe-exec never rotates logs, so a first line with a later seq means lines were
- * removed from the start, and is reported.
- *
- * Throws the fs error when the file cannot be opened or read.
- *
- * @example
- * ```ts
- * import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
- * import { tmpdir } from "node:os";
- * import { join } from "node:path";
- * import { verifyLog, WitnessLog } from "./witness.ts";
- *
- * const path = join(mkdtempSync(join(tmpdir(), "witness-")), "witness.log");
- * const log = new WitnessLog(path);
- * for (let i = 0; i < 3; i++) log.append({ event: "metrics", tool: null, decision: null, details: { i } });
- * log.close();
- * const result = verifyLog(path);
- * console.assert(result.ok && result.lines === 3);
- * writeFileSync(path, readFileSync(path, "utf8").replace('"i":1', '"i":9'));
- * const broken = verifyLog(path);
- * console.assert(!broken.ok && broken.line === 3);
- * ```
- */
-export function verifyLog(path: string): VerifyResult {
-  const fd = openSync(path, "r");
-  let lines = 0;
-  let prevHash = GENESIS_PREV;
-  let failure: { line: number; reason: string } | null = null;
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  try {
-    forEachLine(fd, (bytes, terminated) => {
-      lines++;
-      if (failure !== null) return;
-      const n = lines;
-      const fail = (reason: string) => {
-        failure = { line: n, reason: `line ${n}: ${reason}` };
-      };
-      let value: unknown;
-      try {
-        value = JSON.parse(decoder.decode(bytes));
-      } catch (err) {
-        const why = err instanceof TypeError ? "is not valid UTF-8" : "is not valid JSON";
-        return fail(terminated ? why : `is cut (no trailing newline, the write did not complete) and ${why}`);
-      }
-      const bad = checkShape(value);
-      if (bad !== null) return fail(bad);
-      if (!terminated) return fail("has no trailing newline (cut line)");
-      const v = value as { seq: number; prev: string };
-      if (v.seq !== n) {
-        return fail(
-          n === 1
-            ? `seq is ${v.seq}, expected 1 (a log starts at seq 1; lines before it were removed)`
-            : `seq is ${v.seq}, expected ${n} (line ${n - 1} has seq ${n - 1}): a line was removed, added or moved`,
-        );
-      }
-      if (v.prev !== prevHash) {
-        return fail(
-          n === 1
-            ? `prev is ${short(v.prev)}, expected 64 zeros on the first line`
-            : `prev does not match the sha256 of line ${n - 1} (expected ${short(prevHash)}, found ${short(v.prev)})`,
-        );
-      }
-      prevHash = sha256Hex(bytes);
-    });
-  } finally {
-    closeSync(fd);
-  }
-  const f = failure as { line: number; reason: string } | null;
-  if (f !== null) return { ok: false, lines, line: f.line, reason: f.reason };
-  return { ok: true, lines, head: prevHash };
-}
-
-/**
- * Counts over the witness log at `path` (see {@linkcode WitnessStats}). Reads the file in chunks; lines that do
- * not parse count in `total` only. Throws the fs error when the file cannot be read.
- *
- * @example
- * ```ts
- * import { mkdtempSync } from "node:fs";
- * import { tmpdir } from "node:os";
- * import { join } from "node:path";
- * import { statsOfFile, WitnessLog } from "./witness.ts";
- *
- * const path = join(mkdtempSync(join(tmpdir(), "witness-")), "witness.log");
- * const log = new WitnessLog(path);
- * log.append({ event: "gate", tool: "run_bash", decision: "ask", details: {} });
- * log.append({ event: "confirm", tool: "run_bash", decision: "ask", details: { approved: true } });
- * log.close();
- * const stats = statsOfFile(path);
- * console.assert(stats.total === 2 && stats.asked === 1 && stats.approved === 1);
- * ```
- */
-export function statsOfFile(path: string): WitnessStats {
-  const fd = openSync(path, "r");
-  const stats = emptyStats();
-  const decoder = new TextDecoder();
-  try {
-    forEachLine(fd, (bytes) => {
-      stats.total++;
-      let v: unknown;
-      try {
-        v = JSON.parse(decoder.decode(bytes));
-      } catch {
-        return;
-      }
-      if (typeof v !== "object" || v === null) return;
-      const o = v as Record<string, unknown>;
-      countLine(stats, o.event, o.tool, o.decision, o.details);
-    });
-  } finally {
-    closeSync(fd);
-  }
-  return stats;
 }
 
 /**
@@ -807,6 +619,7 @@ export function statsOfFile(path: string): WitnessStats {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mkdtempSync, writeFileSync } from "node:fs";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
@@ -814,32 +627,190 @@ export function statsOfFile(path: string): WitnessStats {
  *
  * const path = join(mkdtempSync(join(tmpdir(), "witness-")), "witness.log");
  * writeFileSync(path, "a\nb\nc\n");
- * console.assert(JSON.stringify(tailLog(path, 2)) === '["b","c"]');
+ * assert.deepEqual(tailLog(path, 2), ["b", "c"]);
  * ```
  */
 export function tailLog(path: string, n: number): string[] {
+  const fd = path === "-" ? 0 : openSync(path, "r"); // "-": standard input
+  try {
+    return tailOf(fd, n, null).lines;
+  } finally {
+    if (fd !== 0) closeSync(fd);
+  }
+}
+
+const textDecoder = new TextDecoder();
+
+/** The last `n` lines of the open file, and the size they were read from (`size` given, or the file's). */
+function tailOf(fd: number, n: number, size: number | null): { lines: string[]; size: number } {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`Cannot tail ${n} lines: expected an integer >= 0`);
   const out: string[] = [];
-  if (n === 0) return out;
+  const st = fstatSync(fd);
+  const end = size ?? st.size;
+  if (n === 0) return { lines: out, size: end };
+  const read = (buf: Uint8Array, pos: number) => readSync(fd, buf, 0, buf.length, pos);
+  if (st.isFile()) {
+    forEachLineBackwards(read, end, (bytes) => {
+      out.push(textDecoder.decode(bytes));
+      return out.length < n;
+    });
+    return { lines: out.reverse(), size: end };
+  }
+  // Not seekable from the end (a pipe or a device): read forwards, keep the last n.
+  forEachLine((buf) => readSync(fd, buf, 0, buf.length, null), (bytes) => {
+    out.push(textDecoder.decode(bytes));
+    if (out.length > n) out.shift();
+  });
+  return { lines: out, size: end };
+}
+
+/** The head of a log: what to keep elsewhere, to check it later with `verify --head`. */
+export interface LogHead {
+  /** sha256 hex of the last line (64 zeros for an empty log). */
+  head: string;
+  /** The last line's seq, or null when it has none (an empty log, or a cut line without one). */
+  seq: number | null;
+  /** The last line's time, or null. */
+  ts: string | null;
+  /** The file's size in bytes. */
+  bytes: number;
+  /** Whether the last line is cut (no newline: a write did not complete, or one is being written). */
+  cut: boolean;
+}
+
+/**
+ * The head of the log at `path`, read from its end only (cheap on any size): the sha256 of its last line, with
+ * that line's seq and time. Ship it elsewhere now and then (`safe-exec log head >> …`); `log verify --head HASH`
+ * later proves the log still holds that line, so lines cut from its end are caught. Throws the fs error.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { logHead, verifyLog, WitnessLog } from "./witness.ts";
+ *
+ * const path = join(mkdtempSync(join(tmpdir(), "witness-")), "witness.log");
+ * const log = new WitnessLog(path);
+ * log.append({ event: "session", tool: null, decision: null, details: { action: "start" } });
+ * log.close();
+ * const h = logHead(path);
+ * assert.equal(h.seq, 1);
+ * assert.equal(verifyLog(path, { head: h.head }).headLine, 1);
+ * ```
+ */
+export function logHead(path: string): LogHead {
   const fd = openSync(path, "r");
-  const decoder = new TextDecoder();
   try {
-    const st = fstatSync(fd);
-    if (st.isFile()) {
-      forEachLineBackwards(fd, st.size, (bytes) => {
-        out.push(decoder.decode(bytes));
-        return out.length < n;
+    const size = fstatSync(fd).size;
+    let head = GENESIS_PREV;
+    let seq: number | null = null;
+    let ts: string | null = null;
+    let cut = false;
+    forEachLineBackwards((buf, pos) => readSync(fd, buf, 0, buf.length, pos), size, (bytes, terminated) => {
+      head = sha256Hex(bytes);
+      seq = seqPrefix(bytes);
+      cut = !terminated;
+      const m = /^\{"seq":\d+,"ts":"([^"]{1,40})"/.exec(Buffer.from(bytes.subarray(0, 80)).toString("latin1"));
+      ts = m ? m[1] as string : null;
+      return false;
+    });
+    return { head, seq, ts, bytes: size, cut };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Options of {@linkcode followLog}. */
+export interface FollowOptions {
+  /** How many of the last lines to print first (default 20). */
+  lines?: number;
+  /** Stops following. */
+  signal?: AbortSignal;
+  /** How often to look for new lines, in ms (default 250). */
+  pollMs?: number;
+  /** Gets a line of the log (its text, without `\n`). */
+  onLine: (line: string) => void;
+  /** Gets a note about the file: it was removed, replaced or cut. */
+  onNote: (note: string) => void;
+}
+
+/**
+ * `tail -f` for a witness log: hand the last `lines` lines to `onLine`, then every line appended, as whole lines,
+ * until `signal` aborts. When the file is removed it waits for it to come back; when it is replaced or cut it
+ * says so (`onNote`) and follows the file at the path from its start. Throws the fs error when the file cannot
+ * be opened at first.
+ */
+export async function followLog(path: string, options: FollowOptions): Promise<void> {
+  const pollMs = options.pollMs ?? 250;
+  let fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    let offset = size;
+    if (size > 0) {
+      // a cut last line is printed when its end arrives: tail up to the last newline
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) {
+        forEachLineBackwards((b, pos) => readSync(fd, b, 0, b.length, pos), size, (bytes) => {
+          offset = size - bytes.length;
+          return false;
+        });
+      }
+    }
+    for (const line of tailOf(fd, options.lines ?? 20, offset).lines) options.onLine(line);
+    let identity = fstatSync(fd);
+    let missing = false;
+    let pending = Buffer.alloc(0);
+    const buf = Buffer.allocUnsafe(256 * 1024);
+    while (!options.signal?.aborted) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        options.signal?.addEventListener("abort", () => {
+          clearTimeout(timer);
+          resolve();
+        }, { once: true });
       });
-    } else {
-      // Not seekable from the end (a pipe or a device): read forwards, keep the last n.
-      forEachLine(fd, (bytes) => {
-        out.push(decoder.decode(bytes));
-        if (out.length > n) out.shift();
-      });
-      out.reverse();
+      if (options.signal?.aborted) break;
+      let now;
+      try {
+        now = statPath(path);
+      } catch {
+        if (!missing) options.onNote(`${JSON.stringify(path)} was removed; waiting for it to come back`);
+        missing = true;
+        continue;
+      }
+      if (missing || now.ino !== identity.ino || now.dev !== identity.dev) {
+        options.onNote(`${JSON.stringify(path)} was replaced by another file; following the new file from its start`);
+        missing = false;
+        closeSync(fd);
+        fd = openSync(path, "r");
+        identity = fstatSync(fd);
+        offset = 0;
+        pending = Buffer.alloc(0);
+      } else if (now.size < offset) {
+        options.onNote(
+          `${JSON.stringify(path)} was cut from ${offset} to ${now.size} bytes; following it from its start`,
+        );
+        offset = 0;
+        pending = Buffer.alloc(0);
+      }
+      for (;;) {
+        const n = readSync(fd, buf, 0, buf.length, offset);
+        if (n === 0) break;
+        offset += n;
+        let data = pending.length > 0 ? Buffer.concat([pending, buf.subarray(0, n)]) : buf.subarray(0, n);
+        let nl = data.indexOf(0x0a);
+        while (nl !== -1) {
+          options.onLine(textDecoder.decode(data.subarray(0, nl)));
+          data = data.subarray(nl + 1);
+          nl = data.indexOf(0x0a);
+        }
+        pending = Buffer.from(data);
+      }
     }
   } finally {
     closeSync(fd);
   }
-  return out.reverse();
 }

@@ -5,13 +5,13 @@
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DENO_PERMISSION_FLAGS } from "../build.ts";
+import { DENO_RUN_FLAGS } from "../build.ts";
 
 /** The repository root. */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Permission flags the binary is compiled with (build.ts); the source runs with the same. */
-export const DENO_FLAGS: readonly string[] = DENO_PERMISSION_FLAGS;
+/** Permission and V8 flags the binary is compiled with (build.ts); the source runs with the same. */
+export const DENO_FLAGS: readonly string[] = DENO_RUN_FLAGS;
 
 /** One way to run the program. */
 export interface Target {

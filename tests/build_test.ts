@@ -14,6 +14,7 @@ import {
   BUN_BUILD_FLAGS,
   bunBuildArgs,
   DENO_PERMISSION_FLAGS,
+  DENO_RUN_FLAGS,
   denoCompileArgs,
   explainDownloadFailure,
   hostTarget,
@@ -55,10 +56,13 @@ Deno.test("the target table names each target for deno compile and bun build", (
 Deno.test("the baked-in permissions are exactly the ones deno run gets in the tests: never -A, no net", () => {
   // deno.json's tasks cannot import the constant: they must spell exactly the same flags.
   const tasks = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")).tasks as Record<string, string>;
-  for (const name of ["serve", "demo", "bench"]) {
+  for (const name of ["serve", "demo", "bench", "faults"]) {
     const flags = (tasks[name] ?? "").split(" ").filter((w) => w.startsWith("--"));
-    assert.deepEqual(flags, [...DENO_PERMISSION_FLAGS], `deno task ${name}`);
+    assert.deepEqual(flags, [...DENO_RUN_FLAGS], `deno task ${name}`);
   }
+  // The run flags are the permissions plus the V8 flags that keep a long session's memory flat.
+  assert.deepEqual(DENO_RUN_FLAGS.slice(0, DENO_PERMISSION_FLAGS.length), DENO_PERMISSION_FLAGS);
+  assert.ok(DENO_RUN_FLAGS.includes("--v8-flags=--max-semi-space-size=2"));
   const args = denoCompileArgs("linux-arm64", "out/x", { exists: (p) => p === "src/tools/fs_worker.ts" });
   assert.equal(args[0], "compile");
   assert.deepEqual(args.slice(1, 1 + DENO_FLAGS.length), DENO_FLAGS);

@@ -89,12 +89,13 @@ Deno.test("defaultConfig: workspace and witness beside the cwd, SPEC defaults, f
   const config = defaultConfig("/home/me/project");
   assert.deepEqual(config, {
     workspace: "/home/me/project/workspace",
+    workspaceMayContainHome: false,
     metrics: { ...DEFAULT_METRICS },
     policy: { thresholds: [0.35, 0.7], alwaysAskHigh: true },
     tools: {},
     confirm: "client",
     confirmTimeoutMs: 120000,
-    witness: { path: "/home/me/project/witness.log", fsync: false },
+    witness: { path: "/home/me/project/witness.log", fsync: false, signingKey: null },
     sandbox: { mode: "auto", network: false },
     configPath: null,
   });
@@ -111,6 +112,7 @@ Deno.test("defaultConfig: workspace and witness beside the cwd, SPEC defaults, f
 Deno.test("parseConfig: the full example of SPEC §6", () => {
   assert.deepEqual(parse(SPEC_EXAMPLE), {
     workspace: "/srv/agent/workspace",
+    workspaceMayContainHome: false,
     metrics: {
       maxContext: 4000,
       maxDuration: 1800,
@@ -125,7 +127,7 @@ Deno.test("parseConfig: the full example of SPEC §6", () => {
     tools: { run_bash: { risk: "high", timeoutMs: 30000 } },
     confirm: "client",
     confirmTimeoutMs: 120000,
-    witness: { path: "/srv/agent/witness.log", fsync: false },
+    witness: { path: "/srv/agent/witness.log", fsync: false, signingKey: null },
     sandbox: { mode: "auto", network: false },
     configPath: null,
   });
@@ -147,7 +149,7 @@ Deno.test("parseConfig: comments, trailing commas, CRLF and a byte-order mark", 
 Deno.test("parseConfig: partial sections merge with the defaults", () => {
   const config = parse('{"metrics": {"maxErrors": 3, "errorWindowSeconds": 600}, "witness": {"fsync": true}}');
   assert.deepEqual(config.metrics, { ...DEFAULT_METRICS, maxErrors: 3, errorWindowSeconds: 600 });
-  assert.deepEqual(config.witness, { path: "/srv/agent/witness.log", fsync: true });
+  assert.deepEqual(config.witness, { path: "/srv/agent/witness.log", fsync: true, signingKey: null });
   assert.deepEqual(parse('{"policy": {"alwaysAskHigh": false}}').policy, {
     thresholds: [0.35, 0.7],
     alwaysAskHigh: false,
@@ -411,7 +413,7 @@ Deno.test("resolveConfig: CLI overrides win over the file and resolve against cw
       dir,
     );
     assert.equal(config.workspace, path.join(dir, "other-ws"));
-    assert.deepEqual(config.witness, { path: path.join(dir, "logs", "witness.log"), fsync: true });
+    assert.deepEqual(config.witness, { path: path.join(dir, "logs", "witness.log"), fsync: true, signingKey: null });
     assert.equal(config.confirm, "exec:./approve.sh");
     assert.equal(config.confirmTimeoutMs, 5);
     const abs = resolveConfig({ workspace: path.join(dir, "abs-ws") }, "/");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { defaultConfig } from "../src/config.ts";
@@ -41,4 +41,25 @@ Deno.test("doctor with sandbox none reports the OS sandbox inactive and why", as
   assert.equal(os.active, false);
   assert.match(os.detail, /none/);
   rmSync(dir, { recursive: true });
+});
+
+Deno.test("doctor checks the workspace and the witness log as a server would find them, creating nothing", async () => {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "se-doc-")));
+  try {
+    const config = defaultConfig(dir);
+    config.witness.path = join(dir, "logs/witness.log");
+    const lines: string[] = [];
+    await runDoctor(runtime, { out: (l) => lines.push(l) }, { config, skipLiveChecks: true });
+    const text = lines.join("\n");
+    assert.match(text, /\[ok\]\s+workspace\s+".*\/workspace": it does not exist yet: it will be created/);
+    assert.match(text, /\[ok\]\s+witness log ".*logs\/witness.log": its folder ".*logs" does not exist: it will be/);
+    assert.equal(existsSync(join(dir, "logs")), false, "doctor creates nothing");
+    config.witness.path = dir;
+    const r = await doctorReport(runtime, { config, skipLiveChecks: true });
+    const w = r.paths.find((p) => p.what === "witness log")!;
+    assert.equal(w.ok, false);
+    assert.match(w.detail, /it is a folder/);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
 });

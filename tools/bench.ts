@@ -1,112 +1,178 @@
 /**
- * All benchmarks in one run, side by side with the anchors named in the issues, as ratios:
+ * `deno task bench`: every benchmark in one run, each figure beside its anchor, written to BENCHMARKS.md with the
+ * machine, the versions and the command, and the targets' verdicts copied into the README's headline block.
  *
- * - core: the gate's per-call cost early in a session and after 40 000 calls (flat = ratio near 1)
- * - isolation: read_file through the protocol (warm worker pool), sandboxed `run_bash echo hi`, beside a bare
- *   `bash -c` spawn and a bare `bwrap … bash -c` spawn
- * - mcp: sequential read calls through `safe-exec mcp` and `@modelcontextprotocol/server-filesystem`
- * - startup: process start → first answer, and idle RSS, for each way of starting safe-exec and server-filesystem
+ *   deno task bench                 the full run (about 5 minutes on a 2-core machine): writes BENCHMARKS.md, README
+ *   deno task bench --quick         fewer calls, smaller logs: prints the report, writes nothing
+ *   deno task bench --only serve,verify [--quick] [--out FILE]
  *
- *   deno task bench [core,isolation,mcp,startup]
+ * Sections are modules (tools/bench_<id>.ts exporting a {@linkcode BenchModule}); add one to {@linkcode MODULES}.
  *
  * @module
  */
-import { benchCore } from "./bench_core.ts";
-import { benchIsolation } from "./bench_isolation.ts";
-import { benchMcp } from "./bench_mcp.ts";
-import { benchStartup, formatStartupTable } from "./bench_startup.ts";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  type BenchModule,
+  machine,
+  markdownTable,
+  README_END,
+  README_START,
+  replaceReadmeBlock,
+  ROOT,
+  type SectionResult,
+  targetsTable,
+  type Verdict,
+  verdictCells,
+} from "./_bench.ts";
+import { gate } from "./bench_gate.ts";
+import { sandbox } from "./bench_sandbox.ts";
+import { serve } from "./bench_serve.ts";
+import { session } from "./bench_session.ts";
+import { startup } from "./bench_startup.ts";
+import { verify } from "./bench_verify.ts";
 
-interface Row {
-  name: string;
-  calls: number;
-  p50Ms: number;
-  p95Ms: number;
-  callsPerSec: number;
+/** The sections, in report order. */
+export const MODULES: readonly BenchModule[] = [gate, serve, sandbox, startup, session, verify];
+
+interface Options {
+  quick: boolean;
+  only: Set<string> | null;
+  out: string | null;
 }
 
-const wanted = new Set((Deno.args[0] ?? "core,isolation,mcp,startup").split(","));
+function parse(args: string[]): Options {
+  const o: Options = { quick: false, only: null, out: null };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--quick") o.quick = true;
+    else if (a === "--only") o.only = new Set((args[++i] ?? "").split(","));
+    else if (a.startsWith("--only=")) o.only = new Set(a.slice(7).split(","));
+    else if (a === "--out") o.out = args[++i] ?? null;
+    else if (/^[a-z,]+$/.test(a)) o.only = new Set(a.split(",")); // the old form: deno task bench serve,verify
+    else throw new Error(`unknown argument ${JSON.stringify(a)}; expected --quick, --only IDS, --out FILE`);
+  }
+  for (const id of o.only ?? []) {
+    if (!MODULES.some((m) => m.id === id)) {
+      throw new Error(`unknown section ${JSON.stringify(id)}; expected one of ${MODULES.map((m) => m.id).join(", ")}`);
+    }
+  }
+  return o;
+}
 
-function table(rows: Row[]): string {
-  const w = Math.max(...rows.map((r) => r.name.length), 4);
-  const head = `${"name".padEnd(w)}  calls   p50 ms   p95 ms   calls/s`;
-  return [
-    head,
-    ...rows.map((r) =>
-      `${r.name.padEnd(w)}  ${String(r.calls).padStart(5)}  ${r.p50Ms.toFixed(3).padStart(7)}  ${
-        r.p95Ms.toFixed(3).padStart(7)
-      }  ${r.callsPerSec.toFixed(0).padStart(8)}`
-    ),
+/** The report: header, targets, sections. */
+export function report(
+  meta: { date: string; command: string; quick: boolean; machine: Array<[string, string]>; seconds: number },
+  sections: Array<{ module: BenchModule; result: SectionResult | null; error?: string; seconds: number }>,
+): { markdown: string; headline: string } {
+  const verdicts: Verdict[] = sections.flatMap((s) => s.result?.verdicts ?? []);
+  const headline = [
+    targetsTable(verdicts),
+    "",
+    `Measured by \`${meta.command}\` on ${meta.date} (${meta.machine[0]?.[1] ?? "?"}); every figure beside its ` +
+    "anchor: [BENCHMARKS.md](BENCHMARKS.md).",
   ].join("\n");
-}
-
-function find(rows: Row[], re: RegExp): Row | undefined {
-  return rows.find((r) => re.test(r.name));
-}
-
-function verdict(ok: boolean): string {
-  return ok ? "meets the target" : "MISSES the target";
-}
-
-console.log(`safe-exec benchmarks — ${Deno.build.os}/${Deno.build.arch}, ${navigator.hardwareConcurrency} cores\n`);
-
-if (wanted.has("core")) {
-  console.log("## core: per-call cost as the session grows (in-process, host file backend)");
-  const rows = await benchCore();
-  console.log(table(rows));
-  const [early, late] = rows as [Row, Row];
-  console.log(`late / early p50: ${(late.p50Ms / early.p50Ms).toFixed(2)}× (flat is ~1×)\n`);
-}
-
-if (wanted.has("isolation")) {
-  console.log("## isolation: round trips through `safe-exec serve` vs bare spawns");
-  const rows = await benchIsolation();
-  console.log(table(rows));
-  const read = find(rows, /read_file/);
-  const sandboxed = find(rows, /run_bash/);
-  const bwrap = find(rows, /bare spawn bwrap/);
-  const bash = find(rows, /bare spawn bash/);
-  if (read) console.log(`read_file p50 ${read.p50Ms.toFixed(3)} ms (target < 0.5 ms): ${verdict(read.p50Ms < 0.5)}`);
-  if (sandboxed && bwrap) {
-    const ratio = sandboxed.p50Ms / bwrap.p50Ms;
-    console.log(`sandboxed run_bash / bare bwrap p50: ${ratio.toFixed(2)}× (target ≤ 1.5×): ${verdict(ratio <= 1.5)}`);
+  const out: string[] = [
+    "# Benchmarks",
+    "",
+    `Written by \`${meta.command}\` on ${meta.date}${
+      meta.quick
+        ? " (**--quick**: fewer calls; not the numbers " +
+          "of record)"
+        : ""
+    }, in ${Math.round(meta.seconds)} s. Every figure is measured in the same run as its anchor ` +
+    "and shown as a ratio to it. Do not edit by hand: run `deno task bench` again.",
+    "",
+    "| | |",
+    "| - | - |",
+    ...meta.machine.map(([k, v]) => `| ${k} | ${v} |`),
+    "",
+    "## Targets",
+    "",
+    "An unmet target is listed as MISSED, one that could not be measured here as NOT MEASURED, with the reason.",
+    "",
+    headline,
+    "",
+  ];
+  for (const s of sections) {
+    out.push(`## ${s.module.title}`, "", s.module.about, "");
+    if (!s.result) {
+      out.push(`**This section failed**: ${s.error}`, "");
+      continue;
+    }
+    if (s.result.rows.length > 0) out.push(markdownTable(s.result.rows, s.result.ratios), "");
+    for (const v of s.result.verdicts) {
+      const [value, status] = verdictCells(v);
+      out.push(`- Target: ${v.from}: ${value}, ${status}.`);
+    }
+    if (s.result.verdicts.length > 0) out.push("");
+    for (const n of s.result.notes) out.push(n, "");
+    out.push(`(${Math.round(s.seconds)} s)`, "");
   }
-  if (sandboxed && bash) {
-    console.log(`sandboxed run_bash / bare bash p50: ${(sandboxed.p50Ms / bash.p50Ms).toFixed(2)}×`);
-  }
-  console.log();
+  return { markdown: out.join("\n"), headline };
 }
 
-if (wanted.has("mcp")) {
-  console.log("## mcp: sequential reads through the official SDK client");
-  const rows = await benchMcp();
-  console.log(table(rows));
-  const theirs = find(rows, /server-filesystem/);
-  for (const ours of rows.filter((r) => /^safe-exec mcp read_file/.test(r.name))) {
-    if (!theirs) break;
-    const ratio = ours.callsPerSec / theirs.callsPerSec;
-    console.log(`${ours.name} / server-filesystem calls/s: ${ratio.toFixed(2)}× (target ≥ 2×): ${verdict(ratio >= 2)}`);
+if (import.meta.main) {
+  let options: Options;
+  try {
+    options = parse(Deno.args);
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}`);
+    Deno.exit(2);
   }
-  const ceiling = find(rows, /unknown tool/);
-  if (ceiling && theirs) {
-    console.log(
-      `ceiling of the deno run path (a call refused at the gate, no tool): ${
-        (ceiling.callsPerSec / theirs.callsPerSec).toFixed(2)
-      }× server-filesystem`,
-    );
+  const started = performance.now();
+  const log = (l: string) => console.error(l);
+  const info = await machine();
+  const sections: Array<{ module: BenchModule; result: SectionResult | null; error?: string; seconds: number }> = [];
+  for (const m of MODULES) {
+    if (options.only && !options.only.has(m.id)) continue;
+    log(`bench: ${m.id}: ${m.title}`);
+    const t = performance.now();
+    try {
+      sections.push({
+        module: m,
+        result: await m.run({ quick: options.quick, log }),
+        seconds: (performance.now() - t) / 1000,
+      });
+    } catch (e) {
+      log(`bench: ${m.id} FAILED: ${(e as Error)?.stack ?? e}`);
+      sections.push({
+        module: m,
+        result: null,
+        error: (e as Error)?.message ?? String(e),
+        seconds: (performance.now() - t) / 1000,
+      });
+    }
   }
-  console.log();
-}
-
-if (wanted.has("startup")) {
-  console.log("## startup: process start → first answer, idle RSS");
-  const rows = await benchStartup();
-  console.log(formatStartupTable(rows));
-  const anchor = rows.find((r) => /server-filesystem/.test(r.name));
-  for (const r of rows) {
-    if (r === anchor) continue;
-    const vs = anchor ? `, ${(anchor.p50Ms / r.p50Ms).toFixed(1)}× faster than server-filesystem` : "";
-    const binary = /binary/.test(r.name);
-    const target = binary ? ` (targets < 100 ms, < 80 MiB): ${verdict(r.p50Ms < 100 && (r.rssMiB ?? 0) < 80)}` : "";
-    console.log(`${r.name}: p50 ${r.p50Ms.toFixed(1)} ms, RSS ${r.rssMiB?.toFixed(1) ?? "?"} MiB${vs}${target}`);
+  const command = ["deno task bench", ...Deno.args].join(" ");
+  const { markdown, headline } = report({
+    date: new Date().toISOString().slice(0, 10),
+    command,
+    quick: options.quick,
+    machine: info,
+    seconds: (performance.now() - started) / 1000,
+  }, sections);
+  const whole = !options.quick && options.only === null;
+  const out = options.out ?? (whole ? join(ROOT, "BENCHMARKS.md") : null);
+  if (out) {
+    writeFileSync(out, markdown);
+    log(`bench: wrote ${out}`);
+  } else {
+    console.log(markdown);
   }
+  const written = out ? [out] : [];
+  if (whole) {
+    const readmePath = join(ROOT, "README.md");
+    const readme = readFileSync(readmePath, "utf8");
+    if (readme.includes(README_START) && readme.includes(README_END)) {
+      writeFileSync(readmePath, replaceReadmeBlock(readme, headline));
+      written.push(readmePath);
+      log("bench: updated the README's headline block");
+    }
+  }
+  // deno fmt shapes both files the same way (tables, 120 columns), so the README's block stays BENCHMARKS.md's.
+  if (written.length > 0) {
+    await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", ...written], cwd: ROOT }).output();
+  }
+  Deno.exit(sections.every((s) => s.result !== null) ? 0 : 1);
 }

@@ -6,33 +6,15 @@
  * `initialize` for server-filesystem. The request is written right after the spawn, as an agent would. Idle RSS is
  * VmRSS from `/proc/<pid>/status` read right after that first answer (null where there is no /proc).
  *
- * Run it alone for a table: `deno run --allow-read --allow-write --allow-run --allow-env tools/bench_startup.ts`.
+ * `deno task bench` runs it as the "startup" section (tools/bench.ts).
  *
  * @module
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { binaryName, hostTarget } from "../build.ts";
-import { DENO_PERMISSION_FLAGS } from "../build.ts";
-
-/** The repository root. */
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-
-/** One line of the start-up table. */
-export interface StartupRow {
-  /** What was started, e.g. "deno run src/main.ts", "binary safe-exec-bun-linux-x64", "server-filesystem (node)". */
-  name: string;
-  /** How many timed runs (after one untimed warm-up run). */
-  runs: number;
-  /** Median milliseconds from spawn to the first answer. */
-  p50Ms: number;
-  /** 95th percentile (nearest rank) of the same. */
-  p95Ms: number;
-  /** VmRSS after the first answer, MiB (median over runs), or null without /proc. */
-  rssMiB: number | null;
-}
+import { join } from "node:path";
+import { binaryName, DENO_RUN_FLAGS, hostTarget } from "../build.ts";
+import { type BenchModule, percentile, ROOT, round, type Row, rssMiB, which } from "./_bench.ts";
 
 /** One program to start. */
 export interface StartupCandidate {
@@ -46,16 +28,6 @@ export interface StartupCandidate {
   isAnswer(message: Record<string, unknown>): boolean;
 }
 
-/** Options for {@linkcode benchStartup}. */
-export interface BenchStartupOptions {
-  /** Timed runs per candidate (default 15). */
-  runs?: number;
-  /** What to start (default {@linkcode defaultCandidates}). */
-  candidates?: StartupCandidate[];
-  /** Give up on one run after this many milliseconds (default 20000). */
-  timeoutMs?: number;
-}
-
 const INFO = JSON.stringify({ id: 1, type: "info" });
 const INITIALIZE = JSON.stringify({
   jsonrpc: "2.0",
@@ -65,13 +37,6 @@ const INITIALIZE = JSON.stringify({
 });
 const isInfo = (m: Record<string, unknown>) => m.id === 1 && m.type === "info";
 const isInitialized = (m: Record<string, unknown>) => m.id === 1 && typeof m.result === "object" && m.result !== null;
-
-function which(program: string): string | null {
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    if (dir && existsSync(join(dir, program))) return join(dir, program);
-  }
-  return null;
-}
 
 /**
  * What this machine can start: `deno run src/main.ts`, `bun src/main.ts`, the binaries in dist/ built for this
@@ -90,7 +55,7 @@ export function defaultCandidates(): StartupCandidate[] {
   const list: StartupCandidate[] = [
     {
       name: "deno run src/main.ts",
-      argv: [Deno.execPath(), "run", ...DENO_PERMISSION_FLAGS, main, ...serve],
+      argv: [Deno.execPath(), "run", ...DENO_RUN_FLAGS, main, ...serve],
       request: INFO,
       isAnswer: isInfo,
     },
@@ -127,28 +92,6 @@ export function defaultCandidates(): StartupCandidate[] {
     });
   }
   return list;
-}
-
-/**
- * VmRSS of a live process in MiB, or null. Deno refuses to read `/proc/<pid>/` without --allow-all, so when the
- * direct read is refused the file is read through `cat` (needs only --allow-run).
- */
-async function rssMiB(pid: number): Promise<number | null> {
-  const path = `/proc/${pid}/status`;
-  let status: string;
-  try {
-    status = readFileSync(path, "utf8");
-  } catch {
-    try {
-      const out = await new Deno.Command("cat", { args: [path], stdout: "piped", stderr: "null" }).output();
-      if (!out.success) return null;
-      status = new TextDecoder().decode(out.stdout);
-    } catch {
-      return null;
-    }
-  }
-  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-  return m ? Number(m[1]) / 1024 : null;
 }
 
 /** Start one candidate once; resolve to the time to its first answer and its RSS then. */
@@ -212,80 +155,52 @@ async function once(c: StartupCandidate, timeoutMs: number): Promise<{ ms: numbe
   }
 }
 
-/**
- * The `q` quantile of `values` (nearest rank).
- *
- * @example
- * ```ts
- * import { quantile } from "./bench_startup.ts";
- * console.assert(quantile([3, 1, 2], 0.5) === 2);
- * console.assert(quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.95) === 10);
- * ```
- */
-export function quantile(values: number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
-  return sorted[rank - 1] as number;
-}
-
-/**
- * Time each candidate from spawn to first answer (`runs` timed runs after one warm-up) and read its idle RSS.
- *
- * @example
- * ```ts ignore
- * import { benchStartup } from "./bench_startup.ts";
- * for (const r of await benchStartup()) console.log(r.name, r.p50Ms, r.rssMiB);
- * ```
- */
-export async function benchStartup(options: BenchStartupOptions = {}): Promise<StartupRow[]> {
-  const runs = options.runs ?? 15;
-  const timeoutMs = options.timeoutMs ?? 20_000;
-  const rows: StartupRow[] = [];
-  for (const c of options.candidates ?? defaultCandidates()) {
-    await once(c, timeoutMs); // warm-up: page cache, Deno's transpile cache
-    const times: number[] = [];
-    const rss: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const r = await once(c, timeoutMs);
-      times.push(r.ms);
-      if (r.rss !== null) rss.push(r.rss);
+/** The module. */
+export const startup: BenchModule = {
+  id: "startup",
+  title: "Cold start and idle memory",
+  about: 'Process start to the first answer on stdout (`{"type":"info"}` for safe-exec, an MCP `initialize` ' +
+    "for server-filesystem), the request written right after the spawn as an agent would; RSS (VmRSS) read right " +
+    "after that answer. Every way of starting safe-exec here, against server-filesystem started the same way.",
+  async run(ctx) {
+    const runs = ctx.quick ? 5 : 15;
+    const rows: Row[] = [];
+    const anchorName = "server-filesystem (node)";
+    for (const c of defaultCandidates()) {
+      await once(c, 20_000); // warm-up: page cache, Deno's transpile cache
+      const times: number[] = [];
+      const rss: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const r = await once(c, 20_000);
+        times.push(r.ms);
+        if (r.rss !== null) rss.push(r.rss);
+      }
+      const row: Row = {
+        name: c.name,
+        calls: runs,
+        p50Ms: round(percentile(times, 0.5), 1),
+        p99Ms: round(percentile(times, 0.99), 1),
+        ...(rss.length > 0 ? { rssMiB: round(percentile(rss, 0.5), 1) } : {}),
+      };
+      if (c.name === anchorName) row.isAnchor = true;
+      else row.anchor = anchorName;
+      rows.push(row);
+      ctx.log(`startup: ${c.name}: p50 ${row.p50Ms} ms, ${row.rssMiB ?? "?"} MiB`);
     }
-    rows.push({
-      name: c.name,
-      runs,
-      p50Ms: round(quantile(times, 0.5)),
-      p95Ms: round(quantile(times, 0.95)),
-      rssMiB: rss.length > 0 ? round(quantile(rss, 0.5)) : null,
-    });
-  }
-  return rows;
-}
-
-const round = (n: number) => Math.round(n * 10) / 10;
-
-/**
- * The rows as a fixed-width text table.
- *
- * @example
- * ```ts
- * import { formatStartupTable } from "./bench_startup.ts";
- * const t = formatStartupTable([{ name: "x", runs: 3, p50Ms: 12.5, p95Ms: 20, rssMiB: null }]);
- * console.assert(t.includes("12.5") && t.includes("-"));
- * ```
- */
-export function formatStartupTable(rows: StartupRow[]): string {
-  const width = Math.max(4, ...rows.map((r) => r.name.length));
-  const head = `${"name".padEnd(width)}  runs  p50 ms  p95 ms  RSS MiB`;
-  const lines = rows.map((r) =>
-    `${r.name.padEnd(width)}  ${String(r.runs).padStart(4)}  ${r.p50Ms.toFixed(1).padStart(6)}  ${
-      r.p95Ms.toFixed(1).padStart(6)
-    }  ${(r.rssMiB === null ? "-" : r.rssMiB.toFixed(1)).padStart(7)}`
-  );
-  return [head, ...lines].join("\n");
-}
-
-if (import.meta.main) {
-  const runs = Number(Deno.args[0] ?? 15);
-  console.log(formatStartupTable(await benchStartup({ runs })));
-}
+    for (const r of rows) if (r.anchor && !rows.some((x) => x.name === r.anchor)) delete r.anchor;
+    const bun = rows.find((r) => r.name.startsWith("binary safe-exec-bun"));
+    const missing = bun ? {} : { missing: "the Bun binary is not built (deno task build)" };
+    return {
+      rows,
+      ratios: ["p50Ms", "rssMiB"],
+      verdicts: [
+        { target: "binaryStart", from: bun?.name ?? "the Bun binary", value: bun?.p50Ms ?? null, ...missing },
+        { target: "binaryRss", from: bun?.name ?? "the Bun binary", value: bun?.rssMiB ?? null, ...missing },
+      ],
+      notes: [
+        `${runs} timed starts each after one untimed start; p50 and p99 over the starts, RSS their median. The ` +
+        'column "calls" counts starts here.',
+      ],
+    };
+  },
+};

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DENO_PERMISSION_FLAGS } from "../build.ts";
+import { DENO_RUN_FLAGS } from "../build.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dir = mkdtempSync(join(tmpdir(), "safe-exec-demo-"));
@@ -25,7 +25,7 @@ writeFileSync(
 `,
 );
 
-const flags = DENO_PERMISSION_FLAGS; // the binary's permissions (build.ts), never -A
+const flags = DENO_RUN_FLAGS; // the binary's permissions and V8 flags (build.ts), never -A
 const server = new Deno.Command(Deno.execPath(), {
   args: ["run", ...flags, join(root, "src/main.ts"), "serve"],
   cwd: dir,

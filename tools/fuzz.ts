@@ -84,6 +84,20 @@ function mutateText(s: string, r: () => number): string {
   return "{".repeat(Math.floor(r() * 3000)) + s;
 }
 
+/**
+ * `n` hostile request lines from `seed`: valid requests mutated (bit flips, truncation, type swaps, deep nesting,
+ * huge numbers, odd unicode). A line may hold a `\n` of its own (a mutation can insert any char).
+ */
+export function fuzzLines(n: number, seed: number): string[] {
+  const r = rng(seed);
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const base = SEEDS[Math.floor(r() * SEEDS.length)];
+    out.push(r() < 0.5 ? JSON.stringify(mutateValue(base, r)) : mutateText(JSON.stringify(base), r));
+  }
+  return out;
+}
+
 /** Run `iterations` fuzz lines; returns the number of lines sent. Throws on the first violation. */
 export async function fuzz(iterations: number, seed: number): Promise<number> {
   const r = rng(seed);

@@ -5,12 +5,11 @@
  * @module
  */
 import type { App } from "../cli.ts";
-import { LineWriter, stopOnSignal } from "../cli.ts";
 import { confirmHandlerFor, denyAll } from "../confirm.ts";
-import { DEFAULT_MAX_LINE_BYTES, forEachLine } from "../lines.ts";
+import { runStdioLoop } from "../stdio.ts";
 import type { Runtime } from "../runtime/types.ts";
 import type { ConfirmHandler } from "../types.ts";
-import { McpSession, RPC_ERROR, rpcError, type RpcMessage } from "./session.ts";
+import { McpSession, RPC_ERROR, rpcError } from "./session.ts";
 
 /**
  * The confirm handler for clients without elicitation: the `--confirm` mode, where `client` (which has no meaning
@@ -51,61 +50,41 @@ function processNetwork(config: App["config"]): boolean {
  * ```
  */
 export async function runMcp(app: App, runtime: Runtime): Promise<number> {
-  const out = new LineWriter(runtime);
   const log = (text: string) => runtime.writeStderr(text);
-  let session: McpSession;
+  let code: number;
   try {
-    session = new McpSession({
-      executor: app.executor,
-      confirm: fallbackConfirm(app.config.confirm, runtime),
-      send: (m) => out.send(m),
-      processNetwork: processNetwork(app.config),
-      log,
-    });
-  } catch (e) {
-    log(`safe-exec: ${(e as Error).message}`);
-    app.close();
-    return 1;
-  }
-  const sendAll = (ms: RpcMessage[]) => {
-    for (const m of ms) out.send(m);
-  };
-  const failed = (e: unknown) => {
-    log(`safe-exec mcp: internal error: ${(e as Error)?.stack ?? String(e)}`);
-    out.send(rpcError(null, RPC_ERROR.INTERNAL_ERROR, `Internal error: ${(e as Error)?.message ?? String(e)}`));
-  };
-  stopOnSignal(runtime, async () => {
-    await session.close();
-    await out.drain();
-    app.close();
-  });
-  let code = 0;
-  try {
-    await forEachLine(runtime.readStdin, DEFAULT_MAX_LINE_BYTES, {
-      line(line) {
-        try {
-          session.handleLine(line).then(sendAll, failed);
-        } catch (e) {
-          failed(e);
-        }
-      },
-      tooLong: (n) =>
-        out.send(
+    code = await runStdioLoop(runtime, (send) => {
+      const session = new McpSession({
+        executor: app.executor,
+        confirm: fallbackConfirm(app.config.confirm, runtime),
+        send,
+        processNetwork: processNetwork(app.config),
+        log,
+      });
+      return {
+        handleLine: (line, options) => session.handleLine(line, options),
+        tooLong: (n, max) =>
           rpcError(
             null,
             RPC_ERROR.INVALID_REQUEST,
-            `Invalid Request: a line of ${n} bytes exceeds the limit of ${DEFAULT_MAX_LINE_BYTES} bytes; it was dropped`,
+            `Invalid Request: a line of ${n} bytes exceeds the limit of ${max} bytes; it was dropped`,
           ),
-        ),
-      invalidUtf8: () =>
-        out.send(rpcError(null, RPC_ERROR.PARSE_ERROR, "Parse error: the line is not valid UTF-8; it was dropped")),
+        invalidUtf8: () =>
+          rpcError(null, RPC_ERROR.PARSE_ERROR, "Parse error: the line is not valid UTF-8; it was dropped"),
+        internalError(e) {
+          log(`safe-exec mcp: internal error: ${(e as Error)?.stack ?? String(e)}`);
+          return rpcError(null, RPC_ERROR.INTERNAL_ERROR, `Internal error: ${(e as Error)?.message ?? String(e)}`);
+        },
+        awaitingClient: () => session.awaitingElicitation,
+        close: () => session.close(),
+        stop: (reason) => session.stop(reason),
+        abortRunning: (reason) => session.abortRunning(reason),
+      };
     });
   } catch (e) {
-    log(`safe-exec mcp: cannot read stdin: ${(e as Error)?.message ?? String(e)}`);
+    log(`safe-exec: ${(e as Error).message}`);
     code = 1;
   }
-  await session.close();
-  await out.drain();
   app.close();
   return code;
 }

@@ -61,6 +61,8 @@ export const RPC_ERROR = Object.freeze({
   INVALID_PARAMS: -32602,
   /** The server failed. */
   INTERNAL_ERROR: -32603,
+  /** A server error (JSON-RPC's -32000 range): too many requests queued; the call was not queued. */
+  SERVER_OVERLOADED: -32000,
 });
 
 /** A JSON-RPC request id. */
@@ -200,6 +202,8 @@ export class McpSession {
   #closing = false;
   #questions = new OpenQuestions();
   #fallback: ConfirmHandler | null = null;
+  #stopReason: string | null = null;
+  #running: AbortController | null = null;
   #returnedChars = 0;
   #estimatedTokens = 0;
   #clientReportsContext = false;
@@ -229,8 +233,16 @@ export class McpSession {
     return this.#estimatedTokens;
   }
 
-  /** Handle one line (without its newline); resolves to the messages that answer it (zero or one). */
-  handleLine(line: string): Promise<RpcMessage[]> {
+  /** Whether a call waits for the client's answer to an elicitation. */
+  get awaitingElicitation(): boolean {
+    return this.#elicits.size > 0;
+  }
+
+  /**
+   * Handle one line (without its newline); resolves to the messages that answer it (zero or one). With
+   * `admitCalls` false (the stdio loop's input queue is full), a `tools/call` is refused at once.
+   */
+  handleLine(line: string, options: { admitCalls?: boolean } = {}): Promise<RpcMessage[]> {
     const parsed = parseJsonLine(line);
     if (parsed.blank) return Promise.resolve([]);
     if ("error" in parsed) {
@@ -243,14 +255,14 @@ export class McpSession {
       ]);
     }
     const msg: unknown = parsed.value;
-    return this.handleMessage(msg, line);
+    return this.handleMessage(msg, { ...options, line });
   }
 
   /**
    * Handle one parsed message; resolves to the messages that answer it (zero or one). `line`, the text it was
    * parsed from, lets a numeric id be judged by its text (`1e400`, `12345678901234567890`: refused, never rounded).
    */
-  handleMessage(msg: unknown, line?: string): Promise<RpcMessage[]> {
+  handleMessage(msg: unknown, options: { admitCalls?: boolean; line?: string } = {}): Promise<RpcMessage[]> {
     if (Array.isArray(msg)) {
       return Promise.resolve([
         rpcError(
@@ -271,7 +283,7 @@ export class McpSession {
     }
     const hasId = "id" in msg;
     const id = msg.id;
-    const problem = hasId ? (id === null ? "null" : idProblem(id, line)) : null;
+    const problem = hasId ? (id === null ? "null" : idProblem(id, options.line)) : null;
     if (problem !== null) {
       return Promise.resolve([
         rpcError(null, RPC_ERROR.INVALID_REQUEST, `Invalid Request: "id" must be ${ID_RULE}; got ${problem}`),
@@ -328,10 +340,15 @@ export class McpSession {
       this.#onNotification(method, params);
       return Promise.resolve([]);
     }
-    return this.#onRequest(id as RpcId, method, params);
+    return this.#onRequest(id as RpcId, method, params, options.admitCalls ?? true);
   }
 
-  #onRequest(id: RpcId, method: string, params: Record<string, unknown> | undefined): Promise<RpcMessage[]> {
+  #onRequest(
+    id: RpcId,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    admitCalls: boolean,
+  ): Promise<RpcMessage[]> {
     switch (method) {
       case "initialize":
         return Promise.resolve([this.#initialize(id, params)]);
@@ -357,6 +374,16 @@ export class McpSession {
       ]);
     }
     if (method === "tools/list") return Promise.resolve([rpcResult(id, { tools: this.#tools() })]);
+    if (!admitCalls) {
+      return Promise.resolve([
+        rpcError(
+          id,
+          RPC_ERROR.SERVER_OVERLOADED,
+          "Server overloaded: too many requests are queued while a call waits for your answer to an elicitation; " +
+            "this call was not queued: send it again once the queue is shorter",
+        ),
+      ]);
+    }
     return this.#toolsCall(id, params);
   }
 
@@ -442,8 +469,12 @@ export class McpSession {
     this.#calls.set(key, controller);
     const run = this.#queue.then(async (): Promise<RpcMessage[]> => {
       try {
-        // Cancelled while queued: nothing ran, and a cancelled request gets no response.
+        // Cancelled by the client while queued: nothing ran, and a cancelled request gets no response.
         if (controller.signal.aborted) return [];
+        // The server stops: a call that comes up in the lane is cancelled before it starts, and answered.
+        const stopped = this.#stopReason !== null;
+        if (stopped) controller.abort(new DOMException(this.#stopReason!, "AbortError"));
+        this.#running = controller;
         const ex = this.#o.executor;
         const r = await ex.execute(name, args, { signal: controller.signal, confirm: this.#confirmHandler() });
         const result = callToolResult(r, ex.tool(name)?.outputSchema !== undefined);
@@ -452,8 +483,9 @@ export class McpSession {
             " (This client did not declare elicitation, so the server's --confirm mode answered.)";
         }
         this.#account(result);
-        return controller.signal.aborted ? [] : [rpcResult(id, result)];
+        return controller.signal.aborted && !stopped ? [] : [rpcResult(id, result)];
       } finally {
+        this.#running = null;
         this.#calls.delete(key);
       }
     });
@@ -578,5 +610,21 @@ export class McpSession {
     this.#questions.close();
     for (const finish of [...this.#elicits.values()]) finish(null);
     await this.#queue;
+  }
+
+  /**
+   * Stop (a signal, or nobody reads stdout): queued calls are not started (each is answered with an error result,
+   * errorCode `cancelled`), pending elicitations are not approved, and the running call finishes; resolves when it
+   * did.
+   */
+  stop(reason: string): Promise<void> {
+    this.#stopReason ??= reason;
+    return this.close();
+  }
+
+  /** Abort the running call as well (a running process is killed). */
+  abortRunning(reason: string): void {
+    this.#stopReason ??= reason;
+    this.#running?.abort(new DOMException(reason, "AbortError"));
   }
 }

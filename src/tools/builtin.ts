@@ -252,6 +252,7 @@ export function registerDefaults(executor: SafeExecutor, options: RegisterDefaul
       spec.timeoutMs = o.timeoutMs ?? DEFAULT_PROCESS_TIMEOUT_MS;
       spec.isolation = () => sandbox.describe();
       const isBash = def.name === "run_bash";
+      spec.witness = { keep: { [isBash ? "cmd" : "code"]: MAX_SCRIPT_CHARS } }; // what runs is logged in full
       executor.register(def.name, spec, async (args, ctx) => {
         const script = String(isBash ? args.cmd : args.code);
         const field = isBash ? "cmd" : "code";

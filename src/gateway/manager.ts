@@ -1,0 +1,211 @@
+/**
+ * The upstream side of the MCP gateway (SPEC §8): every configured server behind one object, their tools under
+ * gateway names (`<server>__<tool>`), each with its risk, and calls forwarded to the right server. The gate sits in
+ * front of it: resolve the tool (its risk), gate and log the call, then {@linkcode UpstreamManager.call} it and count
+ * any `errorCode` as an error.
+ *
+ * Servers start lazily, on their first listing or call; a failing server never takes the others (or the gateway)
+ * down: `listTools` lists what it can and reports the rest in `errors`.
+ *
+ * @module
+ */
+import * as process from "node:process";
+import { splitQualifiedName, type UpstreamServerConfig } from "./config.ts";
+import { type ConnectionContext, UpstreamConnection, UpstreamUnavailableError } from "./connection.ts";
+import type { UpstreamSpawner } from "./stdio_transport.ts";
+import {
+  DEFAULT_LIMITS,
+  type GatewayOptions,
+  type LoggingLevel,
+  type UpstreamCallOptions,
+  type UpstreamCallResult,
+  type UpstreamErrorCode,
+  type UpstreamStatus,
+  type UpstreamTool,
+} from "./types.ts";
+
+/** What {@linkcode UpstreamManager.resolve} finds for a name. */
+export type ResolvedTool =
+  | { ok: true; tool: UpstreamTool }
+  | { ok: false; errorCode: Extract<UpstreamErrorCode, "unknown_tool" | "upstream_unavailable">; error: string };
+
+/** The listing of every server's tools. */
+export interface UpstreamListing {
+  /** The tools, server by server in config order, each server's in its own order. */
+  tools: UpstreamTool[];
+  /** Servers that could not be listed, and why (their tools are missing from `tools`). */
+  errors: { server: string; message: string }[];
+}
+
+/**
+ * All upstream servers of a config.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fileURLToPath } from "node:url";
+ * import { currentRuntime } from "../runtime/mod.ts";
+ * import { parseServers } from "./config.ts";
+ * import { UpstreamManager } from "./manager.ts";
+ * import { runtimeSpawner } from "./stdio_transport.ts";
+ * const everything = fileURLToPath(
+ *   new URL("../../node_modules/@modelcontextprotocol/server-everything/dist/index.js", import.meta.url),
+ * );
+ * const servers = parseServers({ everything: { command: ["node", everything, "stdio"] } }, { baseDir: "/" });
+ * const manager = new UpstreamManager(servers, runtimeSpawner(await currentRuntime()));
+ * try {
+ *   const echo = await manager.resolve("everything__echo");
+ *   assert.ok(echo.ok);
+ *   assert.equal(echo.tool.risk, "low"); // readOnlyHint: true
+ *   const r = await manager.call("everything__echo", { message: "hi" });
+ *   assert.ok(r.ok);
+ *   assert.deepEqual(r.result!.content, [{ type: "text", text: "Echo: hi" }]);
+ *   assert.equal((await manager.call("everything__nope", {})).errorCode, "unknown_tool");
+ * } finally {
+ *   await manager.close();
+ * }
+ * ```
+ */
+export class UpstreamManager {
+  readonly #connections = new Map<string, UpstreamConnection>();
+  #loggingLevel: LoggingLevel | undefined;
+  #closed = false;
+
+  /**
+   * Make the manager; nothing starts yet. `spawn` starts stdio servers: {@linkcode runtimeSpawner} for plain ones,
+   * or a spawner that puts servers with `sandbox: true` in the process sandbox. Disabled servers are left out.
+   */
+  constructor(
+    servers: Record<string, UpstreamServerConfig>,
+    spawn: UpstreamSpawner | undefined,
+    options: GatewayOptions = {},
+  ) {
+    const hooks = options.hooks ?? {};
+    const context: ConnectionContext = {
+      hooks,
+      elicitation: options.elicitation ?? (() => (hooks.onElicit ? ["form"] : [])),
+      clientInfo: options.clientInfo ?? { name: "safe-exec", version: "0.0.0" },
+      hostEnv: options.hostEnv ?? process.env,
+      defaultCwd: options.defaultCwd ?? process.cwd(),
+      limits: { ...DEFAULT_LIMITS, ...options.limits },
+      loggingLevel: () => this.#loggingLevel,
+      ...(spawn ? { spawn } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    };
+    for (const config of Object.values(servers)) {
+      if (config.enabled) this.#connections.set(config.name, new UpstreamConnection(config, context));
+    }
+  }
+
+  /** The names of the (enabled) servers, in config order. */
+  get servers(): string[] {
+    return [...this.#connections.keys()];
+  }
+
+  /** Whether `name` is in a server's namespace (`<server>__…`), i.e. whether this manager answers for it. */
+  owns(name: string): boolean {
+    const split = splitQualifiedName(name);
+    return split !== null && this.#connections.has(split.server);
+  }
+
+  /** Every server's tools (starting the servers not started yet, in parallel). */
+  async listTools(): Promise<UpstreamListing> {
+    const connections = [...this.#connections.values()];
+    const settled = await Promise.allSettled(connections.map((c) => c.tools()));
+    const listing: UpstreamListing = { tools: [], errors: [] };
+    settled.forEach((s, i) => {
+      if (s.status === "fulfilled") listing.tools.push(...s.value.values());
+      else listing.errors.push({ server: connections[i]!.name, message: messageOf(s.reason) });
+    });
+    return listing;
+  }
+
+  /**
+   * The tool behind a gateway name, with its risk (starting its server if need be), or why there is none:
+   * `unknown_tool` (no such server or tool), `upstream_unavailable` (the server cannot be listed).
+   */
+  async resolve(name: string): Promise<ResolvedTool> {
+    const split = splitQualifiedName(name);
+    const connection = split ? this.#connections.get(split.server) : undefined;
+    if (split === null || connection === undefined) {
+      const servers = this.servers.length > 0 ? this.servers.map((s) => `"${s}"`).join(", ") : "none";
+      return {
+        ok: false,
+        errorCode: "unknown_tool",
+        error: `Unknown tool ${JSON.stringify(cut(name, 100))}: not "<server>__<tool>" of a configured server ` +
+          `(servers: ${servers})`,
+      };
+    }
+    let tools: Map<string, UpstreamTool>;
+    try {
+      tools = await connection.tools();
+    } catch (err) {
+      return { ok: false, errorCode: "upstream_unavailable", error: messageOf(err) };
+    }
+    const tool = tools.get(name);
+    if (tool === undefined) {
+      return {
+        ok: false,
+        errorCode: "unknown_tool",
+        error: `Unknown tool ${JSON.stringify(cut(name, 100))}: server "${split.server}" lists no tool ` +
+          `${JSON.stringify(cut(split.tool, 80))} (it lists ${tools.size} tools)`,
+      };
+    }
+    return { ok: true, tool };
+  }
+
+  /**
+   * Call a tool by its gateway name. Never throws; the record's `errorCode` says what went wrong, and `result` is
+   * the server's result unchanged whenever there is one (also with `isError`).
+   */
+  async call(
+    name: string,
+    args: Record<string, unknown>,
+    options: UpstreamCallOptions = {},
+  ): Promise<UpstreamCallResult> {
+    const t0 = performance.now();
+    const resolved = await this.resolve(name);
+    if (!resolved.ok) {
+      const split = splitQualifiedName(name);
+      return {
+        ok: false,
+        result: null,
+        errorCode: resolved.errorCode,
+        error: resolved.error,
+        server: split?.server ?? "",
+        upstreamName: split?.tool ?? null,
+        durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
+      };
+    }
+    const connection = this.#connections.get(resolved.tool.server)!;
+    return await connection.call(resolved.tool.upstreamName, args, options);
+  }
+
+  /** Forward the client's logging level (`logging/setLevel`) to running servers and to the ones started later. */
+  async setLoggingLevel(level: LoggingLevel): Promise<void> {
+    this.#loggingLevel = level;
+    await Promise.allSettled([...this.#connections.values()].map((c) => c.setLoggingLevel(level)));
+  }
+
+  /** What each server is doing. */
+  status(): UpstreamStatus[] {
+    return [...this.#connections.values()].map((c) => c.status());
+  }
+
+  /** Stop every server (idempotent). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([...this.#connections.values()].map((c) => c.close()));
+  }
+}
+
+export { UpstreamUnavailableError };
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function cut(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}

@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Tokenizer } from "ai-tokenizer";
+import * as aiO200k from "ai-tokenizer/encoding/o200k_base";
+import * as aiCl100k from "ai-tokenizer/encoding/cl100k_base";
+import * as aiClaude from "ai-tokenizer/encoding/claude";
+import {
+  CHARS_COUNTER,
+  countTokens,
+  createCounter,
+  loadTokenizer,
+  TEXT_CACHE_MIN,
+  TOKENIZERS,
+  UnknownTokenizerError,
+} from "../../src/tokens/count.ts";
+import { ROOT } from "../_targets.ts";
+
+/** An independent oracle: ai-tokenizer's own full encode (the counters use gpt-tokenizer for OpenAI encodings). */
+const ORACLE = {
+  o200k_base: new Tokenizer(aiO200k as ConstructorParameters<typeof Tokenizer>[0]),
+  cl100k_base: new Tokenizer(aiCl100k as ConstructorParameters<typeof Tokenizer>[0]),
+  claude: new Tokenizer(aiClaude as ConstructorParameters<typeof Tokenizer>[0]),
+};
+
+function corpus(): string[] {
+  const texts: string[] = [];
+  for (const dir of ["src", "src/rules", "docs", "tests/rules"]) {
+    for (const f of readdirSync(join(ROOT, dir))) {
+      if (/\.(ts|md)$/.test(f)) texts.push(readFileSync(join(ROOT, dir, f), "utf8"));
+    }
+  }
+  return texts;
+}
+
+/** Strings from an alphabet of the characters the pre-tokenizers treat specially. */
+function fuzz(seed: number, n: number): string[] {
+  const alphabet = [..."aZ09 _'sStTdDmMlLrReEvV\t\n\r/\\.,;:!?-(){}[]<>|\"`$#@"].concat(
+    ["é", "ß", "中", "文", "🎉", "👨‍👩‍👧", "\u00a0", "\u2028", "ﬁ", "Ⅻ", "\u0301", "ǅ", "ʰ", "<|endoftext|>", "'ll", "'VE"],
+  );
+  let x = seed;
+  const rnd = () => ((x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    let s = "";
+    const len = Math.floor(rnd() * 40);
+    for (let j = 0; j < len; j++) s += alphabet[Math.floor(rnd() * alphabet.length)];
+    out.push(s);
+  }
+  return out;
+}
+
+for (const name of ["o200k_base", "cl100k_base", "claude"] as const) {
+  Deno.test(`tokens: ${name} counts exactly what the tokenizer's own encode counts`, async () => {
+    const counter = await createCounter(name);
+    const oracle = ORACLE[name];
+    const texts = [...corpus(), ...fuzz(name.length, 3000), "", " ", "\n\n\n", "   x", "<|endoftext|><|im_start|>"];
+    for (const t of texts) {
+      assert.equal(counter.count(t), oracle.encode(t, "all").length, JSON.stringify(t.slice(0, 80)));
+    }
+    // counted again (from the caches) the counts are the same
+    for (const t of texts.slice(0, 50)) assert.equal(counter.count(t), oracle.encode(t, "all").length);
+    const big = corpus().join("\n");
+    assert.ok(big.length > TEXT_CACHE_MIN);
+    assert.equal(counter.count(big), oracle.encode(big, "all").length);
+  });
+}
+
+Deno.test("tokens: known counts, chars, loading once, unknown names", async () => {
+  assert.equal(await countTokens("hello world", "o200k_base"), 2);
+  assert.equal(await countTokens("hello world", "cl100k_base"), 2);
+  assert.equal(await countTokens("", "claude"), 0);
+  assert.equal(await countTokens("12345", "chars"), 2);
+  assert.equal(CHARS_COUNTER.count(""), 0);
+  assert.equal(await loadTokenizer("o200k_base"), await loadTokenizer("o200k_base"));
+  assert.notEqual(await createCounter("claude"), await createCounter("claude"));
+  assert.deepEqual(TOKENIZERS, ["o200k_base", "cl100k_base", "claude", "chars"]);
+  await assert.rejects(() => loadTokenizer("gpt2" as never), UnknownTokenizerError);
+  await assert.rejects(
+    () => countTokens("x", "p50k" as never),
+    /Unknown tokenizer "p50k"; expected one of o200k_base, cl100k_base, claude, chars/,
+  );
+  await assert.rejects(() => countTokens(42 as never, "chars"), TypeError);
+});
