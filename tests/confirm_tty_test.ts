@@ -182,7 +182,7 @@ for (const target of targets()) {
       const r = o.lines.find((l) => l.id === 1);
       assert.equal(r?.errorCode, "not_approved", o.out);
       assert.equal(r?.skipped, true);
-      assert.match(o.stderr, /SIGINT: finishing the calls in flight/);
+      assert.match(o.stderr, /SIGINT: no queued call will start/);
       assert.equal(o.code, 0, o.stderr);
       assert.ok(o.exitedAfterSec < 10, `exited ${o.exitedAfterSec} s after Ctrl-C`);
       assert.throws(() => readFileSync(join(p.dir, "ws", "ran.txt")), "nothing ran");
