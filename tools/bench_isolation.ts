@@ -1,8 +1,9 @@
 /**
  * Isolation benchmark: per-call round trips through the JSON-lines protocol of a real `safe-exec serve` process
  * for `read_file` (warm worker pool) and `run_bash echo hi` (sandboxed), beside a bare `bash -c 'echo hi'` spawn
- * and a bare `bwrap … bash -c 'echo hi'` spawn (the same mount plan as the sandbox, without the limits prelude),
- * both through the same runtime spawn the server uses.
+ * and a bare `bwrap … bash -c 'echo hi'` spawn with the same mounts (the allowlist plan, the git view) and the same
+ * seccomp filter (read from its stdin: `--seccomp 0`), without the limits prelude, both through the same runtime
+ * spawn the server uses.
  *
  * Run alone: `deno run --unstable-worker-options --allow-read --allow-write --allow-run --allow-env tools/bench_isolation.ts`
  *
@@ -125,9 +126,15 @@ async function timeCalls(n: number, warm: number, f: () => Promise<void>): Promi
   return { times, total: performance.now() - t0 };
 }
 
-async function spawnToExit(runtime: Runtime, argv: string[], cwd: string, env: Record<string, string>): Promise<void> {
+async function spawnToExit(
+  runtime: Runtime,
+  argv: string[],
+  cwd: string,
+  env: Record<string, string>,
+  stdin?: Uint8Array,
+): Promise<void> {
   // The cheapest spawn (no new session: posix_spawn), as safe-exec spawns bwrap, so the baseline is not inflated.
-  const c = runtime.spawn({ argv, cwd, env, newSession: false });
+  const c = runtime.spawn({ argv, cwd, env, newSession: false, ...(stdin ? { stdin } : {}) });
   const drain = async (s: ReadableStream<Uint8Array>) => {
     for await (const _ of s) { /* discard */ }
   };
@@ -163,16 +170,21 @@ export async function benchIsolation(options: { readCalls?: number; spawnCalls?:
     rows.push(row("protocol read_file (warm file layer)", read.times, read.total));
     // The three spawn measurements are interleaved call by call, so that drift (CPU frequency, page cache, other
     // load) hits them alike.
-    const env = toolEnv(ws);
-    const bwrapArgv = sandbox.probe().available
-      ? sandbox.bwrapArgv(["bash", "-c", "echo hi"], { workspace: ws })
-      : null;
+    const env = toolEnv("/");
+    // The bare bwrap gets its own workspace of the same shape, so the server's calls and it never share a mount point.
+    const bareWs = join(dir, "ws-bare");
+    mkdirSync(bareWs);
+    writeFileSync(join(bareWs, "notes.txt"), "hello\n".repeat(10));
+    const prepared = sandbox.probe().available ? sandbox.prepare({ workspace: bareWs, env }, 0) : null;
+    const filter = prepared ? sandbox.filter() : null;
+    const bwrapArgv = prepared && filter ? [filter.bwrap, ...prepared.args, "--", "bash", "-c", "echo hi"] : null;
     const runBash = async () => {
       const r = await server.call({ tool: "run_bash", args: { cmd: "echo hi" } });
       if (r.ok !== true) throw new Error(`run_bash failed: ${JSON.stringify(r).slice(0, 500)}`);
     };
     const bare = () => spawnToExit(runtime, ["bash", "-c", "echo hi"], ws, env);
-    const bareBwrap = () => bwrapArgv ? spawnToExit(runtime, bwrapArgv, ws, env) : Promise.resolve();
+    const bareBwrap = () =>
+      bwrapArgv && filter ? spawnToExit(runtime, bwrapArgv, bareWs, env, filter.bytes) : Promise.resolve();
     const t: [number[], number[], number[]] = [[], [], []];
     const total = [0, 0, 0];
     const fns = [runBash, bare, bareBwrap];
@@ -189,7 +201,8 @@ export async function benchIsolation(options: { readCalls?: number; spawnCalls?:
     }
     rows.push(row("protocol run_bash 'echo hi' (sandboxed)", t[0], total[0]!));
     rows.push(row("bare spawn bash -c 'echo hi'", t[1], total[1]!));
-    if (bwrapArgv) rows.push(row("bare spawn bwrap … bash -c 'echo hi'", t[2], total[2]!));
+    if (bwrapArgv) rows.push(row("bare spawn bwrap … bash -c 'echo hi' (same mounts and filter)", t[2], total[2]!));
+    prepared?.finish();
   } finally {
     await server.stop();
     sandbox.close();

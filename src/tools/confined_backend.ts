@@ -14,7 +14,11 @@
  *
  * @module
  */
-import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { isWithin } from "./_gitdirs.ts";
+import { buildSeccompFilter, seccompArch } from "./_seccomp.ts";
 import { readLines } from "../lines.ts";
 import { CONFINED_FLAG } from "./fs_server.ts";
 import type { FileServerCommand, Runtime } from "../runtime/types.ts";
@@ -25,20 +29,37 @@ import { DEFAULT_WORKER_TIMEOUT_MS, type PoolWorker, WorkerPool } from "./worker
 /** Folders at the root that a dynamically linked runtime may need (bound read-only, or as the host's symlink). */
 const SYSTEM_DIRS = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin"];
 
+function realOr(p: string): string | null {
+  try {
+    return realpathSync(p);
+  } catch {
+    return null;
+  }
+}
+
 /**
- * The bwrap command line that runs `cmd` confined to `root`.
+ * The bwrap command line that runs `cmd` confined to `root`, by the sandbox's rules: every source is a real path,
+ * a symlink is recreated only when it leads into what is bound (else left out), and with `seccompFile` the whole
+ * command runs under the process sandbox's seccomp filter (a `/bin/sh` opens it on fd 4 and `exec`s bwrap).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { confinedArgv } from "./confined_backend.ts";
  * const argv = confinedArgv("/usr/bin/bwrap", "/ws", { argv: ["/x/deno", "run", "s.ts", "/ws"], readOnly: ["/x/deno"], env: {} });
- * console.assert(argv[0] === "/usr/bin/bwrap" && argv.includes("--unshare-all") && argv.at(-1) === "--confined");
- * console.assert(argv.join(" ").includes("--bind /ws /ws"));
+ * assert.ok(argv[0] === "/usr/bin/bwrap" && argv.includes("--unshare-all") && argv.at(-1) === "--confined");
+ * assert.ok(argv.join(" ").includes("--bind /ws /ws"));
+ * const filtered = confinedArgv("/usr/bin/bwrap", "/ws", { argv: ["/x/deno"], readOnly: [], env: {} }, "/p/seccomp.bpf");
+ * assert.deepEqual(filtered.slice(0, 3), ["/bin/sh", "-c", 'exec 4<"$1" || exit 126; shift; exec "$@"']);
+ * assert.ok(filtered.includes("--seccomp"));
  * ```
  */
-export function confinedArgv(bwrap: string, root: string, cmd: FileServerCommand): string[] {
+export function confinedArgv(bwrap: string, root: string, cmd: FileServerCommand, seccompFile?: string): string[] {
   const args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"];
+  if (seccompFile !== undefined) args.push("--seccomp", "4");
   for (const [k, v] of Object.entries(cmd.env)) args.push("--setenv", k, v);
+  const bound: string[] = [];
+  const links: [string, string][] = [];
   for (const dir of SYSTEM_DIRS) {
     let st;
     try {
@@ -46,18 +67,28 @@ export function confinedArgv(bwrap: string, root: string, cmd: FileServerCommand
     } catch {
       continue;
     }
-    if (st.isSymbolicLink()) args.push("--symlink", readlinkSync(dir), dir);
-    else if (st.isDirectory()) args.push("--ro-bind", dir, dir);
+    const real = realOr(dir);
+    if (st.isDirectory() && real !== null) {
+      args.push("--ro-bind", real, dir);
+      bound.push(dir);
+    } else if (st.isSymbolicLink() && real !== null) links.push([real, dir]);
   }
+  for (const [real, dir] of links) if (bound.some((b) => isWithin(real, b))) args.push("--symlink", real, dir);
   args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp");
-  for (const p of cmd.readOnly) {
+  for (const given of cmd.readOnly) {
+    const p = resolve(given);
     if (!existsSync(p)) continue;
-    const real = realpathSync(p);
+    const real = realOr(p);
+    if (real === null) continue;
     args.push("--ro-bind", real, real);
-    if (real !== p) args.push("--ro-bind", real, p);
+    bound.push(real);
+    // The command names `p`: recreate it as a symlink to what is bound (inside a bound system folder the host's
+    // own link is already there).
+    if (real !== p && !bound.some((b) => b !== real && isWithin(p, b))) args.push("--symlink", real, p);
   }
   args.push("--bind", root, root, "--remount-ro", "/", "--chdir", root, "--", ...cmd.argv, CONFINED_FLAG);
-  return args;
+  if (seccompFile === undefined) return args;
+  return ["/bin/sh", "-c", 'exec 4<"$1" || exit 126; shift; exec "$@"', "safe-exec-fs", seccompFile, ...args];
 }
 
 /** A {@linkcode PoolWorker} over a child process that speaks JSON lines. */
@@ -131,12 +162,24 @@ export interface ConfinedBackendOptions {
 export function createConfinedFileBackend(runtime: Runtime, options: ConfinedBackendOptions): FileBackend | null {
   if (runtime.fileServerCommand("/") === null) return null;
   const pools = new Map<string, WorkerPool>();
+  // The process sandbox's seccomp filter, in a private folder of this backend (none on an unknown architecture).
+  let filterDir: string | null = null;
+  const filterFile = (): string | undefined => {
+    const arch = seccompArch().arch;
+    if (arch === null) return undefined;
+    if (filterDir === null || !existsSync(join(filterDir, "seccomp.bpf"))) {
+      filterDir = realpathSync(mkdtempSync(join(tmpdir(), "safe-exec-fs-")));
+      chmodSync(filterDir, 0o700);
+      writeFileSync(join(filterDir, "seccomp.bpf"), buildSeccompFilter(arch).bytes, { mode: 0o400 });
+    }
+    return join(filterDir, "seccomp.bpf");
+  };
   const pool = (root: string): WorkerPool => {
     let p = pools.get(root);
     if (!p) {
       const cmd = runtime.fileServerCommand(root);
       if (!cmd) throw new Error(`${runtime.name} has no file server`);
-      const argv = confinedArgv(options.bwrap, root, cmd);
+      const argv = confinedArgv(options.bwrap, root, cmd, filterFile());
       p = new WorkerPool({
         create: () => processWorker(runtime, argv),
         size: 1,
@@ -150,7 +193,13 @@ export function createConfinedFileBackend(runtime: Runtime, options: ConfinedBac
   return {
     run: (op: FsToolName, root: string, args: Record<string, unknown>) => pool(root).run(op, root, args),
     describe: () => ({
-      layers: ["realpath-guard", "git-protected", "confined-process", ...(standalone ? [] : ["deno-permissions"])],
+      layers: [
+        "realpath-guard",
+        "git-protected",
+        "confined-process",
+        ...(seccompArch().arch ? ["seccomp"] : []),
+        ...(standalone ? [] : ["deno-permissions"]),
+      ],
       guard: true,
       worker: false,
       confined: true,
@@ -162,6 +211,8 @@ export function createConfinedFileBackend(runtime: Runtime, options: ConfinedBac
     close() {
       for (const p of pools.values()) p.close();
       pools.clear();
+      if (filterDir !== null) rmSync(filterDir, { recursive: true, force: true });
+      filterDir = null;
     },
   };
 }
