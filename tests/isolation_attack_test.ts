@@ -16,6 +16,7 @@ import {
   lstatSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   realpathSync,
@@ -104,7 +105,12 @@ class Server {
       this.witness,
       "--config",
       this.config,
-    ], { cwd: this.base, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, SE_ISO_SECRET: SECRET } });
+    ], {
+      cwd: this.base,
+      // An agent harness that leaks descriptors: the server inherits an open host folder (fd 3) and a secret file.
+      stdio: ["pipe", "pipe", "pipe", openSync(rootCanary, "r"), openSync(join(rootCanary, "secret"), "r")],
+      env: { ...process.env, SE_ISO_SECRET: SECRET },
+    });
     this.#child.stdout!.setEncoding("utf8");
     this.#child.stdout!.on("data", (chunk: string) => {
       this.#buf += chunk;
@@ -517,6 +523,30 @@ attack("a gitlink added to the index cannot point the host's git status at a pla
   hostGit(s.ws, "status");
 });
 
+attack(
+  "a submodule of the operator's that is not checked out cannot be populated with a planted git dir",
+  async (s) => {
+    setupRepo(s.ws);
+    const head = hostGit(s.ws, "rev-parse", "HEAD").out.trim();
+    assert.equal(hostGit(s.ws, "update-index", "--add", "--cacheinfo", `160000,${head},libs/sub`).status, 0);
+    assert.equal(
+      hostGit(s.ws, "-c", "user.name=op", "-c", "user.email=op@host", "commit", "-q", "-m", "sub").status,
+      0,
+    );
+    const pay = payload(s);
+    const { out } = await s.bash(
+      [
+        `git init -q planted && git -C planted config core.fsmonitor ${pay}`,
+        "mv planted/.git plantedgit && rm -rf planted",
+        'mkdir -p libs/sub 2>&1; echo "gitdir: ../../plantedgit" > libs/sub/.git 2>&1',
+        "true",
+      ].join("; "),
+    );
+    assert.ok(!existsSync(join(s.ws, "libs", "sub", ".git")), `libs/sub/.git appeared on the host: ${out}`);
+    hostGit(s.ws, "status");
+  },
+);
+
 attack("renaming .git away and making a new one changes nothing on the host", async (s) => {
   setupRepo(s.ws);
   const pay = payload(s);
@@ -776,6 +806,18 @@ attack(
     }
   },
 );
+
+attack("descriptors the server inherited (an open host folder, a secret file) do not reach the sandbox", async (s) => {
+  const { out } = await s.bash(
+    "ls -l /proc/self/fd; for f in /proc/self/fd/*; do [ ${f##*/} -gt 2 ] || continue; " +
+      "timeout 2 cat $f/secret $f 2>/dev/null; ls $f/ 2>/dev/null; done; true",
+  );
+  assert.ok(!out.includes(SECRET), out);
+  const fds = out.split("\n").filter((l) => / -> /.test(l)).map((l) => l.split(" -> ")[0]!.trim().split(" ").at(-1));
+  for (const fd of fds) {
+    assert.ok(["0", "1", "2", "3"].includes(fd as string), `descriptor ${fd} reached the sandbox: ${out}`);
+  }
+});
 
 // ---------------------------------------------------------------------------------------------------------------
 // 7: HOME is a private, empty folder per call

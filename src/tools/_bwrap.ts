@@ -57,8 +57,8 @@ export const STANDBY_TRAMPOLINE =
   'i=$((i+1)); done; unset SE_ARGC; exec "$@"';
 
 /**
- * The `/bin/sh` script of a standby: like {@linkcode limitPrelude} (joins the pids cgroup, sets the rlimits, opens
- * the seccomp filter on fd 4), but started before the call is known. It then waits for the call's bwrap options on
+ * The bash script of a standby: like {@linkcode limitPrelude} (closes inherited descriptors, joins the pids
+ * cgroup, sets the rlimits, opens the seccomp filter on fd 4), but started before the call is known. It then waits for the call's bwrap options on
  * its stdin (NUL-separated, read by `bwrap --args 3` once the pipe is moved to fd 3), gives the command /dev/null as
  * stdin, and `exec`s `bwrap … -- /bin/sh -c TRAMPOLINE`. So the cgroup migration, the shell start and the filter's
  * open are paid before the call. Arguments: `$1` cgroup.procs (or `-`), `$2` the filter file, `$3` bwrap, `$4` the
@@ -79,25 +79,29 @@ export function standbyPrelude(limits: SandboxLimits, nprocRlimit: boolean): str
 }
 
 /**
- * The `/bin/sh` script run on the host before `bwrap`: joins the pids cgroup (when `$1` is not `-`), opens the
- * seccomp filter `$2` on fd 4, sets the rlimits (inherited by bwrap and everything in the sandbox), then `exec`s the
+ * The bash script run on the host before `bwrap`: closes every inherited descriptor but stdin, stdout and stderr,
+ * joins the pids cgroup (when `$1` is not `-`), opens the seccomp filter `$2` on fd 4, sets the rlimits (inherited by bwrap and everything in the sandbox), then `exec`s the
  * rest of its arguments.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { DEFAULT_LIMITS, limitPrelude } from "./_bwrap.ts";
- * assert.ok(limitPrelude(DEFAULT_LIMITS, false).includes("ulimit -f 2097152"));
+ * assert.ok(limitPrelude(DEFAULT_LIMITS, false).includes("ulimit -f 1048576"));
  * ```
  */
 export function limitPrelude(limits: SandboxLimits, nprocRlimit: boolean): string {
   const n = (x: number) => String(Math.max(1, Math.floor(x)));
   const lines = [
+    // Descriptors this process inherited from its parent (an agent harness's pipes, an open folder) must not reach
+    // the sandbox: a descriptor of a host folder leads out of any mount namespace. bash closes any number (dash
+    // only 0-9).
+    'for fd in /proc/self/fd/*; do fd=${fd##*/}; case $fd in 0|1|2) ;; *) eval "exec $fd>&-" ;; esac; done',
     `if [ "$1" != - ]; then echo $$ > "$1" || { echo "safe-exec: cannot join the pids cgroup $1" >&2; exit 126; }; fi`,
     `exec ${SECCOMP_FD}<"$2" || { echo "safe-exec: cannot open the seccomp filter $2" >&2; exit 126; }`,
     "ulimit -c 0",
     `ulimit -t ${n(limits.cpuSeconds)}`,
-    `ulimit -f ${n(limits.fileSizeBytes / 512)}`,
+    `ulimit -f ${n(limits.fileSizeBytes / 1024)}`, // bash counts 1024-byte blocks
     `ulimit -v ${n(limits.addressSpaceBytes / 1024)}`,
     `ulimit -n ${n(limits.openFiles)}`,
   ];

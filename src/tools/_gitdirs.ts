@@ -30,6 +30,8 @@ export interface GitPin {
   kind: "dir" | "file";
   /** Why, for messages and `doctor`. */
   why: string;
+  /** Missing yet: make it (an empty folder) before binding it. */
+  create?: boolean;
 }
 
 /** What git reads as configuration or runs as code for one writable root. */
@@ -448,7 +450,16 @@ export function inspectGit(
           }
           const st = lstatOr(subGit);
           tree(subGit);
-          if (st === undefined) continue;
+          if (st === undefined) {
+            // Not checked out: a process could create <sub>/.git and the host's git status would run git there.
+            // The (empty) submodule folder is kept read-only, made when missing, as git's own checkout makes it.
+            const dir = join(root, sub);
+            const dst = lstatOr(dir);
+            if (dst === undefined) {
+              info.pins.push({ path: dir, kind: "dir", why: `the submodule ${sub}`, create: true });
+            } else if (dst.isDirectory() || dst.isFile()) pin(dir, `the submodule ${sub} (not checked out)`);
+            continue;
+          }
           if (st.isSymbolicLink()) {
             refuse(`the submodule's ${JSON.stringify(rel(subGit))} is a symlink; the sandbox cannot pin it`);
           } else if (st.isDirectory() || st.isFile()) {

@@ -32,11 +32,14 @@ import {
   closeSync,
   constants,
   copyFileSync,
+  fstatSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
+  readSync,
+  realpathSync,
   renameSync,
   rmdirSync,
   rmSync,
@@ -101,6 +104,61 @@ function sigOf(p: string): string | null {
   return sig(lstatOr(p));
 }
 
+/**
+ * Read a regular file of a view without following a symlink in its last component (a view is the sandbox's to
+ * change), or null when it is not a regular file or larger than `max`.
+ */
+function readNoFollow(p: string, max: number): Uint8Array | null {
+  let fd: number;
+  try {
+    fd = openSync(p, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return null;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > max) return null;
+    const buf = new Uint8Array(st.size);
+    let n = 0;
+    while (n < buf.length) {
+      const r = readSync(fd, buf, n, buf.length - n, n);
+      if (r <= 0) break;
+      n += r;
+    }
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Copy a view's regular file to a new host file: never through a symlink, never over an existing file. */
+function copyNoFollow(src: string, dst: string): boolean {
+  let from: number;
+  try {
+    from = openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return false;
+  }
+  try {
+    if (!fstatSync(from).isFile()) return false;
+    const to = openSync(dst, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+    try {
+      const buf = new Uint8Array(1 << 20);
+      for (;;) {
+        const n = readSync(from, buf, 0, buf.length, null);
+        if (n <= 0) break;
+        let at = 0;
+        while (at < n) at += writeSync(to, buf, at, n - at);
+      }
+    } finally {
+      closeSync(to);
+    }
+    return true;
+  } finally {
+    closeSync(from);
+  }
+}
+
 /** Copy a regular file into place atomically (a temporary name beside it, then rename). */
 function copyInto(src: string, dst: string): void {
   const tmp = `${dst}.safe-exec-${crypto.randomUUID().slice(0, 8)}`;
@@ -131,49 +189,80 @@ function lockedWrite(gitDir: string, name: string, data: Uint8Array): "ok" | "lo
   return "ok";
 }
 
-function removeQuiet(p: string): void {
+/**
+ * Take an entry out of a view without deleting through it: it is renamed into the views' trash (rename never
+ * follows a symlink), which is removed at close.
+ */
+function quarantine(trash: string, p: string): void {
   try {
-    rmSync(p, { recursive: true, force: true });
+    renameSync(p, join(trash, crypto.randomUUID()));
   } catch {
-    // best effort
+    // gone already
   }
 }
 
-function ensurePlaceholder(view: View, name: string, kind: "file" | "dir"): void {
+function ensurePlaceholder(view: View, trash: string, name: string, kind: "file" | "dir"): void {
   const p = join(view.dir, name);
   const st = lstatOr(p);
   const ok = kind === "dir" ? st?.isDirectory() : st?.isFile();
   if (ok && view.placeholders.get(name) === kind) return;
-  if (st) removeQuiet(p); // the sandbox's own entry of that name, or a placeholder of the other kind
+  if (st) quarantine(trash, p); // the sandbox's own entry of that name, or a placeholder of the other kind
   if (kind === "dir") mkdirSync(p);
-  else writeFileSync(p, "");
+  else closeSync(openSync(p, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644));
   view.placeholders.set(name, kind);
   view.records.delete(name);
 }
 
-/** Copy a tree of folders and regular files (symlinks and other files are skipped); returns how many were skipped. */
-function copyTree(src: string, dst: string, depth = 0): number {
+/**
+ * Copy a view's tree of folders and regular files to the host (symlinks and other files are skipped; a folder that
+ * stopped being the view's own is not entered); returns how many entries were skipped, or -1 over `budget`.
+ */
+function copyTree(root: string, src: string, dst: string, budget: { entries: number }, depth = 0): number {
   let skipped = 0;
+  let real: string;
+  try {
+    real = realpathSync(src);
+  } catch {
+    return 1;
+  }
+  if (!isWithin(real, root)) return 1;
   mkdirSync(dst, { recursive: true });
   for (const name of readdirSync(src)) {
+    if (--budget.entries < 0) return -1;
     const s = join(src, name);
     const st = lstatOr(s);
-    if (st?.isDirectory() && depth < 64) skipped += copyTree(s, join(dst, name), depth + 1);
-    else if (st?.isFile()) copyFileSync(s, join(dst, name));
-    else skipped++;
+    if (st?.isDirectory() && depth < 64) {
+      const n = copyTree(root, s, join(dst, name), budget, depth + 1);
+      if (n < 0) return -1;
+      skipped += n;
+    } else if (st?.isFile()) {
+      if (!copyNoFollow(s, join(dst, name))) skipped++;
+    } else skipped++;
   }
   return skipped;
 }
 
+/** Most entries copied when a repository the sandbox made is brought to the host. */
+const MATERIALIZE_ENTRIES = 500_000;
+
 /** The views of one sandbox (one server): private folders under `stateDir`, kept across calls. */
 export class GitViews {
   readonly #dir: string;
+  readonly #trash: string;
   readonly #views = new Map<string, View>();
   readonly #indexCache = new Map<string, { sig: string; gitlinks: string[] | null }>();
 
-  /** Views live in a new folder under `stateDir` (a private folder of the server). */
-  constructor(stateDir: string) {
+  readonly #privateBytes: number;
+
+  /**
+   * Views live in a new folder under `stateDir` (a private folder of the server). What a call adds to a view beside
+   * git's data is kept for later calls up to `privateBytes` (default 256 MiB), and dropped past it.
+   */
+  constructor(stateDir: string, privateBytes = 256 * 1024 * 1024) {
+    this.#privateBytes = privateBytes;
     this.#dir = mkdtempSync(join(stateDir, "git-views-"));
+    this.#trash = join(this.#dir, "trash");
+    mkdirSync(this.#trash);
   }
 
   #view(key: string, fresh: boolean): View {
@@ -188,7 +277,7 @@ export class GitViews {
   #drop(key: string, fresh: boolean): void {
     const id = `${fresh ? "fresh" : "repo"}:${key}`;
     const v = this.#views.get(id);
-    if (v) removeQuiet(v.dir);
+    if (v) quarantine(this.#trash, v.dir);
     this.#views.delete(id);
   }
 
@@ -231,6 +320,7 @@ export class GitViews {
       }
       for (const p of info.pins) {
         if (info.gitDirs.some((g) => isWithin(p.path, g))) continue;
+        if (p.create) mkdirSync(p.path, { recursive: true });
         mounts.push({ mode: "ro", src: p.path, dest: p.path });
         described.push(`${p.path}: read-only (${p.why})`);
       }
@@ -250,6 +340,8 @@ export class GitViews {
             notes.push(`safe-exec: git data of this call not copied back: ${(e as Error).message}`);
           }
         }
+        for (const v of this.#views.values()) notes.push(...this.#capPrivate(v));
+        this.#emptyTrash();
         return notes;
       },
     };
@@ -279,21 +371,21 @@ export class GitViews {
       const st = lstatOr(p);
       if (!st) continue;
       if (GIT_DATA_DIRS.has(name) && st.isDirectory()) {
-        ensurePlaceholder(v, name, "dir");
+        ensurePlaceholder(v, this.#trash, name, "dir");
         mounts.push({ mode: "rw", src: p, dest: p });
       } else if (GIT_DATA_FILES.has(name) && st.isFile()) {
         this.#syncIn(v, g, name);
       } else if (st.isDirectory() || st.isFile()) {
-        ensurePlaceholder(v, name, st.isDirectory() ? "dir" : "file");
+        ensurePlaceholder(v, this.#trash, name, st.isDirectory() ? "dir" : "file");
         mounts.push({ mode: "ro", src: p, dest: p });
       } else if (st.isSymbolicLink()) {
         const target = whereLeads(p);
         const tst = lstatOr(target);
         if (tst && (tst.isDirectory() || tst.isFile()) && shown(target)) {
-          ensurePlaceholder(v, name, tst.isDirectory() ? "dir" : "file");
+          ensurePlaceholder(v, this.#trash, name, tst.isDirectory() ? "dir" : "file");
           mounts.push({ mode: "ro", src: target, dest: p });
         } else if (v.placeholders.has(name)) {
-          removeQuiet(join(v.dir, name));
+          quarantine(this.#trash, join(v.dir, name));
           v.placeholders.delete(name);
         }
       }
@@ -301,7 +393,7 @@ export class GitViews {
     // What the host no longer has: our placeholders go, and so do copies of data files the host removed.
     for (const [name] of v.placeholders) {
       if (!present.has(name)) {
-        removeQuiet(join(v.dir, name));
+        quarantine(this.#trash, join(v.dir, name));
         v.placeholders.delete(name);
       }
     }
@@ -316,11 +408,11 @@ export class GitViews {
     if (real !== null && real !== rec?.real) {
       if (v.placeholders.has(name)) v.placeholders.delete(name);
       const vp = join(v.dir, name);
-      if (lstatOr(vp) && !lstatOr(vp)?.isFile()) removeQuiet(vp);
+      if (lstatOr(vp) && !lstatOr(vp)?.isFile()) quarantine(this.#trash, vp);
       copyInto(join(g, name), vp);
       v.records.set(name, { real, view: sigOf(vp) });
     } else if (real === null && rec && rec.real !== null) {
-      removeQuiet(join(v.dir, name));
+      quarantine(this.#trash, join(v.dir, name));
       v.records.set(name, { real: null, view: null });
     }
   }
@@ -344,8 +436,10 @@ export class GitViews {
         continue;
       }
       if (vs !== null && vs !== rec.view) {
-        const data = readSmall(vp, MAX_INDEX_BYTES);
-        const why = data === null ? "it is larger than 256 MiB" : this.#invalid(name, data, baseline, hashBytes);
+        const data = readNoFollow(vp, MAX_INDEX_BYTES);
+        const why = data === null
+          ? "it is not a regular file of at most 256 MiB"
+          : this.#invalid(name, data, baseline, hashBytes);
         if (why !== null || data === null) {
           notes.push(`safe-exec: ${rel(name)} was not copied back to the host: ${why}`);
           v.records.set(name, { real: rec.real, view: vs });
@@ -406,21 +500,28 @@ export class GitViews {
       return [];
     }
     const notes: string[] = [];
-    const text = new TextDecoder().decode(readSmall(join(v.dir, "config")) ?? new Uint8Array());
+    const text = new TextDecoder().decode(readNoFollow(join(v.dir, "config"), 1 << 20) ?? new Uint8Array());
     const sha256 = parseGitConfigPaths(text).objectFormat === "sha256";
+    const budget = { entries: MATERIALIZE_ENTRIES };
     for (const name of readdirSync(v.dir)) {
       const p = join(v.dir, name);
       const st = lstatOr(p);
       if (GIT_DATA_DIRS.has(name) && st?.isDirectory()) {
-        const skipped = copyTree(p, join(entry, name));
+        const skipped = copyTree(v.dir, p, join(entry, name), budget);
+        if (skipped < 0) {
+          notes.push(
+            `safe-exec: the repository made in ${entry} has over ${MATERIALIZE_ENTRIES} files; not all copied`,
+          );
+          break;
+        }
         if (skipped > 0) notes.push(`safe-exec: ${skipped} symlinks or special files in ${name}/ were not copied`);
       } else if (GIT_DATA_FILES.has(name) && st?.isFile()) {
-        const data = readSmall(p, MAX_INDEX_BYTES);
+        const data = readNoFollow(p, MAX_INDEX_BYTES);
         const why = data === null
-          ? "it is larger than 256 MiB"
+          ? "it is not a regular file of at most 256 MiB"
           : this.#invalid(name, data, new Set(), sha256 ? 32 : 20);
-        if (why !== null) notes.push(`safe-exec: ${entry}/${name} was not copied to the host: ${why}`);
-        else copyFileSync(p, join(entry, name));
+        if (why !== null || data === null) notes.push(`safe-exec: ${entry}/${name} was not copied to the host: ${why}`);
+        else writeFileSync(join(entry, name), data, { flag: "wx" });
       }
     }
     writeFileSync(
@@ -436,9 +537,56 @@ export class GitViews {
     return notes;
   }
 
+  /** Drop what the sandbox added to a view beside git's data when it grew past the budget (host /tmp is memory). */
+  #capPrivate(v: View): string[] {
+    let budget = this.#privateBytes;
+    const extra: string[] = [];
+    let names: string[];
+    try {
+      names = readdirSync(v.dir);
+    } catch {
+      return [];
+    }
+    const walk = (p: string, level: number): void => {
+      const st = lstatOr(p);
+      if (!st) return;
+      budget -= st.isFile() ? st.size : 4096;
+      if (budget < 0 || !st.isDirectory() || level > 64) return;
+      for (const n of readdirSync(p)) {
+        walk(join(p, n), level + 1);
+        if (budget < 0) return;
+      }
+    };
+    for (const name of names) {
+      if (v.placeholders.has(name)) continue;
+      if (GIT_DATA_FILES.has(name) && lstatOr(join(v.dir, name))?.isFile()) continue;
+      extra.push(name);
+      if (budget >= 0) walk(join(v.dir, name), 0);
+    }
+    if (budget >= 0) return [];
+    for (const name of extra) quarantine(this.#trash, join(v.dir, name));
+    return [
+      `safe-exec: what the sandbox added to its view of .git grew past ${this.#privateBytes} bytes and was dropped ` +
+      `(${extra.slice(0, 5).join(", ")})`,
+    ];
+  }
+
+  /** Delete what was quarantined (called once the call's processes are gone). */
+  #emptyTrash(): void {
+    try {
+      for (const n of readdirSync(this.#trash)) rmSync(join(this.#trash, n), { recursive: true, force: true });
+    } catch {
+      // best effort: close() removes the rest
+    }
+  }
+
   /** Remove every view. */
   close(): void {
-    removeQuiet(this.#dir);
+    try {
+      rmSync(this.#dir, { recursive: true, force: true });
+    } catch {
+      // best effort
+    }
     this.#views.clear();
   }
 }

@@ -29,6 +29,9 @@ import { DEFAULT_WORKER_TIMEOUT_MS, type PoolWorker, WorkerPool } from "./worker
 /** Folders at the root that a dynamically linked runtime may need (bound read-only, or as the host's symlink). */
 const SYSTEM_DIRS = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin"];
 
+const CLOSE_AND_FILTER =
+  'for fd in /proc/self/fd/*; do fd=${fd##*/}; case $fd in 0|1|2) ;; *) eval "exec $fd>&-" 2>/dev/null ;; esac; done; exec 4<"$1" || exit 126; shift; exec "$@"';
+
 function realOr(p: string): string | null {
   try {
     return realpathSync(p);
@@ -50,7 +53,7 @@ function realOr(p: string): string | null {
  * assert.ok(argv[0] === "/usr/bin/bwrap" && argv.includes("--unshare-all") && argv.at(-1) === "--confined");
  * assert.ok(argv.join(" ").includes("--bind /ws /ws"));
  * const filtered = confinedArgv("/usr/bin/bwrap", "/ws", { argv: ["/x/deno"], readOnly: [], env: {} }, "/p/seccomp.bpf");
- * assert.deepEqual(filtered.slice(0, 3), ["/bin/sh", "-c", 'exec 4<"$1" || exit 126; shift; exec "$@"']);
+ * assert.ok(filtered[0]?.endsWith("sh") && filtered[2]?.includes('exec 4<"$1"'));
  * assert.ok(filtered.includes("--seccomp"));
  * ```
  */
@@ -88,7 +91,9 @@ export function confinedArgv(bwrap: string, root: string, cmd: FileServerCommand
   }
   args.push("--bind", root, root, "--remount-ro", "/", "--chdir", root, "--", ...cmd.argv, CONFINED_FLAG);
   if (seccompFile === undefined) return args;
-  return ["/bin/sh", "-c", 'exec 4<"$1" || exit 126; shift; exec "$@"', "safe-exec-fs", seccompFile, ...args];
+  // bash closes the descriptors this process inherited (any number; dash only 0-9), then opens the filter on fd 4.
+  const shell = existsSync("/bin/bash") ? "/bin/bash" : "/bin/sh";
+  return [shell, "-c", CLOSE_AND_FILTER, "safe-exec-fs", seccompFile, ...args];
 }
 
 /** A {@linkcode PoolWorker} over a child process that speaks JSON lines. */

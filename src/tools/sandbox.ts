@@ -38,7 +38,7 @@ import {
   STANDBY_TRAMPOLINE,
   standbyPrelude,
 } from "./_bwrap.ts";
-import { type PidsCgroup, setupPidsCgroup } from "./_cgroup.ts";
+import { type PidsCgroup, setupPidsCgroup, waitCgroupEmpty } from "./_cgroup.ts";
 import { buildSeccompFilter, seccompArch, type SeccompFilter } from "./_seccomp.ts";
 import {
   buildEtc,
@@ -141,6 +141,8 @@ export function unavailableSandbox(reason: string): SyncSandbox {
 
 /** What the bwrap probe found. */
 export interface BwrapProbe {
+  /** The bash that runs the preludes (it can close any inherited descriptor), when found. */
+  bash?: string | null;
   /** bwrap runs a command with the sandbox's namespaces here. */
   available: boolean;
   /** The bwrap binary, when found. */
@@ -206,6 +208,23 @@ function doProbe(): BwrapProbe {
   if (!path) {
     return { available: false, path: null, version: null, userns: false, reason: "bwrap was not found in PATH" };
   }
+  const bash = ["/bin/bash", "/usr/bin/bash"].find((b) => {
+    try {
+      return statSync(b).isFile();
+    } catch {
+      return false;
+    }
+  }) ?? null;
+  if (!bash) {
+    return {
+      available: false,
+      path,
+      version: null,
+      userns: false,
+      bash: null,
+      reason: "no /bin/bash: the sandbox needs it to close inherited descriptors before bwrap",
+    };
+  }
   const v = tryRun(path, ["--version"]);
   const version = v.ok ? v.detail : null;
   const base = [
@@ -230,7 +249,7 @@ function doProbe(): BwrapProbe {
     "--clearenv",
   ];
   const withUser = tryRun(path, [...base, "--unshare-user", "--disable-userns", "--", "/bin/true"]);
-  if (withUser.ok) return { available: true, path, version, userns: true, reason: `${version ?? "bwrap"} works` };
+  if (withUser.ok) return { available: true, path, version, userns: true, bash, reason: `${version ?? "bwrap"} works` };
   const plain = tryRun(path, [...base, "--", "/bin/true"]);
   if (plain.ok) {
     return {
@@ -238,6 +257,7 @@ function doProbe(): BwrapProbe {
       path,
       version,
       userns: false,
+      bash,
       reason: `${version ?? "bwrap"} works (without a user namespace: ${withUser.detail})`,
     };
   }
@@ -350,7 +370,7 @@ const SYSTEM_FACTS_TTL_MS = 2000;
  * const sb = createBwrapSandbox({ network: false });
  * if (sb.probe().available) {
  *   const argv = sb.wrap(["bash", "-c", "echo hi"], { workspace: "/tmp" });
- *   assert.equal(argv[0], "/bin/sh");
+ *   assert.ok(argv[0]?.endsWith("/bash"));
  *   assert.ok(argv.includes("--unshare-net") && argv.includes("--seccomp"));
  * }
  * sb.close();
@@ -379,7 +399,7 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
       else {
         filter = buildSeccompFilter(arch.arch, { unixSockets: options.unixSockets === true });
         state = makeState(filter);
-        views = new GitViews(state.dir);
+        views = new GitViews(state.dir, limits.tmpBytes);
       }
       const setup = setupPidsCgroup(limits.pids);
       uid = setup.uid;
@@ -470,7 +490,7 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
     if (!existsSync(r.state.filter)) writeFileSync(r.state.filter, (r.filter as SeccompFilter).bytes, { mode: 0o400 });
     const child = runtime.spawn({
       argv: [
-        "/bin/sh",
+        r.probe.bash ?? "/bin/bash",
         "-c",
         standbyPrelude(limits, !r.cgroup && !r.isRoot),
         "safe-exec-sandbox",
@@ -531,9 +551,12 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
       writer.write(encoder.encode(call.join("\0") + "\0")).then(() => writer.close()).catch(() => {
         // the standby died: its exit is the call's result
       });
-      // Once every process of the call is gone, git's data is copied back; what went wrong is said on stderr.
+      // Once every process of the call is gone, git's data is copied back; what went wrong is said on stderr. bwrap
+      // exits after its PID namespace emptied, unless it was killed (a timeout, a cancel): then the kernel is still
+      // killing the call's processes, so wait for the cgroup to empty first.
       let notes: string[] = [];
       const exited = s.child.exited.then((status) => {
+        if (status.signal !== null && r.cgroup) waitCgroupEmpty(r.cgroup.procs, 2000);
         try {
           notes = prepared.finish();
         } catch (e) {
@@ -565,7 +588,7 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
       pending.push(prepared.finish);
       const nproc = !r.cgroup && !r.isRoot;
       return [
-        "/bin/sh",
+        r.probe.bash ?? "/bin/bash",
         "-c",
         limitPrelude(limits, nproc),
         "safe-exec-sandbox",

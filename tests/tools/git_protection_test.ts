@@ -310,3 +310,28 @@ Deno.test("GitViews: without .git, a private view whose repository reaches the h
     rmSync(state, { recursive: true });
   }
 });
+
+Deno.test("GitViews: what the sandbox adds to a view is kept within a budget, and dropped past it", () => {
+  const ws = repo();
+  const state = tmp();
+  const views = new GitViews(state, 10_000);
+  try {
+    const g = join(ws, ".git");
+    const call = views.prepare([ws], []);
+    const v = viewOf(call.mounts, g);
+    mkdirSync(join(v, "rebase-merge"));
+    writeFileSync(join(v, "rebase-merge", "todo"), "pick 1\n");
+    assert.deepEqual(call.finish(), []);
+    const call2 = views.prepare([ws], []);
+    const v2 = viewOf(call2.mounts, g);
+    assert.ok(existsSync(join(v2, "rebase-merge", "todo")), "kept for the next call");
+    writeFileSync(join(v2, "big"), new Uint8Array(20_000));
+    assert.match(call2.finish().join("\n"), /grew past 10000 bytes and was dropped/);
+    assert.ok(!existsSync(join(v2, "big")) && !existsSync(join(v2, "rebase-merge")));
+    assert.ok(existsSync(join(v2, "HEAD")), "git's data stays");
+  } finally {
+    views.close();
+    rmSync(ws, { recursive: true });
+    rmSync(state, { recursive: true });
+  }
+});

@@ -64,7 +64,7 @@ Deno.test("limitPrelude sets the rlimits and joins the cgroup", () => {
     openFiles: 64,
     tmpBytes: 1,
   }, true);
-  assert.match(p, /ulimit -f 2048/);
+  assert.match(p, /ulimit -f 1024/);
   assert.match(p, /ulimit -t 5/);
   assert.match(p, /ulimit -v 1048576/);
   assert.match(p, /ulimit -u 10/);
@@ -164,6 +164,28 @@ Deno.test({
     });
     assert.equal(left.stdout, "", "no process left behind");
     sb.close();
+    rmSync(join(ws, ".."), { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "bwrap: sandbox.unixSockets lets named unix sockets through the filter; by default only socketpair",
+  ignore: noBwrap,
+  async fn() {
+    const ws = tmpWs();
+    const code = "import socket\ntry:\n    s = socket.socket(socket.AF_UNIX); s.bind('s.sock'); print('named ok')\n" +
+      "except OSError as e:\n    print('named', e.errno)\nprint('pair', len(socket.socketpair()))";
+    for (const [unixSockets, expect] of [[false, "named 97\npair 2\n"], [true, "named ok\npair 2\n"]] as const) {
+      const sb = createBwrapSandbox({ unixSockets });
+      try {
+        const argv = sb.wrap(["python3", "-c", code], { workspace: ws });
+        const r = await runProcess(runtime, { argv, cwd: ws, env: toolEnv("/"), timeoutMs: 10_000 });
+        assert.equal(r.stdout, expect, r.stderr);
+      } finally {
+        sb.close();
+      }
+      rmSync(join(ws, "s.sock"), { force: true });
+    }
     rmSync(join(ws, ".."), { recursive: true });
   },
 });
