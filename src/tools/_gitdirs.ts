@@ -242,12 +242,31 @@ export function parseGitConfigPaths(text: string): GitConfigPaths {
   return out;
 }
 
+/** The operator's global and system git configs (what the host's git reads besides the repository's own). */
+function operatorConfigs(): string[] {
+  const out = ["/etc/gitconfig"];
+  try {
+    const home = process.env.HOME;
+    const xdg = process.env.XDG_CONFIG_HOME;
+    if (home) out.push(join(home, ".gitconfig"));
+    out.push(join(xdg || (home ? join(home, ".config") : "/nonexistent"), "git", "config"));
+  } catch {
+    // no access to the environment (a restricted worker): the repository's configs only
+  }
+  return out;
+}
+
 /** Expand a git path value: `~/` is the operator's home; relative ones are taken from `base`. */
 function gitPath(value: string, base: string): string | null {
   if (value === "" || value.includes("\0")) return null;
   if (value.startsWith("%(prefix)/")) return null;
   if (value === "~" || value.startsWith("~/")) {
-    const home = process.env.HOME;
+    let home: string | undefined;
+    try {
+      home = process.env.HOME;
+    } catch {
+      return null;
+    }
     if (!home) return null;
     return resolve(home, value.slice(2));
   }
@@ -381,6 +400,10 @@ export function inspectGit(
     configs.push({ file: join(g, "config"), worktree: root });
     configs.push({ file: join(g, "config.worktree"), worktree: root });
   }
+  // The operator's global and system configs count too: a relative core.hooksPath there is taken from the worktree.
+  if (gitDirs.length > 0) {
+    for (const file of operatorConfigs()) configs.push({ file, worktree: root });
+  }
   const seen = new Set<string>();
   const readConfig = (file: string, worktree: string, depth: number) => {
     const real = realOr(file);
@@ -399,10 +422,13 @@ export function inspectGit(
       if (!writable(p)) return p;
       tree(p);
       const st = lstatOr(p);
-      if (st === undefined) {
+      if (st === undefined && isDir) {
+        // A hooks folder that does not exist yet: made empty (git tracks no empty folder) and kept read-only.
+        if (!info.pins.some((x) => x.path === p)) info.pins.push({ path: p, kind: "dir", why: what, create: true });
+      } else if (st === undefined) {
         refuse(
           `${what} names ${JSON.stringify(rel(p))}, which does not exist: a process could create it and the host's ` +
-            `git would ${isDir ? "run the hooks in it" : "read it"}; create it or change the setting`,
+            `git would read it as configuration; create it or change the setting`,
         );
       } else pin(p, what);
       return p;

@@ -86,7 +86,8 @@ interface View {
 }
 
 const MAX_INDEX_BYTES = 256 * 1024 * 1024;
-const HEAD_RE = /^(ref: refs\/\S+|[0-9a-f]{40}|[0-9a-f]{64})\s*$/;
+/** A symbolic ref into refs/ (no `..`, no control characters) or an object name. */
+const HEAD_RE = /^(ref: refs\/(?!.*\.\.)[^\s\x00-\x1f\\]+|[0-9a-f]{40}|[0-9a-f]{64})\n?$/;
 
 function lstatOr(p: string): Stats | undefined {
   try {

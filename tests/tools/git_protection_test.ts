@@ -130,7 +130,11 @@ Deno.test("inspectGit: refuses a .git symlink, a dangling protected link and a m
     assert.match(inspectGit(ws, [ws]).refuse ?? "", /which does not exist/);
     rmSync(join(ws, ".git", "hooks"));
     writeFileSync(join(ws, ".git", "config"), "[core]\n\thooksPath = .husky\n");
-    assert.match(inspectGit(ws, [ws]).refuse ?? "", /core\.hooksPath .* names "\.husky", which does not exist/);
+    const husky = inspectGit(ws, [ws]);
+    assert.equal(husky.refuse, null);
+    assert.deepEqual(husky.pins.filter((p) => p.create).map((p) => p.path), [join(ws, ".husky")], "made, then pinned");
+    writeFileSync(join(ws, ".git", "config"), "[include]\n\tpath = ../extra.cfg\n");
+    assert.match(inspectGit(ws, [ws]).refuse ?? "", /an include in .* names "extra\.cfg", which does not exist/);
     writeFileSync(join(ws, ".git", "config"), "[core]\n\thooksPath = /usr/share/hooks\n");
     assert.equal(inspectGit(ws, [ws]).refuse, null, "a hooks folder the sandbox cannot write is the host's business");
   } finally {
