@@ -72,7 +72,7 @@ class Server {
     return this.#child?.pid ?? -1;
   }
 
-  constructor(readonly target: Target) {
+  constructor(readonly target: Target, readonly extraEnv: Record<string, string> = {}) {
     this.base = realpathSync(mkdtempSync(join(tmpdir(), "se-iso-")));
     this.ws = join(this.base, "ws");
     this.witness = join(this.base, "witness.log");
@@ -109,7 +109,7 @@ class Server {
       cwd: this.base,
       // An agent harness that leaks descriptors: the server inherits an open host folder (fd 3) and a secret file.
       stdio: ["pipe", "pipe", "pipe", openSync(rootCanary, "r"), openSync(join(rootCanary, "secret"), "r")],
-      env: { ...process.env, SE_ISO_SECRET: SECRET },
+      env: { ...process.env, SE_ISO_SECRET: SECRET, ...this.extraEnv },
     });
     this.#child.stdout!.setEncoding("utf8");
     this.#child.stdout!.on("data", (chunk: string) => {
@@ -856,6 +856,9 @@ attack("HOME is private and empty per call: a .gitconfig or a Python .pth writte
   assert.match(git.stdout, /GIT_CONFIG_GLOBAL=\/dev\/null/);
   assert.match(git.stdout, /GIT_CONFIG_NOSYSTEM=1/);
   assert.match(git.stdout, /PYTHONNOUSERSITE=1/);
+  // Nothing of the host's shell start-up either (bash reads ~/.bashrc when its stdin is a socket, as Bun's pipes are).
+  const quiet = await s.bash("true");
+  assert.equal(quiet.out, "", "the call's output carries the host shell's start-up files");
   const a = await s.bash('ls -A "$HOME" | wc -l; touch "$HOME/x"; echo ok');
   const b = await s.bash('ls -A "$HOME" | wc -l');
   assert.equal(a.stdout, "0\nok\n", a.out);
@@ -941,6 +944,35 @@ attack("doctor, info and the witness execute line say the seccomp filter is acti
   assert.match(d.stdout, /read-only:.*\/usr/, d.stdout);
   assert.match(d.stdout, /read-write:/, d.stdout);
 });
+
+for (const target of ALL) {
+  Deno.test({
+    name: `[${target.name}] attack: a workspace that holds the temp folder cannot swap the seccomp filter`,
+    ignore: SKIP !== null,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const probeDir = realpathSync(mkdtempSync(join(tmpdir(), "se-iso-tmpws-")));
+      const s = new Server(target, { TMPDIR: join(probeDir, "ws", "tmp") });
+      mkdirSync(join(s.ws, "tmp"));
+      s.extraEnv.TMPDIR = join(s.ws, "tmp");
+      try {
+        const { out } = await s.bash(
+          `find ${s.ws} -name '*.bpf' 2>/dev/null; for f in $(find ${s.ws} -name '*.bpf'); do : > "$f"; done; true`,
+        );
+        assert.equal(out.trim(), "", `safe-exec's filter file is inside the workspace: ${out}`);
+        const v = await s.python(
+          "import socket\ntry:\n    socket.socket(40, 1); print('vsock created')\nexcept OSError as e:\n    print('refused', e.errno)",
+        );
+        assert.match(v.stdout, /^refused 97$/m, JSON.stringify(v.r).slice(0, 600));
+      } finally {
+        await s.stop();
+        rmSync(s.base, { recursive: true, force: true });
+        rmSync(probeDir, { recursive: true, force: true });
+      }
+    },
+  });
+}
 
 Deno.test({
   name: "isolation attack suite: stop the servers; nothing of the host changed",

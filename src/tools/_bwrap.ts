@@ -3,10 +3,51 @@
  * cgroup, set the rlimits and open the seccomp filter on descriptor 4 before `exec`ing bwrap (the mount plan is
  * in `_plan.ts`, the filter in `_seccomp.ts`).
  *
- * Runtime-free: no imports.
+ * Runtime-free: only `node:` APIs.
  *
  * @module
  */
+import { chmodSync, mkdtempSync, realpathSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, sep } from "node:path";
+
+/**
+ * A new private folder (mode 0700) for the sandbox's own files (its seccomp filter, its /etc, git's views), in the
+ * first of the temp folder, /var/tmp and /dev/shm that lies outside every path in `exclude` (the workspace and what
+ * the sandbox may read or write): a sandboxed process that could write there could swap the filter. Null when all
+ * of them are excluded.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rmSync } from "node:fs";
+ * import { privateDir } from "./_bwrap.ts";
+ * const d = privateDir("safe-exec-doc-", ["/nonexistent"]);
+ * assert.ok(d !== null);
+ * rmSync(d, { recursive: true });
+ * ```
+ */
+export function privateDir(prefix: string, exclude: readonly string[]): string | null {
+  const inside = (p: string, parent: string) =>
+    p === parent || p.startsWith(parent.endsWith(sep) ? parent : parent + sep);
+  for (const base of [tmpdir(), "/var/tmp", "/dev/shm"]) {
+    let real: string;
+    try {
+      real = realpathSync(base);
+    } catch {
+      continue;
+    }
+    if (exclude.some((x) => inside(real, x) || inside(join(real, prefix), x))) continue;
+    try {
+      const dir = realpathSync(mkdtempSync(join(real, prefix)));
+      chmodSync(dir, 0o700);
+      return dir;
+    } catch {
+      continue;
+    }
+  }
+  return null;
+}
 
 /** The descriptor the preludes open the compiled seccomp filter on (`bwrap --seccomp 4`). */
 export const SECCOMP_FD = 4;

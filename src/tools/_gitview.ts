@@ -87,7 +87,7 @@ interface View {
 
 const MAX_INDEX_BYTES = 256 * 1024 * 1024;
 /** A symbolic ref into refs/ (no `..`, no control characters) or an object name. */
-const HEAD_RE = /^(ref: refs\/(?!.*\.\.)[^\s\x00-\x1f\\]+|[0-9a-f]{40}|[0-9a-f]{64})\n?$/;
+const HEAD_RE = /^(ref: refs\/(?!.*\.\.)[!-~]+|[0-9a-f]{40}|[0-9a-f]{64})\n?$/;
 
 function lstatOr(p: string): Stats | undefined {
   try {
@@ -112,7 +112,7 @@ function sigOf(p: string): string | null {
 function readNoFollow(p: string, max: number): Uint8Array | null {
   let fd: number;
   try {
-    fd = openSync(p, constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = openSync(p, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
     return null;
   }
@@ -136,7 +136,7 @@ function readNoFollow(p: string, max: number): Uint8Array | null {
 function copyNoFollow(src: string, dst: string): boolean {
   let from: number;
   try {
-    from = openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW);
+    from = openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
     return false;
   }

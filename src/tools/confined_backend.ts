@@ -14,9 +14,9 @@
  *
  * @module
  */
-import { chmodSync, existsSync, lstatSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, lstatSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { privateDir } from "./_bwrap.ts";
 import { isWithin } from "./_gitdirs.ts";
 import { buildSeccompFilter, seccompArch } from "./_seccomp.ts";
 import { readLines } from "../lines.ts";
@@ -53,7 +53,7 @@ function realOr(p: string): string | null {
  * assert.ok(argv[0] === "/usr/bin/bwrap" && argv.includes("--unshare-all") && argv.at(-1) === "--confined");
  * assert.ok(argv.join(" ").includes("--bind /ws /ws"));
  * const filtered = confinedArgv("/usr/bin/bwrap", "/ws", { argv: ["/x/deno"], readOnly: [], env: {} }, "/p/seccomp.bpf");
- * assert.ok(filtered[0]?.endsWith("sh") && filtered[2]?.includes('exec 4<"$1"'));
+ * assert.ok(filtered[0]?.endsWith("sh") && filtered.some((a) => a.includes('exec 4<"$1"')));
  * assert.ok(filtered.includes("--seccomp"));
  * ```
  */
@@ -93,7 +93,8 @@ export function confinedArgv(bwrap: string, root: string, cmd: FileServerCommand
   if (seccompFile === undefined) return args;
   // bash closes the descriptors this process inherited (any number; dash only 0-9), then opens the filter on fd 4.
   const shell = existsSync("/bin/bash") ? "/bin/bash" : "/bin/sh";
-  return [shell, "-c", CLOSE_AND_FILTER, "safe-exec-fs", seccompFile, ...args];
+  const flags = shell === "/bin/bash" ? ["--norc", "--noprofile"] : [];
+  return [shell, ...flags, "-c", CLOSE_AND_FILTER, "safe-exec-fs", seccompFile, ...args];
 }
 
 /** A {@linkcode PoolWorker} over a child process that speaks JSON lines. */
@@ -168,23 +169,27 @@ export function createConfinedFileBackend(runtime: Runtime, options: ConfinedBac
   if (runtime.fileServerCommand("/") === null) return null;
   const pools = new Map<string, WorkerPool>();
   // The process sandbox's seccomp filter, in a private folder of this backend (none on an unknown architecture).
-  let filterDir: string | null = null;
-  const filterFile = (): string | undefined => {
+  // Outside the workspace it serves, so nothing the agent runs can swap it.
+  const filterDirs: string[] = [];
+  const filterFile = (root: string): string | undefined => {
     const arch = seccompArch().arch;
     if (arch === null) return undefined;
-    if (filterDir === null || !existsSync(join(filterDir, "seccomp.bpf"))) {
-      filterDir = realpathSync(mkdtempSync(join(tmpdir(), "safe-exec-fs-")));
-      chmodSync(filterDir, 0o700);
-      writeFileSync(join(filterDir, "seccomp.bpf"), buildSeccompFilter(arch).bytes, { mode: 0o400 });
+    let dir = filterDirs.find((d) => !isWithin(d, root) && existsSync(join(d, "seccomp.bpf")));
+    if (dir === undefined) {
+      const made = privateDir("safe-exec-fs-", [root]);
+      if (made === null) return undefined;
+      writeFileSync(join(made, "seccomp.bpf"), buildSeccompFilter(arch).bytes, { mode: 0o400 });
+      filterDirs.push(made);
+      dir = made;
     }
-    return join(filterDir, "seccomp.bpf");
+    return join(dir, "seccomp.bpf");
   };
   const pool = (root: string): WorkerPool => {
     let p = pools.get(root);
     if (!p) {
       const cmd = runtime.fileServerCommand(root);
       if (!cmd) throw new Error(`${runtime.name} has no file server`);
-      const argv = confinedArgv(options.bwrap, root, cmd, filterFile());
+      const argv = confinedArgv(options.bwrap, root, cmd, filterFile(root));
       p = new WorkerPool({
         create: () => processWorker(runtime, argv),
         size: 1,
@@ -216,8 +221,7 @@ export function createConfinedFileBackend(runtime: Runtime, options: ConfinedBac
     close() {
       for (const p of pools.values()) p.close();
       pools.clear();
-      if (filterDir !== null) rmSync(filterDir, { recursive: true, force: true });
-      filterDir = null;
+      for (const d of filterDirs.splice(0)) rmSync(d, { recursive: true, force: true });
     },
   };
 }

@@ -23,8 +23,7 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import process from "node:process";
 import { ToolError } from "../types.ts";
@@ -33,6 +32,7 @@ import type { ChildProcess, Runtime } from "../runtime/types.ts";
 import {
   DEFAULT_LIMITS,
   limitPrelude,
+  privateDir,
   type SandboxLimits,
   SECCOMP_FD,
   STANDBY_TRAMPOLINE,
@@ -345,9 +345,16 @@ interface Ready {
 }
 
 /** A private folder of this sandbox: the compiled filter, its copies of /etc, git's views. */
-function makeState(filter: SeccompFilter): NonNullable<Ready["state"]> {
-  const dir = realpathSync(mkdtempSync(join(tmpdir(), "safe-exec-sandbox-")));
-  chmodSync(dir, 0o700);
+function makeState(filter: SeccompFilter, exclude: readonly string[]): NonNullable<Ready["state"]> {
+  const dir = privateDir("safe-exec-sandbox-", exclude);
+  if (dir === null) {
+    throw new ToolError(
+      "sandbox_unavailable",
+      `No OS sandbox for process tools: the temp folder, /var/tmp and /dev/shm all lie inside the workspace or a ` +
+        `sandbox.readable/.writable path (${exclude.join(", ")}), where a sandboxed process could reach safe-exec's ` +
+        `own files; choose a dedicated workspace folder`,
+    );
+  }
   // Our own uid and gid, as the owner of the folder we just made (Deno asks for --allow-sys for process.getuid).
   const { uid, gid } = statSync(dir);
   const filterFile = join(dir, "seccomp.bpf");
@@ -391,15 +398,13 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
     let uid = -1;
     let refused: string | null = null;
     let filter: SeccompFilter | null = null;
-    let state: Ready["state"] = null;
-    let views: GitViews | null = null;
+    const state: Ready["state"] = null;
+    const views: GitViews | null = null;
     if (probe.available && !closed) {
       const arch = seccompArch(options.arch);
       if (arch.arch === null) refused = `${arch.reason}, so the sandbox would run without its seccomp filter`;
       else {
         filter = buildSeccompFilter(arch.arch, { unixSockets: options.unixSockets === true });
-        state = makeState(filter);
-        views = new GitViews(state.dir, limits.tmpBytes);
       }
       const setup = setupPidsCgroup(limits.pids);
       uid = setup.uid;
@@ -413,11 +418,31 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
     ready = { probe, cgroup, cgroupError, isRoot: uid === 0, refused, filter, state, views };
     return ready;
   };
-  const usable = (): Ready & { state: NonNullable<Ready["state"]>; views: GitViews } => {
+  const realOf = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  // The sandbox's private folder is made at the first call, outside its workspace and every configured path.
+  const usable = (workspace?: string): Ready & { state: NonNullable<Ready["state"]>; views: GitViews } => {
     const r = ensure();
     if (!r.probe.available || !r.probe.path) throw new ToolError("sandbox_unavailable", installHint(r.probe.reason));
-    if (r.refused || !r.state || !r.views) {
+    if (r.refused || !r.filter || closed) {
       throw new ToolError("sandbox_unavailable", `No OS sandbox for process tools: ${r.refused ?? "closed"}`);
+    }
+    const exclude = [...readable, ...writable].map(realOf);
+    if (workspace !== undefined) exclude.push(realOf(workspace));
+    if (!r.state && workspace !== undefined) {
+      r.state = makeState(r.filter, exclude);
+      r.views = new GitViews(r.state.dir, limits.tmpBytes);
+    } else if (workspace !== undefined && exclude.some((x) => isWithin(r.state!.dir, x))) {
+      throw new ToolError(
+        "sandbox_unavailable",
+        `No OS sandbox for this workspace: ${workspace} holds safe-exec's own folder ${r.state!.dir}, which a ` +
+          `sandboxed process could then change; choose a dedicated workspace folder`,
+      );
     }
     return r as Ready & { state: NonNullable<Ready["state"]>; views: GitViews };
   };
@@ -455,7 +480,7 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
     while (pending.length > 0) pending.shift()!();
   };
   const prepare = (ctx: WrapContext, fd: number = SECCOMP_FD): PreparedCall => {
-    const r = usable();
+    const r = usable(ctx.workspace);
     runPending();
     const facts = factsFor(ctx.workspace, r.state);
     const roots = [facts.workspace];
@@ -491,6 +516,9 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
     const child = runtime.spawn({
       argv: [
         r.probe.bash ?? "/bin/bash",
+        // --norc: with a socket as stdin (Bun's pipes) bash would take itself for rshd's child and read ~/.bashrc
+        "--norc",
+        "--noprofile",
         "-c",
         standbyPrelude(limits, !r.cgroup && !r.isRoot),
         "safe-exec-sandbox",
@@ -524,8 +552,8 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
       return { bwrap: r.probe.path as string, bytes: (r.filter as SeccompFilter).bytes };
     },
     view(workspace: string): SandboxView {
-      const r = usable();
       const call = prepare({ workspace });
+      const r = usable(workspace);
       call.finish();
       return {
         readOnly: call.plan.readOnly,
@@ -537,8 +565,8 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
       };
     },
     spawn(runtime: Runtime, argv: string[], ctx: WrapContext): ChildProcess {
-      const r = usable();
       const prepared = prepare(ctx);
+      const r = usable(ctx.workspace);
       const call = [...prepared.args, "--setenv", "SE_ARGC", String(argv.length)];
       argv.forEach((a, i) => call.push("--setenv", `SE_ARG${i}`, a));
       if (call.some((a) => a.includes("\0"))) {
@@ -575,7 +603,7 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
       exited.then(() => {
         if (closed || standby !== null) return;
         try {
-          standby = startStandby(runtime, usable());
+          standby = startStandby(runtime, usable(ctx.workspace));
         } catch {
           // no standby now: the next call starts its own
         }
@@ -583,12 +611,14 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
       return { pid: s.child.pid, stdout: s.child.stdout, stderr, exited };
     },
     wrap(argv, ctx) {
-      const r = usable();
       const prepared = prepare(ctx);
+      const r = usable(ctx.workspace);
       pending.push(prepared.finish);
       const nproc = !r.cgroup && !r.isRoot;
       return [
         r.probe.bash ?? "/bin/bash",
+        "--norc",
+        "--noprofile",
         "-c",
         limitPrelude(limits, nproc),
         "safe-exec-sandbox",

@@ -12,7 +12,7 @@ import {
   probeBwrap,
   unavailableSandbox,
 } from "../../src/tools/sandbox.ts";
-import { limitPrelude } from "../../src/tools/_bwrap.ts";
+import { limitPrelude, privateDir } from "../../src/tools/_bwrap.ts";
 
 const runtime = await currentRuntime();
 const probe = probeBwrap();
@@ -188,4 +188,13 @@ Deno.test({
     }
     rmSync(join(ws, ".."), { recursive: true });
   },
+});
+
+Deno.test("privateDir: the sandbox's own folder is never inside the workspace or a configured path", () => {
+  const tmp = realpathSync(tmpdir());
+  const d = privateDir("se-private-", [tmp]);
+  assert.ok(d !== null, "another base than the temp folder");
+  assert.ok(!d.startsWith(tmp + "/"), d);
+  rmSync(d, { recursive: true });
+  assert.equal(privateDir("se-private-", ["/"]), null);
 });
