@@ -928,6 +928,25 @@ attack(
   },
 );
 
+attack(
+  "the sandbox's root cannot write the host's kernel settings (core_pattern, modprobe: root code on the host)",
+  async (s) => {
+    // Deno's permissions keep /proc/sys from its file APIs: ask cat.
+    const host = () =>
+      spawnSync("cat", ["/proc/sys/kernel/core_pattern", "/proc/sys/kernel/modprobe"], { encoding: "utf8" }).stdout;
+    const before = host();
+    // Each write puts back the value already there, so a hole shows as "WROTE" without changing the host.
+    const { out } = await s.bash(
+      "for k in core_pattern modprobe; do v=$(cat /proc/sys/kernel/$k); " +
+        'printf "%s\\n" "$v" > /proc/sys/kernel/$k 2>/dev/null && echo "WROTE $k"; done; ' +
+        "echo 1 > /proc/sys/vm/drop_caches 2>/dev/null && echo WROTE drop_caches; " +
+        "echo h > /proc/sysrq-trigger 2>/dev/null && echo WROTE sysrq; true",
+    );
+    assert.ok(!out.includes("WROTE"), out);
+    assert.equal(host(), before);
+  },
+);
+
 attack("doctor, info and the witness execute line say the seccomp filter is active", async (s) => {
   const info = await s.send({ type: "info" });
   const layers = ((info.isolation as Msg).processes as Msg).layers as string[];

@@ -454,7 +454,11 @@ export function planSandbox(facts: HostFacts, options: PlanOptions): SandboxPlan
 
   // Fresh /dev and /proc, private /dev/shm, /tmp and HOME.
   const shm = Math.min(options.tmpBytes, 64 << 20);
-  a.push("--dev", "/dev", "--proc", "/proc", "--size", String(shm), "--tmpfs", "/dev/shm");
+  // /proc/sys read-only: the sandbox's uid 0 is the host's, and the kernel lets global root write a 0644 sysctl
+  // without any capability (kernel.core_pattern, kernel.modprobe: code run as root on the host). bwrap covers it only
+  // when the folder itself looks writable, which it does not (0555).
+  a.push("--dev", "/dev", "--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys");
+  a.push("--size", String(shm), "--tmpfs", "/dev/shm");
   a.push("--size", String(options.tmpBytes), "--tmpfs", "/tmp");
   priv.push("/dev (fresh: null, zero, random, tty, pts)", "/proc (the call's own processes)", "/dev/shm", "/tmp");
 

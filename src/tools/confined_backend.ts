@@ -77,7 +77,7 @@ export function confinedArgv(bwrap: string, root: string, cmd: FileServerCommand
     } else if (st.isSymbolicLink() && real !== null) links.push([real, dir]);
   }
   for (const [real, dir] of links) if (bound.some((b) => isWithin(real, b))) args.push("--symlink", real, dir);
-  args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp");
+  args.push("--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys", "--dev", "/dev", "--tmpfs", "/tmp");
   for (const given of cmd.readOnly) {
     const p = resolve(given);
     if (!existsSync(p)) continue;

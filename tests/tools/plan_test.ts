@@ -104,6 +104,9 @@ Deno.test("planSandbox: the exact vector for a merged-/usr host, no network", ()
     "/dev",
     "--proc",
     "/proc",
+    "--ro-bind",
+    "/proc/sys",
+    "/proc/sys",
     "--size",
     String(1 << 20),
     "--tmpfs",
@@ -224,7 +227,7 @@ Deno.test("planSandbox: readable and writable folders, parents before children, 
     if (
       plan.args[i] === "--bind" ||
       (plan.args[i] === "--ro-bind" && !String(plan.args[i + 1]).startsWith("/usr") &&
-        !String(plan.args[i + 1]).startsWith("/state"))
+        !String(plan.args[i + 1]).startsWith("/state") && !String(plan.args[i + 1]).startsWith("/proc"))
     ) {
       binds.push(`${plan.args[i]} ${plan.args[i + 1]} ${plan.args[i + 2]}`);
     }
