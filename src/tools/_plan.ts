@@ -460,7 +460,12 @@ export function planSandbox(facts: HostFacts, options: PlanOptions): SandboxPlan
   a.push("--dev", "/dev", "--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys");
   a.push("--size", String(shm), "--tmpfs", "/dev/shm");
   a.push("--size", String(options.tmpBytes), "--tmpfs", "/tmp");
-  priv.push("/dev (fresh: null, zero, random, tty, pts)", "/proc (the call's own processes)", "/dev/shm", "/tmp");
+  priv.push(
+    "/dev (fresh: null, zero, random, tty, pts)",
+    "/proc (the call's own processes; /proc/sys read-only)",
+    "/dev/shm",
+    "/tmp",
+  );
 
   // The configured folders and the workspace, parents before children.
   const binds: { mode: "ro" | "rw"; path: string; what: string }[] = [];
