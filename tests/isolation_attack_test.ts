@@ -389,6 +389,18 @@ attack("run_bash cannot plant .git/commondir (and a config with core.fsmonitor i
   );
   assert.ok(!existsSync(join(s.ws, ".git", "commondir")), `the host's .git/commondir appeared: ${out}`);
   hostGit(s.ws, "status");
+  // And while the call still runs: the operator's IDE runs git status every few seconds.
+  const running = s.bash(
+    `git init -q --bare evil2 && git -C evil2 config core.fsmonitor ${pay}; ` +
+      `echo "${join(s.ws, "evil2")}" > .git/commondir; mkdir -p .git/modules/x; cp evil2/config .git/modules/x/; ` +
+      "touch started; sleep 3",
+  );
+  for (let i = 0; i < 100 && !existsSync(join(s.ws, "started")); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(existsSync(join(s.ws, "started")), "the call started");
+  assert.ok(!existsSync(join(s.ws, ".git", "commondir")) && !existsSync(join(s.ws, ".git", "modules")));
+  hostGit(s.ws, "status");
+  await running;
+  hostGit(s.ws, "status");
 });
 
 attack(
