@@ -88,12 +88,18 @@ export interface ToolOptions {
 /** How an ASK is decided (SPEC §3): by the client, always no, on the terminal, or by a program. */
 export type ConfirmMode = "client" | "deny" | "tty" | `exec:${string}`;
 
-/** Process isolation (an extension beyond SPEC). */
+/** Process isolation (SPEC §6, §7). */
 export interface SandboxOptions {
   /** `auto` uses bwrap when it works, `bwrap` requires it, `none` runs processes unisolated. */
   mode: "auto" | "bwrap" | "none";
   /** Give process tools network access. */
   network: boolean;
+  /** More folders or files the sandbox may read (absolute paths; never the witness log, the config or their folders). */
+  readable?: string[];
+  /** More folders or files the sandbox may read and write (same rules). */
+  writable?: string[];
+  /** `"workspace"` allows named unix sockets (AF_UNIX); default `"none"`: only socketpair. */
+  unixSockets?: "none" | "workspace";
 }
 
 /** A complete, validated configuration. */
@@ -194,7 +200,7 @@ const METRICS_KEYS = Object.keys(DEFAULT_METRICS) as (keyof MetricsOptions)[];
 const POLICY_KEYS = ["thresholds", "alwaysAskHigh"] as const;
 const TOOL_KEYS = ["risk", "timeoutMs", "enabled"] as const;
 const WITNESS_KEYS = ["path", "fsync", "signingKey"] as const;
-const SANDBOX_KEYS = ["mode", "network"] as const;
+const SANDBOX_KEYS = ["mode", "network", "readable", "writable", "unixSockets"] as const;
 const SANDBOX_MODES = ["auto", "bwrap", "none"] as const;
 const RISK_VALUES = ["low", "medium", "high"] as const;
 const CONFIRM_DESCRIPTION = '"client", "deny", "tty" or "exec:<program>"';
@@ -400,7 +406,7 @@ function buildConfig(raw: Record<string, unknown>, baseDir: string, fail: Fail):
       config.witness.signingKey = path.resolve(baseDir, pathString(witness.signingKey, "witness.signingKey", fail));
     }
   }
-  if (has(raw, "sandbox")) config.sandbox = buildSandbox(raw.sandbox, fail);
+  if (has(raw, "sandbox")) config.sandbox = buildSandbox(raw.sandbox, baseDir, fail);
   return config;
 }
 
@@ -488,12 +494,12 @@ function buildTools(value: unknown, fail: Fail): Record<string, ToolOptions> {
   return tools;
 }
 
-function buildSandbox(value: unknown, fail: Fail): SandboxOptions {
+function buildSandbox(value: unknown, baseDir: string, fail: Fail): SandboxOptions {
   const sandbox: SandboxOptions = { mode: "auto", network: false };
   const expectedMode = SANDBOX_MODES.map((m) => JSON.stringify(m)).join(", ");
   if (typeof value === "string") {
     if (!(SANDBOX_MODES as readonly string[]).includes(value)) {
-      fail(`"sandbox" must be one of ${expectedMode} or an object {mode, network}, got ${show(value)}`);
+      fail(`"sandbox" must be one of ${expectedMode} or an object {mode, network, …}, got ${show(value)}`);
     }
     sandbox.mode = value as SandboxOptions["mode"];
     return sandbox;
@@ -511,6 +517,25 @@ function buildSandbox(value: unknown, fail: Fail): SandboxOptions {
     sandbox.mode = mode as SandboxOptions["mode"];
   }
   if (has(raw, "network")) sandbox.network = bool(raw.network, "sandbox.network", fail);
+  for (const key of ["readable", "writable"] as const) {
+    if (!has(raw, key)) continue;
+    const list = raw[key];
+    if (!Array.isArray(list)) fail(`"sandbox.${key}" must be an array of paths, got ${show(list)}`);
+    sandbox[key] = (list as unknown[]).map((p, i) =>
+      path.resolve(baseDir, pathString(p, `sandbox.${key}[${i}]`, fail))
+    );
+  }
+  if (has(raw, "unixSockets")) {
+    const u = raw.unixSockets;
+    if (u !== "none" && u !== "workspace") fail(`"sandbox.unixSockets" must be "none" or "workspace", got ${show(u)}`);
+    sandbox.unixSockets = u as "none" | "workspace";
+    if (u === "workspace" && sandbox.network) {
+      fail(
+        `"sandbox.unixSockets": "workspace" cannot go with "sandbox.network": true: in the host's network namespace ` +
+          `a unix socket reaches the host's abstract sockets (D-Bus, X11, container runtimes)`,
+      );
+    }
+  }
   return sandbox;
 }
 
@@ -654,13 +679,41 @@ function checkSeparation(config: SafeExecConfig, cwd: string): void {
         insideMessage(config.witness.path, witness, config.workspace, workspace),
     );
   }
-  if (config.configPath !== null) {
-    const configReal = realPathLoose(config.configPath);
+  const configReal = config.configPath !== null ? realPathLoose(config.configPath) : null;
+  if (config.configPath !== null && configReal !== null) {
     if (isInside(configReal, workspace)) {
       throw new ConfigError(
         `Invalid config ${JSON.stringify(config.configPath)}: ` +
           insideMessage(config.configPath, configReal, config.workspace, workspace),
       );
+    }
+  }
+  // What the sandbox may see besides the workspace must not hold the witness log or the config (SPEC §7).
+  for (const key of ["readable", "writable"] as const) {
+    for (const [i, entry] of (config.sandbox[key] ?? []).entries()) {
+      const real = realPathLoose(entry);
+      const name = `sandbox.${key}[${i}]`;
+      if (path.parse(real).root === real) {
+        throw new ConfigError(
+          `Invalid ${JSON.stringify(name)} ${JSON.stringify(entry)}: a filesystem root would show everything`,
+        );
+      }
+      const signingKey = config.witness.signingKey;
+      const guarded: Array<[string, string | null, string | null]> = [
+        ["the witness log", config.witness.path, witness],
+        ["the config file", config.configPath, configReal],
+        ["the witness signing key", signingKey, signingKey === null ? null : realPathLoose(signingKey)],
+      ];
+      for (const [what, file, real2] of guarded) {
+        if (file === null || real2 === null) continue;
+        if (isInside(real2, real)) {
+          throw new ConfigError(
+            `Invalid ${JSON.stringify(name)} ${JSON.stringify(entry)}: it holds ${what} ${JSON.stringify(file)}` +
+              `${real !== path.resolve(entry) ? ` (real path ${JSON.stringify(real)})` : ""}, which a sandboxed ` +
+              `process could then ${key === "writable" ? "rewrite" : "read"}; name a folder beside it instead`,
+          );
+        }
+      }
     }
   }
 }

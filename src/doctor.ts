@@ -14,6 +14,7 @@ import { createIsolation, type LayerStatus } from "./isolation.ts";
 import type { Runtime } from "./runtime/types.ts";
 import { checkWitness, checkWorkspace, type PathCheck } from "./startup.ts";
 import { runProcess, toolEnv } from "./tools/process.ts";
+import type { BwrapSandbox, SandboxView } from "./tools/sandbox.ts";
 
 /** Options of {@linkcode runDoctor}. */
 export interface DoctorOptions {
@@ -35,6 +36,8 @@ export interface DoctorReport {
   checks: { name: string; ok: boolean; detail: string }[];
   /** The workspace and the witness log, as a server would find them at start-up (nothing is created). */
   paths: PathCheck[];
+  /** What the process sandbox can read and write on this machine (null without the bwrap sandbox). */
+  mounts: { workspace: string; view: SandboxView | null; error: string | null } | null;
 }
 
 function loadConfig(): { config: SafeExecConfig; note: string } {
@@ -66,11 +69,29 @@ export async function doctorReport(runtime: Runtime, options: DoctorOptions = {}
   const iso = createIsolation(config, runtime);
   const checks: DoctorReport["checks"] = [];
   let dir: string | null = null;
+  let mounts: DoctorReport["mounts"] = null;
   try {
     const layers = iso.layers();
+    const bwrap = iso.sandbox.describe().sandbox === "bwrap" ? iso.sandbox as BwrapSandbox : null;
+    if (bwrap) {
+      let workspace: string;
+      try {
+        workspace = realpathSync(config.workspace);
+      } catch {
+        // not made yet: show the plan for a fresh one
+        dir = realpathSync(mkdtempSync(join(tmpdir(), "safe-exec-doctor-")));
+        workspace = join(dir, "ws");
+        mkdirSync(workspace);
+      }
+      try {
+        mounts = { workspace, view: bwrap.view(workspace), error: null };
+      } catch (e) {
+        mounts = { workspace, view: null, error: (e as Error).message };
+      }
+    }
     if (!options.skipLiveChecks) {
-      dir = realpathSync(mkdtempSync(join(tmpdir(), "safe-exec-doctor-")));
-      const ws = join(dir, "ws");
+      dir ??= realpathSync(mkdtempSync(join(tmpdir(), "safe-exec-doctor-")));
+      const ws = join(dir, "live");
       mkdirSync(ws);
       writeFileSync(join(ws, "probe.txt"), "ok");
       try {
@@ -107,6 +128,25 @@ export async function doctorReport(runtime: Runtime, options: DoctorOptions = {}
           workspace: ws,
         });
         const r = await runProcess(runtime, { argv, cwd: ws, env: toolEnv(ws), timeoutMs: 10_000 });
+        if (bwrap) {
+          const probe = await runProcess(runtime, {
+            argv: await iso.sandbox.wrap(["/bin/sh", "-c", SECCOMP_PROBE], { workspace: ws }),
+            cwd: ws,
+            env: toolEnv(ws),
+            timeoutMs: 10_000,
+          });
+          const out = probe.stdout.trim();
+          const ok = /^setuid: refused$/m.test(out) && !/^vsock: created$/m.test(out);
+          checks.push({
+            name: "seccomp filter",
+            ok,
+            detail: ok
+              ? `chmod u+s refused; ${
+                /^vsock: /m.test(out) ? "socket(AF_VSOCK) refused" : "(no python3: vsock not tried)"
+              }`
+              : `NOT ACTIVE: ${JSON.stringify(out)} ${JSON.stringify(probe.stderr.slice(0, 200))}`,
+          });
+        }
         const ok = r.exitCode === 0 && r.stdout.trim() === "ok";
         checks.push({
           name: "process tool",
@@ -123,7 +163,7 @@ export async function doctorReport(runtime: Runtime, options: DoctorOptions = {}
         checks.push({ name: "process tool", ok: false, detail: (e as Error).message });
       }
     }
-    return { runtime: `${runtime.name} ${runtime.version}`, layers, checks, paths };
+    return { runtime: `${runtime.name} ${runtime.version}`, layers, checks, paths, mounts };
   } finally {
     iso.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -161,6 +201,20 @@ export async function runDoctor(
   for (const p of report.paths) {
     io.out(`  ${p.ok ? "[ok]  " : "[FAIL]"} ${p.what.padEnd(11)} ${JSON.stringify(p.path)}: ${p.detail}`);
   }
+  if (report.mounts) {
+    io.out("");
+    io.out(`What the process sandbox sees (workspace ${report.mounts.workspace}):`);
+    const v = report.mounts.view;
+    if (!v) io.out(`  process tools are refused there: ${report.mounts.error}`);
+    else {
+      io.out(`  read-only:  ${v.readOnly.join(", ")}`);
+      io.out(`  read-write: ${v.readWrite.join(", ")}`);
+      io.out(`  private:    ${v.private.join(", ")}`);
+      if (v.leftOut.length > 0) io.out(`  left out:   ${v.leftOut.join("; ")}`);
+      io.out("  nothing else of the host exists inside (not the workspace's parent, /root, /home, /run, /var, /opt)");
+      io.out(`  filter:     ${v.seccomp}`);
+    }
+  }
   if (report.checks.length > 0) {
     io.out("");
     io.out("Live checks:");
@@ -168,3 +222,12 @@ export async function runDoctor(
   }
   return 0;
 }
+
+/** Run inside the sandbox by the live check: a setuid bit and an AF_VSOCK socket must both be refused. */
+const SECCOMP_PROBE =
+  `f=$(mktemp); chmod 4755 "$f" 2>/dev/null; if [ -u "$f" ]; then echo "setuid: SET"; else echo "setuid: refused"; fi
+if command -v python3 >/dev/null; then python3 -c 'import socket
+try:
+    socket.socket(40, socket.SOCK_STREAM); print("vsock: created")
+except OSError as e:
+    print("vsock: refused", e.errno)'; fi`;

@@ -54,6 +54,7 @@ export interface LayerStatus {
     | "worker permissions"
     | "file tools confined"
     | "OS sandbox"
+    | "seccomp filter"
     | "network off"
     | "env scrubbed"
     | "resource limits"
@@ -116,9 +117,13 @@ export function createIsolation(
   const files: FileBackend = config.sandbox.mode !== "none" && runtime.fileServerCommand("/") !== null
     ? preferConfined(runtime, plain, options.workerTimeoutMs)
     : plain;
-  const sandbox: ProcessSandbox = config.sandbox.mode === "none"
-    ? noSandbox
-    : createBwrapSandbox({ network: config.sandbox.network, ...(options.limits ? { limits: options.limits } : {}) });
+  const sandbox: ProcessSandbox = config.sandbox.mode === "none" ? noSandbox : createBwrapSandbox({
+    network: config.sandbox.network,
+    readable: config.sandbox.readable ?? [],
+    writable: config.sandbox.writable ?? [],
+    unixSockets: config.sandbox.unixSockets === "workspace",
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
   const layers = (): LayerStatus[] => layerList(config, runtime, files.describe(), sandbox.describe());
   return {
     files,
@@ -182,11 +187,21 @@ function layerList(
       layer: "OS sandbox",
       active: bwrap,
       detail: bwrap
-        ? `process tools run under bubblewrap: ${p.reason}; host file system read-only, secrets masked, ` +
-          "workspace the only writable place, private /tmp, own PID/IPC/UTS namespaces, capabilities dropped"
+        ? `process tools run under bubblewrap: ${p.reason}; an allowlist of the host (system folders and part of ` +
+          "/etc read-only, the workspace read-write, private /tmp and HOME, nothing else), own PID/IPC/UTS " +
+          "namespaces, capabilities dropped"
         : none
         ? 'OFF: the config says sandbox: "none"; process tools run as the host user (own process group only)'
         : `OFF, process tools are refused: ${p.reason}`,
+    },
+    {
+      layer: "seccomp filter",
+      active: bwrap && typeof p.seccomp === "string",
+      detail: bwrap && typeof p.seccomp === "string"
+        ? String(p.seccomp)
+        : none
+        ? 'OFF: the config says sandbox: "none"'
+        : "process tools are refused",
     },
     {
       layer: "network off",
@@ -201,9 +216,11 @@ function layerList(
       layer: "env scrubbed",
       active: bwrap || none,
       detail: bwrap
-        ? "bwrap --clearenv; only PATH, HOME (the workspace), LANG and TERM are set; host /proc unreachable"
+        ? "bwrap --clearenv; only PATH, LANG, TERM, a private empty HOME, PYTHONNOUSERSITE=1 and git's global and " +
+          "system config pointed at nothing; host /proc unreachable"
         : none
-        ? "only PATH, HOME (the workspace), LANG and TERM are passed (the host's /proc/*/environ stays readable)"
+        ? "only PATH, LANG, TERM, a private empty HOME, PYTHONNOUSERSITE=1 and GIT_CONFIG_GLOBAL=/dev/null are " +
+          "passed (the host's /proc/*/environ stays readable)"
         : "process tools are refused",
     },
     {
@@ -221,8 +238,11 @@ function layerList(
       layer: ".git protected",
       active: true,
       detail: bwrap
-        ? "file tools refuse writes to .git, .git/hooks, .git/config; bwrap pins .git and binds hooks/config read-only"
-        : "file tools refuse writes to .git, .git/hooks, .git/config; process tools are not restricted there",
+        ? "file tools never change git's files (any .git, the git dirs it leads to, hooksPath, includes); process " +
+          "tools see git dirs through views whose config, hooks, info, modules and worktrees are read-only and " +
+          "whose additions never reach the host"
+        : "file tools never change git's files (any .git, the git dirs it leads to, hooksPath, includes); process " +
+          "tools are not restricted there",
     },
   ];
   if (config.sandbox.mode === "bwrap" && !bwrap) out[2]!.detail += ' (the config requires "bwrap")';

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { closeSync, constants, mkdirSync, openSync, type Stats, statSync, unlinkSync } from "node:fs";
+import { closeSync, constants, mkdirSync, openSync, type Stats, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { ConfigError, type SafeExecConfig } from "./config.ts";
 
@@ -195,11 +195,14 @@ export function isDefaultWorkspace(config: SafeExecConfig, cwd: string, cliWorks
   return config.workspace === join(config.configPath ? dirname(config.configPath) : resolve(cwd), "workspace");
 }
 
-/** Create a file that does not exist and remove it again: proves the log can be created there. */
+/**
+ * Create the (empty) log file where none exists yet: proves it can be created there. It is kept, never removed
+ * again: another process starting on the same log at the same moment may already have opened it, and removing it
+ * would leave that process appending to an unlinked file (its identity check then denies every call).
+ */
 function probeCreate(path: string): void {
-  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
   closeSync(fd);
-  unlinkSync(path);
 }
 
 /**

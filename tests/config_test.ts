@@ -12,6 +12,7 @@ import {
   resolveConfig,
   type SafeExecConfig,
 } from "../src/config.ts";
+import { generateKeyFiles } from "../src/witness_sign.ts";
 
 const BASE = "/srv/agent";
 const SOURCE = "/srv/agent/safe-exec.jsonc";
@@ -179,6 +180,23 @@ Deno.test("parseConfig: sandbox as a string or an object", () => {
   assert.deepEqual(parse('{"sandbox": {"mode": "bwrap", "network": true}}').sandbox, { mode: "bwrap", network: true });
   assert.deepEqual(parse('{"sandbox": {"network": true}}').sandbox, { mode: "auto", network: true });
   assert.deepEqual(parse('{"sandbox": {}}').sandbox, { mode: "auto", network: false });
+});
+
+Deno.test("parseConfig: sandbox.readable, .writable (paths against the config's folder) and .unixSockets", () => {
+  const s =
+    parse('{"sandbox": {"readable": ["data", "/opt/tool"], "writable": ["../cache"], "unixSockets": "workspace"}}')
+      .sandbox;
+  assert.deepEqual(s.readable, ["/srv/agent/data", "/opt/tool"]);
+  assert.deepEqual(s.writable, ["/srv/cache"]);
+  assert.equal(s.unixSockets, "workspace");
+  refuses(() => parse('{"sandbox": {"readable": "data"}}'), '"sandbox.readable" must be an array of paths, got "data"');
+  refuses(() => parse('{"sandbox": {"writable": [""]}}'), '"sandbox.writable[0]" must be a non-empty path string');
+  refuses(() => parse('{"sandbox": {"unixSockets": true}}'), '"sandbox.unixSockets" must be "none" or "workspace"');
+  refuses(
+    () => parse('{"sandbox": {"network": true, "unixSockets": "workspace"}}'),
+    "cannot go with",
+    "abstract sockets",
+  );
 });
 
 Deno.test("parseConfig: boundary numbers are accepted", () => {
@@ -464,6 +482,32 @@ Deno.test("resolveConfig: a witness log inside the workspace is refused", () => 
     assert.equal(ok.witness.path, path.join(dir, "workspace-logs", "w.log"));
     const ok2 = resolveConfig({ witness: "workspace..log" }, dir);
     assert.equal(ok2.witness.path, path.join(dir, "workspace..log"));
+  });
+});
+
+Deno.test("resolveConfig: sandbox.readable/.writable holding the witness log or the config is refused", () => {
+  withTemp((dir) => {
+    fs.mkdirSync(path.join(dir, "shared"));
+    fs.writeFileSync(path.join(dir, "safe-exec.jsonc"), JSON.stringify({ sandbox: { readable: ["."] } }));
+    refuses(() => resolveConfig({}, dir), '"sandbox.readable[0]"', "it holds the witness log", "could then read");
+    fs.writeFileSync(path.join(dir, "safe-exec.jsonc"), JSON.stringify({ sandbox: { writable: ["safe-exec.jsonc"] } }));
+    refuses(() => resolveConfig({}, dir), '"sandbox.writable[0]"', "it holds the config file", "could then rewrite");
+    fs.writeFileSync(path.join(dir, "safe-exec.jsonc"), JSON.stringify({ sandbox: { readable: ["/"] } }));
+    refuses(() => resolveConfig({}, dir), "a filesystem root would show everything");
+    // through a symlink: the real paths are compared
+    fs.symlinkSync(dir, path.join(dir, "shared", "up"));
+    fs.writeFileSync(path.join(dir, "safe-exec.jsonc"), JSON.stringify({ sandbox: { readable: ["shared/up"] } }));
+    refuses(() => resolveConfig({}, dir), "it holds the witness log", "real path");
+    fs.writeFileSync(path.join(dir, "safe-exec.jsonc"), JSON.stringify({ sandbox: { readable: ["shared"] } }));
+    assert.deepEqual(resolveConfig({}, dir).sandbox.readable, [path.join(dir, "shared")]);
+    // the witness signing key is guarded like the log
+    fs.mkdirSync(path.join(dir, "keys"));
+    generateKeyFiles(path.join(dir, "keys", "witness.key"));
+    fs.writeFileSync(
+      path.join(dir, "safe-exec.jsonc"),
+      JSON.stringify({ witness: { signingKey: "keys/witness.key" }, sandbox: { readable: ["keys"] } }),
+    );
+    refuses(() => resolveConfig({}, dir), '"sandbox.readable[0]"', "it holds the witness signing key");
   });
 });
 

@@ -64,6 +64,7 @@ Deno.test("isolation: every layer is listed with active and a reason", () => {
     "worker permissions",
     "file tools confined",
     "OS sandbox",
+    "seccomp filter",
     "network off",
     "env scrubbed",
     "resource limits",
@@ -71,7 +72,7 @@ Deno.test("isolation: every layer is listed with active and a reason", () => {
   ]);
   for (const l of layers) assert.ok(l.detail.length > 10, l.layer);
   const d = iso.describe() as { layers: unknown[]; processes: { sandbox: string } };
-  assert.equal(d.layers.length, 8);
+  assert.equal(d.layers.length, 9);
   assert.equal(d.processes.sandbox, noBwrap ? "unavailable" : "bwrap");
   iso.close();
   rmSync(dir, { recursive: true });

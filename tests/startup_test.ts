@@ -4,7 +4,7 @@
  * as documented.
  */
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, defaultConfig, resolveConfig } from "../src/config.ts";
@@ -72,7 +72,7 @@ Deno.test("checkWitness: file, folder, missing folder, a folder that is a file, 
   }
 });
 
-Deno.test("prepareStartup: creates the witness folder and says so; leaves no probe file; refuses what cannot work", () => {
+Deno.test("prepareStartup: creates the witness folder and an empty log, says so; refuses what cannot work", () => {
   const dir = fresh();
   try {
     const config = defaultConfig(dir);
@@ -80,7 +80,9 @@ Deno.test("prepareStartup: creates the witness folder and says so; leaves no pro
     const notes: string[] = [];
     prepareStartup(config, true, (l) => notes.push(l));
     assert.deepEqual(notes, [`safe-exec: created the folder "${join(dir, ".safe-exec")}" for the witness log`]);
-    assert.deepEqual(readdirSync(join(dir, ".safe-exec")), [], "the probe file was removed");
+    // The log itself is created empty and kept (removing it again raced other processes starting on the log).
+    assert.deepEqual(readdirSync(join(dir, ".safe-exec")), ["witness.log"]);
+    assert.equal(statSync(join(dir, ".safe-exec/witness.log")).size, 0);
     assert.ok(existsSync(join(dir, "workspace")));
 
     config.workspace = join(dir, "named");

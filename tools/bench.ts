@@ -26,6 +26,7 @@ import {
   verdictCells,
 } from "./_bench.ts";
 import { gate } from "./bench_gate.ts";
+import { paths } from "./bench_paths.ts";
 import { sandbox } from "./bench_sandbox.ts";
 import { serve } from "./bench_serve.ts";
 import { session } from "./bench_session.ts";
@@ -33,7 +34,7 @@ import { startup } from "./bench_startup.ts";
 import { verify } from "./bench_verify.ts";
 
 /** The sections, in report order. */
-export const MODULES: readonly BenchModule[] = [gate, serve, sandbox, startup, session, verify];
+export const MODULES: readonly BenchModule[] = [gate, serve, sandbox, startup, session, verify, paths];
 
 interface Options {
   quick: boolean;

@@ -1,106 +1,112 @@
 /**
- * File calls on deep paths (issue 9): read_file, list_dir and a write_file that creates every folder of the path,
- * at depths of 8, 100, 800 and 2 000 components, the way each runtime serves them: under Deno through the confined
- * file server (the default where bubblewrap runs), under Bun in the host process. The anchor is the same call at
- * depth 8; the per-component column shows whether the cost grows linearly with the depth (a flat column) or faster.
+ * File calls on deep paths (issue 9): read_file, list_dir and a write_file that creates every folder of its path, at
+ * 8, 100, 800 and 2 000 components, the way each runtime serves them: `deno run` through the confined file server
+ * (the default where bubblewrap runs), the Bun binary in the host process. The anchor of each row is the same call
+ * at 8 components; the `µs` column is the cost per component past those 8, flat when the cost grows linearly.
  *
- *   deno run --unstable-worker-options --allow-read --allow-write --allow-run --allow-env tools/bench_paths.ts
+ *   deno task bench --only paths
  *
- * (It runs the Bun rows by starting itself under node_modules' bun.)
+ * (The Bun rows come from this file run by node_modules' bun with `--rows`.)
  *
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { currentRuntime } from "../src/runtime/mod.ts";
 import { createConfinedFileBackend } from "../src/tools/confined_backend.ts";
-import { hostFileBackend } from "../src/tools/file_backend.ts";
+import { type FileBackend, hostFileBackend } from "../src/tools/file_backend.ts";
 import { probeBwrap } from "../src/tools/sandbox.ts";
+import { type BenchModule, percentile, ROOT, round, type Row, tempDir } from "./_bench.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DEPTHS = [8, 100, 800, 2000];
+const QUICK_DEPTHS = [8, 800];
 
-/** One measurement. */
-interface Row {
-  runtime: string;
-  op: string;
-  depth: number;
-  ms: number;
-}
-
-async function measure(): Promise<Row[]> {
+/** The rows of this runtime (Deno: the confined file server; Bun: the host process). */
+async function rows(quick: boolean): Promise<Row[]> {
   const runtime = await currentRuntime();
   const probe = probeBwrap();
   const confined = runtime.name === "deno" && probe.available && probe.path
     ? createConfinedFileBackend(runtime, { bwrap: probe.path, timeoutMs: 120_000 })
     : null;
-  const files = confined ?? hostFileBackend;
-  const label = confined ? "deno run, confined file server" : `${runtime.name}, host process`;
-  const base = realpathSync(mkdtempSync(join(tmpdir(), "se-bench-paths-")));
-  const rows: Row[] = [];
+  const files: FileBackend = confined ?? hostFileBackend;
+  const how = confined ? "deno run, confined file server" : `${runtime.name}, host process`;
+  const { dir, remove } = tempDir("paths");
+  const out: Row[] = [];
   try {
-    await files.run("list_dir", base, {}); // start the server
-    for (const depth of DEPTHS) {
-      const dir = Array(depth).fill("a").join("/");
-      const p50 = async (op: string, n: number, fn: (i: number) => Promise<unknown>) => {
+    await files.run("list_dir", dir, {}); // start the server
+    const depths = quick ? QUICK_DEPTHS : DEPTHS;
+    for (const depth of depths) {
+      const path = Array(depth).fill("a").join("/");
+      const row = async (op: string, n: number, fn: (i: number) => Promise<unknown>) => {
         const times: number[] = [];
         for (let i = 0; i < n; i++) {
           const t = performance.now();
           await fn(i);
           times.push(performance.now() - t);
         }
-        times.sort((a, b) => a - b);
-        rows.push({ runtime: label, op, depth, ms: times[Math.floor(n / 2)] as number });
+        const name = `${op}, ${depth} components (${how})`;
+        const anchor = `${op}, ${depths[0]} components (${how})`;
+        const p50Ms = round(percentile(times, 0.5), 3);
+        out.push(depth === depths[0] ? { name, isAnchor: true, calls: n, p50Ms } : { name, anchor, calls: n, p50Ms });
       };
-      mkdirSync(join(base, "r", dir), { recursive: true });
-      writeFileSync(join(base, "r", dir, "f.txt"), "x");
-      const calls = depth >= 800 ? 5 : 21;
-      await p50("read_file", calls, () => files.run("read_file", base, { path: `r/${dir}/f.txt` }));
-      await p50("list_dir", calls, () => files.run("list_dir", base, { path: `r/${dir}` }));
-      await p50(
-        "write_file, creating every folder",
+      mkdirSync(join(dir, "r", path), { recursive: true });
+      writeFileSync(join(dir, "r", path, "f.txt"), "x");
+      const n = depth >= 800 ? 5 : 21;
+      await row("read_file", n, () => files.run("read_file", dir, { path: `r/${path}/f.txt` }));
+      await row("list_dir", n, () => files.run("list_dir", dir, { path: `r/${path}` }));
+      await row(
+        "write_file creating every folder",
         depth >= 800 ? 3 : 11,
-        (i) => files.run("write_file", base, { path: `w${i}/${dir}/f.txt`, content: "x" }),
+        (i) => files.run("write_file", dir, { path: `w${i}/${path}/f.txt`, content: "x" }),
       );
     }
   } finally {
     files.close();
-    rmSync(base, { recursive: true, force: true });
+    remove();
   }
-  return rows;
+  // µs per component past the anchor's depth: flat across depths when the cost is linear in the depth.
+  for (const r of out) {
+    const a = out.find((x) => x.name === r.anchor);
+    const depth = Number(/, (\d+) components/.exec(r.name)?.[1]);
+    const base = Number(/, (\d+) components/.exec(a?.name ?? "")?.[1]);
+    if (a?.p50Ms !== undefined && r.p50Ms !== undefined) r.us = round(((r.p50Ms - a.p50Ms) * 1000) / (depth - base), 1);
+  }
+  return out;
 }
 
-function table(rows: Row[]): string {
-  const out = [
-    "runtime                          op                                  depth    p50 ms   µs per component past depth 8",
-  ];
-  for (const r of rows) {
-    const anchor = rows.find((a) => a.runtime === r.runtime && a.op === r.op && a.depth === DEPTHS[0]);
-    const per = anchor && r.depth !== anchor.depth
-      ? ((r.ms - anchor.ms) * 1000 / (r.depth - anchor.depth)).toFixed(1)
-      : "—";
-    out.push(
-      `${r.runtime.padEnd(32)} ${r.op.padEnd(35)} ${String(r.depth).padStart(5)} ${r.ms.toFixed(2).padStart(9)}   ${
-        per.padStart(8)
-      }`,
-    );
-  }
-  return out.join("\n");
-}
+/** The module. */
+export const paths: BenchModule = {
+  id: "paths",
+  title: "File calls on deep paths",
+  about: "read_file, list_dir and a write_file that creates every folder of its path, at 8 to 2 000 components: " +
+    "`deno run` through the confined file server, the Bun binary's runtime in the host process. Each row beside the " +
+    "same call at 8 components; `µs` is the cost per component past those, flat when it grows linearly.",
+  async run(ctx) {
+    const all = await rows(ctx.quick);
+    const bun = join(ROOT, "node_modules/bun/bin/bun.exe");
+    if (existsSync(bun)) {
+      const args = [fileURLToPath(import.meta.url), "--rows", ...(ctx.quick ? ["--quick"] : [])];
+      const r = spawnSync(bun, args, { encoding: "utf8", maxBuffer: 1 << 24 });
+      if (r.status === 0) all.push(...(JSON.parse(r.stdout.trim().split("\n").at(-1) as string) as Row[]));
+      else ctx.log(`paths: the Bun rows failed: ${r.stderr.slice(-500)}`);
+    }
+    return {
+      rows: all,
+      ratios: ["p50Ms"],
+      verdicts: [],
+      notes: [
+        "The guard's own resolution costs a few system calls whatever the depth (chdir/getcwd in the confined " +
+        "server, a binary search for missing prefixes); Deno itself canonicalizes every path it opens (its " +
+        "special-file guard, skipped only under --allow-all), which is why deno run's read_file grows faster than " +
+        "its list_dir.",
+      ],
+    };
+  },
+};
 
-if (process.argv.includes("--json")) {
-  console.log(JSON.stringify(await measure()));
-} else {
-  const rows = await measure();
-  const bun = join(ROOT, "node_modules/bun/bin/bun.exe");
-  if (existsSync(bun)) {
-    const r = spawnSync(bun, [fileURLToPath(import.meta.url), "--json"], { encoding: "utf8", maxBuffer: 1 << 24 });
-    if (r.status === 0) rows.push(...(JSON.parse(r.stdout.trim().split("\n").at(-1) as string) as Row[]));
-    else console.error(`bench_paths: the Bun rows failed: ${r.stderr}`);
-  }
-  console.log(table(rows));
+if (import.meta.main && process.argv.includes("--rows")) {
+  console.log(JSON.stringify(await rows(process.argv.includes("--quick"))));
 }

@@ -1,7 +1,8 @@
 /**
  * Sandboxed `run_bash 'echo hi'` through `safe-exec serve` (deno run and the Bun binary) against a bare
- * `bash -c 'echo hi'` spawn and a bare `bwrap … bash -c 'echo hi'` spawn with the same mounts as the sandbox (its
- * bwrap argv, without the limits prelude), all interleaved call by call so that drift hits them alike.
+ * `bash -c 'echo hi'` spawn and a bare `bwrap … bash -c 'echo hi'` spawn with the same mounts (the allowlist plan,
+ * the git view) and the same seccomp filter (read from its stdin: `--seccomp 0`), without the limits prelude, all
+ * interleaved call by call so that drift hits them alike.
  *
  * @module
  */
@@ -14,9 +15,15 @@ import { createBwrapSandbox } from "../src/tools/sandbox.ts";
 import { type BenchModule, latencyRow, type Row, tempDir, type Verdict } from "./_bench.ts";
 import { launches, startServe } from "./_bench_clients.ts";
 
-async function spawnToExit(runtime: Runtime, argv: string[], cwd: string, env: Record<string, string>): Promise<void> {
+async function spawnToExit(
+  runtime: Runtime,
+  argv: string[],
+  cwd: string,
+  env: Record<string, string>,
+  stdin?: Uint8Array,
+): Promise<void> {
   // The cheapest spawn (no new session: posix_spawn), as safe-exec spawns bwrap, so the baseline is not inflated.
-  const c = runtime.spawn({ argv, cwd, env, newSession: false });
+  const c = runtime.spawn({ argv, cwd, env, newSession: false, ...(stdin ? { stdin } : {}) });
   const drain = async (s: ReadableStream<Uint8Array>) => {
     for await (const _ of s) { /* discard */ }
   };
@@ -29,7 +36,7 @@ export const sandbox: BenchModule = {
   title: "Sandboxed run_bash against bare bash and bare bwrap",
   about: "`run_bash 'echo hi'` through `safe-exec serve` (gate, witness lines, the bubblewrap sandbox with its " +
     "pids cgroup, rlimits and seccomp-free standby) against the same command spawned bare, and spawned under a bare " +
-    "`bwrap` with the sandbox's own mount plan (`createBwrapSandbox().bwrapArgv`, no limits). The three are " +
+    "`bwrap` with the sandbox's own mount plan and seccomp filter (no limits prelude). The three are " +
     "interleaved call by call.",
   async run(ctx) {
     const calls = ctx.quick ? 20 : 100;
@@ -51,8 +58,15 @@ export const sandbox: BenchModule = {
       const ws = join(dir, "ws");
       mkdirSync(ws);
       writeFileSync(join(ws, "notes.txt"), "hello\n");
-      const env = toolEnv(ws);
-      const bwrapArgv = box.bwrapArgv(["bash", "-c", "echo hi"], { workspace: ws });
+      const env = toolEnv("/");
+      // The bare bwrap gets its own workspace of the same shape, so the servers' calls and it never share a mount
+      // point.
+      const bareWs = join(dir, "ws-bare");
+      mkdirSync(bareWs);
+      writeFileSync(join(bareWs, "notes.txt"), "hello\n");
+      const prepared = box.prepare({ workspace: bareWs, env }, 0);
+      const filter = box.filter();
+      const bwrapArgv = [filter.bwrap, ...prepared.args, "--", "bash", "-c", "echo hi"];
       const servers = launches().map((l) => ({
         label: l.label,
         s: startServe(l, ["--workspace", ws, "--witness", join(dir, `${l.label.replace(/\W/g, "-")}.log`)], dir),
@@ -65,7 +79,10 @@ export const sandbox: BenchModule = {
           }] as [string, () => Promise<void>]
         ),
         ["bare bash -c 'echo hi'", () => spawnToExit(runtime, ["bash", "-c", "echo hi"], ws, env)],
-        ["bare bwrap (same mounts) bash -c 'echo hi'", () => spawnToExit(runtime, bwrapArgv, ws, env)],
+        [
+          "bare bwrap (same mounts and filter) bash -c 'echo hi'",
+          () => spawnToExit(runtime, bwrapArgv, bareWs, env, filter.bytes),
+        ],
       ];
       const times = fns.map(() => [] as number[]);
       const totals = fns.map(() => 0);
@@ -83,6 +100,7 @@ export const sandbox: BenchModule = {
         }
       } finally {
         for (const { s } of servers) await s.stop();
+        prepared.finish();
       }
       const bashName = fns.at(-2)![0];
       const bwrapName = fns.at(-1)![0];

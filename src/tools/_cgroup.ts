@@ -120,3 +120,32 @@ export function setupPidsCgroup(max: number): CgroupSetup {
     },
   };
 }
+
+const WAIT_EMPTY = `
+i=0
+while [ "$i" -lt "$2" ]; do [ -z "$(cat "$1" 2>/dev/null)" ] && exit 0; sleep 0.01; i=$((i+1)); done
+exit 1
+`;
+
+/**
+ * Wait (blocking, at most `timeoutMs`) until no process is left in a cgroup: after a sandbox was killed, its
+ * PID namespace empties a moment later than bwrap itself exits. Returns whether it is empty.
+ *
+ * @example
+ * ```ts ignore
+ * import { waitCgroupEmpty } from "./_cgroup.ts";
+ * waitCgroupEmpty("/sys/fs/cgroup/pids/safe-exec-1-ab/cgroup.procs", 2000);
+ * ```
+ */
+export function waitCgroupEmpty(procs: string, timeoutMs: number): boolean {
+  try {
+    const r = spawnSync("/bin/sh", ["-c", WAIT_EMPTY, "sh", procs, String(Math.max(1, Math.ceil(timeoutMs / 10)))], {
+      timeout: timeoutMs + 2000,
+      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
+      stdio: "ignore",
+    });
+    return r.status === 0;
+  } catch {
+    return false;
+  }
+}

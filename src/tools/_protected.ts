@@ -1,16 +1,25 @@
 /**
- * Private helper of the file backends: the paths in a workspace that make code run later on the host
- * (`.git`, `.git/hooks`, `.git/config`) are not writable by the file tools, matching the read-only binds of the
- * bwrap sandbox for the process tools.
+ * Private helper of the file backends: the file tools never create, change or delete anything git reads as
+ * configuration or runs as code, wherever `.git` points (SPEC §7). Refused, with `path_outside_workspace`:
+ * - any path with a `.git` component (any case): the workspace's `.git`, a nested repository's, a submodule's
+ *   `.git` file — the file tools never write inside a git dir or make a new one (use git through run_bash);
+ * - everything inside the git dirs `.git` leads to: a `.git` file's `gitdir:`, a `.git` symlink's target, each
+ *   `commondir`, and the targets of the symlinks at a git dir's top (`.git/hooks -> ../myhooks` protects `myhooks`);
+ * - `core.hooksPath` (husky's `.husky`), `include.path`/`includeIf.*.path` files and a `core.fsmonitor` script
+ *   named by those configs, when they are inside the workspace;
+ * - for delete_dir, a folder that holds any of these.
+ * A path is judged after the realpath guard resolved it, so a symlink to any of these is judged by its target.
+ * delete_file may always remove a symlink itself (never its target): that only takes an indirection away.
  *
  * Runtime-free: only relative imports of runtime-free code.
  *
  * @module
  */
 import { lstatSync } from "node:fs";
-import { sep } from "node:path";
+import { basename, sep } from "node:path";
 import { PathOutsideWorkspaceError } from "../types.ts";
 import { type PathVerb, Workspace } from "../workspace.ts";
+import { inspectGit, isWithin } from "./_gitdirs.ts";
 
 const MUTATING: Record<string, [string, PathVerb][]> = {
   write_file: [["path", "write"]],
@@ -22,25 +31,38 @@ const MUTATING: Record<string, [string, PathVerb][]> = {
 
 const cache = new Map<string, Workspace>();
 
+function isLink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+function isDir(p: string): boolean {
+  try {
+    return lstatSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Refuse (with `path_outside_workspace`) a mutating file call whose target is `.git` itself, `.git/config`, or
- * `.git/hooks` or anything in it, after the realpath guard resolved it. Paths the guard cannot resolve are left
- * to the tool, which reports them itself.
+ * Refuse (with `path_outside_workspace`) a mutating file call that would touch git's configuration or code, after
+ * the realpath guard resolved its path. Paths the guard cannot resolve are left to the tool, which reports them.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkProtected } from "./_protected.ts";
- * import { mkdtempSync, realpathSync } from "node:fs";
+ * import { mkdirSync, mkdtempSync, realpathSync } from "node:fs";
  * import { join } from "node:path";
  * import { tmpdir } from "node:os";
  * const root = realpathSync(mkdtempSync(join(tmpdir(), "ws-")));
+ * mkdirSync(join(root, ".git"));
  * checkProtected(root, "write_file", { path: "a.txt" });
- * try {
- *   checkProtected(root, "write_file", { path: ".git/hooks/pre-commit" });
- *   throw new Error("unreachable");
- * } catch (e) {
- *   console.assert((e as { code?: string }).code === "path_outside_workspace");
- * }
+ * assert.throws(() => checkProtected(root, "write_file", { path: ".git/commondir" }), /git reads it/);
+ * assert.throws(() => checkProtected(root, "write_file", { path: "sub/.git" }), /git reads it/);
  * ```
  */
 export function checkProtected(root: string, op: string, args: Record<string, unknown>): void {
@@ -56,9 +78,15 @@ export function checkProtected(root: string, op: string, args: Record<string, un
     if (cache.size > 64) cache.clear();
     cache.set(root, ws);
   }
-  const git = ws.root + sep + ".git";
-  const hooks = git + sep + "hooks";
-  const config = git + sep + "config";
+  let trees: string[] | undefined;
+  const protectedTrees = () => (trees ??= inspectGit(ws.root, [ws.root], { submodules: false }).trees);
+  const refuse = (p: string, verb: PathVerb, real: string, why: string): never => {
+    throw new PathOutsideWorkspaceError(
+      `Cannot ${verb} ${JSON.stringify(p)}: git reads it as configuration or runs it as code (${why}); the file ` +
+        `tools never change git's files, so that nothing the agent writes runs later on the host (resolved to ` +
+        `${JSON.stringify(real)}; use git through run_bash)`,
+    );
+  };
   for (const [key, verb] of targets) {
     const p = args[key];
     if (typeof p !== "string") continue;
@@ -68,23 +96,22 @@ export function checkProtected(root: string, op: string, args: Record<string, un
     } catch {
       continue;
     }
-    // delete_file removes a symlink itself and never touches what it points to, so a link is never protected
-    // (a dangling `.git` link must be removable). [file tools, issue 9 item 5]
-    if (op === "delete_file" && isSymlink(real)) continue;
-    const hit = real === git || real === config || real === hooks || real.startsWith(hooks + sep);
-    if (hit) {
-      throw new PathOutsideWorkspaceError(
-        `Cannot ${verb} ${JSON.stringify(p)}: .git, .git/hooks and .git/config are read-only for tools ` +
-          `(code there would run later on the host, outside the sandbox)`,
-      );
+    if (op === "delete_file" && isLink(real)) continue; // removing a link never touches its target
+    const candidates = [real];
+    if (op === "copy_file" && typeof args.src === "string" && isDir(real)) {
+      candidates.push(real + sep + basename(args.src));
     }
-  }
-}
-
-function isSymlink(path: string): boolean {
-  try {
-    return lstatSync(path).isSymbolicLink();
-  } catch {
-    return false;
+    for (const c of candidates) {
+      const rel = c === ws.root ? "" : c.slice(ws.root.length + 1);
+      if (rel.split(sep).some((part) => part.toLowerCase() === ".git")) {
+        refuse(p, verb, c, "a .git folder or file");
+      }
+      const hit = protectedTrees().find((t) => isWithin(c, t));
+      if (hit !== undefined) refuse(p, verb, c, `inside ${JSON.stringify(ws.relative(hit))}`);
+      if (op === "delete_dir") {
+        const inside = protectedTrees().find((t) => t !== c && isWithin(t, c));
+        if (inside !== undefined) refuse(p, verb, c, `it holds ${JSON.stringify(ws.relative(inside))}`);
+      }
+    }
   }
 }

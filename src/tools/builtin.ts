@@ -7,6 +7,9 @@ import type { SafeExecutor, ToolSpec } from "../executor.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { type JsonSchema, type Risk, ToolError } from "../types.ts";
 import type { FsToolName } from "./fs_ops.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type ProcessResult, runProcess, toolEnv } from "./process.ts";
 import type { FileBackend } from "./file_backend.ts";
 import type { ProcessSandbox } from "./sandbox.ts";
@@ -273,18 +276,37 @@ export function registerDefaults(executor: SafeExecutor, options: RegisterDefaul
         const timeout = typeof args.timeoutMs === "number"
           ? args.timeoutMs
           : ctx.timeoutMs ?? DEFAULT_PROCESS_TIMEOUT_MS;
-        const spawnSandboxed = sandbox.spawn?.bind(sandbox);
-        const run = {
-          argv: spawnSandboxed ? inner : await sandbox.wrap(inner, { workspace: root }),
-          cwd: root,
-          env: toolEnv(root),
-          timeoutMs: timeout,
-          signal: ctx.signal,
-          killsOwnTree: sandbox.killsOwnTree === true,
-          ...(spawnSandboxed ? { start: () => spawnSandboxed(options.runtime, inner, { workspace: root }) } : {}),
-          ...(options.maxOutputBytes ? { maxOutputBytes: options.maxOutputBytes } : {}),
-        };
-        const r: ProcessResult = await runProcess(options.runtime, run);
+        // HOME is a private, empty folder that lives as long as the call (SPEC §2): the bwrap sandbox mounts its
+        // own; without it, a fresh folder is made here and removed afterwards.
+        const home = sandbox.privateHome === true ? null : mkdtempSync(join(tmpdir(), "safe-exec-home-"));
+        let r: ProcessResult;
+        try {
+          const env = toolEnv(home ?? "/");
+          const spawnSandboxed = sandbox.spawn?.bind(sandbox);
+          const run = {
+            argv: spawnSandboxed ? inner : await sandbox.wrap(inner, { workspace: root, env }),
+            cwd: root,
+            env,
+            timeoutMs: timeout,
+            signal: ctx.signal,
+            killsOwnTree: sandbox.killsOwnTree === true,
+            ...(spawnSandboxed
+              ? { start: () => spawnSandboxed(options.runtime, inner, { workspace: root, env }) }
+              : {}),
+            ...(options.maxOutputBytes ? { maxOutputBytes: options.maxOutputBytes } : {}),
+          };
+          r = await runProcess(options.runtime, run);
+        } finally {
+          if (home !== null) rmSync(home, { recursive: true, force: true });
+        }
+        const setup = /^bwrap: (.+)$/m.exec(r.stderr);
+        if (
+          sandbox.killsOwnTree === true && r.exitCode === 1 && r.stdout === "" && setup &&
+          r.stderr.startsWith("bwrap: ")
+        ) {
+          // bwrap could not build the sandbox (a mount failed): not the command's failure
+          throw new ToolError("sandbox_unavailable", `The sandbox could not be set up for ${def.name}: ${setup[1]}`, r);
+        }
         if (r.timedOut) {
           throw new ToolError("timeout", `${def.name} timed out after ${timeout} ms; the process group was killed`, r);
         }

@@ -14,8 +14,12 @@
  *
  * @module
  */
-import { existsSync, lstatSync, readlinkSync, realpathSync, type Stats, statSync } from "node:fs";
+import { existsSync, lstatSync, realpathSync, rmSync, type Stats, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { workspaceGone } from "../workspace.ts";
+import { privateDir } from "./_bwrap.ts";
+import { isWithin } from "./_gitdirs.ts";
+import { buildSeccompFilter, seccompArch } from "./_seccomp.ts";
 import { readLines } from "../lines.ts";
 import { CONFINED_FLAG } from "./fs_server.ts";
 import type { FileServerCommand, Runtime } from "../runtime/types.ts";
@@ -27,20 +31,40 @@ import { DEFAULT_WORKER_TIMEOUT_MS, type PoolWorker, WorkerPool } from "./worker
 /** Folders at the root that a dynamically linked runtime may need (bound read-only, or as the host's symlink). */
 const SYSTEM_DIRS = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin"];
 
+const CLOSE_AND_FILTER =
+  'for fd in /proc/self/fd/*; do fd=${fd##*/}; case $fd in 0|1|2) ;; *) eval "exec $fd>&-" 2>/dev/null ;; esac; done; exec 4<"$1" || exit 126; shift; exec "$@"';
+
+function realOr(p: string): string | null {
+  try {
+    return realpathSync(p);
+  } catch {
+    return null;
+  }
+}
+
 /**
- * The bwrap command line that runs `cmd` confined to `root`.
+ * The bwrap command line that runs `cmd` confined to `root`, by the sandbox's rules: every source is a real path,
+ * a symlink is recreated only when it leads into what is bound (else left out), and with `seccompFile` the whole
+ * command runs under the process sandbox's seccomp filter (a `/bin/sh` opens it on fd 4 and `exec`s bwrap).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { confinedArgv } from "./confined_backend.ts";
  * const argv = confinedArgv("/usr/bin/bwrap", "/ws", { argv: ["/x/deno", "run", "s.ts", "/ws"], readOnly: ["/x/deno"], env: {} });
- * console.assert(argv[0] === "/usr/bin/bwrap" && argv.includes("--unshare-all") && argv.at(-1) === "--confined");
- * console.assert(argv.join(" ").includes("--bind /ws /ws"));
+ * assert.ok(argv[0] === "/usr/bin/bwrap" && argv.includes("--unshare-all") && argv.at(-1) === "--confined");
+ * assert.ok(argv.join(" ").includes("--bind /ws /ws"));
+ * const filtered = confinedArgv("/usr/bin/bwrap", "/ws", { argv: ["/x/deno"], readOnly: [], env: {} }, "/p/seccomp.bpf");
+ * assert.ok(filtered[0]?.endsWith("sh") && filtered.some((a) => a.includes('exec 4<"$1"')));
+ * assert.ok(filtered.includes("--seccomp"));
  * ```
  */
-export function confinedArgv(bwrap: string, root: string, cmd: FileServerCommand): string[] {
+export function confinedArgv(bwrap: string, root: string, cmd: FileServerCommand, seccompFile?: string): string[] {
   const args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"];
+  if (seccompFile !== undefined) args.push("--seccomp", "4");
   for (const [k, v] of Object.entries(cmd.env)) args.push("--setenv", k, v);
+  const bound: string[] = [];
+  const links: [string, string][] = [];
   for (const dir of SYSTEM_DIRS) {
     let st;
     try {
@@ -48,18 +72,31 @@ export function confinedArgv(bwrap: string, root: string, cmd: FileServerCommand
     } catch {
       continue;
     }
-    if (st.isSymbolicLink()) args.push("--symlink", readlinkSync(dir), dir);
-    else if (st.isDirectory()) args.push("--ro-bind", dir, dir);
+    const real = realOr(dir);
+    if (st.isDirectory() && real !== null) {
+      args.push("--ro-bind", real, dir);
+      bound.push(dir);
+    } else if (st.isSymbolicLink() && real !== null) links.push([real, dir]);
   }
-  args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp");
-  for (const p of cmd.readOnly) {
+  for (const [real, dir] of links) if (bound.some((b) => isWithin(real, b))) args.push("--symlink", real, dir);
+  args.push("--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys", "--dev", "/dev", "--tmpfs", "/tmp");
+  for (const given of cmd.readOnly) {
+    const p = resolve(given);
     if (!existsSync(p)) continue;
-    const real = realpathSync(p);
+    const real = realOr(p);
+    if (real === null) continue;
     args.push("--ro-bind", real, real);
-    if (real !== p) args.push("--ro-bind", real, p);
+    bound.push(real);
+    // The command names `p`: recreate it as a symlink to what is bound (inside a bound system folder the host's
+    // own link is already there).
+    if (real !== p && !bound.some((b) => b !== real && isWithin(p, b))) args.push("--symlink", real, p);
   }
   args.push("--bind", root, root, "--remount-ro", "/", "--chdir", root, "--", ...cmd.argv, CONFINED_FLAG);
-  return args;
+  if (seccompFile === undefined) return args;
+  // bash closes the descriptors this process inherited (any number; dash only 0-9), then opens the filter on fd 4.
+  const shell = existsSync("/bin/bash") ? "/bin/bash" : "/bin/sh";
+  const flags = shell === "/bin/bash" ? ["--norc", "--noprofile"] : [];
+  return [shell, ...flags, "-c", CLOSE_AND_FILTER, "safe-exec-fs", seccompFile, ...args];
 }
 
 /**
@@ -152,6 +189,22 @@ export interface ConfinedBackendOptions {
  */
 export function createConfinedFileBackend(runtime: Runtime, options: ConfinedBackendOptions): FileBackend | null {
   if (runtime.fileServerCommand("/") === null) return null;
+  // The process sandbox's seccomp filter, in a private folder of this backend (none on an unknown architecture).
+  // Outside the workspace it serves, so nothing the agent runs can swap it.
+  const filterDirs: string[] = [];
+  const filterFile = (root: string): string | undefined => {
+    const arch = seccompArch().arch;
+    if (arch === null) return undefined;
+    let dir = filterDirs.find((d) => !isWithin(d, root) && existsSync(join(d, "seccomp.bpf")));
+    if (dir === undefined) {
+      const made = privateDir("safe-exec-fs-", [root]);
+      if (made === null) return undefined;
+      writeFileSync(join(made, "seccomp.bpf"), buildSeccompFilter(arch).bytes, { mode: 0o400 });
+      filterDirs.push(made);
+      dir = made;
+    }
+    return join(dir, "seccomp.bpf");
+  };
   // One server per workspace root, bound to the folder that was there when it started (its device and inode). A
   // workspace removed and made again under the same path is another folder, which the old server's bind mount
   // cannot see: the server is replaced. Whether the folder is still the one is checked when a call finds something
@@ -175,7 +228,7 @@ export function createConfinedFileBackend(runtime: Runtime, options: ConfinedBac
     pools.get(root)?.pool.close();
     const cmd = runtime.fileServerCommand(root);
     if (!cmd) throw new Error(`${runtime.name} has no file server`);
-    const argv = confinedArgv(options.bwrap, root, cmd);
+    const argv = confinedArgv(options.bwrap, root, cmd, filterFile(root));
     const served: Served = {
       pool: new WorkerPool({
         create: () => processWorker(runtime, argv),
@@ -232,7 +285,13 @@ export function createConfinedFileBackend(runtime: Runtime, options: ConfinedBac
   return {
     run,
     describe: () => ({
-      layers: ["realpath-guard", "git-protected", "confined-process", ...(standalone ? [] : ["deno-permissions"])],
+      layers: [
+        "realpath-guard",
+        "git-protected",
+        "confined-process",
+        ...(seccompArch().arch ? ["seccomp"] : []),
+        ...(standalone ? [] : ["deno-permissions"]),
+      ],
       guard: true,
       worker: false,
       confined: true,
@@ -244,6 +303,7 @@ export function createConfinedFileBackend(runtime: Runtime, options: ConfinedBac
     close() {
       for (const p of pools.values()) p.pool.close();
       pools.clear();
+      for (const d of filterDirs.splice(0)) rmSync(d, { recursive: true, force: true });
     },
   };
 }

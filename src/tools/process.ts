@@ -151,20 +151,31 @@ export async function runProcess(runtime: Runtime, options: RunOptions): Promise
 }
 
 /**
- * The only environment a process tool sees: PATH, HOME set to the workspace, LANG and TERM.
+ * The only environment a process tool sees (SPEC §2): PATH, LANG, TERM, and HOME set to `home` (a private, empty
+ * folder that lives as long as the call); and what keeps files written earlier from acting as the call's hidden
+ * configuration: `PYTHONNOUSERSITE=1` (no user site-packages, so no `.pth` file of theirs runs), and git's global
+ * and system configuration pointed at nothing (`GIT_CONFIG_GLOBAL=/dev/null`, `GIT_CONFIG_NOSYSTEM=1`).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toolEnv } from "./process.ts";
- * const env = toolEnv("/ws");
- * console.assert(env.HOME === "/ws" && Object.keys(env).length === 4);
+ * const env = toolEnv("/tmp/home-1");
+ * assert.equal(env.HOME, "/tmp/home-1");
+ * assert.equal(env.GIT_CONFIG_GLOBAL, "/dev/null");
+ * assert.deepEqual(Object.keys(env).sort(), [
+ *   "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "HOME", "LANG", "PATH", "PYTHONNOUSERSITE", "TERM",
+ * ]);
  * ```
  */
-export function toolEnv(workspace: string, lang?: string): Record<string, string> {
+export function toolEnv(home: string, lang?: string): Record<string, string> {
   return {
     PATH: "/usr/local/bin:/usr/bin:/bin",
-    HOME: workspace,
+    HOME: home,
     LANG: lang && /^[A-Za-z0-9_.@-]{1,64}$/.test(lang) ? lang : "C.UTF-8",
     TERM: "dumb",
+    PYTHONNOUSERSITE: "1",
+    GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_CONFIG_NOSYSTEM: "1",
   };
 }

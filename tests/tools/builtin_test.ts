@@ -83,3 +83,43 @@ Deno.test("registerDefaults without a sandbox is not unsandboxed: bwrap, or sand
   }
   ex.close();
 });
+
+Deno.test("without an OS sandbox, HOME is a fresh empty folder per call, removed afterwards", async () => {
+  const ex = make();
+  registerDefaults(ex, { runtime, sandbox: noSandbox });
+  const a = await ex.execute("run_bash", { cmd: 'echo "$HOME"; ls -A "$HOME" | wc -l; touch "$HOME/mark"' });
+  const b = await ex.execute("run_bash", { cmd: 'echo "$HOME"; ls -A "$HOME" | wc -l' });
+  const [homeA, countA] = String((a.output as { stdout: string }).stdout).trim().split("\n");
+  const [homeB, countB] = String((b.output as { stdout: string }).stdout).trim().split("\n");
+  assert.equal(countA, "0");
+  assert.equal(countB, "0");
+  assert.notEqual(homeA, homeB);
+  assert.ok(!(await Deno.stat(homeA as string).then(() => true, () => false)), "the call's HOME is gone after it");
+  ex.close();
+});
+
+Deno.test("a bwrap set-up failure is sandbox_unavailable, not the command's exit status", async () => {
+  const ex = make();
+  const fake = {
+    killsOwnTree: true,
+    privateHome: true,
+    wrap: (argv: string[]) => argv,
+    describe: () => ({ layers: ["bwrap"], sandbox: "bwrap" }),
+    spawn: (rt: typeof runtime) =>
+      rt.spawn({
+        argv: [
+          "/bin/sh",
+          "-c",
+          "echo 'bwrap: Can'\\''t bind mount /oldroot/x on /newroot/x: No such file' >&2; exit 1",
+        ],
+        cwd: "/",
+        env: {},
+        newSession: false,
+      }),
+  };
+  registerDefaults(ex, { runtime, sandbox: fake });
+  const r = await ex.execute("run_bash", { cmd: "true" });
+  assert.equal(r.errorCode, "sandbox_unavailable", JSON.stringify(r));
+  assert.match(String(r.error), /could not be set up for run_bash: Can't bind mount/);
+  ex.close();
+});

@@ -66,7 +66,7 @@ Deno.test("worker backend: the worker's permissions refuse a root outside its gr
   files.close();
 });
 
-Deno.test("both backends refuse writes to .git, .git/hooks and .git/config", async () => {
+Deno.test("both backends refuse every change to git's files (.git, hooks, config, anything in a git dir)", async () => {
   const files = createWorkerFileBackend(runtime)!;
   for (const b of [files, hostFileBackend]) {
     const root = ws();
@@ -89,8 +89,15 @@ Deno.test("both backends refuse writes to .git, .git/hooks and .git/config", asy
       code("path_outside_workspace"),
     );
     assert.equal(readFileSync(join(root, ".git", "config"), "utf8"), "[core]\n");
-    // The rest of .git stays writable, and reading is fine.
-    assert.equal(await b.run("write_file", root, { path: ".git/HEAD", content: "ref" }), "Written 3 chars");
+    // Even git's data: the file tools never write in a git dir (git itself, through run_bash, does). Reading is fine.
+    await assert.rejects(
+      b.run("write_file", root, { path: ".git/HEAD", content: "ref" }),
+      code("path_outside_workspace"),
+    );
+    await assert.rejects(
+      b.run("write_file", root, { path: "sub/.git/config", content: "x" }),
+      code("path_outside_workspace"),
+    );
     assert.equal(await b.run("read_file", root, { path: ".git/config" }), "[core]\n");
   }
   files.close();

@@ -41,9 +41,12 @@ Deno.test("cwd is the workspace and the environment is only the allowlist", asyn
   const [pwd, ...env] = r.stdout.trim().split("\n");
   assert.equal(pwd, ws);
   assert.deepEqual(env.map((l) => l.split("=")[0]).filter((k) => k !== "PWD" && k !== "SHLVL" && k !== "_"), [
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_NOSYSTEM",
     "HOME",
     "LANG",
     "PATH",
+    "PYTHONNOUSERSITE",
     "TERM",
   ]);
   assert.ok(!r.stdout.includes("hunter2"));

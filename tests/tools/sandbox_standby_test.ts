@@ -23,7 +23,7 @@ function setup() {
     runProcess(runtime, {
       argv,
       cwd: ws,
-      env: toolEnv(ws),
+      env: toolEnv("/"),
       timeoutMs: 10_000,
       killsOwnTree: true,
       start: () => sb.spawn(runtime, argv, { workspace: ws }),
@@ -59,9 +59,17 @@ Deno.test({
       const [rc, stdin, ...names] = r.stdout.trim().split("\n");
       assert.equal(rc, "rc=0", r.stderr);
       assert.equal(stdin, "/dev/null");
-      assert.deepEqual(names.filter((n) => !["PWD", "SHLVL", "_"].includes(n)), ["HOME", "LANG", "PATH", "TERM"]);
-      const home = await run(["bash", "-c", 'echo "$HOME"']);
-      assert.equal(home.stdout, `${ws}\n`);
+      assert.deepEqual(names.filter((n) => !["PWD", "SHLVL", "_"].includes(n)), [
+        "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_NOSYSTEM",
+        "HOME",
+        "LANG",
+        "PATH",
+        "PYTHONNOUSERSITE",
+        "TERM",
+      ]);
+      const home = await run(["bash", "-c", 'echo "$HOME"; ls -A "$HOME" | wc -l']);
+      assert.equal(home.stdout, "/home/safe-exec\n0\n", `HOME is private and empty, not the workspace ${ws}`);
     } finally {
       sb.close();
     }
