@@ -97,6 +97,8 @@ export function checkProtected(root: string, op: string, args: Record<string, un
       continue;
     }
     if (op === "delete_file" && isLink(real)) continue; // removing a link never touches its target
+    // The root itself: the tool refuses it ("the workspace root is never deleted"), whatever git holds there.
+    if ((op === "delete_dir" || op === "delete_file") && real === ws.root) continue;
     const candidates = [real];
     if (op === "copy_file" && typeof args.src === "string" && isDir(real)) {
       candidates.push(real + sep + basename(args.src));
