@@ -3,8 +3,8 @@
  * the machine description, and the Markdown that `deno task bench` writes to BENCHMARKS.md.
  *
  * A module is a {@linkcode BenchModule}: an id, a title, and `run(ctx)` resolving to rows and verdicts. To add a
- * benchmark (the gateway, rule parsing, hooks), write `tools/bench_<id>.ts` exporting one and list it in
- * `tools/bench.ts`; targets it checks go in {@linkcode TARGETS}.
+ * benchmark (hooks, say), write `tools/bench_<id>.ts` exporting one and list it in `tools/bench.ts`'s `MODULES`;
+ * targets it checks go in {@linkcode TARGETS}.
  *
  * @module
  */
@@ -85,6 +85,30 @@ export const TARGETS = {
     met: (v: number) => v <= 5,
     show: (v: number) => `${v.toFixed(1)} µs`,
   },
+  /** Issue 12: the MCP gateway's latency against the upstream server called directly. */
+  gatewayLatency: {
+    text: "a read through the gateway ≤ 1.3× the same upstream called directly (p50)",
+    met: (r: number) => r <= 1.3,
+    show: times,
+  },
+  /** Issue 12: the MCP gateway's throughput against the upstream server called directly. */
+  gatewayThroughput: {
+    text: "a read through the gateway ≥ 0.75× the same upstream called directly (calls/s)",
+    met: (r: number) => r >= 0.75,
+    show: times,
+  },
+  /** Issue 13: rule evaluation, shell parsing included. */
+  rulesP50: {
+    text: "rule evaluation with parsing ≤ 0.2 ms p50 for a 200-character script",
+    met: (v: number) => v <= 0.2,
+    show: (v: number) => `${v.toFixed(3)} ms`,
+  },
+  /** Issue 13: token counting, per tokenizer (the slowest of its cases). */
+  tokenCount: {
+    text: "token counting ≥ 10 MB/s (MB per CPU-second, slowest case of a tokenizer)",
+    met: (v: number) => v >= 10,
+    show: (v: number) => `${v.toFixed(v < 100 ? 2 : 0)} MB/s`, // 9.96 must not read as "10.0 … MISSED"
+  },
   /** Earlier issues: the file layer. */
   readP50: {
     text: "read_file through `serve` (Deno, warm file layer): p50 < 0.5 ms",
@@ -133,7 +157,7 @@ export interface Verdict {
 }
 
 /** A metric a ratio column can compare. */
-export type RatioMetric = "p50Ms" | "callsPerSec" | "rssMiB" | "linesPerSec" | "us";
+export type RatioMetric = "p50Ms" | "callsPerSec" | "rssMiB" | "linesPerSec" | "mbPerSec" | "us";
 
 /** What a module returns. */
 export interface SectionResult {
@@ -263,10 +287,17 @@ async function firstLine(argv: string[], whole = false): Promise<string> {
   }
 }
 
+// node:os's cpus(), loadavg() and totalmem() need Deno's sys permission, and /proc needs --allow-all: read it
+// through cat.
+const proc = async (p: string) => (await firstLine(["cat", p], true)).trim();
+
+/** The load averages over 1, 5 and 15 minutes, e.g. `"2.90 3.02 4.33"` (the machine is shared: say how busy). */
+export async function loadAverage(): Promise<string> {
+  return (await proc("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+}
+
 /** The machine and the versions of everything measured, for the report's header. */
 export async function machine(): Promise<Array<[string, string]>> {
-  // node:os's cpus() and totalmem() need Deno's sys permission, and /proc needs --allow-all: read it through cat.
-  const proc = async (p: string) => (await firstLine(["cat", p], true)).trim();
   const cpuinfo = await proc("/proc/cpuinfo");
   const cpu = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? "unknown CPU";
   const kb = Number(/^MemTotal:\s+(\d+) kB/m.exec(await proc("/proc/meminfo"))?.[1]);
@@ -274,7 +305,7 @@ export async function machine(): Promise<Array<[string, string]>> {
   const kernel = `${await proc("/proc/sys/kernel/ostype")} ${await proc(
     "/proc/sys/kernel/osrelease",
   )} ${Deno.build.arch}`;
-  const load = (await proc("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+  const load = await loadAverage();
   const pkg = (name: string) => {
     try {
       return JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")).version as string;

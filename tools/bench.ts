@@ -2,7 +2,7 @@
  * `deno task bench`: every benchmark in one run, each figure beside its anchor, written to BENCHMARKS.md with the
  * machine, the versions and the command, and the targets' verdicts copied into the README's headline block.
  *
- *   deno task bench                 the full run (about 5 minutes on a 2-core machine): writes BENCHMARKS.md, README
+ *   deno task bench                 the full run (5 minutes or more on a 2-core machine): writes BENCHMARKS.md, README
  *   deno task bench --quick         fewer calls, smaller logs: prints the report, writes nothing
  *   deno task bench --only serve,verify [--quick] [--out FILE]
  *
@@ -26,15 +26,29 @@ import {
   verdictCells,
 } from "./_bench.ts";
 import { gate } from "./bench_gate.ts";
+import { gateway } from "./bench_gateway.ts";
 import { paths } from "./bench_paths.ts";
+import { rules } from "./bench_rules.ts";
 import { sandbox } from "./bench_sandbox.ts";
 import { serve } from "./bench_serve.ts";
 import { session } from "./bench_session.ts";
 import { startup } from "./bench_startup.ts";
 import { verify } from "./bench_verify.ts";
+import { witness } from "./bench_witness.ts";
 
 /** The sections, in report order. */
-export const MODULES: readonly BenchModule[] = [gate, serve, sandbox, startup, session, verify, paths];
+export const MODULES: readonly BenchModule[] = [
+  gate,
+  witness,
+  rules,
+  serve,
+  gateway,
+  sandbox,
+  startup,
+  session,
+  verify,
+  paths,
+];
 
 interface Options {
   quick: boolean;

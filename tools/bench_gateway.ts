@@ -6,15 +6,13 @@
  * Today the gateway side is the {@linkcode UpstreamManager} alone; the integrator adds the gate and the witness log
  * in front of it, and the issue's targets are for that full path: p50 ≤ 1.3× and calls/s ≥ 0.75× the direct client.
  *
- * Run it alone for a table: `deno run --allow-read --allow-write --allow-run --allow-env tools/bench_gateway.ts`.
+ * Alone: `deno task bench --only gateway [--quick]`.
  *
  * @module
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import process from "node:process";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 // The SDK's "./*" export maps types to "*.d.ts", so "x.js" finds no types under deno check; point at them.
 // @ts-types="@modelcontextprotocol/sdk/client"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -22,57 +20,21 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { currentRuntime } from "../src/runtime/mod.ts";
 import { type CallToolResult, parseServers, runtimeSpawner, UpstreamManager } from "../src/gateway/mod.ts";
+import { type BenchModule, latencyRow, percentile, ROOT, type Row, tempDir } from "./_bench.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const FILESYSTEM = join(ROOT, "node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
 
-/** One row of the result. */
-export interface GatewayBenchRow {
-  /** What was measured. */
-  name: string;
-  /** The measurement. */
-  value: number;
-  /** Its unit ("ms", "calls/s"). */
-  unit: string;
-  /** What it is compared against (the anchor's name, value and the ratio), or null for an anchor itself. */
-  anchor: string | null;
-  /** The target, relative to the anchor, or null. */
-  target: string | null;
+type Side = "direct" | "manager";
+
+/** Per-call times (ms), wall time (ms) and this process's CPU (µs) of each side. */
+interface Measured {
+  times: Record<Side, number[]>;
+  wall: Record<Side, number>;
+  cpu: Record<Side, number>;
 }
 
-/** Options of {@linkcode benchGateway}. */
-export interface BenchGatewayOptions {
-  /** Timed calls per side (default 2000). */
-  calls?: number;
-  /** Untimed calls per side first (default 300). */
-  warmup?: number;
-  /** Alternating rounds the timed calls are split into (default 10). */
-  rounds?: number;
-}
-
-function pct(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
-}
-
-const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
-
-/**
- * Measure both sides; resolves to the rows (anchors first).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { benchGateway } from "./bench_gateway.ts";
- * const rows = await benchGateway({ calls: 40, warmup: 10, rounds: 2 });
- * assert.equal(rows.length, 5);
- * assert.ok(rows.every((r) => Number.isFinite(r.value) && r.value > 0));
- * ```
- */
-export async function benchGateway(options: BenchGatewayOptions = {}): Promise<GatewayBenchRow[]> {
-  const calls = options.calls ?? 2000;
-  const warmup = options.warmup ?? 300;
-  const rounds = Math.max(1, options.rounds ?? 10);
-  const dir = mkdtempSync(join(tmpdir(), "bench-gateway-"));
+async function _measure(calls: number, warmup: number, rounds: number): Promise<Measured> {
+  const { dir, remove } = tempDir("gateway");
   const file = join(dir, "notes.txt");
   const content = "x".repeat(1023) + "\n";
   writeFileSync(file, content);
@@ -91,7 +53,7 @@ export async function benchGateway(options: BenchGatewayOptions = {}): Promise<G
         throw new Error(`${side}: read_text_file did not return the file: ${JSON.stringify(r).slice(0, 300)}`);
       }
     };
-    const sides = {
+    const sides: Record<Side, () => Promise<void>> = {
       direct: async () =>
         check((await direct.callTool({ name: "read_text_file", arguments: args })) as CallToolResult, "direct"),
       manager: async () => {
@@ -104,12 +66,14 @@ export async function benchGateway(options: BenchGatewayOptions = {}): Promise<G
       await sides.direct();
       await sides.manager();
     }
-    const times: Record<keyof typeof sides, number[]> = { direct: [], manager: [] };
-    const wall: Record<keyof typeof sides, number> = { direct: 0, manager: 0 };
-    const cpu: Record<keyof typeof sides, number> = { direct: 0, manager: 0 }; // µs of this process's CPU
+    const m: Measured = {
+      times: { direct: [], manager: [] },
+      wall: { direct: 0, manager: 0 },
+      cpu: { direct: 0, manager: 0 },
+    };
     const perRound = Math.ceil(calls / rounds);
     for (let r = 0; r < rounds; r++) {
-      const order: (keyof typeof sides)[] = r % 2 === 0 ? ["direct", "manager"] : ["manager", "direct"];
+      const order: Side[] = r % 2 === 0 ? ["direct", "manager"] : ["manager", "direct"];
       for (const side of order) {
         const once = sides[side];
         const cpu0 = process.cpuUsage();
@@ -117,73 +81,60 @@ export async function benchGateway(options: BenchGatewayOptions = {}): Promise<G
         for (let i = 0; i < perRound; i++) {
           const t0 = performance.now();
           await once();
-          times[side].push(performance.now() - t0);
+          m.times[side].push(performance.now() - t0);
         }
-        wall[side] += performance.now() - start;
+        m.wall[side] += performance.now() - start;
         const used = process.cpuUsage(cpu0);
-        cpu[side] += used.user + used.system;
+        m.cpu[side] += used.user + used.system;
       }
     }
-    const p50 = (side: keyof typeof sides) => pct([...times[side]].sort((a, b) => a - b), 0.5);
-    const rate = (side: keyof typeof sides) => times[side].length / (wall[side] / 1000);
-    const dP50 = p50("direct");
-    const mP50 = p50("manager");
-    const dRate = rate("direct");
-    const mRate = rate("manager");
-    const cpuPerCall = (side: keyof typeof sides) => cpu[side] / times[side].length;
-    const dCpu = cpuPerCall("direct");
-    const mCpu = cpuPerCall("manager");
-    return [
-      {
-        name: "upstream read p50, SDK client directly",
-        value: round(dP50, 3),
-        unit: "ms",
-        anchor: null,
-        target: null,
-      },
-      {
-        name: "upstream reads/s, SDK client directly",
-        value: Math.round(dRate),
-        unit: "calls/s",
-        anchor: null,
-        target: null,
-      },
-      {
-        name: "upstream read p50, through the upstream manager",
-        value: round(mP50, 3),
-        unit: "ms",
-        anchor: `SDK client directly: ${dP50.toFixed(3)} ms (${(mP50 / dP50).toFixed(2)}×)`,
-        target: "≤ 1.3× the anchor (full gateway: gate and witness on)",
-      },
-      {
-        name: "upstream reads/s, through the upstream manager",
-        value: Math.round(mRate),
-        unit: "calls/s",
-        anchor: `SDK client directly: ${Math.round(dRate)} calls/s (${(mRate / dRate).toFixed(2)}×)`,
-        target: "≥ 0.75× the anchor (full gateway: gate and witness on)",
-      },
-      {
-        // The client side's own cost (this process's CPU while one side runs), which load on the machine moves
-        // much less than latency.
-        name: "client-side CPU per read, through the upstream manager",
-        value: Math.round(mCpu),
-        unit: "µs",
-        anchor: `SDK client directly: ${Math.round(dCpu)} µs (${(mCpu / dCpu).toFixed(2)}×)`,
-        target: null,
-      },
-    ];
+    return m;
   } finally {
     await direct.close().catch(() => {});
     await manager.close();
-    rmSync(dir, { recursive: true, force: true });
+    remove();
   }
 }
 
-if (import.meta.main) {
-  const rows = await benchGateway();
-  const w = Math.max(...rows.map((r) => r.name.length));
-  for (const r of rows) {
-    const value = `${r.value} ${r.unit}`.padStart(16);
-    console.log(`${r.name.padEnd(w)}  ${value}${r.anchor ? `  vs ${r.anchor}; target ${r.target}` : ""}`);
-  }
-}
+/** The module. */
+export const gateway: BenchModule = {
+  id: "gateway",
+  title: "MCP gateway: a read through the upstream manager against the upstream called directly",
+  about: "Both sides read the same 1 KiB file with `read_text_file` from `@modelcontextprotocol/server-filesystem` " +
+    "(node, stdio, one server process each): the anchor with the official SDK client directly, the other through " +
+    "the gateway's `UpstreamManager` (which uses the same SDK client). Sequential calls in alternating rounds, so " +
+    "both sides see the same load on a shared machine. µs/op is this (client) process's CPU time per read: the " +
+    "client side's own cost, which load on the machine moves much less than latency.",
+  async run(ctx) {
+    const calls = ctx.quick ? 400 : 2000;
+    const warmup = ctx.quick ? 100 : 300;
+    const rounds = ctx.quick ? 4 : 10;
+    const m = await _measure(calls, warmup, rounds);
+    const anchorName = "read_text_file, SDK client directly";
+    const name = "read_text_file, through the UpstreamManager";
+    const cpuUs = (side: Side) => Math.round(m.cpu[side] / m.times[side].length);
+    const rows: Row[] = [
+      latencyRow(name, m.times.manager, m.wall.manager, { anchor: anchorName, us: cpuUs("manager") }),
+      latencyRow(anchorName, m.times.direct, m.wall.direct, { isAnchor: true, us: cpuUs("direct") }),
+    ];
+    const p50 = (side: Side) => percentile(m.times[side], 0.5);
+    const rate = (side: Side) => m.times[side].length / (m.wall[side] / 1000);
+    ctx.log(`gateway: p50 ${p50("manager").toFixed(3)} ms vs ${p50("direct").toFixed(3)} ms directly`);
+    const from = "UpstreamManager alone (gate and witness not yet in front of it)";
+    return {
+      rows,
+      ratios: ["p50Ms", "callsPerSec", "us"],
+      verdicts: [
+        { target: "gatewayLatency", from, value: p50("manager") / p50("direct") },
+        { target: "gatewayThroughput", from, value: rate("manager") / rate("direct") },
+      ],
+      notes: [
+        `${m.times.manager.length} timed calls per side in ${rounds} alternating rounds, after ${warmup} untimed ` +
+        "calls per side.",
+        "**Not yet the full gateway path**: the gate and the witness log are not yet in front of the " +
+        "`UpstreamManager` (the integrator adds them). Issue 12's targets are for a read with gate and witness on, " +
+        "so the verdicts above are for the manager alone and will move when those are added.",
+      ],
+    };
+  },
+};
