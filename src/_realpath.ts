@@ -50,7 +50,7 @@ function errCode(e: unknown): string | undefined {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { mkdtempSync, realpathSync, symlinkSync } from "node:fs";
+ * import { mkdtempSync, realpathSync, rmSync, symlinkSync } from "node:fs";
  * import { join } from "node:path";
  * import { tmpdir } from "node:os";
  * import { realpath } from "./_realpath.ts";
@@ -58,6 +58,7 @@ function errCode(e: unknown): string | undefined {
  * symlinkSync(dir, join(dir, "self"));
  * assert.equal(realpath(join(dir, "self", "self")), dir);
  * assert.throws(() => realpath(join(dir, "missing")), { code: "ENOENT" });
+ * rmSync(dir, { recursive: true });
  * ```
  */
 export function realpath(path: string): string {

@@ -152,7 +152,7 @@ export class Workspace {
    * ```ts
    * import assert from "node:assert/strict";
    * import { Workspace } from "./workspace.ts";
-   * import { mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
+   * import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
    * import { join } from "node:path";
    * import { tmpdir } from "node:os";
    * const ws = Workspace.open(mkdtempSync(join(tmpdir(), "ws-")));
@@ -163,6 +163,7 @@ export class Workspace {
    * mkdirSync(join(ws.root, "sub"));
    * assert.equal(ws.resolve("sub/../b.txt", "read"), join(ws.root, "b.txt"));
    * assert.equal(ws.resolve("link", "delete"), join(ws.root, "link"));
+   * rmSync(ws.root, { recursive: true });
    * ```
    */
   resolve(path: string, verb: PathVerb): string {
