@@ -131,7 +131,7 @@ export const DENO_COMPILE_EXCLUDES: readonly string[] = [
   "node_modules/@modelcontextprotocol/server-filesystem",
   "node_modules/@modelcontextprotocol/server-memory",
   "node_modules/@modelcontextprotocol/server-everything",
-  // the shell-parser comparison only (tools/parser_compare.ts)
+  // the shell-parser comparison only (_tools/parser_compare.ts)
   "node_modules/web-tree-sitter",
   "node_modules/tree-sitter-bash",
   "node_modules/node-addon-api",
@@ -143,7 +143,7 @@ export const DENO_COMPILE_EXCLUDES: readonly string[] = [
 ];
 
 /** Modules loaded by URL at run time (workers), which deno compile cannot find by itself; included when present. */
-export const DENO_COMPILE_INCLUDES: readonly string[] = ["src/tools/fs_worker.ts"];
+export const DENO_COMPILE_INCLUDES: readonly string[] = ["src/isolation/files/worker_entry.ts"];
 
 /**
  * `bun build --compile` options besides target and output:

@@ -3,31 +3,46 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { currentRuntime, registerDefaults, SafeExecutor } from "./mod.ts";
- * import { mkdtempSync } from "node:fs";
+ * import { mkdtempSync, rmSync } from "node:fs";
  * import { join } from "node:path";
  * import { tmpdir } from "node:os";
  * const dir = mkdtempSync(join(tmpdir(), "se-"));
  * const executor = new SafeExecutor({ workspace: join(dir, "ws"), witness: join(dir, "witness.log") });
  * registerDefaults(executor, { runtime: await currentRuntime() });
  * const r = await executor.execute("run_bash", { cmd: "rm -rf ." });
- * console.assert(r.skipped && r.decision === "ask"); // high risk always asks; no confirm handler approves nothing
+ * assert.ok(r.skipped && r.decision === "ask"); // high risk always asks; no confirm handler approves nothing
  * executor.close();
+ * rmSync(dir, { recursive: true });
  * ```
  *
  * @module
  */
+
+// The gate
 export {
   type ExecuteOptions,
+  type IsolationLayers,
   type RegisteredTool,
   SafeExecutor,
   type SafeExecutorOptions,
   type ToolContext,
   type ToolFn,
   type ToolSpec,
-} from "./executor.ts";
-export { type MetricsSnapshot, type MetricsUpdate, SessionMetrics } from "./metrics.ts";
-export { DefaultPolicy, type GatePolicy } from "./policy.ts";
+} from "./gate/executor.ts";
+export {
+  DEFAULT_METRICS,
+  type MetricsOptions,
+  type MetricsSnapshot,
+  type MetricsUpdate,
+  SessionMetrics,
+} from "./gate/metrics.ts";
+export { DEFAULT_POLICY, DefaultPolicy, type GatePolicy, type PolicyOptions } from "./gate/policy.ts";
+export { type ConfirmMode } from "./gate/confirm.ts";
+export { type CutString, redactArgs, type RedactOptions } from "./gate/redact.ts";
+
+// The shared vocabulary
 export {
   type ConfirmHandler,
   type ConfirmRequest,
@@ -35,18 +50,24 @@ export {
   type ErrorCode,
   type ExecResult,
   type JsonSchema,
+  type JsonType,
   PathOutsideWorkspaceError,
   type Risk,
   ToolError,
 } from "./types.ts";
+
+// The witness log
 export {
   fileLocking,
+  type FileLocking,
   followLog,
+  type FollowOptions,
   generateKeyFiles,
   logHead,
+  type LogHead,
   type LogStats,
-  redactArgs,
-  type RedactOptions,
+  type ProblemKind,
+  type SigningKey,
   statsOfFile,
   tailLog,
   verifyLog,
@@ -54,22 +75,52 @@ export {
   type VerifyProblem,
   type VerifyReport,
   type VerifyWarning,
+  type WarningKind,
+  type WitnessEntry,
+  type WitnessEventName,
+  type WitnessLine,
   WitnessLog,
   type WitnessLogOptions,
   type WitnessStats,
   WitnessUnavailableError,
-} from "./witness.ts";
-export { Workspace } from "./workspace.ts";
-export { BUILTIN_DEFINITIONS, registerDefaults, type RegisterDefaultsOptions } from "./tools/builtin.ts";
+} from "./witness/mod.ts";
+
+// The workspace guard
+export { type PathVerb, Workspace } from "./fileops/workspace.ts";
+
+// The built-in tools and the composition root
+export {
+  BUILTIN_DEFINITIONS,
+  type BuiltinDefinition,
+  type BuiltinHints,
+  type ToolOptions,
+} from "./builtins/definitions.ts";
+export { type App, type AppInfo, type AppOptions, createApp, registerDefaults, type RegisterDefaultsOptions } from "./app.ts";
+export type { FileBackend, FileIsolation } from "./isolation/files/backend.ts";
+export type { ProcessIsolation, ProcessSandbox, SandboxOptions, SpawnContext } from "./isolation/process/sandbox.ts";
+
+// The config
 export {
   ConfigError,
-  DEFAULT_METRICS,
-  DEFAULT_POLICY,
-  type MetricsOptions,
   parseConfig,
-  type PolicyOptions,
+  resolveConfig,
   type SafeExecConfig,
-} from "./config.ts";
-export { type ProtocolOptions, ProtocolServer } from "./protocol.ts";
-export { currentRuntime, type Runtime } from "./runtime/mod.ts";
+  type WitnessOptions,
+} from "./config/mod.ts";
+export type { CliOverrides } from "./config/types.ts";
+
+// The transports
+export { type ProtocolOptions, ProtocolServer } from "./transport/jsonl/server.ts";
+export type { RequestId, Response } from "./transport/jsonl/wire.ts";
+
+// The runtime seam
+export {
+  type ChildProcess,
+  currentRuntime,
+  type ExitStatus,
+  type FileServerCommand,
+  type Runtime,
+  type SpawnOptions,
+  type WorkerGrant,
+} from "./runtime/mod.ts";
 export { VERSION } from "./version.ts";

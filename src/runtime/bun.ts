@@ -5,7 +5,7 @@
  * @module
  */
 import type { ChildProcess, Runtime, SpawnOptions } from "./types.ts";
-import { signalName } from "./_streams.ts";
+import { signalName } from "./_signal.ts";
 
 // deno-lint-ignore no-explicit-any
 const B = (globalThis as any).Bun;

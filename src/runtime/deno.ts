@@ -5,7 +5,8 @@
  */
 import { fileURLToPath } from "node:url";
 import type { ChildProcess, FileServerCommand, Runtime, SpawnOptions, WorkerGrant } from "./types.ts";
-import { signalName } from "./_streams.ts";
+import { signalName } from "./_signal.ts";
+import { FILE_SERVER_ARG } from "./file_server.ts";
 
 const encoder = new TextEncoder();
 
@@ -103,8 +104,8 @@ export const denoRuntime: Runtime = {
   workerIsolation: { available: true, reason: "Deno workers with read/write granted on the workspace only" },
   fileServerCommand(root: string): FileServerCommand | null {
     const exe = Deno.execPath();
-    if (Deno.build.standalone) return { argv: [exe, "__fs-server", root], readOnly: [exe], env: {} };
-    const entry = new URL("../tools/fs_server_main.ts", import.meta.url);
+    if (Deno.build.standalone) return { argv: [exe, FILE_SERVER_ARG, root], readOnly: [exe], env: {} };
+    const entry = new URL("../isolation/files/server_main.ts", import.meta.url);
     if (entry.protocol !== "file:") return null;
     const src = fileURLToPath(new URL("../", import.meta.url));
     return {

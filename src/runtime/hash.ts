@@ -7,7 +7,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { sha256Hex as smallSha256Hex } from "../_sha256.ts";
+import { sha256Hex as smallSha256Hex } from "./_sha256.ts";
 
 // deno-lint-ignore no-explicit-any
 const B = (globalThis as any).Bun;

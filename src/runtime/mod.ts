@@ -4,7 +4,7 @@
  * @module
  */
 import type { Runtime } from "./types.ts";
-export type { ChildProcess, ExitStatus, Runtime, SpawnOptions, WorkerGrant } from "./types.ts";
+export type { ChildProcess, ExitStatus, FileServerCommand, Runtime, SpawnOptions, WorkerGrant } from "./types.ts";
 
 /**
  * The runtime of the current process (Deno or Bun).

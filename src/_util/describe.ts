@@ -1,0 +1,24 @@
+/**
+ * How error messages show a value the caller sent: short, typed, and never the whole of a long string.
+ *
+ * @module
+ */
+
+/**
+ * Describe a value for an error message, e.g. `the string "abc"`, `number 5`, `an array`, `nothing`.
+ *
+ * @example
+ * ```ts
+ * import { describeValue } from "./describe.ts";
+ * console.assert(describeValue(5) === "number 5");
+ * console.assert(describeValue("x") === 'the string "x"');
+ * console.assert(describeValue(undefined) === "nothing");
+ * ```
+ */
+export function describeValue(v: unknown): string {
+  if (v === null) return "null";
+  if (v === undefined) return "nothing";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v)}`;
+  return typeof v === "object" ? "an object" : `${typeof v} ${String(v)}`;
+}

@@ -1,0 +1,79 @@
+/**
+ * The `safe-exec` command line (SPEC §5): one command a file (`serve.ts`, `mcp.ts`, `exec.ts`, `log.ts`,
+ * `doctor.ts`, `schema.ts`), dispatched here; usage and config errors exit 2 with one line on stderr, a system
+ * error exits 1 with its message, anything else 1 with its stack.
+ *
+ * @module
+ */
+import process from "node:process";
+import { ConfigError } from "../config/types.ts";
+import type { Runtime } from "../runtime/types.ts";
+import { VERSION } from "../version.ts";
+import { HELP, type ParsedArgs, parseArgs, UsageError } from "./args.ts";
+import type { CliContext, Command } from "./_context.ts";
+import { doctorCommand } from "./doctor.ts";
+import { execCommand } from "./exec.ts";
+import { runLogCommand } from "./log.ts";
+import { mcpCommand } from "./mcp.ts";
+import { schemaCommand } from "./schema.ts";
+import { serveCommand } from "./serve.ts";
+
+/** The commands that parse their own arguments (everything after the command's name). */
+const RAW_COMMANDS: Readonly<Record<string, (argv: string[], ctx: CliContext) => Promise<number>>> = {
+  log: (argv, { io }) => runLogCommand(argv, io),
+};
+
+/** The commands over the shared options of {@linkcode parseArgs}. */
+const COMMANDS: Readonly<Record<Exclude<ParsedArgs["command"], "log">, Command>> = {
+  serve: serveCommand,
+  mcp: mcpCommand,
+  exec: execCommand,
+  doctor: doctorCommand,
+  schema: schemaCommand,
+  help: (_args, { io }) => Promise.resolve((io.out(HELP), 0)),
+  version: (_args, { runtime, io }) =>
+    Promise.resolve((io.out(`safe-exec ${VERSION} (${runtime.name} ${runtime.version})`), 0)),
+};
+
+/**
+ * Run the CLI; resolves to the exit code.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runCli } from "./run.ts";
+ * import { currentRuntime } from "../runtime/mod.ts";
+ * const runtime = await currentRuntime();
+ * assert.equal(await runCli(["--version"], runtime), 0);
+ * assert.equal(await runCli(["launch"], { ...runtime, writeStderr: () => {} }), 2);
+ * ```
+ */
+export async function runCli(argv: string[], runtime: Runtime): Promise<number> {
+  const ctx: CliContext = {
+    runtime,
+    io: { out: (l: string) => process.stdout.write(l + "\n"), err: (l: string) => runtime.writeStderr(l) },
+  };
+  const raw = argv[0] !== undefined && Object.hasOwn(RAW_COMMANDS, argv[0]) ? RAW_COMMANDS[argv[0]] : undefined;
+  if (raw) return await raw(argv.slice(1), ctx);
+  let parsed: ParsedArgs;
+  try {
+    parsed = parseArgs(argv);
+  } catch (e) {
+    runtime.writeStderr(`safe-exec: ${(e as Error).message}. See safe-exec --help`);
+    return 2;
+  }
+  try {
+    return await COMMANDS[parsed.command as keyof typeof COMMANDS](parsed, ctx);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError) {
+      runtime.writeStderr(`safe-exec: ${e.message}. See safe-exec --help`);
+      return 2;
+    }
+    // A system error (a path that went away, a full disk) is a one-line message; anything else is a bug: the stack.
+    const code = (e as { code?: unknown })?.code;
+    runtime.writeStderr(
+      `safe-exec: ${typeof code === "string" ? (e as Error).message : (e as Error)?.stack ?? String(e)}`,
+    );
+    return 1;
+  }
+}

@@ -1,0 +1,402 @@
+/**
+ * The MCP session core, runtime-free: JSON-RPC 2.0 messages in, JSON-RPC messages out. `handleLine(line)`
+ * resolves to the responses for that line; messages the server starts itself (`elicitation/create` requests and
+ * their cancellations) go out through `send`. `src/cli/mcp.ts` wires it to stdio.
+ *
+ * Tool calls run one at a time in arrival order, as in `safe-exec serve` (a write then a read sees the write);
+ * everything else (`ping`, `tools/list`, notifications, the client's answers to elicitations) is handled at once,
+ * also while a call runs or waits for its confirmation.
+ *
+ * @module
+ */
+import type { SafeExecutor } from "../../gate/executor.ts";
+import { readMetricsUpdate } from "../../gate/metrics.ts";
+import type { ConfirmHandler, ConfirmRequest } from "../../types.ts";
+import { VERSION } from "../../version.ts";
+import { describeValue } from "../../_util/describe.ts";
+import { parseJsonLine } from "../../_util/lines.ts";
+import { CallLane } from "../_call_lane.ts";
+import { ContextEstimate } from "./context_estimate.ts";
+import { approves, ELICIT_PREFIX, elicitationRequest } from "./elicit.ts";
+import { isId, isObject, readEnvelope, RPC_ERROR, rpcError, type RpcId, type RpcMessage, rpcResult } from "./rpc.ts";
+import { callToolResult, type McpTool, mcpTool } from "./tools.ts";
+
+export { CHARS_PER_TOKEN } from "./context_estimate.ts";
+export { shortArgs } from "./elicit.ts";
+export { RPC_ERROR, rpcError, type RpcId, type RpcMessage } from "./rpc.ts";
+
+/**
+ * The MCP protocol versions this server speaks, newest first.
+ *
+ * @example
+ * ```ts
+ * import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "./session.ts";
+ * console.assert(SUPPORTED_PROTOCOL_VERSIONS[0] === LATEST_PROTOCOL_VERSION);
+ * ```
+ */
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = ["2025-11-25", "2025-06-18", "2025-03-26"];
+
+/**
+ * The newest protocol version, the answer to a client that asks for one we lack.
+ *
+ * @example
+ * ```ts
+ * import { LATEST_PROTOCOL_VERSION } from "./session.ts";
+ * console.assert(LATEST_PROTOCOL_VERSION === "2025-11-25");
+ * ```
+ */
+export const LATEST_PROTOCOL_VERSION = "2025-11-25";
+
+/** Options of {@linkcode McpSession}. */
+export interface McpSessionOptions {
+  /** The gate. */
+  executor: SafeExecutor;
+  /** Decides ASK when the client did not declare the `elicitation` capability (the `--confirm` mode). */
+  confirm: ConfirmHandler;
+  /** Writes a message the server starts (an `elicitation/create` request, a cancellation). */
+  send: (message: RpcMessage) => void;
+  /** Whether process tools can reach the network (their `openWorldHint`). Default true. */
+  processNetwork?: boolean;
+  /** Diagnostics for a person (stderr), never for the protocol. */
+  log?: (text: string) => void;
+}
+
+const INSTRUCTIONS =
+  "safe-exec gates every tool call: it scores session fatigue (context size, session length, errors), crosses it " +
+  "with the tool's risk, and allows, asks the user, or denies. A result with isError whose text says " +
+  "`errorCode denied` or `errorCode not_approved` was not run: do not retry it unchanged. Clients can report the " +
+  "context size with the notification notifications/safe-exec/metrics {contextTokens}; otherwise it is estimated.";
+
+/** The lane's key of a call's id (a string and a number that print alike are different ids). */
+function callKey(id: RpcId): string {
+  return typeof id === "string" ? `s${id}` : `n${id}`;
+}
+
+/**
+ * One MCP session over one executor.
+ *
+ * @example
+ * ```ts
+ * import { McpSession } from "./session.ts";
+ * import { SafeExecutor } from "../../gate/executor.ts";
+ * import { mkdtempSync } from "node:fs";
+ * import { join } from "node:path";
+ * import { tmpdir } from "node:os";
+ * const dir = mkdtempSync(join(tmpdir(), "se-"));
+ * const executor = new SafeExecutor({ workspace: join(dir, "ws"), witness: join(dir, "w.log") });
+ * executor.register("greet", { risk: "low" }, (a) => `hello ${a.name}`);
+ * const mcp = new McpSession({ executor, confirm: () => false, send: () => {} });
+ * const init = { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } };
+ * const [hello] = await mcp.handleLine(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: init }));
+ * console.assert((hello?.result as { protocolVersion: string }).protocolVersion === "2025-06-18");
+ * const call = { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "greet", arguments: { name: "ada" } } };
+ * const [r] = await mcp.handleLine(JSON.stringify(call));
+ * console.assert((r?.result as { content: { text: string }[] }).content[0]?.text === "hello ada");
+ * await mcp.close();
+ * executor.close();
+ * ```
+ */
+export class McpSession {
+  #o: McpSessionOptions;
+  #initialized = false;
+  #elicitation = false;
+  #protocolVersion: string | null = null;
+  #toolList: McpTool[] | null = null;
+  #lane = new CallLane<RpcMessage>();
+  #nextElicit = 0;
+  #fallback: ConfirmHandler | null = null;
+  #estimate = new ContextEstimate();
+
+  /** Make a session. */
+  constructor(options: McpSessionOptions) {
+    this.#o = options;
+  }
+
+  /** The protocol version agreed at `initialize`, or null before it. */
+  get protocolVersion(): string | null {
+    return this.#protocolVersion;
+  }
+
+  /** Whether the client declared form-mode elicitation (ASK is then asked through it). */
+  get elicitation(): boolean {
+    return this.#elicitation;
+  }
+
+  /** Tool calls queued or running. */
+  get inFlight(): number {
+    return this.#lane.size;
+  }
+
+  /** The context estimate in tokens (characters returned / 4), until the client reports its own. */
+  get estimatedContextTokens(): number {
+    return this.#estimate.tokens;
+  }
+
+  /** Whether a call waits for the client's answer to an elicitation. */
+  get awaitingElicitation(): boolean {
+    return this.#lane.client.size > 0;
+  }
+
+  /**
+   * Handle one line (without its newline); resolves to the messages that answer it (zero or one). With
+   * `admitCalls` false (the stdio loop's input queue is full), a `tools/call` is refused at once.
+   */
+  handleLine(line: string, options: { admitCalls?: boolean } = {}): Promise<RpcMessage[]> {
+    const parsed = parseJsonLine(line);
+    if (parsed.blank) return Promise.resolve([]);
+    if ("error" in parsed) {
+      return Promise.resolve([
+        rpcError(
+          null,
+          RPC_ERROR.PARSE_ERROR,
+          `Parse error: ${parsed.error}; expected one JSON-RPC 2.0 message per line`,
+        ),
+      ]);
+    }
+    return this.handleMessage(parsed.value, { ...options, line });
+  }
+
+  /**
+   * Handle one parsed message; resolves to the messages that answer it (zero or one). `line`, the text it was
+   * parsed from, lets a numeric id be judged by its text (`1e400`, `12345678901234567890`: refused, never rounded).
+   */
+  handleMessage(msg: unknown, options: { admitCalls?: boolean; line?: string } = {}): Promise<RpcMessage[]> {
+    const e = readEnvelope(msg, options.line);
+    switch (e.kind) {
+      case "error":
+        return Promise.resolve([e.error]);
+      case "response":
+        this.#onResponse(e.id, e.message);
+        return Promise.resolve([]);
+      case "ignored":
+        this.#o.log?.(`safe-exec mcp: ${e.note}`);
+        return Promise.resolve([]);
+      case "notification":
+        this.#onNotification(e.method, e.params);
+        return Promise.resolve([]);
+      case "request":
+        return this.#onRequest(e.id, e.method, e.params, options.admitCalls ?? true);
+    }
+  }
+
+  #onRequest(
+    id: RpcId,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    admitCalls: boolean,
+  ): Promise<RpcMessage[]> {
+    switch (method) {
+      case "initialize":
+        return Promise.resolve([this.#initialize(id, params)]);
+      case "ping":
+        return Promise.resolve([rpcResult(id, {})]);
+      case "tools/list":
+      case "tools/call":
+        break;
+      default:
+        return Promise.resolve([
+          rpcError(
+            id,
+            RPC_ERROR.METHOD_NOT_FOUND,
+            `Method not found: ${
+              JSON.stringify(method)
+            }; this server offers initialize, ping, tools/list and tools/call`,
+          ),
+        ]);
+    }
+    if (!this.#initialized) {
+      return Promise.resolve([
+        rpcError(id, RPC_ERROR.INVALID_REQUEST, `Invalid Request: ${method} before initialize; send initialize first`),
+      ]);
+    }
+    if (method === "tools/list") return Promise.resolve([rpcResult(id, { tools: this.#tools() })]);
+    if (!admitCalls) {
+      return Promise.resolve([
+        rpcError(
+          id,
+          RPC_ERROR.SERVER_OVERLOADED,
+          "Server overloaded: too many requests are queued while a call waits for your answer to an elicitation; " +
+            "this call was not queued: send it again once the queue is shorter",
+        ),
+      ]);
+    }
+    return this.#toolsCall(id, params);
+  }
+
+  #initialize(id: RpcId, params: Record<string, unknown> | undefined): RpcMessage {
+    if (this.#initialized) {
+      return rpcError(id, RPC_ERROR.INVALID_REQUEST, "Invalid Request: the session is already initialized");
+    }
+    if (params === undefined) {
+      return rpcError(
+        id,
+        RPC_ERROR.INVALID_PARAMS,
+        "Invalid params: initialize needs {protocolVersion, capabilities, clientInfo}",
+      );
+    }
+    const asked = params.protocolVersion;
+    if (typeof asked !== "string") {
+      return rpcError(
+        id,
+        RPC_ERROR.INVALID_PARAMS,
+        `Invalid params: "protocolVersion" must be a string, got ${describeValue(asked)}`,
+      );
+    }
+    const caps = params.capabilities ?? {};
+    if (!isObject(caps)) {
+      return rpcError(
+        id,
+        RPC_ERROR.INVALID_PARAMS,
+        `Invalid params: "capabilities" must be an object, got ${describeValue(caps)}`,
+      );
+    }
+    const elicit = caps.elicitation;
+    // An empty elicitation capability means form mode (the spec's backwards compatibility rule).
+    this.#elicitation = isObject(elicit) && (elicit.form !== undefined || elicit.url === undefined);
+    this.#protocolVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(asked) ? asked : LATEST_PROTOCOL_VERSION;
+    this.#initialized = true;
+    return rpcResult(id, {
+      protocolVersion: this.#protocolVersion,
+      capabilities: { tools: { listChanged: false } },
+      serverInfo: { name: "safe-exec", title: "safe-exec", version: VERSION },
+      instructions: INSTRUCTIONS,
+    });
+  }
+
+  #tools(): McpTool[] {
+    if (this.#toolList === null) {
+      const processNetwork = this.#o.processNetwork ?? true;
+      this.#toolList = this.#o.executor.tools().map((t) => mcpTool(t, { processNetwork }));
+    }
+    return this.#toolList;
+  }
+
+  #toolsCall(id: RpcId, params: Record<string, unknown> | undefined): Promise<RpcMessage[]> {
+    const name = params?.name;
+    if (typeof name !== "string") {
+      return Promise.resolve([
+        rpcError(
+          id,
+          RPC_ERROR.INVALID_PARAMS,
+          `Invalid params: tools/call needs "name", a string; got ${describeValue(name)}`,
+        ),
+      ]);
+    }
+    const args = params?.arguments ?? {};
+    if (!isObject(args)) {
+      return Promise.resolve([
+        rpcError(
+          id,
+          RPC_ERROR.INVALID_PARAMS,
+          `Invalid params: "arguments" must be an object, got ${describeValue(args)}`,
+        ),
+      ]);
+    }
+    const key = callKey(id);
+    if (this.#lane.has(key)) {
+      return Promise.resolve([
+        rpcError(id, RPC_ERROR.INVALID_REQUEST, `Invalid Request: a call with id ${JSON.stringify(id)} is in flight`),
+      ]);
+    }
+    if (this.#lane.closing) {
+      return Promise.resolve([rpcError(id, RPC_ERROR.INTERNAL_ERROR, "The server is shutting down")]);
+    }
+    return this.#lane.run(key, async (signal, turn): Promise<RpcMessage[]> => {
+      // Cancelled by the client while queued: nothing ran, and a cancelled request gets no response.
+      if (turn.cancelled) return [];
+      // The server stops: a call that comes up in the lane is cancelled before it starts, and answered.
+      const ex = this.#o.executor;
+      const r = await ex.execute(name, args, { signal, confirm: this.#confirmHandler() });
+      const result = callToolResult(r, ex.tool(name)?.outputSchema !== undefined);
+      if (r.errorCode === "not_approved" && !this.#elicitation) {
+        result.content[0]!.text +=
+          " (This client did not declare elicitation, so the server's --confirm mode answered.)";
+      }
+      const tokens = this.#estimate.account(result.content.map((c) => c.text));
+      if (tokens !== null) ex.updateMetrics({ contextTokens: tokens });
+      return signal.aborted && !turn.stopped ? [] : [rpcResult(id, result)];
+    });
+  }
+
+  #confirmHandler(): ConfirmHandler {
+    if (this.#elicitation) return this.#elicit;
+    this.#fallback ??= this.#lane.track(this.#o.confirm); // withdrawn when the session closes
+    return this.#fallback;
+  }
+
+  /** ASK through `elicitation/create`: approved only by `accept` with `confirm: true`. */
+  #elicit = async (req: ConfirmRequest): Promise<boolean> => {
+    if (this.#lane.closing || req.signal.aborted) return false;
+    const id = `${ELICIT_PREFIX}${++this.#nextElicit}`;
+    const withdraw = () => {
+      const reason = req.signal.reason instanceof Error ? req.signal.reason.message : "the call was cancelled";
+      this.#o.send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason } });
+    };
+    return approves(await this.#lane.client.ask(id, req.signal, () => this.#o.send(elicitationRequest(id, req)), withdraw));
+  };
+
+  #onResponse(id: RpcId, msg: RpcMessage): void {
+    if (typeof id !== "string" || !this.#lane.client.answer(id, msg)) {
+      this.#o.log?.(
+        `safe-exec mcp: ignored a response to ${JSON.stringify(id)}, which no request of ours is waiting for`,
+      );
+      return;
+    }
+    if ("error" in msg) {
+      this.#o.log?.(
+        `safe-exec mcp: the client answered the elicitation ${id} with an error: ${JSON.stringify(msg.error)}`,
+      );
+    }
+  }
+
+  #onNotification(method: string, params: Record<string, unknown> | undefined): void {
+    switch (method) {
+      case "notifications/initialized":
+        return;
+      case "notifications/cancelled": {
+        const rid = params?.requestId;
+        if (!isId(rid)) return;
+        const reason = typeof params?.reason === "string" ? params.reason : "cancelled by the client";
+        this.#lane.cancel(callKey(rid), reason);
+        return;
+      }
+      case "notifications/safe-exec/metrics":
+        this.#metrics(params ?? {});
+        return;
+      default:
+        return; // Unknown notifications are ignored, as JSON-RPC asks.
+    }
+  }
+
+  #metrics(params: Record<string, unknown>): void {
+    const read = readMetricsUpdate(params);
+    if ("problem" in read) {
+      this.#o.log?.(`safe-exec mcp: ignored metrics: ${read.problem}`);
+      return;
+    }
+    const update = read.update;
+    if (update.contextTokens !== undefined) this.#estimate.clientReports();
+    if (update.contextTokens !== undefined || update.errorOccurred !== undefined) {
+      this.#o.executor.updateMetrics(update);
+    }
+  }
+
+  /** EOF: pending elicitations are not approved; resolves when every queued call has finished. */
+  close(): Promise<void> {
+    return this.#lane.close();
+  }
+
+  /**
+   * Stop (a signal, or nobody reads stdout): queued calls are not started (each is answered with an error result,
+   * errorCode `cancelled`), pending elicitations are not approved, and the running call finishes; resolves when it
+   * did.
+   */
+  stop(reason: string): Promise<void> {
+    return this.#lane.stop(reason);
+  }
+
+  /** Abort the running call as well (a running process is killed). */
+  abortRunning(reason: string): void {
+    this.#lane.abortRunning(reason);
+  }
+}

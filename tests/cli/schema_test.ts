@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+// The SDK's "./*" export maps types to "*.d.ts", so "types.js" finds no types under deno check; point at them.
+// @ts-types="@modelcontextprotocol/sdk/types"
+import { ToolSchema } from "@modelcontextprotocol/sdk/types.js";
+import { runSchema, toolSchemas } from "../../src/cli/schema.ts";
+import { BUILTIN_DEFINITIONS } from "../../src/builtins/definitions.ts";
+
+const NAMES = BUILTIN_DEFINITIONS.map((d) => d.name);
+
+function run(format: string): { code: number; out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = runSchema(format, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+Deno.test("schema --format mcp: tools/list entries that the SDK's Tool schema accepts", () => {
+  const { code, out, err } = run("mcp");
+  assert.equal(code, 0);
+  assert.deepEqual(err, []);
+  const tools = JSON.parse(out.join("\n")) as Record<string, unknown>[];
+  assert.deepEqual(tools.map((t) => t.name), NAMES);
+  for (const t of tools) {
+    const parsed = ToolSchema.safeParse(t);
+    assert.ok(parsed.success, `${t.name}: ${parsed.error?.message}`);
+    assert.equal((t.inputSchema as { type: string }).type, "object");
+    assert.equal(typeof t.title, "string");
+    assert.equal(typeof t.annotations, "object");
+  }
+  const bash = tools.find((t) => t.name === "run_bash") as { annotations: Record<string, boolean> };
+  assert.equal(bash.annotations.destructiveHint, true);
+  assert.equal(bash.annotations.openWorldHint, true); // unknown without a config: the cautious answer
+  const read = tools.find((t) => t.name === "read_file") as { annotations: Record<string, boolean> };
+  assert.equal(read.annotations.readOnlyHint, true);
+  assert.equal(read.annotations.openWorldHint, false);
+});
+
+Deno.test("schema --format openai: Chat Completions function tools, not strict", () => {
+  const { code, out } = run("openai");
+  assert.equal(code, 0);
+  const tools = JSON.parse(out.join("\n")) as {
+    type: string;
+    function: { name: string; description: string; parameters: Record<string, unknown>; strict?: boolean };
+  }[];
+  assert.deepEqual(tools.map((t) => t.function.name), NAMES);
+  for (const [i, t] of tools.entries()) {
+    const def = BUILTIN_DEFINITIONS[i]!;
+    assert.deepEqual(Object.keys(t).sort(), ["function", "type"]);
+    assert.equal(t.type, "function");
+    assert.deepEqual(Object.keys(t.function).sort(), ["description", "name", "parameters"]);
+    assert.equal(t.function.description, def.description);
+    assert.deepEqual(t.function.parameters, def.inputSchema);
+    assert.equal(t.function.parameters.type, "object");
+    assert.equal(t.function.parameters.additionalProperties, false);
+    assert.match(t.function.name, /^[a-zA-Z0-9_-]{1,64}$/);
+  }
+});
+
+Deno.test("schema --format anthropic: {name, description, input_schema}", () => {
+  const { code, out } = run("anthropic");
+  assert.equal(code, 0);
+  const tools = JSON.parse(out.join("\n")) as { name: string; description: string; input_schema: unknown }[];
+  assert.deepEqual(tools.map((t) => t.name), NAMES);
+  for (const [i, t] of tools.entries()) {
+    assert.deepEqual(Object.keys(t).sort(), ["description", "input_schema", "name"]);
+    assert.deepEqual(t.input_schema, BUILTIN_DEFINITIONS[i]!.inputSchema);
+  }
+});
+
+Deno.test("schema: an unknown format is a usage error (exit 2) naming the value", () => {
+  const { code, out, err } = run("yaml");
+  assert.equal(code, 2);
+  assert.deepEqual(out, []);
+  assert.match(err[0]!, /--format must be mcp, openai or anthropic, got "yaml"/);
+});
+
+Deno.test("schema: the three formats describe the same tools with the same argument schemas", () => {
+  const mcp = toolSchemas("mcp") as { name: string; inputSchema: unknown }[];
+  const openai = toolSchemas("openai") as { function: { name: string; parameters: unknown } }[];
+  const anthropic = toolSchemas("anthropic") as { name: string; input_schema: unknown }[];
+  for (let i = 0; i < NAMES.length; i++) {
+    assert.deepEqual(mcp[i]!.inputSchema, openai[i]!.function.parameters);
+    assert.deepEqual(mcp[i]!.inputSchema, anthropic[i]!.input_schema);
+  }
+});
+
+Deno.test("safe-exec schema through the binary prints JSON on stdout only", async () => {
+  const main = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-env", main, "schema", "--format", "openai"],
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const { code, stdout } = await cmd.output();
+  assert.equal(code, 0);
+  const tools = JSON.parse(new TextDecoder().decode(stdout)) as unknown[];
+  assert.equal(tools.length, 9);
+  const bad = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-env", main, "schema", "--format", "nope"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(bad.code, 2);
+  assert.equal(bad.stdout.length, 0);
+});

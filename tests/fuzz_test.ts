@@ -1,7 +1,0 @@
-import { fuzz } from "../tools/fuzz.ts";
-
-for (const seed of [1, 2, 3]) {
-  Deno.test(`protocol fuzz: 1500 mutated lines, seed ${seed}, every one answered well-formed`, async () => {
-    await fuzz(1500, seed);
-  });
-}
