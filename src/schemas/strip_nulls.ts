@@ -32,15 +32,19 @@ export function stripStrictNulls(value: unknown, schema: Schema): unknown {
 
 function _strip(value: unknown, schema: Schema, root: Schema, depth: number): unknown {
   if (depth > 64) return value;
+  // Follow $ref and an allOf of one, in any order (toStrictSchema merges both), the node's own keys winning.
   let s: Schema = schema;
-  for (let i = 0; i < 8 && typeof s.$ref === "string"; i++) {
-    try {
-      s = { ...resolveRef(root, s.$ref as string, ""), ..._without(s, "$ref") };
-    } catch {
-      return value;
-    }
+  for (let i = 0; i < 8; i++) {
+    if (typeof s.$ref === "string") {
+      try {
+        s = { ...resolveRef(root, s.$ref, ""), ..._without(s, "$ref") };
+      } catch {
+        return value;
+      }
+    } else if (Array.isArray(s.allOf) && s.allOf.length === 1 && isObject(s.allOf[0])) {
+      s = { ...s.allOf[0], ..._without(s, "allOf") };
+    } else break;
   }
-  if (Array.isArray(s.allOf) && s.allOf.length === 1 && isObject(s.allOf[0])) s = { ...s.allOf[0], ...s };
   if (Array.isArray(value)) {
     return isObject(s.items) ? value.map((v) => _strip(v, s.items as Schema, root, depth + 1)) : value;
   }

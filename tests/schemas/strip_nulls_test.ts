@@ -25,3 +25,13 @@ Deno.test("stripStrictNulls: a $ref that does not resolve leaves the value as it
   const schema = { type: "object", properties: { a: { $ref: "#/$defs/missing" } } };
   assert.deepEqual(stripStrictNulls({ a: { b: null } }, schema), { a: { b: null } });
 });
+
+Deno.test("stripStrictNulls: an allOf of one $ref (as toStrictSchema reads it) is followed too", () => {
+  const schema = {
+    $defs: { entry: { type: "object", properties: { tag: { type: "string" }, keep: { type: "string" } } } },
+    type: "object",
+    properties: { one: { allOf: [{ $ref: "#/$defs/entry" }], description: "wins over the definition's" } },
+    required: ["one"],
+  };
+  assert.deepEqual(stripStrictNulls({ one: { tag: null, keep: "x" } }, schema), { one: { keep: "x" } });
+});
