@@ -26,7 +26,7 @@
  *
  * @module
  */
-import type { TokenCounter } from "./count.ts";
+import type { TokenCounter } from "./types.ts";
 
 /** Tokens of framing per message (role markers), as in OpenAI's guide for recent models. */
 export const MESSAGE_OVERHEAD = 3;
