@@ -99,8 +99,11 @@ export interface HookVerdict {
 
 /** What the hook process prints and exits with. */
 export interface HookAnswer {
+  /** What the hook prints on stdout (the agent's JSON answer, or nothing). */
   stdout: string;
+  /** What the hook prints on stderr (a reason the agent shows or feeds the model). */
   stderr: string;
+  /** The hook's exit code (0, or the agent's blocking or warning code). */
   exitCode: number;
 }
 
