@@ -17,10 +17,10 @@
 // The vocabulary, and the dialects.
 export * from "./types.ts";
 export { dialectFor, DIALECTS } from "./dialects.ts";
-export * from "./claude_code.ts";
-export * from "./codex.ts";
-export * from "./cursor.ts";
-export * from "./gemini.ts";
+export { claudeCode } from "./claude_code.ts";
+export { codex } from "./codex.ts";
+export { cursor } from "./cursor.ts";
+export { gemini } from "./gemini.ts";
 // Risk and argument names of the agents' own tools.
 export * from "./risk.ts";
 // What the transcripts say.
