@@ -37,6 +37,21 @@ const _PROCESS_EXITED = /Process exited with code (-?\d+)/;
  * How the Codex tool call `callId` (the hook's `tool_use_id`) ended, from the rollout, or null when the rollout
  * does not show it (yet). Reads the `item_completed` event of a command (`exit_code`, `status`), else the call's
  * `function_call_output` text (`Process exited with code N`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { codexToolOutcome } from "./codex_outcome.ts";
+ * const dir = mkdtempSync(join(tmpdir(), "outcome-"));
+ * const file = join(dir, "rollout.jsonl");
+ * const item = { id: "call_7", exit_code: 0, status: "completed" };
+ * writeFileSync(file, JSON.stringify({ type: "event_msg", payload: { type: "item_completed", item } }) + "\n");
+ * assert.deepEqual(codexToolOutcome(file, "call_7"), { exitCode: 0, failed: false });
+ * rmSync(dir, { recursive: true });
+ * ```
  */
 export function codexToolOutcome(path: string, callId: string, options: TailOptions = {}): CodexToolOutcome | null {
   const id = ascii(JSON.stringify(callId));

@@ -172,6 +172,14 @@ const _PATH_KEYS = ["file_path", "path", "notebook_path", "absolute_path", "dir_
  * The tool input under safe-exec's argument names, for the config's `rules`: the shell command as `cmd`, the file
  * path as `path` (a Codex patch as `patch`, with the files it touches as `path` and `paths`). Other fields are
  * kept as they are; the input is not modified.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { gateArgs } from "./risk.ts";
+ * assert.deepEqual(gateArgs("gemini", "run_shell_command", { command: "ls", dir_path: "src" }), { cmd: "ls", path: "src" });
+ * assert.deepEqual(gateArgs("claude-code", "Read", { file_path: "/p/a.ts", limit: 5 }), { path: "/p/a.ts", limit: 5 });
+ * ```
  */
 export function gateArgs(
   agent: HookAgent,

@@ -122,7 +122,17 @@ export interface HookDialect {
   failClosed(reason: string, event: NormalizedEvent | null): HookAnswer;
 }
 
-/** Bad hook input: the message names the field, the value and what was expected. */
+/**
+ * Bad hook input: the message names the field, the value and what was expected.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { claudeCode } from "./claude_code.ts";
+ * import { HookInputError } from "./types.ts";
+ * assert.throws(() => claudeCode.parseEvent({ session_id: "s", hook_event_name: 3 }), HookInputError);
+ * ```
+ */
 export class HookInputError extends Error {
   /** Make the error with its message. */
   constructor(message: string) {

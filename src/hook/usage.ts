@@ -86,7 +86,25 @@ function _turn(usage: ModelUsage, messageId: string | null, contextWindow: numbe
   return { contextTokens: usage.contextTokens, source: "usage", usage, messageId, contextWindow };
 }
 
-/** The context size a Claude Code transcript shows, or null when it has no usage yet. */
+/**
+ * The context size a Claude Code transcript shows, or null when it has no usage yet.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { claudeTranscriptUsage } from "./usage.ts";
+ * const dir = mkdtempSync(join(tmpdir(), "claude-"));
+ * const file = join(dir, "s.jsonl");
+ * const turn = { type: "assistant", message: { id: "m1", usage: { input_tokens: 9000 } } };
+ * const boundary = { type: "system", subtype: "compact_boundary", compactMetadata: { postTokens: 1200 } };
+ * writeFileSync(file, [turn, boundary].map((l) => JSON.stringify(l)).join("\n") + "\n");
+ * assert.deepEqual([claudeTranscriptUsage(file)?.source, claudeTranscriptUsage(file)?.contextTokens], ["compact", 1200]);
+ * rmSync(dir, { recursive: true });
+ * ```
+ */
 export function claudeTranscriptUsage(path: string, options: TailOptions = {}): TranscriptUsage | null {
   return _lastUsage(path, options, (line) => {
     if (hasMarker(line, COMPACT_BOUNDARY)) {
@@ -114,7 +132,25 @@ export function claudeTranscriptUsage(path: string, options: TailOptions = {}): 
   });
 }
 
-/** The context size a Codex rollout shows, or null when it has no token count yet. */
+/**
+ * The context size a Codex rollout shows, or null when it has no token count yet.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { codexTranscriptUsage } from "./usage.ts";
+ * const dir = mkdtempSync(join(tmpdir(), "codex-"));
+ * const file = join(dir, "rollout.jsonl");
+ * const info = { last_token_usage: { input_tokens: 5000, cached_input_tokens: 4000 }, model_context_window: 258400 };
+ * writeFileSync(file, JSON.stringify({ type: "event_msg", payload: { type: "token_count", info } }) + "\n");
+ * const u = codexTranscriptUsage(file)!;
+ * assert.deepEqual([u.contextTokens, u.usage?.inputTokens, u.contextWindow], [5000, 1000, 258400]);
+ * rmSync(dir, { recursive: true });
+ * ```
+ */
 export function codexTranscriptUsage(path: string, options: TailOptions = {}): TranscriptUsage | null {
   return _lastUsage(path, options, (line) => {
     if (hasMarker(line, COMPACTED)) {
@@ -155,7 +191,25 @@ export function codexTranscriptUsage(path: string, options: TailOptions = {}): T
   });
 }
 
-/** The context size a Gemini CLI chat recording shows, or null when it has no model message with tokens yet. */
+/**
+ * The context size a Gemini CLI chat recording shows, or null when it has no model message with tokens yet.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { geminiTranscriptUsage } from "./usage.ts";
+ * const dir = mkdtempSync(join(tmpdir(), "gemini-"));
+ * const file = join(dir, "session.jsonl");
+ * writeFileSync(file, JSON.stringify({ type: "gemini", id: "g1", tokens: { input: 700, cached: 100, output: 20 } }) + "\n");
+ * assert.deepEqual(geminiTranscriptUsage(file)?.usage, {
+ *   contextTokens: 700, inputTokens: 600, cacheReadTokens: 100, cacheCreationTokens: null, outputTokens: 20,
+ * });
+ * rmSync(dir, { recursive: true });
+ * ```
+ */
 export function geminiTranscriptUsage(path: string, options: TailOptions = {}): TranscriptUsage | null {
   return _lastUsage(path, options, (line) => {
     if (!hasMarker(line, GEMINI) || !hasMarker(line, TOKENS)) return null;

@@ -116,6 +116,21 @@ function _max(a: Risk, b: Risk): Risk {
 
 /**
  * Judge a call by the rules. `rules` come from `validateRules` (config.ts).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { validateRules } from "./config.ts";
+ * import { evaluateRules } from "./engine.ts";
+ * const { rules } = validateRules([
+ *   { tool: "write_file", path: ["docs/**"], risk: "low" },
+ *   { tool: "write_file", path: [".github/**"], decision: "deny" },
+ * ]);
+ * const write = (...paths: string[]) => evaluateRules(rules, { tool: "write_file", tableRisk: "medium", args: {}, paths });
+ * assert.equal(write("docs/a.md").risk, "low");
+ * assert.equal(write("docs/a.md", "src/b.ts").risk, "medium"); // lowering needs every path
+ * assert.equal(write("docs/a.md", ".github/ci.yml").floor, "deny"); // a decision needs one
+ * ```
  */
 export function evaluateRules(
   rules: readonly CompiledRule[],

@@ -44,6 +44,17 @@ export const READ_ONLY_COMMANDS: readonly string[] = Object.keys(COMMANDS).sort(
  * Whether one simple command only reads (SPEC §1.1 built-in set). Assignments in front of a command, a command word
  * that is not a plain literal name (`./ls`, `$CMD`), and arguments that could turn into a refused option at run
  * time are refused. Redirections are not judged here (the rule engine classifies them).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkReadOnly } from "./readonly.ts";
+ * import { analyzeScript } from "./shell.ts";
+ * const verdict = (s: string) => checkReadOnly(analyzeScript(s).commands[0]!);
+ * assert.deepEqual(verdict("wc -l a.txt"), { readOnly: true, reason: "wc only reads", writes: [] });
+ * assert.equal(verdict("sort --out=x in").reason, "sort --output writes its output to a file");
+ * assert.equal(verdict("sort $opts in").readOnly, false); // $opts could be -o FILE
+ * ```
  */
 export function checkReadOnly(cmd: SimpleCommand): ReadOnlyVerdict {
   const no = (reason: string): ReadOnlyVerdict => ({ readOnly: false, reason, writes: [] });

@@ -51,6 +51,16 @@ interface Collector {
 /**
  * Parse a script and list everything it would run. Never throws: a script that cannot be parsed comes back with
  * `ok: false` and whatever could be recovered.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { analyzeScript } from "./shell.ts";
+ * const a = analyzeScript(`bash -c "rm -rf build" && eval "$CMD"`);
+ * assert.deepEqual(a.commands.map((c) => c.context), ["script", "script > bash -c", "script"]);
+ * assert.match(a.commands[2]!.dynamic!, /eval runs a string that is not known before run time/);
+ * assert.equal(analyzeScript("echo $((x))").hazards.length, 1);
+ * ```
  */
 export function analyzeScript(script: string): ShellAnalysis {
   const c: Collector = { commands: [], errors: [], hazards: new Set(), cwdChanged: false };

@@ -24,7 +24,19 @@ import type { ShellWord } from "./shell_types.ts";
 /** The unbash type of a word of a parsed script. */
 export type ParsedWord = Word;
 
-/** A word as the shell would pass it. */
+/**
+ * A word as the shell would pass it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parse } from "unbash";
+ * import { shellWord } from "./shell_word.ts";
+ * const command = parse("ls *.ts").commands[0]!.command;
+ * assert.ok(command.type === "Command" && command.suffix[0]?.type === "Word");
+ * assert.deepEqual(shellWord(command.suffix[0]), { value: null, text: "*.ts", mayBeOption: true, expands: true });
+ * ```
+ */
 export function shellWord(w: ParsedWord): ShellWord {
   const parts = w.parts;
   if (!parts) {

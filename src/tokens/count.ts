@@ -35,7 +35,17 @@ export type { TokenCounter, TokenizerName } from "./types.ts";
 /** All tokenizer names, for validation and docs. */
 export const TOKENIZERS: readonly TokenizerName[] = ["o200k_base", "cl100k_base", "claude", "chars"];
 
-/** An unknown tokenizer name; the message lists the known ones. */
+/**
+ * An unknown tokenizer name; the message lists the known ones.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadTokenizer, UnknownTokenizerError } from "./count.ts";
+ * await assert.rejects(loadTokenizer("p50k" as never), UnknownTokenizerError);
+ * assert.equal(new UnknownTokenizerError("x").message, 'Unknown tokenizer "x"; expected one of o200k_base, cl100k_base, claude, chars');
+ * ```
+ */
 export class UnknownTokenizerError extends Error {
   /** Make one for the name given. */
   constructor(name: unknown) {
@@ -87,6 +97,15 @@ async function _load(name: Exclude<TokenizerName, "chars">): Promise<TokenCounte
 
 /**
  * A new counter with empty caches (for benchmarks and tests); {@linkcode loadTokenizer} shares one per process.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createCounter, loadTokenizer } from "./count.ts";
+ * const fresh = await createCounter("cl100k_base");
+ * assert.notEqual(fresh, await loadTokenizer("cl100k_base"));
+ * assert.equal(fresh.count("hello world"), 2);
+ * ```
  */
 export function createCounter(name: TokenizerName): Promise<TokenCounter> {
   return _cheap(name) ?? _load(name as Exclude<TokenizerName, "chars">);
@@ -96,6 +115,15 @@ export function createCounter(name: TokenizerName): Promise<TokenCounter> {
  * The counter for a tokenizer, loaded once per process (the first call of a BPE tokenizer takes some tens of
  * milliseconds to build its tables). Rejects with {@linkcode UnknownTokenizerError} for a name not in
  * {@linkcode TOKENIZERS}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadTokenizer } from "./count.ts";
+ * const o200k = await loadTokenizer("o200k_base");
+ * assert.equal(await loadTokenizer("o200k_base"), o200k);
+ * assert.equal(o200k.count("<|endoftext|>") > 1, true); // a special token's text is ordinary text
+ * ```
  */
 export function loadTokenizer(name: TokenizerName): Promise<TokenCounter> {
   const cheap = _cheap(name);
@@ -109,7 +137,18 @@ export function loadTokenizer(name: TokenizerName): Promise<TokenCounter> {
   return p;
 }
 
-/** The number of tokens of `text` with the named tokenizer. */
+/**
+ * The number of tokens of `text` with the named tokenizer.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { countTokens } from "./count.ts";
+ * assert.equal(await countTokens("", "claude"), 0);
+ * assert.equal(await countTokens("abcdefgh", "chars"), 2);
+ * await assert.rejects(countTokens(42 as never, "chars"), /countTokens needs a string, got number/);
+ * ```
+ */
 export async function countTokens(text: string, tokenizer: TokenizerName): Promise<number> {
   if (typeof text !== "string") throw new TypeError(`countTokens needs a string, got ${typeof text}`);
   return (await loadTokenizer(tokenizer)).count(text);
