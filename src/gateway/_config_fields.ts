@@ -13,10 +13,9 @@
  * @module
  */
 import * as path from "node:path";
-import type { Risk } from "../types.ts";
+import { type Risk, RISKS } from "../types.ts";
 import { GatewayConfigError } from "./errors.ts";
 
-const RISKS: readonly Risk[] = ["low", "medium", "high"];
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // RFC 9110 token characters.
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
