@@ -71,11 +71,3 @@ export function reqObject(o: Record<string, unknown>, key: string, agent: string
   if (v === null) throw new HookInputError(`Cannot read the ${agent} hook event: "${key}" is missing`);
   return v;
 }
-
-/** An optional non-negative integer field (absent or null gives null). */
-export function optCount(o: Record<string, unknown>, key: string, agent: string): number | null {
-  const v = o[key];
-  if (v === undefined || v === null) return null;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw _bad(agent, key, v, "a non-negative integer");
-  return v;
-}

@@ -28,15 +28,6 @@ const FIND_BAD: Record<string, string> = {
   "-fls": "writes a file",
 };
 
-function _checkFind(args: readonly ShellWord[]): string | null {
-  for (const w of args) {
-    const v = w.value;
-    if (v === null) continue; // a non-literal word that could be an option was refused before
-    if (Object.hasOwn(FIND_BAD, v)) return `find ${v} ${FIND_BAD[v]}`;
-  }
-  return null;
-}
-
 /** Why find with these arguments is not read-only, or null. */
 export function findProblem(args: readonly ShellWord[]): string | null {
   for (const w of args) {
