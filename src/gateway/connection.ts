@@ -25,7 +25,7 @@ import { InFlightCall } from "./_in_flight.ts";
 import { listTools, toolTimeout } from "./_listing.ts";
 import { LogLimiter } from "./_log_limiter.ts";
 import { cut, messageOf, oneLine } from "./_text.ts";
-import { within } from "./_time.ts";
+import { elapsedMs, within } from "./_time.ts";
 import type { UpstreamServerConfig } from "./config.ts";
 import { UpstreamUnavailableError } from "./errors.ts";
 import { ProcessTransport } from "./stdio_transport.ts";
@@ -162,7 +162,7 @@ export class UpstreamConnection {
       ...outcome,
       server: this.name,
       upstreamName: tool,
-      durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
+      durationMs: elapsedMs(t0),
     });
     const label = `${this.name}__${tool}`;
     const early = () => done(failed("cancelled", `${label} was cancelled before it was sent`));

@@ -11,6 +11,7 @@
  */
 import * as process from "node:process";
 import { cut, messageOf } from "./_text.ts";
+import { elapsedMs } from "./_time.ts";
 import type { UpstreamServerConfig } from "./config.ts";
 import { type ConnectionContext, UpstreamConnection } from "./connection.ts";
 import { splitQualifiedName } from "./names.ts";
@@ -176,7 +177,7 @@ export class UpstreamManager {
         error: resolved.error,
         server: split?.server ?? "",
         upstreamName: split?.tool ?? null,
-        durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
+        durationMs: elapsedMs(t0),
       };
     }
     const connection = this.#connections.get(resolved.tool.server)!;
