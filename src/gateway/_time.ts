@@ -1,6 +1,6 @@
 /**
- * Timers that never outlive what they wait for (a dangling timer keeps a process alive and trips Deno's test
- * sanitizers).
+ * Time in the gateway: timers that never outlive what they wait for (a dangling timer keeps a process alive and
+ * trips Deno's test sanitizers), and the duration of a call.
  *
  * @module
  */
@@ -24,4 +24,19 @@ export async function within(promise: Promise<unknown>, ms: number): Promise<boo
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Milliseconds since `t0` (a `performance.now()` reading), to the microsecond: a call record's `durationMs`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { elapsedMs } from "./_time.ts";
+ * const ms = elapsedMs(performance.now() - 12.3456789);
+ * assert.ok(ms >= 12.345 && Number.isInteger(ms * 1000));
+ * ```
+ */
+export function elapsedMs(t0: number): number {
+  return Math.round((performance.now() - t0) * 1000) / 1000;
 }

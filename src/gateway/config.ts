@@ -17,31 +17,37 @@
  * `sandbox`), `timeoutMs` (per call, default 60000) and `enabled`. Anything else is refused with a message naming
  * the key, the value and what was expected, like the rest of the config.
  *
- * Server names match `^[A-Za-z0-9-]+(_[A-Za-z0-9-]+)*$` and are at most 61 characters: no `__` inside and no `_`
- * at either end, so `<server>__<tool>` always splits at its first `__` into the server and the tool it came from.
+ * Server names are checked as names.ts describes, so that `<server>__<tool>` always splits into the server and
+ * the tool it came from.
  *
  * @module
  */
 import * as path from "node:path";
 import type { Risk } from "../types.ts";
-
-/** Tool names every model vendor accepts (SPEC §2.1). */
-export const TOOL_NAME_PATTERN: RegExp = /^[A-Za-z0-9_-]{1,64}$/;
-
-/** Server names: letters, digits, `-`, and single `_` between them (see the module doc). */
-export const SERVER_NAME_PATTERN: RegExp = /^[A-Za-z0-9-]+(?:_[A-Za-z0-9-]+)*$/;
-
-/** Longest server name: `<server>__x` must still fit in 64 characters. */
-export const MAX_SERVER_NAME = 61;
+import {
+  bool,
+  command,
+  env,
+  fail,
+  has,
+  headers,
+  object,
+  onlyKeys,
+  pathString,
+  put,
+  risk,
+  show,
+  strings,
+  timeout,
+  url,
+} from "./_config_fields.ts";
+import { MAX_SERVER_NAME, SERVER_NAME_PATTERN } from "./names.ts";
 
 /** Default per-call timeout of an upstream tool. */
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 60_000;
 
 /** Longest per-call timeout a config may set. */
 export const MAX_UPSTREAM_TIMEOUT_MS = 3_600_000;
-
-/** The separator between the server and the tool in a gateway tool name. */
-export const NAME_SEPARATOR = "__";
 
 /** Config of one upstream tool (`servers.X.tools.Y`). */
 export interface UpstreamToolConfig {
@@ -54,7 +60,7 @@ export interface UpstreamToolConfig {
 }
 
 /** What every upstream server config has. */
-interface ServerConfigBase {
+export interface ServerConfigBase {
   /** The server's name (the key in `servers`). */
   name: string;
   /** Risk of all its tools, unless a tool's own config says otherwise; wins over annotations. */
@@ -96,26 +102,6 @@ export interface HttpServerConfig extends ServerConfigBase {
 /** One entry of `servers`, validated. */
 export type UpstreamServerConfig = StdioServerConfig | HttpServerConfig;
 
-/**
- * A `servers` section that cannot be used. The message names the key, the value and what was expected, e.g.
- * `"servers.memory.command" must be a non-empty array of strings, got []`; the config loader prefixes it with the
- * config file's path.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { GatewayConfigError, parseServers } from "./config.ts";
- * assert.throws(() => parseServers({ "a__b": { command: ["x"] } }, { baseDir: "/" }), GatewayConfigError);
- * ```
- */
-export class GatewayConfigError extends Error {
-  /** Make the error with its message. */
-  constructor(message: string) {
-    super(message);
-    this.name = "GatewayConfigError";
-  }
-}
-
 const SERVER_KEYS = [
   "command",
   "args",
@@ -131,10 +117,6 @@ const SERVER_KEYS = [
   "enabled",
 ] as const;
 const TOOL_KEYS = ["risk", "timeoutMs", "enabled"] as const;
-const RISKS: readonly Risk[] = ["low", "medium", "high"];
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-// RFC 9110 token characters.
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
  * Validate the `servers` section of a config (its parsed JSON value). Relative `cwd` resolves against `baseDir`
@@ -172,76 +154,17 @@ export function parseServers(
   const raw = object(value, at);
   const servers: Record<string, UpstreamServerConfig> = {};
   for (const [name, entry] of Object.entries(raw)) {
-    checkServerName(name, at);
-    put(servers, name, parseServer(name, entry, `${at}.${name}`, baseDir));
+    _checkServerName(name, at);
+    put(servers, name, _parseServer(name, entry, `${at}.${name}`, baseDir));
   }
   return servers;
 }
 
-/**
- * The gateway name of a server's tool, or null when `<server>__<tool>` would not be a valid tool name.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { qualifiedName } from "./config.ts";
- * assert.equal(qualifiedName("memory", "read_graph"), "memory__read_graph");
- * assert.equal(qualifiedName("memory", "read graph"), null);
- * assert.equal(qualifiedName("memory", "x".repeat(60)), null);
- * ```
- */
-export function qualifiedName(server: string, tool: string): string | null {
-  const name = `${server}${NAME_SEPARATOR}${tool}`;
-  return TOOL_NAME_PATTERN.test(name) ? name : null;
-}
-
-/**
- * Split a gateway tool name into its server and upstream tool name (at the first `__`), or null when it has none.
- * Whether the server exists is for the caller to check.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { splitQualifiedName } from "./config.ts";
- * assert.deepEqual(splitQualifiedName("memory__read_graph"), { server: "memory", tool: "read_graph" });
- * assert.deepEqual(splitQualifiedName("fs__a__b"), { server: "fs", tool: "a__b" });
- * assert.equal(splitQualifiedName("read_file"), null);
- * ```
- */
-export function splitQualifiedName(name: string): { server: string; tool: string } | null {
-  const i = name.indexOf(NAME_SEPARATOR);
-  if (i <= 0 || i + NAME_SEPARATOR.length >= name.length) return null;
-  return { server: name.slice(0, i), tool: name.slice(i + NAME_SEPARATOR.length) };
-}
-
-/**
- * The configured server whose namespace a tool name is in (`memory__x` is in `memory`'s), or null. A tool the agent
- * brings must not take a name in a server's namespace: the config loader refuses such a clash with this.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { serverNamespaceOf } from "./config.ts";
- * assert.equal(serverNamespaceOf("memory__x", ["memory"]), "memory");
- * assert.equal(serverNamespaceOf("send_email", ["memory"]), null);
- * ```
- */
-export function serverNamespaceOf(name: string, servers: Iterable<string>): string | null {
-  const split = splitQualifiedName(name);
-  if (split === null) return null;
-  for (const s of servers) if (s === split.server) return s;
-  return null;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 
-function parseServer(name: string, value: unknown, at: string, baseDir: string): UpstreamServerConfig {
+function _parseServer(name: string, value: unknown, at: string, baseDir: string): UpstreamServerConfig {
   const raw = object(value, at);
-  for (const key of Object.keys(raw)) {
-    if (!(SERVER_KEYS as readonly string[]).includes(key)) {
-      fail(`unknown key ${JSON.stringify(`${at}.${key}`)}; allowed keys in "${at}": ${SERVER_KEYS.join(", ")}`);
-    }
-  }
+  onlyKeys(raw, SERVER_KEYS, at);
   const hasCommand = has(raw, "command");
   const hasUrl = has(raw, "url");
   if (hasCommand === hasUrl) {
@@ -253,8 +176,10 @@ function parseServer(name: string, value: unknown, at: string, baseDir: string):
   }
   const base = {
     name,
-    tools: has(raw, "tools") ? parseTools(raw.tools, `${at}.tools`) : {},
-    timeoutMs: has(raw, "timeoutMs") ? timeout(raw.timeoutMs, `${at}.timeoutMs`) : DEFAULT_UPSTREAM_TIMEOUT_MS,
+    tools: has(raw, "tools") ? _parseTools(raw.tools, `${at}.tools`) : {},
+    timeoutMs: has(raw, "timeoutMs")
+      ? timeout(raw.timeoutMs, `${at}.timeoutMs`, MAX_UPSTREAM_TIMEOUT_MS)
+      : DEFAULT_UPSTREAM_TIMEOUT_MS,
     enabled: has(raw, "enabled") ? bool(raw.enabled, `${at}.enabled`) : true,
     ...(has(raw, "risk") ? { risk: risk(raw.risk, `${at}.risk`) } : {}),
   };
@@ -297,28 +222,24 @@ function parseServer(name: string, value: unknown, at: string, baseDir: string):
   return config;
 }
 
-function parseTools(value: unknown, at: string): Record<string, UpstreamToolConfig> {
+function _parseTools(value: unknown, at: string): Record<string, UpstreamToolConfig> {
   const raw = object(value, at);
   const tools: Record<string, UpstreamToolConfig> = {};
   for (const [tool, entry] of Object.entries(raw)) {
     if (tool === "") fail(`"${at}" has a tool with an empty name`);
     const where = `${at}.${tool}`;
     const t = object(entry, where);
-    for (const key of Object.keys(t)) {
-      if (!(TOOL_KEYS as readonly string[]).includes(key)) {
-        fail(`unknown key ${JSON.stringify(`${where}.${key}`)}; allowed keys in "${where}": ${TOOL_KEYS.join(", ")}`);
-      }
-    }
+    onlyKeys(t, TOOL_KEYS, where);
     const config: UpstreamToolConfig = {};
     if (has(t, "risk")) config.risk = risk(t.risk, `${where}.risk`);
-    if (has(t, "timeoutMs")) config.timeoutMs = timeout(t.timeoutMs, `${where}.timeoutMs`);
+    if (has(t, "timeoutMs")) config.timeoutMs = timeout(t.timeoutMs, `${where}.timeoutMs`, MAX_UPSTREAM_TIMEOUT_MS);
     if (has(t, "enabled")) config.enabled = bool(t.enabled, `${where}.enabled`);
     put(tools, tool, config);
   }
   return tools;
 }
 
-function checkServerName(name: string, at: string): void {
+function _checkServerName(name: string, at: string): void {
   if (name.length > MAX_SERVER_NAME || !SERVER_NAME_PATTERN.test(name)) {
     fail(
       `"${at}" has the server name ${show(name)}; a server name is 1 to ${MAX_SERVER_NAME} letters, digits, "-" ` +
@@ -326,125 +247,4 @@ function checkServerName(name: string, at: string): void {
         `"<server>__<tool>"`,
     );
   }
-}
-
-function command(value: unknown, at: string, baseDir: string): string[] {
-  let argv: string[];
-  if (typeof value === "string") {
-    if (value === "" || value.includes("\0")) fail(`"${at}" must be a program name or path, got ${show(value)}`);
-    argv = [value];
-  } else {
-    argv = strings(value, at, true);
-  }
-  const program = argv[0]!;
-  // A path relative to the config file, like every other path in it; a bare name is looked up in PATH.
-  if (program.includes("/") && !path.isAbsolute(program)) argv[0] = path.resolve(baseDir, program);
-  return argv;
-}
-
-function strings(value: unknown, at: string, nonEmpty: boolean): string[] {
-  const what = `${nonEmpty ? "a non-empty" : "an"} array of strings`;
-  if (!Array.isArray(value) || (nonEmpty && value.length === 0)) fail(`"${at}" must be ${what}, got ${show(value)}`);
-  const list = value as unknown[];
-  list.forEach((s, i) => {
-    if (typeof s !== "string") fail(`"${at}[${i}]" must be a string, got ${show(s)}`);
-    if (s.includes("\0")) fail(`"${at}[${i}]" must not contain a NUL byte, got ${show(s)}`);
-  });
-  if (nonEmpty && list[0] === "") fail(`"${at}[0]" must name a program, got an empty string`);
-  return [...(list as string[])];
-}
-
-function env(value: unknown, at: string): Record<string, string> {
-  const raw = object(value, at);
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw)) {
-    if (!ENV_NAME.test(k)) fail(`"${at}" has the variable name ${show(k)}; expected letters, digits and "_"`);
-    if (typeof v !== "string") fail(`"${at}.${k}" must be a string, got ${show(v)}`);
-    if ((v as string).includes("\0")) fail(`"${at}.${k}" must not contain a NUL byte`);
-    put(out, k, v as string);
-  }
-  return out;
-}
-
-function headers(value: unknown, at: string): Record<string, string> {
-  const raw = object(value, at);
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw)) {
-    if (!HEADER_NAME.test(k)) fail(`"${at}" has the header name ${show(k)}, which is not a valid HTTP header name`);
-    // The value is not shown: headers carry credentials.
-    if (typeof v !== "string") fail(`"${at}.${k}" must be a string, got ${typeof v}`);
-    if (/[\r\n\0]/.test(v as string)) fail(`"${at}.${k}" must not contain a line break or a NUL byte`);
-    put(out, k, v as string);
-  }
-  return out;
-}
-
-function url(value: unknown, at: string): string {
-  if (typeof value !== "string") fail(`"${at}" must be an http:// or https:// URL, got ${show(value)}`);
-  let u: URL;
-  try {
-    u = new URL(value as string);
-  } catch {
-    return fail(`"${at}" must be an http:// or https:// URL, got ${show(value)}`);
-  }
-  if (u.protocol !== "http:" && u.protocol !== "https:") {
-    fail(`"${at}" must be an http:// or https:// URL, got the scheme ${show(u.protocol)}`);
-  }
-  return u.href;
-}
-
-function pathString(value: unknown, at: string): string {
-  if (typeof value !== "string" || value === "" || value.includes("\0")) {
-    fail(`"${at}" must be a folder path, got ${show(value)}`);
-  }
-  return value as string;
-}
-
-function risk(value: unknown, at: string): Risk {
-  if (typeof value !== "string" || !(RISKS as readonly string[]).includes(value)) {
-    fail(`"${at}" must be "low", "medium" or "high", got ${show(value)}`);
-  }
-  return value as Risk;
-}
-
-function timeout(value: unknown, at: string): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1 || value > MAX_UPSTREAM_TIMEOUT_MS) {
-    fail(`"${at}" must be an integer from 1 to ${MAX_UPSTREAM_TIMEOUT_MS} (milliseconds), got ${show(value)}`);
-  }
-  return value as number;
-}
-
-function bool(value: unknown, at: string): boolean {
-  if (typeof value !== "boolean") fail(`"${at}" must be true or false, got ${show(value)}`);
-  return value as boolean;
-}
-
-function object(value: unknown, at: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    fail(`"${at}" must be an object, got ${show(value)}`);
-  }
-  return value as Record<string, unknown>;
-}
-
-/** Set an own property, also for names like "__proto__" (a plain assignment would set the prototype). */
-function put<T>(obj: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function has(raw: Record<string, unknown>, key: string): boolean {
-  return Object.hasOwn(raw, key) && raw[key] !== undefined;
-}
-
-function show(value: unknown): string {
-  let s: string;
-  try {
-    s = value === undefined ? "nothing" : JSON.stringify(value) ?? String(value);
-  } catch {
-    s = String(value);
-  }
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
-}
-
-function fail(message: string): never {
-  throw new GatewayConfigError(message);
 }

@@ -1,7 +1,7 @@
 /**
  * One upstream MCP server behind the gateway: started lazily (on its first listing or call) through the official
- * SDK's `Client`, its tools listed (paginated, capped, names checked) and cached until `tools/list_changed`, its calls
- * forwarded with a timeout, cancellation, progress and elicitation, and restarted on the next call after it died.
+ * SDK's `Client`, its tools listed (_listing.ts) and cached until `tools/list_changed`, its calls forwarded with a
+ * timeout, cancellation, progress and elicitation, and restarted on the next call after it died.
  *
  * Calls in flight when the server dies (or breaks the protocol: an oversized message, a flood of garbage) fail with
  * `upstream_unavailable` and the reason (`exited with code 1 (stderr: …)`); the next call starts it again.
@@ -11,99 +11,43 @@
 // The SDK's "./*" export maps types to "*.d.ts", so "x.js" finds no types under deno check; point at them.
 // @ts-types="@modelcontextprotocol/sdk/client"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-// @ts-types="@modelcontextprotocol/sdk/shared/transport"
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 // @ts-types="@modelcontextprotocol/sdk/types"
 import {
-  CallToolResultSchema,
   ElicitRequestSchema,
-  ErrorCode,
   LoggingMessageNotificationSchema,
-  McpError,
-  PaginatedResultSchema,
   ResultSchema,
   ToolListChangedNotificationSchema,
-  ToolSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import { within } from "./_time.ts";
-import { qualifiedName, TOOL_NAME_PATTERN, type UpstreamServerConfig } from "./config.ts";
-import { httpTransport } from "./http_transport.ts";
-import { upstreamRisk } from "./risk.ts";
-import { ProcessTransport, type UpstreamSpawner } from "./stdio_transport.ts";
+import { progressTo, quietly } from "./_callbacks.ts";
+import { answerOutcome, errorOutcome, failed, type Outcome, unreachable } from "./_call_outcome.ts";
+import { exitDuringCall, makeTransport, startFailure, type TransportContext, transportReason } from "./_connect.ts";
+import { InFlightCall } from "./_in_flight.ts";
+import { listTools, toolTimeout } from "./_listing.ts";
+import { LogLimiter } from "./_log_limiter.ts";
+import { cut, messageOf, oneLine } from "./_text.ts";
+import { elapsedMs, within } from "./_time.ts";
+import type { UpstreamServerConfig } from "./config.ts";
+import { UpstreamUnavailableError } from "./errors.ts";
+import { ProcessTransport } from "./stdio_transport.ts";
 import type {
-  CallToolResult,
-  ElicitHandler,
   ElicitRequestParams,
   ElicitResult,
-  GatewayHooks,
-  GatewayLimits,
   LoggingLevel,
+  Transport,
   UpstreamCallOptions,
   UpstreamCallResult,
-  UpstreamErrorCode,
   UpstreamStatus,
   UpstreamTool,
 } from "./types.ts";
 
-/** Host variables a stdio server gets (besides its configured `env`): what programs need to run, no secrets. */
-export const UPSTREAM_ENV_ALLOWLIST: readonly string[] = [
-  "PATH",
-  "HOME",
-  "LANG",
-  "LC_ALL",
-  "LC_CTYPE",
-  "TERM",
-  "TZ",
-  "TMPDIR",
-  "USER",
-  "LOGNAME",
-  "SHELL",
-];
-
-/**
- * The environment of a stdio server: the allowlisted host variables, then the config's `env`. An API key in the
- * host's environment reaches a server only when its config names it.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { upstreamEnv } from "./connection.ts";
- * const env = upstreamEnv({ PATH: "/usr/bin", OPENAI_API_KEY: "sk-…" }, { MEMORY_FILE_PATH: "/tmp/m.json" });
- * assert.deepEqual(env, { PATH: "/usr/bin", MEMORY_FILE_PATH: "/tmp/m.json" });
- * ```
- */
-export function upstreamEnv(
-  host: Record<string, string | undefined>,
-  configured: Record<string, string>,
-): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const key of UPSTREAM_ENV_ALLOWLIST) {
-    const v = host[key];
-    if (v !== undefined && !v.startsWith("()")) env[key] = v; // not a shell function (Shellshock-style)
-  }
-  return Object.assign(env, configured);
-}
-
 /** What a connection needs from its manager. */
-export interface ConnectionContext {
-  /** Starts stdio servers (required for them). */
-  spawn?: UpstreamSpawner;
-  /** The callbacks. */
-  hooks: GatewayHooks;
+export interface ConnectionContext extends TransportContext {
   /** Elicitation modes to declare at start. */
   elicitation: () => ReadonlyArray<"form" | "url">;
   /** How the gateway introduces itself. */
   clientInfo: { name: string; version: string };
-  /** The host environment. */
-  hostEnv: Record<string, string | undefined>;
-  /** Working directory of stdio servers without `cwd`. */
-  defaultCwd: string;
-  /** The caps. */
-  limits: GatewayLimits;
   /** The logging level the client asked for, if any. */
   loggingLevel: () => LoggingLevel | undefined;
-  /** The fetch for HTTP servers. */
-  fetch?: (url: string | URL, init?: RequestInit) => Promise<Response>;
 }
 
 interface Live {
@@ -114,14 +58,6 @@ interface Live {
   deathReason: string | null;
 }
 
-interface InFlight {
-  tool: string;
-  onElicit: ElicitHandler | undefined;
-  pause(): void;
-  resume(): void;
-}
-
-const MAX_WARNINGS_PER_LISTING = 10;
 const MAX_PROTOCOL_WARNINGS = 20;
 // setTimeout's largest delay; the connection keeps its own timers (which pause during elicitation).
 const SDK_BACKSTOP_MS = 2 ** 31 - 1;
@@ -136,7 +72,7 @@ const SDK_BACKSTOP_MS = 2 ** 31 - 1;
  * import { currentRuntime } from "../runtime/mod.ts";
  * import { parseServers } from "./config.ts";
  * import { UpstreamConnection } from "./connection.ts";
- * import { runtimeSpawner } from "./stdio_transport.ts";
+ * import { runtimeSpawner } from "./spawner.ts";
  * import { DEFAULT_LIMITS } from "./types.ts";
  * const { broken } = parseServers({ broken: { command: ["sh", "-c", "echo no >&2; exit 3"] } }, { baseDir: "/" });
  * const connection = new UpstreamConnection(broken!, {
@@ -166,15 +102,16 @@ export class UpstreamConnection {
   #listing: Promise<Map<string, UpstreamTool>> | null = null;
   #refreshQueued = false;
   #protocolWarnings = 0;
-  #logWindowStart = -Infinity;
-  #logsInWindow = 0;
-  #logsDropped = 0;
-  readonly #inFlight = new Set<InFlight>();
+  readonly #logs: LogLimiter;
+  readonly #inFlight = new Set<InFlightCall>();
 
   /** Make the connection (nothing starts until the first listing or call). */
   constructor(config: UpstreamServerConfig, context: ConnectionContext) {
     this.config = config;
     this.#ctx = context;
+    this.#logs = new LogLimiter(context.limits.maxLogsPerSecond, (dropped) => {
+      this.#warn(`server "${this.name}" sent too many log messages; ${dropped} were dropped`);
+    });
   }
 
   /** The server's name. */
@@ -221,148 +158,50 @@ export class UpstreamConnection {
     options: UpstreamCallOptions = {},
   ): Promise<UpstreamCallResult> {
     const t0 = performance.now();
-    const done = (
-      ok: boolean,
-      result: CallToolResult | null,
-      errorCode: UpstreamErrorCode | null,
-      error: string | null,
-    ): UpstreamCallResult => ({
-      ok,
-      result,
-      errorCode,
-      error,
+    const done = (outcome: Outcome): UpstreamCallResult => ({
+      ...outcome,
       server: this.name,
       upstreamName: tool,
-      durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
+      durationMs: elapsedMs(t0),
     });
     const label = `${this.name}__${tool}`;
-    if (options.signal?.aborted) return done(false, null, "cancelled", `${label} was cancelled before it was sent`);
+    const early = () => done(failed("cancelled", `${label} was cancelled before it was sent`));
+    if (options.signal?.aborted) return early();
     let live: Live;
     try {
       live = await this.#ensureStarted();
     } catch (err) {
-      return done(false, null, "upstream_unavailable", messageOf(err));
+      return done(failed("upstream_unavailable", messageOf(err)));
     }
-    if (options.signal?.aborted) return done(false, null, "cancelled", `${label} was cancelled before it was sent`);
+    if (options.signal?.aborted) return early();
 
-    const timeoutMs = options.timeoutMs ?? this.#timeoutOf(tool);
-    const controller = new AbortController();
-    let why: "timeout" | "cancelled" | null = null;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let deadline = performance.now() + timeoutMs;
-    let remaining = timeoutMs;
-    const arm = (ms: number) => {
-      deadline = performance.now() + ms;
-      timer = setTimeout(() => {
-        why ??= "timeout";
-        controller.abort(new Error(`timed out after ${timeoutMs} ms`));
-      }, ms);
-    };
-    const record: InFlight = {
-      tool: label,
-      onElicit: options.onElicit,
-      pause: () => {
-        if (timer === undefined) return;
-        clearTimeout(timer);
-        timer = undefined;
-        remaining = Math.max(0, deadline - performance.now());
-      },
-      resume: () => {
-        if (timer === undefined && why === null) arm(remaining);
-      },
-    };
-    const onAbort = () => {
-      why ??= "cancelled";
-      controller.abort(options.signal?.reason ?? new Error("cancelled"));
-    };
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    arm(timeoutMs);
-    this.#inFlight.add(record);
+    const timeoutMs = options.timeoutMs ?? toolTimeout(this.config, tool);
+    const call = new InFlightCall(label, timeoutMs, options);
+    call.start();
+    this.#inFlight.add(call);
     try {
-      const onProgress = options.onProgress;
       const raw = await live.client.request(
         { method: "tools/call", params: { name: tool, arguments: args } },
         ResultSchema,
         {
-          signal: controller.signal,
+          signal: call.signal,
           timeout: SDK_BACKSTOP_MS,
-          ...(onProgress
-            ? {
-              onprogress: (p: { progress: number; total?: number | undefined; message?: string | undefined }) => {
-                try {
-                  onProgress({
-                    progress: p.progress,
-                    ...(p.total !== undefined ? { total: p.total } : {}),
-                    ...(p.message !== undefined ? { message: p.message } : {}),
-                  });
-                } catch {
-                  // a failing progress callback must not fail the call
-                }
-              },
-            }
-            : {}),
+          ...(options.onProgress ? { onprogress: progressTo(options.onProgress) } : {}),
         },
       );
-      const checked = CallToolResultSchema.safeParse(raw);
-      if (!checked.success) {
-        return done(
-          false,
-          null,
-          "upstream_error",
-          `${label} returned a malformed result (${firstIssue(checked.error)}); it is not passed on`,
-        );
-      }
-      // The result exactly as it came (the SDK's parse above only checked it).
-      const result = raw as CallToolResult;
-      if (result.isError === true) {
-        return done(false, result, "upstream_error", `${label} reported an error: ${textOf(result)}`);
-      }
-      return done(true, result, null, null);
+      return done(answerOutcome(raw, label));
     } catch (err) {
-      if (why === "timeout") {
-        return done(false, null, "timeout", `${label} did not answer within ${timeoutMs} ms (cancelled upstream)`);
-      }
-      if (why === "cancelled") return done(false, null, "cancelled", `${label} was cancelled (cancelled upstream)`);
-      if (live.deathReason !== null) {
-        return done(false, null, "upstream_unavailable", `server "${this.name}" ${live.deathReason} during ${label}`);
-      }
-      if (err instanceof McpError) {
-        if (err.code === ErrorCode.ConnectionClosed) {
-          return done(
-            false,
-            null,
-            "upstream_unavailable",
-            `server "${this.name}" closed the connection during ${label}`,
-          );
-        }
-        if (err.code === ErrorCode.RequestTimeout) {
-          return done(false, null, "timeout", `${label} did not answer in time (cancelled upstream)`);
-        }
-        if (err.code === ErrorCode.InvalidParams) {
-          return done(
-            false,
-            null,
-            "invalid_args",
-            `${label} refused the arguments: ${cut(oneLine(err.message), 1000)}`,
-          );
-        }
-        return done(false, null, "upstream_error", `${label} failed: ${cut(oneLine(err.message), 1000)}`);
-      }
-      if (isZodError(err)) {
-        return done(false, null, "upstream_error", `${label} returned a malformed result (${firstIssue(err)})`);
-      }
+      const f = { why: call.why, timeoutMs, label, server: this.name, deathReason: live.deathReason };
+      const outcome = errorOutcome(err, f);
+      if (outcome !== null) return done(outcome);
       // A transport failure (a broken pipe; HTTP: connection refused, session gone, a status error): start afresh
       // next time.
-      const t = live.transport;
-      const exited = t instanceof ProcessTransport ? t.failure ?? await t.exitReason(200) : null;
-      const reason = exited ?? `could not be reached (${cut(oneLine(messageOf(err)), 300)})`;
+      const reason = await exitDuringCall(live.transport, 200) ?? unreachable(err);
       this.#kill(live, reason);
-      return done(false, null, "upstream_unavailable", `server "${this.name}" ${reason} during ${label}`);
+      return done(failed("upstream_unavailable", `server "${this.name}" ${reason} during ${label}`));
     } finally {
-      clearTimeout(timer);
-      timer = undefined;
-      options.signal?.removeEventListener("abort", onAbort);
-      this.#inFlight.delete(record);
+      call.end();
+      this.#inFlight.delete(call);
     }
   }
 
@@ -386,36 +225,12 @@ export class UpstreamConnection {
 
   // -------------------------------------------------------------------------------------------------------------
 
-  #timeoutOf(tool: string): number {
-    const own = Object.hasOwn(this.config.tools, tool) ? this.config.tools[tool]?.timeoutMs : undefined;
-    return own ?? this.config.timeoutMs;
-  }
-
   #warn(message: string): void {
     try {
       this.#ctx.hooks.onWarning?.({ server: this.name, message });
     } catch {
       // a failing callback must not break the connection
     }
-  }
-
-  /** At most `maxLogsPerSecond` log messages a second pass on; the rest are counted and reported once a second. */
-  #logAllowed(): boolean {
-    const now = performance.now();
-    if (now - this.#logWindowStart >= 1000) {
-      if (this.#logsDropped > 0) {
-        this.#warn(`server "${this.name}" sent too many log messages; ${this.#logsDropped} were dropped`);
-      }
-      this.#logWindowStart = now;
-      this.#logsInWindow = 0;
-      this.#logsDropped = 0;
-    }
-    if (this.#logsInWindow < this.#ctx.limits.maxLogsPerSecond) {
-      this.#logsInWindow++;
-      return true;
-    }
-    this.#logsDropped++;
-    return false;
   }
 
   #ensureStarted(): Promise<Live> {
@@ -437,61 +252,22 @@ export class UpstreamConnection {
       if (live) this.#kill(live, message);
     };
     try {
-      transport = this.#makeTransport(onViolation);
+      transport = makeTransport(this.config, this.#ctx, { onViolation, onWarning: (m) => this.#warn(m) });
     } catch (err) {
       this.#lastError = messageOf(err);
       throw new UpstreamUnavailableError(`server "${this.name}" cannot be started: ${messageOf(err)}`, err);
     }
-    const modes = this.#ctx.elicitation();
-    const elicitation: Record<string, object> = {};
-    for (const m of modes) elicitation[m] = {};
-    const client = new Client(this.#ctx.clientInfo, {
-      capabilities: modes.length > 0 ? { elicitation } : {},
-    });
+    const client = this.#client();
     live = { client, transport, generation, deathReason: null };
     const current = live;
     client.onclose = () => this.#onClosed(current);
-    client.onerror = (err) => {
-      if (++this.#protocolWarnings <= MAX_PROTOCOL_WARNINGS) {
-        this.#warn(`protocol error from server "${this.name}": ${cut(messageOf(err), 300)}`);
-      }
-    };
-    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
-      if (!this.#logAllowed()) return;
-      const p = n.params;
-      try {
-        this.#ctx.hooks.onLog?.({
-          server: this.name,
-          level: p.level,
-          ...(p.logger !== undefined ? { logger: p.logger } : {}),
-          data: p.data,
-        });
-      } catch {
-        // a failing callback must not break the connection
-      }
-    });
-    client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.#onListChanged());
-    if (modes.length > 0) {
-      client.setRequestHandler(ElicitRequestSchema, (request, extra) => this.#elicit(request.params, extra.signal));
-    }
     try {
       await client.connect(transport, { timeout: limits.startupTimeoutMs });
     } catch (err) {
-      const timedOut = err instanceof McpError && err.code === ErrorCode.RequestTimeout;
-      // The SDK closes the transport when initialize fails; the exit status (if the server died) says more.
-      const exited = transport instanceof ProcessTransport && !timedOut
-        ? transport.failure ?? await transport.exitReason(500)
-        : null;
-      const reason = violation ?? exited ?? null;
-      await client.close().catch(() => {});
-      await transport.close().catch(() => {});
-      const why = reason ??
-        (timedOut
-          ? `did not answer initialize within ${limits.startupTimeoutMs} ms`
-          : isZodError(err)
-          ? `answered initialize with an invalid result (${firstIssue(err)})`
-          : `failed to initialize (${cut(oneLine(messageOf(err)), 500)})`);
-      const detail = transport instanceof ProcessTransport && reason === null ? stderrNote(transport.stderrTail) : "";
+      const { why, detail } = await startFailure(err, transport, violation, limits.startupTimeoutMs, async () => {
+        await client.close().catch(() => {});
+        await transport.close().catch(() => {});
+      });
       this.#lastError = `${why}${detail}`;
       throw new UpstreamUnavailableError(`server "${this.name}" ${why} before it was ready${detail}`, err);
     }
@@ -508,36 +284,36 @@ export class UpstreamConnection {
     return live;
   }
 
-  #makeTransport(onViolation: (message: string) => void): Transport {
-    const config = this.config;
-    const limits = this.#ctx.limits;
-    if (config.transport === "http") {
-      return httpTransport(config, {
-        maxMessageBytes: limits.maxMessageBytes,
-        onViolation,
-        ...(this.#ctx.fetch ? { fetch: this.#ctx.fetch } : {}),
-      });
-    }
-    const spawn = this.#ctx.spawn;
-    if (spawn === undefined) throw new Error("no spawner was given for stdio servers");
-    const request = {
-      server: config.name,
-      argv: [...config.argv],
-      cwd: config.cwd ?? this.#ctx.defaultCwd,
-      env: upstreamEnv(this.#ctx.hostEnv, config.env),
-      sandbox: config.sandbox,
-      network: config.network,
-    };
-    const hooks = this.#ctx.hooks;
-    return new ProcessTransport(() => spawn(request), {
-      server: config.name,
-      maxMessageBytes: limits.maxMessageBytes,
-      maxInvalidLines: limits.maxInvalidLines,
-      stderrTailBytes: limits.stderrTailBytes,
-      killGraceMs: limits.killGraceMs,
-      onWarning: (m) => this.#warn(m),
-      ...(hooks.onStderr ? { onStderr: (line: string) => hooks.onStderr?.(config.name, line) } : {}),
+  /** A client with the gateway's capabilities and the handlers of what the server sends outside a call. */
+  #client(): Client {
+    const modes = this.#ctx.elicitation();
+    const elicitation: Record<string, object> = {};
+    for (const m of modes) elicitation[m] = {};
+    const client = new Client(this.#ctx.clientInfo, {
+      capabilities: modes.length > 0 ? { elicitation } : {},
     });
+    client.onerror = (err) => {
+      if (++this.#protocolWarnings <= MAX_PROTOCOL_WARNINGS) {
+        this.#warn(`protocol error from server "${this.name}": ${cut(messageOf(err), 300)}`);
+      }
+    };
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      if (!this.#logs.allow()) return;
+      const p = n.params;
+      quietly(() =>
+        this.#ctx.hooks.onLog?.({
+          server: this.name,
+          level: p.level,
+          ...(p.logger !== undefined ? { logger: p.logger } : {}),
+          data: p.data,
+        })
+      );
+    });
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.#onListChanged());
+    if (modes.length > 0) {
+      client.setRequestHandler(ElicitRequestSchema, (request, extra) => this.#elicit(request.params, extra.signal));
+    }
+    return client;
   }
 
   #onClosed(live: Live): void {
@@ -564,11 +340,7 @@ export class UpstreamConnection {
       } catch (err) {
         this.#warn(`could not list the tools again after tools/list_changed: ${messageOf(err)}`);
       }
-      try {
-        this.#ctx.hooks.onToolsChanged?.(this.name);
-      } catch {
-        // a failing callback must not break the connection
-      }
+      quietly(() => this.#ctx.hooks.onToolsChanged?.(this.name));
     });
   }
 
@@ -590,174 +362,18 @@ export class UpstreamConnection {
     const live = await this.#ensureStarted();
     // After the start (which bumps the version): a list_changed from now on makes the next tools() list again.
     const version = this.#toolsVersion;
-    const limits = this.#ctx.limits;
-    const tools = new Map<string, UpstreamTool>();
-    const upstreamNames = new Set<string>();
-    const seenCursors = new Set<string>();
-    const problems: string[] = [];
-    let leftOut = 0;
-    let overflow = 0;
-    let cursor: string | undefined;
-    let pages = 0;
-    if (!live.client.getServerCapabilities()?.tools) {
-      this.#tools = tools;
-      this.#listedVersion = version;
-      return tools;
-    }
+    let listing;
     try {
-      do {
-        if (pages >= limits.maxListPages) {
-          problems.push(`listed ${pages} pages of tools (the cap); later pages are left out`);
-          break;
-        }
-        const page = await live.client.request(
-          { method: "tools/list", params: cursor === undefined ? {} : { cursor } },
-          PaginatedResultSchema,
-          { timeout: limits.listTimeoutMs },
-        );
-        pages++;
-        const list = (page as { tools?: unknown }).tools;
-        if (!Array.isArray(list)) throw new Error(`its tools/list result has no "tools" array`);
-        for (const entry of list) {
-          if (tools.size >= limits.maxToolsPerServer) {
-            overflow++;
-            continue;
-          }
-          const problem = this.#admit(entry, tools, upstreamNames);
-          if (problem !== null) {
-            leftOut++;
-            if (problems.length < MAX_WARNINGS_PER_LISTING) problems.push(problem);
-          }
-        }
-        cursor = page.nextCursor;
-        if (cursor !== undefined) {
-          if (seenCursors.has(cursor)) {
-            problems.push(`sent the tools/list cursor ${cut(JSON.stringify(cursor), 60)} twice; listing stopped there`);
-            break;
-          }
-          seenCursors.add(cursor);
-        }
-      } while (cursor !== undefined && tools.size < limits.maxToolsPerServer);
+      listing = await listTools(live.client, { config: this.config, limits: this.#ctx.limits });
     } catch (err) {
-      const reason = live.deathReason;
       throw new UpstreamUnavailableError(
-        `server "${this.name}" could not list its tools: ${reason ?? cut(oneLine(messageOf(err)), 500)}`,
+        `server "${this.name}" could not list its tools: ${live.deathReason ?? cut(oneLine(messageOf(err)), 500)}`,
         err,
       );
     }
-    if (overflow > 0 || (cursor !== undefined && tools.size >= limits.maxToolsPerServer)) {
-      problems.unshift(
-        `lists more than ${limits.maxToolsPerServer} tools (the cap per server); only the first ` +
-          `${limits.maxToolsPerServer} are offered`,
-      );
-    }
-    if (leftOut > MAX_WARNINGS_PER_LISTING) {
-      problems.push(`${leftOut - MAX_WARNINGS_PER_LISTING} more tools were left out for the same kinds of reasons`);
-    }
-    for (const configured of Object.keys(this.config.tools)) {
-      if (!upstreamNames.has(configured) && this.config.tools[configured]?.enabled !== false) {
-        problems.push(
-          `"servers.${this.name}.tools.${configured}" is configured, but the server offers no tool "${configured}"`,
-        );
-      }
-    }
-    for (const p of problems) this.#warn(`server "${this.name}" ${p}`);
-    this.#tools = tools;
+    for (const p of listing.problems) this.#warn(`server "${this.name}" ${p}`);
+    this.#tools = listing.tools;
     this.#listedVersion = version;
-    return tools;
+    return listing.tools;
   }
-
-  /** Add one `tools/list` entry, or say why it is left out. */
-  #admit(entry: unknown, tools: Map<string, UpstreamTool>, upstreamNames: Set<string>): string | null {
-    const rawName = typeof entry === "object" && entry !== null ? (entry as { name?: unknown }).name : undefined;
-    const shown = typeof rawName === "string" ? JSON.stringify(cut(rawName, 80)) : "without a name";
-    const parsed = ToolSchema.safeParse(entry);
-    if (!parsed.success) {
-      return `lists a tool ${shown} that is not a valid MCP tool (${firstIssue(parsed.error)}); left out`;
-    }
-    const t = parsed.data;
-    if (t.name === "") return "lists a tool with an empty name; left out";
-    if (upstreamNames.has(t.name)) return `lists the tool ${shown} twice; the first is kept`;
-    upstreamNames.add(t.name);
-    if (this.config.tools[t.name]?.enabled === false) return null;
-    const name = qualifiedName(this.name, t.name);
-    if (name === null) {
-      return `lists the tool ${shown}, but "${this.name}__${cut(t.name, 80)}" is not a valid tool name ` +
-        `(${TOOL_NAME_PATTERN.source}); left out`;
-    }
-    if (t.execution?.taskSupport === "required") {
-      return `lists the tool ${shown}, which can only run as a task (not supported by the gateway); left out`;
-    }
-    const size = JSON.stringify(t).length;
-    if (size > this.#ctx.limits.maxToolDefinitionChars) {
-      return `lists the tool ${shown} with a definition of ${size} characters (the cap is ` +
-        `${this.#ctx.limits.maxToolDefinitionChars}); left out`;
-    }
-    const { risk, source } = upstreamRisk(this.config, t.name, t.annotations);
-    const tool: UpstreamTool = {
-      name,
-      server: this.name,
-      upstreamName: t.name,
-      description: t.description ?? "",
-      inputSchema: t.inputSchema as Record<string, unknown>,
-      risk,
-      riskSource: source,
-      timeoutMs: this.#timeoutOf(t.name),
-    };
-    if (t.title !== undefined) tool.title = t.title;
-    if (t.outputSchema !== undefined) tool.outputSchema = t.outputSchema as Record<string, unknown>;
-    if (t.annotations !== undefined) tool.annotations = t.annotations;
-    tools.set(name, tool);
-    return null;
-  }
-}
-
-/** A server that cannot be reached: not startable, dead, or shut down. */
-export class UpstreamUnavailableError extends Error {
-  /** Always `upstream_unavailable`. */
-  readonly code = "upstream_unavailable";
-  /** Make the error. */
-  constructor(message: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = "UpstreamUnavailableError";
-  }
-}
-
-function transportReason(transport: Transport): string | null {
-  return transport instanceof ProcessTransport ? transport.closeReason : null;
-}
-
-function stderrNote(tail: string): string {
-  const t = tail.trim();
-  if (t === "") return "";
-  return ` (stderr: ${(t.length > 500 ? `…${t.slice(-500)}` : t).replace(/\s*\n\s*/g, " | ")})`;
-}
-
-function textOf(result: CallToolResult): string {
-  const texts = (result.content ?? []).flatMap((c) => (c.type === "text" ? [c.text] : []));
-  return texts.length > 0 ? cut(texts.join(" "), 1000) : "no text given";
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, " ");
-}
-
-function cut(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
-}
-
-function isZodError(err: unknown): err is { issues: unknown[] } {
-  return typeof err === "object" && err !== null && Array.isArray((err as { issues?: unknown }).issues);
-}
-
-function firstIssue(err: unknown): string {
-  const issues = isZodError(err) ? err.issues : [];
-  const first = issues[0] as { path?: unknown[]; message?: string } | undefined;
-  if (!first) return cut(messageOf(err), 200);
-  const where = Array.isArray(first.path) && first.path.length > 0 ? first.path.join(".") + ": " : "";
-  return cut(`${where}${first.message ?? "invalid"}`, 200);
 }

@@ -11,6 +11,9 @@
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { HttpServerConfig } from "./config.ts";
 
+/** The SDK's Streamable HTTP client transport, as {@linkcode httpTransport} makes it. */
+export type HttpClientTransport = StreamableHTTPClientTransport;
+
 /** The fetch the SDK's transports take. */
 export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
@@ -100,7 +103,7 @@ export function boundedFetch(options: {
 export function httpTransport(
   config: HttpServerConfig,
   options: { maxMessageBytes: number; onViolation: (message: string) => void; fetch?: FetchLike },
-): StreamableHTTPClientTransport {
+): HttpClientTransport {
   return new StreamableHTTPClientTransport(new URL(config.url), {
     requestInit: { headers: { ...config.headers } },
     fetch: boundedFetch({

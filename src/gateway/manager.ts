@@ -10,9 +10,12 @@
  * @module
  */
 import * as process from "node:process";
-import { splitQualifiedName, type UpstreamServerConfig } from "./config.ts";
-import { type ConnectionContext, UpstreamConnection, UpstreamUnavailableError } from "./connection.ts";
-import type { UpstreamSpawner } from "./stdio_transport.ts";
+import { cut, messageOf } from "./_text.ts";
+import { elapsedMs } from "./_time.ts";
+import type { UpstreamServerConfig } from "./config.ts";
+import { type ConnectionContext, UpstreamConnection } from "./connection.ts";
+import { splitQualifiedName } from "./names.ts";
+import type { UpstreamSpawner } from "./spawner.ts";
 import {
   DEFAULT_LIMITS,
   type GatewayOptions,
@@ -47,7 +50,7 @@ export interface UpstreamListing {
  * import { currentRuntime } from "../runtime/mod.ts";
  * import { parseServers } from "./config.ts";
  * import { UpstreamManager } from "./manager.ts";
- * import { runtimeSpawner } from "./stdio_transport.ts";
+ * import { runtimeSpawner } from "./spawner.ts";
  * const everything = fileURLToPath(
  *   new URL("../../node_modules/@modelcontextprotocol/server-everything/dist/index.js", import.meta.url),
  * );
@@ -174,7 +177,7 @@ export class UpstreamManager {
         error: resolved.error,
         server: split?.server ?? "",
         upstreamName: split?.tool ?? null,
-        durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
+        durationMs: elapsedMs(t0),
       };
     }
     const connection = this.#connections.get(resolved.tool.server)!;
@@ -198,14 +201,4 @@ export class UpstreamManager {
     this.#closed = true;
     await Promise.allSettled([...this.#connections.values()].map((c) => c.close()));
   }
-}
-
-export { UpstreamUnavailableError };
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function cut(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }

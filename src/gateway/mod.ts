@@ -14,17 +14,22 @@
  *
  * @module
  */
-export * from "./config.ts";
-export * from "./risk.ts";
-export * from "./types.ts";
-export { ProcessTransport, runtimeSpawner } from "./stdio_transport.ts";
-export type {
-  ProcessTransportOptions,
-  UpstreamProcess,
-  UpstreamSpawner,
-  UpstreamSpawnRequest,
-} from "./stdio_transport.ts";
-export { boundedFetch, type FetchLike, httpTransport } from "./http_transport.ts";
-export { UPSTREAM_ENV_ALLOWLIST, UpstreamConnection, upstreamEnv, UpstreamUnavailableError } from "./connection.ts";
-export type { ConnectionContext } from "./connection.ts";
+// The manager, and the record of what it lists and calls.
 export { type ResolvedTool, type UpstreamListing, UpstreamManager } from "./manager.ts";
+export * from "./types.ts";
+// One server.
+export { type ConnectionContext, UpstreamConnection } from "./connection.ts";
+export type { TransportContext } from "./_connect.ts";
+// Config and names.
+export * from "./config.ts";
+export * from "./names.ts";
+export * from "./risk.ts";
+export { GatewayConfigError, UpstreamUnavailableError } from "./errors.ts";
+// Transports and the spawner seam.
+export { UPSTREAM_ENV_ALLOWLIST, upstreamEnv } from "./env.ts";
+export { runtimeSpawner, type UpstreamProcess, type UpstreamSpawner, type UpstreamSpawnRequest } from "./spawner.ts";
+export { ProcessTransport, type ProcessTransportOptions } from "./stdio_transport.ts";
+export { boundedFetch, type FetchLike, type HttpClientTransport, httpTransport } from "./http_transport.ts";
+// The vocabulary they use.
+export type { Risk } from "../types.ts";
+export type * from "../runtime/types.ts";

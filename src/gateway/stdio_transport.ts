@@ -1,8 +1,6 @@
 /**
- * The stdio side of an upstream MCP server: an SDK `Transport` over a child process that a
- * {@linkcode UpstreamSpawner} starts. The spawner is the seam where the process sandbox (SPEC §7) wraps the
- * program; {@linkcode runtimeSpawner} is the plain one (the runtime's `spawn`, in a new process group) and refuses
- * a server configured with `"sandbox": true`, so that no such server ever runs outside the sandbox.
+ * The stdio side of an upstream MCP server: an SDK `Transport` over a child process that an
+ * {@linkcode UpstreamSpawner} (spawner.ts) starts.
  *
  * The transport trusts nothing the server writes:
  * - a message (one line of stdout) longer than `maxMessageBytes` closes the connection, naming the cap, instead of
@@ -16,88 +14,14 @@
  *
  * @module
  */
-// The SDK's "./*" export maps types to "*.d.ts", so "x.js" finds no types under deno check; point at them.
-// @ts-types="@modelcontextprotocol/sdk/shared/transport"
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-// @ts-types="@modelcontextprotocol/sdk/types"
-import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
-import type { ExitStatus, Runtime } from "../runtime/types.ts";
+import type { ExitStatus } from "../runtime/types.ts";
+import { readMessageLine } from "./_jsonrpc_line.ts";
+import { LineFramer } from "./_line_framer.ts";
+import { readStderr } from "./_stderr.ts";
+import { stderrNote } from "./_text.ts";
 import { within } from "./_time.ts";
-
-/** What the gateway asks a spawner to start. */
-export interface UpstreamSpawnRequest {
-  /** The server's name in the config. */
-  server: string;
-  /** Program and arguments. */
-  argv: string[];
-  /** Working directory (absolute). */
-  cwd: string;
-  /** The complete environment of the server (nothing else is inherited). */
-  env: Record<string, string>;
-  /** The config asks for the process sandbox. A spawner that cannot give it must throw, never run it bare. */
-  sandbox: boolean;
-  /** With `sandbox`: the config gives the server the network. */
-  network: boolean;
-}
-
-/** A started upstream server process. */
-export interface UpstreamProcess {
-  /** Its pid (for status and tests). */
-  readonly pid: number;
-  /** Its stdin. */
-  readonly stdin: WritableStream<Uint8Array>;
-  /** Its stdout: JSON-RPC messages, one a line. */
-  readonly stdout: ReadableStream<Uint8Array>;
-  /** Its stderr: diagnostics. */
-  readonly stderr: ReadableStream<Uint8Array>;
-  /** Resolves when it exits. */
-  readonly exited: Promise<ExitStatus>;
-  /** Signal the process and everything it started (its process group, or the sandbox). */
-  kill(signal: "SIGTERM" | "SIGKILL"): void;
-}
-
-/** Starts an upstream server. Throw (with a clear message) when it cannot be started as asked. */
-export type UpstreamSpawner = (request: UpstreamSpawnRequest) => UpstreamProcess | Promise<UpstreamProcess>;
-
-/**
- * A spawner on the runtime seam: the program in a new session and process group, killed as a group. It refuses
- * `sandbox: true` (the integrator passes a sandboxing spawner for those).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { currentRuntime } from "../runtime/mod.ts";
- * import { runtimeSpawner } from "./stdio_transport.ts";
- * const spawn = runtimeSpawner(await currentRuntime());
- * const p = await spawn({ server: "t", argv: ["true"], cwd: "/", env: {}, sandbox: false, network: false });
- * await p.stdin.close();
- * await Promise.all([p.stdout.cancel(), p.stderr.cancel()]);
- * assert.equal((await p.exited).exitCode, 0);
- * assert.throws(() => spawn({ server: "t", argv: ["true"], cwd: "/", env: {}, sandbox: true, network: false }),
- *   /no process sandbox/);
- * ```
- */
-export function runtimeSpawner(runtime: Pick<Runtime, "spawn" | "killGroup">): UpstreamSpawner {
-  return (request) => {
-    if (request.sandbox) {
-      throw new Error(
-        `server "${request.server}" is configured with "sandbox": true, but no process sandbox was given for ` +
-          `upstream servers; refusing to start it unsandboxed`,
-      );
-    }
-    const child = runtime.spawn({ argv: request.argv, cwd: request.cwd, env: request.env, stdin: "pipe" });
-    const stdin = child.stdin;
-    if (stdin === undefined) throw new Error(`the runtime gave server "${request.server}" no stdin pipe`);
-    return {
-      pid: child.pid,
-      stdin,
-      stdout: child.stdout,
-      stderr: child.stderr,
-      exited: child.exited,
-      kill: (signal) => runtime.killGroup(child.pid, signal),
-    };
-  };
-}
+import type { UpstreamProcess, UpstreamSpawner } from "./spawner.ts";
+import type { JSONRPCMessage, Transport } from "./types.ts";
 
 /** Limits and callbacks of a {@linkcode ProcessTransport}. */
 export interface ProcessTransportOptions {
@@ -117,7 +41,6 @@ export interface ProcessTransportOptions {
   onStderr?: (line: string) => void;
 }
 
-const MAX_STDERR_LINE = 4096;
 const WARN_FIRST = 5;
 const WARN_EVERY = 1000;
 const encoder = new TextEncoder();
@@ -129,7 +52,8 @@ const encoder = new TextEncoder();
  * ```ts
  * import assert from "node:assert/strict";
  * import { currentRuntime } from "../runtime/mod.ts";
- * import { ProcessTransport, runtimeSpawner } from "./stdio_transport.ts";
+ * import { runtimeSpawner } from "./spawner.ts";
+ * import { ProcessTransport } from "./stdio_transport.ts";
  * const spawn = runtimeSpawner(await currentRuntime());
  * // A "server" that writes one garbage line and one valid JSON-RPC notification, then exits.
  * const script = `printf 'hello\\n{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":1}}\\n'`;
@@ -157,8 +81,9 @@ export class ProcessTransport implements Transport {
   /** Called for each message from the server. */
   onmessage?: <T extends JSONRPCMessage>(message: T) => void;
 
-  readonly #spawn: () => UpstreamProcess | Promise<UpstreamProcess>;
+  readonly #spawn: () => ReturnType<UpstreamSpawner>;
   readonly #options: ProcessTransportOptions;
+  readonly #framer: LineFramer;
   #process: UpstreamProcess | null = null;
   #writer: WritableStreamDefaultWriter<Uint8Array> | null = null;
   #closing: Promise<void> | null = null;
@@ -167,8 +92,6 @@ export class ProcessTransport implements Transport {
   #failure: string | null = null;
   #exitStatus: ExitStatus | null = null;
   #signalled = false;
-  #pending: Uint8Array[] = [];
-  #pendingBytes = 0;
   #invalidInARow = 0;
   #invalidTotal = 0;
   #stderrTail = "";
@@ -176,12 +99,16 @@ export class ProcessTransport implements Transport {
   #stderrReader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   #stdoutDone: Promise<void> = Promise.resolve();
   #stderrDone: Promise<void> = Promise.resolve();
-  readonly #decoder = new TextDecoder("utf-8", { fatal: true });
 
   /** Make a transport that starts its process with `spawn` (on {@linkcode start}). */
   constructor(spawn: () => UpstreamProcess | Promise<UpstreamProcess>, options: ProcessTransportOptions) {
     this.#spawn = spawn;
     this.#options = options;
+    this.#framer = new LineFramer(options.maxMessageBytes, {
+      open: () => this.#closing === null,
+      line: (line) => this.#onLine(line),
+      tooLong: () => this.#tooLong(),
+    });
   }
 
   /**
@@ -224,7 +151,11 @@ export class ProcessTransport implements Transport {
     this.#stdoutReader = child.stdout.getReader();
     this.#stderrReader = child.stderr.getReader();
     this.#stdoutDone = this.#readStdout(this.#stdoutReader);
-    this.#stderrDone = this.#readStderr(this.#stderrReader);
+    this.#stderrDone = readStderr(this.#stderrReader, {
+      tailBytes: this.#options.stderrTailBytes,
+      onTail: (tail) => (this.#stderrTail = tail),
+      onLine: this.#options.onStderr,
+    });
     child.exited.then((status) => {
       this.#exited = true;
       this.#exitStatus = status;
@@ -244,6 +175,20 @@ export class ProcessTransport implements Transport {
   /** Stop the server (stdin closed, then SIGTERM, then SIGKILL after the grace period) and close. */
   close(): Promise<void> {
     return this.#shutdown("was stopped by safe-exec");
+  }
+
+  /**
+   * How the server exited on its own (`exited with code 3 (stderr: …)`), waiting up to `waitMs` for it; null when
+   * it still runs or was ended by this transport's own signals. For a clearer error when a send fails.
+   */
+  async exitReason(waitMs: number): Promise<string | null> {
+    const child = this.#process;
+    if (child === null) return this.#closeReason;
+    await within(child.exited, waitMs);
+    const status = this.#exitStatus;
+    if (status === null || (status.signal !== null && this.#signalled)) return null;
+    await within(this.#stderrDone, 50);
+    return this.#describeExit(status);
   }
 
   #fail(reason: string): void {
@@ -271,30 +216,15 @@ export class ProcessTransport implements Transport {
         ]);
         await Promise.all([this.#stdoutDone, this.#stderrDone]);
       }
-      this.#pending = [];
-      this.#pendingBytes = 0;
+      this.#framer.clear();
       this.onclose?.();
     })();
     return this.#closing;
   }
 
-  /**
-   * How the server exited on its own (`exited with code 3 (stderr: …)`), waiting up to `waitMs` for it; null when
-   * it still runs or was ended by this transport's own signals. For a clearer error when a send fails.
-   */
-  async exitReason(waitMs: number): Promise<string | null> {
-    const child = this.#process;
-    if (child === null) return this.#closeReason;
-    await within(child.exited, waitMs);
-    const status = this.#exitStatus;
-    if (status === null || (status.signal !== null && this.#signalled)) return null;
-    await within(this.#stderrDone, 50);
-    return this.#describeExit(status);
-  }
-
   #describeExit(status: ExitStatus): string {
     const how = status.signal !== null ? `was killed by ${status.signal}` : `exited with code ${status.exitCode}`;
-    return `${how}${this.#stderrNote()}`;
+    return `${how}${stderrNote(this.#stderrTail)}`;
   }
 
   async #onExit(status: ExitStatus): Promise<void> {
@@ -304,20 +234,13 @@ export class ProcessTransport implements Transport {
     this.#fail(this.#describeExit(status));
   }
 
-  #stderrNote(): string {
-    const tail = this.#stderrTail.trim();
-    if (tail === "") return "";
-    const cut = tail.length > 500 ? `…${tail.slice(-500)}` : tail;
-    return ` (stderr: ${cut.replace(/\s*\n\s*/g, " | ")})`;
-  }
-
   async #readStdout(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
     try {
       while (true) {
         const { done, value } = await reader.read();
         if (done) break;
         if (this.#closing !== null) continue;
-        await this.#onBytes(value);
+        await this.#framer.push(value);
       }
     } catch {
       // cancelled on close, or the pipe broke: the exit handler says why
@@ -328,36 +251,7 @@ export class ProcessTransport implements Transport {
       // stdout closed while the process lives on: it can no longer answer.
       await within(this.#process!.exited, 200);
       // When it exited, the exit handler closes with the exit status.
-      if (!this.#exited) this.#fail(`closed its stdout${this.#stderrNote()}`);
-    }
-  }
-
-  async #onBytes(chunk: Uint8Array): Promise<void> {
-    let start = 0;
-    while (this.#closing === null) {
-      const nl = chunk.indexOf(10, start);
-      if (nl === -1) {
-        if (start < chunk.length) {
-          // Copied: a runtime may reuse the chunk's buffer for the next read.
-          this.#pending.push(chunk.slice(start));
-          this.#pendingBytes += chunk.length - start;
-          if (this.#pendingBytes > this.#options.maxMessageBytes) this.#tooLong();
-        }
-        return;
-      }
-      let line = chunk.subarray(start, nl);
-      if (this.#pending.length > 0) {
-        line = concat([...this.#pending, line], this.#pendingBytes + line.length);
-        this.#pending = [];
-        this.#pendingBytes = 0;
-      }
-      if (line.length > this.#options.maxMessageBytes) return this.#tooLong();
-      if (this.#onLine(line)) {
-        // The SDK runs notification handlers (progress) in a microtask but answers responses at once: yield, so a
-        // progress update sent just before its call's answer is not dropped as late.
-        await Promise.resolve();
-      }
-      start = nl + 1;
+      if (!this.#exited) this.#fail(`closed its stdout${stderrNote(this.#stderrTail)}`);
     }
   }
 
@@ -370,34 +264,12 @@ export class ProcessTransport implements Transport {
 
   /** Handle one line; true when it was a message. */
   #onLine(bytes: Uint8Array): boolean {
-    let end = bytes.length;
-    if (end > 0 && bytes[end - 1] === 13) end--;
-    let blank = true;
-    for (let i = 0; i < end; i++) {
-      const b = bytes[i]!;
-      if (b !== 32 && b !== 9 && b !== 13) {
-        blank = false;
-        break;
-      }
-    }
-    if (blank) return false;
-    let text: string;
-    try {
-      text = this.#decoder.decode(bytes.subarray(0, end));
-    } catch {
-      return this.#invalid("is not UTF-8", "");
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      return this.#invalid("is not JSON", text);
-    }
-    const parsed = JSONRPCMessageSchema.safeParse(value);
-    if (!parsed.success) return this.#invalid("is not a JSON-RPC message", text);
+    const read = readMessageLine(bytes);
+    if (read === null) return false;
+    if ("invalid" in read) return this.#invalid(read.invalid, read.text);
     this.#invalidInARow = 0;
     try {
-      this.onmessage?.(parsed.data as JSONRPCMessage);
+      this.onmessage?.(read.message);
     } catch (err) {
       this.onerror?.(err instanceof Error ? err : new Error(String(err)));
     }
@@ -422,44 +294,4 @@ export class ProcessTransport implements Transport {
     }
     return false;
   }
-
-  async #readStderr(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder();
-    const max = this.#options.stderrTailBytes;
-    let line = "";
-    const emit = (text: string) => {
-      if (text !== "") this.#options.onStderr?.(text.length > MAX_STDERR_LINE ? text.slice(0, MAX_STDERR_LINE) : text);
-    };
-    try {
-      while (true) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        const text = decoder.decode(value, { stream: true });
-        this.#stderrTail = (this.#stderrTail + text).slice(-max);
-        if (this.#options.onStderr === undefined) continue;
-        const parts = (line + text).split("\n");
-        line = parts.pop()!;
-        for (const p of parts) emit(p.replace(/\r$/, ""));
-        if (line.length > MAX_STDERR_LINE) {
-          emit(line);
-          line = "";
-        }
-      }
-    } catch {
-      // cancelled on close
-    } finally {
-      reader.releaseLock();
-    }
-    emit(line);
-  }
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

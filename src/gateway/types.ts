@@ -7,17 +7,26 @@
  */
 // The SDK's "./*" export maps types to "*.d.ts", so "x.js" finds no types under deno check; point at them.
 // @ts-types="@modelcontextprotocol/sdk/types"
-import type {
-  CallToolResult,
-  ElicitRequestParams,
-  ElicitResult,
-  LoggingLevel,
-  ToolAnnotations,
-} from "@modelcontextprotocol/sdk/types.js";
+import type * as Sdk from "@modelcontextprotocol/sdk/types.js";
+// @ts-types="@modelcontextprotocol/sdk/shared/transport"
+import type { Transport as SdkTransport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { Risk } from "../types.ts";
 import type { RiskSource } from "./risk.ts";
 
-export type { CallToolResult, ElicitRequestParams, ElicitResult, LoggingLevel, ToolAnnotations };
+/** The result of an MCP `tools/call` (the SDK's type): content, `structuredContent`, `isError`, `_meta`. */
+export type CallToolResult = Sdk.CallToolResult;
+/** The params of an MCP `elicitation/create` request (the SDK's type): a form or a URL to open. */
+export type ElicitRequestParams = Sdk.ElicitRequestParams;
+/** The answer to an elicitation (the SDK's type): accept with content, decline, or cancel. */
+export type ElicitResult = Sdk.ElicitResult;
+/** An MCP logging level (the SDK's type): `debug` to `emergency`. */
+export type LoggingLevel = Sdk.LoggingLevel;
+/** MCP tool annotations (the SDK's type): hints such as `readOnlyHint` and `destructiveHint`. */
+export type ToolAnnotations = Sdk.ToolAnnotations;
+/** One JSON-RPC message (the SDK's type): a request, a notification or a response. */
+export type JSONRPCMessage = Sdk.JSONRPCMessage;
+/** An MCP client transport (the SDK's interface): what the SDK's `Client` speaks through. */
+export type Transport = SdkTransport;
 
 /**
  * Why an upstream call did not succeed. `upstream_unavailable` (the server could not be started, or died or broke

@@ -71,30 +71,3 @@ export function reqObject(o: Record<string, unknown>, key: string, agent: string
   if (v === null) throw new HookInputError(`Cannot read the ${agent} hook event: "${key}" is missing`);
   return v;
 }
-
-/** An optional non-negative integer field (absent or null gives null). */
-export function optCount(o: Record<string, unknown>, key: string, agent: string): number | null {
-  const v = o[key];
-  if (v === undefined || v === null) return null;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw _bad(agent, key, v, "a non-negative integer");
-  return v;
-}
-
-/** The longest reason the dialects pass on (Claude Code caps hook output strings at 10,000 characters). */
-export const MAX_REASON = 9000;
-
-/** A reason cut to {@linkcode MAX_REASON} characters, never empty (Codex ignores an empty deny reason). */
-export function clipReason(reason: string): string {
-  const r = reason.trim() === "" ? "blocked by safe-exec" : reason;
-  return r.length > MAX_REASON ? `${r.slice(0, MAX_REASON - 3)}...` : r;
-}
-
-/**
- * The reason given to an agent that has no prompt a hook can raise, when the gate says ASK: the call is blocked
- * and the model is told to ask the user.
- */
-export function askInstead(reason: string): string {
-  return `safe-exec wants the user to approve this call first (${reason}). ` +
-    "This agent has no approval prompt a hook can raise, so the call was blocked: ask the user whether to run it, " +
-    "and retry only once they agree.";
-}

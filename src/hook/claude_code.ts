@@ -26,7 +26,9 @@
  *
  * @module
  */
-import { clipReason, eventObject, optObject, optString, reqObject, reqString } from "./_fields.ts";
+import { failClosedByExit, permissionDecision } from "./_answers.ts";
+import { type EventShape, readSharedEvent } from "./_events.ts";
+import { optString } from "./_fields.ts";
 import type { HookAnswer, HookDialect, HookPhase, HookVerdict, NormalizedEvent } from "./types.ts";
 import { NO_ANSWER } from "./types.ts";
 
@@ -43,54 +45,31 @@ export const CLAUDE_CODE_PHASES: Readonly<Record<string, HookPhase>> = {
   PostCompact: "compact",
 };
 
+const SHAPE: EventShape = {
+  agent: AGENT,
+  phases: CLAUDE_CODE_PHASES,
+  toolPhases: ["pre_tool", "post_tool", "post_tool_failure"],
+  ids: true,
+};
+
 /** Read one Claude Code hook event. */
 export function parseClaudeCodeEvent(json: unknown): NormalizedEvent {
-  const o = eventObject(json, AGENT);
-  const eventName = reqString(o, "hook_event_name", AGENT);
-  const phase = CLAUDE_CODE_PHASES[eventName] ?? "other";
-  const tool = phase === "pre_tool" || phase === "post_tool" || phase === "post_tool_failure";
-  const event: NormalizedEvent = {
-    agent: AGENT,
-    phase,
-    eventName,
-    sessionId: reqString(o, "session_id", AGENT),
-    toolUseId: optString(o, "tool_use_id", AGENT),
-    toolName: tool ? reqString(o, "tool_name", AGENT) : optString(o, "tool_name", AGENT),
-    toolInput: tool ? reqObject(o, "tool_input", AGENT) : optObject(o, "tool_input", AGENT),
-    error: null,
-    transcriptPath: optString(o, "transcript_path", AGENT),
-    cwd: optString(o, "cwd", AGENT),
-    model: optString(o, "model", AGENT),
-    usage: null,
-    detail: optString(o, phase === "session_start" ? "source" : phase === "session_end" ? "reason" : "trigger", AGENT),
-    raw: o,
-  };
-  if (phase === "post_tool" || phase === "post_tool_failure") event.toolResponse = o.tool_response;
-  if (phase === "post_tool_failure") event.error = optString(o, "error", AGENT) ?? "the tool failed";
+  const event = readSharedEvent(json, SHAPE);
+  const o = event.raw;
+  if (event.phase === "post_tool" || event.phase === "post_tool_failure") event.toolResponse = o.tool_response;
+  if (event.phase === "post_tool_failure") event.error = optString(o, "error", AGENT) ?? "the tool failed";
   return event;
 }
 
 /** The answer to a Claude Code event with the gate's verdict. */
 export function renderClaudeCode(verdict: HookVerdict, event: NormalizedEvent): HookAnswer {
   if (event.phase !== "pre_tool" || verdict.decision === "allow") return { ...NO_ANSWER };
-  return {
-    stdout: JSON.stringify({
-      hookSpecificOutput: {
-        hookEventName: event.eventName,
-        permissionDecision: verdict.decision,
-        permissionDecisionReason: clipReason(verdict.reason),
-      },
-    }),
-    stderr: "",
-    exitCode: 0,
-  };
+  return permissionDecision(event, verdict.decision, verdict.reason);
 }
 
 /** Claude Code's blocking answer when safe-exec itself failed. */
 export function failClosedClaudeCode(reason: string, event: NormalizedEvent | null): HookAnswer {
-  const message = clipReason(`safe-exec: ${reason}`);
-  if (event === null || event.phase === "pre_tool") return { stdout: "", stderr: message, exitCode: 2 };
-  return { stdout: "", stderr: message, exitCode: 1 };
+  return failClosedByExit(reason, event);
 }
 
 /** The Claude Code dialect. */

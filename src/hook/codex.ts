@@ -26,7 +26,8 @@
  *
  * @module
  */
-import { askInstead, clipReason, eventObject, optObject, optString, reqObject, reqString } from "./_fields.ts";
+import { askInstead, failClosedByExit, permissionDecision } from "./_answers.ts";
+import { type EventShape, readSharedEvent } from "./_events.ts";
 import type { HookAnswer, HookDialect, HookPhase, HookVerdict, NormalizedEvent } from "./types.ts";
 import { NO_ANSWER } from "./types.ts";
 
@@ -42,29 +43,12 @@ export const CODEX_PHASES: Readonly<Record<string, HookPhase>> = {
   PostCompact: "compact",
 };
 
+const SHAPE: EventShape = { agent: AGENT, phases: CODEX_PHASES, toolPhases: ["pre_tool", "post_tool"], ids: true };
+
 /** Read one Codex hook event. */
 export function parseCodexEvent(json: unknown): NormalizedEvent {
-  const o = eventObject(json, AGENT);
-  const eventName = reqString(o, "hook_event_name", AGENT);
-  const phase = CODEX_PHASES[eventName] ?? "other";
-  const tool = phase === "pre_tool" || phase === "post_tool";
-  const event: NormalizedEvent = {
-    agent: AGENT,
-    phase,
-    eventName,
-    sessionId: reqString(o, "session_id", AGENT),
-    toolUseId: optString(o, "tool_use_id", AGENT),
-    toolName: tool ? reqString(o, "tool_name", AGENT) : optString(o, "tool_name", AGENT),
-    toolInput: tool ? reqObject(o, "tool_input", AGENT) : optObject(o, "tool_input", AGENT),
-    error: null,
-    transcriptPath: optString(o, "transcript_path", AGENT),
-    cwd: optString(o, "cwd", AGENT),
-    model: optString(o, "model", AGENT),
-    usage: null,
-    detail: optString(o, phase === "session_start" ? "source" : phase === "session_end" ? "reason" : "trigger", AGENT),
-    raw: o,
-  };
-  if (phase === "post_tool") event.toolResponse = o.tool_response;
+  const event = readSharedEvent(json, SHAPE);
+  if (event.phase === "post_tool") event.toolResponse = event.raw.tool_response;
   return event;
 }
 
@@ -72,24 +56,12 @@ export function parseCodexEvent(json: unknown): NormalizedEvent {
 export function renderCodex(verdict: HookVerdict, event: NormalizedEvent): HookAnswer {
   if (event.phase !== "pre_tool" || verdict.decision === "allow") return { ...NO_ANSWER };
   const reason = verdict.decision === "ask" ? askInstead(verdict.reason) : verdict.reason;
-  return {
-    stdout: JSON.stringify({
-      hookSpecificOutput: {
-        hookEventName: event.eventName,
-        permissionDecision: "deny",
-        permissionDecisionReason: clipReason(reason),
-      },
-    }),
-    stderr: "",
-    exitCode: 0,
-  };
+  return permissionDecision(event, "deny", reason);
 }
 
 /** Codex's blocking answer when safe-exec itself failed. */
 export function failClosedCodex(reason: string, event: NormalizedEvent | null): HookAnswer {
-  const message = clipReason(`safe-exec: ${reason}`);
-  if (event === null || event.phase === "pre_tool") return { stdout: "", stderr: message, exitCode: 2 };
-  return { stdout: "", stderr: message, exitCode: 1 };
+  return failClosedByExit(reason, event);
 }
 
 /** The Codex dialect. */

@@ -28,16 +28,9 @@
  *
  * @module
  */
-import {
-  askInstead,
-  clipReason,
-  eventObject,
-  optObject,
-  optString,
-  reqObject,
-  reqString,
-  showValue,
-} from "./_fields.ts";
+import { askInstead, clipReason } from "./_answers.ts";
+import { phaseOf } from "./_events.ts";
+import { eventObject, optObject, optString, reqObject, reqString, showValue } from "./_fields.ts";
 import type { HookAnswer, HookDialect, HookPhase, HookVerdict, NormalizedEvent } from "./types.ts";
 import { HookInputError, NO_ANSWER } from "./types.ts";
 
@@ -91,7 +84,7 @@ function _tool(o: Record<string, unknown>, eventName: string): { name: string; i
 export function parseCursorEvent(json: unknown): NormalizedEvent {
   const o = eventObject(json, AGENT);
   const eventName = reqString(o, "hook_event_name", AGENT);
-  const phase = CURSOR_PHASES[eventName] ?? "other";
+  const phase = phaseOf(CURSOR_PHASES, eventName);
   const roots = o.workspace_roots;
   if (roots !== undefined && (!Array.isArray(roots) || roots.some((r) => typeof r !== "string"))) {
     throw new HookInputError(

@@ -26,16 +26,9 @@
  *
  * @module
  */
-import {
-  askInstead,
-  clipReason,
-  eventObject,
-  optObject,
-  optString,
-  reqObject,
-  reqString,
-  showValue,
-} from "./_fields.ts";
+import { askInstead, clipReason, failClosedByExit } from "./_answers.ts";
+import { type EventShape, readSharedEvent } from "./_events.ts";
+import { optObject, showValue } from "./_fields.ts";
 import type { HookAnswer, HookDialect, HookPhase, HookVerdict, ModelUsage, NormalizedEvent } from "./types.ts";
 import { HookInputError, NO_ANSWER } from "./types.ts";
 
@@ -97,38 +90,27 @@ export function geminiUsage(o: Record<string, unknown>): ModelUsage | null {
   };
 }
 
+const SHAPE: EventShape = {
+  agent: AGENT,
+  phases: GEMINI_PHASES,
+  toolPhases: ["pre_tool", "post_tool"],
+  ids: false,
+  usage: (o, eventName) => (eventName === "AfterModel" ? geminiUsage(o) : null),
+};
+
 /** Read one Gemini CLI hook event. */
 export function parseGeminiEvent(json: unknown): NormalizedEvent {
-  const o = eventObject(json, AGENT);
-  const eventName = reqString(o, "hook_event_name", AGENT);
-  let phase = GEMINI_PHASES[eventName] ?? "other";
-  const tool = phase === "pre_tool" || phase === "post_tool";
-  const event: NormalizedEvent = {
-    agent: AGENT,
-    phase,
-    eventName,
-    sessionId: reqString(o, "session_id", AGENT),
-    toolUseId: null,
-    toolName: tool ? reqString(o, "tool_name", AGENT) : optString(o, "tool_name", AGENT),
-    toolInput: tool ? reqObject(o, "tool_input", AGENT) : optObject(o, "tool_input", AGENT),
-    error: null,
-    transcriptPath: optString(o, "transcript_path", AGENT),
-    cwd: optString(o, "cwd", AGENT),
-    model: null,
-    usage: eventName === "AfterModel" ? geminiUsage(o) : null,
-    detail: optString(o, phase === "session_start" ? "source" : phase === "session_end" ? "reason" : "trigger", AGENT),
-    raw: o,
-  };
-  if (eventName === "AfterModel" || eventName === "BeforeModel") {
+  const event = readSharedEvent(json, SHAPE);
+  const o = event.raw;
+  if (event.eventName === "AfterModel" || event.eventName === "BeforeModel") {
     const request = optObject(o, "llm_request", AGENT);
     if (typeof request?.model === "string") event.model = request.model;
   }
-  if (phase === "post_tool") {
+  if (event.phase === "post_tool") {
     event.toolResponse = o.tool_response;
     const failure = geminiToolFailure(o.tool_response);
     if (failure !== null) {
-      phase = "post_tool_failure";
-      event.phase = phase;
+      event.phase = "post_tool_failure";
       event.error = failure;
     }
   }
@@ -144,9 +126,7 @@ export function renderGemini(verdict: HookVerdict, event: NormalizedEvent): Hook
 
 /** Gemini CLI's blocking answer when safe-exec itself failed. */
 export function failClosedGemini(reason: string, event: NormalizedEvent | null): HookAnswer {
-  const message = clipReason(`safe-exec: ${reason}`);
-  if (event === null || event.phase === "pre_tool") return { stdout: "", stderr: message, exitCode: 2 };
-  return { stdout: "", stderr: message, exitCode: 1 };
+  return failClosedByExit(reason, event);
 }
 
 /** The Gemini CLI dialect. */

@@ -14,31 +14,18 @@
  *
  * @module
  */
-import { claudeCode } from "./claude_code.ts";
-import { codex } from "./codex.ts";
-import { cursor } from "./cursor.ts";
-import { gemini } from "./gemini.ts";
-import { HOOK_AGENTS, type HookAgent, type HookDialect } from "./types.ts";
-
+// The vocabulary, and the dialects.
 export * from "./types.ts";
+export { dialectFor, DIALECTS } from "./dialects.ts";
 export { claudeCode } from "./claude_code.ts";
 export { codex } from "./codex.ts";
 export { cursor } from "./cursor.ts";
 export { gemini } from "./gemini.ts";
+// Risk and argument names of the agents' own tools.
 export * from "./risk.ts";
+// What the transcripts say.
 export * from "./usage.ts";
-
-/** The dialect of each agent. */
-export const DIALECTS: Readonly<Record<HookAgent, HookDialect>> = {
-  "claude-code": claudeCode,
-  codex,
-  gemini,
-  cursor,
-};
-
-/** The dialect of an agent named on the command line. */
-export function dialectFor(agent: string): HookDialect {
-  const d = (DIALECTS as Record<string, HookDialect | undefined>)[agent];
-  if (d === undefined) throw new Error(`Unknown hook agent "${agent}": expected one of ${HOOK_AGENTS.join(", ")}`);
-  return d;
-}
+export * from "./codex_outcome.ts";
+export type { TailOptions, TailStats } from "./tail_lines.ts";
+// The vocabulary they use.
+export type { Decision, Risk } from "../types.ts";

@@ -25,7 +25,9 @@ export type ToolKind = "read" | "search" | "edit" | "write" | "shell" | "web" | 
 
 /** A tool's built-in risk. */
 export interface ToolRiskInfo {
+  /** Its risk (SPEC §2). */
   risk: Risk;
+  /** What it does (for an unknown tool: `mcp` when its name says so, else `other`). */
   kind: ToolKind;
   /** The tool is in the agent's table (false: the default for an unknown tool applied). */
   known: boolean;
@@ -124,14 +126,35 @@ function _isMcp(agent: HookAgent, tool: string): boolean {
   return tool.startsWith("mcp__");
 }
 
-/** The built-in risk of an agent's tool: its table's kind, MCP tools high, anything unknown high. */
+/**
+ * The built-in risk of an agent's tool: its table's kind, MCP tools high, anything unknown high.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { agentToolRisk } from "./risk.ts";
+ * assert.equal(agentToolRisk("codex", "apply_patch").risk, "medium");
+ * assert.deepEqual(agentToolRisk("cursor", "MCP:search"), { risk: "high", kind: "mcp", known: false });
+ * assert.equal(agentToolRisk("claude-code", "constructor").known, false);
+ * ```
+ */
 export function agentToolRisk(agent: HookAgent, tool: string): ToolRiskInfo {
   const kind = Object.hasOwn(AGENT_TOOLS[agent], tool) ? AGENT_TOOLS[agent][tool] : undefined;
   if (kind !== undefined) return { risk: _KIND_RISK[kind], kind, known: true };
   return { risk: "high", kind: _isMcp(agent, tool) ? "mcp" : "other", known: false };
 }
 
-/** The file paths a Codex `apply_patch` patch touches, in order (`*** Add/Update/Delete File:`, `*** Move to:`). */
+/**
+ * The file paths a Codex `apply_patch` patch touches, in order (`*** Add/Update/Delete File:`, `*** Move to:`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { patchPaths } from "./risk.ts";
+ * const patch = "*** Begin Patch\n*** Update File: a.ts\n*** Move to: b.ts\n@@\n-x\n+y\n*** End Patch\n";
+ * assert.deepEqual(patchPaths(patch), ["a.ts", "b.ts"]);
+ * ```
+ */
 export function patchPaths(patch: string): string[] {
   const out: string[] = [];
   for (const m of patch.matchAll(/^\*\*\* (?:Add File|Update File|Delete File|Move to): (.+?)\s*$/gm)) {
@@ -149,6 +172,14 @@ const _PATH_KEYS = ["file_path", "path", "notebook_path", "absolute_path", "dir_
  * The tool input under safe-exec's argument names, for the config's `rules`: the shell command as `cmd`, the file
  * path as `path` (a Codex patch as `patch`, with the files it touches as `path` and `paths`). Other fields are
  * kept as they are; the input is not modified.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { gateArgs } from "./risk.ts";
+ * assert.deepEqual(gateArgs("gemini", "run_shell_command", { command: "ls", dir_path: "src" }), { cmd: "ls", path: "src" });
+ * assert.deepEqual(gateArgs("claude-code", "Read", { file_path: "/p/a.ts", limit: 5 }), { path: "/p/a.ts", limit: 5 });
+ * ```
  */
 export function gateArgs(
   agent: HookAgent,

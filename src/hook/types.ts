@@ -99,8 +99,11 @@ export interface HookVerdict {
 
 /** What the hook process prints and exits with. */
 export interface HookAnswer {
+  /** What the hook prints on stdout (the agent's JSON answer, or nothing). */
   stdout: string;
+  /** What the hook prints on stderr (a reason the agent shows or feeds the model). */
   stderr: string;
+  /** The hook's exit code (0, or the agent's blocking or warning code). */
   exitCode: number;
 }
 
@@ -119,7 +122,17 @@ export interface HookDialect {
   failClosed(reason: string, event: NormalizedEvent | null): HookAnswer;
 }
 
-/** Bad hook input: the message names the field, the value and what was expected. */
+/**
+ * Bad hook input: the message names the field, the value and what was expected.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { claudeCode } from "./claude_code.ts";
+ * import { HookInputError } from "./types.ts";
+ * assert.throws(() => claudeCode.parseEvent({ session_id: "s", hook_event_name: 3 }), HookInputError);
+ * ```
+ */
 export class HookInputError extends Error {
   /** Make the error with its message. */
   constructor(message: string) {

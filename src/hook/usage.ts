@@ -15,7 +15,7 @@
  *   `tokens.input` (the prompt tokens, cached ones included). The `AfterModel` hook event carries the same number
  *   as `llm_response.usageMetadata.promptTokenCount` (gemini.ts).
  *
- * Also {@linkcode codexToolOutcome}: Codex's `PostToolUse` has no exit code, its rollout does.
+ * How a Codex tool call ended is in codex_outcome.ts (Codex's `PostToolUse` has no exit code, its rollout does).
  *
  * @example
  * ```ts
@@ -34,6 +34,7 @@
  *
  * @module
  */
+import { ascii, count, hasMarker, object, parseLine } from "./_transcript.ts";
 import { readLinesFromEnd, type TailOptions } from "./tail_lines.ts";
 import type { ModelUsage } from "./types.ts";
 
@@ -53,232 +54,176 @@ export interface TranscriptUsage {
   bytesRead: number;
 }
 
-const _decoder = new TextDecoder();
+const ASSISTANT = ascii('"assistant"');
+const COMPACT_BOUNDARY = ascii('"compact_boundary"');
+const TOKEN_COUNT = ascii('"token_count"');
+const TOKEN_USAGE_RECORD = ascii('"token_usage_record"');
+const COMPACTED = ascii('"compacted"');
+const GEMINI = ascii('"gemini"');
+const TOKENS = ascii('"tokens"');
 
-function _parse(line: Uint8Array): Record<string, unknown> | null {
-  try {
-    const v = JSON.parse(_decoder.decode(line));
-    return typeof v === "object" && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : null;
-  } catch {
-    return null; // a torn last line (the agent is still writing it) or garbage: skipped
-  }
+/** What a line says of the context: the usage without the bytes read, or null to keep looking. */
+type Found = Omit<TranscriptUsage, "bytesRead">;
+
+/** The first line from the end that `read` finds usage in, with the bytes read to get there. */
+function _lastUsage(
+  path: string,
+  options: TailOptions,
+  read: (line: Uint8Array) => Found | null,
+): TranscriptUsage | null {
+  let found: Found | null = null;
+  const stats = readLinesFromEnd(path, (line) => (found = read(line)) !== null, options);
+  return found === null ? null : { ...(found as Found), bytesRead: stats.bytesRead };
 }
 
-/** Whether the bytes contain an ASCII marker (cheap filter before decoding a line). */
-function _has(line: Uint8Array, marker: Uint8Array): boolean {
-  const first = marker[0];
-  outer: for (
-    let i = line.indexOf(first!);
-    i >= 0 && i <= line.length - marker.length;
-    i = line.indexOf(first!, i + 1)
-  ) {
-    for (let j = 1; j < marker.length; j++) if (line[i + j] !== marker[j]) continue outer;
-    return true;
-  }
-  return false;
+/** A compaction reset the context to `contextTokens`. */
+function _compact(contextTokens: number, contextWindow: number | null = null): Found {
+  return { contextTokens, source: "compact", usage: null, messageId: null, contextWindow };
 }
 
-const _enc = (s: string) => new TextEncoder().encode(s);
-const _ASSISTANT = _enc('"assistant"');
-const _COMPACT_BOUNDARY = _enc('"compact_boundary"');
-const _TOKEN_COUNT = _enc('"token_count"');
-const _TOKEN_USAGE_RECORD = _enc('"token_usage_record"');
-const _COMPACTED = _enc('"compacted"');
-const _GEMINI = _enc('"gemini"');
-const _TOKENS = _enc('"tokens"');
-
-function _n(v: unknown): number {
-  return typeof v === "number" && Number.isFinite(v) && v > 0 ? v : 0;
+/** A model turn's usage. */
+function _turn(usage: ModelUsage, messageId: string | null, contextWindow: number | null = null): Found {
+  return { contextTokens: usage.contextTokens, source: "usage", usage, messageId, contextWindow };
 }
 
-function _obj(v: unknown): Record<string, unknown> | null {
-  return typeof v === "object" && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : null;
-}
-
-/** The context size a Claude Code transcript shows, or null when it has no usage yet. */
+/**
+ * The context size a Claude Code transcript shows, or null when it has no usage yet.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { claudeTranscriptUsage } from "./usage.ts";
+ * const dir = mkdtempSync(join(tmpdir(), "claude-"));
+ * const file = join(dir, "s.jsonl");
+ * const turn = { type: "assistant", message: { id: "m1", usage: { input_tokens: 9000 } } };
+ * const boundary = { type: "system", subtype: "compact_boundary", compactMetadata: { postTokens: 1200 } };
+ * writeFileSync(file, [turn, boundary].map((l) => JSON.stringify(l)).join("\n") + "\n");
+ * assert.deepEqual([claudeTranscriptUsage(file)?.source, claudeTranscriptUsage(file)?.contextTokens], ["compact", 1200]);
+ * rmSync(dir, { recursive: true });
+ * ```
+ */
 export function claudeTranscriptUsage(path: string, options: TailOptions = {}): TranscriptUsage | null {
-  let found: TranscriptUsage | null = null;
-  const stats = readLinesFromEnd(path, (line) => {
-    if (_has(line, _COMPACT_BOUNDARY)) {
-      const o = _parse(line);
+  return _lastUsage(path, options, (line) => {
+    if (hasMarker(line, COMPACT_BOUNDARY)) {
+      const o = parseLine(line);
       if (o !== null && o.type === "system" && o.subtype === "compact_boundary" && o.isSidechain !== true) {
-        const meta = _obj(o.compactMetadata);
-        found = {
-          contextTokens: _n(meta?.postTokens),
-          source: "compact",
-          usage: null,
-          messageId: null,
-          contextWindow: null,
-          bytesRead: 0,
-        };
-        return true;
+        return _compact(count(object(o.compactMetadata)?.postTokens));
       }
     }
-    if (!_has(line, _ASSISTANT)) return false;
-    const o = _parse(line);
-    if (o === null || o.type !== "assistant" || o.isSidechain === true) return false;
-    const message = _obj(o.message);
-    const usage = _obj(message?.usage);
-    if (message === null || usage === null || message.model === "<synthetic>") return false;
-    const input = _n(usage.input_tokens);
-    const creation = _n(usage.cache_creation_input_tokens);
-    const read = _n(usage.cache_read_input_tokens);
-    found = {
+    if (!hasMarker(line, ASSISTANT)) return null;
+    const o = parseLine(line);
+    if (o === null || o.type !== "assistant" || o.isSidechain === true) return null;
+    const message = object(o.message);
+    const usage = object(message?.usage);
+    if (message === null || usage === null || message.model === "<synthetic>") return null;
+    const input = count(usage.input_tokens);
+    const creation = count(usage.cache_creation_input_tokens);
+    const read = count(usage.cache_read_input_tokens);
+    return _turn({
       contextTokens: input + creation + read,
-      source: "usage",
-      usage: {
-        contextTokens: input + creation + read,
-        inputTokens: input,
-        cacheCreationTokens: creation,
-        cacheReadTokens: read,
-        outputTokens: _n(usage.output_tokens),
-      },
-      messageId: typeof message.id === "string" ? message.id : null,
-      contextWindow: null,
-      bytesRead: 0,
-    };
-    return true;
-  }, options);
-  if (found !== null) (found as TranscriptUsage).bytesRead = stats.bytesRead;
-  return found;
+      inputTokens: input,
+      cacheCreationTokens: creation,
+      cacheReadTokens: read,
+      outputTokens: count(usage.output_tokens),
+    }, typeof message.id === "string" ? message.id : null);
+  });
 }
 
-/** The context size a Codex rollout shows, or null when it has no token count yet. */
+/**
+ * The context size a Codex rollout shows, or null when it has no token count yet.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { codexTranscriptUsage } from "./usage.ts";
+ * const dir = mkdtempSync(join(tmpdir(), "codex-"));
+ * const file = join(dir, "rollout.jsonl");
+ * const info = { last_token_usage: { input_tokens: 5000, cached_input_tokens: 4000 }, model_context_window: 258400 };
+ * writeFileSync(file, JSON.stringify({ type: "event_msg", payload: { type: "token_count", info } }) + "\n");
+ * const u = codexTranscriptUsage(file)!;
+ * assert.deepEqual([u.contextTokens, u.usage?.inputTokens, u.contextWindow], [5000, 1000, 258400]);
+ * rmSync(dir, { recursive: true });
+ * ```
+ */
 export function codexTranscriptUsage(path: string, options: TailOptions = {}): TranscriptUsage | null {
-  let found: TranscriptUsage | null = null;
-  const stats = readLinesFromEnd(path, (line) => {
-    if (_has(line, _COMPACTED)) {
-      const o = _parse(line);
-      if (o !== null && o.type === "compacted") {
-        found = {
-          contextTokens: 0,
-          source: "compact",
-          usage: null,
-          messageId: null,
-          contextWindow: null,
-          bytesRead: 0,
-        };
-        return true;
-      }
+  return _lastUsage(path, options, (line) => {
+    if (hasMarker(line, COMPACTED)) {
+      const o = parseLine(line);
+      if (o !== null && o.type === "compacted") return _compact(0);
     }
     let last: Record<string, unknown> | null = null;
     let info: Record<string, unknown> | null = null;
-    if (_has(line, _TOKEN_USAGE_RECORD)) {
+    if (hasMarker(line, TOKEN_USAGE_RECORD)) {
       // Written right after each response (before its tool calls run, so before their PreToolUse hooks).
-      const o = _parse(line);
-      if (o?.type !== "token_usage_record") return false;
-      last = _obj(_obj(o.payload)?.usage);
-    } else if (_has(line, _TOKEN_COUNT)) {
+      const o = parseLine(line);
+      if (o?.type !== "token_usage_record") return null;
+      last = object(object(o.payload)?.usage);
+    } else if (hasMarker(line, TOKEN_COUNT)) {
       // Written after the turn's tool outputs; the one after a compaction has input 0 and the new size as total.
-      const o = _parse(line);
-      const payload = _obj(o?.payload);
-      if (o?.type !== "event_msg" || payload?.type !== "token_count") return false;
-      info = _obj(payload.info);
-      last = _obj(info?.last_token_usage);
+      const o = parseLine(line);
+      const payload = object(o?.payload);
+      if (o?.type !== "event_msg" || payload?.type !== "token_count") return null;
+      info = object(payload.info);
+      last = object(info?.last_token_usage);
     }
-    if (last === null) return false; // a rate-limit-only count, or another line: keep looking
-    const window = _n(info?.model_context_window) || null;
-    const input = _n(last.input_tokens);
-    const cached = _n(last.cached_input_tokens);
-    if (input === 0) {
-      found = {
-        contextTokens: _n(last.total_tokens),
-        source: "compact",
-        usage: null,
-        messageId: null,
-        contextWindow: window,
-        bytesRead: 0,
-      };
-      return true;
-    }
-    found = {
-      contextTokens: input,
-      source: "usage",
-      usage: {
+    if (last === null) return null; // a rate-limit-only count, or another line: keep looking
+    const window = count(info?.model_context_window) || null;
+    const input = count(last.input_tokens);
+    const cached = count(last.cached_input_tokens);
+    if (input === 0) return _compact(count(last.total_tokens), window);
+    return _turn(
+      {
         contextTokens: input,
         inputTokens: input - cached,
         cacheReadTokens: cached,
-        cacheCreationTokens: _n(last.cache_write_input_tokens),
-        outputTokens: _n(last.output_tokens),
+        cacheCreationTokens: count(last.cache_write_input_tokens),
+        outputTokens: count(last.output_tokens),
       },
-      messageId: null,
-      contextWindow: window,
-      bytesRead: 0,
-    };
-    return true;
-  }, options);
-  if (found !== null) (found as TranscriptUsage).bytesRead = stats.bytesRead;
-  return found;
+      null,
+      window,
+    );
+  });
 }
-
-/** The context size a Gemini CLI chat recording shows, or null when it has no model message with tokens yet. */
-export function geminiTranscriptUsage(path: string, options: TailOptions = {}): TranscriptUsage | null {
-  let found: TranscriptUsage | null = null;
-  const stats = readLinesFromEnd(path, (line) => {
-    if (!_has(line, _GEMINI) || !_has(line, _TOKENS)) return false;
-    const o = _parse(line);
-    const tokens = _obj(o?.tokens);
-    if (o?.type !== "gemini" || tokens === null) return false;
-    const input = _n(tokens.input);
-    const cached = _n(tokens.cached);
-    found = {
-      contextTokens: input,
-      source: "usage",
-      usage: {
-        contextTokens: input,
-        inputTokens: input - cached,
-        cacheReadTokens: cached,
-        cacheCreationTokens: null,
-        outputTokens: _n(tokens.output),
-      },
-      messageId: typeof o.id === "string" ? o.id : null,
-      contextWindow: null,
-      bytesRead: 0,
-    };
-    return true;
-  }, options);
-  if (found !== null) (found as TranscriptUsage).bytesRead = stats.bytesRead;
-  return found;
-}
-
-/** How a Codex tool call ended, from its rollout. */
-export interface CodexToolOutcome {
-  /** The shell command's exit code, when it was a shell call. */
-  exitCode: number | null;
-  /** The call failed (non-zero exit, or Codex marked it failed). */
-  failed: boolean;
-}
-
-const _PROCESS_EXITED = /Process exited with code (-?\d+)/;
 
 /**
- * How the Codex tool call `callId` (the hook's `tool_use_id`) ended, from the rollout, or null when the rollout
- * does not show it (yet). Reads the `item_completed` event of a command (`exit_code`, `status`), else the call's
- * `function_call_output` text (`Process exited with code N`).
+ * The context size a Gemini CLI chat recording shows, or null when it has no model message with tokens yet.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { geminiTranscriptUsage } from "./usage.ts";
+ * const dir = mkdtempSync(join(tmpdir(), "gemini-"));
+ * const file = join(dir, "session.jsonl");
+ * writeFileSync(file, JSON.stringify({ type: "gemini", id: "g1", tokens: { input: 700, cached: 100, output: 20 } }) + "\n");
+ * assert.deepEqual(geminiTranscriptUsage(file)?.usage, {
+ *   contextTokens: 700, inputTokens: 600, cacheReadTokens: 100, cacheCreationTokens: null, outputTokens: 20,
+ * });
+ * rmSync(dir, { recursive: true });
+ * ```
  */
-export function codexToolOutcome(path: string, callId: string, options: TailOptions = {}): CodexToolOutcome | null {
-  const id = _enc(JSON.stringify(callId));
-  let found: CodexToolOutcome | null = null;
-  readLinesFromEnd(path, (line) => {
-    if (!_has(line, id)) return false;
-    const o = _parse(line);
-    const payload = _obj(o?.payload);
-    if (payload === null) return false;
-    if (o?.type === "event_msg" && payload.type === "item_completed") {
-      const item = _obj(payload.item);
-      if (item?.id !== callId) return false;
-      const exit = typeof item.exit_code === "number" ? item.exit_code : null;
-      found = { exitCode: exit, failed: item.status === "failed" || (exit !== null && exit !== 0) };
-      return true;
-    }
-    if (o?.type === "response_item" && payload.call_id === callId && typeof payload.output === "string") {
-      if (payload.type !== "function_call_output" && payload.type !== "custom_tool_call_output") return false;
-      const m = _PROCESS_EXITED.exec(payload.output);
-      const exit = m !== null ? Number(m[1]) : null;
-      found = { exitCode: exit, failed: exit !== null && exit !== 0 };
-      return true;
-    }
-    return false;
-  }, options);
-  return found;
+export function geminiTranscriptUsage(path: string, options: TailOptions = {}): TranscriptUsage | null {
+  return _lastUsage(path, options, (line) => {
+    if (!hasMarker(line, GEMINI) || !hasMarker(line, TOKENS)) return null;
+    const o = parseLine(line);
+    const tokens = object(o?.tokens);
+    if (o?.type !== "gemini" || tokens === null) return null;
+    const input = count(tokens.input);
+    const cached = count(tokens.cached);
+    return _turn({
+      contextTokens: input,
+      inputTokens: input - cached,
+      cacheReadTokens: cached,
+      cacheCreationTokens: null,
+      outputTokens: count(tokens.output),
+    }, typeof o.id === "string" ? o.id : null);
+  });
 }

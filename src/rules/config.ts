@@ -23,7 +23,8 @@
  */
 import { type Risk, RISKS } from "../types.ts";
 import { compilePathGlobs, compileToolGlob, GlobError, pathGlobProblem } from "./glob.ts";
-import { analyzeScript } from "./shell.ts";
+import { parsePrefix } from "./prefix.ts";
+import { suggestKey } from "./suggest_key.ts";
 
 /** A rule as written in the config. */
 export interface RuleSpec {
@@ -68,71 +69,23 @@ export interface RulesValidation {
 const RULE_KEYS = ["tool", "path", "command", "args", "risk", "decision"] as const;
 const DECISIONS = ["ask", "deny"] as const;
 
-/** JSON-ish rendering of a value for messages, cut at 80 characters. */
-function _show(v: unknown): string {
-  let s: string;
-  try {
-    s = v === undefined ? "undefined" : JSON.stringify(v) ?? String(v);
-  } catch {
-    s = String(v);
-  }
-  return s.length > 80 ? s.slice(0, 77) + "..." : s;
-}
-
-function _isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** Levenshtein distance, for "did you mean". */
-function _distance(a: string, b: string): number {
-  const d: number[] = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return d[b.length]!;
-}
-
-/** The allowed key closest to `key`, when it is close enough to be a typo. */
-export function suggestKey(key: string, allowed: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestD = Infinity;
-  for (const k of allowed) {
-    const d = _distance(key, k);
-    if (d < bestD) {
-      bestD = d;
-      best = k;
-    }
-  }
-  return best !== null && bestD <= Math.max(1, Math.floor(best.length / 2)) ? best : null;
-}
-
-/** Split a command prefix into words as the shell would; a message when it is not one plain command. */
-export function parsePrefix(prefix: string): string[] | string {
-  if (prefix.trim() === "") return 'must be a command prefix such as "git status", got an empty string';
-  const a = analyzeScript(prefix);
-  if (!a.ok) return `is not a command prefix the shell can parse (${a.errors[0]})`;
-  const top = a.commands.filter((c) => c.context === "script");
-  if (a.commands.length !== 1 || top.length !== 1) return "must be one simple command, without ; | && or $(…)";
-  const c = top[0]!;
-  if (c.redirects.length > 0 || c.assignments.length > 0) {
-    return "must be words only, without redirections or NAME=value";
-  }
-  const words: string[] = [];
-  for (const w of c.raw) {
-    if (w.value === null) return `has the word ${w.text} whose value is only known at run time; use literal words`;
-    words.push(w.value);
-  }
-  return words;
-}
-
 /**
- * Check and compile the `rules` section. `at` names the section in messages (default `rules`).
+ * Check and compile the `rules` section. `at` names the section in messages (default `rules`). A rule with a
+ * problem is left out of `rules`; every problem of every rule is in `errors`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { validateRules } from "./config.ts";
+ * const { rules, errors } = validateRules([
+ *   { tool: "github__*", decision: "ask" },
+ *   { tool: "run_bash", command: ["ls |"], risk: "low", decision: "ask" },
+ * ]);
+ * assert.deepEqual(rules.map((r) => r.summary), ["github__*"]);
+ * assert.equal(errors.length, 2);
+ * assert.match(errors[0]!, /^"rules\[1\]\.command\[0\]" is not a command prefix/);
+ * assert.equal(errors[1], '"rules[1]" has both "risk" and "decision"; a rule has one effect: write two rules');
+ * ```
  */
 export function validateRules(value: unknown, at = "rules"): RulesValidation {
   const errors: string[] = [];
@@ -150,111 +103,145 @@ export function validateRules(value: unknown, at = "rules"): RulesValidation {
       );
       return;
     }
-    for (const k of Object.keys(raw)) {
-      if (!(RULE_KEYS as readonly string[]).includes(k)) {
-        const hint = suggestKey(k, RULE_KEYS);
-        errors.push(
-          `unknown key "${key}.${k}"${hint ? ` (did you mean "${hint}"?)` : ""}; allowed keys in "${key}": ${
-            RULE_KEYS.join(", ")
-          }`,
-        );
-      }
-    }
-    let matchTool: ((n: string) => boolean) | null = null;
-    if (!("tool" in raw)) errors.push(`"${key}" needs "tool": a tool name or a glob such as "github__*"`);
-    else if (typeof raw.tool !== "string") {
-      errors.push(`"${key}.tool" must be a tool name or glob (a string), got ${_show(raw.tool)}`);
-    } else {
-      try {
-        matchTool = compileToolGlob(raw.tool);
-      } catch (e) {
-        if (!(e instanceof GlobError)) throw e;
-        errors.push(`"${key}.tool" is not a tool name or glob: ${e.message}`);
-      }
-    }
-    let matchPath: ((p: string) => boolean) | null = null;
-    if ("path" in raw) {
-      const p = raw.path;
-      if (!Array.isArray(p) || p.length === 0) {
-        errors.push(
-          `"${key}.path" must be a non-empty list of gitignore-style globs such as ["src/**"], got ${_show(p)}`,
-        );
-      } else {
-        let good = true;
-        p.forEach((g, i) => {
-          if (typeof g !== "string") {
-            errors.push(`"${key}.path[${i}]" must be a glob string, got ${_show(g)}`);
-            good = false;
-            return;
-          }
-          const problem = pathGlobProblem(g);
-          if (problem) {
-            errors.push(`"${key}.path[${i}]" is not a valid gitignore-style glob: ${problem}`);
-            good = false;
-          }
-        });
-        if (good) matchPath = compilePathGlobs(p as string[]);
-      }
-    }
-    let prefixes: string[][] | null = null;
-    if ("command" in raw) {
-      const c = raw.command;
-      if (!Array.isArray(c) || c.length === 0) {
-        errors.push(
-          `"${key}.command" must be a non-empty list of command prefixes such as ["git status"], got ${_show(c)}`,
-        );
-      } else {
-        prefixes = [];
-        c.forEach((x, i) => {
-          if (typeof x !== "string") {
-            errors.push(`"${key}.command[${i}]" must be a command prefix (a string), got ${_show(x)}`);
-            return;
-          }
-          const words = parsePrefix(x);
-          if (typeof words === "string") errors.push(`"${key}.command[${i}]" ${words}, got ${_show(x)}`);
-          else prefixes!.push(words);
-        });
-      }
-    }
-    if ("args" in raw) {
-      const a = raw.args;
-      if (!_isObject(a) || Object.keys(a).length === 0) {
-        errors.push(
-          `"${key}.args" must be an object of argument names to exact values such as {"path": "a.txt"}, got ${
-            _show(a)
-          }`,
-        );
-      } else {
-        for (const [name, v] of Object.entries(a)) {
-          if (v !== null && typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") {
-            errors.push(
-              `"${key}.args.${name}" must be a string, number, boolean or null (an exact value), got ${_show(v)}`,
-            );
-          }
-        }
-      }
-    }
-    const hasRisk = "risk" in raw;
-    const hasDecision = "decision" in raw;
-    if (hasRisk && hasDecision) {
-      errors.push(`"${key}" has both "risk" and "decision"; a rule has one effect: write two rules`);
-    } else if (!hasRisk && !hasDecision) {
-      errors.push(`"${key}" needs one effect: "risk": "low"|"medium"|"high" or "decision": "ask"|"deny"`);
-    }
-    if (hasRisk && !(RISKS as readonly unknown[]).includes(raw.risk)) {
-      errors.push(`"${key}.risk" must be "low", "medium" or "high", got ${_show(raw.risk)}`);
-    }
-    if (hasDecision && !(DECISIONS as readonly unknown[]).includes(raw.decision)) {
-      const extra = raw.decision === "allow"
-        ? ' (rules never make a decision weaker than the table: lower the risk with "risk" instead)'
-        : "";
-      errors.push(`"${key}.decision" must be "ask" or "deny", got ${_show(raw.decision)}${extra}`);
-    }
+    _checkKeys(raw, key, errors);
+    const matchTool = _tool(raw, key, errors);
+    const matchPath = "path" in raw ? _paths(raw.path, key, errors) : null;
+    const prefixes = "command" in raw ? _prefixes(raw.command, key, errors) : null;
+    if ("args" in raw) _checkArgs(raw.args, key, errors);
+    _checkEffect(raw, key, errors);
     if (errors.length > before || !matchTool) return;
     const spec = raw as unknown as RuleSpec;
     rules.push({ index, spec, matchTool, matchPath, prefixes, summary: _summary(spec) });
   });
   return { rules, errors };
+}
+
+/**
+ * Check `readOnlyCommands` (default true); a message naming the value when it is not a boolean.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { validateReadOnlyCommands } from "./config.ts";
+ * assert.deepEqual(validateReadOnlyCommands(undefined), { value: true, error: null });
+ * assert.deepEqual(validateReadOnlyCommands(false), { value: false, error: null });
+ * assert.equal(validateReadOnlyCommands("no").error, '"readOnlyCommands" must be true or false, got "no"');
+ * ```
+ */
+export function validateReadOnlyCommands(
+  value: unknown,
+  at = "readOnlyCommands",
+): { value: boolean; error: string | null } {
+  if (value === undefined) return { value: true, error: null };
+  if (typeof value !== "boolean") return { value: true, error: `"${at}" must be true or false, got ${_show(value)}` };
+  return { value, error: null };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+function _checkKeys(raw: Record<string, unknown>, key: string, errors: string[]): void {
+  for (const k of Object.keys(raw)) {
+    if (!(RULE_KEYS as readonly string[]).includes(k)) {
+      const hint = suggestKey(k, RULE_KEYS);
+      errors.push(
+        `unknown key "${key}.${k}"${hint ? ` (did you mean "${hint}"?)` : ""}; allowed keys in "${key}": ${
+          RULE_KEYS.join(", ")
+        }`,
+      );
+    }
+  }
+}
+
+function _tool(raw: Record<string, unknown>, key: string, errors: string[]): ((n: string) => boolean) | null {
+  if (!("tool" in raw)) {
+    errors.push(`"${key}" needs "tool": a tool name or a glob such as "github__*"`);
+    return null;
+  }
+  if (typeof raw.tool !== "string") {
+    errors.push(`"${key}.tool" must be a tool name or glob (a string), got ${_show(raw.tool)}`);
+    return null;
+  }
+  try {
+    return compileToolGlob(raw.tool);
+  } catch (e) {
+    if (!(e instanceof GlobError)) throw e;
+    errors.push(`"${key}.tool" is not a tool name or glob: ${e.message}`);
+    return null;
+  }
+}
+
+function _paths(p: unknown, key: string, errors: string[]): ((p: string) => boolean) | null {
+  if (!Array.isArray(p) || p.length === 0) {
+    errors.push(`"${key}.path" must be a non-empty list of gitignore-style globs such as ["src/**"], got ${_show(p)}`);
+    return null;
+  }
+  let good = true;
+  p.forEach((g, i) => {
+    if (typeof g !== "string") {
+      errors.push(`"${key}.path[${i}]" must be a glob string, got ${_show(g)}`);
+      good = false;
+      return;
+    }
+    const problem = pathGlobProblem(g);
+    if (problem) {
+      errors.push(`"${key}.path[${i}]" is not a valid gitignore-style glob: ${problem}`);
+      good = false;
+    }
+  });
+  return good ? compilePathGlobs(p as string[]) : null;
+}
+
+function _prefixes(c: unknown, key: string, errors: string[]): string[][] | null {
+  if (!Array.isArray(c) || c.length === 0) {
+    errors.push(
+      `"${key}.command" must be a non-empty list of command prefixes such as ["git status"], got ${_show(c)}`,
+    );
+    return null;
+  }
+  const prefixes: string[][] = [];
+  c.forEach((x, i) => {
+    if (typeof x !== "string") {
+      errors.push(`"${key}.command[${i}]" must be a command prefix (a string), got ${_show(x)}`);
+      return;
+    }
+    const words = parsePrefix(x);
+    if (typeof words === "string") errors.push(`"${key}.command[${i}]" ${words}, got ${_show(x)}`);
+    else prefixes.push(words);
+  });
+  return prefixes;
+}
+
+function _checkArgs(a: unknown, key: string, errors: string[]): void {
+  if (!_isObject(a) || Object.keys(a).length === 0) {
+    errors.push(
+      `"${key}.args" must be an object of argument names to exact values such as {"path": "a.txt"}, got ${_show(a)}`,
+    );
+    return;
+  }
+  for (const [name, v] of Object.entries(a)) {
+    if (v !== null && typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") {
+      errors.push(`"${key}.args.${name}" must be a string, number, boolean or null (an exact value), got ${_show(v)}`);
+    }
+  }
+}
+
+function _checkEffect(raw: Record<string, unknown>, key: string, errors: string[]): void {
+  const hasRisk = "risk" in raw;
+  const hasDecision = "decision" in raw;
+  if (hasRisk && hasDecision) {
+    errors.push(`"${key}" has both "risk" and "decision"; a rule has one effect: write two rules`);
+  } else if (!hasRisk && !hasDecision) {
+    errors.push(`"${key}" needs one effect: "risk": "low"|"medium"|"high" or "decision": "ask"|"deny"`);
+  }
+  if (hasRisk && !(RISKS as readonly unknown[]).includes(raw.risk)) {
+    errors.push(`"${key}.risk" must be "low", "medium" or "high", got ${_show(raw.risk)}`);
+  }
+  if (hasDecision && !(DECISIONS as readonly unknown[]).includes(raw.decision)) {
+    const extra = raw.decision === "allow"
+      ? ' (rules never make a decision weaker than the table: lower the risk with "risk" instead)'
+      : "";
+    errors.push(`"${key}.decision" must be "ask" or "deny", got ${_show(raw.decision)}${extra}`);
+  }
 }
 
 function _summary(r: RuleSpec): string {
@@ -265,12 +252,17 @@ function _summary(r: RuleSpec): string {
   return parts.join(" ");
 }
 
-/** Check `readOnlyCommands` (default true); a message naming the value when it is not a boolean. */
-export function validateReadOnlyCommands(
-  value: unknown,
-  at = "readOnlyCommands",
-): { value: boolean; error: string | null } {
-  if (value === undefined) return { value: true, error: null };
-  if (typeof value !== "boolean") return { value: true, error: `"${at}" must be true or false, got ${_show(value)}` };
-  return { value, error: null };
+/** JSON-ish rendering of a value for messages, cut at 80 characters. */
+function _show(v: unknown): string {
+  let s: string;
+  try {
+    s = v === undefined ? "undefined" : JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
+  return s.length > 80 ? s.slice(0, 77) + "..." : s;
+}
+
+function _isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

@@ -24,7 +24,16 @@
  * @module
  */
 
-/** A glob that cannot be compiled; the message says what is wrong with it. */
+/**
+ * A glob that cannot be compiled; the message says what is wrong with it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compilePathGlobs, GlobError } from "./glob.ts";
+ * assert.throws(() => compilePathGlobs(["src/**x"]), GlobError);
+ * ```
+ */
 export class GlobError extends Error {
   /** Make one. */
   constructor(message: string) {
@@ -39,6 +48,16 @@ const TOOL_GLOB = /^[A-Za-z0-9_*?-]{1,64}$/;
 /**
  * A matcher for a tool name or tool glob (`*` any characters, `?` one). Throws {@linkcode GlobError} for a
  * pattern with characters no tool name has.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compileToolGlob } from "./glob.ts";
+ * const m = compileToolGlob("github__get_?");
+ * assert.equal(m("github__get_x"), true);
+ * assert.equal(m("github__get_xy"), false);
+ * assert.throws(() => compileToolGlob("github/*"), /tool names have 1 to 64/);
+ * ```
  */
 export function compileToolGlob(pattern: string): (name: string) => boolean {
   if (!TOOL_GLOB.test(pattern)) {
@@ -127,6 +146,17 @@ function _compile(pattern: string): PathPattern {
 /**
  * A matcher for a list of gitignore-style patterns on workspace-relative paths (`a/b.txt`, no leading `./`).
  * Throws {@linkcode GlobError} naming the first bad pattern.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compilePathGlobs } from "./glob.ts";
+ * const m = compilePathGlobs(["/build/", "*.log", "!keep.log"]);
+ * assert.equal(m("build/out/a.js"), true);
+ * assert.equal(m("src/build/a.js"), false); // a leading "/" anchors at the root
+ * assert.equal(m("logs/x.log"), true);
+ * assert.equal(m("keep.log"), false); // the last match decides
+ * ```
  */
 export function compilePathGlobs(patterns: readonly string[]): (relativePath: string) => boolean {
   const compiled = patterns.map((p) => _compile(p));
@@ -138,7 +168,17 @@ export function compilePathGlobs(patterns: readonly string[]): (relativePath: st
   };
 }
 
-/** Check one pattern; returns the problem or null. */
+/**
+ * Check one pattern; returns the problem or null.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pathGlobProblem } from "./glob.ts";
+ * assert.equal(pathGlobProblem("src/**"), null);
+ * assert.equal(pathGlobProblem("../etc"), '"../etc": paths are workspace-relative and resolved; no "." or ".."');
+ * ```
+ */
 export function pathGlobProblem(pattern: string): string | null {
   try {
     _compile(pattern);

@@ -15,12 +15,22 @@
  *
  * @module
  */
-export { analyzeScript, MAX_NESTING, shellWord } from "./shell.ts";
-export type { RedirectKind, ShellAnalysis, ShellRedirect, ShellWord, SimpleCommand } from "./shell.ts";
+// The engine and the config it runs on.
+export { evaluateRules } from "./engine.ts";
+export type { RuleCall, RuleMatch, RuleOptions, RuleOutcome } from "./engine.ts";
+export { validateReadOnlyCommands, validateRules } from "./config.ts";
+export type { CompiledRule, RuleSpec, RulesValidation } from "./config.ts";
+export { parsePrefix } from "./prefix.ts";
+export { suggestKey } from "./suggest_key.ts";
+export { compilePathGlobs, compileToolGlob, GlobError, pathGlobProblem } from "./glob.ts";
+// What the engine reads a script with.
+export { analyzeScript, MAX_NESTING } from "./shell.ts";
+export type { RedirectKind, ShellAnalysis, ShellRedirect, ShellWord, SimpleCommand } from "./shell_types.ts";
+export { type ParsedWord, shellWord } from "./shell_word.ts";
 export { checkReadOnly, READ_ONLY_COMMANDS } from "./readonly.ts";
 export type { ReadOnlyVerdict } from "./readonly.ts";
-export { builtinReadOnly, evaluateRules, lexicalWorkspacePath, RUNNERS } from "./engine.ts";
-export type { RuleCall, RuleMatch, RuleOptions, RuleOutcome } from "./engine.ts";
-export { parsePrefix, suggestKey, validateReadOnlyCommands, validateRules } from "./config.ts";
-export type { CompiledRule, RuleSpec, RulesValidation } from "./config.ts";
-export { compilePathGlobs, compileToolGlob, GlobError, pathGlobProblem } from "./glob.ts";
+export { builtinReadOnly } from "./builtin_readonly.ts";
+export { lexicalWorkspacePath } from "./workspace_path.ts";
+export { RUNNERS } from "./runners.ts";
+// The vocabulary they use.
+export type { Risk } from "../types.ts";

@@ -18,7 +18,8 @@
  *
  * @module
  */
-import { type Schema, toStrictSchema } from "./strict.ts";
+import { toStrictSchema } from "./strict.ts";
+import type { Schema } from "./types.ts";
 
 /** The formats {@linkcode vendorTools} writes. */
 export type VendorFormat = "mcp" | "openai" | "openai-responses" | "anthropic";

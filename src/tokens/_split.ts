@@ -86,6 +86,36 @@ function _afterLastNewline(text: string, i: number, j: number): number {
   return -1;
 }
 
+/** o200k_base and cl100k_base: one to three digits from i (`\p{N}{1,3}`), or NON_ASCII. */
+function _digits(text: string, i: number): number {
+  let e = i + 1;
+  while (e < i + 3) {
+    const k = _k(text, e);
+    if (k === DIGIT) e++;
+    else if (k === NON_ASCII) return NON_ASCII;
+    else break;
+  }
+  return e;
+}
+
+/**
+ * o200k_base and cl100k_base: ` ?[^\s\p{L}\p{N}]+` then newlines (and, for o200k_base, `/`s) from i, where `k0`
+ * and `k1` are the kinds at i and after an optional first character; -1 when the piece at i is not punctuation.
+ */
+function _punctuation(text: string, i: number, k0: number, k1: number, slashes: boolean): number {
+  let p = -1;
+  if (k0 === PUNCT) p = i;
+  else if (k0 === SPACE && text.charCodeAt(i) === 32 && k1 === PUNCT) p = i + 1;
+  if (p === -1) return -1;
+  let e = _run(text, p, PUNCT);
+  if (e === NON_ASCII) return NON_ASCII;
+  for (;;) {
+    const c = text.charCodeAt(e);
+    if (c === 10 || c === 13 || (slashes && c === 47)) e++;
+    else return e;
+  }
+}
+
 /** o200k_base: the end of the piece at i, or NON_ASCII. */
 function _o200k(text: string, i: number): number {
   const k0 = _k(text, i);
@@ -107,29 +137,10 @@ function _o200k(text: string, i: number): number {
     if (end === s) return NON_ASCII; // cannot happen: a letter was seen
     return end + _contraction(text, end, true);
   }
-  if (k0 === DIGIT) {
-    let e = i + 1;
-    while (e < i + 3) {
-      const k = _k(text, e);
-      if (k === DIGIT) e++;
-      else if (k === NON_ASCII) return NON_ASCII;
-      else break;
-    }
-    return e;
-  }
+  if (k0 === DIGIT) return _digits(text, i);
   // ` ?[^\s\p{L}\p{N}]+[\r\n/]*`
-  let p = -1;
-  if (k0 === PUNCT) p = i;
-  else if (k0 === SPACE && text.charCodeAt(i) === 32 && k1 === PUNCT) p = i + 1;
-  if (p !== -1) {
-    let e = _run(text, p, PUNCT);
-    if (e === NON_ASCII) return NON_ASCII;
-    for (;;) {
-      const c = text.charCodeAt(e);
-      if (c === 10 || c === 13 || c === 47) e++;
-      else return e;
-    }
-  }
+  const pe = _punctuation(text, i, k0, k1, true);
+  if (pe !== -1) return pe;
   // whitespace: `\s*[\r\n]+`, `\s+(?!\S)`, `\s+`
   const j = _ws(text, i);
   if (j === NON_ASCII) return NON_ASCII;
@@ -151,29 +162,10 @@ function _cl100k(text: string, i: number): number {
   const k1 = _k(text, s);
   if (k1 === NON_ASCII) return NON_ASCII;
   if (k1 === UPPER || k1 === LOWER) return _run(text, s, UPPER, LOWER);
-  if (k0 === DIGIT) {
-    let e = i + 1;
-    while (e < i + 3) {
-      const k = _k(text, e);
-      if (k === DIGIT) e++;
-      else if (k === NON_ASCII) return NON_ASCII;
-      else break;
-    }
-    return e;
-  }
+  if (k0 === DIGIT) return _digits(text, i);
   // ` ?[^\s\p{L}\p{N}]+[\r\n]*`
-  let p = -1;
-  if (k0 === PUNCT) p = i;
-  else if (k0 === SPACE && text.charCodeAt(i) === 32 && k1 === PUNCT) p = i + 1;
-  if (p !== -1) {
-    let e = _run(text, p, PUNCT);
-    if (e === NON_ASCII) return NON_ASCII;
-    for (;;) {
-      const c = text.charCodeAt(e);
-      if (c === 10 || c === 13) e++;
-      else return e;
-    }
-  }
+  const pe = _punctuation(text, i, k0, k1, false);
+  if (pe !== -1) return pe;
   // `\s+$`, `\s*[\r\n]`, `\s+(?!\S)`, `\s`
   const j = _ws(text, i);
   if (j === NON_ASCII) return NON_ASCII;

@@ -26,23 +26,26 @@
  * @module
  */
 
-import { NEEDS_PATTERN, patternEnd, scannerFor } from "./_split.ts";
+import { BpeCounter } from "./_bpe_counter.ts";
+import type { TokenCounter, TokenizerName } from "./types.ts";
 
-/** The tokenizers `metrics.tokenizer` can name. */
-export type TokenizerName = "o200k_base" | "cl100k_base" | "claude" | "chars";
+// Also here, where tools/bench_rules.ts finds them.
+export type { TokenCounter, TokenizerName } from "./types.ts";
 
 /** All tokenizer names, for validation and docs. */
 export const TOKENIZERS: readonly TokenizerName[] = ["o200k_base", "cl100k_base", "claude", "chars"];
 
-/** Counts the tokens of texts; `count` is synchronous once the counter is loaded. */
-export interface TokenCounter {
-  /** Which tokenizer. */
-  readonly name: TokenizerName;
-  /** The number of tokens of `text` (special-token strings such as `<|endoftext|>` count as ordinary text). */
-  count(text: string): number;
-}
-
-/** An unknown tokenizer name; the message lists the known ones. */
+/**
+ * An unknown tokenizer name; the message lists the known ones.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadTokenizer, UnknownTokenizerError } from "./count.ts";
+ * await assert.rejects(loadTokenizer("p50k" as never), UnknownTokenizerError);
+ * assert.equal(new UnknownTokenizerError("x").message, 'Unknown tokenizer "x"; expected one of o200k_base, cl100k_base, claude, chars');
+ * ```
+ */
 export class UnknownTokenizerError extends Error {
   /** Make one for the name given. */
   constructor(name: unknown) {
@@ -57,99 +60,14 @@ export const CHARS_COUNTER: TokenCounter = {
   count: (text: string) => Math.ceil(text.length / 4),
 };
 
-/** Entries kept in a counter's piece cache before it is emptied (pieces are short: a few MB at most). */
-export const PIECE_CACHE_ENTRIES = 200_000;
-/** Characters of whole texts kept in a counter's text cache before the oldest are dropped. */
-export const TEXT_CACHE_CHARS = 16 * 1024 * 1024;
-/** Texts shorter than this are not cached whole (their pieces are). */
-export const TEXT_CACHE_MIN = 256;
-
-/** One cached piece: its text and token count; pieces whose hashes collide are chained. */
-interface PieceEntry {
-  readonly text: string;
-  readonly tokens: number;
-  next: PieceEntry | undefined;
-}
-
-/**
- * A counter over an encoding: the ASCII scanner of its pre-tokenizer (regular expression for the rest), a piece
- * cache keyed by a hash computed while scanning (a hit allocates nothing: the text is compared in place), and a
- * whole-text cache.
- */
-class BpeCounter implements TokenCounter {
-  readonly name: TokenizerName;
-  readonly #encode: (piece: string) => number;
-  readonly #scan: (text: string, i: number) => number;
-  readonly #sticky: RegExp;
-  #pieces = new Map<number, PieceEntry>();
-  #pieceCount = 0;
-  readonly #texts = new Map<string, number>();
-  #textChars = 0;
-
-  /** `pattern`: the encoding's own pre-tokenizer; `encode`: the token count of one of its pieces. */
-  constructor(name: Exclude<TokenizerName, "chars">, pattern: RegExp, encode: (piece: string) => number) {
-    this.name = name;
-    this.#encode = encode;
-    this.#scan = scannerFor(name);
-    this.#sticky = new RegExp(pattern.source, "uy");
-  }
-
-  count(text: string): number {
-    if (text.length === 0) return 0;
-    if (text.length < TEXT_CACHE_MIN) return this.#countPieces(text);
-    const hit = this.#texts.get(text);
-    if (hit !== undefined) return hit;
-    const n = this.#countPieces(text);
-    this.#remember(text, n);
-    return n;
-  }
-
-  #countPieces(text: string): number {
-    const scan = this.#scan;
-    const n = text.length;
-    let total = 0;
-    for (let i = 0; i < n;) {
-      let e = scan(text, i);
-      if (e === NEEDS_PATTERN) e = patternEnd(text, i, this.#sticky);
-      // FNV-1a over the piece's UTF-16 code units, mixed with its length
-      let h = 0x811c9dc5 ^ (e - i);
-      for (let p = i; p < e; p++) h = Math.imul(h ^ text.charCodeAt(p), 0x01000193);
-      h &= 0x3fffffff; // a small integer: Map keys that V8 hashes without allocating
-      let entry = this.#pieces.get(h);
-      while (entry !== undefined && !(entry.text.length === e - i && text.startsWith(entry.text, i))) {
-        entry = entry.next;
-      }
-      if (entry === undefined) entry = this.#add(h, text.slice(i, e));
-      total += entry.tokens;
-      i = e;
-    }
-    return total;
-  }
-
-  #add(hash: number, piece: string): PieceEntry {
-    if (this.#pieceCount >= PIECE_CACHE_ENTRIES) {
-      this.#pieces = new Map();
-      this.#pieceCount = 0;
-    }
-    const entry: PieceEntry = { text: piece, tokens: this.#encode(piece), next: this.#pieces.get(hash) };
-    this.#pieces.set(hash, entry);
-    this.#pieceCount++;
-    return entry;
-  }
-
-  #remember(text: string, n: number): void {
-    if (text.length > TEXT_CACHE_CHARS) return;
-    this.#texts.set(text, n);
-    this.#textChars += text.length;
-    for (const k of this.#texts.keys()) {
-      if (this.#textChars <= TEXT_CACHE_CHARS) break;
-      this.#texts.delete(k);
-      this.#textChars -= k.length;
-    }
-  }
-}
-
 const loaded = new Map<TokenizerName, Promise<TokenCounter>>();
+
+/** The answer for the names that need no encoding: `chars`, and a name that is not a tokenizer. */
+function _cheap(name: TokenizerName): Promise<TokenCounter> | null {
+  if (name === "chars") return Promise.resolve(CHARS_COUNTER);
+  if (!TOKENIZERS.includes(name)) return Promise.reject(new UnknownTokenizerError(name));
+  return null;
+}
 
 async function _load(name: Exclude<TokenizerName, "chars">): Promise<TokenCounter> {
   // static specifiers, so that bundlers (bun build --compile) embed each encoding
@@ -179,21 +97,37 @@ async function _load(name: Exclude<TokenizerName, "chars">): Promise<TokenCounte
 
 /**
  * A new counter with empty caches (for benchmarks and tests); {@linkcode loadTokenizer} shares one per process.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createCounter, loadTokenizer } from "./count.ts";
+ * const fresh = await createCounter("cl100k_base");
+ * assert.notEqual(fresh, await loadTokenizer("cl100k_base"));
+ * assert.equal(fresh.count("hello world"), 2);
+ * ```
  */
 export function createCounter(name: TokenizerName): Promise<TokenCounter> {
-  if (name === "chars") return Promise.resolve(CHARS_COUNTER);
-  if (!TOKENIZERS.includes(name)) return Promise.reject(new UnknownTokenizerError(name));
-  return _load(name);
+  return _cheap(name) ?? _load(name as Exclude<TokenizerName, "chars">);
 }
 
 /**
  * The counter for a tokenizer, loaded once per process (the first call of a BPE tokenizer takes some tens of
  * milliseconds to build its tables). Rejects with {@linkcode UnknownTokenizerError} for a name not in
  * {@linkcode TOKENIZERS}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadTokenizer } from "./count.ts";
+ * const o200k = await loadTokenizer("o200k_base");
+ * assert.equal(await loadTokenizer("o200k_base"), o200k);
+ * assert.equal(o200k.count("<|endoftext|>") > 1, true); // a special token's text is ordinary text
+ * ```
  */
 export function loadTokenizer(name: TokenizerName): Promise<TokenCounter> {
-  if (name === "chars") return Promise.resolve(CHARS_COUNTER);
-  if (!TOKENIZERS.includes(name)) return Promise.reject(new UnknownTokenizerError(name));
+  const cheap = _cheap(name);
+  if (cheap) return cheap;
   let p = loaded.get(name);
   if (!p) {
     p = createCounter(name);
@@ -203,7 +137,18 @@ export function loadTokenizer(name: TokenizerName): Promise<TokenCounter> {
   return p;
 }
 
-/** The number of tokens of `text` with the named tokenizer. */
+/**
+ * The number of tokens of `text` with the named tokenizer.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { countTokens } from "./count.ts";
+ * assert.equal(await countTokens("", "claude"), 0);
+ * assert.equal(await countTokens("abcdefgh", "chars"), 2);
+ * await assert.rejects(countTokens(42 as never, "chars"), /countTokens needs a string, got number/);
+ * ```
+ */
 export async function countTokens(text: string, tokenizer: TokenizerName): Promise<number> {
   if (typeof text !== "string") throw new TypeError(`countTokens needs a string, got ${typeof text}`);
   return (await loadTokenizer(tokenizer)).count(text);

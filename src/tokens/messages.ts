@@ -26,7 +26,7 @@
  *
  * @module
  */
-import type { TokenCounter } from "./count.ts";
+import type { TokenCounter } from "./types.ts";
 
 /** Tokens of framing per message (role markers), as in OpenAI's guide for recent models. */
 export const MESSAGE_OVERHEAD = 3;
@@ -35,7 +35,17 @@ export const REPLY_OVERHEAD = 3;
 /** Tokens counted for an image whose size is not known (OpenAI's low-detail cost). */
 export const IMAGE_TOKENS = 85;
 
-/** A history that is not a list of chat messages. */
+/**
+ * A history that is not a list of chat messages.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CHARS_COUNTER } from "./count.ts";
+ * import { countMessages, MessagesShapeError } from "./messages.ts";
+ * assert.throws(() => countMessages({ role: "user" }, CHARS_COUNTER), MessagesShapeError);
+ * ```
+ */
 export class MessagesShapeError extends TypeError {
   /** Make one. */
   constructor(message: string) {
@@ -111,7 +121,19 @@ function _part(part: unknown, t: TokenCounter, at: string, depth: number): numbe
   }
 }
 
-/** The tokens of one message. */
+/**
+ * The tokens of one message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CHARS_COUNTER } from "./count.ts";
+ * import { countMessage, MESSAGE_OVERHEAD } from "./messages.ts";
+ * // chars: "user" is 1, "12345678" is 2
+ * assert.equal(countMessage({ role: "user", content: "12345678" }, CHARS_COUNTER), MESSAGE_OVERHEAD + 1 + 2);
+ * assert.throws(() => countMessage({ role: "user", content: 5 }, CHARS_COUNTER), /"message\.content" must be a string/);
+ * ```
+ */
 export function countMessage(message: unknown, t: TokenCounter, at = "message"): number {
   if (typeof message !== "object" || message === null || Array.isArray(message)) {
     throw new MessagesShapeError(
@@ -142,7 +164,19 @@ export function countMessage(message: unknown, t: TokenCounter, at = "message"):
   return n;
 }
 
-/** The tokens of a chat history (a list of messages); an empty list counts 0. */
+/**
+ * The tokens of a chat history (a list of messages); an empty list counts 0.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CHARS_COUNTER } from "./count.ts";
+ * import { countMessage, countMessages, REPLY_OVERHEAD } from "./messages.ts";
+ * const m = { role: "assistant", content: [{ type: "text", text: "done" }] };
+ * assert.equal(countMessages([], CHARS_COUNTER), 0);
+ * assert.equal(countMessages([m, m], CHARS_COUNTER), REPLY_OVERHEAD + 2 * countMessage(m, CHARS_COUNTER));
+ * ```
+ */
 export function countMessages(messages: unknown, t: TokenCounter, at = "messages"): number {
   if (!Array.isArray(messages)) {
     throw new MessagesShapeError(`"${at}" must be a list of chat messages, got ${_show(messages)}`);

@@ -20,7 +20,7 @@ export {
   TOKENIZERS,
   UnknownTokenizerError,
 } from "./count.ts";
-export type { TokenCounter, TokenizerName } from "./count.ts";
+export type { TokenCounter, TokenizerName } from "./types.ts";
 export {
   countMessage,
   countMessages,

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { currentRuntime } from "../../src/runtime/mod.ts";
-import { ProcessTransport, runtimeSpawner } from "../../src/gateway/stdio_transport.ts";
+import { runtimeSpawner } from "../../src/gateway/spawner.ts";
+import { ProcessTransport } from "../../src/gateway/stdio_transport.ts";
 
 const spawn = runtimeSpawner(await currentRuntime());
 

@@ -12,6 +12,7 @@ import {
   claudeCode,
   codex,
   cursor,
+  dialectFor,
   DIALECTS,
   gemini,
   HOOK_AGENTS,
@@ -326,5 +327,17 @@ Deno.test("parseEvent: an unknown event name is `other`, not an error (agents ad
     const e = DIALECTS[agent].parseEvent({ hook_event_name: "SomethingNew", ...id });
     assert.equal(e.phase, "other");
     assert.equal(e.toolName, null);
+  }
+});
+
+Deno.test("parseEvent: names of Object.prototype are unknown events, and unknown agents", () => {
+  for (const agent of HOOK_AGENTS) {
+    const id = agent === "cursor" ? { conversation_id: "c" } : { session_id: "s" };
+    for (const name of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+      assert.equal(DIALECTS[agent].parseEvent({ hook_event_name: name, ...id }).phase, "other", `${agent} ${name}`);
+    }
+  }
+  for (const name of ["constructor", "toString", "__proto__"]) {
+    assert.throws(() => dialectFor(name), /Unknown hook agent/, name);
   }
 });

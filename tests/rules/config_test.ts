@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parsePrefix, suggestKey, validateReadOnlyCommands, validateRules } from "../../src/rules/config.ts";
+import { validateReadOnlyCommands, validateRules } from "../../src/rules/config.ts";
 
 const errs = (v: unknown) => validateRules(v).errors;
 
@@ -56,12 +56,7 @@ Deno.test("config: valid rules compile, a missing section is no rules", () => {
   assert.equal(v.rules[0]!.summary, "run_bash grep -r 'a b'");
 });
 
-Deno.test("config: prefixes, suggestions, readOnlyCommands", () => {
-  assert.deepEqual(parsePrefix("git  status"), ["git", "status"]);
-  assert.equal(typeof parsePrefix(""), "string");
-  assert.equal(typeof parsePrefix("ls > x"), "string");
-  assert.equal(suggestKey("comand", ["command", "risk"]), "command");
-  assert.equal(suggestKey("zzz", ["command", "risk"]), null);
+Deno.test("config: readOnlyCommands", () => {
   assert.deepEqual(validateReadOnlyCommands(undefined), { value: true, error: null });
   assert.deepEqual(validateReadOnlyCommands(false), { value: false, error: null });
   assert.deepEqual(validateReadOnlyCommands("no"), {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { analyzeScript, MAX_NESTING, type SimpleCommand } from "../../src/rules/shell.ts";
+import { analyzeScript, MAX_NESTING } from "../../src/rules/shell.ts";
+import type { SimpleCommand } from "../../src/rules/shell_types.ts";
 
 const argv = (c: SimpleCommand) => c.argv.map((w) => w.value ?? "?").join(" ");
 const cmds = (s: string) => analyzeScript(s).commands.map(argv);
@@ -40,33 +41,6 @@ Deno.test("shell: bash -c, sh -c, eval and trap strings are parsed; opaque ones 
   assert.equal(argv(analyzeScript("trap 'rm y' EXIT").commands[1]!), "rm y");
 });
 
-Deno.test("shell: wrappers are looked through, with their options", () => {
-  const one = (s: string) => analyzeScript(s).commands[0]!;
-  assert.deepEqual(one("timeout -s KILL -k 5 10 nice -n 3 stdbuf -oL command ls -l").wrappers, [
-    "timeout",
-    "nice",
-    "stdbuf",
-    "command",
-  ]);
-  assert.equal(argv(one("timeout 10 nice -5 nohup ls -l")), "ls -l");
-  assert.equal(argv(one("/usr/bin/env ls")), "ls");
-  assert.deepEqual(one("env A=1 -u B ls").assignments, ["A=1", "(unset B)"]);
-  assert.equal(one("xargs -0 -n 1 grep x").extraArgs, true);
-  assert.equal(argv(one("xargs")), "echo");
-  assert.equal(argv(one("xargs -I{} cp {} dst")), "cp ? dst");
-  assert.equal(argv(one("xargs --eof rm x")), "rm x", "--eof[=E] takes no next word");
-  assert.equal(argv(one("xargs --replace rm {}")), "rm ?", "--replace alone means {}");
-  assert.match(one("timeout --frobnicate 5 ls").dynamic!, /not judged/);
-  assert.match(one("env -S 'rm x'").dynamic!, /-S/);
-  assert.equal(analyzeScript("env -C /tmp ls").cwdChanged, true);
-  assert.equal(analyzeScript("cd x; ls").cwdChanged, true);
-  const f = analyzeScript("find . -exec timeout 5 rm {} \\;");
-  assert.equal(argv(f.commands[1]!), "rm ?");
-  assert.deepEqual(f.commands[1]!.wrappers, ["timeout"]);
-  assert.equal(one("time -o x ls").argv[0]!.value, "-o", "bash's time keyword takes only -p");
-  assert.deepEqual(one("command time -o t.txt ls").writes, ["t.txt"]);
-});
-
 Deno.test("shell: redirections of compound commands are kept, as a command without words", () => {
   const a = analyzeScript("{ ls; } > a; for f in x; do :; done 2>/dev/null; (pwd) >> b");
   const bare = a.commands.filter((c) => c.argv.length === 0);
@@ -75,39 +49,6 @@ Deno.test("shell: redirections of compound commands are kept, as a command witho
     "null:/dev/null",
     "write:b",
   ]);
-});
-
-Deno.test("shell: redirections are classified", () => {
-  const r = analyzeScript("ls >a 2>&1 >>b &>/dev/null <c 3<>d >&- 1>&2 >|e >/dev/tcp/h/1 <<<x").commands[0]!.redirects;
-  assert.deepEqual(r.map((x) => `${x.kind}:${x.target}`), [
-    "write:a",
-    "dup:1",
-    "write:b",
-    "null:/dev/null",
-    "read:c",
-    "write:d",
-    "dup:-",
-    "dup:2",
-    "write:e",
-    "write:/dev/tcp/h/1",
-    "read:null",
-  ]);
-  assert.equal(analyzeScript("ls > $F").commands[0]!.redirects[0]!.target, null);
-});
-
-Deno.test("shell: non-literal words and what they may expand to", () => {
-  const w = analyzeScript("x $a src/$b *.ts src/*.ts ~/x {a,b} -$c").commands[0]!.argv.slice(1);
-  assert.deepEqual(w.map((x) => [x.value, x.mayBeOption, x.expands]), [
-    [null, true, false],
-    [null, false, false],
-    [null, true, true],
-    [null, false, true],
-    [null, false, false],
-    [null, true, true],
-    [null, true, false],
-  ]);
-  assert.match(analyzeScript("$X a").commands[0]!.dynamic!, /\$X/);
-  assert.match(analyzeScript("`echo rm` a").commands[0]!.dynamic!, /not known/);
 });
 
 Deno.test("shell: hazards (arithmetic, indirect and prompt expansion, special loop variables)", () => {

@@ -7,7 +7,9 @@
 import assert from "node:assert/strict";
 import { validateArgs } from "../../src/schema.ts";
 import { BUILTIN_DEFINITIONS } from "../../src/tools/builtin.ts";
-import { type Schema, stripStrictNulls, toStrictSchema } from "../../src/schemas/strict.ts";
+import { toStrictSchema } from "../../src/schemas/strict.ts";
+import { stripStrictNulls } from "../../src/schemas/strip_nulls.ts";
+import type { Schema } from "../../src/schemas/types.ts";
 import { managerFor, SERVERS, tempDir } from "../gateway/_servers.ts";
 import { strictProblems, validate } from "./_vendor_shapes.ts";
 import { join } from "node:path";

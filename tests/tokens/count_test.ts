@@ -10,10 +10,10 @@ import {
   countTokens,
   createCounter,
   loadTokenizer,
-  TEXT_CACHE_MIN,
   TOKENIZERS,
   UnknownTokenizerError,
 } from "../../src/tokens/count.ts";
+import { TEXT_CACHE_MIN } from "../../src/tokens/_bpe_counter.ts";
 import { ROOT } from "../_targets.ts";
 
 /** An independent oracle: ai-tokenizer's own full encode (the counters use gpt-tokenizer for OpenAI encodings). */

@@ -18,6 +18,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { startDnsSink } from "./dns_sink.ts";
 import type { ServeOptions } from "./mock_common.ts";
 import { startMock } from "./mock_server.ts";
@@ -106,14 +107,24 @@ export function runCommand(c: NetnsCommand): Promise<CommandResult> {
       killGroup("SIGTERM");
       setTimeout(() => killGroup("SIGKILL"), 2000);
     }, c.timeoutMs);
-    const finish = (exitCode: number | null, signal: string | null, error: string | null) => {
+    const finish = (
+      exitCode: number | null,
+      signal: string | null,
+      error: string | null,
+    ) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       killGroup("SIGKILL"); // whatever the CLI left behind in its group
       closeSync(out);
       closeSync(err);
-      resolve({ exitCode, signal, timedOut, durationMs: Math.round(performance.now() - started), error });
+      resolve({
+        exitCode,
+        signal,
+        timedOut,
+        durationMs: Math.round(performance.now() - started),
+        error,
+      });
     };
     child.on("error", (e) => finish(null, null, e.message));
     child.on("exit", (code, signal) => finish(code, signal, null));
@@ -125,22 +136,45 @@ function _mount(args: string[]): string | null {
   return r.status === 0 ? null : `mount ${args.join(" ")} said ${JSON.stringify(r.stderr || r.error?.message)}`;
 }
 
+/** The repository root (the lab's own code, the pinned CLIs in .cache/agents): it may live under /tmp too. */
+const _REPO = fileURLToPath(new URL("../../../../", import.meta.url)).replace(
+  /\/$/,
+  "",
+);
+
 /**
  * Give the namespace a private /tmp holding only the run folder (the CLIs write to fixed /tmp paths whatever
- * TMPDIR says, e.g. Codex's /tmp/codex-daemon-<uid>): the run folder is parked on a private tmpfs at /mnt, a new
- * tmpfs covers /tmp, and the run folder is bound back at its own path.
+ * TMPDIR says, e.g. Codex's /tmp/codex-daemon-<uid>): what must stay visible (the run folder, and the repository
+ * when it is a clone under /tmp, as CI's may be) is parked on a private tmpfs at /mnt, a new tmpfs covers /tmp, and
+ * each parked folder is bound back at its own path.
  */
 function _privateTmp(runDir: string): string | null {
-  if (!runDir.startsWith("/tmp/")) return null; // a run folder elsewhere: /tmp stays as it is
+  const keep = [runDir, _REPO].filter((p) => p.startsWith("/tmp/"));
+  if (!keep.includes(runDir)) return null; // a run folder elsewhere: /tmp stays as it is
+  // The working folder may be under /tmp too (a clone there): step out of it while /tmp is replaced, or every
+  // later spawn fails with ENOENT for its inherited cwd.
+  const cwd = process.cwd();
+  process.chdir("/");
   const park = _mount(["-t", "tmpfs", "-o", "mode=0755", "lab-park", "/mnt"]);
   if (park !== null) return park;
-  mkdirSync("/mnt/run");
-  const parked = _mount(["--bind", runDir, "/mnt/run"]);
-  if (parked !== null) return parked;
+  for (const [i, dir] of keep.entries()) {
+    mkdirSync(`/mnt/keep${i}`);
+    const parked = _mount(["--bind", dir, `/mnt/keep${i}`]);
+    if (parked !== null) return parked;
+  }
   const tmp = _mount(["-t", "tmpfs", "-o", "mode=1777", "lab-tmp", "/tmp"]);
   if (tmp !== null) return tmp;
-  mkdirSync(runDir, { recursive: true });
-  return _mount(["--bind", "/mnt/run", runDir]);
+  for (const [i, dir] of keep.entries()) {
+    mkdirSync(dir, { recursive: true });
+    const back = _mount(["--bind", `/mnt/keep${i}`, dir]);
+    if (back !== null) return back;
+  }
+  try {
+    process.chdir(cwd);
+  } catch {
+    // the old working folder is not among those kept: stay at /
+  }
+  return null;
 }
 
 function _setup(spec: NetnsSpec): string | null {
@@ -150,23 +184,40 @@ function _setup(spec: NetnsSpec): string | null {
   }
   const tmp = _privateTmp(spec.runDir);
   if (tmp !== null) return `Cannot give the namespace a private /tmp: ${tmp}`;
-  writeFileSync(spec.resolvConf, "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n");
-  const mount = spawnSync("mount", ["--bind", spec.resolvConf, "/etc/resolv.conf"], { encoding: "utf8" });
+  writeFileSync(
+    spec.resolvConf,
+    "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
+  );
+  const mount = spawnSync("mount", [
+    "--bind",
+    spec.resolvConf,
+    "/etc/resolv.conf",
+  ], { encoding: "utf8" });
   if (mount.status !== 0) {
     return `Cannot bind-mount resolv.conf in the namespace: mount said ${
       JSON.stringify(mount.stderr || mount.error?.message)
     }`;
   }
-  const links = spawnSync("ip", ["-o", "link", "show", "up"], { encoding: "utf8" });
+  const links = spawnSync("ip", ["-o", "link", "show", "up"], {
+    encoding: "utf8",
+  });
   const up = links.stdout.split("\n").filter((l) => l.trim() !== "").map((l) => l.split(":")[1]?.trim());
-  if (up.length !== 1 || up[0] !== "lo") return `The namespace has interfaces other than lo up: ${up.join(", ")}`;
+  if (up.length !== 1 || up[0] !== "lo") {
+    return `The namespace has interfaces other than lo up: ${up.join(", ")}`;
+  }
   return null;
 }
 
 /** Run a spec (the runner's whole job); returns the result it also writes. */
 export async function runSpec(spec: NetnsSpec): Promise<NetnsResult> {
   const t0 = performance.now();
-  const result: NetnsResult = { setupError: null, setupMs: 0, prepare: [], command: null, mockRequests: 0 };
+  const result: NetnsResult = {
+    setupError: null,
+    setupMs: 0,
+    prepare: [],
+    command: null,
+    mockRequests: 0,
+  };
   result.setupError = _setup(spec);
   if (result.setupError !== null) return result;
   const dns = await startDnsSink(spec.dnsLog);

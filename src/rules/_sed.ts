@@ -1,0 +1,138 @@
+/**
+ * Private helper of the read-only check: sed only reads when its script is literal and holds no command or flag
+ * that runs a program or writes a file (`e`, `w`, `W`, `r`, `R`, `s///e`, `s///w`), and no `-f` script file is
+ * given. `--sandbox` makes GNU sed refuse those itself.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sedScriptProblem } from "./_sed.ts";
+ * assert.equal(sedScriptProblem("s/a/b/g;/^#/d"), null);
+ * assert.equal(sedScriptProblem("1e date"), "the e command runs commands or writes files");
+ * assert.equal(sedScriptProblem("s/x/y/w out"), "the s///w flag runs commands or writes files");
+ * ```
+ *
+ * @module
+ */
+import type { Parsed } from "./_getopt.ts";
+import type { ShellWord } from "./shell_types.ts";
+
+const SED_BAD = "runs commands or writes files";
+
+/** sed: -i refused by the option table; the script itself must not hold `e`, `w`, `W`, `r`… commands or flags. */
+export function checkSed(p: Parsed): string | null {
+  if (p.options.some((o) => o.name === "--sandbox")) return null; // GNU sed refuses e, w and r itself
+  if (p.options.some((o) => o.name === "-f" || o.name === "--file")) return "sed -f reads a script that is not judged";
+  const scripts: ShellWord[] = [];
+  for (const o of p.options) if ((o.name === "-e" || o.name === "--expression") && o.value) scripts.push(o.value);
+  const operands = [...p.operands];
+  if (scripts.length === 0) {
+    const first = operands.shift();
+    if (!first) return "sed without a script";
+    scripts.push(first);
+  }
+  for (const s of scripts) {
+    if (s.value === null) return `sed's script ${s.text} is only known at run time`;
+    const r = sedScriptProblem(s.value);
+    if (r) return `sed script ${JSON.stringify(s.value)}: ${r}`;
+  }
+  return null;
+}
+
+/**
+ * A conservative reader of a sed script: addresses, then commands from a set that neither runs nor writes
+ * (`p d q Q = n N l s y h H g G x b t T : D P z F { } !`), `s` flags from `g p i I m M` and digits. Anything else
+ * (`e`, `w`, `W`, `r`, `R`, an `s///e` or `s///w`) is refused.
+ */
+export function sedScriptProblem(script: string): string | null {
+  let i = 0;
+  const n = script.length;
+  const skipSpace = () => {
+    while (i < n && /[ \t;\n]/.test(script[i]!)) i++;
+  };
+  const readDelimited = (delim: string): boolean => {
+    // reads up to an unescaped delim; i is after the opening delimiter
+    while (i < n) {
+      const ch = script[i]!;
+      if (ch === "\\") {
+        i += 2;
+        continue;
+      }
+      if (ch === "\n" && delim !== "\n") return false;
+      i++;
+      if (ch === delim) return true;
+    }
+    return false;
+  };
+  const readAddress = (): boolean => {
+    if (i >= n) return true;
+    const ch = script[i]!;
+    if (/\d/.test(ch)) {
+      while (i < n && /[\d~]/.test(script[i]!)) i++;
+      return true;
+    }
+    if (ch === "$") {
+      i++;
+      return true;
+    }
+    if (ch === "/" || ch === "\\") {
+      let delim = "/";
+      if (ch === "\\") {
+        delim = script[i + 1] ?? "";
+        i += 2;
+      } else i++;
+      if (!readDelimited(delim)) return false;
+      while (i < n && /[IM]/.test(script[i]!)) i++;
+      return true;
+    }
+    return true;
+  };
+  for (let guard = 0; guard < 10_000; guard++) {
+    skipSpace();
+    if (i >= n) return null;
+    if (!readAddress()) return "an address is not closed";
+    if (script[i] === ",") {
+      i++;
+      if (script[i] === "+" || script[i] === "~") i++;
+      if (!readAddress()) return "an address is not closed";
+    }
+    while (script[i] === " " || script[i] === "!") i++;
+    const cmd = script[i];
+    if (cmd === undefined) return "an address without a command";
+    i++;
+    if ("pdqQ=nNlhHgGxDPzF{}".includes(cmd)) {
+      if ((cmd === "q" || cmd === "Q" || cmd === "l") && /\d/.test(script[i] ?? "")) {
+        while (i < n && /\d/.test(script[i]!)) i++;
+      }
+      continue;
+    }
+    if (cmd === "#") {
+      while (i < n && script[i] !== "\n") i++;
+      continue;
+    }
+    if (cmd === "b" || cmd === "t" || cmd === "T" || cmd === ":") {
+      while (i < n && script[i] !== ";" && script[i] !== "\n") i++;
+      continue;
+    }
+    if (cmd === "s" || cmd === "y") {
+      const delim = script[i];
+      if (delim === undefined || delim === "\\" || delim === "\n") return `${cmd} without a delimiter`;
+      i++;
+      if (!readDelimited(delim) || !readDelimited(delim)) return `${cmd} is not closed`;
+      if (cmd === "s") {
+        while (i < n && /[gpiImM0-9]/.test(script[i]!)) i++;
+        const f = script[i];
+        if (f === "e") return `the s///e flag ${SED_BAD}`;
+        if (f === "w" || f === "W") return `the s///w flag ${SED_BAD}`;
+      }
+      continue;
+    }
+    if ("aic".includes(cmd)) {
+      // a text, i text, c text: output only; the text runs to the end of the line
+      while (i < n && script[i] !== "\n") i++;
+      continue;
+    }
+    return `the ${cmd} command ${SED_BAD}`;
+  }
+  return "the script is too long to judge";
+}

@@ -1,0 +1,60 @@
+/**
+ * Private helper of the rule engine: where a script's outputs go (redirections, and files its commands write by
+ * their arguments). One going outside the workspace, or to a place only known at run time, blocks lowering; one
+ * into the workspace keeps the call at least medium (like write_file).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { analyzeScript } from "./shell.ts";
+ * import { judgeWrites } from "./_writes.ts";
+ * import { lexicalWorkspacePath } from "./workspace_path.ts";
+ * const judge = (s: string) => {
+ *   const a = analyzeScript(s);
+ *   return judgeWrites(a.commands, [], a.cwdChanged, (t) => lexicalWorkspacePath(t));
+ * };
+ * assert.deepEqual(judge("ls > out.txt"), { blocked: null, intoWorkspace: true });
+ * assert.match(judge("ls > /etc/x").blocked!, /is outside the workspace/);
+ * assert.match(judge("cd sub && ls > out").blocked!, /relative to a folder the script changes into/);
+ * ```
+ *
+ * @module
+ */
+import type { SimpleCommand } from "./shell_types.ts";
+
+/** Every output a script writes: redirections and files named by arguments (`tee FILE`). */
+export interface WriteCheck {
+  /** Some write goes outside the workspace or cannot be resolved: no lowering. */
+  blocked: string | null;
+  /** Some write goes into the workspace: at least medium. */
+  intoWorkspace: boolean;
+}
+
+/** Judge every write of `commands`; `extra[i]` are files command `i` writes by its arguments. */
+export function judgeWrites(
+  commands: readonly SimpleCommand[],
+  extra: ReadonlyArray<ReadonlyArray<string | null>>,
+  cwdChanged: boolean,
+  resolve: (t: string) => string | null,
+): WriteCheck {
+  const res: WriteCheck = { blocked: null, intoWorkspace: false };
+  const judge = (target: string | null, what: string) => {
+    if (res.blocked) return;
+    if (target === null) {
+      res.blocked = `${what} goes to a file only known at run time`;
+      return;
+    }
+    if (cwdChanged && !target.startsWith("/")) {
+      res.blocked = `${what} ${JSON.stringify(target)} is relative to a folder the script changes into`;
+      return;
+    }
+    if (resolve(target) === null) res.blocked = `${what} ${JSON.stringify(target)} is outside the workspace`;
+    else res.intoWorkspace = true;
+  };
+  commands.forEach((c, i) => {
+    for (const r of c.redirects) if (r.kind === "write") judge(r.target, `the redirection ${r.op}`);
+    for (const w of c.writes) judge(w, "a written file");
+    for (const w of extra[i] ?? []) judge(w, `${c.argv[0]?.value ?? "the command"} writes a file that`);
+  });
+  return res;
+}

@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { checkReadOnly } from "../../src/rules/readonly.ts";
+import { sedScriptProblem } from "../../src/rules/_sed.ts";
+import { analyzeScript } from "../../src/rules/shell.ts";
+
+const ro = (s: string) => checkReadOnly(analyzeScript(s).commands[0]!).readOnly;
+
+Deno.test("readonly: sed scripts", () => {
+  for (
+    const s of [
+      "p",
+      "1,20p",
+      "$p",
+      "/x/d; s/a/b/g",
+      "s|a|b|2",
+      "y/abc/xyz/",
+      "/^#/!p",
+      "1~2p",
+      "s/a\\/b/c/gI",
+      "/a/,/b/{p;d}",
+      "a text",
+    ]
+  ) {
+    assert.equal(sedScriptProblem(s), null, s);
+  }
+  for (
+    const s of ["e ls", "1e ls", "s/a/b/e", "s/a/b/w x", "s/a/b/gw x", "w x", "W x", "r x", "R x", "s/a/b", "/x", "v"]
+  ) {
+    assert.notEqual(sedScriptProblem(s), null, s);
+  }
+  assert.equal(ro("sed --sandbox 'w x' f"), true, "GNU sed refuses e, w and r itself");
+  assert.equal(ro("sed -f s.sed f"), false);
+});
