@@ -1,5 +1,5 @@
 /**
- * File tools in a confined child process: the file server (`fs_server.ts`) runs under bubblewrap in a mount
+ * File tools in a confined child process: the file server (`server.ts`) runs under bubblewrap in a mount
  * namespace that holds only the workspace (writable), the runtime's executable and sources and /usr (read-only),
  * a private /tmp, and nothing else — no /home, /root, /etc, no other folder of the host. Under Deno it also gets
  * Deno permissions for the workspace only.

@@ -86,7 +86,8 @@ Deno.test({
     try {
       assert.equal(await files.run("read_file", ws, { path: "a.txt" }), "inside\n");
       const pids = new TextDecoder().decode(
-        new Deno.Command("pgrep", { args: ["-f", `(__fs-server|fs_server_main).* ${ws}( --confined)?$`] }).outputSync()
+        new Deno.Command("pgrep", { args: ["-f", `(__fs-server|files/server_main\.ts).* ${ws}( --confined)?$`] })
+          .outputSync()
           .stdout,
       ).trim().split("\n").filter((l) => l);
       assert.ok(pids.length > 0, "the server runs");
