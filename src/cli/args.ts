@@ -66,7 +66,7 @@ export const COMMANDS: ReadonlySet<string> = new Set(["serve", "mcp", "exec", "l
  *
  * @example
  * ```ts
- * import { parseArgs } from "./run.ts";
+ * import { parseArgs } from "./args.ts";
  * const p = parseArgs(["serve", "--confirm=deny", "--workspace", "ws"]);
  * console.assert(p.command === "serve" && p.options.confirm === "deny" && p.options.workspace === "ws");
  * ```

@@ -12,7 +12,7 @@ import type { FileBackend, HostFileIsolation } from "./backend.ts";
  *
  * @example
  * ```ts
- * import { hostFileBackend } from "./backend.ts";
+ * import { hostFileBackend } from "./host.ts";
  * console.assert(hostFileBackend.describe().worker === false);
  * ```
  */

@@ -33,7 +33,7 @@ export interface WorkerFileBackend extends FileBackend {
  *
  * @example
  * ```ts
- * import { createWorkerFileBackend } from "./backend.ts";
+ * import { createWorkerFileBackend } from "./workers.ts";
  * import { currentRuntime } from "../../runtime/mod.ts";
  * import { mkdtempSync, realpathSync, writeFileSync } from "node:fs";
  * import { join } from "node:path";
