@@ -31,19 +31,20 @@ export { workspaceGone } from "./_outside.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Workspace } from "./workspace.ts";
  * import { mkdtempSync, realpathSync } from "node:fs";
  * import { join, sep } from "node:path";
  * import { tmpdir } from "node:os";
  * const dir = mkdtempSync(join(tmpdir(), "ws-"));
  * const ws = Workspace.open(dir);
- * console.assert(ws.root === realpathSync(dir));
- * console.assert(ws.resolve("notes/a.txt", "write") === ws.root + sep + join("notes", "a.txt"));
+ * assert.equal(ws.root, realpathSync(dir));
+ * assert.ok(ws.resolve("notes/a.txt", "write") === ws.root + sep + join("notes", "a.txt"));
  * try {
  *   ws.resolve("../x", "read");
  *   throw new Error("unreachable");
  * } catch (e) {
- *   console.assert((e as { code?: string }).code === "path_outside_workspace");
+ *   assert.ok((e as { code?: string }).code === "path_outside_workspace");
  * }
  * ```
  */
@@ -68,12 +69,13 @@ export class Workspace {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Workspace } from "./workspace.ts";
    * try {
    *   Workspace.open("/");
    *   throw new Error("unreachable");
    * } catch (e) {
-   *   console.assert(e instanceof RangeError);
+   *   assert.ok(e instanceof RangeError);
    * }
    * ```
    */
@@ -104,13 +106,14 @@ export class Workspace {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Workspace } from "./workspace.ts";
    * import { mkdtempSync } from "node:fs";
    * import { join } from "node:path";
    * import { tmpdir } from "node:os";
    * const ws = Workspace.open(mkdtempSync(join(tmpdir(), "ws-")));
-   * console.assert(ws.contains(ws.root) && ws.contains(ws.root + "/a"));
-   * console.assert(!ws.contains(ws.root + "-evil/a"));
+   * assert.ok(ws.contains(ws.root) && ws.contains(ws.root + "/a"));
+   * assert.ok(!ws.contains(ws.root + "-evil/a"));
    * ```
    */
   contains(real: string): boolean {
@@ -225,13 +228,14 @@ export class Workspace {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Workspace } from "./workspace.ts";
    * import { mkdtempSync } from "node:fs";
    * import { join } from "node:path";
    * import { tmpdir } from "node:os";
    * const ws = Workspace.open(mkdtempSync(join(tmpdir(), "ws-")));
-   * console.assert(ws.relative(join(ws.root, "a", "b.txt")) === join("a", "b.txt"));
-   * console.assert(ws.relative(ws.root) === ".");
+   * assert.ok(ws.relative(join(ws.root, "a", "b.txt")) === join("a", "b.txt"));
+   * assert.equal(ws.relative(ws.root), ".");
    * ```
    */
   relative(real: string): string {

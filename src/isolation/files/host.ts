@@ -12,8 +12,9 @@ import type { FileBackend, HostFileIsolation } from "./backend.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hostFileBackend } from "./host.ts";
- * console.assert(hostFileBackend.describe().worker === false);
+ * assert.equal(hostFileBackend.describe().worker, false);
  * ```
  */
 export const hostFileBackend: FileBackend = {

@@ -30,8 +30,9 @@ export { RPC_ERROR, rpcError, type RpcId, type RpcMessage } from "./rpc.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "./session.ts";
- * console.assert(SUPPORTED_PROTOCOL_VERSIONS[0] === LATEST_PROTOCOL_VERSION);
+ * assert.equal(SUPPORTED_PROTOCOL_VERSIONS[0], LATEST_PROTOCOL_VERSION);
  * ```
  */
 export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = ["2025-11-25", "2025-06-18", "2025-03-26"];
@@ -41,8 +42,9 @@ export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = ["2025-11-25", "20
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LATEST_PROTOCOL_VERSION } from "./session.ts";
- * console.assert(LATEST_PROTOCOL_VERSION === "2025-11-25");
+ * assert.equal(LATEST_PROTOCOL_VERSION, "2025-11-25");
  * ```
  */
 export const LATEST_PROTOCOL_VERSION = "2025-11-25";
@@ -77,6 +79,7 @@ function callKey(id: RpcId): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { McpSession } from "./session.ts";
  * import { SafeExecutor } from "../../gate/executor.ts";
  * import { mkdtempSync } from "node:fs";
@@ -88,10 +91,10 @@ function callKey(id: RpcId): string {
  * const mcp = new McpSession({ executor, confirm: () => false, send: () => {} });
  * const init = { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } };
  * const [hello] = await mcp.handleLine(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: init }));
- * console.assert((hello?.result as { protocolVersion: string }).protocolVersion === "2025-06-18");
+ * assert.ok((hello?.result as { protocolVersion: string }).protocolVersion === "2025-06-18");
  * const call = { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "greet", arguments: { name: "ada" } } };
  * const [r] = await mcp.handleLine(JSON.stringify(call));
- * console.assert((r?.result as { content: { text: string }[] }).content[0]?.text === "hello ada");
+ * assert.ok((r?.result as { content: { text: string }[] }).content[0]?.text === "hello ada");
  * await mcp.close();
  * executor.close();
  * ```
