@@ -153,6 +153,14 @@ export class SessionMetrics {
     else this.#errorCount++;
   }
 
+  /**
+   * How many error times are held in memory (with an error window): those in the window, plus at most about as many
+   * older ones not yet pruned. Constant-size without a window (0).
+   */
+  get heldErrorTimes(): number {
+    return this.#errorTimes.length;
+  }
+
   /** Zero all three signals (context, duration, errors). */
   reset(): void {
     this.#startedAt = this.#now();

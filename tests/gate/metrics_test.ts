@@ -97,6 +97,7 @@ Deno.test("error window: cost stays flat over many errors (queue is pruned)", ()
     if (i % 1000 === 0) m.snapshot();
   }
   assert.equal(m.snapshot().errorCount, 100, "1 s window at one error per 10 ms");
+  assert.ok(m.heldErrorTimes < 3000, `the queue is pruned: ${m.heldErrorTimes} of 100000 error times still held`);
 });
 
 Deno.test("custom weights and limits", () => {
