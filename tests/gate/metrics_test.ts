@@ -108,6 +108,12 @@ Deno.test("custom weights and limits", () => {
 
 Deno.test("bad contextTokens is refused with the value in the message", () => {
   const m = new SessionMetrics({}, () => 0);
-  assert.throws(() => m.update({ contextTokens: -1 }), /contextTokens must be a finite number >= 0, got -1/);
-  assert.throws(() => m.update({ contextTokens: NaN }), /got null/);
+  // One validator for the library, the JSON-lines and the MCP transports (readMetricsUpdate).
+  assert.throws(() => m.update({ contextTokens: -1 }), {
+    name: "TypeError",
+    message: '"contextTokens" must be a number >= 0, got number -1',
+  });
+  assert.throws(() => m.update({ contextTokens: NaN }), {
+    message: '"contextTokens" must be a number >= 0, got number NaN',
+  });
 });
