@@ -25,6 +25,7 @@ import { cutText, redactArgs } from "./redact.ts";
 import type { RegisteredTool, ToolFn, ToolSpec } from "./tool.ts";
 import {
   cancelledBeforeStart,
+  cancelledWhileRunning,
   checkCall,
   decide,
   executeDetails,
@@ -331,6 +332,13 @@ export class SafeExecutor {
         return done(this.#witnessFailure(e, tool.risk, fatigue, decision));
       }
       if (!answer.approved) {
+        if (answer.reason === "cancelled") {
+          const r = options.signal?.reason;
+          const why = `Cancelled while it waited for approval: ${
+            r instanceof Error ? r.message : "the call was cancelled"
+          }`;
+          return done(skippedResult(decision, tool.risk, fatigue, "cancelled", why));
+        }
         return done(
           skippedResult(decision, tool.risk, fatigue, "not_approved", `Not approved (${answer.reason}): ${rationale}`),
         );
@@ -338,7 +346,10 @@ export class SafeExecutor {
     }
 
     // 6. Run; 7. the execute line.
-    const outcome = await runTool(tool, call.args, this.workspace, options.signal);
+    const outcome = cancelledWhileRunning(
+      await runTool(tool, call.args, this.workspace, options.signal),
+      options.signal,
+    );
     if (!outcome.ok && this.metrics.options.countToolErrors) this.metrics.recordError();
     try {
       this.#log("execute", name, decision, executeDetails(tool, outcome));

@@ -11,6 +11,8 @@ import type { ConfirmHandler } from "../../types.ts";
 import { describeValue } from "../../_util/describe.ts";
 import { parseJsonLine } from "../../_util/lines.ts";
 import { CallLane } from "../_call_lane.ts";
+import { cancelCall } from "./_cancel.ts";
+import { unknownFieldProblem } from "./_request_fields.ts";
 import { ID_RULE, idProblem } from "../_ids.ts";
 import {
   confirmRequest,
@@ -38,7 +40,7 @@ export interface ProtocolOptions {
   info: () => object;
 }
 
-const CONTROL = new Set(["confirm", "metrics", "reset", "tools", "stats", "info"]);
+const CONTROL = new Set(["confirm", "metrics", "reset", "tools", "stats", "info", "cancel"]);
 
 /**
  * One protocol session over one executor.
@@ -124,6 +126,8 @@ export class ProtocolServer {
     if (typeof type !== "string") {
       return Promise.resolve([errorResponse(id, "bad_request", `"type" must be a string, got ${describeValue(type)}`)]);
     }
+    const unknown = unknownFieldProblem(type, m);
+    if (unknown !== null) return Promise.resolve([errorResponse(id, "bad_request", unknown)]);
     if (type === "execute") return this.#execute(id, m, options.admitCalls ?? true);
     if (CONTROL.has(type)) return Promise.resolve(this.#control(id, type, m));
     return Promise.resolve([
@@ -183,6 +187,8 @@ export class ProtocolServer {
         }];
       case "stats":
         return [{ id, type: "stats", stats: ex.logStats() }];
+      case "cancel":
+        return [cancelCall(this.#lane, id, m.target)];
       default:
         return [{ id, type: "info", ...this.#o.info(), protocol: PROTOCOL_VERSION }];
     }
