@@ -10,6 +10,7 @@ import type { ConfirmMode } from "../gate/confirm.ts";
 import { DEFAULT_METRICS, type MetricsOptions } from "../gate/metrics.ts";
 import type { PolicyOptions } from "../gate/policy.ts";
 import type { SandboxOptions } from "../isolation/mod.ts";
+import { TOKENIZERS } from "../tokens/count.ts";
 import { RISKS } from "../types.ts";
 import {
   bool,
@@ -28,6 +29,7 @@ import {
   readSection,
   show,
 } from "./_fields.ts";
+import { readReadOnlyCommands, readRules } from "./_rules_section.ts";
 import type { SafeExecConfig } from "./types.ts";
 
 /** The longest confirmation a config may allow: a day. */
@@ -84,6 +86,7 @@ const METRICS_FIELDS: Fields<MetricsOptions> = {
     }
     return value as number;
   },
+  tokenizer: oneOf(TOKENIZERS),
 };
 
 function readMetrics(value: unknown, ctx: FieldContext): MetricsOptions {
@@ -202,6 +205,8 @@ export const SECTIONS: Readonly<Record<string, Section>> = Object.freeze({
     ),
   sandbox: (v, c, x) => c.sandbox = readSandbox(v, x),
   workspaceMayContainHome: (v, c, x) => c.workspaceMayContainHome = bool(v, "workspaceMayContainHome", x),
+  rules: (v, c, x) => c.rules = readRules(v, x),
+  readOnlyCommands: (v, c, x) => c.readOnlyCommands = readReadOnlyCommands(v, x),
 });
 
 /** Read every section present in `raw` (the file's top-level object) into `config`. */

@@ -11,6 +11,7 @@ import { DEFAULT_METRICS, type MetricsOptions } from "../gate/metrics.ts";
 import { DEFAULT_POLICY, type PolicyOptions } from "../gate/policy.ts";
 import type { ToolOptions } from "../builtins/definitions.ts";
 import type { SandboxOptions } from "../isolation/mod.ts";
+import type { RuleSpec } from "../rules/mod.ts";
 
 /** A complete, validated configuration. */
 export interface SafeExecConfig {
@@ -40,6 +41,10 @@ export interface SafeExecConfig {
   sandbox: SandboxOptions;
   /** The absolute path of the config file this came from, or null. */
   configPath: string | null;
+  /** The rules (SPEC §1.1), as written, each one valid. */
+  rules: RuleSpec[];
+  /** Whether the built-in read-only commands lower run_bash scripts (default true). */
+  readOnlyCommands: boolean;
 }
 
 /** The `witness` section. */
@@ -111,6 +116,8 @@ export function defaultConfig(cwd: string): SafeExecConfig {
     witness: { path: path.join(base, DEFAULT_WITNESS), fsync: false, signingKey: null },
     sandbox: { mode: "auto", network: false },
     configPath: null,
+    rules: [],
+    readOnlyCommands: true,
   };
 }
 

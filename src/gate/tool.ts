@@ -52,6 +52,11 @@ export interface ToolSpec {
    * (`{ maxString: 65_536 }`). Without it, strings over 256 chars are cut (length and sha256 kept).
    */
   witness?: RedactOptions;
+  /**
+   * The names of its arguments that are workspace paths (`["path"]`, `["src", "dst"]`), which the rules' `path`
+   * matchers judge once resolved (SPEC §1.1).
+   */
+  pathArgs?: readonly string[];
 }
 
 /** A registered tool. */

@@ -4,10 +4,10 @@
  * remembered for the session.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { targets } from "../_targets.ts";
+import { run, targets } from "../_targets.ts";
 import { killLeftovers, type Live, startLive } from "./_live.ts";
 
 type Msg = Record<string, unknown>;
@@ -120,4 +120,131 @@ for (const target of targets()) {
       s.done();
     }
   });
+
+  Deno.test(`[${target.name}] rules: re-rating, floors and the built-in read-only set, in the result and the log`, async () => {
+    const s = start(target, { rules: RULES });
+    try {
+      await s.live.send(
+        { id: "ls", tool: "run_bash", args: { cmd: "ls -la | wc -l" } },
+        { id: "redir", tool: "run_bash", args: { cmd: "echo hi > out.txt" } },
+        { id: "rm", tool: "run_bash", args: { cmd: "ls; rm -rf docs" } },
+        { id: "docs", tool: "write_file", args: { path: "docs/a.md", content: "x" } },
+        { id: "ci", tool: "write_file", args: { path: ".github/ci.yml", content: "x" } },
+        { id: "push", tool: "run_bash", args: { cmd: "timeout 5 git --no-pager push" } },
+      );
+      const ls = await line(s.live, answerTo("ls", "result"));
+      assert.deepEqual([ls.ok, ls.decision, ls.risk], [true, "allow", "low"]);
+      assert.equal(((ls.output as Msg).stdout as string).trim().length > 0, true);
+      assert.deepEqual((ls.rules as Msg[]).map((r) => r.rule), ["builtin"]);
+      const redir = await line(s.live, answerTo("redir", "result"));
+      assert.deepEqual([redir.ok, redir.decision, redir.risk], [true, "allow", "medium"]);
+      assert.equal(readFileSync(join(s.cwd, "workspace", "out.txt"), "utf8"), "hi\n");
+      const rm = await line(s.live, answerTo("rm", "result"));
+      assert.deepEqual([rm.decision, rm.errorCode, rm.skipped], ["deny", "denied", true]);
+      assert.match(rm.error as string, /deny by rules\[1\] \(run_bash rm\) -> deny/);
+      const docs = await line(s.live, answerTo("docs", "result"));
+      assert.deepEqual([docs.ok, docs.risk, (docs.rules as Msg[])[0]!.rule], [true, "low", 2]);
+      const ci = await line(s.live, answerTo("ci", "result"));
+      assert.deepEqual([ci.decision, ci.errorCode], ["deny", "denied"]);
+      const ask = await line(s.live, answerTo("push", "confirm_request"));
+      assert.match(ask.rationale as string, /at least ask by rules\[0\] \(run_bash git push\)/);
+      await s.live.send({ type: "confirm", id: "push", approve: false });
+      assert.equal((await line(s.live, answerTo("push", "result"))).errorCode, "not_approved");
+      const gates = s.log().filter((l) => l.event === "gate");
+      const lsGate = gates.find((l) => (l.details as Msg).risk === "low" && l.tool === "run_bash")!;
+      assert.equal((lsGate.details as Msg).tableRisk, "high");
+      assert.match(
+        (lsGate.details as Msg).rationale as string,
+        /^risk=low by built-in read-only commands \(ls, wc\); risk=low/,
+      );
+      await s.live.closeStdin();
+      assert.equal((await s.live.exited()).code, 0);
+    } finally {
+      s.done();
+    }
+  });
+
+  Deno.test(`[${target.name}] rules: "readOnlyCommands": false asks for ls; a bad rule stops the start naming it`, async () => {
+    const s = start(target, { readOnlyCommands: false });
+    try {
+      await s.live.send({ id: 1, tool: "run_bash", args: { cmd: "ls" } });
+      const ask = await line(s.live, answerTo(1, "confirm_request"));
+      assert.equal(ask.risk, "high");
+      await s.live.closeStdin();
+      await s.live.exited();
+    } finally {
+      s.done();
+    }
+    const bad = start(target, { rules: [{ tool: "run_bash", comand: ["ls"], risk: "low" }] });
+    try {
+      const status = await bad.live.exited();
+      assert.equal(status.code, 2);
+      assert.match(bad.live.stderr(), /unknown key "rules\[0\]\.comand" \(did you mean "command"\?\)/);
+    } finally {
+      bad.done();
+    }
+  });
+
+  Deno.test(`[${target.name}] check: the decision and rules now, nothing asked, run or logged; also while a call waits`, async () => {
+    const s = start(target, { rules: RULES });
+    try {
+      await s.live.send({ id: "wait", tool: "delete_file", args: { path: "keep.txt" } });
+      await line(s.live, answerTo("wait", "confirm_request"));
+      await s.live.send(
+        { id: 1, type: "check", tool: "run_bash", args: { cmd: "rm -rf build" } },
+        { id: 2, type: "check", tool: "run_bash", args: { cmd: "git status && npm test" } },
+        { id: 3, type: "check", tool: "write_file", args: { path: "docs/x.md", content: "" } },
+        { id: 4, type: "check", tool: "nope" },
+        { id: 5, type: "check", tool: "run_bash", args: { cmd: "ls" }, approve: true },
+      );
+      const rm = await line(s.live, answerTo(1, "check"));
+      assert.deepEqual([rm.decision, rm.risk, rm.errorCode], ["deny", "high", "denied"]);
+      assert.deepEqual(rm.rules, [{ rule: 1, effect: "decision=deny", summary: "run_bash rm" }]);
+      const npm = await line(s.live, answerTo(2, "check"));
+      // git is lowered only under the sandbox (sandbox "none" here), so the npm test rule does not cover git status
+      assert.deepEqual([npm.decision, npm.risk], ["ask", "high"]);
+      assert.ok((npm.notes as string[]).some((n) => /git/.test(n)), JSON.stringify(npm.notes));
+      const docs = await line(s.live, answerTo(3, "check"));
+      assert.deepEqual([docs.decision, docs.risk, (docs.rules as Msg[])[0]!.rule], ["allow", "low", 2]);
+      assert.equal((await line(s.live, answerTo(4, "check"))).errorCode, "unknown_tool");
+      assert.match(
+        ((await line(s.live, answerTo(5, "error"))).error as Msg).message as string,
+        /Unknown field "approve"/,
+      );
+      await s.live.send({ type: "confirm", id: "wait", approve: false });
+      await line(s.live, answerTo("wait", "result"));
+      await s.live.closeStdin();
+      assert.equal((await s.live.exited()).code, 0);
+      // only the delete_file call is in the log
+      assert.deepEqual(s.log().filter((l) => l.event === "gate").map((l) => l.tool), ["delete_file"]);
+    } finally {
+      s.done();
+    }
+  });
+
+  Deno.test(`[${target.name}] safe-exec check TOOL --args JSON prints the decision and writes no log`, async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "se-i13-"));
+    try {
+      writeFileSync(join(cwd, "safe-exec.jsonc"), JSON.stringify({ sandbox: "none", rules: RULES }));
+      const r = await run(target, ["check", "run_bash", "--args", '{"cmd":"cat a | grep b; rm -rf /"}'], { cwd });
+      assert.equal(r.code, 0, r.stderr);
+      const c = r.lines[0]!;
+      assert.deepEqual([c.type, c.decision, (c.rules as Msg[])[0]!.rule], ["check", "deny", 1]);
+      const low = await run(target, ["check", "run_bash", "--args", '"{\\"cmd\\":\\"ls\\"}"'], { cwd });
+      assert.equal(low.lines[0]!.decision, "allow", low.stdout + low.stderr); // OpenAI-style string arguments
+      const bad = await run(target, ["check"], { cwd });
+      assert.equal(bad.code, 2);
+      assert.equal(existsSync(join(cwd, "witness.log")), false);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
 }
+
+const RULES = [
+  { tool: "run_bash", command: ["git push"], decision: "ask" },
+  { tool: "run_bash", command: ["rm"], decision: "deny" },
+  { tool: "write_file", path: ["docs/**"], risk: "low" },
+  { tool: "write_file", path: [".github/**"], decision: "deny" },
+  { tool: "run_bash", command: ["npm test"], risk: "low" },
+];

@@ -130,7 +130,7 @@ Deno.test("raw: ASK over elicitation: the server's request, the client's answer,
       jsonrpc: "2.0",
       id: 1,
       method: "tools/call",
-      params: { name: "run_bash", arguments: { cmd: "echo asked" } },
+      params: { name: "run_bash", arguments: { cmd: "touch asked" } },
     });
     const ask = await s.next();
     assert.equal(ask.method, "elicitation/create");

@@ -82,7 +82,7 @@ Deno.test(
       assert.equal(text(await call("delete_file", { path: "b.txt" })), "Deleted b.txt");
       assert.equal(text(await call("delete_dir", { path: "notes" })), "Deleted notes");
       assert.ok(!existsSync(join(c.place.ws, "notes")));
-      const b = await call("run_bash", { cmd: "echo hi; pwd" });
+      const b = await call("run_bash", { cmd: "echo hi; pwd; touch .ran" });
       assert.equal(b.isError, undefined, text(b));
       const rec = b.structuredContent as { stdout: string; exitCode: number; signal: null };
       assert.equal(rec.stdout, `hi\n${c.place.ws}\n`);
@@ -229,7 +229,7 @@ Deno.test("SDK: a client without elicitation gets the --confirm mode (client mea
   }
   const c2 = await connect({ extraArgs: ["--confirm", "exec:true"] });
   try {
-    const r = await c2.client.callTool({ name: "run_bash", arguments: { cmd: "echo approved" } });
+    const r = await c2.client.callTool({ name: "run_bash", arguments: { cmd: "touch approved" } });
     assert.equal(r.isError, undefined, text(r));
   } finally {
     await c2.close();

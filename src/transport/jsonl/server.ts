@@ -12,6 +12,8 @@ import { describeValue } from "../../_util/describe.ts";
 import { parseJsonLine } from "../../_util/lines.ts";
 import { CallLane } from "../_call_lane.ts";
 import { cancelCall } from "./_cancel.ts";
+import { checkResponse } from "./_check.ts";
+import { countedMetricsResponse } from "./_metrics.ts";
 import { unknownFieldProblem } from "./_request_fields.ts";
 import { ID_RULE, idProblem } from "../_ids.ts";
 import {
@@ -129,12 +131,16 @@ export class ProtocolServer {
     const unknown = unknownFieldProblem(type, m);
     if (unknown !== null) return Promise.resolve([errorResponse(id, "bad_request", unknown)]);
     if (type === "execute") return this.#execute(id, m, options.admitCalls ?? true);
+    if (type === "check") return checkResponse(this.#o.executor, id, m);
+    if (type === "metrics" && (m.contextText !== undefined || m.messages !== undefined)) {
+      return countedMetricsResponse(this.#o.executor, id, m);
+    }
     if (CONTROL.has(type)) return Promise.resolve(this.#control(id, type, m));
     return Promise.resolve([
       errorResponse(
         id,
         "unknown_type",
-        `Unknown request type ${JSON.stringify(type)}; expected one of "execute", ${
+        `Unknown request type ${JSON.stringify(type)}; expected one of "execute", "check", ${
           [...CONTROL].map((t) => `"${t}"`).join(", ")
         }`,
       ),

@@ -438,13 +438,13 @@ Deno.test("ASK without elicitation falls back to the confirm handler", async () 
   const s = setup({ confirm: (req) => (asked.push(req.tool), true) });
   await s.init({}); // no elicitation
   assert.equal(s.session.elicitation, false);
-  const r = await s.call("run_bash", { cmd: "echo yes" });
+  const r = await s.call("run_bash", { cmd: "touch yes" });
   assert.equal(r.isError, undefined);
   assert.deepEqual(asked, ["run_bash"]);
   assert.equal(s.sent.length, 0);
   const s2 = setup();
   await s2.init();
-  const no = await s2.call("run_bash", { cmd: "echo yes" });
+  const no = await s2.call("run_bash", { cmd: "touch yes" });
   assert.equal(no.isError, true);
   assert.match(no.content[0]!.text, /errorCode not_approved.*did not declare elicitation/s);
   await s.done();
