@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run, targets } from "../_targets.ts";
+import { countMessages, loadTokenizer } from "../../src/tokens/mod.ts";
 import { killLeftovers, type Live, startLive } from "./_live.ts";
 
 type Msg = Record<string, unknown>;
@@ -237,6 +238,118 @@ for (const target of targets()) {
       assert.equal(existsSync(join(cwd, "witness.log")), false);
     } finally {
       rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  Deno.test(`[${target.name}] approvals: reason to the model, remember call/tool until reset, who answered, timeout`, async () => {
+    const s = start(target, { confirmTimeoutMs: 1500 });
+    try {
+      const ask = async (id: string, args: Msg, answer: Msg | null) => {
+        await s.live.send({ id, tool: "run_bash", args });
+        const q = await line(s.live, answerTo(id, "confirm_request"));
+        if (answer !== null) await s.live.send({ type: "confirm", id, ...answer });
+        return { q, r: await line(s.live, answerTo(id, "result")) };
+      };
+      const no = await ask("a", { cmd: "touch a" }, { approve: false, reason: "use write_file instead" });
+      assert.equal(no.q.timeoutMs, 1500);
+      assert.equal(no.r.errorCode, "not_approved");
+      assert.match(no.r.error as string, /^Not approved: declined by the client: "use write_file instead"/);
+      const call = await ask("b", { cmd: "touch b" }, { approve: true, remember: "call" });
+      assert.equal(call.r.ok, true);
+      // the same call again: approved without a question; another one is asked
+      await s.live.send({ id: "b2", tool: "run_bash", args: { cmd: "touch b" } });
+      assert.equal((await line(s.live, answerTo("b2", "result"))).ok, true);
+      assert.equal(s.live.lines.some((l) => l.id === "b2" && l.type === "confirm_request"), false);
+      const tool = await ask("c", { cmd: "touch c" }, { approve: true, remember: "tool" });
+      assert.equal(tool.r.ok, true);
+      await s.live.send({ id: "d", tool: "run_bash", args: { cmd: "touch d" } });
+      assert.equal((await line(s.live, answerTo("d", "result"))).ok, true);
+      // a remembered approval never lifts a DENY: at high fatigue run_bash is denied
+      await s.live.send({ id: "m", type: "metrics", contextTokens: 4000, errorOccurred: true });
+      await line(s.live, answerTo("m"));
+      for (let i = 0; i < 5; i++) await s.live.send({ id: `e${i}`, type: "metrics", errorOccurred: true });
+      await line(s.live, answerTo("e4"));
+      await s.live.send({ id: "hi", tool: "run_bash", args: { cmd: "touch e" } });
+      assert.equal((await line(s.live, answerTo("hi", "result"))).errorCode, "denied");
+      // reset forgets; then nobody answers: the timeout is announced in the request and the result
+      await s.live.send({ id: "r", type: "reset" });
+      await line(s.live, answerTo("r"));
+      const late = await ask("f", { cmd: "touch f" }, null);
+      assert.match(
+        late.r.error as string,
+        /^Not approved: no answer within 1500 ms from the client \(the confirm timeout\)/,
+      );
+      await s.live.send({ id: "bad", type: "confirm", approve: false, remember: "tool" });
+      assert.match(((await line(s.live, answerTo("bad"))).error as Msg).message as string, /only with "approve": true/);
+      await s.live.closeStdin();
+      assert.equal((await s.live.exited()).code, 0);
+      const confirms = s.log().filter((l) => l.event === "confirm").map((l) => l.details as Msg);
+      assert.deepEqual(confirms.map((d) => [d.by, d.approved, d.remember, d.message]), [
+        ["client", false, null, "use write_file instead"],
+        ["client", true, "call", null],
+        ["remembered", true, null, null],
+        ["client", true, "tool", null],
+        ["remembered", true, null, null],
+        ["client", false, null, null],
+      ]);
+    } finally {
+      s.done();
+    }
+  });
+
+  Deno.test(`[${target.name}] approvals: --confirm deny says the policy declined, nobody was asked`, async () => {
+    const s = start(target, {}, ["--confirm", "deny"]);
+    try {
+      await s.live.send({ id: 1, tool: "run_bash", args: { cmd: "touch x" } });
+      const r = await line(s.live, answerTo(1, "result"));
+      assert.match(
+        r.error as string,
+        /^Not approved: the confirm policy approves no ASK \(--confirm deny\), nobody was asked/,
+      );
+      await s.live.closeStdin();
+      await s.live.exited();
+      assert.equal((s.log().find((l) => l.event === "confirm")!.details as Msg).by, "policy");
+    } finally {
+      s.done();
+    }
+  });
+
+  Deno.test(`[${target.name}] metrics: contextText and messages counted by metrics.tokenizer`, async () => {
+    const text = "The quick brown fox jumps over the lazy dog. ".repeat(40);
+    const messages = [
+      { role: "system", content: "You are terse." },
+      { role: "user", content: [{ type: "text", text }] },
+      { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "read_file", input: { path: "a.txt" } }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: "hello" }] },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ id: "c", type: "function", function: { name: "ls", arguments: "{}" } }],
+      },
+    ];
+    for (const tokenizer of ["o200k_base", "claude", "chars"] as const) {
+      const s = start(target, { metrics: { tokenizer } });
+      try {
+        const counter = await loadTokenizer(tokenizer);
+        await s.live.send(
+          { id: 1, type: "metrics", contextText: text },
+          { id: 2, type: "metrics", messages, errorOccurred: true },
+          { id: 3, type: "metrics", messages: [{ role: 5 }] },
+          { id: 4, type: "metrics", contextText: "x", contextTokens: 3 },
+        );
+        const one = await line(s.live, answerTo(1));
+        assert.equal((one.metrics as Msg).contextTokens, counter.count(text));
+        assert.deepEqual(one.counted, { tokens: counter.count(text), tokenizer, from: "contextText" });
+        const two = await line(s.live, answerTo(2));
+        assert.equal((two.metrics as Msg).contextTokens, countMessages(messages, counter));
+        assert.equal((two.metrics as Msg).errorCount, 1);
+        assert.match(((await line(s.live, answerTo(3))).error as Msg).message as string, /messages\[0\]/);
+        assert.match(((await line(s.live, answerTo(4))).error as Msg).message as string, /only one of/);
+        await s.live.closeStdin();
+        await s.live.exited();
+      } finally {
+        s.done();
+      }
     }
   });
 }
