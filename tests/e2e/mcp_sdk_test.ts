@@ -254,8 +254,8 @@ Deno.test("SDK: an unknown tool and wrong argument types are isError results the
   }
 });
 
-Deno.test("SDK: the context estimate grows with what the server returned", opts, async () => {
-  const c = await connect();
+Deno.test("SDK: the context estimate grows with what the server returned (tokenizer chars)", opts, async () => {
+  const c = await connect({ config: { metrics: { tokenizer: "chars" } } });
   try {
     writeFileSync(join(c.place.ws, "big.txt"), "z".repeat(40_000));
     await c.client.callTool({ name: "read_file", arguments: { path: "big.txt" } });

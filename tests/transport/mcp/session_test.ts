@@ -49,6 +49,7 @@ function setup(
   const executor = new SafeExecutor({
     workspace: join(dir, "ws"),
     witness: join(dir, "witness.log"),
+    metrics: { tokenizer: "chars" }, // the estimate's arithmetic below is 4 characters a token
     ...(options.confirmTimeoutMs ? { confirmTimeoutMs: options.confirmTimeoutMs } : {}),
   });
   // The MCP session is under test, not the OS sandbox (tests/attack/adversarial_test.ts): processes run unsandboxed so
