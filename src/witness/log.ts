@@ -148,6 +148,15 @@ export class WitnessLog {
     return file;
   }
 
+  /** Now, for a line's `ts`; a failing clock refuses the line. */
+  #timestamp(): string {
+    try {
+      return this.#now().toISOString();
+    } catch (err) {
+      throw new WitnessUnavailableError(this.path, `the clock failed (${osReason(err)})`, err);
+    }
+  }
+
   #refuse(reason: string): never {
     this.#refused = reason;
     throw new WitnessUnavailableError(this.path, reason);
@@ -276,12 +285,7 @@ export class WitnessLog {
     const { event, details } = entry;
     const tool = entry.tool ?? null;
     const decision = entry.decision ?? null;
-    let ts: string;
-    try {
-      ts = this.#now().toISOString();
-    } catch (err) {
-      throw new WitnessUnavailableError(this.path, `the clock failed (${osReason(err)})`, err);
-    }
+    const ts = this.#timestamp();
     return this.#locked((file, state) => {
       const key = this.#signing;
       if (key !== null && state.seq % this.#every === 0) {
@@ -308,12 +312,7 @@ export class WitnessLog {
   checkpoint(): WitnessLine | null {
     const key = this.#signing;
     if (key === null) return null;
-    let ts: string;
-    try {
-      ts = this.#now().toISOString();
-    } catch (err) {
-      throw new WitnessUnavailableError(this.path, `the clock failed (${osReason(err)})`, err);
-    }
+    const ts = this.#timestamp();
     return this.#locked((file, state) => {
       const seq = state.seq;
       const prev = state.prev;
