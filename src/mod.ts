@@ -105,12 +105,7 @@ export {
 } from "./app.ts";
 
 // The isolation
-export type {
-  Isolation,
-  IsolationOptions,
-  IsolationReport,
-  LayerStatus,
-} from "./isolation/mod.ts";
+export type { Isolation, IsolationOptions, IsolationReport, LayerStatus } from "./isolation/mod.ts";
 export type {
   ConfinedFileIsolation,
   FileBackend,
