@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { registerBrought } from "./builtins/brought.ts";
 import { registerBuiltins } from "./builtins/register.ts";
 import type { ToolOptions } from "./builtins/definitions.ts";
 import type { SafeExecConfig } from "./config/types.ts";
@@ -95,6 +96,7 @@ export function createApp(config: SafeExecConfig, runtime: Runtime, options: App
   });
   const isolation = createIsolation(config, runtime, options.isolation);
   registerBuiltins(executor, { runtime, files: isolation.files, sandbox: isolation.sandbox, tools: config.tools });
+  registerBrought(executor, config.brought, { runtime, sandbox: isolation.sandbox });
   return {
     config,
     executor,

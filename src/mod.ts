@@ -22,13 +22,20 @@
 
 // The gate
 export {
+  type CallChannel,
   type ExecuteOptions,
+  type GateResult,
   type IsolationLayers,
+  type OpenGate,
+  type OutcomeReport,
+  type OutcomeResult,
+  type ProviderRefusal,
   type RegisteredTool,
   SafeExecutor,
   type SafeExecutorOptions,
   type ToolContext,
   type ToolFn,
+  type ToolProvider,
   type ToolSpec,
 } from "./gate/executor.ts";
 export {
@@ -89,6 +96,14 @@ export {
 export { type PathVerb, Workspace } from "./fileops/workspace.ts";
 
 // The built-in tools and the composition root
+export { type BroughtOptions, type BroughtToolConfig, registerBrought } from "./builtins/brought.ts";
+export type {
+  HttpServerConfig,
+  ServerConfigBase,
+  StdioServerConfig,
+  UpstreamServerConfig,
+  UpstreamToolConfig,
+} from "./gateway/config.ts";
 export {
   BUILTIN_DEFINITIONS,
   type BuiltinDefinition,
@@ -105,12 +120,7 @@ export {
 } from "./app.ts";
 
 // The isolation
-export type {
-  Isolation,
-  IsolationOptions,
-  IsolationReport,
-  LayerStatus,
-} from "./isolation/mod.ts";
+export type { Isolation, IsolationOptions, IsolationReport, LayerStatus } from "./isolation/mod.ts";
 export type {
   ConfinedFileIsolation,
   FileBackend,

@@ -24,6 +24,11 @@ export interface MetricsOptions {
   countToolErrors: boolean;
   /** With a value > 0, only errors within this many seconds count; 0 counts all since start or reset. */
   errorWindowSeconds: number;
+  /**
+   * A session without calls for this many seconds starts afresh before its next call (a reset, logged with the
+   * reason `idle`); 0 never resets. Default 900: a person who comes back to an agent after a break is not tired.
+   */
+  idleResetSeconds: number;
 }
 
 /**
@@ -45,6 +50,7 @@ export const DEFAULT_METRICS: MetricsOptions = Object.freeze({
   weightErrors: 0.3,
   countToolErrors: true,
   errorWindowSeconds: 0,
+  idleResetSeconds: 900,
 });
 
 /** A point-in-time view of the session's signals and their scores. */
