@@ -27,6 +27,23 @@ export { type PathVerb, verbWord } from "./_errors.ts";
 export { workspaceGone } from "./_outside.ts";
 
 /**
+ * The real path of `p`, or null when it does not resolve (missing, or a file where a folder should be). Too many
+ * levels of symlinks is an `invalid_args` error naming the agent's `path`.
+ */
+function realOrNull(p: string, path: string, word: string): string | null {
+  try {
+    return realpath(p);
+  } catch (e) {
+    const code = errCode(e);
+    if (code === "ELOOP") {
+      throw new ToolError("invalid_args", `Cannot ${word} ${JSON.stringify(path)}: too many levels of symbolic links`);
+    }
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
+    return null;
+  }
+}
+
+/**
  * A workspace folder, identified by its real path. Resolve agent paths with {@linkcode Workspace.resolve}.
  *
  * @example
@@ -263,20 +280,8 @@ export class Workspace {
 
   /** Real path of `candidate` (absolute, no "." or ".." components; existing or not), checked to be inside. */
   #realOf(candidate: string, path: string, word: string, depth: number): string {
-    let real: string;
-    try {
-      real = realpath(candidate);
-    } catch (e) {
-      const code = errCode(e);
-      if (code === "ELOOP") {
-        throw new ToolError(
-          "invalid_args",
-          `Cannot ${word} ${JSON.stringify(path)}: too many levels of symbolic links`,
-        );
-      }
-      if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
-      return this.#realOfMissing(candidate, path, word, depth);
-    }
+    const real = realOrNull(candidate, path, word);
+    if (real === null) return this.#realOfMissing(candidate, path, word, depth);
     if (!this.contains(real)) throw outsideError(this, candidate, real, path, word);
     return real;
   }
@@ -312,20 +317,8 @@ export class Workspace {
     }
     const rest = parts.slice(lo);
     const found = prefix(lo);
-    let realDir: string;
-    try {
-      realDir = realpath(found);
-    } catch (e) {
-      const code = errCode(e);
-      if (code === "ELOOP") {
-        throw new ToolError(
-          "invalid_args",
-          `Cannot ${word} ${JSON.stringify(path)}: too many levels of symbolic links`,
-        );
-      }
-      if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
-      return this.#followDangling(found, rest, candidate, path, word, depth);
-    }
+    const realDir = realOrNull(found, path, word);
+    if (realDir === null) return this.#followDangling(found, rest, candidate, path, word, depth);
     if (!this.contains(realDir)) {
       throw outsideError(this, candidate, joinParts(realDir, rest), path, word);
     }
