@@ -138,6 +138,26 @@ export function cancelledBeforeStart(signal: AbortSignal | undefined): string | 
   return `Cancelled before it started: ${why}`;
 }
 
+/**
+ * Step 6, after the run: a call whose signal was aborted while it ran (the client cancelled it, the server stops)
+ * and that did not succeed fails with errorCode `cancelled`, its output kept.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cancelledWhileRunning } from "./_steps.ts";
+ * const c = new AbortController();
+ * c.abort(new Error("cancelled by the client"));
+ * const r = cancelledWhileRunning({ ok: false, output: "x", error: "killed", errorCode: "exit_status", runMs: 1 }, c.signal);
+ * assert.deepEqual([r.errorCode, r.error, r.output], ["cancelled", "Cancelled while it ran: cancelled by the client (killed)", "x"]);
+ * ```
+ */
+export function cancelledWhileRunning(outcome: RunOutcome, signal: AbortSignal | undefined): RunOutcome {
+  if (outcome.ok || !signal?.aborted) return outcome;
+  const why = signal.reason instanceof Error ? signal.reason.message : "the call was cancelled";
+  return { ...outcome, errorCode: "cancelled", error: `Cancelled while it ran: ${why} (${outcome.error})` };
+}
+
 /** The policy's verdict on one call, with the rationale the log and the answer give. */
 export interface Verdict {
   /** allow, ask or deny. */

@@ -26,6 +26,7 @@ import type { CallChannel, ProviderRefusal, RegisteredTool, ToolFn, ToolProvider
 import { ClientGates, type OpenGate } from "./client_gates.ts";
 import {
   cancelledBeforeStart,
+  cancelledWhileRunning,
   checkCall,
   type CheckedCall,
   decide,
@@ -419,7 +420,10 @@ export class SafeExecutor {
     const { tool, decision, fatigue } = a;
 
     // 6. Run; 7. the execute line.
-    const outcome = await runTool(tool, a.args, this.workspace, options.signal, options.channel);
+    const outcome = cancelledWhileRunning(
+      await runTool(tool, a.args, this.workspace, options.signal, options.channel),
+      options.signal,
+    );
     if (!outcome.ok && this.metrics.options.countToolErrors) this.metrics.recordError();
     try {
       this.#log("execute", name, decision, executeDetails(tool, outcome));
@@ -606,6 +610,18 @@ export class SafeExecutor {
         return { kind: "done", known, outcome: this.#witnessFailure(e, tool.risk, fatigue, decision), rationale };
       }
       if (!answer.approved) {
+        if (answer.reason === "cancelled") {
+          const r = options.signal?.reason;
+          const why = `Cancelled while it waited for approval: ${
+            r instanceof Error ? r.message : "the call was cancelled"
+          }`;
+          return {
+            kind: "done",
+            known,
+            outcome: skippedResult(decision, tool.risk, fatigue, "cancelled", why),
+            rationale,
+          };
+        }
         const why = `Not approved (${answer.reason}): ${rationale}`;
         return {
           kind: "done",

@@ -244,15 +244,16 @@ Deno.test("arguments are validated against the tool's schema before the gate", a
   ex.close();
 });
 
-Deno.test("cancelling a call via its signal: a pending confirmation is not approved", async () => {
+Deno.test("cancelling a call via its signal: a pending confirmation is not approved (errorCode cancelled)", async () => {
   const { ex } = make({ confirm: () => new Promise<boolean>(() => {}) });
   ex.register("t", { risk: "high" }, () => "ran");
   const ac = new AbortController();
   const p = ex.execute("t", {}, { signal: ac.signal });
   setTimeout(() => ac.abort(), 10);
   const r = await p;
-  assert.equal(r.errorCode, "not_approved");
-  assert.match(String(r.error), /cancelled/);
+  assert.equal(r.errorCode, "cancelled");
+  assert.equal(r.skipped, true);
+  assert.match(String(r.error), /^Cancelled while it waited for approval/);
   ex.close();
 });
 

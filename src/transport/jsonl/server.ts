@@ -11,6 +11,8 @@ import type { ConfirmHandler } from "../../types.ts";
 import { describeValue } from "../../_util/describe.ts";
 import { parseJsonLine } from "../../_util/lines.ts";
 import { CallLane } from "../_call_lane.ts";
+import { cancelCall } from "./_cancel.ts";
+import { unknownFieldProblem } from "./_request_fields.ts";
 import { ID_RULE, idProblem } from "../_ids.ts";
 import { GATE_FIELDS, GateIds, gateResponse, OUTCOME_FIELDS, unknownField } from "./_client_tools.ts";
 import {
@@ -39,7 +41,7 @@ export interface ProtocolOptions {
   info: () => object;
 }
 
-const CONTROL = new Set(["confirm", "metrics", "reset", "tools", "stats", "info", "outcome"]);
+const CONTROL = new Set(["confirm", "metrics", "reset", "tools", "stats", "info", "cancel", "outcome"]);
 
 /**
  * One protocol session over one executor.
@@ -126,6 +128,8 @@ export class ProtocolServer {
     if (typeof type !== "string") {
       return Promise.resolve([errorResponse(id, "bad_request", `"type" must be a string, got ${describeValue(type)}`)]);
     }
+    const unknown = unknownFieldProblem(type, m);
+    if (unknown !== null) return Promise.resolve([errorResponse(id, "bad_request", unknown)]);
     if (type === "execute") return this.#execute(id, m, options.admitCalls ?? true);
     if (type === "gate") return this.#gate(id, m, options.admitCalls ?? true);
     if (type === "outcome") return Promise.resolve([this.#outcome(id, m)]);
@@ -177,6 +181,8 @@ export class ProtocolServer {
       }
       case "stats":
         return [{ id, type: "stats", stats: ex.logStats() }];
+      case "cancel":
+        return [cancelCall(this.#lane, id, m.target)];
       default:
         return [{ id, type: "info", ...this.#o.info(), protocol: PROTOCOL_VERSION }];
     }
