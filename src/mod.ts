@@ -97,6 +97,31 @@ export { type PathVerb, Workspace } from "./fileops/workspace.ts";
 
 // The built-in tools and the composition root
 export { type BroughtOptions, type BroughtToolConfig, registerBrought } from "./builtins/brought.ts";
+export { type GatewaySink, GatewayTools, type GatewayToolsOptions } from "./gateway/gate_tools.ts";
+export type {
+  CallToolResult,
+  ElicitHandler,
+  ElicitRequestParams,
+  ElicitResult,
+  GatewayHooks,
+  GatewayLimits,
+  GatewayOptions,
+  JSONRPCMessage,
+  LoggingLevel,
+  ToolAnnotations,
+  Transport,
+  UpstreamCallOptions,
+  UpstreamCallResult,
+  UpstreamElicitation,
+  UpstreamErrorCode,
+  UpstreamLog,
+  UpstreamProgress,
+  UpstreamStatus,
+  UpstreamTool,
+} from "./gateway/types.ts";
+export { type ResolvedTool, type UpstreamListing, UpstreamManager } from "./gateway/manager.ts";
+export type { UpstreamProcess, UpstreamSpawner, UpstreamSpawnRequest } from "./gateway/spawner.ts";
+export type { RiskSource } from "./gateway/risk.ts";
 export type {
   HttpServerConfig,
   ServerConfigBase,

@@ -112,7 +112,7 @@ export function checkCall(tools: ReadonlyMap<string, RegisteredTool>, name: stri
     return { tool, args: argsObj, refused: { code: "invalid_args", message } };
   }
   try {
-    validateArgs(tool.inputSchema ?? { type: "object" }, args, name);
+    validateArgs(tool.validate === false ? { type: "object" } : tool.inputSchema ?? { type: "object" }, args, name);
   } catch (e) {
     return { tool, args: argsObj, refused: { code: "invalid_args", message: (e as Error).message } };
   }

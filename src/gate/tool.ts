@@ -94,6 +94,16 @@ export interface ToolSpec {
    * with `outcome`; an `execute` of it is denied (nothing here can run it).
    */
   run?: "client";
+  /**
+   * `false`: the tool checks its own arguments against its schema (an upstream MCP server does, with a schema
+   * language wider than the gate's subset); the gate checks only that they are an object.
+   */
+  validate?: false;
+  /**
+   * Set for a tool of an upstream MCP server: its output is the server's `tools/call` result, which an MCP transport
+   * passes back unchanged, and these are its annotations as the server gave them.
+   */
+  upstream?: { server: string; annotations?: Record<string, unknown> };
 }
 
 /** A registered tool. */
