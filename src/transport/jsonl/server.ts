@@ -14,6 +14,7 @@ import { CallLane } from "../_call_lane.ts";
 import { cancelCall } from "./_cancel.ts";
 import { unknownFieldProblem } from "./_request_fields.ts";
 import { ID_RULE, idProblem } from "../_ids.ts";
+import { stripStrictNulls } from "../../schemas/strip_nulls.ts";
 import { GATE_FIELDS, GateIds, gateResponse, OUTCOME_FIELDS, unknownField } from "./_client_tools.ts";
 import {
   confirmRequest,
@@ -286,7 +287,19 @@ export class ProtocolServer {
     const tool = m.tool;
     const args = m.args === undefined ? {} : m.args;
     // After stop(), a call that comes up in the lane is cancelled before it starts (the executor answers it).
-    return this.#lane.run(id === null ? null : key, (signal) => run(tool, args, signal));
+    return this.#lane.run(
+      id === null ? null : key,
+      (signal) => run(tool, this.#withoutStrictNulls(tool, args), signal),
+    );
+  }
+
+  /**
+   * The arguments without the nulls an OpenAI strict-mode model sends for arguments it leaves out (`schema --strict`
+   * makes optional ones nullable), where the tool's own schema does not take null (the built-in and brought tools).
+   */
+  #withoutStrictNulls(tool: string, args: unknown): unknown {
+    const schema = this.#o.executor.tool(tool)?.inputSchema;
+    return schema === undefined ? args : stripStrictNulls(args, schema as Record<string, unknown>);
   }
 
   #confirmFor(id: RequestId): ConfirmHandler {
