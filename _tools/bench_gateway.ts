@@ -1,16 +1,15 @@
 /**
- * A read through the gateway's upstream side against the same read with the official SDK client directly: both
- * talk to `@modelcontextprotocol/server-filesystem` (node, stdio, a process each) and read the same 1 KiB file
- * with `read_text_file`, sequentially, in alternating rounds (so both see the same load on a shared machine).
- *
- * Today the gateway side is the {@linkcode UpstreamManager} alone; the integrator adds the gate and the witness log
- * in front of it, and the issue's targets are for that full path: p50 ≤ 1.3× and calls/s ≥ 0.75× the direct client.
+ * A read through the gateway against the same read with the official SDK client directly: every side talks to
+ * `@modelcontextprotocol/server-filesystem` (node, stdio, a process each) and reads the same 1 KiB file with
+ * `read_text_file`, sequentially, in alternating rounds (so all see the same load on a shared machine). The full path
+ * is the SDK client in front of `safe-exec mcp` (gate and witness on), the issue's targets: p50 ≤ 1.3× and calls/s
+ * ≥ 0.75× the direct client; the {@linkcode UpstreamManager} alone is shown beside it.
  *
  * Alone: `deno task bench --only gateway [--quick]`.
  *
  * @module
  */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { join } from "node:path";
 // The SDK's "./*" export maps types to "*.d.ts", so "x.js" finds no types under deno check; point at them.
@@ -20,11 +19,12 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { currentRuntime } from "../src/runtime/mod.ts";
 import { type CallToolResult, parseServers, runtimeSpawner, UpstreamManager } from "../src/gateway/mod.ts";
+import { DENO_RUN_FLAGS } from "../build.ts";
 import { type BenchModule, latencyRow, percentile, ROOT, type Row, tempDir } from "./_bench.ts";
 
 const FILESYSTEM = join(ROOT, "node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
 
-type Side = "direct" | "manager";
+type Side = "direct" | "manager" | "gateway";
 
 /** Per-call times (ms), wall time (ms) and this process's CPU (µs) of each side. */
 interface Measured {
@@ -39,6 +39,14 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
   const content = "x".repeat(1023) + "\n";
   writeFileSync(file, content);
   const direct = new Client({ name: "bench-direct", version: "1" });
+  // The full path: the SDK client talks to `safe-exec mcp`, which gates the call, writes its witness lines and
+  // forwards it to its own server-filesystem.
+  const config = join(dir, "safe-exec.jsonc");
+  writeFileSync(config, JSON.stringify({ servers: { fs: { command: ["node", FILESYSTEM, dir], risk: "low" } } }));
+  const ws = join(dir, "ws");
+  mkdirSync(ws);
+  const witness = join(dir, "witness.log");
+  const through = new Client({ name: "bench-gateway", version: "1" });
   const manager = new UpstreamManager(
     parseServers({ fs: { command: ["node", FILESYSTEM, dir] } }, { baseDir: dir }),
     runtimeSpawner(await currentRuntime()),
@@ -46,6 +54,28 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
   try {
     await direct.connect(new StdioClientTransport({ command: "node", args: [FILESYSTEM, dir], stderr: "pipe" }));
     await direct.listTools();
+    await through.connect(
+      new StdioClientTransport({
+        command: Deno.execPath(),
+        args: [
+          "run",
+          "--config",
+          join(ROOT, "deno.json"),
+          ...DENO_RUN_FLAGS,
+          join(ROOT, "src/main.ts"),
+          "mcp",
+          "--config",
+          config,
+          "--workspace",
+          ws,
+          "--witness",
+          witness,
+        ],
+        cwd: dir,
+        stderr: "pipe",
+      }),
+    );
+    await through.listTools();
     const args = { path: file };
     const check = (r: { content?: unknown[] | undefined; isError?: boolean | undefined } | null, side: string) => {
       const text = (r?.content?.[0] as { text?: string } | undefined)?.text;
@@ -56,6 +86,8 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
     const sides: Record<Side, () => Promise<void>> = {
       direct: async () =>
         check((await direct.callTool({ name: "read_text_file", arguments: args })) as CallToolResult, "direct"),
+      gateway: async () =>
+        check((await through.callTool({ name: "fs__read_text_file", arguments: args })) as CallToolResult, "gateway"),
       manager: async () => {
         const r = await manager.call("fs__read_text_file", args);
         if (!r.ok) throw new Error(`manager: ${r.error}`);
@@ -65,15 +97,16 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
     for (let i = 0; i < warmup; i++) {
       await sides.direct();
       await sides.manager();
+      await sides.gateway();
     }
     const m: Measured = {
-      times: { direct: [], manager: [] },
-      wall: { direct: 0, manager: 0 },
-      cpu: { direct: 0, manager: 0 },
+      times: { direct: [], manager: [], gateway: [] },
+      wall: { direct: 0, manager: 0, gateway: 0 },
+      cpu: { direct: 0, manager: 0, gateway: 0 },
     };
     const perRound = Math.ceil(calls / rounds);
     for (let r = 0; r < rounds; r++) {
-      const order: Side[] = r % 2 === 0 ? ["direct", "manager"] : ["manager", "direct"];
+      const order: Side[] = r % 2 === 0 ? ["direct", "gateway", "manager"] : ["manager", "gateway", "direct"];
       for (const side of order) {
         const once = sides[side];
         const cpu0 = process.cpuUsage();
@@ -91,6 +124,7 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
     return m;
   } finally {
     await direct.close().catch(() => {});
+    await through.close().catch(() => {});
     await manager.close();
     remove();
   }
@@ -99,12 +133,13 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
 /** The module. */
 export const gateway: BenchModule = {
   id: "gateway",
-  title: "MCP gateway: a read through the upstream manager against the upstream called directly",
-  about: "Both sides read the same 1 KiB file with `read_text_file` from `@modelcontextprotocol/server-filesystem` " +
-    "(node, stdio, one server process each): the anchor with the official SDK client directly, the other through " +
-    "the gateway's `UpstreamManager` (which uses the same SDK client). Sequential calls in alternating rounds, so " +
-    "both sides see the same load on a shared machine. µs/op is this (client) process's CPU time per read: the " +
-    "client side's own cost, which load on the machine moves much less than latency.",
+  title: "MCP gateway: a read through safe-exec mcp (gate + witness) against the upstream called directly",
+  about: "Every side reads the same 1 KiB file with `read_text_file` from `@modelcontextprotocol/server-filesystem` " +
+    "(node, stdio, one server process each): the anchor with the official SDK client directly; the full gateway " +
+    "path with the SDK client in front of a `safe-exec mcp` process that gates, logs and forwards the call as " +
+    "`fs__read_text_file`; and the gateway's `UpstreamManager` alone, in this process. Sequential calls in " +
+    "alternating rounds, so all sides see the same load on a shared machine. µs/op is this (client) process's CPU " +
+    "time per read.",
   async run(ctx) {
     const calls = ctx.quick ? 400 : 2000;
     const warmup = ctx.quick ? 100 : 300;
@@ -112,28 +147,35 @@ export const gateway: BenchModule = {
     const m = await _measure(calls, warmup, rounds);
     const anchorName = "read_text_file, SDK client directly";
     const name = "read_text_file, through the UpstreamManager";
+    const full = "fs__read_text_file, through safe-exec mcp (gate + witness)";
     const cpuUs = (side: Side) => Math.round(m.cpu[side] / m.times[side].length);
     const rows: Row[] = [
+      latencyRow(full, m.times.gateway, m.wall.gateway, { anchor: anchorName, us: cpuUs("gateway") }),
       latencyRow(name, m.times.manager, m.wall.manager, { anchor: anchorName, us: cpuUs("manager") }),
       latencyRow(anchorName, m.times.direct, m.wall.direct, { isAnchor: true, us: cpuUs("direct") }),
     ];
     const p50 = (side: Side) => percentile(m.times[side], 0.5);
     const rate = (side: Side) => m.times[side].length / (m.wall[side] / 1000);
-    ctx.log(`gateway: p50 ${p50("manager").toFixed(3)} ms vs ${p50("direct").toFixed(3)} ms directly`);
-    const from = "UpstreamManager alone (gate and witness not yet in front of it)";
+    ctx.log(
+      `gateway: p50 ${p50("gateway").toFixed(3)} ms through safe-exec mcp, ${p50("manager").toFixed(3)} ms ` +
+        `through the manager, ${p50("direct").toFixed(3)} ms directly`,
+    );
+    const from = "SDK client -> safe-exec mcp (gate, witness log, forward) -> server-filesystem";
     return {
       rows,
       ratios: ["p50Ms", "callsPerSec", "us"],
       verdicts: [
-        { target: "gatewayLatency", from, value: p50("manager") / p50("direct") },
-        { target: "gatewayThroughput", from, value: rate("manager") / rate("direct") },
+        { target: "gatewayLatency", from, value: p50("gateway") / p50("direct") },
+        { target: "gatewayThroughput", from, value: rate("gateway") / rate("direct") },
       ],
       notes: [
         `${m.times.manager.length} timed calls per side in ${rounds} alternating rounds, after ${warmup} untimed ` +
         "calls per side.",
-        "**Not yet the full gateway path**: the gate and the witness log are not yet in front of the " +
-        "`UpstreamManager` (the integrator adds them). Issue 12's targets are for a read with gate and witness on, " +
-        "so the verdicts above are for the manager alone and will move when those are added.",
+        "The verdicts are for the full path: the SDK client talks to a `safe-exec mcp` process (Deno, the config's " +
+        "`servers.fs`), which checks the call, writes its gate and execute lines to the witness log (fsync off, the " +
+        "default) and forwards it over its own stdio connection: one process hop more than the anchor. The manager " +
+        "row is the upstream side alone, in the bench process. µs/op is the bench (client) process's CPU only, so " +
+        "it does not show the safe-exec process's own cost.",
       ],
     };
   },

@@ -10,6 +10,10 @@
  *
  * @module
  */
+import { registerBrought } from "./builtins/brought.ts";
+import { GatewayTools } from "./gateway/gate_tools.ts";
+import { runtimeSpawner } from "./gateway/spawner.ts";
+import type { UpstreamStatus } from "./gateway/types.ts";
 import { registerBuiltins } from "./builtins/register.ts";
 import type { ToolOptions } from "./builtins/definitions.ts";
 import type { SafeExecConfig } from "./config/types.ts";
@@ -37,6 +41,10 @@ export interface AppInfo {
   runtime: { name: string; version: string };
   /** The isolation layers and their descriptions. */
   isolation: IsolationReport;
+  /** The gateway's upstream servers and what each is doing (SPEC §8); empty without `servers`. */
+  servers: UpstreamStatus[];
+  /** The tools the agent brings (SPEC §2.1), by name: how each runs and its risk. */
+  brought: { name: string; run: "client" | "command"; risk: string }[];
 }
 
 /** Everything a running server needs, built from the config. */
@@ -47,10 +55,14 @@ export interface App {
   executor: SafeExecutor;
   /** Isolation layers. */
   isolation: Isolation;
+  /** The MCP gateway in front of the config's `servers`, or null without any. */
+  gateway: GatewayTools | null;
   /** The `info` payload. */
   info(): AppInfo;
-  /** Stop: session stop line, close log, stop workers and the sandbox. */
+  /** Stop: session stop line, close log, stop workers and the sandbox (upstream servers are told to stop). */
   close(): void;
+  /** {@linkcode App.close}, then wait until every upstream server is gone. */
+  shutdown(): Promise<void>;
 }
 
 /** Options of {@linkcode createApp} beyond the config. */
@@ -98,10 +110,24 @@ export function createApp(config: SafeExecConfig, runtime: Runtime, options: App
   });
   const isolation = createIsolation(config, runtime, options.isolation);
   registerBuiltins(executor, { runtime, files: isolation.files, sandbox: isolation.sandbox, tools: config.tools });
+  registerBrought(executor, config.brought, { runtime, sandbox: isolation.sandbox });
+  const gateway = Object.keys(config.servers).length === 0 ? null : new GatewayTools(config.servers, {
+    spawn: runtimeSpawner(runtime),
+    diagnostics: (line) => runtime.writeStderr(line),
+    clientInfo: { name: "safe-exec", version: VERSION },
+  });
+  if (gateway !== null) executor.addProvider(gateway);
+  let stopped: Promise<void> | null = null;
+  const close = () => {
+    executor.close();
+    isolation.close();
+    stopped ??= gateway?.close() ?? Promise.resolve();
+  };
   return {
     config,
     executor,
     isolation,
+    gateway,
     info: () => ({
       version: VERSION,
       protocol: PROTOCOL_VERSION,
@@ -110,10 +136,13 @@ export function createApp(config: SafeExecConfig, runtime: Runtime, options: App
       confirm: config.confirm,
       runtime: { name: runtime.name, version: runtime.version },
       isolation: isolation.describe(),
+      servers: gateway?.status() ?? [],
+      brought: Object.entries(config.brought).map(([name, t]) => ({ name, run: t.run, risk: t.risk })),
     }),
-    close() {
-      executor.close();
-      isolation.close();
+    close,
+    async shutdown() {
+      close();
+      await stopped;
     },
   };
 }

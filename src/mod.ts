@@ -22,13 +22,20 @@
 
 // The gate
 export {
+  type CallChannel,
   type ExecuteOptions,
+  type GateResult,
   type IsolationLayers,
+  type OpenGate,
+  type OutcomeReport,
+  type OutcomeResult,
+  type ProviderRefusal,
   type RegisteredTool,
   SafeExecutor,
   type SafeExecutorOptions,
   type ToolContext,
   type ToolFn,
+  type ToolProvider,
   type ToolSpec,
 } from "./gate/executor.ts";
 export {
@@ -89,6 +96,39 @@ export {
 export { type PathVerb, Workspace } from "./fileops/workspace.ts";
 
 // The built-in tools and the composition root
+export { type BroughtOptions, type BroughtToolConfig, registerBrought } from "./builtins/brought.ts";
+export { type GatewaySink, GatewayTools, type GatewayToolsOptions } from "./gateway/gate_tools.ts";
+export type {
+  CallToolResult,
+  ElicitHandler,
+  ElicitRequestParams,
+  ElicitResult,
+  GatewayHooks,
+  GatewayLimits,
+  GatewayOptions,
+  JSONRPCMessage,
+  LoggingLevel,
+  ToolAnnotations,
+  Transport,
+  UpstreamCallOptions,
+  UpstreamCallResult,
+  UpstreamElicitation,
+  UpstreamErrorCode,
+  UpstreamLog,
+  UpstreamProgress,
+  UpstreamStatus,
+  UpstreamTool,
+} from "./gateway/types.ts";
+export { type ResolvedTool, type UpstreamListing, UpstreamManager } from "./gateway/manager.ts";
+export type { UpstreamProcess, UpstreamSpawner, UpstreamSpawnRequest } from "./gateway/spawner.ts";
+export type { RiskSource } from "./gateway/risk.ts";
+export type {
+  HttpServerConfig,
+  ServerConfigBase,
+  StdioServerConfig,
+  UpstreamServerConfig,
+  UpstreamToolConfig,
+} from "./gateway/config.ts";
 export {
   BUILTIN_DEFINITIONS,
   type BuiltinDefinition,

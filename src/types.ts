@@ -17,7 +17,8 @@ export const RISKS: readonly Risk[] = ["low", "medium", "high"];
 export const DECISIONS: readonly Decision[] = ["allow", "ask", "deny"];
 
 /**
- * Machine-readable reason a call did not succeed (SPEC §3, plus `sandbox_unavailable`).
+ * Machine-readable reason a call did not succeed (SPEC §3, plus `upstream_error`: an upstream MCP server's own
+ * failure, an `isError` result or a JSON-RPC error answer).
  */
 export type ErrorCode =
   | "denied"
@@ -31,6 +32,8 @@ export type ErrorCode =
   | "cancelled"
   | "witness_unavailable"
   | "sandbox_unavailable"
+  | "upstream_unavailable"
+  | "upstream_error"
   | "internal";
 
 /** All error codes, for validation and docs. */
@@ -46,6 +49,8 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "cancelled",
   "witness_unavailable",
   "sandbox_unavailable",
+  "upstream_unavailable",
+  "upstream_error",
   "internal",
 ];
 

@@ -121,8 +121,20 @@ export function processTool(
   };
 }
 
-/** The result of a finished command, or the ToolError it is (the result kept as the error's output). */
-function checkResult(name: string, r: ProcessResult, timeout: number, bwrap: boolean): ProcessResult {
+/**
+ * The result of a finished command, or the ToolError it is (the result kept as the error's output): not set up by
+ * the sandbox (`sandbox_unavailable`), timed out (`timeout`), or not exit status 0 (`exit_status`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkResult } from "./process_tools.ts";
+ * const r = { stdout: "", stderr: "", exitCode: 2, signal: null, timedOut: false, truncated: false, durationMs: 1 };
+ * assert.throws(() => checkResult("deploy", r, 1000, false), { code: "exit_status" });
+ * assert.equal(checkResult("deploy", { ...r, exitCode: 0 }, 1000, false).exitCode, 0);
+ * ```
+ */
+export function checkResult(name: string, r: ProcessResult, timeout: number, bwrap: boolean): ProcessResult {
   const setup = /^bwrap: (.+)$/m.exec(r.stderr);
   if (bwrap && r.exitCode === 1 && r.stdout === "" && setup && r.stderr.startsWith("bwrap: ")) {
     // bwrap could not build the sandbox (a mount failed): not the command's failure

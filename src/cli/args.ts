@@ -38,7 +38,8 @@ Usage:
   safe-exec log    stats|verify|tail|head [FILE]   (verify --head HASH --key PUBLIC --json; tail -n N -f)
   safe-exec log    keygen KEYFILE         an Ed25519 key pair that signs the log (witness.signingKey)
   safe-exec doctor                       which isolation layers this machine gives, and why not
-  safe-exec schema --format mcp|openai|anthropic
+  safe-exec schema --format mcp|openai|openai-responses|anthropic [--strict] [--config FILE]
+                                         the tool definitions (built-in, brought and upstream ones)
   safe-exec --version | --help
 
 Options:
@@ -61,6 +62,8 @@ export interface ParsedArgs {
 }
 
 const VALUE_OPTIONS = new Set(["workspace", "config", "witness", "confirm", "args", "format", "n"]);
+/** Options without a value (`--strict`): present means `"true"`. */
+const FLAG_OPTIONS = new Set(["strict"]);
 /** The commands, as `safe-exec COMMAND` names them (`serve` is the default). */
 export const COMMANDS: ReadonlySet<string> = new Set(["serve", "mcp", "exec", "check", "log", "doctor", "schema"]);
 
@@ -99,6 +102,11 @@ export function parseArgs(argv: string[]): ParsedArgs {
     } else if (a.startsWith("--")) {
       const eq = a.indexOf("=");
       const name = eq === -1 ? a.slice(2) : a.slice(2, eq);
+      if (FLAG_OPTIONS.has(name)) {
+        if (eq !== -1) throw new UsageError(`--${name} takes no value, got ${JSON.stringify(a.slice(eq + 1))}`);
+        options[name] = "true";
+        continue;
+      }
       if (!VALUE_OPTIONS.has(name)) throw new UsageError(`Unknown option --${name}`);
       let value: string | undefined;
       if (eq !== -1) value = a.slice(eq + 1);

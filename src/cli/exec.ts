@@ -29,6 +29,6 @@ export const execCommand: Command = async (args, { runtime }) => {
   const out = new LineWriter(runtime);
   out.send(resultResponse(null, r));
   await out.drain();
-  app.close();
+  await app.shutdown();
   return r.ok ? 0 : 1;
 };

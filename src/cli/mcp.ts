@@ -43,7 +43,8 @@ export const mcpCommand: Command = async (args, { runtime }) => {
     executor: app.executor,
     confirm: fallbackConfirm(app.config.confirm, runtime),
     processNetwork: processNetwork(app.config),
+    ...(app.gateway ? { gateway: app.gateway } : {}),
   });
-  app.close();
+  await app.shutdown();
   return code;
 };

@@ -1,21 +1,34 @@
 /**
- * `safe-exec schema --format mcp|openai|anthropic`: the nine built-in tool definitions in each vendor's
- * function-calling shape, so an agent without MCP can offer exactly these tools to its model (and send the calls
- * to `safe-exec serve` or `safe-exec exec`).
+ * `safe-exec schema --format mcp|openai|openai-responses|anthropic [--strict] [--config FILE]`: every tool the agent
+ * can call through safe-exec in a vendor's function-calling shape, so an agent without MCP can offer exactly these
+ * tools to its model (and send the calls to `safe-exec serve`): the built-in tools the config leaves enabled, the
+ * tools it brings (`tools.<name>`), and the tools of its upstream servers (`<server>__<tool>`, listed by starting
+ * the servers, which are stopped again).
  *
  * - `mcp`: the entries of an MCP `tools/list` result (name, title, description, inputSchema, outputSchema,
- *   annotations), as `safe-exec mcp` lists them. Without a config there is no telling whether the sandbox has
- *   network, so the process tools say `openWorldHint: true` (the spec's default, the cautious answer).
+ *   annotations). Without a config there is no telling whether the sandbox has network, so the process tools say
+ *   `openWorldHint: true` (the cautious answer); with one, the config's sandbox decides.
  * - `openai`: Chat Completions tools, `[{type: "function", function: {name, description, parameters}}]`.
- *   `strict` is not set: OpenAI's strict mode needs every property listed in `required` (optional ones typed as
- *   nullable) and rejects some keywords the schemas use (`minLength`, `maxLength`, `minimum`, `maximum`), so these
- *   schemas would be refused with `strict: true`. The gate validates every call's arguments anyway.
+ * - `openai-responses`: Responses API tools, flat `[{type: "function", name, description, parameters, strict}]`.
  * - `anthropic`: Messages API tools, `[{name, description, input_schema}]`.
+ *
+ * `--strict` (openai and openai-responses) writes schemas valid for OpenAI strict mode: every property required,
+ * optional ones nullable, no unsupported keywords (`src/schemas/strict.ts`); the gate drops the nulls a strict model
+ * sends for left-out arguments. A schema that cannot be made strict is written with `strict: false`, said on stderr.
  *
  * @module
  */
 import { BUILTIN_DEFINITIONS, type BuiltinDefinition } from "../builtins/definitions.ts";
+import { resolveConfig } from "../config/resolve.ts";
+import type { SafeExecConfig } from "../config/types.ts";
+import { GatewayTools } from "../gateway/gate_tools.ts";
+import { runtimeSpawner } from "../gateway/spawner.ts";
+import type { Runtime } from "../runtime/types.ts";
+import { type ToolDefinition, VENDOR_FORMATS, type VendorFormat, vendorTools } from "../schemas/vendor.ts";
+import { upstreamEntry } from "../transport/mcp/_gateway.ts";
 import { mcpTool } from "../transport/mcp/tools.ts";
+import process from "node:process";
+import { overrides, UsageError } from "./args.ts";
 import type { Command } from "./_context.ts";
 
 /**
@@ -25,13 +38,13 @@ import type { Command } from "./_context.ts";
  * ```ts
  * import assert from "node:assert/strict";
  * import { SCHEMA_FORMATS } from "./schema.ts";
- * assert.ok(SCHEMA_FORMATS.includes("anthropic"));
+ * assert.ok(SCHEMA_FORMATS.includes("anthropic") && SCHEMA_FORMATS.includes("openai-responses"));
  * ```
  */
-export const SCHEMA_FORMATS: readonly string[] = ["mcp", "openai", "anthropic"];
+export const SCHEMA_FORMATS: readonly string[] = VENDOR_FORMATS;
 
 /**
- * The tool definitions in one vendor's shape, as a JSON-ready value.
+ * The built-in tool definitions in one vendor's shape, as a JSON-ready value.
  *
  * @example
  * ```ts
@@ -44,24 +57,43 @@ export const SCHEMA_FORMATS: readonly string[] = ["mcp", "openai", "anthropic"];
  * ```
  */
 export function toolSchemas(
-  format: "mcp" | "openai" | "anthropic",
+  format: VendorFormat,
   definitions: readonly BuiltinDefinition[] = BUILTIN_DEFINITIONS,
+  options: { strict?: boolean; onWarning?: (tool: string, message: string) => void } = {},
 ): unknown[] {
-  switch (format) {
-    case "mcp":
-      return definitions.map((d) => mcpTool(d, { processNetwork: true }));
-    case "openai":
-      return definitions.map((d) => ({
-        type: "function",
-        function: { name: d.name, description: d.description, parameters: d.inputSchema },
-      }));
-    case "anthropic":
-      return definitions.map((d) => ({ name: d.name, description: d.description, input_schema: d.inputSchema }));
-  }
+  return vendorTools(format, definitions.map((d) => mcpTool(d, { processNetwork: true })), options);
 }
 
 /**
- * Print the tool definitions in a vendor's shape as JSON; resolves to the exit code (2 for an unknown format).
+ * Every tool a config offers, as MCP definitions: the enabled built-in tools (with the config's sandbox deciding
+ * `openWorldHint`), the brought tools, and the upstream servers' tools (their servers started to list them and
+ * stopped again). A server that cannot be listed is an error: the list would be incomplete.
+ */
+export async function configDefinitions(config: SafeExecConfig, runtime: Runtime): Promise<ToolDefinition[]> {
+  const processNetwork = config.sandbox.mode === "none" || config.sandbox.network;
+  const defs: ToolDefinition[] = BUILTIN_DEFINITIONS.filter((d) => config.tools[d.name]?.enabled !== false).map((d) =>
+    mcpTool(d, { processNetwork })
+  );
+  for (const [name, t] of Object.entries(config.brought)) {
+    defs.push(mcpTool({ name, ...t }, { processNetwork }));
+  }
+  if (Object.keys(config.servers).length === 0) return defs;
+  const gateway = new GatewayTools(config.servers, { spawn: runtimeSpawner(runtime) });
+  try {
+    const listing = await gateway.manager.listTools();
+    if (listing.errors.length > 0) {
+      const why = listing.errors.map((e) => `"${e.server}": ${e.message}`).join("; ");
+      throw new Error(`Cannot list the tools of every upstream server: ${why}`);
+    }
+    for (const t of await gateway.list()) defs.push(upstreamEntry(t));
+  } finally {
+    await gateway.close();
+  }
+  return defs;
+}
+
+/**
+ * Print tool definitions in a vendor's shape as JSON; resolves to the exit code (2 for bad usage).
  *
  * @example
  * ```ts
@@ -73,16 +105,44 @@ export function toolSchemas(
  * assert.ok(runSchema("xml", { out: () => {}, err: () => {} }) === 2);
  * ```
  */
-export function runSchema(format: string, io: { out: (l: string) => void; err: (l: string) => void }): number {
+export function runSchema(
+  format: string,
+  io: { out: (l: string) => void; err: (l: string) => void },
+  options: { strict?: boolean; definitions?: readonly ToolDefinition[] } = {},
+): number {
   if (!SCHEMA_FORMATS.includes(format)) {
     io.err(
-      `safe-exec: --format must be mcp, openai or anthropic, got ${JSON.stringify(format)}. See safe-exec --help`,
+      `safe-exec: --format must be ${SCHEMA_FORMATS.join(", ")}, got ${JSON.stringify(format)}. See safe-exec --help`,
     );
     return 2;
   }
-  io.out(JSON.stringify(toolSchemas(format as "mcp" | "openai" | "anthropic"), null, 2));
+  const strict = options.strict === true;
+  if (strict && format !== "openai" && format !== "openai-responses") {
+    io.err(`safe-exec: --strict applies to --format openai and openai-responses, not ${format}. See safe-exec --help`);
+    return 2;
+  }
+  const onWarning = (tool: string, message: string) => io.err(`safe-exec: ${tool}: ${message}`);
+  const defs = options.definitions ?? BUILTIN_DEFINITIONS.map((d) => mcpTool(d, { processNetwork: true }));
+  io.out(JSON.stringify(vendorTools(format as VendorFormat, defs, { strict, onWarning }), null, 2));
   return 0;
 }
 
-/** `safe-exec schema --format mcp|openai|anthropic`. */
-export const schemaCommand: Command = (args, { io }) => Promise.resolve(runSchema(args.options.format ?? "mcp", io));
+/** `safe-exec schema --format … [--strict] [--config FILE]`. */
+export const schemaCommand: Command = async (args, { io, runtime }) => {
+  if (args.positional.length > 0) {
+    throw new UsageError(`schema takes no positional arguments, got ${JSON.stringify(args.positional[0])}`);
+  }
+  const format = args.options.format ?? "mcp";
+  const strict = args.options.strict === "true";
+  if (!SCHEMA_FORMATS.includes(format)) return runSchema(format, io, { strict });
+  // The config (--config, or ./safe-exec.jsonc when present); nothing is created.
+  const config = resolveConfig(overrides(args.options), process.cwd());
+  let definitions: ToolDefinition[];
+  try {
+    definitions = await configDefinitions(config, runtime);
+  } catch (e) {
+    io.err(`safe-exec: ${(e as Error).message}`);
+    return 1;
+  }
+  return runSchema(format, io, { strict, definitions });
+};

@@ -16,6 +16,6 @@ export const serveCommand: Command = async (args, { runtime }) => {
   const app = startApp(args.options, runtime);
   const confirm = app.config.confirm === "client" ? "client" : confirmHandlerFor(app.config.confirm, runtime);
   const code = await serveJsonLines(runtime, { executor: app.executor, confirm, info: app.info });
-  app.close();
+  await app.shutdown();
   return code;
 };

@@ -11,7 +11,10 @@ import { DEFAULT_METRICS, type MetricsOptions } from "../gate/metrics.ts";
 import type { PolicyOptions } from "../gate/policy.ts";
 import type { SandboxOptions } from "../isolation/mod.ts";
 import { TOKENIZERS } from "../tokens/count.ts";
+import { GatewayConfigError } from "../gateway/errors.ts";
+import { parseServers } from "../gateway/config.ts";
 import { RISKS } from "../types.ts";
+import { checkToolNames, readBroughtTool } from "./_brought.ts";
 import {
   bool,
   type Fail,
@@ -87,6 +90,12 @@ const METRICS_FIELDS: Fields<MetricsOptions> = {
     return value as number;
   },
   tokenizer: oneOf(TOKENIZERS),
+  idleResetSeconds: (value, key, { fail }) => {
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+      fail(`"${key}" must be a number of seconds ≥ 0 (0: never reset when idle), got ${show(value)}`);
+    }
+    return value as number;
+  },
 };
 
 function readMetrics(value: unknown, ctx: FieldContext): MetricsOptions {
@@ -121,16 +130,38 @@ const TOOL_FIELDS: Fields<ToolOptions> = {
   enabled: bool,
 };
 
-function readTools(value: unknown, ctx: FieldContext): Record<string, ToolOptions> {
+/** `tools`: overrides of the built-in tools, and the tools the agent brings (`_brought.ts`) under other names. */
+function readTools(value: unknown, config: SafeExecConfig, ctx: FieldContext): void {
   const raw = object(value, "tools", ctx.fail);
   const tools: Record<string, ToolOptions> = {};
+  const brought: SafeExecConfig["brought"] = {};
   for (const name of Object.keys(raw)) {
     if (!BUILTIN_TOOL_NAMES.includes(name)) {
-      ctx.fail(`unknown tool ${JSON.stringify(`tools.${name}`)}; allowed tools: ${BUILTIN_TOOL_NAMES.join(", ")}`);
+      const tool = readBroughtTool(name, raw[name], ctx);
+      if (tool !== null) brought[name] = tool;
+      continue;
     }
-    tools[name] = readSection(raw[name], `tools.${name}`, TOOL_FIELDS, {}, ctx);
+    const entry = raw[name];
+    if (isPlainObject(entry) && (has(entry, "run") || has(entry, "command"))) {
+      ctx.fail(
+        `"tools.${name}" is a built-in tool, so it takes only "risk", "timeoutMs" and "enabled"; a tool you bring ` +
+          `("run" or "command") needs a name of its own, not one of ${BUILTIN_TOOL_NAMES.join(", ")}`,
+      );
+    }
+    tools[name] = readSection(entry, `tools.${name}`, TOOL_FIELDS, {}, ctx);
   }
-  return tools;
+  config.tools = tools;
+  config.brought = brought;
+}
+
+/** `servers`: the upstream MCP servers of the gateway (`gateway/config.ts` reads them). */
+function readServers(value: unknown, config: SafeExecConfig, ctx: FieldContext): void {
+  try {
+    config.servers = parseServers(value, { baseDir: ctx.baseDir });
+  } catch (e) {
+    if (e instanceof GatewayConfigError) ctx.fail(e.message);
+    throw e;
+  }
 }
 
 const pathList: Read<string[]> = (value, key, ctx) => {
@@ -189,7 +220,8 @@ export const SECTIONS: Readonly<Record<string, Section>> = Object.freeze({
   workspace: (v, c, x) => c.workspace = pathField(v, "workspace", x),
   metrics: (v, c, x) => c.metrics = readMetrics(v, x),
   policy: (v, c, x) => c.policy = readSection(v, "policy", POLICY_FIELDS, c.policy, x),
-  tools: (v, c, x) => c.tools = readTools(v, x),
+  tools: (v, c, x) => readTools(v, c, x),
+  servers: (v, c, x) => readServers(v, c, x),
   confirm: (v, c, { fail }) => {
     if (typeof v !== "string") fail(`"confirm" must be ${CONFIRM_DESCRIPTION}, got ${show(v)}`);
     c.confirm = toConfirmMode(v as string, (msg) => fail(`"confirm" ${msg}`));
@@ -212,4 +244,5 @@ export const SECTIONS: Readonly<Record<string, Section>> = Object.freeze({
 /** Read every section present in `raw` (the file's top-level object) into `config`. */
 export function readSections(raw: Record<string, unknown>, config: SafeExecConfig, ctx: FieldContext): void {
   for (const [key, read] of Object.entries(SECTIONS)) if (has(raw, key)) read(raw[key], config, ctx);
+  checkToolNames(config, ctx.fail);
 }

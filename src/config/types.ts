@@ -10,6 +10,8 @@ import { type ConfirmMode, DEFAULT_CONFIRM_TIMEOUT_MS } from "../gate/confirm.ts
 import { DEFAULT_METRICS, type MetricsOptions } from "../gate/metrics.ts";
 import { DEFAULT_POLICY, type PolicyOptions } from "../gate/policy.ts";
 import type { ToolOptions } from "../builtins/definitions.ts";
+import type { BroughtToolConfig } from "../builtins/brought.ts";
+import type { UpstreamServerConfig } from "../gateway/config.ts";
 import type { SandboxOptions } from "../isolation/mod.ts";
 import type { RuleSpec } from "../rules/mod.ts";
 
@@ -28,6 +30,10 @@ export interface SafeExecConfig {
   policy: PolicyOptions;
   /** Per-tool overrides; keys are built-in tool names. */
   tools: Record<string, ToolOptions>;
+  /** Tools the agent brings (SPEC §2.1): the entries of `tools` under names of their own, enabled ones only. */
+  brought: Record<string, BroughtToolConfig>;
+  /** Upstream MCP servers of the gateway (SPEC §8), by name. */
+  servers: Record<string, UpstreamServerConfig>;
   /** How an ASK is decided. */
   confirm: ConfirmMode;
   /** How long a confirmation may take, in milliseconds. */
@@ -111,6 +117,8 @@ export function defaultConfig(cwd: string): SafeExecConfig {
     metrics: { ...DEFAULT_METRICS },
     policy: { thresholds: [DEFAULT_POLICY.thresholds[0], DEFAULT_POLICY.thresholds[1]], alwaysAskHigh: true },
     tools: {},
+    brought: {},
+    servers: {},
     confirm: "client",
     confirmTimeoutMs: DEFAULT_CONFIRM_TIMEOUT_MS,
     witness: { path: path.join(base, DEFAULT_WITNESS), fsync: false, signingKey: null },

@@ -17,7 +17,7 @@ import { type Decision, DECISIONS, type ErrorCode, type ExecResult, type Risk, T
 import type { Workspace } from "../fileops/workspace.ts";
 import type { MetricsSnapshot } from "./metrics.ts";
 import type { GatePolicy } from "./policy.ts";
-import type { RegisteredTool } from "./tool.ts";
+import type { CallChannel, RegisteredTool } from "./tool.ts";
 import { validateArgs } from "./validate_args.ts";
 
 /** An ExecResult before its tool name and duration are known. */
@@ -112,7 +112,7 @@ export function checkCall(tools: ReadonlyMap<string, RegisteredTool>, name: stri
     return { tool, args: argsObj, refused: { code: "invalid_args", message } };
   }
   try {
-    validateArgs(tool.inputSchema ?? { type: "object" }, args, name);
+    validateArgs(tool.validate === false ? { type: "object" } : tool.inputSchema ?? { type: "object" }, args, name);
   } catch (e) {
     return { tool, args: argsObj, refused: { code: "invalid_args", message: (e as Error).message } };
   }
@@ -235,6 +235,7 @@ export async function runTool(
   args: Record<string, unknown>,
   workspace: Workspace,
   signal?: AbortSignal,
+  channel?: CallChannel,
 ): Promise<RunOutcome> {
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal?.reason);
@@ -242,7 +243,7 @@ export async function runTool(
   const started = performance.now();
   let outcome: Omit<RunOutcome, "runMs">;
   try {
-    const output = await tool.fn(args, { workspace, signal: controller.signal, timeoutMs: tool.timeoutMs });
+    const output = await tool.fn(args, { workspace, signal: controller.signal, timeoutMs: tool.timeoutMs, channel });
     outcome = { ok: true, output: output === undefined ? null : output, error: null, errorCode: null };
   } catch (e) {
     outcome = e instanceof ToolError ? { ok: false, output: e.output ?? null, error: e.message, errorCode: e.code } : {

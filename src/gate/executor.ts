@@ -36,11 +36,13 @@ import { objectArgs } from "./_string_args.ts";
 import { type ContextUpdate, isContextUpdate } from "./_context_update.ts";
 import { countMessages, loadTokenizer, type TokenCounter } from "../tokens/mod.ts";
 import { applyRules, judgeCall, type RuledVerdict, type RulesSetup } from "./_rules.ts";
-import type { RegisteredTool, ToolFn, ToolSpec } from "./tool.ts";
+import type { CallChannel, ProviderRefusal, RegisteredTool, ToolFn, ToolProvider, ToolSpec } from "./tool.ts";
+import { ClientGates, type OpenGate } from "./client_gates.ts";
 import {
   cancelledBeforeStart,
   cancelledWhileRunning,
   checkCall,
+  type CheckedCall,
   decide,
   executeDetails,
   MAX_LOGGED_NAME,
@@ -50,7 +52,17 @@ import {
   skippedResult,
 } from "./_steps.ts";
 
-export type { IsolationLayers, RegisteredTool, ToolContext, ToolFn, ToolSpec } from "./tool.ts";
+export type {
+  CallChannel,
+  IsolationLayers,
+  ProviderRefusal,
+  RegisteredTool,
+  ToolContext,
+  ToolFn,
+  ToolProvider,
+  ToolSpec,
+} from "./tool.ts";
+export type { OpenGate } from "./client_gates.ts";
 export type { ContextUpdate } from "./_context_update.ts";
 
 /** Options of {@linkcode SafeExecutor}. */
@@ -110,6 +122,94 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** Replaces the executor's confirm handler for this call (the protocol server uses it). */
   confirm?: ConfirmHandler;
+  /** The way back to the caller for a tool that reports progress or asks the person while it runs. */
+  channel?: CallChannel;
+}
+
+/** The answer to {@linkcode SafeExecutor.gate} (SPEC §3.1). */
+export interface GateResult {
+  /** The tool name as requested (an unknown one shortened). */
+  tool: string;
+  /** The gate's decision. */
+  decision: Decision;
+  /** The client may run the tool now (allow, or an approved ask), and must report its outcome. */
+  approved: boolean;
+  /** The tool's risk, or null for an unknown tool. */
+  risk: Risk | null;
+  /** Session fatigue at decision time. */
+  fatigue: number;
+  /** Why it is not approved (`denied`, `not_approved`, `unknown_tool`, `invalid_args`, …), else null. */
+  errorCode: ErrorCode | null;
+  /** A human-readable reason when not approved, else null. */
+  error: string | null;
+  /** The policy's rationale (or the refusal's message). */
+  rationale: string | null;
+  /** What {@linkcode SafeExecutor.outcome} names, when approved; else null. */
+  ticket: number | null;
+  /** Wall time of the gate (with any ASK), in milliseconds. */
+  durationMs: number;
+  /** Set when the tool is not a client tool: a gate is the wrong request for it (nothing was logged). */
+  misuse?: string;
+}
+
+/** What the agent reports about a client tool it ran (SPEC §3.1 `outcome`). */
+export interface OutcomeReport {
+  /** It succeeded. */
+  ok: boolean;
+  /** Why not, when it failed (kept in the log, cut like other long strings). */
+  error?: string | null;
+  /** The size of its output, in bytes. */
+  outputBytes?: number;
+  /** How long it ran, in milliseconds. */
+  durationMs?: number;
+}
+
+/** What {@linkcode SafeExecutor.outcome} did. */
+export type OutcomeResult =
+  | { recorded: true; fatigue: number }
+  | {
+    recorded: false;
+    code: "unknown_gate" | "already_reported" | "witness_unavailable";
+    message: string;
+    fatigue?: number;
+  };
+
+/** Steps 1-5 of a call: it goes on to run, or it ended (or is the wrong request for its tool). */
+type Admission =
+  | {
+    kind: "go";
+    known: true;
+    tool: RegisteredTool;
+    args: Record<string, unknown>;
+    decision: Decision;
+    risk: Risk;
+    rules: RuleHit[];
+    fatigue: number;
+    rationale: string;
+    gateSeq: number;
+  }
+  | { kind: "done"; known: boolean; outcome: Outcome; rationale: string | null }
+  | { kind: "misuse"; known: boolean; misuse: Outcome };
+
+function gateOf(
+  tool: string,
+  o: Outcome,
+  rationale: string | null,
+  ticket: number | null,
+  durationMs: number,
+): GateResult {
+  return {
+    tool,
+    decision: o.decision,
+    approved: ticket !== null,
+    risk: o.risk,
+    fatigue: o.fatigue,
+    errorCode: o.errorCode,
+    error: o.error,
+    rationale,
+    ticket,
+    durationMs,
+  };
 }
 
 const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -155,6 +255,10 @@ export class SafeExecutor {
   #started = false;
   #closed = false;
   #onClose: Array<() => void> = [];
+  #providers: ToolProvider[] = [];
+  #clientGates = new ClientGates();
+  #now: () => number;
+  #lastActivity: number;
 
   /** Make an executor; creates the workspace folder if missing. */
   constructor(options: SafeExecutorOptions = {}) {
@@ -175,7 +279,9 @@ export class SafeExecutor {
         ...(options.witnessSigningKey !== undefined ? { signingKey: options.witnessSigningKey } : {}),
       });
     }
-    this.metrics = new SessionMetrics({ ...DEFAULT_METRICS, ...options.metrics }, options.now);
+    this.#now = options.now ?? (() => performance.now());
+    this.metrics = new SessionMetrics({ ...DEFAULT_METRICS, ...options.metrics }, this.#now);
+    this.#lastActivity = this.#now();
     this.policy = isPolicy(options.policy) ? options.policy : new DefaultPolicy(options.policy ?? {});
     this.#confirm = options.confirm ?? (() => false);
     const rules = validateRules(options.rules ?? []);
@@ -204,9 +310,41 @@ export class SafeExecutor {
     return this;
   }
 
-  /** The registered tools, in registration order. */
+  /** The registered tools, in registration order (not those of providers: see {@linkcode SafeExecutor.listTools}). */
   tools(): RegisteredTool[] {
     return [...this.#tools.values()];
+  }
+
+  /**
+   * Add a provider of tools found by name when called (the MCP gateway). A registered tool wins over a provider
+   * for the same name; the first provider that owns a name answers for it.
+   */
+  addProvider(provider: ToolProvider): this {
+    this.#providers.push(provider);
+    return this;
+  }
+
+  /** Every tool: the registered ones, then each provider's (which may start upstream servers). */
+  async listTools(): Promise<RegisteredTool[]> {
+    const out = this.tools();
+    for (const p of this.#providers) {
+      for (const t of await p.list()) if (!this.#tools.has(t.name)) out.push(t);
+    }
+    return out;
+  }
+
+  /** A tool by name: registered, or found by a provider that owns the name; undefined when there is none. */
+  async findTool(name: string): Promise<RegisteredTool | undefined> {
+    const own = this.#tools.get(name);
+    if (own !== undefined) return own;
+    const p = this.#providers.find((x) => x.owns(name));
+    if (p === undefined) return undefined;
+    try {
+      const found = await p.resolve(name);
+      return "fn" in found ? found : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** One registered tool, or undefined. */
@@ -219,7 +357,7 @@ export class SafeExecutor {
     tool: string | null,
     decision: Decision | null,
     details: Record<string, unknown>,
-  ): void {
+  ): number {
     if (!this.#started) {
       this.#started = true;
       try {
@@ -234,7 +372,7 @@ export class SafeExecutor {
         throw e;
       }
     }
-    this.witness.append({ event, tool, decision, details });
+    return this.witness.append({ event, tool, decision, details }).seq;
   }
 
   /**
@@ -261,6 +399,8 @@ export class SafeExecutor {
   updateMetrics(update: MetricsUpdate): MetricsSnapshot;
   updateMetrics(update: ContextUpdate): Promise<MetricsSnapshot>;
   updateMetrics(update: MetricsUpdate | ContextUpdate): MetricsSnapshot | Promise<MetricsSnapshot> {
+    this.#idleReset();
+    this.#touch();
     if (isContextUpdate(update)) return this.#countedUpdate(update);
     this.metrics.update(update);
     const snap = this.metrics.snapshot();
@@ -292,12 +432,17 @@ export class SafeExecutor {
     return loadTokenizer(this.metrics.options.tokenizer);
   }
 
-  /** Zero context, duration and errors (after a context flush), and forget the approvals remembered this session. */
-  resetMetrics(): MetricsSnapshot {
+  /**
+   * Zero context, duration and errors (after a context flush), and forget the approvals remembered this session. `why` goes into the log's reset line: who or what
+   * reset (`reason`: `idle` after `metrics.idleResetSeconds` without calls, `person` when the person chose a fresh
+   * session) and anything else worth keeping.
+   */
+  resetMetrics(why?: { reason: string } & Record<string, unknown>): MetricsSnapshot {
     this.metrics.reset();
+    this.#touch();
     this.#approvals.clear();
     const snap = this.metrics.snapshot();
-    this.#tryLog("metrics", { action: "reset", fatigue: roundFatigue(snap.fatigue) });
+    this.#tryLog("metrics", { action: "reset", ...why, fatigue: roundFatigue(snap.fatigue) });
     return snap;
   }
 
@@ -336,6 +481,24 @@ export class SafeExecutor {
       }
     }
     if (this.#started) {
+      for (const g of this.#clientGates.drain()) {
+        try {
+          this.witness.append({
+            event: "execute",
+            tool: g.tool,
+            decision: g.decision,
+            details: {
+              ok: null,
+              outcome: "unreported",
+              reason: "the session ended without an outcome for this approved gate",
+              gateSeq: g.gateSeq,
+              isolation: { layers: ["client"] },
+            },
+          });
+        } catch {
+          break;
+        }
+      }
       try {
         this.witness.append({ event: "session", tool: null, decision: null, details: { action: "stop" } });
         this.witness.checkpoint();
@@ -408,16 +571,123 @@ export class SafeExecutor {
    */
   async execute(name: string, args: unknown = {}, options: ExecuteOptions = {}): Promise<ExecResult> {
     const started = performance.now();
-    const finish = (r: Outcome): ExecResult => ({
-      tool: this.#tools.has(name) ? name : shownName(name),
+    const a = await this.#admit(name, args, options, "execute");
+    const done = (r: Outcome): ExecResult => ({
+      tool: a.known ? name : shownName(name),
       ...r,
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
     });
+    if (a.kind !== "go") return done(a.kind === "done" ? a.outcome : a.misuse);
+    const { tool, decision, fatigue, risk, rules } = a;
+
+    // 6. Run; 7. the execute line.
+    const outcome = cancelledWhileRunning(
+      await runTool(tool, a.args, this.workspace, options.signal, options.channel),
+      options.signal,
+    );
+    if (!outcome.ok && this.metrics.options.countToolErrors) this.metrics.recordError();
+    try {
+      this.#log("execute", name, decision, executeDetails(tool, outcome));
+    } catch {
+      // The tool already ran (its gate line is on disk); the next call's gate line will fail and be denied.
+    }
+    const { ok, output, error, errorCode } = outcome;
+    return done({
+      ok,
+      skipped: false,
+      decision,
+      risk,
+      output,
+      error,
+      errorCode,
+      fatigue,
+      ...(rules.length > 0 ? { rules } : {}),
+    });
+  }
+
+  /**
+   * Gate a call of a tool the agent runs itself (`run: "client"`, SPEC §3.1): the same checks, policy, gate line and
+   * ASK round trip as {@linkcode SafeExecutor.execute}, but nothing runs. When `approved`, the agent runs the tool
+   * and reports with {@linkcode SafeExecutor.outcome} and the answer's `ticket`. Never throws; a tool that is not a
+   * client tool is answered with `misuse` (nothing logged).
+   */
+  async gate(name: string, args: unknown = {}, options: ExecuteOptions = {}): Promise<GateResult> {
+    const started = performance.now();
+    const a = await this.#admit(name, args, options, "gate");
+    const ms = () => Math.round((performance.now() - started) * 1000) / 1000;
+    const tool = a.known ? name : shownName(name);
+    if (a.kind === "misuse") return { ...gateOf(tool, a.misuse, null, null, ms()), misuse: a.misuse.error! };
+    if (a.kind === "done") return gateOf(tool, a.outcome, a.rationale, null, ms());
+    const ticket = this.#clientGates.open(name, a.gateSeq, a.decision === "ask" ? "ask" : "allow");
+    const approved = {
+      ok: true,
+      skipped: false,
+      decision: a.decision,
+      risk: a.risk,
+      output: null,
+      fatigue: a.fatigue,
+    };
+    return gateOf(tool, { ...approved, error: null, errorCode: null }, a.rationale, ticket, ms());
+  }
+
+  /**
+   * Report what a client tool did after an approved {@linkcode SafeExecutor.gate}: writes its `execute` line (ok,
+   * error, output size, duration, the gate line's seq) and counts a failure as an error. Once per ticket.
+   */
+  outcome(ticket: number, report: OutcomeReport): OutcomeResult {
+    const taken = this.#clientGates.take(ticket);
+    if (!taken.found) {
+      const message = taken.why === "already_reported"
+        ? `The outcome of gate ticket ${ticket} was already reported; report each approved gate once`
+        : `No approved gate has the ticket ${ticket}; only a gate answered with "approved": true takes an outcome`;
+      return { recorded: false, code: taken.why, message };
+    }
+    const { gate } = taken;
+    if (!report.ok && this.metrics.options.countToolErrors) this.metrics.recordError();
+    const details: Record<string, unknown> = {
+      ok: report.ok,
+      errorCode: null,
+      durationMs: report.durationMs ?? null,
+      outputBytes: report.outputBytes ?? null,
+      outputSha256: null,
+      isolation: { layers: ["client"] },
+      reportedBy: "client",
+      gateSeq: gate.gateSeq,
+    };
+    if (!report.ok) details.error = cutText(report.error ?? "");
+    let recorded = true;
+    try {
+      this.#log("execute", gate.tool, gate.decision, details);
+    } catch {
+      recorded = false; // the next gate line fails too, and that call is denied
+    }
+    this.#touch();
+    const fatigue = roundFatigue(this.metrics.snapshot().fatigue);
+    return recorded
+      ? { recorded: true, fatigue }
+      : { recorded: false, code: "witness_unavailable", message: `The witness log cannot be written`, fatigue };
+  }
+
+  /** The approved client gates still waiting for their outcome. */
+  openGates(): OpenGate[] {
+    return this.#clientGates.pending();
+  }
+
+  /**
+   * Steps 1 to 5 of a call, shared by execute and gate: the checks, the policy, the gate line and the ASK. Either the
+   * call goes on (`go`, its gate line written and any ASK approved) or it ends here (`done`, with its outcome).
+   */
+  async #admit(name: string, args: unknown, options: ExecuteOptions, mode: "execute" | "gate"): Promise<Admission> {
+    this.#idleReset();
     const snap = this.metrics.snapshot();
     const fatigue = roundFatigue(snap.fatigue);
 
-    // 1. Calls that cannot run at all: unknown tool, bad arguments. Logged as denied, counted as agent errors.
-    const call = checkCall(this.#tools, name, objectArgs(args));
+    // 1. Calls that cannot run at all: unknown tool, bad arguments. Logged as denied; bad arguments (and a server
+    // that cannot be reached) count as agent errors, an unknown name does not (it may be a tool the harness forgot
+    // to declare; the log still shows it).
+    const call = await this.#checkCall(name, objectArgs(args));
+    this.#touch();
+    const known = call.tool !== null;
     if (call.refused !== null || call.tool === null) {
       const refused = call.refused!;
       const risk = call.tool?.risk ?? null;
@@ -432,46 +702,66 @@ export class SafeExecutor {
           args: redactArgs(call.args, call.tool?.witness),
         });
       } catch (e) {
-        return finish(this.#witnessFailure(e, risk, fatigue));
+        return { kind: "done", known, outcome: this.#witnessFailure(e, risk, fatigue), rationale: null };
       }
-      if (this.metrics.options.countToolErrors) this.metrics.recordError();
-      return finish({ ...skippedResult("deny", risk, fatigue, refused.code, refused.message), skipped: false });
+      if (refused.code !== "unknown_tool" && this.metrics.options.countToolErrors) this.metrics.recordError();
+      return {
+        kind: "done",
+        known,
+        outcome: { ...skippedResult("deny", risk, fatigue, refused.code, refused.message), skipped: false },
+        rationale: refused.message,
+      };
     }
     const tool = call.tool;
+    if (mode === "gate" && tool.run !== "client") {
+      const message = `"${name}" is not a client tool ("run": "client"): safe-exec runs it, so send it as an ` +
+        `execute ({"tool":"${name}","args":{…}}) instead of a gate`;
+      return { kind: "misuse", known, misuse: skippedResult("deny", tool.risk, fatigue, "invalid_args", message) };
+    }
 
-    // 2. Cancelled before it started (the server is stopping): logged as a denied gate line, nothing runs.
+    // 2. Cancelled before it started (the server is stopping), or a client tool sent as an execute: logged as a
+    // denied gate line, nothing runs.
     const cancelled = cancelledBeforeStart(options.signal);
-    if (cancelled !== null) {
+    const notHere = mode === "execute" && tool.run === "client"
+      ? `"${name}" is a client tool ("run": "client"): the agent runs it itself after asking the gate ` +
+        `({"type":"gate","tool":"${name}","args":{…}}) and reports with {"type":"outcome"}; nothing here can run it`
+      : null;
+    if (cancelled !== null || notHere !== null) {
+      const why = (cancelled ?? notHere)!;
+      const code = cancelled !== null ? "cancelled" : "denied";
       try {
         this.#log("gate", name, "deny", {
-          rationale: cancelled,
+          rationale: why,
           risk: tool.risk,
           fatigue,
-          errorCode: "cancelled",
-          args: redactArgs(call.args),
+          errorCode: code,
+          args: redactArgs(call.args, tool.witness),
         });
       } catch (e) {
-        return finish(this.#witnessFailure(e, tool.risk, fatigue));
+        return { kind: "done", known, outcome: this.#witnessFailure(e, tool.risk, fatigue), rationale: null };
       }
-      return finish(skippedResult("deny", tool.risk, fatigue, "cancelled", cancelled));
+      return { kind: "done", known, outcome: skippedResult("deny", tool.risk, fatigue, code, why), rationale: why };
     }
 
     // 3. The rules and the policy; 4. the gate line, on disk before anything runs.
     const { decision, rationale, risk, rules } = await this.#judge(tool, call.args, snap);
-    const done = (r: Outcome): ExecResult => finish(rules.length > 0 ? { ...r, rules } : r);
+    const ruled = (o: Outcome): Outcome => (rules.length > 0 ? { ...o, rules } : o);
+    let gateSeq: number;
     try {
-      this.#log("gate", name, decision, {
+      gateSeq = this.#log("gate", name, decision, {
         rationale,
         risk,
         fatigue,
         ...(rules.length > 0 ? { tableRisk: tool.risk, rules } : {}),
+        ...(tool.run === "client" ? { run: "client" } : {}),
         args: redactArgs(call.args, tool.witness),
       });
     } catch (e) {
-      return done(this.#witnessFailure(e, risk, fatigue));
+      return { kind: "done", known, outcome: ruled(this.#witnessFailure(e, risk, fatigue)), rationale };
     }
     if (decision === "deny") {
-      return done(skippedResult(decision, risk, fatigue, "denied", `Denied: ${rationale}`));
+      const outcome = ruled(skippedResult(decision, risk, fatigue, "denied", `Denied: ${rationale}`));
+      return { kind: "done", known, outcome, rationale };
     }
 
     // 5. ASK: an approval remembered this session, else the confirm handler, with a timeout; anything but an
@@ -495,7 +785,7 @@ export class SafeExecutor {
           waitedMs: answer.waitedMs,
         });
       } catch (e) {
-        return done(this.#witnessFailure(e, risk, fatigue, decision));
+        return { kind: "done", known, outcome: ruled(this.#witnessFailure(e, risk, fatigue, decision)), rationale };
       }
       if (answer.approved && answer.remember !== null) this.#approvals.add(name, call.args, answer.remember);
       if (!answer.approved) {
@@ -504,25 +794,46 @@ export class SafeExecutor {
           const why = `Cancelled while it waited for approval: ${
             r instanceof Error ? r.message : "the call was cancelled"
           }`;
-          return done(skippedResult(decision, risk, fatigue, "cancelled", why));
+          return {
+            kind: "done",
+            known,
+            outcome: ruled(skippedResult(decision, risk, fatigue, "cancelled", why)),
+            rationale,
+          };
         }
-        return done(skippedResult(decision, risk, fatigue, "not_approved", notApprovedMessage(answer, by, rationale)));
+        const why = notApprovedMessage(answer, by, rationale);
+        return {
+          kind: "done",
+          known,
+          outcome: ruled(skippedResult(decision, risk, fatigue, "not_approved", why)),
+          rationale,
+        };
       }
     }
+    return { kind: "go", known: true, tool, args: call.args, decision, risk, rules, fatigue, rationale, gateSeq };
+  }
 
-    // 6. Run; 7. the execute line.
-    const outcome = cancelledWhileRunning(
-      await runTool(tool, call.args, this.workspace, options.signal),
-      options.signal,
-    );
-    if (!outcome.ok && this.metrics.options.countToolErrors) this.metrics.recordError();
-    try {
-      this.#log("execute", name, decision, executeDetails(tool, outcome));
-    } catch {
-      // The tool already ran (its gate line is on disk); the next call's gate line will fail and be denied.
+  /** Step 1 over the registered tools and, for a name a provider owns, the tool it finds. */
+  async #checkCall(name: string, args: unknown): Promise<CheckedCall> {
+    if (!this.#tools.has(name)) {
+      const provider = this.#providers.find((p) => p.owns(name));
+      if (provider !== undefined) {
+        let found: RegisteredTool | ProviderRefusal;
+        try {
+          found = await provider.resolve(name);
+        } catch (e) {
+          found = { code: "upstream_unavailable", message: (e as Error)?.message ?? String(e) };
+        }
+        if ("fn" in found) return checkCall(new Map([[name, found]]), name, args);
+        const isObject = typeof args === "object" && args !== null && !Array.isArray(args);
+        return {
+          tool: null,
+          args: (isObject ? args : {}) as Record<string, unknown>,
+          refused: { code: found.code, message: found.message },
+        };
+      }
     }
-    const { ok, output, error, errorCode } = outcome;
-    return done({ ok, skipped: false, decision, risk, output, error, errorCode, fatigue });
+    return checkCall(this.#tools, name, args);
   }
 
   /** Steps 3: the rules (SPEC §1.1), then the policy with the risk they give, raised to their floor. */
@@ -537,6 +848,24 @@ export class SafeExecutor {
     const verdict = await decide(this.policy, outcome?.risk ?? tool.risk, snap);
     const v = applyRules(outcome, tool.risk, verdict);
     return failed ? { ...v, rationale: failed + v.rationale } : v;
+  }
+
+  /** A session idle for `metrics.idleResetSeconds` starts afresh before its next call (logged with its reason). */
+  #idleReset(): void {
+    const limit = this.metrics.options.idleResetSeconds;
+    if (!(limit > 0)) return;
+    const idleMs = this.#now() - this.#lastActivity;
+    if (idleMs >= limit * 1000) {
+      this.resetMetrics({
+        reason: "idle",
+        idleSeconds: Math.round(idleMs / 1000),
+        message: `no call for ${Math.round(idleMs / 1000)} s (metrics.idleResetSeconds ${limit})`,
+      });
+    }
+  }
+
+  #touch(): void {
+    this.#lastActivity = this.#now();
   }
 
   #witnessFailure(e: unknown, risk: Risk | null, fatigue: number, decision: Decision = "deny"): Outcome {

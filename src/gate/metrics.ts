@@ -30,6 +30,11 @@ export interface MetricsOptions {
    * `claude`, or `chars` (4 characters a token).
    */
   tokenizer: TokenizerName;
+  /**
+   * A session without calls for this many seconds starts afresh before its next call (a reset, logged with the
+   * reason `idle`); 0 never resets. Default 900: a person who comes back to an agent after a break is not tired.
+   */
+  idleResetSeconds: number;
 }
 
 /**
@@ -52,6 +57,7 @@ export const DEFAULT_METRICS: MetricsOptions = Object.freeze({
   countToolErrors: true,
   errorWindowSeconds: 0,
   tokenizer: "o200k_base",
+  idleResetSeconds: 900,
 });
 
 /** A point-in-time view of the session's signals and their scores. */

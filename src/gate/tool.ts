@@ -16,6 +16,43 @@ export interface ToolContext {
   signal: AbortSignal;
   /** The tool's configured timeout, if any. */
   timeoutMs: number | undefined;
+  /** What the caller passes through to a tool that talks back while it runs (an upstream MCP tool), if anything. */
+  channel?: CallChannel | undefined;
+}
+
+/**
+ * The way back from a running tool to whoever called it, for tools that report progress or ask the person
+ * something while they run (an upstream MCP server's `notifications/progress` and `elicitation/create`).
+ */
+export interface CallChannel {
+  /** Progress of the call: `progress` increases with each update. */
+  progress?: (update: { progress: number; total?: number; message?: string }) => void;
+  /**
+   * Ask the person (MCP form or URL elicitation, its params as the tool sent them); resolves to the answer
+   * (`{action: "accept" | "decline" | "cancel", content?}`). Without it, the tool's question is declined.
+   */
+  elicit?: (params: Record<string, unknown>, signal: AbortSignal) => Promise<Record<string, unknown>>;
+}
+
+/** Why a provider cannot give a tool for a name it owns. */
+export interface ProviderRefusal {
+  /** `unknown_tool` (no such tool), `upstream_unavailable` (its server cannot be reached). */
+  code: "unknown_tool" | "upstream_unavailable";
+  /** Names the tool and says why. */
+  message: string;
+}
+
+/**
+ * Tools the gate does not hold itself but finds by name when they are called (the MCP gateway's
+ * `<server>__<tool>`): their list can change while the session runs, and finding one may start a server.
+ */
+export interface ToolProvider {
+  /** Whether a name is this provider's (e.g. `<server>__…` of one of its servers). */
+  owns(name: string): boolean;
+  /** The tool behind a name it owns, or why there is none. */
+  resolve(name: string): Promise<RegisteredTool | ProviderRefusal>;
+  /** Every tool it offers now (starting what must start to list them). */
+  list(): Promise<RegisteredTool[]>;
 }
 
 /** A tool implementation. Throw a `ToolError` to fail with a specific code. */
@@ -57,6 +94,21 @@ export interface ToolSpec {
    * matchers judge once resolved (SPEC §1.1).
    */
   pathArgs?: readonly string[];
+  /**
+   * `"client"`: the agent runs the tool itself (SPEC §2.1). It asks the gate with `gate` and reports what happened
+   * with `outcome`; an `execute` of it is denied (nothing here can run it).
+   */
+  run?: "client";
+  /**
+   * `false`: the tool checks its own arguments against its schema (an upstream MCP server does, with a schema
+   * language wider than the gate's subset); the gate checks only that they are an object.
+   */
+  validate?: false;
+  /**
+   * Set for a tool of an upstream MCP server: its output is the server's `tools/call` result, which an MCP transport
+   * passes back unchanged, and these are its annotations as the server gave them.
+   */
+  upstream?: { server: string; annotations?: Record<string, unknown> };
 }
 
 /** A registered tool. */

@@ -5,6 +5,11 @@ import { fileURLToPath } from "node:url";
 import { ToolSchema } from "@modelcontextprotocol/sdk/types.js";
 import { runSchema, toolSchemas } from "../../src/cli/schema.ts";
 import { BUILTIN_DEFINITIONS } from "../../src/builtins/definitions.ts";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DENO_FLAGS } from "../_targets.ts";
+import { SERVERS } from "../gateway/_servers.ts";
+import { strictProblems, validate, VENDOR_SHAPES } from "../schemas/_vendor_shapes.ts";
 
 const NAMES = BUILTIN_DEFINITIONS.map((d) => d.name);
 
@@ -72,7 +77,7 @@ Deno.test("schema: an unknown format is a usage error (exit 2) naming the value"
   const { code, out, err } = run("yaml");
   assert.equal(code, 2);
   assert.deepEqual(out, []);
-  assert.match(err[0]!, /--format must be mcp, openai or anthropic, got "yaml"/);
+  assert.match(err[0]!, /--format must be mcp, openai, openai-responses, anthropic, got "yaml"/);
 });
 
 Deno.test("schema: the three formats describe the same tools with the same argument schemas", () => {
@@ -103,4 +108,79 @@ Deno.test("safe-exec schema through the binary prints JSON on stdout only", asyn
   }).output();
   assert.equal(bad.code, 2);
   assert.equal(bad.stdout.length, 0);
+});
+
+Deno.test("schema --config: disabled tools left out, brought and upstream tools in; every format fits its vendor", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "se-schema-" });
+  const config = join(dir, "safe-exec.jsonc");
+  writeFileSync(
+    config,
+    JSON.stringify({
+      tools: {
+        run_python: { enabled: false },
+        send_email: {
+          run: "client",
+          risk: "high",
+          description: "Send an email.",
+          inputSchema: {
+            type: "object",
+            properties: { to: { type: "string", format: "email" }, cc: { type: "string", maxLength: 200 } },
+            required: ["to"],
+          },
+        },
+      },
+      servers: { memory: { command: ["node", SERVERS.memory], env: { MEMORY_FILE_PATH: join(dir, "m.jsonl") } } },
+    }),
+  );
+  const main = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+  const schema = async (...extra: string[]) => {
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["run", ...DENO_FLAGS, main, "schema", "--config", config, ...extra],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return { code: r.code, out: new TextDecoder().decode(r.stdout), err: new TextDecoder().decode(r.stderr) };
+  };
+  try {
+    for (const format of ["mcp", "openai", "openai-responses", "anthropic"]) {
+      const r = await schema("--format", format);
+      assert.equal(r.code, 0, r.err);
+      const tools = JSON.parse(r.out) as Record<string, unknown>[];
+      const names = tools.map((t) => (t.name ?? (t.function as { name: string }).name) as string);
+      assert.ok(!names.includes("run_python"), `${format}: the disabled tool is left out`);
+      assert.ok(names.includes("send_email"), `${format}: the brought tool is in`);
+      assert.ok(names.includes("memory__create_entities"), `${format}: upstream tools are in`);
+      for (const t of tools) {
+        if (format === "mcp") {
+          const parsed = ToolSchema.safeParse(t);
+          assert.ok(parsed.success, `${names[0]}: ${parsed.error?.message}`);
+        } else {
+          assert.deepEqual(validate(VENDOR_SHAPES[format]!, t), [], `${format} ${JSON.stringify(t).slice(0, 80)}`);
+        }
+      }
+    }
+    for (const format of ["openai", "openai-responses"]) {
+      const r = await schema("--format", format, "--strict");
+      assert.equal(r.code, 0, r.err);
+      const tools = JSON.parse(r.out) as Record<string, unknown>[];
+      for (const t of tools) {
+        const f = (format === "openai" ? t.function : t) as {
+          name: string;
+          strict: boolean;
+          parameters: Record<string, unknown>;
+        };
+        if (f.strict) assert.deepEqual(strictProblems(f.parameters), [], f.name);
+      }
+      const email = tools.map((t) => (format === "openai" ? t.function : t) as Record<string, unknown>)
+        .find((f) => f.name === "send_email")!;
+      assert.equal(email.strict, true);
+      assert.deepEqual((email.parameters as { required: string[] }).required, ["to", "cc"]);
+    }
+    const bad = await schema("--format", "anthropic", "--strict");
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--strict applies to --format openai and openai-responses/);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

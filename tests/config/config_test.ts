@@ -66,6 +66,7 @@ Deno.test("constants: defaults of SPEC §1 and the nine tool names in SPEC order
     countToolErrors: true,
     errorWindowSeconds: 0,
     tokenizer: "o200k_base",
+    idleResetSeconds: 900,
   });
   assert.deepEqual([...DEFAULT_POLICY.thresholds], [0.35, 0.7]);
   assert.equal(DEFAULT_POLICY.alwaysAskHigh, true);
@@ -91,6 +92,8 @@ Deno.test("defaultConfig: workspace and witness beside the cwd, SPEC defaults, f
     metrics: { ...DEFAULT_METRICS },
     policy: { thresholds: [0.35, 0.7], alwaysAskHigh: true },
     tools: {},
+    brought: {},
+    servers: {},
     confirm: "client",
     confirmTimeoutMs: 120000,
     witness: { path: "/home/me/project/witness.log", fsync: false, signingKey: null },
@@ -123,9 +126,12 @@ Deno.test("parseConfig: the full example of SPEC §6", () => {
       countToolErrors: true,
       errorWindowSeconds: 0,
       tokenizer: "o200k_base",
+      idleResetSeconds: 900,
     },
     policy: { thresholds: [0.35, 0.7], alwaysAskHigh: true },
     tools: { run_bash: { risk: "high", timeoutMs: 30000 } },
+    brought: {},
+    servers: {},
     confirm: "client",
     confirmTimeoutMs: 120000,
     witness: { path: "/srv/agent/witness.log", fsync: false, signingKey: null },
@@ -278,9 +284,13 @@ Deno.test("parseConfig: unknown keys are refused with their name and the allowed
   refusesText('{"metrics": {"__proto__": {"maxErrors": -1}}}', 'unknown key "metrics.__proto__"');
 });
 
-Deno.test("parseConfig: unknown tool names are refused with the allowed names", () => {
-  refusesText('{"tools": {"run_shell": {"risk": "low"}}}', 'unknown tool "tools.run_shell"', "read_file, list_dir");
-  refusesText('{"tools": {"Read_File": {}}}', 'unknown tool "tools.Read_File"');
+Deno.test("parseConfig: a tool name that is not built-in must be a tool you bring; the message lists the built-ins", () => {
+  refusesText(
+    '{"tools": {"run_shell": {"risk": "low"}}}',
+    '"tools.run_shell" is not a built-in tool',
+    "read_file, list_dir",
+  );
+  refusesText('{"tools": {"Read_File": {}}}', '"tools.Read_File" is not a built-in tool', '"run": "client"');
 });
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -167,7 +167,10 @@ Deno.test("SDK: a denied call arrives as isError with the rationale and fatigue,
     assert.match(text(r), /decision deny, errorCode denied, risk high, fatigue 0\.70/);
     assert.match(text(r), /risk=high fatigue=0\.70 \(context 1\.00, duration 0\.00, errors 1\.00\)/);
     assert.ok(existsSync(join(c.place.ws, "keep.txt")));
-    assert.equal(c.elicited.length, 0); // a DENY never asks
+    // A DENY never asks to approve the call: the one question is the offer of a fresh session (issue 12), which this
+    // handler (it answers only "confirm") does not take, so nothing ran and nothing was reset.
+    assert.equal(c.elicited.length, 1);
+    assert.match(String(c.elicited[0]!.params.message), /Start a fresh session/);
     // Medium risk is denied too at this fatigue; low risk asks.
     const w = await c.client.callTool({ name: "write_file", arguments: { path: "keep.txt", content: "y" } });
     assert.equal(w.isError, true);

@@ -166,10 +166,14 @@ Deno.test("failed tool calls count as errors (countToolErrors), skipped calls do
     throw new ToolError("not_found", "nope");
   });
   ex.register("gated", { risk: "high" }, () => "x");
+  ex.register("typed", { risk: "low", inputSchema: { type: "object", required: ["n"] } }, () => "x");
   await ex.execute("fail");
   await ex.execute("fail");
   await ex.execute("gated"); // not approved: not an error
-  await ex.execute("nonexistent"); // unknown tool: an error
+  await ex.execute("typed", {}); // invalid arguments: an error
+  // An unknown tool is refused (and logged) but not counted: it is as often a tool the harness did not declare as
+  // a model's mistake, and counting it locked harnesses with their own tools out (issue 12).
+  assert.equal((await ex.execute("nonexistent")).errorCode, "unknown_tool");
   assert.equal(ex.metrics.snapshot().errorCount, 3);
   ex.close();
 

@@ -18,6 +18,8 @@ import { checkResponse } from "./_check.ts";
 import { countedMetricsResponse } from "./_metrics.ts";
 import { unknownFieldProblem } from "./_request_fields.ts";
 import { ID_RULE, idProblem } from "../_ids.ts";
+import { stripStrictNulls } from "../../schemas/strip_nulls.ts";
+import { GATE_FIELDS, GateIds, gateResponse, OUTCOME_FIELDS, unknownField } from "./_client_tools.ts";
 import {
   confirmRequest,
   errorResponse,
@@ -44,7 +46,7 @@ export interface ProtocolOptions {
   info: () => object;
 }
 
-const CONTROL = new Set(["confirm", "metrics", "reset", "tools", "stats", "info", "cancel"]);
+const CONTROL = new Set(["confirm", "metrics", "reset", "tools", "stats", "info", "cancel", "outcome"]);
 
 /**
  * One protocol session over one executor.
@@ -72,6 +74,7 @@ export class ProtocolServer {
   #o: ProtocolOptions;
   #lane = new CallLane<ConfirmDecision>();
   #handler: ConfirmHandler | null = null;
+  #gates = new GateIds();
 
   /** Make a session. */
   constructor(options: ProtocolOptions) {
@@ -137,12 +140,15 @@ export class ProtocolServer {
     if (type === "metrics" && (m.contextText !== undefined || m.messages !== undefined)) {
       return countedMetricsResponse(this.#o.executor, id, m);
     }
+    if (type === "gate") return this.#gate(id, m, options.admitCalls ?? true);
+    if (type === "outcome") return Promise.resolve([this.#outcome(id, m)]);
+    if (type === "tools") return this.#tools(id);
     if (CONTROL.has(type)) return Promise.resolve(this.#control(id, type, m));
     return Promise.resolve([
       errorResponse(
         id,
         "unknown_type",
-        `Unknown request type ${JSON.stringify(type)}; expected one of "execute", "check", ${
+        `Unknown request type ${JSON.stringify(type)}; expected one of "execute", "check", "gate", ${
           [...CONTROL].map((t) => `"${t}"`).join(", ")
         }`,
       ),
@@ -181,17 +187,6 @@ export class ProtocolServer {
         const snap = ex.resetMetrics();
         return [{ id, type: "metrics", fatigue: roundFatigue(snap.fatigue), metrics: snap }];
       }
-      case "tools":
-        return [{
-          id,
-          type: "tools",
-          tools: ex.tools().map((t) => ({
-            name: t.name,
-            description: t.description ?? "",
-            risk: t.risk,
-            inputSchema: t.inputSchema ?? { type: "object" },
-          })),
-        }];
       case "stats":
         return [{ id, type: "stats", stats: ex.logStats() }];
       case "cancel":
@@ -201,7 +196,74 @@ export class ProtocolServer {
     }
   }
 
+  /** `tools`: every tool, the gateway's upstream ones included (listing them may start their servers). */
+  async #tools(id: RequestId): Promise<Response[]> {
+    const tools = await this.#o.executor.listTools();
+    return [{
+      id,
+      type: "tools",
+      tools: tools.map((t) => ({
+        name: t.name,
+        description: t.description ?? "",
+        risk: t.risk,
+        inputSchema: t.inputSchema ?? { type: "object" },
+        ...(t.run === "client" ? { run: "client" } : {}),
+      })),
+    }];
+  }
+
+  /** `gate` (SPEC §3.1): a client tool's turn in the lane, through the same gate and ASK as an execute. */
+  #gate(id: RequestId, m: Record<string, unknown>, admit: boolean): Promise<Response[]> {
+    const bad = unknownField(id, m, "gate", GATE_FIELDS);
+    if (bad !== null) return Promise.resolve([bad]);
+    if (id === null) {
+      return Promise.resolve([
+        errorResponse(null, "bad_request", `A "gate" needs an "id": its "outcome" names the gate by it`),
+      ]);
+    }
+    const key = JSON.stringify(id);
+    if (this.#gates.isOpen(key)) {
+      return Promise.resolve([
+        errorResponse(
+          id,
+          "duplicate_id",
+          `The gate ${key} is approved and waits for its outcome; report it before reusing its id`,
+        ),
+      ]);
+    }
+    return this.#queued(id, m, admit, async (tool, args, signal) => {
+      const g = await this.#o.executor.gate(tool, args, { confirm: this.#confirmFor(id), signal });
+      if (g.misuse !== undefined) return [errorResponse(id, "bad_request", g.misuse)];
+      this.#gates.record(key, g);
+      return [gateResponse(id, g)];
+    });
+  }
+
+  /** `outcome` (SPEC §3.1): what a client tool did after its approved gate; answered at once. */
+  #outcome(id: RequestId, m: Record<string, unknown>): Response {
+    const bad = unknownField(id, m, "outcome", OUTCOME_FIELDS);
+    if (bad !== null) return bad;
+    const found = this.#gates.ticketFor(id, m);
+    if (!found.ok) return found.error;
+    const r = this.#o.executor.outcome(found.ticket, found.report);
+    if (!r.recorded) return errorResponse(id, r.code, r.message);
+    return { id, type: "outcome", recorded: true, fatigue: r.fatigue };
+  }
+
   #execute(id: RequestId, m: Record<string, unknown>, admit: boolean): Promise<Response[]> {
+    return this.#queued(id, m, admit, async (tool, args, signal) => {
+      const r = await this.#o.executor.execute(tool, args, { confirm: this.#confirmFor(id), signal });
+      return [resultResponse(id, r)];
+    });
+  }
+
+  /** A request that takes its turn in the call lane (an execute or a gate), after the checks they share. */
+  #queued(
+    id: RequestId,
+    m: Record<string, unknown>,
+    admit: boolean,
+    run: (tool: string, args: unknown, signal: AbortSignal) => Promise<Response[]>,
+  ): Promise<Response[]> {
     if (typeof m.tool !== "string") {
       return Promise.resolve([
         errorResponse(id, "bad_request", `"tool" must be a string, got ${describeValue(m.tool)}`),
@@ -232,10 +294,19 @@ export class ProtocolServer {
     const tool = m.tool;
     const args = m.args === undefined ? {} : m.args;
     // After stop(), a call that comes up in the lane is cancelled before it starts (the executor answers it).
-    return this.#lane.run(id === null ? null : key, async (signal) => {
-      const r = await this.#o.executor.execute(tool, args, { confirm: this.#confirmFor(id), signal });
-      return [resultResponse(id, r)];
-    });
+    return this.#lane.run(
+      id === null ? null : key,
+      (signal) => run(tool, this.#withoutStrictNulls(tool, args), signal),
+    );
+  }
+
+  /**
+   * The arguments without the nulls an OpenAI strict-mode model sends for arguments it leaves out (`schema --strict`
+   * makes optional ones nullable), where the tool's own schema does not take null (the built-in and brought tools).
+   */
+  #withoutStrictNulls(tool: string, args: unknown): unknown {
+    const schema = this.#o.executor.tool(tool)?.inputSchema;
+    return schema === undefined ? args : stripStrictNulls(args, schema as Record<string, unknown>);
   }
 
   #confirmFor(id: RequestId): ConfirmHandler {

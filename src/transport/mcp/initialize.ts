@@ -96,15 +96,16 @@ export function readInitialize(params: Record<string, unknown> | undefined): Ini
  * assert.deepEqual(r.capabilities, { tools: { listChanged: false } });
  * ```
  */
-export function initializeResult(protocolVersion: string): {
+export function initializeResult(protocolVersion: string, gateway = false): {
   protocolVersion: string;
-  capabilities: { tools: { listChanged: boolean } };
+  capabilities: { tools: { listChanged: boolean }; logging?: Record<string, never> };
   serverInfo: { name: string; title: string; version: string };
   instructions: string;
 } {
   return {
     protocolVersion,
-    capabilities: { tools: { listChanged: false } },
+    // With upstream servers the tool list follows theirs, and their log messages pass through.
+    capabilities: gateway ? { tools: { listChanged: true }, logging: {} } : { tools: { listChanged: false } },
     serverInfo: { name: "safe-exec", title: "safe-exec", version: VERSION },
     instructions: INSTRUCTIONS,
   };

@@ -21,6 +21,17 @@ import { parseJsonLine } from "../../_util/lines.ts";
 import { CallLane } from "../_call_lane.ts";
 import { ContextEstimate } from "./context_estimate.ts";
 import { initializeResult, readInitialize } from "./initialize.ts";
+import {
+  deniedForFatigue,
+  freshSessionRequest,
+  textsOf,
+  upstreamEntry,
+  upstreamResult,
+  wantsFresh,
+} from "./_gateway.ts";
+import type { GatewayTools } from "../../gateway/gate_tools.ts";
+import type { CallChannel } from "../../gate/tool.ts";
+import type { ExecResult } from "../../types.ts";
 import { approves, ELICIT_PREFIX, elicitationRequest } from "./elicit.ts";
 import { isId, isObject, readEnvelope, RPC_ERROR, rpcError, type RpcId, type RpcMessage, rpcResult } from "./rpc.ts";
 import { callToolResult, type McpTool, mcpTool } from "./tools.ts";
@@ -42,7 +53,11 @@ export interface McpSessionOptions {
   processNetwork?: boolean;
   /** Diagnostics for a person (stderr), never for the protocol. */
   log?: (text: string) => void;
+  /** The MCP gateway's upstream servers, when the config has any (SPEC §8). */
+  gateway?: GatewayTools;
 }
+
+const LOG_LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"];
 
 /** The lane's key of a call's id (a string and a number that print alike are different ids). */
 function callKey(id: RpcId): string {
@@ -171,6 +186,7 @@ export class McpSession {
       case "tools/list":
       case "tools/call":
       case CHECK_METHOD:
+      case "logging/setLevel":
         break;
       default:
         return Promise.resolve([
@@ -179,7 +195,7 @@ export class McpSession {
             RPC_ERROR.METHOD_NOT_FOUND,
             `Method not found: ${
               JSON.stringify(method)
-            }; this server offers initialize, ping, tools/list, tools/call and ${CHECK_METHOD}`,
+            }; this server offers initialize, ping, tools/list, tools/call, logging/setLevel and ${CHECK_METHOD}`,
           ),
         ]);
     }
@@ -188,8 +204,9 @@ export class McpSession {
         rpcError(id, RPC_ERROR.INVALID_REQUEST, `Invalid Request: ${method} before initialize; send initialize first`),
       ]);
     }
-    if (method === "tools/list") return Promise.resolve([rpcResult(id, { tools: this.#tools() })]);
+    if (method === "tools/list") return this.#tools().then((tools) => [rpcResult(id, { tools })]);
     if (method === CHECK_METHOD) return checkRequest(this.#o.executor, id, params);
+    if (method === "logging/setLevel") return Promise.resolve([this.#setLevel(id, params)]);
     if (!admitCalls) {
       return Promise.resolve([
         rpcError(
@@ -214,15 +231,90 @@ export class McpSession {
     this.#initialized = true;
     // The context estimate counts with the gate's tokenizer: load it now, not on the first call's result.
     this.#o.executor.tokenCounter().catch(() => {});
-    return rpcResult(id, initializeResult(asked.protocolVersion));
+    this.#o.gateway?.attach({
+      log: (l) =>
+        this.#o.send({
+          jsonrpc: "2.0",
+          method: "notifications/message",
+          params: { level: l.level, logger: l.logger ?? l.server, data: l.data },
+        }),
+      toolsChanged: () => {
+        this.#toolList = null;
+        this.#o.send({ jsonrpc: "2.0", method: "notifications/tools/list_changed" });
+      },
+      elicit: async (req) => (await this.#askClient(req.params as Record<string, unknown>, req.signal)) as never,
+      elicitation: () => (this.#elicitation ? ["form"] : []),
+    });
+    return rpcResult(id, initializeResult(asked.protocolVersion, this.#o.gateway !== undefined));
   }
 
-  #tools(): McpTool[] {
+  /** Every tool an MCP client can call (not client tools: the agent runs those itself), upstream ones included. */
+  async #tools(): Promise<McpTool[]> {
     if (this.#toolList === null) {
       const processNetwork = this.#o.processNetwork ?? true;
-      this.#toolList = this.#o.executor.tools().map((t) => mcpTool(t, { processNetwork }));
+      const all = await this.#o.executor.listTools();
+      this.#toolList = all.filter((t) => t.run !== "client").map((t) =>
+        t.upstream ? upstreamEntry(t) : mcpTool(t, { processNetwork })
+      );
+      // Upstream lists can change (each server's is cached by the gateway and refreshed on its list_changed).
+      if (this.#o.gateway !== undefined) {
+        const list = this.#toolList;
+        this.#toolList = null;
+        return list;
+      }
     }
     return this.#toolList;
+  }
+
+  /**
+   * Pass an upstream server's elicitation to the client (when it declared elicitation), and its answer back; a
+   * client without elicitation, an error answer or the call's end declines or cancels it.
+   */
+  async #askClient(params: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
+    if (!this.#elicitation || this.#lane.closing) return { action: "decline" };
+    const id = `${ELICIT_PREFIX}${++this.#nextElicit}`;
+    const withdraw = () =>
+      this.#o.send({
+        jsonrpc: "2.0",
+        method: "notifications/cancelled",
+        params: { requestId: id, reason: "cancelled" },
+      });
+    const answer = await this.#lane.client.ask(
+      id,
+      signal,
+      () => this.#o.send({ jsonrpc: "2.0", id, method: "elicitation/create", params }),
+      withdraw,
+    );
+    const result = answer?.result;
+    return isObject(result) && typeof result.action === "string" ? result : { action: "cancel" };
+  }
+
+  /** After a denial for fatigue, ask the person (never the model) whether to start a fresh session. */
+  async #offerFresh(r: ExecResult, signal: AbortSignal): Promise<boolean> {
+    if (!this.#elicitation || this.#lane.closing || signal.aborted) return false;
+    const id = `${ELICIT_PREFIX}${++this.#nextElicit}`;
+    const answer = await this.#lane.client.ask(id, signal, () => this.#o.send(freshSessionRequest(id, r)));
+    if (!wantsFresh(answer)) return false;
+    this.#o.executor.resetMetrics({
+      reason: "person",
+      via: "elicitation",
+      message: `the person started a fresh session after ${r.tool} was denied at fatigue ${r.fatigue.toFixed(2)}`,
+    });
+    this.#estimate = new ContextEstimate();
+    return true;
+  }
+
+  #setLevel(id: RpcId, params: Record<string, unknown> | undefined): RpcMessage {
+    const level = params?.level;
+    if (typeof level !== "string" || !LOG_LEVELS.includes(level)) {
+      return rpcError(
+        id,
+        RPC_ERROR.INVALID_PARAMS,
+        `Invalid params: "level" must be one of ${LOG_LEVELS.join(", ")}, got ${describeValue(level)}`,
+      );
+    }
+    void this.#o.gateway?.manager.setLoggingLevel(level as never);
+    return rpcResult(id, {});
   }
 
   #toolsCall(id: RpcId, params: Record<string, unknown> | undefined): Promise<RpcMessage[]> {
@@ -260,7 +352,30 @@ export class McpSession {
       if (turn.cancelled) return [];
       // The server stops: a call that comes up in the lane is cancelled before it starts, and answered.
       const ex = this.#o.executor;
-      const r = await ex.execute(name, args, { signal, confirm: this.#confirmHandler() });
+      const token = isObject(params?._meta) ? params._meta.progressToken : undefined;
+      const channel: CallChannel = {
+        elicit: (p, s) => this.#askClient(p, s),
+        ...(typeof token === "string" || typeof token === "number"
+          ? {
+            progress: (u) =>
+              this.#o.send({
+                jsonrpc: "2.0",
+                method: "notifications/progress",
+                params: { progressToken: token, ...u },
+              }),
+          }
+          : {}),
+      };
+      const options = { signal, confirm: this.#confirmHandler(), channel };
+      let r = await ex.execute(name, args, options);
+      if (deniedForFatigue(r) && await this.#offerFresh(r, signal)) r = await ex.execute(name, args, options);
+      const passed = this.#o.gateway?.owns(name) ? upstreamResult(r) : null;
+      if (passed !== null) {
+        // An upstream result, exactly as its server sent it (SPEC §8).
+        const tokens = this.#estimate.account(textsOf(passed));
+        if (tokens !== null) ex.updateMetrics({ contextTokens: tokens });
+        return signal.aborted && !turn.stopped ? [] : [rpcResult(id, passed)];
+      }
       const result = callToolResult(r, ex.tool(name)?.outputSchema !== undefined);
       if (r.errorCode === "not_approved" && !this.#elicitation) {
         result.content[0]!.text +=
