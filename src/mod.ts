@@ -23,6 +23,8 @@
 // The gate
 export {
   type CallChannel,
+  type CheckResult,
+  type ContextUpdate,
   type ExecuteOptions,
   type GateResult,
   type IsolationLayers,
@@ -51,6 +53,7 @@ export { type CutString, redactArgs, type RedactOptions } from "./gate/redact.ts
 
 // The shared vocabulary
 export {
+  type ConfirmDecision,
   type ConfirmHandler,
   type ConfirmRequest,
   type Decision,
@@ -60,8 +63,11 @@ export {
   type JsonType,
   PathOutsideWorkspaceError,
   type Risk,
+  type RuleHit,
   ToolError,
 } from "./types.ts";
+export type { TokenCounter, TokenizerName } from "./tokens/mod.ts";
+export type { RuleSpec } from "./rules/mod.ts";
 
 // The witness log
 export {

@@ -392,11 +392,12 @@ export class SafeExecutor {
    * const ex = new SafeExecutor({ workspace: join(dir, "ws"), witness: join(dir, "w.log"), metrics: { tokenizer: "cl100k_base" } });
    * assert.equal(ex.updateMetrics({ contextTokens: 100 }).contextTokens, 100);
    * const snap = await ex.updateMetrics({ messages: [{ role: "user", content: "hello world" }] });
-   * assert.equal(snap.contextTokens, 2 + 3 + 3); // the text, the message's framing, the reply's
+   * assert.equal(snap.contextTokens, 2 + 1 + 3 + 3); // the text, the role, the message's framing, the reply's
    * ex.close();
    * ```
    */
   updateMetrics(update: MetricsUpdate): MetricsSnapshot;
+  /** The context as text or messages: counted with `metrics.tokenizer` first, so the answer is a promise. */
   updateMetrics(update: ContextUpdate): Promise<MetricsSnapshot>;
   updateMetrics(update: MetricsUpdate | ContextUpdate): MetricsSnapshot | Promise<MetricsSnapshot> {
     this.#idleReset();

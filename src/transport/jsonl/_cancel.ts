@@ -20,10 +20,9 @@ import { errorResponse, type RequestId, type Response } from "./wire.ts";
  * import { CallLane } from "../_call_lane.ts";
  * import { cancelCall } from "./_cancel.ts";
  * const lane = new CallLane<boolean>();
- * const call = lane.run(JSON.stringify(3), (signal) =>
- *   new Promise<string>((resolve) => signal.addEventListener("abort", () => resolve("stopped"))));
+ * const call = lane.run(JSON.stringify(3), (_signal, turn) => Promise.resolve(turn.cancelled ? "cancelled" : "ran"));
  * assert.deepEqual(cancelCall(lane, 10, 3), { id: 10, type: "cancel", cancelled: true });
- * assert.equal(await call, "stopped");
+ * assert.equal(await call, "cancelled"); // cancelled while it was queued: it never ran
  * assert.equal(cancelCall(lane, 11, 3).cancelled, false);
  * assert.equal(cancelCall(lane, 12, undefined).type, "error");
  * ```

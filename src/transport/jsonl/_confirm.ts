@@ -18,7 +18,7 @@ import type { ConfirmDecision } from "../../types.ts";
  * assert.deepEqual(readConfirm({ approve: false, reason: "use list_dir" }), { approve: false, reason: "use list_dir" });
  * assert.deepEqual(readConfirm({ approve: true, remember: "tool" }), { approve: true, remember: "tool" });
  * assert.match(readConfirm({ approve: "yes" }) as string, /"approve" must be true or false/);
- * assert.match(readConfirm({ approve: true, remember: "always" }) as string, /"remember" must be "call" or "tool"/);
+ * assert.match(readConfirm({ approve: true, remember: "always" }) as string, /"remember" must be "call" \(this tool/);
  * assert.match(readConfirm({ approve: false, remember: "call" }) as string, /only with "approve": true/);
  * ```
  */
