@@ -40,6 +40,10 @@ export interface Row {
   mbPerSec?: number;
   /** Microseconds per operation (in-process costs). */
   us?: number;
+  /** Calls the gate asked about (ASK). */
+  asks?: number;
+  /** Calls the gate denied. */
+  denies?: number;
 }
 
 /** A target a benchmark result is checked against. */
@@ -109,6 +113,12 @@ export const TARGETS = {
     met: (v: number) => v >= 10,
     show: (v: number) => `${v.toFixed(v < 100 ? 2 : 0)} MB/s`, // 9.96 must not read as "10.0 … MISSED"
   },
+  /** Issue 13: ASKs of a scripted coding session with the built-in read-only set, against without it. */
+  askReduction: {
+    text: "≥ 70 % fewer ASKs in a scripted 100-call coding session with the built-in read-only set (low fatigue)",
+    met: (v: number) => v >= 0.7,
+    show: (v: number) => `${(v * 100).toFixed(0)} % fewer`,
+  },
   /** Earlier issues: the file layer. */
   readP50: {
     text: "read_file through `serve` (Deno, warm file layer): p50 < 0.5 ms",
@@ -157,7 +167,7 @@ export interface Verdict {
 }
 
 /** A metric a ratio column can compare. */
-export type RatioMetric = "p50Ms" | "callsPerSec" | "rssMiB" | "linesPerSec" | "mbPerSec" | "us";
+export type RatioMetric = "p50Ms" | "callsPerSec" | "rssMiB" | "linesPerSec" | "mbPerSec" | "us" | "asks";
 
 /** What a module returns. */
 export interface SectionResult {
@@ -344,6 +354,8 @@ const COLUMNS: Array<{ key: keyof Row; head: string; digits: number; higherIsBet
   { key: "rssMiB", head: "RSS MiB", digits: 1, higherIsBetter: false },
   { key: "linesPerSec", head: "lines/s", digits: 0, higherIsBetter: true },
   { key: "mbPerSec", head: "MB/s", digits: 1, higherIsBetter: true },
+  { key: "asks", head: "ASKs", digits: 0, higherIsBetter: false },
+  { key: "denies", head: "DENYs", digits: 0, higherIsBetter: false },
 ];
 
 /** A row's ratio to its anchor in one metric, e.g. `2.50×`; empty where either lacks it. */

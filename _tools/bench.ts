@@ -25,6 +25,7 @@ import {
   type Verdict,
   verdictCells,
 } from "./_bench.ts";
+import { asks } from "./bench_asks.ts";
 import { gate } from "./bench_gate.ts";
 import { gateway } from "./bench_gateway.ts";
 import { paths } from "./bench_paths.ts";
@@ -41,6 +42,7 @@ export const MODULES: readonly BenchModule[] = [
   gate,
   witness,
   rules,
+  asks,
   serve,
   gateway,
   sandbox,

@@ -104,6 +104,9 @@ export function createApp(config: SafeExecConfig, runtime: Runtime, options: App
     metrics: config.metrics,
     policy: config.policy,
     confirmTimeoutMs: config.confirmTimeoutMs,
+    rules: config.rules,
+    readOnlyCommands: config.readOnlyCommands,
+    trustGitConfig: () => gitConfigIsTheHosts(isolation),
   });
   const isolation = createIsolation(config, runtime, options.isolation);
   registerBuiltins(executor, { runtime, files: isolation.files, sandbox: isolation.sandbox, tools: config.tools });
@@ -142,6 +145,18 @@ export function createApp(config: SafeExecConfig, runtime: Runtime, options: App
       await stopped;
     },
   };
+}
+
+/**
+ * Whether git commands run by process tools read only a configuration the agent cannot have written: under the
+ * bubblewrap sandbox HOME is private and empty (with `GIT_CONFIG_GLOBAL=/dev/null`) and the repository's `.git`
+ * configuration and hooks are read-only, so the built-in read-only set may lower `git status|diff|log|show`. Without
+ * it (`sandbox: "none"`) an earlier approved `run_bash` could have written `.git/config` (`core.fsmonitor`), so
+ * git is never lowered (docs/rules.md).
+ */
+function gitConfigIsTheHosts(isolation: Isolation): boolean {
+  const layers = isolation.sandbox.describe().layers;
+  return layers.includes("git-protected") && layers.includes("private-home");
 }
 
 /** Options of {@linkcode registerDefaults}. */

@@ -99,6 +99,16 @@ export class PathOutsideWorkspaceError extends ToolError {
   }
 }
 
+/** A rule of the config (or the built-in read-only commands) that took effect on a call (SPEC §1.1). */
+export interface RuleHit {
+  /** The rule's index in the config's `rules`, or `"builtin"` for the built-in read-only commands. */
+  readonly rule: number | "builtin";
+  /** What it did: `risk=low`, `decision=ask`, `decision=deny`. */
+  readonly effect: string;
+  /** The rule's tool and matchers (`run_bash git status|npm test`), or the commands the built-in set judged. */
+  readonly summary: string;
+}
+
 /** The result of one {@linkcode SafeExecutor.execute} call: one record for success and failure. */
 export interface ExecResult {
   /** The tool name as requested. */
@@ -121,6 +131,8 @@ export interface ExecResult {
   fatigue: number;
   /** Wall time of the whole call (gate, confirmation, tool), in milliseconds. */
   durationMs: number;
+  /** The rules that took effect (empty or absent: none). */
+  rules?: readonly RuleHit[];
 }
 
 /** What a confirm handler is asked about an ASK decision. */
@@ -135,15 +147,33 @@ export interface ConfirmRequest {
   fatigue: number;
   /** Why the gate asks, e.g. `risk=high fatigue=0.41 …`. */
   rationale: string;
+  /** How long the answer may take, in milliseconds (the gate then takes it as not approved). */
+  timeoutMs?: number;
   /** Aborted when the confirmation timed out or the call was cancelled. */
   signal: AbortSignal;
 }
 
 /**
- * Decides an ASK. Return (or resolve to) `true` to approve; anything else, a throw or a timeout means not
- * approved.
+ * An answer to an ASK with more than yes or no (SPEC §3): a reason shown to the model, and an approval remembered
+ * for the rest of the session (until `reset`): every later ASK of the same tool with identical arguments
+ * (`"call"`), or of the same tool (`"tool"`). A remembered approval never lifts a DENY.
  */
-export type ConfirmHandler = (request: ConfirmRequest) => boolean | Promise<boolean>;
+export interface ConfirmDecision {
+  /** Only `true` approves. */
+  approve: boolean;
+  /** Why, for the model (e.g. "use list_dir instead"); at most 2000 characters are kept. */
+  reason?: string;
+  /** Approve the same call, or every call of the tool, for the rest of the session (only with `approve`). */
+  remember?: "call" | "tool";
+}
+
+/**
+ * Decides an ASK. Return (or resolve to) `true` or `{ approve: true }` to approve; anything else, a throw or a
+ * timeout means not approved.
+ */
+export type ConfirmHandler = (
+  request: ConfirmRequest,
+) => boolean | ConfirmDecision | Promise<boolean | ConfirmDecision>;
 
 /** A JSON Schema primitive type name. */
 export type JsonType = "object" | "string" | "number" | "integer" | "boolean" | "array" | "null";

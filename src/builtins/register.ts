@@ -67,6 +67,7 @@ export function registerBuiltins(executor: SafeExecutor, options: BuiltinsOption
     if (def.outputSchema) spec.outputSchema = def.outputSchema;
     if (def.kind === "file") {
       const op = def.name as FsToolName;
+      spec.pathArgs = op === "copy_file" ? ["src", "dst"] : ["path"];
       spec.isolation = () => files.describe();
       executor.register(def.name, spec, (args, ctx) => files.run(op, ctx.workspace.root, args));
     } else {

@@ -32,6 +32,9 @@ Usage:
   safe-exec mcp    [options]             MCP server over stdio
   safe-exec exec   TOOL --args JSON [options]
                                          one call, the result as JSON on stdout (exit 0 when ok)
+  safe-exec check  TOOL --args JSON [options]
+                                         what the gate would decide now and which rules matched
+                                         (nothing asked, run or logged)
   safe-exec log    stats|verify|tail|head [FILE]   (verify --head HASH --key PUBLIC --json; tail -n N -f)
   safe-exec log    keygen KEYFILE         an Ed25519 key pair that signs the log (witness.signingKey)
   safe-exec doctor                       which isolation layers this machine gives, and why not
@@ -51,7 +54,7 @@ Exit codes: 0 success, 1 runtime failure, 2 usage error.`;
 /** Parsed command line. */
 export interface ParsedArgs {
   /** The subcommand. */
-  command: "serve" | "mcp" | "exec" | "log" | "doctor" | "schema" | "version" | "help";
+  command: "serve" | "mcp" | "exec" | "check" | "log" | "doctor" | "schema" | "version" | "help";
   /** Positional arguments after the command. */
   positional: string[];
   /** --options. */
@@ -62,7 +65,7 @@ const VALUE_OPTIONS = new Set(["workspace", "config", "witness", "confirm", "arg
 /** Options without a value (`--strict`): present means `"true"`. */
 const FLAG_OPTIONS = new Set(["strict"]);
 /** The commands, as `safe-exec COMMAND` names them (`serve` is the default). */
-export const COMMANDS: ReadonlySet<string> = new Set(["serve", "mcp", "exec", "log", "doctor", "schema"]);
+export const COMMANDS: ReadonlySet<string> = new Set(["serve", "mcp", "exec", "check", "log", "doctor", "schema"]);
 
 /**
  * Parse `argv` (after the program name).

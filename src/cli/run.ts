@@ -11,6 +11,7 @@ import type { Runtime } from "../runtime/types.ts";
 import { VERSION } from "../version.ts";
 import { HELP, parseArgs, type ParsedArgs, UsageError } from "./args.ts";
 import type { CliContext, Command } from "./_context.ts";
+import { checkCommand } from "./check.ts";
 import { doctorCommand } from "./doctor.ts";
 import { execCommand } from "./exec.ts";
 import { runLogCommand } from "./log.ts";
@@ -28,6 +29,7 @@ const COMMANDS: Readonly<Record<Exclude<ParsedArgs["command"], "log">, Command>>
   serve: serveCommand,
   mcp: mcpCommand,
   exec: execCommand,
+  check: checkCommand,
   doctor: doctorCommand,
   schema: schemaCommand,
   help: (_args, { io }) => Promise.resolve((io.out(HELP), 0)),

@@ -10,6 +10,7 @@ import type { ConfirmMode } from "../gate/confirm.ts";
 import { DEFAULT_METRICS, type MetricsOptions } from "../gate/metrics.ts";
 import type { PolicyOptions } from "../gate/policy.ts";
 import type { SandboxOptions } from "../isolation/mod.ts";
+import { TOKENIZERS } from "../tokens/count.ts";
 import { GatewayConfigError } from "../gateway/errors.ts";
 import { parseServers } from "../gateway/config.ts";
 import { RISKS } from "../types.ts";
@@ -31,6 +32,7 @@ import {
   readSection,
   show,
 } from "./_fields.ts";
+import { readReadOnlyCommands, readRules } from "./_rules_section.ts";
 import type { SafeExecConfig } from "./types.ts";
 
 /** The longest confirmation a config may allow: a day. */
@@ -87,6 +89,7 @@ const METRICS_FIELDS: Fields<MetricsOptions> = {
     }
     return value as number;
   },
+  tokenizer: oneOf(TOKENIZERS),
   idleResetSeconds: (value, key, { fail }) => {
     if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
       fail(`"${key}" must be a number of seconds ≥ 0 (0: never reset when idle), got ${show(value)}`);
@@ -234,6 +237,8 @@ export const SECTIONS: Readonly<Record<string, Section>> = Object.freeze({
     ),
   sandbox: (v, c, x) => c.sandbox = readSandbox(v, x),
   workspaceMayContainHome: (v, c, x) => c.workspaceMayContainHome = bool(v, "workspaceMayContainHome", x),
+  rules: (v, c, x) => c.rules = readRules(v, x),
+  readOnlyCommands: (v, c, x) => c.readOnlyCommands = readReadOnlyCommands(v, x),
 });
 
 /** Read every section present in `raw` (the file's top-level object) into `config`. */

@@ -13,6 +13,7 @@ import type { ToolOptions } from "../builtins/definitions.ts";
 import type { BroughtToolConfig } from "../builtins/brought.ts";
 import type { UpstreamServerConfig } from "../gateway/config.ts";
 import type { SandboxOptions } from "../isolation/mod.ts";
+import type { RuleSpec } from "../rules/mod.ts";
 
 /** A complete, validated configuration. */
 export interface SafeExecConfig {
@@ -46,6 +47,10 @@ export interface SafeExecConfig {
   sandbox: SandboxOptions;
   /** The absolute path of the config file this came from, or null. */
   configPath: string | null;
+  /** The rules (SPEC §1.1), as written, each one valid. */
+  rules: RuleSpec[];
+  /** Whether the built-in read-only commands lower run_bash scripts (default true). */
+  readOnlyCommands: boolean;
 }
 
 /** The `witness` section. */
@@ -119,6 +124,8 @@ export function defaultConfig(cwd: string): SafeExecConfig {
     witness: { path: path.join(base, DEFAULT_WITNESS), fsync: false, signingKey: null },
     sandbox: { mode: "auto", network: false },
     configPath: null,
+    rules: [],
+    readOnlyCommands: true,
   };
 }
 

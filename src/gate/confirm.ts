@@ -5,7 +5,7 @@
  */
 import type { Runtime } from "../runtime/types.ts";
 import { showArgs } from "../_util/display.ts";
-import type { ConfirmHandler, ConfirmRequest } from "../types.ts";
+import type { ConfirmDecision, ConfirmHandler, ConfirmRequest } from "../types.ts";
 
 /** How an ASK is decided (SPEC §3): by the client, always no, on the terminal, or by a program. */
 export type ConfirmMode = "client" | "deny" | "tty" | `exec:${string}`;
@@ -13,17 +13,75 @@ export type ConfirmMode = "client" | "deny" | "tty" | `exec:${string}`;
 /** How long a confirmation may take by default, in milliseconds (two minutes). */
 export const DEFAULT_CONFIRM_TIMEOUT_MS = 120_000;
 
-/** Nothing is approved (for CI). */
-export const denyAll: ConfirmHandler = () => false;
+/** Who answers an ASK, as the confirm line of the witness log records it (SPEC §3). */
+export type ConfirmSource = "client" | "tty" | "exec" | "elicitation" | "remembered" | "policy" | "handler";
+
+const SOURCE = Symbol("safe-exec confirm source");
+
+/**
+ * Mark who answers through `handler` (the confirm line's `by`); returns the handler.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { answeredBy, sourceOf } from "./confirm.ts";
+ * const h = answeredBy(() => true, "client");
+ * assert.equal(sourceOf(h), "client");
+ * assert.equal(sourceOf(() => true), "handler");
+ * ```
+ */
+export function answeredBy<H extends ConfirmHandler>(handler: H, by: ConfirmSource): H {
+  Object.defineProperty(handler, SOURCE, { value: by, configurable: true });
+  return handler;
+}
+
+/** Who answers through `handler` (`handler` when it was not marked). */
+export function sourceOf(handler: ConfirmHandler): ConfirmSource {
+  return (handler as unknown as Record<symbol, ConfirmSource | undefined>)[SOURCE] ?? "handler";
+}
+
+/** Nothing is approved (for CI): the policy answers, nobody is asked. */
+export const denyAll: ConfirmHandler = answeredBy(() => false, "policy");
+
+/** The most characters of a person's reason that are kept (shown to the model and logged). */
+export const MAX_REASON_CHARS = 2000;
 
 /** What an ASK came to: approved or not, why, and how long it waited. */
 export interface ConfirmAnswer {
-  /** Only a handler's `true` approves. */
+  /** Only a handler's `true` (or `{approve: true}`) approves. */
   approved: boolean;
   /** `approved`, `declined`, `cancelled`, `no answer within N ms` or `confirm handler failed: …`. */
   reason: string;
+  /** The reason the one who answered gave (for the model), or null. */
+  message: string | null;
+  /** What the approval is remembered for, this session; null when nothing is. */
+  remember: "call" | "tool" | null;
   /** Milliseconds from the question to the answer. */
   waitedMs: number;
+}
+
+/**
+ * Read a handler's answer: `true`, or `{approve, reason?, remember?}`; anything else is declined.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readDecision } from "./confirm.ts";
+ * assert.deepEqual(readDecision(true), { approved: true, message: null, remember: null });
+ * assert.deepEqual(readDecision({ approve: false, reason: "use list_dir" }), { approved: false, message: "use list_dir", remember: null });
+ * assert.deepEqual(readDecision({ approve: true, remember: "tool" }), { approved: true, message: null, remember: "tool" });
+ * assert.deepEqual(readDecision({ approve: false, remember: "tool" }).remember, null); // nothing to remember
+ * assert.equal(readDecision("yes").approved, false);
+ * ```
+ */
+export function readDecision(v: unknown): Pick<ConfirmAnswer, "approved" | "message" | "remember"> {
+  if (v === true) return { approved: true, message: null, remember: null };
+  if (typeof v !== "object" || v === null) return { approved: false, message: null, remember: null };
+  const d = v as Partial<ConfirmDecision>;
+  const approved = d.approve === true;
+  const message = typeof d.reason === "string" && d.reason.trim() !== "" ? d.reason.slice(0, MAX_REASON_CHARS) : null;
+  const remember = approved && (d.remember === "call" || d.remember === "tool") ? d.remember : null;
+  return { approved, message, remember };
 }
 
 /**
@@ -51,25 +109,27 @@ export async function askWithTimeout(
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const waited = () => Math.round(performance.now() - started);
-  const stopped = new Promise<{ approved: boolean; reason: string }>((resolve) => {
+  type Done = Omit<ConfirmAnswer, "waitedMs">;
+  const none = { message: null, remember: null };
+  const stopped = new Promise<Done>((resolve) => {
     timer = setTimeout(() => {
-      controller.abort(new DOMException("confirmation timed out", "TimeoutError"));
-      resolve({ approved: false, reason: `no answer within ${timeoutMs} ms` });
+      controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError"));
+      resolve({ approved: false, reason: `no answer within ${timeoutMs} ms`, ...none });
     }, timeoutMs);
     const onAbort = () => {
       controller.abort(outer?.reason);
-      resolve({ approved: false, reason: "cancelled" });
+      resolve({ approved: false, reason: "cancelled", ...none });
     };
     if (outer?.aborted) onAbort();
     else outer?.addEventListener("abort", onAbort, { once: true });
   });
   try {
-    const answered = (async () => {
+    const answered = (async (): Promise<Done> => {
       try {
-        const v = await handler({ ...req, signal: controller.signal });
-        return v === true ? { approved: true, reason: "approved" } : { approved: false, reason: "declined" };
+        const d = readDecision(await handler({ ...req, timeoutMs, signal: controller.signal }));
+        return { ...d, reason: d.approved ? "approved" : "declined" };
       } catch (e) {
-        return { approved: false, reason: `confirm handler failed: ${(e as Error)?.message ?? String(e)}` };
+        return { approved: false, reason: `confirm handler failed: ${(e as Error)?.message ?? String(e)}`, ...none };
       }
     })();
     const r = await Promise.race([answered, stopped]);
@@ -93,6 +153,7 @@ export function confirmPayload(
     risk: req.risk,
     fatigue: req.fatigue,
     rationale: req.rationale,
+    ...(req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {}),
   };
 }
 
@@ -115,7 +176,7 @@ export function confirmPayload(
 export function execConfirm(program: string, runtime: Runtime): ConfirmHandler {
   const argv = program.trim().split(/\s+/).filter((s) => s.length > 0);
   if (argv.length === 0) throw new TypeError(`--confirm exec:PROGRAM needs a program, got ${JSON.stringify(program)}`);
-  return async (req) => {
+  return answeredBy(async (req) => {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (typeof v === "string") env[k] = v;
     const child = runtime.spawn({
@@ -136,7 +197,7 @@ export function execConfirm(program: string, runtime: Runtime): ConfirmHandler {
     } finally {
       req.signal.removeEventListener("abort", onAbort);
     }
-  };
+  }, "exec");
 }
 
 /**
@@ -163,6 +224,9 @@ export function ttyQuestion(req: Omit<ConfirmRequest, "signal">): string {
     `safe-exec asks before it runs ${req.tool} (risk ${req.risk}, session fatigue ${req.fatigue.toFixed(2)}):`,
     ...shownArgs.map((l) => `  ${l}`),
     `  why: ${req.rationale}`,
+    `  y = yes, a = always this call, t = always this tool (this session), n = no, n <reason> = no, telling the agent why${
+      req.timeoutMs !== undefined ? `; no answer within ${Math.round(req.timeoutMs / 1000)} s is a no` : ""
+    }`,
     "Approve? [y/N] ",
   ].join("\n");
 }
@@ -198,7 +262,7 @@ printf '%s' "$answer"`;
  * ```
  */
 export function ttyConfirm(runtime: Runtime): ConfirmHandler {
-  return async (req) => {
+  return answeredBy(async (req) => {
     if (req.signal.aborted) return false;
     const child = runtime.spawn({
       argv: ["/bin/sh", "-c", TTY_SCRIPT],
@@ -219,13 +283,41 @@ export function ttyConfirm(runtime: Runtime): ConfirmHandler {
       if (status.exitCode === 3) throw new Error("no terminal to ask on (/dev/tty cannot be opened)");
       if (status.signal !== null) throw new Error(`the question was interrupted (${status.signal}) before an answer`);
       if (status.exitCode !== 0) return false;
-      const a = answer.trim().toLowerCase();
-      return a === "y" || a === "yes";
+      return readTtyAnswer(answer);
     } finally {
       clearTimeout(killTimer);
       req.signal.removeEventListener("abort", onAbort);
     }
-  };
+  }, "tty");
+}
+
+/**
+ * A person's answer on the terminal: `y`/`yes`, `a`/`always` (this call, for the session), `t`/`tool` (this tool,
+ * for the session), `n`/`no`, or `n` followed by a reason for the agent; anything else is no, and the text is the
+ * reason.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readTtyAnswer } from "./confirm.ts";
+ * assert.deepEqual(readTtyAnswer("Y\n"), { approve: true });
+ * assert.deepEqual(readTtyAnswer("a"), { approve: true, remember: "call" });
+ * assert.deepEqual(readTtyAnswer("t"), { approve: true, remember: "tool" });
+ * assert.deepEqual(readTtyAnswer("n"), { approve: false });
+ * assert.deepEqual(readTtyAnswer("n use list_dir instead"), { approve: false, reason: "use list_dir instead" });
+ * assert.deepEqual(readTtyAnswer("no, run the tests first"), { approve: false, reason: "run the tests first" });
+ * assert.deepEqual(readTtyAnswer(""), { approve: false });
+ * ```
+ */
+export function readTtyAnswer(line: string): ConfirmDecision {
+  const a = line.trim();
+  const lower = a.toLowerCase();
+  if (lower === "y" || lower === "yes") return { approve: true };
+  if (lower === "a" || lower === "always") return { approve: true, remember: "call" };
+  if (lower === "t" || lower === "tool") return { approve: true, remember: "tool" };
+  const m = /^(?:no|n)\b[\s,:;.-]*(.*)$/is.exec(a);
+  const reason = (m ? m[1]! : a).trim();
+  return reason === "" ? { approve: false } : { approve: false, reason };
 }
 
 /**
@@ -252,7 +344,7 @@ export class OpenQuestions {
 
   /** The handler, with its questions tracked. */
   wrap(handler: ConfirmHandler): ConfirmHandler {
-    return (req) => {
+    return answeredBy((req) => {
       if (this.#closed || req.signal.aborted) return false;
       const controller = new AbortController();
       const onAbort = () => controller.abort(req.signal.reason);
@@ -268,7 +360,7 @@ export class OpenQuestions {
         done();
         throw e;
       }
-    };
+    }, sourceOf(handler));
   }
 
   /** Abort the open questions; later ones are not asked (not approved). */

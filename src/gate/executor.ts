@@ -9,9 +9,18 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { isWithin, realPathLoose } from "../_util/paths.ts";
 import { Workspace } from "../fileops/workspace.ts";
-import { type ConfirmHandler, type Decision, type ErrorCode, type ExecResult, type Risk, RISKS } from "../types.ts";
+import {
+  type ConfirmHandler,
+  type Decision,
+  type ErrorCode,
+  type ExecResult,
+  type Risk,
+  RISKS,
+  type RuleHit,
+} from "../types.ts";
 import { type LogStats, WitnessLog, WitnessUnavailableError } from "../witness/mod.ts";
-import { askWithTimeout, DEFAULT_CONFIRM_TIMEOUT_MS } from "./confirm.ts";
+import { askWithTimeout, DEFAULT_CONFIRM_TIMEOUT_MS, sourceOf } from "./confirm.ts";
+import { notApprovedMessage, RememberedApprovals } from "./_approvals.ts";
 import {
   DEFAULT_METRICS,
   type MetricsOptions,
@@ -22,6 +31,11 @@ import {
 } from "./metrics.ts";
 import { DefaultPolicy, type GatePolicy, type PolicyOptions } from "./policy.ts";
 import { cutText, redactArgs } from "./redact.ts";
+import { type RuleOutcome, validateRules } from "../rules/mod.ts";
+import { objectArgs } from "./_string_args.ts";
+import { type ContextUpdate, isContextUpdate } from "./_context_update.ts";
+import { countMessages, loadTokenizer, type TokenCounter } from "../tokens/mod.ts";
+import { applyRules, judgeCall, type RuledVerdict, type RulesSetup } from "./_rules.ts";
 import type { CallChannel, ProviderRefusal, RegisteredTool, ToolFn, ToolProvider, ToolSpec } from "./tool.ts";
 import { ClientGates, type OpenGate } from "./client_gates.ts";
 import {
@@ -49,6 +63,7 @@ export type {
   ToolSpec,
 } from "./tool.ts";
 export type { OpenGate } from "./client_gates.ts";
+export type { ContextUpdate } from "./_context_update.ts";
 
 /** Options of {@linkcode SafeExecutor}. */
 export interface SafeExecutorOptions {
@@ -70,6 +85,35 @@ export interface SafeExecutorOptions {
   confirmTimeoutMs?: number;
   /** Monotonic clock in ms, for tests. */
   now?: () => number;
+  /** The config's rules (SPEC §1.1), as written there; refused with every problem named when one is wrong. */
+  rules?: unknown;
+  /** Apply the built-in read-only commands to run_bash after the rules (default true). */
+  readOnlyCommands?: boolean;
+  /**
+   * Lower read-only git commands too (default false): only where process tools cannot meet a git configuration the
+   * agent wrote (a private HOME, and the repository's `.git` read-only to them, as under the bubblewrap sandbox).
+   */
+  trustGitConfig?: boolean | (() => boolean);
+}
+
+/** What {@linkcode SafeExecutor.check} answers: the gate's decision for a call now, nothing asked, run or logged. */
+export interface CheckResult {
+  /** The tool name (an unknown one shortened like in the log). */
+  tool: string;
+  /** What the gate would decide now. */
+  decision: Decision;
+  /** The risk it would decide with (after the rules), or null for an unknown tool. */
+  risk: Risk | null;
+  /** The session fatigue now, rounded to 4 decimals. */
+  fatigue: number;
+  /** Why, as the gate line would say it. */
+  rationale: string;
+  /** The rules that took effect. */
+  rules: RuleHit[];
+  /** `denied`, `unknown_tool` or `invalid_args` when the call would not run at once; null otherwise. */
+  errorCode: ErrorCode | null;
+  /** Why a run_bash script was not lowered by the built-in read-only commands (one reason per simple command). */
+  notes: string[];
 }
 
 /** Per-call options of {@linkcode SafeExecutor.execute}. */
@@ -138,6 +182,8 @@ type Admission =
     tool: RegisteredTool;
     args: Record<string, unknown>;
     decision: Decision;
+    risk: Risk;
+    rules: RuleHit[];
     fatigue: number;
     rationale: string;
     gateSeq: number;
@@ -203,6 +249,8 @@ export class SafeExecutor {
   /** Confirmation timeout in ms. */
   readonly confirmTimeoutMs: number;
   #tools = new Map<string, RegisteredTool>();
+  #rules: RulesSetup;
+  #approvals = new RememberedApprovals();
   #confirm: ConfirmHandler;
   #started = false;
   #closed = false;
@@ -236,6 +284,14 @@ export class SafeExecutor {
     this.#lastActivity = this.#now();
     this.policy = isPolicy(options.policy) ? options.policy : new DefaultPolicy(options.policy ?? {});
     this.#confirm = options.confirm ?? (() => false);
+    const rules = validateRules(options.rules ?? []);
+    if (rules.errors.length > 0) throw new TypeError(`Invalid rules: ${rules.errors.join("; ")}`);
+    const trust = options.trustGitConfig;
+    this.#rules = {
+      rules: rules.rules,
+      readOnlyCommands: options.readOnlyCommands ?? true,
+      trustGitConfig: typeof trust === "function" ? trust : () => trust === true,
+    };
     this.confirmTimeoutMs = options.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS;
   }
 
@@ -319,24 +375,72 @@ export class SafeExecutor {
     return this.witness.append({ event, tool, decision, details }).seq;
   }
 
-  /** Report what the agent observed: the context size (set, not added) and/or an error. */
-  updateMetrics(update: MetricsUpdate): MetricsSnapshot {
+  /**
+   * Report what the agent observed: the context size (set, not added) and/or an error. The context may be given as
+   * its text (`contextText`) or as the chat history (`messages`, OpenAI or Anthropic shape): it is then counted
+   * with `metrics.tokenizer`, and the answer is a promise (it rejects with a `MessagesShapeError` naming the place
+   * of a message that is not one).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { mkdtempSync } from "node:fs";
+   * import { join } from "node:path";
+   * import { tmpdir } from "node:os";
+   * import { SafeExecutor } from "./executor.ts";
+   * const dir = mkdtempSync(join(tmpdir(), "se-"));
+   * const ex = new SafeExecutor({ workspace: join(dir, "ws"), witness: join(dir, "w.log"), metrics: { tokenizer: "cl100k_base" } });
+   * assert.equal(ex.updateMetrics({ contextTokens: 100 }).contextTokens, 100);
+   * const snap = await ex.updateMetrics({ messages: [{ role: "user", content: "hello world" }] });
+   * assert.equal(snap.contextTokens, 2 + 3 + 3); // the text, the message's framing, the reply's
+   * ex.close();
+   * ```
+   */
+  updateMetrics(update: MetricsUpdate): MetricsSnapshot;
+  updateMetrics(update: ContextUpdate): Promise<MetricsSnapshot>;
+  updateMetrics(update: MetricsUpdate | ContextUpdate): MetricsSnapshot | Promise<MetricsSnapshot> {
     this.#idleReset();
     this.#touch();
+    if (isContextUpdate(update)) return this.#countedUpdate(update);
     this.metrics.update(update);
     const snap = this.metrics.snapshot();
     this.#tryLog("metrics", { action: "update", ...update, fatigue: roundFatigue(snap.fatigue) });
     return snap;
   }
 
+  async #countedUpdate(update: ContextUpdate): Promise<MetricsSnapshot> {
+    const counter = await this.tokenCounter();
+    const from = "messages" in update ? "messages" : "contextText";
+    const contextTokens = "messages" in update
+      ? countMessages(update.messages, counter)
+      : counter.count(update.contextText);
+    const plain: MetricsUpdate = { contextTokens };
+    if (update.errorOccurred !== undefined) plain.errorOccurred = update.errorOccurred;
+    this.metrics.update(plain);
+    const snap = this.metrics.snapshot();
+    this.#tryLog("metrics", {
+      action: "update",
+      ...plain,
+      counted: { from, tokenizer: counter.name },
+      fatigue: roundFatigue(snap.fatigue),
+    });
+    return snap;
+  }
+
+  /** The tokenizer of `metrics.tokenizer`, loaded once (the first load of a BPE vocabulary takes a moment). */
+  tokenCounter(): Promise<TokenCounter> {
+    return loadTokenizer(this.metrics.options.tokenizer);
+  }
+
   /**
-   * Zero context, duration and errors (after a context flush). `why` goes into the log's reset line: who or what
+   * Zero context, duration and errors (after a context flush), and forget the approvals remembered this session. `why` goes into the log's reset line: who or what
    * reset (`reason`: `idle` after `metrics.idleResetSeconds` without calls, `person` when the person chose a fresh
    * session) and anything else worth keeping.
    */
   resetMetrics(why?: { reason: string } & Record<string, unknown>): MetricsSnapshot {
     this.metrics.reset();
     this.#touch();
+    this.#approvals.clear();
     const snap = this.metrics.snapshot();
     this.#tryLog("metrics", { action: "reset", ...why, fatigue: roundFatigue(snap.fatigue) });
     return snap;
@@ -406,6 +510,63 @@ export class SafeExecutor {
   }
 
   /**
+   * What the gate would decide for a call now (SPEC §3.1 `check`), with the rules that matched: nothing is asked,
+   * run or logged, and the metrics do not change. An unknown tool or arguments that do not fit are `deny` with
+   * their errorCode, as `execute` would answer.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { mkdtempSync } from "node:fs";
+   * import { join } from "node:path";
+   * import { tmpdir } from "node:os";
+   * import { SafeExecutor } from "./executor.ts";
+   * const dir = mkdtempSync(join(tmpdir(), "se-"));
+   * const ex = new SafeExecutor({
+   *   workspace: join(dir, "ws"),
+   *   witness: join(dir, "witness.log"),
+   *   rules: [{ tool: "run_bash", command: ["rm"], decision: "deny" }],
+   * });
+   * ex.register("run_bash", { risk: "high" }, () => "ran");
+   * assert.equal((await ex.check("run_bash", { cmd: "ls | wc -l" })).decision, "allow");
+   * const rm = await ex.check("run_bash", { cmd: "rm -rf build" });
+   * assert.equal(rm.decision, "deny");
+   * assert.deepEqual(rm.rules, [{ rule: 0, effect: "decision=deny", summary: "run_bash rm" }]);
+   * ex.close();
+   * ```
+   */
+  async check(name: string, args: unknown = {}): Promise<CheckResult> {
+    const snap = this.metrics.snapshot();
+    const fatigue = roundFatigue(snap.fatigue);
+    const call = checkCall(this.#tools, name, objectArgs(args));
+    if (call.refused !== null || call.tool === null) {
+      const refused = call.refused!;
+      return {
+        tool: call.tool ? name : shownName(name),
+        decision: "deny",
+        risk: call.tool?.risk ?? null,
+        fatigue,
+        rationale: refused.message,
+        rules: [],
+        errorCode: refused.code,
+        notes: [],
+      };
+    }
+    const outcome = judgeCall(this.#rules, call.tool, call.args, this.workspace);
+    const v = applyRules(outcome, call.tool.risk, await decide(this.policy, outcome?.risk ?? call.tool.risk, snap));
+    return {
+      tool: name,
+      decision: v.decision,
+      risk: v.risk,
+      fatigue,
+      rationale: v.rationale,
+      rules: v.rules,
+      errorCode: v.decision === "deny" ? "denied" : null,
+      notes: [...(outcome?.notes ?? [])],
+    };
+  }
+
+  /**
    * Gate and run one tool call. Never throws: every outcome is an {@linkcode ExecResult}.
    */
   async execute(name: string, args: unknown = {}, options: ExecuteOptions = {}): Promise<ExecResult> {
@@ -417,7 +578,7 @@ export class SafeExecutor {
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
     });
     if (a.kind !== "go") return done(a.kind === "done" ? a.outcome : a.misuse);
-    const { tool, decision, fatigue } = a;
+    const { tool, decision, fatigue, risk, rules } = a;
 
     // 6. Run; 7. the execute line.
     const outcome = cancelledWhileRunning(
@@ -431,7 +592,17 @@ export class SafeExecutor {
       // The tool already ran (its gate line is on disk); the next call's gate line will fail and be denied.
     }
     const { ok, output, error, errorCode } = outcome;
-    return done({ ok, skipped: false, decision, risk: tool.risk, output, error, errorCode, fatigue });
+    return done({
+      ok,
+      skipped: false,
+      decision,
+      risk,
+      output,
+      error,
+      errorCode,
+      fatigue,
+      ...(rules.length > 0 ? { rules } : {}),
+    });
   }
 
   /**
@@ -452,7 +623,7 @@ export class SafeExecutor {
       ok: true,
       skipped: false,
       decision: a.decision,
-      risk: a.tool.risk,
+      risk: a.risk,
       output: null,
       fatigue: a.fatigue,
     };
@@ -514,7 +685,7 @@ export class SafeExecutor {
     // 1. Calls that cannot run at all: unknown tool, bad arguments. Logged as denied; bad arguments (and a server
     // that cannot be reached) count as agent errors, an unknown name does not (it may be a tool the harness forgot
     // to declare; the log still shows it).
-    const call = await this.#checkCall(name, args);
+    const call = await this.#checkCall(name, objectArgs(args));
     this.#touch();
     const known = call.tool !== null;
     if (call.refused !== null || call.tool === null) {
@@ -572,43 +743,51 @@ export class SafeExecutor {
       return { kind: "done", known, outcome: skippedResult("deny", tool.risk, fatigue, code, why), rationale: why };
     }
 
-    // 3. The policy; 4. the gate line, on disk before anything runs.
-    const { decision, rationale } = await decide(this.policy, tool.risk, snap);
+    // 3. The rules and the policy; 4. the gate line, on disk before anything runs.
+    const { decision, rationale, risk, rules } = await this.#judge(tool, call.args, snap);
+    const ruled = (o: Outcome): Outcome => (rules.length > 0 ? { ...o, rules } : o);
     let gateSeq: number;
     try {
       gateSeq = this.#log("gate", name, decision, {
         rationale,
-        risk: tool.risk,
+        risk,
         fatigue,
+        ...(rules.length > 0 ? { tableRisk: tool.risk, rules } : {}),
         ...(tool.run === "client" ? { run: "client" } : {}),
         args: redactArgs(call.args, tool.witness),
       });
     } catch (e) {
-      return { kind: "done", known, outcome: this.#witnessFailure(e, tool.risk, fatigue), rationale };
+      return { kind: "done", known, outcome: ruled(this.#witnessFailure(e, risk, fatigue)), rationale };
     }
     if (decision === "deny") {
-      const outcome = skippedResult(decision, tool.risk, fatigue, "denied", `Denied: ${rationale}`);
+      const outcome = ruled(skippedResult(decision, risk, fatigue, "denied", `Denied: ${rationale}`));
       return { kind: "done", known, outcome, rationale };
     }
 
-    // 5. ASK: the confirm handler, with a timeout; anything but true is not approved.
+    // 5. ASK: an approval remembered this session, else the confirm handler, with a timeout; anything but an
+    // approval is not approved.
     if (decision === "ask") {
-      const request = { tool: name, args: call.args, risk: tool.risk, fatigue, rationale };
-      const answer = await askWithTimeout(
-        options.confirm ?? this.#confirm,
-        request,
-        this.confirmTimeoutMs,
-        options.signal,
-      );
+      const request = { tool: name, args: call.args, risk, fatigue, rationale };
+      const handler = options.confirm ?? this.#confirm;
+      const remembered = this.#approvals.find(name, call.args);
+      const answer = remembered !== null
+        ? { approved: true, reason: "approved", message: null, remember: null, waitedMs: 0 }
+        : await askWithTimeout(handler, request, this.confirmTimeoutMs, options.signal);
+      const by = remembered !== null ? "remembered" : sourceOf(handler);
       try {
         this.#log("confirm", name, decision, {
           approved: answer.approved,
           reason: answer.reason,
+          message: answer.message,
+          remember: answer.remember,
+          by,
+          ...(remembered !== null ? { rememberedFor: remembered } : {}),
           waitedMs: answer.waitedMs,
         });
       } catch (e) {
-        return { kind: "done", known, outcome: this.#witnessFailure(e, tool.risk, fatigue, decision), rationale };
+        return { kind: "done", known, outcome: ruled(this.#witnessFailure(e, risk, fatigue, decision)), rationale };
       }
+      if (answer.approved && answer.remember !== null) this.#approvals.add(name, call.args, answer.remember);
       if (!answer.approved) {
         if (answer.reason === "cancelled") {
           const r = options.signal?.reason;
@@ -618,20 +797,20 @@ export class SafeExecutor {
           return {
             kind: "done",
             known,
-            outcome: skippedResult(decision, tool.risk, fatigue, "cancelled", why),
+            outcome: ruled(skippedResult(decision, risk, fatigue, "cancelled", why)),
             rationale,
           };
         }
-        const why = `Not approved (${answer.reason}): ${rationale}`;
+        const why = notApprovedMessage(answer, by, rationale);
         return {
           kind: "done",
           known,
-          outcome: skippedResult(decision, tool.risk, fatigue, "not_approved", why),
+          outcome: ruled(skippedResult(decision, risk, fatigue, "not_approved", why)),
           rationale,
         };
       }
     }
-    return { kind: "go", known: true, tool, args: call.args, decision, fatigue, rationale, gateSeq };
+    return { kind: "go", known: true, tool, args: call.args, decision, risk, rules, fatigue, rationale, gateSeq };
   }
 
   /** Step 1 over the registered tools and, for a name a provider owns, the tool it finds. */
@@ -655,6 +834,20 @@ export class SafeExecutor {
       }
     }
     return checkCall(this.#tools, name, args);
+  }
+
+  /** Steps 3: the rules (SPEC §1.1), then the policy with the risk they give, raised to their floor. */
+  async #judge(tool: RegisteredTool, args: Record<string, unknown>, snap: MetricsSnapshot): Promise<RuledVerdict> {
+    let outcome: RuleOutcome | null = null;
+    let failed = "";
+    try {
+      outcome = judgeCall(this.#rules, tool, args, this.workspace);
+    } catch (e) {
+      failed = `rules failed (${(e as Error)?.message ?? String(e)}), the tool's risk kept; `;
+    }
+    const verdict = await decide(this.policy, outcome?.risk ?? tool.risk, snap);
+    const v = applyRules(outcome, tool.risk, verdict);
+    return failed ? { ...v, rationale: failed + v.rationale } : v;
   }
 
   /** A session idle for `metrics.idleResetSeconds` starts afresh before its next call (logged with its reason). */

@@ -5,6 +5,7 @@
  * @module
  */
 import { describeValue } from "../_util/describe.ts";
+import type { TokenizerName } from "../tokens/types.ts";
 
 /** The fatigue model of SPEC §1. */
 export interface MetricsOptions {
@@ -24,6 +25,11 @@ export interface MetricsOptions {
   countToolErrors: boolean;
   /** With a value > 0, only errors within this many seconds count; 0 counts all since start or reset. */
   errorWindowSeconds: number;
+  /**
+   * What counts `contextText` and `messages` (and the MCP context estimate): `o200k_base` (default), `cl100k_base`,
+   * `claude`, or `chars` (4 characters a token).
+   */
+  tokenizer: TokenizerName;
   /**
    * A session without calls for this many seconds starts afresh before its next call (a reset, logged with the
    * reason `idle`); 0 never resets. Default 900: a person who comes back to an agent after a break is not tired.
@@ -50,6 +56,7 @@ export const DEFAULT_METRICS: MetricsOptions = Object.freeze({
   weightErrors: 0.3,
   countToolErrors: true,
   errorWindowSeconds: 0,
+  tokenizer: "o200k_base",
   idleResetSeconds: 900,
 });
 

@@ -90,6 +90,11 @@ export interface ToolSpec {
    */
   witness?: RedactOptions;
   /**
+   * The names of its arguments that are workspace paths (`["path"]`, `["src", "dst"]`), which the rules' `path`
+   * matchers judge once resolved (SPEC §1.1).
+   */
+  pathArgs?: readonly string[];
+  /**
    * `"client"`: the agent runs the tool itself (SPEC §2.1). It asks the gate with `gate` and reports what happened
    * with `outcome`; an `execute` of it is denied (nothing here can run it).
    */

@@ -47,6 +47,8 @@ const SPEC_EXAMPLE = `{
   "policy": { "thresholds": [0.35, 0.7], "alwaysAskHigh": true },
   "tools": { "run_bash": { "risk": "high", "timeoutMs": 30000 } },
   "confirm": "client", "confirmTimeoutMs": 120000,
+  "rules": [ { "tool": "run_bash", "command": ["npm test", "git status"], "risk": "low" },
+             { "tool": "write_file", "path": [".github/**", "**/*.env"], "decision": "ask" } ],
   "witness": { "path": "./witness.log", "fsync": false }
 }`;
 
@@ -63,6 +65,7 @@ Deno.test("constants: defaults of SPEC §1 and the nine tool names in SPEC order
     weightErrors: 0.3,
     countToolErrors: true,
     errorWindowSeconds: 0,
+    tokenizer: "o200k_base",
     idleResetSeconds: 900,
   });
   assert.deepEqual([...DEFAULT_POLICY.thresholds], [0.35, 0.7]);
@@ -96,6 +99,8 @@ Deno.test("defaultConfig: workspace and witness beside the cwd, SPEC defaults, f
     witness: { path: "/home/me/project/witness.log", fsync: false, signingKey: null },
     sandbox: { mode: "auto", network: false },
     configPath: null,
+    rules: [],
+    readOnlyCommands: true,
   });
   config.metrics.maxContext = 1;
   config.policy.thresholds[0] = 0;
@@ -120,6 +125,7 @@ Deno.test("parseConfig: the full example of SPEC §6", () => {
       weightErrors: 0.3,
       countToolErrors: true,
       errorWindowSeconds: 0,
+      tokenizer: "o200k_base",
       idleResetSeconds: 900,
     },
     policy: { thresholds: [0.35, 0.7], alwaysAskHigh: true },
@@ -131,6 +137,11 @@ Deno.test("parseConfig: the full example of SPEC §6", () => {
     witness: { path: "/srv/agent/witness.log", fsync: false, signingKey: null },
     sandbox: { mode: "auto", network: false },
     configPath: null,
+    rules: [
+      { tool: "run_bash", command: ["npm test", "git status"], risk: "low" },
+      { tool: "write_file", path: [".github/**", "**/*.env"], decision: "ask" },
+    ],
+    readOnlyCommands: true,
   });
 });
 
@@ -580,4 +591,23 @@ Deno.test("resolveConfig: a filesystem root as workspace is refused", () => {
     fs.symlinkSync("/", path.join(dir, "root-link"));
     refuses(() => resolveConfig({ workspace: "root-link" }, dir), "filesystem root");
   });
+});
+
+Deno.test("parseConfig: rules are checked whole, every problem named; readOnlyCommands and metrics.tokenizer", () => {
+  assert.throws(
+    () =>
+      parse('{"rules": [{"tool": "run_bash", "comand": ["ls"], "risk": "low"}, {"tool": "x", "decision": "allow"}]}'),
+    (e: unknown) =>
+      e instanceof ConfigError && /unknown key "rules\[0\]\.comand" \(did you mean "command"\?\)/.test(e.message) &&
+      /"rules\[1\]\.decision" must be "ask" or "deny", got "allow" \(rules never make a decision weaker/.test(
+        e.message,
+      ),
+  );
+  assert.equal(parse('{"readOnlyCommands": false}').readOnlyCommands, false);
+  assert.throws(() => parse('{"readOnlyCommands": "no"}'), /"readOnlyCommands" must be true or false, got "no"/);
+  assert.equal(parse('{"metrics": {"tokenizer": "claude"}}').metrics.tokenizer, "claude");
+  assert.throws(
+    () => parse('{"metrics": {"tokenizer": "gpt2"}}'),
+    /"metrics.tokenizer" must be one of "o200k_base", "cl100k_base", "claude", "chars", got "gpt2"/,
+  );
 });

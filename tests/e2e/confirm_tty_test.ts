@@ -123,7 +123,7 @@ function place() {
   return { dir, [Symbol.dispose]: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-const PADDED = "echo harmless" + " ".repeat(400) + "; echo PAYLOAD\u202e > pwned.txt; printf '\\033[2J'";
+const PADDED = "echo harmless" + " ".repeat(400) + "; echo PAYLOAD\u202e > pwned.txt; printf '\\033[2J'; rm -f x";
 
 for (const target of targets()) {
   const argv = (dir: string) => [
@@ -148,7 +148,7 @@ for (const target of targets()) {
       const o = drive(argv(p.dir), p.dir, [
         { send: call, waitTty: "Approve? [y/N] " },
         { type: "y\n", waitOut: 1 },
-        { send: JSON.stringify({ id: 2, tool: "run_bash", args: { cmd: "echo no" } }), waitTty: "Approve? [y/N] " },
+        { send: JSON.stringify({ id: 2, tool: "run_bash", args: { cmd: "touch no" } }), waitTty: "Approve? [y/N] " },
         { type: "n\n", waitOut: 2 },
         { close: true },
       ]);

@@ -4,10 +4,11 @@
  * remembered for the session.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { targets } from "../_targets.ts";
+import { run, targets } from "../_targets.ts";
+import { countMessages, loadTokenizer } from "../../src/tokens/mod.ts";
 import { killLeftovers, type Live, startLive } from "./_live.ts";
 
 type Msg = Record<string, unknown>;
@@ -120,4 +121,243 @@ for (const target of targets()) {
       s.done();
     }
   });
+
+  Deno.test(`[${target.name}] rules: re-rating, floors and the built-in read-only set, in the result and the log`, async () => {
+    const s = start(target, { rules: RULES });
+    try {
+      await s.live.send(
+        { id: "ls", tool: "run_bash", args: { cmd: "ls -la | wc -l" } },
+        { id: "redir", tool: "run_bash", args: { cmd: "echo hi > out.txt" } },
+        { id: "rm", tool: "run_bash", args: { cmd: "ls; rm -rf docs" } },
+        { id: "docs", tool: "write_file", args: { path: "docs/a.md", content: "x" } },
+        { id: "ci", tool: "write_file", args: { path: ".github/ci.yml", content: "x" } },
+        { id: "push", tool: "run_bash", args: { cmd: "timeout 5 git --no-pager push" } },
+      );
+      const ls = await line(s.live, answerTo("ls", "result"));
+      assert.deepEqual([ls.ok, ls.decision, ls.risk], [true, "allow", "low"]);
+      assert.equal(((ls.output as Msg).stdout as string).trim().length > 0, true);
+      assert.deepEqual((ls.rules as Msg[]).map((r) => r.rule), ["builtin"]);
+      const redir = await line(s.live, answerTo("redir", "result"));
+      assert.deepEqual([redir.ok, redir.decision, redir.risk], [true, "allow", "medium"]);
+      assert.equal(readFileSync(join(s.cwd, "workspace", "out.txt"), "utf8"), "hi\n");
+      const rm = await line(s.live, answerTo("rm", "result"));
+      assert.deepEqual([rm.decision, rm.errorCode, rm.skipped], ["deny", "denied", true]);
+      assert.match(rm.error as string, /deny by rules\[1\] \(run_bash rm\) -> deny/);
+      const docs = await line(s.live, answerTo("docs", "result"));
+      assert.deepEqual([docs.ok, docs.risk, (docs.rules as Msg[])[0]!.rule], [true, "low", 2]);
+      const ci = await line(s.live, answerTo("ci", "result"));
+      assert.deepEqual([ci.decision, ci.errorCode], ["deny", "denied"]);
+      const ask = await line(s.live, answerTo("push", "confirm_request"));
+      assert.match(ask.rationale as string, /at least ask by rules\[0\] \(run_bash git push\)/);
+      await s.live.send({ type: "confirm", id: "push", approve: false });
+      assert.equal((await line(s.live, answerTo("push", "result"))).errorCode, "not_approved");
+      const gates = s.log().filter((l) => l.event === "gate");
+      const lsGate = gates.find((l) => (l.details as Msg).risk === "low" && l.tool === "run_bash")!;
+      assert.equal((lsGate.details as Msg).tableRisk, "high");
+      assert.match(
+        (lsGate.details as Msg).rationale as string,
+        /^risk=low by built-in read-only commands \(ls, wc\); risk=low/,
+      );
+      await s.live.closeStdin();
+      assert.equal((await s.live.exited()).code, 0);
+    } finally {
+      s.done();
+    }
+  });
+
+  Deno.test(`[${target.name}] rules: "readOnlyCommands": false asks for ls; a bad rule stops the start naming it`, async () => {
+    const s = start(target, { readOnlyCommands: false });
+    try {
+      await s.live.send({ id: 1, tool: "run_bash", args: { cmd: "ls" } });
+      const ask = await line(s.live, answerTo(1, "confirm_request"));
+      assert.equal(ask.risk, "high");
+      await s.live.closeStdin();
+      await s.live.exited();
+    } finally {
+      s.done();
+    }
+    const bad = start(target, { rules: [{ tool: "run_bash", comand: ["ls"], risk: "low" }] });
+    try {
+      const status = await bad.live.exited();
+      assert.equal(status.code, 2);
+      assert.match(bad.live.stderr(), /unknown key "rules\[0\]\.comand" \(did you mean "command"\?\)/);
+    } finally {
+      bad.done();
+    }
+  });
+
+  Deno.test(`[${target.name}] check: the decision and rules now, nothing asked, run or logged; also while a call waits`, async () => {
+    const s = start(target, { rules: RULES });
+    try {
+      await s.live.send({ id: "wait", tool: "delete_file", args: { path: "keep.txt" } });
+      await line(s.live, answerTo("wait", "confirm_request"));
+      await s.live.send(
+        { id: 1, type: "check", tool: "run_bash", args: { cmd: "rm -rf build" } },
+        { id: 2, type: "check", tool: "run_bash", args: { cmd: "git status && npm test" } },
+        { id: 3, type: "check", tool: "write_file", args: { path: "docs/x.md", content: "" } },
+        { id: 4, type: "check", tool: "nope" },
+        { id: 5, type: "check", tool: "run_bash", args: { cmd: "ls" }, approve: true },
+      );
+      const rm = await line(s.live, answerTo(1, "check"));
+      assert.deepEqual([rm.decision, rm.risk, rm.errorCode], ["deny", "high", "denied"]);
+      assert.deepEqual(rm.rules, [{ rule: 1, effect: "decision=deny", summary: "run_bash rm" }]);
+      const npm = await line(s.live, answerTo(2, "check"));
+      // git is lowered only under the sandbox (sandbox "none" here), so the npm test rule does not cover git status
+      assert.deepEqual([npm.decision, npm.risk], ["ask", "high"]);
+      assert.ok((npm.notes as string[]).some((n) => /git/.test(n)), JSON.stringify(npm.notes));
+      const docs = await line(s.live, answerTo(3, "check"));
+      assert.deepEqual([docs.decision, docs.risk, (docs.rules as Msg[])[0]!.rule], ["allow", "low", 2]);
+      assert.equal((await line(s.live, answerTo(4, "check"))).errorCode, "unknown_tool");
+      assert.match(
+        ((await line(s.live, answerTo(5, "error"))).error as Msg).message as string,
+        /Unknown field "approve"/,
+      );
+      await s.live.send({ type: "confirm", id: "wait", approve: false });
+      await line(s.live, answerTo("wait", "result"));
+      await s.live.closeStdin();
+      assert.equal((await s.live.exited()).code, 0);
+      // only the delete_file call is in the log
+      assert.deepEqual(s.log().filter((l) => l.event === "gate").map((l) => l.tool), ["delete_file"]);
+    } finally {
+      s.done();
+    }
+  });
+
+  Deno.test(`[${target.name}] safe-exec check TOOL --args JSON prints the decision and writes no log`, async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "se-i13-"));
+    try {
+      writeFileSync(join(cwd, "safe-exec.jsonc"), JSON.stringify({ sandbox: "none", rules: RULES }));
+      const r = await run(target, ["check", "run_bash", "--args", '{"cmd":"cat a | grep b; rm -rf /"}'], { cwd });
+      assert.equal(r.code, 0, r.stderr);
+      const c = r.lines[0]!;
+      assert.deepEqual([c.type, c.decision, (c.rules as Msg[])[0]!.rule], ["check", "deny", 1]);
+      const low = await run(target, ["check", "run_bash", "--args", '"{\\"cmd\\":\\"ls\\"}"'], { cwd });
+      assert.equal(low.lines[0]!.decision, "allow", low.stdout + low.stderr); // OpenAI-style string arguments
+      const bad = await run(target, ["check"], { cwd });
+      assert.equal(bad.code, 2);
+      assert.equal(existsSync(join(cwd, "witness.log")), false);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  Deno.test(`[${target.name}] approvals: reason to the model, remember call/tool until reset, who answered, timeout`, async () => {
+    const s = start(target, { confirmTimeoutMs: 1500 });
+    try {
+      const ask = async (id: string, args: Msg, answer: Msg | null) => {
+        await s.live.send({ id, tool: "run_bash", args });
+        const q = await line(s.live, answerTo(id, "confirm_request"));
+        if (answer !== null) await s.live.send({ type: "confirm", id, ...answer });
+        return { q, r: await line(s.live, answerTo(id, "result")) };
+      };
+      const no = await ask("a", { cmd: "touch a" }, { approve: false, reason: "use write_file instead" });
+      assert.equal(no.q.timeoutMs, 1500);
+      assert.equal(no.r.errorCode, "not_approved");
+      assert.match(no.r.error as string, /^Not approved: declined by the client: "use write_file instead"/);
+      const call = await ask("b", { cmd: "touch b" }, { approve: true, remember: "call" });
+      assert.equal(call.r.ok, true);
+      // the same call again: approved without a question; another one is asked
+      await s.live.send({ id: "b2", tool: "run_bash", args: { cmd: "touch b" } });
+      assert.equal((await line(s.live, answerTo("b2", "result"))).ok, true);
+      assert.equal(s.live.lines.some((l) => l.id === "b2" && l.type === "confirm_request"), false);
+      const tool = await ask("c", { cmd: "touch c" }, { approve: true, remember: "tool" });
+      assert.equal(tool.r.ok, true);
+      await s.live.send({ id: "d", tool: "run_bash", args: { cmd: "touch d" } });
+      assert.equal((await line(s.live, answerTo("d", "result"))).ok, true);
+      // a remembered approval never lifts a DENY: at high fatigue run_bash is denied
+      await s.live.send({ id: "m", type: "metrics", contextTokens: 4000, errorOccurred: true });
+      await line(s.live, answerTo("m"));
+      for (let i = 0; i < 5; i++) await s.live.send({ id: `e${i}`, type: "metrics", errorOccurred: true });
+      await line(s.live, answerTo("e4"));
+      await s.live.send({ id: "hi", tool: "run_bash", args: { cmd: "touch e" } });
+      assert.equal((await line(s.live, answerTo("hi", "result"))).errorCode, "denied");
+      // reset forgets; then nobody answers: the timeout is announced in the request and the result
+      await s.live.send({ id: "r", type: "reset" });
+      await line(s.live, answerTo("r"));
+      const late = await ask("f", { cmd: "touch f" }, null);
+      assert.match(
+        late.r.error as string,
+        /^Not approved: no answer within 1500 ms from the client \(the confirm timeout\)/,
+      );
+      await s.live.send({ id: "bad", type: "confirm", approve: false, remember: "tool" });
+      assert.match(((await line(s.live, answerTo("bad"))).error as Msg).message as string, /only with "approve": true/);
+      await s.live.closeStdin();
+      assert.equal((await s.live.exited()).code, 0);
+      const confirms = s.log().filter((l) => l.event === "confirm").map((l) => l.details as Msg);
+      assert.deepEqual(confirms.map((d) => [d.by, d.approved, d.remember, d.message]), [
+        ["client", false, null, "use write_file instead"],
+        ["client", true, "call", null],
+        ["remembered", true, null, null],
+        ["client", true, "tool", null],
+        ["remembered", true, null, null],
+        ["client", false, null, null],
+      ]);
+    } finally {
+      s.done();
+    }
+  });
+
+  Deno.test(`[${target.name}] approvals: --confirm deny says the policy declined, nobody was asked`, async () => {
+    const s = start(target, {}, ["--confirm", "deny"]);
+    try {
+      await s.live.send({ id: 1, tool: "run_bash", args: { cmd: "touch x" } });
+      const r = await line(s.live, answerTo(1, "result"));
+      assert.match(
+        r.error as string,
+        /^Not approved: the confirm policy approves no ASK \(--confirm deny\), nobody was asked/,
+      );
+      await s.live.closeStdin();
+      await s.live.exited();
+      assert.equal((s.log().find((l) => l.event === "confirm")!.details as Msg).by, "policy");
+    } finally {
+      s.done();
+    }
+  });
+
+  Deno.test(`[${target.name}] metrics: contextText and messages counted by metrics.tokenizer`, async () => {
+    const text = "The quick brown fox jumps over the lazy dog. ".repeat(40);
+    const messages = [
+      { role: "system", content: "You are terse." },
+      { role: "user", content: [{ type: "text", text }] },
+      { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "read_file", input: { path: "a.txt" } }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: "hello" }] },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ id: "c", type: "function", function: { name: "ls", arguments: "{}" } }],
+      },
+    ];
+    for (const tokenizer of ["o200k_base", "claude", "chars"] as const) {
+      const s = start(target, { metrics: { tokenizer } });
+      try {
+        const counter = await loadTokenizer(tokenizer);
+        await s.live.send(
+          { id: 1, type: "metrics", contextText: text },
+          { id: 2, type: "metrics", messages, errorOccurred: true },
+          { id: 3, type: "metrics", messages: [{ role: 5 }] },
+          { id: 4, type: "metrics", contextText: "x", contextTokens: 3 },
+        );
+        const one = await line(s.live, answerTo(1));
+        assert.equal((one.metrics as Msg).contextTokens, counter.count(text));
+        assert.deepEqual(one.counted, { tokens: counter.count(text), tokenizer, from: "contextText" });
+        const two = await line(s.live, answerTo(2));
+        assert.equal((two.metrics as Msg).contextTokens, countMessages(messages, counter));
+        assert.equal((two.metrics as Msg).errorCount, 1);
+        assert.match(((await line(s.live, answerTo(3))).error as Msg).message as string, /messages\[0\]/);
+        assert.match(((await line(s.live, answerTo(4))).error as Msg).message as string, /only one of/);
+        await s.live.closeStdin();
+        await s.live.exited();
+      } finally {
+        s.done();
+      }
+    }
+  });
 }
+
+const RULES = [
+  { tool: "run_bash", command: ["git push"], decision: "ask" },
+  { tool: "run_bash", command: ["rm"], decision: "deny" },
+  { tool: "write_file", path: ["docs/**"], risk: "low" },
+  { tool: "write_file", path: [".github/**"], decision: "deny" },
+  { tool: "run_bash", command: ["npm test"], risk: "low" },
+];

@@ -19,7 +19,7 @@ for (const target of targets()) {
       stdin: jl(
         { id: 1, tool: "write_file", args: { path: "a.txt", content: "hi" } },
         { id: 2, tool: "read_file", args: { path: "a.txt" } },
-        { id: 3, tool: "run_bash", args: { cmd: "ls" } },
+        { id: 3, tool: "run_bash", args: { cmd: "rm a.txt" } },
       ),
     });
     assert.equal(r.code, 0, r.stderr);

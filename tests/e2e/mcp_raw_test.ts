@@ -130,7 +130,7 @@ Deno.test("raw: ASK over elicitation: the server's request, the client's answer,
       jsonrpc: "2.0",
       id: 1,
       method: "tools/call",
-      params: { name: "run_bash", arguments: { cmd: "echo asked" } },
+      params: { name: "run_bash", arguments: { cmd: "touch asked; echo asked" } },
     });
     const ask = await s.next();
     assert.equal(ask.method, "elicitation/create");
@@ -158,7 +158,16 @@ Deno.test("raw: notifications/cancelled stops a running call and suppresses its 
       method: "tools/call",
       params: { name: "run_bash", arguments: { cmd: "sleep 30" } },
     });
-    await new Promise((r) => setTimeout(r, 300));
+    // Cancel once the call runs (its gate line is written), not while it is queued.
+    const started = () => {
+      try {
+        return p.lines().some((l) => l.event === "gate" && l.tool === "run_bash");
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 400 && !started(); i++) await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 200));
     const t0 = Date.now();
     await s.send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1, reason: "stop" } });
     const m = await s.request(2, "ping"); // the next message is the ping's answer, not the call's

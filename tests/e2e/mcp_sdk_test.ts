@@ -82,7 +82,7 @@ Deno.test(
       assert.equal(text(await call("delete_file", { path: "b.txt" })), "Deleted b.txt");
       assert.equal(text(await call("delete_dir", { path: "notes" })), "Deleted notes");
       assert.ok(!existsSync(join(c.place.ws, "notes")));
-      const b = await call("run_bash", { cmd: "echo hi; pwd" });
+      const b = await call("run_bash", { cmd: "echo hi; pwd; touch .ran" });
       assert.equal(b.isError, undefined, text(b));
       const rec = b.structuredContent as { stdout: string; exitCode: number; signal: null };
       assert.equal(rec.stdout, `hi\n${c.place.ws}\n`);
@@ -232,7 +232,7 @@ Deno.test("SDK: a client without elicitation gets the --confirm mode (client mea
   }
   const c2 = await connect({ extraArgs: ["--confirm", "exec:true"] });
   try {
-    const r = await c2.client.callTool({ name: "run_bash", arguments: { cmd: "echo approved" } });
+    const r = await c2.client.callTool({ name: "run_bash", arguments: { cmd: "touch approved" } });
     assert.equal(r.isError, undefined, text(r));
   } finally {
     await c2.close();
@@ -257,8 +257,8 @@ Deno.test("SDK: an unknown tool and wrong argument types are isError results the
   }
 });
 
-Deno.test("SDK: the context estimate grows with what the server returned", opts, async () => {
-  const c = await connect();
+Deno.test("SDK: the context estimate grows with what the server returned (tokenizer chars)", opts, async () => {
+  const c = await connect({ config: { metrics: { tokenizer: "chars" } } });
   try {
     writeFileSync(join(c.place.ws, "big.txt"), "z".repeat(40_000));
     await c.client.callTool({ name: "read_file", arguments: { path: "big.txt" } });

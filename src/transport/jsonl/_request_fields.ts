@@ -24,6 +24,7 @@ const COMMON = ["id", "type"] as const;
  */
 export const REQUEST_FIELDS: Readonly<Record<string, readonly string[]>> = Object.freeze({
   execute: ["tool", "args"],
+  gate: ["tool", "args"],
   check: ["tool", "args"],
   confirm: ["approve", "reason", "remember"],
   metrics: ["contextTokens", "contextText", "messages", "errorOccurred"],
@@ -48,7 +49,7 @@ export const REQUEST_FIELDS: Readonly<Record<string, readonly string[]>> = Objec
  *   'Unknown field "context_tokens" in a "metrics" request (did you mean "contextTokens"?); ' +
  *     "its fields are id, type, contextTokens, contextText, messages, errorOccurred",
  * );
- * assert.equal(unknownFieldProblem("gate", { type: "gate", anything: 1 }), null); // not a type this table knows
+ * assert.equal(unknownFieldProblem("outcome", { type: "outcome", anything: 1 }), null); // checked by its own reader
  * ```
  */
 export function unknownFieldProblem(type: string, message: Record<string, unknown>): string | null {

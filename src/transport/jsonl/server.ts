@@ -7,11 +7,15 @@
  */
 import type { SafeExecutor } from "../../gate/executor.ts";
 import { readMetricsUpdate, roundFatigue } from "../../gate/metrics.ts";
-import type { ConfirmHandler } from "../../types.ts";
+import type { ConfirmDecision, ConfirmHandler } from "../../types.ts";
+import { answeredBy } from "../../gate/confirm.ts";
+import { readConfirm } from "./_confirm.ts";
 import { describeValue } from "../../_util/describe.ts";
 import { parseJsonLine } from "../../_util/lines.ts";
 import { CallLane } from "../_call_lane.ts";
 import { cancelCall } from "./_cancel.ts";
+import { checkResponse } from "./_check.ts";
+import { countedMetricsResponse } from "./_metrics.ts";
 import { unknownFieldProblem } from "./_request_fields.ts";
 import { ID_RULE, idProblem } from "../_ids.ts";
 import { stripStrictNulls } from "../../schemas/strip_nulls.ts";
@@ -68,7 +72,7 @@ const CONTROL = new Set(["confirm", "metrics", "reset", "tools", "stats", "info"
  */
 export class ProtocolServer {
   #o: ProtocolOptions;
-  #lane = new CallLane<boolean>();
+  #lane = new CallLane<ConfirmDecision>();
   #handler: ConfirmHandler | null = null;
   #gates = new GateIds();
 
@@ -132,6 +136,10 @@ export class ProtocolServer {
     const unknown = unknownFieldProblem(type, m);
     if (unknown !== null) return Promise.resolve([errorResponse(id, "bad_request", unknown)]);
     if (type === "execute") return this.#execute(id, m, options.admitCalls ?? true);
+    if (type === "check") return checkResponse(this.#o.executor, id, m);
+    if (type === "metrics" && (m.contextText !== undefined || m.messages !== undefined)) {
+      return countedMetricsResponse(this.#o.executor, id, m);
+    }
     if (type === "gate") return this.#gate(id, m, options.admitCalls ?? true);
     if (type === "outcome") return Promise.resolve([this.#outcome(id, m)]);
     if (type === "tools") return this.#tools(id);
@@ -140,7 +148,7 @@ export class ProtocolServer {
       errorResponse(
         id,
         "unknown_type",
-        `Unknown request type ${JSON.stringify(type)}; expected one of "execute", "gate", ${
+        `Unknown request type ${JSON.stringify(type)}; expected one of "execute", "check", "gate", ${
           [...CONTROL].map((t) => `"${t}"`).join(", ")
         }`,
       ),
@@ -161,11 +169,10 @@ export class ProtocolServer {
             ),
           ];
         }
-        if (typeof m.approve !== "boolean") {
-          return [errorResponse(id, "bad_request", `"approve" must be true or false, got ${describeValue(m.approve)}`)];
-        }
+        const answer = readConfirm(m);
+        if (typeof answer === "string") return [errorResponse(id, "bad_request", answer)];
         const key = JSON.stringify(id);
-        if (!this.#lane.client.answer(key, m.approve)) {
+        if (!this.#lane.client.answer(key, answer)) {
           return [errorResponse(id, "unknown_confirm", `No call with id ${key} is waiting for a confirmation`)];
         }
         return [];
@@ -308,12 +315,12 @@ export class ProtocolServer {
       this.#handler ??= this.#lane.track(mode); // a question still open when the server stops is withdrawn
       return this.#handler;
     }
-    return async (req) => {
+    return answeredBy(async (req) => {
       if (id === null) return false; // nothing to match a confirm against
       if (this.#lane.closing || req.signal.aborted) return false;
       const send = () => this.#o.emit(confirmRequest(req, id));
-      return await this.#lane.client.ask(JSON.stringify(id), req.signal, send) === true;
-    };
+      return await this.#lane.client.ask(JSON.stringify(id), req.signal, send) ?? false;
+    }, "client");
   }
 
   /** EOF: pending confirmations are not approved; resolves when every queued call has finished. */

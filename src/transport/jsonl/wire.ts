@@ -63,6 +63,7 @@ export function resultResponse(id: RequestId, r: ExecResult): Response {
     fatigue: r.fatigue,
     durationMs: r.durationMs,
     tool: r.tool,
+    rules: r.rules ?? [],
   };
 }
 

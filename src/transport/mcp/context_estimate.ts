@@ -1,9 +1,11 @@
 /**
  * The context estimate of an MCP session: until the client reports its own context size, the gate is told what the
- * model has read so far, counted as {@linkcode CHARS_PER_TOKEN} characters of tool output a token.
+ * model has read so far: the tokens of the tool output, counted by the gate's tokenizer (`metrics.tokenizer`), or
+ * {@linkcode CHARS_PER_TOKEN} characters a token with `chars`.
  *
  * @module
  */
+import type { TokenCounter } from "../../tokens/types.ts";
 
 /**
  * The characters of output that count as one token of context, for the estimate.
@@ -46,11 +48,20 @@ export class ContextEstimate {
     this.#clientReports = true;
   }
 
-  /** Count texts the model will read; the new estimate when it changed (to tell the gate), else null. */
-  account(texts: readonly string[]): number | null {
+  /**
+   * Count texts the model will read, with `counter` (the gate's `metrics.tokenizer`; default 4 characters a token);
+   * the new estimate when it changed (to tell the gate), else null.
+   */
+  account(texts: readonly string[], counter?: TokenCounter): number | null {
     if (this.#clientReports) return null;
-    for (const t of texts) this.#returnedChars += t.length;
-    const tokens = Math.ceil(this.#returnedChars / CHARS_PER_TOKEN);
+    let tokens: number;
+    if (counter === undefined || counter.name === "chars") {
+      for (const t of texts) this.#returnedChars += t.length;
+      tokens = Math.max(this.#tokens, Math.ceil(this.#returnedChars / CHARS_PER_TOKEN));
+    } else {
+      tokens = this.#tokens;
+      for (const t of texts) tokens += counter.count(t);
+    }
     if (tokens === this.#tokens) return null;
     this.#tokens = tokens;
     return tokens;

@@ -5,7 +5,7 @@
  * @module
  */
 import { showArgs } from "../../_util/display.ts";
-import type { ConfirmRequest } from "../../types.ts";
+import type { ConfirmDecision, ConfirmRequest } from "../../types.ts";
 import { isObject, type RpcId, type RpcMessage } from "./rpc.ts";
 
 /**
@@ -39,6 +39,22 @@ const CONFIRM_SCHEMA = Object.freeze({
       description: "Check to let safe-exec run the call; leave it unchecked to skip the call.",
       default: false,
     },
+    remember: {
+      type: "string",
+      title: "Remember for this session",
+      description:
+        "With the box checked: ask again next time, or approve this exact call, or every call of this tool, " +
+        "until the session is reset.",
+      enum: ["ask", "call", "tool"],
+      enumNames: ["Ask again next time", "Always this exact call", "Always this tool"],
+      default: "ask",
+    },
+    reason: {
+      type: "string",
+      title: "Reason (optional)",
+      description: 'Shown to the agent, e.g. "use list_dir instead".',
+      maxLength: 2000,
+    },
   },
   required: ["confirm"],
 });
@@ -59,6 +75,9 @@ export const ELICIT_PREFIX = "safe-exec-elicit-";
  * ```
  */
 export function elicitationRequest(id: RpcId, req: Omit<ConfirmRequest, "signal">): RpcMessage {
+  const wait = req.timeoutMs !== undefined
+    ? ` Without an answer within ${Math.round(req.timeoutMs / 1000)} s it is not run.`
+    : "";
   return {
     jsonrpc: "2.0",
     id,
@@ -66,25 +85,39 @@ export function elicitationRequest(id: RpcId, req: Omit<ConfirmRequest, "signal"
     params: {
       message: `safe-exec asks before running ${req.tool} (${
         shortArgs(req.args) || "no arguments"
-      }): risk ${req.risk}, session fatigue ${req.fatigue.toFixed(2)} (${req.rationale}). Run it?`,
+      }): risk ${req.risk}, session fatigue ${req.fatigue.toFixed(2)} (${req.rationale}). Run it?${wait}`,
       requestedSchema: CONFIRM_SCHEMA,
     },
   };
 }
 
 /**
- * Whether the client's answer to an elicitation approves the call (null: no answer).
+ * The client's answer to an elicitation as the gate's answer (null: no answer): approved only by `accept` with
+ * `confirm: true`; `remember` and `reason` as the form gave them.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { approves } from "./elicit.ts";
- * assert.equal(approves({ result: { action: "accept", content: { confirm: true } } }), true);
- * assert.equal(approves({ result: { action: "accept", content: { confirm: false } } }), false);
- * assert.equal(approves(null), false);
+ * assert.deepEqual(approves({ result: { action: "accept", content: { confirm: true } } }), { approve: true });
+ * assert.deepEqual(approves({ result: { action: "accept", content: { confirm: true, remember: "tool" } } }), {
+ *   approve: true,
+ *   remember: "tool",
+ * });
+ * assert.deepEqual(approves({ result: { action: "accept", content: { confirm: false, reason: "not now" } } }), {
+ *   approve: false,
+ *   reason: "not now",
+ * });
+ * assert.deepEqual(approves({ result: { action: "decline" } }), { approve: false });
+ * assert.deepEqual(approves(null), { approve: false });
  * ```
  */
-export function approves(answer: RpcMessage | null): boolean {
+export function approves(answer: RpcMessage | null): ConfirmDecision {
   const result = answer?.result;
-  return isObject(result) && result.action === "accept" && isObject(result.content) && result.content.confirm === true;
+  if (!isObject(result) || result.action !== "accept" || !isObject(result.content)) return { approve: false };
+  const c = result.content;
+  const d: ConfirmDecision = { approve: c.confirm === true };
+  if (typeof c.reason === "string" && c.reason.trim() !== "") d.reason = c.reason;
+  if (d.approve && (c.remember === "call" || c.remember === "tool")) d.remember = c.remember;
+  return d;
 }

@@ -11,7 +11,11 @@
  */
 import type { SafeExecutor } from "../../gate/executor.ts";
 import { readMetricsUpdate } from "../../gate/metrics.ts";
-import type { ConfirmHandler, ConfirmRequest } from "../../types.ts";
+import type { ConfirmDecision, ConfirmHandler, ConfirmRequest } from "../../types.ts";
+import { answeredBy } from "../../gate/confirm.ts";
+import { isContextUpdate, readAnyMetricsUpdate } from "../../gate/_context_update.ts";
+import { objectArgs } from "../../gate/_string_args.ts";
+import { CHECK_METHOD, checkRequest } from "./_check.ts";
 import { describeValue } from "../../_util/describe.ts";
 import { parseJsonLine } from "../../_util/lines.ts";
 import { CallLane } from "../_call_lane.ts";
@@ -181,6 +185,7 @@ export class McpSession {
         return Promise.resolve([rpcResult(id, {})]);
       case "tools/list":
       case "tools/call":
+      case CHECK_METHOD:
       case "logging/setLevel":
         break;
       default:
@@ -190,7 +195,7 @@ export class McpSession {
             RPC_ERROR.METHOD_NOT_FOUND,
             `Method not found: ${
               JSON.stringify(method)
-            }; this server offers initialize, ping, tools/list, tools/call and logging/setLevel`,
+            }; this server offers initialize, ping, tools/list, tools/call, logging/setLevel and ${CHECK_METHOD}`,
           ),
         ]);
     }
@@ -200,6 +205,7 @@ export class McpSession {
       ]);
     }
     if (method === "tools/list") return this.#tools().then((tools) => [rpcResult(id, { tools })]);
+    if (method === CHECK_METHOD) return checkRequest(this.#o.executor, id, params);
     if (method === "logging/setLevel") return Promise.resolve([this.#setLevel(id, params)]);
     if (!admitCalls) {
       return Promise.resolve([
@@ -223,6 +229,8 @@ export class McpSession {
     this.#elicitation = asked.elicitation;
     this.#protocolVersion = asked.protocolVersion;
     this.#initialized = true;
+    // The context estimate counts with the gate's tokenizer: load it now, not on the first call's result.
+    this.#o.executor.tokenCounter().catch(() => {});
     this.#o.gateway?.attach({
       log: (l) =>
         this.#o.send({
@@ -320,7 +328,7 @@ export class McpSession {
         ),
       ]);
     }
-    const args = params?.arguments ?? {};
+    const args = objectArgs(params?.arguments ?? {}); // OpenAI-style arguments as a JSON string are read too
     if (!isObject(args)) {
       return Promise.resolve([
         rpcError(
@@ -373,7 +381,8 @@ export class McpSession {
         result.content[0]!.text +=
           " (This client did not declare elicitation, so the server's --confirm mode answered.)";
       }
-      const tokens = this.#estimate.account(result.content.map((c) => c.text));
+      const counter = await ex.tokenCounter().catch(() => undefined);
+      const tokens = this.#estimate.account(result.content.map((c) => c.text), counter);
       if (tokens !== null) ex.updateMetrics({ contextTokens: tokens });
       return signal.aborted && !turn.stopped ? [] : [rpcResult(id, result)];
     });
@@ -386,8 +395,8 @@ export class McpSession {
   }
 
   /** ASK through `elicitation/create`: approved only by `accept` with `confirm: true`. */
-  #elicit = async (req: ConfirmRequest): Promise<boolean> => {
-    if (this.#lane.closing || req.signal.aborted) return false;
+  #elicit = answeredBy(async (req: ConfirmRequest): Promise<ConfirmDecision> => {
+    if (this.#lane.closing || req.signal.aborted) return { approve: false };
     const id = `${ELICIT_PREFIX}${++this.#nextElicit}`;
     const withdraw = () => {
       const reason = req.signal.reason instanceof Error ? req.signal.reason.message : "the call was cancelled";
@@ -396,7 +405,7 @@ export class McpSession {
     return approves(
       await this.#lane.client.ask(id, req.signal, () => this.#o.send(elicitationRequest(id, req)), withdraw),
     );
-  };
+  }, "elicitation");
 
   #onResponse(id: RpcId, msg: RpcMessage): void {
     if (typeof id !== "string" || !this.#lane.client.answer(id, msg)) {
@@ -432,6 +441,18 @@ export class McpSession {
   }
 
   #metrics(params: Record<string, unknown>): void {
+    if (params.contextText !== undefined || params.messages !== undefined) {
+      const read = readAnyMetricsUpdate(params);
+      if ("problem" in read || !isContextUpdate(read.update)) {
+        this.#o.log?.(`safe-exec mcp: ignored metrics: ${"problem" in read ? read.problem : "no context"}`);
+        return;
+      }
+      this.#estimate.clientReports();
+      this.#o.executor.updateMetrics(read.update).catch((e) =>
+        this.#o.log?.(`safe-exec mcp: ignored metrics: ${(e as Error).message}`)
+      );
+      return;
+    }
     const read = readMetricsUpdate(params);
     if ("problem" in read) {
       this.#o.log?.(`safe-exec mcp: ignored metrics: ${read.problem}`);

@@ -173,6 +173,7 @@ export function callToolResult(r: ExecResult, structured: boolean): CallToolResu
       fatigue: r.fatigue,
       errorCode: r.errorCode,
       durationMs: r.durationMs,
+      rules: r.rules ?? [],
     },
   };
   if (r.ok) {

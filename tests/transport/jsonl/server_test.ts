@@ -121,7 +121,7 @@ Deno.test("ASK round trip (client mode): approve false is not_approved and nothi
 
 Deno.test("ASK: no answer within confirmTimeoutMs is not approved", async () => {
   const t = setup({ confirm: "client", confirmTimeoutMs: 50 });
-  const r = await t.one({ id: 1, tool: "run_bash", args: { cmd: "true" } });
+  const r = await t.one({ id: 1, tool: "run_bash", args: { cmd: "touch .ok" } });
   assert.equal(r.errorCode, "not_approved");
   assert.match(String(r.error), /no answer within 50 ms/);
   await t.done();
@@ -129,7 +129,7 @@ Deno.test("ASK: no answer within confirmTimeoutMs is not approved", async () => 
 
 Deno.test("ASK: EOF (close) while waiting is not approved", async () => {
   const t = setup({ confirm: "client" });
-  const pending = t.one({ id: 1, tool: "run_bash", args: { cmd: "true" } });
+  const pending = t.one({ id: 1, tool: "run_bash", args: { cmd: "touch .ok" } });
   for (let i = 0; i < 100 && t.emitted.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
   await t.server.close();
   const r = await pending;
@@ -210,7 +210,7 @@ Deno.test("tools: the nine built-ins with name, description, risk, inputSchema",
 Deno.test("stats counts by event, decision and tool; info has protocol 1", async () => {
   const t = setup();
   await t.one({ id: 1, tool: "list_dir" });
-  await t.one({ id: 2, tool: "run_bash", args: { cmd: "true" } });
+  await t.one({ id: 2, tool: "run_bash", args: { cmd: "touch .ok" } });
   const s = await t.one({ id: 5, type: "stats" });
   const stats = s.stats as { byEvent: Record<string, number>; byDecision: Record<string, number> };
   assert.equal(stats.byEvent.gate, 2);
@@ -346,7 +346,7 @@ Deno.test("every result error code through the protocol", async () => {
   await t.done();
 
   const n = setup({ confirm: () => false });
-  assert.equal((await n.one({ id: 1, tool: "run_bash", args: { cmd: "true" } })).errorCode, "not_approved");
+  assert.equal((await n.one({ id: 1, tool: "run_bash", args: { cmd: "touch .ok" } })).errorCode, "not_approved");
   await n.done();
 
   const w = setup({ witness: "/dev/full" });
@@ -387,7 +387,7 @@ Deno.test("500 pipelined requests are answered with matching ids, tool calls in 
 
 Deno.test("duplicate id of a call in flight is refused; the first call still completes", async () => {
   const t = setup({ confirm: "client" });
-  const first = t.one({ id: 1, tool: "run_bash", args: { cmd: "true" } });
+  const first = t.one({ id: 1, tool: "run_bash", args: { cmd: "touch .ok" } });
   const dup = await t.one({ id: 1, tool: "list_dir" });
   assert.equal((dup.error as { code: string }).code, "duplicate_id");
   await t.send({ type: "confirm", id: 1, approve: false });
@@ -397,7 +397,7 @@ Deno.test("duplicate id of a call in flight is refused; the first call still com
 
 Deno.test("a call without id cannot be confirmed in client mode: not approved, id null", async () => {
   const t = setup({ confirm: "client" });
-  const r = await t.one({ tool: "run_bash", args: { cmd: "true" } });
+  const r = await t.one({ tool: "run_bash", args: { cmd: "touch .ok" } });
   assert.equal(r.id, null);
   assert.equal(r.errorCode, "not_approved");
   await t.done();

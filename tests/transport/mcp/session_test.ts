@@ -49,6 +49,7 @@ function setup(
   const executor = new SafeExecutor({
     workspace: join(dir, "ws"),
     witness: join(dir, "witness.log"),
+    metrics: { tokenizer: "chars" }, // the estimate's arithmetic below is 4 characters a token
     ...(options.confirmTimeoutMs ? { confirmTimeoutMs: options.confirmTimeoutMs } : {}),
   });
   // The MCP session is under test, not the OS sandbox (tests/attack/adversarial_test.ts): processes run unsandboxed so
@@ -438,13 +439,13 @@ Deno.test("ASK without elicitation falls back to the confirm handler", async () 
   const s = setup({ confirm: (req) => (asked.push(req.tool), true) });
   await s.init({}); // no elicitation
   assert.equal(s.session.elicitation, false);
-  const r = await s.call("run_bash", { cmd: "echo yes" });
+  const r = await s.call("run_bash", { cmd: "touch yes" });
   assert.equal(r.isError, undefined);
   assert.deepEqual(asked, ["run_bash"]);
   assert.equal(s.sent.length, 0);
   const s2 = setup();
   await s2.init();
-  const no = await s2.call("run_bash", { cmd: "echo yes" });
+  const no = await s2.call("run_bash", { cmd: "touch yes" });
   assert.equal(no.isError, true);
   assert.match(no.content[0]!.text, /errorCode not_approved.*did not declare elicitation/s);
   await s.done();

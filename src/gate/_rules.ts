@@ -1,0 +1,142 @@
+/**
+ * Private helper of the gate: the rules of SPEC §1.1 applied to one call. {@linkcode judgeCall} runs the rule engine
+ * (`rules/`) on the call, with its path arguments and its script's redirection targets resolved as the file tools
+ * resolve them; {@linkcode applyRules} crosses the rules' risk and floor with the policy's verdict and writes the
+ * rationale: `risk=low by rules[2] (run_bash git status); risk=low fatigue=0.12 (…) policy=default -> allow`.
+ *
+ * @module
+ */
+import type { Workspace } from "../fileops/workspace.ts";
+import { type CompiledRule, evaluateRules, type RuleMatch, type RuleOutcome } from "../rules/mod.ts";
+import type { Decision, Risk, RuleHit } from "../types.ts";
+import type { RegisteredTool } from "./tool.ts";
+
+/** How the rules are applied (the executor's options). */
+export interface RulesSetup {
+  /** The config's rules, compiled. */
+  readonly rules: readonly CompiledRule[];
+  /** Apply the built-in read-only commands to run_bash (default on). */
+  readonly readOnlyCommands: boolean;
+  /** Lower read-only git commands: only where process tools cannot meet a git configuration the agent wrote. */
+  readonly trustGitConfig: () => boolean;
+}
+
+/** A matched rule as the gate line, the result and `check` show it. */
+export type MatchedRule = RuleHit;
+
+/**
+ * The rules' view of a call: what they make of it (risk, floor, matches), or null when no rule can apply (no
+ * rules, and not a script for the built-in set), which costs nothing.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync } from "node:fs";
+ * import { join } from "node:path";
+ * import { tmpdir } from "node:os";
+ * import { Workspace } from "../fileops/workspace.ts";
+ * import { validateRules } from "../rules/mod.ts";
+ * import { judgeCall } from "./_rules.ts";
+ * const ws = Workspace.open(mkdtempSync(join(tmpdir(), "ws-")));
+ * const setup = { rules: validateRules([{ tool: "write_file", path: ["docs/**"], risk: "low" }]).rules, readOnlyCommands: true, trustGitConfig: () => false };
+ * const write = { name: "write_file", risk: "medium" as const, fn: () => null, pathArgs: ["path"] };
+ * assert.equal(judgeCall(setup, write, { path: "docs/a.md" }, ws)?.risk, "low");
+ * assert.equal(judgeCall(setup, write, { path: "../docs/a.md" }, ws)?.risk, "medium");
+ * const bash = { name: "run_bash", risk: "high" as const, fn: () => null };
+ * assert.equal(judgeCall(setup, bash, { cmd: "ls -la | wc -l" }, ws)?.risk, "low");
+ * ```
+ */
+export function judgeCall(
+  setup: RulesSetup,
+  tool: RegisteredTool,
+  args: Record<string, unknown>,
+  workspace: Workspace,
+): RuleOutcome | null {
+  const script = tool.name === "run_bash" && typeof args.cmd === "string";
+  if (setup.rules.length === 0 && !(script && setup.readOnlyCommands)) return null;
+  if (setup.rules.length > 0 && !script && !setup.rules.some((r) => r.matchTool(tool.name))) return null;
+  const names = tool.pathArgs ?? [];
+  const paths: (string | null)[] = [];
+  for (const n of names) {
+    const v = n in args ? args[n] : n === "path" && tool.name === "list_dir" ? "." : undefined;
+    if (v !== undefined) paths.push(typeof v === "string" ? _relative(workspace, v) : null);
+  }
+  return evaluateRules(setup.rules, {
+    tool: tool.name,
+    tableRisk: tool.risk,
+    args,
+    ...(names.length > 0 ? { paths } : {}),
+    resolveWrite: (target) => _relative(workspace, target),
+  }, { readOnlyCommands: setup.readOnlyCommands, trustGitConfig: setup.trustGitConfig() });
+}
+
+/** A path argument or redirection target as a workspace-relative path, or null when it leaves the workspace. */
+function _relative(workspace: Workspace, path: string): string | null {
+  try {
+    return workspace.relative(workspace.resolve(path, "write"));
+  } catch {
+    return null;
+  }
+}
+
+const STRICTNESS: Record<Decision, number> = { allow: 0, ask: 1, deny: 2 };
+
+/** The gate's verdict once the rules are applied. */
+export interface RuledVerdict {
+  /** The decision: the policy's for the rules' risk, raised to the rules' floor. */
+  decision: Decision;
+  /** The risk decided with. */
+  risk: Risk;
+  /** The rules' part, then the policy's rationale, then the floor that raised the decision. */
+  rationale: string;
+  /** The rules that took effect. */
+  rules: MatchedRule[];
+}
+
+/**
+ * Cross the rules' outcome with the policy's verdict (made with the rules' risk): the floor raises the decision,
+ * never lowers it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { applyRules } from "./_rules.ts";
+ * const outcome = {
+ *   risk: "low" as const, floor: "ask" as const, rationale: "risk=low by rules[1] (run_bash git status); at least ask by rules[0] (run_bash git push)",
+ *   matched: [{ index: 1, name: "rules[1]", effect: "risk=low", summary: "run_bash git status" }, { index: 0, name: "rules[0]", effect: "decision=ask", summary: "run_bash git push" }],
+ *   notes: [],
+ * };
+ * const v = applyRules(outcome, "high", { decision: "allow", rationale: "risk=low fatigue=0.12 policy=default -> allow" });
+ * assert.equal(v.decision, "ask");
+ * assert.equal(v.rationale, "risk=low by rules[1] (run_bash git status); risk=low fatigue=0.12 policy=default -> allow; at least ask by rules[0] (run_bash git push) -> ask");
+ * assert.deepEqual(v.rules.map((r) => r.rule), [1, 0]);
+ * ```
+ */
+export function applyRules(
+  outcome: RuleOutcome | null,
+  tableRisk: Risk,
+  verdict: { decision: Decision; rationale: string },
+): RuledVerdict {
+  if (outcome === null || outcome.matched.length === 0) {
+    return { decision: verdict.decision, risk: outcome?.risk ?? tableRisk, rationale: verdict.rationale, rules: [] };
+  }
+  const parts: string[] = [];
+  const riskRule = outcome.matched.find((m) => m.effect.startsWith("risk="));
+  if (riskRule) parts.push(`${riskRule.effect} by ${riskRule.name} (${riskRule.summary})`);
+  parts.push(verdict.rationale);
+  let decision = verdict.decision;
+  const floor = outcome.floor;
+  if (floor !== null) {
+    const floors = outcome.matched.filter((m) => m.effect.startsWith("decision="));
+    const words = floors.map((f) =>
+      `${f.effect === "decision=deny" ? "deny" : "at least ask"} by ${f.name} (${f.summary})`
+    );
+    if (STRICTNESS[floor] > STRICTNESS[decision]) decision = floor;
+    parts.push(`${words.join("; ")} -> ${decision}`);
+  }
+  return { decision, risk: outcome.risk, rationale: parts.join("; "), rules: outcome.matched.map(_shown) };
+}
+
+function _shown(m: RuleMatch): MatchedRule {
+  return { rule: m.index, effect: m.effect, summary: m.summary };
+}
