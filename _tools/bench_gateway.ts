@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { join } from "node:path";
@@ -26,11 +27,42 @@ const FILESYSTEM = join(ROOT, "node_modules/@modelcontextprotocol/server-filesys
 
 type Side = "direct" | "manager" | "gateway";
 
-/** Per-call times (ms), wall time (ms) and this process's CPU (µs) of each side. */
+/** Per-call times (ms), wall time (ms), this process's CPU (µs) and every process's of the side (µs), by side. */
 interface Measured {
   times: Record<Side, number[]>;
   wall: Record<Side, number>;
   cpu: Record<Side, number>;
+  /** This process's CPU plus that of the side's own processes (its servers, `safe-exec mcp`), or null off Linux. */
+  allCpu: Record<Side, number> | null;
+}
+
+/**
+ * The user + system CPU time of processes in µs, from /proc (Linux), or null. Read by `cat`: Deno asks for
+ * --allow-all to read /proc itself.
+ */
+function _procCpuUs(pids: readonly number[]): number | null {
+  try {
+    const text = execFileSync("cat", pids.map((pid) => `/proc/${pid}/stat`), { encoding: "utf8" });
+    let sum = 0;
+    for (const line of text.trim().split("\n")) {
+      const fields = line.split(") ")[1]!.split(" ");
+      // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 a second on Linux).
+      sum += (Number(fields[11]) + Number(fields[12])) * 10_000;
+    }
+    return sum;
+  } catch {
+    return null;
+  }
+}
+
+/** The children of a process (Linux): the server `safe-exec mcp` started. */
+function _children(pid: number): number[] {
+  try {
+    return execFileSync("cat", [`/proc/${pid}/task/${pid}/children`], { encoding: "utf8" }).trim().split(" ")
+      .filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }
 
 async function _measure(calls: number, warmup: number, rounds: number): Promise<Measured> {
@@ -52,29 +84,29 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
     runtimeSpawner(await currentRuntime()),
   );
   try {
-    await direct.connect(new StdioClientTransport({ command: "node", args: [FILESYSTEM, dir], stderr: "pipe" }));
+    const directTransport = new StdioClientTransport({ command: "node", args: [FILESYSTEM, dir], stderr: "pipe" });
+    await direct.connect(directTransport);
     await direct.listTools();
-    await through.connect(
-      new StdioClientTransport({
-        command: Deno.execPath(),
-        args: [
-          "run",
-          "--config",
-          join(ROOT, "deno.json"),
-          ...DENO_RUN_FLAGS,
-          join(ROOT, "src/main.ts"),
-          "mcp",
-          "--config",
-          config,
-          "--workspace",
-          ws,
-          "--witness",
-          witness,
-        ],
-        cwd: dir,
-        stderr: "pipe",
-      }),
-    );
+    const throughTransport = new StdioClientTransport({
+      command: Deno.execPath(),
+      args: [
+        "run",
+        "--config",
+        join(ROOT, "deno.json"),
+        ...DENO_RUN_FLAGS,
+        join(ROOT, "src/main.ts"),
+        "mcp",
+        "--config",
+        config,
+        "--workspace",
+        ws,
+        "--witness",
+        witness,
+      ],
+      cwd: dir,
+      stderr: "pipe",
+    });
+    await through.connect(throughTransport);
     await through.listTools();
     const args = { path: file };
     const check = (r: { content?: unknown[] | undefined; isError?: boolean | undefined } | null, side: string) => {
@@ -94,6 +126,15 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
         check(r.result, "manager");
       },
     };
+    // The processes each side keeps busy besides this one: its server, or safe-exec and the server it started.
+    const gatewayPid = throughTransport.pid!;
+    await manager.listTools();
+    const pidsOf: Record<Side, number[]> = {
+      direct: [directTransport.pid!],
+      gateway: [gatewayPid, ..._children(gatewayPid)],
+      manager: [manager.status()[0]!.pid!],
+    };
+    const sideCpu = (side: Side): number | null => _procCpuUs(pidsOf[side]);
     for (let i = 0; i < warmup; i++) {
       await sides.direct();
       await sides.manager();
@@ -103,6 +144,7 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
       times: { direct: [], manager: [], gateway: [] },
       wall: { direct: 0, manager: 0, gateway: 0 },
       cpu: { direct: 0, manager: 0, gateway: 0 },
+      allCpu: sideCpu("direct") === null ? null : { direct: 0, manager: 0, gateway: 0 },
     };
     const perRound = Math.ceil(calls / rounds);
     for (let r = 0; r < rounds; r++) {
@@ -110,6 +152,7 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
       for (const side of order) {
         const once = sides[side];
         const cpu0 = process.cpuUsage();
+        const others0 = sideCpu(side);
         const start = performance.now();
         for (let i = 0; i < perRound; i++) {
           const t0 = performance.now();
@@ -119,6 +162,10 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
         m.wall[side] += performance.now() - start;
         const used = process.cpuUsage(cpu0);
         m.cpu[side] += used.user + used.system;
+        const others1 = sideCpu(side);
+        if (m.allCpu !== null && others0 !== null && others1 !== null) {
+          m.allCpu[side] += used.user + used.system + others1 - others0;
+        }
       }
     }
     return m;
@@ -156,6 +203,8 @@ export const gateway: BenchModule = {
     ];
     const p50 = (side: Side) => percentile(m.times[side], 0.5);
     const rate = (side: Side) => m.times[side].length / (m.wall[side] / 1000);
+    const all = m.allCpu;
+    const perCall = (side: Side) => Math.round(all![side] / m.times[side].length);
     ctx.log(
       `gateway: p50 ${p50("gateway").toFixed(3)} ms through safe-exec mcp, ${p50("manager").toFixed(3)} ms ` +
         `through the manager, ${p50("direct").toFixed(3)} ms directly`,
@@ -176,6 +225,13 @@ export const gateway: BenchModule = {
         "default) and forwards it over its own stdio connection: one process hop more than the anchor. The manager " +
         "row is the upstream side alone, in the bench process. µs/op is the bench (client) process's CPU only, so " +
         "it does not show the safe-exec process's own cost.",
+        all === null
+          ? "CPU of all processes: not measured (no /proc here)."
+          : `CPU of all processes per call (this one, safe-exec, the servers; /proc, 10 ms ticks): directly ` +
+            `${perCall("direct")} µs, through the manager ${perCall("manager")} µs, through safe-exec mcp ` +
+            `${perCall("gateway")} µs; calls per CPU-second through safe-exec mcp ` +
+            `${(perCall("direct") / perCall("gateway")).toFixed(2)}× the direct ones. On a loaded machine the ` +
+            "latency ratios follow the extra process hop's wake-ups; this ratio follows the work.",
       ],
     };
   },

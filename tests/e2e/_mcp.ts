@@ -93,12 +93,16 @@ export async function connect(
     config?: Record<string, unknown>;
     elicit?: (request: ElicitRequest) => ElicitResult | Promise<ElicitResult>;
     extraArgs?: string[];
+    /** The program before `mcp …` (a tests/_targets.ts target's argv); default `deno run … src/main.ts`. */
+    argv?: readonly string[];
   } = {},
 ): Promise<Connected> {
   const p = place(options.config);
+  const args = serverArgs(p, options.extraArgs);
+  const [command, ...before] = options.argv ?? [Deno.execPath(), ...args.slice(0, args.indexOf("mcp"))];
   const transport = new StdioClientTransport({
-    command: Deno.execPath(),
-    args: serverArgs(p, options.extraArgs),
+    command: command!,
+    args: [...before, ...args.slice(args.indexOf("mcp"))],
     cwd: p.dir,
     env: Deno.env.toObject(),
     stderr: "pipe",

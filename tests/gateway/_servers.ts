@@ -92,3 +92,52 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** A node HTTP server on loopback started by {@linkcode startNode}. */
+export interface Http {
+  /** The port it listens on (127.0.0.1). */
+  port: number;
+  /** Kill it and wait for it. */
+  stop(): Promise<void>;
+}
+
+/** Start a node HTTP server (argv after `node`) and wait for its LOOPBACK_PORT line. */
+export async function startNode(args: string[], port = 0): Promise<Http> {
+  const child = new Deno.Command("node", {
+    args,
+    env: { PORT: String(port) },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  let found: number | null = null;
+  while (found === null) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`the server exited before it listened: ${seen}`);
+    seen += value;
+    const m = seen.match(/LOOPBACK_PORT=(\d+)/);
+    if (m) found = Number(m[1]);
+  }
+  const drain = (async () => {
+    while (!(await reader.read()).done) { /* keep stderr flowing */ }
+  })();
+  return {
+    port: found,
+    stop: async () => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+      await child.status;
+      await drain.catch(() => {});
+    },
+  };
+}
+
+/** A node preload that binds every HTTP server of the process to 127.0.0.1 and prints its port. */
+export const LOOPBACK: string = fileURLToPath(new URL("./_loopback.mjs", import.meta.url));
+
+/** server-everything serving Streamable HTTP (at `/mcp`) on 127.0.0.1, on `port` (0: any free one). */
+export const everythingHttp = (port = 0): Promise<Http> =>
+  startNode(["--import", LOOPBACK, SERVERS.everything, "streamableHttp"], port);

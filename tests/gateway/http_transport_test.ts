@@ -7,52 +7,10 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import type { UpstreamCallResult, UpstreamElicitation, UpstreamListing } from "../../src/gateway/mod.ts";
-import { managerFor, ROOT, SERVERS } from "./_servers.ts";
+import { everythingHttp, managerFor, ROOT, startNode } from "./_servers.ts";
 
-const LOOPBACK = fileURLToPath(new URL("./_loopback.mjs", import.meta.url));
 const HOSTILE = fileURLToPath(new URL("./_http_hostile.mjs", import.meta.url));
 const DRIVER = fileURLToPath(new URL("./_http_driver.ts", import.meta.url));
-
-interface Http {
-  port: number;
-  stop(): Promise<void>;
-}
-
-/** Start a node HTTP server (argv after `node`) and wait for its LOOPBACK_PORT line. */
-async function startNode(args: string[], port = 0): Promise<Http> {
-  const child = new Deno.Command("node", {
-    args,
-    env: { PORT: String(port) },
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  let found: number | null = null;
-  while (found === null) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`the server exited before it listened: ${seen}`);
-    seen += value;
-    const m = seen.match(/LOOPBACK_PORT=(\d+)/);
-    if (m) found = Number(m[1]);
-  }
-  const drain = (async () => {
-    while (!(await reader.read()).done) { /* keep stderr flowing */ }
-  })();
-  return {
-    port: found,
-    stop: async () => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-      await child.status;
-      await drain.catch(() => {});
-    },
-  };
-}
-
-const everythingHttp = (port = 0) => startNode(["--import", LOOPBACK, SERVERS.everything, "streamableHttp"], port);
 
 /** The driver: one request, one answer. */
 function driver(servers: Record<string, unknown>, limits: Record<string, number> = {}) {

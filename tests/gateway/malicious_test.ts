@@ -229,6 +229,42 @@ Deno.test("a crash mid-call fails the calls in flight, not the other servers; th
   }
 });
 
+Deno.test("a crash fails every call in flight at once (six of them), each by its own name", async () => {
+  const { manager } = await managerFor({ evil: { command: evil("normal") } });
+  try {
+    await manager.listTools();
+    const progress: number[] = [];
+    const controller = new AbortController();
+    const inFlight = [
+      ...Array.from({ length: 4 }, () => manager.call("evil__hang", {})),
+      manager.call("evil__hang", {}, { onProgress: (p) => progress.push(p.progress) }),
+      manager.call("evil__hang", {}, { signal: controller.signal, timeoutMs: 60_000 }),
+    ];
+    // Sent after the six on the same pipe, so the server has read them all when it crashes.
+    const t0 = performance.now();
+    const crash = await manager.call("evil__crash", {});
+    assert.equal(crash.errorCode, "upstream_unavailable");
+    const results = await Promise.all(inFlight);
+    // They fail with the crash, not with their timeouts (the default is minutes; one has 60 s).
+    assert.ok(performance.now() - t0 < 10_000, `took ${performance.now() - t0} ms`);
+    for (const r of results) {
+      assert.equal(r.ok, false);
+      assert.equal(r.errorCode, "upstream_unavailable", JSON.stringify(r));
+      assert.equal(r.upstreamName, "hang");
+      assert.match(r.error!, /server "evil" exited with code 7 \(stderr: boom\) during evil__hang/);
+    }
+    assert.deepEqual(progress, []);
+    // Aborting a call that already failed changes nothing and throws nothing.
+    controller.abort();
+    // One restart serves the next calls, several at once.
+    const next = await Promise.all(Array.from({ length: 3 }, () => manager.call("evil__ok", {})));
+    assert.ok(next.every((r) => r.ok), JSON.stringify(next));
+    assert.equal(manager.status()[0]!.starts, 2);
+  } finally {
+    await manager.close();
+  }
+});
+
 Deno.test("what a dead server started dies with it (its process group is killed)", async () => {
   const { manager, seen } = await managerFor({ evil: { command: evil("normal") } });
   try {
