@@ -159,6 +159,7 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
         seccompFd: fd,
         etc: host.etc,
         git: git.mounts,
+        devices: "dir" in r.devices ? r.devices.dir : null,
       });
     } catch (e) {
       git.finish();

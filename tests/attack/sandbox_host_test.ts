@@ -1,0 +1,139 @@
+/**
+ * Attacks on what the sandbox shares with the host (red-team report 1, findings 7, 8, 10 and the lower ones):
+ * the host's device nodes, the Python start-up path, memory and disk, named unix sockets, netlink, strings that
+ * cannot be encoded. Each case drives a real `safe-exec serve` (the source under `deno run`, and the Bun binary from
+ * dist/ or else `bun src/main.ts`) with only tool arguments, `--confirm exec:true` so the attack really runs, and
+ * asserts on the world outside: the host's `/dev/null` mode and change time, files in the workspace seen from the
+ * host, the server still answering after a call was killed.
+ *
+ * Cases that need the OS sandbox are skipped (with a printed reason) when bubblewrap cannot run here.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { probeBwrap } from "../../src/isolation/process/probe.ts";
+import { type Target, targets } from "../_targets.ts";
+import { type Msg, type Serve, startServe } from "../e2e/_serve.ts";
+
+const probe = probeBwrap();
+const SKIP = probe.available ? null : `bubblewrap cannot run here (${probe.reason}); apt-get install bubblewrap`;
+if (SKIP) console.error(`\n*** SKIPPING the sandbox/host attack suite: ${SKIP} ***\n`);
+
+/** `deno run` from source, and the Bun binary (else Bun from source). */
+function chosenTargets(): Target[] {
+  const all = targets();
+  const out = all.filter((t) => t.name === "deno src");
+  const bun = all.find((t) => t.name.startsWith("binary safe-exec-bun")) ?? all.find((t) => t.name === "bun src");
+  if (bun) out.push(bun);
+  return out;
+}
+
+/** One server per target, with its own base folder (workspace, witness log, config). */
+interface Server {
+  base: string;
+  ws: string;
+  serve: Serve;
+  bash(cmd: string, timeoutMs?: number): Promise<{ r: Msg; out: string; stdout: string }>;
+  python(code: string): Promise<{ r: Msg; out: string; stdout: string }>;
+}
+
+function startServer(target: Target, config: Record<string, unknown> = {}): Server {
+  const base = realpathSync(mkdtempSync(join(tmpdir(), "se-host-")));
+  const ws = join(base, "ws");
+  mkdirSync(ws);
+  writeFileSync(join(base, "safe-exec.jsonc"), JSON.stringify({ confirm: "exec:true", ...config }));
+  const serve = startServe(target, base, [
+    "--workspace",
+    ws,
+    "--witness",
+    join(base, "witness.log"),
+    "--config",
+    join(base, "safe-exec.jsonc"),
+  ]);
+  const run = async (tool: string, args: Msg, timeoutMs = 60_000) => {
+    const r = await serve.call(tool, args, timeoutMs);
+    const o = r.output as { stdout?: string; stderr?: string } | null;
+    return { r, out: `${o?.stdout ?? ""}${o?.stderr ?? ""}`, stdout: o?.stdout ?? "" };
+  };
+  return {
+    base,
+    ws,
+    serve,
+    bash: (cmd, timeoutMs) => run("run_bash", { cmd }, timeoutMs),
+    python: (code) => run("run_python", { code }),
+  };
+}
+
+const servers = new Map<string, Server>();
+const ALL = chosenTargets();
+
+function attack(name: string, fn: (s: Server) => Promise<void>): void {
+  for (const target of ALL) {
+    Deno.test({
+      name: `[${target.name}] attack: ${name}`,
+      ignore: SKIP !== null,
+      sanitizeOps: false,
+      sanitizeResources: false,
+      async fn() {
+        let s = servers.get(target.name);
+        if (!s) {
+          s = startServer(target);
+          servers.set(target.name, s);
+        }
+        for (const n of readdirSync(s.ws)) rmSync(join(s.ws, n), { recursive: true, force: true });
+        await fn(s);
+        // Whatever the attack did, the server still answers.
+        const after = await s.bash("echo alive");
+        assert.equal(after.stdout, "alive\n", JSON.stringify(after.r).slice(0, 400));
+      },
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 8: the host's device nodes
+
+const DEVICES = ["null", "zero", "full", "random", "urandom", "tty"];
+
+/** Mode, owner, change and modification time of the host's nodes (by stat(1): Deno asks --allow-all for /dev). */
+function deviceStamps(): string {
+  const r = spawnSync("stat", ["-c", "%n mode=%a owner=%u:%g ctime=%z mtime=%y", ...DEVICES.map((d) => `/dev/${d}`)], {
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+attack("the host's device nodes cannot be changed (chmod, chown, touch) and still work inside", async (s) => {
+  const before = deviceStamps();
+  // Only changes that keep the mode, the owner and the times as they are (the same mode, owner and mtime set again):
+  // nothing breaks on the host if this succeeds, but the node's change time moves.
+  const { r, out } = await s.bash(
+    `for d in ${DEVICES.join(" ")}; do m=$(stat -c %a /dev/$d); o=$(stat -c %u:%g /dev/$d); ` +
+      `chmod "$m" /dev/$d 2>/dev/null && echo "chmod $d"; chown "$o" /dev/$d 2>/dev/null && echo "chown $d"; ` +
+      `touch /dev/$d 2>/dev/null && echo "touch $d"; touch -d "$(stat -c %y /dev/$d)" /dev/$d 2>/dev/null && echo "utime $d"; ` +
+      `done; echo x > /dev/null && echo null-writes; head -c 8 /dev/zero | wc -c; head -c 8 /dev/urandom | wc -c; ` +
+      `(echo x > /dev/full) 2>/dev/null || echo full-is-full`,
+  );
+  assert.equal(r.ok, true, JSON.stringify(r).slice(0, 600));
+  assert.equal(deviceStamps(), before, `the sandbox changed the host's device nodes; it said:\n${out}`);
+  assert.doesNotMatch(out, /^(chmod|chown|utime) /m, out);
+  assert.match(out, /null-writes\n8\n8\nfull-is-full/);
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+
+Deno.test({
+  name: "sandbox/host attack suite: stop the servers",
+  ignore: SKIP !== null,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    for (const s of servers.values()) {
+      await s.serve.close();
+      rmSync(s.base, { recursive: true, force: true });
+    }
+  },
+});
