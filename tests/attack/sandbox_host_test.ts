@@ -124,6 +124,44 @@ attack("the host's device nodes cannot be changed (chmod, chown, touch) and stil
 });
 
 // ---------------------------------------------------------------------------------------------------------------
+// 7: files written earlier as run_python's hidden configuration (SPEC §2, last sentence)
+
+attack("run_python: workspace files never load by themselves (stdlib shadows, sitecustomize, .pth)", async (s) => {
+  // Each plant writes a marker into the workspace when Python loads it. Written with write_file (medium risk: no
+  // ASK at low fatigue), as an agent would before asking for an innocent-looking run_python.
+  const plants: Record<string, string> = {
+    "collections.py": "collections",
+    "subprocess.py": "subprocess",
+    "json.py": "json",
+    "typing.py": "typing",
+    "sitecustomize.py": "sitecustomize",
+    "usercustomize.py": "usercustomize",
+    "encodings/__init__.py": "encodings",
+    "_distutils_hack/__init__.py": "distutils_hack",
+    "pyvenv.cfg": "",
+  };
+  for (const [path, name] of Object.entries(plants)) {
+    const content = name === "" ? "home = /nonexistent\ninclude-system-site-packages = false\n" : [
+      "import os",
+      `open(os.path.join(${JSON.stringify(s.ws)}, "LOADED-${name}"), "w").write("1")`,
+      "raise SystemExit(42)",
+    ].join("\n");
+    const w = await s.serve.call("write_file", { path, content });
+    assert.equal(w.ok, true, JSON.stringify(w).slice(0, 300));
+  }
+  mkdirSync(join(s.ws, "lib/python3/site-packages"), { recursive: true });
+  writeFileSync(join(s.ws, "evil.pth"), `import os; open("${s.ws}/LOADED-pth", "w").write("1")\n`);
+  const { r, stdout, out } = await s.python("import subprocess, json, typing, collections, encodings.idna\nprint('ok')");
+  assert.equal(r.ok, true, out);
+  assert.equal(stdout, "ok\n");
+  assert.deepEqual(readdirSync(s.ws).filter((n) => n.startsWith("LOADED-")), [], out);
+  // Importing the workspace's own modules is still possible, by saying so in the approved code.
+  writeFileSync(join(s.ws, "helper.py"), "VALUE = 41 + 1\n");
+  const own = await s.python("import sys\nsys.path.insert(0, '')\nimport helper\nprint(helper.VALUE)");
+  assert.equal(own.stdout, "42\n", own.out);
+});
+
+// ---------------------------------------------------------------------------------------------------------------
 
 Deno.test({
   name: "sandbox/host attack suite: stop the servers",
