@@ -151,7 +151,9 @@ attack("run_python: workspace files never load by themselves (stdlib shadows, si
   }
   mkdirSync(join(s.ws, "lib/python3/site-packages"), { recursive: true });
   writeFileSync(join(s.ws, "evil.pth"), `import os; open("${s.ws}/LOADED-pth", "w").write("1")\n`);
-  const { r, stdout, out } = await s.python("import subprocess, json, typing, collections, encodings.idna\nprint('ok')");
+  const { r, stdout, out } = await s.python(
+    "import subprocess, json, typing, collections, encodings.idna\nprint('ok')",
+  );
   assert.equal(r.ok, true, out);
   assert.equal(stdout, "ok\n");
   assert.deepEqual(readdirSync(s.ws).filter((n) => n.startsWith("LOADED-")), [], out);
@@ -160,6 +162,48 @@ attack("run_python: workspace files never load by themselves (stdlib shadows, si
   const own = await s.python("import sys\nsys.path.insert(0, '')\nimport helper\nprint(helper.VALUE)");
   assert.equal(own.stdout, "42\n", own.out);
 });
+
+// ---------------------------------------------------------------------------------------------------------------
+// 10: memory and disk
+
+/** The "resource limits" layer as the server describes it (`info`). */
+async function limitsDetail(s: Server): Promise<string> {
+  const info = await s.serve.send({ type: "info" });
+  const layers = (info.isolation as { layers?: Array<{ layer: string; detail: string }> } | undefined)?.layers ?? [];
+  return layers.find((l) => l.layer === "resource limits")?.detail ?? "";
+}
+
+attack("one call cannot take more memory than its limit, however many processes it starts", async (s) => {
+  const detail = await limitsDetail(s);
+  if (/memory: NOT limited/.test(detail)) {
+    console.error(`  SKIPPED here, with the reason the server gives: ${detail}`);
+    return;
+  }
+  const bytes = Number(/memory: at most (\d+) B/.exec(detail)?.[1] ?? 2 * 1024 ** 3);
+  // Six processes, each holding a sixth of the limit plus 64 MiB: together more than the limit, each well under the
+  // per-process address-space limit. Without a per-call limit all six finish (what red-team report 1 did with 5 GiB).
+  const each = Math.ceil(bytes / 6 / 2 ** 20) + 64;
+  const { r, out } = await s.bash(
+    `for i in 1 2 3 4 5 6; do python3 -c "import time; b = b'x' * (${each} << 20); time.sleep(4); print('held')" & ` +
+      `done; wait; echo waited`,
+    120_000,
+  );
+  const held = (out.match(/^held$/gm) ?? []).length;
+  assert.ok(held < 6, `all six processes held ${each} MiB each (${6 * each} MiB in one call): ${JSON.stringify(r)}`);
+  assert.match(out, /waited/, "the call itself was not cut short: only what went over the limit was killed");
+});
+
+attack(
+  "the private /tmp, /dev/shm and HOME are size-capped tmpfs (ENOSPC, nothing reaches the host disk)",
+  async (s) => {
+    const { out } = await s.bash(
+      'for d in /tmp /dev/shm "$HOME"; do head -c 300M /dev/zero > "$d/fill" 2>/dev/null && echo "$d filled" || ' +
+        'echo "$d capped at $(( $(stat -c %s "$d/fill") >> 20 )) MiB"; rm -f "$d/fill"; done',
+    );
+    assert.doesNotMatch(out, /filled/, out);
+    assert.match(out, /\/tmp capped at \d+ MiB/, out);
+  },
+);
 
 // ---------------------------------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ import { type PidsCgroup, setupPidsCgroup } from "./_cgroup.ts";
 import { GitViews } from "./_gitview.ts";
 import { buildEtc, HOME_CANDIDATES, planEtc } from "./_etc.ts";
 import { type DeviceNodes, makeDeviceNodes } from "./_devices.ts";
+import { type MemoryCgroup, setupMemoryCgroup } from "./_memcg.ts";
 import { etcStamp, gatherFacts, type HostFacts } from "./_facts.ts";
 import { buildSeccompFilter, seccompArch, type SeccompFilter } from "./_seccomp.ts";
 import { privateDir, type SandboxLimits } from "./_standby.ts";
@@ -56,6 +57,10 @@ export interface HostState {
   cgroup: PidsCgroup | null;
   /** Why there is no cgroup, or null. */
   cgroupError: string | null;
+  /** The memory cgroup the calls make their own folders in (`_memcg.ts`), or null. */
+  memory: MemoryCgroup | null;
+  /** Why there is no memory cgroup, or null. */
+  memoryError: string | null;
   /** This process runs as root (RLIMIT_NPROC does not bind it). */
   isRoot: boolean;
   /** Why the sandbox refuses calls even though bwrap runs (no filter for this architecture), or null. */
@@ -155,6 +160,8 @@ export class SandboxHost {
     const probe = this.#o.probe ?? probeBwrap();
     let cgroup: PidsCgroup | null = null;
     let cgroupError: string | null = "not set up (no sandbox)";
+    let memory: MemoryCgroup | null = null;
+    let memoryError: string | null = "not set up (no sandbox)";
     let uid = -1;
     let refused: string | null = null;
     let filter: SeccompFilter | null = null;
@@ -170,11 +177,16 @@ export class SandboxHost {
       } else {
         cgroupError = setup.cgroup.error;
       }
+      const mem = setupMemoryCgroup(cgroup?.dir ?? null);
+      if ("dir" in mem) [memory, memoryError] = [mem, null];
+      else memoryError = mem.error;
     }
     this.#ready = {
       probe,
       cgroup,
       cgroupError,
+      memory,
+      memoryError,
       isRoot: uid === 0,
       refused,
       filter,
@@ -245,6 +257,7 @@ export class SandboxHost {
     if (this.#closed) return;
     this.#closed = true;
     const r = this.#ready;
+    r?.memory?.remove();
     r?.cgroup?.remove();
     r?.views?.close();
     if (r?.state) rmSync(r.state.dir, { recursive: true, force: true });
