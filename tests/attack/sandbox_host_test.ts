@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { probeBwrap } from "../../src/isolation/process/probe.ts";
@@ -204,6 +204,41 @@ attack(
     assert.match(out, /\/tmp capped at \d+ MiB/, out);
   },
 );
+
+// ---------------------------------------------------------------------------------------------------------------
+// Lower items: a socketpair socket given a name; netlink
+
+attack("a socketpair socket bound to a name in the workspace cannot take a connection from the host", async (s) => {
+  // seccomp cannot read bind()'s address, so bind() on a socketpair socket still names it (a socket file in the
+  // workspace). What must hold: nothing on the host can talk to the sandbox through it.
+  const code = [
+    "import socket, time",
+    "a, b = socket.socketpair()",
+    "a.bind('named.sock')",
+    "try:\n    a.listen(1)\n    print('listening')\nexcept OSError as e:\n    print('listen refused', e.errno)",
+    "d, e = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)",
+    "d.bind('named.dgram')",
+    "open('bound', 'w').write('1')",
+    "time.sleep(6)",
+    "d.setblocking(False)",
+    "try:\n    print('dgram got', d.recv(100))\nexcept BlockingIOError:\n    print('dgram empty')",
+  ].join("\n");
+  const call = s.python(code);
+  for (let i = 0; i < 200 && !existsSync(join(s.ws, "bound")); i++) await new Promise((r) => setTimeout(r, 25));
+  assert.ok(existsSync(join(s.ws, "bound")), "the sandboxed process did not start");
+  const host = spawnSync("python3", [
+    "-c",
+    "import socket, sys\nfor kind, path in ((socket.SOCK_STREAM, sys.argv[1]), (socket.SOCK_DGRAM, sys.argv[2])):\n" +
+    "    c = socket.socket(socket.AF_UNIX, kind)\n    try:\n        c.connect(path)\n        c.send(b'from-host')\n" +
+    "        print('reached', path)\n    except OSError as e:\n        print('refused', e.errno)\n",
+    join(s.ws, "named.sock"),
+    join(s.ws, "named.dgram"),
+  ], { encoding: "utf8" });
+  const { out } = await call;
+  assert.equal(host.stdout, "refused 111\nrefused 1\n", `the host reached the sandbox: ${host.stdout}${host.stderr}`);
+  assert.match(out, /listen refused 22/);
+  assert.match(out, /dgram empty/);
+});
 
 // ---------------------------------------------------------------------------------------------------------------
 

@@ -215,7 +215,7 @@ export function buildSeccompFilter(arch: SeccompArch, options: SeccompOptions = 
     arch,
     bytes,
     instructions: bytes.length / 8,
-    summary: `seccomp (${arch}): sockets only AF_INET/AF_INET6, netlink route/diag` +
+    summary: `seccomp (${arch}): sockets only AF_INET/AF_INET6, netlink route/diag (read-only; beyond SPEC §7)` +
       (options.unixSockets ? ", AF_UNIX" : ", AF_UNIX through socketpair only") +
       "; no setuid/setgid bits, namespaces, keyrings, bpf, perf_event_open, userfaultfd, io_uring, mounts",
   };
