@@ -241,6 +241,31 @@ attack("a socketpair socket bound to a name in the workspace cannot take a conne
 });
 
 // ---------------------------------------------------------------------------------------------------------------
+// Lower item: a string that UTF-8 cannot encode (a lone surrogate) is logged as one thing and would run as another
+
+attack("a lone surrogate in any string argument is refused naming the field; nothing runs or is written", async (s) => {
+  const cases: Array<[string, Msg, string]> = [
+    ["run_bash", { cmd: "echo \ud800 > ran.txt" }, '"cmd"'],
+    ["run_python", { code: "open('ran.txt', 'w').write('\udc00')" }, '"code"'],
+    ["write_file", { path: "ran\ud800.txt", content: "x" }, '"path"'],
+    ["write_file", { path: "ran.txt", content: "a\udfffb" }, '"content"'],
+    ["append_file", { path: "ran.txt", content: "\ud83d" }, '"content"'],
+    ["copy_file", { src: "seed.txt", dst: "ran\udbff.txt" }, '"dst"'],
+  ];
+  writeFileSync(join(s.ws, "seed.txt"), "seed\n");
+  for (const [tool, args, field] of cases) {
+    const r = await s.serve.call(tool, args);
+    assert.equal(r.ok, false, `${tool} ran: ${JSON.stringify(r).slice(0, 300)}`);
+    assert.equal(r.errorCode, "invalid_args", JSON.stringify(r).slice(0, 300));
+    assert.ok(String(r.error).includes(field) && /surrogate/.test(String(r.error)), String(r.error));
+  }
+  assert.deepEqual(readdirSync(s.ws), ["seed.txt"]);
+  // A surrogate pair (a real character) is fine.
+  const ok = await s.bash("printf '%s' '\ud83e\udd95' > dino.txt && cat dino.txt");
+  assert.equal(ok.stdout, "\ud83e\udd95");
+});
+
+// ---------------------------------------------------------------------------------------------------------------
 
 Deno.test({
   name: "sandbox/host attack suite: stop the servers",
