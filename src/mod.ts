@@ -58,13 +58,13 @@ export {
 
 // The witness log
 export {
-  fileLocking,
   type FileLocking,
+  fileLocking,
   followLog,
   type FollowOptions,
   generateKeyFiles,
-  logHead,
   type LogHead,
+  logHead,
   type LogStats,
   type ProblemKind,
   type SigningKey,
@@ -95,18 +95,40 @@ export {
   type BuiltinHints,
   type ToolOptions,
 } from "./builtins/definitions.ts";
-export { type App, type AppInfo, type AppOptions, createApp, registerDefaults, type RegisterDefaultsOptions } from "./app.ts";
-export type { FileBackend, FileIsolation } from "./isolation/files/backend.ts";
-export type { ProcessIsolation, ProcessSandbox, SandboxOptions, SpawnContext } from "./isolation/process/sandbox.ts";
+export {
+  type App,
+  type AppInfo,
+  type AppOptions,
+  createApp,
+  registerDefaults,
+  type RegisterDefaultsOptions,
+} from "./app.ts";
+
+// The isolation
+export type { Isolation, IsolationOptions, IsolationReport, LayerStatus } from "./isolation/mod.ts";
+export type {
+  ConfinedFileIsolation,
+  FileBackend,
+  FileIsolation,
+  HostFileIsolation,
+  WorkerFileIsolation,
+  WorkerPermissions,
+} from "./isolation/files/backend.ts";
+export type { FsToolName } from "./fileops/ops.ts";
+export type {
+  BwrapIsolation,
+  BwrapLimits,
+  NoSandboxIsolation,
+  ProcessIsolation,
+  ProcessSandbox,
+  SandboxOptions,
+  SpawnContext,
+  UnavailableIsolation,
+} from "./isolation/process/sandbox.ts";
+export type { SandboxLimits } from "./isolation/process/bwrap.ts";
 
 // The config
-export {
-  ConfigError,
-  parseConfig,
-  resolveConfig,
-  type SafeExecConfig,
-  type WitnessOptions,
-} from "./config/mod.ts";
+export { ConfigError, parseConfig, resolveConfig, type SafeExecConfig, type WitnessOptions } from "./config/mod.ts";
 export type { CliOverrides } from "./config/types.ts";
 
 // The transports

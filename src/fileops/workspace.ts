@@ -23,28 +23,45 @@ import { type PathVerb, verbWord } from "./_errors.ts";
 import { checkRoot, joinParts, MAX_LINKS, outsideError, realOfMissingWin } from "./_outside.ts";
 import { realpath } from "./_realpath.ts";
 
-
 export { type PathVerb, verbWord } from "./_errors.ts";
 export { workspaceGone } from "./_outside.ts";
+
+/**
+ * The real path of `p`, or null when it does not resolve (missing, or a file where a folder should be). Too many
+ * levels of symlinks is an `invalid_args` error naming the agent's `path`.
+ */
+function realOrNull(p: string, path: string, word: string): string | null {
+  try {
+    return realpath(p);
+  } catch (e) {
+    const code = errCode(e);
+    if (code === "ELOOP") {
+      throw new ToolError("invalid_args", `Cannot ${word} ${JSON.stringify(path)}: too many levels of symbolic links`);
+    }
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
+    return null;
+  }
+}
 
 /**
  * A workspace folder, identified by its real path. Resolve agent paths with {@linkcode Workspace.resolve}.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Workspace } from "./workspace.ts";
  * import { mkdtempSync, realpathSync } from "node:fs";
  * import { join, sep } from "node:path";
  * import { tmpdir } from "node:os";
  * const dir = mkdtempSync(join(tmpdir(), "ws-"));
  * const ws = Workspace.open(dir);
- * console.assert(ws.root === realpathSync(dir));
- * console.assert(ws.resolve("notes/a.txt", "write") === ws.root + sep + join("notes", "a.txt"));
+ * assert.equal(ws.root, realpathSync(dir));
+ * assert.ok(ws.resolve("notes/a.txt", "write") === ws.root + sep + join("notes", "a.txt"));
  * try {
  *   ws.resolve("../x", "read");
  *   throw new Error("unreachable");
  * } catch (e) {
- *   console.assert((e as { code?: string }).code === "path_outside_workspace");
+ *   assert.ok((e as { code?: string }).code === "path_outside_workspace");
  * }
  * ```
  */
@@ -69,23 +86,28 @@ export class Workspace {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Workspace } from "./workspace.ts";
    * try {
    *   Workspace.open("/");
    *   throw new Error("unreachable");
    * } catch (e) {
-   *   console.assert(e instanceof RangeError);
+   *   assert.ok(e instanceof RangeError);
    * }
    * ```
    */
   static open(dir: string): Workspace {
     if (typeof dir !== "string" || dir === "") throw new TypeError("Cannot open workspace: dir must be a string");
-    if (dir.includes("\0")) throw new RangeError(`Cannot open workspace ${JSON.stringify(dir)}: it contains a NUL byte`);
+    if (dir.includes("\0")) {
+      throw new RangeError(`Cannot open workspace ${JSON.stringify(dir)}: it contains a NUL byte`);
+    }
     let root: string;
     try {
       root = realpathSync.native(dir);
     } catch (e) {
-      throw new RangeError(`Cannot open workspace ${JSON.stringify(dir)}: ${errCode(e) === "ENOENT" ? "no such directory" : e}`);
+      throw new RangeError(
+        `Cannot open workspace ${JSON.stringify(dir)}: ${errCode(e) === "ENOENT" ? "no such directory" : e}`,
+      );
     }
     if (!statSync(root).isDirectory()) {
       throw new RangeError(`Cannot open workspace ${JSON.stringify(dir)}: not a directory`);
@@ -101,13 +123,14 @@ export class Workspace {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Workspace } from "./workspace.ts";
    * import { mkdtempSync } from "node:fs";
    * import { join } from "node:path";
    * import { tmpdir } from "node:os";
    * const ws = Workspace.open(mkdtempSync(join(tmpdir(), "ws-")));
-   * console.assert(ws.contains(ws.root) && ws.contains(ws.root + "/a"));
-   * console.assert(!ws.contains(ws.root + "-evil/a"));
+   * assert.ok(ws.contains(ws.root) && ws.contains(ws.root + "/a"));
+   * assert.ok(!ws.contains(ws.root + "-evil/a"));
    * ```
    */
   contains(real: string): boolean {
@@ -222,13 +245,14 @@ export class Workspace {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Workspace } from "./workspace.ts";
    * import { mkdtempSync } from "node:fs";
    * import { join } from "node:path";
    * import { tmpdir } from "node:os";
    * const ws = Workspace.open(mkdtempSync(join(tmpdir(), "ws-")));
-   * console.assert(ws.relative(join(ws.root, "a", "b.txt")) === join("a", "b.txt"));
-   * console.assert(ws.relative(ws.root) === ".");
+   * assert.ok(ws.relative(join(ws.root, "a", "b.txt")) === join("a", "b.txt"));
+   * assert.equal(ws.relative(ws.root), ".");
    * ```
    */
   relative(real: string): string {
@@ -247,24 +271,17 @@ export class Workspace {
     if (!st.isDirectory()) {
       throw new ToolError(
         "invalid_args",
-        `Cannot ${word} ${JSON.stringify(path)}: ${JSON.stringify(this.relative(real))} is not a directory, so ".." cannot follow it`,
+        `Cannot ${word} ${JSON.stringify(path)}: ${
+          JSON.stringify(this.relative(real))
+        } is not a directory, so ".." cannot follow it`,
       );
     }
   }
 
   /** Real path of `candidate` (absolute, no "." or ".." components; existing or not), checked to be inside. */
   #realOf(candidate: string, path: string, word: string, depth: number): string {
-    let real: string;
-    try {
-      real = realpath(candidate);
-    } catch (e) {
-      const code = errCode(e);
-      if (code === "ELOOP") {
-        throw new ToolError("invalid_args", `Cannot ${word} ${JSON.stringify(path)}: too many levels of symbolic links`);
-      }
-      if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
-      return this.#realOfMissing(candidate, path, word, depth);
-    }
+    const real = realOrNull(candidate, path, word);
+    if (real === null) return this.#realOfMissing(candidate, path, word, depth);
     if (!this.contains(real)) throw outsideError(this, candidate, real, path, word);
     return real;
   }
@@ -300,17 +317,8 @@ export class Workspace {
     }
     const rest = parts.slice(lo);
     const found = prefix(lo);
-    let realDir: string;
-    try {
-      realDir = realpath(found);
-    } catch (e) {
-      const code = errCode(e);
-      if (code === "ELOOP") {
-        throw new ToolError("invalid_args", `Cannot ${word} ${JSON.stringify(path)}: too many levels of symbolic links`);
-      }
-      if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
-      return this.#followDangling(found, rest, candidate, path, word, depth);
-    }
+    const realDir = realOrNull(found, path, word);
+    if (realDir === null) return this.#followDangling(found, rest, candidate, path, word, depth);
     if (!this.contains(realDir)) {
       throw outsideError(this, candidate, joinParts(realDir, rest), path, word);
     }
@@ -328,7 +336,9 @@ export class Workspace {
     if (st && !st.isDirectory()) {
       throw new ToolError(
         "invalid_args",
-        `Cannot ${word} ${JSON.stringify(path)}: a parent of it is not a directory (${JSON.stringify(this.relative(realDir))})`,
+        `Cannot ${word} ${JSON.stringify(path)}: a parent of it is not a directory (${
+          JSON.stringify(this.relative(realDir))
+        })`,
       );
     }
     return joinParts(realDir, rest);
@@ -349,7 +359,10 @@ export class Workspace {
     } catch {
       // It stopped being a link since lstat (a race): resolve the whole path again, a bounded number of times.
       if (depth >= MAX_LINKS) {
-        throw new ToolError("invalid_args", `Cannot ${word} ${JSON.stringify(path)}: it kept changing while it was checked`);
+        throw new ToolError(
+          "invalid_args",
+          `Cannot ${word} ${JSON.stringify(path)}: it kept changing while it was checked`,
+        );
       }
       return this.#realOf(candidate, path, word, depth + 1);
     }

@@ -15,10 +15,11 @@
  */
 import type { Runtime } from "../runtime/types.ts";
 import type { FileBackend, FileIsolation } from "./files/backend.ts";
+import { fileServerCommand } from "./files/confined.ts";
 import { hostFileBackendBecause } from "./files/host.ts";
 import { confinedWhenAvailable } from "./files/select.ts";
 import { createWorkerFileBackend } from "./files/workers.ts";
-import { type LayerStatus, layerList } from "./layers.ts";
+import { layerList, type LayerStatus } from "./layers.ts";
 import { createBwrapSandbox, type SandboxLimits } from "./process/bwrap.ts";
 import { noSandbox, type ProcessIsolation, type ProcessSandbox, type SandboxOptions } from "./process/sandbox.ts";
 
@@ -88,7 +89,7 @@ export function createIsolation(
     ...(options.workers !== undefined ? { size: options.workers } : {}),
   });
   const plain: FileBackend = worker ?? hostFileBackendBecause(runtime.workerIsolation.reason);
-  const files: FileBackend = config.sandbox.mode !== "none" && runtime.fileServerCommand("/") !== null
+  const files: FileBackend = config.sandbox.mode !== "none" && fileServerCommand(runtime, "/") !== null
     ? confinedWhenAvailable(runtime, plain, options.workerTimeoutMs)
     : plain;
   const sandbox: ProcessSandbox = config.sandbox.mode === "none" ? noSandbox : createBwrapSandbox({
@@ -120,4 +121,3 @@ export function createIsolation(
     },
   };
 }
-

@@ -13,10 +13,8 @@
  * decision; a `confirm` line carries `details.approved` (boolean); an `execute` line carries `details.ok`
  * (boolean). A `checkpoint` line carries `details.lines`, `details.head`, `details.key` and `details.signature`.
  *
- * This module holds the writer; reading lives in `verify.ts`, `stats.ts` (counts), `_lines.ts` (line readers) and
- * `tail.ts` (`tailLog`, `logHead`, `followLog`); signatures in `sign.ts`; what of a call's arguments is kept is the
- * gate's (`gate/redact.ts`). File access and locking go through `runtime/log_file.ts`, so this module runs on Deno
- * and Bun alike.
+ * This module holds the writer; the readers are `verify.ts`, `stats.ts`, `_lines.ts` and `tail.ts`; signatures are
+ * in `sign.ts`. File access and locking go through `runtime/log_file.ts` (Deno and Bun alike).
  *
  * @module
  */
@@ -24,7 +22,14 @@ import { osReason } from "../_util/errors.ts";
 import { sha256Hex } from "../runtime/hash.ts";
 import { type AppendFile, type FileIdentity, openAppendFile, statPath } from "../runtime/log_file.ts";
 import { type ChainState, checkIdentity, GENESIS_PREV, readChainState } from "./_chain.ts";
-import { checkpointLine, entryBody, lineText, type WitnessEntry, type WitnessEventName, type WitnessLine } from "./entry.ts";
+import {
+  checkpointLine,
+  entryBody,
+  lineText,
+  type WitnessEntry,
+  type WitnessEventName,
+  type WitnessLine,
+} from "./entry.ts";
 import { WitnessUnavailableError } from "./errors.ts";
 import { loadSigningKey, type SigningKey } from "./sign.ts";
 import { LogCounts, type LogStats } from "./stats.ts";
@@ -139,6 +144,15 @@ export class WitnessLog {
     this.#minEnd = 0;
     this.#counts.follow(this.#regular ? { dev: file.dev, ino: file.ino } : null);
     return file;
+  }
+
+  /** Now, for a line's `ts`; a failing clock refuses the line. */
+  #timestamp(): string {
+    try {
+      return this.#now().toISOString();
+    } catch (err) {
+      throw new WitnessUnavailableError(this.path, `the clock failed (${osReason(err)})`, err);
+    }
   }
 
   #refuse(reason: string): never {
@@ -269,16 +283,17 @@ export class WitnessLog {
     const { event, details } = entry;
     const tool = entry.tool ?? null;
     const decision = entry.decision ?? null;
-    let ts: string;
-    try {
-      ts = this.#now().toISOString();
-    } catch (err) {
-      throw new WitnessUnavailableError(this.path, `the clock failed (${osReason(err)})`, err);
-    }
+    const ts = this.#timestamp();
     return this.#locked((file, state) => {
       const key = this.#signing;
       if (key !== null && state.seq % this.#every === 0) {
-        this.#counts.counted(this.#write(file, state, checkpointLine(key, state.seq, state.prev, ts)), "checkpoint", null, null, {});
+        this.#counts.counted(
+          this.#write(file, state, checkpointLine(key, state.seq, state.prev, ts)),
+          "checkpoint",
+          null,
+          null,
+          {},
+        );
       }
       const seq = state.seq;
       const prev = state.prev;
@@ -295,12 +310,7 @@ export class WitnessLog {
   checkpoint(): WitnessLine | null {
     const key = this.#signing;
     if (key === null) return null;
-    let ts: string;
-    try {
-      ts = this.#now().toISOString();
-    } catch (err) {
-      throw new WitnessUnavailableError(this.path, `the clock failed (${osReason(err)})`, err);
-    }
+    const ts = this.#timestamp();
     return this.#locked((file, state) => {
       const seq = state.seq;
       const prev = state.prev;
@@ -340,10 +350,7 @@ export class WitnessLog {
     return this.#counts.full(() => this.#knownSize());
   }
 
-  /**
-   * The file's size as this writer sees it, without creating it: 0 for a file that does not exist yet, null for
-   * one it cannot count (a device, an error).
-   */
+  /** The file's size as this writer sees it, not creating it: 0 when missing, null when uncountable (a device). */
   #knownSize(): number | null {
     try {
       if (this.#file !== null) return this.#regular ? this.#file.stat().size : null;
@@ -390,4 +397,3 @@ export class WitnessLog {
     }
   }
 }
-

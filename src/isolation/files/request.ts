@@ -10,7 +10,7 @@
 import { resolve } from "node:path";
 import { isWithin } from "../../_util/paths.ts";
 import { verbWord } from "../../fileops/workspace.ts";
-import { FILE_OPS, type FileOpOptions, type FsToolName, fsOps, runFileOp } from "../../fileops/ops.ts";
+import { FILE_OPS, type FileOpOptions, fsOps, type FsToolName, runFileOp } from "../../fileops/ops.ts";
 
 /**
  * The last argument bubblewrap's command line gives the server (`confined.ts`): it runs in the confined
@@ -45,9 +45,10 @@ const PERMISSION_ERRORS = new Set(["NotCapable", "PermissionDenied"]);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { handleRequest } from "./request.ts";
  * const r = handleRequest({ id: 1, op: "read_file", root: "/nonexistent-root", args: { path: "a" } });
- * console.assert(r.id === 1 && r.ok === false);
+ * assert.ok(r.id === 1 && r.ok === false);
  * ```
  */
 export function handleRequest(req: FsRequest, options: FileOpOptions = {}): FsResponse {

@@ -5,7 +5,7 @@
  * check and its use cannot reach anything outside: outside does not exist in its mount namespace.
  *
  * Runtime-free; started as `safe-exec __fs-server ROOT --confined` (compiled binaries) or
- * `fs_server_main.ts ROOT --confined` (Deno) under bubblewrap.
+ * `isolation/files/server_main.ts ROOT --confined` (Deno) under bubblewrap.
  *
  * @module
  */
@@ -26,9 +26,10 @@ const MAX_REQUEST_BYTES = 17 * 1024 * 1024;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { answerLine } from "./server.ts";
  * const r = answerLine("/ws", '{"id":1,"op":"read_file","root":"/elsewhere","args":{"path":"a"}}');
- * console.assert(r.ok === false && r.code === "path_outside_workspace");
+ * assert.ok(r.ok === false && r.code === "path_outside_workspace");
  * ```
  */
 export function answerLine(root: string, line: string, options: FileOpOptions = {}): FsResponse {
@@ -112,8 +113,12 @@ export async function runFileServer(
     if (answers.length > 0) writeOut(answers.map((item) => answerItem(root, item, decoder, options)).join(""));
   }
   for (let chunk = await runtime.readStdin(); chunk !== null; chunk = await runtime.readStdin()) {
-    for (const item of splitter.push(chunk)) await runtime.writeStdout(encoder.encode(answerItem(root, item, decoder, options)));
+    for (const item of splitter.push(chunk)) {
+      await runtime.writeStdout(encoder.encode(answerItem(root, item, decoder, options)));
+    }
   }
-  for (const item of splitter.end()) await runtime.writeStdout(encoder.encode(answerItem(root, item, decoder, options)));
+  for (const item of splitter.end()) {
+    await runtime.writeStdout(encoder.encode(answerItem(root, item, decoder, options)));
+  }
   return 0;
 }

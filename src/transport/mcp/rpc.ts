@@ -12,8 +12,9 @@ import { ID_RULE, idProblem } from "../_ids.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RPC_ERROR } from "./rpc.ts";
- * console.assert(RPC_ERROR.METHOD_NOT_FOUND === -32601);
+ * assert.equal(RPC_ERROR.METHOD_NOT_FOUND, -32601);
  * ```
  */
 export const RPC_ERROR = Object.freeze({
@@ -52,9 +53,10 @@ export function isId(v: unknown): v is RpcId {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { rpcError } from "./rpc.ts";
  * const e = rpcError(null, -32700, "Parse error");
- * console.assert(e.jsonrpc === "2.0" && e.id === null);
+ * assert.ok(e.jsonrpc === "2.0" && e.id === null);
  * ```
  */
 export function rpcError(id: RpcId | null, code: number, message: string): RpcMessage {
@@ -65,7 +67,6 @@ export function rpcError(id: RpcId | null, code: number, message: string): RpcMe
 export function rpcResult(id: RpcId, result: unknown): RpcMessage {
   return { jsonrpc: "2.0", id, result };
 }
-
 
 /** What one incoming message is, once its envelope was read. */
 export type Envelope =
@@ -107,7 +108,11 @@ export function readEnvelope(msg: unknown, line?: string): Envelope {
     );
   }
   if (!isObject(msg)) {
-    return refuse(null, RPC_ERROR.INVALID_REQUEST, `Invalid Request: expected a JSON-RPC object, got ${describeValue(msg)}`);
+    return refuse(
+      null,
+      RPC_ERROR.INVALID_REQUEST,
+      `Invalid Request: expected a JSON-RPC object, got ${describeValue(msg)}`,
+    );
   }
   const hasId = "id" in msg;
   const id = msg.id;
@@ -133,12 +138,20 @@ export function readEnvelope(msg: unknown, line?: string): Envelope {
     );
   }
   if (typeof method !== "string") {
-    return refuse(replyId, RPC_ERROR.INVALID_REQUEST, `Invalid Request: "method" must be a string, got ${describeValue(method)}`);
+    return refuse(
+      replyId,
+      RPC_ERROR.INVALID_REQUEST,
+      `Invalid Request: "method" must be a string, got ${describeValue(method)}`,
+    );
   }
   const params = msg.params;
   if (params !== undefined && !isObject(params)) {
     if (!hasId) return { kind: "ignored", note: `ignored the notification ${method}: "params" must be an object` };
-    return refuse(replyId, RPC_ERROR.INVALID_PARAMS, `Invalid params: "params" must be an object, got ${describeValue(params)}`);
+    return refuse(
+      replyId,
+      RPC_ERROR.INVALID_PARAMS,
+      `Invalid params: "params" must be an object, got ${describeValue(params)}`,
+    );
   }
   if (!hasId) return { kind: "notification", method, params };
   return { kind: "request", id: id as RpcId, method, params };
