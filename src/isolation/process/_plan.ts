@@ -148,7 +148,7 @@ export function planSandbox(facts: HostFacts, options: PlanOptions): SandboxPlan
   // when the folder itself looks writable, which it does not (0555).
   a.push("--dev", "/dev");
   // The host's device nodes are bound read-write by --dev; the sandbox's root would own them (see _devices.ts).
-  if (options.devices) { for (const d of DEVICE_NODES) a.push("--dev-bind", join(options.devices, d), `/dev/${d}`); }
+  if (options.devices) { for (const d of DEVICE_NODES) a.push("--dev-bind", `${options.devices}/${d}`, `/dev/${d}`); }
   a.push("--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys");
   a.push("--size", String(shm), "--tmpfs", "/dev/shm");
   a.push("--size", String(options.tmpBytes), "--tmpfs", "/tmp");
