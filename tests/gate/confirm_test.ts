@@ -40,7 +40,7 @@ Deno.test("exec: the program is killed when the confirmation is aborted", async 
   setTimeout(() => ac.abort(), 50);
   const started = performance.now();
   // Not approved, and not "declined" either: it is said that the program was stopped before it answered.
-  await assert.rejects(p, /exec:sleep was stopped before it answered/);
+  await assert.rejects(Promise.resolve(p), /exec:sleep was stopped before it answered/);
   assert.ok(performance.now() - started < 5000);
 });
 
