@@ -132,6 +132,7 @@ export function layerList(
       detail: limits
         ? `processes: ${limits.processes}; file size ${limits.fileSizeBytes} B, CPU ${limits.cpuSeconds} s, ` +
           `address space ${limits.addressSpaceBytes} B, ${limits.openFiles} open files, /tmp ${limits.tmpBytes} B; ` +
+          `memory: ${limits.memory}; ` +
           "the whole tree is killed on timeout (PID namespace)"
         : none
         ? "no limits; a timeout kills the process group only"
