@@ -58,13 +58,13 @@ export {
 
 // The witness log
 export {
-  fileLocking,
   type FileLocking,
+  fileLocking,
   followLog,
   type FollowOptions,
   generateKeyFiles,
-  logHead,
   type LogHead,
+  logHead,
   type LogStats,
   type ProblemKind,
   type SigningKey,
@@ -95,18 +95,19 @@ export {
   type BuiltinHints,
   type ToolOptions,
 } from "./builtins/definitions.ts";
-export { type App, type AppInfo, type AppOptions, createApp, registerDefaults, type RegisterDefaultsOptions } from "./app.ts";
+export {
+  type App,
+  type AppInfo,
+  type AppOptions,
+  createApp,
+  registerDefaults,
+  type RegisterDefaultsOptions,
+} from "./app.ts";
 export type { FileBackend, FileIsolation } from "./isolation/files/backend.ts";
 export type { ProcessIsolation, ProcessSandbox, SandboxOptions, SpawnContext } from "./isolation/process/sandbox.ts";
 
 // The config
-export {
-  ConfigError,
-  parseConfig,
-  resolveConfig,
-  type SafeExecConfig,
-  type WitnessOptions,
-} from "./config/mod.ts";
+export { ConfigError, parseConfig, resolveConfig, type SafeExecConfig, type WitnessOptions } from "./config/mod.ts";
 export type { CliOverrides } from "./config/types.ts";
 
 // The transports

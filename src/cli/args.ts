@@ -117,4 +117,3 @@ export function overrides(options: Record<string, string>): CliOverrides {
   }
   return o;
 }
-

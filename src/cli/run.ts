@@ -9,7 +9,7 @@ import process from "node:process";
 import { ConfigError } from "../config/types.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { VERSION } from "../version.ts";
-import { HELP, type ParsedArgs, parseArgs, UsageError } from "./args.ts";
+import { HELP, parseArgs, type ParsedArgs, UsageError } from "./args.ts";
 import type { CliContext, Command } from "./_context.ts";
 import { doctorCommand } from "./doctor.ts";
 import { execCommand } from "./exec.ts";

@@ -193,7 +193,13 @@ export const SECTIONS: Readonly<Record<string, Section>> = Object.freeze({
   },
   confirmTimeoutMs: (v, c, x) => c.confirmTimeoutMs = intIn(1, MAX_CONFIRM_TIMEOUT_MS)(v, "confirmTimeoutMs", x),
   witness: (v, c, x) =>
-    readSection(v, "witness", { path: pathField, fsync: bool, signingKey: pathField as Read<string | null> }, c.witness, x),
+    readSection(
+      v,
+      "witness",
+      { path: pathField, fsync: bool, signingKey: pathField as Read<string | null> },
+      c.witness,
+      x,
+    ),
   sandbox: (v, c, x) => c.sandbox = readSandbox(v, x),
   workspaceMayContainHome: (v, c, x) => c.workspaceMayContainHome = bool(v, "workspaceMayContainHome", x),
 });

@@ -37,7 +37,9 @@ export function targetMode(real: string, word: string, arg: string): number | un
   }
   if (st.isDirectory()) throw isDirError(word, arg);
   if (st.isSymbolicLink()) throw swapped(word, arg); // the guard returned a realpath: a link appeared since
-  if (!st.isFile()) throw new ToolError("invalid_args", `Cannot ${word} ${JSON.stringify(arg)}: it is not a regular file`);
+  if (!st.isFile()) {
+    throw new ToolError("invalid_args", `Cannot ${word} ${JSON.stringify(arg)}: it is not a regular file`);
+  }
   if (st.nlink > 1) throw hardLinked(word, arg, st.nlink);
   // The file's permission bits are kept; setuid, setgid and sticky never are (a tool must not leave a setuid file).
   return st.mode & PERMISSION_BITS;
@@ -80,14 +82,20 @@ export function ensureDirs(ws: Workspace, realDir: string, word: string, arg: st
   }
   if (lo === parts.length) {
     if (!lstatSync(realDir).isDirectory()) {
-      throw new ToolError("invalid_args", `Cannot ${word} ${JSON.stringify(arg)}: ${JSON.stringify(ws.relative(realDir))} is not a directory`);
+      throw new ToolError(
+        "invalid_args",
+        `Cannot ${word} ${JSON.stringify(arg)}: ${JSON.stringify(ws.relative(realDir))} is not a directory`,
+      );
     }
     return;
   }
   const base = prefix(lo);
   const baseSt = lstatSync(base);
   if (!baseSt.isDirectory()) {
-    throw new ToolError("invalid_args", `Cannot ${word} ${JSON.stringify(arg)}: ${JSON.stringify(ws.relative(base))} is not a directory`);
+    throw new ToolError(
+      "invalid_args",
+      `Cannot ${word} ${JSON.stringify(arg)}: ${JSON.stringify(ws.relative(base))} is not a directory`,
+    );
   }
   const missing = parts.slice(lo);
   const dir = Dir.open(ws, base, () => swapped(word, arg).message);
@@ -264,7 +272,9 @@ export function quarantineAndRemove(
       throw new ToolError(
         err instanceof ToolError ? err.code : "internal",
         `Cannot ${word} ${JSON.stringify(arg)}: ${why}; part of it may be gone, ` +
-          (back ? `the rest is back at ${JSON.stringify(arg)}` : `the rest is at ${JSON.stringify(ws.relative(join(dir.real, qname)))}`),
+          (back
+            ? `the rest is back at ${JSON.stringify(arg)}`
+            : `the rest is at ${JSON.stringify(ws.relative(join(dir.real, qname)))}`),
       );
     }
   } finally {

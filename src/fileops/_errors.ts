@@ -80,13 +80,18 @@ export function mapErr(e: unknown, word: string, arg: string): unknown {
     case "EEXIST":
       return new ToolError("invalid_args", `Cannot ${word} ${JSON.stringify(arg)}: it already exists`);
     case "ENOTEMPTY":
-      return new ToolError("invalid_args", `Cannot ${word} ${JSON.stringify(arg)}: the directory changed while it was deleted`);
+      return new ToolError(
+        "invalid_args",
+        `Cannot ${word} ${JSON.stringify(arg)}: the directory changed while it was deleted`,
+      );
     case "ENOSPC":
       return new ToolError("internal", `Cannot ${word} ${JSON.stringify(arg)}: no space left on the device`);
     case "ENAMETOOLONG":
       return new ToolError(
         "invalid_args",
-        `Cannot ${word} ${JSON.stringify(short(arg))}: the path is longer than the system allows (PATH_MAX, 4096 bytes)`,
+        `Cannot ${word} ${
+          JSON.stringify(short(arg))
+        }: the path is longer than the system allows (PATH_MAX, 4096 bytes)`,
       );
     case "EACCES":
     case "EPERM":

@@ -56,4 +56,3 @@ export const FILE_OPS: Readonly<Record<FsToolName, FileOpInfo>> = Object.freeze(
   delete_file: { verb: "delete", paths: ["path"], changes: ["path"] },
   delete_dir: { verb: "delete", paths: ["path"], changes: ["path"] },
 });
-

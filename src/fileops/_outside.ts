@@ -63,11 +63,11 @@ export function checkRoot(ws: Guard, word: string, path: string): void {
  * component).
  */
 export function outsideError(
-ws: Guard,
-candidate: string,
-real: string,
-path: string,
-word: string,
+  ws: Guard,
+  candidate: string,
+  real: string,
+  path: string,
+  word: string,
 ): PathOutsideWorkspaceError {
   checkRoot(ws, word, path);
   let detail = `resolved to ${JSON.stringify(real)}`;
@@ -97,11 +97,15 @@ word: string,
       } catch { /* missing: the plain detail */ }
       if (isLink) {
         const target = linkTarget(at, 0);
-        if (!ws.contains(target)) detail = `${JSON.stringify(ws.relative(at))} is a symlink to ${JSON.stringify(target)}`;
+        if (!ws.contains(target)) {
+          detail = `${JSON.stringify(ws.relative(at))} is a symlink to ${JSON.stringify(target)}`;
+        }
       }
     }
   }
-  return new PathOutsideWorkspaceError(`Cannot ${word} ${JSON.stringify(path)} as it is outside the workspace: ${detail}`);
+  return new PathOutsideWorkspaceError(
+    `Cannot ${word} ${JSON.stringify(path)} as it is outside the workspace: ${detail}`,
+  );
 }
 
 /**
@@ -123,7 +127,9 @@ export function workspaceGone(root: string, word: string, path: string, now: str
     : `is no longer the folder safe-exec opened (it resolves to ${JSON.stringify(now)})`;
   return new ToolError(
     "not_found",
-    `Cannot ${word} ${JSON.stringify(path)}: the workspace ${JSON.stringify(root)} ${what}; it was removed or renamed while ` +
+    `Cannot ${word} ${JSON.stringify(path)}: the workspace ${
+      JSON.stringify(root)
+    } ${what}; it was removed or renamed while ` +
       "safe-exec ran. Create it again to go on",
   );
 }

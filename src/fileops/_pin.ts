@@ -169,7 +169,9 @@ export function openPinned(
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw isDirError(word, arg);
-    if (!st.isFile()) throw new ToolError("invalid_args", `Cannot ${word} ${JSON.stringify(arg)}: it is not a regular file`);
+    if (!st.isFile()) {
+      throw new ToolError("invalid_args", `Cannot ${word} ${JSON.stringify(arg)}: it is not a regular file`);
+    }
     if (!recheck) {
       // The caller vouches that a swapped path cannot lead anywhere that matters (see readFile).
     } else if (useAnchors(ws.root)) {

@@ -24,7 +24,10 @@ export function deleteDir(ws: Workspace, args: { path: string }): string {
     throw mapErr(e, "delete", arg);
   }
   if (st.isSymbolicLink()) {
-    throw new ToolError("invalid_args", `Cannot delete ${JSON.stringify(arg)}: it is a symlink, not a directory; use delete_file`);
+    throw new ToolError(
+      "invalid_args",
+      `Cannot delete ${JSON.stringify(arg)}: it is a symlink, not a directory; use delete_file`,
+    );
   }
   if (!st.isDirectory()) {
     throw new ToolError("invalid_args", `Cannot delete ${JSON.stringify(arg)}: it is not a directory; use delete_file`);

@@ -54,7 +54,9 @@ export function listDir(ws: Workspace, args: { path?: string }): DirEntry[] {
   } catch (e) {
     throw mapErr(e, "list", arg);
   }
-  if (!st.isDirectory()) throw new ToolError("invalid_args", `Cannot list ${JSON.stringify(arg)}: it is not a directory`);
+  if (!st.isDirectory()) {
+    throw new ToolError("invalid_args", `Cannot list ${JSON.stringify(arg)}: it is not a directory`);
+  }
   const dir = Dir.open(ws, real, () => swapped("list", arg).message);
   try {
     const names = readdirSync(dir.self());

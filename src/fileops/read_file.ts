@@ -43,7 +43,9 @@ export function readFile(ws: Workspace, args: { path: string }, options: FileOpO
     if (st.size > MAX_READ_BYTES) {
       throw new ToolError(
         "invalid_args",
-        `Cannot read ${JSON.stringify(arg)}: it is ${st.size} bytes, larger than the limit of ${MAX_READ_BYTES} bytes (10 MiB)`,
+        `Cannot read ${
+          JSON.stringify(arg)
+        }: it is ${st.size} bytes, larger than the limit of ${MAX_READ_BYTES} bytes (10 MiB)`,
       );
     }
     return decoder.decode(readAll(fd, st.size, MAX_READ_BYTES, "read", arg));
@@ -72,7 +74,9 @@ function readAll(fd: number, size: number, limit: number, word: string, arg: str
   if (len > limit) {
     throw new ToolError(
       "invalid_args",
-      `Cannot ${word} ${JSON.stringify(arg)}: it is larger than the limit of ${limit} bytes (${MAX_READ_BYTES} = 10 MiB)`,
+      `Cannot ${word} ${
+        JSON.stringify(arg)
+      }: it is larger than the limit of ${limit} bytes (${MAX_READ_BYTES} = 10 MiB)`,
     );
   }
   return buf.subarray(0, len);

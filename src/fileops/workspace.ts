@@ -23,7 +23,6 @@ import { type PathVerb, verbWord } from "./_errors.ts";
 import { checkRoot, joinParts, MAX_LINKS, outsideError, realOfMissingWin } from "./_outside.ts";
 import { realpath } from "./_realpath.ts";
 
-
 export { type PathVerb, verbWord } from "./_errors.ts";
 export { workspaceGone } from "./_outside.ts";
 
@@ -80,12 +79,16 @@ export class Workspace {
    */
   static open(dir: string): Workspace {
     if (typeof dir !== "string" || dir === "") throw new TypeError("Cannot open workspace: dir must be a string");
-    if (dir.includes("\0")) throw new RangeError(`Cannot open workspace ${JSON.stringify(dir)}: it contains a NUL byte`);
+    if (dir.includes("\0")) {
+      throw new RangeError(`Cannot open workspace ${JSON.stringify(dir)}: it contains a NUL byte`);
+    }
     let root: string;
     try {
       root = realpathSync.native(dir);
     } catch (e) {
-      throw new RangeError(`Cannot open workspace ${JSON.stringify(dir)}: ${errCode(e) === "ENOENT" ? "no such directory" : e}`);
+      throw new RangeError(
+        `Cannot open workspace ${JSON.stringify(dir)}: ${errCode(e) === "ENOENT" ? "no such directory" : e}`,
+      );
     }
     if (!statSync(root).isDirectory()) {
       throw new RangeError(`Cannot open workspace ${JSON.stringify(dir)}: not a directory`);
@@ -247,7 +250,9 @@ export class Workspace {
     if (!st.isDirectory()) {
       throw new ToolError(
         "invalid_args",
-        `Cannot ${word} ${JSON.stringify(path)}: ${JSON.stringify(this.relative(real))} is not a directory, so ".." cannot follow it`,
+        `Cannot ${word} ${JSON.stringify(path)}: ${
+          JSON.stringify(this.relative(real))
+        } is not a directory, so ".." cannot follow it`,
       );
     }
   }
@@ -260,7 +265,10 @@ export class Workspace {
     } catch (e) {
       const code = errCode(e);
       if (code === "ELOOP") {
-        throw new ToolError("invalid_args", `Cannot ${word} ${JSON.stringify(path)}: too many levels of symbolic links`);
+        throw new ToolError(
+          "invalid_args",
+          `Cannot ${word} ${JSON.stringify(path)}: too many levels of symbolic links`,
+        );
       }
       if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
       return this.#realOfMissing(candidate, path, word, depth);
@@ -306,7 +314,10 @@ export class Workspace {
     } catch (e) {
       const code = errCode(e);
       if (code === "ELOOP") {
-        throw new ToolError("invalid_args", `Cannot ${word} ${JSON.stringify(path)}: too many levels of symbolic links`);
+        throw new ToolError(
+          "invalid_args",
+          `Cannot ${word} ${JSON.stringify(path)}: too many levels of symbolic links`,
+        );
       }
       if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
       return this.#followDangling(found, rest, candidate, path, word, depth);
@@ -328,7 +339,9 @@ export class Workspace {
     if (st && !st.isDirectory()) {
       throw new ToolError(
         "invalid_args",
-        `Cannot ${word} ${JSON.stringify(path)}: a parent of it is not a directory (${JSON.stringify(this.relative(realDir))})`,
+        `Cannot ${word} ${JSON.stringify(path)}: a parent of it is not a directory (${
+          JSON.stringify(this.relative(realDir))
+        })`,
       );
     }
     return joinParts(realDir, rest);
@@ -349,7 +362,10 @@ export class Workspace {
     } catch {
       // It stopped being a link since lstat (a race): resolve the whole path again, a bounded number of times.
       if (depth >= MAX_LINKS) {
-        throw new ToolError("invalid_args", `Cannot ${word} ${JSON.stringify(path)}: it kept changing while it was checked`);
+        throw new ToolError(
+          "invalid_args",
+          `Cannot ${word} ${JSON.stringify(path)}: it kept changing while it was checked`,
+        );
       }
       return this.#realOf(candidate, path, word, depth + 1);
     }

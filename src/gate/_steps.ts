@@ -225,14 +225,12 @@ export async function runTool(
     const output = await tool.fn(args, { workspace, signal: controller.signal, timeoutMs: tool.timeoutMs });
     outcome = { ok: true, output: output === undefined ? null : output, error: null, errorCode: null };
   } catch (e) {
-    outcome = e instanceof ToolError
-      ? { ok: false, output: e.output ?? null, error: e.message, errorCode: e.code }
-      : {
-        ok: false,
-        output: null,
-        error: `${tool.name} failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
-        errorCode: "internal",
-      };
+    outcome = e instanceof ToolError ? { ok: false, output: e.output ?? null, error: e.message, errorCode: e.code } : {
+      ok: false,
+      output: null,
+      error: `${tool.name} failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+      errorCode: "internal",
+    };
   } finally {
     signal?.removeEventListener("abort", onAbort);
   }

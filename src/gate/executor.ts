@@ -12,7 +12,14 @@ import { Workspace } from "../fileops/workspace.ts";
 import { type ConfirmHandler, type Decision, type ExecResult, type Risk, RISKS } from "../types.ts";
 import { type LogStats, WitnessLog, WitnessUnavailableError } from "../witness/mod.ts";
 import { askWithTimeout, DEFAULT_CONFIRM_TIMEOUT_MS } from "./confirm.ts";
-import { DEFAULT_METRICS, type MetricsOptions, type MetricsSnapshot, type MetricsUpdate, roundFatigue, SessionMetrics } from "./metrics.ts";
+import {
+  DEFAULT_METRICS,
+  type MetricsOptions,
+  type MetricsSnapshot,
+  type MetricsUpdate,
+  roundFatigue,
+  SessionMetrics,
+} from "./metrics.ts";
 import { DefaultPolicy, type GatePolicy, type PolicyOptions } from "./policy.ts";
 import { cutText, redactArgs } from "./redact.ts";
 import type { RegisteredTool, ToolFn, ToolSpec } from "./tool.ts";
@@ -291,7 +298,12 @@ export class SafeExecutor {
     // 3. The policy; 4. the gate line, on disk before anything runs.
     const { decision, rationale } = await decide(this.policy, tool.risk, snap);
     try {
-      this.#log("gate", name, decision, { rationale, risk: tool.risk, fatigue, args: redactArgs(call.args, tool.witness) });
+      this.#log("gate", name, decision, {
+        rationale,
+        risk: tool.risk,
+        fatigue,
+        args: redactArgs(call.args, tool.witness),
+      });
     } catch (e) {
       return done(this.#witnessFailure(e, tool.risk, fatigue));
     }

@@ -18,7 +18,7 @@ import type { FileBackend, FileIsolation } from "./files/backend.ts";
 import { hostFileBackendBecause } from "./files/host.ts";
 import { confinedWhenAvailable } from "./files/select.ts";
 import { createWorkerFileBackend } from "./files/workers.ts";
-import { type LayerStatus, layerList } from "./layers.ts";
+import { layerList, type LayerStatus } from "./layers.ts";
 import { createBwrapSandbox, type SandboxLimits } from "./process/bwrap.ts";
 import { noSandbox, type ProcessIsolation, type ProcessSandbox, type SandboxOptions } from "./process/sandbox.ts";
 
@@ -120,4 +120,3 @@ export function createIsolation(
     },
   };
 }
-

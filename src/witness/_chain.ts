@@ -45,7 +45,6 @@ export function readChainState(file: AppendFile, size: number): ChainState {
   return state ?? { seq: distance + 1, prev: size === 0 ? GENESIS_PREV : lastHash, needsNewline, end: size };
 }
 
-
 /**
  * Whether `path` still names the file the writer opened (`file`): its identity now, or why every later line is
  * refused (the file was removed or replaced). Throws {@linkcode WitnessUnavailableError} when it cannot be checked.

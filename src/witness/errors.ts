@@ -37,4 +37,3 @@ export class WitnessUnavailableError extends ToolError {
     if (cause !== undefined) this.cause = cause;
   }
 }
-

@@ -24,7 +24,14 @@ import { osReason } from "../_util/errors.ts";
 import { sha256Hex } from "../runtime/hash.ts";
 import { type AppendFile, type FileIdentity, openAppendFile, statPath } from "../runtime/log_file.ts";
 import { type ChainState, checkIdentity, GENESIS_PREV, readChainState } from "./_chain.ts";
-import { checkpointLine, entryBody, lineText, type WitnessEntry, type WitnessEventName, type WitnessLine } from "./entry.ts";
+import {
+  checkpointLine,
+  entryBody,
+  lineText,
+  type WitnessEntry,
+  type WitnessEventName,
+  type WitnessLine,
+} from "./entry.ts";
 import { WitnessUnavailableError } from "./errors.ts";
 import { loadSigningKey, type SigningKey } from "./sign.ts";
 import { LogCounts, type LogStats } from "./stats.ts";
@@ -278,7 +285,13 @@ export class WitnessLog {
     return this.#locked((file, state) => {
       const key = this.#signing;
       if (key !== null && state.seq % this.#every === 0) {
-        this.#counts.counted(this.#write(file, state, checkpointLine(key, state.seq, state.prev, ts)), "checkpoint", null, null, {});
+        this.#counts.counted(
+          this.#write(file, state, checkpointLine(key, state.seq, state.prev, ts)),
+          "checkpoint",
+          null,
+          null,
+          {},
+        );
       }
       const seq = state.seq;
       const prev = state.prev;
@@ -390,4 +403,3 @@ export class WitnessLog {
     }
   }
 }
-

@@ -4,12 +4,19 @@
  *
  * @module
  */
-export { checkpointLine, entryBody, lineText, type WitnessEntry, type WitnessEventName, type WitnessLine } from "./entry.ts";
+export {
+  checkpointLine,
+  entryBody,
+  lineText,
+  type WitnessEntry,
+  type WitnessEventName,
+  type WitnessLine,
+} from "./entry.ts";
 export { WitnessUnavailableError } from "./errors.ts";
 export { GENESIS_PREV } from "./_chain.ts";
 export { WitnessLog, type WitnessLogOptions } from "./log.ts";
 export { type LogStats, statsOfFile, type WitnessStats } from "./stats.ts";
-export { followLog, type FollowOptions, logHead, type LogHead, tailLog } from "./tail.ts";
+export { followLog, type FollowOptions, type LogHead, logHead, tailLog } from "./tail.ts";
 export {
   MAX_PROBLEMS,
   type ProblemKind,

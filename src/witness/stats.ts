@@ -299,7 +299,13 @@ export class LogCounts {
   }
 
   /** Count a line the writer just wrote at `at`. */
-  counted(at: { offset: number; length: number }, event: string, tool: unknown, decision: unknown, details: unknown): void {
+  counted(
+    at: { offset: number; length: number },
+    event: string,
+    tool: unknown,
+    decision: unknown,
+    details: unknown,
+  ): void {
     countLine(this.#session, event, tool, decision, details);
     this.#scanner?.appended(at.offset, at.length, event, tool, decision, details);
   }

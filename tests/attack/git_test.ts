@@ -217,7 +217,9 @@ attack("2: renaming the parent of an included config cannot plant an alias", asy
 attack("3: nested repositories at any depth are protected like the workspace's own", async (w) => {
   setupRepo(w.ws);
   for (const d of ["plain", "vendor/foo", "deep/a/b/c/r"]) setupRepo(join(w.ws, d));
-  const before = ["plain", "vendor/foo", "deep/a/b/c/r"].map((d) => readFileSync(join(w.ws, d, ".git", "config"), "utf8"));
+  const before = ["plain", "vendor/foo", "deep/a/b/c/r"].map((d) =>
+    readFileSync(join(w.ws, d, ".git", "config"), "utf8")
+  );
   const { out } = await bash(
     w,
     ["plain", "vendor/foo", "deep/a/b/c/r"].map((d) =>
@@ -227,7 +229,11 @@ attack("3: nested repositories at any depth are protected like the workspace's o
     ).join("; ") + "; true",
   );
   for (const [i, d] of ["plain", "vendor/foo", "deep/a/b/c/r"].entries()) {
-    assert.deepEqual(readFileSync(join(w.ws, d, ".git", "config"), "utf8"), before[i], `${d}/.git/config changed: ${out}`);
+    assert.deepEqual(
+      readFileSync(join(w.ws, d, ".git", "config"), "utf8"),
+      before[i],
+      `${d}/.git/config changed: ${out}`,
+    );
     hostGit(join(w.ws, d), "status");
     hostGit(join(w.ws, d), ...ID, "commit", "-q", "--allow-empty", "-m", "op");
     hostGit(join(w.ws, d), "st");
@@ -284,10 +290,12 @@ attack(
       w,
       [
         `git init -q sub && git -C sub config core.fsmonitor '${pay(w)}'`,
-        `git init -q --bare emb && git -C emb config core.bare false && git -C emb config core.worktree ../s3 && ` +
-        `git -C emb config core.fsmonitor '${pay(w)}' && echo 'gitdir: ../emb' > s3/.git`,
-        `git init -q --bare bare/r.git && git -C bare/r.git config core.bare false && ` +
-        `git -C bare/r.git config core.worktree .. && git -C bare/r.git config core.fsmonitor '${pay(w)}'`,
+        `git init -q --bare emb && git --git-dir=emb config core.bare false && git --git-dir=emb config core.worktree ../s3 && ` +
+        `git --git-dir=emb config core.fsmonitor '${pay(w)}' && echo 'gitdir: ../emb' > s3/.git`,
+        `git init -q --bare bare/r.git && git --git-dir=bare/r.git config core.bare false && ` +
+        `git --git-dir=bare/r.git config core.worktree .. && git --git-dir=bare/r.git config core.fsmonitor '${
+          pay(w)
+        }'`,
         `git init -q deep/x/y && git -C deep/x/y config alias.st '!${pay(w)}'`,
       ].join(" && "),
     );
@@ -398,7 +406,11 @@ attack("symlinks planted in .git/logs or .git/refs never make the host's git wri
   );
   hostGit(w.ws, ...ID, "commit", "-q", "--allow-empty", "-m", "op");
   hostGit(w.ws, "branch", "-q", "-f", "evil");
-  assert.deepEqual(readFileSync(join(w.ws, ".git", "config"), "utf8"), config, `the host's .git/config changed: ${out}`);
+  assert.deepEqual(
+    readFileSync(join(w.ws, ".git", "config"), "utf8"),
+    config,
+    `the host's .git/config changed: ${out}`,
+  );
   assert.deepEqual(readdirSync(w.outside), [], out);
 });
 

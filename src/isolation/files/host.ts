@@ -37,4 +37,3 @@ export const hostFileBackend: FileBackend = {
 export function hostFileBackendBecause(reason: string): FileBackend {
   return { ...hostFileBackend, describe: () => ({ ...hostFileBackend.describe(), reason }) };
 }
-

@@ -50,7 +50,10 @@ const SLOW_OPS: ReadonlySet<string> = new Set(["list_dir", "delete_dir", "copy_f
  * ```
  */
 export function poolLimits(options: { size?: number; timeoutMs?: number }): { size: number; timeoutMs: number } {
-  return { size: Math.max(1, options.size ?? DEFAULT_POOL_SIZE), timeoutMs: options.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS };
+  return {
+    size: Math.max(1, options.size ?? DEFAULT_POOL_SIZE),
+    timeoutMs: options.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS,
+  };
 }
 
 /** Options of {@linkcode WorkerPool}. */

@@ -10,7 +10,7 @@
 import { resolve } from "node:path";
 import { isWithin } from "../../_util/paths.ts";
 import { verbWord } from "../../fileops/workspace.ts";
-import { FILE_OPS, type FileOpOptions, type FsToolName, fsOps, runFileOp } from "../../fileops/ops.ts";
+import { FILE_OPS, type FileOpOptions, fsOps, type FsToolName, runFileOp } from "../../fileops/ops.ts";
 
 /**
  * The last argument bubblewrap's command line gives the server (`confined.ts`): it runs in the confined

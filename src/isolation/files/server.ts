@@ -112,8 +112,12 @@ export async function runFileServer(
     if (answers.length > 0) writeOut(answers.map((item) => answerItem(root, item, decoder, options)).join(""));
   }
   for (let chunk = await runtime.readStdin(); chunk !== null; chunk = await runtime.readStdin()) {
-    for (const item of splitter.push(chunk)) await runtime.writeStdout(encoder.encode(answerItem(root, item, decoder, options)));
+    for (const item of splitter.push(chunk)) {
+      await runtime.writeStdout(encoder.encode(answerItem(root, item, decoder, options)));
+    }
   }
-  for (const item of splitter.end()) await runtime.writeStdout(encoder.encode(answerItem(root, item, decoder, options)));
+  for (const item of splitter.end()) {
+    await runtime.writeStdout(encoder.encode(answerItem(root, item, decoder, options)));
+  }
   return 0;
 }

@@ -5,7 +5,17 @@
  *
  * @module
  */
-import { copyFileSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { isWithin } from "../../_util/paths.ts";
 import { ETC_ALLOWLIST, type PathFact } from "./_facts.ts";
@@ -145,4 +155,3 @@ function copyEtcTree(src: string, dst: string, budget: { entries: number; bytes:
     }
   }
 }
-

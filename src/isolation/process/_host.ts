@@ -200,7 +200,9 @@ export class SandboxHost {
       this.#systemFacts = { at: now, facts: system };
       const stamp = etcStamp(system.etc);
       if (!this.#etc || this.#etc.stamp !== stamp) {
-        const systemDirs = system.system.filter((f) => f.kind === "dir" && f.real !== null).map((f) => f.real as string);
+        const systemDirs = system.system.filter((f) => f.kind === "dir" && f.real !== null).map((f) =>
+          f.real as string
+        );
         const plan = planEtc(system.etc, systemDirs, this.#o.network, {
           uid: state.uid,
           gid: state.gid,

@@ -142,4 +142,3 @@ function doProbe(): BwrapProbe {
     reason: `bwrap at ${path} cannot create the sandbox's namespaces: ${plain.detail}`,
   };
 }
-

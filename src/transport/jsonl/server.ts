@@ -12,7 +12,14 @@ import { describeValue } from "../../_util/describe.ts";
 import { parseJsonLine } from "../../_util/lines.ts";
 import { CallLane } from "../_call_lane.ts";
 import { ID_RULE, idProblem } from "../_ids.ts";
-import { confirmRequest, errorResponse, PROTOCOL_VERSION, type RequestId, type Response, resultResponse } from "./wire.ts";
+import {
+  confirmRequest,
+  errorResponse,
+  PROTOCOL_VERSION,
+  type RequestId,
+  type Response,
+  resultResponse,
+} from "./wire.ts";
 
 export { PROTOCOL_VERSION, type RequestId, type Response, resultResponse } from "./wire.ts";
 

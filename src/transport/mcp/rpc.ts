@@ -66,7 +66,6 @@ export function rpcResult(id: RpcId, result: unknown): RpcMessage {
   return { jsonrpc: "2.0", id, result };
 }
 
-
 /** What one incoming message is, once its envelope was read. */
 export type Envelope =
   /** Refused: answer with this error. */
@@ -107,7 +106,11 @@ export function readEnvelope(msg: unknown, line?: string): Envelope {
     );
   }
   if (!isObject(msg)) {
-    return refuse(null, RPC_ERROR.INVALID_REQUEST, `Invalid Request: expected a JSON-RPC object, got ${describeValue(msg)}`);
+    return refuse(
+      null,
+      RPC_ERROR.INVALID_REQUEST,
+      `Invalid Request: expected a JSON-RPC object, got ${describeValue(msg)}`,
+    );
   }
   const hasId = "id" in msg;
   const id = msg.id;
@@ -133,12 +136,20 @@ export function readEnvelope(msg: unknown, line?: string): Envelope {
     );
   }
   if (typeof method !== "string") {
-    return refuse(replyId, RPC_ERROR.INVALID_REQUEST, `Invalid Request: "method" must be a string, got ${describeValue(method)}`);
+    return refuse(
+      replyId,
+      RPC_ERROR.INVALID_REQUEST,
+      `Invalid Request: "method" must be a string, got ${describeValue(method)}`,
+    );
   }
   const params = msg.params;
   if (params !== undefined && !isObject(params)) {
     if (!hasId) return { kind: "ignored", note: `ignored the notification ${method}: "params" must be an object` };
-    return refuse(replyId, RPC_ERROR.INVALID_PARAMS, `Invalid params: "params" must be an object, got ${describeValue(params)}`);
+    return refuse(
+      replyId,
+      RPC_ERROR.INVALID_PARAMS,
+      `Invalid params: "params" must be an object, got ${describeValue(params)}`,
+    );
   }
   if (!hasId) return { kind: "notification", method, params };
   return { kind: "request", id: id as RpcId, method, params };

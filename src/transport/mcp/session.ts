@@ -332,7 +332,9 @@ export class McpSession {
       const reason = req.signal.reason instanceof Error ? req.signal.reason.message : "the call was cancelled";
       this.#o.send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason } });
     };
-    return approves(await this.#lane.client.ask(id, req.signal, () => this.#o.send(elicitationRequest(id, req)), withdraw));
+    return approves(
+      await this.#lane.client.ask(id, req.signal, () => this.#o.send(elicitationRequest(id, req)), withdraw),
+    );
   };
 
   #onResponse(id: RpcId, msg: RpcMessage): void {
