@@ -105,6 +105,14 @@ async function bash(w: World, cmd: string): Promise<{ r: Msg; out: string }> {
   return { r, out: `${o?.stdout ?? ""}${o?.stderr ?? ""}` };
 }
 
+/**
+ * Wait past the file system clock's second: a repository made by the operator in the same second as a call starts is
+ * taken for the call's own (Deno reports change times in whole seconds).
+ */
+function settle(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 1100));
+}
+
 /** The payload: a shell command that leaves the canary. */
 function pay(w: World): string {
   return `touch ${w.pwned}; false`;
@@ -217,6 +225,8 @@ attack("2: renaming the parent of an included config cannot plant an alias", asy
 attack("3: nested repositories at any depth are protected like the workspace's own", async (w) => {
   setupRepo(w.ws);
   for (const d of ["plain", "vendor/foo", "deep/a/b/c/r"]) setupRepo(join(w.ws, d));
+  await settle();
+  await bash(w, "true"); // the walk after a call learns the repositories there; from the next call on they are viewed
   const before = ["plain", "vendor/foo", "deep/a/b/c/r"].map((d) =>
     readFileSync(join(w.ws, d, ".git", "config"), "utf8")
   );
@@ -244,12 +254,35 @@ attack("3: nested repositories at any depth are protected like the workspace's o
   }
 });
 
+attack("3: a nested repository made between two calls and changed by the next one is disabled", async (w) => {
+  setupRepo(w.ws);
+  await bash(w, "true");
+  setupRepo(join(w.ws, "late"));
+  const { out } = await bash(
+    w,
+    `git -C late config core.fsmonitor '${pay(w)}' && printf '#!/bin/sh\n${pay(w)}\n' > late/.git/hooks/pre-commit ` +
+      "&& chmod +x late/.git/hooks/pre-commit",
+  );
+  assert.match(out, /late\/\.git .*renamed/, out);
+  hostGit(join(w.ws, "late"), "status");
+  hostGit(join(w.ws, "late"), ...ID, "commit", "-q", "--allow-empty", "-m", "op");
+  // one the call left alone is kept and protected from then on
+  setupRepo(join(w.ws, "late2"));
+  const cfg = readFileSync(join(w.ws, "late2", ".git", "config"), "utf8");
+  await settle();
+  await bash(w, "true");
+  await bash(w, `git -C late2 config core.fsmonitor '${pay(w)}' 2>&1; true`);
+  assert.equal(readFileSync(join(w.ws, "late2", ".git", "config"), "utf8"), cfg);
+});
+
 // ---------------------------------------------------------------------------------------------------------------
 // 4 (HIGH): a linked worktree's .git file
 
 attack("4: a linked worktree's .git file cannot be pointed at a planted git dir", async (w) => {
   setupRepo(w.ws);
   mustGit(w.ws, "worktree", "add", "-q", "wt/feature");
+  await settle();
+  await bash(w, "true");
   const gitFile = readFileSync(join(w.ws, "wt", "feature", ".git"), "utf8");
   const { out } = await bash(
     w,

@@ -15,9 +15,6 @@ import { basename, join } from "node:path";
 import { GIT_DATA_DIRS, GIT_DATA_FILES } from "../../git/dirs.ts";
 import { lstatOr } from "./_gitview_io.ts";
 
-/** Changes within this many milliseconds before a call started count as the call's (coarse file system clocks). */
-const CLOCK_SLACK_MS = 50;
-
 function aside(p: string): string {
   const to = `${p}.safe-exec-disabled-${crypto.randomUUID().slice(0, 8)}`;
   renameSync(p, to);
@@ -47,13 +44,14 @@ export function disableRepo(root: string, kind: "entry" | "bare", path: string):
 }
 
 /**
- * Every part of a `.git` entry (or git dir) that git reads as configuration or code changed before `since` (ms):
+ * Every part of a `.git` entry (or git dir) that git reads as configuration or code changed before `since` (a file
+ * system time taken as the call started, so the same coarse clock; a change in the same tick counts as the call's):
  * then it is the operator's, made between two calls, not the call's. Data (objects, refs, logs, index, HEAD, …) is
  * not looked at; for a `.git` file, its own time (its git dir, when inside a writable root, is a repository found
  * by the walk itself).
  */
 export function untouchedSince(path: string, since: number): boolean {
-  const limit = since - CLOCK_SLACK_MS;
+  const limit = since;
   let budget = 2000;
   const old = (p: string, level: number, top: boolean): boolean => {
     if (--budget < 0) return false;
@@ -117,7 +115,7 @@ export function dropDataLinks(g: string, since: number): string[] {
       const p = join(d, n);
       const st = lstatOr(p);
       if (st?.isSymbolicLink()) {
-        if (Math.max(st.ctimeMs, st.mtimeMs) < since - CLOCK_SLACK_MS) continue;
+        if (Math.max(st.ctimeMs, st.mtimeMs) < since) continue;
         try {
           unlinkSync(p);
           notes.push(`safe-exec: removed the symlink ${basename(g)}/${p.slice(g.length + 1)} this call planted`);

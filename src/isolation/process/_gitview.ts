@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { isWithin } from "../../_util/paths.ts";
 import { ToolError } from "../../types.ts";
@@ -68,6 +68,7 @@ function ensurePlaceholder(view: View, trash: string, name: string, kind: "file"
 export class GitViews {
   readonly #dir: string;
   readonly #trash: string;
+  readonly #clock: string;
   readonly #views = new Map<string, View>();
   readonly #indexCache = new Map<string, { sig: string; gitlinks: string[] | null }>();
   readonly #privateBytes: number;
@@ -82,6 +83,7 @@ export class GitViews {
     this.#privateBytes = privateBytes;
     this.#dir = mkdtempSync(join(stateDir, "git-views-"));
     this.#trash = join(this.#dir, "trash");
+    this.#clock = join(this.#dir, "clock");
     mkdirSync(this.#trash);
   }
 
@@ -101,11 +103,20 @@ export class GitViews {
     this.#views.delete(id);
   }
 
-  /** Walk `root` for the repositories in it (cached per folder: one lstat each when nothing changed). */
-  #walk(root: string): Known & { truncated: boolean } {
-    const s = this.#scanner.scan(root);
-    const k = { entries: new Set(s.entries), bare: new Set(s.bare), truncated: s.truncated };
-    this.#known.set(root, k);
+  /**
+   * The repositories in `root` as the walk after the last call found them (walking now the first time), less those
+   * gone since. A repository the operator made between two calls is not in it: the walk after the next call finds
+   * it, and disables it only if that call changed its configuration or hooks (else it is protected from then on).
+   */
+  #knownIn(root: string): Known {
+    let k = this.#known.get(root);
+    if (!k) {
+      const s = this.#scanner.scan(root);
+      k = { entries: new Set(s.entries), bare: new Set(s.bare) };
+      this.#known.set(root, k);
+    }
+    for (const e of k.entries) if (!lstatOr(e)) k.entries.delete(e);
+    for (const b of k.bare) if (!lstatOr(join(b, "HEAD"))) k.bare.delete(b);
     return k;
   }
 
@@ -114,7 +125,9 @@ export class GitViews {
    * (read-only roots). Throws `sandbox_unavailable` when git's files cannot be protected.
    */
   prepare(roots: readonly string[], shownReadOnly: readonly string[]): GitCall {
-    const started = Date.now();
+    // The call's start on the file system's own clock (coarse: a change in the same tick counts as the call's).
+    writeFileSync(this.#clock, "");
+    const started = lstatOr(this.#clock)?.ctimeMs ?? Date.now();
     const mounts: GitMount[] = [];
     const finishers: (() => string[])[] = [];
     const described: string[] = [];
@@ -126,7 +139,7 @@ export class GitViews {
       const info = inspectGit(root, roots, opt);
       own.add(info);
       infos.push(info);
-      const known = this.#walk(root);
+      const known = this.#knownIn(root);
       for (const e of known.entries) infos.push(inspectGit(dirname(e), roots, opt));
       for (const b of known.bare) {
         if (b === root) {
