@@ -101,6 +101,11 @@ export interface InspectOptions {
   indexCache?: Map<string, { sig: string; gitlinks: string[] | null }>;
   /** `root` is itself a git dir (a bare repository), not a worktree with a `.git`. */
   bare?: boolean;
+  /**
+   * A `.git` file's git dir (and its commondir) outside the writable roots counts too (the workspace is a linked
+   * worktree of a repository elsewhere: the sandbox shows that git dir through a view so git works there).
+   */
+  outsideGitDir?: boolean;
 }
 
 /**
@@ -153,8 +158,15 @@ export function inspectGit(
   const tree = (p: string) => {
     if (!info.trees.includes(p)) info.trees.push(p);
   };
-  const follow = (target: string) => {
-    if (!writable(target)) return;
+  const outside = new Set<string>();
+  const follow = (target: string, fromOutside = false) => {
+    if (!writable(target)) {
+      if (fromOutside && options.outsideGitDir && lstatOr(target)?.isDirectory()) {
+        outside.add(target);
+        addGitDir(target);
+      }
+      return;
+    }
     tree(target);
     if (lstatOr(target)?.isDirectory()) addGitDir(target);
   };
@@ -177,7 +189,7 @@ export function inspectGit(
   } else if (info.entry.kind === "file") {
     pin(entryPath, "the .git file");
     const m = /^gitdir:\s*(.+?)\s*$/m.exec(readText(entryPath) ?? "");
-    if (m) follow(whereLeads(resolve(root, m[1] as string)));
+    if (m) follow(whereLeads(resolve(root, m[1] as string)), true);
   } else if (info.entry.kind === "dir") {
     addGitDir(entryPath);
   } else if (info.entry.kind === "other") {
@@ -191,7 +203,7 @@ export function inspectGit(
     const g = gitDirs[i] as string;
     tree(g);
     const common = readText(join(g, "commondir"));
-    if (common !== null && common.trim() !== "") follow(whereLeads(resolve(g, common.trim())));
+    if (common !== null && common.trim() !== "") follow(whereLeads(resolve(g, common.trim())), outside.has(g));
     let names: string[] = [];
     try {
       names = readdirSync(g);

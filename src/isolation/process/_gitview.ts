@@ -136,7 +136,7 @@ export class GitViews {
     const infos: GitRootInfo[] = [];
     const own = new Set<GitRootInfo>();
     for (const root of roots) {
-      const info = inspectGit(root, roots, opt);
+      const info = inspectGit(root, roots, { ...opt, outsideGitDir: true });
       own.add(info);
       infos.push(info);
       const known = this.#knownIn(root);
@@ -187,7 +187,8 @@ export class GitViews {
           const host = HostDir.open(g);
           hosts.push(host);
           mounts.push(...this.#repoMounts(g, shown));
-          described.push(`${g}: a view (data writable, configuration and hooks read-only)`);
+          const where = roots.some((r) => isWithin(g, r)) ? "" : " (outside the workspace: its .git file names it)";
+          described.push(`${g}: a view${where} (data writable, configuration and hooks read-only)`);
           finishers.push(() => this.#syncBack(g, host, baseline, info.hashBytes));
           finishers.push(() => dropDataLinks(g, started));
         }
