@@ -37,6 +37,8 @@ export interface GitConfigPaths {
   fsmonitor: string[];
   objectFormat: string | null;
   worktreeConfig: boolean;
+  /** `safe.bareRepository` (the last one set), or null. */
+  bareRepository: string | null;
 }
 
 /**
@@ -54,7 +56,14 @@ export interface GitConfigPaths {
  * ```
  */
 export function parseGitConfigPaths(text: string): GitConfigPaths {
-  const out: GitConfigPaths = { hooksPath: [], includes: [], fsmonitor: [], objectFormat: null, worktreeConfig: false };
+  const out: GitConfigPaths = {
+    hooksPath: [],
+    includes: [],
+    fsmonitor: [],
+    objectFormat: null,
+    worktreeConfig: false,
+    bareRepository: null,
+  };
   let section = "";
   const lines = text.replace(/\\\r?\n/g, "").split(/\r?\n/);
   for (let line of lines) {
@@ -78,6 +87,7 @@ export function parseGitConfigPaths(text: string): GitConfigPaths {
     else if (section === "core" && key === "fsmonitor") out.fsmonitor.push(value);
     else if ((section === "include" || section === "includeif sub") && key === "path") out.includes.push(value);
     else if (section === "extensions" && key === "objectformat") out.objectFormat = value.toLowerCase();
+    else if (section === "safe" && key === "barerepository") out.bareRepository = value.toLowerCase();
     else if (section === "extensions" && key === "worktreeconfig") {
       out.worktreeConfig = /^(true|yes|on|1)$/i.test(value);
     }
@@ -127,4 +137,29 @@ export function gitPath(value: string, base: string): string | null {
   }
   if (value.startsWith("~")) return null; // ~user: another user's home, not the agent's
   return isAbsolute(value) ? resolve(value) : resolve(base, value);
+}
+
+/**
+ * The operator's `safe.bareRepository` (from the system and global configs, the later one winning) and the file
+ * that set it; `explicit` makes the host's git refuse a folder shaped like a bare repository unless named with
+ * `--git-dir`, which closes the repositories an agent could make out of plain files for good.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { operatorBareRepository } from "./_config.ts";
+ * const r = operatorBareRepository(() => null);
+ * assert.deepEqual(r, { value: null, file: null });
+ * ```
+ */
+export function operatorBareRepository(
+  read: (file: string) => string | null,
+): { value: string | null; file: string | null } {
+  let out: { value: string | null; file: string | null } = { value: null, file: null };
+  for (const file of operatorConfigs()) {
+    const text = read(file);
+    const v = text === null ? null : parseGitConfigPaths(text).bareRepository;
+    if (v !== null) out = { value: v, file };
+  }
+  return out;
 }

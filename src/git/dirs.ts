@@ -24,7 +24,8 @@ import { submodulePins } from "./_submodules.ts";
 import { hookDelegates } from "./delegates.ts";
 
 export { isWithin } from "../_util/paths.ts";
-export { type GitConfigPaths, parseGitConfigPaths } from "./_config.ts";
+export { type GitConfigPaths, operatorBareRepository, parseGitConfigPaths } from "./_config.ts";
+export { readText } from "./_fs.ts";
 export { type EntryKind, noLinkBelow, readSmall } from "./_fs.ts";
 
 /** Where a path leads: its real path as far as it exists, a dangling link followed (see `realPathLoose`). */
