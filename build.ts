@@ -190,9 +190,10 @@ export class BuildUsageError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hostTarget } from "./build.ts";
- * console.assert(hostTarget("linux", "x86_64") === "linux-x64");
- * console.assert(hostTarget("freebsd", "x86_64") === null);
+ * assert.ok(hostTarget("linux", "x86_64") === "linux-x64");
+ * assert.ok(hostTarget("freebsd", "x86_64") === null);
  * ```
  */
 export function hostTarget(os: string = Deno.build.os, arch: string = Deno.build.arch): TargetName | null {
@@ -206,9 +207,10 @@ export function hostTarget(os: string = Deno.build.os, arch: string = Deno.build
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseBuildArgs } from "./build.ts";
  * const o = parseBuildArgs(["--runtime=bun", "--target", "linux-arm64,darwin-arm64"], "linux-x64");
- * console.assert(o.runtime === "bun" && o.targets.join() === "linux-arm64,darwin-arm64" && o.out === "dist");
+ * assert.ok(o.runtime === "bun" && o.targets.join() === "linux-arm64,darwin-arm64" && o.out === "dist");
  * ```
  */
 export function parseBuildArgs(argv: readonly string[], host: TargetName | null = hostTarget()): BuildOptions {
@@ -263,9 +265,10 @@ export function parseBuildArgs(argv: readonly string[], host: TargetName | null 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { binaryName } from "./build.ts";
- * console.assert(binaryName("bun", "linux-x64") === "safe-exec-bun-linux-x64");
- * console.assert(binaryName("deno", "windows-x64") === "safe-exec-deno-windows-x64.exe");
+ * assert.ok(binaryName("bun", "linux-x64") === "safe-exec-bun-linux-x64");
+ * assert.ok(binaryName("deno", "windows-x64") === "safe-exec-deno-windows-x64.exe");
  * ```
  */
 export function binaryName(runtime: RuntimeName, target: TargetName): string {
@@ -277,8 +280,9 @@ export function binaryName(runtime: RuntimeName, target: TargetName): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sha256Line } from "./build.ts";
- * console.assert(sha256Line("ab".repeat(32), "safe-exec-bun-linux-x64") === "ab".repeat(32) + "  safe-exec-bun-linux-x64\n");
+ * assert.ok(sha256Line("ab".repeat(32), "safe-exec-bun-linux-x64") === "ab".repeat(32) + "  safe-exec-bun-linux-x64\n");
  * ```
  */
 export function sha256Line(hex: string, fileName: string): string {
@@ -292,10 +296,11 @@ export function sha256Line(hex: string, fileName: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sha256File } from "./build.ts";
  * const f = Deno.makeTempFileSync();
  * Deno.writeTextFileSync(f, "abc");
- * console.assert((await sha256File(f)).startsWith("ba7816bf"));
+ * assert.ok((await sha256File(f)).startsWith("ba7816bf"));
  * ```
  */
 export async function sha256File(path: string): Promise<string> {
@@ -322,10 +327,11 @@ export function readVersion(root: string = ROOT): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { denoCompileArgs } from "./build.ts";
  * const a = denoCompileArgs("linux-x64", "dist/safe-exec-deno-linux-x64", { exists: () => false });
- * console.assert(a.includes("--allow-run") && !a.includes("-A") && !a.some((f) => f.startsWith("--allow-net")));
- * console.assert(a.at(-1) === "src/main.ts" && a[a.indexOf("--target") + 1] === "x86_64-unknown-linux-gnu");
+ * assert.ok(a.includes("--allow-run") && !a.includes("-A") && !a.some((f) => f.startsWith("--allow-net")));
+ * assert.ok(a.at(-1) === "src/main.ts" && a[a.indexOf("--target") + 1] === "x86_64-unknown-linux-gnu");
  * ```
  */
 export function denoCompileArgs(
@@ -346,9 +352,10 @@ export function denoCompileArgs(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bunBuildArgs } from "./build.ts";
  * const a = bunBuildArgs("darwin-arm64", "dist/safe-exec-bun-darwin-arm64");
- * console.assert(a.includes("--target=bun-darwin-arm64") && a.includes("--compile"));
+ * assert.ok(a.includes("--target=bun-darwin-arm64") && a.includes("--compile"));
  * ```
  */
 export function bunBuildArgs(target: TargetName, output: string): string[] {
@@ -367,10 +374,11 @@ export function bunExecutable(root: string = ROOT): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { explainDownloadFailure } from "./build.ts";
  * const err = "error: Writing deno compile executable\n    0: Setting up base binary.\n    1: error sending request for url (https://example/denort-x86_64-unknown-linux-gnu.zip): dns error";
- * console.assert(explainDownloadFailure("deno", "linux-x64", err)!.includes("DENORT_BIN"));
- * console.assert(explainDownloadFailure("deno", "linux-x64", "error: TS2322 [ERROR]") === null);
+ * assert.ok(explainDownloadFailure("deno", "linux-x64", err)!.includes("DENORT_BIN"));
+ * assert.ok(explainDownloadFailure("deno", "linux-x64", "error: TS2322 [ERROR]") === null);
  * ```
  */
 export function explainDownloadFailure(runtime: RuntimeName, target: TargetName, stderr: string): string | null {

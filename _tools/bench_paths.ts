@@ -17,7 +17,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { currentRuntime } from "../src/runtime/mod.ts";
 import { createConfinedFileBackend } from "../src/isolation/files/confined.ts";
-import { type FileBackend } from "../src/isolation/files/backend.ts";
+import type { FileBackend } from "../src/isolation/files/backend.ts";
 import { hostFileBackend } from "../src/isolation/files/host.ts";
 import { probeBwrap } from "../src/isolation/process/probe.ts";
 import { type BenchModule, percentile, ROOT, round, type Row, tempDir } from "./_bench.ts";

@@ -44,9 +44,10 @@ const isInitialized = (m: Record<string, unknown>) => m.id === 1 && typeof m.res
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultCandidates } from "./bench_startup.ts";
  * const names = defaultCandidates().map((c) => c.name);
- * console.assert(names.includes("deno run src/main.ts"));
+ * assert.ok(names.includes("deno run src/main.ts"));
  * ```
  */
 export function defaultCandidates(): StartupCandidate[] {

@@ -28,7 +28,8 @@ interface AppendFigures {
 }
 
 async function childMeasure(appends: number): Promise<AppendFigures> {
-  const { WitnessLog, redactArgs, fileLocking } = await import("../src/witness/mod.ts");
+  const { WitnessLog, fileLocking } = await import("../src/witness/mod.ts");
+  const { redactArgs } = await import("../src/gate/redact.ts");
   const { openAppendFile, statPath } = await import("../src/runtime/log_file.ts");
   const { dir, remove } = tempDir("witness");
   try {

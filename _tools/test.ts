@@ -7,7 +7,10 @@
 import { DENO_PERMISSION_FLAGS } from "../build.ts";
 
 const flags = DENO_PERMISSION_FLAGS; // the binary's permissions (build.ts), never -A
-const paths = Deno.args.length > 0 ? Deno.args : ["--doc", "tests/", "src/"];
+// The doc examples of src/, build.ts and the checks of `ok` run too (they must assert: _tools/check_docs.ts).
+const paths = Deno.args.length > 0
+  ? Deno.args
+  : ["--doc", "tests/", "src/", "build.ts", "_tools/check_docs.ts", "_tools/check_layers.ts"];
 const child = new Deno.Command(Deno.execPath(), {
   args: ["test", ...flags, ...paths],
   stdout: "piped",

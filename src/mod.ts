@@ -103,8 +103,29 @@ export {
   registerDefaults,
   type RegisterDefaultsOptions,
 } from "./app.ts";
-export type { FileBackend, FileIsolation } from "./isolation/files/backend.ts";
-export type { ProcessIsolation, ProcessSandbox, SandboxOptions, SpawnContext } from "./isolation/process/sandbox.ts";
+
+// The isolation
+export type { Isolation, IsolationOptions, IsolationReport, LayerStatus } from "./isolation/mod.ts";
+export type {
+  ConfinedFileIsolation,
+  FileBackend,
+  FileIsolation,
+  HostFileIsolation,
+  WorkerFileIsolation,
+  WorkerPermissions,
+} from "./isolation/files/backend.ts";
+export type { FsToolName } from "./fileops/ops.ts";
+export type {
+  BwrapIsolation,
+  BwrapLimits,
+  NoSandboxIsolation,
+  ProcessIsolation,
+  ProcessSandbox,
+  SandboxOptions,
+  SpawnContext,
+  UnavailableIsolation,
+} from "./isolation/process/sandbox.ts";
+export type { SandboxLimits } from "./isolation/process/bwrap.ts";
 
 // The config
 export { ConfigError, parseConfig, resolveConfig, type SafeExecConfig, type WitnessOptions } from "./config/mod.ts";

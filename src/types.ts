@@ -55,9 +55,10 @@ export const ERROR_CODES: readonly ErrorCode[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ToolError } from "./types.ts";
  * const err = new ToolError("not_found", 'Cannot read "a.txt": no such file');
- * console.assert(err.code === "not_found");
+ * assert.equal(err.code, "not_found");
  * ```
  */
 export class ToolError extends Error {
@@ -79,9 +80,10 @@ export class ToolError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PathOutsideWorkspaceError } from "./types.ts";
  * const err = new PathOutsideWorkspaceError('Cannot read "../x" as it is outside the workspace: resolved to "/x"');
- * console.assert(err.code === "path_outside_workspace");
+ * assert.equal(err.code, "path_outside_workspace");
  * ```
  */
 export class PathOutsideWorkspaceError extends ToolError {
@@ -144,17 +146,30 @@ export type JsonType = "object" | "string" | "number" | "integer" | "boolean" | 
 /** A JSON Schema (the subset safe-exec validates: type, properties, required, additionalProperties, enum,
  * minimum, maximum, minLength, maxLength, items, description, default, title). */
 export interface JsonSchema {
+  /** The type (or one of the types) the value has. */
   type?: JsonType | JsonType[];
+  /** The schema of each named property of an object. */
   properties?: Record<string, JsonSchema>;
+  /** The properties an object must have. */
   required?: string[];
+  /** `false`: an object has no properties besides those named. */
   additionalProperties?: boolean;
+  /** The only values allowed. */
   enum?: unknown[];
+  /** The smallest number allowed. */
   minimum?: number;
+  /** The largest number allowed. */
   maximum?: number;
+  /** The fewest characters a string may have. */
   minLength?: number;
+  /** The most characters a string may have. */
   maxLength?: number;
+  /** The schema of each item of an array. */
   items?: JsonSchema;
+  /** What the value means, for the model. */
   description?: string;
+  /** The value used when it is left out. */
   default?: unknown;
+  /** A short human title. */
   title?: string;
 }

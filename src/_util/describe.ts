@@ -9,10 +9,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeValue } from "./describe.ts";
- * console.assert(describeValue(5) === "number 5");
- * console.assert(describeValue("x") === 'the string "x"');
- * console.assert(describeValue(undefined) === "nothing");
+ * assert.equal(describeValue(5), "number 5");
+ * assert.equal(describeValue("x"), 'the string "x"');
+ * assert.equal(describeValue(undefined), "nothing");
  * ```
  */
 export function describeValue(v: unknown): string {

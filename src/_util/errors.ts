@@ -1,6 +1,6 @@
 /**
  * Reading a system error: its errno code, and the code with its reason in a line (`ENOSPC: no space left on
- * device`), the same from `node:fs` under Deno and Bun.
+ * device`), the same from `node:fs` under either runtime.
  *
  * Runtime-free.
  *

@@ -28,11 +28,12 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LineSplitter } from "./lines.ts";
  * const s = new LineSplitter(4);
  * const got = [...s.push(new TextEncoder().encode("ab\ncd")), ...s.push(new TextEncoder().encode("\nlong line\nx")), ...s.end()];
  * const show = (i: (typeof got)[number]) => "line" in i ? new TextDecoder().decode(i.line) : `tooLong ${i.tooLong}`;
- * console.assert(got.map(show).join(",") === "ab,cd,tooLong 9,x");
+ * assert.ok(got.map(show).join(",") === "ab,cd,tooLong 9,x");
  * ```
  */
 export class LineSplitter {
@@ -88,11 +89,12 @@ export class LineSplitter {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readLines } from "./lines.ts";
  * const stream = new Blob(["a\nbb\n", "c"]).stream();
  * const got: string[] = [];
  * for await (const item of readLines(stream, 10)) if ("line" in item) got.push(new TextDecoder().decode(item.line));
- * console.assert(got.join(",") === "a,bb,c");
+ * assert.ok(got.join(",") === "a,bb,c");
  * ```
  */
 export async function* readLines(
@@ -132,6 +134,7 @@ export type ChunkSource = ReadableStream<Uint8Array> | (() => Promise<Uint8Array
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { forEachLine } from "./lines.ts";
  * const seen: string[] = [];
  * const bytes = new Uint8Array([...new TextEncoder().encode("ok\n"), 0xff, 10, ...new TextEncoder().encode("x".repeat(20))]);
@@ -140,7 +143,7 @@ export type ChunkSource = ReadableStream<Uint8Array> | (() => Promise<Uint8Array
  *   tooLong: (n) => seen.push(`too long: ${n}`),
  *   invalidUtf8: () => seen.push("bad utf-8"),
  * });
- * console.assert(seen.join(",") === "ok,bad utf-8,too long: 20");
+ * assert.ok(seen.join(",") === "ok,bad utf-8,too long: 20");
  * ```
  */
 export async function forEachLine(source: ChunkSource, maxBytes: number, handlers: LineHandlers): Promise<void> {
@@ -179,11 +182,12 @@ export type ParsedLine = { blank: true } | { blank: false; value: unknown } | { 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseJsonLine } from "./lines.ts";
  * const ok = parseJsonLine('{"a":1}\r');
- * console.assert("value" in ok && (ok.value as { a: number }).a === 1);
+ * assert.ok("value" in ok && (ok.value as { a: number }).a === 1);
  * const bad = parseJsonLine("nope");
- * console.assert("error" in bad && bad.error.startsWith("cannot parse the line as JSON"));
+ * assert.ok("error" in bad && bad.error.startsWith("cannot parse the line as JSON"));
  * ```
  */
 export function parseJsonLine(line: string): ParsedLine {

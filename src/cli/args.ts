@@ -66,9 +66,10 @@ export const COMMANDS: ReadonlySet<string> = new Set(["serve", "mcp", "exec", "l
  *
  * @example
  * ```ts
- * import { parseArgs } from "./run.ts";
+ * import assert from "node:assert/strict";
+ * import { parseArgs } from "./args.ts";
  * const p = parseArgs(["serve", "--confirm=deny", "--workspace", "ws"]);
- * console.assert(p.command === "serve" && p.options.confirm === "deny" && p.options.workspace === "ws");
+ * assert.ok(p.command === "serve" && p.options.confirm === "deny" && p.options.workspace === "ws");
  * ```
  */
 export function parseArgs(argv: string[]): ParsedArgs {

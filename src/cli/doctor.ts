@@ -58,10 +58,11 @@ function loadConfig(): { config: SafeExecConfig; note: string } {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { doctorReport } from "./doctor.ts";
  * import { currentRuntime } from "../runtime/mod.ts";
  * const r = await doctorReport(await currentRuntime(), { skipLiveChecks: true });
- * console.assert(r.layers.some((l) => l.layer === "OS sandbox"));
+ * assert.ok(r.layers.some((l) => l.layer === "OS sandbox"));
  * ```
  */
 export async function doctorReport(runtime: Runtime, options: DoctorOptions = {}): Promise<DoctorReport> {
@@ -177,11 +178,12 @@ export async function doctorReport(runtime: Runtime, options: DoctorOptions = {}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runDoctor } from "./doctor.ts";
  * import { currentRuntime } from "../runtime/mod.ts";
  * const lines: string[] = [];
  * const code = await runDoctor(await currentRuntime(), { out: (l) => lines.push(l) }, { skipLiveChecks: true });
- * console.assert(code === 0 && lines.some((l) => l.includes("realpath guard")));
+ * assert.ok(code === 0 && lines.some((l) => l.includes("realpath guard")));
  * ```
  */
 export async function runDoctor(

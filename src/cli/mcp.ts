@@ -16,11 +16,12 @@ import { type Command, startApp } from "./_context.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fallbackConfirm } from "./mcp.ts";
  * import { currentRuntime } from "../runtime/mod.ts";
  * const deny = fallbackConfirm("client", await currentRuntime());
  * const req = { tool: "t", args: {}, risk: "high" as const, fatigue: 0, rationale: "r", signal: new AbortController().signal };
- * console.assert(await deny(req) === false);
+ * assert.equal(await deny(req), false);
  * ```
  */
 export function fallbackConfirm(mode: string, runtime: Runtime): ConfirmHandler {

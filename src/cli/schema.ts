@@ -23,8 +23,9 @@ import type { Command } from "./_context.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SCHEMA_FORMATS } from "./schema.ts";
- * console.assert(SCHEMA_FORMATS.includes("anthropic"));
+ * assert.ok(SCHEMA_FORMATS.includes("anthropic"));
  * ```
  */
 export const SCHEMA_FORMATS: readonly string[] = ["mcp", "openai", "anthropic"];
@@ -34,11 +35,12 @@ export const SCHEMA_FORMATS: readonly string[] = ["mcp", "openai", "anthropic"];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toolSchemas } from "./schema.ts";
  * const openai = toolSchemas("openai") as { type: string; function: { name: string } }[];
- * console.assert(openai.length === 9 && openai[0]!.type === "function" && openai[0]!.function.name === "read_file");
+ * assert.ok(openai.length === 9 && openai[0]!.type === "function" && openai[0]!.function.name === "read_file");
  * const anthropic = toolSchemas("anthropic") as { name: string; input_schema: { type: string } }[];
- * console.assert(anthropic[7]!.name === "run_bash" && anthropic[7]!.input_schema.type === "object");
+ * assert.ok(anthropic[7]!.name === "run_bash" && anthropic[7]!.input_schema.type === "object");
  * ```
  */
 export function toolSchemas(
@@ -63,11 +65,12 @@ export function toolSchemas(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runSchema } from "./schema.ts";
  * const out: string[] = [];
  * const code = runSchema("anthropic", { out: (l) => out.push(l), err: () => {} });
- * console.assert(code === 0 && JSON.parse(out[0]!).length === 9);
- * console.assert(runSchema("xml", { out: () => {}, err: () => {} }) === 2);
+ * assert.ok(code === 0 && JSON.parse(out[0]!).length === 9);
+ * assert.ok(runSchema("xml", { out: () => {}, err: () => {} }) === 2);
  * ```
  */
 export function runSchema(format: string, io: { out: (l: string) => void; err: (l: string) => void }): number {

@@ -20,6 +20,7 @@ import { ConfigError, defaultConfig, type SafeExecConfig } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseConfig } from "./parse.ts";
  * const config = parseConfig(
  *   `{
@@ -30,10 +31,10 @@ import { ConfigError, defaultConfig, type SafeExecConfig } from "./types.ts";
  *   }`,
  *   { baseDir: "/srv/agent", source: "/srv/agent/safe-exec.jsonc" },
  * );
- * console.assert(config.confirm === "deny");
- * console.assert(config.tools.run_bash?.timeoutMs === 5000);
- * console.assert(config.witness.path === "/srv/agent/logs/witness.log");
- * console.assert(config.workspace === "/srv/agent/workspace");
+ * assert.equal(config.confirm, "deny");
+ * assert.ok(config.tools.run_bash?.timeoutMs === 5000);
+ * assert.equal(config.witness.path, "/srv/agent/logs/witness.log");
+ * assert.equal(config.workspace, "/srv/agent/workspace");
  * ```
  */
 export function parseConfig(text: string, options: { baseDir: string; source: string }): SafeExecConfig {

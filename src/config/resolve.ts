@@ -24,6 +24,7 @@ import { type CliOverrides, ConfigError, DEFAULT_CONFIG_FILE, defaultConfig, typ
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConfigError } from "./types.ts";
  * import { resolveConfig } from "./resolve.ts";
  * import * as fs from "node:fs";
@@ -32,12 +33,12 @@ import { type CliOverrides, ConfigError, DEFAULT_CONFIG_FILE, defaultConfig, typ
  * const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "safe-exec-doc-")));
  * try {
  *   const config = resolveConfig({ confirm: "deny" }, dir);
- *   console.assert(config.workspace === path.join(dir, "workspace") && config.confirm === "deny");
+ *   assert.ok(config.workspace === path.join(dir, "workspace") && config.confirm === "deny");
  *   try {
  *     resolveConfig({ witness: "workspace/witness.log" }, dir);
  *     throw new Error("not refused");
  *   } catch (err) {
- *     console.assert(err instanceof ConfigError);
+ *     assert.ok(err instanceof ConfigError);
  *   }
  * } finally {
  *   fs.rmSync(dir, { recursive: true });

@@ -8,11 +8,10 @@
 import { lstatSync, readlinkSync, realpathSync } from "node:fs";
 import { basename, dirname, join, resolve as resolvePath, sep } from "node:path";
 import { PathOutsideWorkspaceError, ToolError } from "../types.ts";
-import { realpath } from "./_realpath.ts";
-import { errCode } from "../_util/errors.ts";
+import { MAX_LINKS, realpath } from "./_realpath.ts";
 
-/** The kernel's limit on symlinks in one resolution; the same bound for the guard's own dangling-link walk. */
-export const MAX_LINKS = 40;
+export { MAX_LINKS } from "./_realpath.ts";
+import { errCode } from "../_util/errors.ts";
 
 /** What these helpers need of the workspace. */
 interface Guard {

@@ -15,9 +15,10 @@
  */
 import { lstatSync, readlinkSync, realpathSync } from "node:fs";
 import process from "node:process";
+import { errCode } from "../_util/errors.ts";
 
 /** The kernel's limit on symlinks in one resolution. */
-const MAX_LINKS = 40;
+export const MAX_LINKS = 40;
 
 let viaCwd = false;
 
@@ -37,10 +38,6 @@ export function resolveThroughCwd(): void {
 
 function sysError(code: string, what: string, path: string): Error {
   return Object.assign(new Error(`${code}: ${what}, realpath '${path}'`), { code });
-}
-
-function errCode(e: unknown): string | undefined {
-  return typeof e === "object" && e !== null && "code" in e ? String((e as { code: unknown }).code) : undefined;
 }
 
 /**

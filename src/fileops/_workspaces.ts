@@ -15,14 +15,17 @@ const cache = new Map<string, Workspace>();
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { mkdtempSync, realpathSync, rmSync } from "node:fs";
+ * import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from "node:fs";
  * import { join } from "node:path";
  * import { tmpdir } from "node:os";
  * import { openWorkspace } from "./_workspaces.ts";
- * const root = realpathSync(mkdtempSync(join(tmpdir(), "ws-")));
+ * const dir = realpathSync(mkdtempSync(join(tmpdir(), "ws-")));
+ * const root = join(dir, "real");
+ * mkdirSync(root);
+ * symlinkSync(root, join(dir, "link"));
  * assert.equal(openWorkspace(root), openWorkspace(root));
- * assert.throws(() => openWorkspace(join(root, "..", root.split("/").pop()!, ".")), RangeError);
- * rmSync(root, { recursive: true });
+ * assert.throws(() => openWorkspace(join(dir, "link")), RangeError); // a symlink to it is not its real path
+ * rmSync(dir, { recursive: true });
  * ```
  */
 export function openWorkspace(root: string): Workspace {

@@ -27,23 +27,41 @@ export { type PathVerb, verbWord } from "./_errors.ts";
 export { workspaceGone } from "./_outside.ts";
 
 /**
+ * The real path of `p`, or null when it does not resolve (missing, or a file where a folder should be). Too many
+ * levels of symlinks is an `invalid_args` error naming the agent's `path`.
+ */
+function realOrNull(p: string, path: string, word: string): string | null {
+  try {
+    return realpath(p);
+  } catch (e) {
+    const code = errCode(e);
+    if (code === "ELOOP") {
+      throw new ToolError("invalid_args", `Cannot ${word} ${JSON.stringify(path)}: too many levels of symbolic links`);
+    }
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
+    return null;
+  }
+}
+
+/**
  * A workspace folder, identified by its real path. Resolve agent paths with {@linkcode Workspace.resolve}.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Workspace } from "./workspace.ts";
  * import { mkdtempSync, realpathSync } from "node:fs";
  * import { join, sep } from "node:path";
  * import { tmpdir } from "node:os";
  * const dir = mkdtempSync(join(tmpdir(), "ws-"));
  * const ws = Workspace.open(dir);
- * console.assert(ws.root === realpathSync(dir));
- * console.assert(ws.resolve("notes/a.txt", "write") === ws.root + sep + join("notes", "a.txt"));
+ * assert.equal(ws.root, realpathSync(dir));
+ * assert.ok(ws.resolve("notes/a.txt", "write") === ws.root + sep + join("notes", "a.txt"));
  * try {
  *   ws.resolve("../x", "read");
  *   throw new Error("unreachable");
  * } catch (e) {
- *   console.assert((e as { code?: string }).code === "path_outside_workspace");
+ *   assert.ok((e as { code?: string }).code === "path_outside_workspace");
  * }
  * ```
  */
@@ -68,12 +86,13 @@ export class Workspace {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Workspace } from "./workspace.ts";
    * try {
    *   Workspace.open("/");
    *   throw new Error("unreachable");
    * } catch (e) {
-   *   console.assert(e instanceof RangeError);
+   *   assert.ok(e instanceof RangeError);
    * }
    * ```
    */
@@ -104,13 +123,14 @@ export class Workspace {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Workspace } from "./workspace.ts";
    * import { mkdtempSync } from "node:fs";
    * import { join } from "node:path";
    * import { tmpdir } from "node:os";
    * const ws = Workspace.open(mkdtempSync(join(tmpdir(), "ws-")));
-   * console.assert(ws.contains(ws.root) && ws.contains(ws.root + "/a"));
-   * console.assert(!ws.contains(ws.root + "-evil/a"));
+   * assert.ok(ws.contains(ws.root) && ws.contains(ws.root + "/a"));
+   * assert.ok(!ws.contains(ws.root + "-evil/a"));
    * ```
    */
   contains(real: string): boolean {
@@ -225,13 +245,14 @@ export class Workspace {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Workspace } from "./workspace.ts";
    * import { mkdtempSync } from "node:fs";
    * import { join } from "node:path";
    * import { tmpdir } from "node:os";
    * const ws = Workspace.open(mkdtempSync(join(tmpdir(), "ws-")));
-   * console.assert(ws.relative(join(ws.root, "a", "b.txt")) === join("a", "b.txt"));
-   * console.assert(ws.relative(ws.root) === ".");
+   * assert.ok(ws.relative(join(ws.root, "a", "b.txt")) === join("a", "b.txt"));
+   * assert.equal(ws.relative(ws.root), ".");
    * ```
    */
   relative(real: string): string {
@@ -259,20 +280,8 @@ export class Workspace {
 
   /** Real path of `candidate` (absolute, no "." or ".." components; existing or not), checked to be inside. */
   #realOf(candidate: string, path: string, word: string, depth: number): string {
-    let real: string;
-    try {
-      real = realpath(candidate);
-    } catch (e) {
-      const code = errCode(e);
-      if (code === "ELOOP") {
-        throw new ToolError(
-          "invalid_args",
-          `Cannot ${word} ${JSON.stringify(path)}: too many levels of symbolic links`,
-        );
-      }
-      if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
-      return this.#realOfMissing(candidate, path, word, depth);
-    }
+    const real = realOrNull(candidate, path, word);
+    if (real === null) return this.#realOfMissing(candidate, path, word, depth);
     if (!this.contains(real)) throw outsideError(this, candidate, real, path, word);
     return real;
   }
@@ -308,20 +317,8 @@ export class Workspace {
     }
     const rest = parts.slice(lo);
     const found = prefix(lo);
-    let realDir: string;
-    try {
-      realDir = realpath(found);
-    } catch (e) {
-      const code = errCode(e);
-      if (code === "ELOOP") {
-        throw new ToolError(
-          "invalid_args",
-          `Cannot ${word} ${JSON.stringify(path)}: too many levels of symbolic links`,
-        );
-      }
-      if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
-      return this.#followDangling(found, rest, candidate, path, word, depth);
-    }
+    const realDir = realOrNull(found, path, word);
+    if (realDir === null) return this.#followDangling(found, rest, candidate, path, word, depth);
     if (!this.contains(realDir)) {
       throw outsideError(this, candidate, joinParts(realDir, rest), path, word);
     }

@@ -5,7 +5,7 @@
  */
 import { dirname } from "node:path";
 import { isDirError, textArg } from "./_errors.ts";
-import { ensureDirs, PERMISSION_BITS, targetMode, writeReplacing } from "./_atomic.ts";
+import { ensureDirs, targetMode, writeReplacing } from "./_atomic.ts";
 import { writeAll } from "./_pin.ts";
 import type { Workspace } from "./workspace.ts";
 

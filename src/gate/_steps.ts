@@ -265,7 +265,8 @@ export function outputDigest(output: unknown): { outputBytes: number; outputSha2
 
 /**
  * Step 7: the `execute` line's details: whether it succeeded, its code, how long it ran, the output's length and
- * sha256 (never the output), and the layers it ran under (`["none"]` for a tool that says nothing).
+ * sha256 (never the output), and the layers it ran under (`["none"]` for a tool that says nothing, the whole
+ * description for one without a `layers` list).
  *
  * @example
  * ```ts
@@ -274,16 +275,21 @@ export function outputDigest(output: unknown): { outputBytes: number; outputSha2
  * const tool = { name: "t", risk: "low" as const, fn: () => null, isolation: () => ({ layers: ["realpath-guard"] }) };
  * const d = executeDetails(tool, { ok: true, output: "hi", error: null, errorCode: null, runMs: 1.5 });
  * assert.deepEqual(d.isolation, { layers: ["realpath-guard"] });
+ * const custom = { ...tool, isolation: () => ({ sandbox: "custom" }) };
+ * assert.deepEqual(executeDetails(custom, { ok: true, output: null, error: null, errorCode: null, runMs: 1 }).isolation, {
+ *   sandbox: "custom",
+ * });
  * assert.equal(d.outputBytes, 2);
  * ```
  */
 export function executeDetails(tool: RegisteredTool, outcome: RunOutcome): Record<string, unknown> {
-  const layers = tool.isolation?.().layers ?? ["none"];
+  const d: { layers?: unknown } | undefined = tool.isolation?.();
+  const isolation = d === undefined ? { layers: ["none"] } : Array.isArray(d.layers) ? { layers: d.layers } : { ...d };
   return {
     ok: outcome.ok,
     errorCode: outcome.errorCode,
     durationMs: outcome.runMs,
     ...outputDigest(outcome.output),
-    isolation: { layers },
+    isolation,
   };
 }

@@ -103,12 +103,13 @@ export function confirmPayload(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { execConfirm } from "./confirm.ts";
  * import { currentRuntime } from "../runtime/mod.ts";
  * const approve = execConfirm("true", await currentRuntime());
  * const req = { tool: "t", args: {}, risk: "high" as const, fatigue: 0, rationale: "r", signal: new AbortController().signal };
- * console.assert(await approve(req) === true);
- * console.assert(await execConfirm("false", await currentRuntime())(req) === false);
+ * assert.equal(await approve(req), true);
+ * assert.ok(await execConfirm("false", await currentRuntime())(req) === false);
  * ```
  */
 export function execConfirm(program: string, runtime: Runtime): ConfirmHandler {

@@ -79,6 +79,7 @@ function isPolicy(p: unknown): p is GatePolicy {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SafeExecutor } from "./executor.ts";
  * import { mkdtempSync } from "node:fs";
  * import { join } from "node:path";
@@ -87,7 +88,7 @@ function isPolicy(p: unknown): p is GatePolicy {
  * const ex = new SafeExecutor({ workspace: join(dir, "ws"), witness: join(dir, "witness.log") });
  * ex.register("greet", { risk: "low" }, (args) => `hello ${args.name}`);
  * const r = await ex.execute("greet", { name: "ada" });
- * console.assert(r.ok && r.decision === "allow" && r.output === "hello ada");
+ * assert.ok(r.ok && r.decision === "allow" && r.output === "hello ada");
  * ex.close();
  * ```
  */

@@ -31,8 +31,9 @@ export interface MetricsOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEFAULT_METRICS } from "./metrics.ts";
- * console.assert(DEFAULT_METRICS.maxContext === 4000 && DEFAULT_METRICS.weightContext === 0.4);
+ * assert.ok(DEFAULT_METRICS.maxContext === 4000 && DEFAULT_METRICS.weightContext === 0.4);
  * ```
  */
 export const DEFAULT_METRICS: MetricsOptions = Object.freeze({
@@ -111,13 +112,14 @@ export function readMetricsUpdate(m: Record<string, unknown>): { update: Metrics
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SessionMetrics } from "./metrics.ts";
  * let now = 0;
  * const m = new SessionMetrics({}, () => now);
  * m.update({ contextTokens: 1800, errorOccurred: true });
- * console.assert(m.fatigue() === 0.24); // 0.4 * 0.45 + 0.3 * 0.2
+ * assert.ok(m.fatigue() === 0.24); // 0.4 * 0.45 + 0.3 * 0.2
  * now = 900_000; // 15 minutes later
- * console.assert(m.fatigue() === 0.39);
+ * assert.equal(m.fatigue(), 0.39);
  * ```
  */
 export class SessionMetrics {
@@ -149,6 +151,14 @@ export class SessionMetrics {
   recordError(): void {
     if (this.options.errorWindowSeconds > 0) this.#errorTimes.push(this.#now());
     else this.#errorCount++;
+  }
+
+  /**
+   * How many error times are held in memory (with an error window): those in the window, plus at most about as many
+   * older ones not yet pruned. Constant-size without a window (0).
+   */
+  get heldErrorTimes(): number {
+    return this.#errorTimes.length;
   }
 
   /** Zero all three signals (context, duration, errors). */

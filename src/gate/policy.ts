@@ -30,8 +30,9 @@ export interface PolicyOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEFAULT_POLICY } from "./policy.ts";
- * console.assert(DEFAULT_POLICY.thresholds[0] === 0.35 && DEFAULT_POLICY.alwaysAskHigh);
+ * assert.ok(DEFAULT_POLICY.thresholds[0] === 0.35 && DEFAULT_POLICY.alwaysAskHigh);
  * ```
  */
 export const DEFAULT_POLICY: PolicyOptions = Object.freeze({
@@ -50,13 +51,14 @@ const TABLE: Record<Risk, [Decision, Decision, Decision]> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DefaultPolicy } from "./policy.ts";
  * import { SessionMetrics } from "./metrics.ts";
  * const p = new DefaultPolicy();
  * const m = new SessionMetrics({}, () => 0).snapshot();
- * console.assert(p.decide("medium", m) === "allow");
- * console.assert(p.decide("high", m) === "ask");
- * console.assert(new DefaultPolicy({ alwaysAskHigh: false }).decide("high", m) === "allow");
+ * assert.ok(p.decide("medium", m) === "allow");
+ * assert.ok(p.decide("high", m) === "ask");
+ * assert.ok(new DefaultPolicy({ alwaysAskHigh: false }).decide("high", m) === "allow");
  * ```
  */
 export class DefaultPolicy implements GatePolicy {

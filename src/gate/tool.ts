@@ -21,7 +21,10 @@ export interface ToolContext {
 /** A tool implementation. Throw a `ToolError` to fail with a specific code. */
 export type ToolFn = (args: Record<string, unknown>, ctx: ToolContext) => unknown;
 
-/** What the `execute` line keeps of how a call was isolated: its list of layers (isolation descriptions fit). */
+/**
+ * What the `execute` line keeps of how a call was isolated: its list of layers. The typed isolation descriptions all
+ * have one; a description without it (any other object) is kept whole.
+ */
 export interface IsolationLayers {
   /** The layers, e.g. `["realpath-guard", "confined-process"]`. */
   readonly layers: readonly string[];
@@ -41,8 +44,8 @@ export interface ToolSpec {
   outputSchema?: JsonSchema;
   /** Default timeout handed to the tool. */
   timeoutMs?: number;
-  /** How a call of this tool is isolated; the `execute` line keeps its `layers` list. */
-  isolation?: () => IsolationLayers;
+  /** How a call of this tool is isolated; the `execute` line keeps its `layers` list, or the description without one. */
+  isolation?: () => IsolationLayers | object;
   /**
    * What of its arguments the witness log keeps (SPEC §4): run_bash keeps `cmd` whole up to 100 000 bytes
    * (`{ keep: { cmd: 100_000 } }`); a tool that runs its arguments keeps every one up to 64 KiB

@@ -90,13 +90,14 @@ function check(schema: JsonSchema, value: unknown, where: string): string | null
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateArgs } from "./validate_args.ts";
  * const schema = { type: "object" as const, properties: { path: { type: "string" as const } }, required: ["path"] };
  * validateArgs(schema, { path: "a.txt" }, "read_file");
  * try {
  *   validateArgs(schema, { path: 5 }, "read_file");
  * } catch (e) {
- *   console.assert((e as Error).message === 'Invalid arguments for read_file: "path" must be a string, got number 5');
+ *   assert.ok((e as Error).message === 'Invalid arguments for read_file: "path" must be a string, got number 5');
  * }
  * ```
  */

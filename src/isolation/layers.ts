@@ -6,6 +6,7 @@
  */
 import type { Runtime } from "../runtime/types.ts";
 import type { FileIsolation } from "./files/backend.ts";
+import { fileServerCommand } from "./files/confined.ts";
 import type { ProcessIsolation, SandboxOptions } from "./process/sandbox.ts";
 
 /** One layer, active or not, and why. */
@@ -78,7 +79,7 @@ export function layerList(
       active: confined !== null,
       detail: confined !== null
         ? confined.reason
-        : runtime.fileServerCommand("/") === null
+        : fileServerCommand(runtime, "/") === null
         ? `${runtime.name} pins folders through /proc/self/fd instead (no confined file server)`
         : config.sandbox.mode === "none"
         ? 'OFF: the config says sandbox: "none"'

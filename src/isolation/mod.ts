@@ -15,6 +15,7 @@
  */
 import type { Runtime } from "../runtime/types.ts";
 import type { FileBackend, FileIsolation } from "./files/backend.ts";
+import { fileServerCommand } from "./files/confined.ts";
 import { hostFileBackendBecause } from "./files/host.ts";
 import { confinedWhenAvailable } from "./files/select.ts";
 import { createWorkerFileBackend } from "./files/workers.ts";
@@ -88,7 +89,7 @@ export function createIsolation(
     ...(options.workers !== undefined ? { size: options.workers } : {}),
   });
   const plain: FileBackend = worker ?? hostFileBackendBecause(runtime.workerIsolation.reason);
-  const files: FileBackend = config.sandbox.mode !== "none" && runtime.fileServerCommand("/") !== null
+  const files: FileBackend = config.sandbox.mode !== "none" && fileServerCommand(runtime, "/") !== null
     ? confinedWhenAvailable(runtime, plain, options.workerTimeoutMs)
     : plain;
   const sandbox: ProcessSandbox = config.sandbox.mode === "none" ? noSandbox : createBwrapSandbox({

@@ -102,10 +102,9 @@ export const denoRuntime: Runtime = {
     } as WorkerOptions);
   },
   workerIsolation: { available: true, reason: "Deno workers with read/write granted on the workspace only" },
-  fileServerCommand(root: string): FileServerCommand | null {
+  fileServerCommand(root: string, entry: URL): FileServerCommand | null {
     const exe = Deno.execPath();
     if (Deno.build.standalone) return { argv: [exe, FILE_SERVER_ARG, root], readOnly: [exe], env: {} };
-    const entry = new URL("../isolation/files/server_main.ts", import.meta.url);
     if (entry.protocol !== "file:") return null;
     const src = fileURLToPath(new URL("../", import.meta.url));
     return {

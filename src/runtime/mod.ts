@@ -11,9 +11,10 @@ export type { ChildProcess, ExitStatus, FileServerCommand, Runtime, SpawnOptions
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { currentRuntime } from "./mod.ts";
  * const rt = await currentRuntime();
- * console.assert(rt.name === "deno" || rt.name === "bun");
+ * assert.ok(rt.name === "deno" || rt.name === "bun");
  * ```
  */
 export async function currentRuntime(): Promise<Runtime> {

@@ -101,9 +101,10 @@ export interface Runtime {
   /** Why restricted workers are or are not available, for `info` and `doctor`. */
   readonly workerIsolation: { available: boolean; reason: string };
   /**
-   * How to start the file server in a child process limited to `root` (Deno: `deno run` with read/write on `root`
-   * only, or the compiled binary itself), or null where this runtime does not use one (Bun pins folders through
-   * /proc/self/fd in the host instead).
+   * How to start the file server in a child process limited to `root` (Deno: `deno run` of the module `entry` with
+   * read/write on `root` only, or the compiled binary itself), or null where this runtime does not use one (Bun pins
+   * folders through /proc/self/fd in the host instead). The entry module is the caller's (`isolation/files/`): the
+   * runtime seam knows how to start it, not where it is.
    */
-  fileServerCommand(root: string): FileServerCommand | null;
+  fileServerCommand(root: string, entry: URL): FileServerCommand | null;
 }

@@ -13,10 +13,8 @@
  * decision; a `confirm` line carries `details.approved` (boolean); an `execute` line carries `details.ok`
  * (boolean). A `checkpoint` line carries `details.lines`, `details.head`, `details.key` and `details.signature`.
  *
- * This module holds the writer; reading lives in `verify.ts`, `stats.ts` (counts), `_lines.ts` (line readers) and
- * `tail.ts` (`tailLog`, `logHead`, `followLog`); signatures in `sign.ts`; what of a call's arguments is kept is the
- * gate's (`gate/redact.ts`). File access and locking go through `runtime/log_file.ts`, so this module runs on Deno
- * and Bun alike.
+ * This module holds the writer; the readers are `verify.ts`, `stats.ts`, `_lines.ts` and `tail.ts`; signatures are
+ * in `sign.ts`. File access and locking go through `runtime/log_file.ts` (Deno and Bun alike).
  *
  * @module
  */
@@ -148,6 +146,15 @@ export class WitnessLog {
     return file;
   }
 
+  /** Now, for a line's `ts`; a failing clock refuses the line. */
+  #timestamp(): string {
+    try {
+      return this.#now().toISOString();
+    } catch (err) {
+      throw new WitnessUnavailableError(this.path, `the clock failed (${osReason(err)})`, err);
+    }
+  }
+
   #refuse(reason: string): never {
     this.#refused = reason;
     throw new WitnessUnavailableError(this.path, reason);
@@ -276,12 +283,7 @@ export class WitnessLog {
     const { event, details } = entry;
     const tool = entry.tool ?? null;
     const decision = entry.decision ?? null;
-    let ts: string;
-    try {
-      ts = this.#now().toISOString();
-    } catch (err) {
-      throw new WitnessUnavailableError(this.path, `the clock failed (${osReason(err)})`, err);
-    }
+    const ts = this.#timestamp();
     return this.#locked((file, state) => {
       const key = this.#signing;
       if (key !== null && state.seq % this.#every === 0) {
@@ -308,12 +310,7 @@ export class WitnessLog {
   checkpoint(): WitnessLine | null {
     const key = this.#signing;
     if (key === null) return null;
-    let ts: string;
-    try {
-      ts = this.#now().toISOString();
-    } catch (err) {
-      throw new WitnessUnavailableError(this.path, `the clock failed (${osReason(err)})`, err);
-    }
+    const ts = this.#timestamp();
     return this.#locked((file, state) => {
       const seq = state.seq;
       const prev = state.prev;
@@ -353,10 +350,7 @@ export class WitnessLog {
     return this.#counts.full(() => this.#knownSize());
   }
 
-  /**
-   * The file's size as this writer sees it, without creating it: 0 for a file that does not exist yet, null for
-   * one it cannot count (a device, an error).
-   */
+  /** The file's size as this writer sees it, not creating it: 0 when missing, null when uncountable (a device). */
   #knownSize(): number | null {
     try {
       if (this.#file !== null) return this.#regular ? this.#file.stat().size : null;

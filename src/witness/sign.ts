@@ -147,3 +147,35 @@ export function generateKeyFiles(path: string): { privatePath: string; publicPat
   write(publicPath, pair.publicKey.export({ type: "spki", format: "pem" }) as string, 0o644);
   return { privatePath: path, publicPath, fingerprint: keyFingerprint(pair.publicKey) };
 }
+
+/**
+ * What is wrong with the checkpoint line `value` (line `line` of the log) under `key`, or null when it holds: signed
+ * by another key, signing other lines than those before it, or a bad signature.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generateKeyPairSync } from "node:crypto";
+ * import { checkpointProblem, keyFingerprint } from "./sign.ts";
+ * const { publicKey } = generateKeyPairSync("ed25519");
+ * const key = { publicKey, fingerprint: keyFingerprint(publicKey) };
+ * const line = { seq: 4, prev: "a".repeat(64), details: { key: "other", lines: 3, head: "a".repeat(64) } };
+ * assert.match(checkpointProblem(key, 4, line)!, /signed by another key/);
+ * ```
+ */
+export function checkpointProblem(key: PublicKey, line: number, value: Record<string, unknown>): string | null {
+  const d = value.details as Record<string, unknown>;
+  const seq = value.seq as number;
+  if (d.key !== key.fingerprint) {
+    return `the checkpoint at line ${line} is signed by another key (${JSON.stringify(d.key)}), not ${key.fingerprint}`;
+  }
+  if (d.lines !== seq - 1 || d.head !== value.prev) {
+    return `the checkpoint at line ${line} signs ${JSON.stringify(d.lines)} lines ending at ${
+      String(d.head).slice(0, 12)
+    }…, but it follows seq ${seq - 1} at ${String(value.prev).slice(0, 12)}…: the lines before it were changed`;
+  }
+  if (typeof d.signature !== "string" || !checkCheckpoint(key, d.lines as number, d.head as string, d.signature)) {
+    return `the checkpoint at line ${line} has a bad signature`;
+  }
+  return null;
+}

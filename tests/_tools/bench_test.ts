@@ -27,33 +27,33 @@ Deno.test("percentile: nearest rank, one formula for every benchmark", () => {
   assert.equal(percentile(Array.from({ length: 1000 }, (_, i) => i + 1), 0.99), 990);
   assert.equal(percentile([3, 1, 2], 0), 1);
   assert.equal(percentile([3, 1, 2], 1), 3);
-  // No other percentile in tools/: every module imports this one.
+  // No other percentile in _tools/: every module imports this one.
   for (const f of benchFiles()) {
-    const text = readFileSync(join(ROOT, "tools", f), "utf8");
+    const text = readFileSync(join(ROOT, "_tools", f), "utf8");
     assert.doesNotMatch(text, /Math\.(ceil|floor)\(q \*/, `${f} computes its own percentile`);
     assert.doesNotMatch(text, /\[Math\.floor\([\w.]+ \/ 2\)\]/, `${f} computes its own median`);
     assert.doesNotMatch(text, /interface \w*Row\b/, `${f} defines its own row type`);
   }
 });
 
-/** tools/bench*.ts: the harness and its modules. */
+/** _tools/bench*.ts: the harness and its modules. */
 function benchFiles(): string[] {
-  return readdirSync(join(ROOT, "tools")).filter((f) => f.startsWith("bench") && f.endsWith(".ts"));
+  return readdirSync(join(ROOT, "_tools")).filter((f) => f.startsWith("bench") && f.endsWith(".ts"));
 }
 
-Deno.test("every tools/bench_<id>.ts is a module of deno task bench, and every target is checked by one", async () => {
+Deno.test("every _tools/bench_<id>.ts is a module of deno task bench, and every target is checked by one", async () => {
   const ids = MODULES.map((m) => m.id);
   assert.equal(new Set(ids).size, ids.length, `section ids are unique: ${ids.join(", ")}`);
   const files = benchFiles().filter((f) => f.startsWith("bench_"));
   for (const f of files) {
     const id = f.slice("bench_".length, -".ts".length);
-    const exported = Object.values(await import(join(ROOT, "tools", f)));
+    const exported = Object.values(await import(join(ROOT, "_tools", f)));
     const module = MODULES.find((m) => m.id === id);
-    assert.ok(module, `tools/${f} has a section "${id}" in MODULES (_tools/bench.ts)`);
-    assert.ok(exported.includes(module), `tools/${f} exports the module registered as "${id}"`);
+    assert.ok(module, `_tools/${f} has a section "${id}" in MODULES (_tools/bench.ts)`);
+    assert.ok(exported.includes(module), `_tools/${f} exports the module registered as "${id}"`);
   }
-  assert.equal(files.length, MODULES.length, "every section comes from its own tools/bench_<id>.ts");
-  const sources = files.map((f) => readFileSync(join(ROOT, "tools", f), "utf8")).join("\n");
+  assert.equal(files.length, MODULES.length, "every section comes from its own _tools/bench_<id>.ts");
+  const sources = files.map((f) => readFileSync(join(ROOT, "_tools", f), "utf8")).join("\n");
   for (const name of Object.keys(TARGETS)) {
     assert.ok(sources.includes(`target: "${name}"`), `no section checks the target ${name}`);
   }

@@ -29,16 +29,26 @@ Deno.test("a line over the cap is dropped and reported with its size; the next l
 });
 
 Deno.test("chunks are copied: a reused buffer does not corrupt earlier lines", async () => {
-  const buf = new TextEncoder().encode("aaaa");
+  // The producer hands out one buffer, refilled only after the reader took the previous chunk (highWaterMark 0:
+  // pull runs when the reader asks), as a reader reusing its read buffer does. "aaaa" is still pending (no newline
+  // yet) when the buffer becomes "bbbb": only a copy keeps it.
+  const buf = new Uint8Array(4);
+  const fills = ["aaaa", "bbbb"];
+  let pulls = 0;
   const s = new ReadableStream<Uint8Array>({
     pull(c) {
-      c.enqueue(buf);
-      buf.fill(98); // the producer reuses the buffer
-      c.enqueue(new TextEncoder().encode("\n"));
-      c.close();
+      const fill = fills[pulls++];
+      if (fill !== undefined) {
+        new TextEncoder().encodeInto(fill, buf);
+        c.enqueue(buf);
+      } else {
+        c.enqueue(new TextEncoder().encode("\n"));
+        c.close();
+      }
     },
-  });
-  assert.deepEqual(await all(s), ["bbbb"]);
+  }, { highWaterMark: 0 });
+  assert.deepEqual(await all(s), ["aaaabbbb"]);
+  assert.equal(pulls, 3, "each chunk was read before the next refill");
 });
 
 Deno.test("LineSplitter: lines across pushes, a reused chunk buffer, an over-long line between good ones", () => {

@@ -28,7 +28,7 @@ import { fileURLToPath } from "node:url";
 import { probeBwrap } from "../../src/isolation/process/probe.ts";
 import { DENO_FLAGS } from "../_targets.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", ".."); // tests/attack/ → the repository
 const SECRET = `s3cr3t-${crypto.randomUUID()}`;
 const probe = probeBwrap();
 const noSandbox = !probe.available;

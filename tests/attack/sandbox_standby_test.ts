@@ -11,6 +11,7 @@ import { currentRuntime } from "../../src/runtime/mod.ts";
 import { runProcess, toolEnv } from "../../src/isolation/process/run.ts";
 import { createBwrapSandbox } from "../../src/isolation/process/bwrap.ts";
 import { probeBwrap } from "../../src/isolation/process/probe.ts";
+import type { BwrapIsolation } from "../../src/isolation/process/sandbox.ts";
 
 const runtime = await currentRuntime();
 const probe = probeBwrap();
@@ -88,7 +89,7 @@ Deno.test({
     }
     for (const o of outs) assert.match(o, /^\d+\n1\n$/, `a private /tmp per call: ${JSON.stringify(outs)}`);
     const cgroup = String(
-      ((sb.describe().limits as Record<string, unknown>).processes as string).match(/\/sys\S+/)?.[0] ?? "",
+      (sb.describe() as BwrapIsolation).limits.processes.match(/\/sys\S+/)?.[0] ?? "",
     );
     sb.close();
     if (cgroup) {

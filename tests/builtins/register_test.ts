@@ -104,8 +104,7 @@ Deno.test("a bwrap set-up failure is sandbox_unavailable, not the command's exit
   const fake = {
     killsOwnTree: true,
     privateHome: true,
-    wrap: (argv: string[]) => argv,
-    describe: () => ({ layers: ["bwrap"], sandbox: "bwrap" }),
+    describe: () => ({ ...noSandbox.describe(), layers: ["bwrap"] }),
     spawn: (rt: typeof runtime) =>
       rt.spawn({
         argv: [

@@ -63,13 +63,13 @@ Deno.test("the baked-in permissions are exactly the ones deno run gets in the te
   // The run flags are the permissions plus the V8 flags that keep a long session's memory flat.
   assert.deepEqual(DENO_RUN_FLAGS.slice(0, DENO_PERMISSION_FLAGS.length), DENO_PERMISSION_FLAGS);
   assert.ok(DENO_RUN_FLAGS.includes("--v8-flags=--max-semi-space-size=2"));
-  const args = denoCompileArgs("linux-arm64", "out/x", { exists: (p) => p === "src/isolation/files/request.ts" });
+  const args = denoCompileArgs("linux-arm64", "out/x", { exists: (p) => p === "src/isolation/files/worker_entry.ts" });
   assert.equal(args[0], "compile");
   assert.deepEqual(args.slice(1, 1 + DENO_FLAGS.length), DENO_FLAGS);
   assert.ok(!args.some((a) => a === "-A" || a === "--allow-all" || a.startsWith("--allow-net") || a === "--no-check"));
   assert.equal(args[args.indexOf("--target") + 1], "aarch64-unknown-linux-gnu");
   assert.equal(args[args.indexOf("--output") + 1], "out/x");
-  assert.equal(args[args.indexOf("--include") + 1], "src/isolation/files/request.ts");
+  assert.equal(args[args.indexOf("--include") + 1], "src/isolation/files/worker_entry.ts");
   assert.equal(args.at(-1), "src/main.ts");
   assert.ok(!denoCompileArgs("linux-x64", "o", { exists: () => false }).includes("--include"), "only when present");
   const b = bunBuildArgs("windows-x64", "dist/safe-exec-bun-windows-x64.exe");

@@ -97,6 +97,7 @@ Deno.test("error window: cost stays flat over many errors (queue is pruned)", ()
     if (i % 1000 === 0) m.snapshot();
   }
   assert.equal(m.snapshot().errorCount, 100, "1 s window at one error per 10 ms");
+  assert.ok(m.heldErrorTimes < 3000, `the queue is pruned: ${m.heldErrorTimes} of 100000 error times still held`);
 });
 
 Deno.test("custom weights and limits", () => {
@@ -107,6 +108,12 @@ Deno.test("custom weights and limits", () => {
 
 Deno.test("bad contextTokens is refused with the value in the message", () => {
   const m = new SessionMetrics({}, () => 0);
-  assert.throws(() => m.update({ contextTokens: -1 }), /contextTokens must be a finite number >= 0, got -1/);
-  assert.throws(() => m.update({ contextTokens: NaN }), /got null/);
+  // One validator for the library, the JSON-lines and the MCP transports (readMetricsUpdate).
+  assert.throws(() => m.update({ contextTokens: -1 }), {
+    name: "TypeError",
+    message: '"contextTokens" must be a number >= 0, got number -1',
+  });
+  assert.throws(() => m.update({ contextTokens: NaN }), {
+    message: '"contextTokens" must be a number >= 0, got number NaN',
+  });
 });

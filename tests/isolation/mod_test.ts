@@ -7,6 +7,8 @@ import { createIsolation } from "../../src/isolation/mod.ts";
 import { currentRuntime } from "../../src/runtime/mod.ts";
 import { probeBwrap } from "../../src/isolation/process/probe.ts";
 import type { Runtime } from "../../src/runtime/types.ts";
+import { runProcess, toolEnv } from "../../src/isolation/process/run.ts";
+import type { Isolation } from "../../src/isolation/mod.ts";
 
 const runtime = await currentRuntime();
 const noBwrap = !probeBwrap().available;
@@ -20,8 +22,28 @@ function config(mode: "auto" | "bwrap" | "none", network = false) {
   return { c, dir, ws: join(dir, "workspace") };
 }
 
+/** The network namespace a process tool's command runs in, started through the sandbox's one spawn path. */
+async function netNamespaceOf(iso: Isolation, ws: string): Promise<string> {
+  const argv = ["readlink", "/proc/self/ns/net"];
+  const r = await runProcess(runtime, {
+    argv,
+    cwd: ws,
+    env: toolEnv("/"),
+    timeoutMs: 10_000,
+    killsOwnTree: iso.sandbox.killsOwnTree === true,
+    start: () => iso.sandbox.spawn(runtime, argv, { workspace: ws }),
+  });
+  assert.equal(r.exitCode, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+// Deno's permissions keep /proc/self/ns from its file APIs; ask a process outside any sandbox.
+const hostNetNamespace = new TextDecoder().decode(
+  new Deno.Command("readlink", { args: ["/proc/self/ns/net"] }).outputSync().stdout,
+).trim();
+
 function serversFor(ws: string): number {
-  const r = new Deno.Command("pgrep", { args: ["-f", `(__fs-server|fs_server_main).* ${ws}( --confined)?$`] })
+  const r = new Deno.Command("pgrep", { args: ["-f", `(__fs-server|files/server_main\.ts).* ${ws}( --confined)?$`] })
     .outputSync();
   return new TextDecoder().decode(r.stdout).trim().split("\n").filter((l) => l).length;
 }
@@ -81,7 +103,8 @@ Deno.test("isolation: every layer is listed with active and a reason", () => {
 Deno.test("isolation: mode none runs unsandboxed and says so", async () => {
   const { c, dir, ws } = config("none");
   const iso = createIsolation(c, runtime);
-  assert.deepEqual(await iso.sandbox.wrap(["true"], { workspace: ws }), ["true"]);
+  assert.equal(iso.sandbox.describe().sandbox, "none");
+  assert.equal(await netNamespaceOf(iso, ws), hostNetNamespace, "unsandboxed: the host's network namespace");
   const os = iso.layers().find((l) => l.layer === "OS sandbox")!;
   assert.equal(os.active, false);
   assert.match(os.detail, /sandbox: "none"/);
@@ -93,16 +116,16 @@ Deno.test("isolation: mode none runs unsandboxed and says so", async () => {
 Deno.test({
   name: "isolation: network true keeps the host network, otherwise it is off",
   ignore: noBwrap,
-  fn() {
+  async fn() {
     const on = config("auto", true);
     const iso = createIsolation(on.c, runtime);
     assert.equal(iso.layers().find((l) => l.layer === "network off")!.active, false);
-    assert.ok(!(iso.sandbox.wrap(["true"], { workspace: on.ws }) as string[]).includes("--unshare-net"));
+    assert.equal(await netNamespaceOf(iso, on.ws), hostNetNamespace, "network true: the host's network namespace");
     iso.close();
     const off = config("bwrap");
     const iso2 = createIsolation(off.c, runtime);
     assert.equal(iso2.layers().find((l) => l.layer === "network off")!.active, true);
-    assert.ok((iso2.sandbox.wrap(["true"], { workspace: off.ws }) as string[]).includes("--unshare-net"));
+    assert.notEqual(await netNamespaceOf(iso2, off.ws), hostNetNamespace, "network false: a namespace of its own");
     iso2.close();
     rmSync(on.dir, { recursive: true });
     rmSync(off.dir, { recursive: true });

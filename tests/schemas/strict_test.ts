@@ -5,8 +5,8 @@
  * the original (and the gate's validator) accepts.
  */
 import assert from "node:assert/strict";
-import { validateArgs } from "../../src/schema.ts";
-import { BUILTIN_DEFINITIONS } from "../../src/tools/builtin.ts";
+import { validateArgs } from "../../src/gate/validate_args.ts";
+import { BUILTIN_DEFINITIONS } from "../../src/builtins/definitions.ts";
 import { toStrictSchema } from "../../src/schemas/strict.ts";
 import { stripStrictNulls } from "../../src/schemas/strip_nulls.ts";
 import type { Schema } from "../../src/schemas/types.ts";

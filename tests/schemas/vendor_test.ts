@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 // @ts-types="@modelcontextprotocol/sdk/types"
 import { ToolSchema } from "@modelcontextprotocol/sdk/types.js";
-import { toolSchemas } from "../../src/schema_cmd.ts";
-import { BUILTIN_DEFINITIONS } from "../../src/tools/builtin.ts";
+import { toolSchemas } from "../../src/cli/schema.ts";
+import { BUILTIN_DEFINITIONS } from "../../src/builtins/definitions.ts";
 import { type ToolDefinition, VENDOR_FORMATS, vendorTools } from "../../src/schemas/vendor.ts";
 import { strictProblems, validate, VENDOR_SHAPES } from "./_vendor_shapes.ts";
 

@@ -1,5 +1,5 @@
 /**
- * File tools in a confined child process: the file server (`fs_server.ts`) runs under bubblewrap in a mount
+ * File tools in a confined child process: the file server (`server.ts`) runs under bubblewrap in a mount
  * namespace that holds only the workspace (writable), the runtime's executable and sources and /usr (read-only),
  * a private /tmp, and nothing else — no /home, /root, /etc, no other folder of the host. Under Deno it also gets
  * Deno permissions for the workspace only.
@@ -33,6 +33,25 @@ const SYSTEM_DIRS = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin"];
 
 const CLOSE_AND_FILTER =
   'for fd in /proc/self/fd/*; do fd=${fd##*/}; case $fd in 0|1|2) ;; *) eval "exec $fd>&-" 2>/dev/null ;; esac; done; exec 4<"$1" || exit 126; shift; exec "$@"';
+
+/** The module that Deno runs (from source) as the confined file server. */
+export const FILE_SERVER_ENTRY: URL = new URL("./server_main.ts", import.meta.url);
+
+/**
+ * How this runtime starts the confined file server for `root`, or null where it has none (Bun).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fileServerCommand } from "./confined.ts";
+ * import { currentRuntime } from "../../runtime/mod.ts";
+ * const cmd = fileServerCommand(await currentRuntime(), "/ws");
+ * assert.ok(cmd === null || cmd.argv.at(-1) === "/ws");
+ * ```
+ */
+export function fileServerCommand(runtime: Runtime, root: string): FileServerCommand | null {
+  return runtime.fileServerCommand(root, FILE_SERVER_ENTRY);
+}
 
 function realOr(p: string): string | null {
   try {
@@ -178,7 +197,7 @@ export interface ConfinedBackendOptions {
  * ```
  */
 export function createConfinedFileBackend(runtime: Runtime, options: ConfinedBackendOptions): FileBackend | null {
-  if (runtime.fileServerCommand("/") === null) return null;
+  if (fileServerCommand(runtime, "/") === null) return null;
   // The process sandbox's seccomp filter, in a private folder of this backend (none on an unknown architecture).
   // Outside the workspace it serves, so nothing the agent runs can swap it.
   const filterDirs: string[] = [];
@@ -216,7 +235,7 @@ export function createConfinedFileBackend(runtime: Runtime, options: ConfinedBac
   };
   const serve = (root: string, st: Stats): Served => {
     pools.get(root)?.pool.close();
-    const cmd = runtime.fileServerCommand(root);
+    const cmd = fileServerCommand(runtime, root);
     if (!cmd) throw new Error(`${runtime.name} has no file server`);
     const argv = confinedArgv(options.bwrap, root, cmd, filterFile(root));
     const served: Served = {
@@ -271,7 +290,7 @@ export function createConfinedFileBackend(runtime: Runtime, options: ConfinedBac
       return value;
     }
   };
-  const standalone = runtime.fileServerCommand("/")?.argv[1] === FILE_SERVER_ARG;
+  const standalone = fileServerCommand(runtime, "/")?.argv[1] === FILE_SERVER_ARG;
   return {
     run,
     describe: () => ({

@@ -12,8 +12,9 @@ import type { FileBackend, HostFileIsolation } from "./backend.ts";
  *
  * @example
  * ```ts
- * import { hostFileBackend } from "./backend.ts";
- * console.assert(hostFileBackend.describe().worker === false);
+ * import assert from "node:assert/strict";
+ * import { hostFileBackend } from "./host.ts";
+ * assert.equal(hostFileBackend.describe().worker, false);
  * ```
  */
 export const hostFileBackend: FileBackend = {

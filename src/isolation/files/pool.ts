@@ -93,6 +93,7 @@ interface Queued {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WorkerPool } from "./pool.ts";
  * // A fake worker that answers every request with the op's name.
  * const pool = new WorkerPool({
@@ -108,9 +109,10 @@ interface Queued {
  *     return w;
  *   },
  * });
- * console.assert(pool.size === 0);
- * console.assert(await pool.run("read_file", "/ws", { path: "a" }) === "read_file");
- * console.assert(pool.size === 1 && pool.started === 1);
+ * assert.equal(pool.size, 0);
+ * assert.ok(await pool.run("read_file", "/ws", { path: "a" }) === "read_file");
+ * assert.equal(pool.size, 1);
+ * assert.equal(pool.started, 1);
  * pool.close();
  * ```
  */

@@ -45,9 +45,10 @@ const PERMISSION_ERRORS = new Set(["NotCapable", "PermissionDenied"]);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { handleRequest } from "./request.ts";
  * const r = handleRequest({ id: 1, op: "read_file", root: "/nonexistent-root", args: { path: "a" } });
- * console.assert(r.id === 1 && r.ok === false);
+ * assert.ok(r.id === 1 && r.ok === false);
  * ```
  */
 export function handleRequest(req: FsRequest, options: FileOpOptions = {}): FsResponse {

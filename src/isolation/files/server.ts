@@ -5,7 +5,7 @@
  * check and its use cannot reach anything outside: outside does not exist in its mount namespace.
  *
  * Runtime-free; started as `safe-exec __fs-server ROOT --confined` (compiled binaries) or
- * `fs_server_main.ts ROOT --confined` (Deno) under bubblewrap.
+ * `isolation/files/server_main.ts ROOT --confined` (Deno) under bubblewrap.
  *
  * @module
  */
@@ -26,9 +26,10 @@ const MAX_REQUEST_BYTES = 17 * 1024 * 1024;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { answerLine } from "./server.ts";
  * const r = answerLine("/ws", '{"id":1,"op":"read_file","root":"/elsewhere","args":{"path":"a"}}');
- * console.assert(r.ok === false && r.code === "path_outside_workspace");
+ * assert.ok(r.ok === false && r.code === "path_outside_workspace");
  * ```
  */
 export function answerLine(root: string, line: string, options: FileOpOptions = {}): FsResponse {

@@ -1,6 +1,6 @@
 /**
  * Entry point of the confined file server when safe-exec runs from source under Deno
- * (`deno run --allow-read=ROOT --allow-write=ROOT fs_server_main.ts ROOT`). Compiled binaries use the hidden
+ * (`deno run --allow-read=ROOT --allow-write=ROOT server_main.ts ROOT`). Compiled binaries use the hidden
  * `__fs-server ROOT` command instead.
  *
  * @module

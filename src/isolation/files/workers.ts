@@ -33,7 +33,8 @@ export interface WorkerFileBackend extends FileBackend {
  *
  * @example
  * ```ts
- * import { createWorkerFileBackend } from "./backend.ts";
+ * import assert from "node:assert/strict";
+ * import { createWorkerFileBackend } from "./workers.ts";
  * import { currentRuntime } from "../../runtime/mod.ts";
  * import { mkdtempSync, realpathSync, writeFileSync } from "node:fs";
  * import { join } from "node:path";
@@ -42,9 +43,9 @@ export interface WorkerFileBackend extends FileBackend {
  * if (files) {
  *   const root = realpathSync(mkdtempSync(join(tmpdir(), "ws-")));
  *   writeFileSync(join(root, "a.txt"), "hi");
- *   console.assert(files.workers === 0);
- *   console.assert(await files.run("read_file", root, { path: "a.txt" }) === "hi");
- *   console.assert(files.workers === 1);
+ *   assert.equal(files.workers, 0);
+ *   assert.ok(await files.run("read_file", root, { path: "a.txt" }) === "hi");
+ *   assert.equal(files.workers, 1);
  *   files.close();
  * }
  * ```

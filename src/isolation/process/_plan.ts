@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { join, sep } from "node:path";
+import { sep } from "node:path";
 import { isWithin } from "../../_util/paths.ts";
 import { HOME_CANDIDATES } from "./_etc.ts";
 import type { HostFacts, PathFact } from "./_facts.ts";

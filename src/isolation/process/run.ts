@@ -94,11 +94,12 @@ async function collect(stream: ReadableStream<Uint8Array>, cap: number): Promise
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runProcess } from "./run.ts";
  * import { currentRuntime } from "../../runtime/mod.ts";
  * const rt = await currentRuntime();
  * const r = await runProcess(rt, { argv: ["bash", "-c", "echo hi"], cwd: "/", env: { PATH: "/usr/bin:/bin" }, timeoutMs: 5000 });
- * console.assert(r.stdout === "hi\n" && r.exitCode === 0 && !r.timedOut);
+ * assert.ok(r.stdout === "hi\n" && r.exitCode === 0 && !r.timedOut);
  * ```
  */
 export async function runProcess(runtime: Runtime, options: RunOptions): Promise<ProcessResult> {

@@ -45,6 +45,7 @@ const CONTROL = new Set(["confirm", "metrics", "reset", "tools", "stats", "info"
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ProtocolServer } from "./server.ts";
  * import { SafeExecutor } from "../../gate/executor.ts";
  * import { mkdtempSync } from "node:fs";
@@ -54,9 +55,9 @@ const CONTROL = new Set(["confirm", "metrics", "reset", "tools", "stats", "info"
  * const executor = new SafeExecutor({ workspace: join(dir, "ws"), witness: join(dir, "w.log") });
  * const server = new ProtocolServer({ executor, confirm: () => false, emit: () => {}, info: () => ({}) });
  * const [r] = await server.handleLine('{"id":1,"type":"metrics","contextTokens":1800}');
- * console.assert(r?.type === "metrics" && r.id === 1);
+ * assert.ok(r?.type === "metrics" && r.id === 1);
  * const [e] = await server.handleLine("not json");
- * console.assert(e?.type === "error" && e.id === null);
+ * assert.ok(e?.type === "error" && e.id === null);
  * await server.close();
  * executor.close();
  * ```

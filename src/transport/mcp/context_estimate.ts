@@ -10,8 +10,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CHARS_PER_TOKEN } from "./context_estimate.ts";
- * console.assert(Math.ceil(4001 / CHARS_PER_TOKEN) === 1001);
+ * assert.equal(Math.ceil(4001 / CHARS_PER_TOKEN), 1001);
  * ```
  */
 export const CHARS_PER_TOKEN = 4;

@@ -12,8 +12,9 @@ import { ID_RULE, idProblem } from "../_ids.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RPC_ERROR } from "./rpc.ts";
- * console.assert(RPC_ERROR.METHOD_NOT_FOUND === -32601);
+ * assert.equal(RPC_ERROR.METHOD_NOT_FOUND, -32601);
  * ```
  */
 export const RPC_ERROR = Object.freeze({
@@ -52,9 +53,10 @@ export function isId(v: unknown): v is RpcId {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { rpcError } from "./rpc.ts";
  * const e = rpcError(null, -32700, "Parse error");
- * console.assert(e.jsonrpc === "2.0" && e.id === null);
+ * assert.ok(e.jsonrpc === "2.0" && e.id === null);
  * ```
  */
 export function rpcError(id: RpcId | null, code: number, message: string): RpcMessage {

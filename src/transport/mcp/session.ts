@@ -12,40 +12,19 @@
 import type { SafeExecutor } from "../../gate/executor.ts";
 import { readMetricsUpdate } from "../../gate/metrics.ts";
 import type { ConfirmHandler, ConfirmRequest } from "../../types.ts";
-import { VERSION } from "../../version.ts";
 import { describeValue } from "../../_util/describe.ts";
 import { parseJsonLine } from "../../_util/lines.ts";
 import { CallLane } from "../_call_lane.ts";
 import { ContextEstimate } from "./context_estimate.ts";
+import { initializeResult, readInitialize } from "./initialize.ts";
 import { approves, ELICIT_PREFIX, elicitationRequest } from "./elicit.ts";
 import { isId, isObject, readEnvelope, RPC_ERROR, rpcError, type RpcId, type RpcMessage, rpcResult } from "./rpc.ts";
 import { callToolResult, type McpTool, mcpTool } from "./tools.ts";
 
 export { CHARS_PER_TOKEN } from "./context_estimate.ts";
+export { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "./initialize.ts";
 export { shortArgs } from "./elicit.ts";
 export { RPC_ERROR, rpcError, type RpcId, type RpcMessage } from "./rpc.ts";
-
-/**
- * The MCP protocol versions this server speaks, newest first.
- *
- * @example
- * ```ts
- * import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "./session.ts";
- * console.assert(SUPPORTED_PROTOCOL_VERSIONS[0] === LATEST_PROTOCOL_VERSION);
- * ```
- */
-export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = ["2025-11-25", "2025-06-18", "2025-03-26"];
-
-/**
- * The newest protocol version, the answer to a client that asks for one we lack.
- *
- * @example
- * ```ts
- * import { LATEST_PROTOCOL_VERSION } from "./session.ts";
- * console.assert(LATEST_PROTOCOL_VERSION === "2025-11-25");
- * ```
- */
-export const LATEST_PROTOCOL_VERSION = "2025-11-25";
 
 /** Options of {@linkcode McpSession}. */
 export interface McpSessionOptions {
@@ -61,12 +40,6 @@ export interface McpSessionOptions {
   log?: (text: string) => void;
 }
 
-const INSTRUCTIONS =
-  "safe-exec gates every tool call: it scores session fatigue (context size, session length, errors), crosses it " +
-  "with the tool's risk, and allows, asks the user, or denies. A result with isError whose text says " +
-  "`errorCode denied` or `errorCode not_approved` was not run: do not retry it unchanged. Clients can report the " +
-  "context size with the notification notifications/safe-exec/metrics {contextTokens}; otherwise it is estimated.";
-
 /** The lane's key of a call's id (a string and a number that print alike are different ids). */
 function callKey(id: RpcId): string {
   return typeof id === "string" ? `s${id}` : `n${id}`;
@@ -77,6 +50,7 @@ function callKey(id: RpcId): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { McpSession } from "./session.ts";
  * import { SafeExecutor } from "../../gate/executor.ts";
  * import { mkdtempSync } from "node:fs";
@@ -88,10 +62,10 @@ function callKey(id: RpcId): string {
  * const mcp = new McpSession({ executor, confirm: () => false, send: () => {} });
  * const init = { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } };
  * const [hello] = await mcp.handleLine(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: init }));
- * console.assert((hello?.result as { protocolVersion: string }).protocolVersion === "2025-06-18");
+ * assert.ok((hello?.result as { protocolVersion: string }).protocolVersion === "2025-06-18");
  * const call = { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "greet", arguments: { name: "ada" } } };
  * const [r] = await mcp.handleLine(JSON.stringify(call));
- * console.assert((r?.result as { content: { text: string }[] }).content[0]?.text === "hello ada");
+ * assert.ok((r?.result as { content: { text: string }[] }).content[0]?.text === "hello ada");
  * await mcp.close();
  * executor.close();
  * ```
@@ -227,40 +201,12 @@ export class McpSession {
     if (this.#initialized) {
       return rpcError(id, RPC_ERROR.INVALID_REQUEST, "Invalid Request: the session is already initialized");
     }
-    if (params === undefined) {
-      return rpcError(
-        id,
-        RPC_ERROR.INVALID_PARAMS,
-        "Invalid params: initialize needs {protocolVersion, capabilities, clientInfo}",
-      );
-    }
-    const asked = params.protocolVersion;
-    if (typeof asked !== "string") {
-      return rpcError(
-        id,
-        RPC_ERROR.INVALID_PARAMS,
-        `Invalid params: "protocolVersion" must be a string, got ${describeValue(asked)}`,
-      );
-    }
-    const caps = params.capabilities ?? {};
-    if (!isObject(caps)) {
-      return rpcError(
-        id,
-        RPC_ERROR.INVALID_PARAMS,
-        `Invalid params: "capabilities" must be an object, got ${describeValue(caps)}`,
-      );
-    }
-    const elicit = caps.elicitation;
-    // An empty elicitation capability means form mode (the spec's backwards compatibility rule).
-    this.#elicitation = isObject(elicit) && (elicit.form !== undefined || elicit.url === undefined);
-    this.#protocolVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(asked) ? asked : LATEST_PROTOCOL_VERSION;
+    const asked = readInitialize(params);
+    if ("problem" in asked) return rpcError(id, RPC_ERROR.INVALID_PARAMS, asked.problem);
+    this.#elicitation = asked.elicitation;
+    this.#protocolVersion = asked.protocolVersion;
     this.#initialized = true;
-    return rpcResult(id, {
-      protocolVersion: this.#protocolVersion,
-      capabilities: { tools: { listChanged: false } },
-      serverInfo: { name: "safe-exec", title: "safe-exec", version: VERSION },
-      instructions: INSTRUCTIONS,
-    });
+    return rpcResult(id, initializeResult(asked.protocolVersion));
   }
 
   #tools(): McpTool[] {

@@ -94,11 +94,12 @@ export interface CallToolResult {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mcpTool } from "./tools.ts";
  * import { BUILTIN_DEFINITIONS } from "../../builtins/definitions.ts";
  * const bash = mcpTool(BUILTIN_DEFINITIONS.find((d) => d.name === "run_bash")!, { processNetwork: false });
- * console.assert(bash.annotations.destructiveHint === true && bash.annotations.openWorldHint === false);
- * console.assert(bash.inputSchema.type === "object");
+ * assert.ok(bash.annotations.destructiveHint === true && bash.annotations.openWorldHint === false);
+ * assert.equal(bash.inputSchema.type, "object");
  * ```
  */
 export function mcpTool(tool: ToolLike, options: { processNetwork: boolean }): McpTool {
@@ -135,9 +136,10 @@ function objectSchema(schema: JsonSchema | undefined): Record<string, unknown> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { structuredOf } from "./tools.ts";
- * console.assert(JSON.stringify(structuredOf([1])) === '{"entries":[1]}');
- * console.assert(structuredOf(null) === undefined);
+ * assert.equal(JSON.stringify(structuredOf([1])), '{"entries":[1]}');
+ * assert.equal(structuredOf(null), undefined);
  * ```
  */
 export function structuredOf(output: unknown): Record<string, unknown> | undefined {
@@ -154,12 +156,13 @@ export function structuredOf(output: unknown): Record<string, unknown> | undefin
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { callToolResult } from "./tools.ts";
  * const denied = callToolResult({
  *   tool: "run_bash", ok: false, skipped: true, decision: "deny", risk: "high", output: null,
  *   error: "Denied: risk=high fatigue=0.80 …", errorCode: "denied", fatigue: 0.8, durationMs: 0.1,
  * }, false);
- * console.assert(denied.isError === true && denied.content[0]!.text.includes("fatigue 0.80"));
+ * assert.ok(denied.isError === true && denied.content[0]!.text.includes("fatigue 0.80"));
  * ```
  */
 export function callToolResult(r: ExecResult, structured: boolean): CallToolResult {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { currentRuntime } from "../../../src/runtime/mod.ts";
-import { confinedArgv, createConfinedFileBackend } from "../../../src/isolation/files/confined.ts";
+import { confinedArgv, createConfinedFileBackend, fileServerCommand } from "../../../src/isolation/files/confined.ts";
 import { answerLine } from "../../../src/isolation/files/server.ts";
 import { probeBwrap } from "../../../src/isolation/process/probe.ts";
 import type { ToolError } from "../../../src/types.ts";
@@ -63,7 +63,7 @@ Deno.test({
       const r = answerLine(ws, JSON.stringify({ id: 1, op: "read_file", root: base, args: { path: "secret.txt" } }));
       assert.equal(r.ok, false);
       // The bwrap plan: system folders read-only, a private /tmp, the workspace the only writable bind, / read-only.
-      const argv = confinedArgv("bwrap", ws, runtime.fileServerCommand(ws)!);
+      const argv = confinedArgv("bwrap", ws, fileServerCommand(runtime, ws)!);
       const plan = argv.join(" ");
       assert.match(plan, /--unshare-all/);
       assert.match(plan, /--clearenv/);
@@ -86,7 +86,8 @@ Deno.test({
     try {
       assert.equal(await files.run("read_file", ws, { path: "a.txt" }), "inside\n");
       const pids = new TextDecoder().decode(
-        new Deno.Command("pgrep", { args: ["-f", `(__fs-server|fs_server_main).* ${ws}( --confined)?$`] }).outputSync()
+        new Deno.Command("pgrep", { args: ["-f", `(__fs-server|files/server_main\.ts).* ${ws}( --confined)?$`] })
+          .outputSync()
           .stdout,
       ).trim().split("\n").filter((l) => l);
       assert.ok(pids.length > 0, "the server runs");

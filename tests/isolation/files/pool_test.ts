@@ -22,6 +22,11 @@ const echoUrl = fixture(
   if (op === "crash") throw new Error("boom");
   if (op === "hang") { for (;;) {} }
   if (op === "exit") { self.close(); return; }
+  if (op === "hold") {
+    const start = Date.now();
+    setTimeout(() => self.postMessage({ id, ok: true, value: { start, end: Date.now() } }), 150);
+    return;
+  }
   self.postMessage({ id, ok: true, value: op + ":" + JSON.stringify(args) });
 };`,
 );
@@ -48,10 +53,15 @@ Deno.test("pool starts no worker until the first call, then reuses it", async ()
 });
 
 Deno.test("pool: concurrent calls are queued up to the pool size", async () => {
+  // Ten calls of 150 ms each on a pool of two: exactly two run at any moment (not one, not more), the rest wait.
   const p = pool(5000, 2);
-  const all = await Promise.all(Array.from({ length: 10 }, (_, i) => run(p, "op", { i })));
-  assert.equal(all.length, 10);
-  assert.ok(p.started <= 2);
+  const spans = await Promise.all(Array.from({ length: 10 }, () => run(p, "hold"))) as { start: number; end: number }[];
+  const runningAt = (t: number) => spans.filter((s) => s.start <= t && t < s.end).length;
+  const most = Math.max(...spans.map((s) => runningAt(s.start)));
+  assert.equal(most, 2, `calls running at once: ${JSON.stringify(spans)}`);
+  assert.equal(p.started, 2, "two workers, reused");
+  const last = Math.max(...spans.map((s) => s.end)) - Math.min(...spans.map((s) => s.start));
+  assert.ok(last >= 5 * 150 - 5, `five rounds of two (${last} ms): the other calls waited`);
   p.close();
 });
 

@@ -3,12 +3,13 @@ import { mkdtempSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { currentRuntime } from "../../../src/runtime/mod.ts";
+import { fileServerCommand } from "../../../src/isolation/files/confined.ts";
 
 const runtime = await currentRuntime();
 
 /** Start the real file server (not under bwrap: the protocol only) and talk to it through its pipes. */
 async function serve(root: string, writes: string[]): Promise<{ answers: Record<string, unknown>[]; code: number }> {
-  const cmd = runtime.fileServerCommand(root);
+  const cmd = fileServerCommand(runtime, root);
   assert.ok(cmd, "Deno has a file server");
   const child = new Deno.Command(cmd.argv[0]!, {
     args: cmd.argv.slice(1),
@@ -65,7 +66,7 @@ Deno.test("file server: a request that is not JSON or for another root is answer
 Deno.test("file server: --confined is its one flag; anything else is refused with exit 2", async () => {
   const root = realpathSync(mkdtempSync(join(tmpdir(), "se-fss-")));
   writeFileSync(join(root, "a.txt"), "confined read");
-  const cmd = runtime.fileServerCommand(root)!;
+  const cmd = fileServerCommand(runtime, root)!;
   const run = (flag: string) =>
     new Deno.Command(cmd.argv[0]!, {
       args: [...cmd.argv.slice(1), flag],
