@@ -58,7 +58,9 @@ export const gitView: BenchModule = {
     const { dir: tmp, remove } = tempDir("git");
     const dir = realpathSync(tmp);
     try {
-      if (!probe.available) return { rows, verdicts: [], notes: [`Skipped: bubblewrap is not usable here (${probe.reason}).`] };
+      if (!probe.available) {
+        return { rows, verdicts: [], notes: [`Skipped: bubblewrap is not usable here (${probe.reason}).`] };
+      }
       const shapes: Array<[string, string]> = [
         ["no repository", join(dir, "empty")],
         ["a repository", join(dir, "repo")],
@@ -121,7 +123,9 @@ export const gitView: BenchModule = {
         rows,
         ratios: ["p50Ms"],
         verdicts: [],
-        notes: [`${calls} timed calls each after 5 untimed rounds; ratios are against the same call without a repository.`],
+        notes: [
+          `${calls} timed calls each after 5 untimed rounds; ratios are against the same call without a repository.`,
+        ],
       };
     } finally {
       box.close();
