@@ -33,6 +33,8 @@ export function disableRepo(root: string, kind: "entry" | "bare", path: string):
   const target = kind === "entry" ? path : join(path, "HEAD");
   try {
     const to = aside(target);
+    // A disabled .git folder keeps its files, but not the shape of a repository (a bare one, to git run inside it).
+    if (kind === "entry" && lstatOr(to)?.isDirectory() && lstatOr(join(to, "HEAD"))) aside(join(to, "HEAD"));
     return `safe-exec: ${rel(root, target)} (a git repository this call made) was renamed to ${rel(root, to)}: the ` +
       `host's git would run its configuration and hooks. Repositories inside the workspace are made from the host ` +
       `(or the workspace's own .git, whose data reaches the host)`;

@@ -155,10 +155,12 @@ const PROC_FD = (() => {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync } from "node:fs";
+ * import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync } from "node:fs";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
  * import { HostDir, writeNew } from "./_gitview_io.ts";
+ * // The call swaps the git dir's parent for one whose "repo" is a symlink out: the write never follows it. With
+ * // /proc/self/fd it lands in the real git dir, wherever it went; without, it is refused.
  * const base = realpathSync(mkdtempSync(join(tmpdir(), "hostdir-")));
  * mkdirSync(join(base, "meta", "repo"), { recursive: true });
  * mkdirSync(join(base, "elsewhere"));
@@ -166,8 +168,13 @@ const PROC_FD = (() => {
  * renameSync(join(base, "meta"), join(base, "meta.old"));
  * mkdirSync(join(base, "meta"));
  * symlinkSync(join(base, "elsewhere"), join(base, "meta", "repo"));
- * writeNew(dir.at("FETCH_HEAD"), new TextEncoder().encode("x"));
- * assert.equal(readFileSync(join(base, "meta.old", "repo", "FETCH_HEAD"), "utf8"), "x");
+ * try {
+ *   writeNew(dir.at("FETCH_HEAD"), new TextEncoder().encode("x"));
+ *   assert.equal(readFileSync(join(base, "meta.old", "repo", "FETCH_HEAD"), "utf8"), "x");
+ * } catch (e) {
+ *   assert.match((e as Error).message, /was replaced during the call/);
+ * }
+ * assert.deepEqual(readdirSync(join(base, "elsewhere")), []);
  * dir.close();
  * rmSync(base, { recursive: true });
  * ```
