@@ -109,9 +109,10 @@ await tool("delete_dir", { path: "." }, true, "(high risk, exhausted: denied out
 await tool("write_file", { path: "plan.md", content: "rm -rf everything\n" }, true, "(medium risk, exhausted)");
 await tool("list_dir", { path: "." }, true, "(even low risk now asks)");
 
-console.log("\nA context flush resets the session.");
+console.log("\nThe agent flushes its context; the errors still count until the session is reset.");
 await metrics({ contextTokens: 0 }, "context flushed");
-await call({ type: "reset" });
+const fresh = await call({ type: "reset" });
+console.log(`~ session reset: fatigue is now ${Number(fresh.fatigue).toFixed(2)}`);
 await tool("write_file", { path: "plan.md", content: "step 1\n" });
 
 const stats = await call({ type: "stats" });
