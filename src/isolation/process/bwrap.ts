@@ -307,8 +307,9 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
           memory: memoryLimit(r),
           memoryBytes: r.memory ? memoryBytes : null,
         },
-        gitProtected: "git dirs shown through views: data writable, configuration, hooks, info, modules and " +
-          "worktrees read-only; the sandbox's own additions never reach the host",
+        gitProtected: "git dirs (nested ones too) shown through views: data writable, configuration, hooks, " +
+          "info, modules and worktrees read-only, the folders on the way pinned; the sandbox's own additions never " +
+          "reach the host; a repository a call makes outside .git is disabled after it",
       };
       return described;
     },
