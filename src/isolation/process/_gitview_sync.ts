@@ -13,6 +13,7 @@ import { readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node
 import { join } from "node:path";
 import { GIT_DATA_DIRS, GIT_DATA_FILES, parseGitConfigPaths } from "../../git/dirs.ts";
 import { scanGitlinks } from "../../git/gitlinks.ts";
+import type { Snapshot } from "./_gitdata.ts";
 import {
   copyInto,
   copyTree,
@@ -37,6 +38,12 @@ export interface View {
   fresh: boolean;
   placeholders: Map<string, "file" | "dir">;
   records: Map<string, FileRecord>;
+  /** This call's private copies of `refs/` and `logs/` (what they held when it started). */
+  data?: Map<string, Snapshot>;
+  /** This call has a private object store. */
+  objects?: boolean;
+  /** Notes of the preparation, said after the call. */
+  notes?: string[];
 }
 
 const MAX_INDEX_BYTES = 256 * 1024 * 1024;
