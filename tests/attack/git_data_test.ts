@@ -191,6 +191,27 @@ attack("F3: FIFOs, shallow and MERGE_HEAD left by the call do not hang or bend t
   assert.equal(mustGit(w.ws, "rev-list", "--parents", "-1", "HEAD").trim().split(" ").length, 2, "not a plain commit");
 });
 
+// F1 class: a nested repository the operator makes between two calls is not viewed during the next call; if that
+// call plants links in its objects/, the walk after it must not adopt it (the host's git would write through them).
+attack("F1: links planted in a nested repository made between calls do not stay for the host's git", async (w) => {
+  await bash(w, "true"); // the walk of this workspace is done: "sub" below is new to it
+  const sub = join(w.ws, "sub");
+  mkdirSync(sub);
+  mustGit(sub, "init", "-q", "-b", "main");
+  mustGit(sub, ...ID, "commit", "-q", "--allow-empty", "-m", "sub");
+  await new Promise((r) => setTimeout(r, 1100)); // past the file system clock's second
+  const { out } = await bash(
+    w,
+    "cd sub/.git/objects; for i in $(seq 0 255); do p=$(printf %02x $i); [ -e $p ] || ln -s " + w.outside +
+      " $p; done; echo planted",
+  );
+  assert.match(out, /planted/, out);
+  writeFileSync(join(sub, "e.txt"), "x\n");
+  hostGit(sub, "add", "e.txt");
+  hostGit(sub, ...ID, "commit", "-q", "-m", "operator in sub");
+  rmSync(sub, { recursive: true, force: true });
+});
+
 // Legitimate work: the sandbox's git writes and its results reach the host after the call.
 attack("ordinary git work in the sandbox reaches the host (add, commit, branch, checkout -b, stash, gc)", async (w) => {
   const { r, out } = await bash(

@@ -25,7 +25,7 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import { type HostDir, lstatOr, readNoFollow, sig, sigOf, writeNew } from "./_gitview_io.ts";
+import { type HostDir, lstatOr, quarantine, readNoFollow, sig, sigOf, writeNew } from "./_gitview_io.ts";
 
 /** Where the host's `objects/` is shown (read-only) inside a view. */
 export const HOST_OBJECTS = ".safe-exec-objects";
@@ -62,30 +62,46 @@ export function refPathOk(rel: string): boolean {
 }
 
 /**
- * Before a call: fill `view` (a new, empty folder) with the host folder `src`'s folders and regular files (nothing
- * else is copied: a host FIFO or symlink stays out). Returns the snapshot, or null past the size bounds (the caller
- * then shows the host's folder read-only).
+ * Before a call: make `view` hold the host folder `src`'s folders and regular files (nothing else is copied: a host
+ * FIFO or symlink stays out), reusing what `prev` (the last call's snapshot) shows unchanged on both sides, and
+ * removing (into `trash`) whatever else the view holds. Returns the snapshot, or null past the size bounds (the
+ * caller then shows the host's folder read-only).
  */
-export function copyIn(src: string, view: string): Snapshot | null {
+export function copyIn(src: string, view: string, prev: Snapshot | undefined, trash: string): Snapshot | null {
   const snap: Snapshot = new Map();
   let entries = MAX_ENTRIES;
   let bytes = MAX_COPY_BYTES;
   const walk = (rel: string, level: number): boolean => {
+    const hostNames = new Set<string>();
     for (const n of readdirSync(join(src, rel))) {
       if (--entries < 0) return false;
       const r = rel === "" ? n : `${rel}/${n}`;
       const st = lstatOr(join(src, r));
+      const vst = lstatOr(join(view, r));
       if (st?.isDirectory() && level < 32) {
-        mkdirSync(join(view, r));
+        hostNames.add(n);
+        if (vst && !vst.isDirectory()) quarantine(trash, join(view, r));
+        if (!vst?.isDirectory()) mkdirSync(join(view, r));
         if (!walk(r, level + 1)) return false;
       } else if (st?.isFile() && !n.endsWith(".lock")) {
         bytes -= st.size;
         if (bytes < 0) return false;
+        const was = prev?.get(r);
+        if (was && was.host === sig(st) && was.view === sig(vst)) {
+          hostNames.add(n);
+          snap.set(r, was);
+          continue;
+        }
         const data = readNoFollow(join(src, r), st.size);
         if (data === null) continue;
+        if (vst) quarantine(trash, join(view, r));
         writeNew(join(view, r), data);
+        hostNames.add(n);
         snap.set(r, { host: sig(st)!, view: sigOf(join(view, r))!, size: data.length });
       }
+    }
+    for (const n of readdirSync(join(view, rel))) {
+      if (!hostNames.has(n)) quarantine(trash, join(view, rel, n));
     }
     return true;
   };
@@ -214,11 +230,26 @@ export function alternatesFor(g: string): string {
   return `${g}/${HOST_OBJECTS}\n`;
 }
 
-/** Prepare a view's private object store at `dir` (a new folder) for the git dir `g`. */
-export function objectsIn(dir: string, g: string): void {
-  mkdirSync(join(dir, "info"));
-  mkdirSync(join(dir, "pack"));
-  writeNew(join(dir, "info", "alternates"), new TextEncoder().encode(alternatesFor(g)));
+/**
+ * Bring a view's private object store at `dir` to its empty shape for the git dir `g`: `info/alternates` naming the
+ * host's store, an empty `pack/`, nothing else (what else it holds goes to `trash`).
+ */
+export function objectsIn(dir: string, g: string, trash: string): void {
+  const want = new TextEncoder().encode(alternatesFor(g));
+  if (lstatOr(dir) && !lstatOr(dir)?.isDirectory()) quarantine(trash, dir);
+  if (!lstatOr(dir)) mkdirSync(dir);
+  for (const n of readdirSync(dir)) {
+    const p = join(dir, n);
+    if ((n === "info" || n === "pack") && lstatOr(p)?.isDirectory()) {
+      for (const f of readdirSync(p)) {
+        const keep = n === "info" && f === "alternates" &&
+          sameBytes(readNoFollow(join(p, f), 4096) ?? new Uint8Array(), want);
+        if (!keep) quarantine(trash, join(p, f));
+      }
+    } else quarantine(trash, p);
+  }
+  for (const n of ["info", "pack"]) if (!lstatOr(join(dir, n))) mkdirSync(join(dir, n));
+  if (!lstatOr(join(dir, "info", "alternates"))) writeNew(join(dir, "info", "alternates"), want);
 }
 
 function copyObject(src: string, dstDir: string, name: string): void {

@@ -32,7 +32,7 @@ import { ToolError } from "../../types.ts";
 import { GIT_DATA_DIRS, GIT_DATA_FILES, type GitRootInfo, inspectGit, readSmall, whereLeads } from "../../git/dirs.ts";
 import { scanGitlinks } from "../../git/gitlinks.ts";
 import { RepoScanner } from "../../git/scan.ts";
-import { disableRepo, disableWatched, untouchedSince } from "./_gitnew.ts";
+import { disableRepo, disableWatched, hasDataLinks, untouchedSince } from "./_gitnew.ts";
 import { mergeData, privateData } from "./_gitview_data.ts";
 import { HOST_OBJECTS } from "./_gitdata.ts";
 import { withAncestors } from "./_gitpins.ts";
@@ -238,11 +238,14 @@ export class GitViews {
     const entries = new Set<string>();
     const bare = new Set<string>();
     for (const e of found.entries) {
-      if (before.entries.has(e) || untouchedSince(e, started)) entries.add(e);
+      if (before.entries.has(e) || (untouchedSince(e, started) && !hasDataLinks(e, started))) entries.add(e);
       else notes.push(disableRepo(root, "entry", e));
     }
     for (const b of found.bare) {
-      if (before.bare.has(b) || viewed.some((g) => isWithin(b, g)) || (b !== root && untouchedSince(b, started))) {
+      if (
+        before.bare.has(b) || viewed.some((g) => isWithin(b, g)) ||
+        (b !== root && untouchedSince(b, started) && !hasDataLinks(b, started))
+      ) {
         bare.add(b);
       } else notes.push(disableRepo(root, "bare", b));
     }

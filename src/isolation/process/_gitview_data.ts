@@ -53,25 +53,34 @@ function fresh(v: View, trash: string, name: string): string {
 export function privateData(v: View, trash: string, g: string, name: string): GitMount[] {
   const p = join(g, name);
   v.data ??= new Map();
-  v.data.delete(name);
+  const vp = join(v.dir, name);
+  const own = () => {
+    v.placeholders.set(name, "dir");
+    v.records.delete(name);
+  };
   if (name === "objects") {
-    objectsIn(fresh(v, trash, name), g);
+    objectsIn(vp, g, trash);
+    own();
     v.objects = true;
     return [];
   }
   if (name === "refs" || name === "logs") {
-    const vp = fresh(v, trash, name);
-    const snap = copyIn(p, vp);
+    if (lstatOr(vp) && !lstatOr(vp)?.isDirectory()) quarantine(trash, vp);
+    if (!lstatOr(vp)) mkdirSync(vp);
+    own();
+    const snap = copyIn(p, vp, v.data.get(name), trash);
+    v.pending = [...(v.pending ?? []).filter((n) => n !== name), ...(snap ? [name] : [])];
     if (snap !== null) {
       v.data.set(name, snap);
       return [];
     }
-    fresh(v, trash, name);
+    v.data.delete(name);
     v.notes = [
       ...(v.notes ?? []),
       `safe-exec: ${p} is too large to copy for the call; it was shown read-only (git writes there failed)`,
     ];
-  } else fresh(v, trash, name);
+  }
+  fresh(v, trash, name);
   return [{ mode: "ro", src: p, dest: p }];
 }
 
@@ -79,6 +88,8 @@ export function privateData(v: View, trash: string, g: string, name: string): Gi
 export function mergeData(v: View, trash: string, host: HostDir, g: string): string[] {
   const notes = [...(v.notes ?? [])];
   v.notes = [];
+  const pending = v.pending ?? [];
+  v.pending = [];
   if (v.objects) {
     v.objects = false;
     const vp = join(v.dir, "objects");
@@ -86,14 +97,13 @@ export function mergeData(v: View, trash: string, host: HostDir, g: string): str
       notes.push(...mergeObjects(vp, host, g));
     } catch (e) {
       notes.push(`safe-exec: the call's objects were not copied back: ${(e as Error).message}`);
-      v.data?.clear(); // refs naming objects the host lacks would break its repository
+      pending.length = 0; // refs naming objects the host lacks would break its repository
     }
-    quarantine(trash, vp);
+    objectsIn(vp, g, trash); // empty again: the call's objects are the host's now
   }
   for (const name of ["refs", "logs"] as const) {
     const snap = v.data?.get(name);
-    if (!snap) continue;
-    v.data!.delete(name);
+    if (!snap || !pending.includes(name)) continue;
     notes.push(...mergeRefs(name, join(v.dir, name), host, snap));
   }
   return notes;

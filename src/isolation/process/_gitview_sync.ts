@@ -43,6 +43,8 @@ export interface View {
   data?: Map<string, Snapshot>;
   /** This call has a private object store. */
   objects?: boolean;
+  /** The data folders of this call still to merge back. */
+  pending?: string[];
   /** Notes of the preparation, said after the call. */
   notes?: string[];
 }
