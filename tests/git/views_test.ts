@@ -203,22 +203,29 @@ Deno.test("checkProtected: no write completes or enters a bare repository; a nes
   }
 });
 
-Deno.test("GitViews: symlinks a call plants in refs/ or logs/ are removed; the host's reflog stays its own", () => {
+Deno.test("GitViews: links and FIFOs a call plants in refs/ or logs/ never reach the host; its reflog lines do", () => {
   const ws = tmp();
   const state = tmp();
   const views = new GitViews(state);
   try {
     git(ws, "init", "-q");
     git(ws, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-q", "--allow-empty", "-m", "one");
+    const g = join(ws, ".git");
     const call = views.prepare([ws], []);
-    symlinkSync("../config", join(ws, ".git", "logs", "HEAD.tmp"));
-    rmSync(join(ws, ".git", "logs", "HEAD"));
-    symlinkSync("../config", join(ws, ".git", "logs", "HEAD"));
-    const notes = call.finish();
-    assert.ok(!existsSync(join(ws, ".git", "logs", "HEAD")), notes.join("\n"));
-    const config = readFileSync(join(ws, ".git", "config"), "utf8");
+    const v = call.mounts.find((m) => m.dest === g)!.src;
+    const before = readFileSync(join(g, "logs", "HEAD"), "utf8");
+    writeFileSync(join(v, "logs", "HEAD"), before + "x y z\tthe call's line\n");
+    symlinkSync("../config", join(v, "logs", "HEAD.tmp"));
+    symlinkSync("/etc", join(v, "refs", "tags2"));
+    spawnSync("mkfifo", [join(v, "refs", "heads", "fifo")]);
+    const notes = call.finish().join("\n");
+    assert.match(notes, /were not copied back/, notes);
+    assert.equal(readFileSync(join(g, "logs", "HEAD"), "utf8"), before + "x y z\tthe call's line\n");
+    assert.ok(!existsSync(join(g, "logs", "HEAD.tmp")) && !existsSync(join(g, "refs", "tags2")));
+    assert.ok(!existsSync(join(g, "refs", "heads", "fifo")));
+    const config = readFileSync(join(g, "config"), "utf8");
     git(ws, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-q", "--allow-empty", "-m", "two");
-    assert.equal(readFileSync(join(ws, ".git", "config"), "utf8"), config);
+    assert.equal(readFileSync(join(g, "config"), "utf8"), config);
   } finally {
     views.close();
     rmSync(ws, { recursive: true });

@@ -10,8 +10,8 @@
  *
  * @module
  */
-import { readdirSync, renameSync, unlinkSync } from "node:fs";
-import { basename, join } from "node:path";
+import { readdirSync, renameSync } from "node:fs";
+import { join } from "node:path";
 import { GIT_DATA_DIRS, GIT_DATA_FILES } from "../../git/dirs.ts";
 import { lstatOr } from "./_gitview_io.ts";
 
@@ -99,32 +99,32 @@ export function disableWatched(root: string, watched: readonly { path: string; w
 }
 
 /**
- * Remove the symlinks that appeared in a git dir's `refs/` and `logs/` since `since` (git never makes them there; the
- * host's git would write reflog lines, or resolve refs, through them). At most 20,000 entries are looked at.
+ * A git dir's `objects/`, `refs/` or `logs/` hold a symlink or a special file (or more entries than are looked at):
+ * a repository that was not viewed during a call (the operator made it between two calls) and holds one is not
+ * adopted, since the host's git would write through it (red team 2, F1); nor one whose `objects/info/alternates`
+ * changed since `since`.
  */
-export function dropDataLinks(g: string, since: number): string[] {
-  const notes: string[] = [];
+export function hasDataLinks(g: string, since: number): boolean {
   let budget = 20_000;
-  const walk = (d: string, level: number) => {
+  const bad = (d: string, level: number): boolean => {
     let names: string[];
     try {
       names = readdirSync(d);
     } catch {
-      return;
+      return false;
     }
     for (const n of names) {
-      if (--budget < 0) return;
-      const p = join(d, n);
-      const st = lstatOr(p);
-      if (st?.isSymbolicLink()) {
-        if (Math.max(st.ctimeMs, st.mtimeMs) < since) continue;
-        try {
-          unlinkSync(p);
-          notes.push(`safe-exec: removed the symlink ${basename(g)}/${p.slice(g.length + 1)} this call planted`);
-        } catch { /* gone */ }
-      } else if (st?.isDirectory() && level < 32) walk(p, level + 1);
+      if (--budget < 0) return true;
+      const st = lstatOr(join(d, n));
+      if (!st) continue;
+      if (st.isDirectory()) {
+        if (level > 32 || bad(join(d, n), level + 1)) return true;
+      } else if (!st.isFile()) return true;
     }
+    return false;
   };
-  for (const d of ["refs", "logs"]) walk(join(g, d), 0);
-  return notes;
+  if (!lstatOr(g)?.isDirectory()) return false;
+  const alt = lstatOr(join(g, "objects", "info", "alternates"));
+  return ["objects", "refs", "logs"].some((d) => bad(join(g, d), 0)) ||
+    (alt !== undefined && Math.max(alt.ctimeMs, alt.mtimeMs) >= since);
 }

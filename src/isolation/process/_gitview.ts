@@ -4,9 +4,10 @@
  * A sandboxed process never sees a git dir of the host directly. Each git dir `G` inside a writable folder (the
  * workspace's `.git`, a `.git` file's `gitdir:`, their `commondir`s, every repository nested at any depth, bare
  * ones included) is shown through a **view**: a private folder of this server, bound at `G`, that holds
- * - `objects/`, `refs/`, `logs/` (and `lfs/`, `rr-cache/`, `reftable/`): the host's folders, bound writable, so
- *   commits, branches and reflogs land in the host's repository as git writes them (a symlink the call plants in
- *   `refs/` or `logs/` is removed after it);
+ * - `refs/`, `logs/`: private copies of the host's, and `objects/`: a private object store whose alternates name the
+ *   host's `objects/`, shown read-only beside it (`_gitdata.ts`); after the call, what git's own shapes allow is
+ *   merged into the host's (regular files, hex object and pack names, valid ref names), so nothing the call plants
+ *   there is ever followed by the host's git, during the call or after; `lfs/`, `rr-cache/`, `reftable/`: read-only;
  * - the data files at the top (`index`, `HEAD`, `ORIG_HEAD`, `packed-refs`, `COMMIT_EDITMSG`, … see
  *   `GIT_DATA_FILES`): copies, validated and copied back after the call (`_gitview_sync.ts`) through a descriptor of
  *   `G` opened before it, so a parent renamed or swapped for a symlink meanwhile is never written through;
@@ -31,7 +32,9 @@ import { ToolError } from "../../types.ts";
 import { GIT_DATA_DIRS, GIT_DATA_FILES, type GitRootInfo, inspectGit, readSmall, whereLeads } from "../../git/dirs.ts";
 import { scanGitlinks } from "../../git/gitlinks.ts";
 import { RepoScanner } from "../../git/scan.ts";
-import { disableRepo, disableWatched, dropDataLinks, untouchedSince } from "./_gitnew.ts";
+import { disableRepo, disableWatched, hasDataLinks, untouchedSince } from "./_gitnew.ts";
+import { mergeData, privateData } from "./_gitview_data.ts";
+import { HOST_OBJECTS } from "./_gitdata.ts";
 import { withAncestors } from "./_gitpins.ts";
 import { emptyTrash, HostDir, lstatOr, quarantine, writeNew } from "./_gitview_io.ts";
 import { capPrivate, holdsRepo, materialize, syncBack, syncIn, type View } from "./_gitview_sync.ts";
@@ -190,7 +193,6 @@ export class GitViews {
           const where = roots.some((r) => isWithin(g, r)) ? "" : " (outside the workspace: its .git file names it)";
           described.push(`${g}: a view${where} (data writable, configuration and hooks read-only)`);
           finishers.push(() => this.#syncBack(g, host, baseline, info.hashBytes));
-          finishers.push(() => dropDataLinks(g, started));
         }
         for (const p of info.pins) {
           if (viewed.some((g) => isWithin(p.path, g)) || mounts.some((m) => m.dest === p.path)) continue;
@@ -236,11 +238,14 @@ export class GitViews {
     const entries = new Set<string>();
     const bare = new Set<string>();
     for (const e of found.entries) {
-      if (before.entries.has(e) || untouchedSince(e, started)) entries.add(e);
+      if (before.entries.has(e) || (untouchedSince(e, started) && !hasDataLinks(e, started))) entries.add(e);
       else notes.push(disableRepo(root, "entry", e));
     }
     for (const b of found.bare) {
-      if (before.bare.has(b) || viewed.some((g) => isWithin(b, g)) || (b !== root && untouchedSince(b, started))) {
+      if (
+        before.bare.has(b) || viewed.some((g) => isWithin(b, g)) ||
+        (b !== root && untouchedSince(b, started) && !hasDataLinks(b, started))
+      ) {
         bare.add(b);
       } else notes.push(disableRepo(root, "bare", b));
     }
@@ -278,8 +283,7 @@ export class GitViews {
       const st = lstatOr(p);
       if (!st) continue;
       if (GIT_DATA_DIRS.has(name) && st.isDirectory()) {
-        ensurePlaceholder(v, trash, name, "dir");
-        mounts.push({ mode: "rw", src: p, dest: p });
+        mounts.push(...privateData(v, trash, g, name));
       } else if (GIT_DATA_FILES.has(name) && st.isFile()) {
         syncIn(v, trash, g, name);
       } else if (st.isDirectory() || st.isFile()) {
@@ -305,12 +309,18 @@ export class GitViews {
       }
     }
     for (const name of GIT_DATA_FILES) if (!present.has(name)) syncIn(v, trash, g, name);
+    if (v.objects) {
+      ensurePlaceholder(v, trash, HOST_OBJECTS, "dir");
+      mounts.push({ mode: "ro", src: join(g, "objects"), dest: join(g, HOST_OBJECTS) });
+    }
     return mounts;
   }
 
   #syncBack(g: string, host: HostDir, baseline: Set<string> | null, hashBytes: number): string[] {
     const v = this.#views.get(`repo:${g}`);
-    return v ? syncBack(v, host, baseline, hashBytes) : [];
+    if (!v) return [];
+    const notes = mergeData(v, this.#trash, host, g);
+    return [...notes, ...syncBack(v, host, baseline, hashBytes)];
   }
 
   /** After a call in a workspace without `.git`: keep a repository the call made (its data), else clean up. */

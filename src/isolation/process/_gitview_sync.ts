@@ -9,10 +9,12 @@
  *
  * @module
  */
-import { readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GIT_DATA_DIRS, GIT_DATA_FILES, parseGitConfigPaths } from "../../git/dirs.ts";
 import { scanGitlinks } from "../../git/gitlinks.ts";
+import { mergeObjects, mergeRefs, type Snapshot } from "./_gitdata.ts";
+import { dataFileInvalid } from "./_gitdatafiles.ts";
 import {
   copyInto,
   copyTree,
@@ -37,6 +39,14 @@ export interface View {
   fresh: boolean;
   placeholders: Map<string, "file" | "dir">;
   records: Map<string, FileRecord>;
+  /** This call's private copies of `refs/` and `logs/` (what they held when it started). */
+  data?: Map<string, Snapshot>;
+  /** This call has a private object store. */
+  objects?: boolean;
+  /** The data folders of this call still to merge back. */
+  pending?: string[];
+  /** Notes of the preparation, said after the call. */
+  notes?: string[];
 }
 
 const MAX_INDEX_BYTES = 256 * 1024 * 1024;
@@ -65,12 +75,13 @@ export function invalid(
   data: Uint8Array,
   baseline: Set<string> | null,
   hashBytes: number,
+  objects: string | null = null,
 ): string | null {
   if (name === "HEAD") {
     const text = new TextDecoder().decode(data.subarray(0, 4096));
     return HEAD_RE.test(text) ? null : `it is not a ref or an object name (${JSON.stringify(text.slice(0, 80))})`;
   }
-  if (name !== "index") return null;
+  if (name !== "index") return objects === null ? null : dataFileInvalid(name, data, objects, hashBytes);
   const scan = scanGitlinks(data, hashBytes);
   if (!scan.ok) return `it cannot be checked for submodule entries (${scan.reason})`;
   const added = [...scan.gitlinks].filter((p) => !(baseline?.has(p) ?? false));
@@ -113,10 +124,11 @@ export function syncBack(v: View, host: HostDir, baseline: Set<string> | null, h
       const data = readNoFollow(vp, MAX_INDEX_BYTES);
       const why = data === null
         ? "it is not a regular file of at most 256 MiB"
-        : invalid(name, data, baseline, hashBytes);
+        : invalid(name, data, baseline, hashBytes, host.at("objects"));
       if (why !== null || data === null) {
         notes.push(`safe-exec: ${rel(name)} was not copied back to the host: ${why}`);
-        v.records.set(name, { real: rec.real, view: vs });
+        rmSync(vp, { force: true }); // the next call starts from the host's (a bad shallow would break its git)
+        v.records.delete(name);
         continue;
       }
       if (lockedWrite(host, name, data) === "locked") {
@@ -149,10 +161,15 @@ export function materialize(v: View, host: HostDir): string[] {
   const text = new TextDecoder().decode(readNoFollow(join(v.dir, "config"), 1 << 20) ?? new Uint8Array());
   const sha256 = parseGitConfigPaths(text).objectFormat === "sha256";
   const budget = { entries: MATERIALIZE_ENTRIES };
-  for (const name of readdirSync(v.dir)) {
+  // Folders first: the files that name objects are checked against the objects copied.
+  const names = readdirSync(v.dir).sort((a, b) => Number(GIT_DATA_DIRS.has(b)) - Number(GIT_DATA_DIRS.has(a)));
+  for (const name of names) {
     const p = join(v.dir, name);
     const st = lstatOr(p);
-    if (GIT_DATA_DIRS.has(name) && st?.isDirectory()) {
+    if ((name === "objects" || name === "refs" || name === "logs") && st?.isDirectory()) {
+      mkdirSync(host.at(name));
+      notes.push(...(name === "objects" ? mergeObjects(p, host, "") : mergeRefs(name, p, host, new Map())));
+    } else if (GIT_DATA_DIRS.has(name) && st?.isDirectory()) {
       const skipped = copyTree(v.dir, p, host.at(name), budget);
       if (skipped < 0) {
         notes.push(`safe-exec: the repository made in ${entry} has over ${MATERIALIZE_ENTRIES} files; not all copied`);
@@ -163,7 +180,7 @@ export function materialize(v: View, host: HostDir): string[] {
       const data = readNoFollow(p, MAX_INDEX_BYTES);
       const why = data === null
         ? "it is not a regular file of at most 256 MiB"
-        : invalid(name, data, new Set(), sha256 ? 32 : 20);
+        : invalid(name, data, new Set(), sha256 ? 32 : 20, host.at("objects"));
       if (why !== null || data === null) notes.push(`safe-exec: ${entry}/${name} was not copied to the host: ${why}`);
       else writeNew(host.at(name), data);
     }
