@@ -60,6 +60,24 @@ interface SyscallTable {
   [name: string]: number;
 }
 
+/** Calls added since Linux 5.1 share one number on every architecture (the unified table from 424 on). */
+const UNIFIED: Readonly<SyscallTable> = Object.freeze({
+  io_uring_setup: 425,
+  io_uring_enter: 426,
+  io_uring_register: 427,
+  open_tree: 428,
+  move_mount: 429,
+  fsopen: 430,
+  fsconfig: 431,
+  fsmount: 432,
+  fspick: 433,
+  clone3: 435,
+  openat2: 437,
+  mount_setattr: 442,
+  fchmodat2: 452,
+  open_tree_attr: 467,
+});
+
 /** System call numbers (x86_64: arch/x86/entry/syscalls/syscall_64.tbl; aarch64: include/uapi/asm-generic). */
 export const SYSCALLS: Readonly<Record<SeccompArch, Readonly<SyscallTable>>> = Object.freeze({
   x86_64: Object.freeze({
@@ -107,20 +125,7 @@ export const SYSCALLS: Readonly<Record<SeccompArch, Readonly<SyscallTable>>> = O
     kexec_file_load: 320,
     bpf: 321,
     userfaultfd: 323,
-    io_uring_setup: 425,
-    io_uring_enter: 426,
-    io_uring_register: 427,
-    open_tree: 428,
-    move_mount: 429,
-    fsopen: 430,
-    fsconfig: 431,
-    fsmount: 432,
-    fspick: 433,
-    clone3: 435,
-    openat2: 437,
-    mount_setattr: 442,
-    fchmodat2: 452,
-    open_tree_attr: 467,
+    ...UNIFIED,
   }),
   aarch64: Object.freeze({
     lookup_dcookie: 18,
@@ -158,20 +163,7 @@ export const SYSCALLS: Readonly<Record<SeccompArch, Readonly<SyscallTable>>> = O
     bpf: 280,
     userfaultfd: 282,
     kexec_file_load: 294,
-    io_uring_setup: 425,
-    io_uring_enter: 426,
-    io_uring_register: 427,
-    open_tree: 428,
-    move_mount: 429,
-    fsopen: 430,
-    fsconfig: 431,
-    fsmount: 432,
-    fspick: 433,
-    clone3: 435,
-    openat2: 437,
-    mount_setattr: 442,
-    fchmodat2: 452,
-    open_tree_attr: 467,
+    ...UNIFIED,
   }),
 });
 
