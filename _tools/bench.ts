@@ -28,6 +28,7 @@ import {
 import { asks } from "./bench_asks.ts";
 import { gate } from "./bench_gate.ts";
 import { gateway } from "./bench_gateway.ts";
+import { gitView } from "./bench_git.ts";
 import { paths } from "./bench_paths.ts";
 import { rules } from "./bench_rules.ts";
 import { sandbox } from "./bench_sandbox.ts";
@@ -46,6 +47,7 @@ export const MODULES: readonly BenchModule[] = [
   serve,
   gateway,
   sandbox,
+  gitView,
   startup,
   session,
   verify,

@@ -23,3 +23,28 @@ export function describeValue(v: unknown): string {
   if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v)}`;
   return typeof v === "object" ? "an object" : `${typeof v} ${String(v)}`;
 }
+
+/**
+ * A value as an error message quotes it: JSON (`nothing` for undefined, `Infinity`/`NaN` as such), cut to 80
+ * characters.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { showValue } from "./describe.ts";
+ * assert.equal(showValue("x"), '"x"');
+ * assert.equal(showValue(undefined), "nothing");
+ * assert.equal(showValue(Infinity), "Infinity");
+ * assert.equal(showValue("y".repeat(100)).length, 80);
+ * ```
+ */
+export function showValue(value: unknown): string {
+  let s: string;
+  try {
+    s = value === undefined ? "nothing" : JSON.stringify(value) ?? String(value);
+  } catch {
+    s = String(value);
+  }
+  if (typeof value === "number" && !Number.isFinite(value)) s = String(value);
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}

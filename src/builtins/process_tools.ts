@@ -74,7 +74,7 @@ export async function runSandboxed(
 }
 
 /**
- * The implementation of run_bash (`bash -c cmd`) or run_python (`python3 -c code`) over `sandbox`.
+ * The implementation of run_bash (`bash -c cmd`) or run_python (`python3 -I -c code`) over `sandbox`.
  *
  * @example
  * ```ts
@@ -109,7 +109,10 @@ export function processTool(
     if (script.includes("\0")) {
       throw new ToolError("invalid_args", `Invalid arguments for ${name}: "${field}" contains a NUL byte`);
     }
-    const argv = isBash ? ["bash", "-c", script] : ["python3", "-c", script];
+    // -I (isolated mode): neither the working directory (the workspace) nor the user's site-packages is on sys.path
+    // and no PYTHON* variable is read, so a workspace `collections.py` or `sitecustomize.py` written earlier cannot
+    // run as the call's hidden code (SPEC §2); the code itself can still add the workspace (`sys.path.insert(0, "")`).
+    const argv = isBash ? ["bash", "-c", script] : ["python3", "-I", "-c", script];
     const timeout = typeof args.timeoutMs === "number" ? args.timeoutMs : ctx.timeoutMs ?? DEFAULT_PROCESS_TIMEOUT_MS;
     const r = await runSandboxed(runtime, sandbox, argv, {
       workspace: ctx.workspace.root,

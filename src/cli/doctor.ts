@@ -13,6 +13,7 @@ import { runSandboxed } from "../builtins/process_tools.ts";
 import { resolveConfig } from "../config/resolve.ts";
 import { checkWitness, checkWorkspace, isDefaultWorkspace, type PathCheck } from "../config/startup.ts";
 import { defaultConfig, type SafeExecConfig } from "../config/types.ts";
+import { operatorBareRepository, readText } from "../git/dirs.ts";
 import { createIsolation, type LayerStatus } from "../isolation/mod.ts";
 import type { BwrapSandbox, SandboxView } from "../isolation/process/bwrap.ts";
 import type { Runtime } from "../runtime/types.ts";
@@ -35,8 +36,8 @@ export interface DoctorReport {
   runtime: string;
   /** Each layer. */
   layers: LayerStatus[];
-  /** Live checks: name, ok, detail. */
-  checks: { name: string; ok: boolean; detail: string }[];
+  /** Live checks: name, ok, detail; `advice`: a recommendation, shown as a warning when not followed. */
+  checks: { name: string; ok: boolean; detail: string; advice?: boolean }[];
   /** The workspace and the witness log, as a server would find them at start-up (nothing is created). */
   paths: PathCheck[];
   /** What the process sandbox can read and write on this machine (null without the bwrap sandbox). */
@@ -93,6 +94,16 @@ export async function doctorReport(runtime: Runtime, options: DoctorOptions = {}
         mounts = { workspace, view: null, error: (e as Error).message };
       }
     }
+    const bare = operatorBareRepository(readText);
+    checks.push({
+      name: "git safe.bareRepository",
+      ok: bare.value === "explicit",
+      advice: true,
+      detail: bare.value === "explicit"
+        ? `explicit (${bare.file}): the host's git never takes a folder the agent shaped like a bare repository for one`
+        : `${bare.value ?? "not set"}: recommended: git config --global safe.bareRepository explicit (a folder of ` +
+          `plain files shaped like a bare repository would otherwise run its config when your git runs there)`,
+    });
     if (!options.skipLiveChecks) {
       dir ??= realpathSync(mkdtempSync(join(tmpdir(), "safe-exec-doctor-")));
       const ws = join(dir, "live");
@@ -211,7 +222,9 @@ export async function runDoctor(
   if (report.checks.length > 0) {
     io.out("");
     io.out("Live checks:");
-    for (const c of report.checks) io.out(`  ${c.ok ? "[ok]  " : "[FAIL]"} ${c.name}: ${c.detail}`);
+    for (const c of report.checks) {
+      io.out(`  ${c.ok ? "[ok]  " : c.advice ? "[warn]" : "[FAIL]"} ${c.name}: ${c.detail}`);
+    }
   }
   return 0;
 }

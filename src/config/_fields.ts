@@ -6,6 +6,9 @@
  * @module
  */
 import * as path from "node:path";
+import { showValue as show } from "../_util/describe.ts";
+
+export { show };
 
 /** Throws the config's error with `message` (its source is added by the caller). */
 export type Fail = (message: string) => never;
@@ -23,30 +26,6 @@ export type Read<T> = (value: unknown, key: string, ctx: FieldContext) => T;
 
 /** A section declared as a table: a reader for each of its keys, in the order the messages list them. */
 export type Fields<T> = { [K in keyof T]?: Read<T[K]> };
-
-/**
- * A value for an error message: JSON, cut to 80 characters.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { show } from "./_fields.ts";
- * assert.equal(show("x"), '"x"');
- * assert.equal(show(undefined), "nothing");
- * assert.equal(show(Infinity), "Infinity");
- * assert.equal(show("y".repeat(100)).length, 80);
- * ```
- */
-export function show(value: unknown): string {
-  let s: string;
-  try {
-    s = value === undefined ? "nothing" : JSON.stringify(value) ?? String(value);
-  } catch {
-    s = String(value);
-  }
-  if (typeof value === "number" && !Number.isFinite(value)) s = String(value);
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
-}
 
 /** Whether `raw` has `key` as its own property. */
 export function has(raw: Record<string, unknown>, key: string): boolean {

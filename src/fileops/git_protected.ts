@@ -7,7 +7,10 @@
  *   `commondir`, and the targets of the symlinks at a git dir's top (`.git/hooks -> ../myhooks` protects `myhooks`);
  * - `core.hooksPath` (husky's `.husky`), `include.path`/`includeIf.*.path` files and a `core.fsmonitor` script
  *   named by those configs, when they are inside the workspace;
- * - for delete_dir, a folder that holds any of these.
+ * - for delete_dir, a folder that holds any of these;
+ * - for writes, a path inside a folder shaped like a bare repository (`HEAD` with `objects/` and `refs/`, or with
+ *   `commondir`), or one that would complete that shape (the host's git run there would take the folder for a
+ *   repository and run its `config`), and the protected paths of the nested repository the path lies in.
  * A path is judged after the realpath guard resolved it, so a symlink to any of these is judged by its target.
  * delete_file may always remove a symlink itself (never its target): that only takes an indirection away.
  *
@@ -16,7 +19,7 @@
  * @module
  */
 import { lstatSync } from "node:fs";
-import { basename, sep } from "node:path";
+import { basename, dirname, join, sep } from "node:path";
 import { PathOutsideWorkspaceError } from "../types.ts";
 import { isWithin } from "../_util/paths.ts";
 import { inspectGit } from "../git/dirs.ts";
@@ -31,6 +34,47 @@ function isLink(p: string): boolean {
   } catch {
     return false;
   }
+}
+
+function exists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const SHAPE = new Set(["HEAD", "objects", "refs", "commondir"]);
+
+/** Whether folder `a`, with `added` (a name at its top) created, is shaped like a bare repository. */
+function bareShape(a: string, added: string | null): boolean {
+  const has = (n: string) => n === added || exists(join(a, n));
+  return has("HEAD") && (has("commondir") || (has("objects") && has("refs")));
+}
+
+/**
+ * Why a write of `c` (a real path below `root`) would reach git's configuration through a repository git discovers
+ * on the way up from it: a bare-shaped folder (existing, or completed by this write), or the protected paths of the
+ * nearest nested repository; null when none.
+ */
+function discovered(root: string, c: string, rel: (p: string) => string): string | null {
+  let nested: string | null = null;
+  for (let a = dirname(c), child = c;; child = a, a = dirname(a)) {
+    const top = basename(child);
+    if (bareShape(a, SHAPE.has(top) ? top : null)) {
+      return exists(join(a, "HEAD")) && bareShape(a, null)
+        ? `inside ${JSON.stringify(rel(a))}, a bare git repository`
+        : `it would make ${JSON.stringify(rel(a))} a git repository (HEAD, objects/, refs/)`;
+    }
+    if (nested === null && a !== root && exists(join(a, ".git"))) nested = a;
+    if (a === root || dirname(a) === a) break;
+  }
+  if (nested !== null) {
+    const hit = inspectGit(nested, [root], { submodules: false }).trees.find((t) => isWithin(c, t));
+    if (hit !== undefined) return `inside ${JSON.stringify(rel(hit))}, protected for the repository in ${rel(nested)}`;
+  }
+  return null;
 }
 
 function isDir(p: string): boolean {
@@ -101,6 +145,10 @@ export function checkProtected(root: string, op: string, args: Record<string, un
       }
       const hit = protectedTrees().find((t) => isWithin(c, t));
       if (hit !== undefined) refuse(p, verb, c, `inside ${JSON.stringify(ws.relative(hit))}`);
+      if (op !== "delete_dir" && op !== "delete_file" && c !== ws.root) {
+        const why = discovered(ws.root, c, (p) => (p === ws.root ? "." : ws.relative(p)));
+        if (why !== null) refuse(p, verb, c, why);
+      }
       if (op === "delete_dir") {
         const inside = protectedTrees().find((t) => t !== c && isWithin(t, c));
         if (inside !== undefined) refuse(p, verb, c, `it holds ${JSON.stringify(ws.relative(inside))}`);

@@ -193,6 +193,10 @@ export function execConfirm(program: string, runtime: Runtime): ConfirmHandler {
     drain(child.stderr);
     try {
       const status = await child.exited;
+      // Withdrawn (the server stops, the confirmation timed out): killed before it answered, which is no "declined"
+      if (req.signal.aborted) {
+        throw new Error(`exec:${argv[0]} was stopped before it answered (${String(req.signal.reason?.message ?? "")})`);
+      }
       return status.exitCode === 0;
     } finally {
       req.signal.removeEventListener("abort", onAbort);

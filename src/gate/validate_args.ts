@@ -84,9 +84,49 @@ function check(schema: JsonSchema, value: unknown, where: string): string | null
   return null;
 }
 
+/** Where a lone UTF-16 surrogate sits in `s` (no UTF-8 encodes one: a process or file would get U+FFFD), or -1. */
+function loneSurrogate(s: string): number {
+  if (s.isWellFormed()) return -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+      else return i;
+    } else if (c >= 0xdc00 && c <= 0xdfff) return i;
+  }
+  return -1;
+}
+
+/** The first string (value or key) anywhere in `value` that holds a lone surrogate, as an error, or null. */
+function illFormed(value: unknown, where: string, depth = 0): string | null {
+  if (typeof value === "string") {
+    const at = loneSurrogate(value);
+    if (at < 0) return null;
+    const unit = value.charCodeAt(at).toString(16).padStart(4, "0");
+    return `${where} holds a lone surrogate (\\u${unit} at index ${at}), which no UTF-8 text can carry: what would run ` +
+      `or be written would differ from what the witness log holds; send whole characters`;
+  }
+  if (typeof value !== "object" || value === null || depth > 64) return null;
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+  for (const [key, v] of entries) {
+    // JSON.stringify escapes a lone surrogate, so the message itself stays well-formed
+    const name = Array.isArray(value)
+      ? `${where}[${key}]`
+      : where === "args"
+      ? JSON.stringify(key)
+      : `${where}.${JSON.stringify(key).slice(1, -1)}`;
+    if (!Array.isArray(value) && loneSurrogate(key) >= 0) return illFormed(key, `the argument name ${name}`);
+    const err = illFormed(v, name, depth + 1);
+    if (err) return err;
+  }
+  return null;
+}
+
 /**
  * Check `args` against `schema`; throw `ToolError("invalid_args")` naming the argument, the value and what was
- * expected.
+ * expected. Any string in `args` (at any depth, keys too) that holds a lone surrogate is refused the same way: it
+ * would be logged as one text and reach a process or a file name as another (U+FFFD).
  *
  * @example
  * ```ts
@@ -102,6 +142,6 @@ function check(schema: JsonSchema, value: unknown, where: string): string | null
  * ```
  */
 export function validateArgs(schema: JsonSchema, args: unknown, tool: string): void {
-  const err = check(schema, args, "args");
+  const err = illFormed(args, "args") ?? check(schema, args, "args");
   if (err) throw new ToolError("invalid_args", `Invalid arguments for ${tool}: ${err}`);
 }

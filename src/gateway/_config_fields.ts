@@ -13,8 +13,11 @@
  * @module
  */
 import * as path from "node:path";
+import { showValue as show } from "../_util/describe.ts";
 import { type Risk, RISKS } from "../types.ts";
 import { GatewayConfigError } from "./errors.ts";
+
+export { show };
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // RFC 9110 token characters.
@@ -23,17 +26,6 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Refuse with a {@linkcode GatewayConfigError}. */
 export function fail(message: string): never {
   throw new GatewayConfigError(message);
-}
-
-/** A value for a message: JSON (`nothing` for undefined), cut to 80 characters. */
-export function show(value: unknown): string {
-  let s: string;
-  try {
-    s = value === undefined ? "nothing" : JSON.stringify(value) ?? String(value);
-  } catch {
-    s = String(value);
-  }
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
 /** Whether `raw` has its own `key` with a value other than undefined. */

@@ -14,18 +14,10 @@
  *
  * @module
  */
+import { showValue } from "../_util/describe.ts";
 import { HookInputError } from "./types.ts";
 
-/** A short JSON rendering of a bad value for an error message (at most 80 characters). */
-export function showValue(value: unknown): string {
-  let text: string;
-  try {
-    text = value === undefined ? "undefined" : JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
+export { showValue };
 
 /** The event as an object, or a HookInputError naming what it was. */
 export function eventObject(json: unknown, agent: string): Record<string, unknown> {

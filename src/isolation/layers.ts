@@ -132,6 +132,7 @@ export function layerList(
       detail: limits
         ? `processes: ${limits.processes}; file size ${limits.fileSizeBytes} B, CPU ${limits.cpuSeconds} s, ` +
           `address space ${limits.addressSpaceBytes} B, ${limits.openFiles} open files, /tmp ${limits.tmpBytes} B; ` +
+          `memory: ${limits.memory}; ` +
           "the whole tree is killed on timeout (PID namespace)"
         : none
         ? "no limits; a timeout kills the process group only"
@@ -141,9 +142,10 @@ export function layerList(
       layer: ".git protected",
       active: true,
       detail: bwrap
-        ? "file tools never change git's files (any .git, the git dirs it leads to, hooksPath, includes); process " +
-          "tools see git dirs through views whose config, hooks, info, modules and worktrees are read-only and " +
-          "whose additions never reach the host"
+        ? "file tools never change git's files (any .git, the git dirs it leads to, hooksPath, includes, hook " +
+          "managers' files, bare repositories) nor make a repository; process tools see every git dir (nested " +
+          "ones too) through views whose config, hooks, info, modules and worktrees are read-only, with every " +
+          "folder on the way pinned, and a repository a call makes outside .git is disabled after it"
         : "file tools never change git's files (any .git, the git dirs it leads to, hooksPath, includes); process " +
           "tools are not restricted there",
     },

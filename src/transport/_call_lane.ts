@@ -168,10 +168,14 @@ export class CallLane<A> {
     return this.#open.wrap(handler);
   }
 
-  /** EOF: open questions are not approved; resolves when every queued call has finished. */
+  /**
+   * EOF: "no more requests", not "cancel". Questions only the client could answer (a `confirm` line on stdin) are
+   * not approved; questions asked elsewhere (an `exec:` program, the terminal) are still answered, so a batch
+   * (`serve < calls.jsonl`) runs as it would with stdin open. Resolves when every queued call has finished.
+   */
   async close(): Promise<void> {
     this.#closing = true;
-    this.#open.close();
+    if (this.#stopReason !== null) this.#open.close();
     this.client.close();
     await this.#queue;
   }
@@ -182,12 +186,14 @@ export class CallLane<A> {
    */
   stop(reason: string): Promise<void> {
     this.#stopReason ??= reason;
+    this.#open.close();
     return this.close();
   }
 
   /** Abort the running call as well (a running process is killed). */
   abortRunning(reason: string): void {
     this.#stopReason ??= reason;
+    this.#open.close();
     this.#running?.abort(new DOMException(reason, "AbortError"));
   }
 }

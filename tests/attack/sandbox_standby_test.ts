@@ -62,8 +62,11 @@ Deno.test({
       assert.equal(rc, "rc=0", r.stderr);
       assert.equal(stdin, "/dev/null");
       assert.deepEqual(names.filter((n) => !["PWD", "SHLVL", "_"].includes(n)), [
+        "GIT_CONFIG_COUNT",
         "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_KEY_0",
         "GIT_CONFIG_NOSYSTEM",
+        "GIT_CONFIG_VALUE_0",
         "HOME",
         "LANG",
         "PATH",

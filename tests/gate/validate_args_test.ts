@@ -28,3 +28,13 @@ Deno.test("non-finite numbers are not numbers", () => {
   const schema = { type: "object" as const, properties: { n: { type: "number" as const } } };
   assert.throws(() => validateArgs(schema, { n: Infinity }, "t"), /"n" must be a number/);
 });
+
+Deno.test("validateArgs: a lone surrogate anywhere in the arguments (values and keys) is refused, naming it", () => {
+  const any = { type: "object" as const };
+  assert.throws(() => validateArgs(any, { cmd: "echo \ud800" }, "run_bash"), {
+    message: /^Invalid arguments for run_bash: "cmd" holds a lone surrogate \(\\ud800 at index 5\)/,
+  });
+  assert.throws(() => validateArgs(any, { a: { b: ["ok", "x\udfff"] } }, "t"), { message: /"a"\.b\[1\] holds/ });
+  assert.throws(() => validateArgs(any, { ["k\udc00"]: 1 }, "t"), { message: /the argument name "k\\udc00"/ });
+  validateArgs(any, { cmd: "printf '\ud83e\udd95'" }, "run_bash"); // a pair is a real character
+});

@@ -43,7 +43,9 @@ else echo "error no pids cgroup controller (neither /sys/fs/cgroup/pids nor cgro
 for d in "$base"/safe-exec-*; do
   [ -d "$d" ] || continue
   p=\${d##*/safe-exec-}; p=\${p%%-*}
-  [ -d "/proc/$p" ] || rmdir "$d" 2>/dev/null
+  [ -d "/proc/$p" ] && continue
+  for c in "$d"/c*; do [ -d "$c" ] && rmdir "$c" 2>/dev/null; done
+  rmdir "$d" 2>/dev/null
 done
 dir=$base/$name
 if ! err=$(mkdir "$dir" 2>&1); then echo "error cannot create a pids cgroup in $base: $err"; exit 0; fi
@@ -51,10 +53,14 @@ if ! err=$( (echo "$max" > "$dir/pids.max") 2>&1); then rmdir "$dir"; echo "erro
 echo "cgroup $dir"
 `;
 
+// With cgroup v2 the calls' memory cgroups (`_memcg.ts`) are folders c<pid> inside this one: they go first.
 const REMOVE = `
-for p in $(cat "$1/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+for p in $(cat "$1/cgroup.procs" "$1"/c*/cgroup.procs 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
 i=0
-while [ "$i" -lt 500 ]; do rmdir "$1" 2>/dev/null && exit 0; sleep 0.01; i=$((i+1)); done
+while [ "$i" -lt 500 ]; do
+  for c in "$1"/c*; do [ -d "$c" ] && rmdir "$c" 2>/dev/null; done
+  rmdir "$1" 2>/dev/null && exit 0; sleep 0.01; i=$((i+1))
+done
 `;
 
 function sh(script: string, args: string[]): string {

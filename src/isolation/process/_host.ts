@@ -1,9 +1,9 @@
 /**
  * Private helper of the bwrap sandbox: everything it learns from or keeps on the host, apart from the pure plan
  * (`_plan.ts`). The probe's result, the pids cgroup and the seccomp filter (set up once, lazily); the sandbox's
- * private folder (the compiled filter, its copies of /etc, git's views), made at the first call outside the
- * workspace and every configured path; and the host facts a call's plan is computed from (system folders and /etc
- * looked at again after {@linkcode SYSTEM_FACTS_TTL_MS}, the workspace's on every call).
+ * private folder (the compiled filter, its copies of /etc, git's views) and its device nodes (`_devices.ts`), made
+ * at the first call outside the workspace and every configured path; and the host facts a call's plan is computed
+ * from (system folders and /etc looked at again after {@linkcode SYSTEM_FACTS_TTL_MS}, the workspace's on every call).
  *
  * @module
  */
@@ -14,6 +14,8 @@ import { ToolError } from "../../types.ts";
 import { type PidsCgroup, setupPidsCgroup } from "./_cgroup.ts";
 import { GitViews } from "./_gitview.ts";
 import { buildEtc, HOME_CANDIDATES, planEtc } from "./_etc.ts";
+import { type DeviceNodes, makeDeviceNodes } from "./_devices.ts";
+import { type MemoryCgroup, setupMemoryCgroup } from "./_memcg.ts";
 import { etcStamp, gatherFacts, type HostFacts } from "./_facts.ts";
 import { buildSeccompFilter, seccompArch, type SeccompFilter } from "./_seccomp.ts";
 import { privateDir, type SandboxLimits } from "./_standby.ts";
@@ -55,6 +57,10 @@ export interface HostState {
   cgroup: PidsCgroup | null;
   /** Why there is no cgroup, or null. */
   cgroupError: string | null;
+  /** The memory cgroup the calls make their own folders in (`_memcg.ts`), or null. */
+  memory: MemoryCgroup | null;
+  /** Why there is no memory cgroup, or null. */
+  memoryError: string | null;
   /** This process runs as root (RLIMIT_NPROC does not bind it). */
   isRoot: boolean;
   /** Why the sandbox refuses calls even though bwrap runs (no filter for this architecture), or null. */
@@ -65,10 +71,17 @@ export interface HostState {
   state: PrivateState | null;
   /** Git's views, once a call made the private folder. */
   views: GitViews | null;
+  /** The sandbox's device nodes (`_devices.ts`), once a call made the private folder. */
+  devices: DeviceNodes | null;
 }
 
 /** The host state of a sandbox that can run a call now. */
-export type UsableHost = HostState & { state: PrivateState; views: GitViews; filter: SeccompFilter };
+export type UsableHost = HostState & {
+  state: PrivateState;
+  views: GitViews;
+  filter: SeccompFilter;
+  devices: { dir: string } | { host: string };
+};
 
 /** What the host part of a sandbox is set up with. */
 export interface HostOptions {
@@ -147,6 +160,8 @@ export class SandboxHost {
     const probe = this.#o.probe ?? probeBwrap();
     let cgroup: PidsCgroup | null = null;
     let cgroupError: string | null = "not set up (no sandbox)";
+    let memory: MemoryCgroup | null = null;
+    let memoryError: string | null = "not set up (no sandbox)";
     let uid = -1;
     let refused: string | null = null;
     let filter: SeccompFilter | null = null;
@@ -162,8 +177,23 @@ export class SandboxHost {
       } else {
         cgroupError = setup.cgroup.error;
       }
+      const mem = setupMemoryCgroup(cgroup?.dir ?? null);
+      if ("dir" in mem) [memory, memoryError] = [mem, null];
+      else memoryError = mem.error;
     }
-    this.#ready = { probe, cgroup, cgroupError, isRoot: uid === 0, refused, filter, state: null, views: null };
+    this.#ready = {
+      probe,
+      cgroup,
+      cgroupError,
+      memory,
+      memoryError,
+      isRoot: uid === 0,
+      refused,
+      filter,
+      state: null,
+      views: null,
+      devices: null,
+    };
     return this.#ready;
   }
 
@@ -182,12 +212,16 @@ export class SandboxHost {
     if (!r.state && workspace !== undefined) {
       r.state = makeState(r.filter, exclude);
       r.views = new GitViews(r.state.dir, this.#o.limits.tmpBytes);
+      r.devices = makeDeviceNodes(exclude);
     } else if (workspace !== undefined && exclude.some((x) => isWithin(r.state!.dir, x))) {
       throw new ToolError(
         "sandbox_unavailable",
         `No OS sandbox for this workspace: ${workspace} holds safe-exec's own folder ${r.state!.dir}, which a ` +
           `sandboxed process could then change; choose a dedicated workspace folder`,
       );
+    }
+    if (r.devices && "error" in r.devices) {
+      throw new ToolError("sandbox_unavailable", `No OS sandbox for process tools: ${r.devices.error}`);
     }
     return r as UsableHost;
   }
@@ -223,8 +257,10 @@ export class SandboxHost {
     if (this.#closed) return;
     this.#closed = true;
     const r = this.#ready;
+    r?.memory?.remove();
     r?.cgroup?.remove();
     r?.views?.close();
     if (r?.state) rmSync(r.state.dir, { recursive: true, force: true });
+    if (r?.devices && "dir" in r.devices) rmSync(r.devices.dir, { recursive: true, force: true });
   }
 }

@@ -23,6 +23,7 @@
  */
 import { sep } from "node:path";
 import { isWithin } from "../../_util/paths.ts";
+import { DEVICE_NODES } from "./_devices.ts";
 import { HOME_CANDIDATES } from "./_etc.ts";
 import type { HostFacts, PathFact } from "./_facts.ts";
 
@@ -52,6 +53,11 @@ export interface PlanOptions {
   etc: { dir: string; shown: string[]; leftOut: string[] } | null;
   /** The git views and pins (`_gitview.ts`), bound after the workspace. */
   git: GitMount[];
+  /**
+   * A folder of private device nodes (`_devices.ts`: `null`, `zero`, … owned by nobody) bound over the host's that
+   * bwrap's `--dev` shows, or absent/null to keep the host's (when the sandbox does not own them).
+   */
+  devices?: string | null;
 }
 
 /** A plan: bwrap's options (everything before `--`) and what they show, for `doctor`. */
@@ -140,11 +146,14 @@ export function planSandbox(facts: HostFacts, options: PlanOptions): SandboxPlan
   // /proc/sys read-only: the sandbox's uid 0 is the host's, and the kernel lets global root write a 0644 sysctl
   // without any capability (kernel.core_pattern, kernel.modprobe: code run as root on the host). bwrap covers it only
   // when the folder itself looks writable, which it does not (0555).
-  a.push("--dev", "/dev", "--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys");
+  a.push("--dev", "/dev");
+  // The host's device nodes are bound read-write by --dev; the sandbox's root would own them (see _devices.ts).
+  if (options.devices) { for (const d of DEVICE_NODES) a.push("--dev-bind", `${options.devices}/${d}`, `/dev/${d}`); }
+  a.push("--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys");
   a.push("--size", String(shm), "--tmpfs", "/dev/shm");
   a.push("--size", String(options.tmpBytes), "--tmpfs", "/tmp");
   priv.push(
-    "/dev (fresh: null, zero, random, tty, pts)",
+    `/dev (fresh: null, zero, full, random, urandom, tty ${options.devices ? "(private nodes)" : "(the host's)"}, pts)`,
     "/proc (the call's own processes; /proc/sys read-only)",
     "/dev/shm",
     "/tmp",

@@ -29,15 +29,40 @@
  * Everything else is allowed: this is a deny list over system calls on top of the namespaces, not an allow list, so
  * a system call added to a later kernel is allowed until it is named here.
  *
+ * The policy table (numbers and rules) is in `_seccomp_policy.ts`, the BPF assembler in `_bpf_asm.ts`.
+ *
  * Runtime-free: only `node:` APIs.
  *
  * @module
  */
 import { endianness } from "node:os";
 import process from "node:process";
+import { Asm } from "./_bpf_asm.ts";
+import {
+  AF,
+  AUDIT_ARCH,
+  ERRNO,
+  NETLINK_ROUTE,
+  NETLINK_SOCK_DIAG,
+  type Rule,
+  RULES,
+  SECCOMP_RET,
+  type SeccompArch,
+  SETID_BITS,
+  SYSCALLS,
+  X32_SYSCALL_BIT,
+} from "./_seccomp_policy.ts";
 
-/** The architectures the filter knows the system call numbers of. */
-export type SeccompArch = "x86_64" | "aarch64";
+export {
+  AF,
+  AUDIT_ARCH,
+  CLONE_NAMESPACE_FLAGS,
+  ERRNO,
+  SECCOMP_RET,
+  type SeccompArch,
+  SETID_BITS,
+  SYSCALLS,
+} from "./_seccomp_policy.ts";
 
 /** What the filter may allow beyond the defaults. */
 export interface SeccompOptions {
@@ -56,223 +81,6 @@ export interface SeccompFilter {
   /** What it refuses, in words (for `doctor` and `info`). */
   summary: string;
 }
-
-/** `AUDIT_ARCH_*` values as `seccomp_data.arch` carries them. */
-export const AUDIT_ARCH: Readonly<Record<SeccompArch, number>> = Object.freeze({
-  x86_64: 0xc000003e,
-  aarch64: 0xc00000b7,
-});
-
-/** The return actions of a seccomp filter. */
-export const SECCOMP_RET = Object.freeze({
-  KILL_PROCESS: 0x80000000,
-  ERRNO: 0x00050000,
-  ALLOW: 0x7fff0000,
-});
-
-/** The errno values the filter returns (the same on both architectures). */
-export const ERRNO = Object.freeze({ EPERM: 1, ENOSYS: 38, EAFNOSUPPORT: 97 });
-
-/** Socket families and netlink protocols the filter names. */
-export const AF = Object.freeze({ UNIX: 1, INET: 2, INET6: 10, NETLINK: 16 });
-const NETLINK_ROUTE = 0;
-const NETLINK_SOCK_DIAG = 4;
-
-/** The namespace flags of `clone` and `unshare` (CLONE_NEWNS … CLONE_NEWNET); `unshare` also takes CLONE_NEWTIME. */
-export const CLONE_NAMESPACE_FLAGS = 0x7e020000;
-const CLONE_NEWTIME = 0x80;
-/** S_ISUID | S_ISGID. */
-export const SETID_BITS = 0o6000;
-const X32_SYSCALL_BIT = 0x40000000;
-
-type Rule =
-  | { kind: "errno"; errno: number }
-  | { kind: "mode"; arg: number } // EPERM when args[arg] has a setuid/setgid bit
-  | { kind: "flags"; arg: number; mask: number } // EPERM when args[arg] has one of `mask`
-  | { kind: "socket" }
-  | { kind: "socketpair" };
-
-interface SyscallTable {
-  [name: string]: number;
-}
-
-/** System call numbers (x86_64: arch/x86/entry/syscalls/syscall_64.tbl; aarch64: include/uapi/asm-generic). */
-export const SYSCALLS: Readonly<Record<SeccompArch, Readonly<SyscallTable>>> = Object.freeze({
-  x86_64: Object.freeze({
-    open: 2,
-    ioctl: 16,
-    socket: 41,
-    socketpair: 53,
-    clone: 56,
-    mkdir: 83,
-    creat: 85,
-    chmod: 90,
-    fchmod: 91,
-    ptrace: 101,
-    syslog: 103,
-    mknod: 133,
-    uselib: 134,
-    modify_ldt: 154,
-    pivot_root: 155,
-    chroot: 161,
-    acct: 163,
-    mount: 165,
-    umount2: 166,
-    swapon: 167,
-    swapoff: 168,
-    reboot: 169,
-    iopl: 172,
-    ioperm: 173,
-    init_module: 175,
-    delete_module: 176,
-    quotactl: 179,
-    lookup_dcookie: 212,
-    kexec_load: 246,
-    add_key: 248,
-    request_key: 249,
-    keyctl: 250,
-    openat: 257,
-    mkdirat: 258,
-    mknodat: 259,
-    fchmodat: 268,
-    unshare: 272,
-    perf_event_open: 298,
-    open_by_handle_at: 304,
-    setns: 308,
-    finit_module: 313,
-    kexec_file_load: 320,
-    bpf: 321,
-    userfaultfd: 323,
-    io_uring_setup: 425,
-    io_uring_enter: 426,
-    io_uring_register: 427,
-    open_tree: 428,
-    move_mount: 429,
-    fsopen: 430,
-    fsconfig: 431,
-    fsmount: 432,
-    fspick: 433,
-    clone3: 435,
-    openat2: 437,
-    mount_setattr: 442,
-    fchmodat2: 452,
-    open_tree_attr: 467,
-  }),
-  aarch64: Object.freeze({
-    lookup_dcookie: 18,
-    ioctl: 29,
-    mknodat: 33,
-    mkdirat: 34,
-    umount2: 39,
-    mount: 40,
-    pivot_root: 41,
-    chroot: 51,
-    fchmod: 52,
-    fchmodat: 53,
-    openat: 56,
-    quotactl: 60,
-    acct: 89,
-    unshare: 97,
-    kexec_load: 104,
-    init_module: 105,
-    delete_module: 106,
-    syslog: 116,
-    ptrace: 117,
-    reboot: 142,
-    socket: 198,
-    socketpair: 199,
-    add_key: 217,
-    request_key: 218,
-    keyctl: 219,
-    clone: 220,
-    swapon: 224,
-    swapoff: 225,
-    perf_event_open: 241,
-    open_by_handle_at: 265,
-    setns: 268,
-    finit_module: 273,
-    bpf: 280,
-    userfaultfd: 282,
-    kexec_file_load: 294,
-    io_uring_setup: 425,
-    io_uring_enter: 426,
-    io_uring_register: 427,
-    open_tree: 428,
-    move_mount: 429,
-    fsopen: 430,
-    fsconfig: 431,
-    fsmount: 432,
-    fspick: 433,
-    clone3: 435,
-    openat2: 437,
-    mount_setattr: 442,
-    fchmodat2: 452,
-    open_tree_attr: 467,
-  }),
-});
-
-const EPERM: Rule = { kind: "errno", errno: ERRNO.EPERM };
-const ENOSYS: Rule = { kind: "errno", errno: ERRNO.ENOSYS };
-
-/** The rule of every system call the filter names (by name; absent names on an architecture are skipped). */
-const RULES: Readonly<Record<string, Rule>> = Object.freeze({
-  socket: { kind: "socket" },
-  socketpair: { kind: "socketpair" },
-  chmod: { kind: "mode", arg: 1 },
-  fchmod: { kind: "mode", arg: 1 },
-  fchmodat: { kind: "mode", arg: 2 },
-  fchmodat2: { kind: "mode", arg: 2 },
-  open: { kind: "mode", arg: 2 },
-  openat: { kind: "mode", arg: 3 },
-  creat: { kind: "mode", arg: 1 },
-  mkdir: { kind: "mode", arg: 1 },
-  mkdirat: { kind: "mode", arg: 2 },
-  mknod: { kind: "mode", arg: 1 },
-  mknodat: { kind: "mode", arg: 2 },
-  openat2: ENOSYS,
-  clone: { kind: "flags", arg: 0, mask: CLONE_NAMESPACE_FLAGS },
-  unshare: { kind: "flags", arg: 0, mask: CLONE_NAMESPACE_FLAGS | CLONE_NEWTIME },
-  clone3: ENOSYS,
-  setns: EPERM,
-  io_uring_setup: ENOSYS,
-  io_uring_enter: ENOSYS,
-  io_uring_register: ENOSYS,
-  bpf: EPERM,
-  perf_event_open: EPERM,
-  userfaultfd: EPERM,
-  keyctl: EPERM,
-  add_key: EPERM,
-  request_key: EPERM,
-  syslog: EPERM,
-  mount: EPERM,
-  umount2: EPERM,
-  pivot_root: EPERM,
-  chroot: EPERM,
-  open_tree: EPERM,
-  open_tree_attr: EPERM,
-  move_mount: EPERM,
-  fsopen: EPERM,
-  fsconfig: EPERM,
-  fsmount: EPERM,
-  fspick: EPERM,
-  mount_setattr: EPERM,
-  kexec_load: EPERM,
-  kexec_file_load: EPERM,
-  init_module: EPERM,
-  finit_module: EPERM,
-  delete_module: EPERM,
-  reboot: EPERM,
-  swapon: EPERM,
-  swapoff: EPERM,
-  acct: EPERM,
-  quotactl: EPERM,
-  open_by_handle_at: EPERM,
-  lookup_dcookie: EPERM,
-  uselib: EPERM,
-  iopl: EPERM,
-  ioperm: EPERM,
-  modify_ldt: EPERM,
-});
 
 /**
  * The filter's architecture for this process, or null with a reason (an unknown architecture or a big-endian
@@ -300,76 +108,6 @@ export function seccompArch(
     arch: null,
     reason: `the seccomp filter has no system call table for this architecture (${nodeArch}); only x86_64 and aarch64`,
   };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// A tiny assembler: instructions with forward jumps to labels, resolved to the 8-bit offsets of classic BPF.
-
-const BPF_LD_W_ABS = 0x20;
-const BPF_JMP_JEQ_K = 0x15;
-const BPF_JMP_JGE_K = 0x35;
-const BPF_JMP_JSET_K = 0x45;
-const BPF_RET_K = 0x06;
-
-type Target = string | null; // a label, or null: the next instruction
-interface Insn {
-  code: number;
-  k: number;
-  jt?: Target;
-  jf?: Target;
-  label?: string;
-}
-
-class Asm {
-  readonly insns: Insn[] = [];
-  #n = 0;
-  label(): string {
-    return `L${this.#n++}`;
-  }
-  at(label: string): void {
-    this.insns.push({ code: -1, k: 0, label });
-  }
-  ld(offset: number): void {
-    this.insns.push({ code: BPF_LD_W_ABS, k: offset });
-  }
-  jeq(k: number, jt: Target, jf: Target = null): void {
-    this.insns.push({ code: BPF_JMP_JEQ_K, k, jt, jf });
-  }
-  jge(k: number, jt: Target, jf: Target = null): void {
-    this.insns.push({ code: BPF_JMP_JGE_K, k, jt, jf });
-  }
-  jset(k: number, jt: Target, jf: Target = null): void {
-    this.insns.push({ code: BPF_JMP_JSET_K, k, jt, jf });
-  }
-  ret(k: number): void {
-    this.insns.push({ code: BPF_RET_K, k });
-  }
-  /** Resolve labels and encode `struct sock_filter[]` (little-endian). */
-  encode(): Uint8Array {
-    const real: Insn[] = [];
-    const where = new Map<string, number>();
-    for (const i of this.insns) {
-      if (i.code === -1) where.set(i.label as string, real.length);
-      else real.push(i);
-    }
-    const out = new Uint8Array(real.length * 8);
-    const view = new DataView(out.buffer);
-    real.forEach((i, pc) => {
-      const off = (t: Target | undefined): number => {
-        if (t === undefined || t === null) return 0;
-        const to = where.get(t);
-        if (to === undefined) throw new Error(`seccomp assembler: unknown label ${t}`);
-        const d = to - pc - 1;
-        if (d < 0 || d > 255) throw new Error(`seccomp assembler: jump of ${d} from ${pc} does not fit classic BPF`);
-        return d;
-      };
-      view.setUint16(pc * 8, i.code, true);
-      view.setUint8(pc * 8 + 2, off(i.jt));
-      view.setUint8(pc * 8 + 3, off(i.jf));
-      view.setUint32(pc * 8 + 4, i.k >>> 0, true);
-    });
-    return out;
-  }
 }
 
 /** Offset of the low 32 bits of `seccomp_data.args[i]` (little-endian). */
@@ -477,7 +215,7 @@ export function buildSeccompFilter(arch: SeccompArch, options: SeccompOptions = 
     arch,
     bytes,
     instructions: bytes.length / 8,
-    summary: `seccomp (${arch}): sockets only AF_INET/AF_INET6, netlink route/diag` +
+    summary: `seccomp (${arch}): sockets only AF_INET/AF_INET6, netlink route/diag (read-only; beyond SPEC §7)` +
       (options.unixSockets ? ", AF_UNIX" : ", AF_UNIX through socketpair only") +
       "; no setuid/setgid bits, namespaces, keyrings, bpf, perf_event_open, userfaultfd, io_uring, mounts",
   };

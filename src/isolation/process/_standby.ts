@@ -10,6 +10,7 @@
 import { chmodSync, mkdtempSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
+import { type MemoryCgroup, memoryPrelude } from "./_memcg.ts";
 
 /**
  * A new private folder (mode 0700) for the sandbox's own files (its seccomp filter, its /etc, git's views), in the
@@ -66,11 +67,16 @@ export interface SandboxLimits {
   openFiles: number;
   /** Size of the private /tmp (and /dev/shm) tmpfs, in bytes. */
   tmpBytes: number;
+  /**
+   * Memory of one call, all its processes together (and its tmpfs pages), in bytes: a memory cgroup per call
+   * (`_memcg.ts`) when this host offers one; past it the kernel's OOM killer picks a process of that call.
+   */
+  memoryBytes?: number;
 }
 
 /**
  * The default limits: 256 processes, 1 GiB files, 600 CPU seconds, 4 GiB address space, 1024 open files,
- * 256 MiB private /tmp.
+ * 256 MiB private /tmp, 2 GiB of memory per call.
  *
  * @example
  * ```ts
@@ -86,6 +92,7 @@ export const DEFAULT_LIMITS: Readonly<SandboxLimits> = Object.freeze({
   addressSpaceBytes: 4 * 1024 ** 3,
   openFiles: 1024,
   tmpBytes: 256 * 1024 ** 2,
+  memoryBytes: 2 * 1024 ** 3,
 });
 
 /**
@@ -112,8 +119,12 @@ export const STANDBY_TRAMPOLINE =
  * assert.ok(standbyPrelude(DEFAULT_LIMITS, false).includes("--args 3"));
  * ```
  */
-export function standbyPrelude(limits: SandboxLimits, nprocRlimit: boolean): string {
-  return limitPrelude(limits, nprocRlimit).replace(
+export function standbyPrelude(
+  limits: SandboxLimits,
+  nprocRlimit: boolean,
+  memory: Pick<MemoryCgroup, "dir" | "version"> | null = null,
+): string {
+  return limitPrelude(limits, nprocRlimit, memory).replace(
     'shift 2\nexec "$@"',
     'shift 2\nexec 3<&0 0</dev/null\nexec "$1" --args 3 -- /bin/sh -c "$2" safe-exec',
   );
@@ -121,7 +132,7 @@ export function standbyPrelude(limits: SandboxLimits, nprocRlimit: boolean): str
 
 /**
  * The bash script run on the host before `bwrap`: closes every inherited descriptor but stdin, stdout and stderr,
- * joins the pids cgroup (when `$1` is not `-`), opens the seccomp filter `$2` on fd 4, sets the rlimits (inherited by bwrap and everything in the sandbox), then `exec`s the
+ * joins the pids cgroup (when `$1` is not `-`) and a memory cgroup of its own (when `memory` is given), opens the seccomp filter `$2` on fd 4, sets the rlimits (inherited by bwrap and everything in the sandbox), then `exec`s the
  * rest of its arguments.
  *
  * @example
@@ -131,7 +142,11 @@ export function standbyPrelude(limits: SandboxLimits, nprocRlimit: boolean): str
  * assert.ok(limitPrelude(DEFAULT_LIMITS, false).includes("ulimit -f 1048576"));
  * ```
  */
-export function limitPrelude(limits: SandboxLimits, nprocRlimit: boolean): string {
+export function limitPrelude(
+  limits: SandboxLimits,
+  nprocRlimit: boolean,
+  memory: Pick<MemoryCgroup, "dir" | "version"> | null = null,
+): string {
   const n = (x: number) => String(Math.max(1, Math.floor(x)));
   const lines = [
     // Descriptors this process inherited from its parent (an agent harness's pipes, an open folder) must not reach
@@ -139,6 +154,7 @@ export function limitPrelude(limits: SandboxLimits, nprocRlimit: boolean): strin
     // only 0-9).
     'for fd in /proc/self/fd/*; do fd=${fd##*/}; case $fd in 0|1|2) ;; *) eval "exec $fd>&-" ;; esac; done',
     `if [ "$1" != - ]; then echo $$ > "$1" || { echo "safe-exec: cannot join the pids cgroup $1" >&2; exit 126; }; fi`,
+    ...(memory ? memoryPrelude(memory, limits.memoryBytes ?? DEFAULT_LIMITS.memoryBytes as number) : []),
     `exec ${SECCOMP_FD}<"$2" || { echo "safe-exec: cannot open the seccomp filter $2" >&2; exit 126; }`,
     "ulimit -c 0",
     `ulimit -t ${n(limits.cpuSeconds)}`,

@@ -159,6 +159,7 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
         seccompFd: fd,
         etc: host.etc,
         git: git.mounts,
+        devices: "dir" in r.devices ? r.devices.dir : null,
       });
     } catch (e) {
       git.finish();
@@ -178,9 +179,10 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
         "--norc",
         "--noprofile",
         "-c",
-        standbyPrelude(limits, !r.cgroup && !r.isRoot),
+        standbyPrelude(limits, !r.cgroup && !r.isRoot, r.memory),
         "safe-exec-sandbox",
-        r.cgroup?.procs ?? "-",
+        // cgroup v2: the call joins its memory cgroup inside the pids one (a process is in one cgroup only)
+        r.memory?.version === 2 ? "-" : r.cgroup?.procs ?? "-",
         r.state.filter,
         r.probe.path as string,
         STANDBY_TRAMPOLINE,
@@ -200,6 +202,11 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
     if (!r.isRoot) return `at most ${limits.pids} processes of this user (RLIMIT_NPROC; ${r.cgroupError})`;
     return `NOT limited: ${r.cgroupError}, and RLIMIT_NPROC does not bind root`;
   };
+  const memoryBytes = limits.memoryBytes ?? (DEFAULT_LIMITS.memoryBytes as number);
+  const memoryLimit = (r: HostState): string =>
+    r.memory
+      ? `at most ${memoryBytes} B per call, all its processes together (memory cgroup v${r.memory.version} ${r.memory.dir})`
+      : `NOT limited per call: ${r.memoryError}; only the address space per process is`;
   return {
     killsOwnTree: true,
     privateHome: true,
@@ -242,7 +249,12 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
       // killing the call's processes, so wait for the cgroup to empty first.
       let notes: string[] = [];
       const exited = s.child.exited.then((status) => {
-        if (status.signal !== null && r.cgroup) waitCgroupEmpty(r.cgroup.procs, 2000);
+        if (status.signal !== null && r.cgroup) {
+          waitCgroupEmpty(
+            r.memory?.version === 2 ? `${r.memory.dir}/c${s.child.pid}/cgroup.procs` : r.cgroup.procs,
+            2000,
+          );
+        }
         try {
           notes = prepared.finish();
         } catch (e) {
@@ -276,6 +288,7 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
       layers.push("seccomp", "env-scrubbed", "die-with-parent", "rlimits", "git-protected");
       if (!network) layers.push("network-off");
       if (r.cgroup || !r.isRoot) layers.push("pids-limit");
+      if (r.memory) layers.push("memory-limit");
       if (r.probe.userns) layers.push("user-ns");
       const described: BwrapIsolation = {
         layers,
@@ -291,9 +304,12 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
           addressSpaceBytes: limits.addressSpaceBytes,
           openFiles: limits.openFiles,
           tmpBytes: limits.tmpBytes,
+          memory: memoryLimit(r),
+          memoryBytes: r.memory ? memoryBytes : null,
         },
-        gitProtected: "git dirs shown through views: data writable, configuration, hooks, info, modules and " +
-          "worktrees read-only; the sandbox's own additions never reach the host",
+        gitProtected: "git dirs (nested ones too) shown through views: data writable, configuration, hooks, " +
+          "info, modules and worktrees read-only, the folders on the way pinned; the sandbox's own additions never " +
+          "reach the host; a repository a call makes outside .git is disabled after it",
       };
       return described;
     },

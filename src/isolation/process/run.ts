@@ -155,7 +155,9 @@ export async function runProcess(runtime: Runtime, options: RunOptions): Promise
  * The only environment a process tool sees (SPEC §2): PATH, LANG, TERM, and HOME set to `home` (a private, empty
  * folder that lives as long as the call); and what keeps files written earlier from acting as the call's hidden
  * configuration: `PYTHONNOUSERSITE=1` (no user site-packages, so no `.pth` file of theirs runs), and git's global
- * and system configuration pointed at nothing (`GIT_CONFIG_GLOBAL=/dev/null`, `GIT_CONFIG_NOSYSTEM=1`).
+ * and system configuration pointed at nothing (`GIT_CONFIG_GLOBAL=/dev/null`, `GIT_CONFIG_NOSYSTEM=1`), and
+ * `safe.bareRepository=explicit` (`GIT_CONFIG_COUNT`/`_KEY_0`/`_VALUE_0`), so git never takes a folder shaped like
+ * a bare repository, planted earlier, for one.
  *
  * @example
  * ```ts
@@ -165,7 +167,8 @@ export async function runProcess(runtime: Runtime, options: RunOptions): Promise
  * assert.equal(env.HOME, "/tmp/home-1");
  * assert.equal(env.GIT_CONFIG_GLOBAL, "/dev/null");
  * assert.deepEqual(Object.keys(env).sort(), [
- *   "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "HOME", "LANG", "PATH", "PYTHONNOUSERSITE", "TERM",
+ *   "GIT_CONFIG_COUNT", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_KEY_0", "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_VALUE_0", "HOME",
+ *   "LANG", "PATH", "PYTHONNOUSERSITE", "TERM",
  * ]);
  * ```
  */
@@ -178,5 +181,8 @@ export function toolEnv(home: string, lang?: string): Record<string, string> {
     PYTHONNOUSERSITE: "1",
     GIT_CONFIG_GLOBAL: "/dev/null",
     GIT_CONFIG_NOSYSTEM: "1",
+    GIT_CONFIG_COUNT: "1",
+    GIT_CONFIG_KEY_0: "safe.bareRepository",
+    GIT_CONFIG_VALUE_0: "explicit",
   };
 }

@@ -95,6 +95,10 @@ export interface BwrapLimits {
   openFiles: number;
   /** The size of the private /tmp. */
   tmpBytes: number;
+  /** How one call's memory is capped (a memory cgroup per call), or "NOT limited…" and why. */
+  memory: string;
+  /** The per-call memory limit in bytes, or null when there is none. */
+  memoryBytes: number | null;
 }
 
 /** Processes under bubblewrap. */

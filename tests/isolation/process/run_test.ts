@@ -41,8 +41,11 @@ Deno.test("cwd is the workspace and the environment is only the allowlist", asyn
   const [pwd, ...env] = r.stdout.trim().split("\n");
   assert.equal(pwd, ws);
   assert.deepEqual(env.map((l) => l.split("=")[0]).filter((k) => k !== "PWD" && k !== "SHLVL" && k !== "_"), [
+    "GIT_CONFIG_COUNT",
     "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_KEY_0",
     "GIT_CONFIG_NOSYSTEM",
+    "GIT_CONFIG_VALUE_0",
     "HOME",
     "LANG",
     "PATH",

@@ -1,0 +1,93 @@
+/**
+ * Worktree files that git's hooks hand over to. A protected hook is only as safe as what it runs: husky's stubs in
+ * `core.hooksPath = .husky/_` run `.husky/<hook>`; pre-commit's hook runs what `.pre-commit-config.yaml` names;
+ * lefthook's runs what `lefthook.yml` (and its variants and `.lefthook/` scripts) names. When a repository's hooks
+ * are theirs, those files are protected like the hooks themselves (the file tools refuse them, the sandbox shows
+ * them read-only, and one that is missing must not be created by a process).
+ *
+ * The class is wider than these three: any hook that runs a worktree file (`npm test`, `make lint`) runs code the
+ * agent can change. That is said in the README's threat model; only the known hook managers are followed here.
+ *
+ * Runtime-free: only `node:` APIs.
+ *
+ * @module
+ */
+import { readdirSync } from "node:fs";
+import { basename, dirname, join, resolve, sep } from "node:path";
+import { lstatOr, readText } from "./_fs.ts";
+
+/** One file (or folder) a hook hands over to. */
+export interface HookDelegate {
+  /** Its path (in the worktree). */
+  path: string;
+  /** A file or a folder. */
+  kind: "file" | "dir";
+  /** Which hook manager, for messages. */
+  why: string;
+}
+
+const LEFTHOOK_NAMES: readonly string[] = (() => {
+  const out: string[] = [];
+  for (const base of ["lefthook", ".lefthook", ".config/lefthook"]) {
+    for (const local of ["", "-local"]) {
+      for (const ext of ["yml", "yaml", "toml", "json", "jsonc"]) out.push(`${base}${local}.${ext}`);
+    }
+  }
+  return out;
+})();
+
+/** The hook files of a hooks folder (no `.sample`), at most 64 of at most 256 KiB. */
+function hookTexts(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const n of names.slice(0, 256)) {
+    if (n.endsWith(".sample") || out.length >= 64) continue;
+    const t = readText(join(dir, n));
+    if (t !== null) out.push(t);
+  }
+  return out;
+}
+
+/**
+ * The files the hooks in `hookDirs` hand over to, for the worktree `root` (existing or not).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hookDelegates } from "./delegates.ts";
+ * // husky v9: core.hooksPath is .husky/_, its stubs run .husky/<hook>
+ * assert.deepEqual(hookDelegates("/ws", ["/ws/.husky/_"]).map((d) => d.path), ["/ws/.husky"]);
+ * assert.deepEqual(hookDelegates("/ws", ["/nonexistent/hooks"]), []);
+ * ```
+ */
+export function hookDelegates(root: string, hookDirs: readonly string[]): HookDelegate[] {
+  const out: HookDelegate[] = [];
+  const add = (path: string, kind: "file" | "dir", why: string) => {
+    if (!out.some((d) => d.path === path)) out.push({ path, kind, why });
+  };
+  for (const dir of hookDirs) {
+    // husky: the hooks path is .husky/_ (v9) or .husky (v4–v8); either way every file in .husky is a hook script.
+    const parts = dir.split(sep);
+    const at = parts.lastIndexOf(".husky");
+    if (at > 0) add(parts.slice(0, at + 1).join(sep), "dir", "husky's hook scripts (core.hooksPath)");
+    else if (basename(dir) === "_" && lstatOr(join(dirname(dir), "_", "h"))?.isFile()) {
+      add(dirname(dir), "dir", "husky's hook scripts (core.hooksPath)");
+    }
+    for (const text of hookTexts(dir)) {
+      if (/\bpre-commit\b/.test(text) && /\bhook-impl\b/.test(text)) {
+        const m = /--config[= ]["']?([^"'\s)]+)/.exec(text);
+        add(resolve(root, m ? (m[1] as string) : ".pre-commit-config.yaml"), "file", "pre-commit's config (a hook)");
+      }
+      if (/\blefthook\b/.test(text)) {
+        for (const n of LEFTHOOK_NAMES) add(join(root, n), "file", "lefthook's config (a hook)");
+        for (const n of [".lefthook", ".lefthook-local"]) add(join(root, n), "dir", "lefthook's scripts (a hook)");
+      }
+    }
+  }
+  return out;
+}

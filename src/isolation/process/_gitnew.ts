@@ -1,0 +1,130 @@
+/**
+ * Private helper of the git views: what a call left behind that the host's git would run, found once its processes
+ * are gone, and disabled (renamed aside, never deleted: the agent's files stay). A repository the call made outside
+ * `.git` (a nested `git init`, a `gitdir:` file, a bare repository, the workspace turned into one), a file a
+ * protected hook hands over to that did not exist (lefthook.yml), and a symlink planted in a git dir's `refs/` or
+ * `logs/` (the host's git appends reflog lines through it). Mounts cannot stop a process from making these; the
+ * call's result says what was disabled.
+ *
+ * Runtime-free: only `node:` APIs.
+ *
+ * @module
+ */
+import { readdirSync, renameSync } from "node:fs";
+import { join } from "node:path";
+import { GIT_DATA_DIRS, GIT_DATA_FILES } from "../../git/dirs.ts";
+import { lstatOr } from "./_gitview_io.ts";
+
+function aside(p: string): string {
+  const to = `${p}.safe-exec-disabled-${crypto.randomUUID().slice(0, 8)}`;
+  renameSync(p, to);
+  return to;
+}
+
+function rel(root: string, p: string): string {
+  return p === root ? "." : p.startsWith(root + "/") ? p.slice(root.length + 1) : p;
+}
+
+/**
+ * Disable a repository a call made: its `.git` entry (a folder, a `gitdir:` file or a symlink) is renamed aside, or,
+ * for a folder shaped like a bare repository, its `HEAD`. Returns the note for the call's result.
+ */
+export function disableRepo(root: string, kind: "entry" | "bare", path: string): string {
+  const target = kind === "entry" ? path : join(path, "HEAD");
+  try {
+    const to = aside(target);
+    // A disabled .git folder keeps its files, but not the shape of a repository (a bare one, to git run inside it).
+    if (kind === "entry" && lstatOr(to)?.isDirectory() && lstatOr(join(to, "HEAD"))) aside(join(to, "HEAD"));
+    return `safe-exec: ${rel(root, target)} (a git repository this call made) was renamed to ${rel(root, to)}: the ` +
+      `host's git would run its configuration and hooks. Repositories inside the workspace are made from the host ` +
+      `(or the workspace's own .git, whose data reaches the host)`;
+  } catch (e) {
+    return `safe-exec: could not disable the repository this call made at ${rel(root, target)}: ${
+      (e as Error).message
+    }`;
+  }
+}
+
+/**
+ * Every part of a `.git` entry (or git dir) that git reads as configuration or code changed before `since` (a file
+ * system time taken as the call started, so the same coarse clock; a change in the same tick counts as the call's):
+ * then it is the operator's, made between two calls, not the call's. Data (objects, refs, logs, index, HEAD, …) is
+ * not looked at; for a `.git` file, its own time (its git dir, when inside a writable root, is a repository found
+ * by the walk itself).
+ */
+export function untouchedSince(path: string, since: number): boolean {
+  const limit = since;
+  let budget = 2000;
+  const old = (p: string, level: number, top: boolean): boolean => {
+    if (--budget < 0) return false;
+    const st = lstatOr(p);
+    if (!st) return true;
+    if (Math.max(st.ctimeMs, st.mtimeMs) >= limit) return false;
+    if (!st.isDirectory() || level > 8) return true;
+    let names: string[];
+    try {
+      names = readdirSync(p);
+    } catch {
+      return false;
+    }
+    return names.every((n) =>
+      (top && (GIT_DATA_DIRS.has(n) || GIT_DATA_FILES.has(n))) || old(join(p, n), level + 1, false)
+    );
+  };
+  const st = lstatOr(path);
+  if (st?.isFile()) {
+    if (Math.max(st.ctimeMs, st.mtimeMs) >= limit) return false;
+    return true; // its gitdir, when it is inside a writable root, is walked as a repository of its own
+  }
+  if (st?.isSymbolicLink()) return Math.max(st.ctimeMs, st.mtimeMs) < limit;
+  return old(path, 0, true);
+}
+
+/** Rename aside the watched paths (missing before the call) that the call created. */
+export function disableWatched(root: string, watched: readonly { path: string; why: string }[]): string[] {
+  const notes: string[] = [];
+  for (const w of watched) {
+    if (!lstatOr(w.path)) continue;
+    try {
+      const to = aside(w.path);
+      notes.push(
+        `safe-exec: ${rel(root, w.path)} (${w.why}) was made by this call and renamed to ${rel(root, to)}: a ` +
+          `protected git hook would run what it names`,
+      );
+    } catch (e) {
+      notes.push(`safe-exec: could not disable ${rel(root, w.path)}: ${(e as Error).message}`);
+    }
+  }
+  return notes;
+}
+
+/**
+ * A git dir's `objects/`, `refs/` or `logs/` hold a symlink or a special file (or more entries than are looked at):
+ * a repository that was not viewed during a call (the operator made it between two calls) and holds one is not
+ * adopted, since the host's git would write through it (red team 2, F1); nor one whose `objects/info/alternates`
+ * changed since `since`.
+ */
+export function hasDataLinks(g: string, since: number): boolean {
+  let budget = 20_000;
+  const bad = (d: string, level: number): boolean => {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return false;
+    }
+    for (const n of names) {
+      if (--budget < 0) return true;
+      const st = lstatOr(join(d, n));
+      if (!st) continue;
+      if (st.isDirectory()) {
+        if (level > 32 || bad(join(d, n), level + 1)) return true;
+      } else if (!st.isFile()) return true;
+    }
+    return false;
+  };
+  if (!lstatOr(g)?.isDirectory()) return false;
+  const alt = lstatOr(join(g, "objects", "info", "alternates"));
+  return ["objects", "refs", "logs"].some((d) => bad(join(g, d), 0)) ||
+    (alt !== undefined && Math.max(alt.ctimeMs, alt.mtimeMs) >= since);
+}

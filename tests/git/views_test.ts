@@ -1,0 +1,234 @@
+/**
+ * The parts of git's protection that red-team report 1 led to: the repository walk (`scan.ts`), the files hooks
+ * hand over to (`delegates.ts`), the pinned ancestors (`_gitpins.ts`), copy-back through a descriptor pinned before
+ * the call (`_gitview_io.ts`, `_gitview.ts`), disabling what a call made (`_gitnew.ts`), and the file tools'
+ * refusal of bare-repository shapes (`git_protected.ts`). End to end through the server: tests/attack/git_test.ts.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RepoScanner } from "../../src/git/scan.ts";
+import { hookDelegates } from "../../src/git/delegates.ts";
+import { inspectGit } from "../../src/git/dirs.ts";
+import { withAncestors } from "../../src/isolation/process/_gitpins.ts";
+import { GitViews } from "../../src/isolation/process/_gitview.ts";
+import { checkProtected } from "../../src/fileops/git_protected.ts";
+
+function tmp(): string {
+  return realpathSync(mkdtempSync(join(tmpdir(), "se-gitv-")));
+}
+
+function git(cwd: string, ...args: string[]): string {
+  const r = spawnSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1" },
+  });
+  assert.equal(r.status, 0, `git ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+}
+
+Deno.test("RepoScanner: .git entries at any depth and bare shapes; no symlink followed; changes never missed", () => {
+  const ws = tmp();
+  const other = tmp();
+  try {
+    git(ws, "init", "-q");
+    git(ws, "init", "-q", "a/b/c");
+    mkdirSync(join(ws, "bare", "objects"), { recursive: true });
+    mkdirSync(join(ws, "bare", "refs"));
+    writeFileSync(join(ws, "bare", "HEAD"), "ref: refs/heads/main\n");
+    mkdirSync(join(other, "x", ".git"), { recursive: true });
+    symlinkSync(other, join(ws, "link"));
+    const s = new RepoScanner();
+    const first = s.scan(ws);
+    assert.deepEqual(first.entries, [join(ws, "a/b/c/.git")]);
+    assert.deepEqual(first.bare, [join(ws, "bare")]);
+    // a new repository deep in a folder the cache knows, made right away (same clock tick), is found
+    mkdirSync(join(ws, "a", "b", "d"));
+    writeFileSync(join(ws, "a", "b", "d", ".git"), "gitdir: ../../../bare\n");
+    assert.deepEqual(s.scan(ws).entries, [join(ws, "a/b/c/.git"), join(ws, "a/b/d/.git")]);
+    // a folder swapped for another of the same name is read again
+    renameSync(join(ws, "a", "b"), join(ws, "b-old"));
+    mkdirSync(join(ws, "a", "b"));
+    assert.deepEqual(s.scan(ws).entries, [join(ws, "b-old/c/.git"), join(ws, "b-old/d/.git")]);
+    assert.equal(new RepoScanner(2).scan(ws).truncated, true);
+  } finally {
+    rmSync(ws, { recursive: true });
+    rmSync(other, { recursive: true });
+  }
+});
+
+Deno.test("hookDelegates: husky's scripts, pre-commit's --config, lefthook's configs", () => {
+  const ws = tmp();
+  try {
+    mkdirSync(join(ws, "hooks"));
+    writeFileSync(join(ws, "hooks", "pre-commit"), "#!/bin/sh\nARGS=(hook-impl --config=ci/pc.yaml)\n# pre-commit\n");
+    writeFileSync(join(ws, "hooks", "pre-push"), "#!/bin/sh\nlefthook run pre-push\n");
+    writeFileSync(join(ws, "hooks", "post-merge.sample"), "lefthook\n");
+    const d = hookDelegates(ws, [join(ws, "hooks"), join(ws, ".husky", "_")]).map((x) => x.path);
+    assert.ok(d.includes(join(ws, ".husky")));
+    assert.ok(d.includes(join(ws, "ci", "pc.yaml")));
+    assert.ok(d.includes(join(ws, "lefthook.yml")) && d.includes(join(ws, ".lefthook")));
+    assert.ok(!d.includes(join(ws, ".pre-commit-config.yaml")));
+    // inspectGit: an existing delegate is pinned, a missing one watched
+    git(ws, "init", "-q");
+    writeFileSync(join(ws, ".git", "hooks", "pre-commit"), "pre-commit hook-impl\n");
+    writeFileSync(join(ws, ".pre-commit-config.yaml"), "repos: []\n");
+    writeFileSync(join(ws, ".git", "hooks", "pre-push"), "lefthook\n");
+    const info = inspectGit(ws, [ws]);
+    assert.ok(info.pins.some((p) => p.path === join(ws, ".pre-commit-config.yaml")));
+    assert.ok(info.watch.some((p) => p.path === join(ws, "lefthook.yml")));
+    assert.ok(info.trees.includes(join(ws, "lefthook.yml")));
+  } finally {
+    rmSync(ws, { recursive: true });
+  }
+});
+
+Deno.test("withAncestors: nothing inside a read-only pin or a view is bound writable again", () => {
+  const out = withAncestors(
+    [
+      { mode: "ro", src: "/ws/.husky", dest: "/ws/.husky" },
+      { mode: "ro", src: "/ws/.husky/_/x", dest: "/ws/.husky/_/x" },
+      { mode: "rw", src: "/v/1", dest: "/ws/a/.git" },
+      { mode: "ro", src: "/ws/a/.git/modules/m/config", dest: "/ws/a/.git/modules/m/config" },
+      { mode: "ro", src: "/out/x", dest: "/out/x/y" },
+    ],
+    ["/ws"],
+  );
+  assert.deepEqual(out.map((m) => `${m.mode} ${m.dest}`), [
+    "rw /ws/a",
+    "ro /ws/.husky",
+    "rw /ws/a/.git",
+    "ro /out/x/y",
+    "ro /ws/.husky/_/x",
+    "ro /ws/a/.git/modules/m/config",
+  ]);
+});
+
+Deno.test("GitViews: copy-back never goes through an ancestor swapped for a symlink during the call", () => {
+  const base = tmp();
+  const state = tmp();
+  const ws = join(base, "ws");
+  const outside = join(base, "outside");
+  mkdirSync(join(ws, "meta"), { recursive: true });
+  mkdirSync(outside);
+  const views = new GitViews(state);
+  try {
+    git(ws, "init", "-q", `--separate-git-dir=${join(ws, "meta", "repo")}`);
+    const call = views.prepare([ws], []);
+    const view = call.mounts.find((m) => m.dest === join(ws, "meta", "repo"))!.src;
+    assert.ok(call.mounts.some((m) => m.dest === join(ws, "meta") && m.src === m.dest), "meta is pinned");
+    // What a process could do without the pin: the call writes data files, then swaps the parent.
+    writeFileSync(join(view, "FETCH_HEAD"), "* * * * * root touch /tmp/pwn\n");
+    writeFileSync(join(view, "description"), "X\n");
+    renameSync(join(ws, "meta"), join(ws, "meta.old"));
+    mkdirSync(join(ws, "meta"));
+    symlinkSync(outside, join(ws, "meta", "repo"));
+    const notes = call.finish();
+    assert.deepEqual(readdirSync(outside), [], JSON.stringify(notes));
+  } finally {
+    views.close();
+    rmSync(base, { recursive: true });
+    rmSync(state, { recursive: true });
+  }
+});
+
+Deno.test("GitViews: a repository a call made is disabled after it; one the call left alone is kept", async () => {
+  const ws = tmp();
+  const state = tmp();
+  const views = new GitViews(state);
+  try {
+    git(ws, "init", "-q", "old");
+    await new Promise((r) => setTimeout(r, 1100)); // the file system clock's second (Deno: whole seconds)
+    const call = views.prepare([ws], []);
+    git(ws, "init", "-q", "new"); // as the sandboxed process would
+    mkdirSync(join(ws, "b", "objects"), { recursive: true });
+    mkdirSync(join(ws, "b", "refs"));
+    writeFileSync(join(ws, "b", "HEAD"), "ref: refs/heads/main\n");
+    const notes = call.finish();
+    assert.ok(existsSync(join(ws, "old", ".git")), notes.join("\n"));
+    assert.ok(!existsSync(join(ws, "new", ".git")) && !existsSync(join(ws, "b", "HEAD")), notes.join("\n"));
+    assert.equal(notes.filter((n) => /renamed to/.test(n)).length, 2, notes.join("\n"));
+    assert.ok(readdirSync(join(ws, "new")).some((n) => n.startsWith(".git.safe-exec-disabled-")));
+    // the next call protects the old one (its git dir is a view)
+    const next = views.prepare([ws], []);
+    assert.ok(next.mounts.some((m) => m.dest === join(ws, "old", ".git") && m.src !== m.dest));
+    next.finish();
+  } finally {
+    views.close();
+    rmSync(ws, { recursive: true });
+    rmSync(state, { recursive: true });
+  }
+});
+
+Deno.test("checkProtected: no write completes or enters a bare repository; a nested repo's hooks path is kept", () => {
+  const ws = tmp();
+  try {
+    const refusedWrite = (path: string) =>
+      assert.throws(() => checkProtected(ws, "write_file", { path, content: "x" }), /git/, path);
+    checkProtected(ws, "write_file", { path: "HEAD", content: "ref: refs/heads/main\n" });
+    writeFileSync(join(ws, "HEAD"), "ref: refs/heads/main\n");
+    checkProtected(ws, "write_file", { path: "objects/.keep", content: "" });
+    mkdirSync(join(ws, "objects"));
+    refusedWrite("refs/heads/.keep");
+    refusedWrite("commondir"); // HEAD with commondir is a repository too
+    checkProtected(ws, "write_file", { path: "sub/commondir", content: "" }); // sub has no HEAD
+    checkProtected(ws, "write_file", { path: "sub/a.txt", content: "" });
+    rmSync(join(ws, "HEAD"));
+    mkdirSync(join(ws, "r", "objects"), { recursive: true });
+    mkdirSync(join(ws, "r", "refs"));
+    writeFileSync(join(ws, "r", "HEAD"), "ref: refs/heads/main\n");
+    refusedWrite("r/config");
+    refusedWrite("r/hooks/pre-commit");
+    git(ws, "init", "-q", "nested");
+    git(join(ws, "nested"), "config", "core.hooksPath", ".husky");
+    mkdirSync(join(ws, "nested", ".husky"));
+    refusedWrite("nested/.husky/pre-commit");
+    checkProtected(ws, "write_file", { path: "nested/src.txt", content: "" });
+  } finally {
+    rmSync(ws, { recursive: true });
+  }
+});
+
+Deno.test("GitViews: links and FIFOs a call plants in refs/ or logs/ never reach the host; its reflog lines do", () => {
+  const ws = tmp();
+  const state = tmp();
+  const views = new GitViews(state);
+  try {
+    git(ws, "init", "-q");
+    git(ws, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-q", "--allow-empty", "-m", "one");
+    const g = join(ws, ".git");
+    const call = views.prepare([ws], []);
+    const v = call.mounts.find((m) => m.dest === g)!.src;
+    const before = readFileSync(join(g, "logs", "HEAD"), "utf8");
+    writeFileSync(join(v, "logs", "HEAD"), before + "x y z\tthe call's line\n");
+    symlinkSync("../config", join(v, "logs", "HEAD.tmp"));
+    symlinkSync("/etc", join(v, "refs", "tags2"));
+    spawnSync("mkfifo", [join(v, "refs", "heads", "fifo")]);
+    const notes = call.finish().join("\n");
+    assert.match(notes, /were not copied back/, notes);
+    assert.equal(readFileSync(join(g, "logs", "HEAD"), "utf8"), before + "x y z\tthe call's line\n");
+    assert.ok(!existsSync(join(g, "logs", "HEAD.tmp")) && !existsSync(join(g, "refs", "tags2")));
+    assert.ok(!existsSync(join(g, "refs", "heads", "fifo")));
+    const config = readFileSync(join(g, "config"), "utf8");
+    git(ws, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-q", "--allow-empty", "-m", "two");
+    assert.equal(readFileSync(join(g, "config"), "utf8"), config);
+  } finally {
+    views.close();
+    rmSync(ws, { recursive: true });
+    rmSync(state, { recursive: true });
+  }
+});
