@@ -16,6 +16,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
@@ -107,6 +108,7 @@ function cpuMs(fn: () => void): number {
 async function tokenRows(
   name: TokenizerName,
   texts: { warm: string; measured: string },
+  runtime: string,
 ): Promise<{ rows: Row[]; verdict: Verdict }> {
   const counter = await createCounter(name);
   counter.count(texts.warm); // JIT and the piece cache see other text first
@@ -132,11 +134,11 @@ async function tokenRows(
     }
   });
   const library = await libraryMbps(name, texts.measured.slice(0, 400_000));
-  const anchorName = `tokens ${name}: the library's own encode, new text`;
+  const anchorName = `tokens ${name} (${runtime}): the library's own encode, new text`;
   const cases: Array<[string, number]> = [
-    [`tokens ${name}: new text (16 KB chunks)`, mbps(bytes, firstMs)],
-    [`tokens ${name}: text whose pieces were seen`, mbps(bytes, seenMs)],
-    [`tokens ${name}: history re-sent each turn (${turns.length} turns)`, mbps(resentBytes, resentMs)],
+    [`tokens ${name} (${runtime}): new text (16 KB chunks)`, mbps(bytes, firstMs)],
+    [`tokens ${name} (${runtime}): text whose pieces were seen`, mbps(bytes, seenMs)],
+    [`tokens ${name} (${runtime}): history re-sent each turn (${turns.length} turns)`, mbps(resentBytes, resentMs)],
   ];
   const rows: Row[] = cases.map(([rowName, v], i) => ({
     name: rowName,
@@ -146,6 +148,19 @@ async function tokenRows(
   if (library !== null) rows.push({ name: anchorName, isAnchor: true, mbPerSec: round(library, 1) });
   const [slowest, value] = cases.reduce((a, b) => (b[1] < a[1] ? b : a));
   return { rows, verdict: { target: "tokenCount", from: `${slowest} (slowest of 3)`, value } };
+}
+
+/** The token rows and verdicts of every tokenizer in this runtime. */
+async function _tokenTable(runtime: string): Promise<{ rows: Row[]; verdicts: Verdict[] }> {
+  const texts = _texts();
+  const rows: Row[] = [];
+  const verdicts: Verdict[] = [];
+  for (const name of ["o200k_base", "cl100k_base", "claude", "chars"] as const) {
+    const t = await tokenRows(name, texts, runtime);
+    rows.push(...t.rows);
+    verdicts.push(t.verdict);
+  }
+  return { rows, verdicts };
 }
 
 /** MB/s (per CPU-second) of the tokenizer library's own encode, as the anchor; null for `chars` (no library). */
@@ -198,13 +213,22 @@ export const rules: BenchModule = {
       if (!isParse) verdicts.push({ target: "rulesP50", from: name, value: percentile(times, 0.5) });
       ctx.log(`rules: ${name}: p50 ${percentile(times, 0.5).toFixed(4)} ms`);
     }
+    const tokens = await _tokenTable("Deno");
+    rows.push(...tokens.rows);
+    verdicts.push(...tokens.verdicts);
+    // the same counters under Bun (the runtime of the shipped binary), in a process of its own
+    const bun = join(ROOT, "node_modules/.bin/bun");
+    const underBun = JSON.parse(
+      execFileSync(bun, [join(ROOT, "_tools/bench_rules.ts"), "--tokens-json"], {
+        encoding: "utf8",
+        maxBuffer: 16 * 1024 * 1024,
+        stdio: ["ignore", "pipe", "inherit"],
+      }),
+    ) as { rows: Row[]; verdicts: Verdict[] };
+    rows.push(...underBun.rows);
+    verdicts.push(...underBun.verdicts);
+    for (const v of verdicts.slice(-8)) ctx.log(`rules: ${v.from}: ${v.value?.toFixed(1)} MB/s`);
     const texts = _texts();
-    for (const name of ["o200k_base", "cl100k_base", "claude", "chars"] as const) {
-      const t = await tokenRows(name, texts);
-      rows.push(...t.rows);
-      verdicts.push(t.verdict);
-      ctx.log(`rules: tokens ${name}: slowest case ${t.verdict.value?.toFixed(1)} MB/s`);
-    }
     const mb = (s: string) => round(Buffer.byteLength(s) / 1e6, 1);
     return {
       rows,
@@ -213,19 +237,26 @@ export const rules: BenchModule = {
       notes: [
         `Rules: ${n} timed calls each after 500 untimed ones, in this process (${SCRIPT_200.length}-character ` +
         `script: \`${SCRIPT_200}\`).`,
-        "Tokens: MB (10^6 bytes) per CPU-second of this process (user + system): on a machine shared with other " +
+        "Tokens, in this Deno process and in a Bun process of its own (the runtime of the shipped binary): MB " +
+        "(10^6 bytes) per CPU-second of the process (user + system): on a machine shared with other " +
         "work, wall time measures the queue for the CPU as much as the code. Each counter first sees " +
         `${mb(texts.warm)} MB of this repository's sources and docs (JIT, piece cache), then counts ` +
         `${mb(texts.measured)} MB of \`@types/node\`'s declarations in 16 KB chunks; the library's own \`encode\` ` +
         "(gpt-tokenizer `countTokens` with its merge cache cleared; ai-tokenizer for `claude`) counts the first " +
         "400,000 characters of the same text after a warm-up on its first 50,000. `chars` is the cheap estimate " +
-        "(no library). The token target is checked on each tokenizer's slowest case.",
+        "(no library). The token target is checked on each tokenizer's slowest case. Short ASCII pieces seen for " +
+        "the first time are merged by `src/tokens/_merge.ts` (pairs of token ids remembered in a table of " +
+        "integers), the rest by the library.",
       ],
     };
   },
 };
 
-if (import.meta.main) {
+if (import.meta.main && process.argv.includes("--tokens-json")) {
+  console.log(
+    JSON.stringify(await _tokenTable(typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "Bun" : "Deno")),
+  );
+} else if (import.meta.main) {
   const runtime = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "bun" : "deno";
   let load: string;
   try {

@@ -27,6 +27,7 @@
  */
 
 import { BpeCounter } from "./_bpe_counter.ts";
+import { AsciiMerger, MERGE_MAX } from "./_merge.ts";
 import type { TokenCounter, TokenizerName } from "./types.ts";
 
 // Also here, where tools/bench_rules.ts finds them.
@@ -76,7 +77,9 @@ async function _load(name: Exclude<TokenizerName, "chars">): Promise<TokenCounte
     const encoding = await import("ai-tokenizer/encoding/claude");
     const tokenizer = new Tokenizer(encoding as ConstructorParameters<typeof Tokenizer>[0]);
     // "all": special-token strings are ordinary text here
-    return new BpeCounter(name, new RegExp(encoding.pat_str, "gu"), (piece) => tokenizer.encode(piece, "all").length);
+    const ranks = new Map<string, number>(Object.entries(encoding.stringEncoder as Record<string, number>));
+    const library = (piece: string) => tokenizer.encode(piece, "all").length;
+    return new BpeCounter(name, new RegExp(encoding.pat_str, "gu"), _withMerge(library, (s) => ranks.get(s)));
   }
   const { CL100K_TOKEN_SPLIT_REGEX, O200K_TOKEN_SPLIT_REGEX } = await import("gpt-tokenizer/encodingParams/constants");
   const encoding = name === "o200k_base"
@@ -86,13 +89,33 @@ async function _load(name: Exclude<TokenizerName, "chars">): Promise<TokenCounte
   const pattern = name === "o200k_base" ? O200K_TOKEN_SPLIT_REGEX : CL100K_TOKEN_SPLIT_REGEX;
   // without options countTokens uses its precomputed special-token set (with options it rebuilds it on every call,
   // the larger part of a miss); it refuses a special token, which no single piece can hold whole: kept as a fallback
-  return new BpeCounter(name, pattern, (piece) => {
+  const library = (piece: string) => {
     try {
       return encoding.countTokens(piece);
     } catch {
       return encoding.countTokens(piece, ordinary);
     }
-  });
+  };
+  const ranks = _stringRanks(encoding.default);
+  return new BpeCounter(name, pattern, ranks === null ? library : _withMerge(library, (s) => ranks.get(s)));
+}
+
+/** gpt-tokenizer's own string ranks (a public field of its encoding, not in its types), or null if it moved. */
+function _stringRanks(api: unknown): Map<string, number> | null {
+  const core = (api as { bytePairEncodingCoreProcessor?: { bytePairStringRankEncoder?: unknown } })
+    .bytePairEncodingCoreProcessor;
+  const ranks = core?.bytePairStringRankEncoder;
+  return ranks instanceof Map ? ranks as Map<string, number> : null;
+}
+
+/** The count of a piece: merged here when it is short ASCII (see _merge.ts), else by the library. */
+function _withMerge(library: (piece: string) => number, rank: (s: string) => number | undefined) {
+  const merger = new AsciiMerger(rank);
+  return (piece: string): number => {
+    if (piece.length > MERGE_MAX) return library(piece);
+    for (let i = 0; i < piece.length; i++) if (piece.charCodeAt(i) > 127) return library(piece);
+    return merger.count(piece);
+  };
 }
 
 /**

@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import o200k from "gpt-tokenizer/encoding/o200k_base";
+import cl100k from "gpt-tokenizer/encoding/cl100k_base";
+import { Tokenizer } from "ai-tokenizer";
+import * as aiClaude from "ai-tokenizer/encoding/claude";
+import { AsciiMerger, MERGE_MAX } from "../../src/tokens/_merge.ts";
+import { ROOT } from "../_targets.ts";
+
+type Core = { bytePairStringRankEncoder: Map<string, number>; bytePairEncode(piece: string): number[] };
+type Api = { bytePairEncodingCoreProcessor: Core };
+const o200kCore = (o200k as unknown as Api).bytePairEncodingCoreProcessor;
+const cl100kCore = (cl100k as unknown as Api).bytePairEncodingCoreProcessor;
+const claudeTokenizer = new Tokenizer(aiClaude as ConstructorParameters<typeof Tokenizer>[0]);
+const claudeRanks = new Map(Object.entries(aiClaude.stringEncoder as Record<string, number>));
+const claudeMerge = claudeTokenizer as unknown as { bytePairEncode(piece: string): number[] };
+/**
+ * Each encoding: its string ranks and the library's own byte-pair merge of one piece (the oracle: a whole token is
+ * one, as both libraries count it before merging).
+ */
+const ENCODINGS = {
+  o200k_base: {
+    ranks: o200kCore.bytePairStringRankEncoder,
+    library: (s: string) => o200kCore.bytePairStringRankEncoder.has(s) ? 1 : o200kCore.bytePairEncode(s).length,
+  },
+  cl100k_base: {
+    ranks: cl100kCore.bytePairStringRankEncoder,
+    library: (s: string) => cl100kCore.bytePairStringRankEncoder.has(s) ? 1 : cl100kCore.bytePairEncode(s).length,
+  },
+  claude: {
+    ranks: claudeRanks,
+    library: (s: string) => claudeRanks.has(s) ? 1 : claudeMerge.bytePairEncode(s).length,
+  },
+};
+
+/** A seeded generator (mulberry32), so a failure reproduces. */
+function _random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Random ASCII pieces: words from a small alphabet (so pairs repeat and merge), digits, punctuation, whitespace. */
+function _pieces(count: number, seed: number): string[] {
+  const rnd = _random(seed);
+  const alphabets = [
+    "etaoinshrdlu",
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "0123456789",
+    " \t\n",
+    "=-_.,;:!?()[]{}<>/\\'\"`~@#$%^&*|+",
+  ];
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const len = 1 + Math.floor(rnd() * (rnd() < 0.9 ? 16 : MERGE_MAX));
+    let s = "";
+    for (let k = 0; k < len; k++) {
+      const a = alphabets[Math.floor(rnd() * alphabets.length)]!;
+      s += rnd() < 0.02 ? String.fromCharCode(Math.floor(rnd() * 128)) : a[Math.floor(rnd() * a.length)]!;
+    }
+    out.push(s);
+  }
+  return out;
+}
+
+for (const [name, { ranks, library }] of Object.entries(ENCODINGS)) {
+  Deno.test(`AsciiMerger ${name}: the library's count for 20,000 fuzzed ASCII pieces, with a large and a tiny memo`, () => {
+    const large = new AsciiMerger((s) => ranks.get(s));
+    const tiny = new AsciiMerger((s) => ranks.get(s), 4); // emptied every 8 pairs
+    for (const piece of _pieces(20_000, 7)) {
+      const want = library(piece);
+      assert.equal(large.count(piece), want, JSON.stringify(piece));
+      assert.equal(tiny.count(piece), want, JSON.stringify(piece));
+    }
+  });
+
+  Deno.test(`AsciiMerger ${name}: the library's count for the words of this repository's README and sources`, () => {
+    const merger = new AsciiMerger((s) => ranks.get(s));
+    const text = readFileSync(join(ROOT, "README.md"), "utf8") +
+      readFileSync(join(ROOT, "src/gate/executor.ts"), "utf8");
+    // words with their leading space, runs of punctuation and of whitespace: the shapes of real pieces
+    const pieces = (text.match(/ ?[A-Za-z]+| ?[0-9]{1,3}| ?[^\sA-Za-z0-9]+|\s+/g) ?? []).filter((p) =>
+      !/[^\p{ASCII}]/u.test(p) && p.length <= MERGE_MAX
+    );
+    assert.ok(pieces.length > 5000);
+    for (const piece of pieces.slice(0, 20_000)) {
+      assert.equal(merger.count(piece), library(piece), JSON.stringify(piece));
+    }
+  });
+}
+
+Deno.test("AsciiMerger: a piece longer than MERGE_MAX is refused, not miscounted", () => {
+  const merger = new AsciiMerger((s) => ENCODINGS.o200k_base.ranks.get(s));
+  assert.throws(() => merger.count(" ".repeat(MERGE_MAX + 1)), RangeError);
+  assert.equal(merger.count(" ".repeat(MERGE_MAX)), ENCODINGS.o200k_base.library(" ".repeat(MERGE_MAX)));
+});
+
+Deno.test("AsciiMerger: an encoding without a token for some ASCII character is refused at construction", () => {
+  assert.throws(() => new AsciiMerger((s) => (s === "a" ? undefined : 1)), /no token for the character 97/);
+});
