@@ -10,7 +10,7 @@
  * @module
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { join } from "node:path";
 // The SDK's "./*" export maps types to "*.d.ts", so "x.js" finds no types under deno check; point at them.
@@ -20,12 +20,15 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { currentRuntime } from "../src/runtime/mod.ts";
 import { type CallToolResult, parseServers, runtimeSpawner, UpstreamManager } from "../src/gateway/mod.ts";
-import { DENO_RUN_FLAGS } from "../build.ts";
+import { binaryName, DENO_RUN_FLAGS, hostTarget } from "../build.ts";
 import { type BenchModule, latencyRow, percentile, ROOT, type Row, tempDir } from "./_bench.ts";
 
 const FILESYSTEM = join(ROOT, "node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
+const HOST = hostTarget();
+/** The Bun binary `_tools/build_for_tests.ts` builds, if it is there. */
+const BUN_BINARY = HOST === null ? null : join(ROOT, "dist", binaryName("bun", HOST));
 
-type Side = "direct" | "manager" | "gateway";
+type Side = "direct" | "manager" | "gateway" | "gatewayBun";
 
 /** Per-call times (ms), wall time (ms), this process's CPU (µs) and every process's of the side (µs), by side. */
 interface Measured {
@@ -79,6 +82,7 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
   mkdirSync(ws);
   const witness = join(dir, "witness.log");
   const through = new Client({ name: "bench-gateway", version: "1" });
+  const throughBun = new Client({ name: "bench-gateway-bun", version: "1" });
   const manager = new UpstreamManager(
     parseServers({ fs: { command: ["node", FILESYSTEM, dir] } }, { baseDir: dir }),
     runtimeSpawner(await currentRuntime()),
@@ -108,6 +112,14 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
     });
     await through.connect(throughTransport);
     await through.listTools();
+    const bunTransport = new StdioClientTransport({
+      command: BUN_BINARY!,
+      args: ["mcp", "--config", config, "--workspace", ws, "--witness", join(dir, "witness-bun.log")],
+      cwd: dir,
+      stderr: "pipe",
+    });
+    await throughBun.connect(bunTransport);
+    await throughBun.listTools();
     const args = { path: file };
     const check = (r: { content?: unknown[] | undefined; isError?: boolean | undefined } | null, side: string) => {
       const text = (r?.content?.[0] as { text?: string } | undefined)?.text;
@@ -120,6 +132,11 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
         check((await direct.callTool({ name: "read_text_file", arguments: args })) as CallToolResult, "direct"),
       gateway: async () =>
         check((await through.callTool({ name: "fs__read_text_file", arguments: args })) as CallToolResult, "gateway"),
+      gatewayBun: async () =>
+        check(
+          (await throughBun.callTool({ name: "fs__read_text_file", arguments: args })) as CallToolResult,
+          "gatewayBun",
+        ),
       manager: async () => {
         const r = await manager.call("fs__read_text_file", args);
         if (!r.ok) throw new Error(`manager: ${r.error}`);
@@ -128,10 +145,12 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
     };
     // The processes each side keeps busy besides this one: its server, or safe-exec and the server it started.
     const gatewayPid = throughTransport.pid!;
+    const bunPid = bunTransport.pid!;
     await manager.listTools();
     const pidsOf: Record<Side, number[]> = {
       direct: [directTransport.pid!],
       gateway: [gatewayPid, ..._children(gatewayPid)],
+      gatewayBun: [bunPid, ..._children(bunPid)],
       manager: [manager.status()[0]!.pid!],
     };
     const sideCpu = (side: Side): number | null => _procCpuUs(pidsOf[side]);
@@ -139,16 +158,19 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
       await sides.direct();
       await sides.manager();
       await sides.gateway();
+      await sides.gatewayBun();
     }
     const m: Measured = {
-      times: { direct: [], manager: [], gateway: [] },
-      wall: { direct: 0, manager: 0, gateway: 0 },
-      cpu: { direct: 0, manager: 0, gateway: 0 },
-      allCpu: sideCpu("direct") === null ? null : { direct: 0, manager: 0, gateway: 0 },
+      times: { direct: [], manager: [], gateway: [], gatewayBun: [] },
+      wall: { direct: 0, manager: 0, gateway: 0, gatewayBun: 0 },
+      cpu: { direct: 0, manager: 0, gateway: 0, gatewayBun: 0 },
+      allCpu: sideCpu("direct") === null ? null : { direct: 0, manager: 0, gateway: 0, gatewayBun: 0 },
     };
     const perRound = Math.ceil(calls / rounds);
     for (let r = 0; r < rounds; r++) {
-      const order: Side[] = r % 2 === 0 ? ["direct", "gateway", "manager"] : ["manager", "gateway", "direct"];
+      const order: Side[] = r % 2 === 0
+        ? ["direct", "gateway", "gatewayBun", "manager"]
+        : ["manager", "gatewayBun", "gateway", "direct"];
       for (const side of order) {
         const once = sides[side];
         const cpu0 = process.cpuUsage();
@@ -172,6 +194,7 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
   } finally {
     await direct.close().catch(() => {});
     await through.close().catch(() => {});
+    await throughBun.close().catch(() => {});
     await manager.close();
     remove();
   }
@@ -191,12 +214,19 @@ export const gateway: BenchModule = {
     const calls = ctx.quick ? 400 : 2000;
     const warmup = ctx.quick ? 100 : 300;
     const rounds = ctx.quick ? 4 : 10;
+    if (BUN_BINARY === null || !existsSync(BUN_BINARY)) {
+      throw new Error(
+        `the Bun binary ${BUN_BINARY} is not built: run ./node_modules/.bin/deno run -A _tools/build_for_tests.ts`,
+      );
+    }
     const m = await _measure(calls, warmup, rounds);
     const anchorName = "read_text_file, SDK client directly";
     const name = "read_text_file, through the UpstreamManager";
-    const full = "fs__read_text_file, through safe-exec mcp (gate + witness)";
+    const full = "fs__read_text_file, through safe-exec mcp (gate + witness), deno run";
+    const fullBun = "fs__read_text_file, through safe-exec mcp (gate + witness), Bun binary";
     const cpuUs = (side: Side) => Math.round(m.cpu[side] / m.times[side].length);
     const rows: Row[] = [
+      latencyRow(fullBun, m.times.gatewayBun, m.wall.gatewayBun, { anchor: anchorName, us: cpuUs("gatewayBun") }),
       latencyRow(full, m.times.gateway, m.wall.gateway, { anchor: anchorName, us: cpuUs("gateway") }),
       latencyRow(name, m.times.manager, m.wall.manager, { anchor: anchorName, us: cpuUs("manager") }),
       latencyRow(anchorName, m.times.direct, m.wall.direct, { isAnchor: true, us: cpuUs("direct") }),
@@ -206,16 +236,21 @@ export const gateway: BenchModule = {
     const all = m.allCpu;
     const perCall = (side: Side) => Math.round(all![side] / m.times[side].length);
     ctx.log(
-      `gateway: p50 ${p50("gateway").toFixed(3)} ms through safe-exec mcp, ${p50("manager").toFixed(3)} ms ` +
+      `gateway: p50 ${p50("gatewayBun").toFixed(3)} ms through the Bun binary, ${p50("gateway").toFixed(3)} ms ` +
+        `through deno run, ${p50("manager").toFixed(3)} ms ` +
         `through the manager, ${p50("direct").toFixed(3)} ms directly`,
     );
     const from = "SDK client -> safe-exec mcp (gate, witness log, forward) -> server-filesystem";
+    const fromBun = `${from}, Bun binary`;
+    const fromDeno = `${from}, deno run`;
     return {
       rows,
       ratios: ["p50Ms", "callsPerSec", "us"],
       verdicts: [
-        { target: "gatewayLatency", from, value: p50("gateway") / p50("direct") },
-        { target: "gatewayThroughput", from, value: rate("gateway") / rate("direct") },
+        { target: "gatewayLatency", from: fromBun, value: p50("gatewayBun") / p50("direct") },
+        { target: "gatewayThroughput", from: fromBun, value: rate("gatewayBun") / rate("direct") },
+        { target: "gatewayLatency", from: fromDeno, value: p50("gateway") / p50("direct") },
+        { target: "gatewayThroughput", from: fromDeno, value: rate("gateway") / rate("direct") },
       ],
       notes: [
         `${m.times.manager.length} timed calls per side in ${rounds} alternating rounds, after ${warmup} untimed ` +
@@ -229,8 +264,11 @@ export const gateway: BenchModule = {
           ? "CPU of all processes: not measured (no /proc here)."
           : `CPU of all processes per call (this one, safe-exec, the servers; /proc, 10 ms ticks): directly ` +
             `${perCall("direct")} µs, through the manager ${perCall("manager")} µs, through safe-exec mcp ` +
-            `${perCall("gateway")} µs; calls per CPU-second through safe-exec mcp ` +
-            `${(perCall("direct") / perCall("gateway")).toFixed(2)}× the direct ones. On a loaded machine the ` +
+            `${perCall("gatewayBun")} µs (Bun binary) and ${perCall("gateway")} µs (deno run); calls per CPU-second ` +
+            `through safe-exec mcp ${(perCall("direct") / perCall("gatewayBun")).toFixed(2)}× (Bun binary) and ` +
+            `${
+              (perCall("direct") / perCall("gateway")).toFixed(2)
+            }× (deno run) the direct ones. On a loaded machine the ` +
             "latency ratios follow the extra process hop's wake-ups; this ratio follows the work.",
       ],
     };
