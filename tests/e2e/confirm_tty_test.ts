@@ -234,6 +234,49 @@ for (const target of targets()) {
     },
   });
 
+  Deno.test({
+    name: `[${target.name}] --confirm tty: "n <reason>" reaches the agent, "a" remembers the call, "t" the tool`,
+    ignore: !hasPython,
+    fn() {
+      using p = place();
+      const bash = (id: number, cmd: string) => JSON.stringify({ id, tool: "run_bash", args: { cmd } });
+      const q = "Approve? [y/N] ";
+      const o = drive(argv(p.dir), p.dir, [
+        { send: bash(1, "touch a"), waitTty: q },
+        { type: "n use list_dir instead\n", waitOut: 1 },
+        { send: bash(2, "touch b"), waitTty: q },
+        { type: "a\n", waitOut: 2 },
+        { send: bash(3, "touch b"), waitOut: 3 }, // the same call: remembered, not asked
+        { send: bash(4, "touch c"), waitTty: q }, // another call of the tool: asked
+        { type: "t\n", waitOut: 4 },
+        { send: bash(5, "touch d"), waitOut: 5 }, // any call of the tool now: remembered
+        { close: true },
+      ]);
+      assert.equal(o.code, 0, o.stderr);
+      const line = (id: number) => o.lines.find((l) => l.id === id) ?? {};
+      assert.equal(line(1).errorCode, "not_approved", o.out);
+      assert.match(String(line(1).error), /declined by the person at the terminal: "use list_dir instead"/);
+      for (const id of [2, 3, 4, 5]) assert.equal(line(id).ok, true, JSON.stringify(line(id)));
+      assert.equal(o.tty.split(q).length - 1, 3, `asked three times, not five: ${o.tty}`);
+      const ws = join(p.dir, "ws");
+      assert.throws(() => readFileSync(join(ws, "a")), "the declined call did not run");
+      for (const f of ["b", "c", "d"]) readFileSync(join(ws, f));
+      // who answered, and what was remembered, in the witness log's confirm lines
+      const confirms = readFileSync(join(p.dir, "witness.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l))
+        .filter((e) => e.event === "confirm").map((e) => e.details);
+      assert.deepEqual(
+        confirms.map((d) => [d.approved, d.by, d.remember, d.message]),
+        [
+          [false, "tty", null, "use list_dir instead"],
+          [true, "tty", "call", null],
+          [true, "remembered", null, null],
+          [true, "tty", "tool", null],
+          [true, "remembered", null, null],
+        ],
+      );
+    },
+  });
+
   Deno.test(`[${target.name}] --confirm tty without a terminal approves nothing and says why`, () => {
     using p = place();
     const [cmd, ...rest] = target.argv;
