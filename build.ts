@@ -88,8 +88,12 @@ export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
 };
 
 /**
- * The permissions baked into the Deno binary — exactly these, never `-A`, no net. The binary can never exceed
- * them, and `deno run src/main.ts` gets the same (tests/_targets.ts `DENO_FLAGS` must stay equal to this).
+ * The permissions baked into the Deno binary — exactly these, never `-A`. The binary can never exceed them, and
+ * `deno run src/main.ts` gets the same (tests/_targets.ts `DENO_FLAGS` must stay equal to this). `--allow-net` is
+ * for Streamable HTTP upstreams of the gateway (config `servers.<name>.url`): safe-exec itself connects only to the
+ * URLs its config names. Tools never inherit it: file tools run in workers with `net: false`, and shell tools in
+ * the bubblewrap sandbox with no network; a process started under `sandbox: "none"` has no Deno permissions to
+ * begin with, so withholding net from this process would not keep it off the network.
  */
 export const DENO_PERMISSION_FLAGS: readonly string[] = [
   "--unstable-worker-options",
@@ -97,6 +101,7 @@ export const DENO_PERMISSION_FLAGS: readonly string[] = [
   "--allow-write",
   "--allow-run",
   "--allow-env",
+  "--allow-net",
 ];
 
 /**

@@ -1,21 +1,27 @@
 /**
  * A Streamable HTTP upstream behind `safe-exec mcp` (SPEC §8), end to end: server-everything serving Streamable HTTP
  * on 127.0.0.1 (tests/gateway/_loopback.mjs binds it there), the official SDK client in front of each target of
- * tests/_targets.ts. Bun (source and binary) has no permission model, so the call goes through, gated and logged;
- * Deno runs with the binary's permissions (build.ts), which have no network, so there the call is a clear
- * `upstream_unavailable` naming the missing permission, and nothing reaches the server.
+ * tests/_targets.ts: the call goes through, gated and logged (Deno with the binary's permissions, build.ts, which
+ * allow the network for this). Under `deno run` without `--allow-net` the call is a clear `upstream_unavailable`
+ * naming the missing permission, and nothing reaches the server.
  */
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
-import { targets } from "../_targets.ts";
+import { DENO_FLAGS, ROOT, targets } from "../_targets.ts";
+import { join } from "node:path";
 import { everythingHttp } from "../gateway/_servers.ts";
 import { connect } from "./_mcp.ts";
 
 type Result = { content: { type: string; text?: string }[]; isError?: boolean };
 const text = (r: unknown) => (r as Result).content.map((c) => c.text ?? "").join("\n");
 
-for (const target of targets()) {
-  const deno = target.argv[0] === Deno.execPath();
+const withoutNet = {
+  name: "deno run without --allow-net",
+  argv: [Deno.execPath(), "run", ...DENO_FLAGS.filter((f) => f !== "--allow-net"), join(ROOT, "src/main.ts")],
+};
+
+for (const target of [...targets(), withoutNet]) {
+  const deno = target === withoutNet;
   Deno.test(`gateway over Streamable HTTP (${target.name}): ${deno ? "no net permission, a clear error" : "list, call, logged"}`, async () => {
     const server = await everythingHttp();
     const url = `http://127.0.0.1:${server.port}/mcp`;
