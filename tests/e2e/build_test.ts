@@ -53,7 +53,7 @@ Deno.test("the target table names each target for deno compile and bun build", (
   assert.equal(binaryName("bun", "windows-x64"), "safe-exec-bun-windows-x64.exe");
 });
 
-Deno.test("the baked-in permissions are exactly the ones deno run gets in the tests: never -A, no net", () => {
+Deno.test("the baked-in permissions are exactly the ones deno run gets in the tests: never -A", () => {
   // deno.json's tasks cannot import the constant: they must spell exactly the same flags.
   const tasks = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")).tasks as Record<string, string>;
   for (const name of ["serve", "demo", "bench", "faults"]) {
@@ -66,7 +66,12 @@ Deno.test("the baked-in permissions are exactly the ones deno run gets in the te
   const args = denoCompileArgs("linux-arm64", "out/x", { exists: (p) => p === "src/isolation/files/worker_entry.ts" });
   assert.equal(args[0], "compile");
   assert.deepEqual(args.slice(1, 1 + DENO_FLAGS.length), DENO_FLAGS);
-  assert.ok(!args.some((a) => a === "-A" || a === "--allow-all" || a.startsWith("--allow-net") || a === "--no-check"));
+  assert.ok(!args.some((a) => a === "-A" || a === "--allow-all" || a === "--no-check"));
+  // no permission beyond these five (ffi, sys and import stay off)
+  assert.deepEqual(
+    args.filter((a) => a.startsWith("--allow-")),
+    ["--allow-read", "--allow-write", "--allow-run", "--allow-env", "--allow-net"],
+  );
   assert.equal(args[args.indexOf("--target") + 1], "aarch64-unknown-linux-gnu");
   assert.equal(args[args.indexOf("--output") + 1], "out/x");
   assert.equal(args[args.indexOf("--include") + 1], "src/isolation/files/worker_entry.ts");
@@ -135,7 +140,7 @@ Deno.test("sums are in sha256sum format; download failures are explained in one 
 });
 
 const host = hostTarget();
-const bun = join(import.meta.dirname ?? ".", "../node_modules/bun/bin/bun.exe");
+const bun = join(ROOT, "node_modules/bun/bin/bun.exe");
 const bunMissing = host === null || !existsSync(bun);
 if (bunMissing) console.log(`build_test: the bun build test is ignored: no node_modules/bun or unknown host target`);
 
