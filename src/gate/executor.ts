@@ -647,7 +647,7 @@ export class SafeExecutor {
     if (!report.ok && this.metrics.options.countToolErrors) this.metrics.recordError();
     const details: Record<string, unknown> = {
       ok: report.ok,
-      errorCode: null,
+      errorCode: report.ok ? null : "client_error",
       durationMs: report.durationMs ?? null,
       outputBytes: report.outputBytes ?? null,
       outputSha256: null,

@@ -88,6 +88,7 @@ Deno.test("gate: a low-risk client tool is allowed; its outcome is logged and a 
     const d = exec.details as Record<string, unknown>;
     assert.equal(d.ok, false);
     assert.equal(d.error, "HTTP 503");
+    assert.equal(d.errorCode, "client_error");
     assert.equal(d.gateSeq, gate.seq);
     assert.equal(d.reportedBy, "client");
   } finally {
