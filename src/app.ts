@@ -12,7 +12,7 @@
  */
 import { registerBrought } from "./builtins/brought.ts";
 import { GatewayTools } from "./gateway/gate_tools.ts";
-import { runtimeSpawner } from "./gateway/spawner.ts";
+import { sandboxSpawner } from "./gateway/sandbox_spawner.ts";
 import type { UpstreamStatus } from "./gateway/types.ts";
 import { registerBuiltins } from "./builtins/register.ts";
 import type { ToolOptions } from "./builtins/definitions.ts";
@@ -112,7 +112,17 @@ export function createApp(config: SafeExecConfig, runtime: Runtime, options: App
   registerBuiltins(executor, { runtime, files: isolation.files, sandbox: isolation.sandbox, tools: config.tools });
   registerBrought(executor, config.brought, { runtime, sandbox: isolation.sandbox });
   const gateway = Object.keys(config.servers).length === 0 ? null : new GatewayTools(config.servers, {
-    spawn: runtimeSpawner(runtime),
+    // Servers with "sandbox": true run in the process sandbox (the config's sandbox section), never bare.
+    spawn: sandboxSpawner(runtime, {
+      workspace: executor.workspace.root,
+      sandbox: config.sandbox,
+      guarded: [
+        { what: "the witness log", path: config.witness.path },
+        { what: "the config file", path: config.configPath },
+        { what: "the witness signing key", path: config.witness.signingKey },
+      ],
+      ...(options.isolation?.limits ? { limits: options.isolation.limits } : {}),
+    }),
     diagnostics: (line) => runtime.writeStderr(line),
     clientInfo: { name: "safe-exec", version: VERSION },
   });

@@ -28,6 +28,11 @@ export interface UpstreamSpawnRequest {
   argv: string[];
   /** Working directory (absolute). */
   cwd: string;
+  /**
+   * `cwd` is the server's configured `cwd` (false or absent: the gateway's default, which a sandboxing spawner
+   * replaces with the workspace).
+   */
+  cwdFromConfig?: boolean;
   /** The complete environment of the server (nothing else is inherited). */
   env: Record<string, string>;
   /** The config asks for the process sandbox. A spawner that cannot give it must throw, never run it bare. */

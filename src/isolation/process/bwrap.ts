@@ -27,7 +27,14 @@ import type { GitCall } from "./_gitview.ts";
 import { type HostState, SandboxHost, type UsableHost } from "./_host.ts";
 import { planSandbox, type SandboxPlan } from "./_plan.ts";
 import type { SeccompFilter } from "./_seccomp.ts";
-import { DEFAULT_LIMITS, type SandboxLimits, SECCOMP_FD, STANDBY_TRAMPOLINE, standbyPrelude } from "./_standby.ts";
+import {
+  DEFAULT_LIMITS,
+  limitPrelude,
+  type SandboxLimits,
+  SECCOMP_FD,
+  STANDBY_TRAMPOLINE,
+  standbyPrelude,
+} from "./_standby.ts";
 import type { BwrapProbe } from "./probe.ts";
 import { toolEnv } from "./run.ts";
 import {
@@ -53,6 +60,11 @@ export interface BwrapSandboxOptions {
   unixSockets?: boolean;
   /** Resource limits (defaults: {@linkcode DEFAULT_LIMITS}). */
   limits?: Partial<SandboxLimits>;
+  /**
+   * More read-only binds from a real host path to a path inside (a sandboxed upstream server's program and packages,
+   * planned by `_program.ts`); the sandbox's private folder is kept outside them.
+   */
+  binds?: readonly { src: string; dest: string }[];
   /** Use this probe result instead of probing (tests). */
   probe?: BwrapProbe;
   /** The architecture as Node names it (tests; default: this process's). */
@@ -85,12 +97,23 @@ export interface PreparedCall {
   finish(): string[];
 }
 
+/** A long-lived sandboxed process: a child with its stdin piped. */
+export type PipedChild = ChildProcess & { readonly stdin: WritableStream<Uint8Array> };
+
 /** The bwrap sandbox, with its lazily probed state. */
 export interface BwrapSandbox extends ProcessSandbox {
   /** The probe result (probing now if not done yet). */
   probe(): BwrapProbe;
   /** Start `argv` sandboxed from the prepared standby (see {@linkcode ProcessSandbox.spawn}). */
   spawn(runtime: Runtime, argv: string[], ctx: SpawnContext): ChildProcess;
+  /**
+   * Start `argv` sandboxed and long-lived, with stdin, stdout and stderr piped (an upstream MCP server, SPEC §8):
+   * the same plan, filter, namespaces and limits as {@linkcode BwrapSandbox.spawn} but no CPU-time limit, and no
+   * timeout or output cap (the caller reads it and ends it). Not from the standby (whose stdin carries the call's
+   * options): its own prelude, in a new session. End it with `killGroup(pid)`: killing bwrap ends its PID namespace,
+   * so every process inside goes with it.
+   */
+  spawnPiped(runtime: Runtime, argv: string[], ctx: SpawnContext): PipedChild;
   /** bwrap's options for one call with the filter on descriptor `fd` (benchmarks and tests); call `finish` after. */
   prepare(ctx: SpawnContext, fd?: number): PreparedCall;
   /** The bwrap binary and the compiled filter (benchmarks: a bare bwrap with the same filter). */
@@ -133,6 +156,7 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
     readable: [...(options.readable ?? [])],
     writable: [...(options.writable ?? [])],
     unixSockets: options.unixSockets === true,
+    alsoShown: (options.binds ?? []).map((b) => b.src),
     ...(options.probe ? { probe: options.probe } : {}),
     ...(options.arch ? { arch: options.arch } : {}),
   });
@@ -160,6 +184,8 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
         etc: host.etc,
         git: git.mounts,
         devices: "dir" in r.devices ? r.devices.dir : null,
+        ...(options.binds ? { binds: options.binds } : {}),
+        ...(ctx.chdir ? { chdir: ctx.chdir } : {}),
       });
     } catch (e) {
       git.finish();
@@ -197,6 +223,32 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
     return s;
   };
   const encoder = new TextEncoder();
+  // Once every process of the call is gone, git's data is copied back; what went wrong is said on stderr. bwrap
+  // exits after its PID namespace emptied, unless it was killed (a timeout, a cancel): then the kernel is still
+  // killing the call's processes, so wait for the cgroup to empty first.
+  const afterExit = (child: ChildProcess, prepared: PreparedCall, r: UsableHost) => {
+    let notes: string[] = [];
+    const exited = child.exited.then((status) => {
+      if (status.signal !== null && r.cgroup) {
+        waitCgroupEmpty(r.memory?.version === 2 ? `${r.memory.dir}/c${child.pid}/cgroup.procs` : r.cgroup.procs, 2000);
+      }
+      try {
+        notes = prepared.finish();
+      } catch (e) {
+        notes = [`safe-exec: git data of this call not copied back: ${(e as Error).message}`];
+      }
+      return status;
+    });
+    const stderr = child.stderr.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        async flush(controller) {
+          await exited;
+          if (notes.length > 0) controller.enqueue(encoder.encode(notes.join("\n") + "\n"));
+        },
+      }),
+    );
+    return { exited, stderr };
+  };
   const processLimit = (r: HostState): string => {
     if (r.cgroup) return `at most ${limits.pids} processes (pids cgroup ${r.cgroup.dir})`;
     if (!r.isRoot) return `at most ${limits.pids} processes of this user (RLIMIT_NPROC; ${r.cgroupError})`;
@@ -244,32 +296,7 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
       writer.write(encoder.encode(call.join("\0") + "\0")).then(() => writer.close()).catch(() => {
         // the standby died: its exit is the call's result
       });
-      // Once every process of the call is gone, git's data is copied back; what went wrong is said on stderr. bwrap
-      // exits after its PID namespace emptied, unless it was killed (a timeout, a cancel): then the kernel is still
-      // killing the call's processes, so wait for the cgroup to empty first.
-      let notes: string[] = [];
-      const exited = s.child.exited.then((status) => {
-        if (status.signal !== null && r.cgroup) {
-          waitCgroupEmpty(
-            r.memory?.version === 2 ? `${r.memory.dir}/c${s.child.pid}/cgroup.procs` : r.cgroup.procs,
-            2000,
-          );
-        }
-        try {
-          notes = prepared.finish();
-        } catch (e) {
-          notes = [`safe-exec: git data of this call not copied back: ${(e as Error).message}`];
-        }
-        return status;
-      });
-      const stderr = s.child.stderr.pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-          async flush(controller) {
-            await exited;
-            if (notes.length > 0) controller.enqueue(encoder.encode(notes.join("\n") + "\n"));
-          },
-        }),
-      );
+      const { exited, stderr } = afterExit(s.child, prepared, r);
       exited.then(() => {
         if (host.closed || standby !== null) return;
         try {
@@ -279,6 +306,47 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
         }
       });
       return { pid: s.child.pid, stdout: s.child.stdout, stderr, exited };
+    },
+    spawnPiped(runtime: Runtime, argv: string[], ctx: SpawnContext): PipedChild {
+      const prepared = prepare(ctx);
+      const r = usable(ctx.workspace);
+      const call = [...prepared.args, "--", ...argv];
+      if (call.some((a) => a.includes("\0"))) {
+        prepared.finish();
+        throw new ToolError("invalid_args", "A command argument contains a NUL byte, which no process can receive");
+      }
+      if (!existsSync(r.state.filter)) writeFileSync(r.state.filter, r.filter.bytes, { mode: 0o400 });
+      let child: ChildProcess;
+      try {
+        child = runtime.spawn({
+          argv: [
+            r.probe.bash ?? "/bin/bash",
+            "--norc",
+            "--noprofile",
+            "-c",
+            limitPrelude({ ...limits, cpuSeconds: Infinity }, !r.cgroup && !r.isRoot, r.memory),
+            "safe-exec-sandbox",
+            r.memory?.version === 2 ? "-" : r.cgroup?.procs ?? "-",
+            r.state.filter,
+            r.probe.path as string,
+            ...call,
+          ],
+          cwd: "/",
+          env: {},
+          stdin: "pipe",
+          newSession: true,
+        });
+      } catch (e) {
+        prepared.finish();
+        throw e;
+      }
+      const stdin = child.stdin;
+      if (stdin === undefined) {
+        runtime.killGroup(child.pid, "SIGKILL");
+        throw new Error("the runtime gave the sandboxed process no stdin pipe");
+      }
+      const { exited, stderr } = afterExit(child, prepared, r);
+      return { pid: child.pid, stdin, stdout: child.stdout, stderr, exited };
     },
     describe(): ProcessIsolation {
       const r = ensure();

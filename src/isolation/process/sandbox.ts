@@ -29,6 +29,8 @@ export interface SpawnContext {
   workspace: string;
   /** The environment inside the sandbox (default: {@linkcode toolEnv}); the bwrap sandbox sets HOME itself. */
   env?: Record<string, string>;
+  /** The working directory inside (default: the workspace); the bwrap sandbox must show it (its `binds`). */
+  chdir?: string;
 }
 
 /** Starts commands isolated from the host. */
