@@ -11,7 +11,16 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import process from "node:process";
@@ -35,7 +44,9 @@ async function hostListener(): Promise<{ port: number; connections(): number; st
   const log = join(tmpdir(), `se-upsbx-listener-${rand()}.log`);
   const child = spawn("node", [
     "-e",
-    `const fs=require("fs");const s=require("net").createServer((c)=>{fs.appendFileSync(${JSON.stringify(log)},"c\\n");` +
+    `const fs=require("fs");const s=require("net").createServer((c)=>{fs.appendFileSync(${
+      JSON.stringify(log)
+    },"c\\n");` +
     `c.destroy();});s.listen(0,"127.0.0.1",()=>console.log(s.address().port));`,
   ], { stdio: ["ignore", "pipe", "inherit"] });
   const port = await new Promise<number>((resolve, reject) => {
@@ -137,7 +148,11 @@ sbxTest("cannot read the host home, a file next to the workspace, /etc/shadow or
       const got = await w.call("read", { path });
       assert.match(got, /^error:ENOENT$/, `${path} is invisible inside, got ${got}`);
     }
-    const who = JSON.parse((await w.call("whoami")).slice(0)) as { home: string; cwd: string; env: Record<string, string> };
+    const who = JSON.parse((await w.call("whoami")).slice(0)) as {
+      home: string;
+      cwd: string;
+      env: Record<string, string>;
+    };
     assert.equal(who.cwd, w.ws, "it starts in the workspace");
     assert.notEqual(who.home, homedir(), "HOME is the sandbox's own");
     assert.equal(who.env.HOME, who.home);
@@ -157,7 +172,9 @@ sbxTest("cannot write outside the workspace (host home, next to it, the host's /
   ];
   try {
     for (const path of targets) await w.call("write", { path, content: `pwned-${token}` });
-    for (const path of targets.slice(0, 3)) assert.equal(existsSync(path), false, `${path} was not written on the host`);
+    for (const path of targets.slice(0, 3)) {
+      assert.equal(existsSync(path), false, `${path} was not written on the host`);
+    }
     assert.doesNotMatch(readFileSync(targets[3]!, "utf8"), new RegExp(token), "its own program is read-only");
     assert.equal(await w.call("write", { path: join(w.ws, "out.txt"), content: "in" }), "wrote");
     assert.equal(readFileSync(join(w.ws, "out.txt"), "utf8"), "in", "the workspace is writable");
@@ -229,7 +246,9 @@ sbxTest("a sandboxed server is never started bare: no bwrap means upstream_unava
     const runtime = await currentRuntime();
     for (
       const [options, why] of [
-        [{ probe: { available: false, path: null, version: null, userns: false, reason: "bwrap was not found in PATH" } }, /bwrap was not found in PATH/],
+        [{
+          probe: { available: false, path: null, version: null, userns: false, reason: "bwrap was not found in PATH" },
+        }, /bwrap was not found in PATH/],
         [{ mode: "none" as const }, /"sandbox.mode" is "none"/],
       ] as const
     ) {

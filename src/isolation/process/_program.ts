@@ -10,7 +10,7 @@
  * - nothing, when it is already visible (the system folders, the workspace, `sandbox.readable`/`writable`);
  * - the outermost `node_modules` folder it lies in (a package and every package it can import), or
  * - the venv it is the `bin/` program of (`<venv>/pyvenv.cfg`), or
- * - for code (the program, its interpreter, a `.js`/`.mjs`/`.cjs`/`.ts`/`.py`/… argument): its package (the nearest
+ * - for code (a program that is a `#!` script, a `.js`/`.mjs`/`.cjs`/`.ts`/`.py`/… file): its package (the nearest
  *   folder with a `package.json`, at most {@linkcode PACKAGE_LEVELS} up) or else its own folder;
  * - else the file alone.
  * A folder is never shown when it is `/` or a top-level folder, is or holds a home folder (`$HOME`, `/root`,
@@ -117,8 +117,8 @@ export type ProgramPlan =
   }
   | { refused: string };
 
-function isCode(f: ProgramFile): boolean {
-  return typeof f.role === "string" || CODE_EXTENSIONS.includes(extname(f.path).toLowerCase());
+function isCode(f: ProgramFile, script: boolean): boolean {
+  return (f.role === "program" && script) || CODE_EXTENSIONS.includes(extname(f.path).toLowerCase());
 }
 
 function roleName(f: ProgramFile): string {
@@ -162,11 +162,12 @@ export function planProgram(facts: ProgramFacts, ctx: ProgramContext): ProgramPl
     (f.linksOnTheWay ?? []).find((l) => ctx.writable.some((w) => isWithin(l, w) && l !== w));
   /** Why a folder may not be shown whole, or null. */
   const folderBar = (d: string): string | null => {
-    if (d.split(sep).filter((x) => x !== "").length < 2) return "a top-level folder";
     const home = ctx.homes.find((h) => isWithin(h, d));
-    if (home !== undefined || dirname(d) === "/home") return `a home folder (or holds ${home ?? d})`;
+    if (home !== undefined) return home === d ? "it is a home folder" : `it holds the home folder ${home}`;
+    if (dirname(d) === "/home") return "it is a home folder";
     const temp = ctx.temps.find((t) => isWithin(t, d));
-    if (temp !== undefined) return `it holds the temp folder ${temp}`;
+    if (temp !== undefined) return temp === d ? "it is a temp folder" : `it holds the temp folder ${temp}`;
+    if (d.split(sep).filter((x) => x !== "").length < 2) return "it is a top-level folder";
     const g = guardedIn(d);
     if (g !== undefined) return `it holds ${g.what} ${g.path}`;
     return null;
@@ -191,7 +192,7 @@ export function planProgram(facts: ProgramFacts, ctx: ProgramContext): ProgramPl
       const nm = real.split(sep).indexOf("node_modules");
       const folder = nm > 0
         ? real.split(sep).slice(0, nm + 1).join(sep)
-        : f.venv ?? (isCode(f) ? f.package ?? dirname(real) : null);
+        : f.venv ?? (isCode(f, facts.interpreter !== null) ? f.package ?? dirname(real) : null);
       const bar = folder === null ? null : folderBar(folder);
       if (folder !== null && bar === null) bind(folder, folder, `${roleName(f)} ${f.path}`);
       else {
@@ -233,7 +234,9 @@ export function planProgram(facts: ProgramFacts, ctx: ProgramContext): ProgramPl
     if (c.real === null || c.realKind !== "dir") return { refused: `the working directory ${c.path} is not a folder` };
     const link = agentLink(c);
     if (link !== undefined) {
-      return { refused: `the working directory ${c.path} passes through ${link}, a symlink a sandboxed process can change` };
+      return {
+        refused: `the working directory ${c.path} passes through ${link}, a symlink a sandboxed process can change`,
+      };
     }
     if (!visible(c.real)) {
       const bar = folderBar(c.real);
