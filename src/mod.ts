@@ -126,7 +126,13 @@ export type {
   UpstreamTool,
 } from "./gateway/types.ts";
 export { type ResolvedTool, type UpstreamListing, UpstreamManager } from "./gateway/manager.ts";
-export type { UpstreamProcess, UpstreamSpawner, UpstreamSpawnRequest } from "./gateway/spawner.ts";
+export {
+  runtimeSpawner,
+  type UpstreamProcess,
+  type UpstreamSpawner,
+  type UpstreamSpawnRequest,
+} from "./gateway/spawner.ts";
+export { sandboxSpawner, type SandboxSpawnerOptions } from "./gateway/sandbox_spawner.ts";
 export type { RiskSource } from "./gateway/risk.ts";
 export type {
   HttpServerConfig,

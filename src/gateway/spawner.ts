@@ -1,8 +1,8 @@
 /**
  * How the gateway starts a stdio upstream server: the request it makes, the process it gets back, and
  * {@linkcode runtimeSpawner}, the plain spawner on the runtime seam. The spawner is the seam where the process
- * sandbox (SPEC §7) wraps the program; the plain one refuses a server configured with `"sandbox": true`, so that no
- * such server ever runs outside the sandbox.
+ * sandbox (SPEC §7) wraps the program (`sandbox_spawner.ts`, which the app uses); the plain one refuses a server
+ * configured with `"sandbox": true`, so that no such server ever runs outside the sandbox.
  *
  * @example
  * ```ts
@@ -62,7 +62,7 @@ export type UpstreamSpawner = (request: UpstreamSpawnRequest) => UpstreamProcess
 
 /**
  * A spawner on the runtime seam: the program in a new session and process group, killed as a group. It refuses
- * `sandbox: true` (the integrator passes a sandboxing spawner for those).
+ * `sandbox: true` (the integrator passes a sandboxing spawner for those: `sandboxSpawner`).
  *
  * @example
  * ```ts
