@@ -111,18 +111,19 @@ export function createApp(config: SafeExecConfig, runtime: Runtime, options: App
   const isolation = createIsolation(config, runtime, options.isolation);
   registerBuiltins(executor, { runtime, files: isolation.files, sandbox: isolation.sandbox, tools: config.tools });
   registerBrought(executor, config.brought, { runtime, sandbox: isolation.sandbox });
+  // Servers with "sandbox": true run in the process sandbox (the config's sandbox section), never bare.
+  const spawner = sandboxSpawner(runtime, {
+    workspace: executor.workspace.root,
+    sandbox: config.sandbox,
+    guarded: [
+      { what: "the witness log", path: config.witness.path },
+      { what: "the config file", path: config.configPath },
+      { what: "the witness signing key", path: config.witness.signingKey },
+    ],
+    ...(options.isolation?.limits ? { limits: options.isolation.limits } : {}),
+  });
   const gateway = Object.keys(config.servers).length === 0 ? null : new GatewayTools(config.servers, {
-    // Servers with "sandbox": true run in the process sandbox (the config's sandbox section), never bare.
-    spawn: sandboxSpawner(runtime, {
-      workspace: executor.workspace.root,
-      sandbox: config.sandbox,
-      guarded: [
-        { what: "the witness log", path: config.witness.path },
-        { what: "the config file", path: config.configPath },
-        { what: "the witness signing key", path: config.witness.signingKey },
-      ],
-      ...(options.isolation?.limits ? { limits: options.isolation.limits } : {}),
-    }),
+    spawn: spawner,
     diagnostics: (line) => runtime.writeStderr(line),
     clientInfo: { name: "safe-exec", version: VERSION },
   });
@@ -131,7 +132,8 @@ export function createApp(config: SafeExecConfig, runtime: Runtime, options: App
   const close = () => {
     executor.close();
     isolation.close();
-    stopped ??= gateway?.close() ?? Promise.resolve();
+    // The sandboxes of sandboxed servers go once the servers are gone (their cgroups kill what is left).
+    stopped ??= (gateway?.close() ?? Promise.resolve()).finally(() => spawner.close());
   };
   return {
     config,

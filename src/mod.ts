@@ -178,6 +178,7 @@ export type {
   UnavailableIsolation,
 } from "./isolation/process/sandbox.ts";
 export type { SandboxLimits } from "./isolation/process/bwrap.ts";
+export type { BwrapProbe } from "./isolation/process/probe.ts";
 
 // The config
 export { ConfigError, parseConfig, resolveConfig, type SafeExecConfig, type WitnessOptions } from "./config/mod.ts";

@@ -90,14 +90,12 @@ async function world(server: Record<string, unknown> = {}): Promise<World> {
     probe: { command: ["node", join(pkg, "probe.mjs")], sandbox: true, ...server },
   }, { baseDir: base });
   const runtime = await currentRuntime();
-  const manager = new UpstreamManager(
-    servers,
-    sandboxSpawner(runtime, {
-      workspace: ws,
-      sandbox: { mode: "auto", network: false },
-      guarded: [{ what: "the witness log", path: witness }],
-    }),
-  );
+  const spawner = sandboxSpawner(runtime, {
+    workspace: ws,
+    sandbox: { mode: "auto", network: false },
+    guarded: [{ what: "the witness log", path: witness }],
+  });
+  const manager = new UpstreamManager(servers, spawner);
   return {
     base,
     ws,
@@ -111,6 +109,7 @@ async function world(server: Record<string, unknown> = {}): Promise<World> {
     },
     async cleanup() {
       await manager.close();
+      spawner.close();
       rmSync(homeCanary, { force: true });
       rmSync(base, { recursive: true, force: true });
     },
@@ -252,14 +251,12 @@ sbxTest("a sandboxed server is never started bare: no bwrap means upstream_unava
         [{ mode: "none" as const }, /"sandbox.mode" is "none"/],
       ] as const
     ) {
-      const manager = new UpstreamManager(
-        servers,
-        sandboxSpawner(runtime, {
-          workspace: base,
-          sandbox: { mode: "mode" in options ? options.mode : "auto", network: false },
-          ...("probe" in options ? { probe: options.probe } : {}),
-        }),
-      );
+      const spawner = sandboxSpawner(runtime, {
+        workspace: base,
+        sandbox: { mode: "mode" in options ? options.mode : "auto", network: false },
+        ...("probe" in options ? { probe: options.probe } : {}),
+      });
+      const manager = new UpstreamManager(servers, spawner);
       try {
         const r = await manager.call("probe__x", {});
         assert.equal(r.errorCode, "upstream_unavailable");
@@ -267,6 +264,7 @@ sbxTest("a sandboxed server is never started bare: no bwrap means upstream_unava
         assert.match(r.error!, /not started unsandboxed/);
       } finally {
         await manager.close();
+        spawner.close();
       }
       assert.equal(existsSync(marker), false, "the program never ran");
     }

@@ -95,8 +95,6 @@ export interface HostOptions {
   writable: readonly string[];
   /** Named unix sockets allowed. */
   unixSockets: boolean;
-  /** More host paths shown read-only (a sandboxed server's program binds): kept apart from the private folder. */
-  alsoShown?: readonly string[];
   /** A probe result to use instead of probing (tests). */
   probe?: BwrapProbe;
   /** The architecture as Node names it (tests). */
@@ -209,7 +207,7 @@ export class SandboxHost {
     if (r.refused || !r.filter || this.#closed) {
       throw new ToolError("sandbox_unavailable", `No OS sandbox for process tools: ${r.refused ?? "closed"}`);
     }
-    const exclude = [...this.#o.readable, ...this.#o.writable, ...(this.#o.alsoShown ?? [])].map(realOf);
+    const exclude = [...this.#o.readable, ...this.#o.writable].map(realOf);
     if (workspace !== undefined) exclude.push(realOf(workspace));
     if (!r.state && workspace !== undefined) {
       r.state = makeState(r.filter, exclude);

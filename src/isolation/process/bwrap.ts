@@ -60,11 +60,6 @@ export interface BwrapSandboxOptions {
   unixSockets?: boolean;
   /** Resource limits (defaults: {@linkcode DEFAULT_LIMITS}). */
   limits?: Partial<SandboxLimits>;
-  /**
-   * More read-only binds from a real host path to a path inside (a sandboxed upstream server's program and packages,
-   * planned by `_program.ts`); the sandbox's private folder is kept outside them.
-   */
-  binds?: readonly { src: string; dest: string }[];
   /** Use this probe result instead of probing (tests). */
   probe?: BwrapProbe;
   /** The architecture as Node names it (tests; default: this process's). */
@@ -156,7 +151,6 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
     readable: [...(options.readable ?? [])],
     writable: [...(options.writable ?? [])],
     unixSockets: options.unixSockets === true,
-    alsoShown: (options.binds ?? []).map((b) => b.src),
     ...(options.probe ? { probe: options.probe } : {}),
     ...(options.arch ? { arch: options.arch } : {}),
   });
@@ -184,7 +178,7 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
         etc: host.etc,
         git: git.mounts,
         devices: "dir" in r.devices ? r.devices.dir : null,
-        ...(options.binds ? { binds: options.binds } : {}),
+        ...(ctx.binds ? { binds: ctx.binds } : {}),
         ...(ctx.chdir ? { chdir: ctx.chdir } : {}),
       });
     } catch (e) {
@@ -308,8 +302,16 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
       return { pid: s.child.pid, stdout: s.child.stdout, stderr, exited };
     },
     spawnPiped(runtime: Runtime, argv: string[], ctx: SpawnContext): PipedChild {
-      const prepared = prepare(ctx);
       const r = usable(ctx.workspace);
+      const own = (ctx.binds ?? []).find((b) => isWithin(r.state.dir, b.src) || isWithin(b.src, r.state.dir));
+      if (own !== undefined) {
+        throw new ToolError(
+          "sandbox_unavailable",
+          `No OS sandbox for this program: it would be shown ${own.src}, which holds or is inside safe-exec's own ` +
+            `folder ${r.state.dir}`,
+        );
+      }
+      const prepared = prepare(ctx);
       const call = [...prepared.args, "--", ...argv];
       if (call.some((a) => a.includes("\0"))) {
         prepared.finish();
