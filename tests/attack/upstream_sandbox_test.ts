@@ -217,8 +217,9 @@ sbxTest("leaves no process behind: detached children die on close and when the s
   try {
     assert.match(await w.call("sleeper", { seconds: closeMark }), /^pid:/);
     assert.ok(processesWith(`sleep ${closeMark}`).length > 0, "the sleeper runs (seen from the host)");
-    const server = w.manager.status()[0]!.pid!;
-    assert.ok(server > 0);
+    const status = w.manager.status()[0]!;
+    assert.ok(status.pid! > 0);
+    assert.equal(status.sandbox, true, "status (and info) say it is sandboxed");
     // A crash: the server leaves a sleeper and exits; its calls fail, the next call starts it again.
     const crash = await w.manager.call("probe__crash", { seconds: crashMark });
     assert.ok(crash.ok || crash.errorCode === "upstream_unavailable", JSON.stringify(crash));
