@@ -132,7 +132,7 @@ export {
   type UpstreamSpawner,
   type UpstreamSpawnRequest,
 } from "./gateway/spawner.ts";
-export { sandboxSpawner, type SandboxSpawnerOptions } from "./gateway/sandbox_spawner.ts";
+export { type SandboxSpawner, sandboxSpawner, type SandboxSpawnerOptions } from "./gateway/sandbox_spawner.ts";
 export type { RiskSource } from "./gateway/risk.ts";
 export type {
   HttpServerConfig,

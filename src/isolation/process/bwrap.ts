@@ -220,12 +220,11 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
   // Once every process of the call is gone, git's data is copied back; what went wrong is said on stderr. bwrap
   // exits after its PID namespace emptied, unless it was killed (a timeout, a cancel): then the kernel is still
   // killing the call's processes, so wait for the cgroup to empty first.
-  const afterExit = (child: ChildProcess, prepared: PreparedCall, r: UsableHost) => {
+  // `procs`: the cgroup that holds the call's processes only, or null for none.
+  const afterExit = (child: ChildProcess, prepared: PreparedCall, procs: string | null) => {
     let notes: string[] = [];
     const exited = child.exited.then((status) => {
-      if (status.signal !== null && r.cgroup) {
-        waitCgroupEmpty(r.memory?.version === 2 ? `${r.memory.dir}/c${child.pid}/cgroup.procs` : r.cgroup.procs, 2000);
-      }
+      if (status.signal !== null && procs !== null) waitCgroupEmpty(procs, 2000);
       try {
         notes = prepared.finish();
       } catch (e) {
@@ -290,7 +289,9 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
       writer.write(encoder.encode(call.join("\0") + "\0")).then(() => writer.close()).catch(() => {
         // the standby died: its exit is the call's result
       });
-      const { exited, stderr } = afterExit(s.child, prepared, r);
+      // The pids cgroup holds this call only (the standby that replaces it starts after it exited).
+      const procs = r.memory?.version === 2 ? `${r.memory.dir}/c${s.child.pid}/cgroup.procs` : r.cgroup?.procs ?? null;
+      const { exited, stderr } = afterExit(s.child, prepared, procs);
       exited.then(() => {
         if (host.closed || standby !== null) return;
         try {
@@ -347,7 +348,9 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
         runtime.killGroup(child.pid, "SIGKILL");
         throw new Error("the runtime gave the sandboxed process no stdin pipe");
       }
-      const { exited, stderr } = afterExit(child, prepared, r);
+      // Long-lived processes share the pids cgroup: wait on the call's own memory cgroup (or not at all without one).
+      const procs = r.memory ? `${r.memory.dir}/c${child.pid}/cgroup.procs` : null;
+      const { exited, stderr } = afterExit(child, prepared, procs);
       return { pid: child.pid, stdin, stdout: child.stdout, stderr, exited };
     },
     describe(): ProcessIsolation {
