@@ -12,7 +12,7 @@
  */
 import { registerBrought } from "./builtins/brought.ts";
 import { GatewayTools } from "./gateway/gate_tools.ts";
-import { runtimeSpawner } from "./gateway/spawner.ts";
+import { type SandboxSpawner, sandboxSpawner } from "./gateway/sandbox_spawner.ts";
 import type { UpstreamStatus } from "./gateway/types.ts";
 import { registerBuiltins } from "./builtins/register.ts";
 import type { ToolOptions } from "./builtins/definitions.ts";
@@ -21,6 +21,7 @@ import { SafeExecutor } from "./gate/executor.ts";
 import type { FileBackend } from "./isolation/files/backend.ts";
 import { createIsolation, type Isolation, type IsolationOptions, type IsolationReport } from "./isolation/mod.ts";
 import type { ProcessSandbox } from "./isolation/process/sandbox.ts";
+import type { SandboxLimits } from "./isolation/process/bwrap.ts";
 import type { Runtime } from "./runtime/types.ts";
 import { PROTOCOL_VERSION } from "./transport/jsonl/wire.ts";
 import { VERSION } from "./version.ts";
@@ -63,6 +64,39 @@ export interface App {
   close(): void;
   /** {@linkcode App.close}, then wait until every upstream server is gone. */
   shutdown(): Promise<void>;
+}
+
+/**
+ * The spawner of a config's upstream servers: servers with `"sandbox": true` run in the process sandbox (the config's
+ * `sandbox` section, over its workspace), never bare, and are never shown the witness log, the config file or the
+ * signing key. Close it once the servers are gone.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { upstreamSpawner } from "./app.ts";
+ * import { defaultConfig } from "./config/types.ts";
+ * import { currentRuntime } from "./runtime/mod.ts";
+ * const spawn = upstreamSpawner({ ...defaultConfig("/tmp"), sandbox: { mode: "none", network: false } }, await currentRuntime());
+ * assert.throws(() => spawn({ server: "s", argv: ["true"], cwd: "/", env: {}, sandbox: true, network: false }), /"none"/);
+ * spawn.close();
+ * ```
+ */
+export function upstreamSpawner(
+  config: SafeExecConfig,
+  runtime: Runtime,
+  limits?: Partial<SandboxLimits>,
+): SandboxSpawner {
+  return sandboxSpawner(runtime, {
+    workspace: config.workspace,
+    sandbox: config.sandbox,
+    guarded: [
+      { what: "the witness log", path: config.witness.path },
+      { what: "the config file", path: config.configPath },
+      { what: "the witness signing key", path: config.witness.signingKey },
+    ],
+    ...(limits ? { limits } : {}),
+  });
 }
 
 /** Options of {@linkcode createApp} beyond the config. */
@@ -111,8 +145,9 @@ export function createApp(config: SafeExecConfig, runtime: Runtime, options: App
   const isolation = createIsolation(config, runtime, options.isolation);
   registerBuiltins(executor, { runtime, files: isolation.files, sandbox: isolation.sandbox, tools: config.tools });
   registerBrought(executor, config.brought, { runtime, sandbox: isolation.sandbox });
+  const spawner = upstreamSpawner(config, runtime, options.isolation?.limits);
   const gateway = Object.keys(config.servers).length === 0 ? null : new GatewayTools(config.servers, {
-    spawn: runtimeSpawner(runtime),
+    spawn: spawner,
     diagnostics: (line) => runtime.writeStderr(line),
     clientInfo: { name: "safe-exec", version: VERSION },
   });
@@ -121,7 +156,8 @@ export function createApp(config: SafeExecConfig, runtime: Runtime, options: App
   const close = () => {
     executor.close();
     isolation.close();
-    stopped ??= gateway?.close() ?? Promise.resolve();
+    // The sandboxes of sandboxed servers go once the servers are gone (their cgroups kill what is left).
+    stopped ??= (gateway?.close() ?? Promise.resolve()).finally(() => spawner.close());
   };
   return {
     config,

@@ -126,7 +126,13 @@ export type {
   UpstreamTool,
 } from "./gateway/types.ts";
 export { type ResolvedTool, type UpstreamListing, UpstreamManager } from "./gateway/manager.ts";
-export type { UpstreamProcess, UpstreamSpawner, UpstreamSpawnRequest } from "./gateway/spawner.ts";
+export {
+  runtimeSpawner,
+  type UpstreamProcess,
+  type UpstreamSpawner,
+  type UpstreamSpawnRequest,
+} from "./gateway/spawner.ts";
+export { type SandboxSpawner, sandboxSpawner, type SandboxSpawnerOptions } from "./gateway/sandbox_spawner.ts";
 export type { RiskSource } from "./gateway/risk.ts";
 export type {
   HttpServerConfig,
@@ -172,6 +178,7 @@ export type {
   UnavailableIsolation,
 } from "./isolation/process/sandbox.ts";
 export type { SandboxLimits } from "./isolation/process/bwrap.ts";
+export type { BwrapProbe } from "./isolation/process/probe.ts";
 
 // The config
 export { ConfigError, parseConfig, resolveConfig, type SafeExecConfig, type WitnessOptions } from "./config/mod.ts";

@@ -22,7 +22,7 @@ import { BUILTIN_DEFINITIONS, type BuiltinDefinition } from "../builtins/definit
 import { resolveConfig } from "../config/resolve.ts";
 import type { SafeExecConfig } from "../config/types.ts";
 import { GatewayTools } from "../gateway/gate_tools.ts";
-import { runtimeSpawner } from "../gateway/spawner.ts";
+import { upstreamSpawner } from "../app.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { type ToolDefinition, VENDOR_FORMATS, type VendorFormat, vendorTools } from "../schemas/vendor.ts";
 import { upstreamEntry } from "../transport/mcp/_gateway.ts";
@@ -78,7 +78,9 @@ export async function configDefinitions(config: SafeExecConfig, runtime: Runtime
     defs.push(mcpTool({ name, ...t }, { processNetwork }));
   }
   if (Object.keys(config.servers).length === 0) return defs;
-  const gateway = new GatewayTools(config.servers, { spawn: runtimeSpawner(runtime) });
+  // Sandboxed servers are listed from inside the sandbox, as they will run.
+  const spawn = upstreamSpawner(config, runtime);
+  const gateway = new GatewayTools(config.servers, { spawn });
   try {
     const listing = await gateway.manager.listTools();
     if (listing.errors.length > 0) {
@@ -88,6 +90,7 @@ export async function configDefinitions(config: SafeExecConfig, runtime: Runtime
     for (const t of await gateway.list()) defs.push(upstreamEntry(t));
   } finally {
     await gateway.close();
+    spawn.close();
   }
   return defs;
 }

@@ -62,6 +62,7 @@ export function makeTransport(
     server: config.name,
     argv: [...config.argv],
     cwd: config.cwd ?? ctx.defaultCwd,
+    cwdFromConfig: config.cwd !== undefined,
     env: upstreamEnv(ctx.hostEnv, config.env),
     sandbox: config.sandbox,
     network: config.network,

@@ -125,6 +125,7 @@ export class UpstreamConnection {
     return {
       server: this.name,
       transport: this.config.transport,
+      sandbox: this.config.transport === "stdio" && this.config.sandbox,
       state: this.#closed ? "closed" : this.#live ? "ready" : this.#starting ? "starting" : "idle",
       pid: t instanceof ProcessTransport ? t.pid : null,
       starts: this.#starts,

@@ -28,6 +28,7 @@ export { GatewayConfigError, UpstreamUnavailableError } from "./errors.ts";
 // Transports and the spawner seam.
 export { UPSTREAM_ENV_ALLOWLIST, upstreamEnv } from "./env.ts";
 export { runtimeSpawner, type UpstreamProcess, type UpstreamSpawner, type UpstreamSpawnRequest } from "./spawner.ts";
+export { type SandboxSpawner, sandboxSpawner, type SandboxSpawnerOptions } from "./sandbox_spawner.ts";
 export { ProcessTransport, type ProcessTransportOptions } from "./stdio_transport.ts";
 export { boundedFetch, type FetchLike, type HttpClientTransport, httpTransport } from "./http_transport.ts";
 // The vocabulary they use.

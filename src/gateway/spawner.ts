@@ -1,8 +1,8 @@
 /**
  * How the gateway starts a stdio upstream server: the request it makes, the process it gets back, and
  * {@linkcode runtimeSpawner}, the plain spawner on the runtime seam. The spawner is the seam where the process
- * sandbox (SPEC §7) wraps the program; the plain one refuses a server configured with `"sandbox": true`, so that no
- * such server ever runs outside the sandbox.
+ * sandbox (SPEC §7) wraps the program (`sandbox_spawner.ts`, which the app uses); the plain one refuses a server
+ * configured with `"sandbox": true`, so that no such server ever runs outside the sandbox.
  *
  * @example
  * ```ts
@@ -28,6 +28,11 @@ export interface UpstreamSpawnRequest {
   argv: string[];
   /** Working directory (absolute). */
   cwd: string;
+  /**
+   * `cwd` is the server's configured `cwd` (false or absent: the gateway's default, which a sandboxing spawner
+   * replaces with the workspace).
+   */
+  cwdFromConfig?: boolean;
   /** The complete environment of the server (nothing else is inherited). */
   env: Record<string, string>;
   /** The config asks for the process sandbox. A spawner that cannot give it must throw, never run it bare. */
@@ -57,7 +62,7 @@ export type UpstreamSpawner = (request: UpstreamSpawnRequest) => UpstreamProcess
 
 /**
  * A spawner on the runtime seam: the program in a new session and process group, killed as a group. It refuses
- * `sandbox: true` (the integrator passes a sandboxing spawner for those).
+ * `sandbox: true` (the integrator passes a sandboxing spawner for those: `sandboxSpawner`).
  *
  * @example
  * ```ts

@@ -213,6 +213,8 @@ export interface UpstreamStatus {
   server: string;
   /** "stdio" or "http". */
   transport: "stdio" | "http";
+  /** A stdio server configured with `"sandbox": true` (it runs in the process sandbox, or not at all). */
+  sandbox: boolean;
   /** "idle" (not started, or stopped and to be restarted on the next call), "starting" or "ready". */
   state: "idle" | "starting" | "ready" | "closed";
   /** The pid of a running stdio server, else null. */

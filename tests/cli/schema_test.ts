@@ -5,9 +5,10 @@ import { fileURLToPath } from "node:url";
 import { ToolSchema } from "@modelcontextprotocol/sdk/types.js";
 import { runSchema, toolSchemas } from "../../src/cli/schema.ts";
 import { BUILTIN_DEFINITIONS } from "../../src/builtins/definitions.ts";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DENO_FLAGS } from "../_targets.ts";
+import { probeBwrap } from "../../src/isolation/process/probe.ts";
 import { SERVERS } from "../gateway/_servers.ts";
 import { strictProblems, validate, VENDOR_SHAPES } from "../schemas/_vendor_shapes.ts";
 
@@ -183,4 +184,39 @@ Deno.test("schema --config: disabled tools left out, brought and upstream tools 
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+});
+
+const bwrap = probeBwrap();
+if (!bwrap.available) console.error(`\n*** SKIPPING schema with a sandboxed server: ${bwrap.reason} ***\n`);
+
+Deno.test({
+  name: 'schema --config: a server with "sandbox": true is listed from inside the sandbox',
+  ignore: !bwrap.available,
+  async fn() {
+    const dir = Deno.makeTempDirSync({ prefix: "se-schema-" });
+    const config = join(dir, "safe-exec.jsonc");
+    mkdirSync(join(dir, "ws"));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        workspace: "./ws",
+        servers: { fs: { command: ["node", SERVERS.filesystem, "."], sandbox: true } },
+      }),
+    );
+    const main = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+    try {
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: ["run", ...DENO_FLAGS, main, "schema", "--config", config, "--format", "mcp"],
+        cwd: dir,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const err = new TextDecoder().decode(r.stderr);
+      assert.equal(r.code, 0, err);
+      const names = (JSON.parse(new TextDecoder().decode(r.stdout)) as { name: string }[]).map((t) => t.name);
+      assert.ok(names.includes("fs__read_text_file"), names.join(", "));
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
 });

@@ -58,6 +58,13 @@ export interface PlanOptions {
    * bwrap's `--dev` shows, or absent/null to keep the host's (when the sandbox does not own them).
    */
   devices?: string | null;
+  /**
+   * More read-only binds, each from a real host path to a path inside (a sandboxed upstream server's program and
+   * packages, `_program.ts`), ordered with the configured folders, parents first.
+   */
+  binds?: readonly { src: string; dest: string }[];
+  /** The working directory inside (default: the workspace); it must be something the plan shows. */
+  chdir?: string;
 }
 
 /** A plan: bwrap's options (everything before `--`) and what they show, for `doctor`. */
@@ -160,7 +167,7 @@ export function planSandbox(facts: HostFacts, options: PlanOptions): SandboxPlan
   );
 
   // The configured folders and the workspace, parents before children.
-  const binds: { mode: "ro" | "rw"; path: string; what: string }[] = [];
+  const binds: { mode: "ro" | "rw"; path: string; what: string; src?: string }[] = [];
   const configured = (f: PathFact, mode: "ro" | "rw", key: string) => {
     if (f.real === null || (f.realKind !== "dir" && f.realKind !== "file")) {
       leftOut.push(`${f.path} (sandbox.${key}): ${f.kind === "missing" ? "does not exist" : "cannot be resolved"}`);
@@ -178,6 +185,9 @@ export function planSandbox(facts: HostFacts, options: PlanOptions): SandboxPlan
   for (const f of facts.readable) configured(f, "ro", "readable");
   for (const f of facts.writable) configured(f, "rw", "writable");
   binds.push({ mode: "rw", path: facts.workspace, what: `${facts.workspace} (the workspace)` });
+  for (const b of options.binds ?? []) {
+    binds.push({ mode: "ro", path: b.dest, src: b.src, what: b.src === b.dest ? b.src : `${b.src} (at ${b.dest})` });
+  }
   const ordered = binds.map((b, i) => ({ ...b, i })).sort((x, y) => depth(x.path) - depth(y.path) || x.i - y.i);
 
   const dests = [...ordered.map((b) => b.path), ...options.git.map((g) => g.dest)];
@@ -187,13 +197,13 @@ export function planSandbox(facts: HostFacts, options: PlanOptions): SandboxPlan
   priv.push(`${home} (HOME)`);
 
   for (const b of ordered) {
-    a.push(b.mode === "rw" ? "--bind" : "--ro-bind", b.path, b.path);
+    a.push(b.mode === "rw" ? "--bind" : "--ro-bind", b.src ?? b.path, b.path);
     (b.mode === "rw" ? readWrite : readOnly).push(b.what);
   }
   for (const g of options.git) a.push(g.mode === "rw" ? "--bind" : "--ro-bind", g.src, g.dest);
 
   a.push("--remount-ro", "/", "--clearenv");
   for (const [k, v] of Object.entries(options.env)) if (k !== "HOME") a.push("--setenv", k, v);
-  a.push("--setenv", "HOME", home, "--chdir", facts.workspace);
+  a.push("--setenv", "HOME", home, "--chdir", options.chdir ?? facts.workspace);
   return { args: a, home, readOnly, readWrite, private: priv, leftOut };
 }

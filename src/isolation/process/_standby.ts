@@ -59,7 +59,7 @@ export interface SandboxLimits {
   pids: number;
   /** Largest file a process may write, in bytes (RLIMIT_FSIZE). */
   fileSizeBytes: number;
-  /** CPU seconds per process (RLIMIT_CPU). */
+  /** CPU seconds per process (RLIMIT_CPU); Infinity sets none (a long-lived server). */
   cpuSeconds: number;
   /** Address space per process, in bytes (RLIMIT_AS). */
   addressSpaceBytes: number;
@@ -157,7 +157,8 @@ export function limitPrelude(
     ...(memory ? memoryPrelude(memory, limits.memoryBytes ?? DEFAULT_LIMITS.memoryBytes as number) : []),
     `exec ${SECCOMP_FD}<"$2" || { echo "safe-exec: cannot open the seccomp filter $2" >&2; exit 126; }`,
     "ulimit -c 0",
-    `ulimit -t ${n(limits.cpuSeconds)}`,
+    // A long-lived server (cpuSeconds: Infinity) keeps the host's CPU-time limit (none, usually).
+    ...(Number.isFinite(limits.cpuSeconds) ? [`ulimit -t ${n(limits.cpuSeconds)}`] : []),
     `ulimit -f ${n(limits.fileSizeBytes / 1024)}`, // bash counts 1024-byte blocks
     `ulimit -v ${n(limits.addressSpaceBytes / 1024)}`,
     `ulimit -n ${n(limits.openFiles)}`,

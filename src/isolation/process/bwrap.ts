@@ -27,7 +27,14 @@ import type { GitCall } from "./_gitview.ts";
 import { type HostState, SandboxHost, type UsableHost } from "./_host.ts";
 import { planSandbox, type SandboxPlan } from "./_plan.ts";
 import type { SeccompFilter } from "./_seccomp.ts";
-import { DEFAULT_LIMITS, type SandboxLimits, SECCOMP_FD, STANDBY_TRAMPOLINE, standbyPrelude } from "./_standby.ts";
+import {
+  DEFAULT_LIMITS,
+  limitPrelude,
+  type SandboxLimits,
+  SECCOMP_FD,
+  STANDBY_TRAMPOLINE,
+  standbyPrelude,
+} from "./_standby.ts";
 import type { BwrapProbe } from "./probe.ts";
 import { toolEnv } from "./run.ts";
 import {
@@ -85,12 +92,23 @@ export interface PreparedCall {
   finish(): string[];
 }
 
+/** A long-lived sandboxed process: a child with its stdin piped. */
+export type PipedChild = ChildProcess & { readonly stdin: WritableStream<Uint8Array> };
+
 /** The bwrap sandbox, with its lazily probed state. */
 export interface BwrapSandbox extends ProcessSandbox {
   /** The probe result (probing now if not done yet). */
   probe(): BwrapProbe;
   /** Start `argv` sandboxed from the prepared standby (see {@linkcode ProcessSandbox.spawn}). */
   spawn(runtime: Runtime, argv: string[], ctx: SpawnContext): ChildProcess;
+  /**
+   * Start `argv` sandboxed and long-lived, with stdin, stdout and stderr piped (an upstream MCP server, SPEC §8):
+   * the same plan, filter, namespaces and limits as {@linkcode BwrapSandbox.spawn} but no CPU-time limit, and no
+   * timeout or output cap (the caller reads it and ends it). Not from the standby (whose stdin carries the call's
+   * options): its own prelude, in a new session. End it with `killGroup(pid)`: killing bwrap ends its PID namespace,
+   * so every process inside goes with it.
+   */
+  spawnPiped(runtime: Runtime, argv: string[], ctx: SpawnContext): PipedChild;
   /** bwrap's options for one call with the filter on descriptor `fd` (benchmarks and tests); call `finish` after. */
   prepare(ctx: SpawnContext, fd?: number): PreparedCall;
   /** The bwrap binary and the compiled filter (benchmarks: a bare bwrap with the same filter). */
@@ -160,6 +178,8 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
         etc: host.etc,
         git: git.mounts,
         devices: "dir" in r.devices ? r.devices.dir : null,
+        ...(ctx.binds ? { binds: ctx.binds } : {}),
+        ...(ctx.chdir ? { chdir: ctx.chdir } : {}),
       });
     } catch (e) {
       git.finish();
@@ -197,6 +217,31 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
     return s;
   };
   const encoder = new TextEncoder();
+  // Once every process of the call is gone, git's data is copied back; what went wrong is said on stderr. bwrap
+  // exits after its PID namespace emptied, unless it was killed (a timeout, a cancel): then the kernel is still
+  // killing the call's processes, so wait for the cgroup to empty first.
+  // `procs`: the cgroup that holds the call's processes only, or null for none.
+  const afterExit = (child: ChildProcess, prepared: PreparedCall, procs: string | null) => {
+    let notes: string[] = [];
+    const exited = child.exited.then((status) => {
+      if (status.signal !== null && procs !== null) waitCgroupEmpty(procs, 2000);
+      try {
+        notes = prepared.finish();
+      } catch (e) {
+        notes = [`safe-exec: git data of this call not copied back: ${(e as Error).message}`];
+      }
+      return status;
+    });
+    const stderr = child.stderr.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        async flush(controller) {
+          await exited;
+          if (notes.length > 0) controller.enqueue(encoder.encode(notes.join("\n") + "\n"));
+        },
+      }),
+    );
+    return { exited, stderr };
+  };
   const processLimit = (r: HostState): string => {
     if (r.cgroup) return `at most ${limits.pids} processes (pids cgroup ${r.cgroup.dir})`;
     if (!r.isRoot) return `at most ${limits.pids} processes of this user (RLIMIT_NPROC; ${r.cgroupError})`;
@@ -244,32 +289,9 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
       writer.write(encoder.encode(call.join("\0") + "\0")).then(() => writer.close()).catch(() => {
         // the standby died: its exit is the call's result
       });
-      // Once every process of the call is gone, git's data is copied back; what went wrong is said on stderr. bwrap
-      // exits after its PID namespace emptied, unless it was killed (a timeout, a cancel): then the kernel is still
-      // killing the call's processes, so wait for the cgroup to empty first.
-      let notes: string[] = [];
-      const exited = s.child.exited.then((status) => {
-        if (status.signal !== null && r.cgroup) {
-          waitCgroupEmpty(
-            r.memory?.version === 2 ? `${r.memory.dir}/c${s.child.pid}/cgroup.procs` : r.cgroup.procs,
-            2000,
-          );
-        }
-        try {
-          notes = prepared.finish();
-        } catch (e) {
-          notes = [`safe-exec: git data of this call not copied back: ${(e as Error).message}`];
-        }
-        return status;
-      });
-      const stderr = s.child.stderr.pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-          async flush(controller) {
-            await exited;
-            if (notes.length > 0) controller.enqueue(encoder.encode(notes.join("\n") + "\n"));
-          },
-        }),
-      );
+      // The pids cgroup holds this call only (the standby that replaces it starts after it exited).
+      const procs = r.memory?.version === 2 ? `${r.memory.dir}/c${s.child.pid}/cgroup.procs` : r.cgroup?.procs ?? null;
+      const { exited, stderr } = afterExit(s.child, prepared, procs);
       exited.then(() => {
         if (host.closed || standby !== null) return;
         try {
@@ -279,6 +301,57 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
         }
       });
       return { pid: s.child.pid, stdout: s.child.stdout, stderr, exited };
+    },
+    spawnPiped(runtime: Runtime, argv: string[], ctx: SpawnContext): PipedChild {
+      const r = usable(ctx.workspace);
+      const own = (ctx.binds ?? []).find((b) => isWithin(r.state.dir, b.src) || isWithin(b.src, r.state.dir));
+      if (own !== undefined) {
+        throw new ToolError(
+          "sandbox_unavailable",
+          `No OS sandbox for this program: it would be shown ${own.src}, which holds or is inside safe-exec's own ` +
+            `folder ${r.state.dir}`,
+        );
+      }
+      const prepared = prepare(ctx);
+      const call = [...prepared.args, "--", ...argv];
+      if (call.some((a) => a.includes("\0"))) {
+        prepared.finish();
+        throw new ToolError("invalid_args", "A command argument contains a NUL byte, which no process can receive");
+      }
+      if (!existsSync(r.state.filter)) writeFileSync(r.state.filter, r.filter.bytes, { mode: 0o400 });
+      let child: ChildProcess;
+      try {
+        child = runtime.spawn({
+          argv: [
+            r.probe.bash ?? "/bin/bash",
+            "--norc",
+            "--noprofile",
+            "-c",
+            limitPrelude({ ...limits, cpuSeconds: Infinity }, !r.cgroup && !r.isRoot, r.memory),
+            "safe-exec-sandbox",
+            r.memory?.version === 2 ? "-" : r.cgroup?.procs ?? "-",
+            r.state.filter,
+            r.probe.path as string,
+            ...call,
+          ],
+          cwd: "/",
+          env: {},
+          stdin: "pipe",
+          newSession: true,
+        });
+      } catch (e) {
+        prepared.finish();
+        throw e;
+      }
+      const stdin = child.stdin;
+      if (stdin === undefined) {
+        runtime.killGroup(child.pid, "SIGKILL");
+        throw new Error("the runtime gave the sandboxed process no stdin pipe");
+      }
+      // Long-lived processes share the pids cgroup: wait on the call's own memory cgroup (or not at all without one).
+      const procs = r.memory ? `${r.memory.dir}/c${child.pid}/cgroup.procs` : null;
+      const { exited, stderr } = afterExit(child, prepared, procs);
+      return { pid: child.pid, stdin, stdout: child.stdout, stderr, exited };
     },
     describe(): ProcessIsolation {
       const r = ensure();

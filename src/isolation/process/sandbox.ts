@@ -29,6 +29,13 @@ export interface SpawnContext {
   workspace: string;
   /** The environment inside the sandbox (default: {@linkcode toolEnv}); the bwrap sandbox sets HOME itself. */
   env?: Record<string, string>;
+  /** The working directory inside (default: the workspace); the bwrap sandbox must show it (`binds`). */
+  chdir?: string;
+  /**
+   * More read-only binds from a real host path to a path inside (a sandboxed upstream server's program and packages,
+   * planned by `_program.ts`; the bwrap sandbox's long-lived mode only).
+   */
+  binds?: readonly { src: string; dest: string }[];
 }
 
 /** Starts commands isolated from the host. */

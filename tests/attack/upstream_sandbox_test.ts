@@ -1,0 +1,275 @@
+/**
+ * Attacks by a malicious upstream MCP server configured with `"sandbox": true` (SPEC §7, §8): it runs in the
+ * process sandbox with the guarantees of run_bash, so it cannot read a canary in the host home or next to the
+ * workspace (nor /etc/shadow), cannot write outside the workspace, cannot reach a listener on the host's loopback,
+ * and leaves no process behind when it is closed or crashes. Every case asserts on the world outside: files seen
+ * from the host, the host listener's connection count, the host's process table.
+ *
+ * Driven through the gateway's manager (the official SDK client) with the sandboxing spawner the app uses; the
+ * server is `_sandbox_probe_server.mjs`, copied into a folder of its own outside the workspace (as a server installed
+ * somewhere on the host would be). Skipped, with the reason printed, where bubblewrap cannot run.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { spawn } from "node:child_process";
+import { tmpdir } from "node:os";
+import process from "node:process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseServers, sandboxSpawner, UpstreamManager } from "../../src/gateway/mod.ts";
+import { probeBwrap } from "../../src/isolation/process/probe.ts";
+import { currentRuntime } from "../../src/runtime/mod.ts";
+
+const probe = probeBwrap();
+const SKIP = probe.available ? null : `bubblewrap cannot run here (${probe.reason}); apt-get install bubblewrap`;
+if (SKIP) console.error(`\n*** SKIPPING the sandboxed upstream attack suite: ${SKIP} ***\n`);
+
+const PROBE = fileURLToPath(new URL("../gateway/_sandbox_probe_server.mjs", import.meta.url));
+const rand = () => crypto.randomUUID().slice(0, 8);
+// The host home, as os.homedir() reads it first (os.homedir() itself needs Deno's sys permission).
+const homedir = () => process.env.HOME ?? "/root";
+
+/** A TCP listener on the host's 127.0.0.1 (a node child: the tests have no net permission) counting connections. */
+async function hostListener(): Promise<{ port: number; connections(): number; stop(): void }> {
+  const log = join(tmpdir(), `se-upsbx-listener-${rand()}.log`);
+  const child = spawn("node", [
+    "-e",
+    `const fs=require("fs");const s=require("net").createServer((c)=>{fs.appendFileSync(${
+      JSON.stringify(log)
+    },"c\\n");` +
+    `c.destroy();});s.listen(0,"127.0.0.1",()=>console.log(s.address().port));`,
+  ], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once("data", (d: Uint8Array) => resolve(Number(new TextDecoder().decode(d).trim())));
+    child.once("exit", () => reject(new Error("the host listener exited")));
+  });
+  return {
+    port,
+    connections: () => existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((l) => l === "c").length : 0,
+    stop: () => {
+      child.kill("SIGKILL");
+      rmSync(log, { force: true });
+    },
+  };
+}
+
+interface World {
+  base: string;
+  ws: string;
+  secret: string;
+  homeCanary: string;
+  manager: UpstreamManager;
+  call(tool: string, args?: Record<string, unknown>): Promise<string>;
+  cleanup(): Promise<void>;
+}
+
+async function world(server: Record<string, unknown> = {}): Promise<World> {
+  const base = realpathSync(mkdtempSync(join(tmpdir(), "se-upsbx-")));
+  const ws = join(base, "ws");
+  mkdirSync(ws);
+  const pkg = join(base, "server");
+  mkdirSync(pkg);
+  copyFileSync(PROBE, join(pkg, "probe.mjs"));
+  const secret = join(base, "secret.txt");
+  writeFileSync(secret, "SECRET-NEXT-TO-WS");
+  const homeCanary = join(homedir(), `.se-upsbx-canary-${rand()}`);
+  writeFileSync(homeCanary, "SECRET-IN-HOME");
+  const witness = join(base, "witness.log");
+  writeFileSync(witness, "");
+  const servers = parseServers({
+    probe: { command: ["node", join(pkg, "probe.mjs")], sandbox: true, ...server },
+  }, { baseDir: base });
+  const runtime = await currentRuntime();
+  const spawner = sandboxSpawner(runtime, {
+    workspace: ws,
+    sandbox: { mode: "auto", network: false },
+    guarded: [{ what: "the witness log", path: witness }],
+  });
+  const manager = new UpstreamManager(servers, spawner);
+  return {
+    base,
+    ws,
+    secret,
+    homeCanary,
+    manager,
+    async call(tool, args = {}) {
+      const r = await manager.call(`probe__${tool}`, args);
+      assert.ok(r.ok, `probe__${tool}: ${r.error}`);
+      return (r.result!.content as { text: string }[])[0]!.text;
+    },
+    async cleanup() {
+      await manager.close();
+      spawner.close();
+      rmSync(homeCanary, { force: true });
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+function sbxTest(name: string, fn: () => Promise<void>): void {
+  Deno.test({ name: `attack (sandboxed upstream): ${name}`, ignore: SKIP !== null, fn });
+}
+
+/** Processes on the host whose command line contains `token`. */
+function processesWith(token: string): string[] {
+  const r = spawnSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.split("\n").filter((l) => l.includes(token) && !l.includes("ps -eo"));
+}
+
+async function gone(token: string, ms: number): Promise<string[]> {
+  const end = Date.now() + ms;
+  let left = processesWith(token);
+  while (left.length > 0 && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 50));
+    left = processesWith(token);
+  }
+  return left;
+}
+
+sbxTest("cannot read the host home, a file next to the workspace, /etc/shadow or the witness log", async () => {
+  const w = await world();
+  try {
+    // Control: the same server reads a file in the workspace (so a refusal below is the sandbox, not a broken tool).
+    writeFileSync(join(w.ws, "ok.txt"), "visible");
+    assert.equal(await w.call("read", { path: join(w.ws, "ok.txt") }), "read:visible");
+    for (const path of [w.homeCanary, w.secret, "/etc/shadow", join(w.base, "witness.log"), "/root/.bashrc"]) {
+      const got = await w.call("read", { path });
+      assert.match(got, /^error:ENOENT$/, `${path} is invisible inside, got ${got}`);
+    }
+    const who = JSON.parse((await w.call("whoami")).slice(0)) as {
+      home: string;
+      cwd: string;
+      env: Record<string, string>;
+    };
+    assert.equal(who.cwd, w.ws, "it starts in the workspace");
+    assert.notEqual(who.home, homedir(), "HOME is the sandbox's own");
+    assert.equal(who.env.HOME, who.home);
+  } finally {
+    await w.cleanup();
+  }
+});
+
+sbxTest("cannot write outside the workspace (host home, next to it, the host's /tmp, its own program)", async () => {
+  const w = await world();
+  const token = rand();
+  const targets = [
+    join(homedir(), `.se-upsbx-write-${token}`),
+    join(w.base, `outside-${token}`),
+    join(tmpdir(), `se-upsbx-write-${token}`),
+    join(w.base, "server", "probe.mjs"),
+  ];
+  try {
+    for (const path of targets) await w.call("write", { path, content: `pwned-${token}` });
+    for (const path of targets.slice(0, 3)) {
+      assert.equal(existsSync(path), false, `${path} was not written on the host`);
+    }
+    assert.doesNotMatch(readFileSync(targets[3]!, "utf8"), new RegExp(token), "its own program is read-only");
+    assert.equal(await w.call("write", { path: join(w.ws, "out.txt"), content: "in" }), "wrote");
+    assert.equal(readFileSync(join(w.ws, "out.txt"), "utf8"), "in", "the workspace is writable");
+  } finally {
+    for (const path of targets.slice(0, 3)) rmSync(path, { force: true });
+    await w.cleanup();
+  }
+});
+
+sbxTest("cannot reach a listener on the host's 127.0.0.1 (no network unless the config says so)", async () => {
+  const listener = await hostListener();
+  const w = await world();
+  try {
+    const got = await w.call("connect", { port: listener.port });
+    assert.match(got, /^error:/, `the connection failed inside, got ${got}`);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(listener.connections(), 0, "the host listener saw no connection");
+  } finally {
+    await w.cleanup();
+    listener.stop();
+  }
+});
+
+sbxTest('with "network": true the same server does reach it (the control for the case above)', async () => {
+  const listener = await hostListener();
+  const w = await world({ network: true });
+  try {
+    assert.equal(await w.call("connect", { port: listener.port }), "connected");
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(listener.connections(), 1, "the host listener saw the connection");
+  } finally {
+    await w.cleanup();
+    listener.stop();
+  }
+});
+
+sbxTest("leaves no process behind: detached children die on close and when the server crashes", async () => {
+  const w = await world();
+  const closeMark = String(700000 + Math.floor(Math.random() * 99999));
+  const crashMark = String(800000 + Math.floor(Math.random() * 99999));
+  try {
+    assert.match(await w.call("sleeper", { seconds: closeMark }), /^pid:/);
+    assert.ok(processesWith(`sleep ${closeMark}`).length > 0, "the sleeper runs (seen from the host)");
+    const status = w.manager.status()[0]!;
+    assert.ok(status.pid! > 0);
+    assert.equal(status.sandbox, true, "status (and info) say it is sandboxed");
+    // A crash: the server leaves a sleeper and exits; its calls fail, the next call starts it again.
+    const crash = await w.manager.call("probe__crash", { seconds: crashMark });
+    assert.ok(crash.ok || crash.errorCode === "upstream_unavailable", JSON.stringify(crash));
+    assert.deepEqual(await gone(`sleep ${closeMark}`, 5000), [], "the first start's sleeper died with it");
+    assert.deepEqual(await gone(`sleep ${crashMark}`, 5000), [], "the crashed server's sleeper died with it");
+    // Restarted on the next call; then closed: its sleeper goes too.
+    assert.match(await w.call("sleeper", { seconds: closeMark }), /^pid:/);
+    assert.ok(processesWith(`sleep ${closeMark}`).length > 0);
+    await w.manager.close();
+    assert.deepEqual(await gone(`sleep ${closeMark}`, 5000), [], "closing the gateway killed the whole sandbox");
+    assert.deepEqual(processesWith(w.ws), [], "nothing of the sandbox (bwrap) is left");
+  } finally {
+    await w.cleanup();
+  }
+});
+
+sbxTest("a sandboxed server is never started bare: no bwrap means upstream_unavailable saying why", async () => {
+  const base = realpathSync(mkdtempSync(join(tmpdir(), "se-upsbx-")));
+  const marker = join(base, "ran");
+  try {
+    const servers = parseServers({
+      probe: { command: ["/bin/sh", "-c", `touch ${marker}; exec sleep 5`], sandbox: true },
+    }, { baseDir: base });
+    const runtime = await currentRuntime();
+    for (
+      const [options, why] of [
+        [{
+          probe: { available: false, path: null, version: null, userns: false, reason: "bwrap was not found in PATH" },
+        }, /bwrap was not found in PATH/],
+        [{ mode: "none" as const }, /"sandbox.mode" is "none"/],
+      ] as const
+    ) {
+      const spawner = sandboxSpawner(runtime, {
+        workspace: base,
+        sandbox: { mode: "mode" in options ? options.mode : "auto", network: false },
+        ...("probe" in options ? { probe: options.probe } : {}),
+      });
+      const manager = new UpstreamManager(servers, spawner);
+      try {
+        const r = await manager.call("probe__x", {});
+        assert.equal(r.errorCode, "upstream_unavailable");
+        assert.match(r.error!, why);
+        assert.match(r.error!, /not started unsandboxed/);
+      } finally {
+        await manager.close();
+        spawner.close();
+      }
+      assert.equal(existsSync(marker), false, "the program never ran");
+    }
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
