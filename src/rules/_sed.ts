@@ -1,7 +1,7 @@
 /**
  * Private helper of the read-only check: sed only reads when its script is literal and holds no command or flag
  * that runs a program or writes a file (`e`, `w`, `W`, `r`, `R`, `s///e`, `s///w`), and no `-f` script file is
- * given. `--sandbox` makes GNU sed refuse those itself.
+ * given. `--sandbox` is ignored (it only covers the scripts after it): the script is judged all the same.
  *
  * @example
  * ```ts
@@ -21,7 +21,7 @@ const SED_BAD = "runs commands or writes files";
 
 /** sed: -i refused by the option table; the script itself must not hold `e`, `w`, `W`, `r`… commands or flags. */
 export function checkSed(p: Parsed): string | null {
-  if (p.options.some((o) => o.name === "--sandbox")) return null; // GNU sed refuses e, w and r itself
+  // `--sandbox` is not trusted: GNU sed compiles each `-e` as it meets it, so a later `--sandbox` protects nothing
   if (p.options.some((o) => o.name === "-f" || o.name === "--file")) return "sed -f reads a script that is not judged";
   const scripts: ShellWord[] = [];
   for (const o of p.options) if ((o.name === "-e" || o.name === "--expression") && o.value) scripts.push(o.value);
