@@ -529,6 +529,9 @@ export const DANGEROUS: string[] = [
   "/bin/sh -c 'ls &>/dev/null touch pwn'",
   "bash -c \"sh -c 'ls &>/dev/null touch pwn'\"",
   "env sh -c 'ls &>/dev/null touch pwn'",
+  "exec -l bash -c ls",
+  "exec -a sh bash -c 'ls &>/dev/null touch pwn'",
+  "exec -cl bash -c ls",
   // redteam3 F4: quotes inside ${x-…} words hide $(…) in double quotes, $"…" and heredoc bodies
   "cat <<EOF\n${x:-'$(touch pwn)'}\nEOF",
   "cat <<EOF\n${x:-$'$(touch pwn)'}\nEOF",
