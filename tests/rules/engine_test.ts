@@ -241,3 +241,29 @@ Deno.test("engine: path floors see a script's literal paths; unknown words keep 
   const low = compile([{ tool: "run_bash", path: ["**"], risk: "low" }]);
   assert.equal(evaluateRules(low, bash("touch x"), { readOnlyCommands: false }).risk, "high");
 });
+
+Deno.test("engine: README's example floors hold for every spelling of rm -rf and for scripts' paths", async () => {
+  const { parse } = await import("jsonc-parser");
+  const readme = Deno.readTextFileSync(new URL("../../README.md", import.meta.url));
+  const block = readme.slice(readme.indexOf("## Rules")).match(/```jsonc\n"rules": (\[[\s\S]*?\n\])\n```/)![1]!;
+  const rules = compile(parse(block) as unknown[]);
+  const f = (cmd: string) => evaluateRules(rules, bash(cmd, { resolveWrite: (t) => lexicalWorkspacePath(t) })).floor;
+  for (
+    const cmd of [
+      "rm -rf x",
+      "rm -fr x",
+      "rm -r -f x",
+      "rm -Rf x",
+      "rm -fR x",
+      "rm --recursive --force x",
+      "rm --force --recursive x",
+      "rm -r --force x",
+      "rm --recursive -f x",
+      "rm -rfv x",
+      "cat secrets/k",
+      "echo x > secrets/k",
+    ]
+  ) assert.equal(f(cmd), "deny", cmd);
+  assert.equal(f("rm x"), "ask");
+  assert.equal(f("rm -r x"), "ask");
+});
