@@ -605,6 +605,13 @@ export const DANGEROUS: string[] = [
   "sed -n -e '1w pwn' --sandbox x",
   "sed -f /dev/stdin --sandbox x <<'E'\n1e touch pwn\nE",
   "sed --file=s.sed --sandbox x",
+  // found by the differential run: GNU sed ends labels at whitespace, and regexes not inside [ ]
+  "sed -n ':x e touch pwn' x",
+  "sed -n 't x e touch pwn\n:x' x",
+  "sed -n 'b x e touch pwn\n:x' x",
+  "sed 's/a[/]b/c/w pwn' x",
+  "sed -n '/x[/]/w pwn' x",
+  "sed -n '/a[/]e touch pwn/p' x",
 ];
 
 /** What the built-in set made of one script. */

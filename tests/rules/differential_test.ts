@@ -257,7 +257,10 @@ Deno.test({
       // every script the rules lower, and attacks that prove the harness sees them act (the scripts rated high
       // cannot break the assertion; SAFE_EXEC_DIFF_ALL=1 runs all of them too)
       const all = Deno.env.get("SAFE_EXEC_DIFF_ALL") === "1";
-      const scripts = [...new Set([...READ_ONLY.map((c) => c.script), ...DANGEROUS])]
+      // SAFE_EXEC_DIFF_EXTRA=FILE adds scripts (separated by lines `----`), to hunt for new members of a class
+      const extraFile = Deno.env.get("SAFE_EXEC_DIFF_EXTRA");
+      const extra = extraFile ? readFileSync(extraFile, "utf8").split("\n----\n").filter((x) => x.trim() !== "") : [];
+      const scripts = [...new Set([...READ_ONLY.map((c) => c.script), ...DANGEROUS, ...extra])]
         .filter((s) => all || SEEN.includes(s) || judge(s) !== "high");
       const results: Array<{ script: string; risk: string; changes: string[]; ran: string[]; timedOut: boolean }> = [];
       let next = 0;
