@@ -165,6 +165,28 @@ function _raiseMatch(c: SimpleCommand, prefix: readonly string[]): boolean {
   return false;
 }
 
+/**
+ * Whether `path` may be a folder holding a path some positive pattern matches: the workspace root always; else
+ * a pattern anchored by a slash (`secrets/**`, `/a/b/*.yml`) whose literal folders start with `path`. A pattern
+ * without a slash (`*.pem`) matches at any depth: only the root is known to hold it.
+ */
+function _mayHold(patterns: readonly string[], path: string): boolean {
+  if (path === ".") return patterns.some((p) => !p.startsWith("!"));
+  for (const p of patterns) {
+    if (p.startsWith("!")) continue;
+    const body = p.replace(/^\//, "").replace(/\/+$/, "");
+    if (!body.includes("/") && !p.startsWith("/")) continue;
+    const literal: string[] = [];
+    for (const seg of body.split("/")) {
+      if (/[*?[\\]/.test(seg)) break;
+      literal.push(seg);
+    }
+    const prefix = literal.join("/");
+    if (prefix === path || prefix.startsWith(path + "/")) return true;
+  }
+  return false;
+}
+
 function _argsMatch(rule: CompiledRule, args: Readonly<Record<string, unknown>>): boolean {
   const want = rule.spec.args;
   if (!want) return true;
@@ -190,8 +212,10 @@ export function ruleMatches(
       if (lowering) return miss;
       const sp = scriptPaths(ctx);
       if (!sp.paths.some((p) => rule.matchPath!(p))) {
-        if (sp.unknown === null) return miss;
-        maybe = sp.unknown;
+        // a folder the script names may hold what the rule protects (`grep -r x secrets` for `secrets/**`)
+        const folder = sp.paths.find((p) => _mayHold(rule.spec.path ?? [], p));
+        if (sp.unknown === null && folder === undefined) return miss;
+        maybe = sp.unknown ?? `${JSON.stringify(folder)} may be a folder holding paths the rule names`;
       }
     } else {
       const paths = ctx.paths ?? [];

@@ -234,6 +234,11 @@ Deno.test("engine: path floors see a script's literal paths; unknown words keep 
     assert.equal(out.floor, "ask", cmd);
     assert.match(out.matched.map((m) => m.summary).join(), /may apply/, cmd);
   }
+  // a folder that may hold protected paths: at least ask
+  for (const cmd of ["grep -r x secrets", "grep -rn x .", "find . -name k", "ls ./secrets/"]) {
+    assert.equal(o(cmd).floor, "ask", cmd);
+  }
+  assert.equal(o("grep -r x src").floor, null);
   assert.equal(o("cat key.pem").floor, "ask");
   assert.equal(o("cat README.md src/a.ts").floor, null);
   assert.equal(o("cat README.md").risk, "low");
