@@ -1,6 +1,7 @@
 /**
- * Private helper of the read-only check: awk only reads when its program is literal and free of `system()`,
- * pipes, `getline`, `print > FILE` and `@` calls; only `-F` and `-v` are allowed as options.
+ * Private helper of the read-only check: awk only reads when its program is literal and its text (strings and
+ * comments included, as they cannot be told apart with certainty) is free of `system`, pipes, `getline`, `close`,
+ * `fflush`, `>` after a `print` and `@` calls; only `-F` and `-v` are allowed as options.
  *
  * @example
  * ```ts
@@ -28,36 +29,22 @@ export function checkAwk(p: Parsed): string | null {
   return r ? `${p.name} program: ${r}` : null;
 }
 
-/** Refuse an awk program that could run a command or write a file (see {@linkcode checkAwk}). */
+/**
+ * Refuse an awk program that could run a command or write a file (see {@linkcode checkAwk}). Judged on the raw
+ * program text, strings, comments and regular expressions included: telling them apart needs awk's grammar (is a
+ * `/` a division or a regex? does a `"` in a `# comment` open a string?), and a reader that guesses wrong hides
+ * code. So a word or character that could be dangerous anywhere in the text refuses, even in a string.
+ */
 export function awkProgramProblem(program: string): string | null {
-  // strings and regex literals cannot run anything: blank them out, then look at the code
-  let code = "";
-  for (let i = 0; i < program.length; i++) {
-    const ch = program[i]!;
-    if (ch === '"') {
-      code += '""';
-      for (i++; i < program.length && program[i] !== '"'; i++) if (program[i] === "\\") i++;
-      continue;
-    }
-    code += ch;
-  }
-  if (/\bsystem\s*\(/.test(code)) return "system() runs a command";
+  // a backslash-newline joins lines (and could split a keyword): judged joined
+  const code = program.replace(/\\\r?\n/g, "");
+  if (/\bsystem\b/.test(code)) return "system() runs a command";
   if (/\bgetline\b/.test(code)) return "getline can read from a command";
+  if (/\b(close|fflush)\b/.test(code)) return "close() and fflush() act on pipes and files";
   if (/\|/.test(code.replace(/\|\|/g, ""))) return "a pipe runs a command";
   if (code.includes("@")) return "@ loads an extension or calls a function by name (@f() can be system)";
-  // print and printf up to the end of their statement: a `>` there redirects (or compares: refused all the same).
-  // A `/` starts what may be a regular expression, which can hold `;` or `}`: skipped to its closing `/`, so a
-  // statement is only ever read as longer than it is.
-  const flat = code.replace(/\\\r?\n/g, " ");
-  for (const m of flat.matchAll(/\bprintf?\b/g)) {
-    for (let i = m.index + m[0].length; i < flat.length; i++) {
-      const ch = flat[i]!;
-      if (ch === ";" || ch === "}" || ch === "\n") break;
-      if (ch === ">") return "print > FILE writes a file";
-      if (ch === "/") {
-        for (i++; i < flat.length && flat[i] !== "/"; i++) if (flat[i] === "\\") i++;
-      }
-    }
-  }
+  // output redirection only follows print/printf: any `>` after the first of them refuses (a comparison too)
+  const p = /\bprintf?\b/.exec(code);
+  if (p && code.indexOf(">", p.index) !== -1) return "print > FILE writes a file";
   return null;
 }

@@ -39,6 +39,62 @@ export interface MatchContext {
   analysis: ShellAnalysis | undefined;
   /** Resolves an output-redirection target to a workspace-relative path, or null. */
   readonly resolve: (t: string) => string | null;
+  /** The literal paths the script names, once found (see {@linkcode scriptPaths}). */
+  scriptPaths?: ScriptPaths | undefined;
+}
+
+/** The paths a script names, for `path` matchers of rules that raise risk or set a floor. */
+export interface ScriptPaths {
+  /** Every literal word and redirection target, resolved to a workspace-relative path (outside: left out). */
+  readonly paths: readonly string[];
+  /** Why some path is only known at run time (`$f`, a glob, xargs input, a change of folder), else null. */
+  readonly unknown: string | null;
+}
+
+/**
+ * The paths a script names: every literal word of every simple command (also the part after `=` or `:`, and a
+ * short option's attached value: `--file=k`, `if=k`, `HEAD:k`, `-fk`) and every redirection target, resolved
+ * like redirections (`resolve`). Which words a command reads as paths is not known generically, so every word is
+ * tried. A word only known at run time, arguments xargs adds, a dynamic command, a change of folder or a script
+ * that does not parse make the paths unknown.
+ */
+export function scriptPaths(ctx: MatchContext): ScriptPaths {
+  if (ctx.scriptPaths) return ctx.scriptPaths;
+  const a = analysisOf(ctx);
+  const paths = new Set<string>();
+  let unknown: string | null = null;
+  const add = (v: string) => {
+    const cands = [v];
+    const eq = v.indexOf("=");
+    if (eq !== -1) cands.push(v.slice(eq + 1));
+    if (/^-[^-]./.test(v)) cands.push(v.slice(2));
+    if (v.includes(":")) cands.push(...v.split(":").slice(1));
+    for (const c of cands) {
+      if (c === "") continue;
+      const r = ctx.resolve(c);
+      if (r !== null) paths.add(r);
+    }
+  };
+  if (!a) unknown = "the call has no script";
+  else if (!a.ok) unknown = "the script cannot be parsed";
+  else {
+    if (a.cwdChanged) unknown = "the script changes folder, so its relative paths are not known";
+    for (const c of a.commands) {
+      if (c.dynamic) unknown ??= c.dynamic;
+      if (c.extraArgs) unknown ??= `${c.argv[0]?.value ?? "a command"} is given arguments at run time`;
+      for (const w of c.raw) {
+        if (w.value === null) unknown ??= `the word ${w.text} is only known at run time`;
+        else add(w.value);
+      }
+      for (const r of c.redirects) {
+        if (r.op.startsWith("<<") || r.kind === "dup" || r.kind === "null") continue;
+        if (r.target === null) unknown ??= `the redirection ${r.op} goes to a file only known at run time`;
+        else add(r.target);
+      }
+    }
+  }
+  ctx.scriptPaths = { paths: [...paths], unknown };
+  return ctx.scriptPaths;
 }
 
 /** The analysis of the call's script (made once), or undefined when it has none. */
@@ -59,17 +115,44 @@ function _basename(v: string): string {
   return v.slice(v.lastIndexOf("/") + 1);
 }
 
-/** A simple command matches a prefix for raising: the name (or its basename), then the words in order. */
+/** A cluster of short options (`-rf`), not `--` or a number (`-5`): its letters. */
+const SHORT_CLUSTER = /^-[A-Za-z][A-Za-z0-9]*$/;
+
+/**
+ * A simple command matches a prefix for raising: the name (or its basename), then the prefix's other words in
+ * order, except its options, which match as a set wherever they are: every letter of a short-option word
+ * (`-rf`) must be given in any cluster or order (`-fr`, `-r -f`, `-f x -r`), every long option (`--force`)
+ * anywhere, also abbreviated (`--forc`). A word only known at run time could be any of them. Synonyms
+ * (`-R` for `-r`, `--recursive`) are not known: a rule lists them.
+ */
 function _raiseMatchWords(argv: readonly ShellWord[], prefix: readonly string[]): boolean {
   const head = argv[0];
   if (!head || prefix.length === 0) return false;
   if (head.value !== null && head.value !== prefix[0] && _basename(head.value) !== prefix[0]) return false;
-  let k = 1;
-  for (let i = 1; i < argv.length && k < prefix.length; i++) {
-    const v = argv[i]!.value;
-    if (v === null || v === prefix[k]) k++;
+  const words: string[] = [];
+  const letters = new Set<string>();
+  const longs: string[] = [];
+  for (const p of prefix.slice(1)) {
+    if (SHORT_CLUSTER.test(p)) { for (const ch of p.slice(1)) letters.add(ch); }
+    else if (p.startsWith("--") && p.length > 2 && !p.includes("=")) longs.push(p);
+    else words.push(p);
   }
-  return k === prefix.length;
+  let k = 0;
+  let unknown = false;
+  const given = new Set<string>();
+  const givenLong: string[] = [];
+  for (let i = 1; i < argv.length; i++) {
+    const v = argv[i]!.value;
+    if (v === null) unknown = true;
+    else if (SHORT_CLUSTER.test(v)) { for (const ch of v.slice(1)) given.add(ch); }
+    else if (v.startsWith("--") && v.length > 2) givenLong.push(v.includes("=") ? v.slice(0, v.indexOf("=")) : v);
+    if (k < words.length && (v === null || v === words[k])) k++;
+  }
+  if (k < words.length) return false;
+  if (unknown) return true;
+  for (const ch of letters) if (!given.has(ch)) return false;
+  // getopt_long takes any unambiguous abbreviation (`--rec` for `--recursive`): err towards matching
+  return longs.every((l) => givenLong.some((g) => l === g || (g.length > 3 && l.startsWith(g))));
 }
 
 function _raiseMatch(c: SimpleCommand, prefix: readonly string[]): boolean {
@@ -78,6 +161,28 @@ function _raiseMatch(c: SimpleCommand, prefix: readonly string[]): boolean {
   const head = c.argv[0]?.value;
   if (head && RUNNERS.has(_basename(head))) {
     for (let k = 1; k < c.argv.length; k++) if (_raiseMatchWords(c.argv.slice(k), prefix)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether `path` may be a folder holding a path some positive pattern matches: the workspace root always; else
+ * a pattern anchored by a slash (`secrets/**`, `/a/b/*.yml`) whose literal folders start with `path`. A pattern
+ * without a slash (`*.pem`) matches at any depth: only the root is known to hold it.
+ */
+function _mayHold(patterns: readonly string[], path: string): boolean {
+  if (path === ".") return patterns.some((p) => !p.startsWith("!"));
+  for (const p of patterns) {
+    if (p.startsWith("!")) continue;
+    const body = p.replace(/^\//, "").replace(/\/+$/, "");
+    if (!body.includes("/") && !p.startsWith("/")) continue;
+    const literal: string[] = [];
+    for (const seg of body.split("/")) {
+      if (/[*?[\\]/.test(seg)) break;
+      literal.push(seg);
+    }
+    const prefix = literal.join("/");
+    if (prefix === path || prefix.startsWith(path + "/")) return true;
   }
   return false;
 }
@@ -96,24 +201,37 @@ export function ruleMatches(
   rule: CompiledRule,
   ctx: MatchContext,
   lowering: boolean,
-): { hit: boolean; atLeastMedium: boolean } {
-  const miss = { hit: false, atLeastMedium: false };
+): { hit: boolean; atLeastMedium: boolean; maybe: string | null } {
+  const miss = { hit: false, atLeastMedium: false, maybe: null };
   if (!rule.matchTool(ctx.tool)) return miss;
   if (!_argsMatch(rule, ctx.args)) return miss;
+  let maybe: string | null = null;
   if (rule.matchPath) {
-    const paths = ctx.paths ?? [];
-    if (paths.length === 0) return miss;
-    if (lowering) {
-      if (!paths.every((p) => p !== null && rule.matchPath!(p))) return miss;
-    } else if (!paths.some((p) => p !== null && rule.matchPath!(p))) return miss;
+    if ((ctx.paths === undefined || ctx.paths.length === 0) && ctx.script !== undefined) {
+      // a script (run_bash): never lowered by a path rule; raised or floored by the paths it names
+      if (lowering) return miss;
+      const sp = scriptPaths(ctx);
+      if (!sp.paths.some((p) => rule.matchPath!(p))) {
+        // a folder the script names may hold what the rule protects (`grep -r x secrets` for `secrets/**`)
+        const folder = sp.paths.find((p) => _mayHold(rule.spec.path ?? [], p));
+        if (sp.unknown === null && folder === undefined) return miss;
+        maybe = sp.unknown ?? `${JSON.stringify(folder)} may be a folder holding paths the rule names`;
+      }
+    } else {
+      const paths = ctx.paths ?? [];
+      if (paths.length === 0) return miss;
+      if (lowering) {
+        if (!paths.every((p) => p !== null && rule.matchPath!(p))) return miss;
+      } else if (!paths.some((p) => p !== null && rule.matchPath!(p))) return miss;
+    }
   }
-  if (!rule.prefixes) return { hit: true, atLeastMedium: false };
+  if (!rule.prefixes) return { hit: true, atLeastMedium: false, maybe };
   const a = analysisOf(ctx);
   if (!a) return miss;
   const prefixes = rule.prefixes;
   if (!lowering) {
-    if (!a.ok) return { hit: true, atLeastMedium: false };
-    return { hit: a.commands.some((c) => prefixes.some((p) => _raiseMatch(c, p))), atLeastMedium: false };
+    if (!a.ok) return { hit: true, atLeastMedium: false, maybe };
+    return { hit: a.commands.some((c) => prefixes.some((p) => _raiseMatch(c, p))), atLeastMedium: false, maybe };
   }
   if (!a.ok || a.hazards.length > 0 || a.commands.length === 0) return miss;
   for (const c of a.commands) {
@@ -127,5 +245,5 @@ export function ruleMatches(
   }
   const w = judgeWrites(a.commands, [], a.cwdChanged, ctx.resolve);
   if (w.blocked) return miss;
-  return { hit: true, atLeastMedium: w.intoWorkspace };
+  return { hit: true, atLeastMedium: w.intoWorkspace, maybe: null };
 }

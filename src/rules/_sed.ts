@@ -1,7 +1,7 @@
 /**
  * Private helper of the read-only check: sed only reads when its script is literal and holds no command or flag
  * that runs a program or writes a file (`e`, `w`, `W`, `r`, `R`, `s///e`, `s///w`), and no `-f` script file is
- * given. `--sandbox` makes GNU sed refuse those itself.
+ * given. `--sandbox` is ignored (it only covers the scripts after it): the script is judged all the same.
  *
  * @example
  * ```ts
@@ -21,7 +21,7 @@ const SED_BAD = "runs commands or writes files";
 
 /** sed: -i refused by the option table; the script itself must not hold `e`, `w`, `W`, `r`… commands or flags. */
 export function checkSed(p: Parsed): string | null {
-  if (p.options.some((o) => o.name === "--sandbox")) return null; // GNU sed refuses e, w and r itself
+  // `--sandbox` is not trusted: GNU sed compiles each `-e` as it meets it, so a later `--sandbox` protects nothing
   if (p.options.some((o) => o.name === "-f" || o.name === "--file")) return "sed -f reads a script that is not judged";
   const scripts: ShellWord[] = [];
   for (const o of p.options) if ((o.name === "-e" || o.name === "--expression") && o.value) scripts.push(o.value);
@@ -50,7 +50,7 @@ export function sedScriptProblem(script: string): string | null {
   const skipSpace = () => {
     while (i < n && /[ \t;\n]/.test(script[i]!)) i++;
   };
-  const readDelimited = (delim: string): boolean => {
+  const readDelimited = (delim: string, regex: boolean): boolean => {
     // reads up to an unescaped delim; i is after the opening delimiter
     while (i < n) {
       const ch = script[i]!;
@@ -59,6 +59,16 @@ export function sedScriptProblem(script: string): string | null {
         continue;
       }
       if (ch === "\n" && delim !== "\n") return false;
+      if (ch === "[" && regex) {
+        // GNU sed does not end a regex inside a bracket expression (`s/a[/]b/c/w f`): one that holds the
+        // delimiter, a backslash or a newline, or does not close, is not judged
+        const end = _bracketEnd(script, i);
+        if (end === -1) return false;
+        const inside = script.slice(i + 1, end);
+        if (inside.includes(delim) || inside.includes("\\") || inside.includes("\n")) return false;
+        i = end + 1;
+        continue;
+      }
       i++;
       if (ch === delim) return true;
     }
@@ -81,7 +91,7 @@ export function sedScriptProblem(script: string): string | null {
         delim = script[i + 1] ?? "";
         i += 2;
       } else i++;
-      if (!readDelimited(delim)) return false;
+      if (!readDelimited(delim, true)) return false;
       while (i < n && /[IM]/.test(script[i]!)) i++;
       return true;
     }
@@ -111,14 +121,17 @@ export function sedScriptProblem(script: string): string | null {
       continue;
     }
     if (cmd === "b" || cmd === "t" || cmd === "T" || cmd === ":") {
-      while (i < n && script[i] !== ";" && script[i] !== "\n") i++;
+      // GNU sed ends a label at whitespace or `;` and reads a command after it (`:x e cmd` runs cmd): the label
+      // is read as short as any sed reads it, and what follows is judged as commands
+      while (i < n && (script[i] === " " || script[i] === "\t")) i++;
+      while (i < n && !/[;\s]/.test(script[i]!)) i++;
       continue;
     }
     if (cmd === "s" || cmd === "y") {
       const delim = script[i];
       if (delim === undefined || delim === "\\" || delim === "\n") return `${cmd} without a delimiter`;
       i++;
-      if (!readDelimited(delim) || !readDelimited(delim)) return `${cmd} is not closed`;
+      if (!readDelimited(delim, cmd === "s") || !readDelimited(delim, false)) return `${cmd} is not closed`;
       if (cmd === "s") {
         while (i < n && /[gpiImM0-9]/.test(script[i]!)) i++;
         const f = script[i];
@@ -135,4 +148,21 @@ export function sedScriptProblem(script: string): string | null {
     return `the ${cmd} command ${SED_BAD}`;
   }
   return "the script is too long to judge";
+}
+
+/** Where the bracket expression opening at `start` (`[`) closes (POSIX: `]` first is literal; `[:…:]`…), or -1. */
+function _bracketEnd(script: string, start: number): number {
+  let j = start + 1;
+  if (script[j] === "^") j++;
+  if (script[j] === "]") j++;
+  for (; j < script.length; j++) {
+    const ch = script[j]!;
+    if (ch === "]") return j;
+    if (ch === "[" && /[:=.]/.test(script[j + 1] ?? "")) {
+      const close = script.indexOf(script[j + 1]! + "]", j + 2);
+      if (close === -1) return -1;
+      j = close + 1;
+    }
+  }
+  return -1;
 }

@@ -21,7 +21,30 @@
 import type { ShellWord } from "./shell_types.ts";
 import { wrapperArgs, WRAPPERS } from "./_wrappers.ts";
 
-const SHELLS = new Set(["bash", "sh", "dash", "ksh", "rbash"]);
+/** Shells whose `-c` string is parsed: only bash, the grammar of the parser. */
+const BASH = new Set(["bash"]);
+/**
+ * Other shells: their `-c` strings are never lowered, since their grammar is not bash's (`/bin/sh` is dash here: no
+ * `$'…'`, and `cmd &>f rest` is `cmd &` then `>f rest`). The string is still parsed, as bash, for rules that raise risk.
+ */
+const OTHER_SHELLS = new Set([
+  "sh",
+  "dash",
+  "ash",
+  "ksh",
+  "ksh93",
+  "mksh",
+  "pdksh",
+  "oksh",
+  "lksh",
+  "posh",
+  "yash",
+  "zsh",
+  "rbash",
+  "csh",
+  "tcsh",
+  "fish",
+]);
 const SYSTEM_PATH = /^\/(usr\/)?(local\/)?s?bin\/[^/]+$/;
 
 /** What a simple command runs once its wrappers are looked through. */
@@ -83,7 +106,24 @@ export function unwrap(raw: ShellWord[]): Unwrapped {
       }
       break;
     }
-    if (SHELLS.has(name)) {
+    if (out.extraArgs && (Object.hasOwn(WRAPPERS, name) || BASH.has(name) || OTHER_SHELLS.has(name))) {
+      // under xargs, a wrapper's command (and a shell's options or string) can be supplied at run time
+      if (argv.length === 1 || name === "xargs") {
+        out.dynamic = `${name} under xargs runs a command that is only supplied at run time`;
+        break;
+      }
+    }
+    if (OTHER_SHELLS.has(name)) {
+      const r = _shellCString(argv);
+      if (typeof r === "string" && r !== "not -c" && r !== "unknown option") {
+        out.nested.push({ script: r, how: `${name} -c` });
+      }
+      out.dynamic = r === "not -c"
+        ? `${name} runs a script that is not part of the parsed script`
+        : `${name} -c strings are not lowered: ${name}'s grammar is not bash's, which the parser reads`;
+      break;
+    }
+    if (BASH.has(name)) {
       const r = _shellCString(argv);
       if (r === "not -c") {
         out.dynamic = `${name} runs a script that is not part of the parsed script`;
@@ -103,9 +143,9 @@ export function unwrap(raw: ShellWord[]): Unwrapped {
       _findExec(argv, out);
       break;
     }
-    const spec = WRAPPERS[name];
+    const spec = Object.hasOwn(WRAPPERS, name) ? WRAPPERS[name] : undefined;
     if (!spec) break;
-    if (name === "command" && argv.slice(1).some((w) => w.value === "-v" || w.value === "-V")) break; // lookup only
+    if (name === "command" && _commandLookup(argv)) break; // `command -v NAME`: a lookup, runs nothing
     const r = wrapperArgs(name, spec, argv);
     if (r === null) {
       out.dynamic = `${name} is given arguments whose effect is not judged (${
@@ -123,6 +163,10 @@ export function unwrap(raw: ShellWord[]): Unwrapped {
     }
     argv = argv.slice(r.start);
     out.argv = argv;
+    if (argv.length === 0 && out.extraArgs) {
+      out.dynamic = `${name} under xargs runs a command that is only supplied at run time`;
+      break;
+    }
     if (name === "xargs") {
       out.extraArgs = true;
       if (argv.length === 0) {
@@ -140,6 +184,16 @@ export function unwrap(raw: ShellWord[]): Unwrapped {
     }
   }
   return out;
+}
+
+/** `command -v NAME` / `command -pV NAME`: only the options before the name count (`command printf -v x` runs). */
+function _commandLookup(argv: readonly ShellWord[]): boolean {
+  for (let i = 1; i < argv.length; i++) {
+    const v = argv[i]!.value;
+    if (v === null || v === "--" || !/^-[pvV]+$/.test(v)) return false;
+    if (/[vV]/.test(v)) return true;
+  }
+  return false;
 }
 
 /** The command string of `bash -c STRING …`, null when it is not literal, or why it cannot be followed. */

@@ -49,7 +49,8 @@ export const WRAPPERS: Record<string, WrapperSpec> = {
   stdbuf: { short: "ioe", flags: "", long: ["--input", "--output", "--error"], longFlags: [], positionals: 0 },
   command: { short: "", flags: "p", long: [], longFlags: [], positionals: 0 },
   builtin: { short: "", flags: "", long: [], longFlags: [], positionals: 0 },
-  exec: { short: "a", flags: "cl", long: [], longFlags: [], positionals: 0 },
+  // `exec -a NAME` renames argv[0] (`-a sh` puts bash in POSIX mode) and `-l` makes a login shell: not judged
+  exec: { short: "", flags: "c", long: [], longFlags: [], positionals: 0 },
   time: {
     short: "fo",
     flags: "pav",

@@ -10,7 +10,12 @@
  * - A rule that **raises** risk (or keeps it) or sets a decision matches when *any* path or simple command
  *   matches, and errs towards matching: a script that cannot be parsed, or a command whose name is only known at
  *   run time, matches it; so does a prefix whose words appear in order with options between them
- *   (`git -c x=y push` matches `git push`), and a command named by its path (`/bin/rm` matches `rm`).
+ *   (`git -c x=y push` matches `git push`), short options as a set (`rm -rf` matches `rm -fr`, `rm -r -f`), and a
+ *   command named by its path (`/bin/rm` matches `rm`).
+ * - For a script (run_bash), `path` matchers of rules that raise risk or set a floor see every literal path the
+ *   script names (its words and redirection targets, resolved like redirections); when some word is only known at
+ *   run time (`cat $f`, a glob, xargs input, a change of folder), such a floor gives at least ask. A path rule never
+ *   lowers a script.
  * - The built-in read-only commands (readonly.ts, builtin_readonly.ts) apply after the config's own rules, unless
  *   `readOnlyCommands` is false.
  *
@@ -154,14 +159,17 @@ export function evaluateRules(
   for (const rule of rules) {
     const { spec } = rule;
     if (spec.decision) {
-      if (ruleMatches(rule, ctx, false).hit) {
+      const m = ruleMatches(rule, ctx, false);
+      if (m.hit) {
+        // a path floor the script may meet only at run time (`cat $f`): at least ask, never more nor less
+        const decision = m.maybe !== null ? "ask" : spec.decision;
         floors.push({
           index: rule.index,
           name: `rules[${rule.index}]`,
-          effect: `decision=${spec.decision}`,
-          summary: rule.summary,
+          effect: `decision=${decision}`,
+          summary: rule.summary + (m.maybe !== null ? ` (may apply: ${m.maybe})` : ""),
         });
-        if (spec.decision === "deny" || floor === null) floor = spec.decision;
+        if (decision === "deny" || floor === null) floor = decision;
       }
       continue;
     }

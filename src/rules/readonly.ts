@@ -64,6 +64,10 @@ export function checkReadOnly(cmd: SimpleCommand): ReadOnlyVerdict {
     for (const a of cmd.assignments) {
       // plain lowercase names only: never PATH, IFS, …, and no `a[i]=` (the index is evaluated as arithmetic)
       if (!/^[a-z_][a-z0-9_]*\+?=/.test(a)) return no(`the assignment ${a} may set a variable the shell reads`);
+      // `x=([k]=v)`: an indexed array's subscripts are arithmetic, which runs `$(…)` held in a variable's value
+      if (/^[a-z_][a-z0-9_]*\+?=\(/.test(a)) {
+        return no(`the array assignment ${a} may evaluate subscripts as arithmetic`);
+      }
     }
     return { readOnly: true, reason: cmd.assignments.length > 0 ? "a shell variable" : "a redirection", writes: [] };
   }

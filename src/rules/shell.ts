@@ -83,6 +83,8 @@ function _analyzeInto(script: string, context: string, depth: number, c: Collect
     c.errors.push(`${context}: the script contains a NUL byte`);
     return;
   }
+  const quoted = _quotedParameterWord(script);
+  if (quoted) _hazard(c, `${context}: ${quoted}`);
   let ast;
   try {
     ast = parse(script);
@@ -172,6 +174,36 @@ function _analyzeInto(script: string, context: string, depth: number, c: Collect
     // unbash resolves substitutions lazily: a script nested too deeply can exhaust the stack here
     c.errors.push(`${context}: the script could not be analysed: ${(e as Error).message}`);
   }
+}
+
+/**
+ * A `${…}` whose text holds a quote, a backtick or a parenthesis, found in the raw text (wherever it sits, even
+ * inside single quotes): in double quotes, `$"…"` and unquoted heredoc bodies bash treats `'…'` and `$'…'` in the
+ * word of `${x:-…}`, `${x=…}`, `${x+…}`, `${x?…}` as literal characters, so a `$(…)` between them runs while a
+ * parser that takes them as quotes sees only text. Judging which context each one is in is exactly what went
+ * wrong, so any such expansion refuses lowering. The scan skips escaped characters and counts every brace, so
+ * it reads a `${…}` as at least as long as bash does.
+ */
+function _quotedParameterWord(script: string): string | null {
+  for (let i = script.indexOf("${"); i !== -1; i = script.indexOf("${", i + 2)) {
+    let depth = 0;
+    for (let j = i + 1; j < script.length; j++) {
+      const ch = script[j]!;
+      if (ch === "\\") {
+        j++;
+        continue;
+      }
+      if (ch === "{") depth++;
+      else if (ch === "}" && --depth === 0) break;
+      else if (ch === "'" || ch === '"' || ch === "`" || ch === "(") {
+        const end = script.indexOf("}", j);
+        const text = script.slice(i, end === -1 ? script.length : end + 1);
+        return `the expansion ${text.length > 40 ? text.slice(0, 37) + "..." : text} has a quote, backtick or ` +
+          "parenthesis in it, which bash reads differently in double quotes and heredocs";
+      }
+    }
+  }
+  return null;
 }
 
 function _snippet(script: string, node: { pos: number; end: number }): string {

@@ -12,7 +12,7 @@ Deno.test("readonly: awk programs", () => {
       "$3 > 100 {print}",
       "NR==1 || /x/",
       "{ s += $2 } END { print s }",
-      'BEGIN { FS=":" } { print $1 ">" $2 }',
+      'BEGIN { FS=":" } { print $1 "-" $2 }',
     ]
   ) {
     assert.equal(awkProgramProblem(p), null, p);
@@ -29,6 +29,14 @@ Deno.test("readonly: awk programs", () => {
       '{ print /;/ > "f" }',
       '{ print $1 /;}/ > "f" }',
       '{ print \\\n > "f" }',
+      // a quote in a comment or a regex must not hide what follows (redteam3 F6): the raw text is judged
+      '# "\nBEGIN{ system("touch p") }',
+      '/"/{x=1} BEGIN{ system("touch p") }',
+      'BEGIN{ # "\n"touch p" | getline }',
+      '/"/{x=1} END{print 1 > "p"}',
+      'BEGIN{ sys\\\ntem("x") }',
+      'BEGIN{ close("x"); fflush() }',
+      '{ print $1 ">" $2 }',
     ]
   ) {
     assert.notEqual(awkProgramProblem(p), null, p);

@@ -191,3 +191,84 @@ Deno.test("engine: a rule never lowers what the table already rates lower (risk 
   const rules = compile([{ tool: "read_file", risk: "medium" }]);
   assert.equal(evaluateRules(rules, { tool: "read_file", tableRisk: "low", args: { path: "a" } }).risk, "medium");
 });
+
+Deno.test("engine: a floor's short options match as a set, long ones anywhere (redteam3 F3)", () => {
+  const rules = compile([{ tool: "run_bash", command: ["rm -rf", "git push --force"], decision: "deny" }]);
+  const f = (cmd: string) => evaluateRules(rules, bash(cmd)).floor;
+  for (const cmd of ["rm -rf x", "rm -fr x", "rm -r -f x", "rm -f x -r", "rm -rfv x", "rm -v -rf x", "rm $F x"]) {
+    assert.equal(f(cmd), "deny", cmd);
+  }
+  for (const cmd of ["git push --force", "git push origin --force main", "git --no-pager push --forc"]) {
+    assert.equal(f(cmd), "deny", cmd);
+  }
+  for (const cmd of ["rm -r x", "rm -f x", "git push", "git push -f"]) assert.equal(f(cmd), null, cmd);
+  // synonyms are not known generically: the rule lists them (as README's example does)
+  assert.equal(f("rm -Rf x"), null);
+  assert.equal(f("rm --recursive --force x"), null);
+});
+
+Deno.test("engine: path floors see a script's literal paths; unknown words keep at least ask (redteam3 F12)", () => {
+  const rules = compile([
+    { tool: "*", path: ["secrets/**"], decision: "deny" },
+    { tool: "*", path: ["*.pem"], decision: "ask" },
+  ]);
+  const o = (cmd: string) => evaluateRules(rules, bash(cmd, { resolveWrite: (t) => lexicalWorkspacePath(t, "/ws") }));
+  for (
+    const cmd of [
+      "cat secrets/k",
+      "cat < secrets/k",
+      "echo x > secrets/k",
+      "echo x | tee ./secrets/../secrets/k",
+      "grep -r --file=secrets/k .",
+      "dd if=secrets/k",
+      "git show HEAD:secrets/k",
+      "cat /ws/secrets/k",
+      "bash -c 'cat secrets/k'",
+      "ls; head -1 secrets/k | wc",
+    ]
+  ) {
+    assert.equal(o(cmd).floor, "deny", cmd);
+  }
+  for (const cmd of ["cat $f", "cat secrets/*", "cd secrets && cat k", "ls | xargs cat", "cat ~/k", "eval cat x"]) {
+    const out = o(cmd);
+    assert.equal(out.floor, "ask", cmd);
+    assert.match(out.matched.map((m) => m.summary).join(), /may apply/, cmd);
+  }
+  // a folder that may hold protected paths: at least ask
+  for (const cmd of ["grep -r x secrets", "grep -rn x .", "find . -name k", "ls ./secrets/"]) {
+    assert.equal(o(cmd).floor, "ask", cmd);
+  }
+  assert.equal(o("grep -r x src").floor, null);
+  assert.equal(o("cat key.pem").floor, "ask");
+  assert.equal(o("cat README.md src/a.ts").floor, null);
+  assert.equal(o("cat README.md").risk, "low");
+  // a path rule never lowers a script
+  const low = compile([{ tool: "run_bash", path: ["**"], risk: "low" }]);
+  assert.equal(evaluateRules(low, bash("touch x"), { readOnlyCommands: false }).risk, "high");
+});
+
+Deno.test("engine: README's example floors hold for every spelling of rm -rf and for scripts' paths", async () => {
+  const { parse } = await import("jsonc-parser");
+  const readme = Deno.readTextFileSync(new URL("../../README.md", import.meta.url));
+  const block = readme.slice(readme.indexOf("## Rules")).match(/```jsonc\n"rules": (\[[\s\S]*?\n\])\n```/)![1]!;
+  const rules = compile(parse(block) as unknown[]);
+  const f = (cmd: string) => evaluateRules(rules, bash(cmd, { resolveWrite: (t) => lexicalWorkspacePath(t) })).floor;
+  for (
+    const cmd of [
+      "rm -rf x",
+      "rm -fr x",
+      "rm -r -f x",
+      "rm -Rf x",
+      "rm -fR x",
+      "rm --recursive --force x",
+      "rm --force --recursive x",
+      "rm -r --force x",
+      "rm --recursive -f x",
+      "rm -rfv x",
+      "cat secrets/k",
+      "echo x > secrets/k",
+    ]
+  ) assert.equal(f(cmd), "deny", cmd);
+  assert.equal(f("rm x"), "ask");
+  assert.equal(f("rm -r x"), "ask");
+});

@@ -77,3 +77,15 @@ Deno.test("readonly: assignments, paths and shells", () => {
   assert.equal(ro("hostname x"), false);
   assert.equal(ro("uniq a b"), false);
 });
+
+Deno.test("readonly: array assignments and command's builtins (redteam3 F8, F9)", () => {
+  const ro = (s: string) => analyzeScript(s).commands.every((c) => checkReadOnly(c).readOnly);
+  for (const s of ["x=([y]=1)", "x+=([y]=1)", "x=(a b)", "x=([$y]=1)"]) assert.equal(ro(s), false, s);
+  assert.equal(ro("x=1; y+=2"), true);
+  for (
+    const s of ["command printf -v x y", "command -- test -v x", "command [ -v x ]", "builtin command printf -v x y"]
+  ) {
+    assert.equal(ro(s), false, s);
+  }
+  assert.equal(ro("command -v printf"), true);
+});

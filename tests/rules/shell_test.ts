@@ -85,3 +85,21 @@ Deno.test("shell: parse errors, NUL bytes and nesting limits fail closed", () =>
     assert.equal(analyzeScript("echo " + "$(".repeat(depth) + ")".repeat(depth)).ok, false, `depth ${depth}`);
   }
 });
+
+Deno.test("shell: redteam3 classes: xargs-supplied commands, non-bash -c strings, quoted ${…} words", () => {
+  for (const s of ["xargs env", "xargs timeout 1", "xargs xargs", "xargs -0 nice", "xargs timeout 1 nice"]) {
+    assert.match(analyzeScript(s).commands[0]!.dynamic ?? "", /only supplied at run time/, s);
+  }
+  assert.equal(analyzeScript("xargs env ls").commands[0]!.dynamic, null); // the command is literal and judged
+  for (const s of ["sh -c ls", "dash -c ls", "/bin/sh -c ls", "ksh -c ls", "zsh -c ls"]) {
+    assert.match(analyzeScript(s).commands[0]!.dynamic ?? "", /grammar is not bash's/, s);
+  }
+  assert.equal(analyzeScript("bash -c ls").commands[0]!.dynamic, null);
+  for (const s of ["echo \"${x:-$'$(touch p)'}\"", "cat <<EOF\n${x:-'$(touch p)'}\nEOF", "echo ${x:-\\}'a'}"]) {
+    assert.equal(analyzeScript(s).hazards.length, 1, s);
+  }
+  assert.deepEqual(analyzeScript('echo "${x:-default}" ${#y}').hazards, []);
+  // `command -v` is a lookup only when -v comes before the name
+  assert.equal(analyzeScript("command -v printf").commands[0]!.argv[0]!.value, "command");
+  assert.equal(analyzeScript("command printf -v x y").commands[0]!.argv[0]!.value, "printf");
+});
