@@ -23,6 +23,7 @@ import { answerOutcome, errorOutcome, failed, type Outcome, unreachable } from "
 import { exitDuringCall, makeTransport, startFailure, type TransportContext, transportReason } from "./_connect.ts";
 import { InFlightCall } from "./_in_flight.ts";
 import { listTools, toolTimeout } from "./_listing.ts";
+import { RiskPins } from "./risk.ts";
 import { LogLimiter } from "./_log_limiter.ts";
 import { cut, messageOf, oneLine } from "./_text.ts";
 import { elapsedMs, within } from "./_time.ts";
@@ -97,6 +98,7 @@ export class UpstreamConnection {
   #closed = false;
   #lastError: string | null = null;
   #tools: Map<string, UpstreamTool> | null = null; // by gateway name
+  readonly #pins = new RiskPins(); // risks from annotations only rise, over every listing and restart
   #toolsVersion = 0; // bumped by list_changed and by restarts
   #listedVersion = -1;
   #listing: Promise<Map<string, UpstreamTool>> | null = null;
@@ -364,7 +366,7 @@ export class UpstreamConnection {
     const version = this.#toolsVersion;
     let listing;
     try {
-      listing = await listTools(live.client, { config: this.config, limits: this.#ctx.limits });
+      listing = await listTools(live.client, { config: this.config, limits: this.#ctx.limits, pins: this.#pins });
     } catch (err) {
       throw new UpstreamUnavailableError(
         `server "${this.name}" could not list its tools: ${live.deathReason ?? cut(oneLine(messageOf(err)), 500)}`,
