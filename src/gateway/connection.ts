@@ -23,6 +23,7 @@ import { answerOutcome, errorOutcome, failed, type Outcome, unreachable } from "
 import { exitDuringCall, makeTransport, startFailure, type TransportContext, transportReason } from "./_connect.ts";
 import { InFlightCall } from "./_in_flight.ts";
 import { listTools, toolTimeout } from "./_listing.ts";
+import { labelElicitation } from "./elicit_label.ts";
 import { RiskPins } from "./risk.ts";
 import { LogLimiter } from "./_log_limiter.ts";
 import { cut, messageOf, oneLine } from "./_text.ts";
@@ -351,10 +352,12 @@ export class UpstreamConnection {
     const own = flights.filter((f) => f.onElicit !== undefined);
     const handler = own.length === 1 ? own[0]!.onElicit : this.#ctx.hooks.onElicit;
     if (handler === undefined) return { action: "decline" };
+    // The person sees whose question it is: never one that passes for safe-exec's own form (elicit_label.ts).
+    const labelled = labelElicitation(this.name, params);
     // The person's time to answer does not count against the calls' timeouts.
     for (const f of flights) f.pause();
     try {
-      return await handler({ server: this.name, params, signal, calls: flights.map((f) => f.tool) });
+      return await handler({ server: this.name, params: labelled, signal, calls: flights.map((f) => f.tool) });
     } finally {
       for (const f of flights) f.resume();
     }
