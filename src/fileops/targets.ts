@@ -1,12 +1,13 @@
 /**
  * What a file tool call acts on, resolved the way the tool itself will resolve it, for the rules (SPEC §1.1): the
  * file copy_file creates (inside `dst` when `dst` is a folder), the link delete_file removes (never its target), the
- * whole tree delete_dir removes, the entries list_dir reads. Path rules judge these, not the arguments as written,
+ * whole tree delete_dir removes, the entries list_dir reads (by their names, as they are now). Path rules judge these, not the arguments as written,
  * so a `.github/workflows/**` floor holds for `copy_file {dst: ".github/workflows"}` and a `src/important/**` floor
  * for `delete_dir src`.
  *
  * @module
  */
+import { readdirSync } from "node:fs";
 import { FILE_OPS, type FsToolName } from "./_ops_table.ts";
 import { copyDestination, copyIntoName } from "./copy_file.ts";
 import type { Workspace } from "./workspace.ts";
@@ -49,7 +50,11 @@ export interface PathTarget {
  * ]);
  * assert.deepEqual(fileCallTargets(ws, "delete_dir", { path: ".github" }), [{ path: ".github", below: Infinity }]);
  * assert.deepEqual(fileCallTargets(ws, "delete_file", { path: ".github/link" }), [{ path: ".github/link", below: 0 }]);
- * assert.deepEqual(fileCallTargets(ws, "list_dir", {}), [{ path: ".", below: 1 }]);
+ * assert.deepEqual(fileCallTargets(ws, "list_dir", { path: ".github" }), [
+ *   { path: ".github", below: 0 },
+ *   { path: ".github/link", below: 0 },
+ *   { path: ".github/workflows", below: 0 },
+ * ]);
  * assert.deepEqual(fileCallTargets(ws, "read_file", { path: "../x" }), [{ path: null, below: 0 }]);
  * assert.equal(fileCallTargets(ws, "run_bash", { cmd: "ls" }), null);
  * rmSync(ws.root, { recursive: true });
@@ -72,7 +77,7 @@ export function fileCallTargets(
   };
   switch (op) {
     case "list_dir":
-      return [{ path: rel(Object.hasOwn(args, "path") ? args.path : ".", "read"), below: 1 }];
+      return _listTargets(ws, Object.hasOwn(args, "path") ? args.path : ".");
     case "delete_dir":
       return [{ path: rel(args.path, "delete"), below: Infinity }];
     case "delete_file":
@@ -98,4 +103,31 @@ export function fileCallTargets(
     default:
       return [{ path: rel(args.path, op === "read_file" ? "read" : "write"), below: 0 }];
   }
+}
+
+/** The most entries of a folder list_dir's targets name one by one; beyond, the folder stands for them. */
+const MAX_LISTED_TARGETS = 10_000;
+
+/**
+ * list_dir reads a folder's entries: the folder and each entry it holds now, by name (so a rule on `secrets/*` holds
+ * for listing `secrets`, and `*.env` only for a folder that holds one); a folder that cannot be read now, or holds
+ * more than {@linkcode MAX_LISTED_TARGETS} entries, stands for all it may hold (`below: 1`, judged on the globs).
+ */
+function _listTargets(ws: Workspace, path: unknown): PathTarget[] {
+  if (typeof path !== "string") return [{ path: null, below: 0 }];
+  let real: string;
+  try {
+    real = ws.resolve(path, "read");
+  } catch {
+    return [{ path: null, below: 0 }];
+  }
+  const dir = ws.relative(real);
+  let names: string[];
+  try {
+    names = readdirSync(real);
+  } catch {
+    return [{ path: dir, below: 1 }];
+  }
+  if (names.length > MAX_LISTED_TARGETS) return [{ path: dir, below: 1 }];
+  return [{ path: dir, below: 0 }, ...names.map((n) => ({ path: dir === "." ? n : `${dir}/${n}`, below: 0 }))];
 }

@@ -150,6 +150,22 @@ Deno.test("list_dir is judged by the entries it reads: a floor on a folder's fil
     t.put("secrets/k", "K");
     assert.equal((await t.ex.check("list_dir", { path: "secrets" })).decision, "deny");
     assert.equal((await t.ex.check("list_dir", {})).decision, "allow"); // "." holds "secrets", not its files
+    mkdirSync(join(t.root, "empty"));
+    assert.equal((await t.ex.check("list_dir", { path: "empty" })).decision, "allow");
+  } finally {
+    t.done();
+  }
+});
+
+Deno.test("list_dir: a name pattern holds for a folder that holds such a name now, not for every folder", async () => {
+  const t = await make([{ tool: "*", path: ["*.env"], decision: "deny" }]);
+  try {
+    t.put("app/.x.env", "SECRET");
+    t.put("lib/a.ts");
+    assert.equal((await t.ex.check("list_dir", { path: "app" })).decision, "deny");
+    assert.equal((await t.ex.check("list_dir", { path: "lib" })).decision, "allow");
+    // delete_dir cannot know what a tree will hold when it runs: a name pattern applies to every tree
+    assert.equal((await t.ex.check("delete_dir", { path: "lib" })).decision, "deny");
   } finally {
     t.done();
   }
