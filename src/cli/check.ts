@@ -33,6 +33,6 @@ export const checkCommand: Command = async (args, { runtime, io }) => {
     io.out(JSON.stringify({ type: "check", ...c }));
     return 0;
   } finally {
-    app.close();
+    await app.shutdown(); // an upstream server started to list its tools is gone before we exit
   }
 };

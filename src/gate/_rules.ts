@@ -6,8 +6,9 @@
  *
  * @module
  */
+import { fileCallTargets } from "../fileops/targets.ts";
 import type { Workspace } from "../fileops/workspace.ts";
-import { type CompiledRule, evaluateRules, type RuleMatch, type RuleOutcome } from "../rules/mod.ts";
+import { type CompiledRule, evaluateRules, type RuleMatch, type RuleOutcome, type RulePath } from "../rules/mod.ts";
 import type { Decision, Risk, RuleHit } from "../types.ts";
 import type { RegisteredTool } from "./tool.ts";
 
@@ -56,16 +57,24 @@ export function judgeCall(
   if (setup.rules.length === 0 && !(script && setup.readOnlyCommands)) return null;
   if (setup.rules.length > 0 && !script && !setup.rules.some((r) => r.matchTool(tool.name))) return null;
   const names = tool.pathArgs ?? [];
-  const paths: (string | null)[] = [];
-  for (const n of names) {
-    const v = n in args ? args[n] : n === "path" && tool.name === "list_dir" ? "." : undefined;
-    if (v !== undefined) paths.push(typeof v === "string" ? _relative(workspace, v) : null);
+  let paths: RulePath[] | null = null;
+  if (names.length > 0) {
+    // a built-in file tool: what it acts on, resolved as it will resolve it (the file a copy into a folder creates,
+    // the tree delete_dir removes); another tool with path arguments: those, as written
+    paths = fileCallTargets(workspace, tool.name, args);
+    if (paths === null) {
+      paths = [];
+      for (const n of names) {
+        const v = Object.hasOwn(args, n) ? args[n] : undefined;
+        if (v !== undefined) paths.push(typeof v === "string" ? _relative(workspace, v) : null);
+      }
+    }
   }
   return evaluateRules(setup.rules, {
     tool: tool.name,
     tableRisk: tool.risk,
     args,
-    ...(names.length > 0 ? { paths } : {}),
+    ...(paths !== null ? { paths } : {}),
     resolveWrite: (target) => _relative(workspace, target),
   }, { readOnlyCommands: setup.readOnlyCommands, trustGitConfig: setup.trustGitConfig() });
 }

@@ -539,7 +539,9 @@ export class SafeExecutor {
   async check(name: string, args: unknown = {}): Promise<CheckResult> {
     const snap = this.metrics.snapshot();
     const fatigue = roundFatigue(snap.fatigue);
-    const call = checkCall(this.#tools, name, objectArgs(args));
+    // the same step 1 as a call: a provider's tool (an upstream `<server>__<tool>`) is found as a call finds it,
+    // starting its server if need be
+    const call = await this.#checkCall(name, objectArgs(args));
     if (call.refused !== null || call.tool === null) {
       const refused = call.refused!;
       return {
@@ -553,8 +555,7 @@ export class SafeExecutor {
         notes: [],
       };
     }
-    const outcome = judgeCall(this.#rules, call.tool, call.args, this.workspace);
-    const v = applyRules(outcome, call.tool.risk, await decide(this.policy, outcome?.risk ?? call.tool.risk, snap));
+    const v = await this.#judge(call.tool, call.args, snap);
     return {
       tool: name,
       decision: v.decision,
@@ -563,7 +564,7 @@ export class SafeExecutor {
       rationale: v.rationale,
       rules: v.rules,
       errorCode: v.decision === "deny" ? "denied" : null,
-      notes: [...(outcome?.notes ?? [])],
+      notes: [...v.notes],
     };
   }
 
@@ -838,7 +839,11 @@ export class SafeExecutor {
   }
 
   /** Steps 3: the rules (SPEC §1.1), then the policy with the risk they give, raised to their floor. */
-  async #judge(tool: RegisteredTool, args: Record<string, unknown>, snap: MetricsSnapshot): Promise<RuledVerdict> {
+  async #judge(
+    tool: RegisteredTool,
+    args: Record<string, unknown>,
+    snap: MetricsSnapshot,
+  ): Promise<RuledVerdict & { notes: readonly string[] }> {
     let outcome: RuleOutcome | null = null;
     let failed = "";
     try {
@@ -847,7 +852,7 @@ export class SafeExecutor {
       failed = `rules failed (${(e as Error)?.message ?? String(e)}), the tool's risk kept; `;
     }
     const verdict = await decide(this.policy, outcome?.risk ?? tool.risk, snap);
-    const v = applyRules(outcome, tool.risk, verdict);
+    const v = { ...applyRules(outcome, tool.risk, verdict), notes: outcome?.notes ?? [] };
     return failed ? { ...v, rationale: failed + v.rationale } : v;
   }
 

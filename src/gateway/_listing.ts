@@ -31,7 +31,7 @@ import { PaginatedResultSchema, ToolSchema } from "@modelcontextprotocol/sdk/typ
 import { cut, firstIssue } from "./_text.ts";
 import type { UpstreamServerConfig } from "./config.ts";
 import { qualifiedName, TOOL_NAME_PATTERN } from "./names.ts";
-import { upstreamRisk } from "./risk.ts";
+import { type RiskPins, upstreamRisk } from "./risk.ts";
 import type { GatewayLimits, UpstreamTool } from "./types.ts";
 
 /** What a listing needs to know of its server. */
@@ -40,6 +40,10 @@ export interface ListingContext {
   config: UpstreamServerConfig;
   /** The caps. */
   limits: GatewayLimits;
+  /** The highest risks the server's annotations gave so far (a re-listing never lowers them); none: not kept. */
+  pins?: RiskPins;
+  /** Where a listing says that a tool kept a higher risk than its new annotations suggest. */
+  notes?: string[];
 }
 
 /** A server's tools by gateway name, and what was left out (without the server's name in front). */
@@ -69,6 +73,8 @@ export async function listTools(client: Client, ctx: ListingContext): Promise<Li
   let overflow = 0;
   let cursor: string | undefined;
   let pages = 0;
+  const notes: string[] = [];
+  ctx = { ...ctx, notes };
   if (!client.getServerCapabilities()?.tools) return { tools, problems };
   do {
     if (pages >= limits.maxListPages) {
@@ -109,10 +115,14 @@ export async function listTools(client: Client, ctx: ListingContext): Promise<Li
         `${limits.maxToolsPerServer} are offered`,
     );
   }
+  problems.push(...notes.slice(0, MAX_WARNINGS_PER_LISTING));
+  if (notes.length > MAX_WARNINGS_PER_LISTING) {
+    problems.push(`${notes.length - MAX_WARNINGS_PER_LISTING} more tools kept their risk the same way`);
+  }
   if (leftOut > MAX_WARNINGS_PER_LISTING) {
     problems.push(`${leftOut - MAX_WARNINGS_PER_LISTING} more tools were left out for the same kinds of reasons`);
   }
-  for (const configured of Object.keys(config.tools)) {
+  for (const configured of Object.keys(config.tools)) { // own keys of the config: no prototype names
     if (!upstreamNames.has(configured) && config.tools[configured]?.enabled !== false) {
       problems.push(
         `"servers.${config.name}.tools.${configured}" is configured, but the server offers no tool "${configured}"`,
@@ -143,7 +153,7 @@ export function admitTool(
   if (t.name === "") return "lists a tool with an empty name; left out";
   if (upstreamNames.has(t.name)) return `lists the tool ${shown} twice; the first is kept`;
   upstreamNames.add(t.name);
-  if (ctx.config.tools[t.name]?.enabled === false) return null;
+  if (Object.hasOwn(ctx.config.tools, t.name) && ctx.config.tools[t.name]?.enabled === false) return null;
   const name = qualifiedName(server, t.name);
   if (name === null) {
     return `lists the tool ${shown}, but "${server}__${cut(t.name, 80)}" is not a valid tool name ` +
@@ -157,7 +167,15 @@ export function admitTool(
     return `lists the tool ${shown} with a definition of ${size} characters (the cap is ` +
       `${ctx.limits.maxToolDefinitionChars}); left out`;
   }
-  const { risk, source } = upstreamRisk(ctx.config, t.name, t.annotations);
+  const rated = upstreamRisk(ctx.config, t.name, t.annotations);
+  const { risk, source, lowered } = ctx.pins ? ctx.pins.pin(t.name, rated) : { ...rated, lowered: null };
+  if (lowered !== null) {
+    // said once per listing; the tool keeps its risk
+    ctx.notes?.push(
+      `re-lists the tool ${shown} with annotations that suggest risk ${lowered}; it keeps risk ${risk} (a risk ` +
+        `from annotations only rises while safe-exec runs)`,
+    );
+  }
   const tool: UpstreamTool = {
     name,
     server,

@@ -23,6 +23,8 @@ import { answerOutcome, errorOutcome, failed, type Outcome, unreachable } from "
 import { exitDuringCall, makeTransport, startFailure, type TransportContext, transportReason } from "./_connect.ts";
 import { InFlightCall } from "./_in_flight.ts";
 import { listTools, toolTimeout } from "./_listing.ts";
+import { labelElicitation } from "./elicit_label.ts";
+import { RiskPins } from "./risk.ts";
 import { LogLimiter } from "./_log_limiter.ts";
 import { cut, messageOf, oneLine } from "./_text.ts";
 import { elapsedMs, within } from "./_time.ts";
@@ -97,6 +99,7 @@ export class UpstreamConnection {
   #closed = false;
   #lastError: string | null = null;
   #tools: Map<string, UpstreamTool> | null = null; // by gateway name
+  readonly #pins = new RiskPins(); // risks from annotations only rise, over every listing and restart
   #toolsVersion = 0; // bumped by list_changed and by restarts
   #listedVersion = -1;
   #listing: Promise<Map<string, UpstreamTool>> | null = null;
@@ -350,10 +353,12 @@ export class UpstreamConnection {
     const own = flights.filter((f) => f.onElicit !== undefined);
     const handler = own.length === 1 ? own[0]!.onElicit : this.#ctx.hooks.onElicit;
     if (handler === undefined) return { action: "decline" };
+    // The person sees whose question it is: never one that passes for safe-exec's own form (elicit_label.ts).
+    const labelled = labelElicitation(this.name, params);
     // The person's time to answer does not count against the calls' timeouts.
     for (const f of flights) f.pause();
     try {
-      return await handler({ server: this.name, params, signal, calls: flights.map((f) => f.tool) });
+      return await handler({ server: this.name, params: labelled, signal, calls: flights.map((f) => f.tool) });
     } finally {
       for (const f of flights) f.resume();
     }
@@ -365,7 +370,7 @@ export class UpstreamConnection {
     const version = this.#toolsVersion;
     let listing;
     try {
-      listing = await listTools(live.client, { config: this.config, limits: this.#ctx.limits });
+      listing = await listTools(live.client, { config: this.config, limits: this.#ctx.limits, pins: this.#pins });
     } catch (err) {
       throw new UpstreamUnavailableError(
         `server "${this.name}" could not list its tools: ${live.deathReason ?? cut(oneLine(messageOf(err)), 500)}`,

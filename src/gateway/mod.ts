@@ -24,6 +24,7 @@ export type { TransportContext } from "./_connect.ts";
 export * from "./config.ts";
 export * from "./names.ts";
 export * from "./risk.ts";
+export { ELICIT_ORIGIN_KEY, labelElicitation, ownElicitationMeta } from "./elicit_label.ts";
 export { GatewayConfigError, UpstreamUnavailableError } from "./errors.ts";
 // Transports and the spawner seam.
 export { UPSTREAM_ENV_ALLOWLIST, upstreamEnv } from "./env.ts";

@@ -25,14 +25,21 @@ import { analyzeScript } from "./shell.ts";
 import type { ShellAnalysis, ShellWord, SimpleCommand } from "./shell_types.ts";
 import { judgeWrites } from "./_writes.ts";
 
+/**
+ * A path the call acts on, workspace-relative (null: outside the workspace or unresolvable). A plain string is that
+ * path alone; `below` says the call also acts on the paths under it, that many names down (`Infinity`: the whole
+ * tree, as delete_dir; 1: the folder's entries, as list_dir).
+ */
+export type RulePath = string | null | { readonly path: string | null; readonly below: number };
+
 /** The call as the matchers see it; the script's analysis is made on first use and kept. */
 export interface MatchContext {
   /** The tool's name. */
   readonly tool: string;
   /** The call's arguments. */
   readonly args: Readonly<Record<string, unknown>>;
-  /** The call's workspace-relative path arguments (null: outside or unresolvable); absent: none. */
-  readonly paths?: ReadonlyArray<string | null> | undefined;
+  /** The paths the call acts on (null: outside or unresolvable); absent: none. */
+  readonly paths?: ReadonlyArray<RulePath> | undefined;
   /** The script, when the call has one. */
   readonly script: string | undefined;
   /** The script's analysis, once made. */
@@ -206,12 +213,13 @@ export function ruleMatches(
   if (!rule.matchTool(ctx.tool)) return miss;
   if (!_argsMatch(rule, ctx.args)) return miss;
   let maybe: string | null = null;
-  if (rule.matchPath) {
+  const m = rule.matchPath;
+  if (m) {
     if ((ctx.paths === undefined || ctx.paths.length === 0) && ctx.script !== undefined) {
       // a script (run_bash): never lowered by a path rule; raised or floored by the paths it names
       if (lowering) return miss;
       const sp = scriptPaths(ctx);
-      if (!sp.paths.some((p) => rule.matchPath!(p))) {
+      if (!sp.paths.some((p) => m(p))) {
         // a folder the script names may hold what the rule protects (`grep -r x secrets` for `secrets/**`)
         const folder = sp.paths.find((p) => _mayHold(rule.spec.path ?? [], p));
         if (sp.unknown === null && folder === undefined) return miss;
@@ -221,8 +229,16 @@ export function ruleMatches(
       const paths = ctx.paths ?? [];
       if (paths.length === 0) return miss;
       if (lowering) {
-        if (!paths.every((p) => p !== null && rule.matchPath!(p))) return miss;
-      } else if (!paths.some((p) => p !== null && rule.matchPath!(p))) return miss;
+        // every path the call touches must match: for a tree, the folder and everything a negation could take out
+        const all = (p: RulePath) =>
+          p !== null && (typeof p === "string" ? m(p) : p.path !== null && m.matchesAllBelow(p.path, p.below));
+        if (!paths.every(all)) return miss;
+      } else {
+        // one path the call touches is enough: for a tree, anything below the folder the patterns may match
+        const any = (p: RulePath) =>
+          p !== null && (typeof p === "string" ? m(p) : p.path !== null && m.mayMatchBelow(p.path, p.below));
+        if (!paths.some(any)) return miss;
+      }
     }
   }
   if (!rule.prefixes) return { hit: true, atLeastMedium: false, maybe };

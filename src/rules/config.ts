@@ -22,7 +22,7 @@
  * @module
  */
 import { type Risk, RISKS } from "../types.ts";
-import { compilePathGlobs, compileToolGlob, GlobError, pathGlobProblem } from "./glob.ts";
+import { compilePathGlobs, compileToolGlob, GlobError, pathGlobProblem, type PathMatcher } from "./glob.ts";
 import { parsePrefix } from "./prefix.ts";
 import { suggestKey } from "./suggest_key.ts";
 
@@ -51,7 +51,7 @@ export interface CompiledRule {
   /** Matches the tool name. */
   readonly matchTool: (name: string) => boolean;
   /** Matches a workspace-relative path; null when the rule has no `path`. */
-  readonly matchPath: ((relativePath: string) => boolean) | null;
+  readonly matchPath: PathMatcher | null;
   /** The command prefixes as words; null when the rule has no `command`. */
   readonly prefixes: ReadonlyArray<readonly string[]> | null;
   /** A short description for the gate line and the rationale: `run_bash git status|npm test`. */
@@ -170,7 +170,7 @@ function _tool(raw: Record<string, unknown>, key: string, errors: string[]): ((n
   }
 }
 
-function _paths(p: unknown, key: string, errors: string[]): ((p: string) => boolean) | null {
+function _paths(p: unknown, key: string, errors: string[]): PathMatcher | null {
   if (!Array.isArray(p) || p.length === 0) {
     errors.push(`"${key}.path" must be a non-empty list of gitignore-style globs such as ["src/**"], got ${_show(p)}`);
     return null;

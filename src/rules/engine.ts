@@ -44,7 +44,7 @@
 import type { Risk } from "../types.ts";
 import { builtinReadOnly } from "./builtin_readonly.ts";
 import type { CompiledRule } from "./config.ts";
-import { analysisOf, type MatchContext, ruleMatches } from "./_match.ts";
+import { analysisOf, type MatchContext, ruleMatches, type RulePath } from "./_match.ts";
 import type { ShellAnalysis } from "./shell_types.ts";
 import { lexicalWorkspacePath } from "./workspace_path.ts";
 
@@ -57,10 +57,12 @@ export interface RuleCall {
   /** The call's arguments (for `args` matchers; `cmd` is the script of run_bash). */
   readonly args: Readonly<Record<string, unknown>>;
   /**
-   * The call's path arguments, resolved and made workspace-relative by the caller (`a/b.txt`); null for one that
-   * is outside the workspace or cannot be resolved. Absent: the tool has no path arguments.
+   * The paths the call acts on, resolved and made workspace-relative by the caller (`a/b.txt`) as the tool will
+   * resolve them (copy_file into a folder: the file it creates); null for one that is outside the workspace or
+   * cannot be resolved; `{ path, below }` for a call that acts on the tree under a folder (delete_dir). Absent: the
+   * tool has no path arguments.
    */
-  readonly paths?: ReadonlyArray<string | null>;
+  readonly paths?: ReadonlyArray<RulePath>;
   /** The script for `command` matchers and the built-in set; default: `args.cmd` of run_bash. */
   readonly script?: string;
   /** The script's analysis, when the caller has it already. */

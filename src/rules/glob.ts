@@ -70,10 +70,20 @@ export function compileToolGlob(pattern: string): (name: string) => boolean {
   return (name) => re.test(name);
 }
 
+/** One path segment of an anchored pattern: a name matcher, or `**` (zero or more folders). */
+type Segment = RegExp | "**";
+
 /** One compiled gitignore-style pattern. */
 interface PathPattern {
   readonly negate: boolean;
   readonly re: RegExp;
+  /** Matches a name at any depth (no slash in the pattern). */
+  readonly anchored: boolean;
+  /**
+   * The anchored pattern as segments, a trailing `**` written as one name then `**` (it needs at least one);
+   * null when the pattern cannot be split at its slashes (a slash inside `[…]` or escaped): judged conservatively.
+   */
+  readonly segments: readonly Segment[] | null;
 }
 
 function _translate(glob: string): string {
@@ -140,7 +150,91 @@ function _compile(pattern: string): PathPattern {
   const body = _translate(p);
   // the pattern matches the path itself or any folder above it (so "build" matches "build/x/y")
   const src = `^${anchored ? "" : "(?:[^/]*/)*"}${body}(?:/.*)?$`;
-  return { negate, re: new RegExp(src, "s") };
+  return { negate, re: new RegExp(src, "s"), anchored, segments: anchored ? _segments(p) : null };
+}
+
+const ANY_NAME = /^/;
+
+function _segments(p: string): Segment[] | null {
+  const out: Segment[] = [];
+  const parts = p.split("/");
+  for (let i = 0; i < parts.length; i++) {
+    const seg = parts[i]!;
+    if (seg === "**") {
+      if (i === parts.length - 1) out.push(ANY_NAME); // a trailing "/**" is everything *inside*: one name at least
+      out.push("**");
+      continue;
+    }
+    try {
+      out.push(new RegExp(`^${_translate(seg)}$`, "s"));
+    } catch {
+      return null; // "[a/b]" or "a\\/b" split at the slash: not a segment on its own
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether one compiled pattern may match a path strictly below `dir`, at most `depth` names down. Exact for
+ * anchored patterns made of segments; true (the conservative answer) for the others.
+ */
+function _mayMatchBelow(c: PathPattern, dir: string, depth: number): boolean {
+  if (depth < 1) return false;
+  const rel = _normal(dir);
+  if (rel !== "." && c.re.test(rel)) return true; // the folder itself or one above it: all of it
+  if (!c.anchored || c.segments === null) return true; // a name at any depth: some name below may be it
+  const segs = c.segments;
+  const closure = (states: Set<number>): Set<number> => {
+    for (const i of states) if (segs[i] === "**") states.add(i + 1); // "**" may match no folder
+    return states;
+  };
+  let states = closure(new Set([0]));
+  for (const name of rel === "." ? [] : rel.split("/")) {
+    const next = new Set<number>();
+    for (const i of states) {
+      const seg = segs[i];
+      if (seg === undefined) continue; // the pattern ended above dir (re.test said no: a negation-free miss)
+      if (seg === "**") next.add(i);
+      else if (seg.test(name)) next.add(i + 1);
+    }
+    if (next.size === 0) return false;
+    states = closure(next);
+  }
+  for (const i of states) {
+    if (i >= segs.length) continue; // the pattern is used up at dir itself: re.test answered that
+    const names = segs.slice(i).filter((s) => s !== "**").length;
+    if (Math.max(names, 1) <= depth) return true;
+  }
+  return false;
+}
+
+function _normal(path: string): string {
+  const rel = path.replace(/^\.\/+/, "").replace(/\/+$/, "");
+  return rel === "" ? "." : rel;
+}
+
+/**
+ * Whether a gitignore-style pattern may match a path strictly below the folder `dir` (workspace-relative, `.` for
+ * the root), at most `depth` names down (default: any depth). A tool that acts on a whole tree (delete_dir) or on a
+ * folder's entries (list_dir) touches every such path, so a floor rule protecting `src/important/**` must apply to
+ * `delete_dir src`. Conservative: a pattern without a slash (a name at any depth) may always match below, and so may
+ * a pattern that matches `dir` or a folder above it; a negated pattern is judged as its positive part.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { globMayMatchBelow } from "./glob.ts";
+ * assert.equal(globMayMatchBelow("src/important/**", "src"), true);
+ * assert.equal(globMayMatchBelow("src/important/**", "."), true);
+ * assert.equal(globMayMatchBelow("src/important/**", "lib"), false);
+ * assert.equal(globMayMatchBelow("src/important/**", "src/other"), false);
+ * assert.equal(globMayMatchBelow(".github/workflows/**", ".github/workflows", 1), true);
+ * assert.equal(globMayMatchBelow(".github/workflows/**", ".", 1), false); // the entries of "." are not inside it
+ * assert.equal(globMayMatchBelow("*.yml", "anything"), true);
+ * ```
+ */
+export function globMayMatchBelow(glob: string, dir: string, depth = Infinity): boolean {
+  return _mayMatchBelow(_compile(glob), dir, depth);
 }
 
 /**
@@ -158,14 +252,46 @@ function _compile(pattern: string): PathPattern {
  * assert.equal(m("keep.log"), false); // the last match decides
  * ```
  */
-export function compilePathGlobs(patterns: readonly string[]): (relativePath: string) => boolean {
+export function compilePathGlobs(patterns: readonly string[]): PathMatcher {
   const compiled = patterns.map((p) => _compile(p));
-  return (path) => {
+  const match = (path: string) => {
     const rel = path.replace(/^\.\/+/, "").replace(/\/+$/, "");
     let hit = false;
     for (const c of compiled) if (c.re.test(rel)) hit = !c.negate;
     return hit;
   };
+  const mayMatchBelow = (dir: string, depth = Infinity) =>
+    match(dir) || compiled.some((c) => !c.negate && _mayMatchBelow(c, dir, depth));
+  const matchesAllBelow = (dir: string, depth = Infinity) =>
+    match(dir) && !compiled.some((c) => c.negate && _mayMatchBelow(c, dir, depth));
+  return Object.assign(match, { mayMatchBelow, matchesAllBelow });
+}
+
+/**
+ * A compiled list of path patterns: called on a path, whether the list matches it; and for a call that acts on a
+ * folder's tree (delete_dir) or entries (list_dir, `depth` 1), whether the list may match anything there (what a
+ * floor or a raising rule needs) or surely matches all of it (what a lowering rule needs: the folder matches and no
+ * negation may match below it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compilePathGlobs } from "./glob.ts";
+ * const m = compilePathGlobs(["src/**", "!src/generated/**"]);
+ * assert.equal(m("src/a.ts"), true);
+ * assert.equal(m.mayMatchBelow("."), true);
+ * assert.equal(m.matchesAllBelow("src/lib"), true);
+ * assert.equal(m.matchesAllBelow("src"), false); // "src" itself is not inside "src/**"
+ * assert.equal(m.matchesAllBelow("src/generated"), false);
+ * ```
+ */
+export interface PathMatcher {
+  /** Whether the list matches this workspace-relative path. */
+  (relativePath: string): boolean;
+  /** Whether the list matches `dir`, or one of its positive patterns may match a path below it (to `depth`). */
+  mayMatchBelow(dir: string, depth?: number): boolean;
+  /** Whether the list matches `dir` and no negation may match it or a path below it (to `depth`). */
+  matchesAllBelow(dir: string, depth?: number): boolean;
 }
 
 /**

@@ -18,11 +18,13 @@
 // The engine and the config it runs on.
 export { evaluateRules } from "./engine.ts";
 export type { RuleCall, RuleMatch, RuleOptions, RuleOutcome } from "./engine.ts";
+export type { RulePath } from "./_match.ts";
 export { validateReadOnlyCommands, validateRules } from "./config.ts";
 export type { CompiledRule, RuleSpec, RulesValidation } from "./config.ts";
 export { parsePrefix } from "./prefix.ts";
 export { suggestKey } from "./suggest_key.ts";
-export { compilePathGlobs, compileToolGlob, GlobError, pathGlobProblem } from "./glob.ts";
+export { compilePathGlobs, compileToolGlob, GlobError, globMayMatchBelow, pathGlobProblem } from "./glob.ts";
+export type { PathMatcher } from "./glob.ts";
 // What the engine reads a script with.
 export { analyzeScript, MAX_NESTING } from "./shell.ts";
 export type { RedirectKind, ShellAnalysis, ShellRedirect, ShellWord, SimpleCommand } from "./shell_types.ts";

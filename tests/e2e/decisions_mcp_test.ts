@@ -5,12 +5,13 @@
  * arguments.
  */
 import assert from "node:assert/strict";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 // @ts-types="@modelcontextprotocol/sdk/types"
 import { ResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { countMessages, loadTokenizer } from "../../src/tokens/mod.ts";
 import { connect, place, RawServer, type WitnessLine } from "./_mcp.ts";
+import { evil } from "../gateway/_servers.ts";
 
 type Content = { type: string; text: string }[];
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -157,4 +158,39 @@ Deno.test("MCP raw: OpenAI-style arguments as a JSON string are read as the obje
   assert.match((bad.error as { message: string }).message, /"arguments" must be an object, got the string "a.txt"/);
   const { code } = await s.end();
   assert.equal(code, 0);
+});
+
+Deno.test("MCP: path rules judge the copy's file and the deleted tree; check knows upstream tools", opts, async () => {
+  const c = await connect({
+    config: {
+      rules: [
+        { tool: "copy_file", path: [".github/workflows/**"], decision: "deny" },
+        { tool: "delete_*", path: ["src/important/**"], decision: "deny" },
+      ],
+      servers: { f: { command: evil("rerate") } },
+    },
+    elicit: () => ({ action: "accept", content: { confirm: true } }),
+  });
+  try {
+    mkdirSync(join(c.place.ws, ".github/workflows"), { recursive: true });
+    mkdirSync(join(c.place.ws, "src/important"), { recursive: true });
+    writeFileSync(join(c.place.ws, "ci.txt"), "CI");
+    writeFileSync(join(c.place.ws, "src/important/db.txt"), "DB");
+    const cp = await c.client.callTool({ name: "copy_file", arguments: { src: "ci.txt", dst: ".github/workflows" } });
+    assert.equal(cp.isError, true, text(cp));
+    assert.equal(existsSync(join(c.place.ws, ".github/workflows/ci.txt")), false);
+    const del = await c.client.callTool({ name: "delete_dir", arguments: { path: "src" } });
+    assert.equal(del.isError, true, text(del));
+    assert.equal(existsSync(join(c.place.ws, "src/important/db.txt")), true);
+    assert.equal(c.elicited.length, 0, "a deny floor is never asked");
+    const check = await c.client.request({
+      method: "safe-exec/check",
+      params: { name: "f__wipe", arguments: {} },
+    } as never, ResultSchema) as Record<string, unknown>;
+    assert.deepEqual([check.decision, check.risk, check.errorCode], ["ask", "high", null], JSON.stringify(check));
+    const gates = c.place.lines().filter((l) => l.event === "gate");
+    assert.deepEqual(gates.map((g) => [g.tool, g.decision]), [["copy_file", "deny"], ["delete_dir", "deny"]]);
+  } finally {
+    await c.close();
+  }
 });

@@ -4,12 +4,13 @@
  * remembered for the session.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run, targets } from "../_targets.ts";
 import { countMessages, loadTokenizer } from "../../src/tokens/mod.ts";
 import { killLeftovers, type Live, startLive } from "./_live.ts";
+import { evil } from "../gateway/_servers.ts";
 
 type Msg = Record<string, unknown>;
 
@@ -350,6 +351,67 @@ for (const target of targets()) {
       } finally {
         s.done();
       }
+    }
+  });
+
+  Deno.test(`[${target.name}] rules judge what a call acts on; check and the calls agree on upstream tools`, async () => {
+    const s = start(target, {
+      rules: [
+        { tool: "copy_file", path: [".github/workflows/**"], decision: "deny" },
+        { tool: "delete_*", path: ["src/important/**"], decision: "deny" },
+      ],
+      servers: { f: { command: evil("rerate") } },
+    });
+    try {
+      const ws = join(s.cwd, "workspace");
+      mkdirSync(join(ws, ".github/workflows"), { recursive: true });
+      mkdirSync(join(ws, "src/important"), { recursive: true });
+      writeFileSync(join(ws, "ci.txt"), "CI");
+      writeFileSync(join(ws, "src/important/db.txt"), "DB");
+      await s.live.send(
+        { id: "cp", tool: "copy_file", args: { src: "ci.txt", dst: ".github/workflows" } },
+        { id: "del", tool: "delete_dir", args: { path: "src" } },
+        { id: "chk", type: "check", tool: "f__wipe", args: {} },
+        { id: "w1", tool: "f__wipe", args: {} },
+      );
+      assert.deepEqual((await line(s.live, answerTo("cp", "result"))).errorCode, "denied");
+      assert.deepEqual((await line(s.live, answerTo("del", "result"))).errorCode, "denied");
+      assert.equal(existsSync(join(ws, ".github/workflows/ci.txt")), false);
+      assert.equal(readFileSync(join(ws, "src/important/db.txt"), "utf8"), "DB");
+      const chk = await line(s.live, answerTo("chk", "check"));
+      assert.deepEqual([chk.decision, chk.risk, chk.errorCode], ["ask", "high", null], JSON.stringify(chk));
+      const ask = await line(s.live, answerTo("w1", "confirm_request"));
+      assert.equal(ask.risk, "high");
+      await s.live.send({ type: "confirm", id: "w1", approve: true });
+      assert.equal((await line(s.live, answerTo("w1", "result"))).ok, true);
+      // the server has re-listed wipe as read-only: it still asks, at high
+      await until(() => /keeps risk high/.test(s.live.stderr()));
+      await s.live.send({ id: "w2", tool: "f__wipe", args: {} });
+      assert.equal((await line(s.live, answerTo("w2", "confirm_request"))).risk, "high");
+      await s.live.send({ type: "confirm", id: "w2", approve: false });
+      await line(s.live, answerTo("w2", "result"));
+      await s.live.closeStdin();
+      assert.equal((await s.live.exited()).code, 0);
+    } finally {
+      s.done();
+    }
+  });
+
+  Deno.test(`[${target.name}] safe-exec check knows an upstream tool and writes no log`, async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "se-i13-"));
+    try {
+      writeFileSync(
+        join(cwd, "safe-exec.jsonc"),
+        JSON.stringify({ sandbox: "none", servers: { f: { command: evil("rerate") } } }),
+      );
+      const r = await run(target, ["check", "f__peek"], { cwd });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual([r.lines[0]!.decision, r.lines[0]!.risk], ["allow", "low"], r.stdout);
+      const w = await run(target, ["check", "f__wipe"], { cwd });
+      assert.deepEqual([w.lines[0]!.decision, w.lines[0]!.risk], ["ask", "high"], w.stdout);
+      assert.equal(existsSync(join(cwd, "witness.log")), false);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
     }
   });
 }

@@ -117,11 +117,20 @@ Deno.test("gateway: ASK as elicitation, an upstream elicitation and progress pas
     assert.match(text(sum), /5/);
     const ask = c.elicited.find((e) => String(e.params.message).includes("everything__get-sum"));
     assert.ok(ask, "the ASK reached the person as an elicitation");
+    // safe-exec's own form says so; an upstream's question is labelled with its server (red team F10)
+    assert.match(String(ask.params.message), /^safe-exec asks before running everything__get-sum/);
+    assert.deepEqual((ask.params as { _meta?: unknown })._meta, { "safe-exec/origin": { from: "safe-exec" } });
 
     const elicited = await c.client.callTool({ name: "everything__trigger-elicitation-request", arguments: {} });
     assert.ok(!elicited.isError, text(elicited));
     assert.match(text(elicited), /Ada Lovelace/);
-    assert.ok(c.elicited.some((e) => /Please provide inputs/.test(String(e.params.message))), "the upstream asked");
+    const upstream = c.elicited.find((e) => /Please provide inputs/.test(String(e.params.message)));
+    assert.ok(upstream, "the upstream asked");
+    assert.match(String(upstream.params.message), /^\[upstream "everything"\] /);
+    assert.deepEqual(
+      ((upstream.params as { _meta?: Record<string, unknown> })._meta ?? {})["safe-exec/origin"],
+      { from: "upstream", server: "everything" },
+    );
 
     const progress: number[] = [];
     const long = await c.client.callTool(

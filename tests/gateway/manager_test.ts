@@ -350,3 +350,33 @@ Deno.test("close() stops every server and leaves no process behind", async () =>
     tmp.remove();
   }
 });
+
+Deno.test("an upstream elicitation dressed as safe-exec's own form reaches the person labelled with its server", async () => {
+  const asked: Array<{ server: string; params: Record<string, unknown> }> = [];
+  const { manager } = await managerFor({ mimic: { command: evil("spoof") } }, {
+    hooks: {
+      onElicit: (request) => {
+        asked.push({ server: request.server, params: request.params as Record<string, unknown> });
+        return Promise.resolve({ action: "decline" });
+      },
+    },
+  });
+  try {
+    const r = await manager.call("mimic__spoof", {});
+    assert.ok(r.ok, r.error ?? "");
+    assert.equal(asked.length, 1);
+    const p = asked[0]!.params;
+    assert.match(String(p.message), /^\[upstream "mimic"\] safe-exec asks before running run_bash/);
+    // the server's own claim to be safe-exec is replaced by where it came from
+    assert.deepEqual((p._meta as Record<string, unknown>)["safe-exec/origin"], { from: "upstream", server: "mimic" });
+    assert.deepEqual(p.requestedSchema, {
+      type: "object",
+      properties: { confirm: { type: "boolean" } },
+      required: ["confirm"],
+    });
+    // the answer went back to the server unchanged
+    assert.match(JSON.stringify(r.result), /decline/);
+  } finally {
+    await manager.close();
+  }
+});

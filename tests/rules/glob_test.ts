@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { compilePathGlobs, compileToolGlob, GlobError } from "../../src/rules/glob.ts";
+import { compilePathGlobs, compileToolGlob, GlobError, globMayMatchBelow } from "../../src/rules/glob.ts";
 
 Deno.test("glob: gitignore semantics on workspace-relative paths", () => {
   const cases: Array<[string[], string, boolean]> = [
@@ -37,4 +37,55 @@ Deno.test("glob: bad patterns are refused with a reason", () => {
   assert.equal(compileToolGlob("git*__?")("github__x"), true);
   assert.equal(compileToolGlob("read_file")("read_files"), false);
   assert.equal(compileToolGlob("a-b")("a-b"), true);
+});
+
+Deno.test("globMayMatchBelow: exact vectors for trees (depth Infinity) and a folder's entries (depth 1)", () => {
+  const cases: Array<[string, string, number, boolean]> = [
+    ["src/important/**", "src", Infinity, true],
+    ["src/important/**", ".", Infinity, true],
+    ["src/important/**", "src/important", Infinity, true],
+    ["src/important/**", "src/important", 1, true],
+    ["src/important/**", "src", 1, false], // "src/important" itself is not inside it
+    ["src/important/**", "lib", Infinity, false],
+    ["src/important/**", "src/other", Infinity, false],
+    ["src/important/**", "src/important/x", Infinity, true], // the folder matches: all of it
+    ["src/important/**", "src", 0, false],
+    ["/secrets/*", ".", 1, false],
+    ["/secrets/*", ".", 2, true],
+    ["/secrets/*", "secrets", 1, true],
+    ["/secrets/*", "src", Infinity, false],
+    ["/secrets", ".", 1, true],
+    ["a/**/b", "a/x/y", Infinity, true],
+    ["a/**/b", "a", 1, true],
+    ["a/**/b", "c", Infinity, false],
+    ["**/keep/**", "x/y", Infinity, true],
+    ["src/*/gen/**", "src/x", Infinity, true],
+    ["src/*/gen/**", "src/x/y", Infinity, false],
+    ["src/*/gen/**", "lib/x", Infinity, false],
+    ["src/[ab]", "src", 1, true],
+    ["src/[ab]", "src", 0, false],
+    ["src/[ab]/c", "src/c", Infinity, false],
+    ["keep/", "other", Infinity, true], // no slash but the trailing one: a name at any depth
+    ["/keep/", "other", Infinity, false],
+    ["*.yml", "x", 1, true],
+    ["!src/generated/**", "src", Infinity, true], // a negation is judged as its positive part
+  ];
+  for (const [glob, dir, depth, want] of cases) {
+    assert.equal(globMayMatchBelow(glob, dir, depth), want, `${glob} below ${dir} (${depth})`);
+  }
+});
+
+Deno.test("a pattern list on a tree: may match (floors) and matches all (lowering)", () => {
+  const m = compilePathGlobs(["src/**", "!src/generated/**"]);
+  assert.equal(m.mayMatchBelow("."), true);
+  assert.equal(m.mayMatchBelow("lib"), false);
+  assert.equal(m.mayMatchBelow("src/generated"), true); // conservative: negations never take a floor away
+  assert.equal(m.matchesAllBelow("src/lib"), true);
+  assert.equal(m.matchesAllBelow("src"), false);
+  assert.equal(m.matchesAllBelow("src/generated"), false);
+  const b = compilePathGlobs(["build", "!build/keep/**"]);
+  assert.equal(b.matchesAllBelow("build"), false);
+  assert.equal(b.matchesAllBelow("build/out"), true);
+  assert.equal(b.matchesAllBelow("build/keep"), false);
+  assert.equal(compilePathGlobs(["build"]).matchesAllBelow("build"), true);
 });

@@ -84,6 +84,7 @@ export function handleRequest(req: FsRequest, options: FileOpOptions = {}): FsRe
  * permission system refused to let the guard even look at it).
  */
 function outsideMessage(req: FsRequest): string | null {
+  if (!Object.hasOwn(FILE_OPS, req.op)) return null;
   const info = FILE_OPS[req.op];
   for (const key of info?.paths ?? []) {
     const arg = req.args[key];

@@ -53,12 +53,12 @@ export const REQUEST_FIELDS: Readonly<Record<string, readonly string[]>> = Objec
  * ```
  */
 export function unknownFieldProblem(type: string, message: Record<string, unknown>): string | null {
-  const own = REQUEST_FIELDS[type];
+  const own = Object.hasOwn(REQUEST_FIELDS, type) ? REQUEST_FIELDS[type] : undefined; // "constructor" is no type
   if (own === undefined) return null;
   const allowed = [...COMMON, ...own];
   for (const key of Object.keys(message)) {
     if (allowed.includes(key)) continue;
-    const alias = ALIASES[key];
+    const alias = Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined;
     const near = alias !== undefined && allowed.includes(alias) ? alias : suggestKey(key, allowed);
     const hint = near !== null ? JSON.stringify(near) : _otherType(key, type);
     return `Unknown field ${JSON.stringify(key)} in a ${JSON.stringify(type)} request${

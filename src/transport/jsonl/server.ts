@@ -119,6 +119,18 @@ export class ProtocolServer {
       ]);
     }
     const id: RequestId = (rawId as string | number | undefined) ?? null;
+    // whatever goes wrong from here is answered under the request's own id
+    let answered: Promise<Response[]>;
+    try {
+      answered = this.#route(id, m, options);
+    } catch (e) {
+      answered = Promise.reject(e);
+    }
+    return answered.catch((e) => [errorResponse(id, "internal", `Internal error: ${String(e)}`)]);
+  }
+
+  /** Answer a request whose id is known. */
+  #route(id: RequestId, m: Record<string, unknown>, options: { admitCalls?: boolean }): Promise<Response[]> {
     let type = m.type;
     if (type === undefined && m.tool !== undefined) type = "execute";
     if (type === undefined) {

@@ -6,6 +6,7 @@
  * @module
  */
 import type { RegisteredTool } from "../../gate/tool.ts";
+import { ownElicitationMeta } from "../../gateway/elicit_label.ts";
 import type { ExecResult } from "../../types.ts";
 import { isObject, type RpcMessage } from "./rpc.ts";
 import type { McpTool } from "./tools.ts";
@@ -110,6 +111,7 @@ export function freshSessionRequest(id: string, r: ExecResult): RpcMessage {
         }). A fresh session resets its fatigue to zero; the reset is logged. ` +
         `Start a fresh session and decide the call again?`,
       requestedSchema: FRESH_SCHEMA,
+      _meta: ownElicitationMeta(),
     },
   };
 }

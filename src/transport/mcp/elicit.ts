@@ -5,6 +5,7 @@
  * @module
  */
 import { showArgs } from "../../_util/display.ts";
+import { ownElicitationMeta } from "../../gateway/elicit_label.ts";
 import type { ConfirmDecision, ConfirmRequest } from "../../types.ts";
 import { isObject, type RpcId, type RpcMessage } from "./rpc.ts";
 
@@ -72,6 +73,7 @@ export const ELICIT_PREFIX = "safe-exec-elicit-";
  * const m = elicitationRequest("safe-exec-elicit-1", { tool: "run_bash", args: { cmd: "ls" }, risk: "high", fatigue: 0.2, rationale: "r" });
  * assert.equal(m.method, "elicitation/create");
  * assert.match((m.params as { message: string }).message, /^safe-exec asks before running run_bash \(cmd/);
+ * assert.deepEqual((m.params as { _meta: unknown })._meta, { "safe-exec/origin": { from: "safe-exec" } });
  * ```
  */
 export function elicitationRequest(id: RpcId, req: Omit<ConfirmRequest, "signal">): RpcMessage {
@@ -87,6 +89,7 @@ export function elicitationRequest(id: RpcId, req: Omit<ConfirmRequest, "signal"
         shortArgs(req.args) || "no arguments"
       }): risk ${req.risk}, session fatigue ${req.fatigue.toFixed(2)} (${req.rationale}). Run it?${wait}`,
       requestedSchema: CONFIRM_SCHEMA,
+      _meta: ownElicitationMeta(), // an upstream's elicitation says "[upstream …]" and its own origin instead
     },
   };
 }
