@@ -22,6 +22,8 @@ import { serveCommand } from "./serve.ts";
 /** The commands that parse their own arguments (everything after the command's name). */
 const RAW_COMMANDS: Readonly<Record<string, (argv: string[], ctx: CliContext) => Promise<number>>> = {
   log: (argv, { io }) => runLogCommand(argv, io),
+  // Loaded only for a hook event: a hook is a process per tool call, so it starts without the other commands.
+  hook: async (argv, ctx) => (await import("./hook.ts")).hookCommand(argv, ctx),
 };
 
 /** The commands over the shared options of {@linkcode parseArgs}. */
