@@ -16,7 +16,7 @@
  * ```ts
  * import assert from "node:assert/strict";
  * import { loadHookConfig, HOOK_MAX_CONTEXT } from "./config.ts";
- * const c = loadHookConfig({ stateDir: "/s", cwd: "/p", env: { HOME: "/nonexistent-home" } });
+ * const c = await loadHookConfig({ stateDir: "/s", cwd: "/p", env: { HOME: "/nonexistent-home" } });
  * assert.equal(c.config.metrics.maxContext, HOOK_MAX_CONTEXT);
  * assert.equal(c.config.witness.path, "/s/witness.log");
  * assert.equal(c.configPath, null);
@@ -26,9 +26,7 @@
  */
 import { readFileSync, realpathSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { parse as parseJsonc } from "jsonc-parser";
 import { isWithin, lstatOrNull, realPathLoose } from "../_util/paths.ts";
-import { parseConfig } from "../config/parse.ts";
 import { ConfigError, DEFAULT_CONFIG_FILE, defaultConfig, type SafeExecConfig } from "../config/types.ts";
 
 /** The default `metrics.maxContext` in hook mode: a 200,000-token context window saturates the context term. */
@@ -82,8 +80,11 @@ export function insideAgentFolder(path: string, cwd: string, home: string | unde
   return isWithin(_real(path), c);
 }
 
-/** Read the hook's config; throws {@linkcode ConfigError} naming what is wrong. */
-export function loadHookConfig(options: HookConfigOptions): HookConfig {
+/**
+ * Read the hook's config; rejects with {@linkcode ConfigError} naming what is wrong. The JSONC parser is loaded only
+ * when there is a file to parse (it is the slowest module to start: a hook is one process per tool call).
+ */
+export async function loadHookConfig(options: HookConfigOptions): Promise<HookConfig> {
   const { cwd, env } = options;
   let configPath: string | null = null;
   if (options.config !== undefined) {
@@ -109,6 +110,10 @@ export function loadHookConfig(options: HookConfigOptions): HookConfig {
         }`,
       );
     }
+    const [{ parseConfig }, { parse: parseJsonc }] = await Promise.all([
+      import("../config/parse.ts"),
+      import("jsonc-parser"),
+    ]);
     config = parseConfig(text, { baseDir: dirname(configPath), source: configPath });
     config.configPath = configPath;
     const value = parseJsonc(text, [], { allowTrailingComma: true });

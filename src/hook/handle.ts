@@ -171,7 +171,7 @@ export async function handleHookEvent(agent: HookAgent, stdin: string, options: 
 
 async function _handle(dialect: HookDialect, event: NormalizedEvent, options: HandleOptions): Promise<HookAnswer> {
   const cwd = event.cwd ?? options.cwd;
-  const hc: HookConfig = loadHookConfig({
+  const hc: HookConfig = await loadHookConfig({
     ...(options.config !== undefined ? { config: options.config } : {}),
     ...(options.witness !== undefined ? { witness: options.witness } : {}),
     stateDir: options.stateDir,

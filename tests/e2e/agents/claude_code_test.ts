@@ -9,18 +9,8 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { claudeCode, claudeTranscriptUsage } from "../../../src/hook/mod.ts";
-import {
-  checkFixture,
-  normalizePayload,
-  recordTranscript,
-} from "./_fixtures.ts";
-import {
-  type AgentRun,
-  type HookInvocation,
-  labStatus,
-  type ModelRequest,
-  runAgent,
-} from "./driver.ts";
+import { checkFixture, normalizePayload, recordTranscript } from "./_fixtures.ts";
+import { type AgentRun, type HookInvocation, labStatus, type ModelRequest, runAgent } from "./driver.ts";
 
 const lab = labStatus();
 if (!lab.ok) {
@@ -33,8 +23,7 @@ function toolResults(
   req: ModelRequest,
 ): { content: string; is_error: boolean }[] {
   const out: { content: string; is_error: boolean }[] = [];
-  const messages =
-    (req.body as { messages?: { content?: unknown }[] }).messages ?? [];
+  const messages = (req.body as { messages?: { content?: unknown }[] }).messages ?? [];
   for (const m of messages) {
     if (!Array.isArray(m.content)) continue;
     for (const b of m.content as Record<string, unknown>[]) {
@@ -56,14 +45,13 @@ function hooks(run: AgentRun, event: string): HookInvocation[] {
 }
 
 function report(run: AgentRun): string {
-  return `exit ${run.exitCode} in ${run.durationMs} ms; stderr: ${
-    run.stderr.slice(-1500)
-  }; stdout: ${run.stdout.slice(-1500)}; run folder ${run.runDir}`;
+  return `exit ${run.exitCode} in ${run.durationMs} ms; stderr: ${run.stderr.slice(-1500)}; stdout: ${
+    run.stdout.slice(-1500)
+  }; run folder ${run.runDir}`;
 }
 
 Deno.test({
-  name:
-    "claude-code: a pre-tool hook denies the first call and allows the next; post, failure and session events",
+  name: "claude-code: a pre-tool hook denies the first call and allows the next; post, failure and session events",
   ignore: !lab.ok,
   async fn() {
     const run = await runAgent({
@@ -144,9 +132,7 @@ Deno.test({
       // Nothing was looked up on DNS (the quiet variables hold), so nothing tried to leave the namespace.
       assert.deepEqual(run.dnsQueries, []);
       // safe-exec's parser reads every real payload, with the phases the gate expects.
-      const phases = run.hookInvocations.map((h) =>
-        claudeCode.parseEvent(h.input).phase
-      );
+      const phases = run.hookInvocations.map((h) => claudeCode.parseEvent(h.input).phase);
       assert.equal(phases.filter((p) => p === "pre_tool").length, 5);
       assert.equal(phases.filter((p) => p === "post_tool_failure").length, 1);
       const write = claudeCode.parseEvent(hooks(run, "PreToolUse")[3]!.input);
@@ -156,11 +142,9 @@ Deno.test({
       // current one, or (Claude Code flushes its transcript in batches) an earlier one.
       let readable = 0;
       for (const [i, h] of hooks(run, "PreToolUse").entries()) {
-        const u = h.transcriptBytes === null
-          ? null
-          : claudeTranscriptUsage(String(h.input?.transcript_path), {
-            limitBytes: h.transcriptBytes,
-          });
+        const u = h.transcriptBytes === null ? null : claudeTranscriptUsage(String(h.input?.transcript_path), {
+          limitBytes: h.transcriptBytes,
+        });
         const seen = main.slice(0, i + 1).map((r) => r.answer.usage!).map((r) =>
           r.input + r.cacheCreation + r.cacheRead
         );
@@ -201,8 +185,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "claude-code: safe-exec's answers (deny, fail-closed, ask, allow) do what they claim; compaction resets usage",
+  name: "claude-code: safe-exec's answers (deny, fail-closed, ask, allow) do what they claim; compaction resets usage",
   ignore: !lab.ok,
   async fn() {
     const run = await runAgent({
@@ -270,9 +253,7 @@ Deno.test({
       );
       assert.equal(readFileSync(p("after.txt"), "utf8"), "after\n");
       // What the model read for each blocked call.
-      const withAll = run.modelRequests.find((r) =>
-        toolResults(r).length >= 3
-      )!;
+      const withAll = run.modelRequests.find((r) => toolResults(r).length >= 3)!;
       const results = toolResults(withAll);
       assert.match(
         results[0]!.content,
@@ -321,20 +302,14 @@ Deno.test({
         `the boundary's post-compaction size: ${atIt.contextTokens}`,
       );
       // And once a hook has seen the reset, no later hook sees the old size again.
-      const firstReset = records.findIndex((r) =>
-        r.usage?.source === "compact"
-      );
-      const later = records.slice(Math.max(firstReset, 0)).map((r) =>
-        r.usage?.contextTokens ?? 0
-      );
+      const firstReset = records.findIndex((r) => r.usage?.source === "compact");
+      const later = records.slice(Math.max(firstReset, 0)).map((r) => r.usage?.contextTokens ?? 0);
       assert.ok(
         firstReset < 0 || later.every((t) => t < 100_000),
         `after the reset the hooks saw ${later}`,
       );
       console.log(
-        `claude-code usage seen by the hooks: ${
-          records.map((r) => `${r.eventName}=${r.usage?.contextTokens}`)
-        }`,
+        `claude-code usage seen by the hooks: ${records.map((r) => `${r.eventName}=${r.usage?.contextTokens}`)}`,
       );
       recordTranscript("claude-code-compact", run.transcripts[0]!, run.runDir);
       const ev = (e: string) => run.hookInvocations.find((h) => h.event === e);
@@ -348,9 +323,7 @@ Deno.test({
         "PostCompact",
         normalizePayload(ev("PostCompact")?.input, run.runDir),
       );
-      const compactStart = run.hookInvocations.find((h) =>
-        h.event === "SessionStart" && h.input?.source === "compact"
-      );
+      const compactStart = run.hookInvocations.find((h) => h.event === "SessionStart" && h.input?.source === "compact");
       checkFixture(
         "claude-code",
         "SessionStart-compact",
@@ -363,8 +336,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "claude-code: the dialect's facts: a hook exiting 1 lets the call through; a raw ask is a denial headless",
+  name: "claude-code: the dialect's facts: a hook exiting 1 lets the call through; a raw ask is a denial headless",
   ignore: !lab.ok,
   async fn() {
     const run = await runAgent({

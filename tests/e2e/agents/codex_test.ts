@@ -7,23 +7,9 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  codex,
-  codexToolOutcome,
-  codexTranscriptUsage,
-} from "../../../src/hook/mod.ts";
-import {
-  checkFixture,
-  normalizePayload,
-  recordTranscript,
-} from "./_fixtures.ts";
-import {
-  type AgentRun,
-  type HookInvocation,
-  labStatus,
-  type ModelRequest,
-  runAgent,
-} from "./driver.ts";
+import { codex, codexToolOutcome, codexTranscriptUsage } from "../../../src/hook/mod.ts";
+import { checkFixture, normalizePayload, recordTranscript } from "./_fixtures.ts";
+import { type AgentRun, type HookInvocation, labStatus, type ModelRequest, runAgent } from "./driver.ts";
 
 const lab = labStatus();
 if (!lab.ok) {
@@ -32,9 +18,7 @@ if (!lab.ok) {
 
 function outputs(req: ModelRequest): string[] {
   const input = (req.body as { input?: Record<string, unknown>[] }).input ?? [];
-  return input.filter((i) =>
-    i.type === "function_call_output" || i.type === "custom_tool_call_output"
-  ).map((i) =>
+  return input.filter((i) => i.type === "function_call_output" || i.type === "custom_tool_call_output").map((i) =>
     typeof i.output === "string" ? i.output : JSON.stringify(i.output)
   );
 }
@@ -44,17 +28,15 @@ function hooks(run: AgentRun, event: string): HookInvocation[] {
 }
 
 function report(run: AgentRun): string {
-  return `exit ${run.exitCode} in ${run.durationMs} ms; stderr: ${
-    run.stderr.slice(-1500)
-  }; stdout: ${run.stdout.slice(-1500)}; run folder ${run.runDir}`;
+  return `exit ${run.exitCode} in ${run.durationMs} ms; stderr: ${run.stderr.slice(-1500)}; stdout: ${
+    run.stdout.slice(-1500)
+  }; run folder ${run.runDir}`;
 }
 
-const PATCH =
-  "*** Begin Patch\n*** Add File: written.txt\n+hello\n*** End Patch\n";
+const PATCH = "*** Begin Patch\n*** Add File: written.txt\n+hello\n*** End Patch\n";
 
 Deno.test({
-  name:
-    "codex: a pre-tool hook denies the first call and lets the next run; post-tool and session events",
+  name: "codex: a pre-tool hook denies the first call and lets the next run; post-tool and session events",
   ignore: !lab.ok,
   async fn() {
     // Codex makes /tmp/codex-daemon-<uid> whatever TMPDIR says; the lab's namespace has a private /tmp.
@@ -133,9 +115,7 @@ Deno.test({
         limitBytes: post[1]!.transcriptBytes ?? 0,
       });
       console.log(
-        `codex: the failed call's outcome in the rollout when its PostToolUse ran: ${
-          JSON.stringify(atHook)
-        }`,
+        `codex: the failed call's outcome in the rollout when its PostToolUse ran: ${JSON.stringify(atHook)}`,
       );
       assert.equal(hooks(run, "SessionStart")[0]?.input?.source, "startup");
       assert.deepEqual(run.dnsQueries, []);
@@ -149,12 +129,8 @@ Deno.test({
       // The parser reads every real payload; the reader finds the usage of a turn so far at each pre-tool hook.
       for (const h of run.hookInvocations) codex.parseEvent(h.input);
       for (const [i, h] of hooks(run, "PreToolUse").entries()) {
-        const u = h.transcriptBytes === null
-          ? null
-          : codexTranscriptUsage(rollout, { limitBytes: h.transcriptBytes });
-        const seen = main.slice(0, i + 1).map((r) =>
-          r.answer.usage!.input + r.answer.usage!.cacheRead
-        );
+        const u = h.transcriptBytes === null ? null : codexTranscriptUsage(rollout, { limitBytes: h.transcriptBytes });
+        const seen = main.slice(0, i + 1).map((r) => r.answer.usage!.input + r.answer.usage!.cacheRead);
         assert.ok(
           u !== null && seen.includes(u.contextTokens),
           `call ${i}: read ${u?.contextTokens}, reported ${seen}`,
@@ -180,8 +156,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "codex: safe-exec's answers (deny, fail-closed, ask as a denial, allow) do what they claim; compaction",
+  name: "codex: safe-exec's answers (deny, fail-closed, ask as a denial, allow) do what they claim; compaction",
   ignore: !lab.ok,
   async fn() {
     const run = await runAgent({
@@ -284,9 +259,7 @@ Deno.test({
         usage: { contextTokens: number } | null;
       }[];
       console.log(
-        `codex usage seen by the hooks: ${
-          records.map((r) => `${r.eventName}=${r.usage?.contextTokens}`)
-        }`,
+        `codex usage seen by the hooks: ${records.map((r) => `${r.eventName}=${r.usage?.contextTokens}`)}`,
       );
       const lastPre = records.filter((r) => r.eventName === "PreToolUse").at(
         -1,
@@ -307,9 +280,7 @@ Deno.test({
         "PostCompact",
         normalizePayload(ev("PostCompact")?.input, run.runDir),
       );
-      const compactStart = hooks(run, "SessionStart").find((h) =>
-        h.input?.source !== "startup"
-      );
+      const compactStart = hooks(run, "SessionStart").find((h) => h.input?.source !== "startup");
       if (compactStart !== undefined) {
         checkFixture(
           "codex",
@@ -324,8 +295,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "codex: the dialect's facts: exit 1, a raw ask and a raw allow all let the call run (fail-open)",
+  name: "codex: the dialect's facts: exit 1, a raw ask and a raw allow all let the call run (fail-open)",
   ignore: !lab.ok,
   async fn() {
     const run = await runAgent({

@@ -33,19 +33,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import {
-  agentBinaries,
-  agentsInstallDir,
-  installedAgents,
-  REPO_ROOT,
-} from "./install.ts";
+import { agentBinaries, agentsInstallDir, installedAgents, REPO_ROOT } from "./install.ts";
 import type { Branch, Step, Usage } from "./lab/mock_common.ts";
-import {
-  type NetnsCommand,
-  netnsFiles,
-  type NetnsResult,
-  type NetnsSpec,
-} from "./lab/netns_main.ts";
+import { type NetnsCommand, netnsFiles, type NetnsResult, type NetnsSpec } from "./lab/netns_main.ts";
 
 /** The agents the lab drives. */
 export type AgentName = "claude-code" | "codex" | "gemini";
@@ -272,10 +262,9 @@ export function labStatus(): LabStatus {
   if (installedAgents() === null) {
     return {
       ok: false,
-      reason:
-        `the agent CLIs are not installed in ${agentsInstallDir()} (run: ${
-          LAB_DENO.replace(REPO_ROOT, "./")
-        } run --allow-read --allow-write --allow-run --allow-env tests/e2e/agents/install.ts)`,
+      reason: `the agent CLIs are not installed in ${agentsInstallDir()} (run: ${
+        LAB_DENO.replace(REPO_ROOT, "./")
+      } run --allow-read --allow-write --allow-run --allow-env tests/e2e/agents/install.ts)`,
     };
   }
   if (!existsSync(LAB_DENO)) {
@@ -291,9 +280,7 @@ export function labStatus(): LabStatus {
 
 /** Quote one word for sh. */
 export function shQuote(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s)
-    ? s
-    : `'${s.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The deno cache the lab's TypeScript processes share (the CLIs get a fresh HOME, so it is named explicitly). */
@@ -387,13 +374,9 @@ function _hooks(
   const events = opts.hookEvents ?? DEFAULT_HOOK_EVENTS[agent];
   const out: Record<string, unknown[]> = {};
   for (const event of events) {
-    const given = typeof opts.hookCommand === "function"
-      ? opts.hookCommand(event)
-      : opts.hookCommand;
+    const given = typeof opts.hookCommand === "function" ? opts.hookCommand(event) : opts.hookCommand;
     const command = given?.replaceAll("$RUN", p.runDir) ??
-      (opts.labHook === "render"
-        ? renderCommand(agent, p.state)
-        : probeCommand(agent, p.state));
+      (opts.labHook === "render" ? renderCommand(agent, p.state) : probeCommand(agent, p.state));
     out[event] = [_hookEntry(agent, event, command, p.hooks)];
   }
   return out;
@@ -406,9 +389,7 @@ function _writeJson(file: string, value: unknown): void {
 
 function _baseEnv(p: _Paths): Record<string, string> {
   return {
-    PATH: `${join(REPO_ROOT, "node_modules", ".bin")}:${
-      process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin"
-    }`,
+    PATH: `${join(REPO_ROOT, "node_modules", ".bin")}:${process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin"}`,
     HOME: p.home,
     TMPDIR: p.tmp,
     LANG: "C.UTF-8",
@@ -702,9 +683,7 @@ export function runAgent(opts: RunAgentOptions): Promise<AgentRun> {
       port: MOCK_PORT,
       steps: subst(opts.steps),
       ...(opts.usage !== undefined ? { usage: opts.usage } : {}),
-      ...(opts.branches !== undefined
-        ? { branches: subst(opts.branches) }
-        : {}),
+      ...(opts.branches !== undefined ? { branches: subst(opts.branches) } : {}),
       logFile: files.mockLog,
     },
     dnsLog: files.dnsLog,
@@ -775,9 +754,7 @@ export function runAgent(opts: RunAgentOptions): Promise<AgentRun> {
         if (resultText === "") {
           reject(
             new Error(
-              `The namespace runner wrote no result; its output: ${
-                runnerOutput.slice(-3000)
-              }`,
+              `The namespace runner wrote no result; its output: ${runnerOutput.slice(-3000)}`,
             ),
           );
           return;
@@ -791,9 +768,9 @@ export function runAgent(opts: RunAgentOptions): Promise<AgentRun> {
         if (failedPrepare >= 0) {
           reject(
             new Error(
-              `The prepare step ${
-                setup.prepare[failedPrepare]?.join(" ")
-              } failed (${JSON.stringify(netns.prepare[failedPrepare])}): ${
+              `The prepare step ${setup.prepare[failedPrepare]?.join(" ")} failed (${
+                JSON.stringify(netns.prepare[failedPrepare])
+              }): ${
                 _readText(join(runDir, `prepare-${failedPrepare}.stderr`))
                   .slice(-3000)
               }`,

@@ -8,18 +8,8 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gemini, geminiTranscriptUsage } from "../../../src/hook/mod.ts";
-import {
-  checkFixture,
-  normalizePayload,
-  recordTranscript,
-} from "./_fixtures.ts";
-import {
-  type AgentRun,
-  type HookInvocation,
-  labStatus,
-  type ModelRequest,
-  runAgent,
-} from "./driver.ts";
+import { checkFixture, normalizePayload, recordTranscript } from "./_fixtures.ts";
+import { type AgentRun, type HookInvocation, labStatus, type ModelRequest, runAgent } from "./driver.ts";
 
 const lab = labStatus();
 if (!lab.ok) {
@@ -27,12 +17,9 @@ if (!lab.ok) {
 }
 
 function responses(req: ModelRequest): Record<string, unknown>[] {
-  const contents =
-    (req.body as { contents?: { parts?: Record<string, unknown>[] }[] })
-      .contents ?? [];
-  return contents.flatMap((c) => c.parts ?? []).filter((p) =>
-    p.functionResponse !== undefined
-  ).map((p) =>
+  const contents = (req.body as { contents?: { parts?: Record<string, unknown>[] }[] })
+    .contents ?? [];
+  return contents.flatMap((c) => c.parts ?? []).filter((p) => p.functionResponse !== undefined).map((p) =>
     (p.functionResponse as { response: Record<string, unknown> }).response
   );
 }
@@ -42,14 +29,13 @@ function hooks(run: AgentRun, event: string): HookInvocation[] {
 }
 
 function report(run: AgentRun): string {
-  return `exit ${run.exitCode} in ${run.durationMs} ms; stderr: ${
-    run.stderr.slice(-1500)
-  }; stdout: ${run.stdout.slice(-1500)}; run folder ${run.runDir}`;
+  return `exit ${run.exitCode} in ${run.durationMs} ms; stderr: ${run.stderr.slice(-1500)}; stdout: ${
+    run.stdout.slice(-1500)
+  }; run folder ${run.runDir}`;
 }
 
 Deno.test({
-  name:
-    "gemini: a pre-tool hook denies the first call and lets the next run; after-tool, failures, session, usage",
+  name: "gemini: a pre-tool hook denies the first call and lets the next run; after-tool, failures, session, usage",
   ignore: !lab.ok,
   async fn() {
     const run = await runAgent({
@@ -98,8 +84,7 @@ Deno.test({
       const main = run.modelRequests.filter((r) => r.answer.kind !== "neutral");
       assert.equal(main.length, 6, report(run));
       assert.deepEqual(responses(main[1]!)[0], {
-        error:
-          "Tool execution blocked: lab hook: deny #1 (BeforeTool run_shell_command)",
+        error: "Tool execution blocked: lab hook: deny #1 (BeforeTool run_shell_command)",
       });
       assert.deepEqual(
         hooks(run, "BeforeTool").map((h) => h.input?.tool_name),
@@ -124,19 +109,13 @@ Deno.test({
       assert.equal(phases[1]!.error, "Exit Code: 1");
       console.log(`gemini: the failed read_file's error: ${phases[3]!.error}`);
       // AfterModel carries the usage the mock reported; the chat recording too, as each BeforeTool found it.
-      const models = hooks(run, "AfterModel").map((h) =>
-        gemini.parseEvent(h.input).usage?.contextTokens
-      );
-      const reported = main.map((r) =>
-        r.answer.usage!.input + r.answer.usage!.cacheRead
-      );
+      const models = hooks(run, "AfterModel").map((h) => gemini.parseEvent(h.input).usage?.contextTokens);
+      const reported = main.map((r) => r.answer.usage!.input + r.answer.usage!.cacheRead);
       assert.deepEqual(models, reported);
       for (const [i, h] of hooks(run, "BeforeTool").entries()) {
-        const u = h.transcriptBytes === null
-          ? null
-          : geminiTranscriptUsage(String(h.input?.transcript_path), {
-            limitBytes: h.transcriptBytes,
-          });
+        const u = h.transcriptBytes === null ? null : geminiTranscriptUsage(String(h.input?.transcript_path), {
+          limitBytes: h.transcriptBytes,
+        });
         assert.equal(u?.contextTokens, reported[i], `BeforeTool ${i}`);
       }
       // PreCompress fires on every turn although nothing is compressed (no compression request reached the mock).
@@ -170,8 +149,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "gemini: safe-exec's answers (deny, fail-closed, ask as a denial, allow) do what they claim",
+  name: "gemini: safe-exec's answers (deny, fail-closed, ask as a denial, allow) do what they claim",
   ignore: !lab.ok,
   async fn() {
     const run = await runAgent({
@@ -222,8 +200,7 @@ Deno.test({
       const withFour = run.modelRequests.find((r) => responses(r).length >= 4)!;
       const [denied, failed, asked, allowed] = responses(withFour);
       assert.deepEqual(denied, {
-        error:
-          "Tool execution blocked: lab verdict: deny (BeforeTool run_shell_command)",
+        error: "Tool execution blocked: lab verdict: deny (BeforeTool run_shell_command)",
       });
       assert.match(
         String(failed!.error),
@@ -241,8 +218,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "gemini: the dialect's facts: exit 1 lets the call run; a raw ask ends the headless run silently",
+  name: "gemini: the dialect's facts: exit 1 lets the call run; a raw ask ends the headless run silently",
   ignore: !lab.ok,
   async fn() {
     const run = await runAgent({

@@ -117,9 +117,7 @@ function _version(argv: string[], env: Record<string, string>): string {
   });
   if (r.status !== 0) {
     throw new Error(
-      `${argv.join(" ")} exited ${r.status ?? r.signal}: ${
-        (r.stderr || r.stdout || String(r.error)).trim()
-      }`,
+      `${argv.join(" ")} exited ${r.status ?? r.signal}: ${(r.stderr || r.stdout || String(r.error)).trim()}`,
     );
   }
   return r.stdout.trim().split("\n").pop() ?? "";
@@ -150,9 +148,7 @@ export function installAgents(
       copyFileSync(join(AGENTS_PIN_DIR, f), join(scratch, f));
     }
     log(
-      `agents: npm ci of ${
-        Object.entries(agentPins()).map(([k, v]) => `${k}@${v}`).join(" ")
-      } into ${dir}`,
+      `agents: npm ci of ${Object.entries(agentPins()).map(([k, v]) => `${k}@${v}`).join(" ")} into ${dir}`,
     );
     const t0 = performance.now();
     const npm = spawnSync("npm", [
@@ -216,9 +212,7 @@ export function installAgents(
       }
     }
     log(
-      `agents: installed in ${installSeconds} s, ${
-        (marker.bytes / 2 ** 20).toFixed(0)
-      } MiB: ${
+      `agents: installed in ${installSeconds} s, ${(marker.bytes / 2 ** 20).toFixed(0)} MiB: ${
         Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(", ")
       }`,
     );
@@ -233,9 +227,7 @@ if (import.meta.main) {
   if (process.argv.includes("--check")) {
     const m = installedAgents();
     console.log(
-      m !== null
-        ? `installed in ${agentsInstallDir()}`
-        : `not installed (${agentsInstallDir()})`,
+      m !== null ? `installed in ${agentsInstallDir()}` : `not installed (${agentsInstallDir()})`,
     );
     process.exit(m !== null ? 0 : 1);
   }

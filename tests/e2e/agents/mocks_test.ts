@@ -5,11 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { answerAnthropic } from "./lab/mock_anthropic.ts";
-import {
-  chooseStep,
-  type MockOptions,
-  type MockRequest,
-} from "./lab/mock_common.ts";
+import { chooseStep, type MockOptions, type MockRequest } from "./lab/mock_common.ts";
 import { answerGemini, fillSchema } from "./lab/mock_gemini.ts";
 import { answerOpenAI } from "./lab/mock_openai.ts";
 import { dnsNxdomain, dnsQuestion } from "./lab/dns_sink.ts";
@@ -23,9 +19,7 @@ const req = (url: string, body: unknown): MockRequest => ({
 });
 
 function sseData(body: string): Record<string, unknown>[] {
-  return body.split("\n").filter((l) => l.startsWith("data: ")).map((l) =>
-    JSON.parse(l.slice(6))
-  );
+  return body.split("\n").filter((l) => l.startsWith("data: ")).map((l) => JSON.parse(l.slice(6)));
 }
 
 const STEPS: MockOptions = {
@@ -131,9 +125,7 @@ Deno.test("mock branches: the first matching branch counts only its own calls' r
     }],
   };
   const results = (m: unknown) =>
-    ((m as { ids?: string[] }).ids ?? []).map((id) =>
-      id === "none" ? null : id
-    ) as (string | null)[];
+    ((m as { ids?: string[] }).ids ?? []).map((id) => id === "none" ? null : id) as (string | null)[];
   // Main-script results after the match (kept by a compaction) do not count; the branch's own do.
   assert.deepEqual(
     chooseStep(options, [{ ids: ["call_mock_1"] }, { text: "SUMMARY" }, {
@@ -200,8 +192,7 @@ Deno.test("mock openai: function and freeform (custom) tool calls; usage in resp
     (events[2]!.item as Record<string, unknown>).arguments,
     '{"cmd":"ls"}',
   );
-  const usage =
-    (events[3]!.response as { usage: Record<string, unknown> }).usage;
+  const usage = (events[3]!.response as { usage: Record<string, unknown> }).usage;
   assert.deepEqual(
     usage.input_tokens,
     150,

@@ -65,9 +65,9 @@ const FAILURE_TIRES = JSON.stringify({
 });
 
 function report(run: AgentRun): string {
-  return `exit ${run.exitCode} in ${run.durationMs} ms; stderr: ${
-    run.stderr.slice(-1500)
-  }; stdout: ${run.stdout.slice(-1500)}; hooks: ${
+  return `exit ${run.exitCode} in ${run.durationMs} ms; stderr: ${run.stderr.slice(-1500)}; stdout: ${
+    run.stdout.slice(-1500)
+  }; hooks: ${
     JSON.stringify(
       run.hookInvocations.map((
         h,
@@ -85,9 +85,7 @@ function report(run: AgentRun): string {
 function witness(run: AgentRun): Record<string, unknown>[] {
   const file = join(run.runDir, "witness.log");
   if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8").trim().split("\n").map((l) =>
-    JSON.parse(l)
-  );
+  return readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
 }
 
 /** The gate lines; checks that each pre-tool hook wrote one, with the agent, session and tool-use id. */
@@ -147,17 +145,12 @@ function toolResults(agent: AgentName, req: ModelRequest): string[] {
       )
       .map((
         i,
-      ) => (typeof i.output === "string"
-        ? i.output
-        : JSON.stringify(i.output))
-      );
+      ) => (typeof i.output === "string" ? i.output : JSON.stringify(i.output)));
   }
   const contents = (body.contents ?? []) as {
     parts?: Record<string, unknown>[];
   }[];
-  return contents.flatMap((c) => c.parts ?? []).filter((p) =>
-    p.functionResponse !== undefined
-  ).map((p) =>
+  return contents.flatMap((c) => c.parts ?? []).filter((p) => p.functionResponse !== undefined).map((p) =>
     JSON.stringify((p.functionResponse as { response: unknown }).response)
   );
 }
@@ -179,8 +172,7 @@ const CLAUDE = {
 };
 
 Deno.test({
-  name:
-    "claude-code + safe-exec: a low-fatigue write runs; in a session with a large context it is asked and blocked",
+  name: "claude-code + safe-exec: a low-fatigue write runs; in a session with a large context it is asked and blocked",
   ignore: !lab.ok,
   async fn() {
     const steps = [
@@ -209,9 +201,7 @@ Deno.test({
       assert.deepEqual(g.map((l) => l.decision), ["allow", "allow", "allow"]);
       const executes = witness(low).filter((l) => l.event === "execute");
       assert.ok(
-        executes.some((l) =>
-          l.tool === "Write" && (l.details as { ok: boolean }).ok
-        ),
+        executes.some((l) => l.tool === "Write" && (l.details as { ok: boolean }).ok),
         report(low),
       );
       assert.ok(
@@ -253,8 +243,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "claude-code + safe-exec: a failed call raises fatigue and the next write is denied; the model reads why",
+  name: "claude-code + safe-exec: a failed call raises fatigue and the next write is denied; the model reads why",
   ignore: !lab.ok,
   async fn() {
     const run = await runAgent({
@@ -297,8 +286,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "claude-code + safe-exec: a broken config blocks the call (exit 2), and the model reads the config's error",
+  name: "claude-code + safe-exec: a broken config blocks the call (exit 2), and the model reads the config's error",
   ignore: !lab.ok,
   async fn() {
     const run = await runAgent({
@@ -331,12 +319,10 @@ Deno.test({
 
 // ---- Codex ------------------------------------------------------------------------------------------------------
 
-const PATCH = (file: string) =>
-  `*** Begin Patch\n*** Add File: ${file}\n+hello\n*** End Patch\n`;
+const PATCH = (file: string) => `*** Begin Patch\n*** Add File: ${file}\n+hello\n*** End Patch\n`;
 
 Deno.test({
-  name:
-    "codex + safe-exec: a low-fatigue patch runs; after a failed command the next patch is denied; broken config",
+  name: "codex + safe-exec: a low-fatigue patch runs; after a failed command the next patch is denied; broken config",
   ignore: !lab.ok,
   async fn() {
     const run = await runAgent({
@@ -372,9 +358,7 @@ Deno.test({
         ],
       ]);
       // Codex's PostToolUse has no exit code: the failure came from its rollout.
-      const failed = witness(run).filter((l) =>
-        l.event === "execute" && !(l.details as { ok: boolean }).ok
-      );
+      const failed = witness(run).filter((l) => l.event === "execute" && !(l.details as { ok: boolean }).ok);
       assert.equal(failed.length, 1, report(run));
       assert.equal((failed[0]!.details as { exitCode: number }).exitCode, 1);
       assert.match(
@@ -411,8 +395,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "codex + safe-exec: a rollout showing a large context turns the patch's ALLOW into a denial asking the user",
+  name: "codex + safe-exec: a rollout showing a large context turns the patch's ALLOW into a denial asking the user",
   ignore: !lab.ok,
   async fn() {
     const run = await runAgent({
@@ -448,8 +431,7 @@ Deno.test({
 // ---- Gemini CLI -------------------------------------------------------------------------------------------------
 
 Deno.test({
-  name:
-    "gemini + safe-exec: a low-fatigue write runs; after a failed command the next is denied; large context asks",
+  name: "gemini + safe-exec: a low-fatigue write runs; after a failed command the next is denied; large context asks",
   ignore: !lab.ok,
   async fn() {
     const run = await runAgent({

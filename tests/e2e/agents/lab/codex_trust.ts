@@ -30,12 +30,8 @@ export interface CodexHook {
 
 /** The config.toml tables that trust the untrusted hooks. */
 export function trustTables(hooks: readonly CodexHook[]): string {
-  return hooks.filter((h) =>
-    h.trustStatus !== "trusted" && h.trustStatus !== "managed"
-  ).map((h) =>
-    `\n[hooks.state.${JSON.stringify(h.key)}]\ntrusted_hash = ${
-      JSON.stringify(h.currentHash)
-    }\n`
+  return hooks.filter((h) => h.trustStatus !== "trusted" && h.trustStatus !== "managed").map((h) =>
+    `\n[hooks.state.${JSON.stringify(h.key)}]\ntrusted_hash = ${JSON.stringify(h.currentHash)}\n`
   ).join("");
 }
 
@@ -56,9 +52,7 @@ export function listCodexHooks(
       child.kill("SIGKILL");
       reject(
         new Error(
-          `codex app-server gave no hooks/list answer in ${timeoutMs} ms: ${
-            err.slice(-2000)
-          }`,
+          `codex app-server gave no hooks/list answer in ${timeoutMs} ms: ${err.slice(-2000)}`,
         ),
       );
     }, timeoutMs);
@@ -100,9 +94,7 @@ export function listCodexHooks(
                 `codex hooks/list failed: ${JSON.stringify(msg.error)}`,
               ),
             );
-          } else {resolve((msg.result?.data ?? []).flatMap((d) =>
-              d.hooks ?? []
-            ));}
+          } else resolve((msg.result?.data ?? []).flatMap((d) => d.hooks ?? []));
         }
       }
     });
@@ -134,9 +126,7 @@ if (import.meta.main) {
   const tables = trustTables(hooks);
   appendFileSync(join(codexHome, "config.toml"), tables);
   console.log(
-    `trusted ${
-      tables.split("[hooks.state.").length - 1
-    } of ${hooks.length} hooks`,
+    `trusted ${tables.split("[hooks.state.").length - 1} of ${hooks.length} hooks`,
   );
   process.exit(0);
 }

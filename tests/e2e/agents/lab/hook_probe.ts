@@ -39,9 +39,7 @@ export function probeAnswer(
   n: number,
 ): ProbeAnswer {
   const name = String(event.hook_event_name ?? "?");
-  const reason = `lab hook: ${answer} #${n} (${name}${
-    event.tool_name !== undefined ? ` ${event.tool_name}` : ""
-  })`;
+  const reason = `lab hook: ${answer} #${n} (${name}${event.tool_name !== undefined ? ` ${event.tool_name}` : ""})`;
   const out = (v: unknown): ProbeAnswer => ({
     stdout: JSON.stringify(v),
     stderr: "",

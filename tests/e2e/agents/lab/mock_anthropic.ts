@@ -35,9 +35,7 @@ interface _Block {
 }
 
 function _obj(v: unknown): Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v)
-    ? v as Record<string, unknown>
-    : {};
+  return typeof v === "object" && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : {};
 }
 
 /** The ids of the `tool_result` blocks one message carries. */
@@ -59,9 +57,7 @@ export function anthropicMessages(body: unknown): unknown[] {
 /** The tool names a request offers. */
 export function anthropicTools(body: unknown): string[] {
   const tools = _obj(body).tools;
-  return Array.isArray(tools)
-    ? tools.map((t) => String(_obj(t).name ?? "")).filter((n) => n !== "")
-    : [];
+  return Array.isArray(tools) ? tools.map((t) => String(_obj(t).name ?? "")).filter((n) => n !== "") : [];
 }
 
 function _message(
@@ -233,9 +229,7 @@ export function answerAnthropic(
     if (step.text !== undefined) {
       content.push({ type: "text", text: step.text });
     }
-    const id = `toolu_mock${
-      choice.branch !== null ? branchMarker(choice.branch) : "_"
-    }${results + 1}`;
+    const id = `toolu_mock${choice.branch !== null ? branchMarker(choice.branch) : "_"}${results + 1}`;
     content.push({
       type: "tool_use",
       id,

@@ -12,12 +12,7 @@
  */
 import { Buffer } from "node:buffer";
 import { appendFileSync } from "node:fs";
-import {
-  createServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
 /** Token usage a step reports (the model's `usage` for this answer). Missing numbers get defaults. */
 export interface Usage {
@@ -130,9 +125,7 @@ export function chooseStep(
     const at = texts.findIndex((t) => t.includes(branch.when));
     if (at >= 0) {
       const marker = branchMarker(b);
-      const index = items.slice(at + 1).flatMap(results).filter((id) =>
-        id === null || id.includes(marker)
-      ).length;
+      const index = items.slice(at + 1).flatMap(results).filter((id) => id === null || id.includes(marker)).length;
       return { step: branch.steps[index] ?? null, index, branch: b };
     }
   }
@@ -166,11 +159,7 @@ export function usageFor(
 export function sse(
   events: ReadonlyArray<{ event?: string; data: unknown }>,
 ): string {
-  return events.map((e) =>
-    `${e.event !== undefined ? `event: ${e.event}\n` : ""}data: ${
-      JSON.stringify(e.data)
-    }\n\n`
-  )
+  return events.map((e) => `${e.event !== undefined ? `event: ${e.event}\n` : ""}data: ${JSON.stringify(e.data)}\n\n`)
     .join("");
 }
 
@@ -195,9 +184,7 @@ export function notOfferedText(
   tool: string,
   offered: readonly string[],
 ): string {
-  return `mock: the script's tool "${tool}" is not offered by this request (offered: ${
-    offered.join(", ") || "none"
-  })`;
+  return `mock: the script's tool "${tool}" is not offered by this request (offered: ${offered.join(", ") || "none"})`;
 }
 
 /** A short unique id part (answers must carry distinct message ids even though the mock is stateless). */
@@ -322,9 +309,7 @@ export function serveMock(
     server.once("error", reject);
     server.listen(options.port, "127.0.0.1", () => {
       const address = server.address();
-      const port = typeof address === "object" && address !== null
-        ? address.port
-        : options.port;
+      const port = typeof address === "object" && address !== null ? address.port : options.port;
       resolve({
         port,
         requests: () => count,

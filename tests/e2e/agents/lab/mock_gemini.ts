@@ -34,18 +34,14 @@ import {
 } from "./mock_common.ts";
 
 function _obj(v: unknown): Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v)
-    ? v as Record<string, unknown>
-    : {};
+  return typeof v === "object" && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : {};
 }
 
 /** The ids of the `functionResponse` parts one content carries (Gemini CLI makes its own ids, so never a branch's). */
 export function geminiResults(content: unknown): (string | null)[] {
   const parts = _obj(content).parts;
   if (!Array.isArray(parts)) return [];
-  return parts.filter((p) => _obj(p).functionResponse !== undefined).map(() =>
-    null
-  );
+  return parts.filter((p) => _obj(p).functionResponse !== undefined).map(() => null);
 }
 
 /** The conversation's contents. */
@@ -108,9 +104,8 @@ export function answerGemini(
 ): MockAnswer {
   const path = req.url.split("?")[0] ?? "";
   const body = _obj(req.body);
-  const m =
-    /^\/v1(?:beta|alpha)?\/models\/([^:/]+):(streamGenerateContent|generateContent|countTokens)$/
-      .exec(path);
+  const m = /^\/v1(?:beta|alpha)?\/models\/([^:/]+):(streamGenerateContent|generateContent|countTokens)$/
+    .exec(path);
   if (req.method !== "POST" || m === null) {
     return {
       status: 404,

@@ -31,9 +31,7 @@ import {
 } from "./mock_common.ts";
 
 function _obj(v: unknown): Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v)
-    ? v as Record<string, unknown>
-    : {};
+  return typeof v === "object" && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : {};
 }
 
 /** The item types that answer a tool call in a Responses `input`. */
@@ -132,9 +130,7 @@ export function answerOpenAI(
     stepIndex = results;
     tool = step.tool;
     if (step.text !== undefined) items.push(message(step.text));
-    const callId = `call_mock${
-      choice.branch !== null ? branchMarker(choice.branch) : "_"
-    }${results + 1}`;
+    const callId = `call_mock${choice.branch !== null ? branchMarker(choice.branch) : "_"}${results + 1}`;
     if (offered.get(step.tool) === "custom") {
       items.push({
         type: "custom_tool_call",
@@ -142,9 +138,7 @@ export function answerOpenAI(
         status: "completed",
         call_id: callId,
         name: step.tool,
-        input: typeof step.input === "string"
-          ? step.input
-          : JSON.stringify(step.input ?? ""),
+        input: typeof step.input === "string" ? step.input : JSON.stringify(step.input ?? ""),
       });
     } else {
       items.push({
@@ -185,9 +179,7 @@ export function answerOpenAI(
     },
   ];
   items.forEach((item, index) => {
-    const started = item.type === "message"
-      ? { ...item, status: "in_progress", content: [] }
-      : item;
+    const started = item.type === "message" ? { ...item, status: "in_progress", content: [] } : item;
     events.push({
       event: "response.output_item.added",
       data: {

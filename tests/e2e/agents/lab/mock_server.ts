@@ -12,14 +12,7 @@
  */
 import process from "node:process";
 import { answerAnthropic } from "./mock_anthropic.ts";
-import {
-  type Answerer,
-  type RunningMock,
-  serveMock,
-  type ServeOptions,
-  type Step,
-  type Usage,
-} from "./mock_common.ts";
+import { type Answerer, type RunningMock, serveMock, type ServeOptions, type Step, type Usage } from "./mock_common.ts";
 import { answerGemini } from "./mock_gemini.ts";
 import { answerOpenAI } from "./mock_openai.ts";
 
@@ -38,9 +31,7 @@ export function startMock(
   const answer = ANSWERERS[dialect];
   if (answer === undefined) {
     throw new Error(
-      `Unknown mock dialect "${dialect}": expected one of ${
-        Object.keys(ANSWERERS).join(", ")
-      }`,
+      `Unknown mock dialect "${dialect}": expected one of ${Object.keys(ANSWERERS).join(", ")}`,
     );
   }
   return serveMock(answer, options);
@@ -53,9 +44,7 @@ function _json<T>(name: string, fallback: T): T {
     return JSON.parse(text) as T;
   } catch (e) {
     throw new Error(
-      `Cannot read ${name} as JSON: ${
-        e instanceof Error ? e.message : String(e)
-      } (value: ${text})`,
+      `Cannot read ${name} as JSON: ${e instanceof Error ? e.message : String(e)} (value: ${text})`,
     );
   }
 }
@@ -77,8 +66,6 @@ if (import.meta.main) {
     options,
   );
   console.error(
-    `mock ${
-      process.env.MOCK_DIALECT ?? "anthropic"
-    } listening on 127.0.0.1:${mock.port}`,
+    `mock ${process.env.MOCK_DIALECT ?? "anthropic"} listening on 127.0.0.1:${mock.port}`,
   );
 }

@@ -15,13 +15,7 @@
  * @module
  */
 import { spawn, spawnSync } from "node:child_process";
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  writeFileSync,
-} from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -139,11 +133,7 @@ export function runCommand(c: NetnsCommand): Promise<CommandResult> {
 
 function _mount(args: string[]): string | null {
   const r = spawnSync("mount", args, { encoding: "utf8" });
-  return r.status === 0
-    ? null
-    : `mount ${args.join(" ")} said ${
-      JSON.stringify(r.stderr || r.error?.message)
-    }`;
+  return r.status === 0 ? null : `mount ${args.join(" ")} said ${JSON.stringify(r.stderr || r.error?.message)}`;
 }
 
 /** The repository root (the lab's own code, the pinned CLIs in .cache/agents): it may live under /tmp too. */
@@ -190,9 +180,7 @@ function _privateTmp(runDir: string): string | null {
 function _setup(spec: NetnsSpec): string | null {
   const lo = spawnSync("ip", ["link", "set", "lo", "up"], { encoding: "utf8" });
   if (lo.status !== 0) {
-    return `Cannot bring up lo in the namespace: ip said ${
-      JSON.stringify(lo.stderr || lo.error?.message)
-    }`;
+    return `Cannot bring up lo in the namespace: ip said ${JSON.stringify(lo.stderr || lo.error?.message)}`;
   }
   const tmp = _privateTmp(spec.runDir);
   if (tmp !== null) return `Cannot give the namespace a private /tmp: ${tmp}`;
@@ -213,9 +201,7 @@ function _setup(spec: NetnsSpec): string | null {
   const links = spawnSync("ip", ["-o", "link", "show", "up"], {
     encoding: "utf8",
   });
-  const up = links.stdout.split("\n").filter((l) => l.trim() !== "").map((l) =>
-    l.split(":")[1]?.trim()
-  );
+  const up = links.stdout.split("\n").filter((l) => l.trim() !== "").map((l) => l.split(":")[1]?.trim());
   if (up.length !== 1 || up[0] !== "lo") {
     return `The namespace has interfaces other than lo up: ${up.join(", ")}`;
   }
@@ -265,9 +251,7 @@ if (import.meta.main) {
     result = await runSpec(spec);
   } catch (e) {
     result = {
-      setupError: `The namespace runner failed: ${
-        e instanceof Error ? e.stack ?? e.message : String(e)
-      }`,
+      setupError: `The namespace runner failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`,
       setupMs: 0,
       prepare: [],
       command: null,

@@ -90,9 +90,7 @@ export function answerFor(
     : dialect.render(
       {
         decision: verdict === "ask" || verdict === "deny" ? verdict : "allow",
-        reason: `lab verdict: ${verdict} (${event.eventName} ${
-          event.toolName ?? ""
-        })`.trim(),
+        reason: `lab verdict: ${verdict} (${event.eventName} ${event.toolName ?? ""})`.trim(),
       },
       event,
     );
