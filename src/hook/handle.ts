@@ -19,15 +19,17 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { mkdtempSync, rmSync } from "node:fs";
+ * import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
  * import { handleHookEvent } from "./handle.ts";
  * const dir = mkdtempSync(join(tmpdir(), "hook-"));
- * const event = { session_id: "s1", hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command: "rm -rf build" }, tool_use_id: "t1", cwd: dir };
- * const answer = await handleHookEvent("claude-code", JSON.stringify(event), { stateDir: join(dir, "state"), cwd: dir, env: {} });
+ * const project = join(dir, "project");
+ * mkdirSync(project);
+ * const event = { session_id: "s1", hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command: "rm -rf build" }, tool_use_id: "t1", cwd: project };
+ * const answer = await handleHookEvent("claude-code", JSON.stringify(event), { stateDir: join(dir, "state"), cwd: project, env: {} });
  * assert.equal(JSON.parse(answer.stdout).hookSpecificOutput.permissionDecision, "ask");
- * const bad = await handleHookEvent("claude-code", "{not json", { stateDir: join(dir, "state"), cwd: dir, env: {} });
+ * const bad = await handleHookEvent("claude-code", "{not json", { stateDir: join(dir, "state"), cwd: project, env: {} });
  * assert.equal(bad.exitCode, 2);
  * rmSync(dir, { recursive: true });
  * ```

@@ -16,11 +16,11 @@
  * import { HookStateStore } from "./state.ts";
  * const dir = mkdtempSync(join(tmpdir(), "hook-state-"));
  * const store = new HookStateStore(dir);
- * store.update((state) => {
+ * await store.update((state) => {
  *   const s = state.session("claude-code", "s1", 1000);
  *   s.errors.push(1500);
  * }, 2000);
- * store.update((state) => assert.deepEqual(state.session("claude-code", "s1", 3000).errors, [1500]), 3000);
+ * await store.update((state) => assert.deepEqual(state.session("claude-code", "s1", 3000).errors, [1500]), 3000);
  * rmSync(dir, { recursive: true });
  * ```
  *
@@ -215,6 +215,9 @@ export function pruneState(data: HookStateData, now: number): void {
   }
 }
 
+/** The updates of this process, one after the other (a second flock of the same file would wait on the first). */
+let _queue: Promise<unknown> = Promise.resolve();
+
 /** The state file of one folder, read and written under its lock. */
 export class HookStateStore {
   /** The folder. */
@@ -236,7 +239,13 @@ export class HookStateStore {
    * folder cannot be made, the lock cannot be had, or the file cannot be read (it is not this format) or written;
    * an error `fn` throws is passed on and nothing is written.
    */
-  async update<T>(fn: (state: HookState) => T | Promise<T>, now: number): Promise<T> {
+  update<T>(fn: (state: HookState) => T | Promise<T>, now: number): Promise<T> {
+    const run = _queue.then(() => this.#update(fn, now));
+    _queue = run.catch(() => {});
+    return run;
+  }
+
+  async #update<T>(fn: (state: HookState) => T | Promise<T>, now: number): Promise<T> {
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     } catch (e) {
