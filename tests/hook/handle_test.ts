@@ -311,3 +311,31 @@ Deno.test("fails closed: bad stdin, a broken config, an unwritable log, an unrea
   assert.match(refused.stderr, /inside the agent's folder/);
   chmodSync(r.dir, 0o755);
 });
+
+Deno.test("cursor: every fixture of its documented shapes, end to end: Cursor's answers, the failure counted, one log", async () => {
+  const e = env();
+  const dir = new URL("./fixtures/cursor/", import.meta.url);
+  const names = [...Deno.readDirSync(dir)].map((f) => f.name).filter((n) => n.endsWith(".json")).sort();
+  let pre = 0;
+  for (const name of names) {
+    const text = readFileSync(new URL(name, dir), "utf8").replaceAll("/home/user/project", e.project);
+    const event = JSON.parse(text) as Record<string, unknown>;
+    const answer = await handleHookEvent("cursor", text, e.opts);
+    assert.equal(answer.stderr, "", `${name}: ${answer.stderr}`);
+    assert.equal(answer.exitCode, 0, name);
+    const isPre = ["preToolUse", "beforeShellExecution", "beforeMCPExecution", "beforeReadFile"].includes(
+      String(event.hook_event_name),
+    );
+    if (isPre) pre++;
+    if (answer.stdout !== "") {
+      assert.ok(isPre, `${name}: only a pre-tool event is answered`);
+      const permission = JSON.parse(answer.stdout).permission;
+      assert.ok(permission === "ask" || permission === "deny", `${name}: ${answer.stdout}`);
+      if (event.hook_event_name === "beforeReadFile") assert.equal(permission, "deny", "beforeReadFile has no ask");
+    }
+  }
+  const lines = e.lines();
+  assert.equal(lines.filter((l) => l.event === "gate").length, pre);
+  assert.equal(lines.filter((l) => l.event === "execute" && (l.details as { ok: boolean }).ok === false).length, 1);
+  assert.equal(verifyLog(e.witness).ok, true);
+});
