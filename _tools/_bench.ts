@@ -149,6 +149,18 @@ export const TARGETS = {
     met: (v: number) => v < 80,
     show: (v: number) => `${v.toFixed(1)} MiB`,
   },
+  /** Issue 14: hook mode. */
+  hookP50: {
+    text: "one hook event through the Bun binary (process start to answer): p50 ≤ 30 ms",
+    met: (v: number) => v <= 30,
+    show: (v: number) => `${v.toFixed(1)} ms`,
+  },
+  /** Issue 14: hook mode against a Node one-liner. */
+  hookVsNode: {
+    text: "one hook event through the Bun binary ≤ 2× a Node one-liner that reads the event (p50)",
+    met: (r: number) => r <= 2,
+    show: times,
+  },
 } satisfies Record<string, Target>;
 
 /** The name of a target. */

@@ -29,6 +29,7 @@ import { asks } from "./bench_asks.ts";
 import { gate } from "./bench_gate.ts";
 import { gateway } from "./bench_gateway.ts";
 import { gitView } from "./bench_git.ts";
+import { hook } from "./bench_hook.ts";
 import { paths } from "./bench_paths.ts";
 import { rules } from "./bench_rules.ts";
 import { sandbox } from "./bench_sandbox.ts";
@@ -52,6 +53,7 @@ export const MODULES: readonly BenchModule[] = [
   session,
   verify,
   paths,
+  hook,
 ];
 
 interface Options {

@@ -37,6 +37,10 @@ Usage:
                                          (nothing asked, run or logged)
   safe-exec log    stats|verify|tail|head [FILE]   (verify --head HASH --key PUBLIC --json; tail -n N -f)
   safe-exec log    keygen KEYFILE         an Ed25519 key pair that signs the log (witness.signingKey)
+  safe-exec hook   claude-code|codex|gemini|cursor [--config FILE] [--witness FILE] [--state DIR]
+                                         one agent hook event on stdin, the answer in its dialect
+  safe-exec hook   AGENT --install [--project DIR] | --uninstall [--project DIR]
+                                         merge safe-exec's hooks into the agent's settings (or remove them)
   safe-exec doctor                       which isolation layers this machine gives, and why not
   safe-exec schema --format mcp|openai|openai-responses|anthropic [--strict] [--config FILE]
                                          the tool definitions (built-in, brought and upstream ones)
@@ -65,7 +69,16 @@ const VALUE_OPTIONS = new Set(["workspace", "config", "witness", "confirm", "arg
 /** Options without a value (`--strict`): present means `"true"`. */
 const FLAG_OPTIONS = new Set(["strict"]);
 /** The commands, as `safe-exec COMMAND` names them (`serve` is the default). */
-export const COMMANDS: ReadonlySet<string> = new Set(["serve", "mcp", "exec", "check", "log", "doctor", "schema"]);
+export const COMMANDS: ReadonlySet<string> = new Set([
+  "serve",
+  "mcp",
+  "exec",
+  "check",
+  "log",
+  "hook",
+  "doctor",
+  "schema",
+]);
 
 /**
  * Parse `argv` (after the program name).

@@ -11,27 +11,23 @@ import type { Runtime } from "../runtime/types.ts";
 import { VERSION } from "../version.ts";
 import { HELP, parseArgs, type ParsedArgs, UsageError } from "./args.ts";
 import type { CliContext, Command } from "./_context.ts";
-import { checkCommand } from "./check.ts";
-import { doctorCommand } from "./doctor.ts";
-import { execCommand } from "./exec.ts";
-import { runLogCommand } from "./log.ts";
-import { mcpCommand } from "./mcp.ts";
-import { schemaCommand } from "./schema.ts";
-import { serveCommand } from "./serve.ts";
 
 /** The commands that parse their own arguments (everything after the command's name). */
 const RAW_COMMANDS: Readonly<Record<string, (argv: string[], ctx: CliContext) => Promise<number>>> = {
-  log: (argv, { io }) => runLogCommand(argv, io),
+  log: async (argv, { io }) => (await import("./log.ts")).runLogCommand(argv, io),
+  hook: async (argv, ctx) => (await import("./hook.ts")).hookCommand(argv, ctx),
 };
 
+// Each command is loaded when it runs: a hook is a process per tool call, and should not start the MCP SDK, the
+// gateway or the sandbox's modules it never uses.
 /** The commands over the shared options of {@linkcode parseArgs}. */
 const COMMANDS: Readonly<Record<Exclude<ParsedArgs["command"], "log">, Command>> = {
-  serve: serveCommand,
-  mcp: mcpCommand,
-  exec: execCommand,
-  check: checkCommand,
-  doctor: doctorCommand,
-  schema: schemaCommand,
+  serve: async (a, c) => (await import("./serve.ts")).serveCommand(a, c),
+  mcp: async (a, c) => (await import("./mcp.ts")).mcpCommand(a, c),
+  exec: async (a, c) => (await import("./exec.ts")).execCommand(a, c),
+  check: async (a, c) => (await import("./check.ts")).checkCommand(a, c),
+  doctor: async (a, c) => (await import("./doctor.ts")).doctorCommand(a, c),
+  schema: async (a, c) => (await import("./schema.ts")).schemaCommand(a, c),
   help: (_args, { io }) => Promise.resolve((io.out(HELP), 0)),
   version: (_args, { runtime, io }) =>
     Promise.resolve((io.out(`safe-exec ${VERSION} (${runtime.name} ${runtime.version})`), 0)),

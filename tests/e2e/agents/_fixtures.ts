@@ -25,7 +25,9 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 /** Where the fixtures live. */
-export const FIXTURES_DIR: string = fileURLToPath(new URL("../../hook/fixtures/", import.meta.url));
+export const FIXTURES_DIR: string = fileURLToPath(
+  new URL("../../hook/fixtures/", import.meta.url),
+);
 
 const _VOLATILE_KEYS: Readonly<Record<string, unknown>> = {
   duration_ms: 0,
@@ -37,7 +39,10 @@ function _string(s: string, runDir: string): string {
   return s
     .replaceAll(runDir, "<run>")
     .replaceAll(runDir.replaceAll("/", "-"), "<run-as-dir-name>")
-    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "<uuid>")
+    .replace(
+      /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi,
+      "<uuid>",
+    )
     .replace(/\d{4}-\d\d-\d\dT\d\d[:-]\d\d[:-]\d\d(?:\.\d+)?Z?/g, "<time>")
     .replace(/\/sessions\/\d{4}\/\d\d\/\d\d\//g, "/sessions/<date>/")
     .replace(/session-<time>-[0-9a-f]{8}/g, "session-<time>-<id>")
@@ -49,7 +54,9 @@ function _string(s: string, runDir: string): string {
 /** A payload with its volatile parts replaced by placeholders. */
 export function normalizePayload(value: unknown, runDir: string): unknown {
   if (typeof value === "string") return _string(value, runDir);
-  if (Array.isArray(value)) return value.map((v) => normalizePayload(v, runDir));
+  if (Array.isArray(value)) {
+    return value.map((v) => normalizePayload(v, runDir));
+  }
   if (typeof value === "object" && value !== null) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
@@ -66,26 +73,36 @@ export function normalizePayload(value: unknown, runDir: string): unknown {
 export function shapeOf(value: unknown): unknown {
   if (value === null) return "null";
   if (Array.isArray(value)) {
-    const shapes = [...new Set(value.map((v) => JSON.stringify(shapeOf(v))))].sort();
+    const shapes = [...new Set(value.map((v) => JSON.stringify(shapeOf(v))))]
+      .sort();
     return shapes.map((s) => JSON.parse(s));
   }
   if (typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) out[k] = shapeOf((value as Record<string, unknown>)[k]);
+    for (const k of Object.keys(value).sort()) {
+      out[k] = shapeOf((value as Record<string, unknown>)[k]);
+    }
     return out;
   }
   return typeof value;
 }
 
 /** Write (AGENTS_LAB_UPDATE_FIXTURES=1) or check the fixture `<agent>/<name>.json` against a normalized payload. */
-export function checkFixture(agent: string, name: string, payload: unknown): void {
+export function checkFixture(
+  agent: string,
+  name: string,
+  payload: unknown,
+): void {
   const file = join(FIXTURES_DIR, agent, `${name}.json`);
   if (process.env.AGENTS_LAB_UPDATE_FIXTURES === "1") {
     mkdirSync(join(FIXTURES_DIR, agent), { recursive: true });
     writeFileSync(file, JSON.stringify(payload, null, 2) + "\n");
     return;
   }
-  assert.ok(existsSync(file), `no fixture ${file}: run the lab tests with AGENTS_LAB_UPDATE_FIXTURES=1 to record it`);
+  assert.ok(
+    existsSync(file),
+    `no fixture ${file}: run the lab tests with AGENTS_LAB_UPDATE_FIXTURES=1 to record it`,
+  );
   const fixture = JSON.parse(readFileSync(file, "utf8"));
   assert.deepEqual(
     shapeOf(payload),
@@ -94,7 +111,11 @@ export function checkFixture(agent: string, name: string, payload: unknown): voi
   );
 }
 
-const _BULKY_LINES = new Set(["api-request", "api-request-blob", "api-request-shape"]);
+const _BULKY_LINES = new Set([
+  "api-request",
+  "api-request-blob",
+  "api-request-shape",
+]);
 
 function _trimStrings(value: unknown, runDir: string): unknown {
   if (typeof value === "string") {
@@ -103,7 +124,9 @@ function _trimStrings(value: unknown, runDir: string): unknown {
   }
   if (Array.isArray(value)) return value.map((v) => _trimStrings(v, runDir));
   if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, _trimStrings(v, runDir)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, _trimStrings(v, runDir)]),
+    );
   }
   return value;
 }
@@ -125,13 +148,25 @@ export function trimTranscript(text: string, runDir: string): string {
 }
 
 /** Write (AGENTS_LAB_UPDATE_FIXTURES=1) a trimmed real transcript as `transcripts/<name>.jsonl`. */
-export function recordTranscript(name: string, path: string, runDir: string): void {
+export function recordTranscript(
+  name: string,
+  path: string,
+  runDir: string,
+): void {
   if (process.env.AGENTS_LAB_UPDATE_FIXTURES !== "1") return;
   mkdirSync(join(FIXTURES_DIR, "transcripts"), { recursive: true });
-  writeFileSync(join(FIXTURES_DIR, "transcripts", `${name}.jsonl`), trimTranscript(readFileSync(path, "utf8"), runDir));
+  writeFileSync(
+    join(FIXTURES_DIR, "transcripts", `${name}.jsonl`),
+    trimTranscript(readFileSync(path, "utf8"), runDir),
+  );
 }
 
 /** Read a fixture. */
-export function readFixture(agent: string, name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(FIXTURES_DIR, agent, `${name}.json`), "utf8"));
+export function readFixture(
+  agent: string,
+  name: string,
+): Record<string, unknown> {
+  return JSON.parse(
+    readFileSync(join(FIXTURES_DIR, agent, `${name}.json`), "utf8"),
+  );
 }

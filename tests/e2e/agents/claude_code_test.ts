@@ -13,9 +13,15 @@ import { checkFixture, normalizePayload, recordTranscript } from "./_fixtures.ts
 import { type AgentRun, type HookInvocation, labStatus, type ModelRequest, runAgent } from "./driver.ts";
 
 const lab = labStatus();
-if (!lab.ok) console.log(`claude_code_test: the real-CLI tests are ignored: ${lab.reason}`);
+if (!lab.ok) {
+  console.log(
+    `claude_code_test: the real-CLI tests are ignored: ${lab.reason}`,
+  );
+}
 
-function toolResults(req: ModelRequest): { content: string; is_error: boolean }[] {
+function toolResults(
+  req: ModelRequest,
+): { content: string; is_error: boolean }[] {
   const out: { content: string; is_error: boolean }[] = [];
   const messages = (req.body as { messages?: { content?: unknown }[] }).messages ?? [];
   for (const m of messages) {
@@ -51,22 +57,46 @@ Deno.test({
     const run = await runAgent({
       agent: "claude-code",
       steps: [
-        { tool: "Bash", input: { command: "echo first > first.txt", description: "first" } },
-        { tool: "Bash", input: { command: "echo second > second.txt", description: "second" } },
-        { tool: "Bash", input: { command: "cat /nonexistent-file", description: "fails" } },
-        { tool: "Write", input: { file_path: "$PROJECT/written.txt", content: "hello\n" } },
+        {
+          tool: "Bash",
+          input: { command: "echo first > first.txt", description: "first" },
+        },
+        {
+          tool: "Bash",
+          input: { command: "echo second > second.txt", description: "second" },
+        },
+        {
+          tool: "Bash",
+          input: { command: "cat /nonexistent-file", description: "fails" },
+        },
+        {
+          tool: "Write",
+          input: { file_path: "$PROJECT/written.txt", content: "hello\n" },
+        },
         { tool: "Read", input: { file_path: "$PROJECT/written.txt" } },
         { text: "done" },
       ],
       hookPlan: { PreToolUse: ["deny", "allow"] },
     });
     try {
-      console.log(`claude-code run: ${run.durationMs} ms (whole lab run ${run.totalMs} ms)`);
+      console.log(
+        `claude-code run: ${run.durationMs} ms (whole lab run ${run.totalMs} ms)`,
+      );
       assert.equal(run.exitCode, 0, report(run));
       // The denied call did not run; the allowed ones did.
-      assert.equal(existsSync(join(run.projectDir, "first.txt")), false, "the denied Bash call ran");
-      assert.equal(readFileSync(join(run.projectDir, "second.txt"), "utf8"), "second\n");
-      assert.equal(readFileSync(join(run.projectDir, "written.txt"), "utf8"), "hello\n");
+      assert.equal(
+        existsSync(join(run.projectDir, "first.txt")),
+        false,
+        "the denied Bash call ran",
+      );
+      assert.equal(
+        readFileSync(join(run.projectDir, "second.txt"), "utf8"),
+        "second\n",
+      );
+      assert.equal(
+        readFileSync(join(run.projectDir, "written.txt"), "utf8"),
+        "hello\n",
+      );
       // The model read the hook's reason in its next request.
       const main = run.modelRequests.filter((r) => r.answer.kind !== "neutral");
       assert.equal(main.length, 6, report(run));
@@ -75,18 +105,24 @@ Deno.test({
       assert.match(first.content, /lab hook: deny #1 \(PreToolUse Bash\)/);
       assert.equal(toolResults(main[2]!)[1]!.is_error, false);
       // The events: five pre-tool calls, a post event for each call that ran, the failure as PostToolUseFailure.
-      assert.deepEqual(hooks(run, "PreToolUse").map((h) => h.input?.tool_name), [
-        "Bash",
-        "Bash",
-        "Bash",
-        "Write",
-        "Read",
-      ]);
-      assert.deepEqual(hooks(run, "PostToolUse").map((h) => h.input?.tool_use_id), [
-        "toolu_mock_2",
-        "toolu_mock_4",
-        "toolu_mock_5",
-      ]);
+      assert.deepEqual(
+        hooks(run, "PreToolUse").map((h) => h.input?.tool_name),
+        [
+          "Bash",
+          "Bash",
+          "Bash",
+          "Write",
+          "Read",
+        ],
+      );
+      assert.deepEqual(
+        hooks(run, "PostToolUse").map((h) => h.input?.tool_use_id),
+        [
+          "toolu_mock_2",
+          "toolu_mock_4",
+          "toolu_mock_5",
+        ],
+      );
       const failure = hooks(run, "PostToolUseFailure");
       assert.equal(failure.length, 1);
       assert.equal(failure[0]!.input?.tool_use_id, "toolu_mock_3");
@@ -106,9 +142,9 @@ Deno.test({
       // current one, or (Claude Code flushes its transcript in batches) an earlier one.
       let readable = 0;
       for (const [i, h] of hooks(run, "PreToolUse").entries()) {
-        const u = h.transcriptBytes === null
-          ? null
-          : claudeTranscriptUsage(String(h.input?.transcript_path), { limitBytes: h.transcriptBytes });
+        const u = h.transcriptBytes === null ? null : claudeTranscriptUsage(String(h.input?.transcript_path), {
+          limitBytes: h.transcriptBytes,
+        });
         const seen = main.slice(0, i + 1).map((r) => r.answer.usage!).map((r) =>
           r.input + r.cacheCreation + r.cacheRead
         );
@@ -118,12 +154,19 @@ Deno.test({
         );
         if (u !== null) readable++;
       }
-      assert.ok(readable >= 3, `only ${readable} of 5 pre-tool hooks found usage in the transcript`);
+      assert.ok(
+        readable >= 3,
+        `only ${readable} of 5 pre-tool hooks found usage in the transcript`,
+      );
       recordTranscript("claude-code", run.transcripts[0]!, run.runDir);
       // Fixtures of every payload kind.
       const fixture = (name: string, h: HookInvocation | undefined) => {
         assert.ok(h !== undefined, `no ${name} event`);
-        checkFixture("claude-code", name, normalizePayload(h.input, run.runDir));
+        checkFixture(
+          "claude-code",
+          name,
+          normalizePayload(h.input, run.runDir),
+        );
       };
       fixture("PreToolUse-Bash", hooks(run, "PreToolUse")[0]);
       fixture("PreToolUse-Write", hooks(run, "PreToolUse")[3]);
@@ -149,7 +192,10 @@ Deno.test({
       agent: "claude-code",
       steps: [
         { tool: "Bash", input: { command: "echo denied > denied.txt" } },
-        { tool: "Bash", input: { command: "echo failclosed > failclosed.txt" } },
+        {
+          tool: "Bash",
+          input: { command: "echo failclosed > failclosed.txt" },
+        },
         { tool: "Bash", input: { command: "echo asked > asked.txt" } },
         // This turn reports a context close to the 1M window, so Claude Code compacts before the next one.
         {
@@ -160,11 +206,18 @@ Deno.test({
         { text: "unused: the compacted conversation follows its branch" },
       ],
       branches: [
-        { when: "Do NOT call any tools", steps: [{ text: "<summary>lab summary</summary>" }] },
+        {
+          when: "Do NOT call any tools",
+          steps: [{ text: "<summary>lab summary</summary>" }],
+        },
         {
           when: "continued from a previous conversation",
           steps: [
-            { tool: "Bash", input: { command: "echo after > after.txt" }, usage: { input: 50, cacheRead: 3000 } },
+            {
+              tool: "Bash",
+              input: { command: "echo after > after.txt" },
+              usage: { input: 50, cacheRead: 3000 },
+            },
             { text: "done after compaction" },
           ],
         },
@@ -177,12 +230,22 @@ Deno.test({
       hookPlan: { PreToolUse: ["deny", "fail", "ask", "allow"] },
     });
     try {
-      console.log(`claude-code run: ${run.durationMs} ms (whole lab run ${run.totalMs} ms)`);
+      console.log(
+        `claude-code run: ${run.durationMs} ms (whole lab run ${run.totalMs} ms)`,
+      );
       assert.equal(run.exitCode, 0, report(run));
       const p = (f: string) => join(run.projectDir, f);
       assert.equal(existsSync(p("denied.txt")), false, "DENY let the call run");
-      assert.equal(existsSync(p("failclosed.txt")), false, "the fail-closed answer let the call run");
-      assert.equal(existsSync(p("asked.txt")), false, "ASK let the call run headless");
+      assert.equal(
+        existsSync(p("failclosed.txt")),
+        false,
+        "the fail-closed answer let the call run",
+      );
+      assert.equal(
+        existsSync(p("asked.txt")),
+        false,
+        "ASK let the call run headless",
+      );
       assert.equal(
         readFileSync(p("allowed.txt"), "utf8"),
         "allowed\n",
@@ -192,16 +255,29 @@ Deno.test({
       // What the model read for each blocked call.
       const withAll = run.modelRequests.find((r) => toolResults(r).length >= 3)!;
       const results = toolResults(withAll);
-      assert.match(results[0]!.content, /lab verdict: deny \(PreToolUse Bash\)/);
-      assert.match(results[1]!.content, /safe-exec: lab: the planned fail-closed answer for PreToolUse/);
+      assert.match(
+        results[0]!.content,
+        /lab verdict: deny \(PreToolUse Bash\)/,
+      );
+      assert.match(
+        results[1]!.content,
+        /safe-exec: lab: the planned fail-closed answer for PreToolUse/,
+      );
       assert.match(results[2]!.content, /lab verdict: ask \(PreToolUse Bash\)/);
-      assert.deepEqual(results.slice(0, 3).map((r) => r.is_error), [true, true, true]);
+      assert.deepEqual(results.slice(0, 3).map((r) => r.is_error), [
+        true,
+        true,
+        true,
+      ]);
       // The compaction: PreCompact, SessionStart(compact), PostCompact; the reader saw the reset, then the new usage.
       const records = run.renderRecords() as {
         eventName: string;
         usage: { contextTokens: number; source: string } | null;
       }[];
-      assert.ok(records.some((r) => r.eventName === "PostCompact"), "no PostCompact event");
+      assert.ok(
+        records.some((r) => r.eventName === "PostCompact"),
+        "no PostCompact event",
+      );
       // Claude Code flushes its transcript in batches, so what a hook finds depends on timing; the real transcript,
       // cut just before and just after its compact boundary, must read as the big turn and as the reset.
       const transcript = readFileSync(run.transcripts[0]!);
@@ -209,24 +285,50 @@ Deno.test({
       assert.ok(boundary > 0, "the transcript has no compact boundary");
       const lineStart = transcript.lastIndexOf(10, boundary) + 1;
       const lineEnd = transcript.indexOf(10, boundary) + 1;
-      const beforeIt = claudeTranscriptUsage(run.transcripts[0]!, { limitBytes: lineStart });
-      assert.equal(beforeIt?.contextTokens, 992_005, "before the boundary: the big turn's usage");
-      const atIt = claudeTranscriptUsage(run.transcripts[0]!, { limitBytes: lineEnd });
+      const beforeIt = claudeTranscriptUsage(run.transcripts[0]!, {
+        limitBytes: lineStart,
+      });
+      assert.equal(
+        beforeIt?.contextTokens,
+        992_005,
+        "before the boundary: the big turn's usage",
+      );
+      const atIt = claudeTranscriptUsage(run.transcripts[0]!, {
+        limitBytes: lineEnd,
+      });
       assert.equal(atIt?.source, "compact");
-      assert.ok(atIt.contextTokens < 100_000, `the boundary's post-compaction size: ${atIt.contextTokens}`);
+      assert.ok(
+        atIt.contextTokens < 100_000,
+        `the boundary's post-compaction size: ${atIt.contextTokens}`,
+      );
       // And once a hook has seen the reset, no later hook sees the old size again.
       const firstReset = records.findIndex((r) => r.usage?.source === "compact");
       const later = records.slice(Math.max(firstReset, 0)).map((r) => r.usage?.contextTokens ?? 0);
-      assert.ok(firstReset < 0 || later.every((t) => t < 100_000), `after the reset the hooks saw ${later}`);
+      assert.ok(
+        firstReset < 0 || later.every((t) => t < 100_000),
+        `after the reset the hooks saw ${later}`,
+      );
       console.log(
         `claude-code usage seen by the hooks: ${records.map((r) => `${r.eventName}=${r.usage?.contextTokens}`)}`,
       );
       recordTranscript("claude-code-compact", run.transcripts[0]!, run.runDir);
       const ev = (e: string) => run.hookInvocations.find((h) => h.event === e);
-      checkFixture("claude-code", "PreCompact", normalizePayload(ev("PreCompact")?.input, run.runDir));
-      checkFixture("claude-code", "PostCompact", normalizePayload(ev("PostCompact")?.input, run.runDir));
+      checkFixture(
+        "claude-code",
+        "PreCompact",
+        normalizePayload(ev("PreCompact")?.input, run.runDir),
+      );
+      checkFixture(
+        "claude-code",
+        "PostCompact",
+        normalizePayload(ev("PostCompact")?.input, run.runDir),
+      );
       const compactStart = run.hookInvocations.find((h) => h.event === "SessionStart" && h.input?.source === "compact");
-      checkFixture("claude-code", "SessionStart-compact", normalizePayload(compactStart?.input, run.runDir));
+      checkFixture(
+        "claude-code",
+        "SessionStart-compact",
+        normalizePayload(compactStart?.input, run.runDir),
+      );
     } finally {
       run.cleanup();
     }
@@ -250,15 +352,31 @@ Deno.test({
       hookPlan: { PreToolUse: ["exit1", "ask"] },
     });
     try {
-      console.log(`claude-code run: ${run.durationMs} ms (whole lab run ${run.totalMs} ms)`);
+      console.log(
+        `claude-code run: ${run.durationMs} ms (whole lab run ${run.totalMs} ms)`,
+      );
       assert.equal(run.exitCode, 0, report(run));
       // Why safe-exec never exits 1 on a pre-tool event: Claude Code treats it as "no decision".
-      assert.equal(readFileSync(join(run.projectDir, "exit1.txt"), "utf8"), "exit1\n", "exit 1 blocked the call");
+      assert.equal(
+        readFileSync(join(run.projectDir, "exit1.txt"), "utf8"),
+        "exit1\n",
+        "exit 1 blocked the call",
+      );
       // Why ASK can be Claude Code's own ask: headless, it is a denial whose reason the model reads.
-      assert.equal(existsSync(join(run.projectDir, "asked.txt")), false, "a headless ask ran the call");
-      const last = run.modelRequests.filter((r) => r.answer.kind !== "neutral").at(-1)!;
-      assert.match(toolResults(last)[1]!.content, /lab hook: ask #2 \(PreToolUse Bash\)/);
-      const result = run.events().find((e) => e.type === "result") as { permission_denials?: unknown[] } | undefined;
+      assert.equal(
+        existsSync(join(run.projectDir, "asked.txt")),
+        false,
+        "a headless ask ran the call",
+      );
+      const last = run.modelRequests.filter((r) => r.answer.kind !== "neutral")
+        .at(-1)!;
+      assert.match(
+        toolResults(last)[1]!.content,
+        /lab hook: ask #2 \(PreToolUse Bash\)/,
+      );
+      const result = run.events().find((e) => e.type === "result") as {
+        permission_denials?: unknown[];
+      } | undefined;
       assert.equal(result?.permission_denials?.length, 1);
     } finally {
       run.cleanup();

@@ -12,7 +12,9 @@ import { checkFixture, normalizePayload, recordTranscript } from "./_fixtures.ts
 import { type AgentRun, type HookInvocation, labStatus, type ModelRequest, runAgent } from "./driver.ts";
 
 const lab = labStatus();
-if (!lab.ok) console.log(`codex_test: the real-CLI tests are ignored: ${lab.reason}`);
+if (!lab.ok) {
+  console.log(`codex_test: the real-CLI tests are ignored: ${lab.reason}`);
+}
 
 function outputs(req: ModelRequest): string[] {
   const input = (req.body as { input?: Record<string, unknown>[] }).input ?? [];
@@ -59,37 +61,71 @@ Deno.test({
         } ms)`,
       );
       assert.equal(run.exitCode, 0, report(run));
-      assert.equal(existsSync(join(run.projectDir, "first.txt")), false, "the denied call ran");
-      assert.equal(readFileSync(join(run.projectDir, "second.txt"), "utf8"), "second\n");
-      assert.equal(readFileSync(join(run.projectDir, "written.txt"), "utf8"), "hello\n");
+      assert.equal(
+        existsSync(join(run.projectDir, "first.txt")),
+        false,
+        "the denied call ran",
+      );
+      assert.equal(
+        readFileSync(join(run.projectDir, "second.txt"), "utf8"),
+        "second\n",
+      );
+      assert.equal(
+        readFileSync(join(run.projectDir, "written.txt"), "utf8"),
+        "hello\n",
+      );
       const main = run.modelRequests.filter((r) => r.answer.kind !== "neutral");
       assert.equal(main.length, 5, report(run));
       assert.equal(
         outputs(main[1]!)[0],
         "Command blocked by PreToolUse hook: lab hook: deny #1 (PreToolUse Bash). Command: echo first > first.txt",
       );
-      assert.deepEqual(hooks(run, "PreToolUse").map((h) => h.input?.tool_name), [
-        "Bash",
-        "Bash",
-        "Bash",
-        "apply_patch",
-      ]);
+      assert.deepEqual(
+        hooks(run, "PreToolUse").map((h) => h.input?.tool_name),
+        [
+          "Bash",
+          "Bash",
+          "Bash",
+          "apply_patch",
+        ],
+      );
       const post = hooks(run, "PostToolUse");
-      assert.deepEqual(post.map((h) => h.input?.tool_use_id), ["call_mock_2", "call_mock_3", "call_mock_4"]);
+      assert.deepEqual(post.map((h) => h.input?.tool_use_id), [
+        "call_mock_2",
+        "call_mock_3",
+        "call_mock_4",
+      ]);
       // Codex's PostToolUse has no exit code: the failed cat looks like any other output there...
-      assert.equal(post[1]!.input?.tool_response, "cat: /nonexistent-file: No such file or directory\n");
+      assert.equal(
+        post[1]!.input?.tool_response,
+        "cat: /nonexistent-file: No such file or directory\n",
+      );
       assert.equal(codex.parseEvent(post[1]!.input).phase, "post_tool");
       // ...and the rollout has it.
       const rollout = String(post[1]!.input?.transcript_path);
-      assert.deepEqual(codexToolOutcome(rollout, "call_mock_3"), { exitCode: 1, failed: true });
-      assert.deepEqual(codexToolOutcome(rollout, "call_mock_2"), { exitCode: 0, failed: false });
-      const atHook = codexToolOutcome(rollout, "call_mock_3", { limitBytes: post[1]!.transcriptBytes ?? 0 });
+      assert.deepEqual(codexToolOutcome(rollout, "call_mock_3"), {
+        exitCode: 1,
+        failed: true,
+      });
+      assert.deepEqual(codexToolOutcome(rollout, "call_mock_2"), {
+        exitCode: 0,
+        failed: false,
+      });
+      const atHook = codexToolOutcome(rollout, "call_mock_3", {
+        limitBytes: post[1]!.transcriptBytes ?? 0,
+      });
       console.log(
         `codex: the failed call's outcome in the rollout when its PostToolUse ran: ${JSON.stringify(atHook)}`,
       );
       assert.equal(hooks(run, "SessionStart")[0]?.input?.source, "startup");
       assert.deepEqual(run.dnsQueries, []);
-      if (!daemonBefore) assert.equal(existsSync(daemonDir), false, "the run wrote into the host's /tmp");
+      if (!daemonBefore) {
+        assert.equal(
+          existsSync(daemonDir),
+          false,
+          "the run wrote into the host's /tmp",
+        );
+      }
       // The parser reads every real payload; the reader finds the usage of a turn so far at each pre-tool hook.
       for (const h of run.hookInvocations) codex.parseEvent(h.input);
       for (const [i, h] of hooks(run, "PreToolUse").entries()) {
@@ -127,20 +163,34 @@ Deno.test({
       agent: "codex",
       steps: [
         { tool: "exec_command", input: { cmd: "echo denied > denied.txt" } },
-        { tool: "exec_command", input: { cmd: "echo failclosed > failclosed.txt" } },
+        {
+          tool: "exec_command",
+          input: { cmd: "echo failclosed > failclosed.txt" },
+        },
         { tool: "exec_command", input: { cmd: "echo asked > asked.txt" } },
         // Close to the 258,400-token window (model_auto_compact_token_limit did not lower the threshold in
         // 0.171.0), so Codex compacts before the next turn.
-        { tool: "exec_command", input: { cmd: "echo allowed > allowed.txt" }, usage: { input: 250_000 } },
+        {
+          tool: "exec_command",
+          input: { cmd: "echo allowed > allowed.txt" },
+          usage: { input: 250_000 },
+        },
         { text: "unused: the compacted conversation follows its branch" },
       ],
       branches: [
         // The compaction request carries the whole context, so its usage is the big one too.
-        { when: "CONTEXT CHECKPOINT COMPACTION", steps: [{ text: "lab summary", usage: { input: 250_100 } }] },
+        {
+          when: "CONTEXT CHECKPOINT COMPACTION",
+          steps: [{ text: "lab summary", usage: { input: 250_100 } }],
+        },
         {
           when: "Another language model started to solve this problem",
           steps: [
-            { tool: "exec_command", input: { cmd: "echo after > after.txt" }, usage: { input: 3000 } },
+            {
+              tool: "exec_command",
+              input: { cmd: "echo after > after.txt" },
+              usage: { input: 3000 },
+            },
             { text: "done after compaction" },
           ],
         },
@@ -149,37 +199,87 @@ Deno.test({
       hookPlan: { PreToolUse: ["deny", "fail", "ask", "allow"] },
     });
     try {
-      console.log(`codex run: ${run.durationMs} ms (whole lab run ${run.totalMs} ms)`);
+      console.log(
+        `codex run: ${run.durationMs} ms (whole lab run ${run.totalMs} ms)`,
+      );
       assert.equal(run.exitCode, 0, report(run));
       const p = (f: string) => join(run.projectDir, f);
       assert.equal(existsSync(p("denied.txt")), false, "DENY let the call run");
-      assert.equal(existsSync(p("failclosed.txt")), false, "the fail-closed answer let the call run");
-      assert.equal(existsSync(p("asked.txt")), false, "ASK (a denial for Codex) let the call run");
+      assert.equal(
+        existsSync(p("failclosed.txt")),
+        false,
+        "the fail-closed answer let the call run",
+      );
+      assert.equal(
+        existsSync(p("asked.txt")),
+        false,
+        "ASK (a denial for Codex) let the call run",
+      );
       assert.equal(readFileSync(p("allowed.txt"), "utf8"), "allowed\n");
       assert.equal(readFileSync(p("after.txt"), "utf8"), "after\n");
       const withThree = run.modelRequests.find((r) => outputs(r).length >= 3)!;
       const [denied, failed, asked] = outputs(withThree);
-      assert.match(denied!, /^Command blocked by PreToolUse hook: lab verdict: deny \(PreToolUse Bash\)/);
-      assert.match(failed!, /^Command blocked by PreToolUse hook: safe-exec: lab: the planned fail-closed answer/);
-      assert.match(asked!, /^Command blocked by PreToolUse hook: safe-exec wants the user to approve this call first/);
+      assert.match(
+        denied!,
+        /^Command blocked by PreToolUse hook: lab verdict: deny \(PreToolUse Bash\)/,
+      );
+      assert.match(
+        failed!,
+        /^Command blocked by PreToolUse hook: safe-exec: lab: the planned fail-closed answer/,
+      );
+      assert.match(
+        asked!,
+        /^Command blocked by PreToolUse hook: safe-exec wants the user to approve this call first/,
+      );
       assert.match(asked!, /ask the user whether to run it/);
       // Compaction: the hooks fired, the rollout reads as reset after it and as the new turn's usage later.
-      assert.ok(hooks(run, "PreCompact").length >= 1 && hooks(run, "PostCompact").length >= 1, report(run));
+      assert.ok(
+        hooks(run, "PreCompact").length >= 1 &&
+          hooks(run, "PostCompact").length >= 1,
+        report(run),
+      );
       const rollout = run.transcripts[0]!;
       const text = readFileSync(rollout);
-      const compacted = text.indexOf('{"timestamp"', text.indexOf('"type":"compacted"') - 200);
+      const compacted = text.indexOf(
+        '{"timestamp"',
+        text.indexOf('"type":"compacted"') - 200,
+      );
       assert.ok(compacted > 0, "the rollout has no compacted record");
       const lineEnd = text.indexOf(10, text.indexOf('"type":"compacted"')) + 1;
-      assert.equal(codexTranscriptUsage(rollout, { limitBytes: lineEnd })?.source, "compact");
-      assert.equal(codexTranscriptUsage(rollout, { limitBytes: compacted })?.contextTokens, 250_100);
-      const records = run.renderRecords() as { eventName: string; usage: { contextTokens: number } | null }[];
-      console.log(`codex usage seen by the hooks: ${records.map((r) => `${r.eventName}=${r.usage?.contextTokens}`)}`);
-      const lastPre = records.filter((r) => r.eventName === "PreToolUse").at(-1)!;
-      assert.ok((lastPre.usage?.contextTokens ?? 0) < 100_000, "the call after compaction still reads the old size");
+      assert.equal(
+        codexTranscriptUsage(rollout, { limitBytes: lineEnd })?.source,
+        "compact",
+      );
+      assert.equal(
+        codexTranscriptUsage(rollout, { limitBytes: compacted })?.contextTokens,
+        250_100,
+      );
+      const records = run.renderRecords() as {
+        eventName: string;
+        usage: { contextTokens: number } | null;
+      }[];
+      console.log(
+        `codex usage seen by the hooks: ${records.map((r) => `${r.eventName}=${r.usage?.contextTokens}`)}`,
+      );
+      const lastPre = records.filter((r) => r.eventName === "PreToolUse").at(
+        -1,
+      )!;
+      assert.ok(
+        (lastPre.usage?.contextTokens ?? 0) < 100_000,
+        "the call after compaction still reads the old size",
+      );
       recordTranscript("codex-compact", run.transcripts[0]!, run.runDir);
       const ev = (e: string) => hooks(run, e)[0];
-      checkFixture("codex", "PreCompact", normalizePayload(ev("PreCompact")?.input, run.runDir));
-      checkFixture("codex", "PostCompact", normalizePayload(ev("PostCompact")?.input, run.runDir));
+      checkFixture(
+        "codex",
+        "PreCompact",
+        normalizePayload(ev("PreCompact")?.input, run.runDir),
+      );
+      checkFixture(
+        "codex",
+        "PostCompact",
+        normalizePayload(ev("PostCompact")?.input, run.runDir),
+      );
       const compactStart = hooks(run, "SessionStart").find((h) => h.input?.source !== "startup");
       if (compactStart !== undefined) {
         checkFixture(
@@ -210,11 +310,16 @@ Deno.test({
       hookPlan: { PreToolUse: ["exit1", "ask", "allow"] },
     });
     try {
-      console.log(`codex run: ${run.durationMs} ms (whole lab run ${run.totalMs} ms)`);
+      console.log(
+        `codex run: ${run.durationMs} ms (whole lab run ${run.totalMs} ms)`,
+      );
       assert.equal(run.exitCode, 0, report(run));
       // Why safe-exec answers ASK with a denial and ALLOW with silence for Codex, and never exits 1.
       for (const f of ["exit1.txt", "asked.txt", "allowed.txt"]) {
-        assert.ok(existsSync(join(run.projectDir, f)), `${f}: Codex blocked it (the dialect changed?)`);
+        assert.ok(
+          existsSync(join(run.projectDir, f)),
+          `${f}: Codex blocked it (the dialect changed?)`,
+        );
       }
     } finally {
       run.cleanup();

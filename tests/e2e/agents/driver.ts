@@ -44,7 +44,9 @@ export type AgentName = "claude-code" | "codex" | "gemini";
 export const AGENTS: readonly AgentName[] = ["claude-code", "codex", "gemini"];
 
 /** The hook events the lab installs by default, per agent (each agent's own names). */
-export const DEFAULT_HOOK_EVENTS: Readonly<Record<AgentName, readonly string[]>> = {
+export const DEFAULT_HOOK_EVENTS: Readonly<
+  Record<AgentName, readonly string[]>
+> = {
   "claude-code": [
     "PreToolUse",
     "PostToolUse",
@@ -56,7 +58,15 @@ export const DEFAULT_HOOK_EVENTS: Readonly<Record<AgentName, readonly string[]>>
     "UserPromptSubmit",
     "Stop",
   ],
-  codex: ["PreToolUse", "PostToolUse", "SessionStart", "UserPromptSubmit", "Stop", "PreCompact", "PostCompact"],
+  codex: [
+    "PreToolUse",
+    "PostToolUse",
+    "SessionStart",
+    "UserPromptSubmit",
+    "Stop",
+    "PreCompact",
+    "PostCompact",
+  ],
   gemini: [
     "BeforeTool",
     "AfterTool",
@@ -80,7 +90,9 @@ const _TOOL_EVENTS = new Set([
 ]);
 
 /** The lab folder. */
-export const LAB_DIR: string = fileURLToPath(new URL("./lab/", import.meta.url));
+export const LAB_DIR: string = fileURLToPath(
+  new URL("./lab/", import.meta.url),
+);
 
 /** The deno binary the lab runs its TypeScript with (the repository's pinned one). */
 export const LAB_DENO: string = join(REPO_ROOT, "node_modules", ".bin", "deno");
@@ -118,6 +130,8 @@ export interface RunAgentOptions {
   settings?: Record<string, unknown>;
   /** Extra config.toml text for Codex. */
   codexConfig?: string;
+  /** Files to write into the run folder before the run (paths relative to it); `$RUN` in `hookCommand` names it. */
+  files?: Record<string, string>;
   /** Kill the CLI after this many milliseconds (default 120 000). */
   timeoutMs?: number;
   /** Keep the run folder after cleanup() (also AGENTS_LAB_KEEP=1). */
@@ -157,7 +171,12 @@ export interface ModelRequest {
     step: number | null;
     branch: number | null;
     tool: string | null;
-    usage: { input: number; output: number; cacheCreation: number; cacheRead: number } | null;
+    usage: {
+      input: number;
+      output: number;
+      cacheCreation: number;
+      cacheRead: number;
+    } | null;
   };
 }
 
@@ -211,7 +230,20 @@ export function netnsUnavailable(): string | null {
   if (_netnsChecked !== undefined) return _netnsChecked;
   const r = spawnSync(
     "unshare",
-    ["--net", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc", "--", "ip", "link", "set", "lo", "up"],
+    [
+      "--net",
+      "--mount",
+      "--pid",
+      "--fork",
+      "--kill-child",
+      "--mount-proc",
+      "--",
+      "ip",
+      "link",
+      "set",
+      "lo",
+      "up",
+    ],
     { encoding: "utf8", timeout: 10_000 },
   );
   _netnsChecked = r.status === 0
@@ -224,7 +256,9 @@ export function netnsUnavailable(): string | null {
 
 /** Whether the lab can run here (CLIs installed, namespace available, node and deno present). */
 export function labStatus(): LabStatus {
-  if (process.env.AGENTS_LAB_DISABLE === "1") return { ok: false, reason: "AGENTS_LAB_DISABLE=1" };
+  if (process.env.AGENTS_LAB_DISABLE === "1") {
+    return { ok: false, reason: "AGENTS_LAB_DISABLE=1" };
+  }
   if (installedAgents() === null) {
     return {
       ok: false,
@@ -233,8 +267,12 @@ export function labStatus(): LabStatus {
       } run --allow-read --allow-write --allow-run --allow-env tests/e2e/agents/install.ts)`,
     };
   }
-  if (!existsSync(LAB_DENO)) return { ok: false, reason: `no deno at ${LAB_DENO} (npm ci first)` };
-  if (spawnSync("node", ["--version"]).status !== 0) return { ok: false, reason: "no node on PATH" };
+  if (!existsSync(LAB_DENO)) {
+    return { ok: false, reason: `no deno at ${LAB_DENO} (npm ci first)` };
+  }
+  if (spawnSync("node", ["--version"]).status !== 0) {
+    return { ok: false, reason: "no node on PATH" };
+  }
   const ns = netnsUnavailable();
   if (ns !== null) return { ok: false, reason: ns };
   return { ok: true, reason: null };
@@ -249,7 +287,10 @@ export function shQuote(s: string): string {
 export function labDenoDir(): string {
   // Deno's own default (no os.homedir(): the test permissions have no --allow-sys).
   return process.env.DENO_DIR ??
-    join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? "/root", ".cache"), "deno");
+    join(
+      process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? "/root", ".cache"),
+      "deno",
+    );
 }
 
 /** The shell command of the lab's trivial hook for an agent, answering from `<stateDir>/plan.json`. */
@@ -263,7 +304,11 @@ export function renderCommand(agent: AgentName, stateDir: string): string {
 }
 
 /** The shell command that runs one of the lab's TypeScript hooks (`script` in lab/) for an agent. */
-export function labHookCommand(script: string, agent: AgentName, stateDir: string): string {
+export function labHookCommand(
+  script: string,
+  agent: AgentName,
+  stateDir: string,
+): string {
   return [
     `DENO_DIR=${shQuote(labDenoDir())}`,
     "DENO_NO_UPDATE_CHECK=1",
@@ -289,14 +334,30 @@ interface _Paths {
   state: string;
 }
 
-function _hookEntry(agent: AgentName, event: string, command: string, hooksDir: string) {
-  const cmd = ["sh", shQuote(join(LAB_DIR, "hook_recorder.sh")), shQuote(hooksDir), shQuote(event), shQuote(command)]
+function _hookEntry(
+  agent: AgentName,
+  event: string,
+  command: string,
+  hooksDir: string,
+) {
+  const cmd = [
+    "sh",
+    shQuote(join(LAB_DIR, "hook_recorder.sh")),
+    shQuote(hooksDir),
+    shQuote(event),
+    shQuote(command),
+  ]
     .join(" ");
   const tool = _TOOL_EVENTS.has(event);
   if (agent === "gemini") {
     return {
       ...(tool ? { matcher: ".*" } : {}),
-      hooks: [{ name: `lab-${event}`, type: "command", command: cmd, timeout: 60_000 }],
+      hooks: [{
+        name: `lab-${event}`,
+        type: "command",
+        command: cmd,
+        timeout: 60_000,
+      }],
     };
   }
   return {
@@ -305,13 +366,17 @@ function _hookEntry(agent: AgentName, event: string, command: string, hooksDir: 
   };
 }
 
-function _hooks(agent: AgentName, opts: RunAgentOptions, p: _Paths): Record<string, unknown[]> {
+function _hooks(
+  agent: AgentName,
+  opts: RunAgentOptions,
+  p: _Paths,
+): Record<string, unknown[]> {
   const events = opts.hookEvents ?? DEFAULT_HOOK_EVENTS[agent];
   const out: Record<string, unknown[]> = {};
   for (const event of events) {
-    const command = typeof opts.hookCommand === "function"
-      ? opts.hookCommand(event)
-      : opts.hookCommand ?? (opts.labHook === "render" ? renderCommand(agent, p.state) : probeCommand(agent, p.state));
+    const given = typeof opts.hookCommand === "function" ? opts.hookCommand(event) : opts.hookCommand;
+    const command = given?.replaceAll("$RUN", p.runDir) ??
+      (opts.labHook === "render" ? renderCommand(agent, p.state) : probeCommand(agent, p.state));
     out[event] = [_hookEntry(agent, event, command, p.hooks)];
   }
   return out;
@@ -336,8 +401,14 @@ function _baseEnv(p: _Paths): Record<string, string> {
 
 const _PROMPT = "Run the steps the test scripted.";
 
-function _claude(opts: RunAgentOptions, p: _Paths): { argv: string[]; env: Record<string, string> } {
-  _writeJson(join(p.project, ".claude", "settings.json"), { hooks: _hooks("claude-code", opts, p), ...opts.settings });
+function _claude(
+  opts: RunAgentOptions,
+  p: _Paths,
+): { argv: string[]; env: Record<string, string> } {
+  _writeJson(join(p.project, ".claude", "settings.json"), {
+    hooks: _hooks("claude-code", opts, p),
+    ...opts.settings,
+  });
   return {
     argv: [
       agentBinaries().claude,
@@ -399,7 +470,9 @@ function _codex(
     opts.codexConfig ?? "",
   ].join("\n");
   writeFileSync(join(codexHome, "config.toml"), config);
-  _writeJson(join(codexHome, "hooks.json"), { hooks: _hooks("codex", opts, p) });
+  _writeJson(join(codexHome, "hooks.json"), {
+    hooks: _hooks("codex", opts, p),
+  });
   const bins = agentBinaries();
   return {
     argv: [
@@ -428,14 +501,20 @@ function _codex(
   };
 }
 
-function _gemini(opts: RunAgentOptions, p: _Paths): { argv: string[]; env: Record<string, string> } {
+function _gemini(
+  opts: RunAgentOptions,
+  p: _Paths,
+): { argv: string[]; env: Record<string, string> } {
   _writeJson(join(p.home, ".gemini", "settings.json"), {
     security: { auth: { selectedType: "gemini-api-key" } },
     general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
     privacy: { usageStatisticsEnabled: false },
     telemetry: { enabled: false },
   });
-  _writeJson(join(p.project, ".gemini", "settings.json"), { hooks: _hooks("gemini", opts, p), ...opts.settings });
+  _writeJson(join(p.project, ".gemini", "settings.json"), {
+    hooks: _hooks("gemini", opts, p),
+    ...opts.settings,
+  });
   const policy = join(p.runDir, "gemini-policy.toml");
   writeFileSync(
     policy,
@@ -471,7 +550,11 @@ function _gemini(opts: RunAgentOptions, p: _Paths): { argv: string[]; env: Recor
   };
 }
 
-const _DIALECT: Readonly<Record<AgentName, string>> = { "claude-code": "anthropic", codex: "openai", gemini: "gemini" };
+const _DIALECT: Readonly<Record<AgentName, string>> = {
+  "claude-code": "anthropic",
+  codex: "openai",
+  gemini: "gemini",
+};
 
 function _readText(file: string): string {
   try {
@@ -543,10 +626,14 @@ export function transcriptAt(h: HookInvocation): string | null {
 /** Run one CLI in the lab. Throws when the lab is unavailable (check {@linkcode labStatus} first). */
 export function runAgent(opts: RunAgentOptions): Promise<AgentRun> {
   const status = labStatus();
-  if (!status.ok) throw new Error(`The agent lab cannot run here: ${status.reason}`);
+  if (!status.ok) {
+    throw new Error(`The agent lab cannot run here: ${status.reason}`);
+  }
   const t0 = performance.now();
   // realpath: the CLIs report resolved paths (/tmp may be a symlink elsewhere).
-  const runDir = realpathSync(mkdtempSync(join(tmpdir(), `agents-lab-${opts.agent}-`)));
+  const runDir = realpathSync(
+    mkdtempSync(join(tmpdir(), `agents-lab-${opts.agent}-`)),
+  );
   const p: _Paths = {
     runDir,
     home: join(runDir, "home"),
@@ -555,8 +642,16 @@ export function runAgent(opts: RunAgentOptions): Promise<AgentRun> {
     hooks: join(runDir, "hooks"),
     state: join(runDir, "state"),
   };
-  for (const d of [p.home, p.project, p.tmp, p.hooks, p.state]) mkdirSync(d, { recursive: true });
-  if (opts.hookPlan !== undefined) _writeJson(join(p.state, "plan.json"), opts.hookPlan);
+  for (const d of [p.home, p.project, p.tmp, p.hooks, p.state]) {
+    mkdirSync(d, { recursive: true });
+  }
+  if (opts.hookPlan !== undefined) {
+    _writeJson(join(p.state, "plan.json"), opts.hookPlan);
+  }
+  for (const [name, text] of Object.entries(opts.files ?? {})) {
+    mkdirSync(join(runDir, name, ".."), { recursive: true });
+    writeFileSync(join(runDir, name), text);
+  }
   const setup = opts.agent === "claude-code"
     ? { ..._claude(opts, p), prepare: [] as string[][] }
     : opts.agent === "codex"
@@ -575,7 +670,12 @@ export function runAgent(opts: RunAgentOptions): Promise<AgentRun> {
   }));
   // Steps and branches may name the project folder as $PROJECT (e.g. Claude Code's Write needs an absolute path).
   const subst = <T>(v: T): T =>
-    JSON.parse(JSON.stringify(v).replaceAll("$PROJECT", JSON.stringify(p.project).slice(1, -1)));
+    JSON.parse(
+      JSON.stringify(v).replaceAll(
+        "$PROJECT",
+        JSON.stringify(p.project).slice(1, -1),
+      ),
+    );
   const spec: NetnsSpec = {
     runDir,
     mock: {
@@ -589,7 +689,14 @@ export function runAgent(opts: RunAgentOptions): Promise<AgentRun> {
     dnsLog: files.dnsLog,
     resolvConf: files.resolvConf,
     prepare,
-    command: { argv: setup.argv, env, cwd: p.project, timeoutMs, stdoutFile: files.stdout, stderrFile: files.stderr },
+    command: {
+      argv: setup.argv,
+      env,
+      cwd: p.project,
+      timeoutMs,
+      stdoutFile: files.stdout,
+      stderrFile: files.stderr,
+    },
     resultFile: files.result,
   };
   _writeJson(files.spec, spec);
@@ -614,22 +721,42 @@ export function runAgent(opts: RunAgentOptions): Promise<AgentRun> {
     {
       const child = spawn("unshare", runnerArgs, {
         stdio: ["ignore", "pipe", "pipe"],
-        env: { PATH: env.PATH!, HOME: p.home, DENO_DIR: labDenoDir(), DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+        env: {
+          PATH: env.PATH!,
+          HOME: p.home,
+          DENO_DIR: labDenoDir(),
+          DENO_NO_UPDATE_CHECK: "1",
+          NO_COLOR: "1",
+        },
       });
       let runnerOutput = "";
-      child.stdout.on("data", (c: Uint8Array) => runnerOutput += new TextDecoder().decode(c));
-      child.stderr.on("data", (c: Uint8Array) => runnerOutput += new TextDecoder().decode(c));
+      child.stdout.on(
+        "data",
+        (c: Uint8Array) => runnerOutput += new TextDecoder().decode(c),
+      );
+      child.stderr.on(
+        "data",
+        (c: Uint8Array) => runnerOutput += new TextDecoder().decode(c),
+      );
       // A hard bound over the CLI's own timeout: the runner's setup, prepare steps and teardown.
       const guard = setTimeout(() => child.kill("SIGKILL"), timeoutMs + 90_000);
       child.on("error", (e) => {
         clearTimeout(guard);
-        reject(new Error(`Cannot start the namespace runner (unshare): ${e.message}`));
+        reject(
+          new Error(
+            `Cannot start the namespace runner (unshare): ${e.message}`,
+          ),
+        );
       });
       child.on("exit", () => {
         clearTimeout(guard);
         const resultText = _readText(files.result);
         if (resultText === "") {
-          reject(new Error(`The namespace runner wrote no result; its output: ${runnerOutput.slice(-3000)}`));
+          reject(
+            new Error(
+              `The namespace runner wrote no result; its output: ${runnerOutput.slice(-3000)}`,
+            ),
+          );
           return;
         }
         const netns = JSON.parse(resultText) as NetnsResult;
@@ -643,7 +770,10 @@ export function runAgent(opts: RunAgentOptions): Promise<AgentRun> {
             new Error(
               `The prepare step ${setup.prepare[failedPrepare]?.join(" ")} failed (${
                 JSON.stringify(netns.prepare[failedPrepare])
-              }): ${_readText(join(runDir, `prepare-${failedPrepare}.stderr`)).slice(-3000)}`,
+              }): ${
+                _readText(join(runDir, `prepare-${failedPrepare}.stderr`))
+                  .slice(-3000)
+              }`,
             ),
           );
           return;
@@ -651,9 +781,9 @@ export function runAgent(opts: RunAgentOptions): Promise<AgentRun> {
         const hookInvocations = readHookInvocations(p.hooks);
         const transcripts = [
           ...new Set(
-            hookInvocations.map((h) => h.input?.transcript_path).filter((t): t is string =>
-              typeof t === "string" && existsSync(t)
-            ),
+            hookInvocations.map((h) => h.input?.transcript_path).filter((
+              t,
+            ): t is string => typeof t === "string" && existsSync(t)),
           ),
         ];
         const stdout = _readText(files.stdout);
@@ -669,14 +799,19 @@ export function runAgent(opts: RunAgentOptions): Promise<AgentRun> {
           stderr: _readText(files.stderr),
           modelRequests: _jsonLines<ModelRequest>(_readText(files.mockLog)),
           hookInvocations,
-          dnsQueries: _jsonLines<{ name: string }>(_readText(files.dnsLog)).map((q) => q.name),
+          dnsQueries: _jsonLines<{ name: string }>(_readText(files.dnsLog)).map(
+            (q) => q.name,
+          ),
           netns,
           runDir,
           homeDir: p.home,
           projectDir: p.project,
           transcripts,
           stateDir: p.state,
-          renderRecords: () => _jsonLines<Record<string, unknown>>(_readText(join(p.state, "render.jsonl"))),
+          renderRecords: () =>
+            _jsonLines<Record<string, unknown>>(
+              _readText(join(p.state, "render.jsonl")),
+            ),
           events: () => _jsonLines<Record<string, unknown>>(stdout),
           cleanup: () => {
             if (!keep) rmSync(runDir, { recursive: true, force: true });

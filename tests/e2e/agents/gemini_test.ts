@@ -12,10 +12,13 @@ import { checkFixture, normalizePayload, recordTranscript } from "./_fixtures.ts
 import { type AgentRun, type HookInvocation, labStatus, type ModelRequest, runAgent } from "./driver.ts";
 
 const lab = labStatus();
-if (!lab.ok) console.log(`gemini_test: the real-CLI tests are ignored: ${lab.reason}`);
+if (!lab.ok) {
+  console.log(`gemini_test: the real-CLI tests are ignored: ${lab.reason}`);
+}
 
 function responses(req: ModelRequest): Record<string, unknown>[] {
-  const contents = (req.body as { contents?: { parts?: Record<string, unknown>[] }[] }).contents ?? [];
+  const contents = (req.body as { contents?: { parts?: Record<string, unknown>[] }[] })
+    .contents ?? [];
   return contents.flatMap((c) => c.parts ?? []).filter((p) => p.functionResponse !== undefined).map((p) =>
     (p.functionResponse as { response: Record<string, unknown> }).response
   );
@@ -38,10 +41,22 @@ Deno.test({
     const run = await runAgent({
       agent: "gemini",
       steps: [
-        { tool: "run_shell_command", input: { command: "echo first > first.txt", description: "first" } },
-        { tool: "run_shell_command", input: { command: "echo second > second.txt", description: "second" } },
-        { tool: "run_shell_command", input: { command: "cat /nonexistent-file", description: "fails" } },
-        { tool: "write_file", input: { file_path: "$PROJECT/written.txt", content: "hello\n" } },
+        {
+          tool: "run_shell_command",
+          input: { command: "echo first > first.txt", description: "first" },
+        },
+        {
+          tool: "run_shell_command",
+          input: { command: "echo second > second.txt", description: "second" },
+        },
+        {
+          tool: "run_shell_command",
+          input: { command: "cat /nonexistent-file", description: "fails" },
+        },
+        {
+          tool: "write_file",
+          input: { file_path: "$PROJECT/written.txt", content: "hello\n" },
+        },
         { tool: "read_file", input: { file_path: "$PROJECT/missing.txt" } },
         { text: "done" },
       ],
@@ -49,23 +64,38 @@ Deno.test({
       hookPlan: { BeforeTool: ["deny", "none"] },
     });
     try {
-      console.log(`gemini run: ${run.durationMs} ms (whole lab run ${run.totalMs} ms)`);
+      console.log(
+        `gemini run: ${run.durationMs} ms (whole lab run ${run.totalMs} ms)`,
+      );
       assert.equal(run.exitCode, 0, report(run));
-      assert.equal(existsSync(join(run.projectDir, "first.txt")), false, "the denied call ran");
-      assert.equal(readFileSync(join(run.projectDir, "second.txt"), "utf8"), "second\n");
-      assert.equal(readFileSync(join(run.projectDir, "written.txt"), "utf8"), "hello\n");
+      assert.equal(
+        existsSync(join(run.projectDir, "first.txt")),
+        false,
+        "the denied call ran",
+      );
+      assert.equal(
+        readFileSync(join(run.projectDir, "second.txt"), "utf8"),
+        "second\n",
+      );
+      assert.equal(
+        readFileSync(join(run.projectDir, "written.txt"), "utf8"),
+        "hello\n",
+      );
       const main = run.modelRequests.filter((r) => r.answer.kind !== "neutral");
       assert.equal(main.length, 6, report(run));
       assert.deepEqual(responses(main[1]!)[0], {
         error: "Tool execution blocked: lab hook: deny #1 (BeforeTool run_shell_command)",
       });
-      assert.deepEqual(hooks(run, "BeforeTool").map((h) => h.input?.tool_name), [
-        "run_shell_command",
-        "run_shell_command",
-        "run_shell_command",
-        "write_file",
-        "read_file",
-      ]);
+      assert.deepEqual(
+        hooks(run, "BeforeTool").map((h) => h.input?.tool_name),
+        [
+          "run_shell_command",
+          "run_shell_command",
+          "run_shell_command",
+          "write_file",
+          "read_file",
+        ],
+      );
       const after = hooks(run, "AfterTool");
       assert.equal(after.length, 4, "an AfterTool for each call that ran");
       // The phases safe-exec reads from them: the failing shell call and the failed read are failures.
@@ -83,9 +113,9 @@ Deno.test({
       const reported = main.map((r) => r.answer.usage!.input + r.answer.usage!.cacheRead);
       assert.deepEqual(models, reported);
       for (const [i, h] of hooks(run, "BeforeTool").entries()) {
-        const u = h.transcriptBytes === null
-          ? null
-          : geminiTranscriptUsage(String(h.input?.transcript_path), { limitBytes: h.transcriptBytes });
+        const u = h.transcriptBytes === null ? null : geminiTranscriptUsage(String(h.input?.transcript_path), {
+          limitBytes: h.transcriptBytes,
+        });
         assert.equal(u?.contextTokens, reported[i], `BeforeTool ${i}`);
       }
       // PreCompress fires on every turn although nothing is compressed (no compression request reached the mock).
@@ -125,10 +155,22 @@ Deno.test({
     const run = await runAgent({
       agent: "gemini",
       steps: [
-        { tool: "run_shell_command", input: { command: "echo denied > denied.txt" } },
-        { tool: "run_shell_command", input: { command: "echo failclosed > failclosed.txt" } },
-        { tool: "run_shell_command", input: { command: "echo asked > asked.txt" } },
-        { tool: "run_shell_command", input: { command: "echo allowed > allowed.txt" } },
+        {
+          tool: "run_shell_command",
+          input: { command: "echo denied > denied.txt" },
+        },
+        {
+          tool: "run_shell_command",
+          input: { command: "echo failclosed > failclosed.txt" },
+        },
+        {
+          tool: "run_shell_command",
+          input: { command: "echo asked > asked.txt" },
+        },
+        {
+          tool: "run_shell_command",
+          input: { command: "echo allowed > allowed.txt" },
+        },
         { text: "done" },
       ],
       hookEvents: ["BeforeTool", "AfterTool"],
@@ -136,19 +178,34 @@ Deno.test({
       hookPlan: { BeforeTool: ["deny", "fail", "ask", "allow"] },
     });
     try {
-      console.log(`gemini run: ${run.durationMs} ms (whole lab run ${run.totalMs} ms)`);
+      console.log(
+        `gemini run: ${run.durationMs} ms (whole lab run ${run.totalMs} ms)`,
+      );
       assert.equal(run.exitCode, 0, report(run));
       const p = (f: string) => join(run.projectDir, f);
       assert.equal(existsSync(p("denied.txt")), false, "DENY let the call run");
-      assert.equal(existsSync(p("failclosed.txt")), false, "the fail-closed answer let the call run");
-      assert.equal(existsSync(p("asked.txt")), false, "ASK (a denial for Gemini CLI) let the call run");
+      assert.equal(
+        existsSync(p("failclosed.txt")),
+        false,
+        "the fail-closed answer let the call run",
+      );
+      assert.equal(
+        existsSync(p("asked.txt")),
+        false,
+        "ASK (a denial for Gemini CLI) let the call run",
+      );
       assert.equal(readFileSync(p("allowed.txt"), "utf8"), "allowed\n");
       // The run went on to the end (a real Gemini "ask" would have stopped it silently).
       assert.ok(run.events().some((e) => e.type === "result"), report(run));
       const withFour = run.modelRequests.find((r) => responses(r).length >= 4)!;
       const [denied, failed, asked, allowed] = responses(withFour);
-      assert.deepEqual(denied, { error: "Tool execution blocked: lab verdict: deny (BeforeTool run_shell_command)" });
-      assert.match(String(failed!.error), /^Tool execution blocked: safe-exec: lab: the planned fail-closed answer/);
+      assert.deepEqual(denied, {
+        error: "Tool execution blocked: lab verdict: deny (BeforeTool run_shell_command)",
+      });
+      assert.match(
+        String(failed!.error),
+        /^Tool execution blocked: safe-exec: lab: the planned fail-closed answer/,
+      );
       assert.match(
         String(asked!.error),
         /^Tool execution blocked: safe-exec wants the user to approve this call first/,
@@ -167,20 +224,36 @@ Deno.test({
     const run = await runAgent({
       agent: "gemini",
       steps: [
-        { tool: "run_shell_command", input: { command: "echo exit1 > exit1.txt" } },
-        { tool: "run_shell_command", input: { command: "echo asked > asked.txt" } },
+        {
+          tool: "run_shell_command",
+          input: { command: "echo exit1 > exit1.txt" },
+        },
+        {
+          tool: "run_shell_command",
+          input: { command: "echo asked > asked.txt" },
+        },
         { text: "done" },
       ],
       hookEvents: ["BeforeTool"],
       hookPlan: { BeforeTool: ["exit1", "ask"] },
     });
     try {
-      console.log(`gemini run: ${run.durationMs} ms (whole lab run ${run.totalMs} ms)`);
-      assert.equal(readFileSync(join(run.projectDir, "exit1.txt"), "utf8"), "exit1\n", "exit 1 blocked the call");
+      console.log(
+        `gemini run: ${run.durationMs} ms (whole lab run ${run.totalMs} ms)`,
+      );
+      assert.equal(
+        readFileSync(join(run.projectDir, "exit1.txt"), "utf8"),
+        "exit1\n",
+        "exit 1 blocked the call",
+      );
       // Why safe-exec never answers Gemini CLI with "ask": the run stops with exit 0 and no result.
       assert.equal(existsSync(join(run.projectDir, "asked.txt")), false);
       assert.equal(run.exitCode, 0, report(run));
-      assert.equal(run.events().some((e) => e.type === "result"), false, `the run went on: ${report(run)}`);
+      assert.equal(
+        run.events().some((e) => e.type === "result"),
+        false,
+        `the run went on: ${report(run)}`,
+      );
     } finally {
       run.cleanup();
     }

@@ -37,22 +37,30 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 /** This folder (package.json + package-lock.json). */
-export const AGENTS_PIN_DIR: string = fileURLToPath(new URL(".", import.meta.url));
+export const AGENTS_PIN_DIR: string = fileURLToPath(
+  new URL(".", import.meta.url),
+);
 /** The repository root. */
-export const REPO_ROOT: string = fileURLToPath(new URL("../../../", import.meta.url));
+export const REPO_ROOT: string = fileURLToPath(
+  new URL("../../../", import.meta.url),
+);
 /** Where installs live. */
 export const AGENTS_CACHE: string = join(REPO_ROOT, ".cache", "agents");
 
 /** The pinned packages, as package.json lists them. */
 export function agentPins(): Record<string, string> {
-  const pkg = JSON.parse(readFileSync(join(AGENTS_PIN_DIR, "package.json"), "utf8"));
+  const pkg = JSON.parse(
+    readFileSync(join(AGENTS_PIN_DIR, "package.json"), "utf8"),
+  );
   return pkg.dependencies as Record<string, string>;
 }
 
 /** The hash of the pins (package.json and package-lock.json), 16 hex digits. */
 export function agentsPinHash(): string {
   const h = createHash("sha256");
-  for (const f of ["package.json", "package-lock.json"]) h.update(readFileSync(join(AGENTS_PIN_DIR, f)));
+  for (const f of ["package.json", "package-lock.json"]) {
+    h.update(readFileSync(join(AGENTS_PIN_DIR, f)));
+  }
   return h.digest("hex").slice(0, 16);
 }
 
@@ -73,7 +81,9 @@ export interface InstallMarker {
 }
 
 /** The executables of the three CLIs inside an install folder. */
-export function agentBinaries(dir: string = agentsInstallDir()): { claude: string; codex: string; gemini: string } {
+export function agentBinaries(
+  dir: string = agentsInstallDir(),
+): { claude: string; codex: string; gemini: string } {
   const nm = join(dir, "node_modules");
   return {
     // The platform binary itself (the package's bin/claude.exe is a hard link to it made by its postinstall).
@@ -100,7 +110,11 @@ function _du(dir: string): number {
 }
 
 function _version(argv: string[], env: Record<string, string>): string {
-  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8", env, timeout: 60_000 });
+  const r = spawnSync(argv[0]!, argv.slice(1), {
+    encoding: "utf8",
+    env,
+    timeout: 60_000,
+  });
   if (r.status !== 0) {
     throw new Error(
       `${argv.join(" ")} exited ${r.status ?? r.signal}: ${(r.stderr || r.stdout || String(r.error)).trim()}`,
@@ -110,11 +124,19 @@ function _version(argv: string[], env: Record<string, string>): string {
 }
 
 /** Install the current pins (reusing a finished install). Returns the marker. */
-export function installAgents(log: (line: string) => void = (l) => console.error(l)): InstallMarker {
+export function installAgents(
+  log: (line: string) => void = (l) => console.error(l),
+): InstallMarker {
   const existing = installedAgents();
   const dir = agentsInstallDir();
   if (existing !== null) {
-    log(`agents: reusing ${dir} (${Object.entries(existing.versions).map(([k, v]) => `${k} ${v}`).join(", ")})`);
+    log(
+      `agents: reusing ${dir} (${
+        Object.entries(existing.versions).map(([k, v]) => `${k} ${v}`).join(
+          ", ",
+        )
+      })`,
+    );
     return existing;
   }
   mkdirSync(AGENTS_CACHE, { recursive: true });
@@ -122,10 +144,20 @@ export function installAgents(log: (line: string) => void = (l) => console.error
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true });
   try {
-    for (const f of ["package.json", "package-lock.json"]) copyFileSync(join(AGENTS_PIN_DIR, f), join(scratch, f));
-    log(`agents: npm ci of ${Object.entries(agentPins()).map(([k, v]) => `${k}@${v}`).join(" ")} into ${dir}`);
+    for (const f of ["package.json", "package-lock.json"]) {
+      copyFileSync(join(AGENTS_PIN_DIR, f), join(scratch, f));
+    }
+    log(
+      `agents: npm ci of ${Object.entries(agentPins()).map(([k, v]) => `${k}@${v}`).join(" ")} into ${dir}`,
+    );
     const t0 = performance.now();
-    const npm = spawnSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error", "--foreground-scripts"], {
+    const npm = spawnSync("npm", [
+      "ci",
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=error",
+      "--foreground-scripts",
+    ], {
       cwd: scratch,
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
@@ -167,12 +199,17 @@ export function installAgents(log: (line: string) => void = (l) => console.error
       npm: _version(["npm", "--version"], env),
       at: new Date().toISOString(),
     };
-    writeFileSync(join(scratch, ".installed.json"), JSON.stringify(marker, null, 2) + "\n");
+    writeFileSync(
+      join(scratch, ".installed.json"),
+      JSON.stringify(marker, null, 2) + "\n",
+    );
     rmSync(dir, { recursive: true, force: true });
     renameSync(scratch, dir);
     for (const old of readdirSync(AGENTS_CACHE)) {
       const p = join(AGENTS_CACHE, old);
-      if (p !== dir && /^[0-9a-f]{16}$/.test(old)) rmSync(p, { recursive: true, force: true });
+      if (p !== dir && /^[0-9a-f]{16}$/.test(old)) {
+        rmSync(p, { recursive: true, force: true });
+      }
     }
     log(
       `agents: installed in ${installSeconds} s, ${(marker.bytes / 2 ** 20).toFixed(0)} MiB: ${
@@ -189,13 +226,17 @@ export function installAgents(log: (line: string) => void = (l) => console.error
 if (import.meta.main) {
   if (process.argv.includes("--check")) {
     const m = installedAgents();
-    console.log(m !== null ? `installed in ${agentsInstallDir()}` : `not installed (${agentsInstallDir()})`);
+    console.log(
+      m !== null ? `installed in ${agentsInstallDir()}` : `not installed (${agentsInstallDir()})`,
+    );
     process.exit(m !== null ? 0 : 1);
   }
   try {
     installAgents();
   } catch (e) {
-    console.error(`agents: install failed: ${e instanceof Error ? e.message : String(e)}`);
+    console.error(
+      `agents: install failed: ${e instanceof Error ? e.message : String(e)}`,
+    );
     process.exit(1);
   }
 }

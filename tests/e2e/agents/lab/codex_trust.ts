@@ -36,23 +36,41 @@ export function trustTables(hooks: readonly CodexHook[]): string {
 }
 
 /** Ask a Codex app-server for the hooks it sees in `project`. */
-export function listCodexHooks(codexJs: string, project: string, timeoutMs = 30_000): Promise<CodexHook[]> {
+export function listCodexHooks(
+  codexJs: string,
+  project: string,
+  timeoutMs = 30_000,
+): Promise<CodexHook[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn("node", [codexJs, "app-server"], { stdio: ["pipe", "pipe", "pipe"], env: process.env });
+    const child = spawn("node", [codexJs, "app-server"], {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: process.env,
+    });
     let out = "";
     let err = "";
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`codex app-server gave no hooks/list answer in ${timeoutMs} ms: ${err.slice(-2000)}`));
+      reject(
+        new Error(
+          `codex app-server gave no hooks/list answer in ${timeoutMs} ms: ${err.slice(-2000)}`,
+        ),
+      );
     }, timeoutMs);
-    child.stderr.on("data", (c: Uint8Array) => err += new TextDecoder().decode(c));
+    child.stderr.on(
+      "data",
+      (c: Uint8Array) => err += new TextDecoder().decode(c),
+    );
     child.stdout.on("data", (c: Uint8Array) => {
       out += new TextDecoder().decode(c);
       let nl: number;
       while ((nl = out.indexOf("\n")) >= 0) {
         const line = out.slice(0, nl);
         out = out.slice(nl + 1);
-        let msg: { id?: number; result?: { data?: { hooks?: CodexHook[] }[] }; error?: unknown };
+        let msg: {
+          id?: number;
+          result?: { data?: { hooks?: CodexHook[] }[] };
+          error?: unknown;
+        };
         try {
           msg = JSON.parse(line);
         } catch {
@@ -60,12 +78,23 @@ export function listCodexHooks(codexJs: string, project: string, timeoutMs = 30_
         }
         if (msg.id === 1) {
           child.stdin.write(JSON.stringify({ method: "initialized" }) + "\n");
-          child.stdin.write(JSON.stringify({ id: 2, method: "hooks/list", params: { cwds: [project] } }) + "\n");
+          child.stdin.write(
+            JSON.stringify({
+              id: 2,
+              method: "hooks/list",
+              params: { cwds: [project] },
+            }) + "\n",
+          );
         } else if (msg.id === 2) {
           clearTimeout(timer);
           child.kill("SIGTERM");
-          if (msg.error !== undefined) reject(new Error(`codex hooks/list failed: ${JSON.stringify(msg.error)}`));
-          else resolve((msg.result?.data ?? []).flatMap((d) => d.hooks ?? []));
+          if (msg.error !== undefined) {
+            reject(
+              new Error(
+                `codex hooks/list failed: ${JSON.stringify(msg.error)}`,
+              ),
+            );
+          } else resolve((msg.result?.data ?? []).flatMap((d) => d.hooks ?? []));
         }
       }
     });
@@ -74,7 +103,11 @@ export function listCodexHooks(codexJs: string, project: string, timeoutMs = 30_
       reject(new Error(`Cannot start codex app-server: ${e.message}`));
     });
     child.stdin.write(
-      JSON.stringify({ id: 1, method: "initialize", params: { clientInfo: { name: "safe-exec-lab", version: "0" } } }) +
+      JSON.stringify({
+        id: 1,
+        method: "initialize",
+        params: { clientInfo: { name: "safe-exec-lab", version: "0" } },
+      }) +
         "\n",
     );
   });
@@ -83,13 +116,17 @@ export function listCodexHooks(codexJs: string, project: string, timeoutMs = 30_
 if (import.meta.main) {
   const [codexJs, project] = process.argv.slice(2);
   const codexHome = process.env.CODEX_HOME;
-  if (codexJs === undefined || project === undefined || codexHome === undefined) {
+  if (
+    codexJs === undefined || project === undefined || codexHome === undefined
+  ) {
     console.error("usage: CODEX_HOME=… codex_trust.ts CODEX_JS PROJECT_DIR");
     process.exit(2);
   }
   const hooks = await listCodexHooks(codexJs, project);
   const tables = trustTables(hooks);
   appendFileSync(join(codexHome, "config.toml"), tables);
-  console.log(`trusted ${tables.split("[hooks.state.").length - 1} of ${hooks.length} hooks`);
+  console.log(
+    `trusted ${tables.split("[hooks.state.").length - 1} of ${hooks.length} hooks`,
+  );
   process.exit(0);
 }

@@ -19,7 +19,9 @@ import { appendFileSync } from "node:fs";
 import { createSocket, type Socket } from "node:dgram";
 
 /** The first question of a DNS message, or null when it cannot be read. */
-export function dnsQuestion(msg: Uint8Array): { name: string; type: number } | null {
+export function dnsQuestion(
+  msg: Uint8Array,
+): { name: string; type: number } | null {
   if (msg.length < 12) return null;
   const labels: string[] = [];
   let i = 12;
@@ -56,13 +58,20 @@ export function dnsNxdomain(query: Uint8Array): Uint8Array {
 }
 
 /** Start the sink; every name asked for is appended to `logFile` as `{t,name,type}` JSON lines. */
-export function startDnsSink(logFile: string, port = 53): Promise<{ close(): Promise<void> }> {
+export function startDnsSink(
+  logFile: string,
+  port = 53,
+): Promise<{ close(): Promise<void> }> {
   const socket: Socket = createSocket("udp4");
   socket.on("message", (msg, rinfo) => {
     const q = dnsQuestion(msg);
     appendFileSync(
       logFile,
-      JSON.stringify({ t: new Date().toISOString(), name: q?.name ?? null, type: q?.type ?? null }) + "\n",
+      JSON.stringify({
+        t: new Date().toISOString(),
+        name: q?.name ?? null,
+        type: q?.type ?? null,
+      }) + "\n",
     );
     socket.send(dnsNxdomain(msg), rinfo.port, rinfo.address);
   });
@@ -71,7 +80,10 @@ export function startDnsSink(logFile: string, port = 53): Promise<{ close(): Pro
     socket.bind(
       port,
       "127.0.0.1",
-      () => resolve({ close: () => new Promise<void>((done) => socket.close(() => done())) }),
+      () =>
+        resolve({
+          close: () => new Promise<void>((done) => socket.close(() => done())),
+        }),
     );
   });
 }

@@ -32,10 +32,19 @@ export interface ProbeAnswer {
 }
 
 /** The probe's answer in a dialect for one event (`n` counts the events of that name, from 1). */
-export function probeAnswer(agent: string, answer: string, event: Record<string, unknown>, n: number): ProbeAnswer {
+export function probeAnswer(
+  agent: string,
+  answer: string,
+  event: Record<string, unknown>,
+  n: number,
+): ProbeAnswer {
   const name = String(event.hook_event_name ?? "?");
   const reason = `lab hook: ${answer} #${n} (${name}${event.tool_name !== undefined ? ` ${event.tool_name}` : ""})`;
-  const out = (v: unknown): ProbeAnswer => ({ stdout: JSON.stringify(v), stderr: "", exitCode: 0 });
+  const out = (v: unknown): ProbeAnswer => ({
+    stdout: JSON.stringify(v),
+    stderr: "",
+    exitCode: 0,
+  });
   const gemini = agent === "gemini";
   switch (answer) {
     case "none":
@@ -44,18 +53,28 @@ export function probeAnswer(agent: string, answer: string, event: Record<string,
     case "deny":
     case "ask":
       return gemini ? out({ decision: answer, reason }) : out({
-        hookSpecificOutput: { hookEventName: name, permissionDecision: answer, permissionDecisionReason: reason },
+        hookSpecificOutput: {
+          hookEventName: name,
+          permissionDecision: answer,
+          permissionDecisionReason: reason,
+        },
       });
     case "exit2":
       return { stdout: "", stderr: reason, exitCode: 2 };
     case "exit1":
       return { stdout: "", stderr: reason, exitCode: 1 };
     case "context":
-      return out({ hookSpecificOutput: { hookEventName: name, additionalContext: reason } });
+      return out({
+        hookSpecificOutput: { hookEventName: name, additionalContext: reason },
+      });
     case "block":
       return out({ decision: gemini ? "deny" : "block", reason });
     default:
-      return { stdout: "", stderr: `lab hook: unknown plan answer "${answer}"`, exitCode: 1 };
+      return {
+        stdout: "",
+        stderr: `lab hook: unknown plan answer "${answer}"`,
+        exitCode: 1,
+      };
   }
 }
 
@@ -75,11 +94,19 @@ if (import.meta.main) {
   } catch {
     // No plan: every event gets "none".
   }
-  const countFile = join(stateDir, `count-${name.replace(/[^A-Za-z0-9_-]/g, "_")}`);
+  const countFile = join(
+    stateDir,
+    `count-${name.replace(/[^A-Za-z0-9_-]/g, "_")}`,
+  );
   appendFileSync(countFile, "x");
   const n = readFileSync(countFile, "utf8").length;
   const answers = plan[name] ?? ["none"];
-  const a = probeAnswer(agent, answers[Math.min(n, answers.length) - 1] ?? "none", event, n);
+  const a = probeAnswer(
+    agent,
+    answers[Math.min(n, answers.length) - 1] ?? "none",
+    event,
+    n,
+  );
   if (a.stdout !== "") process.stdout.write(a.stdout);
   if (a.stderr !== "") process.stderr.write(a.stderr);
   process.exitCode = a.exitCode;

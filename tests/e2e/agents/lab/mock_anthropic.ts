@@ -64,7 +64,12 @@ function _message(
   model: string,
   content: _Block[],
   stopReason: string,
-  usage: { input: number; output: number; cacheCreation: number; cacheRead: number },
+  usage: {
+    input: number;
+    output: number;
+    cacheCreation: number;
+    cacheRead: number;
+  },
 ) {
   return {
     id: `msg_mock_${uniqueId()}`,
@@ -85,33 +90,59 @@ function _message(
 
 function _stream(message: ReturnType<typeof _message>): string {
   const events: { event: string; data: unknown }[] = [];
-  const start = { ...message, content: [], stop_reason: null, usage: { ...message.usage, output_tokens: 1 } };
-  events.push({ event: "message_start", data: { type: "message_start", message: start } });
+  const start = {
+    ...message,
+    content: [],
+    stop_reason: null,
+    usage: { ...message.usage, output_tokens: 1 },
+  };
+  events.push({
+    event: "message_start",
+    data: { type: "message_start", message: start },
+  });
   message.content.forEach((block, index) => {
     if (block.type === "tool_use") {
       events.push({
         event: "content_block_start",
-        data: { type: "content_block_start", index, content_block: { ...block, input: {} } },
+        data: {
+          type: "content_block_start",
+          index,
+          content_block: { ...block, input: {} },
+        },
       });
       events.push({
         event: "content_block_delta",
         data: {
           type: "content_block_delta",
           index,
-          delta: { type: "input_json_delta", partial_json: JSON.stringify(block.input) },
+          delta: {
+            type: "input_json_delta",
+            partial_json: JSON.stringify(block.input),
+          },
         },
       });
     } else {
       events.push({
         event: "content_block_start",
-        data: { type: "content_block_start", index, content_block: { type: "text", text: "" } },
+        data: {
+          type: "content_block_start",
+          index,
+          content_block: { type: "text", text: "" },
+        },
       });
       events.push({
         event: "content_block_delta",
-        data: { type: "content_block_delta", index, delta: { type: "text_delta", text: block.text } },
+        data: {
+          type: "content_block_delta",
+          index,
+          delta: { type: "text_delta", text: block.text },
+        },
       });
     }
-    events.push({ event: "content_block_stop", data: { type: "content_block_stop", index } });
+    events.push({
+      event: "content_block_stop",
+      data: { type: "content_block_stop", index },
+    });
   });
   events.push({
     event: "message_delta",
@@ -126,14 +157,20 @@ function _stream(message: ReturnType<typeof _message>): string {
 }
 
 /** Answer one request to the Anthropic mock. */
-export function answerAnthropic(req: MockRequest, options: MockOptions): MockAnswer {
+export function answerAnthropic(
+  req: MockRequest,
+  options: MockOptions,
+): MockAnswer {
   const path = req.url.split("?")[0] ?? "";
   const body = _obj(req.body);
   if (req.method === "GET" && path === "/v1/models") {
     return {
       status: 200,
       contentType: "application/json",
-      body: JSON.stringify({ data: [{ id: "claude-mock", type: "model", display_name: "Mock" }], has_more: false }),
+      body: JSON.stringify({
+        data: [{ id: "claude-mock", type: "model", display_name: "Mock" }],
+        has_more: false,
+      }),
       kind: "other",
       step: null,
     };
@@ -142,7 +179,9 @@ export function answerAnthropic(req: MockRequest, options: MockOptions): MockAns
     return {
       status: 200,
       contentType: "application/json",
-      body: JSON.stringify({ input_tokens: usageFor(null, options.usage, req.body, "").input }),
+      body: JSON.stringify({
+        input_tokens: usageFor(null, options.usage, req.body, "").input,
+      }),
       kind: "other",
       step: null,
     };
@@ -151,7 +190,10 @@ export function answerAnthropic(req: MockRequest, options: MockOptions): MockAns
     return {
       status: 404,
       contentType: "application/json",
-      body: JSON.stringify({ type: "error", error: { type: "not_found_error", message: `mock: no ${path}` } }),
+      body: JSON.stringify({
+        type: "error",
+        error: { type: "not_found_error", message: `mock: no ${path}` },
+      }),
       kind: "not_found",
       step: null,
     };
@@ -184,9 +226,16 @@ export function answerAnthropic(req: MockRequest, options: MockOptions): MockAns
     tool = step.tool;
     stopReason = "tool_use";
     content = [];
-    if (step.text !== undefined) content.push({ type: "text", text: step.text });
+    if (step.text !== undefined) {
+      content.push({ type: "text", text: step.text });
+    }
     const id = `toolu_mock${choice.branch !== null ? branchMarker(choice.branch) : "_"}${results + 1}`;
-    content.push({ type: "tool_use", id, name: step.tool, input: step.input ?? {} });
+    content.push({
+      type: "tool_use",
+      id,
+      name: step.tool,
+      input: step.input ?? {},
+    });
   } else {
     kind = "text";
     stepIndex = results;
@@ -195,8 +244,22 @@ export function answerAnthropic(req: MockRequest, options: MockOptions): MockAns
   const usage = usageFor(step, options.usage, req.body, content);
   const message = _message(model, content, stopReason, usage);
   const answer: MockAnswer = body.stream === true
-    ? { status: 200, contentType: "text/event-stream", body: _stream(message), kind, step: stepIndex, usage }
-    : { status: 200, contentType: "application/json", body: JSON.stringify(message), kind, step: stepIndex, usage };
+    ? {
+      status: 200,
+      contentType: "text/event-stream",
+      body: _stream(message),
+      kind,
+      step: stepIndex,
+      usage,
+    }
+    : {
+      status: 200,
+      contentType: "application/json",
+      body: JSON.stringify(message),
+      kind,
+      step: stepIndex,
+      usage,
+    };
   if (tool !== undefined) answer.tool = tool;
   if (!neutral) answer.branch = choice.branch;
   answer.headers = { "request-id": `req_mock_${uniqueId()}` };

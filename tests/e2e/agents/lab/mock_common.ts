@@ -156,18 +156,34 @@ export function usageFor(
 }
 
 /** Frame server-sent events: `event:` (when named) and one `data:` line of JSON each. */
-export function sse(events: ReadonlyArray<{ event?: string; data: unknown }>): string {
+export function sse(
+  events: ReadonlyArray<{ event?: string; data: unknown }>,
+): string {
   return events.map((e) => `${e.event !== undefined ? `event: ${e.event}\n` : ""}data: ${JSON.stringify(e.data)}\n\n`)
     .join("");
 }
 
 /** A JSON answer. */
-export function json(status: number, value: unknown, kind: string, step: number | null = null): MockAnswer {
-  return { status, contentType: "application/json", body: JSON.stringify(value), kind, step };
+export function json(
+  status: number,
+  value: unknown,
+  kind: string,
+  step: number | null = null,
+): MockAnswer {
+  return {
+    status,
+    contentType: "application/json",
+    body: JSON.stringify(value),
+    kind,
+    step,
+  };
 }
 
 /** The text a mock answers when the step's tool is not among the tools the request offers. */
-export function notOfferedText(tool: string, offered: readonly string[]): string {
+export function notOfferedText(
+  tool: string,
+  offered: readonly string[],
+): string {
   return `mock: the script's tool "${tool}" is not offered by this request (offered: ${offered.join(", ") || "none"})`;
 }
 
@@ -213,7 +229,9 @@ function _decodeBody(text: string): unknown {
 function _headers(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) {
-    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+    if (v !== undefined) {
+      out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+    }
   }
   return out;
 }
@@ -222,51 +240,69 @@ function _headers(req: IncomingMessage): Record<string, string> {
  * Serve an answerer on 127.0.0.1. Every request is logged as
  * `{t, method, url, headers, body, answer: {status, kind, step, tool, usage}}`.
  */
-export function serveMock(answer: Answerer, options: ServeOptions): Promise<RunningMock> {
+export function serveMock(
+  answer: Answerer,
+  options: ServeOptions,
+): Promise<RunningMock> {
   let count = 0;
   const maxRequests = options.maxRequests ?? 200;
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Uint8Array[] = [];
-    req.on("data", (c: Uint8Array) => chunks.push(c));
-    req.on("end", () => {
-      count++;
-      const text = new TextDecoder().decode(Buffer.concat(chunks));
-      const request: MockRequest = {
-        method: req.method ?? "GET",
-        url: req.url ?? "/",
-        headers: _headers(req),
-        body: _decodeBody(text),
-      };
-      let a: MockAnswer;
-      if (count > maxRequests) {
-        a = json(503, { error: `mock: over ${maxRequests} requests` }, "over_limit");
-      } else {
-        try {
-          a = answer(request, options);
-        } catch (e) {
-          a = json(500, { error: `mock: ${e instanceof Error ? e.message : String(e)}` }, "error");
-        }
-      }
-      if (options.logFile !== undefined) {
-        const line = {
-          t: new Date().toISOString(),
-          ...request,
-          answer: {
-            status: a.status,
-            kind: a.kind,
-            step: a.step,
-            branch: a.branch ?? null,
-            tool: a.tool ?? null,
-            usage: a.usage ?? null,
-          },
+  const server: Server = createServer(
+    (req: IncomingMessage, res: ServerResponse) => {
+      const chunks: Uint8Array[] = [];
+      req.on("data", (c: Uint8Array) => chunks.push(c));
+      req.on("end", () => {
+        count++;
+        const text = new TextDecoder().decode(Buffer.concat(chunks));
+        const request: MockRequest = {
+          method: req.method ?? "GET",
+          url: req.url ?? "/",
+          headers: _headers(req),
+          body: _decodeBody(text),
         };
-        appendFileSync(options.logFile, JSON.stringify(line) + "\n");
-      }
-      res.writeHead(a.status, { "content-type": a.contentType, "cache-control": "no-cache", ...a.headers });
-      res.end(a.body);
-    });
-  });
-  const timer = setTimeout(() => server.close(), (options.maxSeconds ?? 600) * 1000);
+        let a: MockAnswer;
+        if (count > maxRequests) {
+          a = json(
+            503,
+            { error: `mock: over ${maxRequests} requests` },
+            "over_limit",
+          );
+        } else {
+          try {
+            a = answer(request, options);
+          } catch (e) {
+            a = json(500, {
+              error: `mock: ${e instanceof Error ? e.message : String(e)}`,
+            }, "error");
+          }
+        }
+        if (options.logFile !== undefined) {
+          const line = {
+            t: new Date().toISOString(),
+            ...request,
+            answer: {
+              status: a.status,
+              kind: a.kind,
+              step: a.step,
+              branch: a.branch ?? null,
+              tool: a.tool ?? null,
+              usage: a.usage ?? null,
+            },
+          };
+          appendFileSync(options.logFile, JSON.stringify(line) + "\n");
+        }
+        res.writeHead(a.status, {
+          "content-type": a.contentType,
+          "cache-control": "no-cache",
+          ...a.headers,
+        });
+        res.end(a.body);
+      });
+    },
+  );
+  const timer = setTimeout(
+    () => server.close(),
+    (options.maxSeconds ?? 600) * 1000,
+  );
   // Never keep the process alive just for the self-stop timer (Node has unref; Deno's node:timers too).
   (timer as unknown as { unref?: () => void }).unref?.();
   return new Promise((resolve, reject) => {

@@ -58,7 +58,9 @@ export function geminiTools(body: unknown): string[] {
   for (const t of tools) {
     const decls = _obj(t).functionDeclarations;
     if (Array.isArray(decls)) {
-      for (const d of decls) if (typeof _obj(d).name === "string") out.push(String(_obj(d).name));
+      for (const d of decls) {
+        if (typeof _obj(d).name === "string") out.push(String(_obj(d).name));
+      }
     }
   }
   return out;
@@ -70,10 +72,15 @@ export function fillSchema(schema: unknown, depth = 0): unknown {
   if (depth > 8) return null;
   if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0];
   const type = Array.isArray(s.type) ? s.type[0] : s.type;
-  switch (String(type ?? (s.properties !== undefined ? "object" : "string")).toLowerCase()) {
+  switch (
+    String(type ?? (s.properties !== undefined ? "object" : "string"))
+      .toLowerCase()
+  ) {
     case "object": {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(_obj(s.properties))) out[k] = fillSchema(v, depth + 1);
+      for (const [k, v] of Object.entries(_obj(s.properties))) {
+        out[k] = fillSchema(v, depth + 1);
+      }
       return out;
     }
     case "array":
@@ -91,15 +98,25 @@ export function fillSchema(schema: unknown, depth = 0): unknown {
 }
 
 /** Answer one request to the Gemini mock. */
-export function answerGemini(req: MockRequest, options: MockOptions): MockAnswer {
+export function answerGemini(
+  req: MockRequest,
+  options: MockOptions,
+): MockAnswer {
   const path = req.url.split("?")[0] ?? "";
   const body = _obj(req.body);
-  const m = /^\/v1(?:beta|alpha)?\/models\/([^:/]+):(streamGenerateContent|generateContent|countTokens)$/.exec(path);
+  const m = /^\/v1(?:beta|alpha)?\/models\/([^:/]+):(streamGenerateContent|generateContent|countTokens)$/
+    .exec(path);
   if (req.method !== "POST" || m === null) {
     return {
       status: 404,
       contentType: "application/json",
-      body: JSON.stringify({ error: { code: 404, message: `mock: no ${req.method} ${path}`, status: "NOT_FOUND" } }),
+      body: JSON.stringify({
+        error: {
+          code: 404,
+          message: `mock: no ${req.method} ${path}`,
+          status: "NOT_FOUND",
+        },
+      }),
       kind: "not_found",
       step: null,
     };
@@ -129,7 +146,9 @@ export function answerGemini(req: MockRequest, options: MockOptions): MockAnswer
   let parts: Record<string, unknown>[];
   if (neutral) {
     kind = "neutral";
-    parts = [{ text: schema !== undefined ? JSON.stringify(fillSchema(schema)) : "OK" }];
+    parts = [{
+      text: schema !== undefined ? JSON.stringify(fillSchema(schema)) : "OK",
+    }];
   } else if (step === null) {
     kind = "final";
     parts = [{ text: "mock: the script is over" }];
@@ -151,7 +170,11 @@ export function answerGemini(req: MockRequest, options: MockOptions): MockAnswer
   }
   const u = usageFor(step, options.usage, req.body, parts);
   const response = {
-    candidates: [{ content: { role: "model", parts }, finishReason: "STOP", index: 0 }],
+    candidates: [{
+      content: { role: "model", parts },
+      finishReason: "STOP",
+      index: 0,
+    }],
     usageMetadata: {
       promptTokenCount: u.input + u.cacheRead,
       cachedContentTokenCount: u.cacheRead,
@@ -170,7 +193,14 @@ export function answerGemini(req: MockRequest, options: MockOptions): MockAnswer
       step: stepIndex,
       usage: u,
     }
-    : { status: 200, contentType: "application/json", body: JSON.stringify(response), kind, step: stepIndex, usage: u };
+    : {
+      status: 200,
+      contentType: "application/json",
+      body: JSON.stringify(response),
+      kind,
+      step: stepIndex,
+      usage: u,
+    };
   if (tool !== undefined) answer.tool = tool;
   if (!neutral) answer.branch = choice.branch;
   return answer;

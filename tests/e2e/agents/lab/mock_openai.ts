@@ -62,14 +62,18 @@ export function openaiTools(body: unknown): Map<string, string> {
   if (!Array.isArray(tools)) return out;
   for (const t of tools) {
     const o = _obj(t);
-    if (typeof o.name === "string") out.set(o.name, String(o.type ?? "function"));
-    else if (typeof o.type === "string") out.set(o.type, o.type);
+    if (typeof o.name === "string") {
+      out.set(o.name, String(o.type ?? "function"));
+    } else if (typeof o.type === "string") out.set(o.type, o.type);
   }
   return out;
 }
 
 /** Answer one request to the OpenAI Responses mock. */
-export function answerOpenAI(req: MockRequest, options: MockOptions): MockAnswer {
+export function answerOpenAI(
+  req: MockRequest,
+  options: MockOptions,
+): MockAnswer {
   const path = req.url.split("?")[0] ?? "";
   const body = _obj(req.body);
   if (req.method === "GET" && path === "/v1/models") {
@@ -85,7 +89,9 @@ export function answerOpenAI(req: MockRequest, options: MockOptions): MockAnswer
     return {
       status: 404,
       contentType: "application/json",
-      body: JSON.stringify({ error: { message: `mock: no ${req.method} ${path}`, type: "not_found" } }),
+      body: JSON.stringify({
+        error: { message: `mock: no ${req.method} ${path}`, type: "not_found" },
+      }),
       kind: "not_found",
       step: null,
     };
@@ -157,18 +163,30 @@ export function answerOpenAI(req: MockRequest, options: MockOptions): MockAnswer
     output_tokens_details: { reasoning_tokens: 0 },
     total_tokens: u.input + u.cacheRead + u.output,
   };
-  const response = { id: `resp_mock_${id}`, object: "response", created_at: Math.floor(Date.now() / 1000), model };
+  const response = {
+    id: `resp_mock_${id}`,
+    object: "response",
+    created_at: Math.floor(Date.now() / 1000),
+    model,
+  };
   const events: { event: string; data: unknown }[] = [
     {
       event: "response.created",
-      data: { type: "response.created", response: { ...response, status: "in_progress", output: [] } },
+      data: {
+        type: "response.created",
+        response: { ...response, status: "in_progress", output: [] },
+      },
     },
   ];
   items.forEach((item, index) => {
     const started = item.type === "message" ? { ...item, status: "in_progress", content: [] } : item;
     events.push({
       event: "response.output_item.added",
-      data: { type: "response.output_item.added", output_index: index, item: started },
+      data: {
+        type: "response.output_item.added",
+        output_index: index,
+        item: started,
+      },
     });
     if (item.type === "message") {
       const text = String(_obj((item.content as unknown[])[0]).text ?? "");
@@ -190,7 +208,10 @@ export function answerOpenAI(req: MockRequest, options: MockOptions): MockAnswer
   });
   events.push({
     event: "response.completed",
-    data: { type: "response.completed", response: { ...response, status: "completed", output: items, usage } },
+    data: {
+      type: "response.completed",
+      response: { ...response, status: "completed", output: items, usage },
+    },
   });
   const answer: MockAnswer = {
     status: 200,

@@ -24,10 +24,15 @@ export const ANSWERERS: Readonly<Record<string, Answerer>> = {
 };
 
 /** Start the mock of a dialect. */
-export function startMock(dialect: string, options: ServeOptions): Promise<RunningMock> {
+export function startMock(
+  dialect: string,
+  options: ServeOptions,
+): Promise<RunningMock> {
   const answer = ANSWERERS[dialect];
   if (answer === undefined) {
-    throw new Error(`Unknown mock dialect "${dialect}": expected one of ${Object.keys(ANSWERERS).join(", ")}`);
+    throw new Error(
+      `Unknown mock dialect "${dialect}": expected one of ${Object.keys(ANSWERERS).join(", ")}`,
+    );
   }
   return serveMock(answer, options);
 }
@@ -38,7 +43,9 @@ function _json<T>(name: string, fallback: T): T {
   try {
     return JSON.parse(text) as T;
   } catch (e) {
-    throw new Error(`Cannot read ${name} as JSON: ${e instanceof Error ? e.message : String(e)} (value: ${text})`);
+    throw new Error(
+      `Cannot read ${name} as JSON: ${e instanceof Error ? e.message : String(e)} (value: ${text})`,
+    );
   }
 }
 
@@ -51,7 +58,14 @@ if (import.meta.main) {
   };
   const usage = _json<Usage | undefined>("MOCK_USAGE", undefined);
   if (usage !== undefined) options.usage = usage;
-  if (process.env.MOCK_LOG !== undefined) options.logFile = process.env.MOCK_LOG;
-  const mock = await startMock(process.env.MOCK_DIALECT ?? "anthropic", options);
-  console.error(`mock ${process.env.MOCK_DIALECT ?? "anthropic"} listening on 127.0.0.1:${mock.port}`);
+  if (process.env.MOCK_LOG !== undefined) {
+    options.logFile = process.env.MOCK_LOG;
+  }
+  const mock = await startMock(
+    process.env.MOCK_DIALECT ?? "anthropic",
+    options,
+  );
+  console.error(
+    `mock ${process.env.MOCK_DIALECT ?? "anthropic"} listening on 127.0.0.1:${mock.port}`,
+  );
 }

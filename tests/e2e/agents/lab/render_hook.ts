@@ -49,7 +49,11 @@ function _usage(agent: string, path: string): TranscriptUsage | null {
 }
 
 /** Parse an event with the agent's dialect and answer it with a planned verdict. */
-export function answerFor(agent: string, verdict: string, json: unknown): RenderRecord {
+export function answerFor(
+  agent: string,
+  verdict: string,
+  json: unknown,
+): RenderRecord {
   const dialect = dialectFor(agent);
   const record: RenderRecord = {
     eventName: null,
@@ -79,7 +83,10 @@ export function answerFor(agent: string, verdict: string, json: unknown): Render
     }
   }
   record.answer = verdict === "fail"
-    ? dialect.failClosed(`lab: the planned fail-closed answer for ${event.eventName}`, event)
+    ? dialect.failClosed(
+      `lab: the planned fail-closed answer for ${event.eventName}`,
+      event,
+    )
     : dialect.render(
       {
         decision: verdict === "ask" || verdict === "deny" ? verdict : "allow",
@@ -108,11 +115,18 @@ if (import.meta.main) {
   } catch {
     // No plan: allow everything.
   }
-  const countFile = join(stateDir, `render-count-${name.replace(/[^A-Za-z0-9_-]/g, "_")}`);
+  const countFile = join(
+    stateDir,
+    `render-count-${name.replace(/[^A-Za-z0-9_-]/g, "_")}`,
+  );
   appendFileSync(countFile, "x");
   const n = readFileSync(countFile, "utf8").length;
   const verdicts = plan[name] ?? ["allow"];
-  const record = answerFor(agent, verdicts[Math.min(n, verdicts.length) - 1] ?? "allow", json);
+  const record = answerFor(
+    agent,
+    verdicts[Math.min(n, verdicts.length) - 1] ?? "allow",
+    json,
+  );
   appendFileSync(join(stateDir, "render.jsonl"), JSON.stringify(record) + "\n");
   if (record.answer.stdout !== "") process.stdout.write(record.answer.stdout);
   if (record.answer.stderr !== "") process.stderr.write(record.answer.stderr);
