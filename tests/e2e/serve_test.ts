@@ -121,15 +121,16 @@ for (const target of targets()) {
           { length: 20 },
           (_, i) => ({ id: i, tool: "append_file", args: { path: "a.txt", content: "x" } }),
         ),
+        { id: "info", type: "info" }, // answered at once, once the lines before it are read: all 20 are queued
       );
-      await new Promise((r) => setTimeout(r, 200)); // let the server read them
+      await live.waitFor((l) => l.id === "info");
       live.kill("SIGTERM");
       const s = await live.exited(20_000);
       assert.equal(s.code, 0, live.stderr());
       const slow = live.lines.find((l) => l.id === "slow");
       assert.equal(slow?.ok, true, "the running call finished");
       assert.equal(slow?.output && (slow.output as { stdout: string }).stdout, "done\n");
-      const rest = live.lines.filter((l) => l.id !== "slow");
+      const rest = live.lines.filter((l) => l.id !== "slow" && l.id !== "info");
       assert.equal(rest.length, 20, JSON.stringify(live.lines));
       for (const r of rest) {
         assert.equal(r.errorCode, "cancelled", JSON.stringify(r));
@@ -291,10 +292,13 @@ for (const target of targets()) {
       await live.waitFor((l) => l.id === "init");
       await live.send(mcpCall("slow", "run_bash", { cmd: "sleep 1" }));
       await gateLogged(f.cwd, "run_bash");
+      // A ping after the five calls is answered at once, once the lines before it are read: then all five are
+      // queued behind the slow call (a fixed wait was not enough on a loaded machine).
       await live.send(
         ...Array.from({ length: 5 }, (_, i) => mcpCall(i, "append_file", { path: "a.txt", content: "x" })),
+        { jsonrpc: "2.0", id: "ping", method: "ping" },
       );
-      await new Promise((r) => setTimeout(r, 200));
+      await live.waitFor((l) => l.id === "ping");
       live.kill("SIGTERM");
       const s = await live.exited(20_000);
       assert.equal(s.code, 0, live.stderr());
