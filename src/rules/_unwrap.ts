@@ -103,7 +103,7 @@ export function unwrap(raw: ShellWord[]): Unwrapped {
       _findExec(argv, out);
       break;
     }
-    const spec = Object.hasOwn(WRAPPERS, name) ? WRAPPERS[name] : undefined; // "valueOf" is no wrapper
+    const spec = Object.hasOwn(WRAPPERS, name) ? WRAPPERS[name] : undefined; // own entries: an inherited name is no wrapper
     if (!spec) break;
     if (name === "command" && argv.slice(1).some((w) => w.value === "-v" || w.value === "-V")) break; // lookup only
     const r = wrapperArgs(name, spec, argv);
