@@ -143,7 +143,7 @@ export function unwrap(raw: ShellWord[]): Unwrapped {
       _findExec(argv, out);
       break;
     }
-    const spec = Object.hasOwn(WRAPPERS, name) ? WRAPPERS[name] : undefined;
+    const spec = Object.hasOwn(WRAPPERS, name) ? WRAPPERS[name] : undefined; // own entries: an inherited name is no wrapper
     if (!spec) break;
     if (name === "command" && _commandLookup(argv)) break; // `command -v NAME`: a lookup, runs nothing
     const r = wrapperArgs(name, spec, argv);

@@ -16,15 +16,21 @@ import {
 import { TEXT_CACHE_MIN } from "../../src/tokens/_bpe_counter.ts";
 import { ROOT } from "../_targets.ts";
 
-/** An independent oracle: ai-tokenizer's own full encode (the counters use gpt-tokenizer for OpenAI encodings). */
-const ORACLE = {
-  o200k_base: new Tokenizer(aiO200k as ConstructorParameters<typeof Tokenizer>[0]),
-  cl100k_base: new Tokenizer(aiCl100k as ConstructorParameters<typeof Tokenizer>[0]),
-  claude: new Tokenizer(aiClaude as ConstructorParameters<typeof Tokenizer>[0]),
-};
+/**
+ * An independent oracle: ai-tokenizer's own full encode (the counters use gpt-tokenizer for OpenAI encodings). Its
+ * vocabulary is a plain object, so a piece such as ` "valueOf"` finds Object.prototype's method as a "token"; given
+ * the same vocabulary without a prototype it looks up own entries only, as the counters do.
+ */
+function _oracle(encoding: unknown): Tokenizer {
+  const e = encoding as { stringEncoder: Record<string, number> };
+  const own = Object.assign(Object.create(null), e.stringEncoder) as Record<string, number>;
+  return new Tokenizer({ ...e, stringEncoder: own } as unknown as ConstructorParameters<typeof Tokenizer>[0]);
+}
+const ORACLE = { o200k_base: _oracle(aiO200k), cl100k_base: _oracle(aiCl100k), claude: _oracle(aiClaude) };
 
 function corpus(): string[] {
-  const texts: string[] = [];
+  // a prototype name as a piece of its own, which the oracle above must not take for a token
+  const texts: string[] = ['x = o["valueOf"] + o.constructor + " toString" + " __proto__"'];
   for (const dir of ["src", "src/rules", "docs", "tests/rules"]) {
     for (const f of readdirSync(join(ROOT, dir))) {
       if (/\.(ts|md)$/.test(f)) texts.push(readFileSync(join(ROOT, dir, f), "utf8"));

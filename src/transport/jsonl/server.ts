@@ -119,14 +119,12 @@ export class ProtocolServer {
       ]);
     }
     const id: RequestId = (rawId as string | number | undefined) ?? null;
-    // whatever goes wrong from here is answered under the request's own id
-    let answered: Promise<Response[]>;
+    // a bug met while reading the request is answered under its own id (no extra tick: answers keep their order)
     try {
-      answered = this.#route(id, m, options);
+      return this.#route(id, m, options);
     } catch (e) {
-      answered = Promise.reject(e);
+      return Promise.resolve([errorResponse(id, "internal", `Internal error: ${String(e)}`)]);
     }
-    return answered.catch((e) => [errorResponse(id, "internal", `Internal error: ${String(e)}`)]);
   }
 
   /** Answer a request whose id is known. */
