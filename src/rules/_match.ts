@@ -76,10 +76,20 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
     if (eq !== -1) cands.push(v.slice(eq + 1));
     if (/^-[^-]./.test(v)) cands.push(v.slice(2));
     if (v.includes(":")) cands.push(...v.split(":").slice(1));
+    // git's pathspec magic: `:(top)k`, `:(icase,glob)k`, `:/k`, `:!k`, `:^k` name k
+    const magic = /^:(\([^)]*\)|[/!^]+)/.exec(v);
+    if (magic) cands.push(v.slice(magic[0].length));
+    // a list of file names read from a file (`sort --files0-from=list`, `tar -T`): the names are not in the script
+    if (/^--(files0-from|files-from)(=|$)/.test(v)) unknown ??= `${v} reads file names from a file`;
     for (const c of cands) {
       if (c === "") continue;
       const r = ctx.resolve(c);
       if (r !== null) paths.add(r);
+      else if (/^(\/|~|\.\.?(\/|$))/.test(c) || c.includes("/../") || c.endsWith("/..")) {
+        // outside the workspace, or not resolved: `../ws/secrets/k`, `/proc/self/cwd/secrets/k` and a link can
+        // lead back into it, so a floor that names workspace paths may apply
+        unknown ??= `${JSON.stringify(c)} is a path outside the workspace, which may lead back into it`;
+      }
     }
   };
   if (!a) unknown = "the call has no script";
@@ -159,7 +169,8 @@ function _raiseMatchWords(argv: readonly ShellWord[], prefix: readonly string[])
   if (unknown) return true;
   for (const ch of letters) if (!given.has(ch)) return false;
   // getopt_long takes any unambiguous abbreviation (`--rec` for `--recursive`): err towards matching
-  return longs.every((l) => givenLong.some((g) => l === g || (g.length > 3 && l.startsWith(g))));
+  // (`--r` and `--f` too: one letter is unambiguous for many programs)
+  return longs.every((l) => givenLong.some((g) => l === g || (g.length > 2 && l.startsWith(g))));
 }
 
 function _raiseMatch(c: SimpleCommand, prefix: readonly string[]): boolean {

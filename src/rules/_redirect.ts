@@ -34,7 +34,12 @@ export function classifyRedirect(
   }
   // bash opens a network connection for /dev/tcp/HOST/PORT and /dev/udp/…, reading or writing: never lowered
   if (value !== null && /^\/dev\/(tcp|udp)\//.test(value)) return { op, fd, kind: "write", target: value };
-  if (value !== null && NULL_DEVICES.test(value)) return { op, fd, kind: "null", target: value };
+  // /dev/stdout, /dev/stderr, /dev/stdin and /dev/fd/N name descriptors: writing to one re-opens whatever the
+  // descriptor is (`exec 2<f; echo x >/dev/stderr` writes f), so only /dev/null, and reads, are harmless
+  if (value === "/dev/null") return { op, fd, kind: "null", target: value };
+  if (value !== null && NULL_DEVICES.test(value)) {
+    return op === "<" ? { op, fd, kind: "null", target: value } : { op, fd, kind: "write", target: null };
+  }
   if (op === "<") return { op, fd, kind: "read", target: value };
   if (op === "<&") return { op, fd, kind: "read", target: value }; // `<&word` with a non-number: bash refuses
   return { op, fd, kind: "write", target: value };

@@ -153,6 +153,19 @@ function _analyzeInto(script: string, context: string, depth: number, c: Collect
           _hazard(c, `[[ ${node.operator} … ]] evaluates an array index as arithmetic`);
         }
         break;
+      case "Redirect": {
+        // `{name}<f`, `exec {PATH}>f`: bash assigns the new descriptor's number to the variable, evaluating an array
+        // index as arithmetic (`{a[$(cmd)]}`, or an index read from another variable)
+        const d = (node as { descriptor?: { type?: string; name?: string } }).descriptor;
+        if (d?.type === "FileDescriptorVariable") {
+          _hazard(c, `the redirection {${d.name}} assigns a variable the shell or a command may read`);
+        }
+        break;
+      }
+      case "Coproc":
+        // `coproc NAME …` assigns the array NAME (and NAME_PID); without a name, COPROC
+        _hazard(c, "coproc assigns variables (its name, or COPROC) and runs its command in the background");
+        break;
       case "For":
       case "Select":
         if (!_plainName(node.name.value)) {

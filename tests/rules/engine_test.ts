@@ -247,6 +247,40 @@ Deno.test("engine: path floors see a script's literal paths; unknown words keep 
   assert.equal(evaluateRules(low, bash("touch x"), { readOnlyCommands: false }).risk, "high");
 });
 
+Deno.test("engine: floors see paths named from outside, pathspec magic, name lists, one-letter abbreviations (redteam4)", () => {
+  const rules = compile([
+    { tool: "*", path: ["secrets/**"], decision: "deny" },
+    { tool: "run_bash", command: ["rm --recursive --force"], decision: "deny" },
+  ]);
+  const o = (cmd: string) => evaluateRules(rules, bash(cmd, { resolveWrite: (t) => lexicalWorkspacePath(t, "/ws") }));
+  // a path outside the workspace may lead back into it: at least ask
+  for (
+    const cmd of [
+      "cat ../ws/secrets/k",
+      "cat /proc/self/cwd/secrets/k",
+      "cat /proc/1/cwd/secrets/k",
+      "cat /dev/fd/../cwd/secrets/k",
+      "sort --files0-from=list",
+      "wc --files0-from list",
+    ]
+  ) {
+    assert.equal(o(cmd).floor === "ask" || o(cmd).floor === "deny", true, cmd);
+  }
+  // git's pathspec magic names the path after it
+  for (
+    const cmd of ["git show HEAD -- ':(top)secrets/k'", "git log -- ':/secrets/k'", "git diff -- ':(icase)secrets/k'"]
+  ) {
+    assert.equal(o(cmd).floor, "deny", cmd);
+  }
+  // getopt_long takes one-letter abbreviations too
+  for (const cmd of ["rm --r --f victim", "rm --rec --f x", "rm --recursive --force x"]) {
+    assert.equal(o(cmd).floor, "deny", cmd);
+  }
+  // `-r` for `--recursive` is a synonym, which no rule knows generically (the README's example lists both)
+  assert.equal(o("rm -r --f victim").floor, null);
+  assert.equal(o("cat README.md | sed -n 's/a/b/p'").floor, null);
+});
+
 Deno.test("engine: README's example floors hold for every spelling of rm -rf and for scripts' paths", async () => {
   const { parse } = await import("jsonc-parser");
   const readme = Deno.readTextFileSync(new URL("../../README.md", import.meta.url));
