@@ -202,7 +202,7 @@ sbxTest('with "network": true the same server does reach it (the control for the
   const w = await world({ network: true });
   try {
     assert.equal(await w.call("connect", { port: listener.port }), "connected");
-    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 50 && listener.connections() === 0; i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(listener.connections(), 1, "the host listener saw the connection");
   } finally {
     await w.cleanup();
