@@ -84,7 +84,7 @@ Deno.test("ASK round trip (client mode): approve runs the call", async () => {
   const pending = t.one({ id: 7, tool: "delete_file", args: { path: "gone.txt" } });
   writeFileSync(join(t.ws, "gone.txt"), "x");
   // wait for the confirm_request
-  for (let i = 0; i < 100 && t.emitted.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 2000 && t.emitted.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
   const req = t.emitted[0] as Response;
   assert.equal(req.type, "confirm_request");
   assert.equal(req.id, 7);
@@ -390,6 +390,9 @@ Deno.test("duplicate id of a call in flight is refused; the first call still com
   const first = t.one({ id: 1, tool: "run_bash", args: { cmd: "touch .ok" } });
   const dup = await t.one({ id: 1, tool: "list_dir" });
   assert.equal((dup.error as { code: string }).code, "duplicate_id");
+  // answer only once the question is out (a confirm before it is refused, and the call would wait for its timeout)
+  for (let i = 0; i < 2000 && t.emitted.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal((t.emitted[0] as Response).type, "confirm_request");
   await t.send({ type: "confirm", id: 1, approve: false });
   assert.equal((await first).errorCode, "not_approved");
   await t.done();
