@@ -335,7 +335,7 @@ export function readVersion(root: string = ROOT): string {
  * import assert from "node:assert/strict";
  * import { denoCompileArgs } from "./build.ts";
  * const a = denoCompileArgs("linux-x64", "dist/safe-exec-deno-linux-x64", { exists: () => false });
- * assert.ok(a.includes("--allow-run") && !a.includes("-A") && !a.some((f) => f.startsWith("--allow-net")));
+ * assert.ok(a.includes("--allow-run") && a.includes("--allow-net") && !a.includes("-A") && !a.includes("--allow-all"));
  * assert.ok(a.at(-1) === "src/main.ts" && a[a.indexOf("--target") + 1] === "x86_64-unknown-linux-gnu");
  * ```
  */

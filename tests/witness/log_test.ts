@@ -495,7 +495,7 @@ Deno.test("witness: /dev/full fails on write(2) with ENOSPC, every retry the sam
   checkSmoke(runScript(Deno.execPath(), ["run", "-A", "--no-config", smokeScript()]));
 });
 
-const bunPath = fileURLToPath(new URL("../node_modules/.bin/bun", import.meta.url));
+const bunPath = fileURLToPath(new URL("../../node_modules/.bin/bun", import.meta.url));
 const haveBun = (() => {
   try {
     return statSync(bunPath).isFile();

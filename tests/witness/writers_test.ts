@@ -186,7 +186,7 @@ const tmpfsReason = "reason" in tmpfsProbe ? tmpfsProbe.reason : null;
 if ("unmount" in tmpfsProbe) tmpfsProbe.unmount();
 if (tmpfsReason) console.log(`witness_writers_test: SKIPPING the full-disk tests: ${tmpfsReason}`);
 
-const bunPath = fileURLToPath(new URL("../node_modules/.bin/bun", import.meta.url));
+const bunPath = fileURLToPath(new URL("../../node_modules/.bin/bun", import.meta.url));
 const haveBun = existsSync(bunPath);
 if (!haveBun) console.log(`witness_writers_test: SKIPPING the Bun runs: ${bunPath} is missing`);
 
