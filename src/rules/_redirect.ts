@@ -17,7 +17,8 @@ import type { Word } from "unbash";
 import type { ShellRedirect } from "./shell_types.ts";
 import { shellWord } from "./shell_word.ts";
 
-const NULL_DEVICES = /^\/dev\/(null|stdout|stderr|stdin|fd\/\d+)$/;
+/** Devices that name one of the process's descriptors. */
+const DESCRIPTOR_DEVICES = /^\/dev\/(stdout|stderr|stdin|fd\/\d+)$/;
 
 /** Classify one redirection of the parsed script. */
 export function classifyRedirect(
@@ -37,7 +38,7 @@ export function classifyRedirect(
   // /dev/stdout, /dev/stderr, /dev/stdin and /dev/fd/N name descriptors: writing to one re-opens whatever the
   // descriptor is (`exec 2<f; echo x >/dev/stderr` writes f), so only /dev/null, and reads, are harmless
   if (value === "/dev/null") return { op, fd, kind: "null", target: value };
-  if (value !== null && NULL_DEVICES.test(value)) {
+  if (value !== null && DESCRIPTOR_DEVICES.test(value)) {
     return op === "<" ? { op, fd, kind: "null", target: value } : { op, fd, kind: "write", target: null };
   }
   if (op === "<") return { op, fd, kind: "read", target: value };
