@@ -18,7 +18,7 @@ import {
   RISKS,
   type RuleHit,
 } from "../types.ts";
-import { type LogStats, WitnessLog, WitnessUnavailableError } from "../witness/mod.ts";
+import { type LogStats, type WitnessEntry, WitnessLog, WitnessUnavailableError } from "../witness/mod.ts";
 import { askWithTimeout, DEFAULT_CONFIRM_TIMEOUT_MS, sourceOf } from "./confirm.ts";
 import { notApprovedMessage, RememberedApprovals } from "./_approvals.ts";
 import {
@@ -124,6 +124,13 @@ export interface ExecuteOptions {
   confirm?: ConfirmHandler;
   /** The way back to the caller for a tool that reports progress or asks the person while it runs. */
   channel?: CallChannel;
+  /**
+   * For a call that ran: the session's context in tokens once this result is returned to the model (the MCP server's
+   * estimate), or null to leave the metrics as they are. Given, the update takes effect before `execute` returns
+   * and its `metrics` line is written together with the execute line (one lock of the log), as
+   * {@linkcode SafeExecutor.updateMetrics} would write it.
+   */
+  contextAfter?: (result: ExecResult) => number | null;
 }
 
 /** The answer to {@linkcode SafeExecutor.gate} (SPEC §3.1). */
@@ -588,13 +595,8 @@ export class SafeExecutor {
       options.signal,
     );
     if (!outcome.ok && this.metrics.options.countToolErrors) this.metrics.recordError();
-    try {
-      this.#log("execute", name, decision, executeDetails(tool, outcome));
-    } catch {
-      // The tool already ran (its gate line is on disk); the next call's gate line will fail and be denied.
-    }
     const { ok, output, error, errorCode } = outcome;
-    return done({
+    const result = done({
       ok,
       skipped: false,
       decision,
@@ -605,6 +607,24 @@ export class SafeExecutor {
       fatigue,
       ...(rules.length > 0 ? { rules } : {}),
     });
+    const lines: WitnessEntry[] = [{ event: "execute", tool: name, decision, details: executeDetails(tool, outcome) }];
+    const contextTokens = options.contextAfter?.(result) ?? null;
+    if (contextTokens !== null) {
+      this.metrics.update({ contextTokens });
+      const fatigueNow = roundFatigue(this.metrics.snapshot().fatigue);
+      lines.push({
+        event: "metrics",
+        tool: null,
+        decision: null,
+        details: { action: "update", contextTokens, fatigue: fatigueNow },
+      });
+    }
+    try {
+      this.witness.appendAll(lines);
+    } catch {
+      // The tool already ran (its gate line is on disk); the next call's gate line will fail and be denied.
+    }
+    return result;
   }
 
   /**

@@ -21,6 +21,7 @@
 // The SDK's "./*" export maps types to "*.d.ts", so "x.js" finds no types under deno check; point at them.
 // @ts-types="@modelcontextprotocol/sdk/types"
 import { CallToolResultSchema, ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { isPlainToolResult } from "./_fast_shapes.ts";
 import { cut, firstIssue, isZodError, messageOf, oneLine } from "./_text.ts";
 import type { CallToolResult, UpstreamCallResult } from "./types.ts";
 
@@ -48,8 +49,8 @@ export function failed(errorCode: NonNullable<Outcome["errorCode"]>, error: stri
 
 /** The outcome of a `tools/call` answer: the result exactly as it came when it is valid, else why not. */
 export function answerOutcome(raw: unknown, label: string): Outcome {
-  const checked = CallToolResultSchema.safeParse(raw);
-  if (!checked.success) {
+  const checked = isPlainToolResult(raw) ? null : CallToolResultSchema.safeParse(raw);
+  if (checked !== null && !checked.success) {
     return failed(
       "upstream_error",
       `${label} returned a malformed result (${firstIssue(checked.error)}); it is not passed on`,

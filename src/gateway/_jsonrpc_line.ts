@@ -20,6 +20,7 @@
 // The SDK's "./*" export maps types to "*.d.ts", so "x.js" finds no types under deno check; point at them.
 // @ts-types="@modelcontextprotocol/sdk/types"
 import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+import { isPlainResultResponse } from "./_fast_shapes.ts";
 
 /** A line that is not a message: what is wrong with it, and its text ("" when it is not UTF-8). */
 export interface InvalidLine {
@@ -56,6 +57,8 @@ export function readMessageLine(bytes: Uint8Array): { message: JSONRPCMessage } 
   } catch {
     return { invalid: "is not JSON", text };
   }
+  // Most lines answer a request: a plain result response is taken as it is (the schema would accept it unchanged).
+  if (isPlainResultResponse(value)) return { message: value as JSONRPCMessage };
   const parsed = JSONRPCMessageSchema.safeParse(value);
   if (!parsed.success) return { invalid: "is not a JSON-RPC message", text };
   return { message: parsed.data as JSONRPCMessage };

@@ -186,6 +186,7 @@ function startSandboxed(
   return {
     pid,
     stdin: child.stdin,
+    ...(child.writeStdin ? { write: child.writeStdin } : {}),
     stdout: child.stdout,
     stderr,
     exited,

@@ -47,6 +47,8 @@ export interface UpstreamProcess {
   readonly pid: number;
   /** Its stdin. */
   readonly stdin: WritableStream<Uint8Array>;
+  /** Where the runtime has one, a write to stdin without the stream (use it or `stdin`'s writer, never both). */
+  readonly write?: (chunk: Uint8Array) => void | Promise<void>;
   /** Its stdout: JSON-RPC messages, one a line. */
   readonly stdout: ReadableStream<Uint8Array>;
   /** Its stderr: diagnostics. */
@@ -92,6 +94,7 @@ export function runtimeSpawner(runtime: Pick<Runtime, "spawn" | "killGroup">): U
     return {
       pid: child.pid,
       stdin,
+      ...(child.writeStdin ? { write: child.writeStdin } : {}),
       stdout: child.stdout,
       stderr: child.stderr,
       exited: child.exited,

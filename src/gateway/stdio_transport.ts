@@ -15,6 +15,7 @@
  * @module
  */
 import type { ExitStatus } from "../runtime/types.ts";
+import { DirectCalls, type DirectRequestOptions } from "./_direct_calls.ts";
 import { readMessageLine } from "./_jsonrpc_line.ts";
 import { LineFramer } from "./_line_framer.ts";
 import { readStderr } from "./_stderr.ts";
@@ -84,8 +85,11 @@ export class ProcessTransport implements Transport {
   readonly #spawn: () => ReturnType<UpstreamSpawner>;
   readonly #options: ProcessTransportOptions;
   readonly #framer: LineFramer;
+  readonly #direct = new DirectCalls((m) => this.send(m));
   #process: UpstreamProcess | null = null;
   #writer: WritableStreamDefaultWriter<Uint8Array> | null = null;
+  /** The runtime's write without a stream, when it has one (writes go there; the writer only closes). */
+  #write: ((chunk: Uint8Array) => void | Promise<void>) | null = null;
   #closing: Promise<void> | null = null;
   #closeReason: string | null = null;
   #exited = false;
@@ -147,6 +151,7 @@ export class ProcessTransport implements Transport {
     }
     this.#process = child;
     this.#writer = child.stdin.getWriter();
+    this.#write = child.write ?? null;
     this.#writer.closed.catch(() => {/* the server closed its stdin: seen on the next send */});
     this.#stdoutReader = child.stdout.getReader();
     this.#stderrReader = child.stderr.getReader();
@@ -169,7 +174,18 @@ export class ProcessTransport implements Transport {
     if (writer === null || this.#closing !== null) {
       throw new Error(`Not connected: server "${this.#options.server}" ${this.#closeReason ?? "is not started"}`);
     }
-    await writer.write(encoder.encode(JSON.stringify(message) + "\n"));
+    const bytes = encoder.encode(JSON.stringify(message) + "\n");
+    if (this.#write !== null) await this.#write(bytes);
+    else await writer.write(bytes);
+  }
+
+  /**
+   * Send a request around the SDK client's request layer (the gateway's `tools/call`, `_direct_calls.ts`): resolves
+   * to the answer's result; rejects like the SDK's `request` (an `McpError` for an error answer, a closed connection
+   * or a cancellation).
+   */
+  directRequest(method: string, params: Record<string, unknown>, options?: DirectRequestOptions): Promise<unknown> {
+    return this.#direct.request(method, params, options);
   }
 
   /** Stop the server (stdin closed, then SIGTERM, then SIGKILL after the grace period) and close. */
@@ -217,6 +233,7 @@ export class ProcessTransport implements Transport {
         await Promise.all([this.#stdoutDone, this.#stderrDone]);
       }
       this.#framer.clear();
+      this.#direct.close();
       this.onclose?.();
     })();
     return this.#closing;
@@ -269,6 +286,7 @@ export class ProcessTransport implements Transport {
     if ("invalid" in read) return this.#invalid(read.invalid, read.text);
     this.#invalidInARow = 0;
     try {
+      if (this.#direct.take(read.message)) return true;
       this.onmessage?.(read.message);
     } catch (err) {
       this.onerror?.(err instanceof Error ? err : new Error(String(err)));

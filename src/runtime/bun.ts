@@ -24,8 +24,13 @@ export const bunRuntime: Runtime = {
       stderr: "pipe",
       detached: options.newSession !== false,
     });
-    // Bun's piped stdin is a FileSink; the seam speaks WritableStream.
+    // Bun's piped stdin is a FileSink; the seam speaks WritableStream, and writeStdin writes to the sink directly.
     const sink = options.stdin === "pipe" ? child.stdin : null;
+    const writeStdin = (chunk: Uint8Array): void | Promise<void> => {
+      sink.write(chunk);
+      const flushed = sink.flush();
+      if (typeof flushed !== "number") return flushed.then(() => {});
+    };
     return {
       pid: child.pid,
       stdout: child.stdout,
@@ -41,6 +46,7 @@ export const bunRuntime: Runtime = {
               sink.end();
             },
           }),
+          writeStdin,
         }
         : {}),
       exited: child.exited.then((code: number) => ({
@@ -71,9 +77,15 @@ export const bunRuntime: Runtime = {
       return done ? null : value;
     };
   })(),
-  async writeStdout(data: Uint8Array): Promise<void> {
-    await new Promise<void>((resolve, reject) => process.stdout.write(data, (err) => err ? reject(err) : resolve()));
-  },
+  writeStdout: (() => {
+    // stdout's own FileSink: one write(2) per message, without process.stdout's stream between.
+    let sink: { write(d: Uint8Array): number; flush(): number | Promise<number> } | undefined;
+    return async (data: Uint8Array): Promise<void> => {
+      sink ??= B.stdout.writer();
+      sink!.write(data);
+      await sink!.flush();
+    };
+  })(),
   writeStderr(text: string): void {
     process.stderr.write(text.endsWith("\n") ? text : text + "\n");
   },

@@ -46,6 +46,12 @@ export interface ChildProcess {
   readonly exited: Promise<ExitStatus>;
   /** Its stdin, when spawned with `stdin: "pipe"`. */
   readonly stdin?: WritableStream<Uint8Array>;
+  /**
+   * With `stdin: "pipe"`, where the runtime has one: write to stdin without a stream between (resolves once the
+   * bytes are handed to the pipe). A caller writes either through this or through `stdin`'s writer, never both;
+   * closing is `stdin.close()`.
+   */
+  readonly writeStdin?: (chunk: Uint8Array) => void | Promise<void>;
 }
 
 /** How to start this program's confined file server (`__fs-server ROOT`) as a child process. */

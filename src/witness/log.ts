@@ -273,33 +273,68 @@ export class WitnessLog {
    * ```
    */
   append(entry: WitnessEntry): WitnessLine {
-    let body: string;
-    try {
-      body = entryBody(entry);
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      throw new WitnessUnavailableError(this.path, `the entry cannot be written as JSON (${why})`, err);
-    }
-    const { event, details } = entry;
-    const tool = entry.tool ?? null;
-    const decision = entry.decision ?? null;
-    const ts = this.#timestamp();
-    return this.#locked((file, state) => {
-      const key = this.#signing;
-      if (key !== null && state.seq % this.#every === 0) {
-        this.#counts.counted(
-          this.#write(file, state, checkpointLine(key, state.seq, state.prev, ts)),
-          "checkpoint",
-          null,
-          null,
-          {},
-        );
+    return this.appendAll([entry])[0]!;
+  }
+
+  /**
+   * Append several lines in order under one lock (one identity check), as {@linkcode WitnessLog.append} does for
+   * one: when it returns, every line is in the file. No line is written when an entry is not serializable; a
+   * failing write throws {@linkcode WitnessUnavailableError} and leaves the lines before it in the file.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { mkdtempSync } from "node:fs";
+   * import { tmpdir } from "node:os";
+   * import { join } from "node:path";
+   * import { WitnessLog } from "./log.ts";
+   *
+   * const log = new WitnessLog(join(mkdtempSync(join(tmpdir(), "witness-")), "witness.log"));
+   * const [a, b] = log.appendAll([
+   *   { event: "execute", tool: "read_file", decision: "allow", details: { ok: true } },
+   *   { event: "metrics", tool: null, decision: null, details: { action: "update", contextTokens: 12 } },
+   * ]);
+   * assert.deepEqual([a!.seq, b!.seq], [1, 2]);
+   * log.close();
+   * ```
+   */
+  appendAll(entries: readonly WitnessEntry[]): WitnessLine[] {
+    const bodies = entries.map((entry) => {
+      try {
+        return entryBody(entry);
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        throw new WitnessUnavailableError(this.path, `the entry cannot be written as JSON (${why})`, err);
       }
-      const seq = state.seq;
-      const prev = state.prev;
-      this.#counts.counted(this.#write(file, state, lineText(seq, ts, body, prev)), event, tool, decision, details);
-      return { seq, ts, event: event as WitnessEventName, tool, decision, details, prev };
     });
+    const ts = this.#timestamp();
+    return this.#locked((file, state) =>
+      entries.map((entry, i) => {
+        const { event, details } = entry;
+        const tool = entry.tool ?? null;
+        const decision = entry.decision ?? null;
+        const key = this.#signing;
+        if (key !== null && state.seq % this.#every === 0) {
+          this.#counts.counted(
+            this.#write(file, state, checkpointLine(key, state.seq, state.prev, ts)),
+            "checkpoint",
+            null,
+            null,
+            {},
+          );
+        }
+        const seq = state.seq;
+        const prev = state.prev;
+        this.#counts.counted(
+          this.#write(file, state, lineText(seq, ts, bodies[i]!, prev)),
+          event,
+          tool,
+          decision,
+          details,
+        );
+        return { seq, ts, event: event as WitnessEventName, tool, decision, details, prev };
+      })
+    );
   }
 
   /**

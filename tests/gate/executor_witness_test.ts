@@ -142,3 +142,27 @@ Deno.test("executor: with a signing key the session ends with a signed checkpoin
   assert.equal(r.ok, true, JSON.stringify(r.problems));
   assert.deepEqual(r.checkpoints, { total: 1, verified: 1, lastLine: 5 });
 });
+
+Deno.test("executor: contextAfter sets the context from the result and logs it right after the execute line", async () => {
+  const { ex, log } = make({ metrics: { maxContext: 1000 } });
+  ex.register("echo", { risk: "low" }, (args) => ({ content: [{ type: "text", text: String(args.s) }] }));
+  const seen: unknown[] = [];
+  const r = await ex.execute("echo", { s: "hello" }, {
+    contextAfter: (result) => {
+      seen.push(result.output);
+      return 500;
+    },
+  });
+  assert.equal(r.ok, true);
+  assert.deepEqual(seen, [{ content: [{ type: "text", text: "hello" }] }]);
+  assert.equal(ex.metrics.snapshot().contextTokens, 500, "in effect when execute returns");
+  // Null leaves the metrics as they are, and writes no metrics line.
+  await ex.execute("echo", { s: "again" }, { contextAfter: () => null });
+  // Not called for a call that did not run.
+  await ex.execute("nope", {}, { contextAfter: () => assert.fail("called for an unknown tool") });
+  ex.close();
+  const lines = log().filter((l) => l.event !== "session");
+  assert.deepEqual(lines.map((l) => l.event), ["gate", "execute", "metrics", "gate", "execute", "gate"]);
+  assert.deepEqual(lines[2].details, { action: "update", contextTokens: 500, fatigue: lines[2].details.fatigue });
+  assert.ok(lines[2].details.fatigue > 0, "the fatigue after the update");
+});

@@ -554,3 +554,30 @@ for (let i = 0; i < 6; i++) {
   assert.equal(result.lines, 4);
   assert.deepEqual(result.problems.map((p) => `${p.kind}@${p.line}`), ["cut@3"], JSON.stringify(result.problems));
 });
+
+Deno.test("witness: appendAll writes its lines in order under one lock, chained; a bad entry writes none", () => {
+  const dir = tempDir();
+  const path = join(dir, "w.log");
+  const log = new WitnessLog(path);
+  log.append({ event: "gate", tool: "t", decision: "allow", details: {} });
+  const lines = log.appendAll([
+    { event: "execute", tool: "t", decision: "allow", details: { ok: true } },
+    { event: "metrics", tool: null, decision: null, details: { action: "update", contextTokens: 3 } },
+  ]);
+  assert.deepEqual(lines.map((l) => [l.seq, l.event]), [[2, "execute"], [3, "metrics"]]);
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  assert.throws(
+    () =>
+      log.appendAll([
+        { event: "execute", tool: "t", decision: "allow", details: {} },
+        { event: "metrics", tool: null, decision: null, details: cyclic },
+      ]),
+    (e) => e instanceof WitnessUnavailableError && /cannot be written as JSON/.test(e.message),
+  );
+  log.close();
+  const text = readFileSync(path, "utf8").trim().split("\n");
+  assert.equal(text.length, 3, "the refused batch wrote nothing");
+  assert.equal(JSON.parse(text[2]!).prev, sha(text[1]!));
+  assert.equal(verifyLog(path).ok, true);
+});

@@ -351,7 +351,8 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
       // Long-lived processes share the pids cgroup: wait on the call's own memory cgroup (or not at all without one).
       const procs = r.memory ? `${r.memory.dir}/c${child.pid}/cgroup.procs` : null;
       const { exited, stderr } = afterExit(child, prepared, procs);
-      return { pid: child.pid, stdin, stdout: child.stdout, stderr, exited };
+      const write = child.writeStdin;
+      return { pid: child.pid, stdin, ...(write ? { writeStdin: write } : {}), stdout: child.stdout, stderr, exited };
     },
     describe(): ProcessIsolation {
       const r = ensure();

@@ -366,14 +366,25 @@ export class McpSession {
           }
           : {}),
       };
-      const options = { signal, confirm: this.#confirmHandler(), channel };
+      const upstream = this.#o.gateway?.owns(name) === true;
+      // An upstream result that ran is counted as the tool's execute line is written (one lock of the log).
+      let counted = false;
+      const contextAfter = (r: ExecResult): number | null => {
+        const passed = upstreamResult(r);
+        if (passed === null) return null;
+        counted = true;
+        return this.#estimate.account(textsOf(passed));
+      };
+      const options = { signal, confirm: this.#confirmHandler(), channel, ...(upstream ? { contextAfter } : {}) };
       let r = await ex.execute(name, args, options);
       if (deniedForFatigue(r) && await this.#offerFresh(r, signal)) r = await ex.execute(name, args, options);
-      const passed = this.#o.gateway?.owns(name) ? upstreamResult(r) : null;
+      const passed = upstream ? upstreamResult(r) : null;
       if (passed !== null) {
         // An upstream result, exactly as its server sent it (SPEC §8).
-        const tokens = this.#estimate.account(textsOf(passed));
-        if (tokens !== null) ex.updateMetrics({ contextTokens: tokens });
+        if (!counted) {
+          const tokens = this.#estimate.account(textsOf(passed));
+          if (tokens !== null) ex.updateMetrics({ contextTokens: tokens });
+        }
         return signal.aborted && !turn.stopped ? [] : [rpcResult(id, passed)];
       }
       const result = callToolResult(r, ex.tool(name)?.outputSchema !== undefined);
