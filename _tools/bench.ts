@@ -25,6 +25,7 @@ import {
   type Verdict,
   verdictCells,
 } from "./_bench.ts";
+import { build, hostTarget } from "../build.ts";
 import { asks } from "./bench_asks.ts";
 import { gate } from "./bench_gate.ts";
 import { gateway } from "./bench_gateway.ts";
@@ -143,6 +144,17 @@ if (import.meta.main) {
   }
   const started = performance.now();
   const log = (l: string) => console.error(l);
+  // The sections that run the Bun binary measure this source, never an older build left in dist/.
+  const host = hostTarget();
+  if (host !== null) {
+    for (const r of await build({ runtime: "bun", targets: [host], out: "dist", smoke: true })) {
+      if (r instanceof Error) {
+        console.error(`bench: cannot build the Bun binary: ${r.message}`);
+        Deno.exit(1);
+      }
+      log(`bench: built ${r.path} from this source`);
+    }
+  }
   const info = await machine();
   const sections: Array<{ module: BenchModule; result: SectionResult | null; error?: string; seconds: number }> = [];
   for (const m of MODULES) {

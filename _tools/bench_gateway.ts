@@ -24,11 +24,13 @@ import { binaryName, DENO_RUN_FLAGS, hostTarget } from "../build.ts";
 import { type BenchModule, latencyRow, percentile, ROOT, type Row, tempDir } from "./_bench.ts";
 
 const FILESYSTEM = join(ROOT, "node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
+/** A bare line proxy (no gate, no log): the floor of one more process hop. */
+const LINE_PROXY = join(ROOT, "_tools/_line_proxy.mjs");
 const HOST = hostTarget();
 /** The Bun binary `_tools/build_for_tests.ts` builds, if it is there. */
 const BUN_BINARY = HOST === null ? null : join(ROOT, "dist", binaryName("bun", HOST));
 
-type Side = "direct" | "manager" | "gateway" | "gatewayBun";
+type Side = "direct" | "manager" | "gateway" | "gatewayBun" | "proxy";
 
 /** Per-call times (ms), wall time (ms), this process's CPU (µs) and every process's of the side (µs), by side. */
 interface Measured {
@@ -83,6 +85,7 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
   const witness = join(dir, "witness.log");
   const through = new Client({ name: "bench-gateway", version: "1" });
   const throughBun = new Client({ name: "bench-gateway-bun", version: "1" });
+  const viaProxy = new Client({ name: "bench-proxy", version: "1" });
   const manager = new UpstreamManager(
     parseServers({ fs: { command: ["node", FILESYSTEM, dir] } }, { baseDir: dir }),
     runtimeSpawner(await currentRuntime()),
@@ -120,6 +123,13 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
     });
     await throughBun.connect(bunTransport);
     await throughBun.listTools();
+    const proxyTransport = new StdioClientTransport({
+      command: "node",
+      args: [LINE_PROXY, "fs__", "node", FILESYSTEM, dir],
+      stderr: "pipe",
+    });
+    await viaProxy.connect(proxyTransport);
+    await viaProxy.listTools();
     const args = { path: file };
     const check = (r: { content?: unknown[] | undefined; isError?: boolean | undefined } | null, side: string) => {
       const text = (r?.content?.[0] as { text?: string } | undefined)?.text;
@@ -137,6 +147,8 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
           (await throughBun.callTool({ name: "fs__read_text_file", arguments: args })) as CallToolResult,
           "gatewayBun",
         ),
+      proxy: async () =>
+        check((await viaProxy.callTool({ name: "fs__read_text_file", arguments: args })) as CallToolResult, "proxy"),
       manager: async () => {
         const r = await manager.call("fs__read_text_file", args);
         if (!r.ok) throw new Error(`manager: ${r.error}`);
@@ -152,6 +164,7 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
       gateway: [gatewayPid, ..._children(gatewayPid)],
       gatewayBun: [bunPid, ..._children(bunPid)],
       manager: [manager.status()[0]!.pid!],
+      proxy: [proxyTransport.pid!, ..._children(proxyTransport.pid!)],
     };
     const sideCpu = (side: Side): number | null => _procCpuUs(pidsOf[side]);
     for (let i = 0; i < warmup; i++) {
@@ -159,18 +172,19 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
       await sides.manager();
       await sides.gateway();
       await sides.gatewayBun();
+      await sides.proxy();
     }
     const m: Measured = {
-      times: { direct: [], manager: [], gateway: [], gatewayBun: [] },
-      wall: { direct: 0, manager: 0, gateway: 0, gatewayBun: 0 },
-      cpu: { direct: 0, manager: 0, gateway: 0, gatewayBun: 0 },
-      allCpu: sideCpu("direct") === null ? null : { direct: 0, manager: 0, gateway: 0, gatewayBun: 0 },
+      times: { direct: [], manager: [], gateway: [], gatewayBun: [], proxy: [] },
+      wall: { direct: 0, manager: 0, gateway: 0, gatewayBun: 0, proxy: 0 },
+      cpu: { direct: 0, manager: 0, gateway: 0, gatewayBun: 0, proxy: 0 },
+      allCpu: sideCpu("direct") === null ? null : { direct: 0, manager: 0, gateway: 0, gatewayBun: 0, proxy: 0 },
     };
     const perRound = Math.ceil(calls / rounds);
     for (let r = 0; r < rounds; r++) {
       const order: Side[] = r % 2 === 0
-        ? ["direct", "gateway", "gatewayBun", "manager"]
-        : ["manager", "gatewayBun", "gateway", "direct"];
+        ? ["direct", "gateway", "gatewayBun", "proxy", "manager"]
+        : ["manager", "proxy", "gatewayBun", "gateway", "direct"];
       for (const side of order) {
         const once = sides[side];
         const cpu0 = process.cpuUsage();
@@ -195,6 +209,7 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
     await direct.close().catch(() => {});
     await through.close().catch(() => {});
     await throughBun.close().catch(() => {});
+    await viaProxy.close().catch(() => {});
     await manager.close();
     remove();
   }
@@ -224,10 +239,12 @@ export const gateway: BenchModule = {
     const name = "read_text_file, through the UpstreamManager";
     const full = "fs__read_text_file, through safe-exec mcp (gate + witness), deno run";
     const fullBun = "fs__read_text_file, through safe-exec mcp (gate + witness), Bun binary";
+    const floor = "fs__read_text_file, through a bare line proxy (node; no gate, no log)";
     const cpuUs = (side: Side) => Math.round(m.cpu[side] / m.times[side].length);
     const rows: Row[] = [
       latencyRow(fullBun, m.times.gatewayBun, m.wall.gatewayBun, { anchor: anchorName, us: cpuUs("gatewayBun") }),
       latencyRow(full, m.times.gateway, m.wall.gateway, { anchor: anchorName, us: cpuUs("gateway") }),
+      latencyRow(floor, m.times.proxy, m.wall.proxy, { anchor: anchorName, us: cpuUs("proxy") }),
       latencyRow(name, m.times.manager, m.wall.manager, { anchor: anchorName, us: cpuUs("manager") }),
       latencyRow(anchorName, m.times.direct, m.wall.direct, { isAnchor: true, us: cpuUs("direct") }),
     ];
@@ -237,7 +254,7 @@ export const gateway: BenchModule = {
     const perCall = (side: Side) => Math.round(all![side] / m.times[side].length);
     ctx.log(
       `gateway: p50 ${p50("gatewayBun").toFixed(3)} ms through the Bun binary, ${p50("gateway").toFixed(3)} ms ` +
-        `through deno run, ${p50("manager").toFixed(3)} ms ` +
+        `through deno run, ${p50("proxy").toFixed(3)} ms through a bare proxy, ${p50("manager").toFixed(3)} ms ` +
         `through the manager, ${p50("direct").toFixed(3)} ms directly`,
     );
     const from = "SDK client -> safe-exec mcp (gate, witness log, forward) -> server-filesystem";
@@ -260,11 +277,18 @@ export const gateway: BenchModule = {
         "default) and forwards it over its own stdio connection: one process hop more than the anchor. The manager " +
         "row is the upstream side alone, in the bench process. µs/op is the bench (client) process's CPU only, so " +
         "it does not show the safe-exec process's own cost.",
+        `The bare proxy row is the floor of that extra hop: a node process that parses each JSON-RPC line and ` +
+        `writes it on (\`_tools/_line_proxy.mjs\`; no gate, no log, no checks): ` +
+        `${(p50("proxy") / p50("direct")).toFixed(2)}× the direct p50 and ` +
+        `${(rate("proxy") / rate("direct")).toFixed(2)}× its calls/s in this run.`,
         all === null
           ? "CPU of all processes: not measured (no /proc here)."
           : `CPU of all processes per call (this one, safe-exec, the servers; /proc, 10 ms ticks): directly ` +
             `${perCall("direct")} µs, through the manager ${perCall("manager")} µs, through safe-exec mcp ` +
-            `${perCall("gatewayBun")} µs (Bun binary) and ${perCall("gateway")} µs (deno run); calls per CPU-second ` +
+            `${perCall("gatewayBun")} µs (Bun binary) and ${
+              perCall("gateway")
+            } µs (deno run), through the bare proxy ` +
+            `${perCall("proxy")} µs; calls per CPU-second ` +
             `through safe-exec mcp ${(perCall("direct") / perCall("gatewayBun")).toFixed(2)}× (Bun binary) and ` +
             `${
               (perCall("direct") / perCall("gateway")).toFixed(2)
