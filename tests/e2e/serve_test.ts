@@ -290,7 +290,9 @@ for (const target of targets()) {
       const live = startLive(target, ["mcp"], { cwd: f.cwd });
       await live.send(mcpInit, { jsonrpc: "2.0", method: "notifications/initialized" });
       await live.waitFor((l) => l.id === "init");
-      await live.send(mcpCall("slow", "run_bash", { cmd: "sleep 1" }));
+      // Long enough that the slow call is still running when SIGTERM lands on a loaded machine (with 1 s it once
+      // ended first at load 14, and the queued calls ran).
+      await live.send(mcpCall("slow", "run_bash", { cmd: "sleep 3" }));
       await gateLogged(f.cwd, "run_bash");
       // A ping after the five calls is answered at once, once the lines before it are read: then all five are
       // queued behind the slow call (a fixed wait was not enough on a loaded machine).
