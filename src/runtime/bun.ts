@@ -77,15 +77,9 @@ export const bunRuntime: Runtime = {
       return done ? null : value;
     };
   })(),
-  writeStdout: (() => {
-    // stdout's own FileSink: one write(2) per message, without process.stdout's stream between.
-    let sink: { write(d: Uint8Array): number; flush(): number | Promise<number> } | undefined;
-    return async (data: Uint8Array): Promise<void> => {
-      sink ??= B.stdout.writer();
-      sink!.write(data);
-      await sink!.flush();
-    };
-  })(),
+  async writeStdout(data: Uint8Array): Promise<void> {
+    await new Promise<void>((resolve, reject) => process.stdout.write(data, (err) => err ? reject(err) : resolve()));
+  },
   writeStderr(text: string): void {
     process.stderr.write(text.endsWith("\n") ? text : text + "\n");
   },
