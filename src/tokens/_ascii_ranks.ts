@@ -1,0 +1,102 @@
+/**
+ * Private helper of _merge.ts: the ranks of an encoding's ASCII tokens in a table of typed arrays, looked up by a
+ * range of a string (no slice is made and no string is hashed by the engine). A `Map<string, number>` lookup of a
+ * fresh slice costs an allocation and a hash computed in the runtime; on text never seen that lookup was most of a
+ * piece's merge (issue 13). Keys are compared character by character, so the answer is exactly the Map's.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AsciiRanks } from "./_ascii_ranks.ts";
+ * const ranks = AsciiRanks.from([["ab", 300], ["abc", 301], ["é", 5]]);
+ * assert.equal(ranks.rank("xabcx", 1, 3), 300);
+ * assert.equal(ranks.rank("xabcx", 1, 4), 301);
+ * assert.equal(ranks.rank("xabcx", 0, 2), -1);
+ * assert.equal(ranks.size, 2); // "é" is not ASCII: left out
+ * ```
+ *
+ * @module
+ */
+
+/** The hash of `s[from, to)`: FNV-1a over the UTF-16 code units, then mixed (its top bits pick the slot). */
+function _hash(s: string, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  return h ^ (h >>> 13);
+}
+
+/** An encoding's ASCII tokens and their ranks, in an open-addressing table over one buffer of characters. */
+export class AsciiRanks {
+  /** How many tokens the table holds. */
+  readonly size: number;
+  readonly #shift: number;
+  readonly #mask: number;
+  readonly #chars: Uint8Array;
+  // per slot: where the key starts in #chars (-1: empty), its length and its rank
+  readonly #start: Int32Array;
+  readonly #length: Int32Array;
+  readonly #rank: Int32Array;
+
+  private constructor(keys: string[], ranks: number[]) {
+    let bits = 4;
+    while (1 << bits < keys.length * 2) bits++; // at most half full: probes stay short
+    this.#shift = 32 - bits;
+    this.#mask = (1 << bits) - 1;
+    let total = 0;
+    for (const k of keys) total += k.length;
+    this.#chars = new Uint8Array(total);
+    this.#start = new Int32Array(1 << bits).fill(-1);
+    this.#length = new Int32Array(1 << bits);
+    this.#rank = new Int32Array(1 << bits);
+    let at = 0;
+    let size = 0;
+    for (let n = 0; n < keys.length; n++) {
+      const k = keys[n]!;
+      if (this.rank(k, 0, k.length) !== -1) continue; // a key given twice: the first rank stands, as in a Map built
+      let slot = _hash(k, 0, k.length) >>> this.#shift;
+      while (this.#start[slot] !== -1) slot = (slot + 1) & this.#mask;
+      for (let i = 0; i < k.length; i++) this.#chars[at + i] = k.charCodeAt(i);
+      this.#start[slot] = at;
+      this.#length[slot] = k.length;
+      this.#rank[slot] = ranks[n]!;
+      at += k.length;
+      size++;
+    }
+    this.size = size;
+  }
+
+  /** The table of the ASCII keys of `entries` (other keys can never equal ASCII text: left out). */
+  static from(entries: Iterable<readonly [string, number]>): AsciiRanks {
+    const keys: string[] = [];
+    const ranks: number[] = [];
+    outer: for (const [k, r] of entries) {
+      for (let i = 0; i < k.length; i++) if (k.charCodeAt(i) > 127) continue outer;
+      if (!Number.isInteger(r) || r < 0 || r > 0x7ffffffe) {
+        throw new RangeError(
+          `A token's rank must be an integer from 0 to ${0x7ffffffe}, got ${r} for ${JSON.stringify(k)}`,
+        );
+      }
+      keys.push(k);
+      ranks.push(r);
+    }
+    return new AsciiRanks(keys, ranks);
+  }
+
+  /** The rank of the token `s[from, to)`, or -1 when it is not a token. */
+  rank(s: string, from: number, to: number): number {
+    const n = to - from;
+    const chars = this.#chars;
+    let slot = _hash(s, from, to) >>> this.#shift;
+    for (;;) {
+      const start = this.#start[slot]!;
+      if (start === -1) return -1;
+      if (this.#length[slot] === n) {
+        let i = 0;
+        while (i < n && chars[start + i] === s.charCodeAt(from + i)) i++;
+        if (i === n) return this.#rank[slot]!;
+      }
+      slot = (slot + 1) & this.#mask;
+    }
+  }
+}
