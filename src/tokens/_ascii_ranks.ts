@@ -26,6 +26,12 @@ function _hash(s: string, from: number, to: number): number {
   return h ^ (h >>> 13);
 }
 
+/** The largest rank the table holds (ranks share an integer with lengths); encodings have a few 100,000. */
+export const MAX_RANK = 0x7fffff;
+
+/** The longest key the table holds (lengths share an integer with ranks). */
+export const MAX_KEY_LENGTH = 255;
+
 /** An encoding's ASCII tokens and their ranks, in an open-addressing table over one buffer of characters. */
 export class AsciiRanks {
   /** How many tokens the table holds. */
@@ -33,10 +39,9 @@ export class AsciiRanks {
   readonly #shift: number;
   readonly #mask: number;
   readonly #chars: Uint8Array;
-  // per slot: where the key starts in #chars (-1: empty), its length and its rank
-  readonly #start: Int32Array;
-  readonly #length: Int32Array;
-  readonly #rank: Int32Array;
+  // two integers a slot (one load from memory): where the key starts in #chars (-1: empty), and its rank times 256
+  // plus its length
+  readonly #slots: Int32Array;
 
   private constructor(keys: string[], ranks: number[]) {
     let bits = 4;
@@ -46,55 +51,60 @@ export class AsciiRanks {
     let total = 0;
     for (const k of keys) total += k.length;
     this.#chars = new Uint8Array(total);
-    this.#start = new Int32Array(1 << bits).fill(-1);
-    this.#length = new Int32Array(1 << bits);
-    this.#rank = new Int32Array(1 << bits);
+    this.#slots = new Int32Array(2 << bits).fill(-1);
     let at = 0;
     let size = 0;
     for (let n = 0; n < keys.length; n++) {
       const k = keys[n]!;
       if (this.rank(k, 0, k.length) !== -1) continue; // a key given twice: the first rank stands, as in a Map built
       let slot = _hash(k, 0, k.length) >>> this.#shift;
-      while (this.#start[slot] !== -1) slot = (slot + 1) & this.#mask;
+      while (this.#slots[slot << 1] !== -1) slot = (slot + 1) & this.#mask;
       for (let i = 0; i < k.length; i++) this.#chars[at + i] = k.charCodeAt(i);
-      this.#start[slot] = at;
-      this.#length[slot] = k.length;
-      this.#rank[slot] = ranks[n]!;
+      this.#slots[slot << 1] = at;
+      this.#slots[(slot << 1) + 1] = ranks[n]! * 256 + k.length;
       at += k.length;
       size++;
     }
     this.size = size;
   }
 
-  /** The table of the ASCII keys of `entries` (other keys can never equal ASCII text: left out). */
+  /**
+   * The table of the ASCII keys of `entries` of at most {@linkcode MAX_KEY_LENGTH} characters (other keys can never
+   * equal ASCII text, nor a range of that length: left out). Throws a RangeError for a rank above
+   * {@linkcode MAX_RANK}.
+   */
   static from(entries: Iterable<readonly [string, number]>): AsciiRanks {
     const keys: string[] = [];
     const ranks: number[] = [];
     outer: for (const [k, r] of entries) {
       for (let i = 0; i < k.length; i++) if (k.charCodeAt(i) > 127) continue outer;
-      if (!Number.isInteger(r) || r < 0 || r > 0x7ffffffe) {
+      if (!Number.isInteger(r) || r < 0 || r > MAX_RANK) {
         throw new RangeError(
-          `A token's rank must be an integer from 0 to ${0x7ffffffe}, got ${r} for ${JSON.stringify(k)}`,
+          `A token's rank must be an integer from 0 to ${MAX_RANK}, got ${r} for ${JSON.stringify(k)}`,
         );
       }
+      if (k.length > MAX_KEY_LENGTH) continue; // longer than any piece merged (_merge.ts's MERGE_MAX): never asked
       keys.push(k);
       ranks.push(r);
     }
     return new AsciiRanks(keys, ranks);
   }
 
-  /** The rank of the token `s[from, to)`, or -1 when it is not a token. */
+  /** The rank of the token `s[from, to)`, or -1 when it is not a token (or longer than MAX_KEY_LENGTH). */
   rank(s: string, from: number, to: number): number {
     const n = to - from;
+    if (n > MAX_KEY_LENGTH) return -1;
     const chars = this.#chars;
+    const slots = this.#slots;
     let slot = _hash(s, from, to) >>> this.#shift;
     for (;;) {
-      const start = this.#start[slot]!;
+      const start = slots[slot << 1]!;
       if (start === -1) return -1;
-      if (this.#length[slot] === n) {
+      const rankAndLength = slots[(slot << 1) + 1]!;
+      if ((rankAndLength & 255) === n) {
         let i = 0;
         while (i < n && chars[start + i] === s.charCodeAt(from + i)) i++;
-        if (i === n) return this.#rank[slot]!;
+        if (i === n) return rankAndLength >>> 8;
       }
       slot = (slot + 1) & this.#mask;
     }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import o200k from "gpt-tokenizer/encoding/o200k_base";
 import cl100k from "gpt-tokenizer/encoding/cl100k_base";
 import * as aiClaude from "ai-tokenizer/encoding/claude";
-import { AsciiRanks } from "../../src/tokens/_ascii_ranks.ts";
+import { AsciiRanks, MAX_KEY_LENGTH, MAX_RANK } from "../../src/tokens/_ascii_ranks.ts";
 
 type Api = { bytePairEncodingCoreProcessor: { bytePairStringRankEncoder: Map<string, number> } };
 const VOCABS: Record<string, Map<string, number>> = {
@@ -11,7 +11,7 @@ const VOCABS: Record<string, Map<string, number>> = {
   claude: new Map(Object.entries(aiClaude.stringEncoder as Record<string, number>)),
 };
 
-const isAscii = (s: string) => [...s].every((c) => c.charCodeAt(0) < 128);
+const isAscii = (s: string) => [...s].every((c) => c.charCodeAt(0) < 128) && s.length <= MAX_KEY_LENGTH;
 
 for (const [name, map] of Object.entries(VOCABS)) {
   Deno.test(`AsciiRanks ${name}: every ASCII token has the Map's rank, in place inside a longer string`, () => {
@@ -59,6 +59,12 @@ Deno.test("AsciiRanks: non-ASCII keys are left out, the first rank of a repeated
   assert.equal(t.rank("", 0, 0), 5);
   assert.equal(t.rank("aé", 0, 2), -1);
   assert.equal(t.rank("a", 0, 1), -1);
-  assert.throws(() => AsciiRanks.from([["x", -1]]), /rank must be an integer from 0 to .*, got -1 for "x"/);
+  assert.throws(() => AsciiRanks.from([["x", -1]]), /rank must be an integer from 0 to 8388607, got -1 for "x"/);
+  assert.throws(() => AsciiRanks.from([["x", MAX_RANK + 1]]), /got 8388608 for "x"/);
+  const top = AsciiRanks.from([["x", MAX_RANK], ["y".repeat(MAX_KEY_LENGTH), 7], ["z".repeat(MAX_KEY_LENGTH + 1), 8]]);
+  assert.equal(top.rank("x", 0, 1), MAX_RANK);
+  assert.equal(top.rank("y".repeat(MAX_KEY_LENGTH), 0, MAX_KEY_LENGTH), 7);
+  assert.equal(top.rank("z".repeat(MAX_KEY_LENGTH + 1), 0, MAX_KEY_LENGTH + 1), -1, "too long for the table");
+  assert.equal(top.size, 2);
   assert.throws(() => AsciiRanks.from([["x", 1.5]]), /got 1.5 for "x"/);
 });
