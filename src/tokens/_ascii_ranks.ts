@@ -8,7 +8,7 @@
  * ```ts
  * import assert from "node:assert/strict";
  * import { AsciiRanks } from "./_ascii_ranks.ts";
- * const ranks = AsciiRanks.from([["ab", 300], ["abc", 301], ["é", 5]]);
+ * const ranks = AsciiRanks.from(new Map([["ab", 300], ["abc", 301], ["é", 5]]));
  * assert.equal(ranks.rank("xabcx", 1, 3), 300);
  * assert.equal(ranks.rank("xabcx", 1, 4), 301);
  * assert.equal(ranks.rank("xabcx", 0, 2), -1);
@@ -32,6 +32,30 @@ export const MAX_RANK = 0x7fffff;
 /** The longest key the table holds (lengths share an integer with ranks). */
 export const MAX_KEY_LENGTH = 255;
 
+/** The arrays of an {@linkcode AsciiRanks} (all in locals: one tight loop, built in a few milliseconds). */
+function _build(keys: string[], ranks: number[]): { size: number; bits: number; chars: Uint8Array; slots: Int32Array } {
+  let bits = 4;
+  while (1 << bits < keys.length * 2) bits++; // at most half full: probes stay short
+  const shift = 32 - bits;
+  const mask = (1 << bits) - 1;
+  let total = 0;
+  for (let n = 0; n < keys.length; n++) total += keys[n]!.length;
+  const chars = new Uint8Array(total);
+  const slots = new Int32Array(2 << bits).fill(-1);
+  let at = 0;
+  for (let n = 0; n < keys.length; n++) {
+    const k = keys[n]!;
+    const len = k.length;
+    let slot = _hash(k, 0, len) >>> shift;
+    while (slots[slot << 1] !== -1) slot = (slot + 1) & mask; // keys are distinct (those of a Map or an object)
+    for (let i = 0; i < len; i++) chars[at + i] = k.charCodeAt(i);
+    slots[slot << 1] = at;
+    slots[(slot << 1) + 1] = ranks[n]! * 256 + len;
+    at += len;
+  }
+  return { size: keys.length, bits, chars, slots };
+}
+
 /** An encoding's ASCII tokens and their ranks, in an open-addressing table over one buffer of characters. */
 export class AsciiRanks {
   /** How many tokens the table holds. */
@@ -44,48 +68,38 @@ export class AsciiRanks {
   readonly #slots: Int32Array;
 
   private constructor(keys: string[], ranks: number[]) {
-    let bits = 4;
-    while (1 << bits < keys.length * 2) bits++; // at most half full: probes stay short
-    this.#shift = 32 - bits;
-    this.#mask = (1 << bits) - 1;
-    let total = 0;
-    for (const k of keys) total += k.length;
-    this.#chars = new Uint8Array(total);
-    this.#slots = new Int32Array(2 << bits).fill(-1);
-    let at = 0;
-    let size = 0;
-    for (let n = 0; n < keys.length; n++) {
-      const k = keys[n]!;
-      if (this.rank(k, 0, k.length) !== -1) continue; // a key given twice: the first rank stands, as in a Map built
-      let slot = _hash(k, 0, k.length) >>> this.#shift;
-      while (this.#slots[slot << 1] !== -1) slot = (slot + 1) & this.#mask;
-      for (let i = 0; i < k.length; i++) this.#chars[at + i] = k.charCodeAt(i);
-      this.#slots[slot << 1] = at;
-      this.#slots[(slot << 1) + 1] = ranks[n]! * 256 + k.length;
-      at += k.length;
-      size++;
-    }
-    this.size = size;
+    const t = _build(keys, ranks);
+    this.size = t.size;
+    this.#shift = 32 - t.bits;
+    this.#mask = (1 << t.bits) - 1;
+    this.#chars = t.chars;
+    this.#slots = t.slots;
   }
 
   /**
-   * The table of the ASCII keys of `entries` of at most {@linkcode MAX_KEY_LENGTH} characters (other keys can never
-   * equal ASCII text, nor a range of that length: left out). Throws a RangeError for a rank above
-   * {@linkcode MAX_RANK}.
+   * The table of the ASCII keys of an encoding's ranks (a Map, or an object's own enumerable properties) of at most
+   * {@linkcode MAX_KEY_LENGTH} characters (other keys can never equal ASCII text, nor a range of that length: left
+   * out). Throws a RangeError for a rank above {@linkcode MAX_RANK}.
    */
-  static from(entries: Iterable<readonly [string, number]>): AsciiRanks {
+  static from(source: ReadonlyMap<string, number> | Readonly<Record<string, number>>): AsciiRanks {
     const keys: string[] = [];
     const ranks: number[] = [];
-    outer: for (const [k, r] of entries) {
-      for (let i = 0; i < k.length; i++) if (k.charCodeAt(i) > 127) continue outer;
+    const add = (r: number, k: string) => {
+      for (let i = 0; i < k.length; i++) if (k.charCodeAt(i) > 127) return;
       if (!Number.isInteger(r) || r < 0 || r > MAX_RANK) {
         throw new RangeError(
           `A token's rank must be an integer from 0 to ${MAX_RANK}, got ${r} for ${JSON.stringify(k)}`,
         );
       }
-      if (k.length > MAX_KEY_LENGTH) continue; // longer than any piece merged (_merge.ts's MERGE_MAX): never asked
+      if (k.length > MAX_KEY_LENGTH) return; // longer than any piece merged (_merge.ts's MERGE_MAX): never asked
       keys.push(k);
       ranks.push(r);
+    };
+    // forEach, not for-of: no [key, value] array made per entry (a third of the build for 200,000 tokens)
+    if (source instanceof Map) source.forEach(add);
+    else {
+      const record = source as Readonly<Record<string, number>>;
+      for (const k of Object.keys(record)) add(record[k]!, k);
     }
     return new AsciiRanks(keys, ranks);
   }

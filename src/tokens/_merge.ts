@@ -15,7 +15,7 @@
  * import { AsciiMerger } from "./_merge.ts";
  * // A toy vocabulary: every byte is its own rank, then "ab" (rank 300), then "abc" (rank 301).
  * const bytes = Array.from({ length: 128 }, (_, c) => [String.fromCharCode(c), c] as const);
- * const merger = new AsciiMerger(AsciiRanks.from([...bytes, ["ab", 300], ["abc", 301]]));
+ * const merger = new AsciiMerger(AsciiRanks.from(new Map([...bytes, ["ab", 300], ["abc", 301]])));
  * assert.equal(merger.count("abcab"), 2); // "abc" + "ab"
  * assert.equal(merger.count("ba"), 2);
  * assert.equal(merger.count("abc"), 1);

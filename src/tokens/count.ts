@@ -79,8 +79,8 @@ async function _load(name: Exclude<TokenizerName, "chars">): Promise<TokenCounte
     const tokenizer = new Tokenizer(encoding as ConstructorParameters<typeof Tokenizer>[0]);
     // "all": special-token strings are ordinary text here
     const library = (piece: string) => tokenizer.encode(piece, "all").length;
-    // own entries only: a piece such as "valueOf" is no token
-    const vocab = _vocab(name, () => Object.entries(encoding.stringEncoder as Record<string, number>));
+    // own properties only: a piece such as "valueOf" is no token
+    const vocab = _vocab(name, () => encoding.stringEncoder as Record<string, number>);
     return new BpeCounter(name, new RegExp(encoding.pat_str, "gu"), _withMerge(library, vocab));
   }
   const { CL100K_TOKEN_SPLIT_REGEX, O200K_TOKEN_SPLIT_REGEX } = await import("gpt-tokenizer/encodingParams/constants");
@@ -105,10 +105,13 @@ async function _load(name: Exclude<TokenizerName, "chars">): Promise<TokenCounte
 const vocabs = new Map<TokenizerName, AsciiRanks>();
 
 /** The ASCII ranks of an encoding, built once per process (they are the encoding's, not learned from any text). */
-function _vocab(name: TokenizerName, entries: () => Iterable<readonly [string, number]>): AsciiRanks {
+function _vocab(
+  name: TokenizerName,
+  ranks: () => ReadonlyMap<string, number> | Readonly<Record<string, number>>,
+): AsciiRanks {
   let v = vocabs.get(name);
   if (v === undefined) {
-    v = AsciiRanks.from(entries());
+    v = AsciiRanks.from(ranks());
     vocabs.set(name, v);
   }
   return v;

@@ -52,19 +52,25 @@ for (const [name, map] of Object.entries(VOCABS)) {
   });
 }
 
-Deno.test("AsciiRanks: non-ASCII keys are left out, the first rank of a repeated key stands, bad ranks refused", () => {
-  const t = AsciiRanks.from([["ab", 1], ["é", 2], ["aé", 3], ["ab", 4], ["", 5]]);
+Deno.test("AsciiRanks: non-ASCII and too long keys are left out, bad ranks refused, objects read own keys", () => {
+  const t = AsciiRanks.from(new Map([["ab", 1], ["é", 2], ["aé", 3], ["", 5]]));
   assert.equal(t.size, 2);
   assert.equal(t.rank("ab", 0, 2), 1);
   assert.equal(t.rank("", 0, 0), 5);
   assert.equal(t.rank("aé", 0, 2), -1);
   assert.equal(t.rank("a", 0, 1), -1);
-  assert.throws(() => AsciiRanks.from([["x", -1]]), /rank must be an integer from 0 to 8388607, got -1 for "x"/);
-  assert.throws(() => AsciiRanks.from([["x", MAX_RANK + 1]]), /got 8388608 for "x"/);
-  const top = AsciiRanks.from([["x", MAX_RANK], ["y".repeat(MAX_KEY_LENGTH), 7], ["z".repeat(MAX_KEY_LENGTH + 1), 8]]);
+  assert.throws(
+    () => AsciiRanks.from(new Map([["x", -1]])),
+    /rank must be an integer from 0 to 8388607, got -1 for "x"/,
+  );
+  assert.throws(() => AsciiRanks.from({ x: MAX_RANK + 1 }), /got 8388608 for "x"/);
+  assert.throws(() => AsciiRanks.from({ x: 1.5 }), /got 1.5 for "x"/);
+  const top = AsciiRanks.from({ x: MAX_RANK, ["y".repeat(MAX_KEY_LENGTH)]: 7, ["z".repeat(MAX_KEY_LENGTH + 1)]: 8 });
   assert.equal(top.rank("x", 0, 1), MAX_RANK);
   assert.equal(top.rank("y".repeat(MAX_KEY_LENGTH), 0, MAX_KEY_LENGTH), 7);
   assert.equal(top.rank("z".repeat(MAX_KEY_LENGTH + 1), 0, MAX_KEY_LENGTH + 1), -1, "too long for the table");
   assert.equal(top.size, 2);
-  assert.throws(() => AsciiRanks.from([["x", 1.5]]), /got 1.5 for "x"/);
+  const inherited = AsciiRanks.from(Object.assign(Object.create({ valueOf: 9 }), { a: 1 }));
+  assert.equal(inherited.size, 1);
+  assert.equal(inherited.rank("valueOf", 0, 7), -1, "an inherited property is no token");
 });

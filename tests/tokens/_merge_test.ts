@@ -103,5 +103,5 @@ Deno.test("AsciiMerger: a piece longer than MERGE_MAX is refused, not miscounted
 
 Deno.test("AsciiMerger: an encoding without a token for some ASCII character is refused at construction", () => {
   const bytes = Array.from({ length: 128 }, (_, c) => [String.fromCharCode(c), c] as const).filter(([s]) => s !== "a");
-  assert.throws(() => new AsciiMerger(AsciiRanks.from(bytes)), /no token for the character 97/);
+  assert.throws(() => new AsciiMerger(AsciiRanks.from(new Map(bytes))), /no token for the character 97/);
 });
