@@ -32,7 +32,7 @@ export const MAX_RANK = 0x7fffff;
 /** The longest key the table holds (lengths share an integer with ranks). */
 export const MAX_KEY_LENGTH = 255;
 
-/** The arrays of an {@linkcode AsciiRanks} (all in locals: one tight loop, built in a few milliseconds). */
+/** The arrays of an {@linkcode AsciiRanks}, all in locals: one tight loop (tens of milliseconds for o200k_base). */
 function _build(keys: string[], ranks: number[]): { size: number; bits: number; chars: Uint8Array; slots: Int32Array } {
   let bits = 4;
   while (1 << bits < keys.length * 2) bits++; // at most half full: probes stay short

@@ -196,17 +196,6 @@ function _claude(text: string, i: number): number {
   return j - i >= 2 ? j - 1 : j;
 }
 
-const SCANNERS: Record<SplitKind, (text: string, i: number) => number> = {
-  o200k_base: _o200k,
-  cl100k_base: _cl100k,
-  claude: _claude,
-};
-
-/** The ASCII scanner of a pre-tokenizer: the end of the piece at `i`, or {@linkcode NEEDS_PATTERN}. */
-export function scannerFor(kind: SplitKind): (text: string, i: number) => number {
-  return SCANNERS[kind];
-}
-
 /** Numbers of the pre-tokenizers for {@linkcode scanPiece}. */
 export const SPLIT_KINDS: Record<SplitKind, number> = { o200k_base: 0, cl100k_base: 1, claude: 2 };
 
