@@ -265,7 +265,10 @@ export const rules: BenchModule = {
         "400,000 characters of the same text after a warm-up on its first 50,000. `chars` is the cheap estimate " +
         "(no library). The token target is checked on each tokenizer's slowest case. Short ASCII pieces seen for " +
         "the first time are merged by `src/tokens/_merge.ts` (pairs of token ids remembered in a table of " +
-        "integers), the rest by the library.",
+        "integers; a pair not remembered is looked up by its range of the piece in `src/tokens/_ascii_ranks.ts`, " +
+        "the encoding's ASCII tokens in typed arrays, built once per process like the library's own tables), the " +
+        "rest by the library; a new counter starts with an empty piece cache (`src/tokens/_piece_cache.ts`) and " +
+        "an empty pair memo.",
       ],
     };
   },

@@ -1,8 +1,8 @@
 /**
  * Private helper of count.ts: a counter over a BPE encoding. The text is split into the encoding's pieces (the
- * ASCII scanner of _split.ts, the encoding's regular expression for the rest), each piece's count is cached (keyed
- * by a hash computed while scanning, so a hit allocates nothing), and whole texts of {@linkcode TEXT_CACHE_MIN}
- * characters or more are cached too.
+ * ASCII scanner of _split.ts, the encoding's regular expression for the rest), each piece's count is cached
+ * (_piece_cache.ts: keyed by a hash computed while scanning and compared in place, so a hit allocates nothing), and
+ * whole texts of {@linkcode TEXT_CACHE_MIN} characters or more are cached too.
  *
  * @example
  * ```ts
@@ -16,22 +16,15 @@
  *
  * @module
  */
-import { NEEDS_PATTERN, patternEnd, scannerFor } from "./_split.ts";
+import { PieceCache } from "./_piece_cache.ts";
+import { NEEDS_PATTERN, patternEnd, scanPiece, SPLIT_KINDS } from "./_split.ts";
 import type { TokenCounter, TokenizerName } from "./types.ts";
 
-/** Entries kept in a counter's piece cache before it is emptied (pieces are short: a few MB at most). */
-export const PIECE_CACHE_ENTRIES = 200_000;
+export { PIECE_CACHE_ENTRIES } from "./_piece_cache.ts";
 /** Characters of whole texts kept in a counter's text cache before the oldest are dropped. */
 export const TEXT_CACHE_CHARS = 16 * 1024 * 1024;
 /** Texts shorter than this are not cached whole (their pieces are). */
 export const TEXT_CACHE_MIN = 256;
-
-/** One cached piece: its text and token count; pieces whose hashes collide are chained. */
-interface PieceEntry {
-  readonly text: string;
-  readonly tokens: number;
-  next: PieceEntry | undefined;
-}
 
 /**
  * A counter over an encoding: the ASCII scanner of its pre-tokenizer (regular expression for the rest), a piece
@@ -42,10 +35,9 @@ export class BpeCounter implements TokenCounter {
   /** Which tokenizer. */
   readonly name: TokenizerName;
   readonly #encode: (piece: string) => number;
-  readonly #scan: (text: string, i: number) => number;
+  readonly #kind: number;
   readonly #sticky: RegExp;
-  #pieces = new Map<number, PieceEntry>();
-  #pieceCount = 0;
+  readonly #pieces = new PieceCache();
   readonly #texts = new Map<string, number>();
   #textChars = 0;
 
@@ -53,7 +45,7 @@ export class BpeCounter implements TokenCounter {
   constructor(name: Exclude<TokenizerName, "chars">, pattern: RegExp, encode: (piece: string) => number) {
     this.name = name;
     this.#encode = encode;
-    this.#scan = scannerFor(name);
+    this.#kind = SPLIT_KINDS[name];
     this.#sticky = new RegExp(pattern.source, "uy");
   }
 
@@ -69,36 +61,25 @@ export class BpeCounter implements TokenCounter {
   }
 
   #countPieces(text: string): number {
-    const scan = this.#scan;
+    const kind = this.#kind;
+    const pieces = this.#pieces;
     const n = text.length;
     let total = 0;
     for (let i = 0; i < n;) {
-      let e = scan(text, i);
+      let e = scanPiece(kind, text, i);
       if (e === NEEDS_PATTERN) e = patternEnd(text, i, this.#sticky);
       // FNV-1a over the piece's UTF-16 code units, mixed with its length
       let h = 0x811c9dc5 ^ (e - i);
       for (let p = i; p < e; p++) h = Math.imul(h ^ text.charCodeAt(p), 0x01000193);
-      h &= 0x3fffffff; // a small integer: Map keys that V8 hashes without allocating
-      let entry = this.#pieces.get(h);
-      while (entry !== undefined && !(entry.text.length === e - i && text.startsWith(entry.text, i))) {
-        entry = entry.next;
+      let tokens = pieces.find(text, i, e, h);
+      if (tokens === -1) {
+        tokens = this.#encode(text.slice(i, e));
+        pieces.add(text, i, e, h, tokens);
       }
-      if (entry === undefined) entry = this.#add(h, text.slice(i, e));
-      total += entry.tokens;
+      total += tokens;
       i = e;
     }
     return total;
-  }
-
-  #add(hash: number, piece: string): PieceEntry {
-    if (this.#pieceCount >= PIECE_CACHE_ENTRIES) {
-      this.#pieces = new Map();
-      this.#pieceCount = 0;
-    }
-    const entry: PieceEntry = { text: piece, tokens: this.#encode(piece), next: this.#pieces.get(hash) };
-    this.#pieces.set(hash, entry);
-    this.#pieceCount++;
-    return entry;
   }
 
   #remember(text: string, n: number): void {

@@ -2,18 +2,20 @@
  * Private helper of count.ts: byte-pair merging of one ASCII piece, counted. For ASCII text the UTF-8 bytes are the
  * UTF-16 code units, so a candidate pair is a slice of the piece, looked up in the encoding's string ranks. Each
  * part carries its token id (a single character's, then the rank of each merge), and the answer for a pair of ids is
- * remembered in a table of integers, so a pair seen in any earlier piece costs no slice and no string hash: that
- * lookup is where the libraries spend most of a miss. The merge order is the encoding's (lowest rank first, leftmost
+ * remembered in a table of integers, so a pair seen in any earlier piece costs no lookup at all. A pair not seen is
+ * looked up in the encoding's ranks by its range of the piece ({@linkcode AsciiRanks}: no slice, no string hash):
+ * that lookup is where the libraries spend most of a miss. The merge order is the encoding's (lowest rank first, leftmost
  * on ties), so the count is exactly the library's (tests/tokens/_merge_test.ts compares them on real text and fuzzed
  * pieces).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { AsciiRanks } from "./_ascii_ranks.ts";
  * import { AsciiMerger } from "./_merge.ts";
  * // A toy vocabulary: every byte is its own rank, then "ab" (rank 300), then "abc" (rank 301).
- * const ranks = new Map([["ab", 300], ["abc", 301]]);
- * const merger = new AsciiMerger((s) => s.length === 1 ? s.charCodeAt(0) : ranks.get(s));
+ * const bytes = Array.from({ length: 128 }, (_, c) => [String.fromCharCode(c), c] as const);
+ * const merger = new AsciiMerger(AsciiRanks.from(new Map([...bytes, ["ab", 300], ["abc", 301]])));
  * assert.equal(merger.count("abcab"), 2); // "abc" + "ab"
  * assert.equal(merger.count("ba"), 2);
  * assert.equal(merger.count("abc"), 1);
@@ -21,27 +23,27 @@
  *
  * @module
  */
+import type { AsciiRanks } from "./_ascii_ranks.ts";
 
 /** Pieces longer than this are left to the library (the merge below is quadratic in the piece's length). */
 export const MERGE_MAX = 128;
 
 const NONE = 0x7fffffff;
-/** log2 of the memo's slots by default: 2^18 slots, 3 MiB. */
-export const MEMO_BITS = 18;
+/** log2 of the memo's slots by default: 2^16 slots of 16 bytes, 1 MiB (small enough to stay in a core's cache). */
+export const MEMO_BITS = 16;
 
 /**
- * Counts ASCII pieces of at most {@linkcode MERGE_MAX} characters under the ranks that `rank` gives (undefined: not
- * a token). Every single ASCII character must be a token (true of byte-level encodings).
+ * Counts ASCII pieces of at most {@linkcode MERGE_MAX} characters under an encoding's ranks. Every single ASCII
+ * character must be a token (true of byte-level encodings).
  */
 export class AsciiMerger {
-  readonly #rank: (s: string) => number | undefined;
+  readonly #vocab: AsciiRanks;
   readonly #single = new Int32Array(128);
-  // the memo: ids of the left and right part (left -1: an empty slot), and the rank of their merge or NONE; emptied
-  // when half its slots are used, so probes stay short
+  // the memo, four integers a slot (one load from memory, not three): the ids of the left and right part (left -1:
+  // an empty slot), the rank of their merge or NONE, unused; emptied when half its slots are used, so probes stay
+  // short
   readonly #bits: number;
-  readonly #left: Int32Array;
-  readonly #right: Int32Array;
-  readonly #merged: Int32Array;
+  readonly #memo: Int32Array;
   #used = 0;
   // one piece at a time (no re-entry): part starts, part ids, and each part's rank of merging with the next
   readonly #starts = new Int32Array(MERGE_MAX + 1);
@@ -49,18 +51,16 @@ export class AsciiMerger {
   readonly #ranks = new Int32Array(MERGE_MAX + 1);
 
   /**
-   * `rank`: the encoding's rank of a string, undefined when it is not a token; `memoBits`: log2 of the pair memo's
-   * slots (a small one in tests, to empty it often).
+   * `vocab`: the encoding's ranks of its ASCII tokens; `memoBits`: log2 of the pair memo's slots (a small one in
+   * tests, to empty it often).
    */
-  constructor(rank: (s: string) => number | undefined, memoBits = MEMO_BITS) {
-    this.#rank = rank;
+  constructor(vocab: AsciiRanks, memoBits = MEMO_BITS) {
+    this.#vocab = vocab;
     this.#bits = memoBits;
-    this.#left = new Int32Array(1 << memoBits).fill(-1);
-    this.#right = new Int32Array(1 << memoBits);
-    this.#merged = new Int32Array(1 << memoBits);
+    this.#memo = new Int32Array(4 << memoBits).fill(-1);
     for (let c = 0; c < 128; c++) {
-      const r = rank(String.fromCharCode(c));
-      if (r === undefined) throw new Error(`the encoding has no token for the character ${c}`);
+      const r = vocab.rank(String.fromCharCode(c), 0, 1);
+      if (r === -1) throw new Error(`the encoding has no token for the character ${c}`);
       this.#single[c] = r;
     }
   }
@@ -69,23 +69,25 @@ export class AsciiMerger {
   #pair(piece: string, at: number): number {
     const a = this.#ids[at]!;
     const b = this.#ids[at + 1]!;
+    const memo = this.#memo;
     const mask = (1 << this.#bits) - 1;
     let slot = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca77)) >>> (32 - this.#bits);
     for (;;) {
-      const l = this.#left[slot]!;
+      const l = memo[slot << 2]!;
       if (l === -1) break;
-      if (l === a && this.#right[slot] === b) return this.#merged[slot]!;
+      if (l === a && memo[(slot << 2) + 1] === b) return memo[(slot << 2) + 2]!;
       slot = (slot + 1) & mask;
     }
-    const r = this.#rank(piece.slice(this.#starts[at]!, this.#starts[at + 2]!)) ?? NONE;
+    const found = this.#vocab.rank(piece, this.#starts[at]!, this.#starts[at + 2]!);
+    const r = found === -1 ? NONE : found;
     if (this.#used >= mask >>> 1) {
-      this.#left.fill(-1);
+      memo.fill(-1);
       this.#used = 0;
       return r; // the slot found belongs to the emptied table; remembered from the next miss on
     }
-    this.#left[slot] = a;
-    this.#right[slot] = b;
-    this.#merged[slot] = r;
+    memo[slot << 2] = a;
+    memo[(slot << 2) + 1] = b;
+    memo[(slot << 2) + 2] = r;
     this.#used++;
     return r;
   }
@@ -95,7 +97,7 @@ export class AsciiMerger {
     const n = piece.length;
     if (n <= 1) return n;
     if (n > MERGE_MAX) throw new RangeError(`AsciiMerger counts pieces of at most ${MERGE_MAX} characters, got ${n}`);
-    if (this.#rank(piece) !== undefined) return 1;
+    if (this.#vocab.rank(piece, 0, n) !== -1) return 1;
     const starts = this.#starts;
     const ids = this.#ids;
     const ranks = this.#ranks;
@@ -117,10 +119,13 @@ export class AsciiMerger {
         }
       }
       if (at < 0) break;
-      // parts at and at + 1 become one, token `min`
-      starts.copyWithin(at + 1, at + 2, parts + 1);
-      ids.copyWithin(at + 1, at + 2, parts);
-      ranks.copyWithin(at + 1, at + 2, parts);
+      // parts at and at + 1 become one, token `min`: the parts after them move down one (a plain loop: copyWithin is
+      // a call into the runtime, dearer than moving a few integers; ids and ranks at `parts` are not read)
+      for (let i = at + 1; i < parts; i++) {
+        starts[i] = starts[i + 1]!;
+        ids[i] = ids[i + 1]!;
+        ranks[i] = ranks[i + 1]!;
+      }
       ids[at] = min;
       parts--;
       ranks[at] = at + 1 < parts ? this.#pair(piece, at) : NONE;

@@ -27,6 +27,7 @@
  */
 
 import { BpeCounter } from "./_bpe_counter.ts";
+import { AsciiRanks } from "./_ascii_ranks.ts";
 import { AsciiMerger, MERGE_MAX } from "./_merge.ts";
 import type { TokenCounter, TokenizerName } from "./types.ts";
 
@@ -77,9 +78,10 @@ async function _load(name: Exclude<TokenizerName, "chars">): Promise<TokenCounte
     const encoding = await import("ai-tokenizer/encoding/claude");
     const tokenizer = new Tokenizer(encoding as ConstructorParameters<typeof Tokenizer>[0]);
     // "all": special-token strings are ordinary text here
-    const ranks = new Map<string, number>(Object.entries(encoding.stringEncoder as Record<string, number>));
     const library = (piece: string) => tokenizer.encode(piece, "all").length;
-    return new BpeCounter(name, new RegExp(encoding.pat_str, "gu"), _withMerge(library, (s) => ranks.get(s)));
+    // own properties only: a piece such as "valueOf" is no token
+    const vocab = _vocab(name, () => encoding.stringEncoder as Record<string, number>);
+    return new BpeCounter(name, new RegExp(encoding.pat_str, "gu"), _withMerge(library, vocab));
   }
   const { CL100K_TOKEN_SPLIT_REGEX, O200K_TOKEN_SPLIT_REGEX } = await import("gpt-tokenizer/encodingParams/constants");
   const encoding = name === "o200k_base"
@@ -97,7 +99,22 @@ async function _load(name: Exclude<TokenizerName, "chars">): Promise<TokenCounte
     }
   };
   const ranks = _stringRanks(encoding.default);
-  return new BpeCounter(name, pattern, ranks === null ? library : _withMerge(library, (s) => ranks.get(s)));
+  return new BpeCounter(name, pattern, ranks === null ? library : _withMerge(library, _vocab(name, () => ranks)));
+}
+
+const vocabs = new Map<TokenizerName, AsciiRanks>();
+
+/** The ASCII ranks of an encoding, built once per process (they are the encoding's, not learned from any text). */
+function _vocab(
+  name: TokenizerName,
+  ranks: () => ReadonlyMap<string, number> | Readonly<Record<string, number>>,
+): AsciiRanks {
+  let v = vocabs.get(name);
+  if (v === undefined) {
+    v = AsciiRanks.from(ranks());
+    vocabs.set(name, v);
+  }
+  return v;
 }
 
 /** gpt-tokenizer's own string ranks (a public field of its encoding, not in its types), or null if it moved. */
@@ -109,8 +126,8 @@ function _stringRanks(api: unknown): Map<string, number> | null {
 }
 
 /** The count of a piece: merged here when it is short ASCII (see _merge.ts), else by the library. */
-function _withMerge(library: (piece: string) => number, rank: (s: string) => number | undefined) {
-  const merger = new AsciiMerger(rank);
+function _withMerge(library: (piece: string) => number, vocab: AsciiRanks) {
+  const merger = new AsciiMerger(vocab);
   return (piece: string): number => {
     if (piece.length > MERGE_MAX) return library(piece);
     for (let i = 0; i < piece.length; i++) if (piece.charCodeAt(i) > 127) return library(piece);

@@ -5,6 +5,7 @@ import o200k from "gpt-tokenizer/encoding/o200k_base";
 import cl100k from "gpt-tokenizer/encoding/cl100k_base";
 import { Tokenizer } from "ai-tokenizer";
 import * as aiClaude from "ai-tokenizer/encoding/claude";
+import { AsciiRanks } from "../../src/tokens/_ascii_ranks.ts";
 import { AsciiMerger, MERGE_MAX } from "../../src/tokens/_merge.ts";
 import { ROOT } from "../_targets.ts";
 
@@ -69,8 +70,9 @@ function _pieces(count: number, seed: number): string[] {
 
 for (const [name, { ranks, library }] of Object.entries(ENCODINGS)) {
   Deno.test(`AsciiMerger ${name}: the library's count for 20,000 fuzzed ASCII pieces, with a large and a tiny memo`, () => {
-    const large = new AsciiMerger((s) => ranks.get(s));
-    const tiny = new AsciiMerger((s) => ranks.get(s), 4); // emptied every 8 pairs
+    const vocab = AsciiRanks.from(ranks);
+    const large = new AsciiMerger(vocab);
+    const tiny = new AsciiMerger(vocab, 4); // emptied every 8 pairs
     for (const piece of _pieces(20_000, 7)) {
       const want = library(piece);
       assert.equal(large.count(piece), want, JSON.stringify(piece));
@@ -79,7 +81,7 @@ for (const [name, { ranks, library }] of Object.entries(ENCODINGS)) {
   });
 
   Deno.test(`AsciiMerger ${name}: the library's count for the words of this repository's README and sources`, () => {
-    const merger = new AsciiMerger((s) => ranks.get(s));
+    const merger = new AsciiMerger(AsciiRanks.from(ranks));
     const text = readFileSync(join(ROOT, "README.md"), "utf8") +
       readFileSync(join(ROOT, "src/gate/executor.ts"), "utf8");
     // words with their leading space, runs of punctuation and of whitespace: the shapes of real pieces
@@ -94,11 +96,12 @@ for (const [name, { ranks, library }] of Object.entries(ENCODINGS)) {
 }
 
 Deno.test("AsciiMerger: a piece longer than MERGE_MAX is refused, not miscounted", () => {
-  const merger = new AsciiMerger((s) => ENCODINGS.o200k_base.ranks.get(s));
+  const merger = new AsciiMerger(AsciiRanks.from(ENCODINGS.o200k_base.ranks));
   assert.throws(() => merger.count(" ".repeat(MERGE_MAX + 1)), RangeError);
   assert.equal(merger.count(" ".repeat(MERGE_MAX)), ENCODINGS.o200k_base.library(" ".repeat(MERGE_MAX)));
 });
 
 Deno.test("AsciiMerger: an encoding without a token for some ASCII character is refused at construction", () => {
-  assert.throws(() => new AsciiMerger((s) => (s === "a" ? undefined : 1)), /no token for the character 97/);
+  const bytes = Array.from({ length: 128 }, (_, c) => [String.fromCharCode(c), c] as const).filter(([s]) => s !== "a");
+  assert.throws(() => new AsciiMerger(AsciiRanks.from(new Map(bytes))), /no token for the character 97/);
 });

@@ -5,6 +5,7 @@ import { CL100K_TOKEN_SPLIT_REGEX, O200K_TOKEN_SPLIT_REGEX } from "gpt-tokenizer
 import { pat_str as claudePattern } from "ai-tokenizer/encoding/claude";
 import { type SplitKind, splitPieces } from "../../src/tokens/_split.ts";
 import { ROOT } from "../_targets.ts";
+import { EDGE_CASES } from "./_edge_cases.ts";
 
 const PATTERNS: Record<SplitKind, RegExp> = {
   o200k_base: O200K_TOKEN_SPLIT_REGEX,
@@ -39,8 +40,23 @@ function texts(): string[] {
 
 for (const kind of ["o200k_base", "cl100k_base", "claude"] as const) {
   Deno.test(`split: the ${kind} scanner cuts exactly where the encoding's regular expression cuts`, () => {
-    for (const t of texts()) {
+    for (const t of [...EDGE_CASES, ...texts()]) {
       assert.deepEqual(splitPieces(t, kind, PATTERNS[kind]), regexPieces(t, PATTERNS[kind]), JSON.stringify(t));
     }
   });
 }
+
+Deno.test("split: the edge cases tell the three pre-tokenizers apart (a scanner wired to another kind fails)", () => {
+  const differ = (a: SplitKind, b: SplitKind) =>
+    EDGE_CASES.filter((t) =>
+      JSON.stringify(regexPieces(t, PATTERNS[a])) !== JSON.stringify(regexPieces(t, PATTERNS[b]))
+    );
+  // o200k_base: case splits words, `/` joins punctuation; cl100k_base: contractions in any case, digits by three;
+  // claude (GPT-2): contractions in lower case only, digit runs whole, one optional space before a piece
+  assert.ok(differ("o200k_base", "cl100k_base").length > 20);
+  assert.ok(differ("o200k_base", "claude").length > 20);
+  assert.ok(differ("cl100k_base", "claude").length > 20);
+  assert.deepEqual(splitPieces("it'S 12345", "claude", PATTERNS.claude), ["it", "'", "S", " 12345"]);
+  assert.deepEqual(splitPieces("it'S 12345", "cl100k_base", PATTERNS.cl100k_base), ["it", "'S", " ", "123", "45"]);
+  assert.deepEqual(splitPieces("getHTTPServer//\n", "o200k_base", PATTERNS.o200k_base), ["get", "HTTPServer", "//\n"]);
+});

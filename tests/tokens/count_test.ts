@@ -15,6 +15,7 @@ import {
 } from "../../src/tokens/count.ts";
 import { TEXT_CACHE_MIN } from "../../src/tokens/_bpe_counter.ts";
 import { ROOT } from "../_targets.ts";
+import { EDGE_CASES } from "./_edge_cases.ts";
 
 /**
  * An independent oracle: ai-tokenizer's own full encode (the counters use gpt-tokenizer for OpenAI encodings). Its
@@ -60,7 +61,16 @@ for (const name of ["o200k_base", "cl100k_base", "claude"] as const) {
   Deno.test(`tokens: ${name} counts exactly what the tokenizer's own encode counts`, async () => {
     const counter = await createCounter(name);
     const oracle = ORACLE[name];
-    const texts = [...corpus(), ...fuzz(name.length, 3000), "", " ", "\n\n\n", "   x", "<|endoftext|><|im_start|>"];
+    const texts = [
+      ...EDGE_CASES,
+      ...corpus(),
+      ...fuzz(name.length, 3000),
+      "",
+      " ",
+      "\n\n\n",
+      "   x",
+      "<|endoftext|><|im_start|>",
+    ];
     for (const t of texts) {
       assert.equal(counter.count(t), oracle.encode(t, "all").length, JSON.stringify(t.slice(0, 80)));
     }
@@ -88,3 +98,15 @@ Deno.test("tokens: known counts, chars, loading once, unknown names", async () =
   );
   await assert.rejects(() => countTokens(42 as never, "chars"), TypeError);
 });
+
+for (const name of ["o200k_base", "cl100k_base", "claude"] as const) {
+  Deno.test(`tokens: ${name} counts each edge case as the tokenizer's own encode, alone, joined and counted twice`, async () => {
+    const counter = await createCounter(name);
+    const oracle = ORACLE[name];
+    for (const t of EDGE_CASES) assert.equal(counter.count(t), oracle.encode(t, "all").length, JSON.stringify(t));
+    // a second time from the piece cache, and all of them as one text (pieces meeting across the cases' seams)
+    for (const t of EDGE_CASES) assert.equal(counter.count(t), oracle.encode(t, "all").length, JSON.stringify(t));
+    const joined = EDGE_CASES.join("");
+    assert.equal((await createCounter(name)).count(joined), oracle.encode(joined, "all").length);
+  });
+}
