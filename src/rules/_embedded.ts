@@ -83,8 +83,9 @@ export function embedded(argv: readonly ShellWord[], extraArgs: boolean): Embedd
   const name = _basename(head);
   if (!CODE_PROGRAMS.has(name)) return out;
   const args = argv.slice(1);
-  const hidden = args.find((w) => w.value === null && w.mayBeOption);
-  if (extraArgs || hidden) {
+  const dd = args.findIndex((w) => w.value === "--");
+  const hidden = (dd === -1 ? args : args.slice(0, dd)).find((w) => w.value === null && w.mayBeOption);
+  if ((extraArgs && dd === -1) || hidden) {
     const why = extraArgs
       ? `${name} is given arguments at run time (xargs), which can be options that run code`
       : `${name}'s argument ${hidden!.text} is only known at run time and could be an option that runs code`;

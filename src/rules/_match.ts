@@ -23,6 +23,7 @@ import type { CompiledRule } from "./config.ts";
 import { RUNNERS } from "./runners.ts";
 import { analyzeScript } from "./shell.ts";
 import type { ShellAnalysis, ShellWord, SimpleCommand } from "./shell_types.ts";
+import { opensUnnamedFiles } from "./_unnamed_files.ts";
 import { judgeWrites } from "./_writes.ts";
 
 /**
@@ -62,8 +63,9 @@ export interface ScriptPaths {
  * The paths a script names: every literal word of every simple command (also the part after `=` or `:`, and a
  * short option's attached value: `--file=k`, `if=k`, `HEAD:k`, `-fk`) and every redirection target, resolved
  * like redirections (`resolve`). Which words a command reads as paths is not known generically, so every word is
- * tried. A word only known at run time, arguments xargs adds, a dynamic command, a change of folder or a script
- * that does not parse make the paths unknown.
+ * tried. A word only known at run time, arguments xargs adds, a dynamic command, a change of folder, a command that
+ * opens files its words do not name (_unnamed_files.ts: jq `import`, awk `ARGV`, `@file`, git pathspec globs and
+ * magic) or a script that does not parse make the paths unknown: a `path` floor then "may apply" (at least ask).
  */
 export function scriptPaths(ctx: MatchContext): ScriptPaths {
   if (ctx.scriptPaths) return ctx.scriptPaths;
@@ -99,6 +101,9 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
     for (const c of a.commands) {
       if (c.dynamic) unknown ??= c.dynamic;
       if (c.extraArgs) unknown ??= `${c.argv[0]?.value ?? "a command"} is given arguments at run time`;
+      // files named inside a program's text or read from data (jq import, awk ARGV, `@file`, git pathspec globs)
+      const opens = opensUnnamedFiles(c);
+      if (opens !== null) unknown ??= opens;
       for (const w of c.raw) {
         if (w.value === null) unknown ??= `the word ${w.text} is only known at run time`;
         else add(w.value);
