@@ -14,6 +14,9 @@
  *   `sed -f FILE`): the command becomes dynamic, so **every** `command` floor matches it with its own decision
  *   (deny stays deny) and nothing lowers it. Such code can run any program, so no floor can be ruled out.
  *
+ * Runners that take one command string (`su -c`, `script -c`, `flock F -c`, `watch 'STR'`, `sudo bash -c STR`) have
+ * the string judged the same way.
+ *
  * Not followed (documented weak spots): git config-file aliases and hooks (trusted with `trustGitConfig`),
  * `git difftool -x`, `git filter-branch`, and programs outside this list that run code (`vim -c`, `gdb -ex`,
  * `make`, interpreters), which are never lowered by the built-in set and match floors only by their own name.
@@ -81,9 +84,18 @@ export function embedded(argv: readonly ShellWord[], extraArgs: boolean): Embedd
   const head = argv[0]?.value;
   if (!head) return out;
   const name = _basename(head);
+  if (Object.hasOwn(STRING_RUNNERS, name)) {
+    _runnerStrings(name, argv.slice(1), out);
+    return out;
+  }
   if (!CODE_PROGRAMS.has(name)) return out;
   const args = argv.slice(1);
-  const dd = args.findIndex((w) => w.value === "--");
+  let dd = args.findIndex((w) => w.value === "--");
+  if (name === "git") {
+    // after a literal subcommand, words are that subcommand's: only some of them run commands (`--exec`, `foreach`)
+    const sub = _gitSubcommand(args);
+    if (sub !== -1 && !GIT_RUNS.has(args[sub]!.value!)) dd = sub;
+  }
   const hidden = (dd === -1 ? args : args.slice(0, dd)).find((w) => w.value === null && w.mayBeOption);
   if ((extraArgs && dd === -1) || hidden) {
     const why = extraArgs
@@ -117,6 +129,61 @@ export function embedded(argv: readonly ShellWord[], extraArgs: boolean): Embedd
 
 type Run = (script: string | null, how: string, shown: string) => void;
 
+/**
+ * Runners (runners.ts) that take the command as one string run by a shell: `su -c STR`, `runuser -c STR`,
+ * `script -c STR`, `flock FILE -c STR`, `watch 'STR'` (watch joins its words and runs them with `sh -c`), and
+ * `sudo|doas|… bash -c STR` (a shell behind the runner). The string is judged like a `bash -c` string.
+ */
+const STRING_RUNNERS: Record<string, "-c" | "words"> = {
+  su: "-c",
+  runuser: "-c",
+  script: "-c",
+  flock: "-c",
+  watch: "words",
+  sudo: "-c",
+  doas: "-c",
+  setsid: "-c",
+  nsenter: "-c",
+  chroot: "-c",
+  unshare: "-c",
+  setpriv: "-c",
+};
+const SHELLS = /^(ba|da|z|k|a|mk)?sh$/;
+
+function _runnerStrings(name: string, args: readonly ShellWord[], out: Embedded): void {
+  const push = (w: ShellWord | undefined, shown: string) => {
+    if (!w) return;
+    out.code ??= `${name} ${shown} runs a command string`;
+    if (w.value === null) out.unknown ??= `${name} ${shown} runs a command string only known at run time`;
+    else out.nested.push({ script: w.value, how: `${name} ${shown}` });
+  };
+  if (STRING_RUNNERS[name] === "words") {
+    // watch [-n N] [options] WORDS…: joined and run by sh -c (unless -x/--exec)
+    let i = 0;
+    for (; i < args.length; i++) {
+      const v = args[i]!.value;
+      if (v === null || !v.startsWith("-")) break;
+      if (v === "-n" || v === "--interval" || v === "-q" || v === "--equexit") i++;
+    }
+    const words = args.slice(i);
+    if (words.length === 0) return;
+    if (words.some((w) => w.value === null)) out.unknown ??= `${name} runs a command string only known at run time`;
+    else out.nested.push({ script: words.map((w) => w.value).join(" "), how: name });
+    return;
+  }
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i]!.value;
+    if (v === null) continue;
+    if (name !== "sudo" && name !== "doas" && (/^-[A-Za-z]*c$/.test(v) || v === "--command")) push(args[i + 1], v);
+    else if (name !== "sudo" && name !== "doas" && v.startsWith("--command=")) {
+      push({ ...args[i]!, value: v.slice(10) }, "--command");
+    } else if (SHELLS.test(_basename(v)) && args[i + 1]?.value === "-c") {
+      push(args[i + 2], `${_basename(v)} -c`);
+      return;
+    }
+  }
+}
+
 /** Long options (abbreviations included) with their value, attached or next. */
 function _longValues(
   args: readonly ShellWord[],
@@ -135,6 +202,35 @@ function _longValues(
     if (!full) continue;
     f(eq === -1 ? (args[++i]?.value ?? null) : v.slice(eq + 1), full);
   }
+}
+
+/** git subcommands with options or words that run commands. */
+const GIT_RUNS = new Set([
+  "rebase",
+  "submodule",
+  "bisect",
+  "grep",
+  "fetch",
+  "pull",
+  "push",
+  "clone",
+  "archive",
+  "ls-remote",
+  "difftool",
+  "mergetool",
+  "filter-branch",
+  "send-email",
+]);
+
+/** The index of git's subcommand word in `args` (after the global options), or -1. */
+function _gitSubcommand(args: readonly ShellWord[]): number {
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i]!.value;
+    if (v === null) return -1;
+    if (!v.startsWith("-")) return i;
+    if (GIT_GLOBAL_VALUE.has(v)) i++;
+  }
+  return -1;
 }
 
 /** git settings whose value is a command (run by a shell): extracted from `-c` values. */

@@ -52,6 +52,14 @@ Deno.test("floors F8: a command embedded in a program's arguments is judged agai
       "tar -cf /dev/null --checkpoint=1 --checkpoint-action exec='rm -rf victim' f",
       "tar --to-command='rm -rf victim' -xf a.tar",
       "tar -I 'rm -rf victim' -cf x.tar f",
+      "su -c 'rm -rf victim'",
+      "su root -c 'rm -rf victim'",
+      "runuser -u x --command='rm -rf victim'",
+      "script -qc 'rm -rf victim' /dev/null",
+      "script -c 'rm -rf victim' /dev/null",
+      "flock /tmp/l -c 'rm -rf victim'",
+      "watch -n 1 'rm -rf victim'",
+      "sudo -u x bash -c 'rm -rf victim'",
     ]
   ) {
     const o = evaluateRules(RMRF, bash(cmd));
@@ -64,6 +72,8 @@ Deno.test("floors F8: an embedded command that cannot be extracted keeps the flo
     const cmd of [
       'git -c "alias.x=!$c" x',
       "git --config-env=alias.x=EVIL x",
+      "git $x log",
+      "git rebase $x HEAD~1",
       "sed -n '1e' f", // runs the pattern space
       "sed 's/.*/rm -rf victim/e' f",
       "sed -f prog.sed f",
@@ -75,8 +85,10 @@ Deno.test("floors F8: an embedded command that cannot be extracted keeps the flo
     const o = evaluateRules(RMRF, bash(cmd));
     assert.equal(o.floor, "deny", `${cmd}: ${o.rationale}`);
   }
-  // nothing embedded: no floor
-  for (const cmd of ["sed -n 1p f", "awk '{print $1}' f", "tar -cf x.tar f", "git -c color.ui=never log"]) {
+  // nothing embedded: no floor (git's words after a subcommand that runs nothing cannot be a global -c)
+  for (
+    const cmd of ["sed -n 1p f", "awk '{print $1}' f", "tar -cf x.tar f", "git -c color.ui=never log", "git log $f"]
+  ) {
     assert.equal(evaluateRules(RMRF, bash(cmd)).floor, null, cmd);
   }
 });
