@@ -3,10 +3,13 @@
  * reads when a call was not approved, saying who declined (a person, a program, or the policy) and why.
  *
  * A remembered approval answers a later ASK only; it never lifts a DENY (the gate decides first), and `reset`
- * forgets them all.
+ * forgets them all. An approval of the whole tool does not answer an ASK that stands for a `deny` floor which may
+ * apply (engine.ts `DENY_MAY_APPLY`: `cat $f` under a `secrets/**` deny floor): that is asked every time.
  *
  * @module
  */
+import { DENY_MAY_APPLY } from "../rules/engine.ts";
+import type { RuleHit } from "../types.ts";
 import type { ConfirmAnswer, ConfirmSource } from "./confirm.ts";
 
 /** A stable key of a call's arguments: JSON with object keys sorted. */
@@ -36,6 +39,8 @@ function _stable(v: unknown): string {
  * assert.equal(a.find("run_bash", { cmd: "npm test; rm -rf /" }), null);
  * a.add("write_file", { path: "a", content: "x" }, "tool");
  * assert.equal(a.find("write_file", { content: "y", path: "b" }), "tool");
+ * const firm = [{ rule: 0, effect: "decision=ask", summary: "* secrets/** (deny floor may apply: $f)" }];
+ * assert.equal(a.find("write_file", { path: "c" }, firm), null); // asked every time
  * a.clear();
  * assert.equal(a.find("write_file", {}), null);
  * ```
@@ -50,9 +55,13 @@ export class RememberedApprovals {
     else this.#calls.add(_key(tool, args));
   }
 
-  /** What approves this call already (`tool` before `call`), or null. */
-  find(tool: string, args: unknown): "call" | "tool" | null {
-    if (this.#tools.has(tool)) return "tool";
+  /**
+   * What approves this call already (`tool` before `call`), or null. `rules`: the rules that took effect on it; a
+   * deny floor that only may apply is never answered by an approval of the whole tool.
+   */
+  find(tool: string, args: unknown, rules: readonly RuleHit[] = []): "call" | "tool" | null {
+    const firm = rules.some((r) => r.effect === "decision=ask" && r.summary.includes(`(${DENY_MAY_APPLY}:`));
+    if (this.#tools.has(tool) && !firm) return "tool";
     if (this.#calls.size > 0 && this.#calls.has(_key(tool, args))) return "call";
     return null;
   }

@@ -791,7 +791,7 @@ export class SafeExecutor {
     if (decision === "ask") {
       const request = { tool: name, args: call.args, risk, fatigue, rationale };
       const handler = options.confirm ?? this.#confirm;
-      const remembered = this.#approvals.find(name, call.args);
+      const remembered = this.#approvals.find(name, call.args, rules);
       const answer = remembered !== null
         ? { approved: true, reason: "approved", message: null, remember: null, waitedMs: 0 }
         : await askWithTimeout(handler, request, this.confirmTimeoutMs, options.signal);

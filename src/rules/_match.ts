@@ -23,6 +23,7 @@ import type { CompiledRule } from "./config.ts";
 import { RUNNERS } from "./runners.ts";
 import { analyzeScript } from "./shell.ts";
 import type { ShellAnalysis, ShellWord, SimpleCommand } from "./shell_types.ts";
+import { opensUnnamedFiles } from "./_unnamed_files.ts";
 import { judgeWrites } from "./_writes.ts";
 
 /**
@@ -62,8 +63,9 @@ export interface ScriptPaths {
  * The paths a script names: every literal word of every simple command (also the part after `=` or `:`, and a
  * short option's attached value: `--file=k`, `if=k`, `HEAD:k`, `-fk`) and every redirection target, resolved
  * like redirections (`resolve`). Which words a command reads as paths is not known generically, so every word is
- * tried. A word only known at run time, arguments xargs adds, a dynamic command, a change of folder or a script
- * that does not parse make the paths unknown.
+ * tried. A word only known at run time, arguments xargs adds, a dynamic command, a change of folder, a command that
+ * opens files its words do not name (_unnamed_files.ts: jq `import`, awk `ARGV`, `@file`, git pathspec globs and
+ * magic) or a script that does not parse make the paths unknown: a `path` floor then "may apply" (at least ask).
  */
 export function scriptPaths(ctx: MatchContext): ScriptPaths {
   if (ctx.scriptPaths) return ctx.scriptPaths;
@@ -99,6 +101,9 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
     for (const c of a.commands) {
       if (c.dynamic) unknown ??= c.dynamic;
       if (c.extraArgs) unknown ??= `${c.argv[0]?.value ?? "a command"} is given arguments at run time`;
+      // files named inside a program's text or read from data (jq import, awk ARGV, `@file`, git pathspec globs)
+      const opens = opensUnnamedFiles(c);
+      if (opens !== null) unknown ??= opens;
       for (const w of c.raw) {
         if (w.value === null) unknown ??= `the word ${w.text} is only known at run time`;
         else add(w.value);
@@ -136,35 +141,87 @@ function _basename(v: string): string {
 const SHORT_CLUSTER = /^-[A-Za-z][A-Za-z0-9]*$/;
 
 /**
+ * Option synonyms of the commands floors are usually written for, in one place: a long option (or any abbreviation
+ * of it getopt_long would take) or a short letter that means the same as a short letter. A floor's options and the
+ * command's are both read through the table, so `rm -rf` matches `rm -R --force` and `git push --force` matches
+ * `git push -f` and `--force-with-lease`. Keyed by the command, or by `git SUBCOMMAND`.
+ */
+const SYNONYMS: Record<
+  string,
+  { readonly short?: Readonly<Record<string, string>>; readonly long: Readonly<Record<string, string>> }
+> = {
+  rm: {
+    short: { R: "r" },
+    long: { "--recursive": "r", "--force": "f", "--dir": "d", "--interactive": "i", "--verbose": "v" },
+  },
+  cp: { short: { R: "r" }, long: { "--recursive": "r", "--force": "f" } },
+  chmod: { long: { "--recursive": "R" } },
+  chown: { long: { "--recursive": "R" } },
+  chgrp: { long: { "--recursive": "R" } },
+  "git push": {
+    long: { "--force": "f", "--force-with-lease": "f", "--force-if-includes": "f", "--delete": "d" },
+  },
+  "git clean": { long: { "--force": "f" } },
+  "git branch": { long: { "--force": "f" } },
+  "git checkout": { long: { "--force": "f" } },
+};
+
+function _synonyms(prefix: readonly string[]) {
+  const name = prefix[0] === undefined ? "" : _basename(prefix[0]);
+  return SYNONYMS[`${name} ${prefix[1] ?? ""}`] ?? (Object.hasOwn(SYNONYMS, name) ? SYNONYMS[name] : undefined);
+}
+
+/** The short letters a long option stands for in `table` (the option or an abbreviation of it). */
+function _longLetters(table: ReturnType<typeof _synonyms>, opt: string): string[] {
+  if (!table?.long) return [];
+  const out: string[] = [];
+  for (const [long, letter] of Object.entries(table.long)) {
+    if (long === opt || (opt.length >= 3 && long.startsWith(opt))) out.push(letter);
+  }
+  return out;
+}
+
+/**
  * A simple command matches a prefix for raising: the name (or its basename), then the prefix's other words in
  * order, except its options, which match as a set wherever they are: every letter of a short-option word
  * (`-rf`) must be given in any cluster or order (`-fr`, `-r -f`, `-f x -r`), every long option (`--force`)
- * anywhere, also abbreviated (`--forc`). A word only known at run time could be any of them. Synonyms
- * (`-R` for `-r`, `--recursive`) are not known: a rule lists them.
+ * anywhere, also abbreviated (`--forc`), both read through {@linkcode SYNONYMS} (`-R`, `--recursive` for rm's `-r`).
+ * A word only known at run time could be any of them, and so could the arguments xargs adds (`extra`): then the
+ * prefix's remaining words may be supplied too.
  */
-function _raiseMatchWords(argv: readonly ShellWord[], prefix: readonly string[]): boolean {
+function _raiseMatchWords(argv: readonly ShellWord[], prefix: readonly string[], extra = false): boolean {
   const head = argv[0];
   if (!head || prefix.length === 0) return false;
   if (head.value !== null && head.value !== prefix[0] && _basename(head.value) !== prefix[0]) return false;
+  const table = _synonyms(prefix);
+  const short = (ch: string) => table?.short?.[ch] ?? ch;
   const words: string[] = [];
   const letters = new Set<string>();
   const longs: string[] = [];
   for (const p of prefix.slice(1)) {
-    if (SHORT_CLUSTER.test(p)) { for (const ch of p.slice(1)) letters.add(ch); }
-    else if (p.startsWith("--") && p.length > 2 && !p.includes("=")) longs.push(p);
-    else words.push(p);
+    if (SHORT_CLUSTER.test(p)) { for (const ch of p.slice(1)) letters.add(short(ch)); }
+    else if (p.startsWith("--") && p.length > 2 && !p.includes("=")) {
+      const l = _longLetters(table, p);
+      if (l.length > 0) letters.add(l[0]!);
+      else longs.push(p);
+    } else words.push(p);
   }
   let k = 0;
-  let unknown = false;
+  let unknown = extra;
   const given = new Set<string>();
   const givenLong: string[] = [];
   for (let i = 1; i < argv.length; i++) {
     const v = argv[i]!.value;
     if (v === null) unknown = true;
-    else if (SHORT_CLUSTER.test(v)) { for (const ch of v.slice(1)) given.add(ch); }
-    else if (v.startsWith("--") && v.length > 2) givenLong.push(v.includes("=") ? v.slice(0, v.indexOf("=")) : v);
+    else if (SHORT_CLUSTER.test(v)) { for (const ch of v.slice(1)) given.add(short(ch)); }
+    else if (v.startsWith("--") && v.length > 2) {
+      const opt = v.includes("=") ? v.slice(0, v.indexOf("=")) : v;
+      givenLong.push(opt);
+      for (const l of _longLetters(table, opt)) given.add(l);
+    }
     if (k < words.length && (v === null || v === words[k])) k++;
   }
+  if (extra) k = words.length; // xargs may add the rest
   if (k < words.length) return false;
   if (unknown) return true;
   for (const ch of letters) if (!given.has(ch)) return false;
@@ -175,10 +232,10 @@ function _raiseMatchWords(argv: readonly ShellWord[], prefix: readonly string[])
 
 function _raiseMatch(c: SimpleCommand, prefix: readonly string[]): boolean {
   if (c.dynamic) return true;
-  if (_raiseMatchWords(c.argv, prefix) || _raiseMatchWords(c.raw, prefix)) return true;
+  if (_raiseMatchWords(c.argv, prefix, c.extraArgs) || _raiseMatchWords(c.raw, prefix)) return true;
   const head = c.argv[0]?.value;
   if (head && RUNNERS.has(_basename(head))) {
-    for (let k = 1; k < c.argv.length; k++) if (_raiseMatchWords(c.argv.slice(k), prefix)) return true;
+    for (let k = 1; k < c.argv.length; k++) if (_raiseMatchWords(c.argv.slice(k), prefix, c.extraArgs)) return true;
   }
   return false;
 }
@@ -264,6 +321,9 @@ export function ruleMatches(
   for (const c of a.commands) {
     if (c.assignments.length > 0) return miss; // `BASH_ENV=… bash -c`, `PATH=… npm test`
     if (c.lookedThrough) continue; // `bash -c '…'`: its own commands follow and are judged
+    // options that run code or change what the program runs (`git -c alias.x=…`, `sed e`, awk `system`, tar
+    // checkpoint actions, `find -exec`): a prefix rule for the program does not trust what it is told to run
+    if (c.runsCode) return miss;
     if (c.argv.length === 0) {
       if (c.assignments.length > 0) return miss; // `PATH=… ` on its own line
       continue; // a bare redirection: judged as a write below

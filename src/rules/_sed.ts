@@ -45,6 +45,30 @@ export function checkSed(p: Parsed): string | null {
  * (`e`, `w`, `W`, `r`, `R`, an `s///e` or `s///w`) is refused.
  */
 export function sedScriptProblem(script: string): string | null {
+  return _readSed(script, null);
+}
+
+/**
+ * The commands a sed script runs (`e COMMAND`), for rules that raise risk, and why some cannot be known (`e` alone
+ * runs the pattern space, `s///e` the replaced line, a script that is not read): the same reader as
+ * {@linkcode sedScriptProblem}, reading past the commands that only write or read files.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sedExecs } from "./_sed.ts";
+ * assert.deepEqual(sedExecs("1e rm -rf x\np"), { commands: ["rm -rf x"], unknown: null });
+ * assert.match(sedExecs("s/a/b/e").unknown!, /s\/\/\/e/);
+ * ```
+ */
+export function sedExecs(script: string): { commands: string[]; unknown: string | null } {
+  const commands: string[] = [];
+  const r = _readSed(script, commands);
+  return { commands, unknown: r === null ? null : `sed script ${JSON.stringify(script)}: ${r}` };
+}
+
+/** Read a sed script; with `execs`, `e` commands are collected and `w`/`r` files skipped instead of refused. */
+function _readSed(script: string, execs: string[] | null): string | null {
   let i = 0;
   const n = script.length;
   const skipSpace = () => {
@@ -136,13 +160,30 @@ export function sedScriptProblem(script: string): string | null {
         while (i < n && /[gpiImM0-9]/.test(script[i]!)) i++;
         const f = script[i];
         if (f === "e") return `the s///e flag ${SED_BAD}`;
-        if (f === "w" || f === "W") return `the s///w flag ${SED_BAD}`;
+        if (f === "w" || f === "W") {
+          if (execs === null) return `the s///w flag ${SED_BAD}`;
+          while (i < n && script[i] !== "\n") i++;
+        }
       }
       continue;
     }
     if ("aic".includes(cmd)) {
       // a text, i text, c text: output only; the text runs to the end of the line
       while (i < n && script[i] !== "\n") i++;
+      continue;
+    }
+    if (execs !== null && "wWrR".includes(cmd)) {
+      // a file name to the end of the line: writes or reads, runs nothing
+      while (i < n && script[i] !== "\n") i++;
+      continue;
+    }
+    if (execs !== null && cmd === "e") {
+      let end = i;
+      while (end < n && script[end] !== "\n") end++;
+      const text = script.slice(i, end).trim();
+      if (text === "") return `the e command ${SED_BAD}: it runs the pattern space`;
+      execs.push(text);
+      i = end;
       continue;
     }
     return `the ${cmd} command ${SED_BAD}`;

@@ -19,6 +19,7 @@
  * @module
  */
 import type { ShellWord } from "./shell_types.ts";
+import { embedded } from "./_embedded.ts";
 import { wrapperArgs, WRAPPERS } from "./_wrappers.ts";
 
 /** Shells whose `-c` string is parsed: only bash, the grammar of the parser. */
@@ -69,6 +70,8 @@ export interface Unwrapped {
   nested: Array<{ script: string; how: string }>;
   /** Commands run by the command itself, to judge as commands (`find -exec`). */
   inner: Array<{ argv: ShellWord[]; how: string }>;
+  /** Why the command runs code given in its arguments (`git -c`, `sed e`, awk `system`): never lowered. */
+  code: string | null;
 }
 
 /** Look through the wrappers of a command's words. */
@@ -84,6 +87,7 @@ export function unwrap(raw: ShellWord[]): Unwrapped {
     lookedThrough: false,
     nested: [],
     inner: [],
+    code: null,
   };
   let argv = raw;
   for (let guard = 0; guard < 16; guard++) {
@@ -182,6 +186,14 @@ export function unwrap(raw: ShellWord[]): Unwrapped {
         out.argv = argv;
       }
     }
+  }
+  if (out.dynamic === null) {
+    // commands the program runs from its own arguments (_embedded.ts): judged too; unextractable ones make it dynamic
+    const e = embedded(out.argv, out.extraArgs);
+    out.code = e.code;
+    if (e.unknown !== null) out.dynamic = e.unknown;
+    out.nested.push(...e.nested);
+    out.inner.push(...e.inner);
   }
   return out;
 }

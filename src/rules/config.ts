@@ -108,6 +108,14 @@ export function validateRules(value: unknown, at = "rules"): RulesValidation {
     const matchPath = "path" in raw ? _paths(raw.path, key, errors) : null;
     const prefixes = "command" in raw ? _prefixes(raw.command, key, errors) : null;
     if ("args" in raw) _checkArgs(raw.args, key, errors);
+    if ("path" in raw && typeof raw.tool === "string" && _onlyUpstream(raw.tool)) {
+      errors.push(
+        `"${key}.path" never matches ${JSON.stringify(raw.tool)}: "path" reads the path arguments of safe-exec's ` +
+          `own tools (read_file, run_bash, …), and a "tool" with "__" names only upstream (gateway) tools ` +
+          `"<server>__<tool>", whose arguments it does not know; match their arguments with "args" (exact values) ` +
+          `or a "decision" on the tool itself`,
+      );
+    }
     _checkEffect(raw, key, errors);
     if (errors.length > before || !matchTool) return;
     const spec = raw as unknown as RuleSpec;
@@ -150,6 +158,14 @@ function _checkKeys(raw: Record<string, unknown>, key: string, errors: string[])
       );
     }
   }
+}
+
+/**
+ * A tool glob that can match only upstream (gateway) tools: a literal `__` (the `<server>__<tool>` separator) in it
+ * outside any wildcard, so every name it matches holds `__`, which no built-in tool's name does.
+ */
+function _onlyUpstream(tool: string): boolean {
+  return tool.split(/[*?[\]]/).some((part) => part.includes("__"));
 }
 
 function _tool(raw: Record<string, unknown>, key: string, errors: string[]): ((n: string) => boolean) | null {

@@ -14,8 +14,19 @@
  *   command named by its path (`/bin/rm` matches `rm`).
  * - For a script (run_bash), `path` matchers of rules that raise risk or set a floor see every literal path the
  *   script names (its words and redirection targets, resolved like redirections); when some word is only known at
- *   run time (`cat $f`, a glob, xargs input, a change of folder), such a floor gives at least ask. A path rule never
- *   lowers a script.
+ *   run time (`cat $f`, a glob, xargs input, a change of folder, a program that opens files its words do not name:
+ *   jq `import`, awk `ARGV`, `@file`, git pathspec globs and magic), such a floor gives at least ask — never deny,
+ *   as `cat $f` or `grep -r x .` may well not touch it — and for a deny floor that ask is never answered by a
+ *   remembered approval of the whole tool. A path rule never lowers a script.
+ * - A `command` floor matches, with its own decision, a command whose run-time words could complete its prefix
+ *   (`rm $x`, the arguments xargs adds: `xargs rm < opts` under `rm -rf` is denied), option synonyms read through
+ *   one table (_match.ts `SYNONYMS`: `rm -R --force` for `rm -rf`, `git push -f` for `--force`), and the commands
+ *   a program runs from its own arguments (_embedded.ts: git `-c` aliases and command settings, `submodule
+ *   foreach`, `rebase --exec`, sed `e`, awk `system("…")`, tar checkpoint actions): extracted ones are parsed and
+ *   judged; one that cannot be extracted could run anything, so every command floor applies with its decision.
+ * - A lowering rule never matches a command whose options run code or change what the program runs (`git -c`,
+ *   `--config-env`, `--exec-path`, sed `e`/`-f`, awk `system`/pipes, tar checkpoint actions, `find -exec`; also
+ *   such a program given words only known at run time where such an option could hide).
  * - The built-in read-only commands (readonly.ts, builtin_readonly.ts) apply after the config's own rules, unless
  *   `readOnlyCommands` is false.
  *
@@ -117,6 +128,12 @@ export interface RuleOutcome {
 
 const ORDER: Record<Risk, number> = { low: 0, medium: 1, high: 2 };
 
+/**
+ * In a floor's summary: a `deny` floor that may apply (a path only known at run time), asked instead. A remembered
+ * approval of the whole tool (`remember: "tool"`) never answers such a call: the person is asked every time.
+ */
+export const DENY_MAY_APPLY = "deny floor may apply";
+
 function _max(a: Risk, b: Risk): Risk {
   return ORDER[a] >= ORDER[b] ? a : b;
 }
@@ -163,13 +180,15 @@ export function evaluateRules(
     if (spec.decision) {
       const m = ruleMatches(rule, ctx, false);
       if (m.hit) {
-        // a path floor the script may meet only at run time (`cat $f`): at least ask, never more nor less
+        // a path floor the script may meet only at run time (`cat $f`): at least ask; for a deny floor the summary
+        // says so ({@linkcode DENY_MAY_APPLY}), and a remembered approval of the whole tool does not answer it
         const decision = m.maybe !== null ? "ask" : spec.decision;
+        const may = m.maybe === null ? "" : ` (${spec.decision === "deny" ? DENY_MAY_APPLY : "may apply"}: ${m.maybe})`;
         floors.push({
           index: rule.index,
           name: `rules[${rule.index}]`,
           effect: `decision=${decision}`,
-          summary: rule.summary + (m.maybe !== null ? ` (may apply: ${m.maybe})` : ""),
+          summary: rule.summary + may,
         });
         if (decision === "deny" || floor === null) floor = decision;
       }

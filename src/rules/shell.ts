@@ -279,6 +279,7 @@ function _build(
     writes: u.writes,
     dynamic: u.dynamic,
     extraArgs: extraArgs || u.extraArgs,
+    runsCode: u.code,
     lookedThrough: u.lookedThrough,
     context,
     text,

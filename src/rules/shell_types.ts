@@ -68,6 +68,11 @@ export interface SimpleCommand {
   /** More arguments are added at run time (`xargs`, `find -exec … {}`). */
   readonly extraArgs: boolean;
   /**
+   * Why the command runs code given in its own arguments (`git -c alias.x=!…`, `sed e`, awk `system`, tar
+   * `--checkpoint-action=exec=`, `find -exec`), else null or absent: a rule that lowers risk never matches it.
+   */
+  readonly runsCode?: string | null;
+  /**
    * The command only runs a script that was parsed and judged on its own (`bash -c 'ls'`): its simple commands
    * follow it in {@linkcode ShellAnalysis.commands}.
    */

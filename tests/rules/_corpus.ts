@@ -625,6 +625,18 @@ export const DANGEROUS: string[] = [
   "sed 's/a[/]b/c/w pwn' x",
   "sed -n '/x[/]/w pwn' x",
   "sed -n '/a[/]e touch pwn/p' x",
+  // redteam5 F8: commands a program runs from its own arguments (aliases, sed e, awk system, tar actions)
+  "git -c alias.x='!touch pwn' x",
+  "git -c alias.x='!touch pwn' log",
+  "git -c core.pager='touch pwn' log",
+  "git --config-env=core.pager=P log",
+  'git -c "alias.x=!$c" x',
+  "xargs git log <<< '-c core.pager=touch\\ pwn'",
+  "sed -n -e p -e '1e touch pwn' f",
+  "sed -n '1e' f",
+  "tar -cf /dev/null --checkpoint=1 --checkpoint-action=exec='touch pwn' f",
+  "awk 'BEGIN{system(c)}'",
+  "find . -name x -exec touch pwn \\;",
 ];
 
 /** What the built-in set made of one script. */

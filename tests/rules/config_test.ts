@@ -64,3 +64,15 @@ Deno.test("config: readOnlyCommands", () => {
     error: '"readOnlyCommands" must be true or false, got "no"',
   });
 });
+
+Deno.test("config: a path rule that can match only upstream tools is refused (red team 5 F7)", () => {
+  for (const tool of ["f__peek", "f__*", "*__*", "github__get_file"]) {
+    const e = errs([{ tool, path: ["secrets/**"], decision: "deny" }]);
+    assert.equal(e.length, 1, tool);
+    assert.match(e[0]!, /^"rules\[0\]\.path" never matches .*upstream \(gateway\) tools .*"args"/, tool);
+  }
+  // "*" also matches the built-in tools; "args" works on upstream tools
+  assert.deepEqual(errs([{ tool: "*", path: ["secrets/**"], decision: "deny" }]), []);
+  assert.deepEqual(errs([{ tool: "f__*", args: { path: "secrets/k" }, decision: "deny" }]), []);
+  assert.deepEqual(errs([{ tool: "read_*", path: ["secrets/**"], decision: "deny" }]), []);
+});

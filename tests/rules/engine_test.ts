@@ -201,10 +201,11 @@ Deno.test("engine: a floor's short options match as a set, long ones anywhere (r
   for (const cmd of ["git push --force", "git push origin --force main", "git --no-pager push --forc"]) {
     assert.equal(f(cmd), "deny", cmd);
   }
-  for (const cmd of ["rm -r x", "rm -f x", "git push", "git push -f"]) assert.equal(f(cmd), null, cmd);
-  // synonyms are not known generically: the rule lists them (as README's example does)
-  assert.equal(f("rm -Rf x"), null);
-  assert.equal(f("rm --recursive --force x"), null);
+  for (const cmd of ["rm -r x", "rm -f x", "git push"]) assert.equal(f(cmd), null, cmd);
+  // the synonyms of the commands floors are usually written for are known (red team 5 F5; _match.ts SYNONYMS)
+  for (const cmd of ["rm -Rf x", "rm --recursive --force x", "git push -f", "git push --force-with-lease"]) {
+    assert.equal(f(cmd), "deny", cmd);
+  }
 });
 
 Deno.test("engine: path floors see a script's literal paths; unknown words keep at least ask (redteam3 F12)", () => {
@@ -276,8 +277,9 @@ Deno.test("engine: floors see paths named from outside, pathspec magic, name lis
   for (const cmd of ["rm --r --f victim", "rm --rec --f x", "rm --recursive --force x"]) {
     assert.equal(o(cmd).floor, "deny", cmd);
   }
-  // `-r` for `--recursive` is a synonym, which no rule knows generically (the README's example lists both)
-  assert.equal(o("rm -r --f victim").floor, null);
+  // `-r` for `--recursive` is a synonym the floor matcher knows (red team 5 F5)
+  assert.equal(o("rm -r --f victim").floor, "deny");
+  assert.equal(o("rm -r victim").floor, null);
   assert.equal(o("cat README.md | sed -n 's/a/b/p'").floor, null);
 });
 

@@ -1,0 +1,207 @@
+// Red team 5: config floors bypassed by commands embedded in arguments (F8), files opened by a program's own text
+// (F2, F3), option synonyms (F5) and xargs-supplied options (F4).
+import assert from "node:assert/strict";
+import { validateRules } from "../../src/rules/config.ts";
+import { evaluateRules, type RuleCall } from "../../src/rules/engine.ts";
+
+function compile(rules: unknown[]) {
+  const v = validateRules(rules);
+  assert.deepEqual(v.errors, []);
+  return v.rules;
+}
+const bash = (cmd: string): RuleCall => ({ tool: "run_bash", tableRisk: "high", args: { cmd } });
+
+// cfg/c5.jsonc of red team 5: the operator trusts git, with floors on the dangerous parts
+const C5 = compile([
+  { tool: "run_bash", command: ["git"], risk: "low" },
+  { tool: "run_bash", command: ["git push"], decision: "ask" },
+  { tool: "run_bash", command: ["git reset --hard", "rm -rf"], decision: "deny" },
+]);
+// cfg/c1.jsonc
+const C1 = compile([
+  { tool: "run_bash", command: ["rm -rf", "sudo"], decision: "deny" },
+  { tool: "run_bash", command: ["git push"], decision: "ask" },
+  { tool: "*", path: ["secrets/**"], decision: "deny" },
+]);
+const RMRF = compile([{ tool: "run_bash", command: ["rm -rf"], decision: "deny" }]);
+
+Deno.test("floors F8: a command embedded in a program's arguments is judged against deny floors", () => {
+  for (
+    const cmd of [
+      "git -c alias.x='!rm -rf victim' x",
+      "git -c alias.x='reset --hard' x",
+      "git -c alias.x='!git reset --hard' x",
+      "xargs git reset <<< --hard",
+      "git submodule foreach rm -rf victim",
+      "git submodule foreach 'rm -rf victim'",
+      "git rebase --exec 'rm -rf victim' HEAD~1",
+      "git rebase -x 'rm -rf victim' HEAD~1",
+      "git bisect run rm -rf victim",
+    ]
+  ) {
+    const o = evaluateRules(C5, bash(cmd), { trustGitConfig: true });
+    assert.equal(o.floor, "deny", `${cmd}: ${o.rationale}`);
+  }
+  for (
+    const cmd of [
+      "git -c alias.x='!rm -rf victim' x",
+      "sed -n '1e rm -rf victim' f",
+      "sed -n -e p -e '1e rm -rf victim' f",
+      "awk 'BEGIN{system(\"rm -rf victim\")}'",
+      "tar -cf /dev/null --checkpoint=1 --checkpoint-action=exec='rm -rf victim' f",
+      "tar -cf /dev/null --checkpoint=1 --checkpoint-action exec='rm -rf victim' f",
+      "tar --to-command='rm -rf victim' -xf a.tar",
+      "tar -I 'rm -rf victim' -cf x.tar f",
+      "su -c 'rm -rf victim'",
+      "su root -c 'rm -rf victim'",
+      "runuser -u x --command='rm -rf victim'",
+      "script -qc 'rm -rf victim' /dev/null",
+      "script -c 'rm -rf victim' /dev/null",
+      "flock /tmp/l -c 'rm -rf victim'",
+      "watch -n 1 'rm -rf victim'",
+      "sudo -u x bash -c 'rm -rf victim'",
+    ]
+  ) {
+    const o = evaluateRules(RMRF, bash(cmd));
+    assert.equal(o.floor, "deny", `${cmd}: ${o.rationale}`);
+  }
+});
+
+Deno.test("floors F8: an embedded command that cannot be extracted keeps the floor's decision", () => {
+  for (
+    const cmd of [
+      'git -c "alias.x=!$c" x',
+      "git --config-env=alias.x=EVIL x",
+      "git $x log",
+      "git rebase $x HEAD~1",
+      "sed -n '1e' f", // runs the pattern space
+      "sed 's/.*/rm -rf victim/e' f",
+      "sed -f prog.sed f",
+      "awk 'BEGIN{system(c)}'",
+      "awk '{print | \"sh\"}'",
+      'tar --checkpoint-action=exec="$c" -cf x f',
+    ]
+  ) {
+    const o = evaluateRules(RMRF, bash(cmd));
+    assert.equal(o.floor, "deny", `${cmd}: ${o.rationale}`);
+  }
+  // nothing embedded: no floor (git's words after a subcommand that runs nothing cannot be a global -c)
+  for (
+    const cmd of ["sed -n 1p f", "awk '{print $1}' f", "tar -cf x.tar f", "git -c color.ui=never log", "git log $f"]
+  ) {
+    assert.equal(evaluateRules(RMRF, bash(cmd)).floor, null, cmd);
+  }
+});
+
+Deno.test("floors F8: a user lowering rule never lowers a command whose options run code", () => {
+  for (
+    const cmd of [
+      "git -c alias.x=push x",
+      "git -c alias.x='!git push' x",
+      "git -c core.pager=id log",
+      "git --config-env=core.pager=P log",
+      "git --exec-path=. status",
+      "git submodule foreach 'git push'",
+      "git rebase --exec 'make' HEAD~1",
+    ]
+  ) {
+    const o = evaluateRules(C5, bash(cmd), { trustGitConfig: true });
+    assert.notEqual(o.risk, "low", `${cmd}: ${o.rationale}`);
+    assert.ok(o.floor !== null || o.risk === "high", `${cmd}: ${o.rationale}`);
+  }
+  const sed = compile([{ tool: "run_bash", command: ["sed", "awk", "tar", "find"], risk: "low" }]);
+  for (
+    const cmd of [
+      "sed -n '1e id' f",
+      "sed 's/x/id/e' f",
+      "awk 'BEGIN{system(\"id\")}'",
+      "tar --checkpoint-action=exec=id -cf x f",
+      "find . -exec id \\;",
+    ]
+  ) {
+    assert.equal(evaluateRules(sed, bash(cmd), { readOnlyCommands: false }).risk, "high", cmd);
+  }
+  // the rule still lowers what runs nothing
+  assert.equal(evaluateRules(C5, bash("git commit -m x"), { trustGitConfig: true }).risk, "low");
+  assert.equal(evaluateRules(sed, bash("sed -i s/a/b/ f"), { readOnlyCommands: false }).risk, "low");
+  // and the floors see the aliased subcommand
+  assert.equal(evaluateRules(C5, bash("git -c alias.x=push x")).floor, "ask");
+  // xargs may supply any git subcommand (`reset --hard` too): every floor on git keeps its decision
+  assert.equal(evaluateRules(C5, bash("xargs git <<< push")).floor, "deny");
+});
+
+Deno.test("floors F2: a path floor may apply to files a program opens from its own text or from data", () => {
+  for (
+    const cmd of [
+      "jq -n 'import \"secrets/prod\" as $c; $c'",
+      "jq -n 'import \"secre\\u0074s/prod\" as $c; $c'",
+      "echo '{}' | jq 'include \"x\"; .'",
+      "jq --run-tests notes.test",
+      "jq -f prog.jq in.json",
+      "jq --from-file prog.jq",
+      "jq -n --rawfile c notes .",
+      "jq -n --slurpfile c notes .",
+      "jq -L lib -n 'import \"m\" as m; 1'",
+      'awk \'BEGIN{ARGV[1]="secre" "ts/k";ARGC=2} 1\'',
+      "awk 'BEGIN{ARGV[ARGC++]=\"x\"} 1'",
+      "mawk 'BEGIN{ARGV[1]=\"x\";ARGC=2} {print}'",
+      "awk 'BEGIN{while ((getline l < \"x\") > 0) print l}'",
+      "strings @names",
+      "git show HEAD~1 -- ':(icase)SECRETS/k'",
+      "git show HEAD~1 -- 'secret?/k'",
+      "git log -p --format=%h -- 's*'",
+      "git log -p -- '*/k'",
+      "git log -p -- ':(glob)s*/**'",
+      "git log -p -- ':(top,icase)SECRETS'",
+      "git log -p -- '[s]ecrets'",
+    ]
+  ) {
+    const o = evaluateRules(C1, bash(cmd));
+    assert.ok(o.floor !== null, `${cmd}: ${o.rationale}`);
+  }
+  for (const cmd of ["jq -n '1+1'", "jq .a in.json", "awk '{print $1}' f", "strings a.out", "git show HEAD -- src"]) {
+    assert.equal(evaluateRules(C1, bash(cmd)).floor, null, cmd);
+  }
+});
+
+Deno.test("floors F5: option synonyms match the floor written with one spelling", () => {
+  for (
+    const cmd of [
+      "rm -R -f victim",
+      "rm -Rf victim",
+      "rm -r --force victim",
+      "rm --recursive --force victim",
+      "rm --recursive -f victim",
+      "rm -r --fo victim",
+      "rm --rec -f victim",
+      "/bin/rm -fR victim",
+    ]
+  ) {
+    assert.equal(evaluateRules(RMRF, bash(cmd)).floor, "deny", cmd);
+  }
+  assert.equal(evaluateRules(RMRF, bash("rm -f victim")).floor, null);
+  assert.equal(evaluateRules(RMRF, bash("rm -R victim")).floor, null);
+  const push = compile([{ tool: "run_bash", command: ["git push --force"], decision: "deny" }]);
+  for (const cmd of ["git push -f", "git push --force", "git push --force-with-lease", "git push -uf origin x"]) {
+    assert.equal(evaluateRules(push, bash(cmd)).floor, "deny", cmd);
+  }
+  assert.equal(evaluateRules(push, bash("git push origin x")).floor, null);
+  const pushf = compile([{ tool: "run_bash", command: ["git push -f"], decision: "deny" }]);
+  assert.equal(evaluateRules(pushf, bash("git push --force origin")).floor, "deny");
+});
+
+Deno.test("floors F4: options xargs supplies keep a deny floor on the command it runs", () => {
+  for (
+    const cmd of [
+      "xargs rm < opts",
+      "xargs -a opts rm",
+      "echo '-rf victim' | xargs rm",
+      "printf '%s\\0' -rf victim | xargs -0 rm",
+      "xargs rm <<EOF\n-rf victim\nEOF",
+    ]
+  ) {
+    const o = evaluateRules(RMRF, bash(cmd));
+    assert.equal(o.floor, "deny", `${cmd}: ${o.rationale}`);
+  }
+  assert.equal(evaluateRules(RMRF, bash("xargs cat < list")).floor, null);
+});
