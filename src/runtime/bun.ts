@@ -6,30 +6,11 @@
  */
 import type { ChildProcess, Runtime, SpawnOptions } from "./types.ts";
 import { signalName } from "./_signal.ts";
+import { writeAllSync } from "./write_sync.ts";
 
 // deno-lint-ignore no-explicit-any
 const B = (globalThis as any).Bun;
 const encoder = new TextEncoder();
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-
-/**
- * Write all of `bytes` to descriptor `fd`, synchronously (as Deno's `writeSync` on stderr): a descriptor that is
- * non-blocking and full is waited for up to 2 s, then the rest is dropped; a closed one drops the text (stderr is
- * where diagnostics go; there is no one to tell).
- */
-function _writeAllSync(fd: number, bytes: Uint8Array): void {
-  const { writeSync } = process.getBuiltinModule("node:fs") as typeof import("node:fs");
-  const deadline = performance.now() + 2000;
-  let off = 0;
-  while (off < bytes.length) {
-    try {
-      off += writeSync(fd, bytes, off, bytes.length - off);
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== "EAGAIN" || performance.now() > deadline) return;
-      Atomics.wait(sleepCell, 0, 0, 1);
-    }
-  }
-}
 
 /** Bun, as the core needs it. */
 export const bunRuntime: Runtime = {
@@ -99,7 +80,11 @@ export const bunRuntime: Runtime = {
     await B.write(B.stdout, data);
   },
   writeStderr(text: string): void {
-    _writeAllSync(2, encoder.encode(text.endsWith("\n") ? text : text + "\n"));
+    try {
+      writeAllSync(2, encoder.encode(text.endsWith("\n") ? text : text + "\n"));
+    } catch {
+      // stderr closed: nothing to do (as under Deno)
+    }
   },
   exit: (code: number): never => process.exit(code),
   onStopSignal(fn: (signal: "SIGINT" | "SIGTERM") => void): void {
