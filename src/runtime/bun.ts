@@ -73,12 +73,14 @@ export const bunRuntime: Runtime = {
       return done ? null : value;
     };
   })(),
-  // Bun's own writers, not `process.stdout` / `process.stderr`: the first use of either builds Node's stream
-  // classes, about 19 ms of CPU (measured on the compiled binary: 27 ms for one `process.stdout.write` against 7.5 ms
-  // for `Bun.write(Bun.stdout, …)`), which a hook answering "ask" or "deny" paid on every call.
+  // Asynchronous, through Node's stream (a server that waits on a full stdout keeps reading stdin: a client that
+  // writes all its requests before it reads anything must not deadlock). A one-shot command that writes a line and
+  // exits writes synchronously instead (write_sync.ts): the stream's first use costs about 19 ms of CPU here.
   async writeStdout(data: Uint8Array): Promise<void> {
-    await B.write(B.stdout, data);
+    await new Promise<void>((resolve, reject) => process.stdout.write(data, (err) => err ? reject(err) : resolve()));
   },
+  // Synchronous, as under Deno, with write_sync.ts instead of `process.stderr` (whose first use builds Node's stream
+  // classes: about 19 ms of CPU in the compiled binary, paid by every hook that blocks with a reason on stderr).
   writeStderr(text: string): void {
     try {
       writeAllSync(2, encoder.encode(text.endsWith("\n") ? text : text + "\n"));
