@@ -13,7 +13,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -153,6 +153,11 @@ export const DENO_COMPILE_INCLUDES: readonly string[] = ["src/isolation/files/wo
 /**
  * `bun build --compile` options besides target and output:
  * - `--minify`, `--bytecode --format=esm`: the smallest start-up (bytecode halves the time to the first answer);
+ * - `--splitting`: each dynamic `import()` (every command of src/cli/run.ts, the tokenizers, the config parser)
+ *   becomes a chunk of its own inside the executable, loaded when the import runs. Without it the whole program
+ *   is one module: every command's code is linked at start, and every `node:` built-in any module imports
+ *   (`node:crypto`, `node:child_process`, `node:fs/promises`, …) is loaded before the first line runs. Measured
+ *   on one hook event (issue 14): 34 ms without, 27 ms with (`bun -e 1`: 22 ms);
  * - `--sourcemap=linked`: the map is embedded in the executable, so stack traces name the source lines;
  * - no `.env` and no `bunfig.toml` read from the working directory: the gate's behaviour must not change with
  *   files in the folder it is started in (bunfig's `preload` would even run code).
@@ -161,6 +166,7 @@ export const BUN_BUILD_FLAGS: readonly string[] = [
   "--minify",
   "--bytecode",
   "--format=esm",
+  "--splitting",
   "--sourcemap=linked",
   "--no-compile-autoload-dotenv",
   "--no-compile-autoload-bunfig",
@@ -550,8 +556,15 @@ export async function buildOne(
     }
     result = await runTool(Deno.execPath(), denoCompileArgs(target, path), env);
   } else {
-    result = await runTool(bunExecutable(), bunBuildArgs(target, path), {});
-    rmSync(`${path}.map`, { force: true }); // the map is embedded in the binary; bun also leaves a copy beside it
+    // The maps are embedded in the binary, yet bun also writes a copy of each (one per chunk) beside it: build in
+    // a folder of its own and keep only the binary.
+    const scratch = mkdtempSync(join(outDir, `.${name}-build-`));
+    try {
+      result = await runTool(bunExecutable(), bunBuildArgs(target, join(scratch, name)), {});
+      if (existsSync(join(scratch, name))) renameSync(join(scratch, name), path);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   }
   if (result.code !== 0 || !existsSync(path)) {
     rmSync(path, { force: true });

@@ -2,9 +2,9 @@
  * One hook event end to end (issue 14): process start to answer, the way a coding agent runs `safe-exec hook` before
  * every tool call: spawn, the event JSON on stdin, stdin closed, wait for the exit. The Bun binary (dist/) answers a
  * Claude Code `PreToolUse` for `Bash ls` (the gate's whole path: the config, the state file's lock, the transcript's
- * usage read from its end, the shell parser, the witness line) and for a `Read`, beside a no-op hook (`true`) and a
- * Node one-liner that reads the event and parses it, and the Bun runtime's own start (`bun -e 1`), in the same run,
- * interleaved (one of each per round). Targets:
+ * usage read from its end, the shell parser, the witness line), for a `Read` and for a `Bash rm -rf build` that is
+ * asked (the answer on stdout), beside a no-op hook (`true`) and a Node one-liner that reads the event and parses
+ * it, and the Bun runtime's own start (`bun -e 1`), in the same run, interleaved (one of each per round). Targets:
  * p50 ≤ 30 ms and ≤ 2× the Node one-liner.
  *
  *   deno task bench --only hook
@@ -21,6 +21,8 @@ interface Candidate {
   name: string;
   argv: string[];
   stdin: string;
+  /** What stdout must match (the answer the row is about). */
+  expect?: RegExp;
 }
 
 async function once(c: Candidate, cwd: string, env: Record<string, string>): Promise<number> {
@@ -42,6 +44,10 @@ async function once(c: Candidate, cwd: string, env: Record<string, string>): Pro
   const ms = performance.now() - t0;
   if (out.code !== 0) {
     throw new Error(`${c.name} exited ${out.code}: ${new TextDecoder().decode(out.stderr).slice(0, 500)}`);
+  }
+  const stdout = new TextDecoder().decode(out.stdout);
+  if (c.expect && !c.expect.test(stdout)) {
+    throw new Error(`${c.name} answered ${JSON.stringify(stdout.slice(0, 300))}; expected ${c.expect}`);
   }
   return ms;
 }
@@ -107,6 +113,13 @@ export const hook: BenchModule = {
           name: "safe-exec hook (Bun binary), Read",
           argv: [bin, ...args],
           stdin: event("Read", { file_path: join(project, "a.txt") }),
+        });
+        // An answer on stdout (the two rows above allow: no output), as every ask and deny has.
+        candidates.push({
+          name: "safe-exec hook (Bun binary), Bash rm -rf build (ask)",
+          argv: [bin, ...args],
+          stdin: event("Bash", { command: "rm -rf build", description: "clean" }),
+          expect: /"permissionDecision":"ask"/,
         });
       }
       for (const c of candidates) await once(c, project, env); // warm the page cache

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "./node_crypto.ts";
 
 /** Inputs up to this many bytes are hashed in JavaScript; longer ones by `node:crypto`. */
 export const JS_HASH_MAX_BYTES = 2048;
@@ -91,7 +91,14 @@ const IV = new Int32Array([
   0x1f83d9ab,
   0x5be0cd19,
 ]);
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+// The byte-to-hex table, built at the first hash: a process that never hashes in JavaScript (Bun) never builds it.
+let HEX: string[] | null = null;
+
+function _hexTable(): string[] {
+  const t = new Array<string>(256);
+  for (let i = 0; i < 256; i++) t[i] = i.toString(16).padStart(2, "0");
+  return t;
+}
 
 // Scratch state, reused by every call (the function is synchronous, so calls never interleave).
 const W = new Int32Array(64);
@@ -147,7 +154,9 @@ function compress(b: Uint8Array, off: number): void {
  * ```
  */
 export function sha256Hex(data: Uint8Array): string {
-  return data.length > JS_HASH_MAX_BYTES ? createHash("sha256").update(data).digest("hex") : jsSha256Hex(data);
+  return data.length > JS_HASH_MAX_BYTES
+    ? nodeCrypto().createHash("sha256").update(data).digest("hex")
+    : jsSha256Hex(data);
 }
 
 /**
@@ -183,10 +192,11 @@ export function jsSha256Hex(data: Uint8Array): string {
   TAIL[tail - 1] = lo;
   compress(TAIL, 0);
   if (tail === 128) compress(TAIL, 64);
+  const hex = HEX ??= _hexTable();
   let s = "";
   for (let i = 0; i < 8; i++) {
     const v = H[i]!;
-    s += HEX[v >>> 24]! + HEX[(v >>> 16) & 255]! + HEX[(v >>> 8) & 255]! + HEX[v & 255]!;
+    s += hex[v >>> 24]! + hex[(v >>> 16) & 255]! + hex[(v >>> 8) & 255]! + hex[v & 255]!;
   }
   return s;
 }

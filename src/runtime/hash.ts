@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "./node_crypto.ts";
 import { sha256Hex as smallSha256Hex } from "./_sha256.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -31,7 +31,7 @@ export function sha256Into(data: Uint8Array, out: Uint8Array): void {
     bunSha256(data, out);
     return;
   }
-  out.set(createHash("sha256").update(data).digest());
+  out.set(nodeCrypto().createHash("sha256").update(data).digest());
 }
 
 /**

@@ -7,10 +7,11 @@
  *
  * @module
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from "node:fs";
 import { Buffer } from "node:buffer";
 import { sha256Hex } from "../runtime/hash.ts";
+import { nodeCrypto } from "../runtime/node_crypto.ts";
 
 /** A loaded private key, ready to sign checkpoints. */
 export interface SigningKey {
@@ -81,7 +82,7 @@ export function loadSigningKey(path: string): SigningKey {
   }
   let privateKey: KeyObject;
   try {
-    privateKey = ed25519(createPrivateKey(text), "it");
+    privateKey = ed25519(nodeCrypto().createPrivateKey(text), "it");
   } catch (err) {
     throw new Error(
       `cannot use the signing key ${JSON.stringify(path)}: ${
@@ -89,7 +90,7 @@ export function loadSigningKey(path: string): SigningKey {
       } (expected an Ed25519 private key in PEM, as \`safe-exec log keygen FILE\` writes)`,
     );
   }
-  return { privateKey, fingerprint: keyFingerprint(createPublicKey(privateKey)) };
+  return { privateKey, fingerprint: keyFingerprint(nodeCrypto().createPublicKey(privateKey)) };
 }
 
 /**
@@ -99,7 +100,7 @@ export function loadSigningKey(path: string): SigningKey {
 export function parsePublicKey(pem: string): PublicKey {
   let publicKey: KeyObject;
   try {
-    publicKey = ed25519(createPublicKey(pem), "it");
+    publicKey = ed25519(nodeCrypto().createPublicKey(pem), "it");
   } catch (err) {
     throw new Error(`${(err as Error).message} (expected an Ed25519 public key in PEM)`);
   }
@@ -108,13 +109,13 @@ export function parsePublicKey(pem: string): PublicKey {
 
 /** The base64 Ed25519 signature of a checkpoint over `lines` lines ending at `head`. */
 export function signCheckpoint(key: SigningKey, lines: number, head: string): string {
-  return sign(null, checkpointMessage(lines, head), key.privateKey).toString("base64");
+  return nodeCrypto().sign(null, checkpointMessage(lines, head), key.privateKey).toString("base64");
 }
 
 /** Whether `signature` (base64) is `key`'s signature of a checkpoint over `lines` lines ending at `head`. */
 export function checkCheckpoint(key: PublicKey, lines: number, head: string, signature: string): boolean {
   try {
-    return verify(null, checkpointMessage(lines, head), key.publicKey, Buffer.from(signature, "base64"));
+    return nodeCrypto().verify(null, checkpointMessage(lines, head), key.publicKey, Buffer.from(signature, "base64"));
   } catch {
     return false;
   }
@@ -134,7 +135,7 @@ export function generateKeyFiles(path: string): { privatePath: string; publicPat
       });
     }
   }
-  const pair = generateKeyPairSync("ed25519");
+  const pair = nodeCrypto().generateKeyPairSync("ed25519");
   const write = (file: string, text: string, mode: number) => {
     const fd = openSync(file, "wx", mode);
     try {
