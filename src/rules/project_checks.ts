@@ -98,7 +98,7 @@ const _watch = (tool: string, ...flags: string[]): ToolCheck => (args) => {
 };
 
 /** The tools `npx`, `pnpm exec` and `yarn` may run as a project check, each with what it must not be given. */
-export const CHECK_TOOLS: Readonly<Record<string, ToolCheck>> = {
+export const CHECK_TOOLS: Readonly<Record<string, (args: readonly string[]) => string | null>> = {
   tsc: _watch("tsc", "-w", "--watch"),
   eslint: () => null,
   vitest: (args) => {
