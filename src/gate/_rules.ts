@@ -50,6 +50,10 @@ export type MatchedRule = RuleHit;
  * assert.equal(judgeCall(setup, write, { path: "../docs/a.md" }, ws)?.risk, "medium");
  * const bash = { name: "run_bash", risk: "high" as const, fn: () => null };
  * assert.equal(judgeCall(setup, bash, { cmd: "ls -la | wc -l" }, ws)?.risk, "low");
+ * assert.equal(judgeCall(setup, bash, { cmd: "npm test" }, ws)?.risk, "high");
+ * const sandboxed = { ...setup, projectChecks: () => true }; // run_bash under bwrap, network off
+ * assert.equal(judgeCall(sandboxed, bash, { cmd: "npm test" }, ws)?.risk, "medium");
+ * assert.equal(judgeCall({ ...sandboxed, readOnlyCommands: false }, bash, { cmd: "npm test" }, ws)?.risk, "high");
  * ```
  */
 export function judgeCall(

@@ -251,7 +251,7 @@ export const PROJECT_CHECK_PROGRAMS: readonly string[] = Object.keys(PROGRAMS);
  * import assert from "node:assert/strict";
  * import { checkProjectCheck } from "./project_checks.ts";
  * import { analyzeScript } from "./shell.ts";
- * const verdict = (s: string) => checkProjectCheck(analyzeScript(s).commands[0]!);
+ * const verdict = (s: string, resolve?: (t: string) => string | null) => checkProjectCheck(analyzeScript(s).commands[0]!, resolve);
  * assert.equal(verdict("make -j4 test").check, "make test");
  * assert.equal(verdict("FOO=1 npm test").reason, "FOO=1 in front of npm changes what it runs");
  * assert.equal(verdict("npx tsc --outDir /tmp/out").reason, 'npx tsc: the argument "/tmp/out" names a path outside the workspace');
