@@ -1,10 +1,12 @@
 /**
  * Benchmark section `asks`: how many calls of a scripted 100-call coding session the gate asks about at low fatigue,
- * with the built-in read-only set (the default) against without it (`"readOnlyCommands": false`), and that the
- * DENYs stay the same. The session is a fixed list of calls an agent makes while fixing a bug: reads and searches,
- * edits, test runs, builds and git; each is judged by `SafeExecutor.check` (the gate's decision, nothing run or
- * logged) over the nine built-in tools' risks, once with git trusted (the bubblewrap sandbox, private HOME) and
- * once without (`sandbox: "none"`: git is never lowered).
+ * with the built-in sets (the default) against without them (`"readOnlyCommands": false`), and that the DENYs stay
+ * the same. The session is a fixed list of calls an agent makes while fixing a bug: reads and searches, edits, test
+ * runs, builds and git; each is judged by `SafeExecutor.check` (the gate's decision, nothing run or logged) over the
+ * nine built-in tools' risks. The target row is the default configuration, run_bash under the bubblewrap sandbox
+ * with the network off: git trusted (private HOME, `.git` configuration read-only) and the project checks medium
+ * (`npm test`, `npx tsc --noEmit`, …). Informational rows: the read-only set alone (`"projectChecks": false`), and
+ * the degraded mode `sandbox: "none"` (git never lowered, project checks high).
  *
  *   deno run -A _tools/bench_asks.ts
  *
@@ -140,13 +142,15 @@ interface Count {
   allows: number;
 }
 
-async function _count(readOnlyCommands: boolean, trustGitConfig: boolean, dir: string): Promise<Count> {
-  const ex = new SafeExecutor({
-    workspace: join(dir, "ws"),
-    witness: join(dir, "witness.log"),
-    readOnlyCommands,
-    trustGitConfig,
-  });
+/** How the gate is set up for one row: what the binary passes for its sandbox (app.ts). */
+interface Setup {
+  readOnlyCommands: boolean;
+  trustGitConfig: boolean;
+  projectChecks: boolean;
+}
+
+async function _count(setup: Setup, dir: string): Promise<Count> {
+  const ex = new SafeExecutor({ workspace: join(dir, "ws"), witness: join(dir, "witness.log"), ...setup });
   for (const d of BUILTIN_DEFINITIONS) ex.register(d.name, { risk: d.risk, inputSchema: d.inputSchema }, () => null);
   const c: Count = { asks: 0, denies: 0, allows: 0 };
   for (const [tool, args] of SESSION) {
@@ -163,43 +167,57 @@ async function _count(readOnlyCommands: boolean, trustGitConfig: boolean, dir: s
 /** The module. */
 export const asks: BenchModule = {
   id: "asks",
-  title: "ASKs in a scripted coding session, with and without the built-in read-only set",
+  title: "ASKs in a scripted coding session, with and without the built-in read-only set and project checks",
   about: "A fixed 100-call session of an agent fixing two bugs (30 orientation reads and searches, 25 calls of a " +
     "first fix, 25 of a second, 20 of wrapping up: commit, push, clean up), judged by the gate at low fatigue " +
-    "(`SafeExecutor.check`, nothing run or logged) over the built-in tools' risks and no config rules: with the " +
-    "built-in read-only set (the default) against without it (the anchor). Once with git trusted (under the " +
-    'bubblewrap sandbox: private HOME, `.git` configuration read-only) and once without (`sandbox: "none"`).',
+    "(`SafeExecutor.check`, nothing run or logged) over the built-in tools' risks and no config rules, against the " +
+    'gate without the built-in sets (`"readOnlyCommands": false`, the anchor). The target row is the default ' +
+    "configuration, run_bash under the bubblewrap sandbox with the network off: git trusted (private HOME, `.git` " +
+    "configuration read-only) and the built-in project checks medium (`npm test`, `npx tsc --noEmit`, " +
+    '`npm run lint|build`). Informational: the read-only set alone (`"projectChecks": false`) and the degraded ' +
+    'mode `sandbox: "none"` (git never lowered, project checks high).',
   async run(ctx) {
     const dir = mkdtempSync(join(tmpdir(), "se-bench-asks-"));
     try {
       if (SESSION.length !== 100) throw new Error(`the session has ${SESSION.length} calls, expected 100`);
-      const without = await _count(false, true, dir);
-      const sandboxed = await _count(true, true, dir);
-      const unsandboxed = await _count(true, false, dir);
+      const without = await _count({ readOnlyCommands: false, trustGitConfig: true, projectChecks: false }, dir);
+      const sandboxed = await _count({ readOnlyCommands: true, trustGitConfig: true, projectChecks: true }, dir);
+      const readOnly = await _count({ readOnlyCommands: true, trustGitConfig: true, projectChecks: false }, dir);
+      const unsandboxed = await _count({ readOnlyCommands: true, trustGitConfig: false, projectChecks: false }, dir);
       const anchor = "without the built-in read-only set";
       const rows: Row[] = [
         { name: anchor, isAnchor: true, calls: 100, asks: without.asks, denies: without.denies },
-        { name: "built-in set, git trusted (bwrap sandbox)", anchor, calls: 100, ...sandboxed },
-        { name: "built-in set, git not trusted (sandbox none)", anchor, calls: 100, ...unsandboxed },
+        {
+          name: "default: bwrap sandbox, no network (git trusted, project checks medium)",
+          anchor,
+          calls: 100,
+          ...sandboxed,
+        },
+        { name: 'bwrap sandbox, "projectChecks": false (read-only set only)', anchor, calls: 100, ...readOnly },
+        { name: "degraded: sandbox none (git not trusted, project checks high)", anchor, calls: 100, ...unsandboxed },
       ].map(({ allows: _a, ...r }: Row & { allows?: number }) => r);
       const reduction = (c: Count) => 1 - c.asks / without.asks;
-      const verdicts: Verdict[] = [
-        { target: "askReduction", from: rows[1]!.name, value: reduction(sandboxed) },
-        { target: "askReduction", from: rows[2]!.name, value: reduction(unsandboxed) },
-      ];
-      ctx.log(`asks: ${without.asks} -> ${sandboxed.asks} (git trusted), ${unsandboxed.asks} (not trusted)`);
-      const same = sandboxed.denies === without.denies && unsandboxed.denies === without.denies;
+      const pct = (c: Count) => `${(reduction(c) * 100).toFixed(0)} % fewer`;
+      const verdicts: Verdict[] = [{ target: "askReduction", from: rows[1]!.name, value: reduction(sandboxed) }];
+      ctx.log(
+        `asks: ${without.asks} -> ${sandboxed.asks} (default, bwrap), ${readOnly.asks} (read-only set only), ` +
+          `${unsandboxed.asks} (sandbox none)`,
+      );
+      const same = [sandboxed, readOnly, unsandboxed].every((c) => c.denies === without.denies);
       return {
         rows,
         ratios: ["asks"],
         verdicts,
         notes: [
-          `ASKs ${without.asks} → ${sandboxed.asks} with git trusted (${(reduction(sandboxed) * 100).toFixed(0)} % ` +
-          `fewer), ${unsandboxed.asks} without (${(reduction(unsandboxed) * 100).toFixed(0)} % fewer); DENYs ` +
-          `${same ? "the same" : "DIFFER"} (${without.denies}). What still asks: test runs, builds and scripts ` +
-          "(`npm test`, `npx tsc`, `node scripts/…`: they run the project's code), installs, commits, pushes, " +
-          "deletions, `sed -i`, `find -delete`, network access: a config rule lowers the project's own test " +
-          'commands (README, "a Node project").',
+          `ASKs ${without.asks} → ${sandboxed.asks} in the default configuration (${pct(sandboxed)}; the target ` +
+          `row), ${readOnly.asks} with the read-only set alone (${pct(readOnly)}), ${unsandboxed.asks} with ` +
+          `\`sandbox: "none"\` (${pct(unsandboxed)}; informational: the degraded mode, not the target); DENYs ` +
+          `${same ? "the same" : "DIFFER"} (${without.denies}). The project checks (\`npm test\`, \`npx tsc\`, ` +
+          "`npm run lint|build`) are medium only under the bubblewrap sandbox with the network off, where the " +
+          'project\'s code they run reaches the workspace and nothing else (README, "project checks"). What still ' +
+          `asks there (${sandboxed.asks} of 100): a script the checks do not cover (\`node scripts/…\`), an install ` +
+          "(`npm install`), `git add`, `git commit`, `git push`, deletions (`rm -f`, `rm -rf dist && npm run " +
+          "build`, delete_file, delete_dir, `find -delete`), `sed -i` and network access (`curl`).",
         ],
       };
     } finally {

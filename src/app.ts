@@ -141,6 +141,7 @@ export function createApp(config: SafeExecConfig, runtime: Runtime, options: App
     rules: config.rules,
     readOnlyCommands: config.readOnlyCommands,
     trustGitConfig: () => gitConfigIsTheHosts(isolation),
+    projectChecks: () => config.projectChecks && sandboxedWithoutNetwork(isolation),
   });
   const isolation = createIsolation(config, runtime, options.isolation);
   registerBuiltins(executor, { runtime, files: isolation.files, sandbox: isolation.sandbox, tools: config.tools });
@@ -193,6 +194,18 @@ export function createApp(config: SafeExecConfig, runtime: Runtime, options: App
 function gitConfigIsTheHosts(isolation: Isolation): boolean {
   const layers = isolation.sandbox.describe().layers;
   return layers.includes("git-protected") && layers.includes("private-home");
+}
+
+/**
+ * Whether run_bash runs under the bubblewrap sandbox with the network off (`sandbox.network` false): there the code
+ * a project check runs (`npm test` runs package.json's script, which the agent can write) reaches the workspace and
+ * nothing else, so the built-in project checks may be medium (src/rules/project_checks.ts). With `sandbox: "none"`,
+ * with the network on, or where bubblewrap cannot run (run_bash then fails closed), they stay high (README, "project
+ * checks").
+ */
+function sandboxedWithoutNetwork(isolation: Isolation): boolean {
+  const layers = isolation.sandbox.describe().layers;
+  return layers.includes("bwrap") && layers.includes("network-off");
 }
 
 /** Options of {@linkcode registerDefaults}. */

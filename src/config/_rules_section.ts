@@ -1,6 +1,6 @@
 /**
- * Private helper of the config: the `rules` and `readOnlyCommands` sections (SPEC §1.1), checked by the rule
- * engine's own validator, every problem of every rule named at once.
+ * Private helper of the config: the `rules`, `readOnlyCommands` and `projectChecks` sections (SPEC §1.1), checked
+ * by the rule engine's own validator, every problem of every rule named at once.
  *
  * @module
  */
@@ -44,6 +44,27 @@ export function readRules(value: unknown, ctx: FieldContext): RuleSpec[] {
  */
 export function readReadOnlyCommands(value: unknown, ctx: FieldContext): boolean {
   const r = validateReadOnlyCommands(value);
+  if (r.error !== null) ctx.fail(r.error);
+  return r.value;
+}
+
+/**
+ * Read `projectChecks` (true or false, default true): whether the built-in project checks (`npm test`, `npx tsc`,
+ * …) are medium where run_bash runs in the bubblewrap sandbox without network (src/rules/project_checks.ts).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readProjectChecks } from "./_rules_section.ts";
+ * const fail = (m: string): never => {
+ *   throw new Error(m);
+ * };
+ * assert.equal(readProjectChecks(false, { baseDir: "/", fail }), false);
+ * assert.throws(() => readProjectChecks("off", { baseDir: "/", fail }), /"projectChecks" must be true or false, got "off"/);
+ * ```
+ */
+export function readProjectChecks(value: unknown, ctx: FieldContext): boolean {
+  const r = validateReadOnlyCommands(value, "projectChecks");
   if (r.error !== null) ctx.fail(r.error);
   return r.value;
 }

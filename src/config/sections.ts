@@ -32,7 +32,7 @@ import {
   readSection,
   show,
 } from "./_fields.ts";
-import { readReadOnlyCommands, readRules } from "./_rules_section.ts";
+import { readProjectChecks, readReadOnlyCommands, readRules } from "./_rules_section.ts";
 import type { SafeExecConfig } from "./types.ts";
 
 /** The longest confirmation a config may allow: a day. */
@@ -239,6 +239,7 @@ export const SECTIONS: Readonly<Record<string, Section>> = Object.freeze({
   workspaceMayContainHome: (v, c, x) => c.workspaceMayContainHome = bool(v, "workspaceMayContainHome", x),
   rules: (v, c, x) => c.rules = readRules(v, x),
   readOnlyCommands: (v, c, x) => c.readOnlyCommands = readReadOnlyCommands(v, x),
+  projectChecks: (v, c, x) => c.projectChecks = readProjectChecks(v, x),
 });
 
 /** Read every section present in `raw` (the file's top-level object) into `config`. */

@@ -51,6 +51,11 @@ export interface SafeExecConfig {
   rules: RuleSpec[];
   /** Whether the built-in read-only commands lower run_bash scripts (default true). */
   readOnlyCommands: boolean;
+  /**
+   * Whether the built-in project checks (`npm test`, `npx tsc`, …) are medium where run_bash runs in the bubblewrap
+   * sandbox without network (default true; never outside it, nor with `readOnlyCommands` false).
+   */
+  projectChecks: boolean;
 }
 
 /** The `witness` section. */
@@ -126,6 +131,7 @@ export function defaultConfig(cwd: string): SafeExecConfig {
     configPath: null,
     rules: [],
     readOnlyCommands: true,
+    projectChecks: true,
   };
 }
 

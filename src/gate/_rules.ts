@@ -20,6 +20,11 @@ export interface RulesSetup {
   readonly readOnlyCommands: boolean;
   /** Lower read-only git commands: only where process tools cannot meet a git configuration the agent wrote. */
   readonly trustGitConfig: () => boolean;
+  /**
+   * Take the built-in project checks (`npm test`, `npx tsc`, …) as medium: only where run_bash runs in the
+   * bubblewrap sandbox with the network off (and the config does not say `"projectChecks": false`).
+   */
+  readonly projectChecks: () => boolean;
 }
 
 /** A matched rule as the gate line, the result and `check` show it. */
@@ -39,12 +44,16 @@ export type MatchedRule = RuleHit;
  * import { validateRules } from "../rules/mod.ts";
  * import { judgeCall } from "./_rules.ts";
  * const ws = Workspace.open(mkdtempSync(join(tmpdir(), "ws-")));
- * const setup = { rules: validateRules([{ tool: "write_file", path: ["docs/**"], risk: "low" }]).rules, readOnlyCommands: true, trustGitConfig: () => false };
+ * const setup = { rules: validateRules([{ tool: "write_file", path: ["docs/**"], risk: "low" }]).rules, readOnlyCommands: true, trustGitConfig: () => false, projectChecks: () => false };
  * const write = { name: "write_file", risk: "medium" as const, fn: () => null, pathArgs: ["path"] };
  * assert.equal(judgeCall(setup, write, { path: "docs/a.md" }, ws)?.risk, "low");
  * assert.equal(judgeCall(setup, write, { path: "../docs/a.md" }, ws)?.risk, "medium");
  * const bash = { name: "run_bash", risk: "high" as const, fn: () => null };
  * assert.equal(judgeCall(setup, bash, { cmd: "ls -la | wc -l" }, ws)?.risk, "low");
+ * assert.equal(judgeCall(setup, bash, { cmd: "npm test" }, ws)?.risk, "high");
+ * const sandboxed = { ...setup, projectChecks: () => true }; // run_bash under bwrap, network off
+ * assert.equal(judgeCall(sandboxed, bash, { cmd: "npm test" }, ws)?.risk, "medium");
+ * assert.equal(judgeCall({ ...sandboxed, readOnlyCommands: false }, bash, { cmd: "npm test" }, ws)?.risk, "high");
  * ```
  */
 export function judgeCall(
@@ -76,7 +85,11 @@ export function judgeCall(
     args,
     ...(paths !== null ? { paths } : {}),
     resolveWrite: (target) => _relative(workspace, target),
-  }, { readOnlyCommands: setup.readOnlyCommands, trustGitConfig: setup.trustGitConfig() });
+  }, {
+    readOnlyCommands: setup.readOnlyCommands,
+    trustGitConfig: setup.trustGitConfig(),
+    projectChecks: script && setup.readOnlyCommands && setup.projectChecks(),
+  });
 }
 
 /** A path argument or redirection target as a workspace-relative path, or null when it leaves the workspace. */

@@ -94,6 +94,13 @@ export interface SafeExecutorOptions {
    * agent wrote (a private HOME, and the repository's `.git` read-only to them, as under the bubblewrap sandbox).
    */
   trustGitConfig?: boolean | (() => boolean);
+  /**
+   * Take the built-in project checks of run_bash (`npm test`, `npm run lint`, `npx tsc`, `cargo test`, …) as medium
+   * instead of high (default false). They run the project's code, which the agent can change: say true only where
+   * the run_bash you registered runs under the bubblewrap sandbox with the network off (the binary passes it when
+   * that holds and the config does not say `"projectChecks": false`). Needs `readOnlyCommands`.
+   */
+  projectChecks?: boolean | (() => boolean);
 }
 
 /** What {@linkcode SafeExecutor.check} answers: the gate's decision for a call now, nothing asked, run or logged. */
@@ -294,10 +301,12 @@ export class SafeExecutor {
     const rules = validateRules(options.rules ?? []);
     if (rules.errors.length > 0) throw new TypeError(`Invalid rules: ${rules.errors.join("; ")}`);
     const trust = options.trustGitConfig;
+    const checks = options.projectChecks;
     this.#rules = {
       rules: rules.rules,
       readOnlyCommands: options.readOnlyCommands ?? true,
       trustGitConfig: typeof trust === "function" ? trust : () => trust === true,
+      projectChecks: typeof checks === "function" ? checks : () => checks === true,
     };
     this.confirmTimeoutMs = options.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS;
   }

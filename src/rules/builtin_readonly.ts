@@ -1,18 +1,42 @@
 /**
  * The built-in read-only set applied to a whole script (SPEC §1.1): low when every simple command only reads and
- * nothing is written, medium when it writes only into the workspace, else no verdict, with the reasons.
+ * nothing is written, medium when it writes only into the workspace, else no verdict, with the reasons. Where the
+ * caller says run_bash runs in the bubblewrap sandbox without network (`projectChecks`), a simple command may also
+ * be one of the built-in project checks (project_checks.ts: `npm test`, `npx tsc --noEmit`, …), and a script with
+ * one is medium.
  *
  * @module
  */
 import type { Risk } from "../types.ts";
+import { checkProjectCheck } from "./project_checks.ts";
 import { checkReadOnly } from "./readonly.ts";
 import type { ShellAnalysis } from "./shell_types.ts";
 import { lexicalWorkspacePath } from "./workspace_path.ts";
 import { judgeWrites } from "./_writes.ts";
 
+/** Options of {@linkcode builtinReadOnly}. */
+export interface BuiltinOptions {
+  /** Lower read-only git commands (engine.ts `RuleOptions.trustGitConfig`). Default false. */
+  readonly trustGitConfig?: boolean;
+  /** Take the built-in project checks as medium (engine.ts `RuleOptions.projectChecks`). Default false. */
+  readonly projectChecks?: boolean;
+}
+
+/** What the built-in sets make of a script. */
+export interface BuiltinVerdict {
+  /** low or medium, or null: not lowered (`notes` say why). */
+  readonly risk: Risk | null;
+  /** Why not, one reason per simple command that stops it. */
+  readonly notes: string[];
+  /** The read-only commands it judged, by name (`grep`, `sort`). */
+  readonly names: string[];
+  /** The project checks among its commands (`npm test`, `npx tsc`); the risk is medium when there is one. */
+  readonly checks: string[];
+}
+
 /**
- * The built-in read-only set: the risk it gives (low, or medium for workspace writes), or why it does not apply.
- * git is lowered only with `trustGitConfig` (engine.ts `RuleOptions`).
+ * The built-in read-only set (and, with `projectChecks`, the project checks): the risk it gives (low, or medium
+ * for workspace writes or a project check), or why it does not apply. git is lowered only with `trustGitConfig`.
  *
  * @example
  * ```ts
@@ -23,24 +47,44 @@ import { judgeWrites } from "./_writes.ts";
  * assert.equal(builtinReadOnly(analyzeScript("ls > listing.txt")).risk, "medium");
  * const rm = builtinReadOnly(analyzeScript("rm -rf build"));
  * assert.deepEqual([rm.risk, rm.notes], [null, ["rm is not a read-only command"]]);
+ * const npm = (s: string) => builtinReadOnly(analyzeScript(s), undefined, { projectChecks: true });
+ * assert.deepEqual([npm("npm test | tail").risk, npm("npm test | tail").checks], ["medium", ["npm test"]]);
+ * assert.equal(npm("npm test; rm -rf src").risk, null);
+ * assert.match(builtinReadOnly(analyzeScript("npm test")).notes[0]!, /bubblewrap sandbox/);
  * ```
  */
 export function builtinReadOnly(
   analysis: ShellAnalysis,
   resolve: (t: string) => string | null = (t) => lexicalWorkspacePath(t),
-  trustGitConfig = false,
-): { risk: Risk | null; notes: string[]; names: string[] } {
+  options: BuiltinOptions = {},
+): BuiltinVerdict {
   const notes: string[] = [];
-  if (!analysis.ok) return { risk: null, notes: [`the script cannot be parsed: ${analysis.errors[0]}`], names: [] };
-  if (analysis.commands.length === 0) return { risk: null, notes: ["the script runs no command"], names: [] };
+  if (!analysis.ok) {
+    return { risk: null, notes: [`the script cannot be parsed: ${analysis.errors[0]}`], names: [], checks: [] };
+  }
+  if (analysis.commands.length === 0) {
+    return { risk: null, notes: ["the script runs no command"], names: [], checks: [] };
+  }
   for (const h of analysis.hazards) notes.push(h);
   const writes: Array<ReadonlyArray<string | null>> = [];
   const names: string[] = [];
+  const checks: string[] = [];
   for (const c of analysis.commands) {
     const v = checkReadOnly(c);
     writes.push(v.writes);
-    if (!v.readOnly) notes.push(v.reason);
-    else if (c.argv[0]?.value === "git" && !trustGitConfig) {
+    if (!v.readOnly) {
+      const p = checkProjectCheck(c, resolve);
+      if (p.check === null) notes.push(options.projectChecks && p.reason !== null ? p.reason : v.reason);
+      else if (!options.projectChecks) {
+        notes.push(
+          `${p.check} is a project check: medium only where run_bash runs in the bubblewrap sandbox without network`,
+        );
+      } else if (analysis.cwdChanged) {
+        notes.push(`${p.check} after a change of folder may run another project's code`);
+      } else if (!checks.includes(p.check)) checks.push(p.check);
+      continue;
+    }
+    if (c.argv[0]?.value === "git" && !options.trustGitConfig) {
       notes.push("git runs programs named in its configuration, which is not known to be out of the agent's reach");
     } else if (c.argv[0]?.value === "git" && analysis.cwdChanged) {
       notes.push("git after a change of folder may read another repository's configuration, which can run programs");
@@ -48,8 +92,8 @@ export function builtinReadOnly(
     const n = c.argv[0]?.value;
     if (n && !names.includes(n)) names.push(n);
   }
-  if (notes.length > 0) return { risk: null, notes, names };
+  if (notes.length > 0) return { risk: null, notes, names, checks };
   const w = judgeWrites(analysis.commands, writes, analysis.cwdChanged, resolve);
-  if (w.blocked) return { risk: null, notes: [w.blocked], names };
-  return { risk: w.intoWorkspace ? "medium" : "low", notes: [], names };
+  if (w.blocked) return { risk: null, notes: [w.blocked], names, checks };
+  return { risk: w.intoWorkspace || checks.length > 0 ? "medium" : "low", notes: [], names, checks };
 }

@@ -125,7 +125,8 @@ export function validateRules(value: unknown, at = "rules"): RulesValidation {
 }
 
 /**
- * Check `readOnlyCommands` (default true); a message naming the value when it is not a boolean.
+ * Check `readOnlyCommands` (default true), or another switch of the built-in sets named by `at` (`projectChecks`);
+ * a message naming the value when it is not a boolean.
  *
  * @example
  * ```ts
@@ -134,6 +135,7 @@ export function validateRules(value: unknown, at = "rules"): RulesValidation {
  * assert.deepEqual(validateReadOnlyCommands(undefined), { value: true, error: null });
  * assert.deepEqual(validateReadOnlyCommands(false), { value: false, error: null });
  * assert.equal(validateReadOnlyCommands("no").error, '"readOnlyCommands" must be true or false, got "no"');
+ * assert.equal(validateReadOnlyCommands(0, "projectChecks").error, '"projectChecks" must be true or false, got 0');
  * ```
  */
 export function validateReadOnlyCommands(

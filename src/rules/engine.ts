@@ -28,7 +28,10 @@
  *   `--config-env`, `--exec-path`, sed `e`/`-f`, awk `system`/pipes, tar checkpoint actions, `find -exec`; also
  *   such a program given words only known at run time where such an option could hide).
  * - The built-in read-only commands (readonly.ts, builtin_readonly.ts) apply after the config's own rules, unless
- *   `readOnlyCommands` is false.
+ *   `readOnlyCommands` is false. With `projectChecks` (the caller's word that run_bash runs in the bubblewrap
+ *   sandbox without network), the built-in project checks (project_checks.ts: `npm test`, `npx tsc --noEmit`, …)
+ *   join them: a script whose every simple command is read-only or a project check, writing nowhere outside the
+ *   workspace, is medium. SPEC §1.1 is silent on this extension (README, "project checks").
  *
  * Pure: no I/O, no runtime APIs.
  *
@@ -48,6 +51,9 @@
  * assert.equal(call("ls > listing.txt").risk, "medium"); // a write into the workspace
  * assert.equal(call("timeout 60 git --no-pager push").floor, "ask");
  * assert.equal(call("npm test").rationale, "risk=low by rules[1] (run_bash npm test)");
+ * const checks = (cmd: string) => evaluateRules([], { tool: "run_bash", tableRisk: "high", args: { cmd } }, { projectChecks: true });
+ * assert.equal(checks("npx tsc --noEmit && npm run lint").rationale, "risk=medium by built-in project checks (npx tsc, npm run lint; sandboxed without network)");
+ * assert.equal(checks("npm run clean").risk, "high");
  * ```
  *
  * @module
@@ -98,13 +104,20 @@ export interface RuleOptions {
    * HOME is the workspace, a `write_file .gitconfig` would turn a lowered `git status` into code execution.
    */
   readonly trustGitConfig?: boolean;
+  /**
+   * Take the built-in project checks (`npm test`, `npm run lint`, `npx tsc`, `cargo test`, …; project_checks.ts) as
+   * medium instead of high (default false). They run the project's code, which the agent can change, so set this
+   * only where run_bash runs in the bubblewrap sandbox with the network off: there that code reaches the workspace
+   * and nothing else. Needs `readOnlyCommands` (the checks are judged with the read-only set).
+   */
+  readonly projectChecks?: boolean;
 }
 
 /** One rule that matched. */
 export interface RuleMatch {
-  /** The rule's index in `rules`, or `"builtin"` for the built-in read-only commands. */
+  /** The rule's index in `rules`, or `"builtin"` for the built-in read-only commands or project checks. */
   readonly index: number | "builtin";
-  /** `rules[2]` or `built-in read-only commands`. */
+  /** `rules[2]`, `built-in read-only commands` or `built-in project checks`. */
   readonly name: string;
   /** What it did: `risk=low` or `decision=deny`. */
   readonly effect: string;
@@ -209,15 +222,25 @@ export function evaluateRules(
   let notes: string[] = [];
   if (!riskMatch && options.readOnlyCommands !== false && script !== undefined && call.tableRisk !== "low") {
     const a = analysisOf(ctx)!;
-    const b = builtinReadOnly(a, ctx.resolve, options.trustGitConfig === true);
+    const b = builtinReadOnly(a, ctx.resolve, {
+      trustGitConfig: options.trustGitConfig === true,
+      projectChecks: options.projectChecks === true,
+    });
     if (b.risk !== null && ORDER[b.risk] < ORDER[call.tableRisk]) {
       risk = b.risk;
-      riskMatch = {
-        index: "builtin",
-        name: "built-in read-only commands",
-        effect: `risk=${risk}`,
-        summary: b.names.join(", ") + (b.risk === "medium" ? "; writes into the workspace" : ""),
-      };
+      riskMatch = b.checks.length > 0
+        ? {
+          index: "builtin",
+          name: "built-in project checks",
+          effect: `risk=${risk}`,
+          summary: [...b.checks, ...b.names].join(", ") + "; sandboxed without network",
+        }
+        : {
+          index: "builtin",
+          name: "built-in read-only commands",
+          effect: `risk=${risk}`,
+          summary: b.names.join(", ") + (b.risk === "medium" ? "; writes into the workspace" : ""),
+        };
     } else notes = b.notes;
   }
   floors.sort((a, b) => (a.effect === b.effect ? 0 : a.effect === "decision=deny" ? -1 : 1));

@@ -1,6 +1,6 @@
 /**
- * Rules that read the arguments (SPEC §1.1): the shell analysis, the built-in read-only commands, the rule engine
- * and the config validator. Self-contained: the gate wires them in (docs/rules.md).
+ * Rules that read the arguments (SPEC §1.1): the shell analysis, the built-in read-only commands and project checks,
+ * the rule engine and the config validator. Self-contained: the gate wires them in (docs/rules.md).
  *
  * @example
  * ```ts
@@ -32,6 +32,16 @@ export { type ParsedWord, shellWord } from "./shell_word.ts";
 export { checkReadOnly, READ_ONLY_COMMANDS } from "./readonly.ts";
 export type { ReadOnlyVerdict } from "./readonly.ts";
 export { builtinReadOnly } from "./builtin_readonly.ts";
+export type { BuiltinOptions, BuiltinVerdict } from "./builtin_readonly.ts";
+export {
+  CHECK_SCRIPTS,
+  CHECK_TOOLS,
+  checkProjectCheck,
+  MAKE_TARGETS,
+  PROJECT_CHECK_PROGRAMS,
+  QUIET_OPTIONS,
+} from "./project_checks.ts";
+export type { ProjectCheckVerdict } from "./project_checks.ts";
 export { lexicalWorkspacePath } from "./workspace_path.ts";
 export { RUNNERS } from "./runners.ts";
 // The vocabulary they use.

@@ -101,6 +101,7 @@ Deno.test("defaultConfig: workspace and witness beside the cwd, SPEC defaults, f
     configPath: null,
     rules: [],
     readOnlyCommands: true,
+    projectChecks: true,
   });
   config.metrics.maxContext = 1;
   config.policy.thresholds[0] = 0;
@@ -142,6 +143,7 @@ Deno.test("parseConfig: the full example of SPEC §6", () => {
       { tool: "write_file", path: [".github/**", "**/*.env"], decision: "ask" },
     ],
     readOnlyCommands: true,
+    projectChecks: true,
   });
 });
 
@@ -593,7 +595,7 @@ Deno.test("resolveConfig: a filesystem root as workspace is refused", () => {
   });
 });
 
-Deno.test("parseConfig: rules are checked whole, every problem named; readOnlyCommands and metrics.tokenizer", () => {
+Deno.test("parseConfig: rules checked whole; readOnlyCommands, projectChecks and metrics.tokenizer", () => {
   assert.throws(
     () =>
       parse('{"rules": [{"tool": "run_bash", "comand": ["ls"], "risk": "low"}, {"tool": "x", "decision": "allow"}]}'),
@@ -606,6 +608,18 @@ Deno.test("parseConfig: rules are checked whole, every problem named; readOnlyCo
   assert.equal(parse('{"readOnlyCommands": false}').readOnlyCommands, false);
   assert.throws(() => parse('{"readOnlyCommands": "no"}'), /"readOnlyCommands" must be true or false, got "no"/);
   assert.equal(parse('{"metrics": {"tokenizer": "claude"}}').metrics.tokenizer, "claude");
+  assert.equal(parse("{}").projectChecks, true);
+  assert.equal(parse('{"projectChecks": false}').projectChecks, false);
+  assert.equal(parse('{"projectChecks": false}').readOnlyCommands, true, "the read-only set stays on");
+  assert.throws(() => parse('{"projectChecks": "off"}'), /"projectChecks" must be true or false, got "off"/);
+  assert.throws(() => parse('{"projectChecks": null}'), /"projectChecks" must be true or false, got null/);
+  // a near miss is refused with the key named and the allowed keys listed, projectChecks among them
+  assert.throws(
+    () => parse('{"projectCheck": false}'),
+    (e: unknown) =>
+      e instanceof ConfigError && /unknown key "projectCheck"/.test(e.message) &&
+      /allowed keys: .*readOnlyCommands, projectChecks/.test(e.message),
+  );
   assert.throws(
     () => parse('{"metrics": {"tokenizer": "gpt2"}}'),
     /"metrics.tokenizer" must be one of "o200k_base", "cl100k_base", "claude", "chars", got "gpt2"/,

@@ -339,3 +339,13 @@ Deno.test("cursor: every fixture of its documented shapes, end to end: Cursor's 
   assert.equal(lines.filter((l) => l.event === "execute" && (l.details as { ok: boolean }).ok === false).length, 1);
   assert.equal(verifyLog(e.witness).ok, true);
 });
+
+Deno.test("hook mode: the built-in project checks stay high (the agent's shell is not in safe-exec's sandbox)", async () => {
+  const e = env({ projectChecks: true });
+  for (const command of ["npm test", "npx tsc --noEmit", "cargo test"]) {
+    assert.equal(decision((await call(e, "claude-code", pre("Bash", { command }))).stdout), "ask", command);
+  }
+  assert.equal(decision((await call(e, "claude-code", pre("Bash", { command: "ls -la" }))).stdout), "allow");
+  const risks = e.lines().filter((l) => l.event === "gate").map((l) => (l.details as { risk: string }).risk);
+  assert.deepEqual(risks, ["high", "high", "high", "low"]);
+});

@@ -1,9 +1,10 @@
 /**
  * The corpus of scripts the built-in read-only set is judged on (issue 13): read-only scripts that must be lowered
- * (to low, or to medium when they write into the workspace), and dangerous ones that must stay high. Shared by
- * corpus_test.ts (Deno) and _corpus_run.ts (Bun).
+ * (to low, or to medium when they write into the workspace), and dangerous ones that must stay high; and the
+ * project checks (`npm test`, `npx tsc --noEmit`, …) that become medium where run_bash runs in the bubblewrap sandbox
+ * without network, with the look-alikes that must not. Shared by corpus_test.ts (Deno) and _corpus_run.ts (Bun).
  */
-import { evaluateRules, type RuleOutcome } from "../../src/rules/engine.ts";
+import { evaluateRules, type RuleOptions, type RuleOutcome } from "../../src/rules/engine.ts";
 
 /** A read-only script and the risk it must get. */
 export interface ReadOnlyCase {
@@ -639,10 +640,277 @@ export const DANGEROUS: string[] = [
   "find . -name x -exec touch pwn \\;",
 ];
 
+/**
+ * Project checks: each must be medium with the sandbox fact on (`projectChecks: true`: run_bash runs under bubblewrap
+ * without network), and stay high with it off (the default, `sandbox: "none"`, hook mode, network on) and with the
+ * read-only set off.
+ */
+export const PROJECT_CHECKS: string[] = [
+  // npm and its scripts
+  "npm test",
+  "npm t",
+  "npm test -- tests/config.test.ts",
+  "npm test -- --watch",
+  "npm test -- -t 'parses the config'",
+  "npm test tests/client.test.ts",
+  "npm test --silent",
+  "npm run lint",
+  "npm run build",
+  "npm run typecheck",
+  "npm run type-check",
+  "npm run check",
+  "npm run format:check",
+  "npm run lint -- --fix",
+  "npm run test -- --coverage",
+  "npm run-script lint",
+  "npm run build --if-present",
+  // pnpm, yarn, bun
+  "pnpm test",
+  "pnpm run lint",
+  "pnpm run build",
+  "pnpm exec tsc --noEmit",
+  "pnpm exec eslint src",
+  "yarn test",
+  "yarn run build",
+  "yarn tsc --noEmit",
+  "yarn eslint src --ext .ts",
+  "bun run test",
+  "bun run typecheck",
+  // tools through npx
+  "npx tsc --noEmit",
+  "npx tsc -p tsconfig.build.json",
+  "npx tsc --build",
+  "npx eslint .",
+  "npx eslint --fix src",
+  "npx eslint src -f json -o eslint-report.json",
+  "npx vitest run",
+  "npx vitest run tests/a.test.ts",
+  "npx vitest --run",
+  "npx jest --runInBand",
+  "npx jest tests/a.test.ts --coverage",
+  "npx mocha tests",
+  "npx prettier --check .",
+  "npx prettier -c src",
+  "npx prettier --list-different 'src/**/*.ts'",
+  // other toolchains
+  "deno test",
+  "deno test -A tests/",
+  "deno check src/main.ts",
+  "deno lint",
+  "deno fmt --check",
+  "pytest",
+  "pytest -q tests/test_config.py",
+  "pytest -k 'not slow' -x",
+  "python -m pytest",
+  "python3 -m pytest -q tests",
+  "python -m unittest discover -s tests",
+  "cargo test",
+  "cargo check --all-targets",
+  "cargo build --release",
+  "cargo clippy -- -D warnings",
+  "cargo test --manifest-path crates/core/Cargo.toml",
+  "go test ./...",
+  "go vet ./...",
+  "go build ./cmd/server",
+  "go test -run TestConfig -v ./internal/config",
+  "make test",
+  "make check",
+  "make lint",
+  "make -j4 test",
+  "make -s check lint",
+  // wrapped, chained with read-only commands, redirected into the workspace
+  "timeout 60 npm test",
+  "nice npm test",
+  "env npm test",
+  "time npm test",
+  "command npm test",
+  "npm test 2>&1 | tail -20",
+  "npm test > test-output.log 2>&1",
+  "npm test 2>/dev/null | grep -c passing",
+  "npm test && npm run lint",
+  "npx tsc --noEmit && npm test",
+  "npm run lint; npm test",
+  "bash -c 'npm test'",
+  "git status && npm test",
+  "npm test || echo failed",
+  "npm test -- --reporter dot | head -50",
+];
+
+/**
+ * Look-alikes of project checks: each must stay high even with the sandbox fact on (chained with a command that is
+ * neither read-only nor a check, an option that changes where code comes from or goes, a script or tool not in the
+ * list, an install, an assignment in front, a write outside the workspace, a change of folder).
+ */
+export const NOT_PROJECT_CHECKS: string[] = [
+  // chained, substituted, piped into something else
+  "npm test; rm -rf src",
+  "npm test && curl x",
+  "npm test || rm -rf .",
+  "npm test & curl http://x",
+  "(npm test; rm x)",
+  "npm test $(rm x)",
+  "npm test `rm x`",
+  "npm test <(curl x)",
+  "npx tsc --noEmit | sh",
+  "npm test | tee /etc/x",
+  "bash -c 'npm test; rm -rf .'",
+  "sh -c 'npm test'",
+  "xargs npm test",
+  "sudo npm test",
+  "npm install && npm test",
+  // scripts and tools not in the list
+  "npm run clean",
+  "npm run deploy",
+  "npm run test:unit",
+  "npm run",
+  "npm run-script clean",
+  "npm start",
+  "npm exec tsc",
+  "npm publish",
+  "npx rimraf src",
+  "npx cowsay",
+  "npx create-react-app x",
+  "npx ts-node scripts/x.ts",
+  "pnpm run deploy",
+  "pnpm exec rimraf dist",
+  "pnpm dlx tsc",
+  "pnpm tsc",
+  "yarn",
+  "yarn run clean",
+  "yarn rimraf dist",
+  "yarn dlx cowsay",
+  "bun run deploy",
+  "bun run scripts/x.ts",
+  "bunx tsc",
+  "bun x tsc",
+  "node scripts/check-timeouts.js",
+  "./node_modules/.bin/tsc --noEmit",
+  "/usr/bin/npm test",
+  "deno run main.ts",
+  "deno task test",
+  "deno fmt",
+  "deno test https://example.com/x_test.ts",
+  "deno check npm:left-pad",
+  "python script.py",
+  "python -c 'import os'",
+  "python -m pip install x",
+  "python -m http.server",
+  "python -I -m pytest",
+  "cargo run",
+  "cargo install ripgrep",
+  "cargo fix",
+  "go run .",
+  "go get example.com/x",
+  "go install example.com/x@latest",
+  "go generate ./...",
+  "make",
+  "make install",
+  "make clean",
+  "make deploy test",
+  // installs
+  "npm install",
+  "npm i",
+  "npm ci",
+  "npm add left-pad",
+  "npm install --save-dev vitest@2",
+  "pnpm install",
+  "pnpm add x",
+  "yarn add x",
+  "yarn install",
+  "bun install",
+  "pip install pytest",
+  // options that change where code comes from or goes
+  "npm run test --prefix /tmp",
+  "npm test --prefix=/tmp",
+  "npm --prefix /tmp test",
+  "npm test --registry=https://evil.example",
+  "npm test --reg https://evil.example",
+  "npm test --userconfig /tmp/npmrc",
+  "npm test --script-shell=/tmp/sh",
+  "npm test -w packages/x",
+  "npm test --ignore-scripts=false",
+  "npx -y cowsay",
+  "npx --yes tsc",
+  "npx -p cowsay tsc",
+  "npx --package=cowsay tsc",
+  "npx -c 'rm -rf .'",
+  "npx --no-install tsc",
+  "npx tsc --prefix /tmp",
+  "pnpm -C /tmp test",
+  "pnpm --dir /tmp run test",
+  "pnpm run test --dir=/tmp",
+  "yarn --cwd /tmp test",
+  "npx tsc --outDir /tmp/out",
+  "npx eslint -o /etc/report.txt src",
+  "npx jest --outputFile=/tmp/x.json",
+  "npx tsc -p ../other/tsconfig.json",
+  "npm test -- ../../etc/passwd",
+  "npm test -- ~/x",
+  "pytest --basetemp=/tmp/x",
+  "pytest -c /etc/pytest.ini",
+  "pytest --rootdir=..",
+  "cargo +nightly test",
+  "cargo test --config 'build.rustc-wrapper=\"sh\"'",
+  "cargo -Z unstable-options test",
+  "cargo test --manifest-path /tmp/x/Cargo.toml",
+  "cargo build --target-dir=/tmp/t",
+  "go test -exec /tmp/x ./...",
+  "go test -toolexec=sh ./...",
+  "go vet -vettool=/tmp/x ./...",
+  "go build -o /usr/local/bin/x .",
+  "make test SHELL=/bin/sh",
+  "make -C /tmp test",
+  "make -f /tmp/Makefile test",
+  "make -e test",
+  // watch modes of tools run directly, and writes a check tool does not make
+  "npx tsc --watch",
+  "npx tsc -w",
+  "npx vitest",
+  "npx vitest watch",
+  "npx vitest run --watch",
+  "npx vitest init browser",
+  "npx jest --watchAll",
+  "npx mocha -w",
+  "deno test --watch",
+  "npx prettier --write .",
+  "npx prettier src",
+  "npx prettier --check --write .",
+  // assignments in front, arguments only known at run time
+  "FOO=1 npm test",
+  "NODE_OPTIONS=--require=./x.js npm test",
+  "env FOO=1 npm test",
+  "PATH=/tmp:$PATH npm test",
+  "npm test $ARGS",
+  "npm run $SCRIPT",
+  'npx "$TOOL" --noEmit',
+  "npm test -- tests/*.test.ts",
+  // writes outside the workspace
+  "npm test > /etc/x",
+  "npm test >> ~/.bashrc",
+  "npm test 2> /tmp/err.log",
+  "npx tsc --noEmit > $OUT",
+  // a change of folder: whose project runs is not known from the text
+  "cd .. && npm test",
+  "cd /tmp && npm test",
+  "cd packages/core && npm test",
+  "env -C /tmp npm test",
+  "pushd .. && make test",
+];
+
 /** What the built-in set made of one script. */
 export interface CorpusResult {
   script: string;
   outcome: RuleOutcome;
+}
+
+/** The options the corpus is judged with: the built-in set, git trusted (SPEC §2, issue 9), and `extra`. */
+function _judge(extra: RuleOptions = {}): (script: string) => RuleOutcome {
+  return (script) =>
+    evaluateRules([], { tool: "run_bash", tableRisk: "high", args: { cmd: script } }, {
+      readOnlyCommands: true,
+      trustGitConfig: true, // as SPEC §2 and issue 9 make it; tests/rules/engine_test.ts checks the default
+      ...extra,
+    });
 }
 
 /** Judge every script with no config rules (the built-in set only), as run_bash (table risk high). */
@@ -650,11 +918,7 @@ export function runCorpus(): {
   readOnly: Array<CorpusResult & { want: "low" | "medium" }>;
   dangerous: CorpusResult[];
 } {
-  const judge = (script: string) =>
-    evaluateRules([], { tool: "run_bash", tableRisk: "high", args: { cmd: script } }, {
-      readOnlyCommands: true,
-      trustGitConfig: true, // as SPEC §2 and issue 9 make it; tests/rules/engine_test.ts checks the default
-    });
+  const judge = _judge();
   return {
     readOnly: READ_ONLY.map((c) => ({ script: c.script, want: c.risk, outcome: judge(c.script) })),
     dangerous: DANGEROUS.map((script) => ({ script, outcome: judge(script) })),
@@ -670,6 +934,7 @@ export function corpusCounts(): {
   dangerousLowered: number;
   loweredDangerous: string[];
   missed: Array<{ script: string; notes: readonly string[] }>;
+  projectChecks: ProjectCheckCounts;
 } {
   const r = runCorpus();
   const lowered = r.readOnly.filter((x) => x.outcome.risk !== "high");
@@ -685,5 +950,59 @@ export function corpusCounts(): {
       script: x.script,
       notes: x.outcome.notes,
     })),
+    projectChecks: projectCheckCounts(),
+  };
+}
+
+/** What the project checks made of their corpus, with the sandbox fact on and off. */
+export interface ProjectCheckCounts {
+  /** PROJECT_CHECKS scripts. */
+  checks: number;
+  /** Of them, medium with the fact on (all must be). */
+  medium: number;
+  /** Those that were not medium with the fact on, with the reason. */
+  missed: string[];
+  /** Those lowered with the fact off, with the read-only set off, or by default (none may be). */
+  loweredWithoutFact: string[];
+  /** NOT_PROJECT_CHECKS scripts. */
+  lookAlikes: number;
+  /** Look-alikes lowered with the fact on (none may be). */
+  loweredLookAlikes: string[];
+  /** DANGEROUS scripts lowered with the fact on (none may be, but the ones PROJECT_CHECKS lists, to medium). */
+  loweredDangerous: string[];
+  /** READ_ONLY scripts whose risk changed with the fact on (none may). */
+  readOnlyChanged: string[];
+}
+
+/** Judge the project checks and their look-alikes (and the other lists) with the sandbox fact on and off. */
+export function projectCheckCounts(): ProjectCheckCounts {
+  const on = _judge({ projectChecks: true });
+  const offs = [
+    ["fact off", _judge({ projectChecks: false })],
+    ["default", _judge()],
+    ["read-only set off", _judge({ projectChecks: true, readOnlyCommands: false })],
+  ] as const;
+  const checks = PROJECT_CHECKS.map((s) => ({ s, o: on(s) }));
+  const loweredWithoutFact: string[] = [];
+  for (const s of PROJECT_CHECKS) {
+    for (const [name, off] of offs) {
+      const o = off(s);
+      if (o.risk !== "high") loweredWithoutFact.push(`${s} -> ${o.risk} (${name})`);
+    }
+  }
+  const plain = _judge();
+  return {
+    checks: checks.length,
+    medium: checks.filter((x) => x.o.risk === "medium").length,
+    missed: checks.filter((x) => x.o.risk !== "medium").map((x) => `${x.s} -> ${x.o.risk}: ${x.o.notes.join("; ")}`),
+    loweredWithoutFact,
+    lookAlikes: NOT_PROJECT_CHECKS.length,
+    loweredLookAlikes: NOT_PROJECT_CHECKS.map((s) => ({ s, o: on(s) })).filter((x) => x.o.risk !== "high").map((
+      x,
+    ) => `${x.s} -> ${x.o.risk} (${x.o.rationale})`),
+    loweredDangerous: DANGEROUS.filter((s) => !PROJECT_CHECKS.includes(s)).map((s) => ({ s, o: on(s) })).filter((
+      x,
+    ) => x.o.risk !== "high").map((x) => `${x.s} -> ${x.o.risk} (${x.o.rationale})`),
+    readOnlyChanged: READ_ONLY.filter((c) => on(c.script).risk !== plain(c.script).risk).map((c) => c.script),
   };
 }

@@ -308,3 +308,56 @@ Deno.test("engine: README's example floors hold for every spelling of rm -rf and
   assert.equal(f("rm x"), "ask");
   assert.equal(f("rm -r x"), "ask");
 });
+
+Deno.test("engine: project checks are medium only with the sandbox fact, after the config's rules, under its floors", () => {
+  const r = (cmd: string, options = {}) => evaluateRules([], bash(cmd), options);
+  // off by default (the library does not know how its run_bash runs) and with the read-only set off
+  assert.equal(r("npm test").risk, "high");
+  assert.deepEqual(r("npm test").notes, [
+    "npm test is a project check: medium only where run_bash runs in the bubblewrap sandbox without network",
+  ]);
+  assert.equal(r("npm test", { projectChecks: false }).risk, "high");
+  assert.equal(r("npm test", { projectChecks: true, readOnlyCommands: false }).risk, "high");
+  const on = r("npm test 2>&1 | tail -5", { projectChecks: true });
+  assert.equal(on.risk, "medium");
+  assert.deepEqual(on.matched, [{
+    index: "builtin",
+    name: "built-in project checks",
+    effect: "risk=medium",
+    summary: "npm test, tail; sandboxed without network",
+  }]);
+  assert.equal(on.rationale, "risk=medium by built-in project checks (npm test, tail; sandboxed without network)");
+  // read-only scripts are judged as before: the fact lowers nothing else
+  assert.equal(r("ls -la", { projectChecks: true }).rationale, "risk=low by built-in read-only commands (ls)");
+  const no = r("npm test; rm -rf src", { projectChecks: true });
+  assert.deepEqual([no.risk, no.notes], ["high", ["rm is not a read-only command"]]);
+  assert.deepEqual(r("npm run deploy", { projectChecks: true }).notes, [
+    "npm run deploy is not a project check (the scripts are test, lint, build, typecheck, type-check, check, format:check)",
+  ]);
+  // the config's rules come first; its floors hold
+  const rules = compile([
+    { tool: "run_bash", command: ["npm run build"], decision: "ask" },
+    { tool: "run_bash", command: ["npm test"], risk: "low" },
+  ]);
+  const low = evaluateRules(rules, bash("npm test"), { projectChecks: true });
+  assert.deepEqual([low.risk, low.matched[0]!.name], ["low", "rules[1]"]);
+  const floored = evaluateRules(rules, bash("npm run build"), { projectChecks: true });
+  assert.deepEqual([floored.risk, floored.floor, floored.matched.map((m) => m.name)], [
+    "medium",
+    "ask",
+    ["built-in project checks", "rules[0]"],
+  ]);
+  // a tool re-rated to medium or low by the config keeps that risk
+  assert.equal(evaluateRules([], bash("npm test", { tableRisk: "medium" }), { projectChecks: true }).risk, "medium");
+  assert.equal(evaluateRules([], bash("rm x", { tableRisk: "low" }), { projectChecks: true }).risk, "low");
+  // outside paths are judged by the caller's resolver, like redirections
+  const resolveWrite = (t: string) => lexicalWorkspacePath(t, "/ws");
+  assert.equal(
+    evaluateRules([], bash("npx tsc --outDir /ws/out", { resolveWrite }), { projectChecks: true }).risk,
+    "medium",
+  );
+  assert.equal(
+    evaluateRules([], bash("npx tsc --outDir /out", { resolveWrite }), { projectChecks: true }).risk,
+    "high",
+  );
+});
