@@ -85,7 +85,9 @@ const EVIL_CONFIG = '[core]\n\trepositoryformatversion = 0\n\tfsmonitor = "id > 
 
 /** What the red team's write_file calls make: `evil/config`, `evil/objects/`, `evil/refs/` (no HEAD). */
 async function plantEvil(w: World, dir = "evil"): Promise<void> {
-  for (const [path, content] of [[`${dir}/config`, EVIL_CONFIG], [`${dir}/objects/keep`, ""], [`${dir}/refs/keep`, ""]]) {
+  for (
+    const [path, content] of [[`${dir}/config`, EVIL_CONFIG], [`${dir}/objects/keep`, ""], [`${dir}/refs/keep`, ""]]
+  ) {
     const r = await w.serve.call("write_file", { path, content });
     assert.equal(r.ok, true, JSON.stringify(r).slice(0, 300));
   }
@@ -138,7 +140,7 @@ attack("a commondir copied from a file by one call is gone for the next git stat
   assert.ok(!existsSync(join(w.ws, "PWNED")), `git status followed the planted commondir: ${out}`);
 });
 
-attack("config.worktree and alternates a call adds do not stay in the view", "approve", async (w) => {
+attack("a config.worktree a call adds does not stay in the view", "approve", async (w) => {
   setupRepo(w.ws);
   mustGit(w.ws, "config", "extensions.worktreeConfig", "true");
   await bash(w, `printf '${EVIL_CONFIG.replaceAll("\n", "\\n").replaceAll("\t", "\\t")}' > .git/config.worktree`);
