@@ -174,6 +174,29 @@ attack("a bare-looking folder a call completes is disabled before git -C runs in
   assert.ok(!existsSync(join(w.ws, "PWNED")), `git ran the bare-looking folder's config: ${out}`);
 });
 
+attack(
+  "a workspace made a bare repository by one call is disabled before the next git status",
+  "approve",
+  async (w) => {
+    // No .git: git, finding the empty placeholder no repository, takes the workspace itself for a bare one.
+    for (const [path, content] of [["config", EVIL_CONFIG], ["objects/keep", ""], ["refs/keep", ""]]) {
+      assert.equal((await w.serve.call("write_file", { path, content })).ok, true);
+    }
+    await bash(w, "echo 'ref: refs/heads/main' > HEAD");
+    const { out } = await bash(w, "git status --short; true");
+    assert.ok(!existsSync(join(w.ws, "PWNED")), `git took the workspace for a bare repository: ${out}`);
+  },
+);
+
+attack("objects/info/alternates a call rewrites is the sandbox's own again for the next call", "approve", async (w) => {
+  setupRepo(w.ws);
+  const before = await bash(w, "cat .git/objects/info/alternates");
+  await bash(w, "echo ../../evil/objects >> .git/objects/info/alternates");
+  const after = await bash(w, "cat .git/objects/info/alternates");
+  assert.doesNotMatch(after.out.split(" {")[0]!, /evil/, `the planted alternate stayed: ${after.out}`);
+  assert.match(before.out, /objects/, before.out);
+});
+
 // In one call: the sandbox cannot stop a process that writes commondir and then runs git; the gate must ask.
 
 for (
