@@ -18,7 +18,7 @@
  * assert.deepEqual(judge("ls > out.txt"), { blocked: null, intoWorkspace: true });
  * assert.match(judge("ls > /etc/x").blocked!, /is outside the workspace/);
  * assert.match(judge("cd sub && ls > out").blocked!, /relative to a folder the script changes into/);
- * assert.match(judge("echo ../evil > .git/commondir").blocked!, /writes into git's files/);
+ * assert.match(judge("echo ../evil > .git/commondir").blocked!, /is in git's own files/);
  * ```
  *
  * @module
@@ -51,8 +51,8 @@ export function judgeWrites(
     if (target !== null) {
       const hit = gitComponent(target) ?? gitComponent(resolve(target) ?? "");
       if (hit) {
-        res.blocked = `${what} ${JSON.stringify(target)} writes into git's files (${hit}), which changes what git ` +
-          `reads as configuration or runs`;
+        res.blocked = `${what} ${JSON.stringify(target)} is in git's own files (${hit}): it changes what git ` +
+          `reads as configuration or runs, not a plain workspace file`;
         return;
       }
     }
