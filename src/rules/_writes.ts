@@ -56,7 +56,6 @@ export function judgeWrites(
         return;
       }
     }
-    if (res.blocked) return;
     if (target === null) {
       res.blocked = `${what} goes to a file only known at run time`;
       return;

@@ -207,6 +207,8 @@ export const DANGEROUS: string[] = [
   "echo 'gitdir: ../evil' | tee sub/.git",
   "cat evil/cd | tee .git/commondir > /dev/null",
   "echo x > ptr; git status",
+  "echo x > ptr; timeout 5 git status",
+  "echo x > ptr; bash -c 'git status'",
   "git status > out.txt; git diff",
   "git diff > changes.patch",
   "git log --oneline | tee log.txt",
