@@ -1,7 +1,9 @@
 /**
  * Private helper of the rule engine: where a script's outputs go (redirections, and files its commands write by
  * their arguments). One going outside the workspace, or to a place only known at run time, blocks lowering; one
- * into the workspace keeps the call at least medium (like write_file).
+ * into the workspace keeps the call at least medium (like write_file). One with a path component named `.git` (any
+ * case, before or after `..` is resolved) blocks lowering too: it is not a plain workspace write but changes what
+ * git reads or runs (`.git/commondir`, `.git/config.worktree`, `sub/.git`; red team 5, F1).
  *
  * @example
  * ```ts
@@ -16,6 +18,7 @@
  * assert.deepEqual(judge("ls > out.txt"), { blocked: null, intoWorkspace: true });
  * assert.match(judge("ls > /etc/x").blocked!, /is outside the workspace/);
  * assert.match(judge("cd sub && ls > out").blocked!, /relative to a folder the script changes into/);
+ * assert.match(judge("echo ../evil > .git/commondir").blocked!, /is in git's own files/);
  * ```
  *
  * @module
@@ -30,6 +33,11 @@ export interface WriteCheck {
   intoWorkspace: boolean;
 }
 
+/** The first path component of `p` named `.git` (any case), or null. */
+function gitComponent(p: string): string | null {
+  return p.split("/").find((part) => part.toLowerCase() === ".git") ?? null;
+}
+
 /** Judge every write of `commands`; `extra[i]` are files command `i` writes by its arguments. */
 export function judgeWrites(
   commands: readonly SimpleCommand[],
@@ -40,6 +48,14 @@ export function judgeWrites(
   const res: WriteCheck = { blocked: null, intoWorkspace: false };
   const judge = (target: string | null, what: string) => {
     if (res.blocked) return;
+    if (target !== null) {
+      const hit = gitComponent(target) ?? gitComponent(resolve(target) ?? "");
+      if (hit) {
+        res.blocked = `${what} ${JSON.stringify(target)} is in git's own files (${hit}): it changes what git ` +
+          `reads as configuration or runs, not a plain workspace file`;
+        return;
+      }
+    }
     if (target === null) {
       res.blocked = `${what} goes to a file only known at run time`;
       return;

@@ -51,6 +51,10 @@ export interface BuiltinVerdict {
  * assert.deepEqual([npm("npm test | tail").risk, npm("npm test | tail").checks], ["medium", ["npm test"]]);
  * assert.equal(npm("npm test; rm -rf src").risk, null);
  * assert.match(builtinReadOnly(analyzeScript("npm test")).notes[0]!, /bubblewrap sandbox/);
+ * const git = (s: string) => builtinReadOnly(analyzeScript(s), undefined, { trustGitConfig: true }).risk;
+ * assert.equal(git("git status --short"), "low");
+ * assert.equal(git("echo ../evil > .git/commondir"), null);
+ * assert.equal(git("cat evil/cd > ptr; git status"), null);
  * ```
  */
 export function builtinReadOnly(
@@ -69,6 +73,7 @@ export function builtinReadOnly(
   const writes: Array<ReadonlyArray<string | null>> = [];
   const names: string[] = [];
   const checks: string[] = [];
+  let trustedGit = false;
   for (const c of analysis.commands) {
     const v = checkReadOnly(c);
     writes.push(v.writes);
@@ -88,12 +93,24 @@ export function builtinReadOnly(
       notes.push("git runs programs named in its configuration, which is not known to be out of the agent's reach");
     } else if (c.argv[0]?.value === "git" && analysis.cwdChanged) {
       notes.push("git after a change of folder may read another repository's configuration, which can run programs");
-    }
+    } else if (c.argv[0]?.value === "git") trustedGit = true;
     const n = c.argv[0]?.value;
     if (n && !names.includes(n)) names.push(n);
   }
   if (notes.length > 0) return { risk: null, notes, names, checks };
   const w = judgeWrites(analysis.commands, writes, analysis.cwdChanged, resolve);
   if (w.blocked) return { risk: null, notes: [w.blocked], names, checks };
+  if (w.intoWorkspace && trustedGit) {
+    // The sandbox makes git's own configuration read-only, not the files a git indirection can name (commondir,
+    // gitdir, alternates): what this script writes may be what its git reads (red team 5, F1).
+    return {
+      risk: null,
+      notes: [
+        "git in a script that writes files may read a configuration the script just wrote, which can run programs",
+      ],
+      names,
+      checks,
+    };
+  }
   return { risk: w.intoWorkspace || checks.length > 0 ? "medium" : "low", notes: [], names, checks };
 }

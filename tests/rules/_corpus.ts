@@ -179,10 +179,8 @@ export const READ_ONLY: ReadOnlyCase[] = [
   ].map((script) => ({ script, risk: "low" as const })),
   ...[
     "ls -la > listing.txt",
-    "git diff > changes.patch",
     "grep -rn TODO src >> todo.txt",
     "cat a.txt b.txt > merged.txt",
-    "git log --oneline | tee log.txt",
     "sort data.txt | uniq > unique.txt",
     "echo done > status.txt 2>&1",
     "find . -name '*.ts' > files.txt 2>/dev/null",
@@ -195,6 +193,31 @@ export const READ_ONLY: ReadOnlyCase[] = [
 
 /** Dangerous scripts: none may be lowered (each must stay high with no rules configured). */
 export const DANGEROUS: string[] = [
+  // red team 5, F1: a write that changes where git reads its configuration, and git after a write in one script
+  "echo ../evil > .git/commondir",
+  "echo ../evil > .git/commondir; git status",
+  "echo ../evil > .git/commondir && git status --short",
+  "cat evil/cd > .git/commondir",
+  "echo 'ref: refs/heads/main' > .git/HEAD; echo ../evil > .git/commondir",
+  "echo ../evil >> ./.git/commondir",
+  "echo ../evil > sub/../.git/commondir",
+  "echo ../evil > .GIT/commondir",
+  "echo x > .git/config.worktree",
+  "echo ../../evil/objects > .git/objects/info/alternates",
+  "echo 'gitdir: ../evil' > sub/.git",
+  "echo 'gitdir: ../evil' | tee sub/.git",
+  "cat evil/cd | tee .git/commondir > /dev/null",
+  "echo x > ptr; git status",
+  "echo x > ptr; timeout 5 git status",
+  "echo x > ptr; bash -c 'git status'",
+  "git status > out.txt; git diff",
+  "git diff > changes.patch",
+  "git log --oneline | tee log.txt",
+  "git -C evil status",
+  "cd evil && git status",
+  "git --git-dir=evil status",
+  "git --work-tree=evil status",
+  "GIT_DIR=evil git status",
   // plainly not read-only
   "rm -rf build",
   "rm -rf /",

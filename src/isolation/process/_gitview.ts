@@ -12,12 +12,15 @@
  *   `GIT_DATA_FILES`): copies, validated and copied back after the call (`_gitview_sync.ts`) through a descriptor of
  *   `G` opened before it, so a parent renamed or swapped for a symlink meanwhile is never written through;
  * - everything else of the host's git dir (`config`, `hooks/`, `info/`, `commondir`, `modules/`, `worktrees/`, …):
- *   bound read-only, a symlink judged by its target; what the sandbox adds besides stays in the view.
+ *   bound read-only, a symlink judged by its target; what the sandbox adds besides is removed after each call
+ *   (`dropAdded`: git follows `commondir`, `config.worktree`, … written there, red team 5 F1), but for git's state
+ *   of an operation in progress (`rebase-merge/`, `sequencer/`, `BISECT_*`), which stays in the view.
  *
  * Paths outside the git dirs that git reads (a `.git` file, link targets, `core.hooksPath`, included configs, the
  * files hooks hand over to, submodules' `.git`) are bound read-only onto themselves, and every folder between the
  * workspace and a protected path is made a mount point (`_gitpins.ts`): none can be renamed away. A workspace
- * without `.git` gets an empty view there; a repository the call makes in it reaches the host with data only.
+ * without `.git` gets an empty view there, new for each call; a repository the call makes in it reaches the host with
+ * data only, and nothing else the call wrote into it is kept.
  * After the call, the workspace is walked (`../../git/scan.ts`, cached per folder) and a repository the call made
  * elsewhere is disabled (`_gitnew.ts`); the walk is what the next call protects.
  *
@@ -37,7 +40,7 @@ import { mergeData, privateData } from "./_gitview_data.ts";
 import { HOST_OBJECTS } from "./_gitdata.ts";
 import { withAncestors } from "./_gitpins.ts";
 import { emptyTrash, HostDir, lstatOr, quarantine, writeNew } from "./_gitview_io.ts";
-import { capPrivate, holdsRepo, materialize, syncBack, syncIn, type View } from "./_gitview_sync.ts";
+import { capPrivate, dropAdded, holdsRepo, materialize, syncBack, syncIn, type View } from "./_gitview_sync.ts";
 import type { GitMount } from "./_plan.ts";
 
 /** The git part of one call: the mounts, and what to do once its processes are gone. */
@@ -79,8 +82,9 @@ export class GitViews {
   readonly #known = new Map<string, Known>();
 
   /**
-   * Views live in a new folder under `stateDir` (a private folder of the server). What a call adds to a view beside
-   * git's data is kept for later calls up to `privateBytes` (default 256 MiB), and dropped past it.
+   * Views live in a new folder under `stateDir` (a private folder of the server). git's state of an operation in
+   * progress that a call leaves in a view is kept for later calls up to `privateBytes` (default 256 MiB), and
+   * dropped past it; anything else a call adds beside git's data is dropped after the call.
    */
   constructor(stateDir: string, privateBytes = 256 * 1024 * 1024) {
     this.#privateBytes = privateBytes;
@@ -223,7 +227,10 @@ export class GitViews {
         for (const h of hosts) h.close();
         for (const root of roots) notes.push(...this.#afterCall(root, viewed, started));
         notes.push(...disableWatched(roots[0] ?? "/", watched));
-        for (const v of this.#views.values()) notes.push(...capPrivate(v, this.#trash, this.#privateBytes));
+        for (const v of this.#views.values()) {
+          notes.push(...capPrivate(v, this.#trash, this.#privateBytes));
+          if (!v.fresh) notes.push(...dropAdded(v, this.#trash));
+        }
         emptyTrash(this.#trash);
         return notes;
       },
@@ -340,6 +347,9 @@ export class GitViews {
         : [];
     }
     if (!isRepo) {
+      // Nothing of it is kept: a HEAD and a commondir written into the empty view would make the next call's
+      // `git status` a repository whose configuration is the agent's (red team 5, F1).
+      this.#drop(entry, true);
       try {
         rmdirSync(entry);
       } catch { /* not empty or gone */ }

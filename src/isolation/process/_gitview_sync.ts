@@ -204,6 +204,75 @@ export function holdsRepo(dir: string): boolean {
     (lstatOr(join(dir, "refs"))?.isDirectory() === true || lstatOr(join(dir, "reftable"))?.isDirectory() === true);
 }
 
+/**
+ * git's state of an operation in progress that a view keeps from one call to the next though it never reaches the
+ * host: a rebase, `am`, cherry-pick or revert sequence, a bisection. git only reads these as data (`git status`
+ * describes them); the commands that carry the operation on are not read-only.
+ */
+const GIT_STATE_DIRS: ReadonlySet<string> = new Set(["rebase-merge", "rebase-apply", "sequencer"]);
+const GIT_STATE_FILES: ReadonlySet<string> = new Set([
+  "BISECT_LOG",
+  "BISECT_START",
+  "BISECT_TERMS",
+  "BISECT_EXPECTED_REV",
+  "BISECT_ANCESTORS_OK",
+  "BISECT_NAMES",
+  "BISECT_FIRST_PARENT",
+  "BISECT_HEAD",
+]);
+
+/**
+ * After a call: remove from the top of a view everything the call added that is not a host entry's placeholder, one
+ * of git's data files (a regular file) or git's state of an operation in progress (see `GIT_STATE_DIRS`). Git
+ * follows names a process can write there (`commondir`, `config.worktree`, `gitdir`, `worktrees/*`): kept, the
+ * next call's git (a read-only `git status`, lowered because git's configuration is protected) would take its
+ * configuration from a folder of the agent's (red team 5, F1). Returns a note naming what was removed (locks aside).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { dropAdded } from "./_gitview_sync.ts";
+ * const base = mkdtempSync(join(tmpdir(), "gvs-"));
+ * const v = { dir: join(base, "v"), fresh: false, placeholders: new Map([["config", "file" as const]]), records: new Map() };
+ * mkdirSync(join(v.dir, "rebase-merge"), { recursive: true });
+ * mkdirSync(join(base, "trash"));
+ * for (const f of ["config", "HEAD", "index.lock", "commondir", "config.worktree"]) writeFileSync(join(v.dir, f), "");
+ * assert.match(dropAdded(v, join(base, "trash"))[0]!, /"commondir", "config.worktree" added to .git by this call/);
+ * assert.deepEqual(readdirSync(v.dir).sort(), ["HEAD", "config", "rebase-merge"]);
+ * assert.deepEqual(dropAdded(v, join(base, "trash")), []);
+ * assert.ok(!existsSync(join(v.dir, "commondir")));
+ * rmSync(base, { recursive: true });
+ * ```
+ */
+export function dropAdded(v: View, trash: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(v.dir);
+  } catch {
+    return [];
+  }
+  const dropped: string[] = [];
+  for (const name of names) {
+    if (v.placeholders.has(name)) continue;
+    const st = lstatOr(join(v.dir, name));
+    if (!st) continue;
+    if ((GIT_DATA_FILES.has(name) || GIT_STATE_FILES.has(name)) && st.isFile()) continue;
+    if (GIT_STATE_DIRS.has(name) && st.isDirectory()) continue;
+    quarantine(trash, join(v.dir, name));
+    v.records.delete(name); // a data file of the wrong kind: the next call copies the host's in again
+    if (!name.endsWith(".lock")) dropped.push(name);
+  }
+  if (dropped.length === 0) return [];
+  return [
+    `safe-exec: ${dropped.slice(0, 5).map((n) => JSON.stringify(n)).join(", ")}${dropped.length > 5 ? ", …" : ""} ` +
+    `added to .git by this call ${dropped.length === 1 ? "was" : "were"} removed from the sandbox's view: only ` +
+    `git's data and the state of an operation in progress stay from one call to the next`,
+  ];
+}
+
 /** Drop what the sandbox added to a view beside git's data when it grew past `max` bytes (host /tmp is memory). */
 export function capPrivate(v: View, trash: string, max: number): string[] {
   let budget = max;

@@ -1,0 +1,239 @@
+/**
+ * Red team 5, F1: git indirections a call writes in the workspace (`.git/commondir`, `.git/config.worktree`, the
+ * non-repository `.git` placeholder, a `.git` file in a subfolder, a bare-looking folder) must not point a later (or
+ * the same) git at a configuration the agent wrote. Every case goes through a spawned `safe-exec serve` (deno run from
+ * source, and the Bun binary) inside the real bubblewrap sandbox, and asserts on the world: the canary a
+ * `core.fsmonitor` (or hook) of the agent's config would create in the workspace must not exist.
+ *
+ * Two servers per target: one approves every ASK (`exec:true`) so the write really happens and only the sandbox can
+ * stop a later call's git (the view is reset after each call); one refuses every ASK (`deny`), for the one-call forms
+ * the sandbox cannot stop (the process that writes `commondir` then runs git itself): the gate must ask for them.
+ *
+ * Skipped (with a printed reason) when bubblewrap cannot run here.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { probeBwrap } from "../../src/isolation/process/probe.ts";
+import { type Target, targets } from "../_targets.ts";
+import { type Msg, type Serve, startServe } from "../e2e/_serve.ts";
+
+const probe = probeBwrap();
+const SKIP = probe.available ? null : `bubblewrap cannot run here (${probe.reason}); apt-get install bubblewrap`;
+if (SKIP) console.error(`\n*** SKIPPING the git view reset attacks: ${SKIP} ***\n`);
+
+function chosenTargets(): Target[] {
+  const all = targets();
+  const out = all.filter((t) => t.name === "deno src");
+  const bin = all.find((t) => t.name.startsWith("binary safe-exec-bun")) ?? all.find((t) => t.name === "bun src");
+  if (bin) out.push(bin);
+  return out;
+}
+
+type Mode = "approve" | "deny";
+
+interface World {
+  base: string;
+  ws: string;
+  serve: Serve;
+}
+
+const worlds = new Map<string, World>();
+
+function world(target: Target, mode: Mode): World {
+  const key = `${target.name}:${mode}`;
+  let w = worlds.get(key);
+  if (w) return w;
+  const base = realpathSync(mkdtempSync(join(tmpdir(), "se-gitreset-")));
+  const ws = join(base, "ws");
+  mkdirSync(ws);
+  writeFileSync(join(base, "se.json"), JSON.stringify({ confirm: mode === "approve" ? "exec:true" : "deny" }));
+  const serve = startServe(target, base, [
+    "--workspace",
+    ws,
+    "--witness",
+    join(base, "witness.log"),
+    "--config",
+    join(base, "se.json"),
+  ]);
+  w = { base, ws, serve };
+  worlds.set(key, w);
+  return w;
+}
+
+function mustGit(cwd: string, ...args: string[]): string {
+  const r = spawnSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1", LANG: "C" },
+    timeout: 20_000,
+  });
+  assert.equal(r.status, 0, `host git ${args.join(" ")}: ${r.stdout}${r.stderr}`);
+  return r.stdout;
+}
+
+function setupRepo(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  mustGit(dir, "init", "-q", "-b", "main");
+  mustGit(dir, "-c", "user.name=op", "-c", "user.email=op@host", "commit", "-q", "--allow-empty", "-m", "first");
+}
+
+/** The agent's config: fsmonitor (run by `git status`) leaves the canary `PWNED` in the workspace. */
+const EVIL_CONFIG = '[core]\n\trepositoryformatversion = 0\n\tfsmonitor = "id > PWNED; false #"\n';
+
+/** What the red team's write_file calls make: `evil/config`, `evil/objects/`, `evil/refs/` (no HEAD). */
+async function plantEvil(w: World, dir = "evil"): Promise<void> {
+  for (
+    const [path, content] of [[`${dir}/config`, EVIL_CONFIG], [`${dir}/objects/keep`, ""], [`${dir}/refs/keep`, ""]]
+  ) {
+    const r = await w.serve.call("write_file", { path, content });
+    assert.equal(r.ok, true, JSON.stringify(r).slice(0, 300));
+  }
+}
+
+async function bash(w: World, cmd: string): Promise<{ r: Msg; out: string }> {
+  const r = await w.serve.call("run_bash", { cmd });
+  const o = r.output as { stdout?: string; stderr?: string } | null;
+  return { r, out: `${o?.stdout ?? ""}${o?.stderr ?? ""} ${JSON.stringify(r).slice(0, 400)}` };
+}
+
+function attack(name: string, mode: Mode, fn: (w: World) => Promise<void>): void {
+  for (const target of chosenTargets()) {
+    Deno.test({
+      name: `[${target.name}] git view reset attack (${mode}): ${name}`,
+      ignore: SKIP !== null,
+      sanitizeOps: false,
+      sanitizeResources: false,
+      async fn() {
+        const w = world(target, mode);
+        for (const n of readdirSync(w.ws)) rmSync(join(w.ws, n), { recursive: true, force: true });
+        try {
+          await fn(w);
+          assert.ok(!existsSync(join(w.ws, "PWNED")), "the agent's core.fsmonitor ran: PWNED exists");
+        } finally {
+          for (const n of readdirSync(w.ws)) rmSync(join(w.ws, n), { recursive: true, force: true });
+        }
+      },
+    });
+  }
+}
+
+// Cross-call: the write is approved and runs; a later plain `git status` (low) must not follow it.
+
+attack("a commondir written by one call is gone for the next git status", "approve", async (w) => {
+  setupRepo(w.ws);
+  await plantEvil(w);
+  await bash(w, "echo ../evil > .git/commondir");
+  const { out } = await bash(w, "git status --short; ls -a .git");
+  assert.ok(!existsSync(join(w.ws, "PWNED")), `git status followed the planted commondir: ${out}`);
+  assert.doesNotMatch(out, /commondir/, `the planted commondir is still in the view: ${out}`);
+});
+
+attack("a commondir copied from a file by one call is gone for the next git status", "approve", async (w) => {
+  setupRepo(w.ws);
+  await plantEvil(w);
+  assert.equal((await w.serve.call("write_file", { path: "evil/cd", content: "../evil\n" })).ok, true);
+  await bash(w, "cat evil/cd > .git/commondir");
+  const { out } = await bash(w, "git status --short");
+  assert.ok(!existsSync(join(w.ws, "PWNED")), `git status followed the planted commondir: ${out}`);
+});
+
+attack("a config.worktree a call adds does not stay in the view", "approve", async (w) => {
+  setupRepo(w.ws);
+  mustGit(w.ws, "config", "extensions.worktreeConfig", "true");
+  await bash(w, `printf '${EVIL_CONFIG.replaceAll("\n", "\\n").replaceAll("\t", "\\t")}' > .git/config.worktree`);
+  const { out } = await bash(w, "git status --short; ls -a .git");
+  assert.ok(!existsSync(join(w.ws, "PWNED")), `git status read the planted config.worktree: ${out}`);
+  assert.doesNotMatch(out, /config\.worktree/, `the planted config.worktree is still in the view: ${out}`);
+});
+
+attack("the non-repository placeholder keeps nothing a call wrote into it", "approve", async (w) => {
+  await plantEvil(w);
+  await bash(w, "echo 'ref: refs/heads/main' > .git/HEAD; echo ../evil > .git/commondir");
+  const { out } = await bash(w, "git status --short; ls -a .git");
+  assert.ok(!existsSync(join(w.ws, "PWNED")), `git status followed the placeholder's commondir: ${out}`);
+  assert.doesNotMatch(out, /commondir/, `the placeholder still holds commondir: ${out}`);
+  assert.ok(!existsSync(join(w.ws, ".git", "commondir")), "commondir reached the host's .git");
+});
+
+attack("a .git file a call writes in a subfolder is disabled before git runs there", "approve", async (w) => {
+  setupRepo(w.ws);
+  await plantEvil(w);
+  await bash(w, "mkdir -p sub; echo 'ref: refs/heads/main' > evil/HEAD; echo 'gitdir: ../evil' > sub/.git");
+  const { out } = await bash(w, "cd sub && git status --short; git -C evil status --short; true");
+  assert.ok(!existsSync(join(w.ws, "PWNED")), `git ran the subfolder's gitdir config: ${out}`);
+});
+
+attack("a bare-looking folder a call completes is disabled before git -C runs in it", "approve", async (w) => {
+  setupRepo(w.ws);
+  await plantEvil(w);
+  await bash(w, "echo 'ref: refs/heads/main' > evil/HEAD");
+  const { out } = await bash(w, "git -C evil status --short; cd evil && git status --short; true");
+  assert.ok(!existsSync(join(w.ws, "PWNED")), `git ran the bare-looking folder's config: ${out}`);
+});
+
+attack(
+  "a workspace made a bare repository by one call is disabled before the next git status",
+  "approve",
+  async (w) => {
+    // No .git: git, finding the empty placeholder no repository, takes the workspace itself for a bare one.
+    for (const [path, content] of [["config", EVIL_CONFIG], ["objects/keep", ""], ["refs/keep", ""]]) {
+      assert.equal((await w.serve.call("write_file", { path, content })).ok, true);
+    }
+    await bash(w, "echo 'ref: refs/heads/main' > HEAD");
+    const { out } = await bash(w, "git status --short; true");
+    assert.ok(!existsSync(join(w.ws, "PWNED")), `git took the workspace for a bare repository: ${out}`);
+  },
+);
+
+attack("objects/info/alternates a call rewrites is the sandbox's own again for the next call", "approve", async (w) => {
+  setupRepo(w.ws);
+  const before = await bash(w, "cat .git/objects/info/alternates");
+  await bash(w, "echo ../../evil/objects >> .git/objects/info/alternates");
+  const after = await bash(w, "cat .git/objects/info/alternates");
+  assert.doesNotMatch(after.out.split(" {")[0]!, /evil/, `the planted alternate stayed: ${after.out}`);
+  assert.match(before.out, /objects/, before.out);
+});
+
+// In one call: the sandbox cannot stop a process that writes commondir and then runs git; the gate must ask.
+
+for (
+  const [name, script] of [
+    ["echo > .git/commondir; git status", "echo ../evil > .git/commondir; git status --short"],
+    ["cat > .git/commondir; git status", "cat evil/cd > .git/commondir; git status --short"],
+    ["tee .git/commondir; git status", "echo ../evil | tee .git/commondir >/dev/null; git status --short"],
+  ] as const
+) {
+  attack(`${name} in one call is asked (and refused), not run`, "deny", async (w) => {
+    setupRepo(w.ws);
+    await plantEvil(w);
+    assert.equal((await w.serve.call("write_file", { path: "evil/cd", content: "../evil\n" })).ok, true);
+    const { r, out } = await bash(w, script);
+    assert.equal(r.ok, false, `the gate ran it: ${out}`);
+    assert.ok(!existsSync(join(w.ws, ".git", "commondir")), `commondir was written: ${out}`);
+  });
+}
+
+attack("the non-repository placeholder written in one call with git status is asked", "deny", async (w) => {
+  await plantEvil(w);
+  const { r, out } = await bash(
+    w,
+    "echo 'ref: refs/heads/main' > .git/HEAD; echo ../evil > .git/commondir; git status --short",
+  );
+  assert.equal(r.ok, false, `the gate ran it: ${out}`);
+});
+
+Deno.test({
+  name: "git view reset attacks: stop the servers",
+  ignore: SKIP !== null,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    for (const w of worlds.values()) {
+      await w.serve.close();
+      rmSync(w.base, { recursive: true, force: true });
+    }
+  },
+});
