@@ -186,17 +186,11 @@ export class UpstreamConnection {
     try {
       const params = { name: tool, arguments: args };
       const onProgress = options.onProgress ? progressTo(options.onProgress) : undefined;
-      // stdio: around the SDK's request layer (`_direct_calls.ts`); HTTP: through it.
-      const raw = live.transport instanceof ProcessTransport
-        ? await live.transport.directRequest("tools/call", params, {
-          signal: call.signal,
-          ...(onProgress ? { onProgress } : {}),
-        })
-        : await live.client.request({ method: "tools/call", params }, ResultSchema, {
-          signal: call.signal,
-          timeout: SDK_BACKSTOP_MS,
-          ...(onProgress ? { onprogress: onProgress } : {}),
-        });
+      const raw = await live.client.request({ method: "tools/call", params }, ResultSchema, {
+        signal: call.signal,
+        timeout: SDK_BACKSTOP_MS,
+        ...(onProgress ? { onprogress: onProgress } : {}),
+      });
       return done(answerOutcome(raw, label));
     } catch (err) {
       const f = { why: call.why, timeoutMs, label, server: this.name, deathReason: live.deathReason };

@@ -15,7 +15,6 @@
  * @module
  */
 import type { ExitStatus } from "../runtime/types.ts";
-import { DirectCalls, type DirectRequestOptions } from "./_direct_calls.ts";
 import { readMessageLine } from "./_jsonrpc_line.ts";
 import { LineFramer } from "./_line_framer.ts";
 import { readStderr } from "./_stderr.ts";
@@ -85,7 +84,6 @@ export class ProcessTransport implements Transport {
   readonly #spawn: () => ReturnType<UpstreamSpawner>;
   readonly #options: ProcessTransportOptions;
   readonly #framer: LineFramer;
-  readonly #direct = new DirectCalls((m) => this.send(m));
   #process: UpstreamProcess | null = null;
   #writer: WritableStreamDefaultWriter<Uint8Array> | null = null;
   /** The runtime's write without a stream, when it has one (writes go there; the writer only closes). */
@@ -179,15 +177,6 @@ export class ProcessTransport implements Transport {
     else await writer.write(bytes);
   }
 
-  /**
-   * Send a request around the SDK client's request layer (the gateway's `tools/call`, `_direct_calls.ts`): resolves
-   * to the answer's result; rejects like the SDK's `request` (an `McpError` for an error answer, a closed connection
-   * or a cancellation).
-   */
-  directRequest(method: string, params: Record<string, unknown>, options?: DirectRequestOptions): Promise<unknown> {
-    return this.#direct.request(method, params, options);
-  }
-
   /** Stop the server (stdin closed, then SIGTERM, then SIGKILL after the grace period) and close. */
   close(): Promise<void> {
     return this.#shutdown("was stopped by safe-exec");
@@ -233,7 +222,6 @@ export class ProcessTransport implements Transport {
         await Promise.all([this.#stdoutDone, this.#stderrDone]);
       }
       this.#framer.clear();
-      this.#direct.close();
       this.onclose?.();
     })();
     return this.#closing;
@@ -286,7 +274,6 @@ export class ProcessTransport implements Transport {
     if ("invalid" in read) return this.#invalid(read.invalid, read.text);
     this.#invalidInARow = 0;
     try {
-      if (this.#direct.take(read.message)) return true;
       this.onmessage?.(read.message);
     } catch (err) {
       this.onerror?.(err instanceof Error ? err : new Error(String(err)));
