@@ -92,6 +92,8 @@ export class GatewayTools implements ToolProvider {
   /** The upstream side. */
   readonly manager: UpstreamManager;
   #sink: GatewaySink = {};
+  /** The gate's tool of each listed upstream tool (a new listing brings new objects, so new tools). */
+  readonly #tools = new WeakMap<UpstreamTool, RegisteredTool>();
 
   /** Make the gateway over the config's servers; nothing starts before a listing or a call. */
   constructor(servers: Record<string, UpstreamServerConfig>, options: GatewayToolsOptions) {
@@ -152,6 +154,12 @@ export class GatewayTools implements ToolProvider {
   }
 
   #tool(t: UpstreamTool): RegisteredTool {
+    let tool = this.#tools.get(t);
+    if (tool === undefined) this.#tools.set(t, tool = this.#makeTool(t));
+    return tool;
+  }
+
+  #makeTool(t: UpstreamTool): RegisteredTool {
     const manager = this.manager;
     const tool: RegisteredTool = {
       name: t.name,
@@ -168,7 +176,7 @@ export class GatewayTools implements ToolProvider {
       isolation: () => ({ layers: ["mcp-upstream"], server: t.server, riskSource: t.riskSource }),
       fn: async (args, ctx) => {
         const channel = ctx.channel;
-        const r = await manager.call(t.name, args, {
+        const r = await manager.callTool(t, args, {
           signal: ctx.signal,
           ...(channel?.progress ? { onProgress: channel.progress } : {}),
           ...(channel?.elicit

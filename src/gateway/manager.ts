@@ -180,8 +180,19 @@ export class UpstreamManager {
         durationMs: elapsedMs(t0),
       };
     }
-    const connection = this.#connections.get(resolved.tool.server)!;
-    return await connection.call(resolved.tool.upstreamName, args, options);
+    return await this.callTool(resolved.tool, args, options);
+  }
+
+  /**
+   * Call a tool {@linkcode UpstreamManager.resolve} found, without resolving its name again (the gate resolved it
+   * just before). Never throws, as {@linkcode UpstreamManager.call}.
+   */
+  callTool(
+    tool: UpstreamTool,
+    args: Record<string, unknown>,
+    options: UpstreamCallOptions = {},
+  ): Promise<UpstreamCallResult> {
+    return this.#connections.get(tool.server)!.call(tool.upstreamName, args, options);
   }
 
   /** Forward the client's logging level (`logging/setLevel`) to running servers and to the ones started later. */
