@@ -3,10 +3,13 @@
  * its identity (device and inode), positioned reads, and the identity of a path. Chosen once, when this module
  * loads, for the runtime it runs on, so the witness log stays synchronous:
  *
- * - Deno: `Deno.FsFile` (`lockSync` is `flock(2)`, one `write(2)` per `writeSync`).
+ * - Deno: `Deno.FsFile` (`tryLockSync` is `flock(2)` with `LOCK_NB`, one `write(2)` per `writeSync`).
  * - Bun: `node:fs` descriptors and `flock(2)` from the C library through `bun:ffi` (also inside a
- *   `bun build --compile` binary). The lock is tried without blocking and retried for up to
- *   {@linkcode LOCK_TIMEOUT_MS}, so a stopped writer cannot hang the server.
+ *   `bun build --compile` binary).
+ *
+ * On both the lock is tried without blocking and retried for up to {@linkcode LOCK_TIMEOUT_MS} (or the
+ * `lockTimeoutMs` given to {@linkcode openAppendFile}), so a stopped writer cannot hang the server or a hook: the
+ * line fails instead (the witness log denies the call; a hook blocks it).
  * - Anything else: `node:fs` without a lock (reported by {@linkcode fileLocking}).
  *
  * All writers take the same `flock(2)` lock, so Deno and Bun processes exclude each other on one log.
@@ -59,8 +62,29 @@ export interface FileLocking {
   reason: string;
 }
 
-/** How long a Bun writer waits for another process's lock before the line fails (ms). */
+/** How long a writer waits for another process's lock before the line fails (ms). */
 export const LOCK_TIMEOUT_MS = 10_000;
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Take a lock with `tryOnce` (true when taken, false while another holder has it), retrying with a growing pause
+ * (0.05 ms up to 5 ms) until `timeoutMs` have passed; then throws `ETIMEDOUT`.
+ */
+function lockWithin(tryOnce: () => boolean, timeoutMs: number): void {
+  const deadline = performance.now() + timeoutMs;
+  let pause = 0.05;
+  while (!tryOnce()) {
+    if (performance.now() > deadline) {
+      throw osError(
+        "ETIMEDOUT",
+        `another process has held the lock for more than ${timeoutMs / 1000} s`,
+      );
+    }
+    Atomics.wait(sleepCell, 0, 0, pause);
+    pause = Math.min(pause * 2, 5);
+  }
+}
 
 /** An OS error as node:fs throws it: a message and a `code`. */
 function osError(code: string, message: string): Error {
@@ -74,7 +98,7 @@ const D = (globalThis as any).Deno;
 // deno-lint-ignore no-explicit-any
 const B = (globalThis as any).Bun;
 
-function denoOpen(path: string): AppendFile {
+function denoOpen(path: string, timeoutMs: number): AppendFile {
   const file = D.openSync(path, { read: true, append: true, create: true });
   let st;
   try {
@@ -92,7 +116,10 @@ function denoOpen(path: string): AppendFile {
   return {
     dev: st.dev,
     ino: st.ino ?? 0,
-    lock: () => file.lockSync(true),
+    lock: () =>
+      typeof file.tryLockSync === "function"
+        ? lockWithin(() => file.tryLockSync(true), timeoutMs)
+        : file.lockSync(true), // a Deno before 2.7 has no tryLockSync: it waits for the holder
     unlock: () => file.unlockSync(),
     write: (bytes) => file.writeSync(bytes),
     stat: () => identity(file.statSync()),
@@ -165,31 +192,18 @@ async function loadBunFlock(): Promise<Flock | string> {
 
 const bunFlock: Flock | string | null = B ? await loadBunFlock() : null;
 
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-
-function flockOrThrow(flock: Flock, fd: number, op: number): void {
-  const deadline = performance.now() + LOCK_TIMEOUT_MS;
-  let pause = 0.05;
+/** One flock(2) call: true when done, false when another holder has the lock (LOCK_NB); throws other errors. */
+function flockOnce(flock: Flock, fd: number, op: number): boolean {
   for (;;) {
-    if (flock.call(fd, op | (op === LOCK_UN ? 0 : LOCK_NB)) === 0) return;
+    if (flock.call(fd, op | (op === LOCK_UN ? 0 : LOCK_NB)) === 0) return true;
     const errno = flock.errno();
     if (errno === flock.EINTR) continue;
-    if (errno === flock.EWOULDBLOCK && op !== LOCK_UN) {
-      if (performance.now() > deadline) {
-        throw osError(
-          "ETIMEDOUT",
-          `another process has held the witness log's lock for more than ${LOCK_TIMEOUT_MS / 1000} s`,
-        );
-      }
-      Atomics.wait(sleepCell, 0, 0, pause);
-      pause = Math.min(pause * 2, 5);
-      continue;
-    }
+    if (errno === flock.EWOULDBLOCK && op !== LOCK_UN) return false;
     throw osError(errno === 9 ? "EBADF" : `errno ${errno}`, `flock(2) failed`);
   }
 }
 
-function nodeOpen(path: string, flock: Flock | null): AppendFile {
+function nodeOpen(path: string, flock: Flock | null, timeoutMs: number): AppendFile {
   const fd = openSync(path, "a+");
   let st;
   try {
@@ -202,10 +216,10 @@ function nodeOpen(path: string, flock: Flock | null): AppendFile {
     dev: st.dev,
     ino: st.ino,
     lock: () => {
-      if (flock) flockOrThrow(flock, fd, LOCK_EX);
+      if (flock) lockWithin(() => flockOnce(flock, fd, LOCK_EX), timeoutMs);
     },
     unlock: () => {
-      if (flock) flockOrThrow(flock, fd, LOCK_UN);
+      if (flock) flockOnce(flock, fd, LOCK_UN);
     },
     write: (bytes) => writeSync(fd, bytes, 0, bytes.length),
     stat: () => {
@@ -240,7 +254,8 @@ export const fileLocking: FileLocking = useDeno
   };
 
 /**
- * Open `path` for appending (created when missing, mode 0644 less the umask), readable too.
+ * Open `path` for appending (created when missing, mode 0644 less the umask), readable too. `lock()` waits at
+ * most `lockTimeoutMs` (default {@linkcode LOCK_TIMEOUT_MS}) for another holder, then throws `ETIMEDOUT`.
  *
  * @example
  * ```ts
@@ -260,8 +275,9 @@ export const fileLocking: FileLocking = useDeno
  * assert.equal(readFileSync(path, "utf8"), "one\n");
  * ```
  */
-export function openAppendFile(path: string): AppendFile {
-  return useDeno ? denoOpen(path) : nodeOpen(path, flock);
+export function openAppendFile(path: string, options: { lockTimeoutMs?: number } = {}): AppendFile {
+  const timeoutMs = options.lockTimeoutMs ?? LOCK_TIMEOUT_MS;
+  return useDeno ? denoOpen(path, timeoutMs) : nodeOpen(path, flock, timeoutMs);
 }
 
 /**

@@ -93,3 +93,56 @@ Deno.test("log_file: statPath names what a path is now; an open file keeps its o
   assert.throws(() => statPath(join(dir, "gone")), (err: unknown) => (err as { code?: string }).code === "ENOENT");
   file.close();
 });
+
+/** A script that waits at most `ms` for the lock on `path` and prints "locked" or the error's code and message. */
+function waiterScript(dir: string): string {
+  const script = join(dir, "waiter.ts");
+  writeFileSync(
+    script,
+    `import { openAppendFile } from ${JSON.stringify(mod)};
+const [path, ms] = (globalThis.Deno ? Deno.args : process.argv.slice(2));
+const f = openAppendFile(path, { lockTimeoutMs: Number(ms) });
+const t0 = performance.now();
+try {
+  f.lock();
+  console.log(JSON.stringify({ locked: true, waited: performance.now() - t0 }));
+} catch (e) {
+  console.log(JSON.stringify({ locked: false, code: e.code, message: e.message, waited: performance.now() - t0 }));
+}
+f.close();
+`,
+  );
+  return script;
+}
+
+for (const waiter of ["deno", "bun"] as const) {
+  Deno.test({
+    name: `log_file: a ${waiter} writer gives up on a lock held too long (ETIMEDOUT), never hangs`,
+    ignore: waiter === "bun" && !haveBun,
+    async fn() {
+      const dir = makeTemp("log-file-");
+      const path = join(dir, "w.log");
+      const holder = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--no-config", holderScript(dir), path, "4000"],
+        stdout: "piped",
+        stderr: "inherit",
+      }).spawn();
+      try {
+        assert.match(await waitForLine(holder), /^locked flock\(2\)/);
+        const argv = waiter === "deno"
+          ? [Deno.execPath(), "run", "-A", "--no-config", waiterScript(dir), path, "300"]
+          : [bun, waiterScript(dir), path, "300"];
+        const out = await new Deno.Command(argv[0] as string, { args: argv.slice(1), stderr: "inherit" }).output();
+        const said = JSON.parse(new TextDecoder().decode(out.stdout));
+        assert.equal(said.locked, false, `the ${waiter} writer took a lock another process holds`);
+        assert.equal(said.code, "ETIMEDOUT");
+        assert.match(said.message, /another process has held the lock for more than 0\.3 s/);
+        assert.ok(said.waited >= 290 && said.waited < 3500, `gave up after ${said.waited} ms, expected about 300`);
+      } finally {
+        holder.kill("SIGKILL");
+        await holder.status;
+        await holder.stdout.cancel().catch(() => {});
+      }
+    },
+  });
+}
