@@ -56,7 +56,7 @@ export interface AppendFile {
 export interface FileLocking {
   /** Whether appends of several processes are serialized. */
   available: boolean;
-  /** The primitive, e.g. `"flock(2) via Deno.FsFile.lockSync"`. */
+  /** The primitive, e.g. `"flock(2) via Deno.FsFile.tryLockSync"`. */
   primitive: string;
   /** Why, in words. */
   reason: string;
@@ -244,7 +244,7 @@ const flock = typeof bunFlock === "object" ? bunFlock : null;
 
 /** How appends are locked on this runtime (for `info`, `doctor` and the README's claims). */
 export const fileLocking: FileLocking = useDeno
-  ? { available: true, primitive: "flock(2) via Deno.FsFile.lockSync", reason: "Deno file locks" }
+  ? { available: true, primitive: "flock(2) via Deno.FsFile.tryLockSync", reason: "Deno file locks" }
   : flock
   ? { available: true, primitive: `flock(2) via bun:ffi (${flock.library})`, reason: "Bun FFI into the C library" }
   : {
