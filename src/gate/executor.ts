@@ -590,11 +590,14 @@ export class SafeExecutor {
   async execute(name: string, args: unknown = {}, options: ExecuteOptions = {}): Promise<ExecResult> {
     const started = performance.now();
     const a = await this.#admit(name, args, options, "execute");
-    const done = (r: Outcome): ExecResult => ({
-      tool: a.known ? name : shownName(name),
-      ...r,
-      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-    });
+    const done = (r: Outcome): ExecResult => {
+      this.#touch(); // idleness counts from the end of the last call, not its start (a long call is not a break)
+      return {
+        tool: a.known ? name : shownName(name),
+        ...r,
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      };
+    };
     if (a.kind !== "go") return done(a.kind === "done" ? a.outcome : a.misuse);
     const { tool, decision, fatigue, risk, rules } = a;
 
@@ -645,6 +648,7 @@ export class SafeExecutor {
   async gate(name: string, args: unknown = {}, options: ExecuteOptions = {}): Promise<GateResult> {
     const started = performance.now();
     const a = await this.#admit(name, args, options, "gate");
+    this.#touch(); // a question the person took long to answer is not idleness either
     const ms = () => Math.round((performance.now() - started) * 1000) / 1000;
     const tool = a.known ? name : shownName(name);
     if (a.kind === "misuse") return { ...gateOf(tool, a.misuse, null, null, ms()), misuse: a.misuse.error! };

@@ -51,3 +51,31 @@ Deno.test("idleResetSeconds 0 never resets", async () => {
   assert.ok(!lines().some((l) => l.event === "metrics" && l.details.action === "reset"));
   ex.close();
 });
+
+Deno.test("a call's own run time is not idleness: a long call does not reset a tired session (RT6 F7)", async () => {
+  const dir = tempDir("se-idle-");
+  const clock = { t: 0 };
+  const ex = new SafeExecutor({ workspace: join(dir, "ws"), witness: join(dir, "w.log"), now: () => clock.t });
+  ex.register("write", { risk: "medium" }, () => "ok");
+  // a low tool that runs for 905 s of the session's clock (`sleep 905` with a long timeout)
+  ex.register("slow", { risk: "low" }, () => {
+    clock.t += 905_000;
+    return "slept";
+  });
+  ex.register("fail", { risk: "low" }, () => {
+    throw new Error("boom");
+  });
+  const lines = () => readFileSync(join(dir, "w.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  for (let i = 0; i < 4; i++) await ex.execute("fail"); // errors make the session tired
+  ex.updateMetrics({ contextTokens: 150_000 });
+  const before = await ex.execute("write");
+  assert.notEqual(before.decision, "allow", `the session should be tired first (fatigue ${before.fatigue})`);
+  assert.equal((await ex.execute("slow")).ok, true);
+  const after = await ex.execute("write"); // 905 s after the slow call *started*, 0 s after it ended
+  assert.notEqual(after.decision, "allow", `fatigue ${before.fatigue} -> ${after.fatigue}`);
+  assert.ok(after.fatigue >= before.fatigue - 0.01, `fatigue dropped from ${before.fatigue} to ${after.fatigue}`);
+  assert.ok(!lines().some((l) => l.event === "metrics" && l.details.action === "reset"), "no idle reset");
+  clock.t += 900_000; // a real break after the last call ended: that resets
+  assert.equal((await ex.execute("write")).decision, "allow");
+  ex.close();
+});
