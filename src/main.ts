@@ -15,4 +15,6 @@ if (argv[0] === FILE_SERVER_ARG) {
   const { runFileServer } = await import("./isolation/files/server.ts");
   runtime.exit(await runFileServer(runtime, argv[1], argv[2]));
 }
-runtime.exit(await runCli(argv, runtime));
+const code = await runCli(argv, runtime);
+await runtime.flushStderr(1000); // a server's queued diagnostics, unless nobody reads them
+runtime.exit(code);

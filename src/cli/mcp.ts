@@ -39,6 +39,7 @@ function processNetwork(config: SafeExecConfig): boolean {
 /** Serve MCP until EOF; resolves to the exit code (0 after a clean EOF, once in-flight calls finished). */
 export const mcpCommand: Command = async (args, { runtime }) => {
   const app = startApp(args.options, runtime);
+  runtime.queueStderr(); // a client that never reads our stderr must not stop the server (upstream stderr lines)
   const code = await serveMcp(runtime, {
     executor: app.executor,
     confirm: fallbackConfirm(app.config.confirm, runtime),

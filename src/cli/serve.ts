@@ -14,6 +14,7 @@ export const serveCommand: Command = async (args, { runtime }) => {
     throw new UsageError(`serve takes no positional arguments, got ${JSON.stringify(args.positional[0])}`);
   }
   const app = startApp(args.options, runtime);
+  runtime.queueStderr(); // a client that never reads our stderr must not stop the server
   const confirm = app.config.confirm === "client" ? "client" : confirmHandlerFor(app.config.confirm, runtime);
   const code = await serveJsonLines(runtime, { executor: app.executor, confirm, info: app.info });
   await app.shutdown();

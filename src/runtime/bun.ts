@@ -7,10 +7,13 @@
 import type { ChildProcess, Runtime, SpawnOptions } from "./types.ts";
 import { signalName } from "./_signal.ts";
 import { writeAllSync } from "./write_sync.ts";
+import { StderrQueue } from "./_stderr_queue.ts";
 
 // deno-lint-ignore no-explicit-any
 const B = (globalThis as any).Bun;
 const encoder = new TextEncoder();
+/** Set by queueStderr (a server): writeStderr queues from then on. */
+let stderrQueue: StderrQueue | null = null;
 
 /** Bun, as the core needs it. */
 export const bunRuntime: Runtime = {
@@ -88,12 +91,20 @@ export const bunRuntime: Runtime = {
   // Synchronous, as under Deno, with write_sync.ts instead of `process.stderr` (whose first use builds Node's stream
   // classes: about 19 ms of CPU in the compiled binary, paid by every hook that blocks with a reason on stderr).
   writeStderr(text: string): void {
+    if (stderrQueue !== null) return stderrQueue.push(text);
     try {
       writeAllSync(2, encoder.encode(text.endsWith("\n") ? text : text + "\n"));
     } catch {
       // stderr closed: nothing to do (as under Deno)
     }
   },
+  // A server's stderr goes through Node's stream, one batch at a time (its callback says when the OS took it).
+  queueStderr(): void {
+    stderrQueue ??= new StderrQueue((bytes) =>
+      new Promise<void>((resolve, reject) => process.stderr.write(bytes, (err) => err ? reject(err) : resolve()))
+    );
+  },
+  flushStderr: (timeoutMs: number): Promise<void> => stderrQueue?.drain(timeoutMs) ?? Promise.resolve(),
   exit: (code: number): never => process.exit(code),
   onStopSignal(fn: (signal: "SIGINT" | "SIGTERM") => void): void {
     for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => fn(sig));

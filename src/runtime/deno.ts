@@ -7,8 +7,11 @@ import { fileURLToPath } from "node:url";
 import type { ChildProcess, FileServerCommand, Runtime, SpawnOptions, WorkerGrant } from "./types.ts";
 import { signalName } from "./_signal.ts";
 import { FILE_SERVER_ARG } from "./file_server.ts";
+import { StderrQueue } from "./_stderr_queue.ts";
 
 const encoder = new TextEncoder();
+/** Set by queueStderr (a server): writeStderr queues from then on. */
+let stderrQueue: StderrQueue | null = null;
 
 /** Deno, as the core needs it. */
 export const denoRuntime: Runtime = {
@@ -73,12 +76,20 @@ export const denoRuntime: Runtime = {
     while (written < data.length) written += await Deno.stdout.write(data.subarray(written));
   },
   writeStderr(text: string): void {
+    if (stderrQueue !== null) return stderrQueue.push(text);
     try {
       Deno.stderr.writeSync(encoder.encode(text.endsWith("\n") ? text : text + "\n"));
     } catch {
       // stderr closed: nothing to do
     }
   },
+  queueStderr(): void {
+    stderrQueue ??= new StderrQueue(async (bytes) => {
+      let written = 0;
+      while (written < bytes.length) written += await Deno.stderr.write(bytes.subarray(written));
+    });
+  },
+  flushStderr: (timeoutMs: number): Promise<void> => stderrQueue?.drain(timeoutMs) ?? Promise.resolve(),
   exit: (code: number): never => Deno.exit(code),
   onStopSignal(fn: (signal: "SIGINT" | "SIGTERM") => void): void {
     for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(sig, () => fn(sig));

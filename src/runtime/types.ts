@@ -93,8 +93,16 @@ export interface Runtime {
   readStdin(): Promise<Uint8Array | null>;
   /** Write bytes to stdout, resolving when they were handed to the OS. */
   writeStdout(data: Uint8Array): Promise<void>;
-  /** Write a line of text to stderr. */
+  /** Write a line of text to stderr (synchronously, until {@linkcode Runtime.queueStderr}). */
   writeStderr(text: string): void;
+  /**
+   * From now on {@linkcode Runtime.writeStderr} queues its lines: written asynchronously and in order, at most
+   * 1 MiB waiting, lines beyond dropped and counted (`_stderr_queue.ts`). For a long-running server, whose client
+   * may never read its stderr: a full pipe must not stop it.
+   */
+  queueStderr(): void;
+  /** Resolves when the queued stderr lines were written, or after `timeoutMs`. */
+  flushStderr(timeoutMs: number): Promise<void>;
   /** Exit the process. */
   exit(code: number): never;
   /** Call `fn` on SIGINT or SIGTERM (instead of dying at once). */

@@ -14,7 +14,7 @@
  * an elicitation dressed as safe-exec's own confirm form, `_meta` included, and answers with the reply it got).
  *
  * Tools (in every mode but `many`, `paged` and `odd`): `ok`, `echo`, `big` (ARG MiB of text, default 5), `huge`
- * (20 MiB of text in one line), `crash` (exits with code 7 mid-call, "boom" on stderr), `orphan` (starts
+ * (20 MiB of text in one line), `stderr_flood` (8 MiB of 100-byte lines on stderr, then the answer), `crash` (exits with code 7 mid-call, "boom" on stderr), `orphan` (starts
  * `sleep 300` in its process group, prints its pid on stderr, then exits), `hang` (never answers), `is_error`,
  * `rpc_error`, `bad_args` (-32602), `malformed` (a result whose content is not a list), `wrong_id` (answers with
  * another id first), `progress` (3 progress notifications, then the answer), `change` (adds the tool `added` and
@@ -58,6 +58,7 @@ let tools: unknown[] = [
   "echo",
   "big",
   "huge",
+  "stderr_flood",
   "crash",
   "orphan",
   "hang",
@@ -167,6 +168,16 @@ async function call(id: number | string, name: string, params: Record<string, un
       return await send({ id, result: text("b".repeat(Number(arg ?? 5) * 1024 * 1024)) });
     case "huge":
       return await send({ id, result: text("h".repeat(20 * 1024 * 1024)) });
+    case "stderr_flood": {
+      // 8 MiB of diagnostics on stderr in 100-byte lines, then the answer.
+      const line = encoder.encode("x".repeat(99) + "\n");
+      const chunk = new Uint8Array(line.length * 1024);
+      for (let i = 0; i < 1024; i++) chunk.set(line, i * line.length);
+      const err = Deno.stderr.writable.getWriter();
+      for (let i = 0; i < 80; i++) await err.write(chunk);
+      err.releaseLock();
+      return await send({ id, result: text("flooded") });
+    }
     case "crash":
       console.error("boom");
       await writeRaw('{"jsonrpc":"2.0","id":'); // half an answer
