@@ -30,7 +30,10 @@ const HOST = hostTarget();
 /** The Bun binary `_tools/build_for_tests.ts` builds, if it is there. */
 const BUN_BINARY = HOST === null ? null : join(ROOT, "dist", binaryName("bun", HOST));
 
-type Side = "direct" | "manager" | "gateway" | "gatewayBun" | "proxy";
+type Side = "direct" | "manager" | "gateway" | "gatewayBun" | "proxy" | "proxyBun";
+
+/** Bun from node_modules, which runs the same bare proxy (the Bun binary's own runtime). */
+const BUN = join(ROOT, "node_modules/bun/bin/bun.exe");
 
 /** Per-call times (ms), wall time (ms), this process's CPU (µs) and every process's of the side (µs), by side. */
 interface Measured {
@@ -39,6 +42,8 @@ interface Measured {
   cpu: Record<Side, number>;
   /** This process's CPU plus that of the side's own processes (its servers, `safe-exec mcp`), or null off Linux. */
   allCpu: Record<Side, number> | null;
+  /** The middle process's CPU alone (safe-exec or the bare proxy; not its server), where /proc has it. */
+  middleCpu: Partial<Record<Side, number>>;
 }
 
 /**
@@ -86,6 +91,7 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
   const through = new Client({ name: "bench-gateway", version: "1" });
   const throughBun = new Client({ name: "bench-gateway-bun", version: "1" });
   const viaProxy = new Client({ name: "bench-proxy", version: "1" });
+  const viaProxyBun = new Client({ name: "bench-proxy-bun", version: "1" });
   const manager = new UpstreamManager(
     parseServers({ fs: { command: ["node", FILESYSTEM, dir] } }, { baseDir: dir }),
     runtimeSpawner(await currentRuntime()),
@@ -130,6 +136,13 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
     });
     await viaProxy.connect(proxyTransport);
     await viaProxy.listTools();
+    const proxyBunTransport = new StdioClientTransport({
+      command: BUN,
+      args: [LINE_PROXY, "fs__", "node", FILESYSTEM, dir],
+      stderr: "pipe",
+    });
+    await viaProxyBun.connect(proxyBunTransport);
+    await viaProxyBun.listTools();
     const args = { path: file };
     const check = (r: { content?: unknown[] | undefined; isError?: boolean | undefined } | null, side: string) => {
       const text = (r?.content?.[0] as { text?: string } | undefined)?.text;
@@ -149,6 +162,11 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
         ),
       proxy: async () =>
         check((await viaProxy.callTool({ name: "fs__read_text_file", arguments: args })) as CallToolResult, "proxy"),
+      proxyBun: async () =>
+        check(
+          (await viaProxyBun.callTool({ name: "fs__read_text_file", arguments: args })) as CallToolResult,
+          "proxyBun",
+        ),
       manager: async () => {
         const r = await manager.call("fs__read_text_file", args);
         if (!r.ok) throw new Error(`manager: ${r.error}`);
@@ -165,6 +183,14 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
       gatewayBun: [bunPid, ..._children(bunPid)],
       manager: [manager.status()[0]!.pid!],
       proxy: [proxyTransport.pid!, ..._children(proxyTransport.pid!)],
+      proxyBun: [proxyBunTransport.pid!, ..._children(proxyBunTransport.pid!)],
+    };
+    // The middle process alone (safe-exec, or the bare proxy), without its server.
+    const middle: Partial<Record<Side, number>> = {
+      gateway: gatewayPid,
+      gatewayBun: bunPid,
+      proxy: proxyTransport.pid!,
+      proxyBun: proxyBunTransport.pid!,
     };
     const sideCpu = (side: Side): number | null => _procCpuUs(pidsOf[side]);
     for (let i = 0; i < warmup; i++) {
@@ -173,22 +199,28 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
       await sides.gateway();
       await sides.gatewayBun();
       await sides.proxy();
+      await sides.proxyBun();
     }
     const m: Measured = {
-      times: { direct: [], manager: [], gateway: [], gatewayBun: [], proxy: [] },
-      wall: { direct: 0, manager: 0, gateway: 0, gatewayBun: 0, proxy: 0 },
-      cpu: { direct: 0, manager: 0, gateway: 0, gatewayBun: 0, proxy: 0 },
-      allCpu: sideCpu("direct") === null ? null : { direct: 0, manager: 0, gateway: 0, gatewayBun: 0, proxy: 0 },
+      times: { direct: [], manager: [], gateway: [], gatewayBun: [], proxy: [], proxyBun: [] },
+      wall: { direct: 0, manager: 0, gateway: 0, gatewayBun: 0, proxy: 0, proxyBun: 0 },
+      cpu: { direct: 0, manager: 0, gateway: 0, gatewayBun: 0, proxy: 0, proxyBun: 0 },
+      allCpu: sideCpu("direct") === null
+        ? null
+        : { direct: 0, manager: 0, gateway: 0, gatewayBun: 0, proxy: 0, proxyBun: 0 },
+      middleCpu: {},
     };
     const perRound = Math.ceil(calls / rounds);
     for (let r = 0; r < rounds; r++) {
       const order: Side[] = r % 2 === 0
-        ? ["direct", "gateway", "gatewayBun", "proxy", "manager"]
-        : ["manager", "proxy", "gatewayBun", "gateway", "direct"];
+        ? ["direct", "gateway", "gatewayBun", "proxy", "proxyBun", "manager"]
+        : ["manager", "proxyBun", "proxy", "gatewayBun", "gateway", "direct"];
       for (const side of order) {
         const once = sides[side];
         const cpu0 = process.cpuUsage();
         const others0 = sideCpu(side);
+        const mid = middle[side];
+        const middle0 = mid === undefined ? null : _procCpuUs([mid]);
         const start = performance.now();
         for (let i = 0; i < perRound; i++) {
           const t0 = performance.now();
@@ -202,6 +234,8 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
         if (m.allCpu !== null && others0 !== null && others1 !== null) {
           m.allCpu[side] += used.user + used.system + others1 - others0;
         }
+        const middle1 = mid === undefined ? null : _procCpuUs([mid]);
+        if (middle0 !== null && middle1 !== null) m.middleCpu[side] = (m.middleCpu[side] ?? 0) + middle1 - middle0;
       }
     }
     return m;
@@ -210,9 +244,27 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
     await through.close().catch(() => {});
     await throughBun.close().catch(() => {});
     await viaProxy.close().catch(() => {});
+    await viaProxyBun.close().catch(() => {});
     await manager.close();
     remove();
   }
+}
+
+/** The middle process's own CPU per call: what safe-exec costs against a hop that does nothing. */
+function middleNote(m: Measured): string {
+  const per = (side: Side) => {
+    const v = m.middleCpu[side];
+    return v === undefined ? null : Math.round(v / m.times[side].length);
+  };
+  const bin = per("gatewayBun"), deno = per("gateway"), node = per("proxy"), bun = per("proxyBun");
+  if (bin === null || bun === null || deno === null || node === null) {
+    return "CPU of the middle process alone: not measured (no /proc here).";
+  }
+  return `CPU of the middle process alone per call (/proc, 10 ms ticks): safe-exec mcp ${bin} µs (Bun binary) and ` +
+    `${deno} µs (deno run); the bare proxy ${bun} µs (bun) and ${node} µs (node). On this 2-core machine every ` +
+    "µs of it on the call's path adds to the latency: the gate before the call (checks, rules, policy, the gate " +
+    "line), the SDK client's request and answer handling, and the outcome's digest and execute line before the " +
+    "answer goes back.";
 }
 
 /** The module. */
@@ -240,10 +292,12 @@ export const gateway: BenchModule = {
     const full = "fs__read_text_file, through safe-exec mcp (gate + witness), deno run";
     const fullBun = "fs__read_text_file, through safe-exec mcp (gate + witness), Bun binary";
     const floor = "fs__read_text_file, through a bare line proxy (node; no gate, no log)";
+    const floorBun = "fs__read_text_file, through the same bare line proxy run by bun";
     const cpuUs = (side: Side) => Math.round(m.cpu[side] / m.times[side].length);
     const rows: Row[] = [
       latencyRow(fullBun, m.times.gatewayBun, m.wall.gatewayBun, { anchor: anchorName, us: cpuUs("gatewayBun") }),
       latencyRow(full, m.times.gateway, m.wall.gateway, { anchor: anchorName, us: cpuUs("gateway") }),
+      latencyRow(floorBun, m.times.proxyBun, m.wall.proxyBun, { anchor: anchorName, us: cpuUs("proxyBun") }),
       latencyRow(floor, m.times.proxy, m.wall.proxy, { anchor: anchorName, us: cpuUs("proxy") }),
       latencyRow(name, m.times.manager, m.wall.manager, { anchor: anchorName, us: cpuUs("manager") }),
       latencyRow(anchorName, m.times.direct, m.wall.direct, { isAnchor: true, us: cpuUs("direct") }),
@@ -277,10 +331,13 @@ export const gateway: BenchModule = {
         "default) and forwards it over its own stdio connection: one process hop more than the anchor. The manager " +
         "row is the upstream side alone, in the bench process. µs/op is the bench (client) process's CPU only, so " +
         "it does not show the safe-exec process's own cost.",
-        `The bare proxy row is the floor of that extra hop: a node process that parses each JSON-RPC line and ` +
-        `writes it on (\`_tools/_line_proxy.mjs\`; no gate, no log, no checks): ` +
-        `${(p50("proxy") / p50("direct")).toFixed(2)}× the direct p50 and ` +
-        `${(rate("proxy") / rate("direct")).toFixed(2)}× its calls/s in this run.`,
+        `The bare proxy rows are the floor of that extra hop: a process that parses each JSON-RPC line and writes ` +
+        `it on (\`_tools/_line_proxy.mjs\`; no gate, no log, no checks), run by node ` +
+        `(${(p50("proxy") / p50("direct")).toFixed(2)}× the direct p50, ` +
+        `${(rate("proxy") / rate("direct")).toFixed(2)}× its calls/s) and by bun, the Bun binary's runtime ` +
+        `(${(p50("proxyBun") / p50("direct")).toFixed(2)}×, ${(rate("proxyBun") / rate("direct")).toFixed(2)}×), ` +
+        "in this run.",
+        middleNote(m),
         all === null
           ? "CPU of all processes: not measured (no /proc here)."
           : `CPU of all processes per call (this one, safe-exec, the servers; /proc, 10 ms ticks): directly ` +
