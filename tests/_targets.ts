@@ -54,6 +54,18 @@ export function targets(): Target[] {
   return list;
 }
 
+/**
+ * The targets of the sandbox suites: `deno run` from source, and the Bun binary (from `build.ts`, in dist/ or named
+ * by SAFE_EXEC_BIN), else Bun from source.
+ */
+export function sandboxTargets(): Target[] {
+  const all = targets();
+  const out = all.filter((t) => t.name === "deno src");
+  const bun = all.find((t) => t.name.startsWith("binary safe-exec-bun")) ?? all.find((t) => t.name === "bun src");
+  if (bun) out.push(bun);
+  return out;
+}
+
 /** The result of running a target to completion. */
 export interface Run {
   code: number;

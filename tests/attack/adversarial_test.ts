@@ -12,41 +12,31 @@ import {
   existsSync,
   linkSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
-  realpathSync,
   rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { probeBwrap } from "../../src/isolation/process/probe.ts";
+import { sandboxSkip, tempBase } from "./_world.ts";
 import { DENO_FLAGS } from "../_targets.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", ".."); // tests/attack/ → the repository
 const SECRET = `s3cr3t-${crypto.randomUUID()}`;
-const probe = probeBwrap();
-const noSandbox = !probe.available;
-if (noSandbox) {
-  console.error(
-    `\n*** SKIPPING the sandbox cases of the adversarial suite: ${probe.reason}. ` +
-      `Install bubblewrap (apt-get install bubblewrap) to run them. ***\n`,
-  );
-}
+const noSandbox = sandboxSkip("the sandbox cases of the adversarial suite") !== null;
 
 // ---------------------------------------------------------------------------------------------------------------
 // The world outside the workspace
 
-const base = realpathSync(mkdtempSync(join(tmpdir(), "se-adv-")));
+const base = tempBase("se-adv-");
 const ws = join(base, "ws");
 const witness = join(base, "witness.log");
 const parentCanary = join(base, "canary"); // the workspace's parent
-const tmpCanary = realpathSync(mkdtempSync(join(tmpdir(), "se-adv-tmp-canary-")));
+const tmpCanary = tempBase("se-adv-tmp-canary-");
 const homeCanary = join(process.env.HOME ?? "/root", `.se-adv-canary-${crypto.randomUUID().slice(0, 8)}`);
 const outsideFile = join(parentCanary, "file.txt");
 mkdirSync(ws);
