@@ -66,6 +66,26 @@ export function sandboxTargets(): Target[] {
   return out;
 }
 
+/**
+ * Spawn `target` with `args` in `opts.cwd`, stdin, stdout and stderr piped, NO_COLOR set and `opts.env` added to
+ * this process's environment.
+ */
+export function spawnTarget(
+  target: Target,
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string> },
+): Deno.ChildProcess {
+  const [cmd, ...rest] = target.argv;
+  return new Deno.Command(cmd as string, {
+    args: [...rest, ...args],
+    cwd: opts.cwd,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...(opts.env ?? {}) },
+  }).spawn();
+}
+
 /** The result of running a target to completion. */
 export interface Run {
   code: number;
@@ -80,15 +100,7 @@ export async function run(
   args: string[],
   opts: { cwd: string; stdin?: Uint8Array | string; env?: Record<string, string>; timeoutMs?: number },
 ): Promise<Run> {
-  const [cmd, ...rest] = target.argv;
-  const child = new Deno.Command(cmd as string, {
-    args: [...rest, ...args],
-    cwd: opts.cwd,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", ...(opts.env ?? {}) },
-  }).spawn();
+  const child = spawnTarget(target, args, opts);
   // A hung server fails the test instead of hanging the suite.
   const limit = setTimeout(() => {
     try {

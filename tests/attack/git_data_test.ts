@@ -10,11 +10,11 @@
  * Skipped (with a printed reason) when bubblewrap cannot run here.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { targets } from "../_targets.ts";
 import type { Msg, Serve } from "../e2e/_serve.ts";
+import { hostGit, mustGit } from "./_host_git.ts";
 import { sandboxSkip, serveWorld, stopServersTest } from "./_world.ts";
 
 const SKIP = sandboxSkip("the git data attack suite");
@@ -38,22 +38,6 @@ function world(): World {
   });
   shared = { base, ws, outside: join(base, "outside"), canary: join(base, "bashrc"), serve };
   return shared;
-}
-
-function hostGit(cwd: string, ...args: string[]): { status: number | null; out: string } {
-  const r = spawnSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1", LANG: "C" },
-    timeout: 10_000,
-  });
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
-}
-
-function mustGit(cwd: string, ...args: string[]): string {
-  const r = hostGit(cwd, ...args);
-  assert.equal(r.status, 0, `host git ${args.join(" ")}: ${r.out}`);
-  return r.out;
 }
 
 const ID = ["-c", "user.name=op", "-c", "user.email=op@host"];

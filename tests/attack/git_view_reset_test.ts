@@ -12,11 +12,11 @@
  * Skipped (with a printed reason) when bubblewrap cannot run here.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { sandboxTargets, type Target } from "../_targets.ts";
 import type { Msg, Serve } from "../e2e/_serve.ts";
+import { mustGit } from "./_host_git.ts";
 import { sandboxSkip, serveWorld, stopServersTest } from "./_world.ts";
 
 const SKIP = sandboxSkip("the git view reset attacks");
@@ -42,17 +42,6 @@ function world(target: Target, mode: Mode): World {
   w = { base, ws, serve };
   worlds.set(key, w);
   return w;
-}
-
-function mustGit(cwd: string, ...args: string[]): string {
-  const r = spawnSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1", LANG: "C" },
-    timeout: 20_000,
-  });
-  assert.equal(r.status, 0, `host git ${args.join(" ")}: ${r.stdout}${r.stderr}`);
-  return r.stdout;
 }
 
 function setupRepo(dir: string): void {

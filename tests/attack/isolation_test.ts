@@ -27,6 +27,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import process from "node:process";
 import { sandboxTargets, type Target } from "../_targets.ts";
+import { hostGit } from "./_host_git.ts";
 import { sandboxSkip, stopServersTest, tempBase } from "./_world.ts";
 
 const SKIP = sandboxSkip("the isolation attack suite");
@@ -173,17 +174,6 @@ class Server {
     await exited;
     this.#child = null;
   }
-}
-
-/** The operator's `git` on the host, with a clean global config (what an IDE runs every few seconds). */
-function hostGit(cwd: string, ...args: string[]): { status: number | null; out: string } {
-  const r = spawnSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1", LANG: "C" },
-    timeout: 20_000,
-  });
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
 function setupRepo(dir: string): void {

@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Target } from "../_targets.ts";
+import { spawnTarget, type Target } from "../_targets.ts";
 
 /** One live server process. */
 export interface Live {
@@ -43,15 +43,7 @@ export function killLeftovers(): void {
 
 /** Start `target` with `args` in `cwd`. */
 export function startLive(target: Target, args: string[], opts: { cwd: string; env?: Record<string, string> }): Live {
-  const [cmd, ...rest] = target.argv;
-  const child = new Deno.Command(cmd as string, {
-    args: [...rest, ...args],
-    cwd: opts.cwd,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", ...(opts.env ?? {}) },
-  }).spawn();
+  const child = spawnTarget(target, args, opts);
   const lines: Array<Record<string, unknown>> = [];
   let err = "";
   const waiters = new Set<() => void>();

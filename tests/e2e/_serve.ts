@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Target } from "../_targets.ts";
+import { spawnTarget, type Target } from "../_targets.ts";
 
 /** One protocol message. */
 export type Msg = Record<string, unknown>;
@@ -26,15 +26,7 @@ export interface Serve {
 
 /** Start `serve` of `target` in `cwd` with extra arguments. */
 export function startServe(target: Target, cwd: string, args: string[] = []): Serve {
-  const [cmd, ...rest] = target.argv;
-  const child = new Deno.Command(cmd as string, {
-    args: [...rest, "serve", ...args],
-    cwd,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
+  const child = spawnTarget(target, ["serve", ...args], { cwd });
   const writer = child.stdin.getWriter();
   const encoder = new TextEncoder();
   const waiting = new Map<string, (m: Msg) => void>();
