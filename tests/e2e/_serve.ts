@@ -12,6 +12,8 @@ export type Msg = Record<string, unknown>;
 
 /** A running server. */
 export interface Serve {
+  /** The server's pid. */
+  readonly pid: number;
   /** Send one request (an `id` is added) and resolve with its answer. */
   send(msg: Msg, timeoutMs?: number): Promise<Msg>;
   /** Send one raw line and resolve with the next message the server writes. */
@@ -24,9 +26,14 @@ export interface Serve {
   close(): Promise<number>;
 }
 
-/** Start `serve` of `target` in `cwd` with extra arguments. */
-export function startServe(target: Target, cwd: string, args: string[] = []): Serve {
-  const child = spawnTarget(target, ["serve", ...args], { cwd });
+/** Start `serve` of `target` in `cwd` with extra arguments (and `opts.env` added to its environment). */
+export function startServe(
+  target: Target,
+  cwd: string,
+  args: string[] = [],
+  opts: { env?: Record<string, string> } = {},
+): Serve {
+  const child = spawnTarget(target, ["serve", ...args], { cwd, ...opts });
   const writer = child.stdin.getWriter();
   const encoder = new TextEncoder();
   const waiting = new Map<string, (m: Msg) => void>();
@@ -82,6 +89,7 @@ export function startServe(target: Target, cwd: string, args: string[] = []): Se
     return p;
   };
   return {
+    pid: child.pid,
     send,
     raw(line: string, timeoutMs = 60_000) {
       const p = wait((r) => anyWaiting.push(r), line, timeoutMs);
