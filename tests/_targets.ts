@@ -54,6 +54,38 @@ export function targets(): Target[] {
   return list;
 }
 
+/**
+ * The targets of the sandbox suites: `deno run` from source, and the Bun binary (from `build.ts`, in dist/ or named
+ * by SAFE_EXEC_BIN), else Bun from source.
+ */
+export function sandboxTargets(): Target[] {
+  const all = targets();
+  const out = all.filter((t) => t.name === "deno src");
+  const bun = all.find((t) => t.name.startsWith("binary safe-exec-bun")) ?? all.find((t) => t.name === "bun src");
+  if (bun) out.push(bun);
+  return out;
+}
+
+/**
+ * Spawn `target` with `args` in `opts.cwd`, stdin, stdout and stderr piped, NO_COLOR set and `opts.env` added to
+ * this process's environment.
+ */
+export function spawnTarget(
+  target: Target,
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string> },
+): Deno.ChildProcess {
+  const [cmd, ...rest] = target.argv;
+  return new Deno.Command(cmd as string, {
+    args: [...rest, ...args],
+    cwd: opts.cwd,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...(opts.env ?? {}) },
+  }).spawn();
+}
+
 /** The result of running a target to completion. */
 export interface Run {
   code: number;
@@ -68,15 +100,7 @@ export async function run(
   args: string[],
   opts: { cwd: string; stdin?: Uint8Array | string; env?: Record<string, string>; timeoutMs?: number },
 ): Promise<Run> {
-  const [cmd, ...rest] = target.argv;
-  const child = new Deno.Command(cmd as string, {
-    args: [...rest, ...args],
-    cwd: opts.cwd,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", ...(opts.env ?? {}) },
-  }).spawn();
+  const child = spawnTarget(target, args, opts);
   // A hung server fails the test instead of hanging the suite.
   const limit = setTimeout(() => {
     try {

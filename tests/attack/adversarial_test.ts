@@ -12,41 +12,30 @@ import {
   existsSync,
   linkSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
-  realpathSync,
   rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
-import { probeBwrap } from "../../src/isolation/process/probe.ts";
-import { DENO_FLAGS } from "../_targets.ts";
+import { sandboxSkip, tempBase } from "./_world.ts";
+import { targets } from "../_targets.ts";
+import { type Msg, startServe } from "../e2e/_serve.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", ".."); // tests/attack/ → the repository
 const SECRET = `s3cr3t-${crypto.randomUUID()}`;
-const probe = probeBwrap();
-const noSandbox = !probe.available;
-if (noSandbox) {
-  console.error(
-    `\n*** SKIPPING the sandbox cases of the adversarial suite: ${probe.reason}. ` +
-      `Install bubblewrap (apt-get install bubblewrap) to run them. ***\n`,
-  );
-}
+const noSandbox = sandboxSkip("the sandbox cases of the adversarial suite") !== null;
 
 // ---------------------------------------------------------------------------------------------------------------
 // The world outside the workspace
 
-const base = realpathSync(mkdtempSync(join(tmpdir(), "se-adv-")));
+const base = tempBase("se-adv-");
 const ws = join(base, "ws");
 const witness = join(base, "witness.log");
 const parentCanary = join(base, "canary"); // the workspace's parent
-const tmpCanary = realpathSync(mkdtempSync(join(tmpdir(), "se-adv-tmp-canary-")));
+const tmpCanary = tempBase("se-adv-tmp-canary-");
 const homeCanary = join(process.env.HOME ?? "/root", `.se-adv-canary-${crypto.randomUUID().slice(0, 8)}`);
 const outsideFile = join(parentCanary, "file.txt");
 mkdirSync(ws);
@@ -96,61 +85,18 @@ function assertWorldUnchanged(): void {
 // ---------------------------------------------------------------------------------------------------------------
 // The server
 
-type Msg = Record<string, unknown>;
-const server: ChildProcess = spawn(
-  process.execPath,
-  [
-    "run",
-    ...DENO_FLAGS,
-    join(ROOT, "src/main.ts"),
-    "serve",
-    "--workspace",
-    ws,
-    "--witness",
-    witness,
-    "--confirm",
-    "exec:true",
-  ],
-  { cwd: base, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, SAFE_EXEC_TEST_SECRET: SECRET } },
-);
-const waiting = new Map<number, (m: Msg) => void>();
-let buf = "";
-server.stdout!.setEncoding("utf8");
-server.stdout!.on("data", (chunk: string) => {
-  buf += chunk;
-  let nl: number;
-  while ((nl = buf.indexOf("\n")) >= 0) {
-    const m = JSON.parse(buf.slice(0, nl)) as Msg;
-    buf = buf.slice(nl + 1);
-    const w = waiting.get(m.id as number);
-    if (w) {
-      waiting.delete(m.id as number);
-      w(m);
-    }
-  }
-});
-server.stderr!.on("data", () => {/* worker crash traces and the like */});
-let nextId = 1;
-
-function send(msg: Msg, timeoutMs = 60_000): Promise<Msg> {
-  const id = nextId++;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no answer to ${JSON.stringify(msg)} in ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    waiting.set(id, (m) => {
-      clearTimeout(timer);
-      resolve(m);
-    });
-    server.stdin!.write(JSON.stringify({ id, ...msg }) + "\n");
-  });
-}
-
-async function call(tool: string, args: Msg): Promise<Msg> {
-  await send({ type: "reset" }); // keep fatigue low: every attack must meet the sandbox, not a tired gate
-  return await send({ tool, args });
-}
+// `deno run` from source, with a secret in its environment that no tool may see.
+const server = startServe(targets().find((t) => t.name === "deno src")!, base, [
+  "--workspace",
+  ws,
+  "--witness",
+  witness,
+  "--confirm",
+  "exec:true",
+], { env: { SAFE_EXEC_TEST_SECRET: SECRET } });
+const send = server.send;
+// `call` resets the metrics first: keep fatigue low, every attack must meet the sandbox, not a tired gate.
+const call = (tool: string, args: Msg): Promise<Msg> => server.call(tool, args);
 
 async function bash(cmd: string, timeoutMs?: number): Promise<{ r: Msg; out: string }> {
   const r = await call("run_bash", timeoutMs ? { cmd, timeoutMs } : { cmd });
@@ -189,7 +135,7 @@ const RACE_SKIP = confinedFiles || process.env.SAFE_EXEC_STRICT_RACE === "1"
   : "the server's file tools are not confined (no bubblewrap): Deno's fs_ops cannot pin folders against an " +
     "outside racer (tests/attack/fs_race_test.ts runs the same race strictly on Bun)";
 if (RACE_SKIP) console.error(`\n*** SKIPPING the 4 racing-symlink cases of the adversarial suite: ${RACE_SKIP}. ***\n`);
-const serverPid = server.pid!;
+const serverPid = server.pid;
 witnessPrefix = existsSync(witness) ? readFileSync(witness, "utf8") : "";
 
 let cases = 0;
@@ -607,9 +553,7 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     listener?.kill("SIGKILL");
-    const exited = new Promise<number | null>((r) => server.once("exit", (code) => r(code)));
-    server.stdin!.end();
-    assert.equal(await exited, 0);
+    assert.equal(await server.close(), 0);
     assertWorldUnchanged();
     rmSync(homeCanary, { recursive: true, force: true });
     rmSync(tmpCanary, { recursive: true, force: true });

@@ -10,27 +10,14 @@
  * Skipped (with a printed reason) when bubblewrap cannot run here.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { probeBwrap } from "../../src/isolation/process/probe.ts";
 import { targets } from "../_targets.ts";
-import { type Msg, type Serve, startServe } from "../e2e/_serve.ts";
+import type { Msg, Serve } from "../e2e/_serve.ts";
+import { hostGit, mustGit } from "./_host_git.ts";
+import { sandboxSkip, serveWorld, stopServersTest } from "./_world.ts";
 
-const probe = probeBwrap();
-const SKIP = probe.available ? null : `bubblewrap cannot run here (${probe.reason}); apt-get install bubblewrap`;
-if (SKIP) console.error(`\n*** SKIPPING the git data attack suite: ${SKIP} ***\n`);
+const SKIP = sandboxSkip("the git data attack suite");
 
 interface World {
   base: string;
@@ -43,38 +30,14 @@ let shared: World | null = null;
 
 function world(): World {
   if (shared) return shared;
-  const base = realpathSync(mkdtempSync(join(tmpdir(), "se-gitdata-")));
-  const ws = join(base, "ws");
-  mkdirSync(ws);
-  mkdirSync(join(base, "outside"));
-  writeFileSync(join(base, "se.json"), JSON.stringify({ confirm: "exec:true" }));
   const target = targets().find((t) => t.name === "deno src")!;
-  const serve = startServe(target, base, [
-    "--workspace",
-    ws,
-    "--witness",
-    join(base, "witness.log"),
-    "--config",
-    join(base, "se.json"),
-  ]);
+  const { base, ws, serve } = serveWorld(target, {
+    prefix: "se-gitdata-",
+    config: { confirm: "exec:true" },
+    dirs: ["outside"],
+  });
   shared = { base, ws, outside: join(base, "outside"), canary: join(base, "bashrc"), serve };
   return shared;
-}
-
-function hostGit(cwd: string, ...args: string[]): { status: number | null; out: string } {
-  const r = spawnSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1", LANG: "C" },
-    timeout: 10_000,
-  });
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
-}
-
-function mustGit(cwd: string, ...args: string[]): string {
-  const r = hostGit(cwd, ...args);
-  assert.equal(r.status, 0, `host git ${args.join(" ")}: ${r.out}`);
-  return r.out;
 }
 
 const ID = ["-c", "user.name=op", "-c", "user.email=op@host"];
@@ -241,14 +204,4 @@ attack("ordinary git work in the sandbox reaches the host (add, commit, branch, 
   mustGit(w.ws, "fsck", "--no-progress");
 });
 
-Deno.test({
-  name: "git data attack: stop the server",
-  ignore: SKIP !== null,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  async fn() {
-    if (!shared) return;
-    await shared.serve.close();
-    rmSync(shared.base, { recursive: true, force: true });
-  },
-});
+stopServersTest("git data attack: stop the server", SKIP, () => shared ? [shared] : []);

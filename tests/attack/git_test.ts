@@ -8,36 +8,14 @@
  * Skipped (with a printed reason) when bubblewrap cannot run here.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import {
-  chmodSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { probeBwrap } from "../../src/isolation/process/probe.ts";
-import { type Target, targets } from "../_targets.ts";
-import { type Msg, type Serve, startServe } from "../e2e/_serve.ts";
+import { sandboxTargets, type Target } from "../_targets.ts";
+import type { Msg, Serve } from "../e2e/_serve.ts";
+import { hostGit, mustGit } from "./_host_git.ts";
+import { sandboxSkip, serveWorld, stopServersTest } from "./_world.ts";
 
-const probe = probeBwrap();
-const SKIP = probe.available ? null : `bubblewrap cannot run here (${probe.reason}); apt-get install bubblewrap`;
-if (SKIP) console.error(`\n*** SKIPPING the git attack suite: ${SKIP} ***\n`);
-
-function chosenTargets(): Target[] {
-  const all = targets();
-  const out = all.filter((t) => t.name === "deno src");
-  const bin = all.find((t) => t.name.startsWith("binary safe-exec-bun")) ?? all.find((t) => t.name === "bun src");
-  if (bin) out.push(bin);
-  return out;
-}
+const SKIP = sandboxSkip("the git attack suite");
 
 /** One server per target over one base folder: the workspace, a folder beside it, the canary's place. */
 interface World {
@@ -55,40 +33,14 @@ const worlds = new Map<string, World>();
 function world(target: Target): World {
   let w = worlds.get(target.name);
   if (w) return w;
-  const base = realpathSync(mkdtempSync(join(tmpdir(), "se-gitatk-")));
-  const ws = join(base, "ws");
-  const outside = join(base, "outside");
-  mkdirSync(ws);
-  mkdirSync(outside);
-  writeFileSync(join(base, "se.json"), JSON.stringify({ confirm: "exec:true" }));
-  const serve = startServe(target, base, [
-    "--workspace",
-    ws,
-    "--witness",
-    join(base, "witness.log"),
-    "--config",
-    join(base, "se.json"),
-  ]);
-  w = { base, ws, outside, pwned: join(base, "PWNED"), serve };
+  const { base, ws, serve } = serveWorld(target, {
+    prefix: "se-gitatk-",
+    config: { confirm: "exec:true" },
+    dirs: ["outside"],
+  });
+  w = { base, ws, outside: join(base, "outside"), pwned: join(base, "PWNED"), serve };
   worlds.set(target.name, w);
   return w;
-}
-
-/** The operator's git on the host: a clean environment, no global config (what an IDE runs every few seconds). */
-function hostGit(cwd: string, ...args: string[]): { status: number | null; out: string } {
-  const r = spawnSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1", LANG: "C" },
-    timeout: 20_000,
-  });
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
-}
-
-function mustGit(cwd: string, ...args: string[]): string {
-  const r = hostGit(cwd, ...args);
-  assert.equal(r.status, 0, `host git ${args.join(" ")}: ${r.out}`);
-  return r.out;
 }
 
 const ID = ["-c", "user.name=op", "-c", "user.email=op@host"];
@@ -119,7 +71,7 @@ function pay(w: World): string {
 }
 
 function attack(name: string, fn: (w: World) => Promise<void> | void): void {
-  for (const target of chosenTargets()) {
+  for (const target of sandboxTargets()) {
     Deno.test({
       name: `[${target.name}] git attack: ${name}`,
       ignore: SKIP !== null,
@@ -453,7 +405,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    for (const target of chosenTargets()) {
+    for (const target of sandboxTargets()) {
       const w = world(target);
       for (const n of readdirSync(w.ws)) rmSync(join(w.ws, n), { recursive: true, force: true });
       const main = join(w.outside, "main");
@@ -478,15 +430,4 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "git attack suite: stop the servers",
-  ignore: SKIP !== null,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  async fn() {
-    for (const w of worlds.values()) {
-      await w.serve.close();
-      rmSync(w.base, { recursive: true, force: true });
-    }
-  },
-});
+stopServersTest("git attack suite: stop the servers", SKIP, () => worlds.values());

@@ -12,25 +12,14 @@
  * Skipped (with a printed reason) when bubblewrap cannot run here.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { probeBwrap } from "../../src/isolation/process/probe.ts";
-import { type Target, targets } from "../_targets.ts";
-import { type Msg, type Serve, startServe } from "../e2e/_serve.ts";
+import { sandboxTargets, type Target } from "../_targets.ts";
+import type { Msg, Serve } from "../e2e/_serve.ts";
+import { mustGit } from "./_host_git.ts";
+import { sandboxSkip, serveWorld, stopServersTest } from "./_world.ts";
 
-const probe = probeBwrap();
-const SKIP = probe.available ? null : `bubblewrap cannot run here (${probe.reason}); apt-get install bubblewrap`;
-if (SKIP) console.error(`\n*** SKIPPING the git view reset attacks: ${SKIP} ***\n`);
-
-function chosenTargets(): Target[] {
-  const all = targets();
-  const out = all.filter((t) => t.name === "deno src");
-  const bin = all.find((t) => t.name.startsWith("binary safe-exec-bun")) ?? all.find((t) => t.name === "bun src");
-  if (bin) out.push(bin);
-  return out;
-}
+const SKIP = sandboxSkip("the git view reset attacks");
 
 type Mode = "approve" | "deny";
 
@@ -46,32 +35,13 @@ function world(target: Target, mode: Mode): World {
   const key = `${target.name}:${mode}`;
   let w = worlds.get(key);
   if (w) return w;
-  const base = realpathSync(mkdtempSync(join(tmpdir(), "se-gitreset-")));
-  const ws = join(base, "ws");
-  mkdirSync(ws);
-  writeFileSync(join(base, "se.json"), JSON.stringify({ confirm: mode === "approve" ? "exec:true" : "deny" }));
-  const serve = startServe(target, base, [
-    "--workspace",
-    ws,
-    "--witness",
-    join(base, "witness.log"),
-    "--config",
-    join(base, "se.json"),
-  ]);
+  const { base, ws, serve } = serveWorld(target, {
+    prefix: "se-gitreset-",
+    config: { confirm: mode === "approve" ? "exec:true" : "deny" },
+  });
   w = { base, ws, serve };
   worlds.set(key, w);
   return w;
-}
-
-function mustGit(cwd: string, ...args: string[]): string {
-  const r = spawnSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1", LANG: "C" },
-    timeout: 20_000,
-  });
-  assert.equal(r.status, 0, `host git ${args.join(" ")}: ${r.stdout}${r.stderr}`);
-  return r.stdout;
 }
 
 function setupRepo(dir: string): void {
@@ -100,7 +70,7 @@ async function bash(w: World, cmd: string): Promise<{ r: Msg; out: string }> {
 }
 
 function attack(name: string, mode: Mode, fn: (w: World) => Promise<void>): void {
-  for (const target of chosenTargets()) {
+  for (const target of sandboxTargets()) {
     Deno.test({
       name: `[${target.name}] git view reset attack (${mode}): ${name}`,
       ignore: SKIP !== null,
@@ -225,15 +195,4 @@ attack("the non-repository placeholder written in one call with git status is as
   assert.equal(r.ok, false, `the gate ran it: ${out}`);
 });
 
-Deno.test({
-  name: "git view reset attacks: stop the servers",
-  ignore: SKIP !== null,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  async fn() {
-    for (const w of worlds.values()) {
-      await w.serve.close();
-      rmSync(w.base, { recursive: true, force: true });
-    }
-  },
-});
+stopServersTest("git view reset attacks: stop the servers", SKIP, () => worlds.values());

@@ -15,37 +15,22 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
-  realpathSync,
   rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { createHash } from "node:crypto";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { probeBwrap } from "../../src/isolation/process/probe.ts";
-import { type Target, targets } from "../_targets.ts";
+import { sandboxTargets, type Target } from "../_targets.ts";
+import { hostGit } from "./_host_git.ts";
+import { sandboxSkip, stopServersTest, tempBase } from "./_world.ts";
 
-const probe = probeBwrap();
-const SKIP = probe.available ? null : `bubblewrap cannot run here (${probe.reason}); apt-get install bubblewrap`;
-if (SKIP) console.error(`\n*** SKIPPING the isolation attack suite: ${SKIP} ***\n`);
-
-/** `deno run` from source, and the Bun binary (else Bun from source). */
-function chosenTargets(): Target[] {
-  const all = targets();
-  const out = all.filter((t) => t.name === "deno src");
-  const bunBin = all.find((t) => t.name.startsWith("binary safe-exec-bun"));
-  const bunSrc = all.find((t) => t.name === "bun src");
-  if (bunBin) out.push(bunBin);
-  else if (bunSrc) out.push(bunSrc);
-  return out;
-}
+const SKIP = sandboxSkip("the isolation attack suite");
 
 const SECRET = `s3cr3t-${crypto.randomUUID()}`;
 const rootCanary = `/root/.se-iso-canary-${crypto.randomUUID().slice(0, 8)}`;
@@ -73,7 +58,7 @@ class Server {
   }
 
   constructor(readonly target: Target, readonly extraEnv: Record<string, string> = {}) {
-    this.base = realpathSync(mkdtempSync(join(tmpdir(), "se-iso-")));
+    this.base = tempBase("se-iso-");
     this.ws = join(this.base, "ws");
     this.witness = join(this.base, "witness.log");
     this.config = join(this.base, "safe-exec.jsonc");
@@ -191,17 +176,6 @@ class Server {
   }
 }
 
-/** The operator's `git` on the host, with a clean global config (what an IDE runs every few seconds). */
-function hostGit(cwd: string, ...args: string[]): { status: number | null; out: string } {
-  const r = spawnSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1", LANG: "C" },
-    timeout: 20_000,
-  });
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
-}
-
 function setupRepo(dir: string): void {
   for (
     const a of [
@@ -238,7 +212,7 @@ function snapshot(dir: string): string {
 }
 
 const servers = new Map<string, Server>();
-const ALL = chosenTargets();
+const ALL = sandboxTargets();
 
 function attack(name: string, fn: (s: Server) => Promise<void> | void): void {
   for (const target of ALL) {
@@ -983,7 +957,7 @@ for (const target of ALL) {
     sanitizeOps: false,
     sanitizeResources: false,
     async fn() {
-      const probeDir = realpathSync(mkdtempSync(join(tmpdir(), "se-iso-tmpws-")));
+      const probeDir = tempBase("se-iso-tmpws-");
       const s = new Server(target, { TMPDIR: join(probeDir, "ws", "tmp") });
       mkdirSync(join(s.ws, "tmp"));
       s.extraEnv.TMPDIR = join(s.ws, "tmp");
@@ -1005,18 +979,13 @@ for (const target of ALL) {
   });
 }
 
-Deno.test({
-  name: "isolation attack suite: stop the servers; nothing of the host changed",
-  ignore: SKIP !== null,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  async fn() {
-    for (const s of servers.values()) {
-      await s.stop();
-      rmSync(s.base, { recursive: true, force: true });
-    }
+stopServersTest(
+  "isolation attack suite: stop the servers; nothing of the host changed",
+  SKIP,
+  () => servers.values(),
+  () => {
     assert.equal(readFileSync(join(rootCanary, "secret"), "utf8"), SECRET);
     rmSync(rootCanary, { recursive: true, force: true });
     rmSync(srvCanary, { recursive: true, force: true });
   },
-});
+);

@@ -10,25 +10,13 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { probeBwrap } from "../../src/isolation/process/probe.ts";
-import { type Target, targets } from "../_targets.ts";
-import { type Msg, type Serve, startServe } from "../e2e/_serve.ts";
+import { sandboxTargets, type Target } from "../_targets.ts";
+import type { Msg, Serve } from "../e2e/_serve.ts";
+import { sandboxSkip, serveWorld, stopServersTest } from "./_world.ts";
 
-const probe = probeBwrap();
-const SKIP = probe.available ? null : `bubblewrap cannot run here (${probe.reason}); apt-get install bubblewrap`;
-if (SKIP) console.error(`\n*** SKIPPING the sandbox/host attack suite: ${SKIP} ***\n`);
-
-/** `deno run` from source, and the Bun binary (else Bun from source). */
-function chosenTargets(): Target[] {
-  const all = targets();
-  const out = all.filter((t) => t.name === "deno src");
-  const bun = all.find((t) => t.name.startsWith("binary safe-exec-bun")) ?? all.find((t) => t.name === "bun src");
-  if (bun) out.push(bun);
-  return out;
-}
+const SKIP = sandboxSkip("the sandbox/host attack suite");
 
 /** One server per target, with its own base folder (workspace, witness log, config). */
 interface Server {
@@ -40,18 +28,11 @@ interface Server {
 }
 
 function startServer(target: Target, config: Record<string, unknown> = {}): Server {
-  const base = realpathSync(mkdtempSync(join(tmpdir(), "se-host-")));
-  const ws = join(base, "ws");
-  mkdirSync(ws);
-  writeFileSync(join(base, "safe-exec.jsonc"), JSON.stringify({ confirm: "exec:true", ...config }));
-  const serve = startServe(target, base, [
-    "--workspace",
-    ws,
-    "--witness",
-    join(base, "witness.log"),
-    "--config",
-    join(base, "safe-exec.jsonc"),
-  ]);
+  const { base, ws, serve } = serveWorld(target, {
+    prefix: "se-host-",
+    config: { confirm: "exec:true", ...config },
+    configFile: "safe-exec.jsonc",
+  });
   const run = async (tool: string, args: Msg, timeoutMs = 60_000) => {
     const r = await serve.call(tool, args, timeoutMs);
     const o = r.output as { stdout?: string; stderr?: string } | null;
@@ -67,7 +48,7 @@ function startServer(target: Target, config: Record<string, unknown> = {}): Serv
 }
 
 const servers = new Map<string, Server>();
-const ALL = chosenTargets();
+const ALL = sandboxTargets();
 
 function attack(name: string, fn: (s: Server) => Promise<void>): void {
   for (const target of ALL) {
@@ -267,15 +248,4 @@ attack("a lone surrogate in any string argument is refused naming the field; not
 
 // ---------------------------------------------------------------------------------------------------------------
 
-Deno.test({
-  name: "sandbox/host attack suite: stop the servers",
-  ignore: SKIP !== null,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  async fn() {
-    for (const s of servers.values()) {
-      await s.serve.close();
-      rmSync(s.base, { recursive: true, force: true });
-    }
-  },
-});
+stopServersTest("sandbox/host attack suite: stop the servers", SKIP, () => servers.values());

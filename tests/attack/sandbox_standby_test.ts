@@ -4,22 +4,17 @@
  * command's argv. The command must see exactly its argv, /dev/null as stdin and only the allowlisted environment.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, realpathSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { currentRuntime } from "../../src/runtime/mod.ts";
 import { runProcess, toolEnv } from "../../src/isolation/process/run.ts";
 import { createBwrapSandbox } from "../../src/isolation/process/bwrap.ts";
-import { probeBwrap } from "../../src/isolation/process/probe.ts";
+import { sandboxSkip, tempBase } from "./_world.ts";
 import type { BwrapIsolation } from "../../src/isolation/process/sandbox.ts";
 
 const runtime = await currentRuntime();
-const probe = probeBwrap();
-const skip = probe.available ? null : `bubblewrap cannot run here (${probe.reason})`;
-if (skip) console.error(`\n*** SKIPPING the sandbox standby tests: ${skip} ***\n`);
+const skip = sandboxSkip("the sandbox standby tests", { hint: false });
 
 function setup() {
-  const ws = realpathSync(mkdtempSync(join(tmpdir(), "se-standby-")));
+  const ws = tempBase("se-standby-");
   const sb = createBwrapSandbox();
   const run = (argv: string[]) =>
     runProcess(runtime, {

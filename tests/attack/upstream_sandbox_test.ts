@@ -11,28 +11,17 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import process from "node:process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseServers, sandboxSpawner, UpstreamManager } from "../../src/gateway/mod.ts";
-import { probeBwrap } from "../../src/isolation/process/probe.ts";
+import { sandboxSkip, tempBase } from "./_world.ts";
 import { currentRuntime } from "../../src/runtime/mod.ts";
 
-const probe = probeBwrap();
-const SKIP = probe.available ? null : `bubblewrap cannot run here (${probe.reason}); apt-get install bubblewrap`;
-if (SKIP) console.error(`\n*** SKIPPING the sandboxed upstream attack suite: ${SKIP} ***\n`);
+const SKIP = sandboxSkip("the sandboxed upstream attack suite");
 
 const PROBE = fileURLToPath(new URL("../gateway/_sandbox_probe_server.mjs", import.meta.url));
 const rand = () => crypto.randomUUID().slice(0, 8);
@@ -74,7 +63,7 @@ interface World {
 }
 
 async function world(server: Record<string, unknown> = {}): Promise<World> {
-  const base = realpathSync(mkdtempSync(join(tmpdir(), "se-upsbx-")));
+  const base = tempBase("se-upsbx-");
   const ws = join(base, "ws");
   mkdirSync(ws);
   const pkg = join(base, "server");
@@ -237,7 +226,7 @@ sbxTest("leaves no process behind: detached children die on close and when the s
 });
 
 sbxTest("a sandboxed server is never started bare: no bwrap means upstream_unavailable saying why", async () => {
-  const base = realpathSync(mkdtempSync(join(tmpdir(), "se-upsbx-")));
+  const base = tempBase("se-upsbx-");
   const marker = join(base, "ran");
   try {
     const servers = parseServers({

@@ -2,8 +2,10 @@
  * A running safe-exec process that a test talks to line by line (where `run` in `_targets.ts` writes all of stdin
  * at once and waits for the exit): send lines, wait for answers, signal it, read its RSS.
  */
-import { readFileSync } from "node:fs";
-import type { Target } from "../_targets.ts";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnTarget, type Target } from "../_targets.ts";
 
 /** One live server process. */
 export interface Live {
@@ -41,15 +43,7 @@ export function killLeftovers(): void {
 
 /** Start `target` with `args` in `cwd`. */
 export function startLive(target: Target, args: string[], opts: { cwd: string; env?: Record<string, string> }): Live {
-  const [cmd, ...rest] = target.argv;
-  const child = new Deno.Command(cmd as string, {
-    args: [...rest, ...args],
-    cwd: opts.cwd,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", ...(opts.env ?? {}) },
-  }).spawn();
+  const child = spawnTarget(target, args, opts);
   const lines: Array<Record<string, unknown>> = [];
   let err = "";
   const waiters = new Set<() => void>();
@@ -158,3 +152,83 @@ export function startLive(target: Target, args: string[], opts: { cwd: string; e
   running.add(live);
   return live;
 }
+
+/** One parsed JSON line. */
+export type Msg = Record<string, unknown>;
+
+/** A `safe-exec serve` started by {@link serveIn} in a folder of its own. */
+export interface LiveServe {
+  /** The server. */
+  live: Live;
+  /** Its folder (the working directory: config, witness log and default workspace). */
+  cwd: string;
+  /** The witness log's lines so far, parsed (none before the log exists). */
+  log(): Msg[];
+  /** Kill what is left of the test's servers and remove the folder (call it in a `finally`). */
+  done(): void;
+}
+
+/** What {@link serveIn} writes and passes. */
+export interface ServeInOptions {
+  /** The temporary folder's name prefix (`se-i13-`). */
+  prefix: string;
+  /** The config, written as JSON to `safe-exec.jsonc` in the folder. */
+  config: Record<string, unknown>;
+  /** Arguments after `serve`. */
+  args?: string[];
+  /** Fill the folder before the server starts (a workspace, a project). */
+  prepare?: (cwd: string) => void;
+}
+
+/**
+ * Make a temporary folder with `opts.config` as its `safe-exec.jsonc`, and start `serve` of `target` in it.
+ *
+ * @example
+ * ```ts ignore
+ * import assert from "node:assert/strict";
+ * import { targets } from "../_targets.ts";
+ * import { answerTo, firstLine, serveIn } from "./_live.ts";
+ *
+ * const s = serveIn(targets()[0]!, { prefix: "se-example-", config: { sandbox: { mode: "none" } } });
+ * try {
+ *   await s.live.send({ id: 1, type: "check", tool: "read_file", args: { path: "a.txt" } });
+ *   assert.equal((await firstLine(s.live, answerTo(1, "check"))).decision, "allow");
+ * } finally {
+ *   s.done();
+ * }
+ * ```
+ */
+export function serveIn(target: Target, opts: ServeInOptions): LiveServe {
+  const cwd = mkdtempSync(join(tmpdir(), opts.prefix));
+  opts.prepare?.(cwd);
+  writeFileSync(join(cwd, "safe-exec.jsonc"), JSON.stringify(opts.config));
+  const live = startLive(target, ["serve", ...(opts.args ?? [])], { cwd });
+  const log = (): Msg[] => {
+    try {
+      return readFileSync(join(cwd, "witness.log"), "utf8").trim().split("\n").filter(Boolean).map((l) =>
+        JSON.parse(l)
+      );
+    } catch {
+      return [];
+    }
+  };
+  return {
+    live,
+    cwd,
+    log,
+    done: () => {
+      killLeftovers();
+      rmSync(cwd, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The first line `live` wrote that matches `pred`, once it came (rejects after `timeoutMs`, default 30 s). */
+export async function firstLine(live: Live, pred: (l: Msg) => boolean, timeoutMs = 30_000): Promise<Msg> {
+  await live.waitFor(pred, 1, timeoutMs);
+  return live.lines.find(pred)!;
+}
+
+/** A predicate for the answer to request `id` (of `type`, where given). */
+export const answerTo = (id: unknown, type?: string) => (l: Msg): boolean =>
+  l.id === id && (type === undefined || l.type === type);

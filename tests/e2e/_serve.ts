@@ -5,13 +5,15 @@
  *
  * @module
  */
-import type { Target } from "../_targets.ts";
+import { spawnTarget, type Target } from "../_targets.ts";
 
 /** One protocol message. */
 export type Msg = Record<string, unknown>;
 
 /** A running server. */
 export interface Serve {
+  /** The server's pid. */
+  readonly pid: number;
   /** Send one request (an `id` is added) and resolve with its answer. */
   send(msg: Msg, timeoutMs?: number): Promise<Msg>;
   /** Send one raw line and resolve with the next message the server writes. */
@@ -24,17 +26,14 @@ export interface Serve {
   close(): Promise<number>;
 }
 
-/** Start `serve` of `target` in `cwd` with extra arguments. */
-export function startServe(target: Target, cwd: string, args: string[] = []): Serve {
-  const [cmd, ...rest] = target.argv;
-  const child = new Deno.Command(cmd as string, {
-    args: [...rest, "serve", ...args],
-    cwd,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
+/** Start `serve` of `target` in `cwd` with extra arguments (and `opts.env` added to its environment). */
+export function startServe(
+  target: Target,
+  cwd: string,
+  args: string[] = [],
+  opts: { env?: Record<string, string> } = {},
+): Serve {
+  const child = spawnTarget(target, ["serve", ...args], { cwd, ...opts });
   const writer = child.stdin.getWriter();
   const encoder = new TextEncoder();
   const waiting = new Map<string, (m: Msg) => void>();
@@ -90,6 +89,7 @@ export function startServe(target: Target, cwd: string, args: string[] = []): Se
     return p;
   };
   return {
+    pid: child.pid,
     send,
     raw(line: string, timeoutMs = 60_000) {
       const p = wait((r) => anyWaiting.push(r), line, timeoutMs);

@@ -7,46 +7,14 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { run, targets } from "../_targets.ts";
+import { run, type Target, targets } from "../_targets.ts";
 import { countMessages, loadTokenizer } from "../../src/tokens/mod.ts";
-import { killLeftovers, type Live, startLive } from "./_live.ts";
+import { answerTo, firstLine, type LiveServe, type Msg, serveIn } from "./_live.ts";
 import { evil } from "../gateway/_servers.ts";
 
-type Msg = Record<string, unknown>;
-
 /** A folder with a config (sandbox none unless given) and a live `serve`. */
-function start(
-  target: { argv: string[]; name: string },
-  config: Record<string, unknown>,
-  args: string[] = [],
-): { live: Live; cwd: string; log: () => Msg[]; done: () => void } {
-  const cwd = mkdtempSync(join(tmpdir(), "se-i13-"));
-  writeFileSync(join(cwd, "safe-exec.jsonc"), JSON.stringify({ sandbox: { mode: "none" }, ...config }));
-  const live = startLive(target, ["serve", ...args], { cwd });
-  const log = () => {
-    try {
-      return readFileSync(join(cwd, "witness.log"), "utf8").trim().split("\n").filter(Boolean).map((l) =>
-        JSON.parse(l)
-      );
-    } catch {
-      return [];
-    }
-  };
-  return {
-    live,
-    cwd,
-    log,
-    done: () => {
-      killLeftovers();
-      rmSync(cwd, { recursive: true, force: true });
-    },
-  };
-}
-
-/** The first line that matches, once it came. */
-async function line(live: Live, pred: (l: Msg) => boolean, timeoutMs = 30_000): Promise<Msg> {
-  await live.waitFor(pred, 1, timeoutMs);
-  return live.lines.find(pred)!;
+function start(target: Target, config: Record<string, unknown>, args: string[] = []): LiveServe {
+  return serveIn(target, { prefix: "se-i13-", config: { sandbox: { mode: "none" }, ...config }, args });
 }
 
 /** Poll until `cond` holds (20 s at most). */
@@ -58,8 +26,6 @@ async function until(cond: () => boolean, timeoutMs = 20_000): Promise<void> {
   }
 }
 
-const answerTo = (id: unknown, type?: string) => (l: Msg) => l.id === id && (type === undefined || l.type === type);
-
 for (const target of targets()) {
   Deno.test(`[${target.name}] unknown fields are refused with the field named and the likely one`, async () => {
     const s = start(target, {});
@@ -69,14 +35,14 @@ for (const target of targets()) {
         { id: 2, tool: "list_dir", arguments: { path: "." } },
         { id: 3, type: "metrics", contextTokens: 5 },
       );
-      const m = await line(s.live, answerTo(1));
+      const m = await firstLine(s.live, answerTo(1));
       assert.equal(m.type, "error");
       assert.deepEqual((m.error as Msg).code, "bad_request");
       assert.match((m.error as Msg).message as string, /Unknown field "context_tokens".*did you mean "contextTokens"/);
-      const e = await line(s.live, answerTo(2));
+      const e = await firstLine(s.live, answerTo(2));
       assert.match((e.error as Msg).message as string, /Unknown field "arguments".*did you mean "args"/);
       // nothing was run or changed: the metrics still say 0 until the good request
-      assert.equal(((await line(s.live, answerTo(3))).metrics as Msg).contextTokens, 5);
+      assert.equal(((await firstLine(s.live, answerTo(3))).metrics as Msg).contextTokens, 5);
       assert.equal(s.log().filter((l) => l.event === "gate").length, 0);
       await s.live.closeStdin();
       assert.equal((await s.live.exited()).code, 0);
@@ -93,22 +59,25 @@ for (const target of targets()) {
       await s.live.send({ id: "queued", tool: "write_file", args: { path: "never.txt", content: "x" } });
       await until(() => s.log().some((l) => l.event === "gate" && l.tool === "run_bash"));
       await s.live.send({ id: "c1", type: "cancel", target: "queued" }, { id: "c2", type: "cancel", target: "slow" });
-      assert.deepEqual(await line(s.live, answerTo("c1")), { id: "c1", type: "cancel", cancelled: true });
-      assert.deepEqual(await line(s.live, answerTo("c2")), { id: "c2", type: "cancel", cancelled: true });
-      const slow = await line(s.live, answerTo("slow", "result"));
+      assert.deepEqual(await firstLine(s.live, answerTo("c1")), { id: "c1", type: "cancel", cancelled: true });
+      assert.deepEqual(await firstLine(s.live, answerTo("c2")), { id: "c2", type: "cancel", cancelled: true });
+      const slow = await firstLine(s.live, answerTo("slow", "result"));
       assert.equal(slow.errorCode, "cancelled");
       assert.ok(Date.now() - t0 < 15_000, "the sleep was killed, not waited for");
-      const queued = await line(s.live, answerTo("queued", "result"));
+      const queued = await firstLine(s.live, answerTo("queued", "result"));
       assert.deepEqual([queued.errorCode, queued.skipped], ["cancelled", true]);
       // a pending ASK: the client cancels instead of answering
       await s.live.send({ id: "ask", tool: "delete_file", args: { path: "x.txt" } });
-      await line(s.live, answerTo("ask", "confirm_request"));
+      await firstLine(s.live, answerTo("ask", "confirm_request"));
       await s.live.send({ id: "c3", type: "cancel", target: "ask" });
-      const ask = await line(s.live, answerTo("ask", "result"));
+      const ask = await firstLine(s.live, answerTo("ask", "result"));
       assert.deepEqual([ask.errorCode, ask.skipped], ["cancelled", true]);
       await s.live.send({ id: "c4", type: "cancel", target: "ask" }, { id: "c5", type: "cancel" });
-      assert.equal((await line(s.live, answerTo("c4"))).cancelled, false);
-      assert.match(((await line(s.live, answerTo("c5"))).error as Msg).message as string, /"target" must be the id/);
+      assert.equal((await firstLine(s.live, answerTo("c4"))).cancelled, false);
+      assert.match(
+        ((await firstLine(s.live, answerTo("c5"))).error as Msg).message as string,
+        /"target" must be the id/,
+      );
       await s.live.closeStdin();
       assert.equal((await s.live.exited()).code, 0);
       let exists = true;
@@ -134,24 +103,24 @@ for (const target of targets()) {
         { id: "ci", tool: "write_file", args: { path: ".github/ci.yml", content: "x" } },
         { id: "push", tool: "run_bash", args: { cmd: "timeout 5 git --no-pager push" } },
       );
-      const ls = await line(s.live, answerTo("ls", "result"));
+      const ls = await firstLine(s.live, answerTo("ls", "result"));
       assert.deepEqual([ls.ok, ls.decision, ls.risk], [true, "allow", "low"]);
       assert.equal(((ls.output as Msg).stdout as string).trim().length > 0, true);
       assert.deepEqual((ls.rules as Msg[]).map((r) => r.rule), ["builtin"]);
-      const redir = await line(s.live, answerTo("redir", "result"));
+      const redir = await firstLine(s.live, answerTo("redir", "result"));
       assert.deepEqual([redir.ok, redir.decision, redir.risk], [true, "allow", "medium"]);
       assert.equal(readFileSync(join(s.cwd, "workspace", "out.txt"), "utf8"), "hi\n");
-      const rm = await line(s.live, answerTo("rm", "result"));
+      const rm = await firstLine(s.live, answerTo("rm", "result"));
       assert.deepEqual([rm.decision, rm.errorCode, rm.skipped], ["deny", "denied", true]);
       assert.match(rm.error as string, /deny by rules\[1\] \(run_bash rm\) -> deny/);
-      const docs = await line(s.live, answerTo("docs", "result"));
+      const docs = await firstLine(s.live, answerTo("docs", "result"));
       assert.deepEqual([docs.ok, docs.risk, (docs.rules as Msg[])[0]!.rule], [true, "low", 2]);
-      const ci = await line(s.live, answerTo("ci", "result"));
+      const ci = await firstLine(s.live, answerTo("ci", "result"));
       assert.deepEqual([ci.decision, ci.errorCode], ["deny", "denied"]);
-      const ask = await line(s.live, answerTo("push", "confirm_request"));
+      const ask = await firstLine(s.live, answerTo("push", "confirm_request"));
       assert.match(ask.rationale as string, /at least ask by rules\[0\] \(run_bash git push\)/);
       await s.live.send({ type: "confirm", id: "push", approve: false });
-      assert.equal((await line(s.live, answerTo("push", "result"))).errorCode, "not_approved");
+      assert.equal((await firstLine(s.live, answerTo("push", "result"))).errorCode, "not_approved");
       const gates = s.log().filter((l) => l.event === "gate");
       const lsGate = gates.find((l) => (l.details as Msg).risk === "low" && l.tool === "run_bash")!;
       assert.equal((lsGate.details as Msg).tableRisk, "high");
@@ -170,7 +139,7 @@ for (const target of targets()) {
     const s = start(target, { readOnlyCommands: false });
     try {
       await s.live.send({ id: 1, tool: "run_bash", args: { cmd: "ls" } });
-      const ask = await line(s.live, answerTo(1, "confirm_request"));
+      const ask = await firstLine(s.live, answerTo(1, "confirm_request"));
       assert.equal(ask.risk, "high");
       await s.live.closeStdin();
       await s.live.exited();
@@ -191,7 +160,7 @@ for (const target of targets()) {
     const s = start(target, { rules: RULES });
     try {
       await s.live.send({ id: "wait", tool: "delete_file", args: { path: "keep.txt" } });
-      await line(s.live, answerTo("wait", "confirm_request"));
+      await firstLine(s.live, answerTo("wait", "confirm_request"));
       await s.live.send(
         { id: 1, type: "check", tool: "run_bash", args: { cmd: "rm -rf build" } },
         { id: 2, type: "check", tool: "run_bash", args: { cmd: "git status && npm test" } },
@@ -199,22 +168,22 @@ for (const target of targets()) {
         { id: 4, type: "check", tool: "nope" },
         { id: 5, type: "check", tool: "run_bash", args: { cmd: "ls" }, approve: true },
       );
-      const rm = await line(s.live, answerTo(1, "check"));
+      const rm = await firstLine(s.live, answerTo(1, "check"));
       assert.deepEqual([rm.decision, rm.risk, rm.errorCode], ["deny", "high", "denied"]);
       assert.deepEqual(rm.rules, [{ rule: 1, effect: "decision=deny", summary: "run_bash rm" }]);
-      const npm = await line(s.live, answerTo(2, "check"));
+      const npm = await firstLine(s.live, answerTo(2, "check"));
       // git is lowered only under the sandbox (sandbox "none" here), so the npm test rule does not cover git status
       assert.deepEqual([npm.decision, npm.risk], ["ask", "high"]);
       assert.ok((npm.notes as string[]).some((n) => /git/.test(n)), JSON.stringify(npm.notes));
-      const docs = await line(s.live, answerTo(3, "check"));
+      const docs = await firstLine(s.live, answerTo(3, "check"));
       assert.deepEqual([docs.decision, docs.risk, (docs.rules as Msg[])[0]!.rule], ["allow", "low", 2]);
-      assert.equal((await line(s.live, answerTo(4, "check"))).errorCode, "unknown_tool");
+      assert.equal((await firstLine(s.live, answerTo(4, "check"))).errorCode, "unknown_tool");
       assert.match(
-        ((await line(s.live, answerTo(5, "error"))).error as Msg).message as string,
+        ((await firstLine(s.live, answerTo(5, "error"))).error as Msg).message as string,
         /Unknown field "approve"/,
       );
       await s.live.send({ type: "confirm", id: "wait", approve: false });
-      await line(s.live, answerTo("wait", "result"));
+      await firstLine(s.live, answerTo("wait", "result"));
       await s.live.closeStdin();
       assert.equal((await s.live.exited()).code, 0);
       // only the delete_file call is in the log
@@ -247,9 +216,9 @@ for (const target of targets()) {
     try {
       const ask = async (id: string, args: Msg, answer: Msg | null) => {
         await s.live.send({ id, tool: "run_bash", args });
-        const q = await line(s.live, answerTo(id, "confirm_request"));
+        const q = await firstLine(s.live, answerTo(id, "confirm_request"));
         if (answer !== null) await s.live.send({ type: "confirm", id, ...answer });
-        return { q, r: await line(s.live, answerTo(id, "result")) };
+        return { q, r: await firstLine(s.live, answerTo(id, "result")) };
       };
       const no = await ask("a", { cmd: "touch a" }, { approve: false, reason: "use write_file instead" });
       assert.equal(no.q.timeoutMs, 1500);
@@ -259,29 +228,32 @@ for (const target of targets()) {
       assert.equal(call.r.ok, true);
       // the same call again: approved without a question; another one is asked
       await s.live.send({ id: "b2", tool: "run_bash", args: { cmd: "touch b" } });
-      assert.equal((await line(s.live, answerTo("b2", "result"))).ok, true);
+      assert.equal((await firstLine(s.live, answerTo("b2", "result"))).ok, true);
       assert.equal(s.live.lines.some((l) => l.id === "b2" && l.type === "confirm_request"), false);
       const tool = await ask("c", { cmd: "touch c" }, { approve: true, remember: "tool" });
       assert.equal(tool.r.ok, true);
       await s.live.send({ id: "d", tool: "run_bash", args: { cmd: "touch d" } });
-      assert.equal((await line(s.live, answerTo("d", "result"))).ok, true);
+      assert.equal((await firstLine(s.live, answerTo("d", "result"))).ok, true);
       // a remembered approval never lifts a DENY: at high fatigue run_bash is denied
       await s.live.send({ id: "m", type: "metrics", contextTokens: 4000, errorOccurred: true });
-      await line(s.live, answerTo("m"));
+      await firstLine(s.live, answerTo("m"));
       for (let i = 0; i < 5; i++) await s.live.send({ id: `e${i}`, type: "metrics", errorOccurred: true });
-      await line(s.live, answerTo("e4"));
+      await firstLine(s.live, answerTo("e4"));
       await s.live.send({ id: "hi", tool: "run_bash", args: { cmd: "touch e" } });
-      assert.equal((await line(s.live, answerTo("hi", "result"))).errorCode, "denied");
+      assert.equal((await firstLine(s.live, answerTo("hi", "result"))).errorCode, "denied");
       // reset forgets; then nobody answers: the timeout is announced in the request and the result
       await s.live.send({ id: "r", type: "reset" });
-      await line(s.live, answerTo("r"));
+      await firstLine(s.live, answerTo("r"));
       const late = await ask("f", { cmd: "touch f" }, null);
       assert.match(
         late.r.error as string,
         /^Not approved: no answer within 1500 ms from the client \(the confirm timeout\)/,
       );
       await s.live.send({ id: "bad", type: "confirm", approve: false, remember: "tool" });
-      assert.match(((await line(s.live, answerTo("bad"))).error as Msg).message as string, /only with "approve": true/);
+      assert.match(
+        ((await firstLine(s.live, answerTo("bad"))).error as Msg).message as string,
+        /only with "approve": true/,
+      );
       await s.live.closeStdin();
       assert.equal((await s.live.exited()).code, 0);
       const confirms = s.log().filter((l) => l.event === "confirm").map((l) => l.details as Msg);
@@ -302,7 +274,7 @@ for (const target of targets()) {
     const s = start(target, {}, ["--confirm", "deny"]);
     try {
       await s.live.send({ id: 1, tool: "run_bash", args: { cmd: "touch x" } });
-      const r = await line(s.live, answerTo(1, "result"));
+      const r = await firstLine(s.live, answerTo(1, "result"));
       assert.match(
         r.error as string,
         /^Not approved: the confirm policy approves no ASK \(--confirm deny\), nobody was asked/,
@@ -338,14 +310,14 @@ for (const target of targets()) {
           { id: 3, type: "metrics", messages: [{ role: 5 }] },
           { id: 4, type: "metrics", contextText: "x", contextTokens: 3 },
         );
-        const one = await line(s.live, answerTo(1));
+        const one = await firstLine(s.live, answerTo(1));
         assert.equal((one.metrics as Msg).contextTokens, counter.count(text));
         assert.deepEqual(one.counted, { tokens: counter.count(text), tokenizer, from: "contextText" });
-        const two = await line(s.live, answerTo(2));
+        const two = await firstLine(s.live, answerTo(2));
         assert.equal((two.metrics as Msg).contextTokens, countMessages(messages, counter));
         assert.equal((two.metrics as Msg).errorCount, 1);
-        assert.match(((await line(s.live, answerTo(3))).error as Msg).message as string, /messages\[0\]/);
-        assert.match(((await line(s.live, answerTo(4))).error as Msg).message as string, /only one of/);
+        assert.match(((await firstLine(s.live, answerTo(3))).error as Msg).message as string, /messages\[0\]/);
+        assert.match(((await firstLine(s.live, answerTo(4))).error as Msg).message as string, /only one of/);
         await s.live.closeStdin();
         await s.live.exited();
       } finally {
@@ -374,22 +346,22 @@ for (const target of targets()) {
         { id: "chk", type: "check", tool: "f__wipe", args: {} },
         { id: "w1", tool: "f__wipe", args: {} },
       );
-      assert.deepEqual((await line(s.live, answerTo("cp", "result"))).errorCode, "denied");
-      assert.deepEqual((await line(s.live, answerTo("del", "result"))).errorCode, "denied");
+      assert.deepEqual((await firstLine(s.live, answerTo("cp", "result"))).errorCode, "denied");
+      assert.deepEqual((await firstLine(s.live, answerTo("del", "result"))).errorCode, "denied");
       assert.equal(existsSync(join(ws, ".github/workflows/ci.txt")), false);
       assert.equal(readFileSync(join(ws, "src/important/db.txt"), "utf8"), "DB");
-      const chk = await line(s.live, answerTo("chk", "check"));
+      const chk = await firstLine(s.live, answerTo("chk", "check"));
       assert.deepEqual([chk.decision, chk.risk, chk.errorCode], ["ask", "high", null], JSON.stringify(chk));
-      const ask = await line(s.live, answerTo("w1", "confirm_request"));
+      const ask = await firstLine(s.live, answerTo("w1", "confirm_request"));
       assert.equal(ask.risk, "high");
       await s.live.send({ type: "confirm", id: "w1", approve: true });
-      assert.equal((await line(s.live, answerTo("w1", "result"))).ok, true);
+      assert.equal((await firstLine(s.live, answerTo("w1", "result"))).ok, true);
       // the server has re-listed wipe as read-only: it still asks, at high
       await until(() => /keeps risk high/.test(s.live.stderr()));
       await s.live.send({ id: "w2", tool: "f__wipe", args: {} });
-      assert.equal((await line(s.live, answerTo("w2", "confirm_request"))).risk, "high");
+      assert.equal((await firstLine(s.live, answerTo("w2", "confirm_request"))).risk, "high");
       await s.live.send({ type: "confirm", id: "w2", approve: false });
-      await line(s.live, answerTo("w2", "result"));
+      await firstLine(s.live, answerTo("w2", "result"));
       await s.live.closeStdin();
       assert.equal((await s.live.exited()).code, 0);
     } finally {

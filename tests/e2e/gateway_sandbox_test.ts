@@ -10,28 +10,17 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { probeBwrap } from "../../src/isolation/process/probe.ts";
 import { SERVERS } from "../gateway/_servers.ts";
-import { type Target, targets } from "../_targets.ts";
+import { sandboxTargets } from "../_targets.ts";
+import { sandboxSkip } from "../attack/_world.ts";
 import { connect } from "./_mcp.ts";
 
-const probe = probeBwrap();
-const SKIP = probe.available ? null : `bubblewrap cannot run here (${probe.reason}); apt-get install bubblewrap`;
-if (SKIP) console.error(`\n*** SKIPPING the sandboxed gateway e2e test: ${SKIP} ***\n`);
+const SKIP = sandboxSkip("the sandboxed gateway e2e test");
 
 type Result = { content: { type: string; text?: string }[]; isError?: boolean };
 const text = (r: unknown) => (r as Result).content.map((c) => c.text ?? "").join("\n");
 
-/** `deno run` from source, and the Bun binary (else Bun from source). */
-function chosenTargets(): Target[] {
-  const all = targets();
-  const out = all.filter((t) => t.name === "deno src");
-  const bun = all.find((t) => t.name.startsWith("binary safe-exec-bun")) ?? all.find((t) => t.name === "bun src");
-  if (bun) out.push(bun);
-  return out;
-}
-
-for (const target of chosenTargets()) {
+for (const target of sandboxTargets()) {
   Deno.test({
     name: `[${target.name}] gateway e2e: server-filesystem with "sandbox": true sees the workspace and nothing else`,
     ignore: SKIP !== null,

@@ -7,40 +7,30 @@
  * bubblewrap cannot run.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { probeBwrap } from "../../src/isolation/process/probe.ts";
-import { type Target, targets } from "../_targets.ts";
-import { killLeftovers, type Live, startLive } from "./_live.ts";
+import { sandboxTargets, type Target } from "../_targets.ts";
+import { sandboxSkip } from "../attack/_world.ts";
+import { answerTo, firstLine, type Live, type LiveServe, type Msg, serveIn } from "./_live.ts";
 
-type Msg = Record<string, unknown>;
-
-const probe = probeBwrap();
-const SKIP = probe.available ? null : `bubblewrap cannot run here (${probe.reason}); apt-get install bubblewrap`;
-if (SKIP) console.error(`\n*** SKIPPING the sandboxed project-check e2e tests: ${SKIP} ***\n`);
+const SKIP = sandboxSkip("the sandboxed project-check e2e tests");
 const npm = ["/usr/bin/npm", "/usr/local/bin/npm", "/bin/npm"].find((p) => existsSync(p)) ?? null;
 const NO_NPM = npm === null
   ? "npm is not installed in /usr/bin, /usr/local/bin or /bin (the sandbox shows /usr)"
   : null;
 if (NO_NPM) console.error(`\n*** SKIPPING the project-check e2e run of npm test: ${NO_NPM} ***\n`);
 
-/** `deno run` from source, and the Bun binary (else Bun from source). */
-function chosenTargets(): Target[] {
-  const all = targets();
-  const out = all.filter((t) => t.name === "deno src");
-  const bun = all.find((t) => t.name.startsWith("binary safe-exec-bun")) ?? all.find((t) => t.name === "bun src");
-  if (bun) out.push(bun);
-  return out;
-}
-
 /**
  * A folder with a config, a workspace holding a Node project whose `npm test` writes `ran.txt`, tries a file next
  * to the workspace and a connection to `port` on the host's loopback, and a live `serve`.
  */
-function start(target: Target, config: Record<string, unknown>, port: number) {
-  const cwd = mkdtempSync(join(tmpdir(), "se-checks-"));
-  const ws = join(cwd, "workspace");
+function start(target: Target, config: Record<string, unknown>, port: number): LiveServe & { ws: string } {
+  const s = serveIn(target, { prefix: "se-checks-", config, prepare: (cwd) => project(join(cwd, "workspace"), port) });
+  return { ...s, ws: join(s.cwd, "workspace") };
+}
+
+/** The Node project of {@link start} in `ws`. */
+function project(ws: string, port: number): void {
   mkdirSync(ws);
   writeFileSync(
     join(ws, "package.json"),
@@ -57,36 +47,10 @@ s.on("connect", () => { console.log("network: connected"); s.destroy(); });
 s.on("error", (e) => console.log("network: " + e.code));
 `,
   );
-  writeFileSync(join(cwd, "safe-exec.jsonc"), JSON.stringify(config));
-  const live = startLive(target, ["serve"], { cwd });
-  const log = (): Msg[] => {
-    try {
-      return readFileSync(join(cwd, "witness.log"), "utf8").trim().split("\n").filter(Boolean).map((l) =>
-        JSON.parse(l)
-      );
-    } catch {
-      return [];
-    }
-  };
-  return {
-    live,
-    cwd,
-    ws,
-    log,
-    done: () => {
-      killLeftovers();
-      rmSync(cwd, { recursive: true, force: true });
-    },
-  };
 }
 
-/** The first line that matches, once it came. */
-async function line(live: Live, pred: (l: Msg) => boolean, timeoutMs = 60_000): Promise<Msg> {
-  await live.waitFor(pred, 1, timeoutMs);
-  return live.lines.find(pred)!;
-}
-
-const answerTo = (id: unknown, type?: string) => (l: Msg) => l.id === id && (type === undefined || l.type === type);
+/** The first line that matches, once it came (60 s at most). */
+const line = (live: Live, pred: (l: Msg) => boolean): Promise<Msg> => firstLine(live, pred, 60_000);
 
 /** A host listener on 127.0.0.1 that counts the connections it sees. */
 function hostListener(): { port: number; seen: () => number; close: () => void } {
@@ -103,7 +67,7 @@ function hostListener(): { port: number; seen: () => number; close: () => void }
   return { port: (listener.addr as Deno.NetAddr).port, seen: () => seen, close: () => listener.close() };
 }
 
-for (const target of chosenTargets()) {
+for (const target of sandboxTargets()) {
   Deno.test({
     name: `[${target.name}] project checks: npm test runs unasked in the bwrap sandbox, asks when tired, then denied`,
     ignore: SKIP !== null || NO_NPM !== null,

@@ -10,6 +10,24 @@ function compile(rules: unknown[]) {
   return v.rules;
 }
 const bash = (cmd: string): RuleCall => ({ tool: "run_bash", tableRisk: "high", args: { cmd } });
+type Rules = ReturnType<typeof compile>;
+type Options = Parameters<typeof evaluateRules>[2];
+
+/** Every command of `cmds` meets the floor `floor` (null: none) under `rules`; a failure names the command and why. */
+function expectFloor(rules: Rules, floor: "deny" | "ask" | null, cmds: string[], options?: Options): void {
+  for (const cmd of cmds) {
+    const o = evaluateRules(rules, bash(cmd), options);
+    assert.equal(o.floor, floor, `${cmd}: ${o.rationale}`);
+  }
+}
+
+/** Every command of `cmds` is judged `risk` under `rules`; a failure names the command and why. */
+function expectRisk(rules: Rules, risk: string, cmds: string[], options?: Options): void {
+  for (const cmd of cmds) {
+    const o = evaluateRules(rules, bash(cmd), options);
+    assert.equal(o.risk, risk, `${cmd}: ${o.rationale}`);
+  }
+}
 
 // cfg/c5.jsonc of red team 5: the operator trusts git, with floors on the dangerous parts
 const C5 = compile([
@@ -26,71 +44,58 @@ const C1 = compile([
 const RMRF = compile([{ tool: "run_bash", command: ["rm -rf"], decision: "deny" }]);
 
 Deno.test("floors F8: a command embedded in a program's arguments is judged against deny floors", () => {
-  for (
-    const cmd of [
-      "git -c alias.x='!rm -rf victim' x",
-      "git -c alias.x='reset --hard' x",
-      "git -c alias.x='!git reset --hard' x",
-      "xargs git reset <<< --hard",
-      "git submodule foreach rm -rf victim",
-      "git submodule foreach 'rm -rf victim'",
-      "git rebase --exec 'rm -rf victim' HEAD~1",
-      "git rebase -x 'rm -rf victim' HEAD~1",
-      "git bisect run rm -rf victim",
-    ]
-  ) {
-    const o = evaluateRules(C5, bash(cmd), { trustGitConfig: true });
-    assert.equal(o.floor, "deny", `${cmd}: ${o.rationale}`);
-  }
-  for (
-    const cmd of [
-      "git -c alias.x='!rm -rf victim' x",
-      "sed -n '1e rm -rf victim' f",
-      "sed -n -e p -e '1e rm -rf victim' f",
-      "awk 'BEGIN{system(\"rm -rf victim\")}'",
-      "tar -cf /dev/null --checkpoint=1 --checkpoint-action=exec='rm -rf victim' f",
-      "tar -cf /dev/null --checkpoint=1 --checkpoint-action exec='rm -rf victim' f",
-      "tar --to-command='rm -rf victim' -xf a.tar",
-      "tar -I 'rm -rf victim' -cf x.tar f",
-      "su -c 'rm -rf victim'",
-      "su root -c 'rm -rf victim'",
-      "runuser -u x --command='rm -rf victim'",
-      "script -qc 'rm -rf victim' /dev/null",
-      "script -c 'rm -rf victim' /dev/null",
-      "flock /tmp/l -c 'rm -rf victim'",
-      "watch -n 1 'rm -rf victim'",
-      "sudo -u x bash -c 'rm -rf victim'",
-    ]
-  ) {
-    const o = evaluateRules(RMRF, bash(cmd));
-    assert.equal(o.floor, "deny", `${cmd}: ${o.rationale}`);
-  }
+  expectFloor(C5, "deny", [
+    "git -c alias.x='!rm -rf victim' x",
+    "git -c alias.x='reset --hard' x",
+    "git -c alias.x='!git reset --hard' x",
+    "xargs git reset <<< --hard",
+    "git submodule foreach rm -rf victim",
+    "git submodule foreach 'rm -rf victim'",
+    "git rebase --exec 'rm -rf victim' HEAD~1",
+    "git rebase -x 'rm -rf victim' HEAD~1",
+    "git bisect run rm -rf victim",
+  ], { trustGitConfig: true });
+  expectFloor(RMRF, "deny", [
+    "git -c alias.x='!rm -rf victim' x",
+    "sed -n '1e rm -rf victim' f",
+    "sed -n -e p -e '1e rm -rf victim' f",
+    "awk 'BEGIN{system(\"rm -rf victim\")}'",
+    "tar -cf /dev/null --checkpoint=1 --checkpoint-action=exec='rm -rf victim' f",
+    "tar -cf /dev/null --checkpoint=1 --checkpoint-action exec='rm -rf victim' f",
+    "tar --to-command='rm -rf victim' -xf a.tar",
+    "tar -I 'rm -rf victim' -cf x.tar f",
+    "su -c 'rm -rf victim'",
+    "su root -c 'rm -rf victim'",
+    "runuser -u x --command='rm -rf victim'",
+    "script -qc 'rm -rf victim' /dev/null",
+    "script -c 'rm -rf victim' /dev/null",
+    "flock /tmp/l -c 'rm -rf victim'",
+    "watch -n 1 'rm -rf victim'",
+    "sudo -u x bash -c 'rm -rf victim'",
+  ]);
 });
 
 Deno.test("floors F8: an embedded command that cannot be extracted keeps the floor's decision", () => {
-  for (
-    const cmd of [
-      'git -c "alias.x=!$c" x',
-      "git --config-env=alias.x=EVIL x",
-      "git $x log",
-      "git rebase $x HEAD~1",
-      "sed -n '1e' f", // runs the pattern space
-      "sed 's/.*/rm -rf victim/e' f",
-      "sed -f prog.sed f",
-      "awk 'BEGIN{system(c)}'",
-      "awk '{print | \"sh\"}'",
-      'tar --checkpoint-action=exec="$c" -cf x f',
-    ]
-  ) {
-    const o = evaluateRules(RMRF, bash(cmd));
-    assert.equal(o.floor, "deny", `${cmd}: ${o.rationale}`);
-  }
+  expectFloor(RMRF, "deny", [
+    'git -c "alias.x=!$c" x',
+    "git --config-env=alias.x=EVIL x",
+    "git $x log",
+    "git rebase $x HEAD~1",
+    "sed -n '1e' f", // runs the pattern space
+    "sed 's/.*/rm -rf victim/e' f",
+    "sed -f prog.sed f",
+    "awk 'BEGIN{system(c)}'",
+    "awk '{print | \"sh\"}'",
+    'tar --checkpoint-action=exec="$c" -cf x f',
+  ]);
   // nothing embedded: no floor (git's words after a subcommand that runs nothing cannot be a global -c)
-  for (
-    const cmd of ["sed -n 1p f", "awk '{print $1}' f", "tar -cf x.tar f", "git -c color.ui=never log", "git log $f"]
-  ) {
-    assert.equal(evaluateRules(RMRF, bash(cmd)).floor, null, cmd);
-  }
+  expectFloor(RMRF, null, [
+    "sed -n 1p f",
+    "awk '{print $1}' f",
+    "tar -cf x.tar f",
+    "git -c color.ui=never log",
+    "git log $f",
+  ]);
 });
 
 Deno.test("floors F8: a user lowering rule never lowers a command whose options run code", () => {
@@ -110,24 +115,20 @@ Deno.test("floors F8: a user lowering rule never lowers a command whose options 
     assert.ok(o.floor !== null || o.risk === "high", `${cmd}: ${o.rationale}`);
   }
   const sed = compile([{ tool: "run_bash", command: ["sed", "awk", "tar", "find"], risk: "low" }]);
-  for (
-    const cmd of [
-      "sed -n '1e id' f",
-      "sed 's/x/id/e' f",
-      "awk 'BEGIN{system(\"id\")}'",
-      "tar --checkpoint-action=exec=id -cf x f",
-      "find . -exec id \\;",
-    ]
-  ) {
-    assert.equal(evaluateRules(sed, bash(cmd), { readOnlyCommands: false }).risk, "high", cmd);
-  }
+  expectRisk(sed, "high", [
+    "sed -n '1e id' f",
+    "sed 's/x/id/e' f",
+    "awk 'BEGIN{system(\"id\")}'",
+    "tar --checkpoint-action=exec=id -cf x f",
+    "find . -exec id \\;",
+  ], { readOnlyCommands: false });
   // the rule still lowers what runs nothing
-  assert.equal(evaluateRules(C5, bash("git commit -m x"), { trustGitConfig: true }).risk, "low");
-  assert.equal(evaluateRules(sed, bash("sed -i s/a/b/ f"), { readOnlyCommands: false }).risk, "low");
+  expectRisk(C5, "low", ["git commit -m x"], { trustGitConfig: true });
+  expectRisk(sed, "low", ["sed -i s/a/b/ f"], { readOnlyCommands: false });
   // and the floors see the aliased subcommand
-  assert.equal(evaluateRules(C5, bash("git -c alias.x=push x")).floor, "ask");
+  expectFloor(C5, "ask", ["git -c alias.x=push x"]);
   // xargs may supply any git subcommand (`reset --hard` too): every floor on git keeps its decision
-  assert.equal(evaluateRules(C5, bash("xargs git <<< push")).floor, "deny");
+  expectFloor(C5, "deny", ["xargs git <<< push"]);
 });
 
 Deno.test("floors F2: a path floor may apply to files a program opens from its own text or from data", () => {
@@ -159,49 +160,46 @@ Deno.test("floors F2: a path floor may apply to files a program opens from its o
     const o = evaluateRules(C1, bash(cmd));
     assert.ok(o.floor !== null, `${cmd}: ${o.rationale}`);
   }
-  for (const cmd of ["jq -n '1+1'", "jq .a in.json", "awk '{print $1}' f", "strings a.out", "git show HEAD -- src"]) {
-    assert.equal(evaluateRules(C1, bash(cmd)).floor, null, cmd);
-  }
+  expectFloor(C1, null, [
+    "jq -n '1+1'",
+    "jq .a in.json",
+    "awk '{print $1}' f",
+    "strings a.out",
+    "git show HEAD -- src",
+  ]);
 });
 
 Deno.test("floors F5: option synonyms match the floor written with one spelling", () => {
-  for (
-    const cmd of [
-      "rm -R -f victim",
-      "rm -Rf victim",
-      "rm -r --force victim",
-      "rm --recursive --force victim",
-      "rm --recursive -f victim",
-      "rm -r --fo victim",
-      "rm --rec -f victim",
-      "/bin/rm -fR victim",
-    ]
-  ) {
-    assert.equal(evaluateRules(RMRF, bash(cmd)).floor, "deny", cmd);
-  }
-  assert.equal(evaluateRules(RMRF, bash("rm -f victim")).floor, null);
-  assert.equal(evaluateRules(RMRF, bash("rm -R victim")).floor, null);
+  expectFloor(RMRF, "deny", [
+    "rm -R -f victim",
+    "rm -Rf victim",
+    "rm -r --force victim",
+    "rm --recursive --force victim",
+    "rm --recursive -f victim",
+    "rm -r --fo victim",
+    "rm --rec -f victim",
+    "/bin/rm -fR victim",
+  ]);
+  expectFloor(RMRF, null, ["rm -f victim", "rm -R victim"]);
   const push = compile([{ tool: "run_bash", command: ["git push --force"], decision: "deny" }]);
-  for (const cmd of ["git push -f", "git push --force", "git push --force-with-lease", "git push -uf origin x"]) {
-    assert.equal(evaluateRules(push, bash(cmd)).floor, "deny", cmd);
-  }
-  assert.equal(evaluateRules(push, bash("git push origin x")).floor, null);
+  expectFloor(push, "deny", [
+    "git push -f",
+    "git push --force",
+    "git push --force-with-lease",
+    "git push -uf origin x",
+  ]);
+  expectFloor(push, null, ["git push origin x"]);
   const pushf = compile([{ tool: "run_bash", command: ["git push -f"], decision: "deny" }]);
-  assert.equal(evaluateRules(pushf, bash("git push --force origin")).floor, "deny");
+  expectFloor(pushf, "deny", ["git push --force origin"]);
 });
 
 Deno.test("floors F4: options xargs supplies keep a deny floor on the command it runs", () => {
-  for (
-    const cmd of [
-      "xargs rm < opts",
-      "xargs -a opts rm",
-      "echo '-rf victim' | xargs rm",
-      "printf '%s\\0' -rf victim | xargs -0 rm",
-      "xargs rm <<EOF\n-rf victim\nEOF",
-    ]
-  ) {
-    const o = evaluateRules(RMRF, bash(cmd));
-    assert.equal(o.floor, "deny", `${cmd}: ${o.rationale}`);
-  }
-  assert.equal(evaluateRules(RMRF, bash("xargs cat < list")).floor, null);
+  expectFloor(RMRF, "deny", [
+    "xargs rm < opts",
+    "xargs -a opts rm",
+    "echo '-rf victim' | xargs rm",
+    "printf '%s\\0' -rf victim | xargs -0 rm",
+    "xargs rm <<EOF\n-rf victim\nEOF",
+  ]);
+  expectFloor(RMRF, null, ["xargs cat < list"]);
 });
