@@ -56,6 +56,8 @@ export interface GitCall {
 interface Known {
   entries: Set<string>;
   bare: Set<string>;
+  /** Why the walk cannot vouch for the tree (cut short, a repository it could not disable): process tools refused. */
+  problems: string[];
 }
 
 function ensurePlaceholder(view: View, trash: string, name: string, kind: "file" | "dir"): void {
@@ -117,9 +119,20 @@ export class GitViews {
    */
   #knownIn(root: string): Known {
     let k = this.#known.get(root);
-    if (!k) {
+    if (!k || k.problems.length > 0) {
+      // The first walk, or one that could not vouch for the tree: walk again (the operator may have fixed it).
       const s = this.#scanner.scan(root);
-      k = { entries: new Set(s.entries), bare: new Set(s.bare) };
+      k = {
+        entries: new Set([...(k?.entries ?? []), ...s.entries]),
+        bare: new Set([...(k?.bare ?? []), ...s.bare]),
+        problems: [
+          ...s.cutShort,
+          ...s.unnamed.map((u) =>
+            `${u.shown} is a git repository below a folder whose name is not UTF-8: the sandbox cannot name it to ` +
+            `protect it; rename the folder`
+          ),
+        ],
+      };
       this.#known.set(root, k);
     }
     for (const e of k.entries) if (!lstatOr(e)) k.entries.delete(e);
@@ -147,6 +160,15 @@ export class GitViews {
       own.add(info);
       infos.push(info);
       const known = this.#knownIn(root);
+      if (known.problems.length > 0) {
+        throw new ToolError(
+          "sandbox_unavailable",
+          `The sandbox cannot protect git's files in ${root}: the walk for repositories could not look at all of ` +
+            `it, and a repository there would run its configuration in the host's git: ${
+              known.problems.slice(0, 5).join("; ")
+            }`,
+        );
+      }
       for (const e of known.entries) infos.push(inspectGit(dirname(e), roots, opt));
       for (const b of known.bare) {
         if (b === root) {
@@ -237,31 +259,57 @@ export class GitViews {
     };
   }
 
-  /** After a call: walk `root`; a repository that was not protected and changed during the call is disabled. */
+  /**
+   * After a call: walk `root`; a repository that was not protected and changed during the call is disabled. The walk
+   * is repeated while it disables something (a repository inside a `.git` folder it renamed aside is found only
+   * then); a walk cut short, or a repository it cannot disable, is a problem that refuses later process calls.
+   */
   #afterCall(root: string, viewed: readonly string[], started: number): string[] {
-    const before = this.#known.get(root) ?? { entries: new Set<string>(), bare: new Set<string>() };
-    const found = this.#scanner.scan(root);
+    const before = this.#known.get(root) ?? { entries: new Set<string>(), bare: new Set<string>(), problems: [] };
     const notes: string[] = [];
-    const entries = new Set<string>();
-    const bare = new Set<string>();
-    for (const e of found.entries) {
-      if (before.entries.has(e) || (untouchedSince(e, started) && !hasDataLinks(e, started))) entries.add(e);
-      else notes.push(disableRepo(root, "entry", e));
+    const problems: string[] = [];
+    let entries = new Set<string>();
+    let bare = new Set<string>();
+    for (let pass = 0;; pass++) {
+      const found = this.#scanner.scan(root);
+      entries = new Set<string>();
+      bare = new Set<string>();
+      problems.length = 0;
+      let disabled = 0;
+      const off = (kind: "entry" | "bare", p: string | Buffer, shown?: string) => {
+        const r = disableRepo(root, kind, p, shown);
+        notes.push(r.note);
+        if (r.ok) disabled++;
+        else problems.push(r.note);
+      };
+      for (const e of found.entries) {
+        if (before.entries.has(e) || (untouchedSince(e, started) && !hasDataLinks(e, started))) entries.add(e);
+        else off("entry", e);
+      }
+      for (const b of found.bare) {
+        if (
+          before.bare.has(b) || viewed.some((g) => isWithin(b, g)) ||
+          (b !== root && untouchedSince(b, started) && !hasDataLinks(b, started))
+        ) {
+          bare.add(b);
+        } else off("bare", b);
+      }
+      // Below a name that is not UTF-8: the sandbox could not view it in a later call, so it is disabled.
+      for (const u of found.unnamed) off(u.kind, u.bytes, u.shown);
+      problems.push(...found.cutShort);
+      if (disabled === 0) break;
+      if (pass >= 4) {
+        problems.push(`${root}: repositories kept appearing inside the ones disabled (${pass + 1} walks)`);
+        break;
+      }
     }
-    for (const b of found.bare) {
-      if (
-        before.bare.has(b) || viewed.some((g) => isWithin(b, g)) ||
-        (b !== root && untouchedSince(b, started) && !hasDataLinks(b, started))
-      ) {
-        bare.add(b);
-      } else notes.push(disableRepo(root, "bare", b));
-    }
-    if (found.truncated) {
+    if (problems.length > 0) {
       notes.push(
-        `safe-exec: ${root} has more folders than the repository walk looks at; repositories beyond were not checked`,
+        `safe-exec: the repository walk could not vouch for ${root}; process tools are refused until this is fixed: ` +
+          problems.slice(0, 5).join("; "),
       );
     }
-    this.#known.set(root, { entries, bare });
+    this.#known.set(root, { entries, bare, problems: [...problems] });
     return notes;
   }
 
