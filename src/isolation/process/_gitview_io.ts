@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
+import type { Buffer } from "node:buffer";
 import {
   closeSync,
   constants,
