@@ -24,7 +24,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { type Dirent, lstatSync, readdirSync, type Stats } from "node:fs";
+import { closeSync, constants, type Dirent, lstatSync, openSync, readdirSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { type DirStat, dirStat } from "../runtime/dir_stat.ts";
 import { escapeNameBytes, utf8Name } from "../fileops/_names.ts";
@@ -73,6 +73,36 @@ const RACY_MS = 2000;
 
 const REPLACEMENT = "\uFFFD";
 
+/** Paths at least this long are reached through descriptors (`/proc/self/fd/N/…`), as PATH_MAX (4096) is near. */
+const SHORT = 3500;
+/** Paths longer than this are not walked (said in `cutShort`): each look would open too many descriptors. */
+const MAX_PATH_BYTES = 64 * 1024;
+
+/**
+ * Run `fn` with a path to `full` short enough for the kernel: a long one is reached through a chain of folder
+ * descriptors (O_NOFOLLOW), `/proc/self/fd/N/rest`, closed after. Throws what opening the chain throws.
+ */
+export function withShortPath<T>(full: Buffer, fn: (p: Buffer) => T): T {
+  if (full.length < SHORT) return fn(full);
+  let fd: number | null = null;
+  let rest = full;
+  try {
+    while (rest.length >= SHORT) {
+      const cut = rest.lastIndexOf(0x2f, SHORT - 600);
+      if (cut <= 0) throw Object.assign(new Error("a path component too long"), { code: "ENAMETOOLONG" });
+      const head = rest.subarray(0, cut);
+      const at: Buffer = fd === null ? head : Buffer.concat([Buffer.from(`/proc/self/fd/${fd}/`), head]);
+      const next = openSync(at, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+      if (fd !== null) closeSync(fd);
+      fd = next;
+      rest = rest.subarray(cut + 1);
+    }
+    return fn(Buffer.concat([Buffer.from(`/proc/self/fd/${fd}/`), rest]));
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
 /** What git's `access(path, X_OK)` may pass for `objects` or `refs`: all but a missing entry or a plain data file. */
 function xOk(st: Stats | undefined): boolean {
   if (!st) return false;
@@ -82,7 +112,7 @@ function xOk(st: Stats | undefined): boolean {
 
 function lstatMaybe(p: string | Buffer): Stats | undefined {
   try {
-    return lstatSync(p);
+    return typeof p === "string" ? lstatSync(p) : withShortPath(p, (q) => lstatSync(q));
   } catch {
     return undefined;
   }
@@ -165,7 +195,8 @@ export class RepoScanner {
       const st: DirStat | null = dirStat(d);
       if (st === null) {
         const why = gone(d);
-        if (why !== null) cut(d, why);
+        if (why === "ENAMETOOLONG") raw.push({ bytes: Buffer.from(d), shown: d }); // walked by descriptors
+        else if (why !== null) cut(d, why);
         continue;
       }
       if (!st.dir) continue;
@@ -229,9 +260,13 @@ export class RepoScanner {
         cut(d.shown, `the walk stopped at ${this.#maxDirs} folders`);
         return;
       }
+      if (d.bytes.length > MAX_PATH_BYTES) {
+        cut(d.shown.slice(0, 200) + "…", `a path longer than ${MAX_PATH_BYTES} bytes is not walked`);
+        continue;
+      }
       let st: Stats;
       try {
-        st = lstatSync(d.bytes);
+        st = withShortPath(d.bytes, (q) => lstatSync(q));
       } catch (e) {
         const code = (e as { code?: string }).code;
         if (code !== "ENOENT") cut(d.shown, `cannot be looked at (${code ?? (e as Error).message})`);
@@ -269,7 +304,7 @@ export class RepoScanner {
 function listBytes(d: Buffer, cut: (why: string) => void): Buffer[] | null {
   let names: Buffer[];
   try {
-    names = readdirSync(d, { encoding: "buffer" }) as unknown as Buffer[];
+    names = withShortPath(d, (q) => readdirSync(q, { encoding: "buffer" }) as unknown as Buffer[]);
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code !== "ENOENT" && code !== "ENOTDIR") cut(`cannot be listed (${code ?? (e as Error).message})`);
@@ -293,6 +328,7 @@ function gone(p: string): string | null {
     const code = (e as { code?: string }).code;
     if (code === "ENOENT" && !p.includes(REPLACEMENT)) return null;
     if (code === "ENOENT") return "its name is not UTF-8 and this runtime cannot name it";
+    if (code === "ENAMETOOLONG") return code;
     return `cannot be looked at (${code ?? (e as Error).message})`;
   }
 }

@@ -287,7 +287,7 @@ for (
       console.error(`note: on Deno the repository under ${name} is refused, not disabled (names are decoded)`);
       return;
     }
-    assert.match(out, /not UTF-8, so the sandbox could not protect it later/, out);
+    assert.match(out, /the sandbox cannot name as text \(not UTF-8, or past PATH_MAX\)/, out);
     hostGitStatus(w, `"${dir}"`);
     assert.ok(!existsSync(join(w.ws, "PWNED")), `the host's git status ran the agent's config: ${out}`);
     const next = await bash(w, "echo ran");

@@ -14,13 +14,26 @@ import { Buffer } from "node:buffer";
 import { readdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { GIT_DATA_DIRS, GIT_DATA_FILES } from "../../git/dirs.ts";
+import { withShortPath } from "../../git/scan.ts";
 import { lstatOr } from "./_gitview_io.ts";
 
 function aside(p: string | Buffer): string | Buffer {
   const tail = `.safe-exec-disabled-${crypto.randomUUID().slice(0, 8)}`;
-  const to = typeof p === "string" ? `${p}${tail}` : Buffer.concat([p, Buffer.from(tail)]);
-  renameSync(p, to);
-  return to;
+  if (typeof p === "string") {
+    renameSync(p, `${p}${tail}`);
+    return `${p}${tail}`;
+  }
+  // By bytes, through descriptors when the path is long (a repository nested past PATH_MAX).
+  const slash = p.lastIndexOf(0x2f);
+  const dir = p.subarray(0, slash);
+  const name = p.subarray(slash + 1);
+  withShortPath(dir, (d) => {
+    renameSync(
+      Buffer.concat([d, Buffer.from("/"), name]),
+      Buffer.concat([d, Buffer.from("/"), name, Buffer.from(tail)]),
+    );
+  });
+  return Buffer.concat([p, Buffer.from(tail)]);
 }
 
 function rel(root: string, p: string): string {
@@ -44,11 +57,14 @@ export function disableRepo(
   const target = kind === "entry" ? path : slash(path, "HEAD");
   const show = (p: string | Buffer) =>
     rel(root, typeof p === "string" ? p : `${shown ?? ""}${p.subarray(typeof path === "string" ? 0 : path.length)}`);
-  const named = shown === undefined ? "" : " (its path is not UTF-8, so the sandbox could not protect it later)";
+  const named = shown === undefined
+    ? ""
+    : ", at a path the sandbox cannot name as text (not UTF-8, or past PATH_MAX), so it could not protect it later";
   try {
     const to = aside(target);
     // A disabled .git folder keeps its files, but not the shape of a repository (a bare one, to git run inside it).
-    if (kind === "entry" && lstatOr(to)?.isDirectory() && lstatOr(slash(to, "HEAD"))) aside(slash(to, "HEAD"));
+    const look = (p: string | Buffer) => typeof p === "string" ? lstatOr(p) : withShortPath(p, (q) => lstatOr(q));
+    if (kind === "entry" && look(to)?.isDirectory() && look(slash(to, "HEAD"))) aside(slash(to, "HEAD"));
     return {
       ok: true,
       note: `safe-exec: ${show(target)} (a git repository this call made${named}) was renamed to ${show(to)}: the ` +
