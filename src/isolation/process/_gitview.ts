@@ -21,8 +21,10 @@
  * workspace and a protected path is made a mount point (`_gitpins.ts`): none can be renamed away. A workspace
  * without `.git` gets an empty view there, new for each call; a repository the call makes in it reaches the host with
  * data only, and nothing else the call wrote into it is kept.
- * After the call, the workspace is walked (`../../git/scan.ts`, cached per folder) and a repository the call made
- * elsewhere is disabled (`_gitnew.ts`); the walk is what the next call protects.
+ * After the call, the workspace is walked (`../../git/scan.ts`, cached per folder; git's own repository test, names as
+ * bytes) and a repository the call made elsewhere is disabled (`_gitnew.ts`), by its bytes when its path is not UTF-8
+ * text (no later view could be bound there); the walk is what the next call protects. A walk cut short (a folder it
+ * could not list or name, a repository it could not rename) refuses the next calls until a walk vouches again.
  *
  * Runtime-free: only `node:` APIs (and the runtime's lstat for the walk).
  *
