@@ -60,6 +60,8 @@ interface Known {
   bare: Set<string>;
   /** Why the walk cannot vouch for the tree (cut short, a repository it could not disable): process tools refused. */
   problems: string[];
+  /** When problems: the start of the call whose walk found them (a repository changed since then is disabled). */
+  since: number;
 }
 
 function ensurePlaceholder(view: View, trash: string, name: string, kind: "file" | "dir"): void {
@@ -84,6 +86,8 @@ export class GitViews {
   readonly #privateBytes: number;
   readonly #scanner = new RepoScanner();
   readonly #known = new Map<string, Known>();
+  /** Notes of a walk made while preparing a call (a re-walk after problems), for that call's result. */
+  readonly #pending: string[] = [];
 
   /**
    * Views live in a new folder under `stateDir` (a private folder of the server). git's state of an operation in
@@ -121,19 +125,27 @@ export class GitViews {
    */
   #knownIn(root: string): Known {
     let k = this.#known.get(root);
-    if (!k || k.problems.length > 0) {
-      // The first walk, or one that could not vouch for the tree: walk again (the operator may have fixed it).
+    if (k && k.problems.length > 0) {
+      // A walk that could not vouch for the tree: walk again as after that call (the operator may have fixed it),
+      // and disable what changed since that call began; its notes go with the next call's result.
+      this.#pending.push(...this.#afterCall(root, [], k.since));
+      k = this.#known.get(root) as Known;
+    }
+    if (!k) {
+      // The first walk: what is there is the operator's, but what it cannot vouch for refuses process tools.
       const s = this.#scanner.scan(root);
       k = {
-        entries: new Set([...(k?.entries ?? []), ...s.entries]),
-        bare: new Set([...(k?.bare ?? []), ...s.bare]),
+        entries: new Set(s.entries),
+        bare: new Set(s.bare),
         problems: [
           ...s.cutShort,
           ...s.unnamed.map((u) =>
-            `${u.shown} is a git repository below a folder whose name is not UTF-8: the sandbox cannot name it to ` +
-            `protect it; rename the folder`
+            `${u.shown} is a git repository at a path the sandbox cannot name as text (not UTF-8, or past ` +
+            `PATH_MAX), so it cannot be protected: rename the folder (the next call's walk renames its .git or HEAD ` +
+            `aside)`
           ),
         ],
+        since: 0,
       };
       this.#known.set(root, k);
     }
@@ -163,6 +175,7 @@ export class GitViews {
       infos.push(info);
       const known = this.#knownIn(root);
       if (known.problems.length > 0) {
+        this.#pending.length = 0;
         throw new ToolError(
           "sandbox_unavailable",
           `The sandbox cannot protect git's files in ${root}: the walk for repositories could not look at all of ` +
@@ -240,7 +253,7 @@ export class GitViews {
       finish: () => {
         if (finished) return [];
         finished = true;
-        const notes: string[] = [];
+        const notes: string[] = this.#pending.splice(0);
         for (const f of finishers) {
           try {
             notes.push(...f());
@@ -267,7 +280,8 @@ export class GitViews {
    * then); a walk cut short, or a repository it cannot disable, is a problem that refuses later process calls.
    */
   #afterCall(root: string, viewed: readonly string[], started: number): string[] {
-    const before = this.#known.get(root) ?? { entries: new Set<string>(), bare: new Set<string>(), problems: [] };
+    const before = this.#known.get(root) ??
+      { entries: new Set<string>(), bare: new Set<string>(), problems: [], since: 0 };
     const notes: string[] = [];
     const problems: string[] = [];
     let entries = new Set<string>();
@@ -311,7 +325,7 @@ export class GitViews {
           problems.slice(0, 5).join("; "),
       );
     }
-    this.#known.set(root, { entries, bare, problems: [...problems] });
+    this.#known.set(root, { entries, bare, problems: [...problems], since: problems.length > 0 ? started : 0 });
     return notes;
   }
 
