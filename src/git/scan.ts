@@ -27,7 +27,7 @@ import { Buffer } from "node:buffer";
 import { closeSync, constants, type Dirent, lstatSync, openSync, readdirSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { type DirStat, dirStat } from "../runtime/dir_stat.ts";
-import { escapeNameBytes, utf8Name } from "../fileops/_names.ts";
+import { escapeNameBytes, utf8Name } from "../_util/names.ts";
 
 /** A repository found below a folder whose name is not valid UTF-8: its path as bytes. */
 export interface UnnamedRepo {
