@@ -21,7 +21,7 @@ import {
 } from "node:fs";
 import { errCode } from "../_util/errors.ts";
 import { ToolError } from "../types.ts";
-import { escapeNameBytes } from "./_names.ts";
+import { escapeNameBytes } from "../_util/names.ts";
 import { q, show, step, type TreeContext, TreeRefused } from "./_tree_context.ts";
 
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = constants;

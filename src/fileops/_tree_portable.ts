@@ -9,7 +9,7 @@ import { chmodSync, lstatSync, readdirSync, renameSync, rmdirSync, rmSync, type 
 import { errCode } from "../_util/errors.ts";
 import { ToolError } from "../types.ts";
 import { realpath } from "./_realpath.ts";
-import { escapeLossyName } from "./_names.ts";
+import { escapeLossyName } from "../_util/names.ts";
 import { errText, q, show, step, type TreeContext, TreeRefused } from "./_tree_context.ts";
 
 /** A folder whose mode the scan raised, and its mode before. */

@@ -8,7 +8,7 @@ import { Buffer } from "node:buffer";
 import { lstatSync, readdirSync, type Stats } from "node:fs";
 import { ToolError } from "../types.ts";
 import { mapErr, swapped } from "./_errors.ts";
-import { escapeLossyName, escapeNameBytes, utf8Name } from "./_names.ts";
+import { escapeLossyName, escapeNameBytes, utf8Name } from "../_util/names.ts";
 import { Dir } from "./_pin.ts";
 import type { Workspace } from "./workspace.ts";
 

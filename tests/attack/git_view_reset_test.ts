@@ -13,6 +13,7 @@
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { sandboxTargets, type Target } from "../_targets.ts";
 import type { Msg, Serve } from "../e2e/_serve.ts";
@@ -24,6 +25,8 @@ const SKIP = sandboxSkip("the git view reset attacks");
 type Mode = "approve" | "deny";
 
 interface World {
+  /** The server runs on Deno, whose node:fs hands over names decoded (U+FFFD): byte names cannot be disabled. */
+  deno: boolean;
   base: string;
   ws: string;
   serve: Serve;
@@ -39,7 +42,7 @@ function world(target: Target, mode: Mode): World {
     prefix: "se-gitreset-",
     config: { confirm: mode === "approve" ? "exec:true" : "deny" },
   });
-  w = { base, ws, serve };
+  w = { deno: target.name === "deno src", base, ws, serve };
   worlds.set(key, w);
   return w;
 }
@@ -69,6 +72,12 @@ async function bash(w: World, cmd: string): Promise<{ r: Msg; out: string }> {
   return { r, out: `${o?.stdout ?? ""}${o?.stderr ?? ""} ${JSON.stringify(r).slice(0, 400)}` };
 }
 
+/** Empty the workspace (by a shell: names that are not UTF-8 cannot be named from Deno). */
+function clean(ws: string): void {
+  spawnSync("sh", ["-c", "rm -rf -- ./* ./.[!.]* ./..?*"], { cwd: ws });
+  for (const n of readdirSync(ws)) rmSync(join(ws, n), { recursive: true, force: true });
+}
+
 function attack(name: string, mode: Mode, fn: (w: World) => Promise<void>): void {
   for (const target of sandboxTargets()) {
     Deno.test({
@@ -78,12 +87,12 @@ function attack(name: string, mode: Mode, fn: (w: World) => Promise<void>): void
       sanitizeResources: false,
       async fn() {
         const w = world(target, mode);
-        for (const n of readdirSync(w.ws)) rmSync(join(w.ws, n), { recursive: true, force: true });
+        clean(w.ws);
         try {
           await fn(w);
           assert.ok(!existsSync(join(w.ws, "PWNED")), "the agent's core.fsmonitor ran: PWNED exists");
         } finally {
-          for (const n of readdirSync(w.ws)) rmSync(join(w.ws, n), { recursive: true, force: true });
+          clean(w.ws);
         }
       },
     });
@@ -165,6 +174,108 @@ attack("objects/info/alternates a call rewrites is the sandbox's own again for t
   const after = await bash(w, "cat .git/objects/info/alternates");
   assert.doesNotMatch(after.out.split(" {")[0]!, /evil/, `the planted alternate stayed: ${after.out}`);
   assert.match(before.out, /objects/, before.out);
+});
+
+// Red team 6, F0: git's is_git_directory() only asks access(X_OK) of objects and refs (a file passes), and HEAD may be
+// a symlink; F0b: names are bytes, not UTF-8. The canary is what the operator's own git status on the host leaves.
+
+/** The host's git status in `rel` (a shell word, so byte names work), as the operator would run it. */
+function hostGitStatus(w: World, rel: string): void {
+  spawnSync("sh", ["-c", `cd ${rel} && git status >/dev/null 2>&1; true`], {
+    cwd: w.ws,
+    env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1", LANG: "C" },
+    timeout: 20_000,
+  });
+}
+
+/** A config that makes git treat the folder as a worktree of itself and run fsmonitor (canary in the workspace). */
+function rootedConfig(w: World): string {
+  return `[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tworktree = .\n\tfsmonitor = "id > ${w.ws}/PWNED; false #"\n`;
+}
+
+for (
+  const [name, shape] of [
+    [
+      "executable files for objects and refs",
+      "touch objects refs; chmod +x objects refs; echo 'ref: refs/heads/main' > HEAD",
+    ],
+    ["a symlinked HEAD and executable files", "touch objects refs; chmod 755 objects refs; ln -s refs/heads/main HEAD"],
+    ["FIFOs with an x bit for objects and refs", "mkfifo -m 755 objects refs; echo 'ref: refs/heads/main' > HEAD"],
+    [
+      "symlinks to an executable file",
+      "touch x; chmod +x x; ln -s x objects; ln -s x refs; echo 'ref: refs/heads/x' > HEAD",
+    ],
+  ] as const
+) {
+  attack(`a sub-folder made a bare repository with ${name} is disabled before the host's git`, "approve", async (w) => {
+    setupRepo(w.ws);
+    const cfg = rootedConfig(w).replaceAll("\n", "\\n").replaceAll("\t", "\\t");
+    const { out } = await bash(w, `mkdir -p src && cd src && printf '${cfg}' > config && ${shape}; ls -la`);
+    hostGitStatus(w, "src");
+    assert.ok(!existsSync(join(w.ws, "PWNED")), `the host's git status in src ran the agent's config: ${out}`);
+  });
+}
+
+attack(
+  "a workspace made a bare repository with executable files is disabled before the host's git",
+  "approve",
+  async (w) => {
+    const cfg = rootedConfig(w).replaceAll("\n", "\\n").replaceAll("\t", "\\t");
+    const { out } = await bash(
+      w,
+      `printf '${cfg}' > config && touch objects refs && chmod +x objects refs && echo 'ref: refs/heads/main' > HEAD`,
+    );
+    hostGitStatus(w, ".");
+    assert.ok(
+      !existsSync(join(w.ws, "PWNED")),
+      `the host's git status in the workspace ran the agent's config: ${out}`,
+    );
+    const next = await bash(w, "git status --short; true");
+    assert.ok(!existsSync(join(w.ws, "PWNED")), `a later call's git ran the agent's config: ${next.out}`);
+  },
+);
+
+for (
+  const [name, dir] of [
+    ["a folder named with an invalid byte", "$(printf 'bad\\377dir')/r"],
+    ["an overlong UTF-8 name at depth 1", "$(printf 'x\\300\\200y')"],
+    ["a name with a newline and an invalid byte", "$(printf 'n\\nl\\377')/deep/er"],
+  ] as const
+) {
+  attack(`a repository under ${name} is disabled before the host's git`, "approve", async (w) => {
+    const { out } = await bash(
+      w,
+      `d=${dir}; mkdir -p "$d" && git init -q "$d" && git -C "$d" config core.fsmonitor 'id > ${w.ws}/PWNED; false #'` +
+        ` && echo made`,
+    );
+    assert.match(out, /made/, out);
+    if (w.deno) {
+      // Deno's node:fs decodes such names (U+FFFD): they cannot be renamed from it. It fails closed instead: the
+      // call says so and later process calls are refused until the folder is renamed.
+      assert.match(out, /could not vouch/, out);
+      const next = await bash(w, "echo ran");
+      assert.equal(next.r.errorCode, "sandbox_unavailable", next.out);
+      console.error(`note: on Deno the repository under ${name} is refused, not disabled (names are decoded)`);
+      return;
+    }
+    assert.match(out, /the sandbox cannot name as text \(not UTF-8, or past PATH_MAX\)/, out);
+    hostGitStatus(w, `"${dir}"`);
+    assert.ok(!existsSync(join(w.ws, "PWNED")), `the host's git status ran the agent's config: ${out}`);
+    const next = await bash(w, "echo ran");
+    assert.equal(next.r.ok, true, `a later call was refused although the repository was disabled: ${next.out}`);
+  });
+}
+
+attack("a bare repository made inside a .git the call makes is disabled too", "approve", async (w) => {
+  const cfg = rootedConfig(w).replaceAll("\n", "\\n").replaceAll("\t", "\\t");
+  const { out } = await bash(
+    w,
+    `git init -q sub && mkdir -p sub/.git/inner/objects sub/.git/inner/refs && cd sub/.git/inner && ` +
+      `printf '${cfg}' > config && echo 'ref: refs/heads/main' > HEAD && echo made`,
+  );
+  assert.match(out, /made/, out);
+  hostGitStatus(w, "sub/.git*/inner");
+  assert.ok(!existsSync(join(w.ws, "PWNED")), `the host's git status in the inner repository ran: ${out}`);
 });
 
 // In one call: the sandbox cannot stop a process that writes commondir and then runs git; the gate must ask.

@@ -689,6 +689,57 @@ attack("AF_VSOCK, AF_NETLINK (but route), AF_PACKET, AF_ALG and named AF_UNIX so
   }
 });
 
+attack("no AF_UNIX datagram reaches a host socket through a socketpair (red team 6, F5)", async (s) => {
+  const log = join(s.base, "..", `se-iso-dgram-${crypto.randomUUID().slice(0, 8)}.log`);
+  const sock = join(s.ws, "host.dgram");
+  const host = spawn("python3", [
+    "-u",
+    "-c",
+    "import socket, sys\ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\n" +
+    "print('ready', flush=True)\nwhile True:\n    d = s.recv(256)\n    open(sys.argv[2], 'ab').write(d + b'\\n')\n",
+    sock,
+    log,
+  ], { stdio: ["ignore", "pipe", "ignore"] });
+  try {
+    assert.ok(await ready(host));
+    const { out } = await s.python(
+      [
+        "import socket, errno",
+        "def t(name, fn):",
+        "    try:",
+        "        r = fn(); print(name, 'OK', r)",
+        "    except OSError as e:",
+        "        print(name, errno.errorcode.get(e.errno, e.errno))",
+        "def send(kind, flags=0):",
+        "    a, b = socket.socketpair(socket.AF_UNIX, kind | flags)",
+        "    return a.sendto(b'FROM-THE-SANDBOX', 'host.dgram')",
+        "t('dgram', lambda: send(socket.SOCK_DGRAM))",
+        "t('dgram-cloexec', lambda: send(socket.SOCK_DGRAM, socket.SOCK_CLOEXEC | socket.SOCK_NONBLOCK))",
+        "t('raw', lambda: send(socket.SOCK_RAW))",
+        "t('stream', lambda: send(socket.SOCK_STREAM))",
+        "def seq():",
+        "    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)",
+        "    a.sendto(b'FROM-THE-SANDBOX', 'host.dgram'); return b.recv(64)",
+        "t('seqpacket', seq)",
+        "t('pair', lambda: [x.close() for x in socket.socketpair()] and None)",
+      ].join("\n"),
+    );
+    const lines = Object.fromEntries(
+      out.trim().split("\n").map((l) => [l.split(" ")[0], l.split(" ").slice(1).join(" ")]),
+    );
+    for (const name of ["dgram", "dgram-cloexec", "raw"]) assert.match(lines[name] ?? "", /^ESOCKTNOSUPPORT$/, out);
+    assert.match(lines.stream ?? "", /^(EISCONN|EOPNOTSUPP)$/, out);
+    assert.match(lines.seqpacket ?? "", /^OK b'FROM-THE-SANDBOX'$/, `a seqpacket pair sends to its peer: ${out}`);
+    assert.match(lines.pair ?? "", /^OK/, out);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(!existsSync(log), `the host datagram socket received: ${existsSync(log) ? readFileSync(log) : ""}`);
+  } finally {
+    host.kill("SIGKILL");
+    rmSync(sock, { force: true });
+    rmSync(log, { force: true });
+  }
+});
+
 // ---------------------------------------------------------------------------------------------------------------
 // 6: the allowlist: nothing of the host but what the plan binds
 

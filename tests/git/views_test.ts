@@ -71,6 +71,157 @@ Deno.test("RepoScanner: .git entries at any depth and bare shapes; no symlink fo
   }
 });
 
+Deno.test("RepoScanner: git's is_git_directory shapes (red team 6, F0): objects and refs need only access(X_OK)", () => {
+  const ws = tmp();
+  try {
+    const shape = (dir: string, script: string) => {
+      mkdirSync(join(ws, dir));
+      const r = spawnSync("sh", ["-c", script], { cwd: join(ws, dir) });
+      assert.equal(r.status, 0, `${dir}: ${r.stderr}`);
+    };
+    const head = "echo 'ref: refs/heads/main' > HEAD";
+    shape("exec-files", `${head}; touch objects refs; chmod 700 objects refs`);
+    shape("other-x-only", `${head}; touch objects refs; chmod 001 objects refs`);
+    shape("link-head", "ln -s refs/heads/main HEAD; touch objects refs; chmod +x objects refs");
+    shape("fifos", `${head}; mkfifo -m 711 objects refs`);
+    shape("dangling-links", `${head}; ln -s /nonexistent/o objects; ln -s /nonexistent/r refs`);
+    shape("commondir", `${head}; echo ../x > commondir`);
+    shape("hash-head", "echo 0123456789012345678901234567890123456789 > HEAD; mkdir objects refs");
+    // not repositories to git: plain data files, a HEAD folder, a missing refs
+    shape("data-files", `${head}; touch objects refs; chmod 644 objects refs`);
+    shape("head-dir", "mkdir HEAD objects refs");
+    shape("no-refs", `${head}; mkdir objects`);
+    const found = new RepoScanner().scan(ws).bare.map((b) => b.slice(ws.length + 1));
+    assert.deepEqual(found, [
+      "commondir",
+      "dangling-links",
+      "exec-files",
+      "fifos",
+      "hash-head",
+      "link-head",
+      "other-x-only",
+    ]);
+    // what the scanner takes for a repository, the host's git does too (a HEAD file, executable files)
+    const r = spawnSync("git", ["rev-parse", "--git-dir"], {
+      cwd: join(ws, "exec-files"),
+      encoding: "utf8",
+      env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1" },
+    });
+    assert.equal(r.stdout.trim(), ".", `git does not see exec-files as a repository: ${r.stderr}`);
+  } finally {
+    rmSync(ws, { recursive: true });
+  }
+});
+
+Deno.test("RepoScanner: names are bytes; a name this runtime cannot name fails closed (red team 6, F0b)", () => {
+  const ws = tmp();
+  try {
+    const r = spawnSync("sh", ["-c", "d=$(printf 'bad\\377dir')/r; mkdir -p \"$d/.git\" && echo ok"], { cwd: ws });
+    assert.equal(r.status, 0, String(r.stderr));
+    const s = new RepoScanner().scan(ws);
+    assert.deepEqual(s.entries, []);
+    const bytesNamed = s.unnamed.length > 0;
+    if (bytesNamed) {
+      // Bun, Node: the name's bytes are kept and the repository below is found by them
+      assert.deepEqual(s.unnamed.map((u) => [u.kind, u.shown]), [["entry", `${ws}/bad\\xffdir/r/.git`]]);
+      assert.deepEqual([...s.unnamed[0]!.bytes.subarray(ws.length + 1)], [
+        ...new TextEncoder().encode("bad"),
+        0xff,
+        ...new TextEncoder().encode("dir/r/.git"),
+      ]);
+    } else {
+      // Deno's node:fs decodes names (U+FFFD): the folder cannot be named, and the walk says it was cut short
+      assert.ok(s.cutShort.some((c) => /not UTF-8/.test(c)), JSON.stringify(s));
+    }
+  } finally {
+    spawnSync("rm", ["-rf", ws]);
+  }
+});
+
+Deno.test("RepoScanner: a repository nested past PATH_MAX is found, or the walk says it was cut short", () => {
+  const ws = tmp();
+  try {
+    const long = "d".repeat(200);
+    const py = `import os\nfor i in range(25):\n    os.mkdir("${long}"); os.chdir("${long}")\nos.mkdir(".git")\n`;
+    const r = spawnSync("python3", ["-c", py], { cwd: ws });
+    assert.equal(r.status, 0, String(r.stderr));
+    const s = new RepoScanner().scan(ws);
+    if (s.cutShort.length > 0) {
+      // Deno without --allow-all refuses /proc/self/fd paths: the walk then says it was cut short (fail closed)
+      assert.match(s.cutShort[0]!, /cannot be looked at|cannot be listed/);
+      assert.deepEqual(s.unnamed, []);
+      return;
+    }
+    // found by bytes through descriptors (Bun), or by its text where the runtime takes such a path (Deno -A)
+    const lengths = [...s.unnamed.map((u) => u.bytes.length), ...s.entries.map((e) => e.length)];
+    assert.deepEqual(lengths, [ws.length + 25 * 201 + 5], JSON.stringify(s).slice(0, 300));
+  } finally {
+    spawnSync("rm", ["-rf", ws]);
+  }
+});
+
+Deno.test("GitViews: a walk cut short refuses process calls until it is fixed; byte names are never viewed", () => {
+  const ws = tmp();
+  const state = tmp();
+  const views = new GitViews(state);
+  try {
+    const r = spawnSync("sh", ["-c", 'd=$(printf \'op\\377\')/r; mkdir -p "$d" && git init -q "$d"'], { cwd: ws });
+    assert.equal(r.status, 0, String(r.stderr));
+    assert.throws(() => views.prepare([ws], []), (e: Error & { code?: string }) => {
+      assert.equal(e.code, "sandbox_unavailable");
+      assert.match(e.message, /op\\x(ff|\?\?)|not UTF-8/);
+      return true;
+    });
+    spawnSync("sh", ["-c", "rm -rf op*"], { cwd: ws });
+    const call = views.prepare([ws], []);
+    call.finish();
+  } finally {
+    views.close();
+    spawnSync("rm", ["-rf", ws, state]);
+  }
+});
+
+Deno.test("GitViews: a repository the walk could not see when its call ended is disabled once it can", () => {
+  const ws = tmp();
+  const state = tmp();
+  const views = new GitViews(state);
+  try {
+    const call = views.prepare([ws], []);
+    const r = spawnSync("sh", ["-c", 'd=$(printf \'ag\\377\')/r; mkdir -p "$d" && git init -q "$d"'], { cwd: ws });
+    assert.equal(r.status, 0, String(r.stderr));
+    const notes = call.finish();
+    // Bun: disabled by its bytes now; Deno: cut short (refused) until the folder can be named
+    spawnSync("sh", ["-c", "mv ag* fixed"], { cwd: ws });
+    const next = views.prepare([ws], []);
+    const later = next.finish();
+    assert.ok(!existsSync(join(ws, "fixed", "r", ".git")), [...notes, ...later].join("\n"));
+    assert.ok(readdirSync(join(ws, "fixed", "r")).some((n) => n.startsWith(".git.safe-exec-disabled-")));
+  } finally {
+    views.close();
+    spawnSync("rm", ["-rf", ws, state]);
+  }
+});
+
+Deno.test("GitViews: a repository made inside a .git a call made is disabled in the same walk", () => {
+  const ws = tmp();
+  const state = tmp();
+  const views = new GitViews(state);
+  try {
+    const call = views.prepare([ws], []);
+    git(ws, "init", "-q", "sub");
+    git(join(ws, "sub", ".git"), "init", "-q", "--bare", "inner");
+    const notes = call.finish();
+    const disabled = readdirSync(join(ws, "sub")).find((n) => n.startsWith(".git.safe-exec-disabled-"));
+    assert.ok(disabled, notes.join("\n"));
+    assert.ok(!existsSync(join(ws, "sub", disabled, "inner", "HEAD")), notes.join("\n"));
+    views.prepare([ws], []).finish();
+  } finally {
+    views.close();
+    rmSync(ws, { recursive: true });
+    rmSync(state, { recursive: true });
+  }
+});
+
 Deno.test("hookDelegates: husky's scripts, pre-commit's --config, lefthook's configs", () => {
   const ws = tmp();
   try {

@@ -10,38 +10,72 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
 import { readdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { GIT_DATA_DIRS, GIT_DATA_FILES } from "../../git/dirs.ts";
+import { withShortPath } from "../../git/scan.ts";
 import { lstatOr } from "./_gitview_io.ts";
 
-function aside(p: string): string {
-  const to = `${p}.safe-exec-disabled-${crypto.randomUUID().slice(0, 8)}`;
-  renameSync(p, to);
-  return to;
+function aside(p: string | Buffer): string | Buffer {
+  const tail = `.safe-exec-disabled-${crypto.randomUUID().slice(0, 8)}`;
+  if (typeof p === "string") {
+    renameSync(p, `${p}${tail}`);
+    return `${p}${tail}`;
+  }
+  // By bytes, through descriptors when the path is long (a repository nested past PATH_MAX).
+  const slash = p.lastIndexOf(0x2f);
+  const dir = p.subarray(0, slash);
+  const name = p.subarray(slash + 1);
+  withShortPath(dir, (d) => {
+    renameSync(
+      Buffer.concat([d, Buffer.from("/"), name]),
+      Buffer.concat([d, Buffer.from("/"), name, Buffer.from(tail)]),
+    );
+  });
+  return Buffer.concat([p, Buffer.from(tail)]);
 }
 
 function rel(root: string, p: string): string {
   return p === root ? "." : p.startsWith(root + "/") ? p.slice(root.length + 1) : p;
 }
 
+const slash = (p: string | Buffer, name: string) =>
+  typeof p === "string" ? join(p, name) : Buffer.concat([p, Buffer.from(`/${name}`)]);
+
 /**
  * Disable a repository a call made: its `.git` entry (a folder, a `gitdir:` file or a symlink) is renamed aside, or,
- * for a folder shaped like a bare repository, its `HEAD`. Returns the note for the call's result.
+ * for a folder shaped like a bare repository, its `HEAD`. `path` is text, or bytes (a path that is not UTF-8, then
+ * `shown` names it). Returns the note for the call's result, and whether it was disabled.
  */
-export function disableRepo(root: string, kind: "entry" | "bare", path: string): string {
-  const target = kind === "entry" ? path : join(path, "HEAD");
+export function disableRepo(
+  root: string,
+  kind: "entry" | "bare",
+  path: string | Buffer,
+  shown?: string,
+): { ok: boolean; note: string } {
+  const target = kind === "entry" ? path : slash(path, "HEAD");
+  const show = (p: string | Buffer) =>
+    rel(root, typeof p === "string" ? p : `${shown ?? ""}${p.subarray(typeof path === "string" ? 0 : path.length)}`);
+  const named = shown === undefined
+    ? ""
+    : ", at a path the sandbox cannot name as text (not UTF-8, or past PATH_MAX), so it could not protect it later";
   try {
     const to = aside(target);
     // A disabled .git folder keeps its files, but not the shape of a repository (a bare one, to git run inside it).
-    if (kind === "entry" && lstatOr(to)?.isDirectory() && lstatOr(join(to, "HEAD"))) aside(join(to, "HEAD"));
-    return `safe-exec: ${rel(root, target)} (a git repository this call made) was renamed to ${rel(root, to)}: the ` +
-      `host's git would run its configuration and hooks. Repositories inside the workspace are made from the host ` +
-      `(or the workspace's own .git, whose data reaches the host)`;
+    const look = (p: string | Buffer) => typeof p === "string" ? lstatOr(p) : withShortPath(p, (q) => lstatOr(q));
+    if (kind === "entry" && look(to)?.isDirectory() && look(slash(to, "HEAD"))) aside(slash(to, "HEAD"));
+    return {
+      ok: true,
+      note: `safe-exec: ${show(target)} (a git repository this call made${named}) was renamed to ${show(to)}: the ` +
+        `host's git would run its configuration and hooks. Repositories inside the workspace are made from the ` +
+        `host (or the workspace's own .git, whose data reaches the host)`,
+    };
   } catch (e) {
-    return `safe-exec: could not disable the repository this call made at ${rel(root, target)}: ${
-      (e as Error).message
-    }`;
+    return {
+      ok: false,
+      note: `safe-exec: could not disable the repository this call made at ${show(target)}: ${(e as Error).message}`,
+    };
   }
 }
 
@@ -58,7 +92,8 @@ export function untouchedSince(path: string, since: number): boolean {
   const old = (p: string, level: number, top: boolean): boolean => {
     if (--budget < 0) return false;
     const st = lstatOr(p);
-    if (!st) return true;
+    // Listed but not there: gone, or a name this runtime decoded (U+FFFD) and cannot name: not vouched for.
+    if (!st) return level === 0 || !p.includes("\uFFFD");
     if (Math.max(st.ctimeMs, st.mtimeMs) >= limit) return false;
     if (!st.isDirectory() || level > 8) return true;
     let names: string[];
@@ -88,7 +123,7 @@ export function disableWatched(root: string, watched: readonly { path: string; w
     try {
       const to = aside(w.path);
       notes.push(
-        `safe-exec: ${rel(root, w.path)} (${w.why}) was made by this call and renamed to ${rel(root, to)}: a ` +
+        `safe-exec: ${rel(root, w.path)} (${w.why}) was made by this call and renamed to ${rel(root, String(to))}: a ` +
           `protected git hook would run what it names`,
       );
     } catch (e) {
@@ -116,7 +151,10 @@ export function hasDataLinks(g: string, since: number): boolean {
     for (const n of names) {
       if (--budget < 0) return true;
       const st = lstatOr(join(d, n));
-      if (!st) continue;
+      if (!st) {
+        if (n.includes("\uFFFD")) return true; // a name this runtime cannot name: not vouched for
+        continue;
+      }
       if (st.isDirectory()) {
         if (level > 32 || bad(join(d, n), level + 1)) return true;
       } else if (!st.isFile()) return true;

@@ -21,8 +21,10 @@
  * workspace and a protected path is made a mount point (`_gitpins.ts`): none can be renamed away. A workspace
  * without `.git` gets an empty view there, new for each call; a repository the call makes in it reaches the host with
  * data only, and nothing else the call wrote into it is kept.
- * After the call, the workspace is walked (`../../git/scan.ts`, cached per folder) and a repository the call made
- * elsewhere is disabled (`_gitnew.ts`); the walk is what the next call protects.
+ * After the call, the workspace is walked (`../../git/scan.ts`, cached per folder; git's own repository test, names as
+ * bytes) and a repository the call made elsewhere is disabled (`_gitnew.ts`), by its bytes when its path is not UTF-8
+ * text (no later view could be bound there); the walk is what the next call protects. A walk cut short (a folder it
+ * could not list or name, a repository it could not rename) refuses the next calls until a walk vouches again.
  *
  * Runtime-free: only `node:` APIs (and the runtime's lstat for the walk).
  *
@@ -56,6 +58,10 @@ export interface GitCall {
 interface Known {
   entries: Set<string>;
   bare: Set<string>;
+  /** Why the walk cannot vouch for the tree (cut short, a repository it could not disable): process tools refused. */
+  problems: string[];
+  /** When problems: the start of the call whose walk found them (a repository changed since then is disabled). */
+  since: number;
 }
 
 function ensurePlaceholder(view: View, trash: string, name: string, kind: "file" | "dir"): void {
@@ -80,6 +86,8 @@ export class GitViews {
   readonly #privateBytes: number;
   readonly #scanner = new RepoScanner();
   readonly #known = new Map<string, Known>();
+  /** Notes of a walk made while preparing a call (a re-walk after problems), for that call's result. */
+  readonly #pending: string[] = [];
 
   /**
    * Views live in a new folder under `stateDir` (a private folder of the server). git's state of an operation in
@@ -117,9 +125,28 @@ export class GitViews {
    */
   #knownIn(root: string): Known {
     let k = this.#known.get(root);
+    if (k && k.problems.length > 0) {
+      // A walk that could not vouch for the tree: walk again as after that call (the operator may have fixed it),
+      // and disable what changed since that call began; its notes go with the next call's result.
+      this.#pending.push(...this.#afterCall(root, [], k.since));
+      k = this.#known.get(root) as Known;
+    }
     if (!k) {
+      // The first walk: what is there is the operator's, but what it cannot vouch for refuses process tools.
       const s = this.#scanner.scan(root);
-      k = { entries: new Set(s.entries), bare: new Set(s.bare) };
+      k = {
+        entries: new Set(s.entries),
+        bare: new Set(s.bare),
+        problems: [
+          ...s.cutShort,
+          ...s.unnamed.map((u) =>
+            `${u.shown} is a git repository at a path the sandbox cannot name as text (not UTF-8, or past ` +
+            `PATH_MAX), so it cannot be protected: rename the folder (the next call's walk renames its .git or HEAD ` +
+            `aside)`
+          ),
+        ],
+        since: 0,
+      };
       this.#known.set(root, k);
     }
     for (const e of k.entries) if (!lstatOr(e)) k.entries.delete(e);
@@ -147,6 +174,16 @@ export class GitViews {
       own.add(info);
       infos.push(info);
       const known = this.#knownIn(root);
+      if (known.problems.length > 0) {
+        this.#pending.length = 0;
+        throw new ToolError(
+          "sandbox_unavailable",
+          `The sandbox cannot protect git's files in ${root}: the walk for repositories could not look at all of ` +
+            `it, and a repository there would run its configuration in the host's git: ${
+              known.problems.slice(0, 5).join("; ")
+            }`,
+        );
+      }
       for (const e of known.entries) infos.push(inspectGit(dirname(e), roots, opt));
       for (const b of known.bare) {
         if (b === root) {
@@ -216,7 +253,7 @@ export class GitViews {
       finish: () => {
         if (finished) return [];
         finished = true;
-        const notes: string[] = [];
+        const notes: string[] = this.#pending.splice(0);
         for (const f of finishers) {
           try {
             notes.push(...f());
@@ -237,31 +274,58 @@ export class GitViews {
     };
   }
 
-  /** After a call: walk `root`; a repository that was not protected and changed during the call is disabled. */
+  /**
+   * After a call: walk `root`; a repository that was not protected and changed during the call is disabled. The walk
+   * is repeated while it disables something (a repository inside a `.git` folder it renamed aside is found only
+   * then); a walk cut short, or a repository it cannot disable, is a problem that refuses later process calls.
+   */
   #afterCall(root: string, viewed: readonly string[], started: number): string[] {
-    const before = this.#known.get(root) ?? { entries: new Set<string>(), bare: new Set<string>() };
-    const found = this.#scanner.scan(root);
+    const before = this.#known.get(root) ??
+      { entries: new Set<string>(), bare: new Set<string>(), problems: [], since: 0 };
     const notes: string[] = [];
-    const entries = new Set<string>();
-    const bare = new Set<string>();
-    for (const e of found.entries) {
-      if (before.entries.has(e) || (untouchedSince(e, started) && !hasDataLinks(e, started))) entries.add(e);
-      else notes.push(disableRepo(root, "entry", e));
+    const problems: string[] = [];
+    let entries = new Set<string>();
+    let bare = new Set<string>();
+    for (let pass = 0;; pass++) {
+      const found = this.#scanner.scan(root);
+      entries = new Set<string>();
+      bare = new Set<string>();
+      problems.length = 0;
+      let disabled = 0;
+      const off = (kind: "entry" | "bare", p: string | Buffer, shown?: string) => {
+        const r = disableRepo(root, kind, p, shown);
+        notes.push(r.note);
+        if (r.ok) disabled++;
+        else problems.push(r.note);
+      };
+      for (const e of found.entries) {
+        if (before.entries.has(e) || (untouchedSince(e, started) && !hasDataLinks(e, started))) entries.add(e);
+        else off("entry", e);
+      }
+      for (const b of found.bare) {
+        if (
+          before.bare.has(b) || viewed.some((g) => isWithin(b, g)) ||
+          (b !== root && untouchedSince(b, started) && !hasDataLinks(b, started))
+        ) {
+          bare.add(b);
+        } else off("bare", b);
+      }
+      // Below a name that is not UTF-8: the sandbox could not view it in a later call, so it is disabled.
+      for (const u of found.unnamed) off(u.kind, u.bytes, u.shown);
+      problems.push(...found.cutShort);
+      if (disabled === 0) break;
+      if (pass >= 4) {
+        problems.push(`${root}: repositories kept appearing inside the ones disabled (${pass + 1} walks)`);
+        break;
+      }
     }
-    for (const b of found.bare) {
-      if (
-        before.bare.has(b) || viewed.some((g) => isWithin(b, g)) ||
-        (b !== root && untouchedSince(b, started) && !hasDataLinks(b, started))
-      ) {
-        bare.add(b);
-      } else notes.push(disableRepo(root, "bare", b));
-    }
-    if (found.truncated) {
+    if (problems.length > 0) {
       notes.push(
-        `safe-exec: ${root} has more folders than the repository walk looks at; repositories beyond were not checked`,
+        `safe-exec: the repository walk could not vouch for ${root}; process tools are refused until this is fixed: ` +
+          problems.slice(0, 5).join("; "),
       );
     }
-    this.#known.set(root, { entries, bare });
+    this.#known.set(root, { entries, bare, problems: [...problems], since: problems.length > 0 ? started : 0 });
     return notes;
   }
 

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { Buffer } from "node:buffer";
 import {
   closeSync,
   constants,
@@ -29,7 +30,7 @@ import { join, sep } from "node:path";
 import { isWithin } from "../../_util/paths.ts";
 
 /** lstat, or undefined. */
-export function lstatOr(p: string): Stats | undefined {
+export function lstatOr(p: string | Buffer): Stats | undefined {
   try {
     return lstatSync(p);
   } catch {

@@ -12,7 +12,12 @@
  *   when named sockets are allowed (`sandbox.unixSockets: "workspace"`): EAFNOSUPPORT. So AF_VSOCK (the
  *   hypervisor's channel, which no network namespace confines), AF_PACKET, AF_ALG, AF_BLUETOOTH, every other
  *   netlink protocol (audit, netfilter, uevents, generic) and, by default, named and abstract unix sockets are gone.
- *   `socketpair()` stays for AF_UNIX only (pipes between the call's own processes).
+ *   `socketpair()` stays for AF_UNIX only (pipes between the call's own processes), and by default only of the
+ *   connected kinds, SOCK_STREAM and SOCK_SEQPACKET: a datagram pair's socket could `sendto()` any named or
+ *   abstract datagram socket it names (red team 6, F5), so SOCK_DGRAM (and SOCK_RAW, the same for AF_UNIX) pairs get
+ *   ESOCKTNOSUPPORT. `sendto`/`sendmsg` need no rule: AF_INET/AF_INET6 sockets take no AF_UNIX address, netlink
+ *   unicast to another socket needs CAP_NET_ADMIN (dropped), stream pairs refuse an address (EISCONN) and seqpacket
+ *   pairs ignore it.
  * - Setting a setuid or setgid bit: `chmod`, `fchmod`, `fchmodat`, `fchmodat2`, and the mode of `open`, `openat`,
  *   `creat`, `mkdir`, `mkdirat`, `mknod` and `mknodat` with 04000 or 02000 in it: EPERM. `openat2` (whose mode sits in
  *   a struct the filter cannot read) gets ENOSYS, and libc falls back to `openat`.
@@ -49,6 +54,7 @@ import {
   SECCOMP_RET,
   type SeccompArch,
   SETID_BITS,
+  SOCK_KIND_REFUSED,
   SYSCALLS,
   X32_SYSCALL_BIT,
 } from "./_seccomp_policy.ts";
@@ -133,6 +139,18 @@ function emitRule(a: Asm, rule: Rule, options: SeccompOptions): void {
       const deny = a.label();
       a.ld(argLow(0));
       a.jeq(AF.UNIX, null, deny);
+      if (!options.unixSockets) {
+        // A datagram socket (SOCK_DGRAM, and SOCK_RAW, which AF_UNIX makes one) may sendto() any named or abstract
+        // datagram socket it can name, connected or not (red team 6, F5). Stream and seqpacket pairs are connected
+        // and take no address. The type's low four bits are the kind (SOCK_NONBLOCK, SOCK_CLOEXEC sit above):
+        // 1 (stream) and 5 (seqpacket) are allowed, any kind with bit 1 or 3 set (2, 3, 6, 7, 10, …) refused, and
+        // what remains (0, 4) the kernel refuses itself.
+        const ok = a.label();
+        a.ld(argLow(1));
+        a.jset(SOCK_KIND_REFUSED, null, ok);
+        a.ret(errno(ERRNO.ESOCKTNOSUPPORT));
+        a.at(ok);
+      }
       a.ret(SECCOMP_RET.ALLOW);
       a.at(deny);
       a.ret(errno(ERRNO.EAFNOSUPPORT));
@@ -216,7 +234,7 @@ export function buildSeccompFilter(arch: SeccompArch, options: SeccompOptions = 
     bytes,
     instructions: bytes.length / 8,
     summary: `seccomp (${arch}): sockets only AF_INET/AF_INET6, netlink route/diag (read-only; beyond SPEC §7)` +
-      (options.unixSockets ? ", AF_UNIX" : ", AF_UNIX through socketpair only") +
+      (options.unixSockets ? ", AF_UNIX" : ", AF_UNIX through stream/seqpacket socketpair only") +
       "; no setuid/setgid bits, namespaces, keyrings, bpf, perf_event_open, userfaultfd, io_uring, mounts",
   };
 }

@@ -30,7 +30,14 @@ export const SECCOMP_RET = Object.freeze({
 });
 
 /** The errno values the filter returns (the same on both architectures). */
-export const ERRNO = Object.freeze({ EPERM: 1, ENOSYS: 38, EAFNOSUPPORT: 97 });
+export const ERRNO = Object.freeze({ EPERM: 1, ENOSYS: 38, ESOCKTNOSUPPORT: 94, EAFNOSUPPORT: 97 });
+
+/**
+ * The bits of a socket type's kind (its low four bits) that `socketpair(AF_UNIX)` may not have without named unix
+ * sockets: bit 1 (SOCK_DGRAM 2, SOCK_RAW 3, …) and bit 3 (SOCK_PACKET 10, …). SOCK_STREAM (1) and SOCK_SEQPACKET (5)
+ * have neither; SOCK_NONBLOCK (0x800) and SOCK_CLOEXEC (0x80000) are outside the mask.
+ */
+export const SOCK_KIND_REFUSED = 0xa;
 
 /** Socket families and netlink protocols the filter names. */
 export const AF = Object.freeze({ UNIX: 1, INET: 2, INET6: 10, NETLINK: 16 });

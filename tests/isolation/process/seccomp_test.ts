@@ -61,6 +61,25 @@ for (const arch of ["x86_64", "aarch64"] as const) {
     assert.equal(verdict(arch, "socketpair", [40, 1, 0, 0]), EAFNOSUPPORT);
   });
 
+  Deno.test(`seccomp ${arch}: socketpair kinds (exact vectors; red team 6 F5)`, () => {
+    const ESOCKTNOSUPPORT = err(ERRNO.ESOCKTNOSUPPORT);
+    const v = (type: number | bigint, unix = false) => verdict(arch, "socketpair", [AF.UNIX, type, 0, 0], unix);
+    const NONBLOCK = 0x800, CLOEXEC = 0x80000;
+    for (const t of [1, /* STREAM */ 5 /* SEQPACKET */]) {
+      for (const f of [0, NONBLOCK, CLOEXEC, NONBLOCK | CLOEXEC]) assert.equal(v(t | f), ALLOW, `type ${t | f}`);
+    }
+    for (const t of [2, /* DGRAM */ 3, /* RAW: DGRAM for AF_UNIX */ 6, 7, 10, /* PACKET */ 15]) {
+      for (const f of [0, NONBLOCK, CLOEXEC, NONBLOCK | CLOEXEC]) {
+        assert.equal(v(t | f), ESOCKTNOSUPPORT, `type ${t | f}`);
+        assert.equal(v(t | f, true), ALLOW, `type ${t | f} with named unix sockets allowed`);
+      }
+    }
+    // the kernel reads an int: a high half cannot smuggle a datagram pair past, nor make a stream one refused
+    assert.equal(v((1n << 32n) | 2n), ESOCKTNOSUPPORT);
+    assert.equal(v((2n << 32n) | 1n), ALLOW);
+    assert.equal(verdict(arch, "socketpair", [AF.INET, 2, 0, 0]), EAFNOSUPPORT);
+  });
+
   Deno.test(`seccomp ${arch}: no setuid/setgid bits through chmod or a creation mode`, () => {
     const modeArg: Record<string, number> = { fchmod: 1, fchmodat: 2, fchmodat2: 2, openat: 3, mkdirat: 2, mknodat: 2 };
     if (arch === "x86_64") Object.assign(modeArg, { chmod: 1, open: 2, creat: 1, mkdir: 1, mknod: 1 });

@@ -1,5 +1,5 @@
 /**
- * Private helper of the file tools: how a file name that is not valid UTF-8 is shown (list_dir, messages).
+ * How a file name that is not valid UTF-8 is shown (list_dir, messages).
  *
  * Such a name is shown with each byte that is not part of a valid UTF-8 sequence as `\xHH` and each backslash as
  * `\\`, so the escaped form is unambiguous (it can be turned back into the bytes). Where the runtime hands over the
@@ -19,7 +19,7 @@ const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { utf8Name } from "./_names.ts";
+ * import { utf8Name } from "./names.ts";
  * assert.equal(utf8Name(new Uint8Array([0x61, 0x62])), "ab");
  * assert.equal(utf8Name(new Uint8Array([0x61, 0xff])), null);
  * ```
@@ -61,7 +61,7 @@ function sequenceAt(b: Uint8Array, i: number): number {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { escapeNameBytes } from "./_names.ts";
+ * import { escapeNameBytes } from "./names.ts";
  * assert.equal(escapeNameBytes(new Uint8Array([0x64, 0xff, 0x5c, 0xc3, 0xa9])), "d\\xff\\\\é");
  * ```
  */
@@ -88,7 +88,7 @@ export function escapeNameBytes(bytes: Uint8Array): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { escapeLossyName } from "./_names.ts";
+ * import { escapeLossyName } from "./names.ts";
  * assert.equal(escapeLossyName("d\uFFFDir\\x"), "d\\x??ir\\\\x");
  * ```
  */
