@@ -37,6 +37,7 @@
 import type { ShellWord } from "./shell_types.ts";
 import { awkProgramProblem } from "./_awk.ts";
 import { sedExecs } from "./_sed.ts";
+import { evaluated } from "./_evaluated.ts";
 
 /** What a program runs from its own arguments. */
 export interface Embedded {
@@ -47,7 +48,7 @@ export interface Embedded {
   /** Command strings it runs through a shell. */
   nested: Array<{ script: string; how: string }>;
   /** Commands it runs as words. */
-  inner: Array<{ argv: ShellWord[]; how: string }>;
+  inner: Array<{ argv: ShellWord[]; how: string; extraArgs?: boolean }>;
 }
 
 /** The programs with options that run code: never lowered when an argument could hide such an option. */
@@ -84,6 +85,15 @@ export function embedded(argv: readonly ShellWord[], extraArgs: boolean): Embedd
   const head = argv[0]?.value;
   if (!head) return out;
   const name = _basename(head);
+  // builtins, interpreters and programs that evaluate code from their arguments (_evaluated.ts)
+  const ev = evaluated(argv);
+  if (ev !== null) {
+    const why = ev.unknown ?? `${name} runs code given in its arguments`;
+    out.code = why;
+    out.unknown = ev.unknown;
+    out.nested.push(...ev.nested);
+    out.inner.push(...ev.inner);
+  }
   if (Object.hasOwn(STRING_RUNNERS, name)) {
     _runnerStrings(name, argv.slice(1), out);
     return out;

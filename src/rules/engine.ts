@@ -226,7 +226,21 @@ export function evaluateRules(
       trustGitConfig: options.trustGitConfig === true,
       projectChecks: options.projectChecks === true,
     });
-    if (b.risk !== null && ORDER[b.risk] < ORDER[call.tableRisk]) {
+    // a project check runs code nobody inspected: past a deny floor on commands or paths (which then may apply,
+    // above) it is not lowered, so the fatigue never allows it where the operator said "never" (red team 6, F1)
+    const denyFloor = b.checks.length > 0
+      ? floors.find((f) => {
+        const r = rules.find((x) => x.index === f.index);
+        return r?.spec.decision === "deny" && (r.prefixes !== null || r.matchPath !== null);
+      })
+      : undefined;
+    if (denyFloor) {
+      notes = [
+        `${b.checks.join(", ")} runs the project's code, which may meet ${denyFloor.name} (${
+          rules.find((x) => x.index === denyFloor.index)!.summary
+        }): not lowered, and asked every time`,
+      ];
+    } else if (b.risk !== null && ORDER[b.risk] < ORDER[call.tableRisk]) {
       risk = b.risk;
       riskMatch = b.checks.length > 0
         ? {
