@@ -17,9 +17,13 @@
  * Runners that take one command string (`su -c`, `script -c`, `flock F -c`, `watch 'STR'`, `sudo bash -c STR`) have
  * the string judged the same way.
  *
+ * Shell builtins, interpreters and other programs that evaluate code from their arguments (`test -v 'a[$(c)]'`,
+ * `printf -v`, `declare -n`, `let`, `alias`, `hash -p`, `python -c`, `vim -c`, `gdb -ex`, `make --eval`, `ssh HOST
+ * CMD`, `parallel`, `busybox`) are in _evaluated.ts, merged here.
+ *
  * Not followed (documented weak spots): git config-file aliases and hooks (trusted with `trustGitConfig`),
- * `git difftool -x`, `git filter-branch`, and programs outside this list that run code (`vim -c`, `gdb -ex`,
- * `make`, interpreters), which are never lowered by the built-in set and match floors only by their own name.
+ * `git difftool -x`, `git filter-branch`, and script files an interpreter runs (`python3 x.py`), which are never
+ * lowered by the built-in set and match floors by their own name (and, for project-check programs, as project code).
  *
  * @example
  * ```ts
