@@ -17,9 +17,13 @@
  * Runners that take one command string (`su -c`, `script -c`, `flock F -c`, `watch 'STR'`, `sudo bash -c STR`) have
  * the string judged the same way.
  *
+ * Shell builtins, interpreters and other programs that evaluate code from their arguments (`test -v 'a[$(c)]'`,
+ * `printf -v`, `declare -n`, `let`, `alias`, `hash -p`, `python -c`, `vim -c`, `gdb -ex`, `make --eval`, `ssh HOST
+ * CMD`, `parallel`, `busybox`) are in _evaluated.ts, merged here.
+ *
  * Not followed (documented weak spots): git config-file aliases and hooks (trusted with `trustGitConfig`),
- * `git difftool -x`, `git filter-branch`, and programs outside this list that run code (`vim -c`, `gdb -ex`,
- * `make`, interpreters), which are never lowered by the built-in set and match floors only by their own name.
+ * `git difftool -x`, `git filter-branch`, and script files an interpreter runs (`python3 x.py`), which are never
+ * lowered by the built-in set and match floors by their own name (and, for project-check programs, as project code).
  *
  * @example
  * ```ts
@@ -37,6 +41,7 @@
 import type { ShellWord } from "./shell_types.ts";
 import { awkProgramProblem } from "./_awk.ts";
 import { sedExecs } from "./_sed.ts";
+import { evaluated } from "./_evaluated.ts";
 
 /** What a program runs from its own arguments. */
 export interface Embedded {
@@ -47,7 +52,7 @@ export interface Embedded {
   /** Command strings it runs through a shell. */
   nested: Array<{ script: string; how: string }>;
   /** Commands it runs as words. */
-  inner: Array<{ argv: ShellWord[]; how: string }>;
+  inner: Array<{ argv: ShellWord[]; how: string; extraArgs?: boolean }>;
 }
 
 /** The programs with options that run code: never lowered when an argument could hide such an option. */
@@ -84,6 +89,15 @@ export function embedded(argv: readonly ShellWord[], extraArgs: boolean): Embedd
   const head = argv[0]?.value;
   if (!head) return out;
   const name = _basename(head);
+  // builtins, interpreters and programs that evaluate code from their arguments (_evaluated.ts)
+  const ev = evaluated(argv);
+  if (ev !== null) {
+    const why = ev.unknown ?? `${name} runs code given in its arguments`;
+    out.code = why;
+    out.unknown = ev.unknown;
+    out.nested.push(...ev.nested);
+    out.inner.push(...ev.inner);
+  }
   if (Object.hasOwn(STRING_RUNNERS, name)) {
     _runnerStrings(name, argv.slice(1), out);
     return out;

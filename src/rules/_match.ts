@@ -24,6 +24,7 @@ import { RUNNERS } from "./runners.ts";
 import { analyzeScript } from "./shell.ts";
 import type { ShellAnalysis, ShellWord, SimpleCommand } from "./shell_types.ts";
 import { opensUnnamedFiles } from "./_unnamed_files.ts";
+import { runsProjectCode } from "./project_checks.ts";
 import { judgeWrites } from "./_writes.ts";
 
 /**
@@ -104,6 +105,9 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
       // files named inside a program's text or read from data (jq import, awk ARGV, `@file`, git pathspec globs)
       const opens = opensUnnamedFiles(c);
       if (opens !== null) unknown ??= opens;
+      // a project check runs code the gate cannot inspect, which may open any file (red team 6, F1)
+      const project = runsProjectCode(c);
+      if (project !== null) unknown ??= project;
       for (const w of c.raw) {
         if (w.value === null) unknown ??= `the word ${w.text} is only known at run time`;
         else add(w.value);
@@ -142,24 +146,43 @@ const SHORT_CLUSTER = /^-[A-Za-z][A-Za-z0-9]*$/;
 
 /**
  * Option synonyms of the commands floors are usually written for, in one place: a long option (or any abbreviation
- * of it getopt_long would take) or a short letter that means the same as a short letter. A floor's options and the
+ * of it getopt_long would take) or a short letter that means the same as short letters. A floor's options and the
  * command's are both read through the table, so `rm -rf` matches `rm -R --force` and `git push --force` matches
- * `git push -f` and `--force-with-lease`. Keyed by the command, or by `git SUBCOMMAND`.
+ * `git push -f` and `--force-with-lease`. Keyed by the command, or by `git SUBCOMMAND`. `word` gives the letters
+ * other words stand for (`git push origin +main` is a forced push, `:main` a deletion, `rm --interactive=never` is
+ * `-f`); `implied` letters are given whatever the words say.
  */
 const SYNONYMS: Record<
   string,
-  { readonly short?: Readonly<Record<string, string>>; readonly long: Readonly<Record<string, string>> }
+  {
+    readonly short?: Readonly<Record<string, string>>;
+    readonly long: Readonly<Record<string, string>>;
+    readonly word?: (v: string) => string;
+    readonly implied?: string;
+  }
 > = {
   rm: {
     short: { R: "r" },
     long: { "--recursive": "r", "--force": "f", "--dir": "d", "--interactive": "i", "--verbose": "v" },
+    // `--interactive=never` (`no`, `none`, abbreviated too) never prompts: it is `-f` (red team 6, F3)
+    word: (v) => (/^--in(t(e(r(a(c(t(i(ve?)?)?)?)?)?)?)?)?=(never|no|none)$/.test(v) ? "f" : ""),
   },
   cp: { short: { R: "r" }, long: { "--recursive": "r", "--force": "f" } },
   chmod: { long: { "--recursive": "R" } },
   chown: { long: { "--recursive": "R" } },
   chgrp: { long: { "--recursive": "R" } },
   "git push": {
-    long: { "--force": "f", "--force-with-lease": "f", "--force-if-includes": "f", "--delete": "d" },
+    long: {
+      "--force": "f",
+      "--force-with-lease": "f",
+      "--force-if-includes": "f",
+      "--delete": "d",
+      "--prune": "d",
+      // every ref forced, and the remote's others deleted
+      "--mirror": "fd",
+    },
+    // a refspec `+src:dst` forces that ref; `:dst` (no source) deletes it
+    word: (v) => (v.startsWith("+") ? "f" : /^:[^:]/.test(v) ? "d" : ""),
   },
   "git clean": { long: { "--force": "f" } },
   "git branch": { long: { "--force": "f" } },
@@ -175,8 +198,8 @@ function _synonyms(prefix: readonly string[]) {
 function _longLetters(table: ReturnType<typeof _synonyms>, opt: string): string[] {
   if (!table?.long) return [];
   const out: string[] = [];
-  for (const [long, letter] of Object.entries(table.long)) {
-    if (long === opt || (opt.length >= 3 && long.startsWith(opt))) out.push(letter);
+  for (const [long, letters] of Object.entries(table.long)) {
+    if (long === opt || (opt.length >= 3 && long.startsWith(opt))) out.push(...letters);
   }
   return out;
 }
@@ -202,13 +225,13 @@ function _raiseMatchWords(argv: readonly ShellWord[], prefix: readonly string[],
     if (SHORT_CLUSTER.test(p)) { for (const ch of p.slice(1)) letters.add(short(ch)); }
     else if (p.startsWith("--") && p.length > 2 && !p.includes("=")) {
       const l = _longLetters(table, p);
-      if (l.length > 0) letters.add(l[0]!);
+      if (l.length > 0) { for (const ch of l) letters.add(ch); }
       else longs.push(p);
     } else words.push(p);
   }
   let k = 0;
   let unknown = extra;
-  const given = new Set<string>();
+  const given = new Set<string>(table?.implied ?? "");
   const givenLong: string[] = [];
   for (let i = 1; i < argv.length; i++) {
     const v = argv[i]!.value;
@@ -219,6 +242,7 @@ function _raiseMatchWords(argv: readonly ShellWord[], prefix: readonly string[],
       givenLong.push(opt);
       for (const l of _longLetters(table, opt)) given.add(l);
     }
+    if (v !== null && table?.word) { for (const ch of table.word(v)) given.add(ch); }
     if (k < words.length && (v === null || v === words[k])) k++;
   }
   if (extra) k = words.length; // xargs may add the rest
@@ -315,7 +339,14 @@ export function ruleMatches(
   const prefixes = rule.prefixes;
   if (!lowering) {
     if (!a.ok) return { hit: true, atLeastMedium: false, maybe };
-    return { hit: a.commands.some((c) => prefixes.some((p) => _raiseMatch(c, p))), atLeastMedium: false, maybe };
+    if (a.commands.some((c) => prefixes.some((p) => _raiseMatch(c, p)))) {
+      return { hit: true, atLeastMedium: false, maybe };
+    }
+    // the project's code (`npm test` runs package.json's script) may run any command: the floor may apply, asked
+    // every time (red team 6, F1); code in the script's own arguments that cannot be extracted is dynamic above
+    const project = rule.spec.decision ? a.commands.map(runsProjectCode).find((r) => r !== null) : undefined;
+    if (project) return { hit: true, atLeastMedium: false, maybe: maybe ?? project };
+    return miss;
   }
   if (!a.ok || a.hazards.length > 0 || a.commands.length === 0) return miss;
   for (const c of a.commands) {

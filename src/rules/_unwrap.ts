@@ -69,7 +69,7 @@ export interface Unwrapped {
   /** Scripts to parse on their own: `bash -c` strings, literal `eval` and `trap` strings. */
   nested: Array<{ script: string; how: string }>;
   /** Commands run by the command itself, to judge as commands (`find -exec`). */
-  inner: Array<{ argv: ShellWord[]; how: string }>;
+  inner: Array<{ argv: ShellWord[]; how: string; extraArgs?: boolean }>;
   /** Why the command runs code given in its arguments (`git -c`, `sed e`, awk `system`): never lowered. */
   code: string | null;
 }

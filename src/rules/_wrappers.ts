@@ -129,7 +129,8 @@ export function wrapperArgs(name: string, spec: WrapperSpec, argv: readonly Shel
       i++;
       break;
     }
-    if (name === "env" && /^[A-Za-z_][A-Za-z0-9_]*=/.test(v)) {
+    if (name === "env" && /^[^=]+=/.test(v)) {
+      // GNU env takes any word with `=` before the command as an assignment (`BASH_FUNC_ls%%=() {…}` too)
       res.assignments.push(v);
       continue;
     }

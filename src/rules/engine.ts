@@ -24,6 +24,11 @@
  *   a program runs from its own arguments (_embedded.ts: git `-c` aliases and command settings, `submodule
  *   foreach`, `rebase --exec`, sed `e`, awk `system("…")`, tar checkpoint actions): extracted ones are parsed and
  *   judged; one that cannot be extracted could run anything, so every command floor applies with its decision.
+ *   So does code bash evaluates where the parse shows a word (arithmetic on variables, subscripts, `printf -v`,
+ *   `declare -n`, `alias`, `BASH_ENV=`; _evaluated.ts) and code given to interpreters (`python -c`, `vim -c`).
+ * - A command that runs the project's code (`npm test`, `make all`, `python3 x.py`: project_checks.ts
+ *   `runsProjectCode`) may meet every command and path floor: asked (never answered by a remembered approval of
+ *   the tool), and past a deny floor on commands or paths a built-in project check is not lowered.
  * - A lowering rule never matches a command whose options run code or change what the program runs (`git -c`,
  *   `--config-env`, `--exec-path`, sed `e`/`-f`, awk `system`/pipes, tar checkpoint actions, `find -exec`; also
  *   such a program given words only known at run time where such an option could hide).
@@ -226,7 +231,21 @@ export function evaluateRules(
       trustGitConfig: options.trustGitConfig === true,
       projectChecks: options.projectChecks === true,
     });
-    if (b.risk !== null && ORDER[b.risk] < ORDER[call.tableRisk]) {
+    // a project check runs code nobody inspected: past a deny floor on commands or paths (which then may apply,
+    // above) it is not lowered, so the fatigue never allows it where the operator said "never" (red team 6, F1)
+    const denyFloor = b.checks.length > 0
+      ? floors.find((f) => {
+        const r = rules.find((x) => x.index === f.index);
+        return r?.spec.decision === "deny" && (r.prefixes !== null || r.matchPath !== null);
+      })
+      : undefined;
+    if (denyFloor) {
+      notes = [
+        `${b.checks.join(", ")} runs the project's code, which may meet ${denyFloor.name} (${
+          rules.find((x) => x.index === denyFloor.index)!.summary
+        }): not lowered, and asked every time`,
+      ];
+    } else if (b.risk !== null && ORDER[b.risk] < ORDER[call.tableRisk]) {
       risk = b.risk;
       riskMatch = b.checks.length > 0
         ? {

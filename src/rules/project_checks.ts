@@ -284,6 +284,28 @@ export function checkProjectCheck(
   return { check: shape.check, reason: null };
 }
 
+/**
+ * Why a command runs the project's own code, which the gate cannot inspect (a project check, or another command of
+ * a project-check program: `npm test`, `npm run clean`, `make all`, `python3 x.py`), or null. Such code may run any
+ * command and open any file, so every `command` and `path` floor may apply to it (engine.ts; red team 6, F1).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runsProjectCode } from "./project_checks.ts";
+ * import { analyzeScript } from "./shell.ts";
+ * assert.match(runsProjectCode(analyzeScript("npm test").commands[0]!)!, /project's code/);
+ * assert.equal(runsProjectCode(analyzeScript("ls").commands[0]!), null);
+ * ```
+ */
+export function runsProjectCode(cmd: SimpleCommand): string | null {
+  const name = cmd.argv[0]?.value;
+  if (cmd.lookedThrough || name === null || name === undefined || !Object.hasOwn(PROGRAMS, name)) return null;
+  const shown = cmd.argv.slice(0, 3).map((w) => w.value ?? w.text).join(" ");
+  return `${shown} runs the project's code (package.json scripts, a Makefile, tests, build scripts), which the ` +
+    "gate cannot inspect";
+}
+
 function _python(py: string, args: Words): Shape {
   if (args[0] === "-m" && (args[1] === "pytest" || args[1] === "unittest")) return { check: `${py} -m ${args[1]}` };
   return `${py} ${args.join(" ")}`.trim() + ` is not a project check (${py} -m pytest, ${py} -m unittest)`;

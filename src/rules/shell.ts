@@ -30,11 +30,12 @@
  *
  * @module
  */
-import { forEachChild, parse, type SyntaxNode } from "unbash";
+import { type ArithmeticExpression, forEachChild, parse, type SyntaxNode } from "unbash";
 import { classifyRedirect } from "./_redirect.ts";
 import { unwrap } from "./_unwrap.ts";
 import type { ShellAnalysis, ShellRedirect, ShellWord, SimpleCommand } from "./shell_types.ts";
 import { shellWord } from "./shell_word.ts";
+import { plainReference, variableCode } from "./_evaluated.ts";
 
 /** How deep `bash -c "bash -c '…'"` strings are followed before the script counts as unparsable. */
 export const MAX_NESTING = 8;
@@ -124,41 +125,138 @@ function _analyzeInto(script: string, context: string, depth: number, c: Collect
       case "ArithmeticCommand":
       case "ArithmeticFor":
       case "ArithmeticExpansion":
-      case "ArithmeticCommandExpansion":
-        _hazard(c, `arithmetic evaluation (${_snippet(script, node)}) can run code hidden in variable values`);
+      case "ArithmeticCommandExpansion": {
+        const why = `arithmetic evaluation (${_snippet(script, node)}) can run code hidden in variable values`;
+        _hazard(c, why);
+        // arithmetic on anything but literal numbers evaluates code only known at run time (red team 6, F2)
+        const exprs = node.type === "ArithmeticFor"
+          ? [node.initialize, node.test, node.update]
+          : node.type === "ArithmeticCommandExpansion"
+          ? [undefined]
+          : [node.expression];
+        if (!exprs.every((e) => e === undefined ? node.type === "ArithmeticFor" : _literalArithmetic(e))) {
+          _evaluates(c, ctx, _snippet(script, node), why);
+        }
         break;
+      }
       case "ParameterExpansion": {
         if (node.index || node.operation?.type === "Slice") {
           _hazard(c, `an array index or slice (${node.text}) is evaluated as arithmetic`);
+          const sub = node.index ? [node.index] : [];
+          if (node.operation?.type === "Slice") {
+            sub.push(node.operation.offset, ...(node.operation.length ? [node.operation.length] : []));
+          }
+          const literal = sub.every((w) => {
+            const v = shellWord(w).value;
+            return v !== null && (v === "@" || v === "*" || /^\s*[-+]?\d+\s*$/.test(v));
+          });
+          if (!literal) {
+            _evaluates(
+              c,
+              ctx,
+              node.text,
+              `an array index or slice (${node.text}) is evaluated as arithmetic, which can run code`,
+            );
+          }
         }
-        if (node.prefix === "!") _hazard(c, `indirect expansion (${node.text}) can run code hidden in a value`);
+        if (node.prefix === "!") {
+          _hazard(c, `indirect expansion (${node.text}) can run code hidden in a value`);
+          if (node.operation?.type !== "Names" && !node.index) {
+            _evaluates(c, ctx, node.text, `indirect expansion (${node.text}) evaluates a subscript hidden in a value`);
+          }
+        }
         if (
           node.operation?.type === "Default" && (node.operation.operator === "=" || node.operation.operator === ":=") &&
           !_plainName(node.parameter)
         ) {
           _hazard(c, `${node.text} may assign a variable the shell or a command reads`);
+          if (variableCode(node.parameter, null)) {
+            _evaluates(
+              c,
+              ctx,
+              node.text,
+              `${node.text} may assign ${node.parameter}, whose value bash or a program runs`,
+            );
+          }
         }
         if (node.operation?.type === "Transform") {
           _hazard(c, `the transformation ${node.text} can expand a value as a prompt or as code`);
+          if (!/^@[QEAaUuLK]$/.test(script.slice(node.operation.pos, node.operation.end).trim())) {
+            _evaluates(
+              c,
+              ctx,
+              node.text,
+              `the transformation ${node.text} expands a value as a prompt, which runs $(…)`,
+            );
+          }
         }
         break;
       }
       case "TestBinary":
         if (/^-(eq|ne|lt|le|gt|ge)$/.test(node.operator)) {
           _hazard(c, `[[ … ${node.operator} … ]] evaluates its operands as arithmetic`);
+          const literal = [node.left, node.right].every((w) => {
+            const v = shellWord(w).value;
+            return v !== null && /^\s*[-+]?\d+\s*$/.test(v);
+          });
+          if (!literal) {
+            _evaluates(
+              c,
+              ctx,
+              _snippet(script, node),
+              `[[ … ${node.operator} … ]] evaluates its operands as arithmetic, which can run code`,
+            );
+          }
         }
         break;
       case "TestUnary":
         if (node.operator === "-v" || node.operator === "-R") {
           _hazard(c, `[[ ${node.operator} … ]] evaluates an array index as arithmetic`);
+          const v = shellWord(node.operand).value;
+          if (v === null || !plainReference(v)) {
+            _evaluates(
+              c,
+              ctx,
+              _snippet(script, node),
+              `[[ ${node.operator} ${node.operand.text} ]] evaluates an array index as arithmetic, which can run code`,
+            );
+          }
         }
         break;
+      case "Assignment": {
+        // `a[i]=x`, `x=([i]=y)`: the index is arithmetic; `GIT_PAGER='…' git log`, `BASH_ENV=f`: code in a value
+        const idx = node.index ? shellWord(node.index).value : "0";
+        if (idx === null || !plainReference(`${node.name}[${idx}]`)) {
+          _evaluates(
+            c,
+            ctx,
+            node.text,
+            `the assignment ${node.text} evaluates its index as arithmetic, which can run code`,
+          );
+        }
+        if (node.value.type === "ArrayValue") {
+          for (const el of node.value.elements) {
+            const m = /^\[([^\]]*)\]/.exec(shellWord(el).value ?? el.text);
+            if (m && !/^\s*\d+\s*$/.test(m[1]!)) {
+              _evaluates(c, ctx, node.text, `the array element ${el.text} has an index bash evaluates as arithmetic`);
+            }
+          }
+        } else {
+          const code = variableCode(node.name, shellWord(node.value).value);
+          if (code?.unknown) _evaluates(c, ctx, node.text, code.unknown);
+          else if (code?.nested != null) _analyzeInto(code.nested, `${ctx} > ${node.name}=`, depth + 1, c);
+        }
+        break;
+      }
       case "Redirect": {
         // `{name}<f`, `exec {PATH}>f`: bash assigns the new descriptor's number to the variable, evaluating an array
         // index as arithmetic (`{a[$(cmd)]}`, or an index read from another variable)
         const d = (node as { descriptor?: { type?: string; name?: string } }).descriptor;
         if (d?.type === "FileDescriptorVariable") {
           _hazard(c, `the redirection {${d.name}} assigns a variable the shell or a command may read`);
+          if (d.name === undefined || !plainReference(d.name) || variableCode(d.name, null)) {
+            _evaluates(c, ctx, `{${d.name}}`, `the redirection {${d.name}} evaluates an array index as arithmetic`);
+          }
         }
         break;
       }
@@ -170,6 +268,8 @@ function _analyzeInto(script: string, context: string, depth: number, c: Collect
       case "Select":
         if (!_plainName(node.name.value)) {
           _hazard(c, `the loop variable ${node.name.value} may be one the shell or a command reads`);
+          const code = variableCode(node.name.value, null);
+          if (code) _evaluates(c, ctx, node.name.value, code.unknown ?? `the loop variable ${node.name.value} is run`);
         }
         break;
     }
@@ -228,6 +328,46 @@ function _hazard(c: Collector, why: string): void {
   c.hazards.add(why);
 }
 
+/**
+ * Code bash evaluates where the parse shows a word (an arithmetic operand, a subscript, a value bash runs): a
+ * command of its own whose code is only known at run time, so every `command` floor applies with its own decision
+ * (like a command that cannot be extracted, _embedded.ts) and a `path` floor may apply (red team 6, F2).
+ */
+function _evaluates(c: Collector, context: string, text: string, why: string): void {
+  c.commands.push({
+    argv: [],
+    raw: [],
+    wrappers: [],
+    assignments: [],
+    redirects: [],
+    writes: [],
+    dynamic: why,
+    extraArgs: false,
+    lookedThrough: false,
+    context: `${context} > evaluated`,
+    text,
+  });
+}
+
+/** An arithmetic expression made only of decimal numbers and operators: it evaluates no variable and no code. */
+function _literalArithmetic(e: ArithmeticExpression | undefined): boolean {
+  if (e === undefined) return false;
+  switch (e.type) {
+    case "ArithmeticWord":
+      return /^\d+$/.test(e.value) && (e.parts ?? []).every((p) => p.type === "Literal");
+    case "ArithmeticBinary":
+      return _literalArithmetic(e.left) && _literalArithmetic(e.right);
+    case "ArithmeticUnary":
+      return !/^(\+\+|--)$/.test(e.operator) && _literalArithmetic(e.operand);
+    case "ArithmeticTernary":
+      return _literalArithmetic(e.test) && _literalArithmetic(e.consequent) && _literalArithmetic(e.alternate);
+    case "ArithmeticGroup":
+      return _literalArithmetic(e.expression);
+    default:
+      return false;
+  }
+}
+
 /** A shell variable name that neither bash nor a common program reads from the environment: lowercase only. */
 function _plainName(name: string): boolean {
   return /^[a-z_][a-z0-9_]*$/.test(name) && name !== "_";
@@ -252,7 +392,9 @@ function _command(
     if (s.type === "Word") raw.push(shellWord(s));
     else if (s.type === "Assignment") {
       // `declare x=1`, `export A=b`: an argument that looks like an assignment
-      raw.push({ value: null, text: s.text, mayBeOption: false, expands: false });
+      const v = s.value.type === "Word" ? shellWord(s.value).value : null;
+      const assignment = v === null || s.index ? null : `${s.name}${s.append ? "+" : ""}=${v}`;
+      raw.push({ value: null, text: s.text, mayBeOption: false, expands: false, assignment });
     } else redirects.push(classifyRedirect(s));
   }
   _build(raw, assignments, redirects, context, text, depth, c);
@@ -287,6 +429,14 @@ function _build(
   const name = cmd.argv[0]?.value ?? null;
   if (name !== null && CWD_COMMANDS.has(name)) c.cwdChanged = true;
   c.commands.push(cmd);
+  // `env BASH_ENV=f bash -c …`, `env GIT_PAGER='…' git log`: code in a value a wrapper sets (red team 6, F2)
+  for (const a of u.assignments) {
+    const eq = a.indexOf("=");
+    if (eq <= 0) continue;
+    const code = variableCode(a.slice(0, eq), a.slice(eq + 1));
+    if (code?.unknown) _evaluates(c, context, a, code.unknown);
+    else if (code?.nested != null) _analyzeInto(code.nested, `${context} > ${a.slice(0, eq)}=`, depth + 1, c);
+  }
   for (const n of u.nested) _analyzeInto(n.script, `${context} > ${n.how}`, depth + 1, c);
   for (const inner of u.inner) {
     if (depth + 1 > MAX_NESTING) {
@@ -294,6 +444,6 @@ function _build(
       continue;
     }
     const innerText = inner.argv.map((w) => w.text).join(" ");
-    _build(inner.argv, [], [], `${context} > ${inner.how}`, innerText, depth + 1, c, true);
+    _build(inner.argv, [], [], `${context} > ${inner.how}`, innerText, depth + 1, c, inner.extraArgs ?? true);
   }
 }

@@ -24,6 +24,11 @@ export interface ShellWord {
   readonly mayBeOption: boolean;
   /** A glob or brace expansion: the shell may turn it into several words (or file names). */
   readonly expands: boolean;
+  /**
+   * An argument that is an assignment (`declare x=1`, `alias l='ls -l'`; its `value` is null): `name=value` after
+   * quote removal, or null when the value is only known at run time.
+   */
+  readonly assignment?: string | null;
 }
 
 /** How a redirection touches files. */

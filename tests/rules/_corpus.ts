@@ -661,6 +661,24 @@ export const DANGEROUS: string[] = [
   "tar -cf /dev/null --checkpoint=1 --checkpoint-action=exec='touch pwn' f",
   "awk 'BEGIN{system(c)}'",
   "find . -name x -exec touch pwn \\;",
+  // red team 6, F2: code bash or a program evaluates from a word
+  "[[ -v 'a[$(touch pwn)]' ]]",
+  "test -v 'a[$(touch pwn)]'",
+  "[ -v 'a[$(touch pwn)]' ]",
+  "[[ 'a[$(touch pwn)]' -eq 0 ]]",
+  "printf -v 'a[$(touch pwn)]' x",
+  "declare -n r='a[$(touch pwn)]'; : $r",
+  "let 'a[$(touch pwn)]'",
+  "x='a[$(touch pwn)]'; echo $((x))",
+  "x='a[$(touch pwn)]'; echo ${y:x}",
+  "unset 'a[$(touch pwn)]'",
+  "alias r='touch pwn'; r",
+  "hash -p /usr/bin/touch ls; ls pwn",
+  "PS4='$(touch pwn)'; set -x; ls",
+  "busybox touch pwn",
+  "ssh host 'touch pwn'",
+  "expect -c 'spawn touch pwn'",
+  "make --eval=$'a:\\n\\ttouch pwn' a",
 ];
 
 /**
