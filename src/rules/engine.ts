@@ -63,6 +63,7 @@ import { builtinReadOnly } from "./builtin_readonly.ts";
 import type { CompiledRule } from "./config.ts";
 import { analysisOf, type MatchContext, ruleMatches, type RulePath } from "./_match.ts";
 import type { ShellAnalysis } from "./shell_types.ts";
+import type { PathFacts } from "./path_facts.ts";
 import { lexicalWorkspacePath } from "./workspace_path.ts";
 
 /** The call the rules are judged on. */
@@ -91,6 +92,12 @@ export interface RuleCall {
    * symlinks as the file tools do.
    */
   readonly resolveWrite?: (target: string) => string | null;
+  /**
+   * What the file system says of the script's paths, for its `path` floors (path_facts.ts: hard links, links a
+   * recursive reader follows, whether there is a git repository). Absent: links are judged only as `resolveWrite`
+   * resolves the words, and a repository is assumed.
+   */
+  readonly facts?: PathFacts;
 }
 
 /** Options of {@linkcode evaluateRules}. */
@@ -183,6 +190,7 @@ export function evaluateRules(
     script,
     analysis: call.analysis,
     resolve: call.resolveWrite ?? ((t) => lexicalWorkspacePath(t)),
+    facts: call.facts,
   };
   let risk: Risk = call.tableRisk;
   let riskMatch: RuleMatch | null = null;

@@ -24,6 +24,11 @@ export interface ShellWord {
   readonly mayBeOption: boolean;
   /** A glob or brace expansion: the shell may turn it into several words (or file names). */
   readonly expands: boolean;
+  /**
+   * Null value only: the word is literal but its bytes have no faithful string form (`$'k\xff'` is the byte 0xff,
+   * which is not UTF-8), so the gate cannot look it up as the program will open it.
+   */
+  readonly lossy?: boolean;
 }
 
 /** How a redirection touches files. */
