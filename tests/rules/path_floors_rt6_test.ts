@@ -169,7 +169,7 @@ Deno.test("rt6 F4: a link walk too large, or through a name that is not UTF-8, m
   const { ws, at, done } = workspace();
   try {
     mkdirSync(at("big"));
-    for (let i = 0; i < 5100; i++) writeFileSync(at(`big/f${i}`), "");
+    sh(ws, "cd big && touch f{0..5099}");
     sh(ws, `mkdir -p "odd/$(printf 'b\\377')"`);
     const run = judge(ws);
     for (
