@@ -310,7 +310,7 @@ export function ruleMatches(
         // what links on disk lead to: a hard link to a protected file, a protected file a link-following reader
         // reaches (`grep -R x sub` with sub/up -> ../secrets)
         const a = analysisOf(ctx);
-        const linked = ctx.facts && a?.ok
+        const linked = ctx.facts && a?.ok && !a.cwdChanged
           ? linkedReads(
             rule.spec.path ?? [],
             m,

@@ -186,11 +186,18 @@ function _protected(patterns: readonly string[], m: Matcher, facts: PathFacts): 
 /** The literal paths a command's words resolve to (a word, and the value of `--opt=value`). */
 function _wordPaths(c: SimpleCommand, resolve: (t: string) => string | null): Array<[string, string]> {
   const out: Array<[string, string]> = [];
+  let operands = false;
   for (const w of c.argv.slice(1)) {
     const v = w.value;
     if (v === null || v === "") continue;
-    const cands = [v];
     const eq = v.indexOf("=");
+    if (!operands && v === "--") {
+      operands = true;
+      continue;
+    }
+    // an option is not a path (`-rn`, `--follow`), but its value may be one (`--file=k`)
+    if (!operands && v.startsWith("-") && eq === -1) continue;
+    const cands = [v];
     if (v.startsWith("-") && eq !== -1) cands.push(v.slice(eq + 1));
     for (const cand of cands) {
       const r = resolve(cand);

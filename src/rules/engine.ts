@@ -154,6 +154,19 @@ const ORDER: Record<Risk, number> = { low: 0, medium: 1, high: 2 };
  */
 export const DENY_MAY_APPLY = "deny floor may apply";
 
+/** `resolve` asked once per target in a call (the path matchers and the write check ask for the same words). */
+function _memo(resolve: (t: string) => string | null): (t: string) => string | null {
+  const seen = new Map<string, string | null>();
+  return (t) => {
+    let r = seen.get(t);
+    if (r === undefined && !seen.has(t)) {
+      r = resolve(t);
+      seen.set(t, r);
+    }
+    return r ?? null;
+  };
+}
+
 function _max(a: Risk, b: Risk): Risk {
   return ORDER[a] >= ORDER[b] ? a : b;
 }
@@ -189,7 +202,7 @@ export function evaluateRules(
     paths: call.paths,
     script,
     analysis: call.analysis,
-    resolve: call.resolveWrite ?? ((t) => lexicalWorkspacePath(t)),
+    resolve: _memo(call.resolveWrite ?? ((t) => lexicalWorkspacePath(t))),
     facts: call.facts,
   };
   let risk: Risk = call.tableRisk;
