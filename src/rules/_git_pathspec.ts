@@ -121,6 +121,28 @@ const PATCH =
 /** Options that make show and diff print no patch (names, counts, nothing). */
 const NO_PATCH =
   /^(-s|--no-patch|--stat.*|--numstat|--shortstat|--name-only|--name-status|--raw|--summary|--dirstat.*|--compact-summary|--quiet)$/;
+/** Long options of the content commands that take their value as the next word. */
+const VALUE_OPTIONS = new Set([
+  "--output",
+  "--output-directory",
+  "--prefix",
+  "--format",
+  "--max-depth",
+  "--threads",
+  "--author",
+  "--committer",
+  "--grep",
+  "--since",
+  "--until",
+  "--after",
+  "--before",
+  "--remote",
+  "--max-count",
+  "--skip",
+  "--exclude",
+  "--add-file",
+  "--open-files-in-pager",
+]);
 /** A revision that names a commit for sure (navigation, a range, HEAD and the like): not a blob. */
 const COMMITISH = /^(([A-Z_]*HEAD|@)([~^]\d*)*|[^:]*[~^]\d*|[^:]*\.\.\.?[^:]*|[^:]*\^\{commit\})$/;
 
@@ -167,9 +189,12 @@ export function gitReads(c: SimpleCommand, exists: (word: string) => boolean, re
     if (p.why !== null) unknown ??= p.why;
     if (p.path !== null && !p.exclude) paths.push(p.path);
   };
+  let prev: string | null = null;
   for (; i < args.length; i++) {
     const w = args[i]!;
     const v = w.value;
+    const before = prev;
+    prev = v;
     if (v === null) continue;
     if (dashdash) {
       take(v);
@@ -189,7 +214,11 @@ export function gitReads(c: SimpleCommand, exists: (word: string) => boolean, re
       }
       continue;
     }
-    if (v.startsWith(":") && !global.literal) {
+    // the value of an option (`-f pats`, `-o out`, `--author x`) is no pathspec, even when it names a file
+    const value = before !== null && (/^-[A-Za-z]$/.test(before) || VALUE_OPTIONS.has(before));
+    if (value) {
+      // it may still be a revision or an object (`git show -s <blob>`)
+    } else if (v.startsWith(":") && !global.literal) {
       if (/^:\d+:/.test(v) || /^:[^(/!^:]/.test(v)) continue; // `:0:path`, `:path`: an index lookup, named as a path
       if (/^:\/./.test(v)) {
         // `:/text` before `--`: the commit whose message matches (its whole patch), or the pathspec `text`
@@ -199,7 +228,7 @@ export function gitReads(c: SimpleCommand, exists: (word: string) => boolean, re
       take(v);
       continue;
     }
-    if (v === "" || v === "." || exists(v)) {
+    if (!value && (v === "" || v === "." || exists(v))) {
       take(v); // a word that names a path (and is not a revision) is a pathspec; `''` and `.` are everything
       continue;
     }

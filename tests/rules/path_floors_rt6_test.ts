@@ -336,6 +336,11 @@ Deno.test("rt6 F6: git printing contents from history without a pathspec may mee
         "git format-patch -1 --stdout",
         "git fast-export --all",
         "git worktree add w",
+        // an option's value that names a file is no pathspec
+        "git grep -f README",
+        "git format-patch -o src HEAD~1",
+        "git show -s 3b18e512",
+        "git archive --output README HEAD",
       ]
     ) {
       const o = run(cmd);
@@ -360,6 +365,8 @@ Deno.test("rt6 F6: git printing contents from history without a pathspec may mee
         "git log -p -- README",
         "git grep TODO -- src",
         "git grep TODO src",
+        "git grep -n TODO src",
+        "git diff --cached README",
         "git cat-file -t 3b18e512",
         "git cat-file -p HEAD:README",
         "git ls-files",
