@@ -5,7 +5,6 @@
  * @module
  */
 import { BUILTIN_TOOL_NAMES } from "../builtins/definitions.ts";
-import { AGENT_TOOLS } from "../hook/risk.ts";
 import { compileToolGlob } from "../rules/glob.ts";
 import { type RuleSpec, validateReadOnlyCommands, validateRules } from "../rules/mod.ts";
 import type { FieldContext } from "./_fields.ts";
@@ -74,10 +73,11 @@ export function readProjectChecks(value: unknown, ctx: FieldContext): boolean {
 }
 
 /**
- * Refuse a `path` rule whose `tool` glob matches no tool whose paths the rules read: safe-exec's built-in tools, the
- * tools the config brings, and the agents' own tools of hook mode (`Read`, `Write`, …). Such a rule would match
- * nothing: a glob like `"f*"` beside a server `f` names only the upstream `f__…` tools, whose arguments `path` does
- * not know. `"*"` is always accepted (it names every tool).
+ * Refuse a `path` rule whose `tool` glob matches no tool whose paths the rules read: safe-exec's built-in tools and
+ * the tools the config brings. Such a rule would match nothing: a glob like `"f*"` beside a server `f` names only the
+ * upstream `f__…` tools, whose arguments `path` does not know. `"*"` is always accepted (it names every tool). A
+ * server's start-up (`prepareStartup`) checks it; hook mode, whose rules name the agent's own tools (`Read`), does
+ * not.
  *
  * @example
  * ```ts
@@ -88,23 +88,22 @@ export function readProjectChecks(value: unknown, ctx: FieldContext): boolean {
  * const fail = (m: string): never => {
  *   throw new Error(m);
  * };
- * config.rules = [{ tool: "*", path: ["secrets/**"], decision: "deny" }, { tool: "read_*", path: ["k"], decision: "deny" }];
+ * config.rules = [{ tool: "*", path: ["s/**"], decision: "deny" }, { tool: "read_*", path: ["k"], decision: "deny" }];
  * checkPathRuleTools(config, fail);
  * config.rules = [{ tool: "f*", path: ["secrets/**"], decision: "deny" }];
  * assert.throws(() => checkPathRuleTools(config, fail), /"rules\[0\]\.path" never matches "f\*"/);
  * ```
  */
 export function checkPathRuleTools(config: SafeExecConfig, fail: (message: string) => never): void {
-  const names = new Set<string>([...BUILTIN_TOOL_NAMES, ...Object.keys(config.brought)]);
-  for (const tools of Object.values(AGENT_TOOLS)) for (const n of Object.keys(tools)) names.add(n);
+  const names = [...BUILTIN_TOOL_NAMES, ...Object.keys(config.brought)];
   config.rules.forEach((rule, i) => {
     if (rule.path === undefined || rule.tool === "*") return;
     const m = compileToolGlob(rule.tool);
-    if ([...names].some((n) => m(n))) return;
+    if (names.some((n) => m(n))) return;
     fail(
       `"rules[${i}].path" never matches ${JSON.stringify(rule.tool)}: no built-in tool (${
         BUILTIN_TOOL_NAMES.join(", ")
-      }), tool of "tools" or agent tool of hook mode has a name it matches, and "path" reads only their path ` +
+      }) or tool of "tools" has a name it matches, and "path" reads only their path ` +
         `arguments (an upstream tool "<server>__<tool>" has arguments it does not know: match them with "args" or ` +
         `put a "decision" on the tool itself); use "*" or a glob that names one of them`,
     );

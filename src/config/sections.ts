@@ -32,7 +32,7 @@ import {
   readSection,
   show,
 } from "./_fields.ts";
-import { checkPathRuleTools, readProjectChecks, readReadOnlyCommands, readRules } from "./_rules_section.ts";
+import { readProjectChecks, readReadOnlyCommands, readRules } from "./_rules_section.ts";
 import type { SafeExecConfig } from "./types.ts";
 
 /** The longest confirmation a config may allow: a day. */
@@ -246,5 +246,4 @@ export const SECTIONS: Readonly<Record<string, Section>> = Object.freeze({
 export function readSections(raw: Record<string, unknown>, config: SafeExecConfig, ctx: FieldContext): void {
   for (const [key, read] of Object.entries(SECTIONS)) if (has(raw, key)) read(raw[key], config, ctx);
   checkToolNames(config, ctx.fail);
-  checkPathRuleTools(config, ctx.fail);
 }
