@@ -4,8 +4,11 @@
  *
  * @module
  */
+import { BUILTIN_TOOL_NAMES } from "../builtins/definitions.ts";
+import { compileToolGlob } from "../rules/glob.ts";
 import { type RuleSpec, validateReadOnlyCommands, validateRules } from "../rules/mod.ts";
 import type { FieldContext } from "./_fields.ts";
+import type { SafeExecConfig } from "./types.ts";
 
 /**
  * Read `rules`: the list as written, once every rule is valid; else the config is refused with all the problems.
@@ -67,4 +70,42 @@ export function readProjectChecks(value: unknown, ctx: FieldContext): boolean {
   const r = validateReadOnlyCommands(value, "projectChecks");
   if (r.error !== null) ctx.fail(r.error);
   return r.value;
+}
+
+/**
+ * Refuse a `path` rule whose `tool` glob matches no tool whose paths the rules read: safe-exec's built-in tools and
+ * the tools the config brings. Such a rule would match nothing: a glob like `"f*"` beside a server `f` names only the
+ * upstream `f__…` tools, whose arguments `path` does not know. `"*"` is always accepted (it names every tool). A
+ * server's start-up (`prepareStartup`) checks it; hook mode, whose rules name the agent's own tools (`Read`), does
+ * not.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkPathRuleTools } from "./_rules_section.ts";
+ * import { defaultConfig } from "./types.ts";
+ * const config = defaultConfig("/x");
+ * const fail = (m: string): never => {
+ *   throw new Error(m);
+ * };
+ * config.rules = [{ tool: "*", path: ["s/**"], decision: "deny" }, { tool: "read_*", path: ["k"], decision: "deny" }];
+ * checkPathRuleTools(config, fail);
+ * config.rules = [{ tool: "f*", path: ["secrets/**"], decision: "deny" }];
+ * assert.throws(() => checkPathRuleTools(config, fail), /"rules\[0\]\.path" never matches "f\*"/);
+ * ```
+ */
+export function checkPathRuleTools(config: SafeExecConfig, fail: (message: string) => never): void {
+  const names = [...BUILTIN_TOOL_NAMES, ...Object.keys(config.brought)];
+  config.rules.forEach((rule, i) => {
+    if (rule.path === undefined || rule.tool === "*") return;
+    const m = compileToolGlob(rule.tool);
+    if (names.some((n) => m(n))) return;
+    fail(
+      `"rules[${i}].path" never matches ${JSON.stringify(rule.tool)}: no built-in tool (${
+        BUILTIN_TOOL_NAMES.join(", ")
+      }) or tool of "tools" has a name it matches, and "path" reads only their path ` +
+        `arguments (an upstream tool "<server>__<tool>" has arguments it does not know: match them with "args" or ` +
+        `put a "decision" on the tool itself); use "*" or a glob that names one of them`,
+    );
+  });
 }

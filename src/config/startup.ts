@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { checkPathRuleTools } from "./_rules_section.ts";
 import { closeSync, constants, mkdirSync, openSync, type Stats, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { errCode } from "../_util/errors.ts";
@@ -204,7 +205,8 @@ function probeCreate(path: string): void {
 /**
  * Check and prepare both paths for a server: create the workspace and the witness log's folder where needed, prove
  * the log can be created, and say on stderr (`note`) what was created beyond the defaults. Throws a
- * {@linkcode ConfigError} (exit 2) naming the path and the reason when one cannot be used.
+ * {@linkcode ConfigError} (exit 2) naming the path and the reason when one cannot be used, and one naming the rule
+ * when a `path` rule's tool glob matches none of the server's tools (`checkPathRuleTools`).
  *
  * @example
  * ```ts
@@ -228,6 +230,10 @@ export function prepareStartup(
   workspaceIsDefault: boolean,
   note: (line: string) => void,
 ): void {
+  // a path rule that can match none of the server's tools (red team 6 F8)
+  checkPathRuleTools(config, (m) => {
+    throw new ConfigError(`Invalid rules: ${m}`);
+  });
   const refuse = (c: PathCheck, detail: string): never => {
     const name = c.what === "workspace" ? "workspace" : "witness log";
     throw new ConfigError(`Cannot use the ${name} ${JSON.stringify(c.path)}: ${detail}`);

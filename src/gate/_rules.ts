@@ -11,6 +11,7 @@ import type { Workspace } from "../fileops/workspace.ts";
 import { type CompiledRule, evaluateRules, type RuleMatch, type RuleOutcome, type RulePath } from "../rules/mod.ts";
 import type { Decision, Risk, RuleHit } from "../types.ts";
 import type { RegisteredTool } from "./tool.ts";
+import { workspaceFacts } from "./_path_facts.ts";
 
 /** How the rules are applied (the executor's options). */
 export interface RulesSetup {
@@ -85,6 +86,7 @@ export function judgeCall(
     args,
     ...(paths !== null ? { paths } : {}),
     resolveWrite: (target) => _relative(workspace, target),
+    ...(script ? { facts: workspaceFacts(workspace) } : {}),
   }, {
     readOnlyCommands: setup.readOnlyCommands,
     trustGitConfig: setup.trustGitConfig(),

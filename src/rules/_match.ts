@@ -25,6 +25,9 @@ import { analyzeScript } from "./shell.ts";
 import type { ShellAnalysis, ShellWord, SimpleCommand } from "./shell_types.ts";
 import { opensUnnamedFiles } from "./_unnamed_files.ts";
 import { runsProjectCode } from "./project_checks.ts";
+import { gitReads } from "./_git_pathspec.ts";
+import { linkedReads } from "./_path_links.ts";
+import type { PathFacts } from "./path_facts.ts";
 import { judgeWrites } from "./_writes.ts";
 
 /**
@@ -50,6 +53,10 @@ export interface MatchContext {
   readonly resolve: (t: string) => string | null;
   /** The literal paths the script names, once found (see {@linkcode scriptPaths}). */
   scriptPaths?: ScriptPaths | undefined;
+  /** What the file system says of the script's paths (links, hard links, a repository); absent: not asked. */
+  readonly facts?: PathFacts | undefined;
+  /** Per-call memory of what the facts gave each rule. */
+  factsCache?: Map<unknown, unknown> | undefined;
 }
 
 /** The paths a script names, for `path` matchers of rules that raise risk or set a floor. */
@@ -78,10 +85,8 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
     const eq = v.indexOf("=");
     if (eq !== -1) cands.push(v.slice(eq + 1));
     if (/^-[^-]./.test(v)) cands.push(v.slice(2));
-    if (v.includes(":")) cands.push(...v.split(":").slice(1));
-    // git's pathspec magic: `:(top)k`, `:(icase,glob)k`, `:/k`, `:!k`, `:^k` name k
-    const magic = /^:(\([^)]*\)|[/!^]+)/.exec(v);
-    if (magic) cands.push(v.slice(magic[0].length));
+    // `HEAD:k`, `:0:k`, `if=k`; git's pathspec magic (`:(top)k`, `:!k`) is read by _git_pathspec.ts
+    if (v.includes(":") && !/^:[(/!^:]/.test(v)) cands.push(...v.split(":").slice(1));
     // a list of file names read from a file (`sort --files0-from=list`, `tar -T`): the names are not in the script
     if (/^--(files0-from|files-from)(=|$)/.test(v)) unknown ??= `${v} reads file names from a file`;
     for (const c of cands) {
@@ -99,7 +104,19 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
   else if (!a.ok) unknown = "the script cannot be parsed";
   else {
     if (a.cwdChanged) unknown = "the script changes folder, so its relative paths are not known";
+    const facts = ctx.facts;
+    const exists = (word: string) => {
+      const r = facts ? ctx.resolve(word) : null;
+      return r !== null && facts!.stat(r) !== null;
+    };
     for (const c of a.commands) {
+      const head = c.argv[0]?.value;
+      if (head && (head === "git" || head.endsWith("/git"))) {
+        // git's pathspecs as git reads them, and contents printed from history that no pathspec limits
+        const g = gitReads(c, exists, facts ? facts.gitRepository() : true);
+        for (const p of g.paths) add(p);
+        if (g.unknown !== null) unknown ??= g.unknown;
+      }
       if (c.dynamic) unknown ??= c.dynamic;
       if (c.extraArgs) unknown ??= `${c.argv[0]?.value ?? "a command"} is given arguments at run time`;
       // files named inside a program's text or read from data (jq import, awk ARGV, `@file`, git pathspec globs)
@@ -109,7 +126,9 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
       const project = runsProjectCode(c);
       if (project !== null) unknown ??= project;
       for (const w of c.raw) {
-        if (w.value === null) unknown ??= `the word ${w.text} is only known at run time`;
+        if (w.value === null && w.lossy) {
+          unknown ??= `the word ${w.text} names bytes that are not valid UTF-8, which the gate cannot look up`;
+        } else if (w.value === null) unknown ??= `the word ${w.text} is only known at run time`;
         else add(w.value);
       }
       for (const r of c.redirects) {
@@ -312,10 +331,29 @@ export function ruleMatches(
       if (lowering) return miss;
       const sp = scriptPaths(ctx);
       if (!sp.paths.some((p) => m(p))) {
-        // a folder the script names may hold what the rule protects (`grep -r x secrets` for `secrets/**`)
-        const folder = sp.paths.find((p) => _mayHold(rule.spec.path ?? [], p));
-        if (sp.unknown === null && folder === undefined) return miss;
-        maybe = sp.unknown ?? `${JSON.stringify(folder)} may be a folder holding paths the rule names`;
+        // what links on disk lead to: a hard link to a protected file, a protected file a link-following reader
+        // reaches (`grep -R x sub` with sub/up -> ../secrets)
+        const a = analysisOf(ctx);
+        const linked = ctx.facts && a?.ok && !a.cwdChanged
+          ? linkedReads(
+            rule.spec.path ?? [],
+            m,
+            a.commands,
+            ctx.resolve,
+            ctx.facts,
+            ctx.factsCache ??= new Map(),
+            rule,
+          )
+          : null;
+        if (linked?.hit == null) {
+          // a folder the script names may hold what the rule protects (`grep -r x secrets` for `secrets/**`)
+          const folder = sp.paths.find((p) => _mayHold(rule.spec.path ?? [], p));
+          const held = folder === undefined
+            ? null
+            : `${JSON.stringify(folder)} may be a folder holding paths the rule names`;
+          maybe = sp.unknown ?? linked?.maybe ?? held;
+          if (maybe === null) return miss;
+        }
       }
     } else {
       const paths = ctx.paths ?? [];

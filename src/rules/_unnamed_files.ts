@@ -5,8 +5,7 @@
  * - programs whose own text opens files: jq `import`/`include` (and `-f`/`--from-file`, `--run-tests`, `-L`,
  *   `--rawfile`, `--slurpfile`), awk assigning `ARGV`/`ARGC`, `getline`, `@include`, `-f`/`-i`/`-E` program files;
  * - response files: a word `@FILE` (binutils, compilers, curl `-d @FILE`) reads arguments or data from FILE;
- * - git pathspecs that are not literal names: magic other than `top`/`literal` (`:(icase)`, `:(glob)`,
- *   `:(exclude)`, `:(attr)`), and the glob characters `*`, `?`, `[` that a plain pathspec matches with.
+ * (git pathspecs that are not literal names are read by _git_pathspec.ts.)
  *
  * @example
  * ```ts
@@ -15,7 +14,7 @@
  * import { opensUnnamedFiles } from "./_unnamed_files.ts";
  * const why = (s: string) => opensUnnamedFiles(analyzeScript(s).commands[0]!);
  * assert.match(why(`jq -n 'import "x" as $c; $c'`)!, /import/);
- * assert.match(why("git show HEAD -- 'secret?/k'")!, /glob/);
+ * assert.match(why("curl -d @secrets/k x")!, /secrets\/k/);
  * assert.equal(why("jq .a in.json"), null);
  * ```
  *
@@ -78,28 +77,6 @@ export function opensUnnamedFiles(c: SimpleCommand): string | null {
       }
     }
     return null;
-  }
-  if (name === "git") {
-    if (args.some((w) => w.value === "--literal-pathspecs")) return null;
-    let sub = false;
-    for (const w of args) {
-      const v = w.value;
-      if (v === null) continue;
-      if (!sub) {
-        if (!v.startsWith("-")) sub = true;
-        continue;
-      }
-      const magic = /^:\(([^)]*)\)/.exec(v);
-      if (magic) {
-        const kinds = magic[1]!.split(",").map((k) => k.trim().replace(/[:=].*$/, ""));
-        if (kinds.some((k) => k !== "top" && k !== "literal")) {
-          return `git pathspec ${v} matches by magic (${magic[1]}), not by name`;
-        }
-        if (kinds.includes("literal")) continue;
-      }
-      if (v.startsWith("-")) continue;
-      if (/[*?[]/.test(v)) return `git pathspec ${v} is a glob, which may match paths it does not name`;
-    }
   }
   return null;
 }

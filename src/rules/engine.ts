@@ -68,6 +68,7 @@ import { builtinReadOnly } from "./builtin_readonly.ts";
 import type { CompiledRule } from "./config.ts";
 import { analysisOf, type MatchContext, ruleMatches, type RulePath } from "./_match.ts";
 import type { ShellAnalysis } from "./shell_types.ts";
+import type { PathFacts } from "./path_facts.ts";
 import { lexicalWorkspacePath } from "./workspace_path.ts";
 
 /** The call the rules are judged on. */
@@ -96,6 +97,12 @@ export interface RuleCall {
    * symlinks as the file tools do.
    */
   readonly resolveWrite?: (target: string) => string | null;
+  /**
+   * What the file system says of the script's paths, for its `path` floors (path_facts.ts: hard links, links a
+   * recursive reader follows, whether there is a git repository). Absent: links are judged only as `resolveWrite`
+   * resolves the words, and a repository is assumed.
+   */
+  readonly facts?: PathFacts;
 }
 
 /** Options of {@linkcode evaluateRules}. */
@@ -152,6 +159,19 @@ const ORDER: Record<Risk, number> = { low: 0, medium: 1, high: 2 };
  */
 export const DENY_MAY_APPLY = "deny floor may apply";
 
+/** `resolve` asked once per target in a call (the path matchers and the write check ask for the same words). */
+function _memo(resolve: (t: string) => string | null): (t: string) => string | null {
+  const seen = new Map<string, string | null>();
+  return (t) => {
+    let r = seen.get(t);
+    if (r === undefined && !seen.has(t)) {
+      r = resolve(t);
+      seen.set(t, r);
+    }
+    return r ?? null;
+  };
+}
+
 function _max(a: Risk, b: Risk): Risk {
   return ORDER[a] >= ORDER[b] ? a : b;
 }
@@ -187,7 +207,8 @@ export function evaluateRules(
     paths: call.paths,
     script,
     analysis: call.analysis,
-    resolve: call.resolveWrite ?? ((t) => lexicalWorkspacePath(t)),
+    resolve: _memo(call.resolveWrite ?? ((t) => lexicalWorkspacePath(t))),
+    facts: call.facts,
   };
   let risk: Risk = call.tableRisk;
   let riskMatch: RuleMatch | null = null;

@@ -29,6 +29,11 @@ export interface ShellWord {
    * quote removal, or null when the value is only known at run time.
    */
   readonly assignment?: string | null;
+  /**
+   * Null value only: the word is literal but its bytes have no faithful string form (`$'k\xff'` is the byte 0xff,
+   * which is not UTF-8), so the gate cannot look it up as the program will open it.
+   */
+  readonly lossy?: boolean;
 }
 
 /** How a redirection touches files. */

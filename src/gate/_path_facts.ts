@@ -1,0 +1,150 @@
+/**
+ * Private helper of the gate: the file-system facts the rule engine's `path` floors ask for (rules/path_facts.ts),
+ * read from the workspace with `node:fs`. Names are handled as bytes: a folder is read with `encoding: "buffer"`
+ * and each entry looked at by its bytes, so a name that is not valid UTF-8 is reported as such (path null) rather
+ * than looked up under another name. Nothing is cached across calls; one call's facts are kept for the call.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { linkSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+ * import { join } from "node:path";
+ * import { tmpdir } from "node:os";
+ * import { Workspace } from "../fileops/workspace.ts";
+ * import { workspaceFacts } from "./_path_facts.ts";
+ * const ws = Workspace.open(mkdtempSync(join(tmpdir(), "ws-")));
+ * writeFileSync(join(ws.root, "a"), "x");
+ * linkSync(join(ws.root, "a"), join(ws.root, "b"));
+ * const facts = workspaceFacts(ws);
+ * assert.equal(facts.stat("b")?.nlink, 2);
+ * assert.equal(facts.stat("a")?.id, facts.stat("b")?.id);
+ * assert.equal(facts.gitRepository(), false);
+ * rmSync(ws.root, { recursive: true });
+ * ```
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import { type Dirent, lstatSync, readdirSync, realpathSync, type Stats, statSync } from "node:fs";
+import type { Workspace } from "../fileops/workspace.ts";
+import type { PathEntry, PathFacts, PathStat } from "../rules/path_facts.ts";
+
+const STRICT = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+function _kind(st: Stats): PathStat {
+  return {
+    kind: st.isFile() ? "file" : st.isDirectory() ? "dir" : "other",
+    nlink: Number(st.nlink),
+    id: `${st.dev}:${st.ino}`,
+  };
+}
+
+function _utf8(b: Buffer): string | null {
+  try {
+    return STRICT.decode(b);
+  } catch {
+    return null;
+  }
+}
+
+/** The facts of `workspace` for one call. */
+export function workspaceFacts(workspace: Workspace): PathFacts {
+  const root = workspace.root;
+  const abs = (rel: string) => (rel === "." ? root : `${root}/${rel}`);
+  const stats = new Map<string, PathStat | null>();
+  let repo: boolean | undefined;
+  return {
+    stat(rel) {
+      if (stats.has(rel)) return stats.get(rel)!;
+      let st: PathStat | null;
+      try {
+        st = _kind(statSync(abs(rel)));
+      } catch {
+        st = null;
+      }
+      stats.set(rel, st);
+      return st;
+    },
+    list(rel) {
+      // the common case: names that are valid UTF-8, with their types from the folder itself (no lstat each)
+      let dirents: Dirent[];
+      try {
+        dirents = readdirSync(abs(rel), { withFileTypes: true });
+      } catch {
+        return null;
+      }
+      if (dirents.some((d) => d.name.includes("\uFFFD"))) return _byBytes(workspace, rel);
+      const out: PathEntry[] = [];
+      for (const d of dirents) {
+        const path = rel === "." ? d.name : `${rel}/${d.name}`;
+        if (d.isSymbolicLink()) out.push(_link(workspace, path, Buffer.from(abs(path))));
+        else {out.push({
+            path,
+            link: false,
+            target: null,
+            kind: d.isFile() ? "file" : d.isDirectory() ? "dir" : "other",
+          });}
+      }
+      return out;
+    },
+    gitRepository() {
+      if (repo === undefined) repo = _exists(Buffer.from(`${root}/.git`)) || _exists(Buffer.from(`${root}/HEAD`));
+      return repo;
+    },
+  };
+}
+
+function _exists(p: Buffer): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A folder holding a name that may not be valid UTF-8: read by bytes, each entry looked at by its bytes. */
+function _byBytes(workspace: Workspace, rel: string): PathEntry[] | null {
+  const dir = Buffer.from((rel === "." ? workspace.root : `${workspace.root}/${rel}`) + "/");
+  let names: Buffer[];
+  try {
+    names = readdirSync(dir, { encoding: "buffer" }) as unknown as Buffer[];
+  } catch {
+    return null;
+  }
+  const out: PathEntry[] = [];
+  for (const raw of names) {
+    const name = _utf8(raw);
+    const full = Buffer.concat([dir, raw]);
+    const path = name === null ? null : rel === "." ? name : `${rel}/${name}`;
+    let l: Stats;
+    try {
+      if (path === null) throw new Error("not UTF-8");
+      l = lstatSync(full);
+    } catch {
+      // a runtime that decodes names with U+FFFD (Deno) cannot look the entry up: its bytes are unknown
+      const lost = path === null || name!.includes("\uFFFD");
+      out.push({ path: lost ? null : path, link: false, target: null, kind: null });
+      continue;
+    }
+    if (l.isSymbolicLink()) out.push(_link(workspace, path!, full));
+    else out.push({ path, link: false, target: null, kind: _kind(l).kind });
+  }
+  return out;
+}
+
+/** A symlink entry: where it resolves (inside the workspace) and what is there. */
+function _link(workspace: Workspace, path: string, full: Buffer): PathEntry {
+  let real: Buffer;
+  let kind: PathStat["kind"];
+  try {
+    real = realpathSync.native(full, { encoding: "buffer" }) as unknown as Buffer;
+    kind = _kind(statSync(full)).kind;
+  } catch {
+    return { path, link: true, target: null, kind: null }; // dangling, a loop
+  }
+  const text = _utf8(real);
+  if (text === null || text.includes("\uFFFD")) return { path, link: true, target: null, unrepresentable: true, kind };
+  const target = workspace.contains(text) ? workspace.relative(text) : null;
+  return { path, link: true, target, kind };
+}

@@ -1,0 +1,57 @@
+/**
+ * What the rule engine may ask the file system while it judges a script's `path` floors (red team 6, F4/F6): the
+ * caller (the gate) gathers these facts, the engine stays pure and only reads them. Every path here is
+ * workspace-relative and real (symlinks resolved, as the gate's `resolveWrite` returns them; `.` is the root).
+ *
+ * - a literal word naming a regular file with more than one hard link is protected when its inode is that of a
+ *   file a floor names (the floor's literal matches are stat'ed once per call; a pattern that cannot be listed
+ *   cheaply makes such a file "may apply");
+ * - a reader that follows links while it recurses (`grep -R`, `find -L`, `ls -LR`, `cp -rL`, `tar -h`, …) into a
+ *   folder is judged on what the walk reaches through a link (bounded; too large a walk "may apply");
+ * - git commands that print contents from history without a pathspec naming them "may apply" when there is a
+ *   repository (without facts, one is assumed).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { PathFacts } from "./path_facts.ts";
+ * const none: PathFacts = { stat: () => null, list: () => null, gitRepository: () => false };
+ * assert.equal(none.stat("a"), null);
+ * ```
+ *
+ * @module
+ */
+
+/** What a path is, links followed. */
+export interface PathStat {
+  /** A regular file, a folder, or anything else. */
+  readonly kind: "file" | "dir" | "other";
+  /** Its hard-link count. */
+  readonly nlink: number;
+  /** Its identity (`dev:ino`). */
+  readonly id: string;
+}
+
+/** One entry of a folder. */
+export interface PathEntry {
+  /** The entry's path (the folder's real path joined with the name); null when its name is not valid UTF-8. */
+  readonly path: string | null;
+  /** Whether the entry is a symlink. */
+  readonly link: boolean;
+  /** For a link: the real path it resolves to; null when it leads outside the workspace or nowhere. */
+  readonly target: string | null;
+  /** For a link: its target could not be represented (a name that is not valid UTF-8 on the way). */
+  readonly unrepresentable?: boolean;
+  /** What it is (a link: what it resolves to); null when it cannot be looked at. Ask `stat` for its links. */
+  readonly kind: PathStat["kind"] | null;
+}
+
+/** The facts the engine may ask for. */
+export interface PathFacts {
+  /** What `path` is (links followed), or null when it is missing or cannot be looked at. */
+  stat(path: string): PathStat | null;
+  /** The entries of the folder `path`, or null when it cannot be read. */
+  list(path: string): readonly PathEntry[] | null;
+  /** Whether git run in the workspace finds a repository (a `.git` there, or the workspace shaped like a bare one). */
+  gitRepository(): boolean;
+}
