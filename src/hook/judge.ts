@@ -85,8 +85,14 @@ export function compileHookRules(specs: unknown): readonly CompiledRule[] {
   return r.rules;
 }
 
+/**
+ * `/proc/…` and `/dev/fd/…` name the process that reads them: resolved here they would be the hook's own, not the
+ * agent's (`/proc/self/cwd`, `/proc/self/fd/N`), so they are never taken as inside the agent's folder.
+ */
+const _PROCESS_PATHS = /^\/+(proc|dev\/+fd|dev\/+std(in|out|err))(\/|$)/;
+
 function _relative(ws: Workspace | null, p: string): string | null {
-  if (ws === null) return null;
+  if (ws === null || _PROCESS_PATHS.test(p)) return null;
   try {
     return ws.relative(ws.resolve(p, "write"));
   } catch {

@@ -295,7 +295,7 @@ export function toolPaths(agent: HookAgent, tool: string, input: Readonly<Record
     return out;
   }
   for (const k of _FILE_KEYS) if (typeof input[k] === "string") out.push({ value: input[k] as string, kind: "file" });
-  for (const k of ["paths", "file_paths"]) {
+  for (const k of ["paths", "file_paths", "include"]) {
     const list = input[k];
     if (!Array.isArray(list)) continue;
     for (const v of list) {

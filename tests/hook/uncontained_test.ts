@@ -132,6 +132,8 @@ Deno.test(`${bin.name}: hook mode: shell reads that may leave the agent's folder
     bash("grep -R TODO .", "ask"), // follows links it meets
     bash("wc -l --files0-from=/etc/list", "ask"),
     bash("cat /*/shadow", "ask"),
+    bash("cat /proc/self/cwd/README.md", "ask"), // the agent's /proc/self is not the hook's
+    bash("cat /dev/fd/3", "ask"),
     // inside the folder: still lowered
     bash("cat README.md", "allow"),
     bash("ls -la", "allow"),
@@ -222,6 +224,7 @@ Deno.test(`${bin.name}: hook mode: run_bash and file-tool rules and path floors 
     { tool: "Read", input: { file_path: p("private/a.txt") }, want: "deny" }, // a read_file rule
     { agent: "gemini", tool: "read_file", input: { absolute_path: p("secrets/k") }, want: "deny" },
     { agent: "gemini", tool: "read_many_files", input: { paths: ["src/a.ts", "secrets/k"] }, want: "deny" },
+    { agent: "gemini", tool: "read_many_files", input: { paths: ["src"], include: ["secrets/*"] }, want: "ask" },
     {
       agent: "gemini",
       tool: "replace",
