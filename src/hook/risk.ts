@@ -242,6 +242,8 @@ export interface ToolPath {
   readonly below?: number;
 }
 
+/** The search tools that read files (a folder's tree, narrowed by file patterns). */
+const _FILE_SEARCHES: ReadonlySet<string> = new Set(["Grep", "Glob", "grep_search", "search_file_content", "glob"]);
 const _FILE_KEYS = ["file_path", "notebook_path", "absolute_path", "target_file", "path"];
 const _FOLDER_KEYS = ["path", "dir_path", "directory", "target_directory", "cwd"];
 const _GLOB_KEYS = ["glob", "include", "glob_pattern", "includes"];
@@ -282,6 +284,7 @@ export function toolPaths(agent: HookAgent, tool: string, input: Readonly<Record
     return patchPaths(patch).map((value) => ({ value, kind: "file" }));
   }
   const listing = tool === "LS" || tool === "list_directory";
+  if (kind === "search" && !_FILE_SEARCHES.has(tool)) return out; // ToolSearch searches tools, not files
   if (kind === "search" || listing) {
     const key = _FOLDER_KEYS.find((k) => typeof input[k] === "string" && input[k] !== "");
     const folder = key !== undefined ? input[key] as string : ".";

@@ -31,7 +31,8 @@ interface World {
   env: Record<string, string>;
 }
 
-function world(): World {
+/** The folder, and the config: `CONFIG`, or `{}` where a `path` floor would hide what is tested (its "may apply"). */
+function world(config: unknown = CONFIG): World {
   const dir = tempDir("hook-uncontained-");
   const project = join(dir, "work", "project");
   mkdirSync(join(project, "secrets"), { recursive: true });
@@ -43,10 +44,10 @@ function world(): World {
   writeFileSync(join(dir, "work", "other.txt"), "the neighbour's file");
   writeFileSync(join(dir, "host-secret"), "host");
   symlinkSync(join(dir, "host-secret"), join(project, "hostlink"));
-  const config = join(dir, "safe-exec.json");
-  writeFileSync(config, JSON.stringify(CONFIG));
+  const file = join(dir, "safe-exec.json");
+  writeFileSync(file, JSON.stringify(config));
   const env = { HOME: join(dir, "home"), XDG_STATE_HOME: join(dir, "state"), PATH: Deno.env.get("PATH") ?? "" };
-  return { dir, project, config, witness: join(dir, "witness.log"), env };
+  return { dir, project, config: file, witness: join(dir, "witness.log"), env };
 }
 
 type Agent = "claude-code" | "codex" | "gemini" | "cursor";
@@ -114,7 +115,7 @@ function assertDecisions(cases: readonly Case[], got: readonly string[]) {
 const bash = (command: string, want: Case["want"]): Case => ({ tool: "Bash", input: { command }, want });
 
 Deno.test(`${bin.name}: hook mode: shell reads that may leave the agent's folder are not lowered (F6)`, async () => {
-  const w = world();
+  const w = world({});
   const cases: Case[] = [
     bash("cat ~/.ssh/id_rsa", "ask"),
     bash("cat /etc/shadow", "ask"),
@@ -144,7 +145,7 @@ Deno.test(`${bin.name}: hook mode: shell reads that may leave the agent's folder
 });
 
 Deno.test(`${bin.name}: hook mode: writes into files the host runs are not lowered to medium (F6)`, async () => {
-  const w = world();
+  const w = world({});
   const cases: Case[] = [
     bash(String.raw`printf '[core]\n\tfsmonitor = touch /tmp/p\n' >> .git/config`, "ask"),
     bash("echo x > .git/hooks/pre-commit", "ask"),
@@ -170,7 +171,7 @@ Deno.test(`${bin.name}: hook mode: writes into files the host runs are not lower
 });
 
 Deno.test(`${bin.name}: hook mode: the agents' file tools outside the folder or into host-run files are high (F6)`, async () => {
-  const w = world();
+  const w = world({});
   const p = (rel: string) => join(w.project, rel);
   const cases: Case[] = [
     { tool: "Read", input: { file_path: join(w.env.HOME!, ".ssh", "id_rsa") }, want: "ask" },
@@ -252,6 +253,7 @@ Deno.test(`${bin.name}: hook mode: run_bash and file-tool rules and path floors 
     // and what the rules do not name stays as it was
     { tool: "Grep", input: { pattern: "T", path: p("src") }, want: "allow" },
     { tool: "Glob", input: { pattern: "src/*.ts" }, want: "allow" },
+    { tool: "ToolSearch", input: { query: "secrets" }, want: "allow" }, // searches tools, not files
     bash("ls src", "allow"),
   ];
   assertDecisions(cases, await judge(w, cases));
