@@ -142,6 +142,7 @@ export function createApp(config: SafeExecConfig, runtime: Runtime, options: App
     readOnlyCommands: config.readOnlyCommands,
     trustGitConfig: () => gitConfigIsTheHosts(isolation),
     projectChecks: () => config.projectChecks && sandboxedWithoutNetwork(isolation),
+    shellContained: () => shellContained(isolation),
   });
   const isolation = createIsolation(config, runtime, options.isolation);
   registerBuiltins(executor, { runtime, files: isolation.files, sandbox: isolation.sandbox, tools: config.tools });
@@ -204,8 +205,17 @@ function gitConfigIsTheHosts(isolation: Isolation): boolean {
  * checks").
  */
 function sandboxedWithoutNetwork(isolation: Isolation): boolean {
-  const layers = isolation.sandbox.describe().layers;
-  return layers.includes("bwrap") && layers.includes("network-off");
+  return shellContained(isolation) && isolation.sandbox.describe().layers.includes("network-off");
+}
+
+/**
+ * Whether run_bash runs contained: under the bubblewrap sandbox, paths outside the workspace are not visible,
+ * writes outside are impossible and git's files are read-only views, so the built-in read-only set may lower
+ * `cat ../x` (it reads nothing of the host's). Without it (`sandbox: "none"`) a script is lowered only when every
+ * path it may read is literal and inside the workspace, as in hook mode (rules/engine.ts `contained`).
+ */
+function shellContained(isolation: Isolation): boolean {
+  return isolation.sandbox.describe().layers.includes("bwrap");
 }
 
 /** Options of {@linkcode registerDefaults}. */

@@ -26,6 +26,12 @@ export interface RulesSetup {
    * bubblewrap sandbox with the network off (and the config does not say `"projectChecks": false`).
    */
   readonly projectChecks: () => boolean;
+  /**
+   * run_bash runs contained: under the bubblewrap sandbox, which shows it only the workspace (the host fact
+   * `projectChecks` needs too, without the network part). Else a script is lowered only when what it may read is
+   * literal and inside the workspace (rules/engine.ts `contained`).
+   */
+  readonly contained: () => boolean;
 }
 
 /** A matched rule as the gate line, the result and `check` show it. */
@@ -45,7 +51,7 @@ export type MatchedRule = RuleHit;
  * import { validateRules } from "../rules/mod.ts";
  * import { judgeCall } from "./_rules.ts";
  * const ws = Workspace.open(mkdtempSync(join(tmpdir(), "ws-")));
- * const setup = { rules: validateRules([{ tool: "write_file", path: ["docs/**"], risk: "low" }]).rules, readOnlyCommands: true, trustGitConfig: () => false, projectChecks: () => false };
+ * const setup = { rules: validateRules([{ tool: "write_file", path: ["docs/**"], risk: "low" }]).rules, readOnlyCommands: true, trustGitConfig: () => false, projectChecks: () => false, contained: () => true };
  * const write = { name: "write_file", risk: "medium" as const, fn: () => null, pathArgs: ["path"] };
  * assert.equal(judgeCall(setup, write, { path: "docs/a.md" }, ws)?.risk, "low");
  * assert.equal(judgeCall(setup, write, { path: "../docs/a.md" }, ws)?.risk, "medium");
@@ -91,6 +97,7 @@ export function judgeCall(
     readOnlyCommands: setup.readOnlyCommands,
     trustGitConfig: setup.trustGitConfig(),
     projectChecks: script && setup.readOnlyCommands && setup.projectChecks(),
+    contained: setup.contained(),
   });
 }
 

@@ -101,6 +101,13 @@ export interface SafeExecutorOptions {
    * that holds and the config does not say `"projectChecks": false`). Needs `readOnlyCommands`.
    */
   projectChecks?: boolean | (() => boolean);
+  /**
+   * The host fact that run_bash runs contained: under the bubblewrap sandbox, which shows it only the workspace
+   * (default false). Say true only where that holds (the binary passes it from the sandbox's layers, the same fact
+   * `projectChecks` is made of). Without it a script is lowered only when every path it may read is literal and
+   * inside the workspace, and never when it writes a file the host runs (`.claude/**`, `.envrc`, …; rules/engine.ts).
+   */
+  shellContained?: boolean | (() => boolean);
 }
 
 /** What {@linkcode SafeExecutor.check} answers: the gate's decision for a call now, nothing asked, run or logged. */
@@ -302,11 +309,13 @@ export class SafeExecutor {
     if (rules.errors.length > 0) throw new TypeError(`Invalid rules: ${rules.errors.join("; ")}`);
     const trust = options.trustGitConfig;
     const checks = options.projectChecks;
+    const contained = options.shellContained;
     this.#rules = {
       rules: rules.rules,
       readOnlyCommands: options.readOnlyCommands ?? true,
       trustGitConfig: typeof trust === "function" ? trust : () => trust === true,
       projectChecks: typeof checks === "function" ? checks : () => checks === true,
+      contained: typeof contained === "function" ? contained : () => contained === true,
     };
     this.confirmTimeoutMs = options.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS;
   }

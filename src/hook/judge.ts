@@ -34,9 +34,16 @@ import { applyRules } from "../gate/_rules.ts";
 import { decide } from "../gate/_steps.ts";
 import type { MetricsSnapshot } from "../gate/metrics.ts";
 import type { GatePolicy } from "../gate/policy.ts";
-import { type CompiledRule, evaluateRules, type RuleOutcome, validateRules } from "../rules/mod.ts";
+import {
+  type CompiledRule,
+  evaluateRules,
+  hostRunsConfig,
+  type RuleOutcome,
+  type RulePath,
+  validateRules,
+} from "../rules/mod.ts";
 import type { Decision, Risk, RuleHit } from "../types.ts";
-import { agentToolRisk, gateArgs, type ToolKind } from "./risk.ts";
+import { agentToolRisk, gateArgs, serveEquivalent, type ToolKind, type ToolPath, toolPaths } from "./risk.ts";
 import type { HookAgent } from "./types.ts";
 
 /** What the config gives the hook's gate. */
@@ -78,13 +85,87 @@ export function compileHookRules(specs: unknown): readonly CompiledRule[] {
   return r.rules;
 }
 
+/**
+ * `/proc/…` and `/dev/fd/…` name the process that reads them: resolved here they would be the hook's own, not the
+ * agent's (`/proc/self/cwd`, `/proc/self/fd/N`), so they are never taken as inside the agent's folder.
+ */
+const _PROCESS_PATHS = /^\/+(proc|dev\/+fd|dev\/+std(in|out|err))(\/|$)/;
+
 function _relative(ws: Workspace | null, p: string): string | null {
-  if (ws === null) return null;
+  if (ws === null || _PROCESS_PATHS.test(p)) return null;
   try {
     return ws.relative(ws.resolve(p, "write"));
   } catch {
     return null; // outside the agent's folder, or not a path: never lowered
   }
+}
+
+/** A glob's literal folders (`secrets/*.pem` → `secrets`), or `""`: the part no glob character can change. */
+function _literalFolders(glob: string): string {
+  const out: string[] = [];
+  for (const seg of glob.split("/")) {
+    if (/[*?[{\\]/.test(seg)) break;
+    out.push(seg);
+  }
+  return out.length === glob.split("/").length ? glob : out.join("/");
+}
+
+/**
+ * The paths a file or search tool call reaches, workspace-relative, for the `path` rules: a file as itself; a
+ * search's folder as "some of its tree" (a floor that may match below may apply: at least ask, as `grep -r x .` in
+ * run_bash); a file pattern as its literal folders (`secrets/*` → some of `secrets`), or as the file when it has no
+ * glob character. Null: outside the agent's folder, or not resolvable (a glob with `..` or `~`).
+ */
+function _targets(ws: Workspace | null, paths: readonly ToolPath[]): RulePath[] {
+  const out: RulePath[] = [];
+  for (const p of paths) {
+    if (p.kind === "file") out.push(_relative(ws, p.value));
+    else if (p.kind === "folder") {
+      const dir = _relative(ws, p.value);
+      out.push(dir === null ? null : { path: dir, below: p.below ?? Infinity, some: true });
+    } else {
+      const glob = p.value.startsWith("/") ? p.value : `${p.folder ?? "."}/${p.value}`;
+      if (/(^|\/)\.\.(\/|$)|^~/.test(p.value)) {
+        out.push(null);
+        continue;
+      }
+      const fixed = _literalFolders(glob);
+      if (fixed === glob) out.push(_relative(ws, glob));
+      else {
+        const dir = _relative(ws, fixed === "" ? "/" : fixed);
+        out.push(dir === null ? null : { path: dir, below: Infinity, some: true });
+      }
+    }
+  }
+  return out;
+}
+
+const _FILE_KINDS: ReadonlySet<ToolKind> = new Set(["read", "search", "write", "edit"]);
+const _ORDER: Readonly<Record<Risk, number>> = { low: 0, medium: 1, high: 2 };
+
+/**
+ * Why a file or search tool call is high in hook mode, where nothing contains the agent's own tools: it reaches a
+ * path outside the agent's folder (`Read ~/.ssh/id_rsa`, `Grep /etc`), or it writes a file the host runs later
+ * (rules/host_config.ts: `.git/**`, `.claude/settings.json`, `.envrc`, …). Null: the table's risk holds.
+ */
+function _uncontained(kind: ToolKind, targets: readonly RulePath[]): string | null {
+  if (!_FILE_KINDS.has(kind)) return null;
+  for (const t of targets) {
+    const path = t === null || typeof t === "string" ? t : t.path;
+    if (path === null) return "it reaches a path outside the agent's folder, and nothing contains the agent's tools";
+    if ((kind === "write" || kind === "edit") && hostRunsConfig(path) !== null) {
+      return `it writes ${JSON.stringify(path)}, which configures code the host runs (${hostRunsConfig(path)})`;
+    }
+  }
+  return null;
+}
+
+/** The folder a shell tool runs in (Gemini `dir_path`, Codex `workdir`, Cursor `cwd`), when the input names one. */
+function _shellFolder(input: Readonly<Record<string, unknown>>): string | null {
+  for (const k of ["workdir", "dir_path", "cwd", "directory"]) {
+    if (typeof input[k] === "string" && input[k] !== "") return input[k] as string;
+  }
+  return null;
 }
 
 /** Judge one tool call of an agent made in `cwd` with the session's metrics now. */
@@ -98,30 +179,52 @@ export async function judgeAgentCall(
 ): Promise<AgentCallVerdict> {
   const table = agentToolRisk(agent, tool);
   const configured = Object.hasOwn(setup.tools, tool) ? setup.tools[tool] : undefined;
-  const tableRisk = configured?.risk ?? table.risk;
+  let tableRisk = configured?.risk ?? table.risk;
   const args = gateArgs(agent, tool, input);
   const script = table.kind === "shell" && typeof args.cmd === "string" ? args.cmd : undefined;
-  let outcome: RuleOutcome | null = null;
-  let failed = "";
-  const applies = setup.rules.some((r) => r.matchTool(tool));
-  if (applies || (script !== undefined && setup.readOnlyCommands)) {
-    try {
-      let ws: Workspace | null = null;
+  const serve = serveEquivalent(agent, tool);
+  const aliases = serve !== null ? [serve] : [];
+  const listed = toolPaths(agent, tool, input);
+  let ws: Workspace | null = null;
+  const open = () => {
+    if (ws === null && cwd !== null) {
       try {
-        ws = cwd !== null ? Workspace.open(cwd) : null;
+        ws = Workspace.open(cwd);
       } catch {
         ws = null;
       }
-      const listed = Array.isArray(args.paths) ? args.paths : typeof args.path === "string" ? [args.path] : [];
-      const paths = listed.map((p) => (typeof p === "string" ? _relative(ws, p) : null));
+    }
+    return ws;
+  };
+  let raised = "";
+  let targets: RulePath[] = [];
+  if (listed.length > 0) {
+    targets = _targets(open(), listed);
+    const why = _uncontained(table.kind, targets);
+    if (why !== null && _ORDER[tableRisk] < _ORDER.high) {
+      raised = `risk=high (was ${tableRisk}): ${why}; `;
+      tableRisk = "high";
+    }
+  }
+  let outcome: RuleOutcome | null = null;
+  let failed = "";
+  const applies = setup.rules.some((r) => r.matchTool(tool) || aliases.some((a) => r.matchTool(a)));
+  if (applies || (script !== undefined && setup.readOnlyCommands)) {
+    try {
+      const w = open();
+      // a shell tool's own folder (Gemini dir_path, Codex workdir): its relative words are relative to that
+      const folder = script !== undefined ? _shellFolder(input) : null;
+      const resolve = (target: string) =>
+        _relative(w, folder === null || target.startsWith("/") ? target : `${folder}/${target}`);
       outcome = evaluateRules(setup.rules, {
         tool,
         tableRisk,
         args,
-        ...(paths.length > 0 ? { paths } : {}),
+        ...(targets.length > 0 ? { paths: targets } : {}),
         ...(script !== undefined ? { script } : {}),
-        resolveWrite: (target) => _relative(ws, target),
-      }, { readOnlyCommands: setup.readOnlyCommands, trustGitConfig: false });
+        resolveWrite: resolve,
+        aliases,
+      }, { readOnlyCommands: setup.readOnlyCommands, trustGitConfig: false, contained: false });
     } catch (e) {
       failed = `rules failed (${(e as Error)?.message ?? String(e)}), the tool's risk kept; `;
     }
@@ -134,7 +237,7 @@ export async function judgeAgentCall(
     tableRisk,
     kind: table.kind,
     riskFrom: configured !== undefined ? "config" : table.known ? "table" : "unknown tool",
-    rationale: failed + v.rationale,
+    rationale: failed + raised + v.rationale,
     rules: v.rules,
     args,
   };

@@ -86,6 +86,10 @@ export const AGENT_TOOLS: Readonly<Record<HookAgent, Readonly<Record<string, Too
     view_image: "read",
     apply_patch: "edit",
     Bash: "shell",
+    shell: "shell",
+    local_shell: "shell",
+    exec_command: "shell",
+    "container.exec": "shell",
   },
   gemini: {
     read_file: "read",
@@ -163,10 +167,163 @@ export function patchPaths(patch: string): string[] {
   return out;
 }
 
+/**
+ * The serve tool each agent tool stands for, so that a config's rules written for serve (`"tool": "run_bash"`,
+ * `"read_file"`, `"write_file"`) hold for the agent's own tools in hook mode (docs/hooks.md): every shell tool is
+ * `run_bash`; file reads are `read_file`, folder listings `list_dir`; writes and edits (an edit rewrites the file)
+ * are `write_file`; Cursor's `Delete` is `delete_file`. Search tools (Grep, Glob, …) have no serve tool: `path`
+ * rules reach them through `"tool": "*"` or their own names.
+ */
+export const SERVE_EQUIVALENT: Readonly<Record<HookAgent, Readonly<Record<string, string>>>> = {
+  "claude-code": {
+    Bash: "run_bash",
+    Read: "read_file",
+    NotebookRead: "read_file",
+    LS: "list_dir",
+    Write: "write_file",
+    Edit: "write_file",
+    MultiEdit: "write_file",
+    NotebookEdit: "write_file",
+  },
+  codex: {
+    Bash: "run_bash",
+    shell: "run_bash",
+    local_shell: "run_bash",
+    exec_command: "run_bash",
+    "container.exec": "run_bash",
+    view_image: "read_file",
+    apply_patch: "write_file",
+  },
+  gemini: {
+    run_shell_command: "run_bash",
+    read_file: "read_file",
+    read_many_files: "read_file",
+    list_directory: "list_dir",
+    write_file: "write_file",
+    replace: "write_file",
+  },
+  cursor: {
+    Shell: "run_bash",
+    Read: "read_file",
+    LS: "list_dir",
+    Write: "write_file",
+    StrReplace: "write_file",
+    Edit: "write_file",
+    TabWrite: "write_file",
+    Delete: "delete_file",
+  },
+};
+
+/**
+ * The serve tool an agent's tool stands for (see {@linkcode SERVE_EQUIVALENT}), or null.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { serveEquivalent } from "./risk.ts";
+ * assert.equal(serveEquivalent("claude-code", "Bash"), "run_bash");
+ * assert.equal(serveEquivalent("gemini", "replace"), "write_file");
+ * assert.equal(serveEquivalent("claude-code", "Grep"), null);
+ * ```
+ */
+export function serveEquivalent(agent: HookAgent, tool: string): string | null {
+  return Object.hasOwn(SERVE_EQUIVALENT[agent], tool) ? SERVE_EQUIVALENT[agent][tool]! : null;
+}
+
+/** One path-like argument of an agent's tool call, as written. */
+export interface ToolPath {
+  /** The path (a file, a folder, or a glob under `folder`). */
+  readonly value: string;
+  /** `file`: the file itself; `folder`: a search's or listing's folder; `glob`: a search's file pattern. */
+  readonly kind: "file" | "folder" | "glob";
+  /** For a glob: the folder it is relative to (default: the working folder). */
+  readonly folder?: string;
+  /** For a folder: the tool reads its entries (a listing: 1) or some of its whole tree (a search: Infinity). */
+  readonly below?: number;
+}
+
+/** The search tools that read files (a folder's tree, narrowed by file patterns). */
+const _FILE_SEARCHES: ReadonlySet<string> = new Set(["Grep", "Glob", "grep_search", "search_file_content", "glob"]);
+const _FILE_KEYS = ["file_path", "notebook_path", "absolute_path", "target_file", "path"];
+const _FOLDER_KEYS = ["path", "dir_path", "directory", "target_directory", "cwd"];
+const _GLOB_KEYS = ["glob", "include", "glob_pattern", "includes"];
+
+/**
+ * Every path-like argument of an agent's tool call, for the `path` rules and for judging what it reaches: the file
+ * of a file tool (`file_path`, `absolute_path`, `notebook_path`, `path`, `paths` of read_many_files, the files of
+ * a Codex patch); the folder a search or listing reads (`path`, `dir_path`; default the working folder), or, when
+ * it has them, the file patterns that narrow it (`glob`, `include`, and Glob's own `pattern`, relative to that folder). A Grep's `pattern` is a regular expression over
+ * contents, not a path. Shell tools: none (their script names its paths).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { toolPaths } from "./risk.ts";
+ * assert.deepEqual(toolPaths("claude-code", "Grep", { pattern: "T", path: "/p/src" }), [
+ *   { value: "/p/src", kind: "folder", below: Infinity },
+ * ]);
+ * assert.deepEqual(toolPaths("claude-code", "Grep", { pattern: "T", path: "/p/src", glob: "*.ts" }), [
+ *   { value: "*.ts", kind: "glob", folder: "/p/src" },
+ * ]);
+ * assert.deepEqual(toolPaths("claude-code", "Glob", { pattern: "secrets/*" }), [
+ *   { value: "secrets/*", kind: "glob", folder: "." },
+ * ]);
+ * assert.deepEqual(toolPaths("claude-code", "Read", { file_path: "/p/a.ts" }), [{ value: "/p/a.ts", kind: "file" }]);
+ * ```
+ */
+export function toolPaths(agent: HookAgent, tool: string, input: Readonly<Record<string, unknown>>): ToolPath[] {
+  const { kind } = agentToolRisk(agent, tool);
+  const out: ToolPath[] = [];
+  if (kind === "shell") return out;
+  if (agent === "codex" && tool === "apply_patch") {
+    const patch = typeof input.command === "string"
+      ? input.command
+      : typeof input.patch === "string"
+      ? input.patch
+      : "";
+    return patchPaths(patch).map((value) => ({ value, kind: "file" }));
+  }
+  const listing = tool === "LS" || tool === "list_directory";
+  if (kind === "search" && !_FILE_SEARCHES.has(tool)) return out; // ToolSearch searches tools, not files
+  if (kind === "search" || listing) {
+    const key = _FOLDER_KEYS.find((k) => typeof input[k] === "string" && input[k] !== "");
+    const folder = key !== undefined ? input[key] as string : ".";
+    const globs: unknown[] = [];
+    for (const k of _GLOB_KEYS) globs.push(...(Array.isArray(input[k]) ? input[k] as unknown[] : [input[k]]));
+    // Glob tools' own pattern names files; a Grep's pattern is a regular expression over contents
+    if (/glob/i.test(tool)) globs.push(input.pattern);
+    for (const g of globs) if (typeof g === "string" && g !== "") out.push({ value: g, kind: "glob", folder });
+    // file patterns narrow the search to what they can match; without one it reads some of the folder's tree
+    if (out.length === 0) out.push({ value: folder, kind: "folder", below: listing ? 1 : Infinity });
+    return out;
+  }
+  for (const k of _FILE_KEYS) if (typeof input[k] === "string") out.push({ value: input[k] as string, kind: "file" });
+  for (const k of ["paths", "file_paths", "include"]) {
+    const list = input[k];
+    if (!Array.isArray(list)) continue;
+    for (const v of list) {
+      if (typeof v === "string") out.push({ value: v, kind: kind === "read" && /[*?[{]/.test(v) ? "glob" : "file" });
+    }
+  }
+  return out;
+}
+
 /** Input names that carry a shell command, per agent tool. */
 const _COMMAND_KEYS = ["command", "cmd"];
 /** Input names that carry a file path. */
 const _PATH_KEYS = ["file_path", "path", "notebook_path", "absolute_path", "dir_path"];
+
+/**
+ * A command given as argv (Codex `shell`: `["bash", "-lc", "ls"]`) as the script it runs: the `-c` string of a
+ * shell, else the words quoted for the shell; null when it is not a list of strings.
+ */
+function _argvScript(v: unknown): string | null {
+  if (!Array.isArray(v) || v.length === 0 || !v.every((w) => typeof w === "string")) return null;
+  const words = v as string[];
+  const shell = /(^|\/)(ba|z|da)?sh$/.test(words[0]!);
+  if (shell && words.length === 3 && /^-[a-z]*c[a-z]*$/.test(words[1]!)) return words[2]!;
+  return words.map((w) => (/^[A-Za-z0-9_\-.,:/=@%+]+$/.test(w) ? w : `'${w.replaceAll("'", `'\\''`)}'`)).join(" ");
+}
 
 /**
  * The tool input under safe-exec's argument names, for the config's `rules`: the shell command as `cmd`, the file
@@ -205,9 +362,11 @@ export function gateArgs(
   }
   if (kind === "shell") {
     for (const k of _COMMAND_KEYS) {
-      if (typeof input[k] === "string") {
+      const v = input[k];
+      const script = typeof v === "string" ? v : _argvScript(v);
+      if (script !== null) {
         delete out[k];
-        out.cmd = input[k];
+        out.cmd = script;
         break;
       }
     }

@@ -23,6 +23,7 @@ import type { CompiledRule } from "./config.ts";
 import { RUNNERS } from "./runners.ts";
 import { analyzeScript } from "./shell.ts";
 import type { ShellAnalysis, ShellWord, SimpleCommand } from "./shell_types.ts";
+import { uncontainedReads } from "./_reads.ts";
 import { opensUnnamedFiles } from "./_unnamed_files.ts";
 import { runsProjectCode } from "./project_checks.ts";
 import { gitReads } from "./_git_pathspec.ts";
@@ -35,7 +36,18 @@ import { judgeWrites } from "./_writes.ts";
  * path alone; `below` says the call also acts on the paths under it, that many names down (`Infinity`: the whole
  * tree, as delete_dir; 1: the folder's entries, as list_dir).
  */
-export type RulePath = string | null | { readonly path: string | null; readonly below: number };
+export type RulePath =
+  | string
+  | null
+  | {
+    readonly path: string | null;
+    readonly below: number;
+    /**
+     * The call reads only some of the tree, chosen at run time (a search tool: Grep over a folder): a floor that
+     * may match below is "may apply" (at least ask), as for `grep -r x .` in run_bash.
+     */
+    readonly some?: boolean;
+  };
 
 /** The call as the matchers see it; the script's analysis is made on first use and kept. */
 export interface MatchContext {
@@ -57,6 +69,10 @@ export interface MatchContext {
   readonly facts?: PathFacts | undefined;
   /** Per-call memory of what the facts gave each rule. */
   factsCache?: Map<unknown, unknown> | undefined;
+  /** The script runs contained (engine.ts `RuleOptions.contained`; absent: false). */
+  readonly contained?: boolean;
+  /** Other names of the tool for rules' `tool` globs (engine.ts `RuleCall.aliases`). */
+  readonly aliases?: readonly string[];
 }
 
 /** The paths a script names, for `path` matchers of rules that raise risk or set a floor. */
@@ -321,7 +337,7 @@ export function ruleMatches(
   lowering: boolean,
 ): { hit: boolean; atLeastMedium: boolean; maybe: string | null } {
   const miss = { hit: false, atLeastMedium: false, maybe: null };
-  if (!rule.matchTool(ctx.tool)) return miss;
+  if (!rule.matchTool(ctx.tool) && !(ctx.aliases ?? []).some((a) => rule.matchTool(a))) return miss;
   if (!_argsMatch(rule, ctx.args)) return miss;
   let maybe: string | null = null;
   const m = rule.matchPath;
@@ -366,8 +382,17 @@ export function ruleMatches(
       } else {
         // one path the call touches is enough: for a tree, anything below the folder the patterns may match
         const any = (p: RulePath) =>
-          p !== null && (typeof p === "string" ? m(p) : p.path !== null && m.mayMatchBelow(p.path, p.below));
-        if (!paths.some(any)) return miss;
+          p !== null &&
+          (typeof p === "string" ? m(p) : p.path !== null && (p.some ? m(p.path) : m.mayMatchBelow(p.path, p.below)));
+        if (!paths.some(any)) {
+          // a search over a folder that may hold what the rule names (Grep over the workspace): the rule may apply
+          const some = paths.find((p) =>
+            p !== null && typeof p !== "string" && p.some === true && p.path !== null &&
+            m.mayMatchBelow(p.path, p.below)
+          );
+          if (some === undefined || some === null || typeof some === "string") return miss;
+          maybe = `${JSON.stringify(some.path)} may be a folder holding paths the rule names`;
+        }
       }
     }
   }
@@ -387,6 +412,7 @@ export function ruleMatches(
     return miss;
   }
   if (!a.ok || a.hazards.length > 0 || a.commands.length === 0) return miss;
+  if (!ctx.contained && uncontainedReads(a, ctx.resolve) !== null) return miss;
   for (const c of a.commands) {
     if (c.assignments.length > 0) return miss; // `BASH_ENV=… bash -c`, `PATH=… npm test`
     if (c.lookedThrough) continue; // `bash -c '…'`: its own commands follow and are judged
@@ -399,7 +425,7 @@ export function ruleMatches(
     }
     if (!prefixes.some((p) => _lowerMatch(c, p))) return miss;
   }
-  const w = judgeWrites(a.commands, [], a.cwdChanged, ctx.resolve);
+  const w = judgeWrites(a.commands, [], a.cwdChanged, ctx.resolve, ctx.contained === true);
   if (w.blocked) return miss;
   return { hit: true, atLeastMedium: w.intoWorkspace, maybe: null };
 }

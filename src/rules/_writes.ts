@@ -19,10 +19,18 @@
  * assert.match(judge("ls > /etc/x").blocked!, /is outside the workspace/);
  * assert.match(judge("cd sub && ls > out").blocked!, /relative to a folder the script changes into/);
  * assert.match(judge("echo ../evil > .git/commondir").blocked!, /is in git's own files/);
+ * const host = (s: string) => judgeWrites(analyzeScript(s).commands, [], false, (t) => lexicalWorkspacePath(t), false);
+ * assert.match(host("echo x > .claude/settings.json").blocked!, /configures code the host runs/);
+ * assert.deepEqual(host("echo x > notes.txt"), { blocked: null, intoWorkspace: true });
  * ```
+ *
+ * Where the script is not contained (`contained` false: hook mode, the agent's shell on the host), a write into a
+ * file on the host-config list (host_config.ts: agent and IDE settings, `.envrc`, `.npmrc`, shell rc files, …)
+ * blocks lowering as well: the host runs what it configures later, with no command naming it.
  *
  * @module
  */
+import { hostRunsConfig } from "./host_config.ts";
 import type { SimpleCommand } from "./shell_types.ts";
 
 /** Every output a script writes: redirections and files named by arguments (`tee FILE`). */
@@ -44,6 +52,7 @@ export function judgeWrites(
   extra: ReadonlyArray<ReadonlyArray<string | null>>,
   cwdChanged: boolean,
   resolve: (t: string) => string | null,
+  contained = true,
 ): WriteCheck {
   const res: WriteCheck = { blocked: null, intoWorkspace: false };
   const judge = (target: string | null, what: string) => {
@@ -64,8 +73,12 @@ export function judgeWrites(
       res.blocked = `${what} ${JSON.stringify(target)} is relative to a folder the script changes into`;
       return;
     }
-    if (resolve(target) === null) res.blocked = `${what} ${JSON.stringify(target)} is outside the workspace`;
-    else res.intoWorkspace = true;
+    const r = resolve(target);
+    if (r === null) res.blocked = `${what} ${JSON.stringify(target)} is outside the workspace`;
+    else if (!contained && hostRunsConfig(r) !== null) {
+      res.blocked = `${what} ${JSON.stringify(target)} configures code the host runs (${hostRunsConfig(r)}), ` +
+        `and nothing contains this shell`;
+    } else res.intoWorkspace = true;
   };
   commands.forEach((c, i) => {
     for (const r of c.redirects) if (r.kind === "write") judge(r.target, `the redirection ${r.op}`);

@@ -12,6 +12,7 @@ import { checkProjectCheck } from "./project_checks.ts";
 import { checkReadOnly } from "./readonly.ts";
 import type { ShellAnalysis } from "./shell_types.ts";
 import { lexicalWorkspacePath } from "./workspace_path.ts";
+import { uncontainedReads } from "./_reads.ts";
 import { judgeWrites } from "./_writes.ts";
 
 /** Options of {@linkcode builtinReadOnly}. */
@@ -20,6 +21,12 @@ export interface BuiltinOptions {
   readonly trustGitConfig?: boolean;
   /** Take the built-in project checks as medium (engine.ts `RuleOptions.projectChecks`). Default false. */
   readonly projectChecks?: boolean;
+  /**
+   * The script runs in the bubblewrap sandbox (engine.ts `RuleOptions.contained`). Default false: then it is
+   * lowered only when everything it may read is literal and inside the workspace (_reads.ts) and it writes no file
+   * the host runs (host_config.ts).
+   */
+  readonly contained?: boolean;
 }
 
 /** What the built-in sets make of a script. */
@@ -55,6 +62,10 @@ export interface BuiltinVerdict {
  * assert.equal(git("git status --short"), "low");
  * assert.equal(git("echo ../evil > .git/commondir"), null);
  * assert.equal(git("cat evil/cd > ptr; git status"), null);
+ * const host = (s: string) => builtinReadOnly(analyzeScript(s), undefined, { contained: false });
+ * assert.equal(host("cat ../../other/file").risk, null);
+ * assert.equal(builtinReadOnly(analyzeScript("cat ../x"), undefined, { contained: true }).risk, "low");
+ * assert.equal(host("echo x > .claude/settings.json").risk, null);
  * ```
  */
 export function builtinReadOnly(
@@ -98,7 +109,12 @@ export function builtinReadOnly(
     if (n && !names.includes(n)) names.push(n);
   }
   if (notes.length > 0) return { risk: null, notes, names, checks };
-  const w = judgeWrites(analysis.commands, writes, analysis.cwdChanged, resolve);
+  const contained = options.contained === true || options.projectChecks === true;
+  if (!contained) {
+    const outside = uncontainedReads(analysis, resolve);
+    if (outside) return { risk: null, notes: [outside], names, checks };
+  }
+  const w = judgeWrites(analysis.commands, writes, analysis.cwdChanged, resolve, contained);
   if (w.blocked) return { risk: null, notes: [w.blocked], names, checks };
   if (w.intoWorkspace && trustedGit) {
     // The sandbox makes git's own configuration read-only, not the files a git indirection can name (commondir,

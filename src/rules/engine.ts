@@ -103,6 +103,12 @@ export interface RuleCall {
    * resolves the words, and a repository is assumed.
    */
   readonly facts?: PathFacts;
+  /**
+   * Other tool names the call stands for, for matching rules' `tool` globs: hook mode judges Claude Code's `Bash`
+   * as `run_bash` too, its `Read` as `read_file` (hook/risk.ts `SERVE_EQUIVALENT`), so a config written for serve
+   * holds there.
+   */
+  readonly aliases?: readonly string[];
 }
 
 /** Options of {@linkcode evaluateRules}. */
@@ -120,9 +126,18 @@ export interface RuleOptions {
    * Take the built-in project checks (`npm test`, `npm run lint`, `npx tsc`, `cargo test`, …; project_checks.ts) as
    * medium instead of high (default false). They run the project's code, which the agent can change, so set this
    * only where run_bash runs in the bubblewrap sandbox with the network off: there that code reaches the workspace
-   * and nothing else. Needs `readOnlyCommands` (the checks are judged with the read-only set).
+   * and nothing else. Needs `readOnlyCommands` (the checks are judged with the read-only set). Implies `contained`.
    */
   readonly projectChecks?: boolean;
+  /**
+   * The host fact that the script's commands are contained: run_bash runs in the bubblewrap sandbox, where paths
+   * outside the workspace are not visible, writes outside are impossible and git's files are read-only views (the
+   * gate passes it from the sandbox's layers, the fact `projectChecks` is made of, without the network part).
+   * Default false, as in hook mode, where the agent's own shell runs on the host: there a script is lowered (by the
+   * built-in set or a rule) only when every path it may read is literal and resolves inside the workspace
+   * (_reads.ts), and never when it writes a file the host runs (host_config.ts).
+   */
+  readonly contained?: boolean;
 }
 
 /** One rule that matched. */
@@ -209,6 +224,8 @@ export function evaluateRules(
     analysis: call.analysis,
     resolve: _memo(call.resolveWrite ?? ((t) => lexicalWorkspacePath(t))),
     facts: call.facts,
+    contained: options.contained === true || options.projectChecks === true,
+    aliases: call.aliases ?? [],
   };
   let risk: Risk = call.tableRisk;
   let riskMatch: RuleMatch | null = null;
@@ -251,6 +268,7 @@ export function evaluateRules(
     const b = builtinReadOnly(a, ctx.resolve, {
       trustGitConfig: options.trustGitConfig === true,
       projectChecks: options.projectChecks === true,
+      contained: ctx.contained === true,
     });
     // a project check runs code nobody inspected: past a deny floor on commands or paths (which then may apply,
     // above) it is not lowered, so the fatigue never allows it where the operator said "never" (red team 6, F1)

@@ -43,6 +43,7 @@ export {
 } from "./project_checks.ts";
 export type { ProjectCheckVerdict } from "./project_checks.ts";
 export { lexicalWorkspacePath } from "./workspace_path.ts";
+export { HOST_CONFIG_FILES, HOST_CONFIG_FOLDERS, hostRunsConfig } from "./host_config.ts";
 export { RUNNERS } from "./runners.ts";
 // The vocabulary they use.
 export type { Risk } from "../types.ts";

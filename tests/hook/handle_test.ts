@@ -231,12 +231,12 @@ Deno.test("an idle session starts afresh; rules and tools of the config re-rate 
   const denied = await call(e, "claude-code", pre("Write", { file_path: ci, content: "x" }));
   assert.equal(decision(denied.stdout), "deny");
   assert.match(JSON.parse(denied.stdout).hookSpecificOutput.permissionDecisionReason, /deny by rules\[1\]/);
-  // A path outside the agent's folder never matches a lowering rule.
+  // A path outside the agent's folder never matches a lowering rule, and is high: nothing contains the agent's tools.
   const e2 = env({ rules: [{ tool: "Write", path: ["**"], risk: "low" }] });
   await call(e2, "claude-code", pre("Write", { file_path: "/etc/passwd", content: "x" }));
   await call(e2, "claude-code", pre("Write", { file_path: join(e2.project, "ok.txt"), content: "x" }));
   const risks = e2.lines().filter((l) => l.event === "gate").map((l) => (l.details as { risk: string }).risk);
-  assert.deepEqual(risks, ["medium", "low"]);
+  assert.deepEqual(risks, ["high", "low"]);
   // Idle: 15 minutes without an event resets duration and errors.
   const e3 = env();
   await call(e3, "claude-code", {

