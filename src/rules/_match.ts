@@ -105,9 +105,6 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
       // files named inside a program's text or read from data (jq import, awk ARGV, `@file`, git pathspec globs)
       const opens = opensUnnamedFiles(c);
       if (opens !== null) unknown ??= opens;
-      // a project check runs code the gate cannot inspect, which may open any file (red team 6, F1)
-      const project = runsProjectCode(c);
-      if (project !== null) unknown ??= project;
       for (const w of c.raw) {
         if (w.value === null) unknown ??= `the word ${w.text} is only known at run time`;
         else add(w.value);
@@ -314,8 +311,13 @@ export function ruleMatches(
       if (!sp.paths.some((p) => m(p))) {
         // a folder the script names may hold what the rule protects (`grep -r x secrets` for `secrets/**`)
         const folder = sp.paths.find((p) => _mayHold(rule.spec.path ?? [], p));
-        if (sp.unknown === null && folder === undefined) return miss;
-        maybe = sp.unknown ?? `${JSON.stringify(folder)} may be a folder holding paths the rule names`;
+        // a project check runs code the gate cannot inspect, which may open any file: a deny floor may apply
+        // (red team 6, F1)
+        const a = rule.spec.decision === "deny" ? analysisOf(ctx) : undefined;
+        const project = a?.ok ? a.commands.map(runsProjectCode).find((r) => r !== null) : undefined;
+        if (sp.unknown === null && folder === undefined && !project) return miss;
+        maybe = sp.unknown ??
+          (folder !== undefined ? `${JSON.stringify(folder)} may be a folder holding paths the rule names` : project!);
       }
     } else {
       const paths = ctx.paths ?? [];
@@ -342,9 +344,10 @@ export function ruleMatches(
     if (a.commands.some((c) => prefixes.some((p) => _raiseMatch(c, p)))) {
       return { hit: true, atLeastMedium: false, maybe };
     }
-    // the project's code (`npm test` runs package.json's script) may run any command: the floor may apply, asked
-    // every time (red team 6, F1); code in the script's own arguments that cannot be extracted is dynamic above
-    const project = rule.spec.decision ? a.commands.map(runsProjectCode).find((r) => r !== null) : undefined;
+    // the project's code (`npm test` runs package.json's script) may run any command: a deny floor may apply, asked
+    // every time (red team 6, F1); an ask floor is left to the command it names. Code in the script's own arguments
+    // that cannot be extracted is dynamic above
+    const project = rule.spec.decision === "deny" ? a.commands.map(runsProjectCode).find((r) => r !== null) : undefined;
     if (project) return { hit: true, atLeastMedium: false, maybe: maybe ?? project };
     return miss;
   }
