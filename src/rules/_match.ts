@@ -138,9 +138,6 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
       // files named inside a program's text or read from data (jq import, awk ARGV, `@file`, git pathspec globs)
       const opens = opensUnnamedFiles(c);
       if (opens !== null) unknown ??= opens;
-      // a project check runs code the gate cannot inspect, which may open any file (red team 6, F1)
-      const project = runsProjectCode(c);
-      if (project !== null) unknown ??= project;
       for (const w of c.raw) {
         if (w.value === null && w.lossy) {
           unknown ??= `the word ${w.text} names bytes that are not valid UTF-8, which the gate cannot look up`;
@@ -367,7 +364,12 @@ export function ruleMatches(
           const held = folder === undefined
             ? null
             : `${JSON.stringify(folder)} may be a folder holding paths the rule names`;
-          maybe = sp.unknown ?? linked?.maybe ?? held;
+          // a project check runs code the gate cannot inspect, which may open any file: a deny floor may apply
+          // (red team 6, F1)
+          const project = rule.spec.decision === "deny" && a?.ok
+            ? a.commands.map(runsProjectCode).find((r) => r !== null) ?? null
+            : null;
+          maybe = sp.unknown ?? linked?.maybe ?? held ?? project;
           if (maybe === null) return miss;
         }
       }
@@ -405,9 +407,10 @@ export function ruleMatches(
     if (a.commands.some((c) => prefixes.some((p) => _raiseMatch(c, p)))) {
       return { hit: true, atLeastMedium: false, maybe };
     }
-    // the project's code (`npm test` runs package.json's script) may run any command: the floor may apply, asked
-    // every time (red team 6, F1); code in the script's own arguments that cannot be extracted is dynamic above
-    const project = rule.spec.decision ? a.commands.map(runsProjectCode).find((r) => r !== null) : undefined;
+    // the project's code (`npm test` runs package.json's script) may run any command: a deny floor may apply, asked
+    // every time (red team 6, F1); an ask floor is left to the command it names. Code in the script's own arguments
+    // that cannot be extracted is dynamic above
+    const project = rule.spec.decision === "deny" ? a.commands.map(runsProjectCode).find((r) => r !== null) : undefined;
     if (project) return { hit: true, atLeastMedium: false, maybe: maybe ?? project };
     return miss;
   }

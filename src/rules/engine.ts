@@ -27,7 +27,7 @@
  *   So does code bash evaluates where the parse shows a word (arithmetic on variables, subscripts, `printf -v`,
  *   `declare -n`, `alias`, `BASH_ENV=`; _evaluated.ts) and code given to interpreters (`python -c`, `vim -c`).
  * - A command that runs the project's code (`npm test`, `make all`, `python3 x.py`: project_checks.ts
- *   `runsProjectCode`) may meet every command and path floor: asked (never answered by a remembered approval of
+ *   `runsProjectCode`) may meet every command and path deny floor: asked (never answered by a remembered approval of
  *   the tool), and past a deny floor on commands or paths a built-in project check is not lowered.
  * - A lowering rule never matches a command whose options run code or change what the program runs (`git -c`,
  *   `--config-env`, `--exec-path`, sed `e`/`-f`, awk `system`/pipes, tar checkpoint actions, `find -exec`; also

@@ -287,7 +287,7 @@ export function checkProjectCheck(
 /**
  * Why a command runs the project's own code, which the gate cannot inspect (a project check, or another command of
  * a project-check program: `npm test`, `npm run clean`, `make all`, `python3 x.py`), or null. Such code may run any
- * command and open any file, so every `command` and `path` floor may apply to it (engine.ts; red team 6, F1).
+ * command and open any file, so every `command` and `path` deny floor may apply to it (_match.ts; red team 6, F1).
  *
  * @example
  * ```ts
