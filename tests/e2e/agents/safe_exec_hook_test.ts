@@ -330,7 +330,7 @@ Deno.test({
       hookCommand: hookCommand("codex"),
       steps: [
         { tool: "apply_patch", input: PATCH("first.txt") },
-        { tool: "exec_command", input: { cmd: "cat /nonexistent-file" } },
+        { tool: "exec_command", input: { cmd: "cat ./no-such-file.txt" } },
         { tool: "apply_patch", input: PATCH("second.txt") },
         { text: "done" },
       ],
@@ -444,7 +444,7 @@ Deno.test({
         },
         {
           tool: "run_shell_command",
-          input: { command: "cat /nonexistent-file", description: "fails" },
+          input: { command: "cat ./no-such-file.txt", description: "fails" },
         },
         {
           tool: "write_file",
