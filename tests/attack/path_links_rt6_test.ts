@@ -81,7 +81,12 @@ for (const target of chosenTargets()) {
         try {
           const ok = await s.call("run_bash", { cmd: "cat README" });
           assert.equal(ok.decision, "allow", JSON.stringify(ok).slice(0, 400));
-          assert.equal(out(ok), "hello\n");
+          if (target.name === "deno src") {
+            // Deno's node:fs cannot name the entries that are not UTF-8: the repository walk fails closed and
+            // process tools are refused there (the Bun binary walks them by their bytes)
+            assert.equal(ok.errorCode, "sandbox_unavailable", JSON.stringify(ok).slice(0, 600));
+            assert.match(String(ok.error), /not UTF-8/);
+          } else assert.equal(out(ok), "hello\n", JSON.stringify(ok).slice(0, 600));
           for (
             const cmd of [
               "cat hard",
