@@ -276,12 +276,7 @@ export function toolPaths(agent: HookAgent, tool: string, input: Readonly<Record
   const out: ToolPath[] = [];
   if (kind === "shell") return out;
   if (agent === "codex" && tool === "apply_patch") {
-    const patch = typeof input.command === "string"
-      ? input.command
-      : typeof input.patch === "string"
-      ? input.patch
-      : "";
-    return patchPaths(patch).map((value) => ({ value, kind: "file" }));
+    return patchPaths(_patchText(input)).map((value) => ({ value, kind: "file" }));
   }
   const listing = tool === "LS" || tool === "list_directory";
   if (kind === "search" && !_FILE_SEARCHES.has(tool)) return out; // ToolSearch searches tools, not files
@@ -346,11 +341,7 @@ export function gateArgs(
   const out: Record<string, unknown> = { ...input };
   const { kind } = agentToolRisk(agent, tool);
   if (agent === "codex" && tool === "apply_patch") {
-    const patch = typeof input.command === "string"
-      ? input.command
-      : typeof input.patch === "string"
-      ? input.patch
-      : "";
+    const patch = _patchText(input);
     delete out.command;
     out.patch = patch;
     const paths = patchPaths(patch);
@@ -379,4 +370,9 @@ export function gateArgs(
     }
   }
   return out;
+}
+
+/** Codex's `apply_patch` text: its `command` (the freeform tool), else its `patch`, else empty. */
+function _patchText(input: Readonly<Record<string, unknown>>): string {
+  return typeof input.command === "string" ? input.command : typeof input.patch === "string" ? input.patch : "";
 }
