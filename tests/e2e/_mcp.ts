@@ -84,6 +84,8 @@ export interface Connected {
   place: Place;
   /** Elicitation requests the client answered. */
   elicited: ElicitRequest[];
+  /** Every message the server sent, in the order it was read, before the SDK handled it. */
+  wire: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
@@ -120,7 +122,14 @@ export async function connect(
     });
   }
   await client.connect(transport);
-  return { client, place: p, elicited, close: () => client.close() };
+  // The SDK set its handler in connect; record what arrives before passing it on.
+  const wire: Record<string, unknown>[] = [];
+  const handle = transport.onmessage;
+  transport.onmessage = (message) => {
+    wire.push(message as Record<string, unknown>);
+    handle?.(message);
+  };
+  return { client, place: p, elicited, wire, close: () => client.close() };
 }
 
 /** The raw server on stdio: write lines, read JSON messages. */

@@ -139,7 +139,19 @@ Deno.test("gateway: ASK as elicitation, an upstream elicitation and progress pas
       { onprogress: (p) => progress.push(p.progress) },
     );
     assert.ok(!long.isError, text(long));
-    assert.deepEqual(progress, [1, 2, 3]);
+    // On the wire, every update comes before the call's answer. The SDK client runs its progress handler a
+    // microtask late (shared/protocol.js, _onnotification) and drops an update read in the same chunk as the
+    // answer, so its callback may miss the last one when the test machine is busy: it sees a prefix.
+    const answered = c.wire.findIndex((m) =>
+      m.id !== undefined && "result" in m && /Long running/.test(JSON.stringify(m))
+    );
+    assert.ok(answered > 0, "the answer came back");
+    const sent = c.wire.slice(0, answered)
+      .filter((m) => m.method === "notifications/progress")
+      .map((m) => (m.params as { progress: number }).progress);
+    assert.deepEqual(sent.slice(-3), [1, 2, 3]);
+    assert.ok(progress.length >= 1, `the callback saw ${JSON.stringify(progress)}`);
+    assert.deepEqual(progress, [1, 2, 3].slice(0, progress.length));
   } finally {
     await c.close();
   }
