@@ -145,6 +145,12 @@ export interface ExecuteOptions {
    * {@linkcode SafeExecutor.updateMetrics} would write it.
    */
   contextAfter?: (result: ExecResult) => number | null;
+  /**
+   * Called once with the result of a call that ran, before its execute line is written, so a transport can answer
+   * the caller while the line is written. `execute` still resolves only once the line is in the log, and a
+   * transport's next call waits for that (its fatigue counts this outcome). A throwing callback is ignored.
+   */
+  onRan?: (result: ExecResult) => void;
 }
 
 /** The answer to {@linkcode SafeExecutor.gate} (SPEC §3.1). */
@@ -628,6 +634,13 @@ export class SafeExecutor {
       fatigue,
       ...(rules.length > 0 ? { rules } : {}),
     });
+    if (options.onRan) {
+      try {
+        options.onRan(result);
+      } catch {
+        // the caller's answer failed; the outcome is logged all the same
+      }
+    }
     const lines: WitnessEntry[] = [{ event: "execute", tool: name, decision, details: executeDetails(tool, outcome) }];
     const contextTokens = options.contextAfter?.(result) ?? null;
     if (contextTokens !== null) {

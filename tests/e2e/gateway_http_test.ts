@@ -28,6 +28,7 @@ for (const target of [...targets(), withoutNet]) {
     const c = await connect({ config: { servers: { web: { url, risk: "low" } } }, argv: target.argv });
     try {
       const r = await c.client.callTool({ name: "web__echo", arguments: { message: "over http" } });
+      await c.client.ping(); // answered after the call's execute line is written
       const lines = c.place.lines();
       const gate = lines.find((l) => l.event === "gate" && l.tool === "web__echo");
       const execute = lines.find((l) => l.event === "execute" && l.tool === "web__echo");

@@ -84,6 +84,7 @@ Deno.test("gateway: real servers listed as <server>__<tool>, called, gated and l
     assert.equal(outside.isError, true);
     assert.match(text(outside), /Access denied|outside allowed/i);
 
+    await c.client.ping(); // answered after the last call's execute line is written
     const lines = c.place.lines();
     const gate = lines.find((l) => l.event === "gate" && l.tool === "memory__create_entities")!;
     assert.ok(gate, "the upstream call has its gate line");
@@ -200,6 +201,7 @@ Deno.test("gateway: an upstream crash fails the call upstream_unavailable; the n
     assert.match(text(crash), /errorCode upstream_unavailable/);
     const ok = await c.client.callTool({ name: "evil__ok", arguments: {} });
     assert.ok(!ok.isError, text(ok));
+    await c.client.ping(); // answered after the last call's execute line is written
     const exec = c.place.lines().filter((l) => l.event === "execute" && String(l.tool).startsWith("evil__"));
     assert.deepEqual(exec.map((l) => l.details.errorCode), ["upstream_unavailable", null]);
   } finally {

@@ -166,3 +166,29 @@ Deno.test("executor: contextAfter sets the context from the result and logs it r
   assert.deepEqual(lines[2].details, { action: "update", contextTokens: 500, fatigue: lines[2].details.fatigue });
   assert.ok(lines[2].details.fatigue > 0, "the fatigue after the update");
 });
+
+Deno.test("executor: onRan gets the result before the execute line is written; execute resolves after it", async () => {
+  const { ex, log } = make();
+  ex.register("echo", { risk: "low" }, (args) => ({ content: [{ type: "text", text: String(args.s) }] }));
+  ex.register("boom", { risk: "low" }, () => {
+    throw new Error("no");
+  });
+  const seen: { ok: boolean; lastEvent: string }[] = [];
+  const onRan = (r: { ok: boolean }) => seen.push({ ok: r.ok, lastEvent: log().at(-1).event });
+  const r = await ex.execute("echo", { s: "hi" }, { onRan });
+  assert.equal(r.ok, true);
+  assert.equal(log().at(-1).event, "execute", "the line is in the log when execute resolves");
+  const failed = await ex.execute("boom", {}, { onRan });
+  assert.equal(failed.ok, false);
+  // A throwing callback loses nothing; a call that did not run gets no callback.
+  await ex.execute("echo", { s: "x" }, {
+    onRan: () => {
+      throw new Error("the transport failed");
+    },
+  });
+  await ex.execute("nope", {}, { onRan: () => assert.fail("called for an unknown tool") });
+  ex.close();
+  assert.deepEqual(seen, [{ ok: true, lastEvent: "gate" }, { ok: false, lastEvent: "gate" }]);
+  const lines = log().filter((l) => l.event !== "session");
+  assert.deepEqual(lines.map((l) => l.event), ["gate", "execute", "gate", "execute", "gate", "execute", "gate"]);
+});

@@ -375,9 +375,24 @@ export class McpSession {
         counted = true;
         return this.#estimate.account(textsOf(passed));
       };
-      const options = { signal, confirm: this.#confirmHandler(), channel, ...(upstream ? { contextAfter } : {}) };
+      // An upstream result is answered as soon as it is back; its execute line is written meanwhile, and the next
+      // call of the lane waits for that line.
+      let answered = false;
+      const onRan = (r: ExecResult): void => {
+        const passed = upstreamResult(r);
+        if (passed === null || (signal.aborted && !turn.stopped)) return;
+        answered = true;
+        this.#o.send(rpcResult(id, passed));
+      };
+      const options = {
+        signal,
+        confirm: this.#confirmHandler(),
+        channel,
+        ...(upstream ? { contextAfter, onRan } : {}),
+      };
       let r = await ex.execute(name, args, options);
       if (deniedForFatigue(r) && await this.#offerFresh(r, signal)) r = await ex.execute(name, args, options);
+      if (answered) return [];
       const passed = upstream ? upstreamResult(r) : null;
       if (passed !== null) {
         // An upstream result, exactly as its server sent it (SPEC §8).
