@@ -27,9 +27,8 @@
 import { Buffer } from "node:buffer";
 import { type Dirent, lstatSync, readdirSync, realpathSync, type Stats, statSync } from "node:fs";
 import type { Workspace } from "../fileops/workspace.ts";
+import { utf8Name } from "../_util/names.ts";
 import type { PathEntry, PathFacts, PathStat } from "../rules/path_facts.ts";
-
-const STRICT = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 function _kind(st: Stats): PathStat {
   return {
@@ -37,14 +36,6 @@ function _kind(st: Stats): PathStat {
     nlink: Number(st.nlink),
     id: `${st.dev}:${st.ino}`,
   };
-}
-
-function _utf8(b: Buffer): string | null {
-  try {
-    return STRICT.decode(b);
-  } catch {
-    return null;
-  }
 }
 
 /** The facts of `workspace` for one call. */
@@ -114,7 +105,7 @@ function _byBytes(workspace: Workspace, rel: string): PathEntry[] | null {
   }
   const out: PathEntry[] = [];
   for (const raw of names) {
-    const name = _utf8(raw);
+    const name = utf8Name(raw);
     const full = Buffer.concat([dir, raw]);
     const path = name === null ? null : rel === "." ? name : `${rel}/${name}`;
     let l: Stats;
@@ -143,7 +134,7 @@ function _link(workspace: Workspace, path: string, full: Buffer): PathEntry {
   } catch {
     return { path, link: true, target: null, kind: null }; // dangling, a loop
   }
-  const text = _utf8(real);
+  const text = utf8Name(real);
   if (text === null || text.includes("\uFFFD")) return { path, link: true, target: null, unrepresentable: true, kind };
   const target = workspace.contains(text) ? workspace.relative(text) : null;
   return { path, link: true, target, kind };

@@ -31,6 +31,7 @@
  */
 import { Workspace } from "../fileops/workspace.ts";
 import { applyRules } from "../gate/_rules.ts";
+import { workspaceFacts } from "../gate/_path_facts.ts";
 import { decide } from "../gate/_steps.ts";
 import type { MetricsSnapshot } from "../gate/metrics.ts";
 import type { GatePolicy } from "../gate/policy.ts";
@@ -224,6 +225,8 @@ export async function judgeAgentCall(
         ...(script !== undefined ? { script } : {}),
         resolveWrite: resolve,
         aliases,
+        // what is on disk: links to protected files, whether the folder is a repository (red team 6, F4)
+        ...(w !== null ? { facts: workspaceFacts(w) } : {}),
       }, { readOnlyCommands: setup.readOnlyCommands, trustGitConfig: false, contained: false });
     } catch (e) {
       failed = `rules failed (${(e as Error)?.message ?? String(e)}), the tool's risk kept; `;

@@ -27,7 +27,7 @@ import { uncontainedReads } from "./_reads.ts";
 import { opensUnnamedFiles } from "./_unnamed_files.ts";
 import { runsProjectCode } from "./project_checks.ts";
 import { gitReads } from "./_git_pathspec.ts";
-import { linkedReads } from "./_path_links.ts";
+import { linkedFiles, linkedReads } from "./_path_links.ts";
 import type { PathFacts } from "./path_facts.ts";
 import { judgeWrites } from "./_writes.ts";
 
@@ -387,13 +387,24 @@ export function ruleMatches(
           p !== null &&
           (typeof p === "string" ? m(p) : p.path !== null && (p.some ? m(p.path) : m.mayMatchBelow(p.path, p.below)));
         if (!paths.some(any)) {
-          // a search over a folder that may hold what the rule names (Grep over the workspace): the rule may apply
-          const some = paths.find((p) =>
-            p !== null && typeof p !== "string" && p.some === true && p.path !== null &&
-            m.mayMatchBelow(p.path, p.below)
-          );
-          if (some === undefined || some === null || typeof some === "string") return miss;
-          maybe = `${JSON.stringify(some.path)} may be a folder holding paths the rule names`;
+          // a file named under another name: a hard link to a file the rule names (the agent's own Read in hook mode)
+          const files = paths.filter((p): p is string => typeof p === "string");
+          const linked = ctx.facts && files.length > 0
+            ? linkedFiles(rule.spec.path ?? [], m, files, ctx.facts, ctx.factsCache ??= new Map(), rule)
+            : null;
+          if (linked?.hit == null) {
+            // a search over a folder that may hold what the rule names (Grep over the workspace): the rule may apply
+            const some = paths.find((p) =>
+              p !== null && typeof p !== "string" && p.some === true && p.path !== null &&
+              m.mayMatchBelow(p.path, p.below)
+            );
+            if (some === undefined || some === null || typeof some === "string") {
+              if (linked?.maybe == null) return miss;
+              maybe = linked.maybe;
+            } else {
+              maybe = `${JSON.stringify(some.path)} may be a folder holding paths the rule names`;
+            }
+          }
         }
       }
     }

@@ -214,6 +214,65 @@ function _wordPaths(c: SimpleCommand, resolve: (t: string) => string | null): Ar
 }
 
 /**
+ * What the files a tool names directly (a file tool's paths, workspace-relative) mean for one rule: a path that is a
+ * hard link to a file the rule names (hit), or a hard link when the rule's files cannot all be listed (may). The
+ * agent's own file tools in hook mode read what they are given; safe-exec's refuse hard links themselves.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { linkedFiles } from "./_path_links.ts";
+ * import type { PathFacts } from "./path_facts.ts";
+ * const same = { kind: "file", nlink: 2, id: "1:7" } as const;
+ * const facts: PathFacts = {
+ *   stat: (p) => (p === "secrets" ? { kind: "dir", nlink: 2, id: "1:2" } : p === "secrets/k" || p === "hard" ? same : null),
+ *   list: (p) => (p === "secrets" ? [{ path: "secrets/k", kind: "file", link: false, target: null }] : null),
+ *   gitRepository: () => false,
+ * };
+ * const m = (p: string) => p.startsWith("secrets/");
+ * assert.match(String(linkedFiles(["secrets/**"], m, ["hard"], facts, new Map(), 1).hit), /hard link/);
+ * assert.deepEqual(linkedFiles(["secrets/**"], m, ["README.md"], facts, new Map(), 1), { hit: null, maybe: null });
+ * ```
+ */
+export function linkedFiles(
+  patterns: readonly string[],
+  m: Matcher,
+  paths: readonly string[],
+  facts: PathFacts,
+  cache: Map<unknown, unknown>,
+  key: unknown,
+): LinkedReads {
+  let maybe: string | null = null;
+  for (const path of paths) {
+    const st = facts.stat(path);
+    if (st === null || st.kind !== "file" || st.nlink < 2) continue;
+    const prot = _protectedOnce(patterns, m, facts, cache, key);
+    if (prot.aliased.has(st.id)) {
+      return { hit: `${JSON.stringify(path)} is a hard link to a file the rule names`, maybe: null };
+    }
+    if (!prot.enumerable) {
+      maybe ??= `${JSON.stringify(path)} is a hard link (${st.nlink} links), which may be a file the rule names`;
+    }
+  }
+  return { hit: null, maybe };
+}
+
+function _protectedOnce(
+  patterns: readonly string[],
+  m: Matcher,
+  facts: PathFacts,
+  cache: Map<unknown, unknown>,
+  key: unknown,
+): Protected {
+  let prot = cache.get(key) as Protected | undefined;
+  if (prot === undefined) {
+    prot = _protected(patterns, m, facts);
+    cache.set(key, prot);
+  }
+  return prot;
+}
+
+/**
  * What the script's links mean for one rule (see the module doc). `cache` keeps the rule's protected files for the
  * rest of the call.
  */
@@ -226,14 +285,7 @@ export function linkedReads(
   cache: Map<unknown, unknown>,
   key: unknown,
 ): LinkedReads {
-  let prot = cache.get(key) as Protected | undefined;
-  const protectedFiles = () => {
-    if (prot === undefined) {
-      prot = _protected(patterns, m, facts);
-      cache.set(key, prot);
-    }
-    return prot;
-  };
+  const protectedFiles = () => _protectedOnce(patterns, m, facts, cache, key);
   let maybe: string | null = null;
   const aliasOf = (st: PathStat | null) =>
     st !== null && st.kind === "file" && st.nlink > 1 && protectedFiles().aliased.has(st.id);

@@ -7,7 +7,7 @@
  * the same decision in `check` (serve) and in hook mode for the calls whose danger does not depend on a sandbox.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../_temp.ts";
 import { run, targets } from "../_targets.ts";
@@ -301,4 +301,23 @@ Deno.test(`${bin.name}: one config, the same decision in check (serve) and in ho
     table.map(([cmd], i) => `${cmd}: serve ${serve[i]}, hook ${hook[i]!.split(" ")[0]}`),
     table.map(([cmd, want]) => `${cmd}: serve ${want}, hook ${want}`),
   );
+});
+
+Deno.test(`${bin.name}: hook mode: links in the folder to a protected path meet its floor (RT6 F4 class)`, async () => {
+  const w = world();
+  const p = (rel: string) => join(w.project, rel);
+  linkSync(p("secrets/k"), p("hard")); // a hard link: the same file under another name
+  symlinkSync("secrets", p("sub")); // a symlinked folder
+  symlinkSync("secrets/k", p("soft"));
+  const cases: Case[] = [
+    bash("cat hard", "deny"),
+    bash("base64 hard", "deny"),
+    bash("cat sub/k", "deny"),
+    bash("cat soft", "deny"),
+    bash("grep -R TOKEN .", "deny"), // follows sub -> secrets
+    { tool: "Read", input: { file_path: p("hard") }, want: "deny" },
+    { tool: "Read", input: { file_path: p("soft") }, want: "deny" },
+    bash("cat README.md", "allow"),
+  ];
+  assertDecisions(cases, await judge(w, cases));
 });
