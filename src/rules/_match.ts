@@ -332,7 +332,7 @@ export function ruleMatches(
   rule: CompiledRule,
   ctx: MatchContext,
   lowering: boolean,
-): { hit: boolean; atLeastMedium: boolean; maybe: string | null } {
+): { hit: boolean; atLeastMedium: boolean; maybe: string | null; because?: string } {
   const miss = { hit: false, atLeastMedium: false, maybe: null };
   if (!rule.matchTool(ctx.tool) && !(ctx.aliases ?? []).some((a) => rule.matchTool(a))) return miss;
   if (!_argsMatch(rule, ctx.args)) return miss;
@@ -416,7 +416,10 @@ export function ruleMatches(
   if (!lowering) {
     if (!a.ok) return { hit: true, atLeastMedium: false, maybe };
     if (a.commands.some((c) => prefixes.some((p) => _raiseMatch(c, p)))) {
-      return { hit: true, atLeastMedium: false, maybe };
+      // code the gate cannot read meets the floor with its own decision (red team 5, F8): the summary says why
+      const named = a.commands.some((c) => !c.dynamic && prefixes.some((p) => _raiseMatch(c, p)));
+      const dynamic = named ? undefined : a.commands.find((c) => c.dynamic)?.dynamic;
+      return { hit: true, atLeastMedium: false, maybe, ...(dynamic ? { because: dynamic } : {}) };
     }
     // the project's code (`npm test` runs package.json's script) may run any command: a deny floor may apply, asked
     // every time (red team 6, F1); an ask floor is left to the command it names. Code in the script's own arguments

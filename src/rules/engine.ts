@@ -239,7 +239,11 @@ export function evaluateRules(
         // a path floor the script may meet only at run time (`cat $f`): at least ask; for a deny floor the summary
         // says so ({@linkcode DENY_MAY_APPLY}), and a remembered approval of the whole tool does not answer it
         const decision = m.maybe !== null ? "ask" : spec.decision;
-        const may = m.maybe === null ? "" : ` (${spec.decision === "deny" ? DENY_MAY_APPLY : "may apply"}: ${m.maybe})`;
+        const may = m.maybe !== null
+          ? ` (${spec.decision === "deny" ? DENY_MAY_APPLY : "may apply"}: ${m.maybe})`
+          : m.because !== undefined
+          ? ` (${m.because}, which may run what the rule names)`
+          : "";
         floors.push({
           index: rule.index,
           name: `rules[${rule.index}]`,

@@ -88,6 +88,12 @@ Deno.test("floors F8: an embedded command that cannot be extracted keeps the flo
     "awk '{print | \"sh\"}'",
     'tar --checkpoint-action=exec="$c" -cf x f',
   ]);
+  // the summary says why code the gate cannot read meets the floor; one that names the command does not need to
+  assert.match(
+    evaluateRules(RMRF, bash("python3 -c 'print(1)'")).rationale,
+    /deny by rules\[0\] \(run_bash rm -rf \(python3 -c runs a Python program, which may run what the rule names\)\)/,
+  );
+  assert.match(evaluateRules(RMRF, bash("rm -rf victim")).rationale, /deny by rules\[0\] \(run_bash rm -rf\)$/);
   // nothing embedded: no floor (git's words after a subcommand that runs nothing cannot be a global -c)
   expectFloor(RMRF, null, [
     "sed -n 1p f",
