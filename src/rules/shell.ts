@@ -47,7 +47,19 @@ interface Collector {
   errors: string[];
   hazards: Set<string>;
   cwdChanged: boolean;
+  /** Nodes visited, and when the analysis gives up (`performance.now()`). */
+  visited: number;
+  deadline: number;
 }
+
+/**
+ * The most time one script's analysis may take, in ms: past it the script is not analysed (so never lowered, and
+ * every `command` floor applies with its own decision). Real scripts take milliseconds; a crafted one (a hundred
+ * thousand unclosed `$(`) must not hold a hook past its agent's timeout (red team 7, F11).
+ */
+export const ANALYSIS_BUDGET_MS = 2000;
+
+class _OverBudget extends Error {}
 
 /**
  * Parse a script and list everything it would run. Never throws: a script that cannot be parsed comes back with
@@ -64,7 +76,14 @@ interface Collector {
  * ```
  */
 export function analyzeScript(script: string): ShellAnalysis {
-  const c: Collector = { commands: [], errors: [], hazards: new Set(), cwdChanged: false };
+  const c: Collector = {
+    commands: [],
+    errors: [],
+    hazards: new Set(),
+    cwdChanged: false,
+    visited: 0,
+    deadline: performance.now() + ANALYSIS_BUDGET_MS,
+  };
   _analyzeInto(script, "script", 0, c);
   return {
     ok: c.errors.length === 0,
@@ -94,6 +113,7 @@ function _analyzeInto(script: string, context: string, depth: number, c: Collect
     return;
   }
   const visit = (node: SyntaxNode, ctx: string): void => {
+    if ((++c.visited & 63) === 0 && performance.now() > c.deadline) throw new _OverBudget();
     switch (node.type) {
       case "Script": {
         for (const err of node.errors ?? []) c.errors.push(`${ctx}: ${err.message} at offset ${err.pos}`);
@@ -284,6 +304,14 @@ function _analyzeInto(script: string, context: string, depth: number, c: Collect
   try {
     visit(ast, context);
   } catch (e) {
+    if (e instanceof _OverBudget) {
+      if (!c.errors.some((m) => m.includes("analysis budget"))) {
+        c.errors.push(
+          `${context}: the script could not be analysed within the analysis budget (${ANALYSIS_BUDGET_MS} ms)`,
+        );
+      }
+      return;
+    }
     // unbash resolves substitutions lazily: a script nested too deeply can exhaust the stack here
     c.errors.push(`${context}: the script could not be analysed: ${(e as Error).message}`);
   }
@@ -298,22 +326,28 @@ function _analyzeInto(script: string, context: string, depth: number, c: Collect
  * it reads a `${…}` as at least as long as bash does.
  */
 function _quotedParameterWord(script: string): string | null {
-  for (let i = script.indexOf("${"); i !== -1; i = script.indexOf("${", i + 2)) {
-    let depth = 0;
-    for (let j = i + 1; j < script.length; j++) {
-      const ch = script[j]!;
-      if (ch === "\\") {
-        j++;
-        continue;
-      }
-      if (ch === "{") depth++;
-      else if (ch === "}" && --depth === 0) break;
-      else if (ch === "'" || ch === '"' || ch === "`" || ch === "(") {
-        const end = script.indexOf("}", j);
-        const text = script.slice(i, end === -1 ? script.length : end + 1);
-        return `the expansion ${text.length > 40 ? text.slice(0, 37) + "..." : text} has a quote, backtick or ` +
-          "parenthesis in it, which bash reads differently in double quotes and heredocs";
-      }
+  // One pass (red team 7, F11: a scan per `${` was quadratic): `open` holds, innermost last, the brace balance
+  // before each `${` still open; every `${` is found, an escaped one too, and each closes where its own scan would.
+  const open: Array<{ at: number; balance: number }> = [];
+  let balance = 0;
+  for (let j = 0; j < script.length; j++) {
+    const ch = script[j]!;
+    if (ch === "\\") {
+      if (script[j + 1] === "$" && script[j + 2] === "{") open.push({ at: j + 1, balance });
+      j++;
+      continue;
+    }
+    if (ch === "$" && script[j + 1] === "{") open.push({ at: j, balance });
+    else if (ch === "{") balance++;
+    else if (ch === "}") {
+      balance--;
+      while (open.length > 0 && open[open.length - 1]!.balance === balance) open.pop();
+    } else if (open.length > 0 && (ch === "'" || ch === '"' || ch === "`" || ch === "(")) {
+      const i = open[0]!.at;
+      const end = script.indexOf("}", j);
+      const text = script.slice(i, end === -1 ? script.length : end + 1);
+      return `the expansion ${text.length > 40 ? text.slice(0, 37) + "..." : text} has a quote, backtick or ` +
+        "parenthesis in it, which bash reads differently in double quotes and heredocs";
     }
   }
   return null;

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { analyzeScript, MAX_NESTING } from "../../src/rules/shell.ts";
+import { validateRules } from "../../src/rules/config.ts";
+import { evaluateRules } from "../../src/rules/engine.ts";
 import type { SimpleCommand } from "../../src/rules/shell_types.ts";
 
 const argv = (c: SimpleCommand) => c.argv.map((w) => w.value ?? "?").join(" ");
@@ -102,4 +104,23 @@ Deno.test("shell: redteam3 classes: xargs-supplied commands, non-bash -c strings
   // `command -v` is a lookup only when -v comes before the name
   assert.equal(analyzeScript("command -v printf").commands[0]!.argv[0]!.value, "command");
   assert.equal(analyzeScript("command printf -v x y").commands[0]!.argv[0]!.value, "printf");
+});
+
+Deno.test("shell: crafted scripts are judged in bounded time and fail closed (red team 7, F11)", () => {
+  const rules = validateRules([{ tool: "run_bash", command: ["rm -rf"], decision: "deny" }]).rules;
+  const cases = [
+    "#" + "${".repeat(100_000) + "\nrm -rf x", // was one scan per `${` to the end: 57 s for 200 KB
+    "echo " + "$(".repeat(100_000) + "\nrm -rf x", // a hundred thousand unclosed substitutions
+    'echo "' + "$(".repeat(50_000) + '"\nls',
+  ];
+  for (const cmd of cases) {
+    const t0 = performance.now();
+    const o = evaluateRules(rules, { tool: "run_bash", tableRisk: "high", args: { cmd } }, { readOnlyCommands: true });
+    const ms = performance.now() - t0;
+    assert.equal(o.floor, "deny", `${cmd.slice(0, 12)}…: ${o.rationale}`);
+    // generous: the hook's agents give up after 30 s, and an unanswered hook lets the tool run ungated
+    assert.ok(ms < 10_000, `${cmd.slice(0, 12)}… took ${Math.round(ms)} ms`);
+  }
+  const a = analyzeScript("echo " + "$(".repeat(100_000));
+  assert.equal(a.ok, false);
 });
