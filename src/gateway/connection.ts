@@ -180,6 +180,7 @@ export class UpstreamConnection {
     if (options.signal?.aborted) return early();
 
     const timeoutMs = options.timeoutMs ?? toolTimeout(this.config, tool);
+    const since = Date.now();
     const call = new InFlightCall(label, timeoutMs, options);
     call.start();
     this.#inFlight.add(call);
@@ -204,7 +205,21 @@ export class UpstreamConnection {
     } finally {
       call.end();
       this.#inFlight.delete(call);
+      this.#afterCall(live, since);
     }
+  }
+
+  /** A sandboxed server: what its call made in the workspace is walked as after a run_bash call (red team 7, F1). */
+  #afterCall(live: Live, since: number): void {
+    const t = live.transport as { afterCall?: (since: number) => string[] };
+    if (typeof t.afterCall !== "function") return;
+    let notes: string[];
+    try {
+      notes = t.afterCall(since);
+    } catch (e) {
+      notes = [`safe-exec: the repository walk after a call of server "${this.name}" failed: ${messageOf(e)}`];
+    }
+    for (const n of notes) this.#warn(n);
   }
 
   /** Stop the server for good (calls in flight fail with `upstream_unavailable`). */

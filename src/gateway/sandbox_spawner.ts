@@ -191,6 +191,7 @@ function startSandboxed(
     stderr,
     exited,
     kill: (signal) => runtime.killGroup(pid, signal),
+    afterCall: (since) => child.checkpoint(since),
   };
 }
 

@@ -57,6 +57,11 @@ export interface UpstreamProcess {
   readonly exited: Promise<ExitStatus>;
   /** Signal the process and everything it started (its process group, or the sandbox). */
   kill(signal: "SIGTERM" | "SIGKILL"): void;
+  /**
+   * A sandboxed server, after one of its calls: disable the git repositories made in what it is shown since `since`
+   * (epoch ms, the call's start), as after a run_bash call; returns notes for the operator.
+   */
+  afterCall?(since: number): string[];
 }
 
 /** Starts an upstream server. Throw (with a clear message) when it cannot be started as asked. */

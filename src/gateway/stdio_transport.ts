@@ -126,6 +126,15 @@ export class ProcessTransport implements Transport {
     return this.#closeReason;
   }
 
+  /**
+   * After one of its calls: a sandboxed server's git repositories made since `since` (epoch ms) are disabled (see
+   * {@linkcode UpstreamProcess.afterCall}); notes for the operator, none for a server that is not sandboxed.
+   */
+  afterCall(since: number): string[] {
+    if (this.#closing !== null) return [];
+    return this.#process?.afterCall?.(since) ?? [];
+  }
+
   /** The server's pid, or null before start and after close. */
   get pid(): number | null {
     return this.#closing === null ? this.#process?.pid ?? null : null;

@@ -19,6 +19,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseServers, sandboxSpawner, UpstreamManager } from "../../src/gateway/mod.ts";
 import { sandboxSkip, tempBase } from "./_world.ts";
+import { hostGit } from "./_host_git.ts";
+import { SERVERS } from "../gateway/_servers.ts";
 import { currentRuntime } from "../../src/runtime/mod.ts";
 
 const SKIP = sandboxSkip("the sandboxed upstream attack suite");
@@ -262,3 +264,54 @@ sbxTest("a sandboxed server is never started bare: no bwrap means upstream_unava
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+sbxTest(
+  "a repository a sandboxed server makes in the workspace is disabled after the call (red team 7, F1)",
+  async () => {
+    const base = tempBase("se-upsbx-git-");
+    const ws = join(base, "ws");
+    mkdirSync(ws);
+    const canary = join(base, "CANARY_fsmonitor");
+    const runtime = await currentRuntime();
+    const spawner = sandboxSpawner(runtime, { workspace: ws, sandbox: { mode: "auto", network: false } });
+    const servers = parseServers({ fs: { command: ["node", SERVERS.filesystem, ws], sandbox: true } }, {
+      baseDir: base,
+    });
+    const manager = new UpstreamManager(servers, spawner);
+    // the shape git needs, made through the server's own tools, one call at a time; whatever the server answers (a
+    // .git folder a call made is gone after it), the operator's git must not run the agent's config
+    const answers: string[] = [];
+    const attempt = async (tool: string, args: Record<string, unknown>) => {
+      const r = await manager.call(`fs__${tool}`, args);
+      answers.push(`${tool} ${JSON.stringify(args.path)}: ${r.ok && !r.result?.isError ? "ok" : r.error ?? "isError"}`);
+    };
+    try {
+      for (const dir of [".git", "r2"]) {
+        await attempt("create_directory", { path: join(ws, `sub/${dir}/objects`) });
+        await attempt("create_directory", { path: join(ws, `sub/${dir}/refs`) });
+        await attempt("write_file", { path: join(ws, `sub/${dir}/HEAD`), content: "ref: refs/heads/main\n" });
+        await attempt("write_file", {
+          path: join(ws, `sub/${dir}/config`),
+          content: `[core]\n\trepositoryformatversion = 0\n\tfsmonitor = "touch ${canary}; false"\n`,
+        });
+      }
+      assert.match(answers[0]!, /: ok$/, answers.join("\n"));
+      // the operator's git, between calls, in the folders the agent made (a bare repository shape in sub/r2 too)
+      hostGit(join(ws, "sub"), "status", "--short");
+      if (existsSync(join(ws, "sub", "r2"))) {
+        hostGit(join(ws, "sub", "r2"), "status", "--short");
+        hostGit(join(ws, "sub", "r2"), "--git-dir=.", "status", "--short");
+      }
+      assert.equal(existsSync(canary), false, `the host's git ran the agent's core.fsmonitor:\n${answers.join("\n")}`);
+      assert.equal(existsSync(join(ws, "sub/.git/config")), false, "the repository is renamed aside");
+      // the server goes on working
+      const ok = await manager.call("fs__write_file", { path: join(ws, "notes.txt"), content: "ok" });
+      assert.ok(ok.ok && !ok.result?.isError, ok.error ?? JSON.stringify(ok.result));
+      assert.equal(readFileSync(join(ws, "notes.txt"), "utf8"), "ok");
+    } finally {
+      await manager.close();
+      spawner.close();
+      rmSync(base, { recursive: true, force: true });
+    }
+  },
+);

@@ -53,6 +53,11 @@ export interface GitCall {
   protected: string[];
   /** Copy the call's git data back and disable what it made; returns notes for the call's stderr. */
   finish(): string[];
+  /**
+   * For a process that lives on (a sandboxed MCP server): disable the repositories made or changed since `since`
+   * (ms since the epoch, the start of one of its calls) now, as `finish` would, keeping the views; returns notes.
+   */
+  checkpoint(since: number): string[];
 }
 
 interface Known {
@@ -268,6 +273,14 @@ export class GitViews {
           notes.push(...capPrivate(v, this.#trash, this.#privateBytes));
           if (!v.fresh) notes.push(...dropAdded(v, this.#trash));
         }
+        emptyTrash(this.#trash);
+        return notes;
+      },
+      checkpoint: (since: number) => {
+        if (finished) return [];
+        const notes: string[] = [];
+        for (const root of roots) notes.push(...this.#afterCall(root, viewed, since));
+        notes.push(...disableWatched(roots[0] ?? "/", watched));
         emptyTrash(this.#trash);
         return notes;
       },

@@ -90,10 +90,16 @@ export interface PreparedCall {
   plan: SandboxPlan;
   /** Copy git's data back once the call's processes are gone; notes for its stderr. */
   finish(): string[];
+  /** While they run on: disable the repositories made since `since` (epoch ms); notes. */
+  checkpoint(since: number): string[];
 }
 
 /** A long-lived sandboxed process: a child with its stdin piped. */
-export type PipedChild = ChildProcess & { readonly stdin: WritableStream<Uint8Array> };
+export type PipedChild = ChildProcess & {
+  readonly stdin: WritableStream<Uint8Array>;
+  /** After one of its calls: disable the repositories made since `since` (epoch ms) in what it is shown; notes. */
+  checkpoint(since: number): string[];
+};
 
 /** The bwrap sandbox, with its lazily probed state. */
 export interface BwrapSandbox extends ProcessSandbox {
@@ -185,7 +191,7 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
       git.finish();
       throw e;
     }
-    return { args: plan.args, plan, finish: () => git.finish() };
+    return { args: plan.args, plan, finish: () => git.finish(), checkpoint: (since) => git.checkpoint(since) };
   };
   // One standby at a time: a /bin/sh that already joined the cgroup, set the rlimits and opened the filter, waiting
   // on its stdin for a call's bwrap options. Used by the next call, then replaced once that call's process exited.
@@ -352,7 +358,15 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
       const procs = r.memory ? `${r.memory.dir}/c${child.pid}/cgroup.procs` : null;
       const { exited, stderr } = afterExit(child, prepared, procs);
       const write = child.writeStdin;
-      return { pid: child.pid, stdin, ...(write ? { writeStdin: write } : {}), stdout: child.stdout, stderr, exited };
+      return {
+        pid: child.pid,
+        stdin,
+        ...(write ? { writeStdin: write } : {}),
+        stdout: child.stdout,
+        stderr,
+        exited,
+        checkpoint: (since: number) => prepared.checkpoint(since),
+      };
     },
     describe(): ProcessIsolation {
       const r = ensure();
