@@ -69,6 +69,19 @@ export function judgeCall(
   args: Record<string, unknown>,
   workspace: Workspace,
 ): RuleOutcome | null {
+  // run_python's code is what `python3 -c CODE` in run_bash would be: code the gate cannot read, which meets every
+  // command floor and may meet every path floor its tool glob reaches (red team 7, F14); nothing lowers it
+  const python = tool.name === "run_python" && typeof args.code === "string";
+  if (python) {
+    if (!setup.rules.some((r) => r.matchTool(tool.name))) return null;
+    return evaluateRules(setup.rules, {
+      tool: tool.name,
+      tableRisk: tool.risk,
+      args,
+      script: `python3 -c ${_shellQuote(args.code as string)}`,
+      resolveWrite: (target) => _relative(workspace, target),
+    }, { readOnlyCommands: false, trustGitConfig: false, contained: setup.contained() });
+  }
   const script = tool.name === "run_bash" && typeof args.cmd === "string";
   if (setup.rules.length === 0 && !(script && setup.readOnlyCommands)) return null;
   if (setup.rules.length > 0 && !script && !setup.rules.some((r) => r.matchTool(tool.name))) return null;
@@ -99,6 +112,11 @@ export function judgeCall(
     projectChecks: script && setup.readOnlyCommands && setup.projectChecks(),
     contained: setup.contained(),
   });
+}
+
+/** `text` as one single-quoted shell word. */
+function _shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 /** A path argument or redirection target as a workspace-relative path, or null when it leaves the workspace. */

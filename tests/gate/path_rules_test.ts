@@ -170,3 +170,43 @@ Deno.test("list_dir: a name pattern holds for a folder that holds such a name no
     t.done();
   }
 });
+
+Deno.test("rules: run_python's code meets '*' floors as python3 -c does in run_bash (red team 7, F14)", async () => {
+  const w = await make([
+    { tool: "*", path: ["secrets/**"], decision: "deny" },
+    { tool: "*", command: ["rm -rf"], decision: "deny" },
+  ]);
+  try {
+    const read = await w.ex.check("run_python", { code: 'print(open("secrets/k").read())' });
+    assert.equal(read.decision, "deny", read.rationale);
+    assert.match(read.rationale, /python3 -c runs a Python program/);
+    const shell = await w.ex.check("run_bash", { cmd: `python3 -c 'print(open("secrets/k").read())'` });
+    assert.equal(shell.decision, read.decision, "the same code, the same decision in both tools");
+    // a quote in the code is kept inside the one word the rules read
+    const quoted = await w.ex.check("run_python", { code: "import os; os.system('rm -rf x')" });
+    assert.equal(quoted.decision, "deny", quoted.rationale);
+  } finally {
+    w.done();
+  }
+  // a path floor alone: the code may open what it protects, so it asks (never answered by a remembered approval)
+  const paths = await make([{ tool: "*", path: ["secrets/**"], decision: "deny" }]);
+  try {
+    const r = await paths.ex.check("run_python", { code: 'print(open("secrets/k").read())' });
+    assert.equal(r.decision, "ask", r.rationale);
+    assert.match(r.rationale, /deny floor may apply/);
+  } finally {
+    paths.done();
+  }
+  // a floor for run_bash alone does not reach run_python; a rule for run_python still applies
+  const only = await make([
+    { tool: "run_bash", command: ["rm -rf"], decision: "deny" },
+    { tool: "run_python", risk: "medium" },
+  ]);
+  try {
+    const r = await only.ex.check("run_python", { code: "print(1)" });
+    assert.equal(r.risk, "medium", r.rationale);
+    assert.notEqual(r.decision, "deny", r.rationale);
+  } finally {
+    only.done();
+  }
+});
