@@ -86,11 +86,11 @@ export function judgeCall(
   if (setup.rules.length === 0 && !(script && setup.readOnlyCommands)) return null;
   if (setup.rules.length > 0 && !script && !setup.rules.some((r) => r.matchTool(tool.name))) return null;
   const names = tool.pathArgs ?? [];
-  let paths: RulePath[] | null = null;
+  let paths: RulePath[] | null = _pathLike(workspace, tool.pathLike ?? [], args);
   if (names.length > 0) {
     // a built-in file tool: what it acts on, resolved as it will resolve it (the file a copy into a folder creates,
     // the tree delete_dir removes); another tool with path arguments: those, as written
-    paths = fileCallTargets(workspace, tool.name, args);
+    paths = fileCallTargets(workspace, tool.name, args) ?? paths;
     if (paths === null) {
       paths = [];
       for (const n of names) {
@@ -112,6 +112,24 @@ export function judgeCall(
     projectChecks: script && setup.readOnlyCommands && setup.projectChecks(),
     contained: setup.contained(),
   });
+}
+
+/**
+ * What an upstream tool's path-like arguments (a string or a list of strings each) reach in the workspace: each a file
+ * or a folder read in part (red team 7, F12); null when it has none. Paths outside the workspace are not the rules'.
+ */
+function _pathLike(workspace: Workspace, names: readonly string[], args: Record<string, unknown>): RulePath[] | null {
+  if (names.length === 0) return null;
+  const out: RulePath[] = [];
+  for (const n of names) {
+    const v = Object.hasOwn(args, n) ? args[n] : undefined;
+    for (const x of typeof v === "string" ? [v] : Array.isArray(v) ? v : []) {
+      if (typeof x !== "string") continue;
+      const r = _relative(workspace, x);
+      if (r !== null) out.push({ path: r, below: Infinity, some: true });
+    }
+  }
+  return out.length > 0 ? out : null;
 }
 
 /** `text` as one single-quoted shell word. */

@@ -95,6 +95,11 @@ export interface ToolSpec {
    */
   pathArgs?: readonly string[];
   /**
+   * Names of arguments that may be paths, a file or a folder (an upstream tool's `path`, `paths`, `source`, …): a
+   * `path` rule matches a file there and may apply to a folder that may hold what it names (at least ask).
+   */
+  pathLike?: readonly string[];
+  /**
    * `"client"`: the agent runs the tool itself (SPEC §2.1). It asks the gate with `gate` and reports what happened
    * with `outcome`; an `execute` of it is denied (nothing here can run it).
    */

@@ -191,6 +191,8 @@ export class GatewayTools implements ToolProvider {
     };
     if (t.title !== undefined) tool.title = t.title;
     if (t.outputSchema !== undefined) tool.outputSchema = t.outputSchema as JsonSchema;
+    const pathLike = _pathLikeArgs(t.inputSchema);
+    if (pathLike.length > 0) tool.pathLike = pathLike;
     return tool;
   }
 }
@@ -213,4 +215,35 @@ export class GatewayTools implements ToolProvider {
 export function outputOf(r: UpstreamCallResult): unknown {
   if (r.ok) return r.result;
   throw new ToolError(r.errorCode ?? "upstream_error", r.error ?? "the upstream call failed", r.result ?? undefined);
+}
+
+/** Argument names that usually hold a file or folder path (server-filesystem's `path`, `paths`, `source`, …). */
+const _PATH_NAMES = new Set([
+  "path",
+  "paths",
+  "file",
+  "files",
+  "filepath",
+  "file_path",
+  "filename",
+  "file_name",
+  "source",
+  "destination",
+  "src",
+  "dst",
+  "dest",
+  "target",
+  "dir",
+  "directory",
+  "dir_path",
+  "folder",
+  "root",
+  "cwd",
+]);
+
+/** The properties of an upstream tool's input schema whose names say they are paths (the rules' `path` matchers). */
+function _pathLikeArgs(schema: unknown): string[] {
+  const props = (schema as { properties?: unknown } | null)?.properties;
+  if (props === null || typeof props !== "object" || Array.isArray(props)) return [];
+  return Object.keys(props).filter((k) => _PATH_NAMES.has(k.toLowerCase().replace(/[-]/g, "_")));
 }

@@ -248,3 +248,46 @@ Deno.test("gateway: a malicious upstream never takes safe-exec down", async () =
     await c.close();
   }
 });
+
+Deno.test("gateway: path floors read an upstream tool's path arguments (red team 7, F12)", async () => {
+  const c = await connect({
+    config: {
+      rules: [{ tool: "*_file", path: ["secrets/**"], decision: "deny" }, {
+        tool: "*",
+        path: ["private/**"],
+        decision: "deny",
+      }],
+      servers: { fs: { command: ["node", SERVERS.filesystem, "."], risk: "low" } },
+    },
+  });
+  try {
+    const ws = c.place.ws;
+    mkdirSync(join(ws, "secrets"));
+    mkdirSync(join(ws, "private"));
+    writeFileSync(join(ws, "secrets", "k"), "TOPSECRET");
+    writeFileSync(join(ws, "private", "p"), "PRIVATE");
+    writeFileSync(join(ws, "README.md"), "hello");
+    const call = (name: string, args: Record<string, unknown>) => c.client.callTool({ name, arguments: args });
+    for (
+      const [name, args] of [
+        ["fs__read_file", { path: join(ws, "secrets", "k") }],
+        ["fs__read_text_file", { path: "secrets/k" }],
+        ["fs__read_multiple_files", { paths: ["README.md", join(ws, "private", "p")] }],
+      ] as const
+    ) {
+      const r = await call(name, args);
+      assert.equal(r.isError, true, `${name}: ${text(r)}`);
+      assert.match(text(r), /errorCode denied/, `${name}: ${text(r)}`);
+      assert.doesNotMatch(text(r), /TOPSECRET|PRIVATE/);
+    }
+    // a folder that may hold what the floor protects: asked (this client has no elicitation: not approved)
+    const list = await call("fs__list_directory", { path: join(ws, "private") });
+    assert.match(text(list), /errorCode not_approved/, text(list));
+    // what the floors do not name goes through
+    const ok = await call("fs__read_text_file", { path: join(ws, "README.md") });
+    assert.ok(!ok.isError, text(ok));
+    assert.match(text(ok), /hello/);
+  } finally {
+    await c.close();
+  }
+});
