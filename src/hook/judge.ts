@@ -29,6 +29,8 @@
  *
  * @module
  */
+import { lstatSync } from "node:fs";
+import { join } from "node:path";
 import { Workspace } from "../fileops/workspace.ts";
 import { applyRules } from "../gate/_rules.ts";
 import { workspaceFacts } from "../gate/_path_facts.ts";
@@ -149,7 +151,7 @@ const _ORDER: Readonly<Record<Risk, number>> = { low: 0, medium: 1, high: 2 };
  * path outside the agent's folder (`Read ~/.ssh/id_rsa`, `Grep /etc`), or it writes a file the host runs later
  * (rules/host_config.ts: `.git/**`, `.claude/settings.json`, `.envrc`, …). Null: the table's risk holds.
  */
-function _uncontained(kind: ToolKind, targets: readonly RulePath[]): string | null {
+function _uncontained(kind: ToolKind, targets: readonly RulePath[], ws: Workspace | null): string | null {
   if (!_FILE_KINDS.has(kind)) return null;
   for (const t of targets) {
     const path = t === null || typeof t === "string" ? t : t.path;
@@ -158,7 +160,49 @@ function _uncontained(kind: ToolKind, targets: readonly RulePath[]): string | nu
       return `it writes ${JSON.stringify(path)}, which configures code the host runs (${hostRunsConfig(path)})`;
     }
   }
+  if ((kind === "write" || kind === "edit") && ws !== null) {
+    const files = targets.filter((t): t is string => typeof t === "string");
+    const repo = _bareShape(ws.root, files);
+    if (repo !== null) {
+      return `it writes into ${JSON.stringify(repo)}, which it leaves shaped like a git repository (HEAD with ` +
+        `objects/ and refs/, or commondir): the host's git there runs its config`;
+    }
+  }
   return null;
+}
+
+/**
+ * The folder (workspace-relative, `.` for the root) that the written files leave shaped like a bare repository, as
+ * git's discovery takes one (`HEAD` with `objects` and `refs`, or with `commondir`), counting every file of the call
+ * as written (a patch adding `sub/HEAD`, `sub/config`, `sub/objects/.keep` and `sub/refs/.keep`: red team 7, F13),
+ * or null. serve's file tools refuse the same shape (fileops/git_protected.ts).
+ */
+function _bareShape(root: string, files: readonly string[]): string | null {
+  const added = new Map<string, Set<string>>();
+  for (const f of files) {
+    const parts = f.split("/").filter((p) => p !== "" && p !== ".");
+    for (let i = 0; i < parts.length; i++) {
+      const folder = parts.slice(0, i).join("/");
+      let names = added.get(folder);
+      if (names === undefined) added.set(folder, names = new Set());
+      names.add(parts[i]!);
+    }
+  }
+  for (const [folder, names] of added) {
+    const at = folder === "" ? root : join(root, folder);
+    const has = (n: string) => names.has(n) || _exists(join(at, n));
+    if (has("HEAD") && (has("commondir") || (has("objects") && has("refs")))) return folder === "" ? "." : folder;
+  }
+  return null;
+}
+
+function _exists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The folder a shell tool runs in (Gemini `dir_path`, Codex `workdir`, Cursor `cwd`), when the input names one. */
@@ -201,7 +245,7 @@ export async function judgeAgentCall(
   let targets: RulePath[] = [];
   if (listed.length > 0) {
     targets = _targets(open(), listed);
-    const why = _uncontained(table.kind, targets);
+    const why = _uncontained(table.kind, targets, open());
     if (why !== null && _ORDER[tableRisk] < _ORDER.high) {
       raised = `risk=high (was ${tableRisk}): ${why}; `;
       tableRisk = "high";

@@ -321,3 +321,31 @@ Deno.test(`${bin.name}: hook mode: links in the folder to a protected path meet 
   ];
   assertDecisions(cases, await judge(w, cases));
 });
+
+Deno.test(`${bin.name}: hook mode: writes that leave a folder shaped like a git repository are high (RT7 F13)`, async () => {
+  const w = world({});
+  const p = (rel: string) => join(w.project, rel);
+  // earlier Writes of the agent, already on disk: sub has HEAD and objects/, full has the whole shape
+  mkdirSync(p("sub/objects"), { recursive: true });
+  writeFileSync(p("sub/HEAD"), "ref: refs/heads/main\n");
+  mkdirSync(p("full/objects"), { recursive: true });
+  mkdirSync(p("full/refs"));
+  writeFileSync(p("full/HEAD"), "ref: refs/heads/main\n");
+  mkdirSync(p("notes"));
+  const patch = "*** Begin Patch\n" +
+    ["sub2/HEAD", "sub2/config", "sub2/objects/.keep", "sub2/refs/.keep"].map((f) => `*** Add File: ${f}\n+x\n`)
+      .join("") +
+    "*** End Patch\n";
+  const cases: Case[] = [
+    { tool: "Write", input: { file_path: p("sub/refs/.keep"), content: "" }, want: "ask" }, // completes the shape
+    { tool: "Write", input: { file_path: p("full/config"), content: "[core]\n" }, want: "ask" },
+    { tool: "Edit", input: { file_path: p("full/config"), old_string: "a", new_string: "b" }, want: "ask" },
+    { agent: "codex", tool: "apply_patch", input: { command: patch }, want: "ask" },
+    { agent: "gemini", tool: "write_file", input: { file_path: p("full/HEAD"), content: "x" }, want: "ask" },
+    // a HEAD or a config alone is an ordinary file
+    { tool: "Write", input: { file_path: p("notes/HEAD"), content: "x" }, want: "allow" },
+    { tool: "Write", input: { file_path: p("notes/config"), content: "x" }, want: "allow" },
+    { tool: "Write", input: { file_path: p("src/b.ts"), content: "x" }, want: "allow" },
+  ];
+  assertDecisions(cases, await judge(w, cases));
+});
