@@ -86,7 +86,75 @@ export function hookDelegates(root: string, hookDirs: readonly string[]): HookDe
       if (/\blefthook\b/.test(text)) {
         for (const n of LEFTHOOK_NAMES) add(join(root, n), "file", "lefthook's config (a hook)");
         for (const n of [".lefthook", ".lefthook-local"]) add(join(root, n), "dir", "lefthook's scripts (a hook)");
+        // what those configs hand over to: `extends` files, `source_dir` folders (red team 7, F15)
+        for (const n of LEFTHOOK_NAMES) {
+          for (const d of lefthookIncludes(root, join(root, n))) add(d.path, d.kind, d.why);
+        }
       }
+    }
+  }
+  return out;
+}
+
+/** The quoted or bare values of a YAML/TOML/JSON key, on its line (`k: v`, `k = "v"`, `"k": ["a", "b"]`) or in a list. */
+function _values(text: string, key: string): string[] {
+  const out: string[] = [];
+  const lines = text.split(/\r?\n/);
+  const head = new RegExp(`^\\s*["']?${key}["']?\\s*[:=]\\s*(.*)$`);
+  for (let i = 0; i < lines.length; i++) {
+    const m = head.exec(lines[i]!);
+    if (m === null) continue;
+    let rest = m[1]!.replace(/\s+#.*$/, "").trim();
+    if (rest === "" || rest === "[") {
+      // a YAML list below (`- a`), or a bracketed one over several lines
+      for (let j = i + 1; j < lines.length; j++) {
+        const item = /^\s*-\s*(.+)$/.exec(lines[j]!) ?? /^\s*(["'][^"']+["'])\s*,?\s*$/.exec(lines[j]!);
+        if (item === null) {
+          if (/^\s*\]/.test(lines[j]!) || lines[j]!.trim() === "") continue;
+          break;
+        }
+        rest += ` ${item[1]!}`;
+      }
+    }
+    for (const v of rest.replace(/[[\],]/g, " ").split(/\s+/)) {
+      const t = v.replace(/^["']|["']$/g, "");
+      if (t !== "" && t !== "|" && t !== ">") out.push(t);
+    }
+  }
+  return out;
+}
+
+/**
+ * The files and folders a lefthook config hands over to: its `extends` files (followed, 4 deep) and its
+ * `source_dir`/`source_dir_local` script folders, resolved against the repository root.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, writeFileSync } from "node:fs";
+ * import { join } from "node:path";
+ * import { tmpdir } from "node:os";
+ * import { lefthookIncludes } from "./delegates.ts";
+ * const root = mkdtempSync(join(tmpdir(), "lh-"));
+ * writeFileSync(join(root, "lefthook.yml"), "extends:\n  - hooks/extra.yml\nsource_dir: .hooks-src\n");
+ * assert.deepEqual(lefthookIncludes(root, join(root, "lefthook.yml")).map((d) => [d.path.slice(root.length), d.kind]), [
+ *   ["/hooks/extra.yml", "file"],
+ *   ["/.hooks-src", "dir"],
+ * ]);
+ * ```
+ */
+export function lefthookIncludes(root: string, config: string, depth = 0): HookDelegate[] {
+  const text = readText(config);
+  if (text === null || depth > 4) return [];
+  const out: HookDelegate[] = [];
+  for (const e of _values(text, "extends")) {
+    const path = resolve(root, e);
+    out.push({ path, kind: "file", why: `a lefthook config that ${basename(config)} extends (a hook)` });
+    out.push(...lefthookIncludes(root, path, depth + 1));
+  }
+  for (const key of ["source_dir", "source_dir_local"]) {
+    for (const d of _values(text, key)) {
+      out.push({ path: resolve(root, d), kind: "dir", why: `lefthook's ${key} (a hook)` });
     }
   }
   return out;

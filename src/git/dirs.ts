@@ -264,8 +264,16 @@ export function inspectGit(
       if (/^(true|false|yes|no|on|off|0|1)$/i.test(f) || !f.includes("/")) continue;
       const first = f.split(/\s+/)[0] as string;
       const p = gitPath(first, root);
-      if (p !== null && lstatOr(p) !== undefined && writable(whereLeads(p))) {
-        guard(first, root, `core.fsmonitor in ${rel(real)}`, false);
+      if (p === null || !writable(whereLeads(p))) continue;
+      if (lstatOr(p) !== undefined) guard(first, root, `core.fsmonitor in ${rel(real)}`, false);
+      else {
+        // a script named but not there yet (red team 7, F16): the file tools refuse to create it, and one a process
+        // call creates is taken away after the call
+        const missing = whereLeads(p);
+        tree(missing);
+        if (!info.watch.some((w) => w.path === missing)) {
+          info.watch.push({ path: missing, kind: "file", why: `core.fsmonitor in ${rel(real)}` });
+        }
       }
     }
     for (const inc of c.includes) {

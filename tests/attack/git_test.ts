@@ -399,6 +399,58 @@ attack("symlinks planted in .git/logs or .git/refs never make the host's git wri
   assert.deepEqual(readdirSync(w.outside), [], out);
 });
 
+attack("RT7 F16: a core.fsmonitor script the config names but that is missing cannot be created", async (w) => {
+  setupRepo(w.ws);
+  mustGit(w.ws, "config", "core.fsmonitor", "./fsmon.sh");
+  writeFileSync(join(w.ws, "build.sh"), `#!/bin/sh\n${pay(w)}\n`);
+  chmodSync(join(w.ws, "build.sh"), 0o755);
+  await settle();
+  // the file tools refuse to create it, by any of their ways of writing
+  for (
+    const [tool, args] of [
+      ["write_file", { path: "fsmon.sh", content: `#!/bin/sh\n${pay(w)}\n` }],
+      ["copy_file", { src: "build.sh", dst: "fsmon.sh" }],
+    ] as const
+  ) {
+    const r = await w.serve.call(tool, args);
+    assert.equal(r.ok, false, `${tool} created the fsmonitor script: ${JSON.stringify(r)}`);
+    assert.match(String(r.error), /git reads it as configuration or runs it as code/);
+  }
+  // a process call that makes it: taken away after the call
+  const { out } = await bash(w, `printf '#!/bin/sh\\n${pay(w)}\\n' > fsmon.sh && chmod +x fsmon.sh; true`);
+  assert.equal(existsSync(join(w.ws, "fsmon.sh")), false, `fsmon.sh is still there after the call: ${out}`);
+  hostGit(w.ws, "status", "--short");
+});
+
+attack("RT7 F15: the files a lefthook config extends and its source_dir are protected", async (w) => {
+  setupRepo(w.ws);
+  // what `lefthook install` leaves: a hook that runs lefthook, and the operator's config
+  writeFileSync(join(w.ws, ".git", "hooks", "pre-commit"), '#!/bin/sh\nexec lefthook run pre-commit "$@"\n');
+  chmodSync(join(w.ws, ".git", "hooks", "pre-commit"), 0o755);
+  writeFileSync(join(w.ws, "lefthook.yml"), "extends:\n  - hooks/extra.yml\nsource_dir: .hooks-src\n");
+  mkdirSync(join(w.ws, "hooks"));
+  writeFileSync(join(w.ws, "hooks", "base.yml"), "pre-commit: {}\n");
+  await settle();
+  const payload = `pre-commit:\n  commands:\n    agent:\n      run: ${pay(w)}\n`;
+  for (
+    const [tool, args] of [
+      ["write_file", { path: "hooks/extra.yml", content: payload }],
+      ["copy_file", { src: "hooks/base.yml", dst: "hooks/extra.yml" }],
+      ["write_file", { path: ".hooks-src/pre-commit/x.sh", content: `#!/bin/sh\n${pay(w)}\n` }],
+    ] as const
+  ) {
+    const r = await w.serve.call(tool, args);
+    assert.equal(r.ok, false, `${tool} ${JSON.stringify(args)} was written: ${JSON.stringify(r)}`);
+    assert.match(String(r.error), /git reads it as configuration or runs it as code/);
+  }
+  // a process call that makes the extended file: taken away after the call
+  const { out } = await bash(w, `printf '${payload.replaceAll("\n", "\\n")}' > hooks/extra.yml; true`);
+  assert.equal(existsSync(join(w.ws, "hooks", "extra.yml")), false, `hooks/extra.yml is still there: ${out}`);
+  // the folder's other files are the agent's to write
+  const ok = await w.serve.call("write_file", { path: "hooks/notes.md", content: "x" });
+  assert.equal(ok.ok, true, JSON.stringify(ok));
+});
+
 Deno.test({
   name: "git attack suite: a workspace that is a linked worktree of a repository outside it works in the sandbox",
   ignore: SKIP !== null,
