@@ -213,8 +213,18 @@ const SYNONYMS: Record<
       // every ref forced, and the remote's others deleted
       "--mirror": "fd",
     },
-    // a refspec `+src:dst` forces that ref; `:dst` (no source) deletes it
-    word: (v) => (v.startsWith("+") ? "f" : /^:[^:]/.test(v) ? "d" : ""),
+    // a refspec `+src:dst` forces that ref; `:dst` (no source) deletes it; `-c remote.X.mirror=true` is --mirror and
+    // `-c remote.X.push=+…` a forced refspec (red team 7, F10)
+    word: (v) =>
+      v.startsWith("+")
+        ? "f"
+        : /^:[^:]/.test(v)
+        ? "d"
+        : /^(-c)?remote\..*\.mirror(=(true|yes|on|1))?$/i.test(v)
+        ? "fd"
+        : /^(-c)?remote\..*\.push=\+/i.test(v)
+        ? "f"
+        : "",
   },
   "git clean": { long: { "--force": "f" } },
   "git branch": { long: { "--force": "f" } },

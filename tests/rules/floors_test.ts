@@ -209,3 +209,13 @@ Deno.test("floors F4: options xargs supplies keep a deny floor on the command it
   ]);
   expectFloor(RMRF, null, ["xargs cat < list"]);
 });
+
+Deno.test("floors: git -c settings that make a push a forced one meet a git push --force floor (red team 7, F10)", () => {
+  const force = compile([{ tool: "run_bash", command: ["git push --force"], decision: "deny" }]);
+  expectFloor(force, "deny", [
+    "git -c remote.origin.mirror=true push",
+    "git -c remote.origin.mirror push origin",
+    "git -c remote.origin.push=+refs/heads/*:refs/heads/* push",
+  ]);
+  expectFloor(force, null, ["git push origin main", "git -c color.ui=never push origin main"]);
+});
