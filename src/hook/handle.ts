@@ -48,6 +48,7 @@ import { observeContext } from "./context.ts";
 import { codexToolOutcome } from "./codex_outcome.ts";
 import { dialectFor } from "./dialects.ts";
 import { compileHookRules, type HookGateSetup, judgeAgentCall } from "./judge.ts";
+import { agentHome } from "./_agent_path.ts";
 import { HookStateStore, type SessionState } from "./state.ts";
 import { type HookAgent, type HookAnswer, type HookDialect, HookInputError, type NormalizedEvent } from "./types.ts";
 import { CLAUDE_CODE_PHASES } from "./claude_code.ts";
@@ -187,6 +188,7 @@ async function _handle(dialect: HookDialect, event: NormalizedEvent, options: Ha
     readOnlyCommands: config.readOnlyCommands,
     tools: config.brought,
     policy: new DefaultPolicy(config.policy),
+    home: agentHome(options.env),
   };
   let witness: WitnessLog | null = null;
   const log = (entry: WitnessEntry): number => {
