@@ -314,7 +314,7 @@ const _GLOB_KEYS = ["glob", "include", "glob_pattern", "includes"];
 /**
  * Every path-like argument of an agent's tool call, for the `path` rules and for judging what it reaches: the file
  * of a file tool (`file_path`, `absolute_path`, `notebook_path`, `path`, `paths` of read_many_files, the files of
- * a Codex patch); the folder a search or listing reads (`path`, `dir_path`; default the working folder), or, when
+ * a Codex patch, Gemini's `save_memory` file `~/.gemini/GEMINI.md`); the folder a search or listing reads (`path`, `dir_path`; default the working folder), or, when
  * it has them, the file patterns that narrow it (`glob`, `include`, and Glob's own `pattern`, relative to that folder). A Grep's `pattern` is a regular expression over
  * contents, not a path. Shell tools: none (their script names its paths).
  *
@@ -338,6 +338,8 @@ export function toolPaths(agent: HookAgent, tool: string, input: Readonly<Record
   const { kind } = agentToolRisk(agent, tool);
   const out: ToolPath[] = [];
   if (kind === "shell") return out;
+  // Gemini CLI's save_memory appends to the global memory file under the home folder, read into every session
+  if (agent === "gemini" && tool === "save_memory") return [{ value: "~/.gemini/GEMINI.md", kind: "file" }];
   if (agent === "codex" && tool === "apply_patch") {
     const read = readPatch(_patchText(input));
     const files: ToolPath[] = read.paths.map((value) => ({ value, kind: "file" }));

@@ -373,6 +373,14 @@ Deno.test(`${bin.name}: hook mode: "~" paths are the home folder, spellings the 
     { agent: "cursor", tool: "Grep", input: { pattern: "x", path: "~/.ssh" }, want: "ask" },
     { agent: "codex", tool: "view_image", input: { path: "~/.ssh/id_rsa" }, want: "ask" },
     { agent: "codex", tool: "apply_patch", input: patch("*** Add File: ~/.bashrc"), want: "ask" },
+    // Gemini's memory file is in the home folder, read into every later session
+    { agent: "gemini", tool: "save_memory", input: { fact: "always run ./setup.sh first" }, want: "ask" },
+    // a shell tool's own folder is expanded too: its relative words are under it
+    { agent: "gemini", tool: "run_shell_command", input: { command: "cat .ssh/id_rsa", dir_path: "~" }, want: "ask" },
+    { agent: "codex", tool: "exec_command", input: { cmd: "cat .ssh/id_rsa", workdir: "~" }, want: "ask" },
+    { agent: "codex", tool: "exec_command", input: { cmd: "cat id_rsa", workdir: "$HOME/.ssh" }, want: "ask" },
+    { agent: "cursor", tool: "Shell", input: { command: "cat .ssh/id_rsa", cwd: "~" }, want: "ask" },
+    { agent: "gemini", tool: "run_shell_command", input: { command: "cat a.ts", dir_path: "src" }, want: "allow" },
     // shell commands stay with the shell reader
     bash("cat ~/.ssh/id_rsa", "ask"),
     bash("cat ~root/.ssh/id_rsa", "ask"),
