@@ -4,7 +4,8 @@
  * same before it decides whether the path is inside the agent's folder. The home folder is the one of the user
  * running the hook (HOME, else the account's). Any other spelling the gate cannot resolve as the agent would is
  * unresolvable (null), which hook mode takes as reaching outside the folder: another user's home (`~root/…`) or a
- * shell's `~+`, a variable (`$HOME/…`, `${HOME}`), a URL (`file:///etc/passwd`), a Windows drive or share.
+ * shell's `~+`, a variable (`$HOME/…`, `${HOME}`, `%USERPROFILE%`), a URL (`file:///etc/passwd`), a Windows drive
+ * or share.
  *
  * @example
  * ```ts
@@ -16,6 +17,7 @@
  * assert.equal(agentPath("~root/.ssh/id_rsa", "/home/u"), null);
  * assert.equal(agentPath("$HOME/.netrc", "/home/u"), null);
  * assert.equal(agentPath("file:///etc/passwd", "/home/u"), null);
+ * assert.equal(agentPath("%USERPROFILE%/.ssh/id_rsa", "/home/u"), null);
  * assert.equal(agentPath("~/.ssh", null), null);
  * ```
  *
@@ -23,8 +25,12 @@
  */
 import { homedir } from "node:os";
 
-/** Spellings no agent opens as a plain POSIX path the gate could resolve: variables, URLs, Windows paths. */
-const _UNRESOLVABLE = /\$[A-Za-z_{(]|^[A-Za-z][A-Za-z0-9+.-]*:\/|^file:|^[A-Za-z]:[\\/]|^\\\\/i;
+/**
+ * Spellings the gate cannot resolve as every agent would: variables (`$HOME`, `${HOME}`; `%USERPROFILE%`, which
+ * Gemini CLI expands to the home folder even on Linux), URLs (`file://…`, which it turns into paths), Windows paths.
+ */
+const _UNRESOLVABLE =
+  /\$[A-Za-z_{(]|%[A-Za-z_][A-Za-z0-9_]*%|^[A-Za-z][A-Za-z0-9+.-]*:\/|^file:|^[A-Za-z]:[\\/]|^\\\\/i;
 
 /**
  * The path as the agent opens it: `~` and `~/…` under `home`; null when it cannot be resolved as the agent would

@@ -355,6 +355,9 @@ Deno.test(`${bin.name}: hook mode: "~" paths are the home folder, spellings the 
     // the other agents' path arguments
     { agent: "gemini", tool: "read_file", input: { absolute_path: "~/.ssh/id_rsa" }, want: "ask" },
     { agent: "gemini", tool: "read_file", input: { file_path: "~/.ssh/id_rsa" }, want: "ask" },
+    { agent: "gemini", tool: "read_file", input: { file_path: "%USERPROFILE%/.ssh/id_rsa" }, want: "ask" },
+    { agent: "gemini", tool: "read_file", input: { file_path: "%userprofile%/.ssh/id_rsa" }, want: "ask" },
+    { agent: "gemini", tool: "read_file", input: { file_path: "file:///etc/shadow" }, want: "ask" },
     { agent: "gemini", tool: "read_many_files", input: { paths: ["src/a.ts", "~/.ssh/id_rsa"] }, want: "ask" },
     { agent: "gemini", tool: "read_many_files", input: { paths: ["~/.ssh/*"] }, want: "ask" },
     { agent: "gemini", tool: "list_directory", input: { dir_path: "~/.ssh" }, want: "ask" },
