@@ -4,7 +4,8 @@
  * 1. The event is read with the agent's dialect; bad input fails closed.
  * 2. The config is read (config.ts); a config that cannot be read or is wrong fails closed.
  * 3. Under the state file's lock (state.ts): the session (by `session_id`) is found or started; a session idle for
- *    `metrics.idleResetSeconds` starts afresh; the context is observed (context.ts).
+ *    `metrics.idleResetSeconds` (from its last event to a call's, a prompt's or a session's start: a call's own run
+ *    time is never idleness) starts afresh; the context is observed (context.ts).
  * 4. By phase:
  *    - before a tool call: the gate decides (judge.ts) with the session's fatigue; the gate line (agent, session id,
  *      tool-use id, rationale, risk, fatigue, the arguments as the log keeps them) is written to the witness log
@@ -48,6 +49,7 @@ import { observeContext } from "./context.ts";
 import { codexToolOutcome } from "./codex_outcome.ts";
 import { dialectFor } from "./dialects.ts";
 import { compileHookRules, type HookGateSetup, judgeAgentCall } from "./judge.ts";
+import { agentHome } from "./_agent_path.ts";
 import { HookStateStore, type SessionState } from "./state.ts";
 import { type HookAgent, type HookAnswer, type HookDialect, HookInputError, type NormalizedEvent } from "./types.ts";
 import { CLAUDE_CODE_PHASES } from "./claude_code.ts";
@@ -187,6 +189,7 @@ async function _handle(dialect: HookDialect, event: NormalizedEvent, options: Ha
     readOnlyCommands: config.readOnlyCommands,
     tools: config.brought,
     policy: new DefaultPolicy(config.policy),
+    home: agentHome(options.env),
   };
   let witness: WitnessLog | null = null;
   const log = (entry: WitnessEntry): number => {
@@ -206,11 +209,15 @@ async function _handle(dialect: HookDialect, event: NormalizedEvent, options: Ha
       const t = now();
       const s = state.session(event.agent, event.sessionId, t);
       const isNew = state.isNew(event.agent, event.sessionId);
-      // A new session (or one the agent starts afresh), an idle one: duration and errors start again.
+      // A new session (or one the agent starts afresh), an idle one: duration and errors start again. Idleness is
+      // the time from the session's last event to the start of something new (a call, a prompt, a session start);
+      // an event that ends something (a call's outcome, a subagent's or a turn's end) comes after time spent
+      // working, never idle (red team 7, F5: a long call is not a break).
       const fresh = event.phase === "session_start" && !isNew &&
         (event.detail === "startup" || event.detail === "clear");
       const idle = config.metrics.idleResetSeconds;
-      if (!isNew && (fresh || (idle > 0 && t - s.lastSeen >= idle * 1000))) {
+      const idleAfter = idle > 0 && _startsSomething(event) && t - s.lastSeen >= idle * 1000;
+      if (!isNew && (fresh || idleAfter)) {
         const idleSeconds = Math.round((t - s.lastSeen) / 1000);
         s.startedAt = t;
         s.errors = [];
@@ -297,6 +304,14 @@ async function _handle(dialect: HookDialect, event: NormalizedEvent, options: Ha
   } finally {
     (witness as WitnessLog | null)?.close();
   }
+}
+
+/** The events a session's idleness may end at: before a tool call, a prompt, a session's start. */
+const _PROMPT_EVENTS: ReadonlySet<string> = new Set(["UserPromptSubmit", "BeforeAgent", "beforeSubmitPrompt"]);
+
+function _startsSomething(event: NormalizedEvent): boolean {
+  return event.phase === "pre_tool" || event.phase === "session_start" ||
+    (event.phase === "other" && _PROMPT_EVENTS.has(event.eventName));
 }
 
 async function _preTool(

@@ -48,6 +48,7 @@ import {
 import type { Decision, Risk, RuleHit } from "../types.ts";
 import { agentToolRisk, gateArgs, serveEquivalent, type ToolKind, type ToolPath, toolPaths } from "./risk.ts";
 import type { HookAgent } from "./types.ts";
+import { agentHome, agentPath } from "./_agent_path.ts";
 
 /** What the config gives the hook's gate. */
 export interface HookGateSetup {
@@ -59,6 +60,11 @@ export interface HookGateSetup {
   tools: Readonly<Record<string, { risk: Risk }>>;
   /** The policy. */
   policy: GatePolicy;
+  /**
+   * The home folder the agent's tools expand `~/` to (the hook's HOME); null: unknown (a `~` path then reaches
+   * outside); absent: the account's.
+   */
+  home?: string | null;
 }
 
 /** The gate's verdict on an agent's tool call. */
@@ -114,24 +120,35 @@ function _literalFolders(glob: string): string {
 }
 
 /**
- * The paths a file or search tool call reaches, workspace-relative, for the `path` rules: a file as itself; a
- * search's folder as "some of its tree" (a floor that may match below may apply: at least ask, as `grep -r x .` in
- * run_bash); a file pattern as its literal folders (`secrets/*` → some of `secrets`), or as the file when it has no
- * glob character. Null: outside the agent's folder, or not resolvable (a glob with `..` or `~`).
+ * The paths a file or search tool call reaches, workspace-relative, for the `path` rules, each first expanded as the
+ * agent expands it (`~/…` under `home`, see _agent_path.ts): a file as itself; a search's folder as "some of its
+ * tree" (a floor that may match below may apply: at least ask, as `grep -r x .` in run_bash); a file pattern as its
+ * literal folders (`secrets/*` → some of `secrets`), or as the file when it has no glob character; files the gate
+ * cannot name as outside and as some of the whole folder (a floor may apply). Null: outside the agent's folder, or
+ * not resolvable (a glob with `..`, `~name`, `$HOME`, a URL).
  */
-function _targets(ws: Workspace | null, paths: readonly ToolPath[]): RulePath[] {
+function _targets(ws: Workspace | null, paths: readonly ToolPath[], home: string | null): RulePath[] {
   const out: RulePath[] = [];
+  const at = (p: string) => {
+    const expanded = agentPath(p, home);
+    return expanded === null ? null : _relative(ws, expanded);
+  };
   for (const p of paths) {
-    if (p.kind === "file") out.push(_relative(ws, p.value));
-    else if (p.kind === "folder") {
-      const dir = _relative(ws, p.value);
+    if (p.kind === "file") out.push(at(p.value));
+    else if (p.kind === "unknown") {
+      const root = _relative(ws, ".");
+      out.push(null, root === null ? null : { path: root, below: Infinity, some: true });
+    } else if (p.kind === "folder") {
+      const dir = at(p.value);
       out.push(dir === null ? null : { path: dir, below: p.below ?? Infinity, some: true });
     } else {
-      const glob = p.value.startsWith("/") ? p.value : `${p.folder ?? "."}/${p.value}`;
-      if (/(^|\/)\.\.(\/|$)|^~/.test(p.value)) {
+      const value = agentPath(p.value, home);
+      const folder = agentPath(p.folder ?? ".", home);
+      if (value === null || folder === null || /(^|\/)\.\.(\/|$)/.test(p.value)) {
         out.push(null);
         continue;
       }
+      const glob = value.startsWith("/") ? value : `${folder}/${value}`;
       const fixed = _literalFolders(glob);
       if (fixed === glob) out.push(_relative(ws, glob));
       else {
@@ -151,8 +168,17 @@ const _ORDER: Readonly<Record<Risk, number>> = { low: 0, medium: 1, high: 2 };
  * path outside the agent's folder (`Read ~/.ssh/id_rsa`, `Grep /etc`), or it writes a file the host runs later
  * (rules/host_config.ts: `.git/**`, `.claude/settings.json`, `.envrc`, …). Null: the table's risk holds.
  */
-function _uncontained(kind: ToolKind, targets: readonly RulePath[], ws: Workspace | null): string | null {
+function _uncontained(
+  kind: ToolKind,
+  targets: readonly RulePath[],
+  listed: readonly ToolPath[],
+  ws: Workspace | null,
+): string | null {
   if (!_FILE_KINDS.has(kind)) return null;
+  const unknown = listed.find((p) => p.kind === "unknown");
+  if (unknown !== undefined) {
+    return `it writes files safe-exec cannot name (${unknown.value}), inside the agent's folder or outside`;
+  }
   for (const t of targets) {
     const path = t === null || typeof t === "string" ? t : t.path;
     if (path === null) return "it reaches a path outside the agent's folder, and nothing contains the agent's tools";
@@ -230,6 +256,7 @@ export async function judgeAgentCall(
   const serve = serveEquivalent(agent, tool);
   const aliases = serve !== null ? [serve] : [];
   const listed = toolPaths(agent, tool, input);
+  const home = setup.home !== undefined ? setup.home : agentHome({});
   let ws: Workspace | null = null;
   const open = () => {
     if (ws === null && cwd !== null) {
@@ -244,8 +271,8 @@ export async function judgeAgentCall(
   let raised = "";
   let targets: RulePath[] = [];
   if (listed.length > 0) {
-    targets = _targets(open(), listed);
-    const why = _uncontained(table.kind, targets, open());
+    targets = _targets(open(), listed, home);
+    const why = _uncontained(table.kind, targets, listed, open());
     if (why !== null && _ORDER[tableRisk] < _ORDER.high) {
       raised = `risk=high (was ${tableRisk}): ${why}; `;
       tableRisk = "high";
@@ -258,9 +285,15 @@ export async function judgeAgentCall(
     try {
       const w = open();
       // a shell tool's own folder (Gemini dir_path, Codex workdir): its relative words are relative to that
-      const folder = script !== undefined ? _shellFolder(input) : null;
+      const named = script !== undefined ? _shellFolder(input) : null;
+      // expanded as the agent expands it; a folder it cannot resolve leaves every relative word unresolved
+      const folder = named === null ? null : agentPath(named, home);
       const resolve = (target: string) =>
-        _relative(w, folder === null || target.startsWith("/") ? target : `${folder}/${target}`);
+        named === null || target.startsWith("/")
+          ? _relative(w, target)
+          : folder === null
+          ? null
+          : _relative(w, `${folder}/${target}`);
       outcome = evaluateRules(setup.rules, {
         tool,
         tableRisk,

@@ -148,8 +148,72 @@ export function agentToolRisk(agent: HookAgent, tool: string): ToolRiskInfo {
   return { risk: "high", kind: _isMcp(agent, tool) ? "mcp" : "other", known: false };
 }
 
+/** What safe-exec read of a Codex `apply_patch` text. */
+export interface PatchReading {
+  /** The files it names, in order (`*** Add/Update/Delete File:`, `*** Move to:`), each once. */
+  paths: string[];
+  /** Why the text was not read exactly as Codex reads it (it may write other files), or null. */
+  unread: string | null;
+}
+
+const _PATCH_HEADERS = ["*** Add File: ", "*** Update File: ", "*** Delete File: ", "*** Move to: "];
+const _PATCH_MARKERS: ReadonlySet<string> = new Set(["*** Begin Patch", "*** End Patch", "*** End of File"]);
+const _HEREDOC_OPENERS: ReadonlySet<string> = new Set(["<<EOF", "<<'EOF'", '<<"EOF"']);
+
+/** Rust's `str::trim`: Unicode White_Space at both ends (JavaScript's `trim` leaves U+0085 NEXT LINE). */
+function _rustTrim(s: string): string {
+  return s.replace(/^[\s\u0085]+|[\s\u0085]+$/g, "");
+}
+
 /**
- * The file paths a Codex `apply_patch` patch touches, in order (`*** Add/Update/Delete File:`, `*** Move to:`).
+ * Read a Codex `apply_patch` text at least as leniently as Codex's parser (codex-rs/apply-patch `parser.rs`): the
+ * text trimmed, cut into lines at `\n`, an optional `<<EOF` … `EOF` heredoc around it, `*** Begin Patch` first and
+ * `*** End Patch` last (each trimmed), and every line trimmed before its marker is matched, so a header with padding
+ * around it (`  *** Add File: .git/config`) is read as Codex reads it; a `*** Move to:` anywhere counts. What it does
+ * not read exactly fails closed (`unread` says why; hook mode judges the patch a write of unknown paths): a line
+ * that looks like a marker once trimmed but is none (`*** Copy File: x`, `***Add File: x`, `*** add file: x`, a
+ * header without a path), or a text without the begin and end markers.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readPatch } from "./risk.ts";
+ * assert.deepEqual(readPatch("*** Begin Patch\n  *** Add File: .envrc\n+x\n*** End Patch\n"), { paths: [".envrc"], unread: null });
+ * assert.match(readPatch("*** Begin Patch\n*** Copy File: x\n*** End Patch\n").unread!, /Copy File/);
+ * ```
+ */
+export function readPatch(patch: string): PatchReading {
+  const paths: string[] = [];
+  const add = (p: string) => {
+    if (p !== "" && !paths.includes(p)) paths.push(p);
+  };
+  let lines = _rustTrim(patch).split("\n").map((l) => l.replace(/\r$/, ""));
+  const bounded = (ls: readonly string[]) =>
+    ls.length >= 2 && _rustTrim(ls[0]!) === "*** Begin Patch" && _rustTrim(ls[ls.length - 1]!) === "*** End Patch";
+  if (!bounded(lines) && lines.length >= 4 && _HEREDOC_OPENERS.has(lines[0]!) && lines.at(-1)!.endsWith("EOF")) {
+    lines = lines.slice(1, -1);
+  }
+  let unread: string | null = bounded(lines)
+    ? null
+    : "it does not begin with *** Begin Patch and end with *** End Patch";
+  for (const line of lines) {
+    const t = _rustTrim(line);
+    const header = _PATCH_HEADERS.find((h) => t.startsWith(h) && t.length > h.length);
+    if (header !== undefined) {
+      const rest = t.slice(header.length);
+      add(rest);
+      add(rest.trim());
+      continue;
+    }
+    if (_PATCH_MARKERS.has(t)) continue;
+    // a marker-like line that is none of Codex's: Codex may read it otherwise, or not at all
+    if (unread === null && /^\*{3}\s*[A-Za-z]/.test(t)) unread = `it has a line ${JSON.stringify(t.slice(0, 80))}`;
+  }
+  return { paths, unread };
+}
+
+/**
+ * The file paths a Codex `apply_patch` patch touches, in order (see {@linkcode readPatch}).
  *
  * @example
  * ```ts
@@ -160,11 +224,7 @@ export function agentToolRisk(agent: HookAgent, tool: string): ToolRiskInfo {
  * ```
  */
 export function patchPaths(patch: string): string[] {
-  const out: string[] = [];
-  for (const m of patch.matchAll(/^\*\*\* (?:Add File|Update File|Delete File|Move to): (.+?)\s*$/gm)) {
-    if (m[1] !== undefined && !out.includes(m[1])) out.push(m[1]);
-  }
-  return out;
+  return readPatch(patch).paths;
 }
 
 /**
@@ -234,8 +294,11 @@ export function serveEquivalent(agent: HookAgent, tool: string): string | null {
 export interface ToolPath {
   /** The path (a file, a folder, or a glob under `folder`). */
   readonly value: string;
-  /** `file`: the file itself; `folder`: a search's or listing's folder; `glob`: a search's file pattern. */
-  readonly kind: "file" | "folder" | "glob";
+  /**
+   * `file`: the file itself; `folder`: a search's or listing's folder; `glob`: a search's file pattern; `unknown`:
+   * files the gate cannot name (a Codex patch not read exactly), anywhere (`value` says why).
+   */
+  readonly kind: "file" | "folder" | "glob" | "unknown";
   /** For a glob: the folder it is relative to (default: the working folder). */
   readonly folder?: string;
   /** For a folder: the tool reads its entries (a listing: 1) or some of its whole tree (a search: Infinity). */
@@ -251,7 +314,7 @@ const _GLOB_KEYS = ["glob", "include", "glob_pattern", "includes"];
 /**
  * Every path-like argument of an agent's tool call, for the `path` rules and for judging what it reaches: the file
  * of a file tool (`file_path`, `absolute_path`, `notebook_path`, `path`, `paths` of read_many_files, the files of
- * a Codex patch); the folder a search or listing reads (`path`, `dir_path`; default the working folder), or, when
+ * a Codex patch, Gemini's `save_memory` file `~/.gemini/GEMINI.md`); the folder a search or listing reads (`path`, `dir_path`; default the working folder), or, when
  * it has them, the file patterns that narrow it (`glob`, `include`, and Glob's own `pattern`, relative to that folder). A Grep's `pattern` is a regular expression over
  * contents, not a path. Shell tools: none (their script names its paths).
  *
@@ -275,8 +338,12 @@ export function toolPaths(agent: HookAgent, tool: string, input: Readonly<Record
   const { kind } = agentToolRisk(agent, tool);
   const out: ToolPath[] = [];
   if (kind === "shell") return out;
+  // Gemini CLI's save_memory appends to the global memory file under the home folder, read into every session
+  if (agent === "gemini" && tool === "save_memory") return [{ value: "~/.gemini/GEMINI.md", kind: "file" }];
   if (agent === "codex" && tool === "apply_patch") {
-    return patchPaths(_patchText(input)).map((value) => ({ value, kind: "file" }));
+    const read = readPatch(_patchText(input));
+    const files: ToolPath[] = read.paths.map((value) => ({ value, kind: "file" }));
+    return read.unread === null ? files : [...files, { value: read.unread, kind: "unknown" }];
   }
   const listing = tool === "LS" || tool === "list_directory";
   if (kind === "search" && !_FILE_SEARCHES.has(tool)) return out; // ToolSearch searches tools, not files
@@ -372,7 +439,8 @@ export function gateArgs(
   return out;
 }
 
-/** Codex's `apply_patch` text: its `command` (the freeform tool), else its `patch`, else empty. */
+/** Codex's `apply_patch` text: its `command` (the freeform tool), else its `patch` or `input`, else empty. */
 function _patchText(input: Readonly<Record<string, unknown>>): string {
-  return typeof input.command === "string" ? input.command : typeof input.patch === "string" ? input.patch : "";
+  for (const k of ["command", "patch", "input"]) if (typeof input[k] === "string") return input[k] as string;
+  return "";
 }

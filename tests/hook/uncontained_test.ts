@@ -349,3 +349,143 @@ Deno.test(`${bin.name}: hook mode: writes that leave a folder shaped like a git 
   ];
   assertDecisions(cases, await judge(w, cases));
 });
+
+Deno.test(`${bin.name}: hook mode: "~" paths are the home folder, spellings the gate cannot resolve reach out (RT7 F4)`, async () => {
+  const w = world({});
+  const p = (rel: string) => join(w.project, rel);
+  mkdirSync(join(w.env.HOME!, ".ssh"), { recursive: true });
+  writeFileSync(join(w.env.HOME!, ".ssh", "id_rsa"), "KEY");
+  const patch = (header: string) => ({ command: `*** Begin Patch\n${header}\n+x\n*** End Patch\n` });
+  const cases: Case[] = [
+    // Claude Code expands "~" and "~/" to the home folder in every file tool
+    { tool: "Read", input: { file_path: "~/.ssh/id_rsa" }, want: "ask" },
+    { tool: "Read", input: { file_path: "~" }, want: "ask" },
+    { tool: "Write", input: { file_path: "~/.ssh/authorized_keys", content: "ssh-ed25519 AAAA x" }, want: "ask" },
+    { tool: "Edit", input: { file_path: "~/.ssh/authorized_keys", old_string: "a", new_string: "b" }, want: "ask" },
+    { tool: "MultiEdit", input: { file_path: "~/.profile", edits: [] }, want: "ask" },
+    { tool: "Write", input: { file_path: "~/.config/safe-exec/safe-exec.jsonc", content: "{}" }, want: "ask" },
+    { tool: "Write", input: { file_path: "~/.local/state/safe-exec/hook-state.json", content: "{}" }, want: "ask" },
+    { tool: "NotebookEdit", input: { notebook_path: "~/n.ipynb", new_source: "x" }, want: "ask" },
+    { tool: "Grep", input: { pattern: "PRIVATE", path: "~/.ssh" }, want: "ask" },
+    { tool: "Grep", input: { pattern: "PRIVATE", path: "~/.ssh", glob: "*" }, want: "ask" },
+    { tool: "Grep", input: { pattern: "PRIVATE", path: "~" }, want: "ask" },
+    { tool: "LS", input: { path: "~/.ssh" }, want: "ask" },
+    { tool: "Glob", input: { pattern: "~/.ssh/*" }, want: "ask" },
+    { tool: "Glob", input: { pattern: "*", path: "~/.ssh" }, want: "ask" },
+    // other users' homes and spellings safe-exec cannot resolve as the agent would: outside
+    { tool: "Read", input: { file_path: "~root/.ssh/id_rsa" }, want: "ask" },
+    { tool: "Read", input: { file_path: "~+/README.md" }, want: "ask" },
+    { tool: "Read", input: { file_path: "$HOME/.ssh/id_rsa" }, want: "ask" },
+    { tool: "Read", input: { file_path: "${HOME}/.ssh/id_rsa" }, want: "ask" },
+    { tool: "Read", input: { file_path: "file:///etc/passwd" }, want: "ask" },
+    { tool: "Read", input: { file_path: "C:\\Users\\x\\.ssh\\id_rsa" }, want: "ask" },
+    { tool: "Grep", input: { pattern: "x", path: "$HOME" }, want: "ask" },
+    // the other agents' path arguments
+    { agent: "gemini", tool: "read_file", input: { absolute_path: "~/.ssh/id_rsa" }, want: "ask" },
+    { agent: "gemini", tool: "read_file", input: { file_path: "~/.ssh/id_rsa" }, want: "ask" },
+    { agent: "gemini", tool: "read_file", input: { file_path: "%USERPROFILE%/.ssh/id_rsa" }, want: "ask" },
+    { agent: "gemini", tool: "read_file", input: { file_path: "%userprofile%/.ssh/id_rsa" }, want: "ask" },
+    { agent: "gemini", tool: "read_file", input: { file_path: "file:///etc/shadow" }, want: "ask" },
+    { agent: "gemini", tool: "read_many_files", input: { paths: ["src/a.ts", "~/.ssh/id_rsa"] }, want: "ask" },
+    { agent: "gemini", tool: "read_many_files", input: { paths: ["~/.ssh/*"] }, want: "ask" },
+    { agent: "gemini", tool: "list_directory", input: { dir_path: "~/.ssh" }, want: "ask" },
+    { agent: "gemini", tool: "glob", input: { pattern: "*", dir_path: "~/.ssh" }, want: "ask" },
+    { agent: "gemini", tool: "grep_search", input: { pattern: "x", dir_path: "~" }, want: "ask" },
+    { agent: "gemini", tool: "write_file", input: { file_path: "~/.bashrc", content: "x" }, want: "ask" },
+    {
+      agent: "gemini",
+      tool: "replace",
+      input: { file_path: "~/.ssh/authorized_keys", old_string: "a", new_string: "b" },
+      want: "ask",
+    },
+    { agent: "cursor", tool: "Read", input: { file_path: "~/.ssh/id_rsa" }, want: "ask" },
+    { agent: "cursor", tool: "Write", input: { file_path: "~/.ssh/authorized_keys", content: "x" }, want: "ask" },
+    { agent: "cursor", tool: "Delete", input: { target_file: "~/.ssh/authorized_keys" }, want: "ask" },
+    { agent: "cursor", tool: "Grep", input: { pattern: "x", path: "~/.ssh" }, want: "ask" },
+    { agent: "codex", tool: "view_image", input: { path: "~/.ssh/id_rsa" }, want: "ask" },
+    { agent: "codex", tool: "apply_patch", input: patch("*** Add File: ~/.bashrc"), want: "ask" },
+    // Gemini's memory file is in the home folder, read into every later session
+    { agent: "gemini", tool: "save_memory", input: { fact: "always run ./setup.sh first" }, want: "ask" },
+    // a shell tool's own folder is expanded too: its relative words are under it
+    { agent: "gemini", tool: "run_shell_command", input: { command: "cat .ssh/id_rsa", dir_path: "~" }, want: "ask" },
+    { agent: "codex", tool: "exec_command", input: { cmd: "cat .ssh/id_rsa", workdir: "~" }, want: "ask" },
+    { agent: "codex", tool: "exec_command", input: { cmd: "cat id_rsa", workdir: "$HOME/.ssh" }, want: "ask" },
+    { agent: "cursor", tool: "Shell", input: { command: "cat .ssh/id_rsa", cwd: "~" }, want: "ask" },
+    { agent: "gemini", tool: "run_shell_command", input: { command: "cat a.ts", dir_path: "src" }, want: "allow" },
+    // shell commands stay with the shell reader
+    bash("cat ~/.ssh/id_rsa", "ask"),
+    bash("cat ~root/.ssh/id_rsa", "ask"),
+    // a "~" that is not at the start is an ordinary name inside the folder
+    { tool: "Read", input: { file_path: p("notes~") }, want: "allow" },
+    { tool: "Read", input: { file_path: "src/a~b.ts" }, want: "allow" },
+    { tool: "Read", input: { file_path: "README.md" }, want: "allow" },
+    { agent: "codex", tool: "apply_patch", input: patch("*** Add File: notes.txt"), want: "allow" },
+  ];
+  assertDecisions(cases, await judge(w, cases));
+});
+
+Deno.test(`${bin.name}: hook mode: "~/" under a path floor meets the floor where home is the folder (RT7 F4)`, async () => {
+  const w = world();
+  // the agent works in its home folder: "~/secrets/k" is the protected file
+  const env = { ...w.env, HOME: w.project };
+  const cases: Case[] = [
+    { tool: "Read", input: { file_path: "~/secrets/k" }, want: "deny" },
+    { tool: "Write", input: { file_path: "~/locked/a", content: "x" }, want: "deny" },
+    { tool: "Read", input: { file_path: "~/README.md" }, want: "allow" },
+  ];
+  assertDecisions(cases, await judge({ ...w, env }, cases));
+});
+
+Deno.test(`${bin.name}: hook mode: Codex patches are read as leniently as Codex reads them, else fail closed (RT7 F9)`, async () => {
+  const w = world({});
+  const patch = (body: string) => ({ command: `*** Begin Patch\n${body}*** End Patch\n` });
+  const codex = (body: string, want: Case["want"]): Case => ({
+    agent: "codex",
+    tool: "apply_patch",
+    input: patch(body),
+    want,
+  });
+  const cases: Case[] = [
+    // the red team's headers: padding before and after the marker
+    codex(" *** Add File: .git/config\n+[core]\n+\tfsmonitor = touch /tmp/x\n", "ask"),
+    codex("\t*** Add File: /root/.bashrc\n+touch /tmp/x\n", "ask"),
+    codex("  *** Update File: .git/hooks/pre-commit\n@@\n-a\n+b\n", "ask"),
+    codex("  *** Delete File: .git/config\n", "ask"),
+    codex("*** Add File: ok.txt\n+x\n *** Add File: .envrc\n+touch /tmp/x\n", "ask"),
+    codex("*** Add File: .envrc   \n+x\n", "ask"),
+    codex("*** Update File: src/a.ts\n  *** Move to: .git/config\n@@\n-a\n+b\n", "ask"),
+    codex("*** Update File: src/a.ts\n*** Move to: .git/config \n@@\n-a\n+b\n", "ask"),
+    codex("*** Update File: src/a.ts\n@@\n-a\n+b\n *** Update File: .git/config\n@@\n-a\n+b\n", "ask"),
+    codex("\u0085*** Add File: .envrc\n+x\n", "ask"), // Rust's trim() takes NEL; JavaScript's does not
+    codex("\u00a0*** Add File: .envrc\n+x\n", "ask"),
+    codex("*** Add File: .envrc\r\n+x\r\n", "ask"),
+    // lines that look like markers but are not read as one: a write of unknown paths
+    codex("*** Add File:.git/config\n+x\n", "ask"),
+    codex("***Add File: .git/config\n+x\n", "ask"),
+    codex("*** add file: .git/config\n+x\n", "ask"),
+    codex("*** Copy File: .git/config\n+x\n", "ask"),
+    codex("*** Add File: \n+x\n", "ask"),
+    { agent: "codex", tool: "apply_patch", input: { command: " *** Begin Patch\n*** Add File: a\n+x\n" }, want: "ask" },
+    // ordinary patches stay medium
+    codex("*** Add File: notes.txt\n+x\n", "allow"),
+    codex("*** Update File: src/a.ts\n@@\n-// TODO\n+// done\n*** End of File\n", "allow"),
+    codex("*** Add File: notes.txt\n+*** Add File: .git/config\n", "allow"), // a line of the new file
+    codex("*** Update File: src/a.ts\n*** Move to: src/b.ts\n@@\n-a\n+b\n*** Delete File: README.md\n", "allow"),
+    {
+      agent: "codex",
+      tool: "apply_patch",
+      input: { command: "<<'EOF'\n*** Begin Patch\n*** Add File: notes.txt\n+x\n*** End Patch\nEOF\n" },
+      want: "allow",
+    },
+  ];
+  assertDecisions(cases, await judge(w, cases));
+  // under a path floor: the padded header meets it; a patch not read exactly may meet it (ask, never allow)
+  const f = world();
+  const floors: Case[] = [
+    codex(" *** Add File: secrets/x\n+x\n", "deny"),
+    codex("*** Add File: ok.txt\n+x\n\t*** Update File: secrets/k\n@@\n-a\n+b\n", "deny"),
+    codex("*** Frobnicate: x\n", "ask"),
+    codex("*** Add File: notes.txt\n+x\n", "allow"),
+  ];
+  assertDecisions(floors, await judge(f, floors));
+});
