@@ -451,8 +451,11 @@ export function ruleMatches(
     }
     // a program that is no known wrapper may run the words after it (`valgrind rm -rf x`, red team 7, F2), and a
     // variable handed to programs may carry code or options (`GIT_CONFIG_PARAMETERS=… git q`, F10): may apply
-    const operands = a.commands.map((c) => operandsRun(c, (w) => prefixes.some((p) => _raiseMatchWords(w, p))))
-      .find((r) => r !== null);
+    const heads = prefixes.map((p) => p[0]!);
+    let operands: string | null = null;
+    for (const c of a.commands) {
+      operands ??= operandsRun(c, heads, (w) => prefixes.some((p) => _raiseMatchWords(w, p)));
+    }
     const env = operands ?? environmentCode(a);
     if (env) return { hit: true, atLeastMedium: false, maybe: maybe ?? env };
     // the project's code (`npm test` runs package.json's script), a file the agent may have written (`./s.sh`,

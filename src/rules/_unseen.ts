@@ -186,12 +186,20 @@ export function unseenCode(c: SimpleCommand): string | null {
     "the gate cannot inspect";
 }
 
+/** The places {@linkcode operandsRun} tries a prefix at in one command before it says the program may run it. */
+const MAX_STARTS = 32;
+
 /**
  * Why a command may run the words after its name as a command (F2), or null: its program is not a known wrapper,
- * runner or inert program, and `matches` holds for the words from some position after the name (a quoted string is
- * split into words too: `sg root -c 'rm -rf x'`).
+ * runner or inert program, and `matches` holds for the words from some position after the name where a word is one
+ * of `heads` (the prefixes' program names) or only known at run time (a quoted string is split into words too:
+ * `sg root -c 'rm -rf x'`).
  */
-export function operandsRun(c: SimpleCommand, matches: (argv: readonly ShellWord[]) => boolean): string | null {
+export function operandsRun(
+  c: SimpleCommand,
+  heads: readonly string[],
+  matches: (argv: readonly ShellWord[]) => boolean,
+): string | null {
   const head = c.argv[0]?.value;
   if (c.dynamic || c.lookedThrough || head === null || head === undefined) return null;
   const name = _program(head) ?? head;
@@ -204,8 +212,14 @@ export function operandsRun(c: SimpleCommand, matches: (argv: readonly ShellWord
       }
     } else words.push(w);
   }
+  const why = `${_basename(name)} may run the words after it as a command`;
+  // only where a word could start the prefix (its name, or a word only known at run time); past MAX_STARTS such
+  // places the command may run anything, which keeps a long command linear (red team 7, F11)
+  let starts = 0;
   for (let k = 0; k < words.length; k++) {
-    if (matches(words.slice(k))) return `${_basename(name)} may run the words after it as a command`;
+    const v = words[k]!.value;
+    if (v !== null && !heads.includes(v) && !heads.includes(_basename(v))) continue;
+    if (++starts > MAX_STARTS || matches(words.slice(k))) return why;
   }
   return null;
 }

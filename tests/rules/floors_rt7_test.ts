@@ -79,6 +79,10 @@ Deno.test("floors rt7 F2: a program that may run its operands meets the command 
     const ask = evaluateRules(ASK_RM, bash(cmd), SANDBOXED);
     assert.equal(ask.floor, "ask", `${cmd}: ${ask.rationale}`);
   }
+  // a long command: past 32 places where the prefix could start, the program may run it (linear, not quadratic)
+  const long = evaluateRules(CMD_ONLY, bash(`valgrind ${"rm x ".repeat(20_000)}`), SANDBOXED);
+  assert.match(long.rationale, /valgrind may run the words after it as a command/);
+  assertUntouched(CMD_ONLY, `echo ${"rm x ".repeat(2_000)}`);
   // the rationale says which program and why
   const o = evaluateRules(CMD_ONLY, bash("valgrind -q rm -rf v3"), SANDBOXED);
   assert.match(o.rationale, /deny floor may apply: valgrind may run the words after it as a command/);
