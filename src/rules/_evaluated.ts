@@ -4,9 +4,10 @@
  *
  * - Builtins that evaluate an array subscript as arithmetic (`test -v 'a[$(cmd)]'`, `printf -v`, `read`, `unset`,
  *   `declare`/`local`/`typeset`/`readonly`/`export` with a subscript, `-n` namerefs or `-i` integers, `let`,
- *   `ulimit`), or that make later words run other code (`alias`, `hash -p`, `enable`, `mapfile -C`,
- *   `compgen -C`, `complete -C`, `bind -x`, `fc`). Arithmetic runs `$(…)` hidden in a subscript, and the value of
- *   every variable it names is evaluated again as arithmetic, so the code it runs is not known: `unknown`.
+ *   `ulimit`, `caller EXPR`), or that make later words run other code (`alias`, `hash -p`, `enable`, `mapfile -C`,
+ *   `compgen -C`, `complete -C`, `bind -x`, `fc`; `jobs -x CMD` runs CMD, judged as a command). Arithmetic runs
+ *   `$(…)` hidden in a subscript, and the value of every variable it names is evaluated again as arithmetic, so the
+ *   code it runs is not known: `unknown`.
  * - Variables whose value bash or a program runs: `BASH_ENV`, `ENV` (a file), the prompts `PS0`…`PS4` (expanded
  *   with `set -x` too), exported functions `BASH_FUNC_*`, and command-valued ones (`PROMPT_COMMAND`, `GIT_PAGER`,
  *   `PAGER`, `EDITOR`, …): a literal command value is extracted (`nested`), anything else is `unknown`.
@@ -163,6 +164,31 @@ export function evaluated(argv: readonly ShellWord[]): Evaluated | null {
     }
   } else if (ASSIGNING.has(name) || name === "read" || name === "unset" || name === "getopts" || name === "wait") {
     _assigning(name, args, out);
+  } else if (name === "jobs") {
+    // `jobs -x COMMAND ARGS`: runs COMMAND with job specs in ARGS replaced (red team 7, F2)
+    let i = 0;
+    let x = false;
+    for (; i < args.length; i++) {
+      const v = values[i]!;
+      if (v === null) {
+        if (!x) why("jobs is given an argument only known at run time, which may be -x (run a command)");
+        break;
+      }
+      if (v === "--") {
+        i++;
+        break;
+      }
+      if (!/^-[a-z]+$/.test(v)) break;
+      if (v.includes("x")) x = true;
+    }
+    if (x) {
+      if (i < args.length) out.inner.push({ argv: args.slice(i), how: "jobs -x", extraArgs: false });
+    }
+  } else if (name === "caller") {
+    // `caller [expr]`: a bash may evaluate a frame number that is not a plain number as arithmetic (red team 7, F2)
+    if (values.some((v) => v === null || !/^\s*\d+\s*$/.test(v))) {
+      why("caller's argument is an expression, which bash may evaluate as arithmetic, running code in a subscript");
+    }
   } else if (name === "let") why("let evaluates arithmetic, which runs code hidden in subscripts and variable values");
   else if (name === "ulimit") {
     // a value that is not a plain number is evaluated as arithmetic

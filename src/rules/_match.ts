@@ -30,6 +30,7 @@ import { gitReads } from "./_git_pathspec.ts";
 import { linkedFiles, linkedReads } from "./_path_links.ts";
 import type { PathFacts } from "./path_facts.ts";
 import { judgeWrites } from "./_writes.ts";
+import { environmentCode, linksMade, operandsRun, unseenCode } from "./_unseen.ts";
 
 /**
  * A path the call acts on, workspace-relative (null: outside the workspace or unresolvable). A plain string is that
@@ -153,6 +154,18 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
   }
   ctx.scriptPaths = { paths: [...paths], unknown };
   return ctx.scriptPaths;
+}
+
+/**
+ * Why the script runs code the gate cannot inspect, which may meet any deny floor: the project's code (`npm test`),
+ * a file or an unknown program (`./s.sh`, `node s.js`), code handed over in the environment; or null.
+ */
+function _unseen(a: ShellAnalysis): string | null {
+  for (const c of a.commands) {
+    const r = runsProjectCode(c) ?? unseenCode(c);
+    if (r !== null) return r;
+  }
+  return environmentCode(a);
 }
 
 /** The analysis of the call's script (made once), or undefined when it has none. */
@@ -296,9 +309,22 @@ function _raiseMatchWords(argv: readonly ShellWord[], prefix: readonly string[],
   return longs.every((l) => givenLong.some((g) => l === g || (g.length > 2 && l.startsWith(g))));
 }
 
+/** `git send-pack` pushes as `git push` does (`--force`, `+ref`, `--mirror`): the plumbing reads as its porcelain. */
+function _porcelain(argv: readonly ShellWord[]): readonly ShellWord[] | null {
+  const head = argv[0]?.value;
+  if (head == null || _basename(head) !== "git") return null;
+  const i = argv.findIndex((w) => w.value === "send-pack");
+  if (i === -1) return null;
+  const out = [...argv];
+  out[i] = { ...argv[i]!, value: "push", text: "push" };
+  return out;
+}
+
 function _raiseMatch(c: SimpleCommand, prefix: readonly string[]): boolean {
   if (c.dynamic) return true;
   if (_raiseMatchWords(c.argv, prefix, c.extraArgs) || _raiseMatchWords(c.raw, prefix)) return true;
+  const push = _porcelain(c.argv);
+  if (push !== null && _raiseMatchWords(push, prefix, c.extraArgs)) return true;
   const head = c.argv[0]?.value;
   if (head && RUNNERS.has(_basename(head))) {
     for (let k = 1; k < c.argv.length; k++) if (_raiseMatchWords(c.argv.slice(k), prefix, c.extraArgs)) return true;
@@ -376,10 +402,12 @@ export function ruleMatches(
             : `${JSON.stringify(folder)} may be a folder holding paths the rule names`;
           // a project check runs code the gate cannot inspect, which may open any file: a deny floor may apply
           // (red team 6, F1)
-          const project = rule.spec.decision === "deny" && a?.ok
-            ? a.commands.map(runsProjectCode).find((r) => r !== null) ?? null
-            : null;
-          maybe = sp.unknown ?? linked?.maybe ?? held ?? project;
+          // so does a file the agent may have written, an unknown program, or code handed over in the environment
+          // (red team 7, F8, F10)
+          const project = rule.spec.decision === "deny" && a?.ok ? _unseen(a) : null;
+          // a literal name read after a command that may have made links since the facts were read (red team 7, F3)
+          const made = a?.ok ? linksMade(a) : null;
+          maybe = sp.unknown ?? linked?.maybe ?? held ?? project ?? made;
           if (maybe === null) return miss;
         }
       }
@@ -431,10 +459,20 @@ export function ruleMatches(
       const dynamic = named ? undefined : a.commands.find((c) => c.dynamic)?.dynamic;
       return { hit: true, atLeastMedium: false, maybe, ...(dynamic ? { because: dynamic } : {}) };
     }
-    // the project's code (`npm test` runs package.json's script) may run any command: a deny floor may apply, asked
-    // every time (red team 6, F1); an ask floor is left to the command it names. Code in the script's own arguments
-    // that cannot be extracted is dynamic above
-    const project = rule.spec.decision === "deny" ? a.commands.map(runsProjectCode).find((r) => r !== null) : undefined;
+    // a program that is no known wrapper may run the words after it (`valgrind rm -rf x`, red team 7, F2), and a
+    // variable handed to programs may carry code or options (`GIT_CONFIG_PARAMETERS=… git q`, F10): may apply
+    const heads = prefixes.map((p) => p[0]!);
+    let operands: string | null = null;
+    for (const c of a.commands) {
+      operands ??= operandsRun(c, heads, (w) => prefixes.some((p) => _raiseMatchWords(w, p)));
+    }
+    const env = operands ?? environmentCode(a);
+    if (env) return { hit: true, atLeastMedium: false, maybe: maybe ?? env };
+    // the project's code (`npm test` runs package.json's script), a file the agent may have written (`./s.sh`,
+    // `node s.js`) or an unknown program may run any command: a deny floor may apply, asked every time (red team 6,
+    // F1; red team 7, F8); an ask floor is left to the command it names. Code in the script's own arguments that
+    // cannot be extracted is dynamic above
+    const project = rule.spec.decision === "deny" ? _unseen(a) : null;
     if (project) return { hit: true, atLeastMedium: false, maybe: maybe ?? project };
     return miss;
   }

@@ -129,15 +129,20 @@ export function wrapperArgs(name: string, spec: WrapperSpec, argv: readonly Shel
       i++;
       break;
     }
-    if (name === "env" && /^[^=]+=/.test(v)) {
-      // GNU env takes any word with `=` before the command as an assignment (`BASH_FUNC_ls%%=() {…}` too)
-      res.assignments.push(v);
-      continue;
-    }
-    if (name === "env" && (v === "-S" || v.startsWith("--split-string") || /^-[i0v]*S/.test(v))) {
+    // `--split-string=STR` and its abbreviations (`--sp=STR`, getopt_long takes them) before assignments: the word
+    // has a `=` but is the option (red team 7, F2)
+    if (
+      name === "env" &&
+      (v === "-S" || /^--sp(l(i(t(-(s(t(r(i(ng?)?)?)?)?)?)?)?)?)?(=|$)/.test(v) || /^-[i0v]*S/.test(v))
+    ) {
       res.splitString = true;
       res.start = i;
       return res;
+    }
+    if (name === "env" && /^[^=]+=/.test(v) && !v.startsWith("-")) {
+      // GNU env takes any word with `=` before the command as an assignment (`BASH_FUNC_ls%%=() {…}` too)
+      res.assignments.push(v);
+      continue;
     }
     if (name === "env" && v === "-") {
       res.assignments.push("(empty environment)");

@@ -28,7 +28,12 @@
  *   `declare -n`, `alias`, `BASH_ENV=`; _evaluated.ts) and code given to interpreters (`python -c`, `vim -c`).
  * - A command that runs the project's code (`npm test`, `make all`, `python3 x.py`: project_checks.ts
  *   `runsProjectCode`) may meet every command and path deny floor: asked (never answered by a remembered approval of
- *   the tool), and past a deny floor on commands or paths a built-in project check is not lowered.
+ *   the tool), and past a deny floor on commands or paths a built-in project check is not lowered. So may other code
+ *   the gate cannot see (_unseen.ts, red team 7): a command word that is a path (`./s.sh`), a program not known to be
+ *   inert (`node s.js`, `rake`), a variable handed to programs whose name is not inert (`GIT_CONFIG_PARAMETERS=…`,
+ *   `export PATH=.`; every command floor), a program that is no known wrapper with a floor's words after it
+ *   (`valgrind rm -rf x`; every command floor), and under a path floor a literal read after a command that may
+ *   create links in the same call (`tar xf t.tar && cat h`).
  * - A lowering rule never matches a command whose options run code or change what the program runs (`git -c`,
  *   `--config-env`, `--exec-path`, sed `e`/`-f`, awk `system`/pipes, tar checkpoint actions, `find -exec`; also
  *   such a program given words only known at run time where such an option could hide).
