@@ -29,9 +29,9 @@
  *
  * @module
  */
-import { lstatSync } from "node:fs";
 import { join } from "node:path";
 import { Workspace } from "../fileops/workspace.ts";
+import { lstatOrNull } from "../_util/paths.ts";
 import { applyRules } from "../gate/_rules.ts";
 import { workspaceFacts } from "../gate/_path_facts.ts";
 import { decide } from "../gate/_steps.ts";
@@ -216,19 +216,10 @@ function _bareShape(root: string, files: readonly string[]): string | null {
   }
   for (const [folder, names] of added) {
     const at = folder === "" ? root : join(root, folder);
-    const has = (n: string) => names.has(n) || _exists(join(at, n));
+    const has = (n: string) => names.has(n) || lstatOrNull(join(at, n)) !== null;
     if (has("HEAD") && (has("commondir") || (has("objects") && has("refs")))) return folder === "" ? "." : folder;
   }
   return null;
-}
-
-function _exists(p: string): boolean {
-  try {
-    lstatSync(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The folder a shell tool runs in (Gemini `dir_path`, Codex `workdir`, Cursor `cwd`), when the input names one. */
