@@ -34,8 +34,7 @@ export interface CgroupSetup {
   cgroup: PidsCgroup | { error: string };
 }
 
-/** The set-up script (`$1` the limit, `$2` the folder's name): prints `uid N`, then `cgroup DIR` or `error WHY`. */
-export const PIDS_SETUP = `
+const SETUP = `
 echo "uid $(id -u)"
 max=$1; name=$2
 if [ -e /sys/fs/cgroup/pids/cgroup.procs ]; then base=/sys/fs/cgroup/pids
@@ -86,33 +85,13 @@ function sh(script: string, args: string[]): string {
  * ```
  */
 export function setupPidsCgroup(max: number): CgroupSetup {
+  const rand = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join("");
   let out: string;
   try {
-    out = sh(PIDS_SETUP, pidsSetupArgs(max));
+    out = sh(SETUP, [String(Math.max(1, Math.floor(max))), `safe-exec-${process.pid}-${rand}`]);
   } catch (e) {
     return { uid: -1, cgroup: { error: `cannot run /bin/sh: ${(e as Error).message}` } };
   }
-  return readPidsSetup(out, max);
-}
-
-/** The arguments of {@linkcode PIDS_SETUP}: the limit, and a fresh folder name of this process's. */
-export function pidsSetupArgs(max: number): [string, string] {
-  const rand = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join("");
-  return [String(Math.max(1, Math.floor(max))), `safe-exec-${process.pid}-${rand}`];
-}
-
-/**
- * The cgroup {@linkcode PIDS_SETUP} printed `out` about (or why there is none).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { readPidsSetup } from "./_cgroup.ts";
- * const s = readPidsSetup("uid 0\nerror no pids cgroup controller\n", 64);
- * assert.deepEqual(s, { uid: 0, cgroup: { error: "no pids cgroup controller" } });
- * ```
- */
-export function readPidsSetup(out: string, max: number): CgroupSetup {
   const uid = Number(/^uid (\d+)$/m.exec(out)?.[1] ?? -1);
   const dir = /^cgroup (.+)$/m.exec(out)?.[1];
   if (!dir) {

@@ -11,12 +11,11 @@ import { mkdirSync, realpathSync, rmSync, statSync, writeFileSync } from "node:f
 import { join } from "node:path";
 import { isWithin } from "../../_util/paths.ts";
 import { ToolError } from "../../types.ts";
-import type { PidsCgroup } from "./_cgroup.ts";
-import { setupCgroups } from "./_cgroups.ts";
+import { type PidsCgroup, setupPidsCgroup } from "./_cgroup.ts";
 import { GitViews } from "./_gitview.ts";
 import { buildEtc, HOME_CANDIDATES, planEtc } from "./_etc.ts";
 import { type DeviceNodes, makeDeviceNodes } from "./_devices.ts";
-import type { MemoryCgroup } from "./_memcg.ts";
+import { type MemoryCgroup, setupMemoryCgroup } from "./_memcg.ts";
 import { etcStamp, gatherFacts, type HostFacts } from "./_facts.ts";
 import { buildSeccompFilter, seccompArch, type SeccompFilter } from "./_seccomp.ts";
 import { privateDir, type SandboxLimits } from "./_standby.ts";
@@ -170,7 +169,7 @@ export class SandboxHost {
       const arch = seccompArch(this.#o.arch);
       if (arch.arch === null) refused = `${arch.reason}, so the sandbox would run without its seccomp filter`;
       else filter = buildSeccompFilter(arch.arch, { unixSockets: this.#o.unixSockets });
-      const { pids: setup, memory: mem } = setupCgroups(this.#o.limits.pids);
+      const setup = setupPidsCgroup(this.#o.limits.pids);
       uid = setup.uid;
       if ("dir" in setup.cgroup) {
         cgroup = setup.cgroup;
@@ -178,6 +177,7 @@ export class SandboxHost {
       } else {
         cgroupError = setup.cgroup.error;
       }
+      const mem = setupMemoryCgroup(cgroup?.dir ?? null);
       if ("dir" in mem) [memory, memoryError] = [mem, null];
       else memoryError = mem.error;
     }

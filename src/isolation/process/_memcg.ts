@@ -32,11 +32,7 @@ export interface MemoryCgroup {
   remove(): void;
 }
 
-/**
- * The set-up script (`$1` the folder's name, `$2` the server's pids cgroup or empty): prints `cgroup 1|2 DIR` or
- * `error WHY`.
- */
-export const MEMORY_SETUP = `
+const SETUP = `
 name=$1
 sweep() { # folders of servers that are gone
   for d in "$1"/safe-exec-mem-*; do
@@ -91,9 +87,10 @@ done
  * ```
  */
 export function setupMemoryCgroup(pidsDir: string | null): MemoryCgroup | { error: string } {
+  const rand = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join("");
   let out: string;
   try {
-    const r = spawnSync("/bin/sh", ["-c", MEMORY_SETUP, "sh", memoryCgroupName(), pidsDir ?? ""], {
+    const r = spawnSync("/bin/sh", ["-c", SETUP, "sh", `safe-exec-mem-${process.pid}-${rand}`, pidsDir ?? ""], {
       encoding: "utf8",
       timeout: 10_000,
       env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
@@ -103,26 +100,6 @@ export function setupMemoryCgroup(pidsDir: string | null): MemoryCgroup | { erro
   } catch (e) {
     return { error: `cannot run /bin/sh: ${(e as Error).message}` };
   }
-  return readMemorySetup(out);
-}
-
-/** A fresh name for this server's memory cgroup folder (the first argument of {@linkcode MEMORY_SETUP}). */
-export function memoryCgroupName(): string {
-  const rand = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join("");
-  return `safe-exec-mem-${process.pid}-${rand}`;
-}
-
-/**
- * The memory cgroup {@linkcode MEMORY_SETUP} printed `out` about (or why there is none).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { readMemorySetup } from "./_memcg.ts";
- * assert.deepEqual(readMemorySetup("error no memory cgroup controller\n"), { error: "no memory cgroup controller" });
- * ```
- */
-export function readMemorySetup(out: string): MemoryCgroup | { error: string } {
   const m = /^cgroup ([12]) (.+)$/m.exec(out);
   if (!m) return { error: /^error (.+)$/m.exec(out)?.[1] ?? `the memory cgroup script said ${JSON.stringify(out)}` };
   const dir = m[2] as string;
