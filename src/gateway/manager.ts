@@ -13,7 +13,8 @@ import * as process from "node:process";
 import { cut, messageOf } from "./_text.ts";
 import { elapsedMs } from "./_time.ts";
 import type { UpstreamServerConfig } from "./config.ts";
-import { type ConnectionContext, UpstreamConnection } from "./connection.ts";
+import { LazyConnection } from "./_lazy_connection.ts";
+import type { ConnectionContext } from "./connection.ts";
 import { splitQualifiedName } from "./names.ts";
 import type { UpstreamSpawner } from "./spawner.ts";
 import {
@@ -70,7 +71,7 @@ export interface UpstreamListing {
  * ```
  */
 export class UpstreamManager {
-  readonly #connections = new Map<string, UpstreamConnection>();
+  readonly #connections = new Map<string, LazyConnection>();
   #loggingLevel: LoggingLevel | undefined;
   #closed = false;
 
@@ -96,7 +97,7 @@ export class UpstreamManager {
       ...(options.fetch ? { fetch: options.fetch } : {}),
     };
     for (const config of Object.values(servers)) {
-      if (config.enabled) this.#connections.set(config.name, new UpstreamConnection(config, context));
+      if (config.enabled) this.#connections.set(config.name, new LazyConnection(config, context));
     }
   }
 
