@@ -160,6 +160,55 @@ Deno.test("RepoScanner: a repository nested past PATH_MAX is found, or the walk 
   }
 });
 
+Deno.test("RepoScanner: a walk cut at its bound has looked at every shallow folder, and at the edge's own .git", () => {
+  const ws = tmp();
+  try {
+    // 30 folders of 50 under big/ (1,531 folders), repositories at the top (walked last depth first: "zzz" pops
+    // first, so "aaa" came after big/ in the old order), at the second level and at the third (past the bound).
+    for (let i = 0; i < 30; i++) {
+      for (let j = 0; j < 50; j++) mkdirSync(join(ws, "big", `${i}`, `${j}`), { recursive: true });
+    }
+    for (const d of ["aaa", "zzz", "big/0", "big/29/49", "big/15/7"]) {
+      mkdirSync(join(ws, d, ".git"), { recursive: true });
+    }
+    mkdirSync(join(ws, "big", "29", "48", "objects"));
+    mkdirSync(join(ws, "big", "29", "48", "refs"));
+    writeFileSync(join(ws, "big", "29", "48", "HEAD"), "ref: refs/heads/main\n");
+    const s = new RepoScanner(400).scan(ws);
+    assert.equal(s.truncated, true);
+    assert.equal(s.dirs, 400);
+    const rel = (p: string) => p.slice(ws.length + 1);
+    assert.deepEqual(s.entries.map(rel), ["aaa/.git", "big/0/.git", "big/15/7/.git", "big/29/49/.git", "zzz/.git"]);
+    assert.deepEqual(s.bare.map(rel), ["big/29/48"]);
+    assert.equal(s.cutShort.length, 1, s.cutShort.join("\n"));
+    assert.match(s.cutShort[0]!, /stopped at 400 folders: 1134 folders below were not walked/);
+    assert.match(s.cutShort[0]!, /do not run the host's git inside them/);
+    // a second bound: the edge looks at four times the bound's folders at most
+    const t = new RepoScanner(40).scan(ws);
+    assert.match(t.cutShort[0]!, /not even that/);
+    for (const e of ["aaa/.git", "big/0/.git", "zzz/.git"]) assert.ok(t.entries.map(rel).includes(e), e);
+  } finally {
+    rmSync(ws, { recursive: true });
+  }
+});
+
+Deno.test("RepoScanner: symlink loops are not followed; the walk is not cut short by them", () => {
+  const ws = tmp();
+  try {
+    mkdirSync(join(ws, "l", "a", "r", ".git"), { recursive: true });
+    symlinkSync("..", join(ws, "l", "a", "up"));
+    symlinkSync(".", join(ws, "l", "self"));
+    symlinkSync("loop2", join(ws, "l", "loop1"));
+    symlinkSync("loop1", join(ws, "l", "loop2"));
+    const s = new RepoScanner().scan(ws);
+    assert.deepEqual(s.entries, [join(ws, "l/a/r/.git")]);
+    assert.deepEqual(s.cutShort, []);
+    assert.equal(s.dirs, 4);
+  } finally {
+    rmSync(ws, { recursive: true });
+  }
+});
+
 Deno.test("GitViews: a walk cut short refuses process calls until it is fixed; byte names are never viewed", () => {
   const ws = tmp();
   const state = tmp();
