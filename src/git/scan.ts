@@ -329,14 +329,14 @@ export class RepoScanner {
     try {
       while (stack.length > 0) {
         let d = stack.pop() as Deep;
-        if (d.bytes.length > MAX_PATH_BYTES) {
+        if (d.len > MAX_PATH_BYTES) {
           cut(d.shown.slice(0, 200) + "…", `a path longer than ${MAX_PATH_BYTES} bytes is not walked`);
           release(d.anchor);
           continue;
         }
         if (out.dirs >= this.#maxDirs) {
           out.truncated = true;
-          edgeCheck(edge, out, d.shown, (n) => Buffer.concat([here(d), Buffer.from("/" + n)]), d.bytes);
+          edgeCheck(edge, out, d.shown, (n) => Buffer.concat([here(d), Buffer.from("/" + n)]), fullPath(d));
           release(d.anchor);
           continue;
         }
@@ -345,7 +345,7 @@ export class RepoScanner {
           let fd: number;
           try {
             const flags = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
-            fd = d.anchor === null ? withShortPath(d.bytes, (q) => openSync(q, flags)) : openSync(here(d), flags);
+            fd = d.anchor === null ? withShortPath(fullPath(d), (q) => openSync(q, flags)) : openSync(here(d), flags);
           } catch (e) {
             const code = (e as { code?: string }).code;
             if (code !== "ENOENT" && code !== "ENOTDIR" && code !== "ELOOP") {
@@ -361,7 +361,7 @@ export class RepoScanner {
         } else {
           let st: Stats;
           try {
-            st = d.anchor === null ? withShortPath(d.bytes, (q) => lstatSync(q)) : lstatSync(here(d));
+            st = d.anchor === null ? withShortPath(fullPath(d), (q) => lstatSync(q)) : lstatSync(here(d));
           } catch (e) {
             const code = (e as { code?: string }).code;
             if (code !== "ENOENT") cut(d.shown, `cannot be looked at (${code ?? (e as Error).message})`);
@@ -388,12 +388,12 @@ export class RepoScanner {
           text.add(key);
           types.set(key, lstatMaybe(at(b)));
         }
-        const full = (b: Buffer) => Buffer.concat([d.bytes, SLASH, b]);
+        const full = (b: Buffer) => Buffer.concat([fullPath(d), SLASH, b]);
         if (text.has(".git")) {
           out.unnamed.push({ kind: "entry", bytes: full(Buffer.from(".git")), shown: `${d.shown}/.git` });
         }
         if (bareShape(text, (n) => types.get(n), (n) => at(Buffer.from(n, "latin1")))) {
-          out.unnamed.push({ kind: "bare", bytes: d.bytes, shown: d.shown });
+          out.unnamed.push({ kind: "bare", bytes: fullPath(d), shown: d.shown });
         }
         for (const b of names) {
           const key = b.toString("latin1");
@@ -401,7 +401,10 @@ export class RepoScanner {
           const name = utf8Name(b);
           if (d.anchor !== null) d.anchor.refs++;
           stack.push({
-            bytes: full(b),
+            path: null,
+            parent: d,
+            name: b,
+            len: d.len + 1 + b.length,
             shown: `${d.shown}/${name ?? escapeNameBytes(b)}`,
             anchor: d.anchor,
             rel: d.rel.length === 0 ? b : Buffer.concat([d.rel, SLASH, b]),
@@ -422,9 +425,17 @@ interface Anchor {
   refs: number;
 }
 
-/** A folder of the walk by bytes: its full path, and how it is reached (from `anchor` by `rel`, or by its path). */
+/**
+ * A folder of the walk by bytes: its full path (kept as its parent and name, made only when needed: copying a deep
+ * path for every entry would cost what its depth is), and how it is reached (from `anchor` by `rel`, or by path).
+ */
 interface Deep {
-  bytes: Buffer;
+  /** The full path, once made (a root's from the start). */
+  path: Buffer | null;
+  parent: Deep | null;
+  name: Buffer;
+  /** The full path's length in bytes. */
+  len: number;
   shown: string;
   anchor: Anchor | null;
   rel: Buffer;
@@ -455,12 +466,26 @@ const DEEP_CHARS = 512;
 const SHORT_TEXT = 3800;
 
 function deepRoot(bytes: Buffer, shown: string): Deep {
-  return { bytes, shown, anchor: null, rel: EMPTY, hops: 0 };
+  return { path: bytes, parent: null, name: EMPTY, len: bytes.length, shown, anchor: null, rel: EMPTY, hops: 0 };
+}
+
+/** The full path of a folder of the walk by bytes (made from its parents' once). */
+function fullPath(d: Deep): Buffer {
+  if (d.path !== null) return d.path;
+  const parts: Buffer[] = [];
+  let at: Deep = d;
+  while (at.path === null && at.parent !== null) {
+    parts.push(at.name, SLASH);
+    at = at.parent;
+  }
+  parts.push(at.path ?? EMPTY);
+  d.path = Buffer.concat(parts.reverse());
+  return d.path;
 }
 
 /** The path of a folder of the walk by bytes, short: from its descriptor. */
 function here(d: Deep): Buffer {
-  if (d.anchor === null) return d.bytes;
+  if (d.anchor === null) return fullPath(d);
   const at = Buffer.from(`/proc/self/fd/${d.anchor.fd}`);
   return d.rel.length === 0 ? Buffer.concat([at, Buffer.from("/.")]) : Buffer.concat([at, SLASH, d.rel]);
 }
