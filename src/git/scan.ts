@@ -388,12 +388,11 @@ export class RepoScanner {
           text.add(key);
           types.set(key, lstatMaybe(at(b)));
         }
-        const full = (b: Buffer) => Buffer.concat([fullPath(d), SLASH, b]);
         if (text.has(".git")) {
-          out.unnamed.push({ kind: "entry", bytes: full(Buffer.from(".git")), shown: `${d.shown}/.git` });
+          found(out, "entry", Buffer.concat([fullPath(d), Buffer.from("/.git")]), `${d.shown}/.git`);
         }
         if (bareShape(text, (n) => types.get(n), (n) => at(Buffer.from(n, "latin1")))) {
-          out.unnamed.push({ kind: "bare", bytes: fullPath(d), shown: d.shown });
+          found(out, "bare", fullPath(d), d.shown);
         }
         for (const b of names) {
           const key = b.toString("latin1");
@@ -461,9 +460,20 @@ const REL_BYTES = 1024;
 /** Folders are cached (text paths, breadth first) up to this many; those past it are walked again each time. */
 const CACHED_DIRS = 500_000;
 /** Paths at least this long are walked by descriptors where `/proc/self/fd` works. */
-const DEEP_CHARS = 512;
+const DEEP_CHARS = 1024;
 /** … else as text up to this (a name of 255 bytes below still fits PATH_MAX), then by {@linkcode withShortPath}. */
 const SHORT_TEXT = 3800;
+
+/**
+ * A repository found by the walk by bytes: by its text where it has one the sandbox can use (valid UTF-8, short
+ * enough for a view's mount), so a deep one of the operator's is protected like any other; else in `unnamed`.
+ */
+function found(out: RepoScan, kind: "entry" | "bare", bytes: Buffer, shown: string): void {
+  const text = bytes.length < SHORT_TEXT ? utf8Name(bytes) : null;
+  if (text === null) out.unnamed.push({ kind, bytes, shown });
+  else if (kind === "entry") out.entries.push(text);
+  else out.bare.push(text);
+}
 
 function deepRoot(bytes: Buffer, shown: string): Deep {
   return { path: bytes, parent: null, name: EMPTY, len: bytes.length, shown, anchor: null, rel: EMPTY, hops: 0 };
@@ -510,11 +520,7 @@ function edgeCheck(
   const look = (n: string) => lstatMaybe(at(n));
   if (look(".git")) {
     if (bytes === null) out.entries.push(join(shown, ".git"));
-    else {out.unnamed.push({
-        kind: "entry",
-        bytes: Buffer.concat([bytes, Buffer.from("/.git")]),
-        shown: `${shown}/.git`,
-      });}
+    else found(out, "entry", Buffer.concat([bytes, Buffer.from("/.git")]), `${shown}/.git`);
   }
   const head = look("HEAD");
   if (!head) return;
@@ -523,7 +529,7 @@ function edgeCheck(
   const names = new Set([...types].filter(([, t]) => t !== undefined).map(([n]) => n));
   if (!bareShape(names, (n) => types.get(n), at)) return;
   if (bytes === null) out.bare.push(shown);
-  else out.unnamed.push({ kind: "bare", bytes, shown });
+  else found(out, "bare", bytes, shown);
 }
 
 /** The names of a folder as bytes, or null (said through `cut`) when it cannot be listed or a name is lost. */

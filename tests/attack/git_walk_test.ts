@@ -16,11 +16,11 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { sandboxTargets, type Target } from "../_targets.ts";
 import type { Msg } from "../e2e/_serve.ts";
-import { hostGit } from "./_host_git.ts";
+import { hostGit, mustGit } from "./_host_git.ts";
 import { sandboxSkip, type ServeWorld, serveWorld, stopServersTest } from "./_world.ts";
 
 const SKIP = sandboxSkip("the git walk attack suite");
@@ -131,6 +131,21 @@ attack("symlink loops neither stop the walk nor hide a repository", async (targe
   assert.doesNotMatch(out, /could not vouch/, out);
   const next = await bash(w, "echo again");
   assert.match(next.out, /again/, next.out);
+});
+
+attack("the operator's repository at a long (deep) path is kept and protected, not disabled", async (target) => {
+  const w = world(target);
+  const deep = join(w.ws, ...Array.from({ length: 12 }, (_, i) => `${i}`.padEnd(180, "x")));
+  mkdirSync(deep, { recursive: true });
+  mustGit(deep, "init", "-q");
+  await new Promise((r) => setTimeout(r, 1100)); // past the file system clock's second
+  const { out } = await bash(w, "echo hi");
+  assert.match(out, /hi/, out);
+  assert.doesNotMatch(out, /renamed|could not vouch/, out);
+  assert.ok(existsSync(join(deep, ".git", "HEAD")), "the operator's deep repository was disabled");
+  const again = await bash(w, `cd ${deep} && git status --short && echo still`);
+  assert.match(again.out, /still/, again.out);
+  assert.ok(existsSync(join(deep, ".git", "HEAD")), "the operator's deep repository was disabled");
 });
 
 stopServersTest("git walk attack suite: stop the servers", SKIP, () => worlds, () => {

@@ -374,6 +374,58 @@ Deno.test("GitViews: a repository a call made is disabled after it; one the call
   }
 });
 
+/** Whether `chattr +i` works in a temporary folder here (root on ext4 and the like), else why not. */
+function immutableSkip(): string | null {
+  const d = tmp();
+  try {
+    const r = spawnSync("chattr", ["+i", d], { encoding: "utf8" });
+    if (r.status !== 0) return `chattr +i does not work here (${(r.stderr ?? String(r.error)).trim()})`;
+    spawnSync("chattr", ["-i", d]);
+    return null;
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+}
+const IMMUTABLE_SKIP = immutableSkip();
+if (IMMUTABLE_SKIP) console.log(`skipping the immutable-folder test: ${IMMUTABLE_SKIP}`);
+
+Deno.test({
+  name: "GitViews: a repository whose .git cannot be renamed is disabled from inside (HEAD, config aside)",
+  ignore: IMMUTABLE_SKIP !== null,
+  async fn() {
+    const ws = tmp();
+    const state = tmp();
+    const views = new GitViews(state);
+    try {
+      await new Promise((r) => setTimeout(r, 1100));
+      const call = views.prepare([ws], []);
+      git(ws, "init", "-q", "r"); // as the sandboxed process would
+      git(join(ws, "r"), "config", "core.fsmonitor", `touch ${join(state, "CANARY")}; false`);
+      assert.equal(spawnSync("chattr", ["+i", join(ws, "r")]).status, 0);
+      let notes: string[];
+      try {
+        notes = call.finish();
+      } finally {
+        spawnSync("chattr", ["-i", join(ws, "r")]);
+      }
+      assert.ok(existsSync(join(ws, "r", ".git")), "the .git folder could not have been renamed");
+      assert.ok(!existsSync(join(ws, "r", ".git", "HEAD")) && !existsSync(join(ws, "r", ".git", "config")));
+      assert.match(notes.join("\n"), /could not be renamed .*renamed aside instead/, notes.join("\n"));
+      spawnSync("git", ["status"], {
+        cwd: join(ws, "r"),
+        env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1", GIT_CEILING_DIRECTORIES: ws },
+      });
+      assert.ok(!existsSync(join(state, "CANARY")), "the host's git ran the repository's fsmonitor");
+      // nothing left the walk could not vouch for: the next call runs
+      views.prepare([ws], []).finish();
+    } finally {
+      views.close();
+      rmSync(ws, { recursive: true });
+      rmSync(state, { recursive: true });
+    }
+  },
+});
+
 Deno.test("checkProtected: no write completes or enters a bare repository; a nested repo's hooks path is kept", () => {
   const ws = tmp();
   try {
