@@ -281,12 +281,13 @@ export class RepoScanner {
       const left = edge.unchecked > 0
         ? `; ${edge.unchecked} of them not even that (past a second bound of ${EDGE_FACTOR * this.#maxDirs})`
         : "";
-      cut(
-        root,
-        `the walk stopped at ${this.#maxDirs} folders: ${edge.seen} folders below were not walked (their own .git ` +
-          `and HEAD were looked at, not what is inside them${left}), e.g. ${edge.shown.join(", ")}: do not run ` +
-          `the host's git inside them until a walk vouches again (remove folders the agent made there)`,
+      // First, so that it is said even when other folders filled the list.
+      out.cutShort.unshift(
+        `${root}: the walk stopped at ${this.#maxDirs} folders: ${edge.seen} folders below were not walked (their ` +
+          `own .git and HEAD were looked at, not what is inside them${left}), e.g. ${edge.shown.join(", ")}: do ` +
+          `not run the host's git inside them until a walk vouches again (remove folders the agent made there)`,
       );
+      out.cutShort.length = Math.min(out.cutShort.length, 20);
     }
     out.entries.sort();
     out.bare.sort();
