@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createBwrapSandbox } from "../src/isolation/process/bwrap.ts";
-import { type BenchModule, latencyRow, type Row, tempDir } from "./_bench.ts";
+import { type BenchModule, latencyRow, ROOT, type Row, tempDir } from "./_bench.ts";
 import { launches, startServe } from "./_bench_clients.ts";
 
 const GIT_ENV = { PATH: "/usr/bin:/bin", HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1" };
@@ -39,6 +39,55 @@ function bigTree(dir: string, files: number): void {
       for (let f = 0; f < 10 && made < files; f++, made++) writeFileSync(join(d, `f${f}.js`), "module.exports = 1;\n");
     }
   }
+}
+
+/** A chain of `depth` folders named `d` under `dir/mmm`, or `count` such folders side by side (`wide`). */
+function chain(dir: string, depth: number, wide = false): void {
+  const py = wide
+    ? `import os\nos.makedirs("mmm")\nfor i in range(${depth}): os.mkdir("mmm/d%d" % i)\n`
+    : `import os\nos.mkdir("mmm"); os.chdir("mmm")\nfor i in range(${depth}):\n  os.mkdir("d"); os.chdir("d")\n`;
+  mkdirSync(dir, { recursive: true });
+  const r = spawnSync("python3", ["-I", "-c", py], { cwd: dir });
+  if (r.status !== 0) throw new Error(`python3: ${r.stderr}`);
+}
+
+/**
+ * The repository walk alone (`RepoScanner.scan`, a new scanner each run, so uncached) under Bun over deep folder
+ * chains and the same number of folders side by side, against `find DIR -name .git` over the same tree (the anchor;
+ * its time includes starting `find`, about a millisecond).
+ */
+function walkRows(dir: string, quick: boolean): Row[] {
+  const bun = join(ROOT, "node_modules", ".bin", "bun");
+  const runs = quick ? 2 : 5;
+  const shapes: Array<[string, string]> = [];
+  for (const depth of [4000, 8000]) {
+    const chainDir = join(dir, `chain${depth}`);
+    chain(chainDir, depth);
+    shapes.push([`a ${depth}-level folder chain`, chainDir]);
+  }
+  const wideDir = join(dir, "wide8000");
+  chain(wideDir, 8000, true);
+  shapes.push(["8000 folders side by side", wideDir]);
+  const rows: Row[] = [];
+  const r = spawnSync(bun, [join(ROOT, "_tools", "_bench_walk.ts"), String(runs), ...shapes.map(([, d]) => d)], {
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`bun _bench_walk.ts: ${r.stderr}`);
+  const walks = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { dirs: number; cut: boolean; ms: number[] });
+  shapes.forEach(([label, d], k) => {
+    const finds: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t = performance.now();
+      spawnSync("find", [d, "-name", ".git"]);
+      finds.push(performance.now() - t);
+    }
+    const anchor = `find -name .git, ${label}`;
+    rows.push({ ...latencyRow(anchor, finds, finds.reduce((a, b) => a + b, 0)), isAnchor: true });
+    const w = walks[k]!;
+    const name = `walk (Bun), ${label}: ${w.dirs} folders${w.cut ? ", CUT SHORT" : ""}`;
+    rows.push({ ...latencyRow(name, w.ms, w.ms.reduce((a, b) => a + b, 0)), anchor });
+  });
+  return rows;
 }
 
 /** The module. */
@@ -118,6 +167,7 @@ export const gitView: BenchModule = {
         } else row.anchor = anchor;
         rows.push(row);
       });
+      rows.push(...walkRows(join(dir, "walks"), ctx.quick));
       ctx.log(`git: ${rows.map((r) => `${r.name} ${r.p50Ms} ms`).join("; ")}`);
       return {
         rows,
@@ -125,6 +175,9 @@ export const gitView: BenchModule = {
         verdicts: [],
         notes: [
           `${calls} timed calls each after 5 untimed rounds; ratios are against the same call without a repository.`,
+          "The walk rows: the repository walk alone under Bun (uncached) against `find DIR -name .git` over the same " +
+          "tree; a chain's walk costs what the same number of folders side by side cost (per-folder cost independent " +
+          "of depth, red team 7 F7).",
         ],
       };
     } finally {

@@ -80,6 +80,8 @@ export interface ServeWorldOptions {
   configFile?: string;
   /** Further folders made in the base folder before the server starts (`outside`). */
   dirs?: string[];
+  /** Variables added to the server's environment. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -94,7 +96,9 @@ export function serveWorld(target: Target, opts: ServeWorldOptions): ServeWorld 
   const config = join(base, opts.configFile ?? "se.json");
   writeFileSync(config, JSON.stringify(opts.config));
   const witness = join(base, "witness.log");
-  const serve = startServe(target, base, ["--workspace", ws, "--witness", witness, "--config", config]);
+  const serve = startServe(target, base, ["--workspace", ws, "--witness", witness, "--config", config], {
+    env: opts.env ?? {},
+  });
   return { base, ws, witness, config, serve };
 }
 

@@ -160,6 +160,55 @@ Deno.test("RepoScanner: a repository nested past PATH_MAX is found, or the walk 
   }
 });
 
+Deno.test("RepoScanner: a walk cut at its bound has looked at every shallow folder, and at the edge's own .git", () => {
+  const ws = tmp();
+  try {
+    // 30 folders of 50 under big/ (1,531 folders), repositories at the top (walked last depth first: "zzz" pops
+    // first, so "aaa" came after big/ in the old order), at the second level and at the third (past the bound).
+    for (let i = 0; i < 30; i++) {
+      for (let j = 0; j < 50; j++) mkdirSync(join(ws, "big", `${i}`, `${j}`), { recursive: true });
+    }
+    for (const d of ["aaa", "zzz", "big/0", "big/29/49", "big/15/7"]) {
+      mkdirSync(join(ws, d, ".git"), { recursive: true });
+    }
+    mkdirSync(join(ws, "big", "29", "48", "objects"));
+    mkdirSync(join(ws, "big", "29", "48", "refs"));
+    writeFileSync(join(ws, "big", "29", "48", "HEAD"), "ref: refs/heads/main\n");
+    const s = new RepoScanner(400).scan(ws);
+    assert.equal(s.truncated, true);
+    assert.equal(s.dirs, 400);
+    const rel = (p: string) => p.slice(ws.length + 1);
+    assert.deepEqual(s.entries.map(rel), ["aaa/.git", "big/0/.git", "big/15/7/.git", "big/29/49/.git", "zzz/.git"]);
+    assert.deepEqual(s.bare.map(rel), ["big/29/48"]);
+    assert.equal(s.cutShort.length, 1, s.cutShort.join("\n"));
+    assert.match(s.cutShort[0]!, /stopped at 400 folders: 1134 folders below were not walked/);
+    assert.match(s.cutShort[0]!, /do not run the host's git inside them/);
+    // a second bound: the edge looks at four times the bound's folders at most
+    const t = new RepoScanner(40).scan(ws);
+    assert.match(t.cutShort[0]!, /not even that/);
+    for (const e of ["aaa/.git", "big/0/.git", "zzz/.git"]) assert.ok(t.entries.map(rel).includes(e), e);
+  } finally {
+    rmSync(ws, { recursive: true });
+  }
+});
+
+Deno.test("RepoScanner: symlink loops are not followed; the walk is not cut short by them", () => {
+  const ws = tmp();
+  try {
+    mkdirSync(join(ws, "l", "a", "r", ".git"), { recursive: true });
+    symlinkSync("..", join(ws, "l", "a", "up"));
+    symlinkSync(".", join(ws, "l", "self"));
+    symlinkSync("loop2", join(ws, "l", "loop1"));
+    symlinkSync("loop1", join(ws, "l", "loop2"));
+    const s = new RepoScanner().scan(ws);
+    assert.deepEqual(s.entries, [join(ws, "l/a/r/.git")]);
+    assert.deepEqual(s.cutShort, []);
+    assert.equal(s.dirs, 4);
+  } finally {
+    rmSync(ws, { recursive: true });
+  }
+});
+
 Deno.test("GitViews: a walk cut short refuses process calls until it is fixed; byte names are never viewed", () => {
   const ws = tmp();
   const state = tmp();
@@ -323,6 +372,58 @@ Deno.test("GitViews: a repository a call made is disabled after it; one the call
     rmSync(ws, { recursive: true });
     rmSync(state, { recursive: true });
   }
+});
+
+/** Whether `chattr +i` works in a temporary folder here (root on ext4 and the like), else why not. */
+function immutableSkip(): string | null {
+  const d = tmp();
+  try {
+    const r = spawnSync("chattr", ["+i", d], { encoding: "utf8" });
+    if (r.status !== 0) return `chattr +i does not work here (${(r.stderr ?? String(r.error)).trim()})`;
+    spawnSync("chattr", ["-i", d]);
+    return null;
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+}
+const IMMUTABLE_SKIP = immutableSkip();
+if (IMMUTABLE_SKIP) console.log(`skipping the immutable-folder test: ${IMMUTABLE_SKIP}`);
+
+Deno.test({
+  name: "GitViews: a repository whose .git cannot be renamed is disabled from inside (HEAD, config aside)",
+  ignore: IMMUTABLE_SKIP !== null,
+  async fn() {
+    const ws = tmp();
+    const state = tmp();
+    const views = new GitViews(state);
+    try {
+      await new Promise((r) => setTimeout(r, 1100));
+      const call = views.prepare([ws], []);
+      git(ws, "init", "-q", "r"); // as the sandboxed process would
+      git(join(ws, "r"), "config", "core.fsmonitor", `touch ${join(state, "CANARY")}; false`);
+      assert.equal(spawnSync("chattr", ["+i", join(ws, "r")]).status, 0);
+      let notes: string[];
+      try {
+        notes = call.finish();
+      } finally {
+        spawnSync("chattr", ["-i", join(ws, "r")]);
+      }
+      assert.ok(existsSync(join(ws, "r", ".git")), "the .git folder could not have been renamed");
+      assert.ok(!existsSync(join(ws, "r", ".git", "HEAD")) && !existsSync(join(ws, "r", ".git", "config")));
+      assert.match(notes.join("\n"), /could not be renamed .*renamed aside instead/, notes.join("\n"));
+      spawnSync("git", ["status"], {
+        cwd: join(ws, "r"),
+        env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1", GIT_CEILING_DIRECTORIES: ws },
+      });
+      assert.ok(!existsSync(join(state, "CANARY")), "the host's git ran the repository's fsmonitor");
+      // nothing left the walk could not vouch for: the next call runs
+      views.prepare([ws], []).finish();
+    } finally {
+      views.close();
+      rmSync(ws, { recursive: true });
+      rmSync(state, { recursive: true });
+    }
+  },
 });
 
 Deno.test("checkProtected: no write completes or enters a bare repository; a nested repo's hooks path is kept", () => {

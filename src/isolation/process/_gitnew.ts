@@ -72,11 +72,42 @@ export function disableRepo(
         `host (or the workspace's own .git, whose data reaches the host)`,
     };
   } catch (e) {
+    // The entry cannot be renamed (its folder immutable, say): what makes it a repository to git, inside it, can be.
+    const inner = insideAside(kind, path);
+    if (inner !== null) {
+      return {
+        ok: true,
+        note: `safe-exec: ${show(target)} (a git repository this call made${named}) could not be renamed ` +
+          `(${(e as Error).message}); ${inner.map((p) => show(p)).join(" and ")} inside it ${
+            inner.length === 1 ? "was" : "were"
+          } renamed aside instead, so the host's git does not take it for a repository nor read its configuration`,
+      };
+    }
     return {
       ok: false,
       note: `safe-exec: could not disable the repository this call made at ${show(target)}: ${(e as Error).message}`,
     };
   }
+}
+
+/**
+ * When a repository's `.git` folder cannot be renamed (its parent immutable, say): rename aside what git needs inside
+ * it to take it for a repository (`HEAD`) and what it would read or run (`config`, `commondir`, `hooks`). The paths
+ * renamed when `HEAD` was, else null (a bare repository's own folder is where its `HEAD` could not be renamed).
+ */
+function insideAside(kind: "entry" | "bare", path: string | Buffer): (string | Buffer)[] | null {
+  const look = (p: string | Buffer) => typeof p === "string" ? lstatOr(p) : withShortPath(p, (q) => lstatOr(q));
+  if (kind !== "entry" || !look(path)?.isDirectory()) return null;
+  const done: (string | Buffer)[] = [];
+  for (const n of ["HEAD", "config", "commondir", "hooks"]) {
+    const p = slash(path, n);
+    if (!look(p)) continue;
+    try {
+      aside(p);
+      done.push(p);
+    } catch { /* the next one may still go */ }
+  }
+  return done.some((p) => String(p).endsWith("/HEAD")) ? done : null;
 }
 
 /**

@@ -32,6 +32,7 @@
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import process from "node:process";
 import { isWithin } from "../../_util/paths.ts";
 import { ToolError } from "../../types.ts";
 import { GIT_DATA_DIRS, GIT_DATA_FILES, type GitRootInfo, inspectGit, readSmall, whereLeads } from "../../git/dirs.ts";
@@ -69,6 +70,15 @@ interface Known {
   since: number;
 }
 
+/**
+ * The walk's folder bound: `SAFE_EXEC_GIT_WALK_MAX_DIRS` of the server's environment (a whole number, at least 10; for
+ * tests, which cannot make half a million folders), else the scanner's default.
+ */
+function walkBound(): number | undefined {
+  const v = Number(process.env.SAFE_EXEC_GIT_WALK_MAX_DIRS ?? "");
+  return Number.isSafeInteger(v) && v >= 10 ? v : undefined;
+}
+
 function ensurePlaceholder(view: View, trash: string, name: string, kind: "file" | "dir"): void {
   const p = join(view.dir, name);
   const st = lstatOr(p);
@@ -89,7 +99,7 @@ export class GitViews {
   readonly #views = new Map<string, View>();
   readonly #indexCache = new Map<string, { sig: string; gitlinks: string[] | null }>();
   readonly #privateBytes: number;
-  readonly #scanner = new RepoScanner();
+  readonly #scanner = new RepoScanner(walkBound());
   readonly #known = new Map<string, Known>();
   /** Notes of a walk made while preparing a call (a re-walk after problems), for that call's result. */
   readonly #pending: string[] = [];
