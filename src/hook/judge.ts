@@ -29,8 +29,10 @@
  *
  * @module
  */
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { Workspace } from "../fileops/workspace.ts";
+import { checkProtected } from "../fileops/git_protected.ts";
 import { lstatOrNull } from "../_util/paths.ts";
 import { applyRules } from "../gate/_rules.ts";
 import { workspaceFacts } from "../gate/_path_facts.ts";
@@ -134,8 +136,13 @@ function _targets(ws: Workspace | null, paths: readonly ToolPath[], home: string
     return expanded === null ? null : _relative(ws, expanded);
   };
   for (const p of paths) {
-    if (p.kind === "file") out.push(at(p.value));
-    else if (p.kind === "unknown") {
+    if (p.kind === "file") {
+      // a folder given where a file goes: the tool reads (or writes) its whole tree (Gemini's read_many_files
+      // {paths: ["secrets"]}: red team 8, G5)
+      const rel = at(p.value);
+      const dir = rel !== null && ws !== null && (p.value.endsWith("/") || _isDir(ws, rel));
+      out.push(dir ? { path: rel, below: Infinity } : rel);
+    } else if (p.kind === "unknown") {
       const root = _relative(ws, ".");
       out.push(null, root === null ? null : { path: root, below: Infinity, some: true });
     } else if (p.kind === "folder") {
@@ -158,6 +165,14 @@ function _targets(ws: Workspace | null, paths: readonly ToolPath[], home: string
     }
   }
   return out;
+}
+
+function _isDir(ws: Workspace, rel: string): boolean {
+  try {
+    return statSync(rel === "." ? ws.root : join(ws.root, rel)).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 const _FILE_KINDS: ReadonlySet<ToolKind> = new Set(["read", "search", "write", "edit"]);
@@ -192,6 +207,16 @@ function _uncontained(
     if (repo !== null) {
       return `it writes into ${JSON.stringify(repo)}, which it leaves shaped like a git repository (HEAD with ` +
         `objects/ and refs/, or commondir): the host's git there runs its config`;
+    }
+    // what serve's file tools refuse: the repository's hooks path, its fsmonitor script, included configs, the hook
+    // managers' files, a nested repository's own (red team 8, G10)
+    for (const f of files) {
+      try {
+        checkProtected(ws.root, "write_file", { path: f });
+      } catch (e) {
+        const why = /\(([^()]*)\); the file tools never change/.exec((e as Error).message)?.[1] ?? "git's files";
+        return `it writes ${JSON.stringify(f)}, which git reads as configuration or runs as code (${why})`;
+      }
     }
   }
   return null;

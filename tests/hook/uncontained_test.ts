@@ -7,7 +7,7 @@
  * the same decision in `check` (serve) and in hook mode for the calls whose danger does not depend on a sandbox.
  */
 import assert from "node:assert/strict";
-import { linkSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../_temp.ts";
 import { run, targets } from "../_targets.ts";
@@ -488,4 +488,52 @@ Deno.test(`${bin.name}: hook mode: Codex patches are read as leniently as Codex 
     codex("*** Add File: notes.txt\n+x\n", "allow"),
   ];
   assertDecisions(floors, await judge(f, floors));
+});
+
+Deno.test(`${bin.name}: hook mode: writes of files git's config makes the host run are high (RT8 G10)`, async () => {
+  const w = world({});
+  const p = (rel: string) => join(w.project, rel);
+  const git = (...args: string[]) => {
+    const r = new Deno.Command("git", { args, cwd: w.project, env: { ...w.env, GIT_CONFIG_NOSYSTEM: "1" } })
+      .outputSync();
+    assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+  };
+  rmSync(p(".git"), { recursive: true, force: true });
+  git("init", "-q");
+  mkdirSync(p(".githooks"));
+  writeFileSync(p("fsmon.sh"), "#!/bin/sh\nexit 1\n");
+  writeFileSync(p(".githooks/pre-commit"), "#!/bin/sh\nexit 0\n");
+  writeFileSync(p("inc.cfg"), "[core]\n");
+  git("config", "core.fsmonitor", "./fsmon.sh");
+  git("config", "core.hooksPath", ".githooks");
+  git("config", "include.path", "../inc.cfg");
+  const cases: Case[] = [
+    { tool: "Write", input: { file_path: p("fsmon.sh"), content: "#!/bin/sh\ntouch /tmp/x\n" }, want: "ask" },
+    { tool: "Write", input: { file_path: p(".githooks/pre-commit"), content: "x" }, want: "ask" },
+    { tool: "Edit", input: { file_path: p("inc.cfg"), old_string: "[core]", new_string: "[alias]" }, want: "ask" },
+    { agent: "gemini", tool: "write_file", input: { file_path: p("fsmon.sh"), content: "x" }, want: "ask" },
+    {
+      agent: "codex",
+      tool: "apply_patch",
+      input: { command: "*** Begin Patch\n*** Add File: .githooks/post-checkout\n+x\n*** End Patch\n" },
+      want: "ask",
+    },
+    // the rest of the repository is the agent's to write
+    { tool: "Write", input: { file_path: p("src/c.ts"), content: "x" }, want: "allow" },
+  ];
+  assertDecisions(cases, await judge(w, cases));
+});
+
+Deno.test(`${bin.name}: hook mode: a folder given as a file path is its whole tree (RT8 G5)`, async () => {
+  const w = world();
+  const cases: Case[] = [
+    { agent: "gemini", tool: "read_many_files", input: { paths: ["secrets"] }, want: "deny" },
+    { agent: "gemini", tool: "read_many_files", input: { paths: ["secrets/"] }, want: "deny" },
+    { agent: "gemini", tool: "read_many_files", input: { paths: ["./secrets"] }, want: "deny" },
+    { agent: "gemini", tool: "read_many_files", input: { paths: [join(w.project, "secrets")] }, want: "deny" },
+    { agent: "gemini", tool: "read_many_files", input: { paths: ["."] }, want: "deny" },
+    { agent: "gemini", tool: "read_many_files", input: { paths: ["src"] }, want: "allow" },
+    { agent: "gemini", tool: "read_many_files", input: { paths: ["README.md"] }, want: "allow" },
+  ];
+  assertDecisions(cases, await judge(w, cases));
 });
