@@ -148,6 +148,26 @@ export function lefthookIncludes(root: string, config: string, depth = 0): HookD
   if (text === null || depth > 4) return [];
   const out: HookDelegate[] = [];
   for (const e of _values(text, "extends")) {
+    if (/[*?[{]/.test(e)) {
+      // a glob (lefthook expands it, red team 8, G6): the folder before its first pattern, whole
+      const parts = e.split("/");
+      const at = parts.findIndex((p) => /[*?[{]/.test(p));
+      const folder = resolve(root, parts.slice(0, at).join("/") || ".");
+      const why = `the files a lefthook config that ${basename(config)} extends (a hook)`;
+      if (folder !== resolve(root)) out.push({ path: folder, kind: "dir", why });
+      else {
+        // at the top of the repository: the files there that the pattern matches, not the whole worktree
+        const re = new RegExp(
+          `^${parts[at]!.replace(/[.+^$()|\\{}]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`,
+        );
+        let names: string[] = [];
+        try {
+          names = readdirSync(folder);
+        } catch { /* unreadable: nothing to protect */ }
+        for (const n of names) if (re.test(n)) out.push({ path: join(folder, n), kind: "file", why });
+      }
+      continue;
+    }
     const path = resolve(root, e);
     out.push({ path, kind: "file", why: `a lefthook config that ${basename(config)} extends (a hook)` });
     out.push(...lefthookIncludes(root, path, depth + 1));

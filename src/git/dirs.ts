@@ -262,17 +262,22 @@ export function inspectGit(
     }
     for (const f of c.fsmonitor) {
       if (/^(true|false|yes|no|on|off|0|1)$/i.test(f) || !f.includes("/")) continue;
-      const first = f.split(/\s+/)[0] as string;
-      const p = gitPath(first, root);
-      if (p === null || !writable(whereLeads(p))) continue;
-      if (lstatOr(p) !== undefined) guard(first, root, `core.fsmonitor in ${rel(real)}`, false);
-      else {
-        // a script named but not there yet (red team 7, F16): the file tools refuse to create it, and one a process
-        // call creates is taken away after the call
-        const missing = whereLeads(p);
-        tree(missing);
-        if (!info.watch.some((w) => w.path === missing)) {
-          info.watch.push({ path: missing, kind: "file", why: `core.fsmonitor in ${rel(real)}` });
+      // every word that names a file: the hook itself, or the script an interpreter runs (`sh tools/fsmon.sh`,
+      // `bash -c tools/fsmon.sh`, `env tools/fsmon.sh`, `"$PWD"/tools/fsmon.sh`: red team 8, G4)
+      const words = f.split(/\s+/).map((w) => w.replace(/["']/g, "").replace(/^\$(PWD\b|\{PWD\})/, root));
+      for (const word of words) {
+        if (!word.includes("/") || word.startsWith("-")) continue;
+        const p = gitPath(word, root);
+        if (p === null || !writable(whereLeads(p))) continue;
+        if (lstatOr(p) !== undefined) guard(word, root, `core.fsmonitor in ${rel(real)}`, false);
+        else {
+          // a script named but not there yet (red team 7, F16): the file tools refuse to create it, and one a
+          // process call creates is taken away after the call
+          const missing = whereLeads(p);
+          tree(missing);
+          if (!info.watch.some((w) => w.path === missing)) {
+            info.watch.push({ path: missing, kind: "file", why: `core.fsmonitor in ${rel(real)}` });
+          }
         }
       }
     }

@@ -451,6 +451,40 @@ attack("RT7 F15: the files a lefthook config extends and its source_dir are prot
   assert.equal(ok.ok, true, JSON.stringify(ok));
 });
 
+attack("RT8 G4: a core.fsmonitor that runs its script through an interpreter protects the script", async (w) => {
+  setupRepo(w.ws);
+  mkdirSync(join(w.ws, "tools"));
+  const cases: Array<[string, string]> = [["sh tools/fsmon.sh", "tools/fsmon.sh"], [
+    '"$PWD"/tools/fs2.sh',
+    "tools/fs2.sh",
+  ]];
+  for (const [value, script] of cases) {
+    writeFileSync(join(w.ws, script), "#!/bin/sh\nexit 1\n");
+    mustGit(w.ws, "config", "core.fsmonitor", value);
+    await settle();
+    const r = await w.serve.call("write_file", { path: script, content: `#!/bin/sh\n${pay(w)}\n` });
+    assert.equal(r.ok, false, `${value}: write_file ${script} was allowed: ${JSON.stringify(r)}`);
+    hostGit(w.ws, "status", "--short");
+  }
+});
+
+attack("RT8 G6: the files a lefthook extends glob matches are protected", async (w) => {
+  setupRepo(w.ws);
+  writeFileSync(join(w.ws, ".git", "hooks", "pre-commit"), '#!/bin/sh\nexec lefthook run pre-commit "$@"\n');
+  chmodSync(join(w.ws, ".git", "hooks", "pre-commit"), 0o755);
+  writeFileSync(join(w.ws, "lefthook.yml"), "extends:\n  - hooks/*.yml\n  - top-*.yml\n");
+  writeFileSync(join(w.ws, "top-a.yml"), "pre-commit: {}\n");
+  await settle();
+  const payload = `pre-commit:\n  commands:\n    agent:\n      run: ${pay(w)}\n`;
+  for (const path of ["hooks/evil.yml", "top-a.yml"]) {
+    const r = await w.serve.call("write_file", { path, content: payload });
+    assert.equal(r.ok, false, `write_file ${path} was allowed: ${JSON.stringify(r)}`);
+  }
+  // the rest of the worktree stays writable
+  const ok = await w.serve.call("write_file", { path: "notes.md", content: "x" });
+  assert.equal(ok.ok, true, JSON.stringify(ok));
+});
+
 Deno.test({
   name: "git attack suite: a workspace that is a linked worktree of a repository outside it works in the sandbox",
   ignore: SKIP !== null,
