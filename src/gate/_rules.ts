@@ -86,7 +86,7 @@ export function judgeCall(
   if (setup.rules.length === 0 && !(script && setup.readOnlyCommands)) return null;
   if (setup.rules.length > 0 && !script && !setup.rules.some((r) => r.matchTool(tool.name))) return null;
   const names = tool.pathArgs ?? [];
-  let paths: RulePath[] | null = _pathLike(workspace, tool.pathLike ?? [], args);
+  let paths: RulePath[] | null = _pathLike(workspace, tool.pathLike, args);
   if (names.length > 0) {
     // a built-in file tool: what it acts on, resolved as it will resolve it (the file a copy into a folder creates,
     // the tree delete_dir removes); another tool with path arguments: those, as written
@@ -105,7 +105,8 @@ export function judgeCall(
     args,
     ...(paths !== null ? { paths } : {}),
     resolveWrite: (target) => _relative(workspace, target),
-    ...(script ? { facts: workspaceFacts(workspace) } : {}),
+    // what is on disk: links to protected files for a script's words and an upstream tool's paths
+    ...(script || tool.pathLike !== undefined ? { facts: workspaceFacts(workspace) } : {}),
   }, {
     readOnlyCommands: setup.readOnlyCommands,
     trustGitConfig: setup.trustGitConfig(),
@@ -114,21 +115,49 @@ export function judgeCall(
   });
 }
 
+/** An argument name that usually holds a path (`path`, `paths`, `input_file`, `src`, `pathname`, `uri`, …). */
+const _PATH_NAME =
+  /(^|_)(path|paths|pathname|file|files|filename|filepath|dir|dirs|directory|folder|location|uri|src|dst|dest|source|destination|target|root|cwd)$/;
+
 /**
- * What an upstream tool's path-like arguments (a string or a list of strings each) reach in the workspace: each a file
- * or a folder read in part (red team 7, F12); null when it has none. Paths outside the workspace are not the rules'.
+ * What an upstream tool's arguments that may be paths reach in the workspace (red team 7, F12; red team 8, G2):
+ * `names` from its input schema, and every argument whose name says it is a path, at any depth (`options.path`,
+ * `files[].path`), a string or a list of strings each, `file://` URIs read as their path. Each is a file or a
+ * folder read in part; null when there is none. Paths outside the workspace are not the rules'.
  */
-function _pathLike(workspace: Workspace, names: readonly string[], args: Record<string, unknown>): RulePath[] | null {
-  if (names.length === 0) return null;
+function _pathLike(
+  workspace: Workspace,
+  names: readonly string[] | undefined,
+  args: Record<string, unknown>,
+): RulePath[] | null {
+  if (names === undefined) return null;
   const out: RulePath[] = [];
-  for (const n of names) {
-    const v = Object.hasOwn(args, n) ? args[n] : undefined;
-    for (const x of typeof v === "string" ? [v] : Array.isArray(v) ? v : []) {
-      if (typeof x !== "string") continue;
-      const r = _relative(workspace, x);
-      if (r !== null) out.push({ path: r, below: Infinity, some: true });
+  const wanted = new Set(names);
+  const take = (x: unknown): void => {
+    if (typeof x !== "string" || x === "") return;
+    let p = x;
+    if (/^file:/i.test(p)) {
+      try {
+        p = decodeURIComponent(new URL(p).pathname);
+      } catch {
+        return;
+      }
     }
-  }
+    const r = _relative(workspace, p);
+    if (r !== null) out.push({ path: r, below: Infinity, some: true });
+  };
+  const visit = (v: unknown, depth: number, named: boolean): void => {
+    if (named) {
+      if (Array.isArray(v)) v.forEach((x) => typeof x === "string" ? take(x) : visit(x, depth + 1, false));
+      else if (typeof v === "string") take(v);
+    }
+    if (depth > 4 || v === null || typeof v !== "object") return;
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      const key = k.replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase().replace(/-/g, "_");
+      visit(x, depth + 1, (depth === 0 && wanted.has(k)) || _PATH_NAME.test(key));
+    }
+  };
+  visit(args, 0, false);
   return out.length > 0 ? out : null;
 }
 

@@ -95,8 +95,9 @@ export interface ToolSpec {
    */
   pathArgs?: readonly string[];
   /**
-   * Names of arguments that may be paths, a file or a folder (an upstream tool's `path`, `paths`, `source`, …): a
-   * `path` rule matches a file there and may apply to a folder that may hold what it names (at least ask).
+   * Names of arguments that may be paths, a file or a folder (an upstream tool's `path`, `paths`, `source`, …); given
+   * (even empty), every argument named like a path is read too, at any depth. A `path` rule matches a file there and
+   * may apply to a folder that may hold what it names (at least ask).
    */
   pathLike?: readonly string[];
   /**

@@ -191,8 +191,8 @@ export class GatewayTools implements ToolProvider {
     };
     if (t.title !== undefined) tool.title = t.title;
     if (t.outputSchema !== undefined) tool.outputSchema = t.outputSchema as JsonSchema;
-    const pathLike = _pathLikeArgs(t.inputSchema);
-    if (pathLike.length > 0) tool.pathLike = pathLike;
+    // path rules read its path-like arguments: those its schema names, and any argument named like a path
+    tool.pathLike = _pathLikeArgs(t.inputSchema);
     return tool;
   }
 }

@@ -426,7 +426,8 @@ export function ruleMatches(
           (typeof p === "string" ? m(p) : p.path !== null && (p.some ? m(p.path) : m.mayMatchBelow(p.path, p.below)));
         if (!paths.some(any)) {
           // a file named under another name: a hard link to a file the rule names (the agent's own Read in hook mode)
-          const files = paths.filter((p): p is string => typeof p === "string");
+          const files = paths.map((p) => (p === null || typeof p === "string" ? p : p.path))
+            .filter((p): p is string => p !== null);
           const linked = ctx.facts && files.length > 0
             ? linkedFiles(rule.spec.path ?? [], m, files, ctx.facts, ctx.factsCache ??= new Map(), rule)
             : null;

@@ -4,7 +4,7 @@
  * Every call is gated and logged, then forwarded; results come back unchanged.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 // @ts-types="@modelcontextprotocol/sdk/types"
 import type { ElicitRequest, ElicitResult } from "@modelcontextprotocol/sdk/types.js";
@@ -279,6 +279,19 @@ Deno.test("gateway: path floors read an upstream tool's path arguments (red team
       assert.equal(r.isError, true, `${name}: ${text(r)}`);
       assert.match(text(r), /errorCode denied/, `${name}: ${text(r)}`);
       assert.doesNotMatch(text(r), /TOPSECRET|PRIVATE/);
+    }
+    // red team 8, G2: a file:// URI, a nested path argument, a hard link to the secret
+    linkSync(join(ws, "secrets", "k"), join(ws, "hard"));
+    for (
+      const [name, args] of [
+        ["fs__read_text_file", { path: `file://${join(ws, "secrets", "k")}` }],
+        ["fs__read_text_file", { path: "hard" }],
+        ["fs__read_text_file", { path: join(ws, "hard") }],
+      ] as const
+    ) {
+      const r = await call(name, args);
+      assert.match(text(r), /errorCode denied/, `${name} ${JSON.stringify(args)}: ${text(r)}`);
+      assert.doesNotMatch(text(r), /TOPSECRET/);
     }
     // a folder that may hold what the floor protects: asked (this client has no elicitation: not approved)
     const list = await call("fs__list_directory", { path: join(ws, "private") });
