@@ -373,7 +373,7 @@ function _git(args: readonly ShellWord[], out: Embedded, run: Run): void {
       run(val.slice(1), `git -c ${key}`, `-c ${key}`);
     } else if (/^sendemail\.(.+\.)?smtpserver$/.test(key) && val.includes("/")) {
       run(_quote(val), `git -c ${key}`, `-c ${key}`); // a path: a program git runs as its mailer
-    } else if (/^protocol\.(.+\.)?allow$/.test(key) && val.toLowerCase() !== "never") extAllowed = true;
+    } else if (/^protocol\.(ext\.)?allow$/.test(key) && val.toLowerCase() !== "never") extAllowed = true;
     const ext = gitExtCommand(val);
     if (ext !== null) run(ext, "git ext:: transport", `-c ${key}`);
   }
@@ -432,10 +432,49 @@ function _git(args: readonly ShellWord[], out: Embedded, run: Run): void {
     if (sub !== "rebase") run(v, `git ${sub} ${opt}`, `${sub} ${opt}`);
   });
   _gitSubOptions(sub, rest, extAllowed, out, run);
+  if (sub === "config") _gitConfigWrite(rest, run);
 }
+
+/** `git config` options that take a value as the next word. */
+const GIT_CONFIG_VALUE = new Set(["-f", "--file", "--blob", "--type", "--default", "--comment", "--value"]);
+
+/**
+ * `git config KEY VALUE` (also `git config set KEY VALUE`) storing a command in a key git runs (an alias `!cmd`,
+ * `core.pager`, `remote.X.uploadpack`): a later call runs it from git's configuration, so it is judged now.
+ */
+function _gitConfigWrite(rest: readonly ShellWord[], run: Run): void {
+  const pos: ShellWord[] = [];
+  for (let j = 0; j < rest.length; j++) {
+    const v = rest[j]!.value;
+    if (v !== null && v.startsWith("-")) {
+      if (GIT_CONFIG_VALUE.has(v)) j++;
+      continue;
+    }
+    pos.push(rest[j]!);
+  }
+  if (pos[0]?.value === "set") pos.shift();
+  const key = pos[0]?.value?.toLowerCase();
+  if (key === undefined || pos.length < 2) return;
+  const val = pos[1]!.value;
+  const how = `git config ${key}`;
+  if (key.startsWith("alias.")) {
+    if (val === null) run(null, how, `config ${key}`);
+    else run(val.startsWith("!") ? val.slice(1) : `git ${val}`, how, `config ${key}`);
+  } else if (GIT_COMMAND_KEY.test(key) || GIT_COMMAND_KEY_MORE.test(key)) run(val, how, `config ${key}`);
+  else if (/^submodule\..+\.update$/.test(key) && (val === null || val.startsWith("!"))) {
+    run(val === null ? null : val.slice(1), how, `config ${key}`);
+  } else if (val !== null && val.startsWith("ext::")) run(gitExtCommand(val), "git ext:: transport", `config ${key}`);
+}
+
+/** git subcommands that reach a remote by its URL. */
+const GIT_REMOTE_SUBS = new Set(["clone", "fetch", "pull", "push", "ls-remote", "remote", "submodule", "archive"]);
 
 /** Commands git subcommands run from their options and `ext::` URLs (red team 8 G1). */
 function _gitSubOptions(sub: string, rest: readonly ShellWord[], extAllowed: boolean, out: Embedded, run: Run): void {
+  if (extAllowed && GIT_REMOTE_SUBS.has(sub)) {
+    // a remote named in git's config (written by an earlier call) may have an `ext::` URL, which git now runs
+    out.unknown ??= `git -c protocol.ext.allow lets git ${sub} run a command named by a remote's ext:: URL`;
+  }
   const longs = GIT_SUB_COMMAND_OPTIONS[sub];
   if (longs) _longValues(rest, longs, (v, opt) => run(v, `git ${sub} ${opt}`, `${sub} ${opt}`));
   const short = GIT_SUB_COMMAND_SHORT[sub];

@@ -87,6 +87,13 @@ const G1_EXTRACTED = [
   "git ls-remote --upload-pack='rm -rf x' h:r",
   "git push --receive-pack='rm -rf x' h:r",
   "GIT_SSH_COMMAND='rm -rf x' git fetch o",
+  // stored in git's config now, run by a later call
+  "git config core.pager 'rm -rf x'",
+  "git config remote.o.uploadpack 'rm -rf x'",
+  "git config --add difftool.x.cmd 'rm -rf x'",
+  "git config --global alias.x '!rm -rf x'",
+  "git config set mergetool.x.cmd 'rm -rf x'",
+  "git config remote.o.url 'ext::rm -rf x'",
   "scp -o ProxyCommand='rm -rf v3' a h:c",
   "scp -oProxyCommand='rm -rf v3' a h:c",
   "scp -o 'ProxyCommand rm -rf v3' a h:c",
@@ -108,6 +115,10 @@ const G1_UNKNOWN = [
   "scp -F ./cfg a b:c",
   'rsync -e "$x" a h:c',
   "git -c 'url.ext::rm% -rf% x.insteadOf=o:' fetch o:r",
+  // a remote added by an earlier call (`git remote add o 'ext::…'`) is in git's config, not in the script
+  "git -c protocol.ext.allow=always fetch o",
+  "git -c protocol.allow=always pull o",
+  "GIT_ALLOW_PROTOCOL=ext git fetch o",
 ];
 
 Deno.test("G1: commands run by git's ext:: transport, difftool, filter-branch, config keys, scp and rsync are judged", () => {
@@ -144,6 +155,9 @@ Deno.test("G1: ordinary git, scp and rsync calls keep no floor", () => {
       "git difftool -y HEAD",
       "git filter-branch --subdirectory-filter lib HEAD",
       "git -c user.name=x commit -m m",
+      "git config user.name 'rm -rf x'",
+      "git config --get core.pager",
+      "git -c protocol.https.allow=always fetch origin",
       "scp a h:c",
       "scp -P 22 -o Port=22 a h:c",
       "git fetch -u origin",
