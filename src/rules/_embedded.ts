@@ -21,8 +21,12 @@
  * `printf -v`, `declare -n`, `let`, `alias`, `hash -p`, `python -c`, `vim -c`, `gdb -ex`, `make --eval`, `ssh HOST
  * CMD`, `parallel`, `busybox`) are in _evaluated.ts, merged here.
  *
+ * git's `ext::` transport (`ext::CMD` URLs, also in `-c remote.X.url=`), `difftool -x`/`--extcmd`,
+ * `filter-branch --*-filter`, `instaweb --httpd`, `daemon --access-hook`, `send-email --sendmail-cmd` and command
+ * keys such as `remote.X.uploadpack`, `difftool.X.cmd` are extracted too.
+ *
  * Not followed (documented weak spots): git config-file aliases and hooks (trusted with `trustGitConfig`),
- * `git difftool -x`, `git filter-branch`, and script files an interpreter runs (`python3 x.py`), which are never
+ * and script files an interpreter runs (`python3 x.py`), which are never
  * lowered by the built-in set and match floors by their own name (and, for project-check programs, as project code).
  *
  * @example
@@ -234,6 +238,10 @@ const GIT_RUNS = new Set([
   "mergetool",
   "filter-branch",
   "send-email",
+  "instaweb",
+  "daemon",
+  "remote",
+  "interpret-trailers",
 ]);
 
 /** The index of git's subcommand word in `args` (after the global options), or -1. */
@@ -250,8 +258,67 @@ function _gitSubcommand(args: readonly ShellWord[]): number {
 /** git settings whose value is a command (run by a shell): extracted from `-c` values. */
 const GIT_COMMAND_KEY =
   /^(core\.(pager|editor|sshcommand|fsmonitor|askpass|alternaterefscommand)|diff\.external|sequence\.editor|pager\..+|gpg(\..+)?\.program|(diff|filter|merge)\..+\.(textconv|clean|smudge|process|driver|command)|credential(\..+)?\.helper|uploadpack\.packobjectshook|ssh\.variant)$/;
+/** More git settings whose value is a command (red team 8 G1): remote helpers, tools, trailers, mailers. */
+const GIT_COMMAND_KEY_MORE =
+  /^(remote\..+\.(uploadpack|receivepack)|(difftool|mergetool|man|browser)\..+\.cmd|sendemail\.(.+\.)?(tocmd|cccmd|headercmd|sendmailcmd)|trailer\..+\.(command|cmd)|instaweb\.httpd|core\.gitproxy|interactive\.difffilter)$/;
 /** git settings that make git run files or read more configuration: the code they run is not known. */
-const GIT_INDIRECT_KEY = /^(core\.hookspath|include\.path|includeif\..+\.path|core\.worktree|safe\.directory)$/;
+const GIT_INDIRECT_KEY =
+  /^(core\.hookspath|include\.path|includeif\..+\.path|core\.worktree|safe\.directory|(difftool|mergetool|man|browser)\..+\.path|remote\..+\.vcs|url\..+\.(push)?insteadof)$/;
+/** Options of git subcommands whose value is a command run by a shell (`difftool --extcmd`, `filter-branch`). */
+const GIT_SUB_COMMAND_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  "difftool": ["--extcmd"],
+  "filter-branch": [
+    "--tree-filter",
+    "--index-filter",
+    "--msg-filter",
+    "--env-filter",
+    "--commit-filter",
+    "--parent-filter",
+    "--tag-name-filter",
+  ],
+  "instaweb": ["--httpd"],
+  "daemon": ["--access-hook"],
+  "send-email": ["--sendmail-cmd", "--to-cmd", "--cc-cmd", "--header-cmd"],
+};
+/** Short options of git subcommands whose value is a command: `difftool -x`, `instaweb -d`, `clone -u`. */
+const GIT_SUB_COMMAND_SHORT: Readonly<Record<string, string>> = { "difftool": "x", "instaweb": "d", "clone": "u" };
+
+/**
+ * The command git's `ext::` transport runs for a URL (`ext::sh -c cat% f`), as a shell string: words split at
+ * spaces, `% ` a space inside a word, `%%` a percent sign, `%s`/`%S` the service name; null: not an `ext::` URL.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { gitExtCommand } from "./_embedded.ts";
+ * assert.equal(gitExtCommand("ext::sh -c cat% secrets/k"), "sh -c 'cat secrets/k'");
+ * assert.equal(gitExtCommand("https://example.com/r.git"), null);
+ * ```
+ */
+export function gitExtCommand(url: string): string | null {
+  if (!url.startsWith("ext::")) return null;
+  const words: string[] = [];
+  let cur = "";
+  let any = false;
+  const text = url.slice(5);
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === "%" && i + 1 < text.length) {
+      const n = text[++i]!;
+      if (n === " " || n === "%") cur += n;
+      else if (n === "s") cur += "upload-pack";
+      else if (n === "S") cur += "git-upload-pack";
+      else if (n !== "G" && n !== "V") cur += `%${n}`; // %G, %V: special arguments git handles itself
+      any = true;
+    } else if (ch === " ") {
+      if (cur !== "" || any) words.push(cur);
+      cur = "";
+      any = false;
+    } else cur += ch;
+  }
+  if (cur !== "" || any) words.push(cur);
+  return words.map(_quote).join(" ");
+}
 /** git global options that take a value as the next word. */
 const GIT_GLOBAL_VALUE = new Set([
   "-C",
@@ -265,6 +332,7 @@ const GIT_GLOBAL_VALUE = new Set([
 
 function _git(args: readonly ShellWord[], out: Embedded, run: Run): void {
   const aliases = new Map<string, string>();
+  let extAllowed = false;
   let i = 0;
   for (; i < args.length; i++) {
     const w = args[i]!;
@@ -299,8 +367,15 @@ function _git(args: readonly ShellWord[], out: Embedded, run: Run): void {
       continue;
     }
     if (isAlias) aliases.set(key.slice("alias.".length), val);
-    else if (GIT_COMMAND_KEY.test(key)) run(val, `git -c ${key}`, `-c ${key}`);
+    else if (GIT_COMMAND_KEY.test(key) || GIT_COMMAND_KEY_MORE.test(key)) run(val, `git -c ${key}`, `-c ${key}`);
     else if (GIT_INDIRECT_KEY.test(key)) out.unknown ??= `git -c ${key} makes git run or read files not in the script`;
+    else if (/^submodule\..+\.update$/.test(key) && val.startsWith("!")) {
+      run(val.slice(1), `git -c ${key}`, `-c ${key}`);
+    } else if (/^sendemail\.(.+\.)?smtpserver$/.test(key) && val.includes("/")) {
+      run(_quote(val), `git -c ${key}`, `-c ${key}`); // a path: a program git runs as its mailer
+    } else if (/^protocol\.(ext\.)?allow$/.test(key) && val.toLowerCase() !== "never") extAllowed = true;
+    const ext = gitExtCommand(val);
+    if (ext !== null) run(ext, "git ext:: transport", `-c ${key}`);
   }
   const sub = args[i]?.value;
   if (sub === undefined || sub === null) return;
@@ -356,6 +431,78 @@ function _git(args: readonly ShellWord[], out: Embedded, run: Run): void {
   _longValues(rest, ["--upload-pack", "--receive-pack", "--exec"], (v, opt) => {
     if (sub !== "rebase") run(v, `git ${sub} ${opt}`, `${sub} ${opt}`);
   });
+  _gitSubOptions(sub, rest, extAllowed, out, run);
+  if (sub === "config") _gitConfigWrite(rest, run);
+}
+
+/** `git config` options that take a value as the next word. */
+const GIT_CONFIG_VALUE = new Set(["-f", "--file", "--blob", "--type", "--default", "--comment", "--value"]);
+
+/**
+ * `git config KEY VALUE` (also `git config set KEY VALUE`) storing a command in a key git runs (an alias `!cmd`,
+ * `core.pager`, `remote.X.uploadpack`): a later call runs it from git's configuration, so it is judged now.
+ */
+function _gitConfigWrite(rest: readonly ShellWord[], run: Run): void {
+  const pos: ShellWord[] = [];
+  for (let j = 0; j < rest.length; j++) {
+    const v = rest[j]!.value;
+    if (v !== null && v.startsWith("-")) {
+      if (GIT_CONFIG_VALUE.has(v)) j++;
+      continue;
+    }
+    pos.push(rest[j]!);
+  }
+  if (pos[0]?.value === "set") pos.shift();
+  const key = pos[0]?.value?.toLowerCase();
+  if (key === undefined || pos.length < 2) return;
+  const val = pos[1]!.value;
+  const how = `git config ${key}`;
+  if (key.startsWith("alias.")) {
+    if (val === null) run(null, how, `config ${key}`);
+    else run(val.startsWith("!") ? val.slice(1) : `git ${val}`, how, `config ${key}`);
+  } else if (GIT_COMMAND_KEY.test(key) || GIT_COMMAND_KEY_MORE.test(key)) run(val, how, `config ${key}`);
+  else if (/^submodule\..+\.update$/.test(key) && (val === null || val.startsWith("!"))) {
+    run(val === null ? null : val.slice(1), how, `config ${key}`);
+  } else if (val !== null && val.startsWith("ext::")) run(gitExtCommand(val), "git ext:: transport", `config ${key}`);
+}
+
+/** git subcommands that reach a remote by its URL. */
+const GIT_REMOTE_SUBS = new Set(["clone", "fetch", "pull", "push", "ls-remote", "remote", "submodule", "archive"]);
+
+/** Commands git subcommands run from their options and `ext::` URLs (red team 8 G1). */
+function _gitSubOptions(sub: string, rest: readonly ShellWord[], extAllowed: boolean, out: Embedded, run: Run): void {
+  if (extAllowed && GIT_REMOTE_SUBS.has(sub)) {
+    // a remote named in git's config (written by an earlier call) may have an `ext::` URL, which git now runs
+    out.unknown ??= `git -c protocol.ext.allow lets git ${sub} run a command named by a remote's ext:: URL`;
+  }
+  const longs = GIT_SUB_COMMAND_OPTIONS[sub];
+  if (longs) _longValues(rest, longs, (v, opt) => run(v, `git ${sub} ${opt}`, `${sub} ${opt}`));
+  const short = GIT_SUB_COMMAND_SHORT[sub];
+  for (let j = 0; j < rest.length; j++) {
+    const v = rest[j]!.value;
+    if (v === null) {
+      // a URL only known at run time may be an `ext::` one once the transport is allowed
+      if (extAllowed) {
+        out.unknown ??= `git ${sub} is given a word only known at run time with the ext:: transport allowed`;
+      }
+      continue;
+    }
+    if (v === "--") break;
+    if (short && /^-[A-Za-z]+$/.test(v) && v.includes(short)) {
+      const attached = v.slice(v.indexOf(short) + 1);
+      run(attached !== "" ? attached : rest[++j]?.value ?? null, `git ${sub} -${short}`, `${sub} -${short}`);
+      continue;
+    }
+    if (sub === "send-email" && /^--smtp-server(=|$)/.test(v)) {
+      const server = v.includes("=") ? v.slice(v.indexOf("=") + 1) : rest[++j]?.value ?? null;
+      if (server === null || server.includes("/")) {
+        run(server === null ? null : _quote(server), "git send-email --smtp-server", "send-email --smtp-server");
+      }
+      continue;
+    }
+    const ext = gitExtCommand(v.includes("=ext::") ? v.slice(v.indexOf("=") + 1) : v);
+    if (ext !== null) run(ext, "git ext:: transport", `${sub} ext::`);
+  }
 }
 
 function _sed(args: readonly ShellWord[], out: Embedded, run: Run): void {

@@ -238,6 +238,8 @@ export function evaluated(argv: readonly ShellWord[]): Evaluated | null {
       why(`${name} --eval runs makefile text given in its arguments`);
     }
   } else if (name === "ssh") _ssh(args, out);
+  else if (name === "scp") _scp(args, out);
+  else if (name === "rsync") _rsync(args, out);
   else if (name === "parallel") _parallel(args, out);
   else if (name === "busybox") {
     if (args[0]?.value === null) why("busybox runs an applet only known at run time");
@@ -295,6 +297,17 @@ function _assigning(name: string, args: readonly ShellWord[], out: Evaluated): v
 /** ssh options that take a value. */
 const SSH_VALUE = "BbcDEeFIiJLlmOoPpQRSWw";
 
+/** An ssh `-o` option that names a command (`ProxyCommand=…`), given to ssh or scp. */
+function _sshOption(value: string | null, name: string, out: Evaluated): void {
+  if (value === null) {
+    out.unknown ??= `${name} -o sets an option only known at run time`;
+    return;
+  }
+  const m = /^\s*(ProxyCommand|LocalCommand|KnownHostsCommand|RemoteCommand|Include)\s*[= ]\s*(.*)$/is.exec(value);
+  if (m && m[1]!.toLowerCase() === "include") out.unknown ??= `${name} -o Include reads a configuration file`;
+  else if (m) out.nested.push({ script: m[2]!, how: `${name} -o ${m[1]}` });
+}
+
 function _ssh(args: readonly ShellWord[], out: Evaluated): void {
   let i = 0;
   for (; i < args.length; i++) {
@@ -313,13 +326,8 @@ function _ssh(args: readonly ShellWord[], out: Evaluated): void {
       if (!SSH_VALUE.includes(ch)) continue;
       const attached = v.slice(k + 1);
       const value = attached !== "" ? attached : (args[++i]?.value ?? null);
-      if (ch === "o") {
-        if (value === null) out.unknown ??= "ssh -o sets an option only known at run time";
-        else {
-          const m = /^\s*(ProxyCommand|LocalCommand|KnownHostsCommand|RemoteCommand)\s*[= ]\s*(.*)$/is.exec(value);
-          if (m) out.nested.push({ script: m[2]!, how: `ssh -o ${m[1]}` });
-        }
-      } else if (ch === "F") out.unknown ??= "ssh -F reads a configuration file, which can name commands";
+      if (ch === "o") _sshOption(value, "ssh", out);
+      else if (ch === "F") out.unknown ??= "ssh -F reads a configuration file, which can name commands";
       break;
     }
   }
@@ -327,6 +335,60 @@ function _ssh(args: readonly ShellWord[], out: Evaluated): void {
   if (words.length === 0) return;
   if (words.some((w) => w.value === null)) out.unknown ??= "ssh runs a remote command only known at run time";
   else out.nested.push({ script: words.map((w) => w.value).join(" "), how: "ssh" });
+}
+
+/** scp options that take a value. */
+const SCP_VALUE = "cDFiJloPSX";
+
+/** scp's `-o ProxyCommand=…` (ssh runs it through a shell), `-S PROGRAM`, `-F CONFIG` (red team 8 G1). */
+function _scp(args: readonly ShellWord[], out: Evaluated): void {
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i]!.value;
+    if (v === null) {
+      out.unknown ??= "scp is given an argument only known at run time, which may be an option that runs a command";
+      continue;
+    }
+    if (v === "--") break;
+    if (!v.startsWith("-") || v.length < 2) continue;
+    for (let k = 1; k < v.length; k++) {
+      const ch = v[k]!;
+      if (!SCP_VALUE.includes(ch)) continue;
+      const attached = v.slice(k + 1);
+      const value = attached !== "" ? attached : (args[++i]?.value ?? null);
+      if (ch === "o") _sshOption(value, "scp", out);
+      else if (ch === "S") {
+        if (value === null) out.unknown ??= "scp -S runs a program only known at run time";
+        else out.nested.push({ script: _shq(value), how: "scp -S" });
+      } else if (ch === "F") out.unknown ??= "scp -F reads a configuration file, which can name commands";
+      break;
+    }
+  }
+}
+
+/** rsync's `-e`/`--rsh` command (and `--rsync-path`), which it runs to reach the other side (red team 8 G1). */
+function _rsync(args: readonly ShellWord[], out: Evaluated): void {
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i]!.value;
+    if (v === null) continue; // rsync is not known to be inert: its unknown arguments make floors apply (_unseen.ts)
+    if (v === "--") break;
+    let value: string | null | undefined;
+    let how = "rsync -e";
+    const m = /^--(rsh|rsync-path)(=|$)/.exec(v);
+    if (m) {
+      how = `rsync --${m[1]}`;
+      value = m[2] === "=" ? v.slice(v.indexOf("=") + 1) : (args[++i]?.value ?? null);
+    } else if (/^-[A-Za-z0-9]+$/.test(v) && v.includes("e")) {
+      const attached = v.slice(v.indexOf("e") + 1);
+      value = attached !== "" ? attached : (args[++i]?.value ?? null);
+    }
+    if (value === undefined) continue;
+    if (value === null) out.unknown ??= `${how} runs a command only known at run time`;
+    else out.nested.push({ script: value, how });
+  }
+}
+
+function _shq(v: string): string {
+  return /^[A-Za-z0-9_./=:@%+-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
 }
 
 function _parallel(args: readonly ShellWord[], out: Evaluated): void {

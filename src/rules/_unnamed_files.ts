@@ -4,7 +4,10 @@
  *
  * - programs whose own text opens files: jq `import`/`include` (and `-f`/`--from-file`, `--run-tests`, `-L`,
  *   `--rawfile`, `--slurpfile`), awk assigning `ARGV`/`ARGC`, `getline`, `@include`, `-f`/`-i`/`-E` program files;
- * - response files: a word `@FILE` (binutils, compilers, curl `-d @FILE`) reads arguments or data from FILE;
+ * - response files: a word `@FILE` (binutils, compilers, 7z, curl `-d @FILE`) reads arguments or data from FILE;
+ * - lists of names read from a file or stdin: tar `-T` (any spelling: `-Tlist`, `cTf`, `--files=`), `zip -@`,
+ *   cpio's copy-out and copy-pass modes, checksum verifiers (`md5sum -c`), `file -f`, and the long options
+ *   `--files-from`, `--files0-from`, `--pathspec-from-file` of any program (rsync, wc, du, git);
  * (git pathspecs that are not literal names are read by _git_pathspec.ts.)
  *
  * @example
@@ -15,6 +18,7 @@
  * const why = (s: string) => opensUnnamedFiles(analyzeScript(s).commands[0]!);
  * assert.match(why(`jq -n 'import "x" as $c; $c'`)!, /import/);
  * assert.match(why("curl -d @secrets/k x")!, /secrets\/k/);
+ * assert.match(why("tar -cf - -T list.txt")!, /-T/);
  * assert.equal(why("jq .a in.json"), null);
  * ```
  *
@@ -30,12 +34,50 @@ const JQ = new Set(["jq", "gojq", "jaq"]);
 const AWK = new Set(["awk", "gawk", "mawk", "nawk", "busybox"]);
 const JQ_FILE_OPTIONS = /^(-f|--from-file|--run-tests|-L|--library-path|--rawfile|--slurpfile|--indent-file)/;
 
+const CHECKSUMS = /^(md5|sha1|sha224|sha256|sha384|sha512|b2|b3)sum$|^(shasum|cksum)$/;
+
+/** Why the command reads the names of files it opens from a file or stdin (`tar -T list`, `zip -@`), or null. */
+function _namesFromList(name: string, args: SimpleCommand["argv"]): string | null {
+  const values = args.map((w) => w.value);
+  for (const v of values) {
+    if (v === null) continue;
+    if (v === "--") break;
+    if (/^--(files0?-from|pathspec-from-file)(=|$)/.test(v)) return `${name} ${v} reads file names from a file`;
+  }
+  if (name === "tar" || name === "gtar" || name === "bsdtar") {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v === null || v === undefined) continue;
+      if (v === "--") break;
+      // `--files-from` may be shortened to `--files`; `-T` may be bundled (`-cT`, `-Tlist`) or, in the first word, be
+      // a letter of tar's old-style options (`cTf list -`)
+      if (/^--files?(-f[a-z]*)?(=|$)/.test(v) && v !== "--file" && !v.startsWith("--file=")) {
+        return `tar ${v} reads file names from a file`;
+      }
+      if (/^-[A-Za-z]*T/.test(v) || (i === 0 && /^[A-Za-z]*T/.test(v))) return `tar ${v} reads file names from a file`;
+    }
+  }
+  if (name === "zip" && values.some((v) => v !== null && /^-[A-Za-z0-9]*@/.test(v))) {
+    return "zip -@ reads file names from its input";
+  }
+  if (name === "cpio") return "cpio reads file names from its input (-o, -p) or takes them from an archive (-i)";
+  if (CHECKSUMS.test(name) && values.some((v) => v !== null && (/^-[A-Za-z]*c/.test(v) || v === "--check"))) {
+    return `${name} --check opens the files named in its list`;
+  }
+  if (name === "file" && values.some((v) => v !== null && (/^-[A-Za-z]*f/.test(v) || v.startsWith("--files-from")))) {
+    return "file -f reads file names from a file";
+  }
+  return null;
+}
+
 /** Why the command can open files its words do not name, or null. */
 export function opensUnnamedFiles(c: SimpleCommand): string | null {
   const head = c.argv[0]?.value;
   if (!head) return null;
   const name = _basename(head);
   const args = c.argv.slice(1);
+  const listed = _namesFromList(name, args);
+  if (listed !== null) return listed;
   for (const w of args) {
     const v = w.value;
     if (v === null) continue;
