@@ -36,6 +36,19 @@ const HARMLESS = new Set(["/dev/null"]);
 /** Programs that print the host's environment (with no arguments, or always). */
 const ENVIRONMENT = new Set(["printenv", "env", "set", "export", "declare", "typeset", "compgen"]);
 
+/** The words that make a program read its environment, per program that can (its own language). */
+const ENV_WORDS: Readonly<Record<string, RegExp>> = {
+  jq: /\$ENV\b|\benv\b|\$__loc__|\binput_filename\b/,
+  gojq: /\$ENV\b|\benv\b/,
+  yq: /\benv\b|\bstrenv\b|\$ENV\b/,
+  awk: /\bENVIRON\b/,
+  gawk: /\bENVIRON\b/,
+  mawk: /\bENVIRON\b/,
+  nawk: /\bENVIRON\b/,
+  busybox: /\bENVIRON\b/,
+  perl: /%ENV\b|\$ENV\{/,
+};
+
 /** Options that make a walk follow the symlinks it meets, per program. */
 const FOLLOWS: Readonly<Record<string, RegExp>> = {
   grep: /^(-[A-Za-z]*R|--dereference-recursive)/,
@@ -62,6 +75,11 @@ function _command(c: SimpleCommand, resolve: (t: string) => string | null): stri
   if (opens !== null) return opens;
   const outer = c.raw[0]?.value ? _basename(c.raw[0].value) : "";
   if (ENVIRONMENT.has(name) && !c.lookedThrough) return `${name} prints the host's environment, which holds secrets`;
+  // programs with the environment in their own language: jq's `env`/`$ENV`, awk's ENVIRON, perl's %ENV, … (red team
+  // 8, G9): any word of theirs that names it
+  if (Object.hasOwn(ENV_WORDS, name) && c.raw.some((w) => w.value !== null && ENV_WORDS[name]!.test(w.value))) {
+    return `${name} is told to read the host's environment, which holds secrets`;
+  }
   if (c.argv.length === 0 && ENVIRONMENT.has(outer)) {
     return `${outer} prints the host's environment, which holds secrets`;
   }

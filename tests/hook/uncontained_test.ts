@@ -537,3 +537,18 @@ Deno.test(`${bin.name}: hook mode: a folder given as a file path is its whole tr
   ];
   assertDecisions(cases, await judge(w, cases));
 });
+
+Deno.test(`${bin.name}: hook mode: programs told to print the environment are not lowered (RT8 G9)`, async () => {
+  const w = world({});
+  const cases: Case[] = [
+    bash("jq -n env", "ask"),
+    bash("jq -n '$ENV'", "ask"),
+    bash("jq -n '$ENV.HOME'", "ask"),
+    bash("awk 'BEGIN{for(k in ENVIRON) print k, ENVIRON[k]}'", "ask"),
+    bash("gawk 'BEGIN{print ENVIRON[\"HOME\"]}'", "ask"),
+    // the same programs on the agent's files stay lowered
+    bash("jq . package.json", "allow"),
+    bash("awk '{print $1}' README.md", "allow"),
+  ];
+  assertDecisions(cases, await judge(w, cases));
+});
