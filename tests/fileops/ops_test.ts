@@ -358,8 +358,10 @@ Deno.test("race: a folder flipping between a real dir and a symlink out never le
   const r = w.root;
   writeFileSync(join(w.out, "only-outside.txt"), SECRET);
   const before = w.snap();
+  // The racer itself writes only into a folder it just made: when a quarantined link is renamed back into place
+  // between its rm and its mkdir, an unchecked `echo > d/canary.txt` would write outside by itself (CI, stop 20).
   const script = `end=$((SECONDS+60)); cd "$1"; while [ $SECONDS -lt $end ]; do
-    rm -rf d; mkdir d; echo inside > d/canary.txt; rm -rf d; ln -s "$2" d; done`;
+    rm -rf d; mkdir d && echo inside > d/canary.txt; rm -rf d; ln -s "$2" d; done`;
   const child = new Deno.Command("bash", { args: ["-c", script, "racer", r, w.out], stdout: "null", stderr: "null" })
     .spawn();
   const outcomes: Record<string, number> = {};
