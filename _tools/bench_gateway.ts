@@ -263,8 +263,8 @@ function middleNote(m: Measured): string {
   return `CPU of the middle process alone per call (/proc, 10 ms ticks): safe-exec mcp ${bin} µs (Bun binary) and ` +
     `${deno} µs (deno run); the bare proxy ${bun} µs (bun) and ${node} µs (node). On this 2-core machine every ` +
     "µs of it on the call's path adds to the latency: the gate before the call (checks, rules, policy, the gate " +
-    "line), the SDK client's request and answer handling, and the outcome's digest and execute line before the " +
-    "answer goes back.";
+    "line) and the SDK client's request and answer handling; the outcome's digest and execute line follow the " +
+    "answer, while the client reads it.";
 }
 
 /** The module. */
