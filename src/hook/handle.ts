@@ -50,6 +50,7 @@ import { codexToolOutcome } from "./codex_outcome.ts";
 import { dialectFor } from "./dialects.ts";
 import { compileHookRules, type HookGateSetup, judgeAgentCall } from "./judge.ts";
 import { agentHome } from "./_agent_path.ts";
+import { busyUntil, callKey, closeCall, dropExpired, openCall } from "./open_calls.ts";
 import { HookStateStore, type SessionState } from "./state.ts";
 import { type HookAgent, type HookAnswer, type HookDialect, HookInputError, type NormalizedEvent } from "./types.ts";
 import { CLAUDE_CODE_PHASES } from "./claude_code.ts";
@@ -113,7 +114,7 @@ function _stub(agent: HookAgent, json: unknown): NormalizedEvent | null {
  * import assert from "node:assert/strict";
  * import { DEFAULT_METRICS } from "../gate/metrics.ts";
  * import { sessionSnapshot } from "./handle.ts";
- * const s = { startedAt: 0, lastSeen: 0, errors: [1000], contextTokens: 2000, contextSource: "usage", messageId: null, counted: null, gates: {}, ended: false };
+ * const s = { startedAt: 0, lastSeen: 0, errors: [1000], contextTokens: 2000, contextSource: "usage", messageId: null, counted: null, gates: {}, running: [], ended: false };
  * const snap = sessionSnapshot(DEFAULT_METRICS, s, 900_000);
  * assert.deepEqual([snap.contextTokens, snap.errorCount, snap.sessionSeconds], [2000, 1, 900]);
  * assert.equal(snap.fatigue, 0.4 * 0.5 + 0.3 * 0.5 + 0.3 * 0.2);
@@ -212,15 +213,18 @@ async function _handle(dialect: HookDialect, event: NormalizedEvent, options: Ha
       // A new session (or one the agent starts afresh), an idle one: duration and errors start again. Idleness is
       // the time from the session's last event to the start of something new (a call, a prompt, a session start);
       // an event that ends something (a call's outcome, a subagent's or a turn's end) comes after time spent
-      // working, never idle (red team 7, F5: a long call is not a break).
+      // working, never idle (red team 7, F5: a long call is not a break); nor is the time while another call runs
+      // (red team 8, G7: a call that started and has no outcome yet holds the session, up to its bound).
       const fresh = event.phase === "session_start" && !isNew &&
         (event.detail === "startup" || event.detail === "clear");
       const idle = config.metrics.idleResetSeconds;
-      const idleAfter = idle > 0 && _startsSomething(event) && t - s.lastSeen >= idle * 1000;
+      const busy = busyUntil(s, t);
+      const idleAfter = idle > 0 && _startsSomething(event) && t - busy >= idle * 1000;
       if (!isNew && (fresh || idleAfter)) {
-        const idleSeconds = Math.round((t - s.lastSeen) / 1000);
+        const idleSeconds = Math.round((t - busy) / 1000);
         s.startedAt = t;
         s.errors = [];
+        s.running = [];
         s.ended = false;
         log({
           event: "metrics",
@@ -235,6 +239,7 @@ async function _handle(dialect: HookDialect, event: NormalizedEvent, options: Ha
         });
       }
       s.lastSeen = t;
+      dropExpired(s, t);
       if (config.metrics.errorWindowSeconds > 0) {
         const oldest = t - config.metrics.errorWindowSeconds * 1000;
         s.errors = s.errors.filter((e) => e > oldest);
@@ -265,6 +270,7 @@ async function _handle(dialect: HookDialect, event: NormalizedEvent, options: Ha
           break;
         case "session_end":
           s.ended = true;
+          s.running = [];
           log({
             event: "session",
             tool: null,
@@ -351,6 +357,8 @@ async function _preTool(
     },
   });
   if (event.toolUseId !== null) s.gates[event.toolUseId] = { seq, tool, decision: v.decision };
+  // A denied call never runs; an allowed or asked one may, until its outcome comes.
+  if (v.decision !== "deny") openCall(s, callKey(event), now);
   const reason = v.decision === "deny" ? `safe-exec denied this call: ${v.rationale}` : `safe-exec: ${v.rationale}`;
   return dialect.render({ decision: v.decision, reason }, event);
 }
@@ -379,6 +387,7 @@ function _postTool(
     }
   }
   if (failed && metrics.countToolErrors) s.errors.push(now);
+  closeCall(s, callKey(event));
   const gate = event.toolUseId !== null && Object.hasOwn(s.gates, event.toolUseId)
     ? s.gates[event.toolUseId]
     : undefined;

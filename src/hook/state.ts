@@ -33,6 +33,7 @@ import { errCode } from "../_util/errors.ts";
 import { openAppendFile } from "../runtime/log_file.ts";
 import type { Decision } from "../types.ts";
 import type { HookAgent } from "./types.ts";
+import { MAX_OPEN_CALLS, type OpenCall } from "./open_calls.ts";
 
 /** Sessions not seen for this long are dropped (7 days). */
 export const PRUNE_AFTER_MS = 7 * 24 * 3600 * 1000;
@@ -83,6 +84,8 @@ export interface SessionState {
   counted: CountedTranscript | null;
   /** The gate lines of recent tool calls, by the agent's tool-use id. */
   gates: Record<string, GateMemo>;
+  /** The calls started and not ended yet, oldest first (open_calls.ts). */
+  running: OpenCall[];
   /** The session ended (a SessionEnd came). */
   ended: boolean;
 }
@@ -150,6 +153,7 @@ function _emptySession(now: number): SessionState {
     messageId: null,
     counted: null,
     gates: {},
+    running: [],
     ended: false,
   };
 }
@@ -178,6 +182,14 @@ function _readSession(v: unknown, now: number): SessionState {
       }
     }
   }
+  if (Array.isArray(o.running)) {
+    for (const c of o.running as Record<string, unknown>[]) {
+      if (typeof c?.key === "string" && typeof c.at === "number" && Number.isFinite(c.at)) {
+        s.running.push({ key: c.key, at: c.at });
+      }
+    }
+    if (s.running.length > MAX_OPEN_CALLS) s.running = s.running.slice(-MAX_OPEN_CALLS);
+  }
   s.ended = o.ended === true;
   return s;
 }
@@ -191,7 +203,7 @@ function _readSession(v: unknown, now: number): SessionState {
  * ```ts
  * import assert from "node:assert/strict";
  * import { pruneState, PRUNE_AFTER_MS } from "./state.ts";
- * const s = (lastSeen: number) => ({ startedAt: 0, lastSeen, errors: [], contextTokens: 0, contextSource: null, messageId: null, counted: null, gates: {}, ended: false });
+ * const s = (lastSeen: number) => ({ startedAt: 0, lastSeen, errors: [], contextTokens: 0, contextSource: null, messageId: null, counted: null, gates: {}, running: [], ended: false });
  * const data = { version: 1 as const, sessions: { "codex:old": s(0), "codex:new": s(PRUNE_AFTER_MS) } };
  * pruneState(data, PRUNE_AFTER_MS + 1);
  * assert.deepEqual(Object.keys(data.sessions), ["codex:new"]);
