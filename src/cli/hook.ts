@@ -12,7 +12,6 @@
 import { resolve } from "node:path";
 import process from "node:process";
 import { handleHookEvent } from "../hook/handle.ts";
-import { applyInstall, settingsPath } from "../hook/install.ts";
 import { defaultStateDir } from "../hook/state.ts";
 import type { HookAnswer } from "../hook/types.ts";
 import { dialectFor } from "../hook/dialects.ts";
@@ -101,6 +100,8 @@ export async function hookCommand(argv: string[], ctx: CliContext): Promise<numb
   if (parsed.install || parsed.uninstall) {
     const mode = parsed.install ? "install" : "uninstall";
     try {
+      // loaded here only: every hook event is a process of its own, and installing is not one
+      const { applyInstall, settingsPath } = await import("../hook/install.ts");
       const path = settingsPath(parsed.agent, env, parsed.options.project ?? null);
       const command = hookCommandLine(parsed.agent, parsed.options, cwd);
       const r = applyInstall(parsed.agent, path, command, mode);

@@ -75,9 +75,14 @@ function _real(p: string): string {
  * is the home folder or above it does not count (every user file lives there).
  */
 export function insideAgentFolder(path: string, cwd: string, home: string | undefined): boolean {
+  return _insideAgentFolder(cwd, home)(path);
+}
+
+/** {@linkcode insideAgentFolder} for one `cwd` and `home`, their real paths looked up once for every path asked. */
+function _insideAgentFolder(cwd: string, home: string | undefined): (path: string) => boolean {
   const c = _real(cwd);
-  if (home !== undefined && home.startsWith("/") && isWithin(_real(home), c)) return false;
-  return isWithin(_real(path), c);
+  if (home !== undefined && home.startsWith("/") && isWithin(_real(home), c)) return () => false;
+  return (path) => isWithin(_real(path), c);
 }
 
 /**
@@ -137,8 +142,9 @@ export async function loadHookConfig(options: HookConfigOptions): Promise<HookCo
     ["the witness log", config.witness.path],
     ["the hook's state folder", options.stateDir],
   ];
+  const inside = _insideAgentFolder(cwd, env.HOME);
   for (const [what, p] of guarded) {
-    if (p !== null && insideAgentFolder(p, cwd, env.HOME)) {
+    if (p !== null && inside(p)) {
       throw new ConfigError(
         `Cannot use ${what} ${JSON.stringify(p)} as it is inside the agent's folder ${
           JSON.stringify(cwd)

@@ -40,7 +40,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { type MetricsOptions, type MetricsSnapshot, roundFatigue, SessionMetrics } from "../gate/metrics.ts";
-import { DefaultPolicy } from "../gate/policy.ts";
 import { cutText, redactArgs } from "../gate/redact.ts";
 import { WitnessLog } from "../witness/log.ts";
 import type { WitnessEntry } from "../witness/entry.ts";
@@ -48,7 +47,7 @@ import { type HookConfig, loadHookConfig } from "./config.ts";
 import { observeContext } from "./context.ts";
 import { codexToolOutcome } from "./codex_outcome.ts";
 import { dialectFor } from "./dialects.ts";
-import { compileHookRules, type HookGateSetup, judgeAgentCall } from "./judge.ts";
+import type { HookGateSetup } from "./judge.ts";
 import { agentHome } from "./_agent_path.ts";
 import { busyUntil, callKey, closeCall, dropExpired, openCall } from "./open_calls.ts";
 import { HookStateStore, type SessionState } from "./state.ts";
@@ -185,13 +184,10 @@ async function _handle(dialect: HookDialect, event: NormalizedEvent, options: Ha
   });
   const { config } = hc;
   const now = options.now ?? (() => Date.now());
-  const setup: HookGateSetup = {
-    rules: compileHookRules(config.rules),
-    readOnlyCommands: config.readOnlyCommands,
-    tools: config.brought,
-    policy: new DefaultPolicy(config.policy),
-    home: agentHome(options.env),
-  };
+  // Only a pre-tool event judges: the judge, the rules and the shell parser are loaded for it alone (outcomes and
+  // session events do not pay for their start).
+  const gate = event.phase === "pre_tool" ? _gateSetup(config, options.env) : null;
+  gate?.catch(() => {}); // awaited below; a failure then fails the call closed, never an unhandled rejection
   let witness: WitnessLog | null = null;
   const log = (entry: WitnessEntry): number => {
     if (witness === null) {
@@ -255,7 +251,7 @@ async function _handle(dialect: HookDialect, event: NormalizedEvent, options: Ha
       const compacted = seen.source === "compact" && before.contextSource !== "compact";
       switch (event.phase) {
         case "pre_tool":
-          return await _preTool(dialect, event, s, setup, config.metrics, t, cwd, log, seen.note);
+          return await _preTool(dialect, event, s, await gate!, config.metrics, t, cwd, log, seen.note);
         case "post_tool":
         case "post_tool_failure":
           _postTool(event, s, config.metrics, t, log);
@@ -320,11 +316,38 @@ function _startsSomething(event: NormalizedEvent): boolean {
     (event.phase === "other" && _PROMPT_EVENTS.has(event.eventName));
 }
 
+/** What the gate of a pre-tool event needs: the judge, and the config's rules, tools and policy for it. */
+interface _Gate {
+  judge: typeof import("./judge.ts").judgeAgentCall;
+  setup: HookGateSetup;
+}
+
+async function _gateSetup(
+  config: HookConfig["config"],
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<_Gate> {
+  const [{ compileHookRules, judgeAgentCall }, { DefaultPolicy }, home] = await Promise.all([
+    import("./judge.ts"),
+    import("../gate/policy.ts"),
+    agentHome(env),
+  ]);
+  return {
+    judge: judgeAgentCall,
+    setup: {
+      rules: compileHookRules(config.rules),
+      readOnlyCommands: config.readOnlyCommands,
+      tools: config.brought,
+      policy: new DefaultPolicy(config.policy),
+      home,
+    },
+  };
+}
+
 async function _preTool(
   dialect: HookDialect,
   event: NormalizedEvent,
   s: SessionState,
-  setup: HookGateSetup,
+  { judge, setup }: _Gate,
   metrics: MetricsOptions,
   now: number,
   cwd: string,
@@ -333,7 +356,7 @@ async function _preTool(
 ): Promise<HookAnswer> {
   const tool = event.toolName!;
   const snap = sessionSnapshot(metrics, s, now);
-  const v = await judgeAgentCall(event.agent, tool, event.toolInput ?? {}, cwd, setup, snap);
+  const v = await judge(event.agent, tool, event.toolInput ?? {}, cwd, setup, snap);
   const fatigue = roundFatigue(snap.fatigue);
   const seq = log({
     event: "gate",

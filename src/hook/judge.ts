@@ -272,7 +272,7 @@ export async function judgeAgentCall(
   const serve = serveEquivalent(agent, tool);
   const aliases = serve !== null ? [serve] : [];
   const listed = toolPaths(agent, tool, input);
-  const home = setup.home !== undefined ? setup.home : agentHome({});
+  const home = setup.home !== undefined ? setup.home : await agentHome({});
   let ws: Workspace | null = null;
   const open = () => {
     if (ws === null && cwd !== null) {

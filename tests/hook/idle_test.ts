@@ -111,7 +111,8 @@ async function _session(agent: Agent, dir: string): Promise<{ atNext: Seen; afte
   await send("post", `sleep ${WAIT_MS / 1000}`, "long2");
   await send("pre", "Write", "w1");
   const atNext = seen();
-  // a real break between two calls: the session starts afresh
+  await send("post", "Write", "w1");
+  // a real break between two calls (w1 has ended: a call still running is no break, RT8 G7): the session starts afresh
   await sleep(WAIT_MS);
   await send("pre", "Write", "w2");
   return { atNext, afterBreak: seen() };
