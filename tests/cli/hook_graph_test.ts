@@ -119,7 +119,11 @@ Deno.test({
       stderr: "piped",
     }).output();
     assert.equal(build.code, 0, new TextDecoder().decode(build.stderr));
-    const outputs = (JSON.parse(readFileSync(meta, "utf8")) as { outputs: Record<string, MetaOutput> }).outputs;
+    const metafile = JSON.parse(readFileSync(meta, "utf8")) as {
+      outputs: Record<string, MetaOutput>;
+      inputs: Record<string, { imports: Array<{ path: string; kind: string; external?: boolean }> }>;
+    };
+    const outputs = metafile.outputs;
     const chunkOf = (entry: string) => {
       const found = Object.entries(outputs).find(([, o]) => o.entryPoint === entry);
       assert.ok(found, `a chunk of its own for ${entry}: ${Object.keys(outputs).join(", ")}`);
@@ -136,6 +140,20 @@ Deno.test({
     const inputs = [...loaded].flatMap((c) => Object.keys(outputs[c]!.inputs));
     assert.ok(inputs.includes("src/hook/handle.ts") && inputs.includes("src/witness/log.ts"), "the walk works");
     assert.deepEqual(_heavyIn(inputs, false), [], "in the chunks loaded before a hook answers");
+    // only a pre-tool event judges: an outcome or a session event loads no judge, rules or shell parser, and no
+    // event loads node:os (HOME names the home folder; about 1 ms of the binary's start each)
+    assert.deepEqual(
+      inputs.filter((p) =>
+        p === "src/hook/judge.ts" || p.startsWith("src/rules/") || p.includes("node_modules/unbash/")
+      ),
+      [],
+      "the judge is a chunk of its own, loaded by pre-tool events",
+    );
+    const builtins = inputs.flatMap((p) =>
+      (metafile.inputs[p]?.imports ?? []).filter((i) => i.external && i.kind === "import-statement").map((i) => i.path)
+    );
+    assert.ok(builtins.includes("fs") || builtins.includes("node:fs"), `the walk sees built-ins: ${builtins}`);
+    assert.deepEqual(builtins.filter((b) => b === "os" || b === "node:os"), [], "node:os before a hook answers");
     const everything = Object.values(outputs).flatMap((o) => Object.keys(o.inputs));
     const missing = HEAVY.filter((h) => !everything.some(h.test)).map((h) => h.what);
     assert.deepEqual(missing, [], "the binary holds each heavy module (else this test checks nothing)");
