@@ -380,10 +380,26 @@ async function _preTool(
     },
   });
   if (event.toolUseId !== null) s.gates[event.toolUseId] = { seq, tool, decision: v.decision };
-  // A denied call never runs; an allowed or asked one may, until its outcome comes.
-  if (v.decision !== "deny") openCall(s, callKey(event), now);
   const reason = v.decision === "deny" ? `safe-exec denied this call: ${v.rationale}` : `safe-exec: ${v.rationale}`;
-  return dialect.render({ decision: v.decision, reason }, event);
+  const answer = dialect.render({ decision: v.decision, reason }, event);
+  // A call the answer refuses never runs (a deny, or an ask the agent cannot ask: Codex, Gemini CLI, Cursor's
+  // beforeReadFile); an allowed or asked one may, until its outcome comes.
+  if (!_refuses(answer)) openCall(s, callKey(event), now);
+  return answer;
+}
+
+/** Whether a pre-tool answer refuses the call, in any dialect (a blocking exit, or a denial in its JSON). */
+function _refuses(answer: HookAnswer): boolean {
+  if (answer.exitCode === 2) return true;
+  if (answer.stdout === "") return false;
+  try {
+    const o = JSON.parse(answer.stdout) as Record<string, unknown>;
+    const specific = o.hookSpecificOutput as Record<string, unknown> | undefined;
+    return specific?.permissionDecision === "deny" || o.decision === "deny" || o.decision === "block" ||
+      o.permission === "deny";
+  } catch {
+    return false;
+  }
 }
 
 function _postTool(

@@ -218,3 +218,14 @@ Deno.test("a session's end, or its start afresh, forgets the calls it had open",
     assert.equal(s.resets().filter((r) => r.reason === "idle").length, 1, `after ${name}, A holds nothing`);
   }
 });
+
+Deno.test("an ask the agent cannot ask is a refusal: the call does not hold the session; a real ask does", async () => {
+  // Codex and Gemini CLI have no ask: their ASK is a denial telling the model to ask the user; Claude Code asks
+  for (const [agent, held] of [["codex", false], ["gemini", false], ["claude-code", true], ["cursor", true]] as const) {
+    const s = _session(agent);
+    await s.send("pre", "rm -rf build", "A"); // high: asked
+    s.at((IDLE_SECONDS + 1) * 1000);
+    await s.send("pre", "Write", "B");
+    assert.equal(s.resets().length, held ? 0 : 1, `${agent}: the asked call ${held ? "may run" : "never runs"}`);
+  }
+});
