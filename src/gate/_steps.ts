@@ -13,6 +13,7 @@
  * @module
  */
 import { sha256Hex } from "../runtime/hash.ts";
+import { knownJsonText } from "../_util/json_text.ts";
 import { type Decision, DECISIONS, type ErrorCode, type ExecResult, type Risk, ToolError } from "../types.ts";
 import type { Workspace } from "../fileops/workspace.ts";
 import type { MetricsSnapshot } from "./metrics.ts";
@@ -276,7 +277,7 @@ export function outputDigest(output: unknown): { outputBytes: number; outputSha2
   if (output === null || output === undefined) return { outputBytes: 0, outputSha256: null };
   let text: string;
   try {
-    text = typeof output === "string" ? output : JSON.stringify(output) ?? "";
+    text = typeof output === "string" ? output : knownJsonText(output) ?? JSON.stringify(output) ?? "";
   } catch {
     text = String(output);
   }
