@@ -107,6 +107,24 @@ export function checkCall(tools: ReadonlyMap<string, RegisteredTool>, name: stri
     const message = `Unknown tool ${JSON.stringify(shownName(name))}; expected one of ${known}`;
     return { tool, args: argsObj, refused: { code: "unknown_tool", message } };
   }
+  return checkArgs(tool, name, args);
+}
+
+/**
+ * Step 1 for a tool already found: the arguments are an object its schema accepts.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkArgs } from "./_steps.ts";
+ * const tool = { name: "greet", risk: "low" as const, fn: () => "hi" };
+ * assert.equal(checkArgs(tool, "greet", { who: "ada" }).refused, null);
+ * assert.equal(checkArgs(tool, "greet", null).refused?.code, "invalid_args");
+ * ```
+ */
+export function checkArgs(tool: RegisteredTool, name: string, args: unknown): CheckedCall {
+  const isObject = typeof args === "object" && args !== null && !Array.isArray(args);
+  const argsObj = (isObject ? args : {}) as Record<string, unknown>;
   if (!isObject) {
     const got = Array.isArray(args) ? "an array" : args === null ? "null" : typeof args;
     const message = `Invalid arguments for ${name}: expected an object, got ${got}`;

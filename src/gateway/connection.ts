@@ -147,6 +147,11 @@ export class UpstreamConnection {
     return this.#listing;
   }
 
+  /** The tools {@linkcode UpstreamConnection.tools} would give at once (listed and current), else null. */
+  knownTools(): Map<string, UpstreamTool> | null {
+    return this.#tools !== null && this.#listedVersion === this.#toolsVersion ? this.#tools : null;
+  }
+
   /** Set the level of the log messages the server sends (when it supports logging); kept for later starts. */
   async setLoggingLevel(level: LoggingLevel): Promise<void> {
     const live = this.#live;
@@ -173,7 +178,7 @@ export class UpstreamConnection {
     if (options.signal?.aborted) return early();
     let live: Live;
     try {
-      live = await this.#ensureStarted();
+      live = this.#live !== null && !this.#closed ? this.#live : await this.#ensureStarted();
     } catch (err) {
       return done(failed("upstream_unavailable", messageOf(err)));
     }
