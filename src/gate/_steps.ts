@@ -13,6 +13,7 @@
  * @module
  */
 import { sha256Hex } from "../runtime/hash.ts";
+import { knownJsonText } from "../_util/json_text.ts";
 import { type Decision, DECISIONS, type ErrorCode, type ExecResult, type Risk, ToolError } from "../types.ts";
 import type { Workspace } from "../fileops/workspace.ts";
 import type { MetricsSnapshot } from "./metrics.ts";
@@ -106,6 +107,24 @@ export function checkCall(tools: ReadonlyMap<string, RegisteredTool>, name: stri
     const message = `Unknown tool ${JSON.stringify(shownName(name))}; expected one of ${known}`;
     return { tool, args: argsObj, refused: { code: "unknown_tool", message } };
   }
+  return checkArgs(tool, name, args);
+}
+
+/**
+ * Step 1 for a tool already found: the arguments are an object its schema accepts.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkArgs } from "./_steps.ts";
+ * const tool = { name: "greet", risk: "low" as const, fn: () => "hi" };
+ * assert.equal(checkArgs(tool, "greet", { who: "ada" }).refused, null);
+ * assert.equal(checkArgs(tool, "greet", null).refused?.code, "invalid_args");
+ * ```
+ */
+export function checkArgs(tool: RegisteredTool, name: string, args: unknown): CheckedCall {
+  const isObject = typeof args === "object" && args !== null && !Array.isArray(args);
+  const argsObj = (isObject ? args : {}) as Record<string, unknown>;
   if (!isObject) {
     const got = Array.isArray(args) ? "an array" : args === null ? "null" : typeof args;
     const message = `Invalid arguments for ${name}: expected an object, got ${got}`;
@@ -276,7 +295,7 @@ export function outputDigest(output: unknown): { outputBytes: number; outputSha2
   if (output === null || output === undefined) return { outputBytes: 0, outputSha256: null };
   let text: string;
   try {
-    text = typeof output === "string" ? output : JSON.stringify(output) ?? "";
+    text = typeof output === "string" ? output : knownJsonText(output) ?? JSON.stringify(output) ?? "";
   } catch {
     text = String(output);
   }

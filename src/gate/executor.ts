@@ -41,6 +41,7 @@ import { ClientGates, type OpenGate } from "./client_gates.ts";
 import {
   cancelledBeforeStart,
   cancelledWhileRunning,
+  checkArgs,
   checkCall,
   type CheckedCall,
   decide,
@@ -875,13 +876,15 @@ export class SafeExecutor {
     if (!this.#tools.has(name)) {
       const provider = this.#providers.find((p) => p.owns(name));
       if (provider !== undefined) {
+        const known = provider.resolveKnown?.(name) ?? null;
+        if (known !== null) return checkArgs(known, name, args);
         let found: RegisteredTool | ProviderRefusal;
         try {
           found = await provider.resolve(name);
         } catch (e) {
           found = { code: "upstream_unavailable", message: (e as Error)?.message ?? String(e) };
         }
-        if ("fn" in found) return checkCall(new Map([[name, found]]), name, args);
+        if ("fn" in found) return checkArgs(found, name, args);
         const isObject = typeof args === "object" && args !== null && !Array.isArray(args);
         return {
           tool: null,

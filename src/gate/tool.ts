@@ -51,6 +51,11 @@ export interface ToolProvider {
   owns(name: string): boolean;
   /** The tool behind a name it owns, or why there is none. */
   resolve(name: string): Promise<RegisteredTool | ProviderRefusal>;
+  /**
+   * The tool behind a name it owns when that is known without waiting (listed and current), else null: then
+   * {@linkcode ToolProvider.resolve} says. Saves the calls of a known tool a round of promises.
+   */
+  resolveKnown?(name: string): RegisteredTool | null;
   /** Every tool it offers now (starting what must start to list them). */
   list(): Promise<RegisteredTool[]>;
 }

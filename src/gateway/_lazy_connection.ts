@@ -76,18 +76,24 @@ export class LazyConnection {
     return await (await this.#connection()).tools();
   }
 
+  /** As {@linkcode UpstreamConnection.knownTools} (null before the server's module is loaded). */
+  knownTools(): Map<string, UpstreamTool> | null {
+    return this.#real?.knownTools() ?? null;
+  }
+
   /** As {@linkcode UpstreamConnection.setLoggingLevel}: nothing to do before the server started. */
   async setLoggingLevel(level: LoggingLevel): Promise<void> {
     await this.#real?.setLoggingLevel(level);
   }
 
   /** As {@linkcode UpstreamConnection.call} (never throws). */
-  async call(
+  call(
     tool: string,
     args: Record<string, unknown>,
     options: UpstreamCallOptions = {},
   ): Promise<UpstreamCallResult> {
-    return await (await this.#connection()).call(tool, args, options);
+    if (this.#real) return this.#real.call(tool, args, options);
+    return this.#connection().then((c) => c.call(tool, args, options));
   }
 
   /** As {@linkcode UpstreamConnection.close}. */

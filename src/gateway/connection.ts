@@ -15,10 +15,10 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import {
   ElicitRequestSchema,
   LoggingMessageNotificationSchema,
-  ResultSchema,
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { progressTo, quietly } from "./_callbacks.ts";
+import { CallChannel } from "./_call_channel.ts";
 import { answerOutcome, errorOutcome, failed, type Outcome, unreachable } from "./_call_outcome.ts";
 import { exitDuringCall, makeTransport, startFailure, type TransportContext, transportReason } from "./_connect.ts";
 import { InFlightCall } from "./_in_flight.ts";
@@ -55,14 +55,14 @@ export interface ConnectionContext extends TransportContext {
 interface Live {
   client: Client;
   transport: Transport;
+  /** The calls, sent beside the client (set once it is connected). */
+  calls: CallChannel | null;
   generation: number;
   /** Why the connection broke, once it did. */
   deathReason: string | null;
 }
 
 const MAX_PROTOCOL_WARNINGS = 20;
-// setTimeout's largest delay; the connection keeps its own timers (which pause during elicitation).
-const SDK_BACKSTOP_MS = 2 ** 31 - 1;
 
 /**
  * One upstream server. The {@linkcode UpstreamManager} owns one per configured server; it is exported for tests and
@@ -147,6 +147,11 @@ export class UpstreamConnection {
     return this.#listing;
   }
 
+  /** The tools {@linkcode UpstreamConnection.tools} would give at once (listed and current), else null. */
+  knownTools(): Map<string, UpstreamTool> | null {
+    return this.#tools !== null && this.#listedVersion === this.#toolsVersion ? this.#tools : null;
+  }
+
   /** Set the level of the log messages the server sends (when it supports logging); kept for later starts. */
   async setLoggingLevel(level: LoggingLevel): Promise<void> {
     const live = this.#live;
@@ -173,7 +178,7 @@ export class UpstreamConnection {
     if (options.signal?.aborted) return early();
     let live: Live;
     try {
-      live = await this.#ensureStarted();
+      live = this.#live !== null && !this.#closed ? this.#live : await this.#ensureStarted();
     } catch (err) {
       return done(failed("upstream_unavailable", messageOf(err)));
     }
@@ -187,11 +192,7 @@ export class UpstreamConnection {
     try {
       const params = { name: tool, arguments: args };
       const onProgress = options.onProgress ? progressTo(options.onProgress) : undefined;
-      const raw = await live.client.request({ method: "tools/call", params }, ResultSchema, {
-        signal: call.signal,
-        timeout: SDK_BACKSTOP_MS,
-        ...(onProgress ? { onprogress: onProgress } : {}),
-      });
+      const raw = await live.calls!.call(params, { signal: call.signal, ...(onProgress ? { onProgress } : {}) });
       return done(answerOutcome(raw, label));
     } catch (err) {
       const f = { why: call.why, timeoutMs, label, server: this.name, deathReason: live.deathReason };
@@ -275,7 +276,7 @@ export class UpstreamConnection {
       throw new UpstreamUnavailableError(`server "${this.name}" cannot be started: ${messageOf(err)}`, err);
     }
     const client = this.#client();
-    live = { client, transport, generation, deathReason: null };
+    live = { client, transport, calls: null, generation, deathReason: null };
     const current = live;
     client.onclose = () => this.#onClosed(current);
     try {
@@ -292,6 +293,7 @@ export class UpstreamConnection {
       await client.close().catch(() => {});
       throw new UpstreamUnavailableError(`server "${this.name}" was stopped while it started`);
     }
+    live.calls = CallChannel.attach(transport);
     this.#live = live;
     this.#toolsVersion++; // a (re)started server may list other tools
     const level = this.#ctx.loggingLevel();

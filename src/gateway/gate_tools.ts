@@ -137,6 +137,12 @@ export class GatewayTools implements ToolProvider {
     return this.#tool(r.tool);
   }
 
+  /** As {@linkcode ToolProvider.resolveKnown}: the tool when its server's listing is at hand and current. */
+  resolveKnown(name: string): RegisteredTool | null {
+    const t = this.manager.resolveKnown(name);
+    return t === null ? null : this.#tool(t);
+  }
+
   /** Every server's tools (servers that cannot be listed are left out, and said on the diagnostics). */
   async list(): Promise<RegisteredTool[]> {
     const listing = await this.manager.listTools();

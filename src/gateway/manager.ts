@@ -158,6 +158,13 @@ export class UpstreamManager {
     return { ok: true, tool };
   }
 
+  /** The tool behind a gateway name when its server's listing is at hand and current, else null (see resolve). */
+  resolveKnown(name: string): UpstreamTool | null {
+    const split = splitQualifiedName(name);
+    const connection = split ? this.#connections.get(split.server) : undefined;
+    return connection?.knownTools()?.get(name) ?? null;
+  }
+
   /**
    * Call a tool by its gateway name. Never throws; the record's `errorCode` says what went wrong, and `result` is
    * the server's result unchanged whenever there is one (also with `isError`).

@@ -18,6 +18,7 @@
  * @module
  */
 import { DEFAULT_MAX_LINE_BYTES, forEachLine } from "../_util/lines.ts";
+import { knownJsonText } from "../_util/json_text.ts";
 import type { Runtime } from "../runtime/types.ts";
 
 /** When stdin stops being read. */
@@ -118,7 +119,7 @@ export class LineWriter {
   /** Queue one message (dropped once a write failed). */
   send(message: unknown): void {
     if (this.#failed) return;
-    const text = JSON.stringify(message) + "\n";
+    const text = (knownJsonText(message) ?? JSON.stringify(message)) + "\n";
     this.#pending.push(text);
     this.#pendingChars += text.length;
     if (!this.#flushing) this.#flushing = this.#flush();

@@ -6,6 +6,7 @@
  */
 import { describeValue } from "../../_util/describe.ts";
 import { ID_RULE, idProblem } from "../_ids.ts";
+import { jsonText, withJsonText } from "../../_util/json_text.ts";
 
 /**
  * The standard JSON-RPC 2.0 error codes.
@@ -66,6 +67,17 @@ export function rpcError(id: RpcId | null, code: number, message: string): RpcMe
 /** A JSON-RPC result response. */
 export function rpcResult(id: RpcId, result: unknown): RpcMessage {
   return { jsonrpc: "2.0", id, result };
+}
+
+/**
+ * {@linkcode rpcResult} for a result that is not changed afterwards (an upstream result): the result is serialized
+ * once, for the answer line and for its `execute` line's digest (`json_text.ts`).
+ */
+export function rpcResultOnce(id: RpcId, result: object): RpcMessage {
+  return withJsonText(
+    rpcResult(id, result),
+    `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${jsonText(result)}}`,
+  );
 }
 
 /** What one incoming message is, once its envelope was read. */

@@ -33,7 +33,17 @@ import type { GatewayTools } from "../../gateway/gate_tools.ts";
 import type { CallChannel } from "../../gate/tool.ts";
 import type { ExecResult } from "../../types.ts";
 import { approves, ELICIT_PREFIX, elicitationRequest } from "./elicit.ts";
-import { isId, isObject, readEnvelope, RPC_ERROR, rpcError, type RpcId, type RpcMessage, rpcResult } from "./rpc.ts";
+import {
+  isId,
+  isObject,
+  readEnvelope,
+  RPC_ERROR,
+  rpcError,
+  type RpcId,
+  type RpcMessage,
+  rpcResult,
+  rpcResultOnce,
+} from "./rpc.ts";
 import { callToolResult, type McpTool, mcpTool } from "./tools.ts";
 
 export { CHARS_PER_TOKEN } from "./context_estimate.ts";
@@ -382,7 +392,7 @@ export class McpSession {
         const passed = upstreamResult(r);
         if (passed === null || (signal.aborted && !turn.stopped)) return;
         answered = true;
-        this.#o.send(rpcResult(id, passed));
+        this.#o.send(rpcResultOnce(id, passed));
       };
       const options = {
         signal,
@@ -400,7 +410,7 @@ export class McpSession {
           const tokens = this.#estimate.account(textsOf(passed));
           if (tokens !== null) ex.updateMetrics({ contextTokens: tokens });
         }
-        return signal.aborted && !turn.stopped ? [] : [rpcResult(id, passed)];
+        return signal.aborted && !turn.stopped ? [] : [rpcResultOnce(id, passed)];
       }
       const result = callToolResult(r, ex.tool(name)?.outputSchema !== undefined);
       if (r.errorCode === "not_approved" && !this.#elicitation) {
