@@ -514,7 +514,8 @@ Deno.test("GitViews: while a long-lived sandbox lives, a repository that appears
     await new Promise((r) => setTimeout(r, 1100));
     life.checkpoint(Date.now());
     assert.ok(!existsSync(join(ws, "late2", ".git")));
-    // a known repository replaced meanwhile (its view in the server's sandbox is gone with the old folder)
+    // a known repository replaced meanwhile (its view in the server's sandbox is gone with the old folder; ext4 gives
+    // the new folder the old inode number at once)
     rmSync(join(ws, "op", ".git"), { recursive: true });
     git(ws, "init", "-q", "op");
     shell.prepare([ws], []).finish();

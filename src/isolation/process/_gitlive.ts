@@ -61,11 +61,15 @@ export function writersOf(root: string, except?: LiveWriter): LiveWriter[] {
   return out;
 }
 
-/** A path's identity (device and inode, not followed), or null when it is not there. */
+/**
+ * A path's identity (device, inode and birth time, not followed), or null when it is not there. The birth time tells
+ * a folder made again apart from the old one when the file system hands out the same inode number (ext4 does at once);
+ * where the file system has none (0), the inode alone.
+ */
 export function identity(p: string): string | null {
   try {
     const st = lstatSync(p, { bigint: true });
-    return `${st.dev}:${st.ino}`;
+    return `${st.dev}:${st.ino}:${st.birthtimeNs}`;
   } catch {
     return null;
   }

@@ -301,10 +301,13 @@ export class GitViews {
         const id = identity(p);
         if (id !== null) ids.set(p, id);
       };
+      // Only what the process is really shown read-only: a view (or a read-only pin, for a `.git` file) at that very
+      // path; a known `.git` that is not a git dir yet (an empty folder) is writable to it, so not listed.
+      const at = new Set(mounts.filter((m) => m.dest !== m.src || m.mode === "ro").map((m) => m.dest));
       for (const root of roots) {
         const k = this.#known.get(root);
-        for (const e of k?.entries ?? []) add(e);
-        for (const b of k?.bare ?? []) add(b);
+        for (const e of k?.entries ?? []) if (at.has(e)) add(e);
+        for (const b of k?.bare ?? []) if (viewed.includes(b)) add(b);
       }
       for (const g of viewed) add(g);
       writer = { roots: [...roots], ids, gitDirs: [...viewed] };
