@@ -10,11 +10,14 @@
  * - stderr is never buffered whole: lines (cut at 4 KiB) go to `onStderr`, and the last `stderrTailBytes` are kept
  *   for error messages;
  * - when the server exits, its process group is killed too (no orphans), and `closeReason` says how it ended
- *   (`exited with code 1 (stderr: …)`), so the calls in flight can fail with that reason.
+ *   (`exited with code 1 (stderr: …)`), so the calls in flight can fail with that reason;
+ * - a sandboxed server's folders are walked for repositories between its calls too (`_idle_sweep.ts`), since its
+ *   background jobs write whenever they like (red team 8, G3); the notes go to `onWarning`.
  *
  * @module
  */
 import type { ExitStatus } from "../runtime/types.ts";
+import { IdleSweep } from "./_idle_sweep.ts";
 import { readMessageLine } from "./_jsonrpc_line.ts";
 import { LineFramer } from "./_line_framer.ts";
 import { readStderr } from "./_stderr.ts";
@@ -101,6 +104,7 @@ export class ProcessTransport implements Transport {
   #stderrReader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   #stdoutDone: Promise<void> = Promise.resolve();
   #stderrDone: Promise<void> = Promise.resolve();
+  #sweep: IdleSweep | null = null;
 
   /** Make a transport that starts its process with `spawn` (on {@linkcode start}). */
   constructor(spawn: () => UpstreamProcess | Promise<UpstreamProcess>, options: ProcessTransportOptions) {
@@ -168,7 +172,12 @@ export class ProcessTransport implements Transport {
       onTail: (tail) => (this.#stderrTail = tail),
       onLine: this.#options.onStderr,
     });
+    if (typeof child.afterCall === "function") {
+      this.#sweep = new IdleSweep(() => this.afterCall(Date.now()), (n) => this.#options.onWarning?.(n));
+      this.#sweep.start();
+    }
     child.exited.then((status) => {
+      this.#sweep?.stop();
       this.#exited = true;
       this.#exitStatus = status;
       void this.#onExit(status);
@@ -212,6 +221,7 @@ export class ProcessTransport implements Transport {
 
   #shutdown(reason: string): Promise<void> {
     if (this.#closing !== null) return this.#closing;
+    this.#sweep?.stop();
     this.#closeReason = reason;
     this.#closing = (async () => {
       const child = this.#process;

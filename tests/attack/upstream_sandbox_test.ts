@@ -11,7 +11,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import process from "node:process";
@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseServers, sandboxSpawner, UpstreamManager } from "../../src/gateway/mod.ts";
 import { sandboxSkip, tempBase } from "./_world.ts";
-import { hostGit } from "./_host_git.ts";
+import { hostGit, mustGit } from "./_host_git.ts";
 import { SERVERS } from "../gateway/_servers.ts";
 import { currentRuntime } from "../../src/runtime/mod.ts";
 
@@ -312,6 +312,73 @@ sbxTest(
       await manager.close();
       spawner.close();
       rmSync(base, { recursive: true, force: true });
+    }
+  },
+);
+
+/** The bytes of a background job that makes `sub/.git` (core.fsmonitor = touch `canary`) after `delay` seconds. */
+function lateRepoJob(delay: number, sub: string, canary: string): string {
+  // built aside and moved into place: the repository appears whole, at once (the attacker's best shape)
+  return `(sleep ${delay}; t=$(mktemp -d ./.t-XXXXXX); mkdir -p "$t/objects" "$t/refs" && ` +
+    `echo 'ref: refs/heads/main' > "$t/HEAD" && ` +
+    `printf '[core]\\n\\trepositoryformatversion = 0\\n\\tfsmonitor = "touch ${canary}; false"\\n' > "$t/config" && ` +
+    `mkdir -p ${sub} && mv "$t" ${sub}/.git; echo done > ${sub}.done) >/dev/null 2>&1 &`;
+}
+
+async function until(what: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!what()) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
+const disabledIn = (dir: string) =>
+  existsSync(dir) && readdirSync(dir).some((n) => n.startsWith(".git.safe-exec-disabled-"));
+
+sbxTest(
+  "a repository a sandboxed server's background job makes after the call is never live (red team 8, G3)",
+  async () => {
+    const w = await world();
+    const canary = join(w.base, "CANARY_g3");
+    const op = join(w.ws, "op");
+    try {
+      // the operator's repository, there before the session: it is protected and kept
+      mustGit(w.ws, "init", "-q", "op");
+      const opConfig = readFileSync(join(op, ".git", "config"), "utf8");
+      const answer = await w.call("shell", { cmd: lateRepoJob(1, "sub", canary) });
+      assert.match(answer, /^0:/, answer);
+      // the job writes a second later, while no call runs; no further call is made: the gateway finds it anyway
+      assert.ok(await until(() => existsSync(join(w.ws, "sub.done")), 10_000), "the background job ran");
+      const off = await until(() => disabledIn(join(w.ws, "sub")), 5_000);
+      hostGit(join(w.ws, "sub"), "status", "--short");
+      assert.equal(existsSync(canary), false, "the host's git ran the agent's core.fsmonitor between calls");
+      assert.ok(off, `sub/.git was renamed aside without a call: ${readdirSync(join(w.ws, "sub"))}`);
+      assert.equal(existsSync(join(w.ws, "sub", ".git")), false);
+      // later calls do not bring it back nor take a new one for the operator's
+      assert.match(await w.call("shell", { cmd: lateRepoJob(0.3, "sub2", canary) }), /^0:/);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.match(await w.call("shell", { cmd: "echo hi" }), /^0:hi/);
+      assert.ok(await until(() => existsSync(join(w.ws, "sub2.done")), 10_000), "the second job ran");
+      assert.match(await w.call("shell", { cmd: "echo hi" }), /^0:hi/);
+      for (const d of ["sub", "sub2"]) hostGit(join(w.ws, d), "status", "--short");
+      assert.equal(existsSync(canary), false, "the host's git ran the agent's core.fsmonitor after a later call");
+      assert.ok(disabledIn(join(w.ws, "sub2")), "sub2/.git is renamed aside");
+      // a job that writes just before the session ends: nothing of it is live after the end
+      assert.match(await w.call("shell", { cmd: lateRepoJob(0.1, "sub3", canary) }), /^0:/);
+      assert.ok(await until(() => existsSync(join(w.ws, "sub3.done")), 10_000), "the third job ran");
+      await w.manager.close();
+      for (const d of ["sub", "sub2", "sub3"]) {
+        hostGit(join(w.ws, d), "status", "--short");
+        assert.equal(existsSync(join(w.ws, d, ".git")), false, `${d}/.git after the session`);
+      }
+      assert.equal(existsSync(canary), false, "the host's git ran the agent's core.fsmonitor after the session");
+      // the operator's repository is untouched
+      assert.equal(readFileSync(join(op, ".git", "config"), "utf8"), opConfig);
+      mustGit(op, "status", "--short");
+    } finally {
+      await w.cleanup();
     }
   },
 );

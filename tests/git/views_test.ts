@@ -484,3 +484,62 @@ Deno.test("GitViews: links and FIFOs a call plants in refs/ or logs/ never reach
     rmSync(state, { recursive: true });
   }
 });
+
+Deno.test("GitViews: while a long-lived sandbox lives, a repository that appears is the agent's (red team 8, G3)", async () => {
+  const ws = tmp();
+  const states = [tmp(), tmp()];
+  const server = new GitViews(states[0]!); // a sandboxed MCP server's sandbox
+  const shell = new GitViews(states[1]!); // run_bash's
+  const lateShape = (dir: string) => {
+    git(ws, "init", "-q", dir);
+    writeFileSync(join(ws, dir, ".git", "config"), '[core]\n\tfsmonitor = "touch /nonexistent/x; false"\n');
+  };
+  try {
+    git(ws, "init", "-q", "op"); // the operator's, before the session
+    shell.prepare([ws], []).finish();
+    await new Promise((r) => setTimeout(r, 1100)); // the file system clock's second (Deno: whole seconds)
+    const life = server.prepare([ws], [], { longLived: true });
+    assert.ok(life.mounts.some((m) => m.dest === join(ws, "op", ".git") && m.src !== m.dest), "op is viewed");
+    const since = Date.now();
+    life.checkpoint(since); // after its first call: nothing yet
+    lateShape("late"); // its background job, after the call's walk
+    await new Promise((r) => setTimeout(r, 1100)); // long before the next calls start
+    // run_bash's next call: the repository was not made during it, but a sandboxed server could write meanwhile
+    const notes = shell.prepare([ws], []).finish();
+    assert.ok(!existsSync(join(ws, "late", ".git")), notes.join("\n"));
+    assert.ok(readdirSync(join(ws, "late")).some((n) => n.startsWith(".git.safe-exec-disabled-")));
+    assert.match(notes.join("\n"), /late\/\.git .*while a sandboxed process/);
+    // the server's own walks: the same, for a repository that appears between two of its calls
+    lateShape("late2");
+    await new Promise((r) => setTimeout(r, 1100));
+    life.checkpoint(Date.now());
+    assert.ok(!existsSync(join(ws, "late2", ".git")));
+    // a known repository replaced meanwhile (its view in the server's sandbox is gone with the old folder; ext4 gives
+    // the new folder the old inode number at once)
+    rmSync(join(ws, "op", ".git"), { recursive: true });
+    git(ws, "init", "-q", "op");
+    shell.prepare([ws], []).finish();
+    assert.ok(!existsSync(join(ws, "op", ".git")), "a replaced .git is not the one the server was shown");
+    git(ws, "init", "-q", "op2");
+    await new Promise((r) => setTimeout(r, 1100));
+    shell.prepare([ws], []).finish();
+    assert.ok(!existsSync(join(ws, "op2", ".git")), "the operator's repository made while the server lives goes too");
+    // the server exits: its exit walk; from then on a repository the operator makes is the operator's again
+    life.finish();
+    git(ws, "init", "-q", "op3");
+    await new Promise((r) => setTimeout(r, 1100));
+    shell.prepare([ws], []).finish();
+    assert.ok(existsSync(join(ws, "op3", ".git")), "kept once no sandboxed server lives");
+    // a new start of the server shows it through a view (the walk at its start)
+    git(ws, "init", "-q", "op4");
+    const again = server.prepare([ws], [], { longLived: true });
+    assert.ok(again.mounts.some((m) => m.dest === join(ws, "op3", ".git") && m.src !== m.dest), "op3 is viewed");
+    assert.ok(again.mounts.some((m) => m.dest === join(ws, "op4", ".git") && m.src !== m.dest), "op4 is viewed");
+    again.finish();
+    assert.ok(existsSync(join(ws, "op4", ".git")), "what was there at its start is kept at its exit");
+  } finally {
+    server.close();
+    shell.close();
+    for (const d of [ws, ...states]) rmSync(d, { recursive: true, force: true });
+  }
+});

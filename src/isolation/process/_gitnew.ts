@@ -46,13 +46,15 @@ const slash = (p: string | Buffer, name: string) =>
 /**
  * Disable a repository a call made: its `.git` entry (a folder, a `gitdir:` file or a symlink) is renamed aside, or,
  * for a folder shaped like a bare repository, its `HEAD`. `path` is text, or bytes (a path that is not UTF-8, then
- * `shown` names it). Returns the note for the call's result, and whether it was disabled.
+ * `shown` names it); `made` says whose it is taken for. Returns the note for the call's result, and whether it was
+ * disabled.
  */
 export function disableRepo(
   root: string,
   kind: "entry" | "bare",
   path: string | Buffer,
   shown?: string,
+  made = "a git repository this call made",
 ): { ok: boolean; note: string } {
   const target = kind === "entry" ? path : slash(path, "HEAD");
   const show = (p: string | Buffer) =>
@@ -67,7 +69,7 @@ export function disableRepo(
     if (kind === "entry" && look(to)?.isDirectory() && look(slash(to, "HEAD"))) aside(slash(to, "HEAD"));
     return {
       ok: true,
-      note: `safe-exec: ${show(target)} (a git repository this call made${named}) was renamed to ${show(to)}: the ` +
+      note: `safe-exec: ${show(target)} (${made}${named}) was renamed to ${show(to)}: the ` +
         `host's git would run its configuration and hooks. Repositories inside the workspace are made from the ` +
         `host (or the workspace's own .git, whose data reaches the host)`,
     };
@@ -77,7 +79,7 @@ export function disableRepo(
     if (inner !== null) {
       return {
         ok: true,
-        note: `safe-exec: ${show(target)} (a git repository this call made${named}) could not be renamed ` +
+        note: `safe-exec: ${show(target)} (${made}${named}) could not be renamed ` +
           `(${(e as Error).message}); ${inner.map((p) => show(p)).join(" and ")} inside it ${
             inner.length === 1 ? "was" : "were"
           } renamed aside instead, so the host's git does not take it for a repository nor read its configuration`,

@@ -26,6 +26,12 @@
  * text (no later view could be bound there); the walk is what the next call protects. A walk cut short (a folder it
  * could not list or name, a repository it could not rename) refuses the next calls until a walk vouches again.
  *
+ * A long-lived process (a sandboxed MCP server, `prepare(…, { longLived: true })`) is shown the repositories a walk
+ * at its start finds, and is registered as a live writer of its folders until its exit walk (`_gitlive.ts`): while
+ * one lives, every walk of those folders (its own after each call and between calls, `run_bash`'s, another
+ * server's) disables any repository it did not already know or that a live server was not shown through a view,
+ * however old its times look (red team 8, G3: a background job writes after the call's walk).
+ *
  * Runtime-free: only `node:` APIs (and the runtime's lstat for the walk).
  *
  * @module
@@ -39,12 +45,22 @@ import { GIT_DATA_DIRS, GIT_DATA_FILES, type GitRootInfo, inspectGit, readSmall,
 import { scanGitlinks } from "../../git/gitlinks.ts";
 import { RepoScanner } from "../../git/scan.ts";
 import { disableRepo, disableWatched, hasDataLinks, untouchedSince } from "./_gitnew.ts";
+import { addWriter, identity, type LiveWriter, shownToAll, writersOf } from "./_gitlive.ts";
 import { mergeData, privateData } from "./_gitview_data.ts";
 import { HOST_OBJECTS } from "./_gitdata.ts";
 import { withAncestors } from "./_gitpins.ts";
 import { emptyTrash, HostDir, lstatOr, quarantine, writeNew } from "./_gitview_io.ts";
 import { capPrivate, dropAdded, holdsRepo, materialize, syncBack, syncIn, type View } from "./_gitview_sync.ts";
 import type { GitMount } from "./_plan.ts";
+
+/** Options of {@linkcode GitViews.prepare}. */
+export interface PrepareOptions {
+  /**
+   * The process lives on after the call that started it (a sandboxed MCP server): walk first (what is there then is
+   * shown through views), and count it as a live writer of the roots until `finish` (its exit walk) vouched.
+   */
+  longLived?: boolean;
+}
 
 /** The git part of one call: the mounts, and what to do once its processes are gone. */
 export interface GitCall {
@@ -90,6 +106,9 @@ function ensurePlaceholder(view: View, trash: string, name: string, kind: "file"
   view.placeholders.set(name, kind);
   view.records.delete(name);
 }
+
+/** What a note says of a repository disabled because a long-lived sandboxed process could have made it. */
+const LIVE_WHY = "a git repository that appeared while a sandboxed process (an MCP server) could write there";
 
 /** The views of one sandbox (one server): private folders under `stateDir`, kept across calls. */
 export class GitViews {
@@ -173,10 +192,22 @@ export class GitViews {
    * Prepare the git part of a call for the writable roots (the workspace first) given what else is shown
    * (read-only roots). Throws `sandbox_unavailable` when git's files cannot be protected.
    */
-  prepare(roots: readonly string[], shownReadOnly: readonly string[]): GitCall {
+  prepare(roots: readonly string[], shownReadOnly: readonly string[], options: PrepareOptions = {}): GitCall {
     // The call's start on the file system's own clock (coarse: a change in the same tick counts as the call's).
     writeFileSync(this.#clock, "");
     const started = lstatOr(this.#clock)?.ctimeMs ?? Date.now();
+    if (options.longLived) {
+      // A walk now, so that every repository there is shown through a view for the process's whole life. With no
+      // long-lived writer of the roots alive, what is there is the operator's (each run_bash call was walked after
+      // it); else the rule of live writers applies (`#afterCall`).
+      for (const root of roots) {
+        const k = this.#known.get(root);
+        if (!k || k.problems.length > 0) continue; // the first walk (#knownIn) or a re-walk does it
+        this.#pending.push(...this.#afterCall(root, [], Infinity));
+        const after = this.#known.get(root);
+        if (after && after.problems.length > 0) after.since = started;
+      }
+    }
     const mounts: GitMount[] = [];
     const finishers: (() => string[])[] = [];
     const described: string[] = [];
@@ -262,6 +293,26 @@ export class GitViews {
       throw e;
     }
     let finished = false;
+    let writer: LiveWriter | null = null;
+    let release = () => {};
+    if (options.longLived) {
+      const ids = new Map<string, string>();
+      const add = (p: string) => {
+        const id = identity(p);
+        if (id !== null) ids.set(p, id);
+      };
+      // Only what the process is really shown read-only: a view (or a read-only pin, for a `.git` file) at that very
+      // path; a known `.git` that is not a git dir yet (an empty folder) is writable to it, so not listed.
+      const at = new Set(mounts.filter((m) => m.dest !== m.src || m.mode === "ro").map((m) => m.dest));
+      for (const root of roots) {
+        const k = this.#known.get(root);
+        for (const e of k?.entries ?? []) if (at.has(e)) add(e);
+        for (const b of k?.bare ?? []) if (viewed.includes(b)) add(b);
+      }
+      for (const g of viewed) add(g);
+      writer = { roots: [...roots], ids, gitDirs: [...viewed] };
+      release = addWriter(writer);
+    }
     return {
       mounts: withAncestors(mounts, roots),
       protected: described,
@@ -284,11 +335,14 @@ export class GitViews {
           if (!v.fresh) notes.push(...dropAdded(v, this.#trash));
         }
         emptyTrash(this.#trash);
+        // A long-lived process's exit walk: once it vouched for the roots, the process no longer counts as a writer
+        // (else it stays one, and every walk keeps treating what appears there as the agent's).
+        if (roots.every((r) => (this.#known.get(r)?.problems.length ?? 0) === 0)) release();
         return notes;
       },
       checkpoint: (since: number) => {
         if (finished) return [];
-        const notes: string[] = [];
+        const notes: string[] = this.#pending.splice(0);
         for (const root of roots) notes.push(...this.#afterCall(root, viewed, since));
         notes.push(...disableWatched(roots[0] ?? "/", watched));
         emptyTrash(this.#trash);
@@ -305,6 +359,9 @@ export class GitViews {
   #afterCall(root: string, viewed: readonly string[], started: number): string[] {
     const before = this.#known.get(root) ??
       { entries: new Set<string>(), bare: new Set<string>(), problems: [], since: 0 };
+    // Long-lived sandboxed processes that can write here now: times say nothing (they write whenever they like), so
+    // only what was known and shown to each of them through a view is kept.
+    const live = writersOf(root);
     const notes: string[] = [];
     const problems: string[] = [];
     let entries = new Set<string>();
@@ -315,21 +372,25 @@ export class GitViews {
       bare = new Set<string>();
       problems.length = 0;
       let disabled = 0;
-      const off = (kind: "entry" | "bare", p: string | Buffer, shown?: string) => {
-        const r = disableRepo(root, kind, p, shown);
+      const off = (kind: "entry" | "bare", p: string | Buffer, shown?: string, lived = false) => {
+        const r = disableRepo(root, kind, p, shown, lived ? LIVE_WHY : undefined);
         notes.push(r.note);
         if (r.ok) disabled++;
         else problems.push(r.note);
       };
       for (const e of found.entries) {
-        if (before.entries.has(e) || (untouchedSince(e, started) && !hasDataLinks(e, started))) entries.add(e);
+        if (live.length > 0) {
+          if (before.entries.has(e) && shownToAll(live, e)) entries.add(e);
+          else off("entry", e, undefined, true);
+        } else if (before.entries.has(e) || (untouchedSince(e, started) && !hasDataLinks(e, started))) entries.add(e);
         else off("entry", e);
       }
       for (const b of found.bare) {
-        if (
-          before.bare.has(b) || viewed.some((g) => isWithin(b, g)) ||
-          (b !== root && untouchedSince(b, started) && !hasDataLinks(b, started))
-        ) {
+        const knownHere = before.bare.has(b) || viewed.some((g) => isWithin(b, g));
+        if (live.length > 0) {
+          if (knownHere && shownToAll(live, b)) bare.add(b);
+          else off("bare", b, undefined, true);
+        } else if (knownHere || (b !== root && untouchedSince(b, started) && !hasDataLinks(b, started))) {
           bare.add(b);
         } else off("bare", b);
       }

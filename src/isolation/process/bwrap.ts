@@ -97,7 +97,10 @@ export interface PreparedCall {
 /** A long-lived sandboxed process: a child with its stdin piped. */
 export type PipedChild = ChildProcess & {
   readonly stdin: WritableStream<Uint8Array>;
-  /** After one of its calls: disable the repositories made since `since` (epoch ms) in what it is shown; notes. */
+  /**
+   * After one of its calls, or between them: disable the repositories made since `since` (epoch ms) in what it is
+   * shown; while it lives, any repository it was not shown through a view (`_gitlive.ts`); notes.
+   */
   checkpoint(since: number): string[];
 };
 
@@ -162,7 +165,8 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
   });
   const ensure = () => host.ready();
   const usable = (workspace?: string) => host.usable(workspace);
-  const prepare = (ctx: SpawnContext, fd: number = SECCOMP_FD): PreparedCall => {
+  // `longLived`: a process that outlives its first call (spawnPiped): git's views count it as a live writer.
+  const prepare = (ctx: SpawnContext, fd: number = SECCOMP_FD, longLived = false): PreparedCall => {
     const r = usable(ctx.workspace);
     const facts = host.facts(ctx.workspace, r.state);
     const roots = [facts.workspace];
@@ -172,7 +176,7 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
       }
     }
     const shownRo = facts.readable.filter((f) => f.real !== null).map((f) => f.real as string);
-    const git: GitCall = r.views.prepare(roots, shownRo);
+    const git: GitCall = r.views.prepare(roots, shownRo, { longLived });
     let plan: SandboxPlan;
     try {
       plan = planSandbox(facts, {
@@ -318,7 +322,7 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
             `folder ${r.state.dir}`,
         );
       }
-      const prepared = prepare(ctx);
+      const prepared = prepare(ctx, SECCOMP_FD, true);
       const call = [...prepared.args, "--", ...argv];
       if (call.some((a) => a.includes("\0"))) {
         prepared.finish();
