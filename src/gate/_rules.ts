@@ -8,7 +8,15 @@
  */
 import { fileCallTargets } from "../fileops/targets.ts";
 import type { Workspace } from "../fileops/workspace.ts";
-import { type CompiledRule, evaluateRules, type RuleMatch, type RuleOutcome, type RulePath } from "../rules/mod.ts";
+import {
+  type CompiledRule,
+  evaluateRules,
+  isPathName,
+  pathOfValue,
+  type RuleMatch,
+  type RuleOutcome,
+  type RulePath,
+} from "../rules/mod.ts";
 import type { Decision, Risk, RuleHit } from "../types.ts";
 import type { RegisteredTool } from "./tool.ts";
 import { workspaceFacts } from "./_path_facts.ts";
@@ -115,13 +123,10 @@ export function judgeCall(
   });
 }
 
-/** An argument name that usually holds a path (`path`, `paths`, `input_file`, `src`, `pathname`, `uri`, …). */
-const _PATH_NAME =
-  /(^|_)(path|paths|pathname|file|files|filename|filepath|dir|dirs|directory|folder|location|uri|src|dst|dest|source|destination|target|root|cwd)$/;
-
 /**
  * What an upstream tool's arguments that may be paths reach in the workspace (red team 7, F12; red team 8, G2):
- * `names` from its input schema, and every argument whose name says it is a path, at any depth (`options.path`,
+ * `names` from its input schema, and every argument whose name says it is a path (rules/path_names.ts: `path`,
+ * `input_file`, `file_name`, `dir`, `uri`, …), at any depth (`options.path`,
  * `files[].path`), a string or a list of strings each, `file://` URIs read as their path. Each is a file or a
  * folder read in part; null when there is none. Paths outside the workspace are not the rules'.
  */
@@ -134,15 +139,8 @@ function _pathLike(
   const out: RulePath[] = [];
   const wanted = new Set(names);
   const take = (x: unknown): void => {
-    if (typeof x !== "string" || x === "") return;
-    let p = x;
-    if (/^file:/i.test(p)) {
-      try {
-        p = decodeURIComponent(new URL(p).pathname);
-      } catch {
-        return;
-      }
-    }
+    const p = pathOfValue(x);
+    if (p === null) return;
     const r = _relative(workspace, p);
     if (r !== null) out.push({ path: r, below: Infinity, some: true });
   };
@@ -153,8 +151,7 @@ function _pathLike(
     }
     if (depth > 4 || v === null || typeof v !== "object") return;
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      const key = k.replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase().replace(/-/g, "_");
-      visit(x, depth + 1, (depth === 0 && wanted.has(k)) || _PATH_NAME.test(key));
+      visit(x, depth + 1, (depth === 0 && wanted.has(k)) || isPathName(k));
     }
   };
   visit(args, 0, false);

@@ -10,6 +10,7 @@
  * @module
  */
 import type { ProviderRefusal, RegisteredTool, ToolProvider } from "../gate/tool.ts";
+import { isPathName } from "../rules/mod.ts";
 import { type JsonSchema, ToolError } from "../types.ts";
 import type { UpstreamServerConfig } from "./config.ts";
 import { UpstreamManager } from "./manager.ts";
@@ -223,33 +224,9 @@ export function outputOf(r: UpstreamCallResult): unknown {
   throw new ToolError(r.errorCode ?? "upstream_error", r.error ?? "the upstream call failed", r.result ?? undefined);
 }
 
-/** Argument names that usually hold a file or folder path (server-filesystem's `path`, `paths`, `source`, …). */
-const _PATH_NAMES = new Set([
-  "path",
-  "paths",
-  "file",
-  "files",
-  "filepath",
-  "file_path",
-  "filename",
-  "file_name",
-  "source",
-  "destination",
-  "src",
-  "dst",
-  "dest",
-  "target",
-  "dir",
-  "directory",
-  "dir_path",
-  "folder",
-  "root",
-  "cwd",
-]);
-
-/** The properties of an upstream tool's input schema whose names say they are paths (the rules' `path` matchers). */
+/** The properties of an upstream tool's input schema whose names say they are paths (rules/path_names.ts), for the rules' `path` matchers. */
 function _pathLikeArgs(schema: unknown): string[] {
   const props = (schema as { properties?: unknown } | null)?.properties;
   if (props === null || typeof props !== "object" || Array.isArray(props)) return [];
-  return Object.keys(props).filter((k) => _PATH_NAMES.has(k.toLowerCase().replace(/[-]/g, "_")));
+  return Object.keys(props).filter(isPathName);
 }

@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { pathNameKind, pathOfValue } from "../rules/path_names.ts";
 import type { Risk } from "../types.ts";
 import type { HookAgent } from "./types.ts";
 
@@ -307,16 +308,26 @@ export interface ToolPath {
 
 /** The search tools that read files (a folder's tree, narrowed by file patterns). */
 const _FILE_SEARCHES: ReadonlySet<string> = new Set(["Grep", "Glob", "grep_search", "search_file_content", "glob"]);
-const _FILE_KEYS = ["file_path", "notebook_path", "absolute_path", "target_file", "path"];
-const _FOLDER_KEYS = ["path", "dir_path", "directory", "target_directory", "cwd"];
+/**
+ * Inputs of the agents' own tools that are text though named like a path (rules/path_names.ts): NotebookEdit's
+ * `new_source` is the cell's new code.
+ */
+const _TEXT_KEYS: ReadonlySet<string> = new Set(["new_source"]);
+/** How deep hook mode looks for a path-like input (`options.path`, `files[].path`), as the gate does. */
+const _MAX_DEPTH = 4;
 const _GLOB_KEYS = ["glob", "include", "glob_pattern", "includes"];
 
 /**
- * Every path-like argument of an agent's tool call, for the `path` rules and for judging what it reaches: the file
- * of a file tool (`file_path`, `absolute_path`, `notebook_path`, `path`, `paths` of read_many_files, the files of
- * a Codex patch, Gemini's `save_memory` file `~/.gemini/GEMINI.md`); the folder a search or listing reads (`path`, `dir_path`; default the working folder), or, when
- * it has them, the file patterns that narrow it (`glob`, `include`, and Glob's own `pattern`, relative to that folder). A Grep's `pattern` is a regular expression over
- * contents, not a path. Shell tools: none (their script names its paths).
+ * Every path-like argument of an agent's tool call, for the `path` rules and for judging what it reaches; an input
+ * is path-like when its name says so (rules/path_names.ts: `file_path`, `absolute_path`, `notebook_path`, `path`,
+ * `paths`, `dir_path`, `filename`, `source`, `uri`, …, a `file:` URI read as its path). A search or listing reads
+ * folders (its folder-like inputs: `path`, `dir_path`, `directory`, …; default the working folder), or, when it has
+ * them, the file patterns that narrow them (`glob`, `include`, and Glob's own `pattern`, relative to each folder);
+ * a file it names is a file. Another tool reads or writes the files its inputs name at any depth (`options.path`,
+ * `files[].path`; a list's wildcard entries are a read's file patterns, `include` among them), and may read all of
+ * a folder one names (`dir`, `root`, `cwd`). Also the files of a Codex patch and Gemini's `save_memory` file
+ * `~/.gemini/GEMINI.md`. A Grep's `pattern` is a regular expression over contents, not a path. Shell tools: none
+ * (their script names its paths).
  *
  * @example
  * ```ts
@@ -347,27 +358,64 @@ export function toolPaths(agent: HookAgent, tool: string, input: Readonly<Record
   }
   const listing = tool === "LS" || tool === "list_directory";
   if (kind === "search" && !_FILE_SEARCHES.has(tool)) return out; // ToolSearch searches tools, not files
+  const known = agentToolRisk(agent, tool).known;
+  const named = (k: string) => (known && _TEXT_KEYS.has(k) ? null : pathNameKind(k));
   if (kind === "search" || listing) {
-    const key = _FOLDER_KEYS.find((k) => typeof input[k] === "string" && input[k] !== "");
-    const folder = key !== undefined ? input[key] as string : ".";
+    const folders: string[] = [];
+    const files: ToolPath[] = [];
+    for (const [k, v] of Object.entries(input)) {
+      const what = named(k);
+      if (what === null) continue;
+      for (const value of _spellings(v)) {
+        if (what === "file") files.push({ value, kind: "file" });
+        else folders.push(value);
+      }
+    }
+    if (folders.length === 0) folders.push(".");
     const globs: unknown[] = [];
     for (const k of _GLOB_KEYS) globs.push(...(Array.isArray(input[k]) ? input[k] as unknown[] : [input[k]]));
     // Glob tools' own pattern names files; a Grep's pattern is a regular expression over contents
     if (/glob/i.test(tool)) globs.push(input.pattern);
-    for (const g of globs) if (typeof g === "string" && g !== "") out.push({ value: g, kind: "glob", folder });
-    // file patterns narrow the search to what they can match; without one it reads some of the folder's tree
-    if (out.length === 0) out.push({ value: folder, kind: "folder", below: listing ? 1 : Infinity });
+    for (const folder of folders) {
+      for (const g of globs) if (typeof g === "string" && g !== "") out.push({ value: g, kind: "glob", folder });
+    }
+    // file patterns narrow the search to what they can match; without one it reads some of each folder's tree
+    if (out.length === 0) {
+      for (const folder of folders) out.push({ value: folder, kind: "folder", below: listing ? 1 : Infinity });
+    }
+    out.push(...files);
     return out;
   }
-  for (const k of _FILE_KEYS) if (typeof input[k] === "string") out.push({ value: input[k] as string, kind: "file" });
-  for (const k of ["paths", "file_paths", "include"]) {
-    const list = input[k];
-    if (!Array.isArray(list)) continue;
-    for (const v of list) {
-      if (typeof v === "string") out.push({ value: v, kind: kind === "read" && /[*?[{]/.test(v) ? "glob" : "file" });
+  const entry = (v: unknown, what: "file" | "folder" | "path", list: boolean): void => {
+    for (const value of _spellings(v)) {
+      if (what === "folder") out.push({ value, kind: "folder", below: Infinity });
+      else out.push({ value, kind: list && kind === "read" && /[*?[{]/.test(value) ? "glob" : "file" });
     }
-  }
+  };
+  const visit = (v: unknown, depth: number, what: "file" | "folder" | "path" | null): void => {
+    if (what !== null) {
+      if (Array.isArray(v)) v.forEach((x) => typeof x === "string" ? entry(x, what, true) : visit(x, depth + 1, null));
+      else if (typeof v === "string") entry(v, what, false);
+    }
+    if (depth > _MAX_DEPTH || v === null || typeof v !== "object") return;
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      // Gemini's read_many_files: `include` lists more files (or patterns) to read
+      visit(x, depth + 1, depth === 0 && k === "include" ? "file" : named(k));
+    }
+  };
+  visit(input, 0, null);
   return out;
+}
+
+/**
+ * A path-like input's value as the hook judges it: as written (a `file:` URI is a spelling the agent's tools may
+ * not resolve as the gate would: outside, high), and for a `file:` URI also the path it names (so the floors on that
+ * path hold); none for a value that is no string or is empty.
+ */
+function _spellings(v: unknown): string[] {
+  if (typeof v !== "string" || v === "") return [];
+  const path = pathOfValue(v);
+  return path === null || path === v ? [v] : [v, path];
 }
 
 /** Input names that carry a shell command, per agent tool. */

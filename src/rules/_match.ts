@@ -161,11 +161,42 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
  * a file or an unknown program (`./s.sh`, `node s.js`), code handed over in the environment; or null.
  */
 function _unseen(a: ShellAnalysis): string | null {
-  for (const c of a.commands) {
-    const r = runsProjectCode(c) ?? unseenCode(c);
-    if (r !== null) return r;
+  const m = _scans(a);
+  if (m.unseen === undefined) {
+    m.unseen = null;
+    for (const c of a.commands) {
+      m.unseen = runsProjectCode(c) ?? unseenCode(c);
+      if (m.unseen !== null) break;
+    }
+    m.unseen ??= _environment(a);
   }
-  return environmentCode(a);
+  return m.unseen;
+}
+
+/** What the "may apply" scans found in one analysis (each a pure function of it), made once for every rule. */
+interface _Scans {
+  unseen?: string | null;
+  environment?: string | null;
+  links?: string | null;
+}
+const _SCANS = new WeakMap<ShellAnalysis, _Scans>();
+
+function _scans(a: ShellAnalysis): _Scans {
+  let m = _SCANS.get(a);
+  if (m === undefined) _SCANS.set(a, m = {});
+  return m;
+}
+
+/** {@linkcode environmentCode}, once per analysis. */
+function _environment(a: ShellAnalysis): string | null {
+  const m = _scans(a);
+  return m.environment === undefined ? (m.environment = environmentCode(a)) : m.environment;
+}
+
+/** {@linkcode linksMade}, once per analysis. */
+function _links(a: ShellAnalysis): string | null {
+  const m = _scans(a);
+  return m.links === undefined ? (m.links = linksMade(a)) : m.links;
 }
 
 /** The analysis of the call's script (made once), or undefined when it has none. */
@@ -184,6 +215,13 @@ function _lowerMatch(c: SimpleCommand, prefix: readonly string[]): boolean {
 
 function _basename(v: string): string {
   return v.slice(v.lastIndexOf("/") + 1);
+}
+
+/** Whether the word `v` is `name` or a path to it: `name`, or `_basename(v) === name`, without making the basename. */
+function _isNamed(v: string, name: string): boolean {
+  if (v === name) return true;
+  const slash = v.length - name.length - 1;
+  return slash >= 0 && v.charCodeAt(slash) === 47 && v.endsWith(name) && !name.includes("/");
 }
 
 /** A cluster of short options (`-rf`), not `--` or a number (`-5`): its letters. */
@@ -259,18 +297,20 @@ function _longLetters(table: ReturnType<typeof _synonyms>, opt: string): string[
   return out;
 }
 
-/**
- * A simple command matches a prefix for raising: the name (or its basename), then the prefix's other words in
- * order, except its options, which match as a set wherever they are: every letter of a short-option word
- * (`-rf`) must be given in any cluster or order (`-fr`, `-r -f`, `-f x -r`), every long option (`--force`)
- * anywhere, also abbreviated (`--forc`), both read through {@linkcode SYNONYMS} (`-R`, `--recursive` for rm's `-r`).
- * A word only known at run time could be any of them, and so could the arguments xargs adds (`extra`): then the
- * prefix's remaining words may be supplied too.
- */
-function _raiseMatchWords(argv: readonly ShellWord[], prefix: readonly string[], extra = false): boolean {
-  const head = argv[0];
-  if (!head || prefix.length === 0) return false;
-  if (head.value !== null && head.value !== prefix[0] && _basename(head.value) !== prefix[0]) return false;
+/** A prefix read for {@linkcode _raiseMatchWords}: its synonym table, literal words, option letters and long options. */
+interface _Wanted {
+  readonly table: ReturnType<typeof _synonyms>;
+  readonly short: (ch: string) => string;
+  readonly words: readonly string[];
+  readonly letters: ReadonlySet<string>;
+  readonly longs: readonly string[];
+}
+/** Each rule's prefixes are read once (they are the compiled rules' own arrays), not once per command and call. */
+const _WANTED = new WeakMap<readonly string[], _Wanted>();
+
+function _wanted(prefix: readonly string[]): _Wanted {
+  const known = _WANTED.get(prefix);
+  if (known !== undefined) return known;
   const table = _synonyms(prefix);
   const short = (ch: string) => table?.short?.[ch] ?? ch;
   const words: string[] = [];
@@ -284,6 +324,24 @@ function _raiseMatchWords(argv: readonly ShellWord[], prefix: readonly string[],
       else longs.push(p);
     } else words.push(p);
   }
+  const w = { table, short, words, letters, longs };
+  _WANTED.set(prefix, w);
+  return w;
+}
+
+/**
+ * A simple command matches a prefix for raising: the name (or its basename), then the prefix's other words in
+ * order, except its options, which match as a set wherever they are: every letter of a short-option word
+ * (`-rf`) must be given in any cluster or order (`-fr`, `-r -f`, `-f x -r`), every long option (`--force`)
+ * anywhere, also abbreviated (`--forc`), both read through {@linkcode SYNONYMS} (`-R`, `--recursive` for rm's `-r`).
+ * A word only known at run time could be any of them, and so could the arguments xargs adds (`extra`): then the
+ * prefix's remaining words may be supplied too.
+ */
+function _raiseMatchWords(argv: readonly ShellWord[], prefix: readonly string[], extra = false): boolean {
+  const head = argv[0];
+  if (!head || prefix.length === 0) return false;
+  if (head.value !== null && !_isNamed(head.value, prefix[0]!)) return false;
+  const { table, short, words, letters, longs } = _wanted(prefix);
   let k = 0;
   let unknown = extra;
   const given = new Set<string>(table?.implied ?? "");
@@ -312,7 +370,7 @@ function _raiseMatchWords(argv: readonly ShellWord[], prefix: readonly string[],
 /** `git send-pack` pushes as `git push` does (`--force`, `+ref`, `--mirror`): the plumbing reads as its porcelain. */
 function _porcelain(argv: readonly ShellWord[]): readonly ShellWord[] | null {
   const head = argv[0]?.value;
-  if (head == null || _basename(head) !== "git") return null;
+  if (head == null || !_isNamed(head, "git")) return null;
   const i = argv.findIndex((w) => w.value === "send-pack");
   if (i === -1) return null;
   const out = [...argv];
@@ -323,10 +381,14 @@ function _porcelain(argv: readonly ShellWord[]): readonly ShellWord[] | null {
 function _raiseMatch(c: SimpleCommand, prefix: readonly string[]): boolean {
   if (c.dynamic) return true;
   if (_raiseMatchWords(c.argv, prefix, c.extraArgs) || _raiseMatchWords(c.raw, prefix)) return true;
-  const push = _porcelain(c.argv);
-  if (push !== null && _raiseMatchWords(push, prefix, c.extraArgs)) return true;
   const head = c.argv[0]?.value;
-  if (head && RUNNERS.has(_basename(head))) {
+  if (!head) return false;
+  // git's plumbing read as its porcelain (`git send-pack` as `git push`)
+  if (_isNamed(head, "git")) {
+    const push = _porcelain(c.argv);
+    if (push !== null && _raiseMatchWords(push, prefix, c.extraArgs)) return true;
+  }
+  if (RUNNERS.has(_basename(head))) {
     for (let k = 1; k < c.argv.length; k++) if (_raiseMatchWords(c.argv.slice(k), prefix, c.extraArgs)) return true;
   }
   return false;
@@ -406,7 +468,7 @@ export function ruleMatches(
           // (red team 7, F8, F10)
           const project = rule.spec.decision === "deny" && a?.ok ? _unseen(a) : null;
           // a literal name read after a command that may have made links since the facts were read (red team 7, F3)
-          const made = a?.ok ? linksMade(a) : null;
+          const made = a?.ok ? _links(a) : null;
           maybe = sp.unknown ?? linked?.maybe ?? held ?? project ?? made;
           if (maybe === null) return miss;
         }
@@ -467,7 +529,7 @@ export function ruleMatches(
     for (const c of a.commands) {
       operands ??= operandsRun(c, heads, (w) => prefixes.some((p) => _raiseMatchWords(w, p)));
     }
-    const env = operands ?? environmentCode(a);
+    const env = operands ?? _environment(a);
     if (env) return { hit: true, atLeastMedium: false, maybe: maybe ?? env };
     // the project's code (`npm test` runs package.json's script), a file the agent may have written (`./s.sh`,
     // `node s.js`) or an unknown program may run any command: a deny floor may apply, asked every time (red team 6,

@@ -175,14 +175,13 @@ function _program(head: string): string | null {
 export function unseenCode(c: SimpleCommand): string | null {
   const head = c.argv[0]?.value;
   if (c.dynamic || c.lookedThrough || head === null || head === undefined) return null;
-  const shown = _shown(c);
   const name = _program(head);
   if (name === null) {
-    return `${head} is a file the agent may have written (${shown}), whose code the gate cannot inspect`;
+    return `${head} is a file the agent may have written (${_shown(c)}), whose code the gate cannot inspect`;
   }
   // busybox's applet and ssh's remote command are commands of their own in the analysis (_evaluated.ts): judged there
   if (INERT_PROGRAMS.has(name) || name === "busybox" || name === "ssh") return null;
-  return `${name} is not a program the gate knows (${shown}): it may run code from a file or the project, which ` +
+  return `${name} is not a program the gate knows (${_shown(c)}): it may run code from a file or the project, which ` +
     "the gate cannot inspect";
 }
 

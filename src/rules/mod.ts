@@ -45,5 +45,6 @@ export type { ProjectCheckVerdict } from "./project_checks.ts";
 export { lexicalWorkspacePath } from "./workspace_path.ts";
 export { HOST_CONFIG_FILES, HOST_CONFIG_FOLDERS, hostRunsConfig } from "./host_config.ts";
 export { RUNNERS } from "./runners.ts";
+export { argNameWords, isPathName, type PathNameKind, pathNameKind, pathOfValue } from "./path_names.ts";
 // The vocabulary they use.
 export type { Risk } from "../types.ts";

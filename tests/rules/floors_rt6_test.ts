@@ -1,15 +1,8 @@
 // Red team 6: project checks past the deny floors (F1), code bash or a program evaluates from its arguments (F2),
 // and option synonyms the floors missed (F3). The config is red team 6's repro/floor.jsonc.
 import assert from "node:assert/strict";
-import { validateRules } from "../../src/rules/config.ts";
-import { DENY_MAY_APPLY, evaluateRules, type RuleCall } from "../../src/rules/engine.ts";
-
-function compile(rules: unknown[]) {
-  const v = validateRules(rules);
-  assert.deepEqual(v.errors, []);
-  return v.rules;
-}
-const bash = (cmd: string): RuleCall => ({ tool: "run_bash", tableRisk: "high", args: { cmd } });
+import { DENY_MAY_APPLY, evaluateRules } from "../../src/rules/engine.ts";
+import { bash, CMD_ONLY, compile, PATH_ONLY, SANDBOXED } from "./_floors.ts";
 
 /** repro/floor.jsonc */
 const FLOOR = compile([
@@ -20,10 +13,7 @@ const FLOOR = compile([
   },
   { tool: "*", path: ["secrets/**"], decision: "deny" },
 ]);
-const CMD_ONLY = compile([{ tool: "run_bash", command: ["rm -rf"], decision: "deny" }]);
-const PATH_ONLY = compile([{ tool: "*", path: ["secrets/**"], decision: "deny" }]);
 const ASK_ONLY = compile([{ tool: "run_bash", command: ["curl"], decision: "ask" }]);
-const SANDBOXED = { projectChecks: true, trustGitConfig: true };
 
 Deno.test("floors rt6 F1: a project check is not lowered past a deny floor, which may apply to it", () => {
   for (

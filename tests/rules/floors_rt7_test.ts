@@ -3,42 +3,20 @@
 // to programs through the environment (`GIT_CONFIG_PARAMETERS=… git q`, `TAR_OPTIONS=…`, `export …`); F3: links
 // made earlier in the same call (`tar xf t.tar && cat h`). The config is red team 7's repro/cfg_floors_noask.jsonc.
 import assert from "node:assert/strict";
-import { validateRules } from "../../src/rules/config.ts";
-import { DENY_MAY_APPLY, evaluateRules, type RuleCall } from "../../src/rules/engine.ts";
+import { DENY_MAY_APPLY, evaluateRules } from "../../src/rules/engine.ts";
+import {
+  assertMetNotLowered as assertMet,
+  assertUntouched,
+  bash,
+  CMD_ONLY,
+  compile,
+  NOASK_FLOOR as FLOOR,
+  PATH_ONLY,
+  SANDBOXED,
+} from "./_floors.ts";
 
-function compile(rules: unknown[]) {
-  const v = validateRules(rules);
-  assert.deepEqual(v.errors, []);
-  return v.rules;
-}
-const bash = (cmd: string): RuleCall => ({ tool: "run_bash", tableRisk: "high", args: { cmd } });
-
-/** repro/cfg_floors_noask.jsonc */
-const FLOOR = compile([
-  { tool: "run_bash", command: ["rm -rf", "curl", "git push --force", "wget"], decision: "deny" },
-  { tool: "*", path: ["secrets/**"], decision: "deny" },
-]);
-const CMD_ONLY = compile([{ tool: "run_bash", command: ["rm -rf"], decision: "deny" }]);
-const PATH_ONLY = compile([{ tool: "*", path: ["secrets/**"], decision: "deny" }]);
 const ASK_RM = compile([{ tool: "run_bash", command: ["rm -rf"], decision: "ask" }]);
 const PUSH = compile([{ tool: "run_bash", command: ["git push --force"], decision: "deny" }]);
-const SANDBOXED = { projectChecks: true, trustGitConfig: true };
-
-/** The floor is met: denied outright, or asked as a deny floor that may apply (never answered by a remembered approval). */
-function assertMet(rules: typeof FLOOR, cmd: string, why?: RegExp, opts = SANDBOXED): void {
-  const o = evaluateRules(rules, bash(cmd), opts);
-  assert.notEqual(o.floor, null, `${cmd}: ${o.rationale}`);
-  if (o.floor === "ask") {
-    assert.ok(o.matched.some((m) => m.summary.includes(DENY_MAY_APPLY)), `${cmd}: ${o.rationale}`);
-  }
-  assert.notEqual(o.risk, "low", cmd);
-  if (why) assert.match(o.rationale, why, cmd);
-}
-
-function assertUntouched(rules: typeof FLOOR, cmd: string, opts = SANDBOXED): void {
-  const o = evaluateRules(rules, bash(cmd), opts);
-  assert.equal(o.floor, null, `${cmd}: ${o.rationale}`);
-}
 
 /** F2: programs that run the words after them as a command. */
 const RUNS_OPERANDS = [

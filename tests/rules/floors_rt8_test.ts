@@ -2,49 +2,7 @@
 // (git's `ext::` transport, `difftool -x`, `filter-branch --*-filter`, `-c remote.X.uploadpack=`, `scp -o
 // ProxyCommand=`, `rsync -e`); G8: programs that read the names of the files they open from a file or stdin
 // (`tar -T`, `zip -@`, `cpio -o`, `--pathspec-from-file`). The config is red team 8's repro/cfg_floors_noask.jsonc.
-import assert from "node:assert/strict";
-import { validateRules } from "../../src/rules/config.ts";
-import { DENY_MAY_APPLY, evaluateRules, type RuleCall } from "../../src/rules/engine.ts";
-
-function compile(rules: unknown[]) {
-  const v = validateRules(rules);
-  assert.deepEqual(v.errors, []);
-  return v.rules;
-}
-const bash = (cmd: string): RuleCall => ({ tool: "run_bash", tableRisk: "high", args: { cmd } });
-
-/** repro/cfg_floors_noask.jsonc */
-const FLOOR = compile([
-  { tool: "run_bash", command: ["rm -rf", "curl", "git push --force", "wget"], decision: "deny" },
-  { tool: "*", path: ["secrets/**"], decision: "deny" },
-]);
-const CMD_ONLY = compile([{ tool: "run_bash", command: ["rm -rf"], decision: "deny" }]);
-const PATH_ONLY = compile([{ tool: "*", path: ["secrets/**"], decision: "deny" }]);
-const SANDBOXED = { projectChecks: true, trustGitConfig: true };
-
-function outcome(rules: typeof FLOOR, cmd: string) {
-  return evaluateRules(rules, bash(cmd), SANDBOXED);
-}
-
-/** Denied outright. */
-function assertDenied(rules: typeof FLOOR, cmd: string): void {
-  const o = outcome(rules, cmd);
-  assert.equal(o.floor, "deny", `${cmd}: ${o.rationale}`);
-}
-
-/** Denied, or asked as a deny floor that may apply (never answered by a remembered approval). */
-function assertMet(rules: typeof FLOOR, cmd: string): void {
-  const o = outcome(rules, cmd);
-  assert.notEqual(o.floor, null, `${cmd}: ${o.rationale}`);
-  if (o.floor === "ask") {
-    assert.ok(o.matched.some((m) => m.summary.includes(DENY_MAY_APPLY)), `${cmd}: ${o.rationale}`);
-  }
-}
-
-function assertUntouched(rules: typeof FLOOR, cmd: string): void {
-  const o = outcome(rules, cmd);
-  assert.equal(o.floor, null, `${cmd}: ${o.rationale}`);
-}
+import { assertDenied, assertMet, assertUntouched, CMD_ONLY, NOASK_FLOOR as FLOOR, PATH_ONLY } from "./_floors.ts";
 
 /** G1: the literal command is extracted and judged as itself: `rm -rf` is denied. */
 const G1_EXTRACTED = [

@@ -1,33 +1,8 @@
 // Red team 5: config floors bypassed by commands embedded in arguments (F8), files opened by a program's own text
 // (F2, F3), option synonyms (F5) and xargs-supplied options (F4).
 import assert from "node:assert/strict";
-import { validateRules } from "../../src/rules/config.ts";
-import { evaluateRules, type RuleCall } from "../../src/rules/engine.ts";
-
-function compile(rules: unknown[]) {
-  const v = validateRules(rules);
-  assert.deepEqual(v.errors, []);
-  return v.rules;
-}
-const bash = (cmd: string): RuleCall => ({ tool: "run_bash", tableRisk: "high", args: { cmd } });
-type Rules = ReturnType<typeof compile>;
-type Options = Parameters<typeof evaluateRules>[2];
-
-/** Every command of `cmds` meets the floor `floor` (null: none) under `rules`; a failure names the command and why. */
-function expectFloor(rules: Rules, floor: "deny" | "ask" | null, cmds: string[], options?: Options): void {
-  for (const cmd of cmds) {
-    const o = evaluateRules(rules, bash(cmd), options);
-    assert.equal(o.floor, floor, `${cmd}: ${o.rationale}`);
-  }
-}
-
-/** Every command of `cmds` is judged `risk` under `rules`; a failure names the command and why. */
-function expectRisk(rules: Rules, risk: string, cmds: string[], options?: Options): void {
-  for (const cmd of cmds) {
-    const o = evaluateRules(rules, bash(cmd), options);
-    assert.equal(o.risk, risk, `${cmd}: ${o.rationale}`);
-  }
-}
+import { evaluateRules } from "../../src/rules/engine.ts";
+import { bash, compile, expectFloor, expectRisk } from "./_floors.ts";
 
 // cfg/c5.jsonc of red team 5: the operator trusts git, with floors on the dangerous parts
 const C5 = compile([

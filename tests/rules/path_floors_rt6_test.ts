@@ -7,14 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Workspace } from "../../src/fileops/workspace.ts";
 import { workspaceFacts } from "../../src/gate/_path_facts.ts";
-import { validateRules } from "../../src/rules/config.ts";
 import { DENY_MAY_APPLY, evaluateRules } from "../../src/rules/engine.ts";
+import { compile } from "./_floors.ts";
 
-function compile(rules: unknown[]) {
-  const v = validateRules(rules);
-  assert.deepEqual(v.errors, []);
-  return v.rules;
-}
 // repro/floor.jsonc of red team 6
 const FLOOR = compile([
   { tool: "run_bash", command: ["rm -rf", "sudo", "curl"], decision: "deny" },

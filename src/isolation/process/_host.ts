@@ -16,7 +16,7 @@ import { GitViews } from "./_gitview.ts";
 import { buildEtc, HOME_CANDIDATES, planEtc } from "./_etc.ts";
 import { type DeviceNodes, makeDeviceNodes } from "./_devices.ts";
 import { type MemoryCgroup, setupMemoryCgroup } from "./_memcg.ts";
-import { etcStamp, gatherFacts, type HostFacts } from "./_facts.ts";
+import { etcStamp, factOf, gatherFacts, type HostFacts } from "./_facts.ts";
 import { buildSeccompFilter, seccompArch, type SeccompFilter } from "./_seccomp.ts";
 import { privateDir, type SandboxLimits } from "./_standby.ts";
 import { installHint } from "./sandbox.ts";
@@ -248,8 +248,15 @@ export class SandboxHost {
         this.#etc = { stamp, dir, shown: plan.shown, leftOut: [...plan.leftOut, ...failed] };
       }
     }
-    const own = gatherFacts(workspace, this.#o.readable, this.#o.writable);
-    return { ...own, system: this.#systemFacts.facts.system, etc: this.#systemFacts.facts.etc };
+    // the system's and /etc's facts are the cached ones (looked at again past SYSTEM_FACTS_TTL_MS); the configured
+    // folders are looked at every call
+    return {
+      system: this.#systemFacts.facts.system,
+      etc: this.#systemFacts.facts.etc,
+      workspace,
+      readable: this.#o.readable.map((p) => factOf(p, true)),
+      writable: this.#o.writable.map((p) => factOf(p, true)),
+    };
   }
 
   /** Remove the pids cgroup, git's views and the private folder. */
