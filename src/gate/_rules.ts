@@ -6,12 +6,12 @@
  *
  * @module
  */
+import { isAbsolute, join } from "node:path";
 import { fileCallTargets } from "../fileops/targets.ts";
 import type { Workspace } from "../fileops/workspace.ts";
 import {
   type CompiledRule,
   evaluateRules,
-  isPathName,
   pathOfValue,
   type RuleMatch,
   type RuleOutcome,
@@ -94,7 +94,10 @@ export function judgeCall(
   if (setup.rules.length === 0 && !(script && setup.readOnlyCommands)) return null;
   if (setup.rules.length > 0 && !script && !setup.rules.some((r) => r.matchTool(tool.name))) return null;
   const names = tool.pathArgs ?? [];
-  let paths: RulePath[] | null = _pathLike(workspace, tool.pathLike, args);
+  // an upstream tool's arguments are read only for a rule that reads paths (every string leaf may be one)
+  const readsPaths = tool.pathLike !== undefined &&
+    setup.rules.some((r) => r.spec.path !== undefined && r.matchTool(tool.name));
+  let paths: RulePath[] | null = readsPaths ? _pathLike(workspace, tool.pathLike, args, tool.pathBases) : null;
   if (names.length > 0) {
     // a built-in file tool: what it acts on, resolved as it will resolve it (the file a copy into a folder creates,
     // the tree delete_dir removes); another tool with path arguments: those, as written
@@ -124,39 +127,67 @@ export function judgeCall(
 }
 
 /**
- * What an upstream tool's arguments that may be paths reach in the workspace (red team 7, F12; red team 8, G2):
- * `names` from its input schema, and every argument whose name says it is a path (rules/path_names.ts: `path`,
- * `input_file`, `file_name`, `dir`, `uri`, …), at any depth (`options.path`,
- * `files[].path`), a string or a list of strings each, `file://` URIs read as their path. Each is a file or a
- * folder read in part; null when there is none. Paths outside the workspace are not the rules'.
+ * What an upstream tool's arguments may reach in the workspace (red team 7, F12; red team 8, G2; red team 9, H4).
+ * A server may read any string it is given as a path, whatever the argument's name, so every string leaf is read
+ * by value, at any depth (bounded): as a path (relative ones against the workspace and against each of `bases`,
+ * the folders the server resolves them in), a `file:` URL as its decoded path, a glob as the folder before its
+ * first pattern character (read in part: a floor below it may apply), and a string holding a JSON object or list as
+ * the strings in it. Each is a file or a folder read in part; null when there is none (or `names` is undefined:
+ * not an upstream tool). Paths outside the workspace are not the rules'.
  */
 function _pathLike(
   workspace: Workspace,
   names: readonly string[] | undefined,
   args: Record<string, unknown>,
+  bases: readonly string[] = [],
 ): RulePath[] | null {
   if (names === undefined) return null;
   const out: RulePath[] = [];
-  const wanted = new Set(names);
-  const take = (x: unknown): void => {
-    const p = pathOfValue(x);
+  let budget = _MAX_LEAVES;
+  const add = (p: string): void => {
+    for (const base of ["", ...bases]) {
+      const r = _relative(workspace, base === "" || isAbsolute(p) ? p : join(base, p));
+      if (r !== null) out.push({ path: r, below: Infinity, some: true });
+    }
+  };
+  const take = (x: string, depth: number): void => {
+    if (x === "" || x.length > _MAX_PATH_CHARS || x.includes("\0")) return;
+    const t = x.trim();
+    if ((t.startsWith("{") || t.startsWith("[")) && depth < _MAX_DEPTH) {
+      let inner: unknown;
+      try {
+        inner = JSON.parse(t);
+      } catch {
+        inner = undefined;
+      }
+      if (inner !== undefined) visit(inner, depth + 1);
+    }
+    const p = pathOfValue(x); // a file: URL as its path
     if (p === null) return;
-    const r = _relative(workspace, p);
-    if (r !== null) out.push({ path: r, below: Infinity, some: true });
-  };
-  const visit = (v: unknown, depth: number, named: boolean): void => {
-    if (named) {
-      if (Array.isArray(v)) v.forEach((x) => typeof x === "string" ? take(x) : visit(x, depth + 1, false));
-      else if (typeof v === "string") take(v);
+    const glob = p.search(/[*?[{]/);
+    if (glob >= 0) {
+      // the folder the pattern starts in: what it may match is below it
+      const cut = p.lastIndexOf("/", glob);
+      add(cut < 0 ? "." : cut === 0 ? "/" : p.slice(0, cut));
+      return;
     }
-    if (depth > 4 || v === null || typeof v !== "object") return;
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      visit(x, depth + 1, (depth === 0 && wanted.has(k)) || isPathName(k));
-    }
+    add(p);
   };
-  visit(args, 0, false);
+  const visit = (v: unknown, depth: number): void => {
+    if (budget-- <= 0) return;
+    if (typeof v === "string") return take(v, depth);
+    if (depth > _MAX_DEPTH || v === null || typeof v !== "object") return;
+    for (const x of Array.isArray(v) ? v : Object.values(v as Record<string, unknown>)) visit(x, depth + 1);
+  };
+  visit(args, 0);
+  if (budget < 0) out.push({ path: "", below: Infinity, some: true }); // not all read: the whole workspace may be
   return out.length > 0 ? out : null;
 }
+
+/** How deep, how many leaves and how long a string an upstream call's arguments are read to (see _pathLike). */
+const _MAX_DEPTH = 8;
+const _MAX_LEAVES = 2000;
+const _MAX_PATH_CHARS = 4096;
 
 /** `text` as one single-quoted shell word. */
 function _shellQuote(text: string): string {

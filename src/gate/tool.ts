@@ -106,6 +106,12 @@ export interface ToolSpec {
    */
   pathLike?: readonly string[];
   /**
+   * Folders other than the workspace's root against which the tool resolves a relative path it is given (an
+   * upstream server's working directory): a `path` rule reads each of its path-like arguments resolved against
+   * each of them too.
+   */
+  pathBases?: readonly string[];
+  /**
    * `"client"`: the agent runs the tool itself (SPEC §2.1). It asks the gate with `gate` and reports what happened
    * with `outcome`; an `execute` of it is denied (nothing here can run it).
    */

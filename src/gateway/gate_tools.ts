@@ -200,6 +200,9 @@ export class GatewayTools implements ToolProvider {
     if (t.outputSchema !== undefined) tool.outputSchema = t.outputSchema as JsonSchema;
     // path rules read its path-like arguments: those its schema names, and any argument named like a path
     tool.pathLike = _pathLikeArgs(t.inputSchema);
+    // a relative path is the server's: resolved against the folder it runs in, which may not be the workspace
+    const cwd = this.manager.serverCwd(t.server);
+    if (cwd !== null) tool.pathBases = [cwd];
     return tool;
   }
 }

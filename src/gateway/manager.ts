@@ -72,6 +72,7 @@ export interface UpstreamListing {
  */
 export class UpstreamManager {
   readonly #connections = new Map<string, LazyConnection>();
+  readonly #defaultCwd: string;
   #loggingLevel: LoggingLevel | undefined;
   #closed = false;
 
@@ -85,6 +86,7 @@ export class UpstreamManager {
     options: GatewayOptions = {},
   ) {
     const hooks = options.hooks ?? {};
+    this.#defaultCwd = options.defaultCwd ?? process.cwd();
     const context: ConnectionContext = {
       hooks,
       elicitation: options.elicitation ?? (() => (hooks.onElicit ? ["form"] : [])),
@@ -156,6 +158,16 @@ export class UpstreamManager {
       };
     }
     return { ok: true, tool };
+  }
+
+  /**
+   * The folder a server runs in, against which it resolves a relative path it is given: its `cwd`, else the
+   * gateway's (a sandboxed server without `cwd` runs in the workspace: null, as for an HTTP server, which has none).
+   */
+  serverCwd(server: string): string | null {
+    const config = this.#connections.get(server)?.config;
+    if (config === undefined || config.transport !== "stdio") return null;
+    return config.cwd ?? (config.sandbox ? null : this.#defaultCwd);
   }
 
   /** The tool behind a gateway name when its server's listing is at hand and current, else null (see resolve). */
