@@ -389,7 +389,7 @@ export function toolPaths(agent: HookAgent, tool: string, input: Readonly<Record
   const entry = (v: unknown, what: "file" | "folder" | "path", list: boolean): void => {
     for (const value of _spellings(v)) {
       if (what === "folder") out.push({ value, kind: "folder", below: Infinity });
-      else out.push({ value, kind: list && kind === "read" && /[*?[{]/.test(value) ? "glob" : "file" });
+      else out.push({ value, kind: (list && kind === "read") || kind === "mcp" ? _globOrFile(value) : "file" });
     }
   };
   const visit = (v: unknown, depth: number, what: "file" | "folder" | "path" | null): void => {
@@ -400,11 +400,17 @@ export function toolPaths(agent: HookAgent, tool: string, input: Readonly<Record
     if (depth > _MAX_DEPTH || v === null || typeof v !== "object") return;
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
       // Gemini's read_many_files: `include` lists more files (or patterns) to read
-      visit(x, depth + 1, depth === 0 && k === "include" ? "file" : named(k));
+      // an MCP server may take any string as a path: every string it is given is read as one (red team 9, H4/H11)
+      visit(x, depth + 1, depth === 0 && k === "include" ? "file" : named(k) ?? (kind === "mcp" ? "path" : null));
     }
   };
   visit(input, 0, null);
   return out;
+}
+
+/** A value with a pattern character is a glob (what it may match is read), else a file. */
+function _globOrFile(value: string): "glob" | "file" {
+  return /[*?[{]/.test(value) ? "glob" : "file";
 }
 
 /**

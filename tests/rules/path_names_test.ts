@@ -167,6 +167,34 @@ Deno.test("path names: hook mode reads the gateway's names in an agent's tool in
   }
 });
 
+Deno.test("hook mode reads an MCP tool's arguments by value, as serve's gateway does (red team 9, H4/H11)", async () => {
+  const p = project();
+  try {
+    const setup = { rules: compileHookRules(DENY), readOnlyCommands: true, tools: {}, policy: new DefaultPolicy() };
+    const fresh = new SessionMetrics({}, () => 0).snapshot();
+    const judge = (input: Record<string, unknown>) =>
+      judgeAgentCall("claude-code", "mcp__r__read", input, p.root, setup, fresh);
+    for (
+      const input of [
+        { query: "secrets/k" },
+        { zzz: "secrets/k" },
+        { items: ["README.md", "secrets/k"] },
+        { deep: { a: [{ b: "secrets/k" }] } },
+        { resource: `file://${join(p.root, "secrets", "k")}` },
+      ]
+    ) {
+      const v = await judge(input);
+      assert.equal(v.decision, "deny", `${JSON.stringify(input)}: ${v.rationale}`);
+    }
+    const glob = await judge({ pattern: "secr?ts/k" });
+    assert.notEqual(glob.decision, "allow", glob.rationale);
+    const fine = await judge({ query: "README.md", note: "tell me about secrets" });
+    assert.notEqual(fine.decision, "deny", fine.rationale);
+  } finally {
+    p.done();
+  }
+});
+
 Deno.test("path names: hook mode keeps a file from a folder", () => {
   // a search reads its folder's tree; a file tool reads its file
   assert.deepEqual(toolPaths("claude-code", "Grep", { pattern: "T", directory: "/p/src" }), [
