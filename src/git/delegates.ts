@@ -1,7 +1,7 @@
 /**
  * Worktree files that git's hooks hand over to. A protected hook is only as safe as what it runs: husky's stubs in
  * `core.hooksPath = .husky/_` run `.husky/<hook>`; pre-commit's hook runs what `.pre-commit-config.yaml` names;
- * lefthook's runs what `lefthook.yml` (and its variants and `.lefthook/` scripts) names. When a repository's hooks
+ * lefthook's runs what `lefthook.yml` (and its variants and `.lefthook/` scripts) names, and sources its `rc`. When a repository's hooks
  * are theirs, those files are protected like the hooks themselves (the file tools refuse them, the sandbox shows
  * them read-only, and one that is missing must not be created by a process).
  *
