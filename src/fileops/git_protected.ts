@@ -5,8 +5,9 @@
  *   `.git` file — the file tools never write inside a git dir or make a new one (use git through run_bash);
  * - everything inside the git dirs `.git` leads to: a `.git` file's `gitdir:`, a `.git` symlink's target, each
  *   `commondir`, and the targets of the symlinks at a git dir's top (`.git/hooks -> ../myhooks` protects `myhooks`);
- * - `core.hooksPath` (husky's `.husky`), `include.path`/`includeIf.*.path` files and a `core.fsmonitor` script
- *   named by those configs, when they are inside the workspace;
+ * - `core.hooksPath` (husky's `.husky`), `include.path`/`includeIf.*.path` files and what a `core.fsmonitor` command
+ *   named by those configs may run (the folders its words name, `git/_command.ts`), when inside the workspace; every
+ *   change when such a command cannot be read as words;
  * - for delete_dir, a folder that holds any of these;
  * - for writes, a path inside a folder shaped like a bare repository (`HEAD` with `objects/` and `refs/`, or with
  *   `commondir`), or one that would complete that shape (the host's git run there would take the folder for a
@@ -22,7 +23,7 @@ import { lstatSync } from "node:fs";
 import { basename, dirname, join, sep } from "node:path";
 import { PathOutsideWorkspaceError } from "../types.ts";
 import { isWithin } from "../_util/paths.ts";
-import { inspectGit } from "../git/dirs.ts";
+import { type GitRootInfo, inspectGit, protectedBy } from "../git/dirs.ts";
 import type { PathVerb } from "./_errors.ts";
 import { FILE_OPS, type FsToolName } from "./_ops_table.ts";
 import { openWorkspace } from "./_workspaces.ts";
@@ -71,8 +72,10 @@ function discovered(root: string, c: string, rel: (p: string) => string): string
     if (a === root || dirname(a) === a) break;
   }
   if (nested !== null) {
-    const hit = inspectGit(nested, [root], { submodules: false }).trees.find((t) => isWithin(c, t));
-    if (hit !== undefined) return `inside ${JSON.stringify(rel(hit))}, protected for the repository in ${rel(nested)}`;
+    const info = inspectGit(nested, [root], { submodules: false });
+    if (info.locked !== null) return info.locked;
+    const hit = protectedBy(info, c);
+    if (hit !== null) return `inside ${JSON.stringify(rel(hit))}, protected for the repository in ${rel(nested)}`;
   }
   return null;
 }
@@ -112,8 +115,9 @@ export function checkProtected(root: string, op: string, args: Record<string, un
   } catch {
     return; // not a workspace: the tool itself refuses it
   }
-  let trees: string[] | undefined;
-  const protectedTrees = () => (trees ??= inspectGit(ws.root, [ws.root], { submodules: false }).trees);
+  let git: GitRootInfo | undefined;
+  const inspected = () => (git ??= inspectGit(ws.root, [ws.root], { submodules: false }));
+  const protectedTrees = () => inspected().trees;
   const refuse = (p: string, verb: PathVerb, real: string, why: string): never => {
     throw new PathOutsideWorkspaceError(
       `Cannot ${verb} ${JSON.stringify(p)}: git reads it as configuration or runs it as code (${why}); the file ` +
@@ -143,8 +147,10 @@ export function checkProtected(root: string, op: string, args: Record<string, un
       if (rel.split(sep).some((part) => part.toLowerCase() === ".git")) {
         refuse(p, verb, c, "a .git folder or file");
       }
-      const hit = protectedTrees().find((t) => isWithin(c, t));
-      if (hit !== undefined) refuse(p, verb, c, `inside ${JSON.stringify(ws.relative(hit))}`);
+      const locked = inspected().locked;
+      if (locked !== null) refuse(p, verb, c, locked);
+      const hit = protectedBy(inspected(), c);
+      if (hit !== null) refuse(p, verb, c, `inside ${JSON.stringify(ws.relative(hit))}`);
       if (op !== "delete_dir" && op !== "delete_file" && c !== ws.root) {
         const why = discovered(ws.root, c, (p) => (p === ws.root ? "." : ws.relative(p)));
         if (why !== null) refuse(p, verb, c, why);

@@ -1,7 +1,7 @@
 /**
  * Worktree files that git's hooks hand over to. A protected hook is only as safe as what it runs: husky's stubs in
  * `core.hooksPath = .husky/_` run `.husky/<hook>`; pre-commit's hook runs what `.pre-commit-config.yaml` names;
- * lefthook's runs what `lefthook.yml` (and its variants and `.lefthook/` scripts) names. When a repository's hooks
+ * lefthook's runs what `lefthook.yml` (and its variants and `.lefthook/` scripts) names, and sources its `rc`. When a repository's hooks
  * are theirs, those files are protected like the hooks themselves (the file tools refuse them, the sandbox shows
  * them read-only, and one that is missing must not be created by a process).
  *
@@ -24,6 +24,11 @@ export interface HookDelegate {
   kind: "file" | "dir";
   /** Which hook manager, for messages. */
   why: string;
+  /**
+   * A command line the hook runs in the worktree (lefthook's `rc`, sourced before each command, and its `lefthook`
+   * command): what its words name is protected as `_command.ts` says; `path` is then the config that sets it.
+   */
+  command?: string;
 }
 
 const LEFTHOOK_NAMES: readonly string[] = (() => {
@@ -88,7 +93,10 @@ export function hookDelegates(root: string, hookDirs: readonly string[]): HookDe
         for (const n of [".lefthook", ".lefthook-local"]) add(join(root, n), "dir", "lefthook's scripts (a hook)");
         // what those configs hand over to: `extends` files, `source_dir` folders (red team 7, F15)
         for (const n of LEFTHOOK_NAMES) {
-          for (const d of lefthookIncludes(root, join(root, n))) add(d.path, d.kind, d.why);
+          for (const d of lefthookIncludes(root, join(root, n))) {
+            if (d.command === undefined) add(d.path, d.kind, d.why);
+            else if (!out.some((o) => o.command === d.command && o.path === d.path)) out.push(d);
+          }
         }
       }
     }
@@ -122,6 +130,44 @@ function _values(text: string, key: string): string[] {
     }
   }
   return out;
+}
+
+/**
+ * The string values of `key` at any depth of a YAML/TOML/JSON config: on its line (YAML's quoting undone: `'…'` with
+ * `''`, `"…"` with escapes), or a block scalar (`key: |` and the lines indented below it).
+ */
+function _scalars(text: string, key: string): string[] {
+  const out: string[] = [];
+  const lines = text.split(/\r?\n/);
+  const head = new RegExp(`^(\\s*)["']?${key}["']?\\s*[:=]\\s*(.*)$`);
+  for (let i = 0; i < lines.length; i++) {
+    const m = head.exec(lines[i]!);
+    if (m === null) continue;
+    const indent = m[1]!.length;
+    const rest = m[2]!.trim();
+    if (rest === "" || /^[|>][-+]?[0-9]?(\s+#.*)?$/.test(rest)) {
+      const block: string[] = [];
+      for (let j = i + 1; j < lines.length; j++) {
+        const l = lines[j]!;
+        if (l.trim() !== "" && l.length - l.trimStart().length <= indent) break;
+        block.push(l.trim());
+      }
+      // a mapping below (a command or hook that happens to be named so), not a text
+      const first = block.find((l) => l !== "");
+      if (first !== undefined && !/^["']?[\w-]+["']?\s*:(\s|$)/.test(first)) out.push(block.join("\n").trim());
+      continue;
+    }
+    if (rest.startsWith("'")) {
+      const end = /^'((?:[^']|'')*)'/.exec(rest);
+      out.push(end ? end[1]!.replaceAll("''", "'") : rest.slice(1));
+    } else if (rest.startsWith('"')) {
+      const end = /^"((?:[^"\\]|\\.)*)"/.exec(rest);
+      out.push(
+        (end ? end[1]! : rest.slice(1)).replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c === "t" ? "\t" : c)),
+      );
+    } else out.push(rest.replace(/\s+#.*$/, "").replace(/,$/, "").trim());
+  }
+  return out.filter((v) => v !== "");
 }
 
 /**
@@ -171,6 +217,18 @@ export function lefthookIncludes(root: string, config: string, depth = 0): HookD
     const path = resolve(root, e);
     out.push({ path, kind: "file", why: `a lefthook config that ${basename(config)} extends (a hook)` });
     out.push(...lefthookIncludes(root, path, depth + 1));
+  }
+  // files it runs or sources: `rc` (sourced by sh before every command: `. <rc>`, red team 9, H9) and the command
+  // that runs lefthook itself
+  for (const [key, prefix] of [["rc", ". "], ["lefthook", ""]] as const) {
+    for (const v of _scalars(text, key)) {
+      out.push({
+        path: config,
+        kind: "file",
+        why: `lefthook's ${key} in ${basename(config)} (a hook)`,
+        command: prefix + v,
+      });
+    }
   }
   for (const key of ["source_dir", "source_dir_local"]) {
     for (const d of _values(text, key)) {

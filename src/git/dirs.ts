@@ -7,7 +7,8 @@
  * Followed from `<root>/.git` (or from `root` itself when it is a bare repository): a `.git` folder; a `.git`
  * file's `gitdir:`; a `.git` symlink's target; each git dir's `commondir`; every symlink at a git dir's top (judged
  * by its target); `core.hooksPath`, `include.path` and `includeIf.*.path` of the git dirs' configs (and of the
- * files they include); the files the hooks hand over to (husky, pre-commit, lefthook: `delegates.ts`); and the
+ * files they include); what a `core.fsmonitor` command there may run (`_command.ts`: the folders its words name, a
+ * word at the top with its `name.*` siblings; one that cannot be read sets `locked`); the files the hooks hand over to (husky, pre-commit, lefthook: `delegates.ts`); and the
  * `.git` entries of the submodules the index lists (`_submodules.ts`). Only what lands inside a writable root
  * matters: the agent cannot change anything else.
  *
@@ -16,8 +17,9 @@
  * @module
  */
 import { readdirSync, readlinkSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import { isWithin, realPathLoose } from "../_util/paths.ts";
+import { commandReach, isBooleanValue } from "./_command.ts";
 import { gitPath, operatorConfigs, parseGitConfigPaths } from "./_config.ts";
 import { type EntryKind, lkind, lstatOr, readText, realOr } from "./_fs.ts";
 import { submodulePins } from "./_submodules.ts";
@@ -41,6 +43,11 @@ export interface GitPin {
   why: string;
   /** Missing yet: make it (an empty folder) before binding it. */
   create?: boolean;
+  /**
+   * A watched stem (`path` at a worktree's top, a command's word): what a call makes named `path` or `path.*` is
+   * taken away; these names existed before (and are pinned).
+   */
+  stem?: string[];
 }
 
 /** What git reads as configuration or runs as code for one writable root (or a repository nested in one). */
@@ -57,6 +64,10 @@ export interface GitRootInfo {
   watch: GitPin[];
   /** Paths (real, existing or not) whose subtree the file tools must not change. */
   trees: string[];
+  /** Paths at a worktree's top whose `name.*` siblings the file tools must not change either (`_command.ts`). */
+  stems: string[];
+  /** Why no change in the worktree is allowed (a host-run command whose words cannot be read), or null. */
+  locked: string | null;
   /** Why process tools must be refused now (a `.git` symlink, a missing hooks folder the agent could create), or null. */
   refuse: string | null;
   /** The submodule paths (relative to root) that the root's index lists, when it could be read. */
@@ -93,6 +104,42 @@ export const GIT_DATA_DIRS: ReadonlySet<string> = new Set(["objects", "refs", "l
 
 const MAX_GIT_DIRS = 16;
 const MAX_INCLUDE_DEPTH = 5;
+
+/** The names beside `stem` (a path) that are `basename(stem)` or start with `basename(stem) + "."`. */
+export function stemNames(stem: string): string[] {
+  const b = basename(stem);
+  let names: string[] = [];
+  try {
+    names = readdirSync(dirname(stem));
+  } catch { /* unreadable or missing: nothing there yet */ }
+  return names.filter((n) => n === b || n.startsWith(b + "."));
+}
+
+/**
+ * The protected path `p` lies in for `info` (one of its trees, or a name its stems cover), or null.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { protectedBy } from "./dirs.ts";
+ * const info = { trees: ["/ws/.git", "/ws/tools"], stems: ["/ws/fsmon"] };
+ * assert.equal(protectedBy(info, "/ws/tools/a.js"), "/ws/tools");
+ * assert.equal(protectedBy(info, "/ws/fsmon.js"), "/ws/fsmon.js");
+ * assert.equal(protectedBy(info, "/ws/fsmonx.js"), null);
+ * ```
+ */
+export function protectedBy(info: Pick<GitRootInfo, "trees" | "stems">, p: string): string | null {
+  const t = info.trees.find((t) => isWithin(p, t));
+  if (t !== undefined) return t;
+  for (const s of info.stems) {
+    const d = dirname(s);
+    if (p === d || !isWithin(p, d)) continue;
+    const first = p.slice(d.length + (d.endsWith(sep) ? 0 : 1)).split(sep)[0] as string;
+    const b = basename(s);
+    if (first === b || first.startsWith(b + ".")) return join(d, first);
+  }
+  return null;
+}
 
 /** Options of {@linkcode inspectGit}. */
 export interface InspectOptions {
@@ -141,6 +188,8 @@ export function inspectGit(
     pins: [],
     watch: [],
     trees: [entryPath],
+    stems: [],
+    locked: null,
     refuse: null,
     gitlinks: [],
     hashBytes: 20,
@@ -158,6 +207,33 @@ export function inspectGit(
   };
   const tree = (p: string) => {
     if (!info.trees.includes(p)) info.trees.push(p);
+  };
+  /** A path a host-run command may run: protected whole; pinned when it exists, else watched. */
+  const reached = (p0: string, what: string) => {
+    const p = whereLeads(p0);
+    if (!writable(p)) return;
+    tree(p);
+    if (lstatOr(p) !== undefined) pin(p, what);
+    else if (!info.watch.some((w) => w.path === p)) info.watch.push({ path: p, kind: "file", why: what });
+  };
+  /** A command line the host runs in this worktree (`_command.ts`): what its words may name is protected. */
+  const command = (value: string, what: string) => {
+    const r = commandReach(value, root, writable);
+    if (r.unreadable !== null) {
+      const why = `${what} is ${JSON.stringify(value)}, whose words cannot be read: ${r.unreadable}, so what it runs ` +
+        `is unknown; every change in ${JSON.stringify(root)} is refused until the setting names its files plainly`;
+      info.locked ??= why;
+      refuse(why);
+    }
+    for (const p of r.trees) reached(p, what);
+    for (const s0 of r.stems) {
+      const s = whereLeads(s0);
+      if (!writable(s) || info.stems.includes(s)) continue;
+      info.stems.push(s);
+      const names = stemNames(s);
+      for (const n of names) reached(join(dirname(s), n), what);
+      info.watch.push({ path: s, kind: "file", why: what, stem: names });
+    }
   };
   const outside = new Set<string>();
   const follow = (target: string, fromOutside = false) => {
@@ -261,25 +337,8 @@ export function inspectGit(
       if (p !== null) hookDirs.push(p);
     }
     for (const f of c.fsmonitor) {
-      if (/^(true|false|yes|no|on|off|0|1)$/i.test(f) || !f.includes("/")) continue;
-      // every word that names a file: the hook itself, or the script an interpreter runs (`sh tools/fsmon.sh`,
-      // `bash -c tools/fsmon.sh`, `env tools/fsmon.sh`, `"$PWD"/tools/fsmon.sh`: red team 8, G4)
-      const words = f.split(/\s+/).map((w) => w.replace(/["']/g, "").replace(/^\$(PWD\b|\{PWD\})/, root));
-      for (const word of words) {
-        if (!word.includes("/") || word.startsWith("-")) continue;
-        const p = gitPath(word, root);
-        if (p === null || !writable(whereLeads(p))) continue;
-        if (lstatOr(p) !== undefined) guard(word, root, `core.fsmonitor in ${rel(real)}`, false);
-        else {
-          // a script named but not there yet (red team 7, F16): the file tools refuse to create it, and one a
-          // process call creates is taken away after the call
-          const missing = whereLeads(p);
-          tree(missing);
-          if (!info.watch.some((w) => w.path === missing)) {
-            info.watch.push({ path: missing, kind: "file", why: `core.fsmonitor in ${rel(real)}` });
-          }
-        }
-      }
+      // a command, not the built-in daemon: every word of it protects what it may name (red team 9, H3)
+      if (!isBooleanValue(f)) command(f, `core.fsmonitor in ${rel(real)}`);
     }
     for (const inc of c.includes) {
       const p = guard(inc, dirname(real), `an include in ${rel(real)}`, false);
@@ -291,6 +350,10 @@ export function inspectGit(
   // The worktree files the hooks hand over to (husky's .husky/<hook>, .pre-commit-config.yaml, lefthook.yml).
   if (!options.bare) {
     for (const d of hookDelegates(root, hookDirs)) {
+      if (d.command !== undefined) {
+        command(d.command, d.why);
+        continue;
+      }
       if (!writable(d.path)) continue;
       tree(d.path);
       if (lstatOr(d.path) === undefined) {

@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { sandboxTargets, type Target } from "../_targets.ts";
 import type { Msg, Serve } from "../e2e/_serve.ts";
@@ -483,6 +484,118 @@ attack("RT8 G6: the files a lefthook extends glob matches are protected", async 
   // the rest of the worktree stays writable
   const ok = await w.serve.call("write_file", { path: "notes.md", content: "x" });
   assert.equal(ok.ok, true, JSON.stringify(ok));
+});
+
+/** The fsmonitor payloads of red team 9's H3, per interpreter: each leaves the canary and fails. */
+function payloads(w: World): { node: string; python: string; sh: string } {
+  return {
+    node: `require("fs").writeFileSync(${JSON.stringify(w.pwned)}, "x"); process.exit(1)\n`,
+    python: `open(${JSON.stringify(w.pwned)}, "w"); exit(1)\n`,
+    sh: `touch ${w.pwned}; exit 1\n`,
+  };
+}
+
+attack("RT9 H3: a core.fsmonitor's words protect the folders the interpreter resolves them in", async (w) => {
+  const p = payloads(w);
+  // [core.fsmonitor, the file the interpreter runs, its payload]
+  const cases: Array<[string, string, string]> = [
+    ["node tools/fsmon", "tools/fsmon.js", p.node],
+    ["node tools", "tools/index.js", p.node],
+    ["node tools", "tools/package.json", `{"main": "lib/m.js"}`],
+    ["python3 tools", "tools/__main__.py", p.python],
+    ["python3 -m tools.fsmon", "tools/fsmon.py", p.python],
+    ["cd tools && sh fsmon.sh", "tools/fsmon.sh", p.sh],
+    ["node fsmon", "fsmon.js", p.node],
+    ["sh -c 'cd lib && sh run.sh'", "lib/run.sh", p.sh],
+  ];
+  for (const [value, script, payload] of cases) {
+    for (const n of readdirSync(w.ws)) rmSync(join(w.ws, n), { recursive: true, force: true });
+    setupRepo(w.ws);
+    mkdirSync(join(w.ws, "tools"));
+    mustGit(w.ws, "config", "core.fsmonitor", value);
+    await settle();
+    const r = await w.serve.call("write_file", { path: script, content: payload });
+    assert.equal(r.ok, false, `${value}: write_file ${script} was allowed: ${JSON.stringify(r).slice(0, 300)}`);
+    assert.match(String(r.error), /git reads it as configuration or runs it as code/, value);
+    // a process call that writes it (red team 9's run_bash variant): the file never reaches the host's git
+    const { out } = await bash(
+      w,
+      `mkdir -p "$(dirname ${script})" 2>&1; printf '%s' '${payload}' > ${script} 2>&1; true`,
+    );
+    hostGit(w.ws, "status", "--short");
+    assert.ok(!existsSync(w.pwned), `${value}: the host's git status ran ${script}: ${out}`);
+  }
+  // the rest of the workspace stays the agent's
+  for (const path of ["src/a.ts", "notes.md", "toolsx/a.js"]) {
+    const ok = await w.serve.call("write_file", { path, content: "x" });
+    assert.equal(ok.ok, true, `${path}: ${JSON.stringify(ok).slice(0, 300)}`);
+  }
+});
+
+attack("RT9 H3: core.fsmonitor = true (the built-in daemon) protects nothing in the worktree", async (w) => {
+  setupRepo(w.ws);
+  mustGit(w.ws, "config", "core.fsmonitor", "true");
+  await settle();
+  for (const path of ["true.js", "tools/a.js", "notes.md"]) {
+    const ok = await w.serve.call("write_file", { path, content: "x" });
+    assert.equal(ok.ok, true, `${path}: ${JSON.stringify(ok).slice(0, 300)}`);
+  }
+});
+
+attack("RT9 H3: a core.fsmonitor whose words cannot be read refuses changes (fails closed)", async (w) => {
+  setupRepo(w.ws);
+  mustGit(w.ws, "config", "core.fsmonitor", 'sh "$FSMON_SCRIPT"');
+  await settle();
+  const r = await w.serve.call("write_file", { path: "any.sh", content: `${pay(w)}\n` });
+  assert.equal(r.ok, false, JSON.stringify(r).slice(0, 300));
+  assert.match(String(r.error), /cannot be read/);
+  const b = await w.serve.call("run_bash", { cmd: "echo hi" });
+  assert.equal(b.ok, false, JSON.stringify(b).slice(0, 300));
+  assert.match(String(b.error), /core\.fsmonitor/);
+});
+
+/** A lefthook executable for the real `git commit` (on PATH, or named by SAFE_EXEC_LEFTHOOK), or null. */
+function lefthookDir(): string | null {
+  const named = Deno.env.get("SAFE_EXEC_LEFTHOOK");
+  if (named) return named.replace(/\/lefthook$/, "");
+  for (const d of (Deno.env.get("PATH") ?? "").split(":")) if (d && existsSync(join(d, "lefthook"))) return d;
+  return null;
+}
+
+attack("RT9 H9: lefthook's rc file (sourced before each command) is protected", async (w) => {
+  setupRepo(w.ws);
+  writeFileSync(
+    join(w.ws, ".git", "hooks", "pre-commit"),
+    '#!/bin/sh\ncall_lefthook()\n{\n  lefthook "$@"\n}\ncall_lefthook run "pre-commit" "$@"\n',
+  );
+  chmodSync(join(w.ws, ".git", "hooks", "pre-commit"), 0o755);
+  writeFileSync(
+    join(w.ws, "lefthook.yml"),
+    'rc: ./.lefthookrc\npre-commit:\n  commands:\n    l:\n      run: "true"\n',
+  );
+  writeFileSync(join(w.ws, "lefthook-local.yml"), "rc: conf/lh.rc\n");
+  await settle();
+  for (const path of [".lefthookrc", "conf/lh.rc"]) {
+    const r = await w.serve.call("write_file", { path, content: `${pay(w)}\n` });
+    assert.equal(r.ok, false, `write_file ${path} was allowed: ${JSON.stringify(r).slice(0, 300)}`);
+  }
+  const { out } = await bash(w, `printf '${pay(w)}\\n' > .lefthookrc 2>&1; true`);
+  assert.equal(existsSync(join(w.ws, ".lefthookrc")), false, `.lefthookrc is still there: ${out}`);
+  const ok = await w.serve.call("write_file", { path: "notes.md", content: "x" });
+  assert.equal(ok.ok, true, JSON.stringify(ok).slice(0, 300));
+  const lh = lefthookDir();
+  if (lh === null) {
+    console.log("  (RT9 H9: no lefthook here: the operator's real git commit is not run; set SAFE_EXEC_LEFTHOOK)");
+    return;
+  }
+  writeFileSync(join(w.ws, "a"), "a\n");
+  const r = spawnSync("sh", ["-c", "git add a && git -c user.name=o -c user.email=o@x commit -qm x"], {
+    cwd: w.ws,
+    encoding: "utf8",
+    env: { PATH: `${lh}:/usr/bin:/bin`, HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1" },
+    timeout: 30_000,
+  });
+  assert.ok(!existsSync(w.pwned), `the operator's git commit ran the agent's rc: ${r.stdout}${r.stderr}`);
 });
 
 Deno.test({

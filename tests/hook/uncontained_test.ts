@@ -524,6 +524,36 @@ Deno.test(`${bin.name}: hook mode: writes of files git's config makes the host r
   assertDecisions(cases, await judge(w, cases));
 });
 
+Deno.test(`${bin.name}: hook mode: a core.fsmonitor's words protect the folders they name (RT9 H3)`, async () => {
+  const w = world({});
+  const p = (rel: string) => join(w.project, rel);
+  const git = (...args: string[]) => {
+    const r = new Deno.Command("git", { args, cwd: w.project, env: { ...w.env, GIT_CONFIG_NOSYSTEM: "1" } })
+      .outputSync();
+    assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+  };
+  rmSync(p(".git"), { recursive: true, force: true });
+  git("init", "-q");
+  mkdirSync(p("tools"), { recursive: true });
+  git("config", "core.fsmonitor", "node tools/fsmon");
+  const cases: Case[] = [
+    { tool: "Write", input: { file_path: p("tools/fsmon.js"), content: "process.exit(1)" }, want: "ask" },
+    { tool: "Write", input: { file_path: p("tools/fsmon/index.js"), content: "x" }, want: "ask" },
+    { tool: "Write", input: { file_path: p("tools/helper.js"), content: "x" }, want: "ask" },
+    // the rest of the repository is the agent's to write
+    { tool: "Write", input: { file_path: p("src/c.ts"), content: "x" }, want: "allow" },
+    { tool: "Write", input: { file_path: p("tools.md"), content: "x" }, want: "allow" },
+  ];
+  assertDecisions(cases, await judge(w, cases));
+  git("config", "core.fsmonitor", "python3 -m lib.mon");
+  const py: Case[] = [
+    { tool: "Write", input: { file_path: p("lib/mon.py"), content: "x" }, want: "ask" },
+    { tool: "Write", input: { file_path: p("lib/__init__.py"), content: "x" }, want: "ask" },
+    { tool: "Write", input: { file_path: p("src/c.ts"), content: "x" }, want: "allow" },
+  ];
+  assertDecisions(py, await judge(w, py));
+});
+
 Deno.test(`${bin.name}: hook mode: a folder given as a file path is its whole tree (RT8 G5)`, async () => {
   const w = world();
   const cases: Case[] = [

@@ -12,8 +12,8 @@
  */
 import { Buffer } from "node:buffer";
 import { readdirSync, renameSync } from "node:fs";
-import { join } from "node:path";
-import { GIT_DATA_DIRS, GIT_DATA_FILES } from "../../git/dirs.ts";
+import { dirname, join } from "node:path";
+import { GIT_DATA_DIRS, GIT_DATA_FILES, stemNames } from "../../git/dirs.ts";
 import { withShortPath } from "../../git/scan.ts";
 import { lstatOr } from "./_gitview_io.ts";
 
@@ -149,19 +149,31 @@ export function untouchedSince(path: string, since: number): boolean {
 }
 
 /** Rename aside the watched paths (missing before the call) that the call created. */
-export function disableWatched(root: string, watched: readonly { path: string; why: string }[]): string[] {
+export function disableWatched(
+  root: string,
+  watched: readonly { path: string; why: string; stem?: readonly string[] }[],
+): string[] {
   const notes: string[] = [];
-  for (const w of watched) {
-    if (!lstatOr(w.path)) continue;
+  const off = (p: string, why: string) => {
     try {
-      const to = aside(w.path);
+      const to = aside(p);
       notes.push(
-        `safe-exec: ${rel(root, w.path)} (${w.why}) was made by this call and renamed to ${rel(root, String(to))}: a ` +
+        `safe-exec: ${rel(root, p)} (${why}) was made by this call and renamed to ${rel(root, String(to))}: a ` +
           `protected git hook would run what it names`,
       );
     } catch (e) {
-      notes.push(`safe-exec: could not disable ${rel(root, w.path)}: ${(e as Error).message}`);
+      notes.push(`safe-exec: could not disable ${rel(root, p)}: ${(e as Error).message}`);
     }
+  };
+  for (const w of watched) {
+    if (w.stem !== undefined) {
+      // a stem (a command's word at a worktree's top): every new name it covers (`fsmon.js` for `node fsmon`)
+      const before = new Set(w.stem);
+      for (const n of stemNames(w.path)) if (!before.has(n)) off(join(dirname(w.path), n), w.why);
+      continue;
+    }
+    if (!lstatOr(w.path)) continue;
+    off(w.path, w.why);
   }
   return notes;
 }
