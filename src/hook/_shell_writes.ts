@@ -4,8 +4,8 @@
  * command: its output redirections (`>`, `>>`, `>|`, `&>`, `2>`, a heredoc's `cat > f`), the files it writes by
  * its arguments (`tee FILE`, `time -o FILE`); for a read-only command (readonly.ts) nothing else, as its other
  * words are read; for any other program (lowered only by a config rule: `cp`, `mv`, `install`, `ln`, `sed -i`,
- * `dd of=`, `./gen.sh --out=f`) every word after its name, also the part after `=` and a short option's attached
- * value, since which of them it writes is not known here. A word only known at run time is a write the gate cannot
+ * `dd of=`, `./gen.sh --out=f`) every word after its name, also the part after `=` or `:` and a short option's
+ * attached value, since which of them it writes is not known here. A word only known at run time is a write the gate cannot
  * name (`target` null).
  *
  * @example
@@ -40,6 +40,7 @@ function _candidates(v: string): string[] {
   const eq = v.indexOf("=");
   if (eq !== -1 && eq < v.length - 1) out.push(v.slice(eq + 1));
   if (/^-[^-=]./.test(v)) out.push(v.slice(2));
+  if (v.includes(":")) out.push(...v.split(":").slice(1).filter((p) => p !== ""));
   return [...new Set(out)];
 }
 

@@ -360,9 +360,12 @@ function _strayFolder(folder: string, root: string): string | null {
   return null;
 }
 
-/** The folder a shell tool runs in (Gemini `dir_path`, Codex `workdir`, Cursor `cwd`), when the input names one. */
+/**
+ * The folder a shell tool runs in (Gemini `dir_path`, Codex `workdir` and local_shell's `working_directory`, Cursor
+ * `cwd`), when the input names one.
+ */
 function _shellFolder(input: Readonly<Record<string, unknown>>): string | null {
-  for (const k of ["workdir", "dir_path", "cwd", "directory"]) {
+  for (const k of ["workdir", "working_directory", "dir_path", "cwd", "directory"]) {
     if (typeof input[k] === "string" && input[k] !== "") return input[k] as string;
   }
   return null;

@@ -559,7 +559,7 @@ Deno.test(`${bin.name}: hook mode: programs told to print the environment are no
 });
 
 /** A repository whose config makes the host run files in the folder (red team 9, H5; as in the G10 test). */
-function gitWorld(): { w: World; p: (rel: string) => string } {
+function gitWorld(): { w: World; p: (rel: string) => string; git: (...args: string[]) => void } {
   const w = world({});
   const p = (rel: string) => join(w.project, rel);
   const git = (...args: string[]) => {
@@ -580,7 +580,7 @@ function gitWorld(): { w: World; p: (rel: string) => string } {
   git("config", "core.fsmonitor", "./fsmon.sh");
   git("config", "core.hooksPath", ".githooks");
   git("config", "include.path", "../inc.cfg");
-  return { w, p };
+  return { w, p, git };
 }
 
 Deno.test(`${bin.name}: hook mode: shell writes of files git's config makes the host run are high (RT9 H5)`, async () => {
@@ -623,7 +623,9 @@ Deno.test(`${bin.name}: hook mode: shell writes of files git's config makes the 
 });
 
 Deno.test(`${bin.name}: hook mode: a rule that lowers a writing program does not lower its host-run writes (RT9 H5)`, async () => {
-  const { w } = gitWorld();
+  const { w, git } = gitWorld();
+  // an include whose folder does not exist yet: a link made there hands git a config (red team 9, H5_link)
+  git("config", "--add", "include.path", "../conf/extra.cfg");
   // the operator lowered programs that write files; their writes of what the host runs are still high
   writeFileSync(
     w.config,
@@ -645,6 +647,9 @@ Deno.test(`${bin.name}: hook mode: a rule that lowers a writing program does not
     bash("./gen.sh --out=inc.cfg", "ask"), // an unknown program's operand names the file
     bash("./gen.sh -o lefthook.yml", "ask"),
     bash("cp evil.sh .envrc", "ask"), // the static list too
+    bash("./gen.sh out:fsmon.sh", "ask"),
+    bash("ln -s tools conf", "ask"), // on the way to an include target
+    bash("ln -s tools other", "allow"),
     // the same programs on ordinary files keep the operator's risk
     bash("cp evil.sh tools/gen.sh", "allow"),
     bash("sed -i s/a/b/ README.md", "allow"),
@@ -716,6 +721,19 @@ Deno.test(`${bin.name}: hook mode: floors are anchored at the project, not where
     claude("Bash", { command: "cat a.ts" }, p("src"), "allow"),
     claude("Read", { file_path: p("src/a.ts") }, p("src"), "allow"),
     gemini("cat k", p("secrets"), "deny"),
+    // Codex's local_shell names its folder `working_directory`
+    {
+      agent: "codex",
+      tool: "local_shell",
+      input: { command: ["cat", "k"], working_directory: p("secrets") },
+      want: "deny",
+    },
+    {
+      agent: "codex",
+      tool: "local_shell",
+      input: { command: ["cat", "a.ts"], working_directory: p("src") },
+      want: "allow",
+    },
     gemini("cat a.ts", p("src"), "allow"),
     // a folder outside the project, or one that cannot be read: at least ask
     claude("Bash", { command: "ls" }, join(w.dir, "work"), "ask"),
