@@ -2,9 +2,10 @@
  * The gate's decision on one of an agent's own tool calls (SPEC §1, §1.1, §9): the tool's risk from the agent's
  * built-in table (risk.ts), or from the config's `tools` entry of that name (a tool the agent runs itself:
  * `{"run": "client", "risk": …}`); then the config's `rules` with the agent's tool name (`"tool": "Bash"`), the
- * `command` matcher reading the shell command and `path` the file path (made relative to the agent's working
- * folder, resolved as the file tools resolve paths: a path outside it never lowers a risk), and the built-in
- * read-only commands for shell calls; then the policy with the session's fatigue.
+ * `command` matcher reading the shell command and `path` the file path (resolved from the folder the agent runs the
+ * call in, made relative to the project's root, as the file tools resolve paths: a path outside it never lowers a
+ * risk), and the built-in read-only commands for shell calls; a shell call left below high whose writes reach a file
+ * the host runs is high again (as a file tool's write of it); then the policy with the session's fatigue.
  *
  * git commands are never lowered here (`trustGitConfig` off): the agent's shell runs with the user's own HOME and
  * the repository's `.git` writable, so a lowered `git status` could run a `core.fsmonitor` an earlier call wrote.
