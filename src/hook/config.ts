@@ -42,6 +42,8 @@ export interface HookConfigOptions {
   stateDir: string;
   /** The hook's working folder (the agent's project, as the event says or the process's cwd). */
   cwd: string;
+  /** The project's root when the event names one apart from `cwd` (hook/_project.ts): also the agent's folder. */
+  root?: string;
   /** The environment (HOME, XDG_CONFIG_HOME). */
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -142,14 +144,18 @@ export async function loadHookConfig(options: HookConfigOptions): Promise<HookCo
     ["the witness log", config.witness.path],
     ["the hook's state folder", options.stateDir],
   ];
-  const inside = _insideAgentFolder(cwd, env.HOME);
-  for (const [what, p] of guarded) {
-    if (p !== null && inside(p)) {
-      throw new ConfigError(
-        `Cannot use ${what} ${JSON.stringify(p)} as it is inside the agent's folder ${
-          JSON.stringify(cwd)
-        }: the agent could rewrite it; keep it outside (e.g. under ~/.config/safe-exec or ~/.local/state/safe-exec)`,
-      );
+  // the event's folder and the project's root: a shell moved into a subfolder does not make the project's files
+  // out of the agent's reach (red team 9, H8)
+  for (const folder of options.root !== undefined && options.root !== cwd ? [cwd, options.root] : [cwd]) {
+    const inside = _insideAgentFolder(folder, env.HOME);
+    for (const [what, p] of guarded) {
+      if (p !== null && inside(p)) {
+        throw new ConfigError(
+          `Cannot use ${what} ${JSON.stringify(p)} as it is inside the agent's folder ${
+            JSON.stringify(folder)
+          }: the agent could rewrite it; keep it outside (e.g. under ~/.config/safe-exec or ~/.local/state/safe-exec)`,
+        );
+      }
     }
   }
   return { config, configPath };

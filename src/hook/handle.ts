@@ -56,6 +56,7 @@ import { CLAUDE_CODE_PHASES } from "./claude_code.ts";
 import { CODEX_PHASES } from "./codex.ts";
 import { GEMINI_PHASES } from "./gemini.ts";
 import { CURSOR_PHASES } from "./cursor.ts";
+import { namedProject } from "./_project.ts";
 
 /** Where a hook event's config, log and state come from. */
 export interface HandleOptions {
@@ -175,7 +176,10 @@ export async function handleHookEvent(agent: HookAgent, stdin: string, options: 
 
 async function _handle(dialect: HookDialect, event: NormalizedEvent, options: HandleOptions): Promise<HookAnswer> {
   const cwd = event.cwd ?? options.cwd;
+  // where the floors are anchored: the project the event names, else the one the session started in (below)
+  const named = namedProject(event, options.env);
   const hc: HookConfig = await loadHookConfig({
+    ...(named !== null ? { root: named } : {}),
     ...(options.config !== undefined ? { config: options.config } : {}),
     ...(options.witness !== undefined ? { witness: options.witness } : {}),
     stateDir: options.stateDir,
@@ -235,6 +239,8 @@ async function _handle(dialect: HookDialect, event: NormalizedEvent, options: Ha
         });
       }
       s.lastSeen = t;
+      if (s.root === undefined && (named ?? cwd).startsWith("/")) s.root = named ?? cwd;
+      const root = named ?? s.root ?? cwd;
       dropExpired(s, t);
       if (config.metrics.errorWindowSeconds > 0) {
         const oldest = t - config.metrics.errorWindowSeconds * 1000;
@@ -251,7 +257,7 @@ async function _handle(dialect: HookDialect, event: NormalizedEvent, options: Ha
       const compacted = seen.source === "compact" && before.contextSource !== "compact";
       switch (event.phase) {
         case "pre_tool":
-          return await _preTool(dialect, event, s, await gate!, config.metrics, t, cwd, log, seen.note);
+          return await _preTool(dialect, event, s, await gate!, config.metrics, t, { cwd, root }, log, seen.note);
         case "post_tool":
         case "post_tool_failure":
           _postTool(event, s, config.metrics, t, log);
@@ -350,13 +356,13 @@ async function _preTool(
   { judge, setup }: _Gate,
   metrics: MetricsOptions,
   now: number,
-  cwd: string,
+  { cwd, root }: { cwd: string; root: string },
   log: (entry: WitnessEntry) => number,
   note: string | null,
 ): Promise<HookAnswer> {
   const tool = event.toolName!;
   const snap = sessionSnapshot(metrics, s, now);
-  const v = await judge(event.agent, tool, event.toolInput ?? {}, cwd, setup, snap);
+  const v = await judge(event.agent, tool, event.toolInput ?? {}, cwd, setup, snap, root);
   const fatigue = roundFatigue(snap.fatigue);
   const seq = log({
     event: "gate",
@@ -376,6 +382,7 @@ async function _preTool(
       ...(note !== null ? { note } : {}),
       ...(tool.length > 64 ? { toolName: cutText(tool) } : {}),
       cwd,
+      ...(root !== cwd ? { root } : {}),
       args: redactArgs(v.args, { keep: { cmd: 100_000, patch: 100_000 } }),
     },
   });

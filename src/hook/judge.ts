@@ -2,9 +2,10 @@
  * The gate's decision on one of an agent's own tool calls (SPEC §1, §1.1, §9): the tool's risk from the agent's
  * built-in table (risk.ts), or from the config's `tools` entry of that name (a tool the agent runs itself:
  * `{"run": "client", "risk": …}`); then the config's `rules` with the agent's tool name (`"tool": "Bash"`), the
- * `command` matcher reading the shell command and `path` the file path (made relative to the agent's working
- * folder, resolved as the file tools resolve paths: a path outside it never lowers a risk), and the built-in
- * read-only commands for shell calls; then the policy with the session's fatigue.
+ * `command` matcher reading the shell command and `path` the file path (resolved from the folder the agent runs the
+ * call in, made relative to the project's root, as the file tools resolve paths: a path outside it never lowers a
+ * risk), and the built-in read-only commands for shell calls; a shell call left below high whose writes reach a file
+ * the host runs is high again (as a file tool's write of it); then the policy with the session's fatigue.
  *
  * git commands are never lowered here (`trustGitConfig` off): the agent's shell runs with the user's own HOME and
  * the repository's `.git` writable, so a lowered `git status` could run a `core.fsmonitor` an earlier call wrote.
@@ -29,28 +30,32 @@
  *
  * @module
  */
-import { statSync } from "node:fs";
-import { join } from "node:path";
+import { realpathSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
 import { Workspace } from "../fileops/workspace.ts";
 import { checkProtected } from "../fileops/git_protected.ts";
-import { lstatOrNull } from "../_util/paths.ts";
+import { inspectGit } from "../git/dirs.ts";
+import { isWithin, lstatOrNull } from "../_util/paths.ts";
 import { applyRules } from "../gate/_rules.ts";
 import { workspaceFacts } from "../gate/_path_facts.ts";
 import { decide } from "../gate/_steps.ts";
 import type { MetricsSnapshot } from "../gate/metrics.ts";
 import type { GatePolicy } from "../gate/policy.ts";
 import {
+  analyzeScript,
   type CompiledRule,
   evaluateRules,
   hostRunsConfig,
   type RuleOutcome,
   type RulePath,
+  type ShellAnalysis,
   validateRules,
 } from "../rules/mod.ts";
 import type { Decision, Risk, RuleHit } from "../types.ts";
 import { agentToolRisk, gateArgs, serveEquivalent, type ToolKind, type ToolPath, toolPaths } from "./risk.ts";
 import type { HookAgent } from "./types.ts";
 import { agentHome, agentPath } from "./_agent_path.ts";
+import { shellWrites } from "./_shell_writes.ts";
 
 /** What the config gives the hook's gate. */
 export interface HookGateSetup {
@@ -127,13 +132,15 @@ function _literalFolders(glob: string): string {
  * tree" (a floor that may match below may apply: at least ask, as `grep -r x .` in run_bash); a file pattern as its
  * literal folders (`secrets/*` → some of `secrets`), or as the file when it has no glob character; files the gate
  * cannot name as outside and as some of the whole folder (a floor may apply). Null: outside the agent's folder, or
- * not resolvable (a glob with `..`, `~name`, `$HOME`, a URL).
+ * not resolvable (a glob with `..`, `~name`, `$HOME`, a URL). A relative path is relative to `base`, the folder the
+ * agent runs in (the event's `cwd`), which may be below the project's root the floors are anchored at (red team 9,
+ * H8).
  */
-function _targets(ws: Workspace | null, paths: readonly ToolPath[], home: string | null): RulePath[] {
+function _targets(ws: Workspace | null, paths: readonly ToolPath[], home: string | null, base: string): RulePath[] {
   const out: RulePath[] = [];
   const at = (p: string) => {
     const expanded = agentPath(p, home);
-    return expanded === null ? null : _relative(ws, expanded);
+    return expanded === null ? null : _relative(ws, _from(base, expanded));
   };
   for (const p of paths) {
     if (p.kind === "file") {
@@ -150,7 +157,8 @@ function _targets(ws: Workspace | null, paths: readonly ToolPath[], home: string
       out.push(dir === null ? null : { path: dir, below: p.below ?? Infinity, some: true });
     } else {
       const value = agentPath(p.value, home);
-      const folder = agentPath(p.folder ?? ".", home);
+      const named = agentPath(p.folder ?? ".", home);
+      const folder = named === null ? null : _from(base, named);
       if (value === null || folder === null || /(^|\/)\.\.(\/|$)/.test(p.value)) {
         out.push(null);
         continue;
@@ -165,6 +173,11 @@ function _targets(ws: Workspace | null, paths: readonly ToolPath[], home: string
     }
   }
   return out;
+}
+
+/** `p` made absolute against `base` (an absolute `p` as it is). */
+function _from(base: string, p: string): string {
+  return p.startsWith("/") ? p : p === "." ? base : `${base.replace(/\/+$/, "")}/${p}`;
 }
 
 function _isDir(ws: Workspace, rel: string): boolean {
@@ -247,15 +260,125 @@ function _bareShape(root: string, files: readonly string[]): string | null {
   return null;
 }
 
-/** The folder a shell tool runs in (Gemini `dir_path`, Codex `workdir`, Cursor `cwd`), when the input names one. */
+/**
+ * Why writing `rel` (workspace-relative, real) hands code to the host, as a file tool's write of it is judged above:
+ * a file on the host-config list (host_config.ts), or one serve's file tools refuse (fileops/git_protected.ts: git's
+ * own files, the repository's hooks path, its fsmonitor script, included configs, the hook managers' files); null
+ * when it is a plain file of the folder.
+ */
+function _hostRunWrite(ws: Workspace, rel: string): string | null {
+  const listed = hostRunsConfig(rel);
+  if (listed !== null) return `configures code the host runs (${listed})`;
+  try {
+    checkProtected(ws.root, "write_file", { path: rel });
+  } catch (e) {
+    const why = /\(([^()]*)\); the file tools never change/.exec((e as Error).message)?.[1] ?? "git's files";
+    return `git reads it as configuration or runs it as code (${why})`;
+  }
+  return null;
+}
+
+/** Paths outside the folder that a write to is no write of a file (`2>/dev/null` is not even parsed as one). */
+const _NO_FILE: ReadonlySet<string> = new Set(["/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"]);
+
+/**
+ * Why a shell call may write a file the host runs (red team 9, H5): each file it may write (_shell_writes.ts) gets
+ * the protection check of a file tool's write ({@linkcode _hostRunWrite}), also under the name a copy into a folder
+ * gives it (`cp pre-commit .githooks/`) and, for a path that does not exist yet, as what it would create on the way
+ * to a protected file (`ln -s x tools` where `core.fsmonitor` is `tools/fsmon.sh`); together the files may leave a
+ * folder shaped like a repository. A write the gate cannot name (a word only known at run time, a relative path
+ * after a change of folder, a path it cannot resolve) fails toward ask: the reason is given as well. Null: every
+ * write is a plain file of the folder.
+ */
+function _hostRunShellWrite(
+  a: ShellAnalysis,
+  ws: Workspace | null,
+  resolve: (target: string) => string | null,
+): string | null {
+  const writes = shellWrites(a);
+  if (writes.length === 0) return null;
+  if (ws === null) return "the files it writes cannot be checked: the agent's folder cannot be opened";
+  let trees: string[] | undefined;
+  const protectedTrees = () => (trees ??= inspectGit(ws.root, [ws.root], { submodules: false }).trees);
+  const files: string[] = [];
+  for (const w of writes) {
+    if (w.target === null) return `${w.what} is only known at run time, so the file it writes cannot be checked`;
+    if (_NO_FILE.has(w.target)) continue;
+    if (a.cwdChanged && !w.target.startsWith("/")) {
+      return `${w.what} ${JSON.stringify(w.target)} is relative to a folder the script changes into, so the file ` +
+        `it writes cannot be checked`;
+    }
+    const rel = resolve(w.target);
+    if (rel === null) {
+      return `${w.what} ${JSON.stringify(w.target)} is outside the agent's folder or cannot be resolved, so the ` +
+        `file it writes cannot be checked`;
+    }
+    files.push(rel);
+    const real = rel === "." ? ws.root : join(ws.root, rel);
+    const names = [rel];
+    if (w.siblings.length > 0 && _isDir(ws, rel)) {
+      for (const s of w.siblings) {
+        if (basename(s) !== "") names.push(rel === "." ? basename(s) : `${rel}/${basename(s)}`);
+      }
+    }
+    for (const n of names) {
+      const why = _hostRunWrite(ws, n);
+      if (why !== null) return `${w.what} writes ${JSON.stringify(n)}, which ${why}`;
+    }
+    if (lstatOrNull(real) === null) {
+      const below = protectedTrees().find((t) => t !== real && isWithin(t, real));
+      if (below !== undefined) {
+        return `${w.what} creates ${JSON.stringify(rel)}, on the way to ${JSON.stringify(ws.relative(below))}, ` +
+          `which git reads as configuration or runs as code`;
+      }
+    }
+  }
+  const repo = _bareShape(ws.root, files);
+  if (repo !== null) {
+    return `it writes into ${JSON.stringify(repo)}, which it leaves shaped like a git repository: the host's git ` +
+      `there runs its config`;
+  }
+  return null;
+}
+
+/**
+ * Why the folder the agent runs in cannot anchor its relative paths in the project (red team 9, H8): it is not an
+ * absolute path, it cannot be read, or it lies outside the project's root. Null: it is the root or below it.
+ */
+function _strayFolder(folder: string, root: string): string | null {
+  if (!folder.startsWith("/")) return `the agent's folder ${JSON.stringify(folder)} is not an absolute path`;
+  let real: string;
+  let top: string;
+  try {
+    real = realpathSync(folder);
+    top = realpathSync(root);
+  } catch {
+    return `the agent's folder ${JSON.stringify(folder)} or the project ${JSON.stringify(root)} cannot be read`;
+  }
+  if (!isWithin(real, top)) {
+    return `the agent's folder ${JSON.stringify(folder)} is outside the project ${JSON.stringify(root)}`;
+  }
+  return null;
+}
+
+/**
+ * The folder a shell tool runs in (Gemini `dir_path`, Codex `workdir` and local_shell's `working_directory`, Cursor
+ * `cwd`), when the input names one.
+ */
 function _shellFolder(input: Readonly<Record<string, unknown>>): string | null {
-  for (const k of ["workdir", "dir_path", "cwd", "directory"]) {
+  for (const k of ["workdir", "working_directory", "dir_path", "cwd", "directory"]) {
     if (typeof input[k] === "string" && input[k] !== "") return input[k] as string;
   }
   return null;
 }
 
-/** Judge one tool call of an agent made in `cwd` with the session's metrics now. */
+/**
+ * Judge one tool call of an agent made in `cwd` with the session's metrics now. The project's `root` (default
+ * `cwd`) is where the floors and rules are anchored and what "inside the agent's folder" means; `cwd` is where the
+ * agent runs the call, which its relative paths are relative to (red team 9, H8: a Claude Code session whose shell
+ * is in `secrets/` after a `cd`, Cursor's `beforeShellExecution` in a subfolder). A `cwd` outside the root, or one
+ * that cannot be read, makes the call at least ask.
+ */
 export async function judgeAgentCall(
   agent: HookAgent,
   tool: string,
@@ -263,6 +386,7 @@ export async function judgeAgentCall(
   cwd: string | null,
   setup: HookGateSetup,
   snap: MetricsSnapshot,
+  root: string | null = cwd,
 ): Promise<AgentCallVerdict> {
   const table = agentToolRisk(agent, tool);
   const configured = Object.hasOwn(setup.tools, tool) ? setup.tools[tool] : undefined;
@@ -273,49 +397,53 @@ export async function judgeAgentCall(
   const aliases = serve !== null ? [serve] : [];
   const listed = toolPaths(agent, tool, input);
   const home = setup.home !== undefined ? setup.home : await agentHome({});
+  const top = root ?? cwd;
+  const base = cwd ?? root ?? ".";
   let ws: Workspace | null = null;
   const open = () => {
-    if (ws === null && cwd !== null) {
+    if (ws === null && top !== null) {
       try {
-        ws = Workspace.open(cwd);
+        ws = Workspace.open(top);
       } catch {
         ws = null;
       }
     }
     return ws;
   };
+  // a shell tool's own folder (Gemini dir_path, Codex workdir, Cursor cwd), relative to where the agent runs;
+  // expanded as the agent expands it; a folder it cannot resolve leaves every relative word unresolved
+  const named = script !== undefined ? _shellFolder(input) : null;
+  const expanded = named === null ? base : agentPath(named, home);
+  const folder = expanded === null ? null : _from(base, expanded);
+  const resolve = (target: string) =>
+    target.startsWith("/")
+      ? _relative(open(), target)
+      : folder === null
+      ? null
+      : _relative(open(), _from(folder, target));
   let raised = "";
   let targets: RulePath[] = [];
   if (listed.length > 0) {
-    targets = _targets(open(), listed, home);
+    targets = _targets(open(), listed, home, base);
     const why = _uncontained(table.kind, targets, listed, open());
     if (why !== null && _ORDER[tableRisk] < _ORDER.high) {
       raised = `risk=high (was ${tableRisk}): ${why}; `;
       tableRisk = "high";
     }
   }
+  const analysis: ShellAnalysis | undefined = script !== undefined ? analyzeScript(script) : undefined;
   let outcome: RuleOutcome | null = null;
   let failed = "";
   const applies = setup.rules.some((r) => r.matchTool(tool) || aliases.some((a) => r.matchTool(a)));
   if (applies || (script !== undefined && setup.readOnlyCommands)) {
     try {
       const w = open();
-      // a shell tool's own folder (Gemini dir_path, Codex workdir): its relative words are relative to that
-      const named = script !== undefined ? _shellFolder(input) : null;
-      // expanded as the agent expands it; a folder it cannot resolve leaves every relative word unresolved
-      const folder = named === null ? null : agentPath(named, home);
-      const resolve = (target: string) =>
-        named === null || target.startsWith("/")
-          ? _relative(w, target)
-          : folder === null
-          ? null
-          : _relative(w, `${folder}/${target}`);
       outcome = evaluateRules(setup.rules, {
         tool,
         tableRisk,
         args,
         ...(targets.length > 0 ? { paths: targets } : {}),
-        ...(script !== undefined ? { script } : {}),
+        ...(script !== undefined && analysis !== undefined ? { script, analysis } : {}),
         resolveWrite: resolve,
         aliases,
         // what is on disk: links to protected files, whether the folder is a repository (red team 6, F4)
@@ -325,15 +453,44 @@ export async function judgeAgentCall(
       failed = `rules failed (${(e as Error)?.message ?? String(e)}), the tool's risk kept; `;
     }
   }
+  // a shell call the rules, the built-in set or the config's `tools` entry left below high: what it writes gets the
+  // protection check of a file tool's write (red team 9, H5)
+  const lowered = outcome?.risk ?? tableRisk;
+  if (analysis !== undefined && _ORDER[lowered] < _ORDER.high) {
+    let why: string | null;
+    try {
+      why = _hostRunShellWrite(analysis, open(), resolve);
+    } catch (e) {
+      why = `the files it writes could not be checked (${(e as Error)?.message ?? String(e)})`;
+    }
+    if (why !== null) {
+      const by = outcome?.matched.find((m) => m.effect.startsWith("risk="));
+      raised += `risk=high (not lowered to ${lowered}${by !== undefined ? ` by ${by.name} (${by.summary})` : ""}): ` +
+        `${why}; `;
+      if (outcome !== null) {
+        outcome = { ...outcome, risk: "high", matched: outcome.matched.filter((m) => m !== by) };
+      }
+      if (_ORDER[tableRisk] < _ORDER.high) tableRisk = "high";
+    }
+  }
+  // where the agent runs the call is not inside the project: its relative paths are not known to be where the
+  // floors look, so it is at least asked (red team 9, H8)
+  const stray = cwd !== null && top !== null ? _strayFolder(folder ?? base, top) : null;
   const verdict = await decide(setup.policy, outcome?.risk ?? tableRisk, snap);
   const v = applyRules(outcome, tableRisk, verdict);
+  let decision = v.decision;
+  let rationale = failed + raised + v.rationale;
+  if (stray !== null && decision === "allow") {
+    decision = "ask";
+    rationale += `; at least ask: ${stray}, so its relative paths are not known to be where the floors look -> ask`;
+  }
   return {
-    decision: v.decision,
+    decision,
     risk: v.risk,
     tableRisk,
     kind: table.kind,
     riskFrom: configured !== undefined ? "config" : table.known ? "table" : "unknown tool",
-    rationale: failed + raised + v.rationale,
+    rationale,
     rules: v.rules,
     args,
   };

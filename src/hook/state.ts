@@ -88,6 +88,11 @@ export interface SessionState {
   running: OpenCall[];
   /** The session ended (a SessionEnd came). */
   ended: boolean;
+  /**
+   * The project's root the session started in, when its events name none (hook/_project.ts): the floors stay
+   * anchored there when a later event's `cwd` is a subfolder its shell moved to (red team 9, H8).
+   */
+  root?: string;
 }
 
 /** The state file's content. */
@@ -191,6 +196,7 @@ function _readSession(v: unknown, now: number): SessionState {
     if (s.running.length > MAX_OPEN_CALLS) s.running = s.running.slice(-MAX_OPEN_CALLS);
   }
   s.ended = o.ended === true;
+  if (typeof o.root === "string" && o.root.startsWith("/")) s.root = o.root;
   return s;
 }
 

@@ -56,9 +56,14 @@ interface Case {
   tool: string;
   input: Record<string, unknown>;
   want: "allow" | "ask" | "deny";
+  /** The whole event, for a shape other than the tool-call one (its session id is `id`). */
+  raw?: (id: string) => Record<string, unknown>;
+  /** More of the hook's environment (Claude Code's `CLAUDE_PROJECT_DIR`). */
+  env?: Record<string, string>;
 }
 
 function _event(w: World, c: Case, id: string): string {
+  if (c.raw !== undefined) return JSON.stringify(c.raw(id));
   const agent = c.agent ?? "claude-code";
   const base = { session_id: id, tool_name: c.tool, tool_input: c.input, cwd: w.project, tool_use_id: id };
   if (agent === "gemini") return JSON.stringify({ ...base, hook_event_name: "BeforeTool" });
@@ -87,7 +92,7 @@ async function judge(w: World, cases: readonly Case[]): Promise<string[]> {
       cases.slice(i, i + 4).map(async (c, k) => {
         await run(bin, ["hook", c.agent ?? "claude-code", "--config", w.config, "--witness", w.witness], {
           cwd: w.project,
-          env: w.env,
+          env: { ...w.env, ...c.env },
           stdin: _event(w, c, ids[i + k]!),
         });
       }),
@@ -581,4 +586,227 @@ Deno.test(`${bin.name}: hook mode: programs told to print the environment are no
     bash("awk '{print $1}' README.md", "allow"),
   ];
   assertDecisions(cases, await judge(w, cases));
+});
+
+/** A repository whose config makes the host run files in the folder (red team 9, H5; as in the G10 test). */
+function gitWorld(): { w: World; p: (rel: string) => string; git: (...args: string[]) => void } {
+  const w = world({});
+  const p = (rel: string) => join(w.project, rel);
+  const git = (...args: string[]) => {
+    const r = new Deno.Command("git", { args, cwd: w.project, env: { ...w.env, GIT_CONFIG_NOSYSTEM: "1" } })
+      .outputSync();
+    assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+  };
+  rmSync(p(".git"), { recursive: true, force: true });
+  git("init", "-q");
+  mkdirSync(p(".githooks"));
+  mkdirSync(p("tools"));
+  writeFileSync(p("fsmon.sh"), "#!/bin/sh\nexit 1\n");
+  writeFileSync(p(".githooks/pre-commit"), "#!/bin/sh\nexit 0\n");
+  writeFileSync(p("inc.cfg"), "[core]\n");
+  writeFileSync(p("lefthook.yml"), "pre-commit:\n  commands:\n    l:\n      run: 'true'\n");
+  // lefthook's stub, as `lefthook install` leaves it in the hooks folder
+  writeFileSync(p(".githooks/pre-push"), '#!/bin/sh\nlefthook run pre-push "$@"\n');
+  git("config", "core.fsmonitor", "./fsmon.sh");
+  git("config", "core.hooksPath", ".githooks");
+  git("config", "include.path", "../inc.cfg");
+  return { w, p, git };
+}
+
+Deno.test(`${bin.name}: hook mode: shell writes of files git's config makes the host run are high (RT9 H5)`, async () => {
+  const { w } = gitWorld();
+  const script = String.raw`printf '#!/bin/sh\ntouch /tmp/canary\n'`;
+  const cases: Case[] = [
+    // the red team's three, and lefthook's config (installed: its stub is in .git/hooks)
+    bash(`${script} > fsmon.sh`, "ask"),
+    bash(`${script} > .githooks/pre-commit`, "ask"),
+    bash(String.raw`printf '[core]\n\tfsmonitor = "touch /tmp/c; false"\n' > inc.cfg`, "ask"),
+    bash(String.raw`printf 'pre-commit:\n  commands:\n    a:\n      run: touch /tmp/c\n' > lefthook.yml`, "ask"),
+    // every way a lowered script writes a file
+    bash(`${script} >> fsmon.sh`, "ask"),
+    bash(`${script} >| fsmon.sh`, "ask"),
+    bash(`${script} &> fsmon.sh`, "ask"),
+    bash(`echo x 2> fsmon.sh`, "ask"),
+    bash(`cat > .githooks/post-checkout <<'EOF'\n#!/bin/sh\ntouch /tmp/c\nEOF`, "ask"),
+    bash(`${script} | tee fsmon.sh`, "ask"),
+    bash(`${script} | tee -a inc.cfg`, "ask"),
+    bash(`${script} > ./tools/../fsmon.sh`, "ask"),
+    bash(`bash -c "echo x > fsmon.sh"`, "ask"),
+    // every agent's shell tool shares the engine
+    { agent: "gemini", tool: "run_shell_command", input: { command: "printf x > fsmon.sh" }, want: "ask" },
+    {
+      agent: "codex",
+      tool: "shell",
+      input: { command: ["bash", "-lc", "printf x > .githooks/pre-commit"] },
+      want: "ask",
+    },
+    { agent: "codex", tool: "exec_command", input: { cmd: "printf x > inc.cfg" }, want: "ask" },
+    { agent: "cursor", tool: "Shell", input: { command: "printf x > lefthook.yml" }, want: "ask" },
+    // ordinary writes into the folder stay medium (allowed while fresh)
+    bash(`${script} > notes.sh`, "allow"),
+    bash(`${script} | tee tools/gen.sh`, "allow"),
+    bash("cat fsmon.sh inc.cfg lefthook.yml", "allow"), // reading them is no write
+    { agent: "gemini", tool: "run_shell_command", input: { command: "printf x > notes.txt" }, want: "allow" },
+    { agent: "cursor", tool: "Shell", input: { command: "ls > listing.txt" }, want: "allow" },
+  ];
+  assertDecisions(cases, await judge(w, cases));
+});
+
+Deno.test(`${bin.name}: hook mode: a rule that lowers a writing program does not lower its host-run writes (RT9 H5)`, async () => {
+  const { w, git } = gitWorld();
+  // an include whose folder does not exist yet: a link made there hands git a config (red team 9, H5_link)
+  git("config", "--add", "include.path", "../conf/extra.cfg");
+  // the operator lowered programs that write files; their writes of what the host runs are still high
+  writeFileSync(
+    w.config,
+    JSON.stringify({
+      rules: [{ tool: "Bash", command: ["cp", "mv", "install", "ln", "sed -i", "dd", "./gen.sh"], risk: "medium" }],
+    }),
+  );
+  writeFileSync(join(w.project, "evil.sh"), "#!/bin/sh\ntouch /tmp/c\n");
+  writeFileSync(join(w.project, "pre-commit"), "#!/bin/sh\ntouch /tmp/c\n");
+  const cases: Case[] = [
+    bash("cp evil.sh fsmon.sh", "ask"),
+    bash("cp pre-commit .githooks/", "ask"), // into the hooks folder, under the source's name
+    bash("cp -t .githooks evil.sh", "ask"),
+    bash("mv evil.sh .githooks/pre-commit", "ask"),
+    bash("install -m 755 evil.sh fsmon.sh", "ask"),
+    bash("ln -sf evil.sh fsmon.sh", "ask"),
+    bash("sed -i s/exit/true/ fsmon.sh", "ask"),
+    bash("dd if=evil.sh of=fsmon.sh", "ask"),
+    bash("./gen.sh --out=inc.cfg", "ask"), // an unknown program's operand names the file
+    bash("./gen.sh -o lefthook.yml", "ask"),
+    bash("cp evil.sh .envrc", "ask"), // the static list too
+    bash("./gen.sh out:fsmon.sh", "ask"),
+    bash("ln -s tools conf", "ask"), // on the way to an include target
+    bash("ln -s tools other", "allow"),
+    // the same programs on ordinary files keep the operator's risk
+    bash("cp evil.sh tools/gen.sh", "allow"),
+    bash("sed -i s/a/b/ README.md", "allow"),
+    bash("./gen.sh --out=notes.txt", "allow"),
+  ];
+  assertDecisions(cases, await judge(w, cases));
+});
+
+Deno.test(`${bin.name}: hook mode: floors are anchored at the project, not where the agent's shell is (RT9 H8)`, async () => {
+  const w = world();
+  const p = (rel: string) => join(w.project, rel);
+  const project = { CLAUDE_PROJECT_DIR: w.project };
+  const cursorShell = (command: string, cwd: string, want: Case["want"]): Case => ({
+    agent: "cursor",
+    tool: "Shell",
+    input: { command, cwd },
+    want,
+    raw: (id) => ({
+      conversation_id: id,
+      generation_id: "g1",
+      hook_event_name: "beforeShellExecution",
+      command,
+      cwd,
+      workspace_roots: [w.project],
+    }),
+  });
+  const claude = (tool: string, input: Record<string, unknown>, cwd: string, want: Case["want"]): Case => ({
+    tool,
+    input,
+    want,
+    env: project,
+    raw: (id) => ({
+      session_id: id,
+      hook_event_name: "PreToolUse",
+      tool_name: tool,
+      tool_input: input,
+      tool_use_id: id,
+      cwd,
+      transcript_path: "/x",
+      permission_mode: "default",
+    }),
+  });
+  const gemini = (command: string, cwd: string, want: Case["want"]): Case => ({
+    agent: "gemini",
+    tool: "run_shell_command",
+    input: { command },
+    want,
+    env: { GEMINI_PROJECT_DIR: w.project },
+    raw: (id) => ({
+      session_id: id,
+      hook_event_name: "BeforeTool",
+      tool_name: "run_shell_command",
+      tool_input: { command },
+      cwd,
+    }),
+  });
+  const cases: Case[] = [
+    // Cursor runs beforeShellExecution's command in its `cwd`
+    cursorShell("cat k", p("secrets"), "deny"),
+    cursorShell("cat ../secrets/k", p("src"), "deny"),
+    cursorShell("cat a.ts", p("src"), "allow"),
+    // Claude Code's Bash keeps its folder (`cd secrets`): the event's cwd is below the project
+    claude("Bash", { command: "cat k" }, p("secrets"), "deny"),
+    claude("Bash", { command: "cat ./k > /dev/null" }, p("secrets"), "deny"),
+    claude("Read", { file_path: p("secrets/k") }, p("secrets"), "deny"),
+    claude("Read", { file_path: "k" }, p("secrets"), "deny"),
+    claude("Grep", { pattern: "T" }, p("secrets"), "ask"),
+    claude("Write", { file_path: p("secrets/n"), content: "x" }, p("src"), "deny"),
+    claude("Bash", { command: "cat a.ts" }, p("src"), "allow"),
+    claude("Read", { file_path: p("src/a.ts") }, p("src"), "allow"),
+    gemini("cat k", p("secrets"), "deny"),
+    // Codex's local_shell names its folder `working_directory`
+    {
+      agent: "codex",
+      tool: "local_shell",
+      input: { command: ["cat", "k"], working_directory: p("secrets") },
+      want: "deny",
+    },
+    {
+      agent: "codex",
+      tool: "local_shell",
+      input: { command: ["cat", "a.ts"], working_directory: p("src") },
+      want: "allow",
+    },
+    gemini("cat a.ts", p("src"), "allow"),
+    // a folder outside the project, or one that cannot be read: at least ask
+    claude("Bash", { command: "ls" }, join(w.dir, "work"), "ask"),
+    claude("Read", { file_path: p("README.md") }, join(w.dir, "work"), "ask"),
+    claude("Bash", { command: "ls" }, p("gone"), "ask"),
+    cursorShell("ls", join(w.dir, "work"), "ask"),
+    cursorShell("ls", "relative/folder", "ask"),
+    // the project's own root as before
+    claude("Bash", { command: "cat README.md" }, w.project, "allow"),
+    cursorShell("cat README.md", w.project, "allow"),
+  ];
+  assertDecisions(cases, await judge(w, cases));
+});
+
+Deno.test(`${bin.name}: hook mode: a session keeps the project it started in after its shell moves (RT9 H8)`, async () => {
+  // no CLAUDE_PROJECT_DIR (a hook run by hand, or an agent that does not set it): the session's first folder is its
+  // project, and a later event's cwd below it is only where its shell is
+  const w = world();
+  const id = `s_${Math.random().toString(36).slice(2, 8)}`;
+  const event = (tool: string, input: Record<string, unknown>, cwd: string, n: number) =>
+    JSON.stringify({
+      session_id: id,
+      hook_event_name: "PreToolUse",
+      tool_name: tool,
+      tool_input: input,
+      tool_use_id: `${id}_${n}`,
+      cwd,
+    });
+  const calls: [string, Record<string, unknown>, string][] = [
+    ["Bash", { command: "ls" }, w.project],
+    ["Bash", { command: "cat k" }, join(w.project, "secrets")],
+    ["Read", { file_path: join(w.project, "secrets/k") }, join(w.project, "secrets")],
+    ["Bash", { command: "cat a.ts" }, join(w.project, "src")],
+  ];
+  for (const [n, [tool, input, cwd]] of calls.entries()) {
+    await run(bin, ["hook", "claude-code", "--config", w.config, "--witness", w.witness], {
+      cwd,
+      env: w.env,
+      stdin: event(tool, input, cwd, n),
+    });
+  }
+  const gates = readFileSync(w.witness, "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((l) =>
+    l.event === "gate" && l.details?.sessionId === id
+  );
+  assert.deepEqual(gates.map((g) => `${g.decision} ${g.tool}`), ["allow Bash", "deny Bash", "deny Read", "allow Bash"]);
 });
