@@ -200,12 +200,13 @@ Deno.test("the class rule leaves ordinary uses of those programs untouched under
   assertUntouched(CMD_ONLY, "git init -q sub && git -C sub status");
   assertUntouched(CMD_ONLY, "git config user.name x && git commit -m m");
   assertUntouched(PATH_ONLY, "cat .git/config && git status");
-  // curl is allowed when no command floor names it (the existing tests keep plain curl untouched)
+  // curl with the options it is usually given keeps no `rm -rf` floor (under a path floor its URL, `//host`, is a
+  // path outside the workspace already on main: it asks)
   for (
     const cmd of [
       "curl -s https://example.invalid",
       "curl -fsSL -o out.html https://example.invalid/a%20b",
       "curl -s -H 'Accept: text/plain' -X POST -d x=1 https://example.invalid",
     ]
-  ) assertUntouched(PATH_CFG, cmd);
+  ) assertUntouched(CMD_ONLY, cmd);
 });
