@@ -43,6 +43,24 @@ export interface OptionTable {
   readonly longValues?: readonly string[];
   /** A word `-<digits>` is an option (`split -1000`, `xz -9`, `zstd -19`). */
   readonly digits?: boolean;
+  /** Short options that take a value, inert only for some values: whether this value is one (`scp -o Port=22`). */
+  readonly checked?: Readonly<Record<string, (value: string) => boolean>>;
+  /** Options end at the first operand (BSD getopt: `ssh HOST CMD -x`, the command's own options). */
+  readonly stopAtOperand?: boolean;
+}
+
+/**
+ * ssh options (`-o NAME=VALUE`, `-o 'NAME VALUE'`) known not to run a command or load code: connection and
+ * authentication settings. The command-valued ones the analysis extracts and judges (_evaluated.ts:
+ * `ProxyCommand`, `LocalCommand`, `KnownHostsCommand`, `RemoteCommand`) pass too; not `PKCS11Provider`,
+ * `SecurityKeyProvider` (libraries it loads), `Include`, `Match` or any name not listed.
+ */
+const INERT_SSH_OPTION =
+  /^\s*(port|user|hostname|hostkeyalias|connecttimeout|connectionattempts|stricthostkeychecking|userknownhostsfile|globalknownhostsfile|batchmode|identityfile|identitiesonly|compression|serveraliveinterval|serveralivecountmax|loglevel|addressfamily|pubkeyauthentication|passwordauthentication|kbdinteractiveauthentication|preferredauthentications|checkhostip|controlmaster|controlpath|controlpersist|ipqos|ciphers|macs|kexalgorithms|hostkeyalgorithms|pubkeyacceptedkeytypes|pubkeyacceptedalgorithms|requesttty|updatehostkeys|verifyhostkeydns|numberofpasswordprompts|tcpkeepalive|escapechar|exitonforwardfailure|hashknownhosts|clearallforwardings|forwardagent|forwardx11|sendenv|setenv|bindaddress|rekeylimit|permitlocalcommand|proxycommand|localcommand|knownhostscommand|remotecommand)\s*[= ]/i;
+
+/** Whether an ssh `-o` value is known inert, or judged by the analysis (`Port=22`, `ProxyCommand=…`). */
+export function inertSshOption(value: string): boolean {
+  return INERT_SSH_OPTION.test(value);
 }
 
 /** A program none of whose options runs code or reads file names or URLs from a file or its input. */
@@ -534,9 +552,23 @@ export const PROGRAM_OPTIONS: Readonly<Record<string, OptionTable | typeof ANY_O
   },
   // not `-D` (an sftp server program run locally), `-S` (the ssh program), `-F` (an ssh config: ProxyCommand),
   // `-o` (ssh options: ProxyCommand, LocalCommand)
-  scp: { flags: "346ABCOpqRrTv", values: "ciJlPX" },
+  scp: { flags: "346ABCOpqRrTv", values: "ciJlPX", checked: { o: inertSshOption } },
   // cpio reads names from its input or an archive (_unnamed_files.ts); `--rsh-command` and `-F HOST:FILE` run rsh
   cpio: { flags: "oipatvdmurBcLV0fns", values: "HMRE" },
+};
+
+/**
+ * Programs judged elsewhere as a whole (ssh's remote command is a command of its own: _evaluated.ts) whose options
+ * are still read against a table: not inert programs.
+ */
+const CHECKED_ONLY: Readonly<Record<string, OptionTable>> = {
+  // not `-F` (a config file: `ProxyCommand`, `Match exec`), `-I` (a PKCS#11 library it loads)
+  ssh: {
+    flags: "46AaCfGgKkMNnqsTtVvXxYy",
+    values: "BbcDEeiJLlmOpQRSWw",
+    checked: { o: inertSshOption },
+    stopAtOperand: true,
+  },
 };
 
 function _basename(v: string): string {
@@ -557,8 +589,12 @@ export function strayOption(c: SimpleCommand): string | null {
   if (c.dynamic || head === null || head === undefined) return null;
   if (head.includes("/") && !SYSTEM_PATH.test(head)) return null;
   const name = _basename(head);
-  if (!Object.hasOwn(PROGRAM_OPTIONS, name)) return null;
-  const table = PROGRAM_OPTIONS[name]!;
+  const table = Object.hasOwn(PROGRAM_OPTIONS, name)
+    ? PROGRAM_OPTIONS[name]!
+    : Object.hasOwn(CHECKED_ONLY, name)
+    ? CHECKED_ONLY[name]!
+    : null;
+  if (table === null) return null;
   if (table === ANY_OPTION) return null;
   const args = c.argv;
   const not = (opt: string) =>
@@ -571,7 +607,10 @@ export function strayOption(c: SimpleCommand): string | null {
       continue;
     }
     if (v === "--") break;
-    if (v === "-" || !v.startsWith("-")) continue;
+    if (v === "-" || !v.startsWith("-")) {
+      if (table.stopAtOperand) break;
+      continue;
+    }
     if (v.startsWith("--")) {
       const eq = v.indexOf("=");
       const opt = eq === -1 ? v : v.slice(0, eq);
@@ -585,8 +624,12 @@ export function strayOption(c: SimpleCommand): string | null {
     if (table.digits && /^-\d+$/.test(v)) continue;
     for (let j = 1; j < v.length; j++) {
       const ch = v[j]!;
-      if (table.values?.includes(ch)) {
-        if (j === v.length - 1) i++;
+      const check = table.checked && Object.hasOwn(table.checked, ch) ? table.checked[ch]! : null;
+      if (table.values?.includes(ch) || check !== null) {
+        const value = j < v.length - 1 ? v.slice(j + 1) : args[++i]?.value ?? null;
+        if (check !== null && (value === null || !check(value))) {
+          return not(`-${ch} ${value ?? "(only known at run time)"}`);
+        }
         break;
       }
       if (!table.flags.includes(ch)) return not(`-${ch}`);

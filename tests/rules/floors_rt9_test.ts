@@ -86,6 +86,10 @@ const H2 = [
   "chmod +x t.sh && split -n1 --filter=./t.sh a.txt",
   "chmod +x u.sh && scp -D ./u.sh a.txt h:b",
   "scp -D./u.sh a.txt h:b",
+  "scp -o PKCS11Provider=./x.so a.txt h:b",
+  "scp -oSecurityKeyProvider=./x.so a.txt h:b",
+  "ssh -o PKCS11Provider=./x.so h true",
+  "ssh -I ./x.so h true",
   "xz --files=list.txt -c > o.xz",
   "xz -c --files0=list0",
   "zstd -q --filelist=list.txt -c > o.zst",
@@ -186,6 +190,7 @@ Deno.test("the class rule leaves ordinary uses of those programs untouched under
       "zstd -qdc o.zst",
       "gzip -k a.txt",
       "scp -P 22 -r a h:c",
+      "scp -o Port=22 -o StrictHostKeyChecking=no -i id a h:c",
       "git -c core.quotepath=false status",
       "git -c user.name=x -c user.email=x@y commit -m m",
       "git -c color.ui=always log --oneline",
@@ -198,6 +203,7 @@ Deno.test("the class rule leaves ordinary uses of those programs untouched under
   }
   // a fresh repository has git's default config (a path floor asks anyway: `git init` may create links)
   assertUntouched(CMD_ONLY, "git init -q sub && git -C sub status");
+  assertUntouched(CMD_ONLY, "ssh -p 22 -o BatchMode=yes h ls -F");
   assertUntouched(CMD_ONLY, "git config user.name x && git commit -m m");
   assertUntouched(PATH_ONLY, "cat .git/config && git status");
   // curl with the options it is usually given keeps no `rm -rf` floor (under a path floor its URL, `//host`, is a
