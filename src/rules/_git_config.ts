@@ -87,6 +87,10 @@ function _isGit(c: SimpleCommand): boolean {
 /** A file git reads configuration from (or a repository's folder): `x/.git/config`, `.gitconfig`, `config`. */
 const GIT_FILE = /(^|\/)\.git(\/|$)|(^|\/)\.git(config|modules)$|(^|\/)config(\.worktree)?$/;
 
+function _gitFile(v: string): boolean {
+  return (v.includes("git") || v.includes("config")) && GIT_FILE.test(v);
+}
+
 /** Why a `-c`/`--config-env` setting of this git command is neither inert nor judged, or null. */
 function _strayKey(c: SimpleCommand): string | null {
   const args = c.argv;
@@ -117,7 +121,7 @@ const CONFIG_VALUE = new Set(["-f", "--file", "--blob", "--type", "--default", "
 /** Why this command may write a file git reads its configuration from, or null. */
 function _writesGitConfig(c: SimpleCommand): string | null {
   for (const r of c.redirects) {
-    if (r.kind === "write" && r.target !== null && GIT_FILE.test(r.target)) {
+    if (r.kind === "write" && r.target !== null && _gitFile(r.target)) {
       return `${r.op} ${r.target} writes a file git reads`;
     }
   }
@@ -141,7 +145,7 @@ function _writesGitConfig(c: SimpleCommand): string | null {
     if (key && pos.length >= 2 && !inertGitKey(key)) return `git config ${key} writes git's configuration`;
     return null;
   }
-  const named = c.argv.slice(1).find((w) => w.value !== null && GIT_FILE.test(w.value));
+  const named = c.argv.find((w, k) => k > 0 && w.value !== null && _gitFile(w.value));
   const ro = named ? checkReadOnly(c) : null;
   if (named && ro !== null && (!ro.readOnly || ro.writes.length > 0)) {
     return `${c.argv[0]?.value ?? ""} ${named.value} may write a file git reads`;
@@ -154,14 +158,17 @@ function _writesGitConfig(c: SimpleCommand): string | null {
  * a `-c` key not known inert, or a file git reads its configuration from written earlier in the same call.
  */
 export function gitConfigCode(a: ShellAnalysis): string | null {
+  let last = -1;
+  for (let i = 0; i < a.commands.length; i++) if (_isGit(a.commands[i]!)) last = i;
   let written: string | null = null;
-  for (const c of a.commands) {
+  for (let i = 0; i <= last; i++) {
+    const c = a.commands[i]!;
     if (_isGit(c)) {
       const key = _strayKey(c);
       if (key !== null) return key;
       if (written !== null) return `git runs after ${written} in the same call: it may run what was written`;
     }
-    written ??= _writesGitConfig(c);
+    if (i < last) written ??= _writesGitConfig(c);
   }
   return null;
 }

@@ -187,6 +187,17 @@ function _percentDecoded(s: string): string | null {
  * (_options.ts), code handed over in the environment, git configuration not known inert (_git_config.ts); or null.
  */
 function _unseen(a: ShellAnalysis): string | null {
+  // asked once per analysis: every deny floor of a call asks the same question
+  const known = UNSEEN.get(a);
+  if (known !== undefined) return known;
+  const r = _unseenOf(a);
+  UNSEEN.set(a, r);
+  return r;
+}
+
+const UNSEEN = new WeakMap<ShellAnalysis, string | null>();
+
+function _unseenOf(a: ShellAnalysis): string | null {
   for (const c of a.commands) {
     // a known program given an option not known inert (`split --filter`, `zip -TT`, `curl -K`: red team 9)
     const r = runsProjectCode(c) ?? unseenCode(c) ?? strayOption(c);

@@ -571,10 +571,6 @@ const CHECKED_ONLY: Readonly<Record<string, OptionTable>> = {
   },
 };
 
-function _basename(v: string): string {
-  return v.slice(v.lastIndexOf("/") + 1);
-}
-
 /** A program named by a system path (`/usr/bin/zip`): that program. */
 const SYSTEM_PATH = /^\/(usr\/)?(local\/)?s?bin\/[^/]+$/;
 
@@ -587,8 +583,9 @@ const SYSTEM_PATH = /^\/(usr\/)?(local\/)?s?bin\/[^/]+$/;
 export function strayOption(c: SimpleCommand): string | null {
   const head = c.argv[0]?.value;
   if (c.dynamic || head === null || head === undefined) return null;
-  if (head.includes("/") && !SYSTEM_PATH.test(head)) return null;
-  const name = _basename(head);
+  const slash = head.lastIndexOf("/");
+  if (slash !== -1 && !SYSTEM_PATH.test(head)) return null;
+  const name = slash === -1 ? head : head.slice(slash + 1);
   const table = Object.hasOwn(PROGRAM_OPTIONS, name)
     ? PROGRAM_OPTIONS[name]!
     : Object.hasOwn(CHECKED_ONLY, name)

@@ -41,7 +41,13 @@ const SCRIPT = "#!/bin/sh\nrm -rf src\ncat secrets/k\n";
 const FSMONITOR = btoa("[core]\n\tfsmonitor = rm -rf ../src\n");
 
 /** The attacks: files the agent writes first (write_file), then the script; `deny`: denied outright, else asked. */
-const ATTACKS: Array<{ name: string; files: Record<string, string>; cmd: (ws: string) => string; deny?: boolean }> = [
+const ATTACKS: Array<{
+  name: string;
+  files: Record<string, string>;
+  cmd: (ws: string) => string;
+  deny?: boolean;
+  curlConfig?: boolean;
+}> = [
   { name: "H1: split --filter", files: {}, cmd: () => "split --filter='rm -rf src' a.txt", deny: true },
   { name: "H1: split --filt= (abbreviated)", files: {}, cmd: () => "split --filt='cat secrets/k' a.txt", deny: true },
   { name: "H1: zip -TT", files: {}, cmd: () => "zip -q -T -TT 'rm -rf src' x.zip a.txt", deny: true },
@@ -82,9 +88,11 @@ const ATTACKS: Array<{ name: string; files: Record<string, string>; cmd: (ws: st
     deny: true,
   },
   {
+    // the config file comes from write_file (medium, allowed): its URL is not in the script's words
     name: "H10: curl -K",
     files: {},
-    cmd: (ws) => `printf 'url = "file://${ws}/secrets/k"\\n' > cfg.txt && curl -s -K cfg.txt`,
+    curlConfig: true,
+    cmd: () => "curl -s -K cfg.txt",
   },
 ];
 
@@ -146,6 +154,11 @@ for (const target of chosenTargets()) {
           for (const [path, content] of Object.entries(a.files)) {
             const w = await call("write_file", { path, content });
             assert.equal(w.result.ok, true, `${a.name}: write_file ${path}: ${JSON.stringify(w.result).slice(0, 300)}`);
+          }
+          if (a.curlConfig) {
+            const content = `url = "file://${real}/secrets/k"\n`;
+            const w = await call("write_file", { path: "cfg.txt", content });
+            assert.equal(w.result.ok, true, `${a.name}: write_file cfg.txt: ${JSON.stringify(w.result).slice(0, 300)}`);
           }
           const { result, asked } = await call("run_bash", { cmd: a.cmd(real) });
           const shown = `${a.name}: ${JSON.stringify(result).slice(0, 600)}`;
