@@ -8,7 +8,7 @@
  *   aliases and command-valued keys, whose commands are judged) may run code: a deny floor "may apply";
  * - a git command after a command of the same call that writes a file git reads its configuration from (a path
  *   with a `.git` folder, `.gitconfig`, `.gitmodules`, a `config` file, `git config --file`, `git config KEY VALUE`
- *   of a key not known inert) may run what was just written (`git init x && … >> x/.git/config && git -C x status`
+ *   of a key not known inert, an archive unpacked, `git init --template=`) may run what was just written (`git init x && … >> x/.git/config && git -C x status`
  *   with a `core.fsmonitor` decoded at run time): "may apply" too.
  *
  * (`GIT_CONFIG_*` variables are not inert variables: _unseen.ts `environmentCode`.)
@@ -87,6 +87,24 @@ function _isGit(c: SimpleCommand): boolean {
 /** A file git reads configuration from (or a repository's folder): `x/.git/config`, `.gitconfig`, `config`. */
 const GIT_FILE = /(^|\/)\.git(\/|$)|(^|\/)\.git(config|modules)$|(^|\/)config(\.worktree)?$/;
 
+/** Programs that unpack archives: an archive may hold `sub/.git/config` (and git then runs in `sub`). */
+const UNPACKERS = /^(tar|gtar|bsdtar|unzip|cpio|bsdcpio|7z|7za|7zr|ar|pax|rpm2cpio|dpkg-deb)$/;
+
+/** Whether the unpacker's words may unpack (tar `x`/`--extract`, cpio `-i`; the others: always). */
+function _unpacks(prog: string, c: SimpleCommand): boolean {
+  if (prog.endsWith("tar")) {
+    return c.argv.some((w, k) =>
+      k > 0 &&
+      (w.value === null || (k === 1 ? /^-?[A-Za-z]*x/ : /^-[A-Za-z]*x/).test(w.value) ||
+        /^--(extract|get)$/.test(w.value))
+    );
+  }
+  if (prog.endsWith("cpio")) {
+    return c.argv.some((w, k) => k > 0 && (w.value === null || /^-[A-Za-z]*[ip]|^--(extract|pass)/.test(w.value)));
+  }
+  return true;
+}
+
 function _gitFile(v: string): boolean {
   return (v.includes("git") || v.includes("config")) && GIT_FILE.test(v);
 }
@@ -125,7 +143,13 @@ function _writesGitConfig(c: SimpleCommand): string | null {
       return `${r.op} ${r.target} writes a file git reads`;
     }
   }
+  const head = c.argv[0]?.value;
+  const prog = head ? _basename(head) : "";
+  if (UNPACKERS.test(prog) && _unpacks(prog, c)) return `${prog} may unpack a repository's .git folder`;
   if (_isGit(c)) {
+    // a template folder is copied into the new repository's .git, its config too (`git init --template=t x`)
+    const t = c.argv.find((w) => w.value !== null && /^--templ(a(te?)?)?(=|$)/.test(w.value));
+    if (t) return `git ${t.value} copies a template into a repository's .git`;
     const sub = c.argv.findIndex((w, i) => i > 0 && w.value !== null && !w.value.startsWith("-"));
     if (sub === -1 || c.argv[sub]!.value !== "config") return null;
     const pos: ShellWord[] = [];

@@ -115,6 +115,10 @@ const H7 = [
   "git config --file sub/.git/config core.x y && git -C sub status",
   "tee -a .git/config < c.txt && git status",
   "GIT_CONFIG_GLOBAL=./g git status",
+  "tar xf t.tar && git -C sub status",
+  "unzip -q t.zip && git -C sub log",
+  "git init --template=./t sub && git -C sub status",
+  "git -c init.templateDir=./t init sub && git -C sub status",
 ];
 
 /** H10: a URL that names a protected file through percent-escapes, or URLs read from a config file. */
@@ -205,6 +209,7 @@ Deno.test("the class rule leaves ordinary uses of those programs untouched under
   assertUntouched(CMD_ONLY, "git init -q sub && git -C sub status");
   assertUntouched(CMD_ONLY, "ssh -p 22 -o BatchMode=yes h ls -F");
   assertUntouched(CMD_ONLY, "git config user.name x && git commit -m m");
+  assertUntouched(CMD_ONLY, "tar cf out.tar fix.txt && git status");
   assertUntouched(PATH_ONLY, "cat .git/config && git status");
   // curl with the options it is usually given keeps no `rm -rf` floor (under a path floor its URL, `//host`, is a
   // path outside the workspace already on main: it asks)
