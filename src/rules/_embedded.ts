@@ -106,6 +106,7 @@ export function embedded(argv: readonly ShellWord[], extraArgs: boolean): Embedd
     _runnerStrings(name, argv.slice(1), out);
     return out;
   }
+  if (Object.hasOwn(OPTION_COMMANDS, name)) _optionCommands(name, argv.slice(1), out);
   if (!CODE_PROGRAMS.has(name)) return out;
   const args = argv.slice(1);
   let dd = args.findIndex((w) => w.value === "--");
@@ -146,6 +147,40 @@ export function embedded(argv: readonly ShellWord[], extraArgs: boolean): Embedd
 }
 
 type Run = (script: string | null, how: string, shown: string) => void;
+
+/**
+ * File utilities with options whose value is a command (red team 9, H1, H2): `split --filter` and `zip -TT` /
+ * `--unzip-command` run it through a shell; `sdiff`/`diff3 --diff-program` and `install --strip-program` run the
+ * program it names (`"exec"`). Any other option of theirs not known inert makes a deny floor "may apply"
+ * (_options.ts): this table only lets a floor judge the commands it can read.
+ */
+const OPTION_COMMANDS: Readonly<Record<string, Readonly<Record<string, "shell" | "exec">>>> = {
+  split: { "--filter": "shell" },
+  zip: { "--unzip-command": "shell" },
+  sdiff: { "--diff-program": "exec" },
+  diff3: { "--diff-program": "exec" },
+  install: { "--strip-program": "exec" },
+};
+
+function _optionCommands(name: string, args: readonly ShellWord[], out: Embedded): void {
+  const table = OPTION_COMMANDS[name]!;
+  const run = (v: string | null, opt: string) => {
+    out.code ??= `${name} ${opt} runs a command`;
+    if (v === null) out.unknown ??= `${name} ${opt} runs a command only known at run time`;
+    else out.nested.push({ script: table[opt] === "exec" ? _quote(v) : v, how: `${name} ${opt}` });
+  };
+  _longValues(args, Object.keys(table), run);
+  if (name !== "zip") return;
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i]!.value;
+    if (v === null || !v.startsWith("-TT")) continue;
+    const attached = v.slice(3).replace(/^=/, "");
+    out.code ??= "zip -TT runs a command";
+    const cmd = attached !== "" ? attached : args[++i]?.value ?? null;
+    if (cmd === null) out.unknown ??= "zip -TT runs a command only known at run time";
+    else out.nested.push({ script: cmd, how: "zip -TT" });
+  }
+}
 
 /**
  * Runners (runners.ts) that take the command as one string run by a shell: `su -c STR`, `runuser -c STR`,
@@ -258,12 +293,27 @@ function _gitSubcommand(args: readonly ShellWord[]): number {
 /** git settings whose value is a command (run by a shell): extracted from `-c` values. */
 const GIT_COMMAND_KEY =
   /^(core\.(pager|editor|sshcommand|fsmonitor|askpass|alternaterefscommand)|diff\.external|sequence\.editor|pager\..+|gpg(\..+)?\.program|(diff|filter|merge)\..+\.(textconv|clean|smudge|process|driver|command)|credential(\..+)?\.helper|uploadpack\.packobjectshook|ssh\.variant)$/;
-/** More git settings whose value is a command (red team 8 G1): remote helpers, tools, trailers, mailers. */
+/**
+ * More git settings whose value is a command (red team 8 G1, red team 9 H7): remote helpers, tools, trailers,
+ * mailers, the ssh signing key command (split at spaces and run), `git archive`'s filters (`tar.<format>.command`).
+ */
 const GIT_COMMAND_KEY_MORE =
-  /^(remote\..+\.(uploadpack|receivepack)|(difftool|mergetool|man|browser)\..+\.cmd|sendemail\.(.+\.)?(tocmd|cccmd|headercmd|sendmailcmd)|trailer\..+\.(command|cmd)|instaweb\.httpd|core\.gitproxy|interactive\.difffilter)$/;
+  /^(remote\..+\.(uploadpack|receivepack)|(difftool|mergetool|man|browser)\..+\.cmd|sendemail\.(.+\.)?(tocmd|cccmd|headercmd|sendmailcmd)|trailer\..+\.(command|cmd)|instaweb\.httpd|core\.gitproxy|interactive\.difffilter|gpg\.ssh\.defaultkeycommand|tar\..+\.command)$/;
 /** git settings that make git run files or read more configuration: the code they run is not known. */
 const GIT_INDIRECT_KEY =
   /^(core\.hookspath|include\.path|includeif\..+\.path|core\.worktree|safe\.directory|(difftool|mergetool|man|browser)\..+\.path|remote\..+\.vcs|url\..+\.(push)?insteadof)$/;
+/**
+ * Whether the analysis reads git setting `key` (lower case) with value `val` itself: an alias, a command-valued key
+ * (its command is judged), a key that makes git run or read files (its code is unknown: every floor), a
+ * submodule update command, an `ext::` URL. Any other key not known inert makes a deny floor "may apply"
+ * (_git_config.ts).
+ */
+export function gitKeyJudged(key: string, val: string): boolean {
+  return key.startsWith("alias.") || GIT_COMMAND_KEY.test(key) || GIT_COMMAND_KEY_MORE.test(key) ||
+    GIT_INDIRECT_KEY.test(key) || (/^submodule\..+\.update$/.test(key) && val.startsWith("!")) ||
+    (/^sendemail\.(.+\.)?smtpserver$/.test(key) && val.includes("/")) || val.startsWith("ext::");
+}
+
 /** Options of git subcommands whose value is a command run by a shell (`difftool --extcmd`, `filter-branch`). */
 const GIT_SUB_COMMAND_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   "difftool": ["--extcmd"],
@@ -361,7 +411,7 @@ function _git(args: readonly ShellWord[], out: Embedded, run: Run): void {
     const isAlias = key.startsWith("alias.");
     if (opt === "--config-env") {
       // the value is an environment variable's: not known here
-      if (isAlias || GIT_COMMAND_KEY.test(key) || GIT_INDIRECT_KEY.test(key)) {
+      if (isAlias || GIT_COMMAND_KEY.test(key) || GIT_COMMAND_KEY_MORE.test(key) || GIT_INDIRECT_KEY.test(key)) {
         out.unknown ??= `git --config-env ${key} takes a command from the environment`;
       }
       continue;

@@ -31,6 +31,8 @@ import { linkedFiles, linkedReads } from "./_path_links.ts";
 import type { PathFacts } from "./path_facts.ts";
 import { judgeWrites } from "./_writes.ts";
 import { environmentCode, linksMade, operandsRun, unseenCode } from "./_unseen.ts";
+import { strayOption } from "./_options.ts";
+import { gitConfigCode } from "./_git_config.ts";
 
 /**
  * A path the call acts on, workspace-relative (null: outside the workspace or unresolvable). A plain string is that
@@ -102,8 +104,19 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
     const eq = v.indexOf("=");
     if (eq !== -1) cands.push(v.slice(eq + 1));
     if (/^-[^-]./.test(v)) cands.push(v.slice(2));
+    // a `file:` URL names its path, percent-encoded (`file:///ws/secr%65ts/k`, `file://localhost/…`: red team 9, H10)
+    const url = FILE_URL.exec(eq !== -1 && !FILE_URL.test(v) ? v.slice(eq + 1) : v);
+    if (url) cands.push(url[1]!);
     // `HEAD:k`, `:0:k`, `if=k`; git's pathspec magic (`:(top)k`, `:!k`) is read by _git_pathspec.ts
-    if (v.includes(":") && !/^:[(/!^:]/.test(v)) cands.push(...v.split(":").slice(1));
+    else if (v.includes(":") && !/^:[(/!^:]/.test(v)) cands.push(...v.split(":").slice(1));
+    // percent-escapes a program may decode (URLs): the decoded name too
+    if (/%[0-9A-Fa-f]{2}/.test(v)) {
+      for (const c of [...cands]) {
+        const d = _percentDecoded(c);
+        if (d === null) unknown ??= `${JSON.stringify(c)} holds percent-escapes that are not valid UTF-8`;
+        else if (d !== c) cands.push(d);
+      }
+    }
     // a list of file names read from a file (`sort --files0-from=list`, `tar -T`): the names are not in the script
     if (/^--(files0-from|files-from)(=|$)/.test(v)) unknown ??= `${v} reads file names from a file`;
     for (const c of cands) {
@@ -156,19 +169,34 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
   return ctx.scriptPaths;
 }
 
+/** A `file:` URL (`file:/p`, `file:///p`, `file://host/p`): its path. */
+const FILE_URL = /^file:(?:\/\/[^/]*)?(\/.*)$/i;
+
+/** `s` with its percent-escapes decoded as UTF-8 (`secr%65ts` is `secrets`), or null when they are not valid. */
+function _percentDecoded(s: string): string | null {
+  try {
+    return decodeURIComponent(s.replace(/%(?![0-9A-Fa-f]{2})/g, "%25"));
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Why the script runs code the gate cannot inspect, which may meet any deny floor: the project's code (`npm test`),
- * a file or an unknown program (`./s.sh`, `node s.js`), code handed over in the environment; or null.
+ * a file or an unknown program (`./s.sh`, `node s.js`), an option of a known program that is not known inert
+ * (_options.ts), code handed over in the environment, git configuration not known inert (_git_config.ts); or null.
  */
 function _unseen(a: ShellAnalysis): string | null {
   const m = _scans(a);
   if (m.unseen === undefined) {
     m.unseen = null;
     for (const c of a.commands) {
-      m.unseen = runsProjectCode(c) ?? unseenCode(c);
+      // a known program given an option not known inert (`split --filter`, `zip -TT`, `curl -K`: red team 9)
+      m.unseen = runsProjectCode(c) ?? unseenCode(c) ?? strayOption(c);
       if (m.unseen !== null) break;
     }
-    m.unseen ??= _environment(a);
+    // code handed over in the environment, a git setting not known inert or a git config the call wrote (H7)
+    m.unseen ??= _environment(a) ?? gitConfigCode(a);
   }
   return m.unseen;
 }

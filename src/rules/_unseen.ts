@@ -44,14 +44,16 @@ import { RUNNERS } from "./runners.ts";
 import type { ShellAnalysis, ShellWord, SimpleCommand } from "./shell_types.ts";
 import { checkReadOnly } from "./readonly.ts";
 import { variableCode } from "./_evaluated.ts";
+import { PROGRAM_OPTIONS } from "./_options.ts";
 
 /** A program named by a system path (`/usr/bin/rm`): that program. */
 const SYSTEM_PATH = /^\/(usr\/)?(local\/)?s?bin\/[^/]+$/;
 
 /**
- * Programs known not to run code from their operands, a file the agent wrote or the project: with the built-in
- * read-only commands (_readonly_commands.ts) and the programs whose code-running options the analysis reads
- * (git, sed, awk, tar, find, sort, rg: _embedded.ts). Any other program may (F8).
+ * Shell builtins known not to run code from their operands, a file the agent wrote or the project: with the
+ * built-in read-only commands (_readonly_commands.ts), the programs whose code-running options the analysis reads
+ * (git, sed, awk, tar, find, sort, rg: _embedded.ts) and the file utilities with their known options
+ * (_options.ts `PROGRAM_OPTIONS`: any other option of theirs is judged by `strayOption`). Any other program may (F8).
  */
 const INERT: readonly string[] = [
   // shell builtins (the ones that evaluate or run code are judged in _evaluated.ts: let, alias, hash, fc, jobs -x …)
@@ -92,70 +94,15 @@ const INERT: readonly string[] = [
   "enable",
   "suspend",
   "trap",
-  // file utilities
-  "mkdir",
-  "rmdir",
-  "touch",
-  "rm",
-  "unlink",
-  "cp",
-  "mv",
-  "ln",
-  "link",
-  "chmod",
-  "chown",
-  "chgrp",
-  "truncate",
-  "mktemp",
-  "install",
-  "dd",
-  "shred",
-  "sync",
-  "split",
-  "csplit",
-  "join",
-  "expand",
-  "unexpand",
-  "fmt",
-  "pr",
-  "shuf",
-  "tsort",
-  "numfmt",
-  "expr",
-  "factor",
-  "yes",
-  "base32",
-  "xxd",
-  "iconv",
-  "patch",
-  "diff3",
-  "sdiff",
-  "ps",
-  "gtar",
-  "gzip",
-  "gunzip",
-  "zcat",
-  "bzip2",
-  "bunzip2",
-  "xz",
-  "unxz",
-  "zstd",
-  "unzstd",
-  "zip",
-  "unzip",
-  "cpio",
-  "curl",
-  "wget",
-  "scp",
-  "sha224sum",
-  "sha384sum",
-  "b2sum",
-  "cksum",
-  "gsed",
 ];
 
 /** The programs {@linkcode unseenCode} and {@linkcode operandsRun} take as inert. */
-export const INERT_PROGRAMS: ReadonlySet<string> = new Set([...Object.keys(COMMANDS), ...CODE_PROGRAMS, ...INERT]);
+export const INERT_PROGRAMS: ReadonlySet<string> = new Set([
+  ...Object.keys(COMMANDS),
+  ...CODE_PROGRAMS,
+  ...INERT,
+  ...Object.keys(PROGRAM_OPTIONS),
+]);
 
 function _basename(v: string): string {
   return v.slice(v.lastIndexOf("/") + 1);
