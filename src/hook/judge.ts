@@ -180,6 +180,16 @@ function _from(base: string, p: string): string {
   return p.startsWith("/") ? p : p === "." ? base : `${base.replace(/\/+$/, "")}/${p}`;
 }
 
+/** The link count of the regular file `rel` of `root` (links followed) when it has more than one, else null. */
+function _linkCount(root: string, rel: string): number | null {
+  try {
+    const st = statSync(rel === "." ? root : join(root, rel));
+    return st.isFile() && st.nlink > 1 ? Number(st.nlink) : null;
+  } catch {
+    return null;
+  }
+}
+
 function _isDir(ws: Workspace, rel: string): boolean {
   try {
     return statSync(rel === "." ? ws.root : join(ws.root, rel)).isDirectory();
@@ -194,7 +204,8 @@ const _ORDER: Readonly<Record<Risk, number>> = { low: 0, medium: 1, high: 2 };
 /**
  * Why a file or search tool call is high in hook mode, where nothing contains the agent's own tools: it reaches a
  * path outside the agent's folder (`Read ~/.ssh/id_rsa`, `Grep /etc`), or it writes a file the host runs later
- * (rules/host_config.ts: `.git/**`, `.claude/settings.json`, `.envrc`, …). Null: the table's risk holds.
+ * (rules/host_config.ts: `.git/**`, `.claude/settings.json`, `.envrc`, …), or a file with more than one hard link
+ * (another name may be outside). Null: the table's risk holds.
  */
 function _uncontained(
   kind: ToolKind,
@@ -229,6 +240,11 @@ function _uncontained(
       } catch (e) {
         const why = /\(([^()]*)\); the file tools never change/.exec((e as Error).message)?.[1] ?? "git's files";
         return `it writes ${JSON.stringify(f)}, which git reads as configuration or runs as code (${why})`;
+      } // serve's file tools refuse a file with more than one link: another name may be outside (red team 9, H14)
+      const links = _linkCount(ws.root, f);
+      if (links !== null) {
+        return `it writes ${JSON.stringify(f)}, a hard link (${links} links) whose other names may be outside the ` +
+          `agent's folder (pnpm's store, a snapshot), and nothing contains the agent's tools`;
       }
     }
   }

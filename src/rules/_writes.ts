@@ -31,6 +31,7 @@
  * @module
  */
 import { hostRunsConfig } from "./host_config.ts";
+import type { PathFacts } from "./path_facts.ts";
 import type { SimpleCommand } from "./shell_types.ts";
 
 /** Every output a script writes: redirections and files named by arguments (`tee FILE`). */
@@ -53,6 +54,7 @@ export function judgeWrites(
   cwdChanged: boolean,
   resolve: (t: string) => string | null,
   contained = true,
+  facts?: PathFacts,
 ): WriteCheck {
   const res: WriteCheck = { blocked: null, intoWorkspace: false };
   const judge = (target: string | null, what: string) => {
@@ -78,6 +80,10 @@ export function judgeWrites(
     else if (!contained && hostRunsConfig(r) !== null) {
       res.blocked = `${what} ${JSON.stringify(target)} configures code the host runs (${hostRunsConfig(r)}), ` +
         `and nothing contains this shell`;
+    } else if (!contained && _linked(facts, r) !== null) {
+      // the other names of a hard link may be outside (pnpm's store, a `cp -al` snapshot): red team 9, H14
+      res.blocked = `${what} ${JSON.stringify(target)} is a hard link (${_linked(facts, r)} links): another name ` +
+        `may be outside the workspace, and nothing contains this shell`;
     } else res.intoWorkspace = true;
   };
   commands.forEach((c, i) => {
@@ -86,4 +92,10 @@ export function judgeWrites(
     for (const w of extra[i] ?? []) judge(w, `${c.argv[0]?.value ?? "the command"} writes a file that`);
   });
   return res;
+}
+
+/** The link count of `rel` when it is a regular file with more than one, else null. */
+function _linked(facts: PathFacts | undefined, rel: string): number | null {
+  const st = facts?.stat(rel) ?? null;
+  return st !== null && st.kind === "file" && st.nlink > 1 ? st.nlink : null;
 }

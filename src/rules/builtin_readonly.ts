@@ -8,6 +8,7 @@
  * @module
  */
 import type { Risk } from "../types.ts";
+import type { PathFacts } from "./path_facts.ts";
 import { checkProjectCheck } from "./project_checks.ts";
 import { checkReadOnly } from "./readonly.ts";
 import type { ShellAnalysis } from "./shell_types.ts";
@@ -27,6 +28,11 @@ export interface BuiltinOptions {
    * the host runs (host_config.ts).
    */
   readonly contained?: boolean;
+  /**
+   * What the file system says (path_facts.ts): where nothing contains the shell, a write to a regular file with
+   * more than one hard link is not lowered (another name may be outside the workspace).
+   */
+  readonly facts?: PathFacts;
 }
 
 /** What the built-in sets make of a script. */
@@ -114,7 +120,7 @@ export function builtinReadOnly(
     const outside = uncontainedReads(analysis, resolve);
     if (outside) return { risk: null, notes: [outside], names, checks };
   }
-  const w = judgeWrites(analysis.commands, writes, analysis.cwdChanged, resolve, contained);
+  const w = judgeWrites(analysis.commands, writes, analysis.cwdChanged, resolve, contained, options.facts);
   if (w.blocked) return { risk: null, notes: [w.blocked], names, checks };
   if (w.intoWorkspace && trustedGit) {
     // The sandbox makes git's own configuration read-only, not the files a git indirection can name (commondir,

@@ -278,6 +278,7 @@ export function evaluateRules(
       trustGitConfig: options.trustGitConfig === true,
       projectChecks: options.projectChecks === true,
       contained: ctx.contained === true,
+      ...(ctx.facts ? { facts: ctx.facts } : {}),
     });
     // a project check runs code nobody inspected: past a deny floor on commands or paths (which then may apply,
     // above) it is not lowered, so the fatigue never allows it where the operator said "never" (red team 6, F1)

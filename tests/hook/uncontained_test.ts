@@ -809,4 +809,30 @@ Deno.test(`${bin.name}: hook mode: a session keeps the project it started in aft
     l.event === "gate" && l.details?.sessionId === id
   );
   assert.deepEqual(gates.map((g) => `${g.decision} ${g.tool}`), ["allow Bash", "deny Bash", "deny Read", "allow Bash"]);
+
+Deno.test(`${bin.name}: hook mode: a write to a hard link whose other name is outside is asked (RT9 H14)`, async () => {
+  const w = world({});
+  const store = join(w.dir, "pnpm-store");
+  mkdirSync(store);
+  mkdirSync(join(w.project, "node_modules", "pkg"), { recursive: true });
+  writeFileSync(join(store, "b.js"), "store");
+  linkSync(join(store, "b.js"), join(w.project, "node_modules", "pkg", "b.js"));
+  writeFileSync(join(w.project, "plain.js"), "plain");
+  const file = join(w.project, "node_modules", "pkg", "b.js");
+  const cases: Case[] = [
+    bash("printf evil >> node_modules/pkg/b.js", "ask"),
+    bash("echo evil > node_modules/pkg/b.js", "ask"),
+    bash("cd node_modules/pkg && printf evil >> b.js", "ask"),
+    { tool: "Write", input: { file_path: file, content: "evil" }, want: "ask" },
+    { tool: "Edit", input: { file_path: file, old_string: "store", new_string: "evil" }, want: "ask" },
+    { tool: "Write", input: { file_path: "node_modules/pkg/b.js", content: "evil" }, want: "ask" },
+    { agent: "gemini", tool: "write_file", input: { file_path: file, content: "evil" }, want: "ask" },
+    // reading it is fine, and so is writing an ordinary file
+    bash("cat node_modules/pkg/b.js", "allow"),
+    { tool: "Read", input: { file_path: file }, want: "allow" },
+    bash("printf ok >> plain.js", "allow"),
+    { tool: "Write", input: { file_path: join(w.project, "plain.js"), content: "ok" }, want: "allow" },
+  ];
+  assertDecisions(cases, await judge(w, cases));
+  assert.equal(readFileSync(join(store, "b.js"), "utf8"), "store");
 });
