@@ -809,6 +809,7 @@ Deno.test(`${bin.name}: hook mode: a session keeps the project it started in aft
     l.event === "gate" && l.details?.sessionId === id
   );
   assert.deepEqual(gates.map((g) => `${g.decision} ${g.tool}`), ["allow Bash", "deny Bash", "deny Read", "allow Bash"]);
+});
 
 Deno.test(`${bin.name}: hook mode: a write to a hard link whose other name is outside is asked (RT9 H14)`, async () => {
   const w = world({});
