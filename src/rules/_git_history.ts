@@ -64,7 +64,6 @@ const COMMITS_ONLY = new Set([
   "cherry-pick",
   "revert",
   "rebase",
-  "reset",
   "describe",
   "switch",
   "merge",
@@ -123,6 +122,7 @@ export function gitHistoryUnknown(c: SimpleCommand, historyRefs: string | null):
   for (; i < args.length; i++) {
     const v = args[i]!.value;
     if (v === null || !v.startsWith("-")) break;
+    if (HISTORY_REF.test(v)) return `git ${v} names a ref that redirects what git prints`;
     if (v === "-C" || v === "-c" || v === "--git-dir" || v === "--work-tree" || v === "--namespace") {
       const next = args[i + 1]?.value;
       if (v === "-c" && next && HISTORY_REF.test(next)) {

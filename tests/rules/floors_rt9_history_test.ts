@@ -110,6 +110,8 @@ Deno.test("rt9 H15: git commands that make an object show up elsewhere may apply
       `git checkout HEAD:secrets -- .`,
       `git restore --source=HEAD:secrets k`,
       `git restore --source=${tree} k`,
+      `git reset -q ${tree} -- k`,
+      `git --config-env=core.notesRef=X log -1`,
       `git fetch . refs/heads/main:refs/notes/commits`,
       `git push . ${commit}:refs/replace/${a}`,
       `git log --notes=refs/heads/main -1`,
@@ -147,7 +149,8 @@ Deno.test("rt9 H15: ordinary git commands keep no floor in a repository without 
       "git switch -c feature",
       "git checkout -b feature",
       `git cherry-pick ${ids.commit}`,
-      `git reset --soft ${ids.commit}`,
+      "git reset --soft HEAD~1",
+      "git reset HEAD a",
       "git push origin main:main",
       "git fetch origin",
     ]);
