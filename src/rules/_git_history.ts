@@ -95,13 +95,13 @@ const NO_OBJECTS = new Set([
   "fsck",
   "remote",
   "config",
-  "fetch",
-  "push",
-  "pull",
   "ls-remote",
   "clone",
   "submodule",
 ]);
+
+/** Subcommands whose words are remotes and refspecs (`src:dst`): a source given by id may be any object. */
+const REFSPECS = new Set(["fetch", "push", "pull"]);
 
 /** An object id (abbreviated or full), maybe with a suffix (`<id>^{tree}`, `<id>:path`). */
 const OBJECT_ID = /^[0-9a-fA-F]{4,64}([~^@:].*)?$/;
@@ -142,6 +142,14 @@ export function gitHistoryUnknown(c: SimpleCommand, historyRefs: string | null):
     if (v === null) continue;
     if (HISTORY_REF.test(v)) return `git ${sub} ${v} names a ref that redirects what git prints (notes, replace refs)`;
     if (/^--(show-)?notes=/.test(v)) return `git ${sub} ${v} prints notes from a ref of the agent's choosing`;
+    if (REFSPECS.has(sub) && !v.startsWith("-")) {
+      // `git push . <tree-id>:refs/tags/t`: a ref to any object, which `git checkout t -- .` then writes out
+      const src = v.replace(/^\+/, "").split(":")[0]!;
+      if (OBJECT_ID.test(src)) {
+        return `git ${sub} is given ${v}, which may be the id of a committed file the rule names`;
+      }
+      continue;
+    }
     if (COMMITS_ONLY.has(sub) || NO_OBJECTS.has(sub) || (v.startsWith("-") && !v.includes("="))) continue;
     const value = v.startsWith("-") ? v.slice(v.indexOf("=") + 1) : v;
     if (value.split(/[,\s]/).some((p) => OBJECT_ID.test(p))) {

@@ -114,6 +114,9 @@ Deno.test("rt9 H15: git commands that make an object show up elsewhere may apply
       `git --config-env=core.notesRef=X log -1`,
       `git fetch . refs/heads/main:refs/notes/commits`,
       `git push . ${commit}:refs/replace/${a}`,
+      `git push . ${tree}:refs/tags/t`,
+      `git push . +${blob}:refs/tags/t`,
+      `git fetch . ${tree}:refs/tags/t`,
       `git log --notes=refs/heads/main -1`,
       `git log --show-notes=refs/heads/x -1`,
       `git -c core.notesRef=refs/heads/main log -1`,
@@ -152,6 +155,8 @@ Deno.test("rt9 H15: ordinary git commands keep no floor in a repository without 
       "git reset --soft HEAD~1",
       "git reset HEAD a",
       "git push origin main:main",
+      "git push -u origin feature",
+      "git pull --rebase origin main",
       "git fetch origin",
     ]);
   } finally {
