@@ -25,7 +25,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { type Dirent, lstatSync, readdirSync, realpathSync, type Stats, statSync } from "node:fs";
+import { type Dirent, lstatSync, readdirSync, readFileSync, realpathSync, type Stats, statSync } from "node:fs";
 import type { Workspace } from "../fileops/workspace.ts";
 import { utf8Name } from "../_util/names.ts";
 import type { PathEntry, PathFacts, PathStat } from "../rules/path_facts.ts";
@@ -44,6 +44,7 @@ export function workspaceFacts(workspace: Workspace): PathFacts {
   const abs = (rel: string) => (rel === "." ? root : `${root}/${rel}`);
   const stats = new Map<string, PathStat | null>();
   let repo: boolean | undefined;
+  let history: string | null | undefined;
   return {
     stat(rel) {
       if (stats.has(rel)) return stats.get(rel)!;
@@ -82,7 +83,68 @@ export function workspaceFacts(workspace: Workspace): PathFacts {
       if (repo === undefined) repo = _exists(Buffer.from(`${root}/.git`)) || _exists(Buffer.from(`${root}/HEAD`));
       return repo;
     },
+    gitHistoryRefs() {
+      if (history === undefined) history = _historyRefs(root);
+      return history;
+    },
   };
+}
+
+/**
+ * Why the repository at `root` holds refs that redirect what git prints (notes, replace refs: red team 9, H15), or
+ * null. Looks in the git folder (`.git`, the folder a `.git` file names and its common folder, or the root when it
+ * is shaped like a bare repository): loose refs under `refs/notes` and `refs/replace`, and `packed-refs`.
+ */
+function _historyRefs(root: string): string | null {
+  const dirs: string[] = [];
+  const dotGit = `${root}/.git`;
+  let st: Stats | null = null;
+  try {
+    st = lstatSync(dotGit);
+  } catch {
+    st = null;
+  }
+  if (st?.isDirectory()) dirs.push(dotGit);
+  else if (st !== null) {
+    // a linked worktree or a submodule: `.git` is a file naming the git folder
+    let text: string;
+    try {
+      text = readFileSync(dotGit, "utf8");
+    } catch {
+      return "the repository's .git file cannot be read, so its notes and replace refs are not known";
+    }
+    const m = /^gitdir:\s*(.+?)\s*$/m.exec(text);
+    if (!m) return "the repository's .git file names no git folder, so its notes and replace refs are not known";
+    const gitdir = m[1]!.startsWith("/") ? m[1]! : `${root}/${m[1]}`;
+    dirs.push(gitdir);
+    try {
+      const common = readFileSync(`${gitdir}/commondir`, "utf8").trim();
+      dirs.push(common.startsWith("/") ? common : `${gitdir}/${common}`);
+    } catch {
+      // no common folder: the git folder is the repository's own
+    }
+  } else if (_exists(Buffer.from(`${root}/HEAD`))) dirs.push(root);
+  for (const d of dirs) {
+    if (_exists(Buffer.from(`${d}/reftable`))) {
+      return "the repository keeps its refs in a reftable, so its notes and replace refs are not known";
+    }
+    for (const kind of ["notes", "replace"]) {
+      try {
+        if (readdirSync(`${d}/refs/${kind}`).length > 0) return `the repository holds refs/${kind}`;
+      } catch {
+        // none
+      }
+    }
+    let packed = "";
+    try {
+      packed = readFileSync(`${d}/packed-refs`, "utf8");
+    } catch {
+      // none
+    }
+    const m = /\srefs\/(notes|replace)\//.exec(packed);
+    if (m) return `the repository holds refs/${m[1]}`;
+  }
+  return null;
 }
 
 function _exists(p: Buffer): boolean {

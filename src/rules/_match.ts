@@ -27,6 +27,7 @@ import { uncontainedReads } from "./_reads.ts";
 import { opensUnnamedFiles } from "./_unnamed_files.ts";
 import { runsProjectCode } from "./project_checks.ts";
 import { gitReads } from "./_git_pathspec.ts";
+import { gitHistoryUnknown } from "./_git_history.ts";
 import { linkedFiles, linkedReads } from "./_path_links.ts";
 import type { PathFacts } from "./path_facts.ts";
 import { judgeWrites } from "./_writes.ts";
@@ -143,9 +144,12 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
       const head = c.argv[0]?.value;
       if (head && (head === "git" || head.endsWith("/git"))) {
         // git's pathspecs as git reads them, and contents printed from history that no pathspec limits
-        const g = gitReads(c, exists, facts ? facts.gitRepository() : true);
+        const repository = facts ? facts.gitRepository() : true;
+        const g = gitReads(c, exists, repository);
         for (const p of g.paths) add(p);
         if (g.unknown !== null) unknown ??= g.unknown;
+        // objects named by id, notes and replace refs: committed contents the words do not name (red team 9, H15)
+        if (repository) unknown ??= gitHistoryUnknown(c, facts?.gitHistoryRefs?.() ?? null);
       }
       if (c.dynamic) unknown ??= c.dynamic;
       if (c.extraArgs) unknown ??= `${c.argv[0]?.value ?? "a command"} is given arguments at run time`;

@@ -36,17 +36,22 @@ const HARMLESS = new Set(["/dev/null"]);
 /** Programs that print the host's environment (with no arguments, or always). */
 const ENVIRONMENT = new Set(["printenv", "env", "set", "export", "declare", "typeset", "compgen"]);
 
-/** The words that make a program read its environment, per program that can (its own language). */
+/**
+ * The words that make a program read its environment, per program that can (its own language). Matched as words
+ * anywhere in the program's arguments, not as a spelling: jq's lexer takes `$` and the name as two tokens, so
+ * `$ ENV`, `$<tab>ENV`, `$#c<newline>ENV` are `$ENV` (red team 9, H13); gawk reaches ENVIRON through
+ * `SYMTAB["ENV" "IRON"]`; perl takes `$ ENV{x}` and `%main::ENV`.
+ */
 const ENV_WORDS: Readonly<Record<string, RegExp>> = {
-  jq: /\$ENV\b|\benv\b|\$__loc__|\binput_filename\b/,
-  gojq: /\$ENV\b|\benv\b/,
-  yq: /\benv\b|\bstrenv\b|\$ENV\b/,
-  awk: /\bENVIRON\b/,
-  gawk: /\bENVIRON\b/,
-  mawk: /\bENVIRON\b/,
-  nawk: /\bENVIRON\b/,
-  busybox: /\bENVIRON\b/,
-  perl: /%ENV\b|\$ENV\{/,
+  jq: /\bENV\b|\benv\b|__loc__|\binput_filename\b/,
+  gojq: /\bENV\b|\benv\b/,
+  yq: /\benv\b|\bstrenv\b|\bENV\b/,
+  awk: /\bENVIRON\b|\bSYMTAB\b/,
+  gawk: /\bENVIRON\b|\bSYMTAB\b/,
+  mawk: /\bENVIRON\b|\bSYMTAB\b/,
+  nawk: /\bENVIRON\b|\bSYMTAB\b/,
+  busybox: /\bENVIRON\b|\bSYMTAB\b/,
+  perl: /\bENV\b/,
 };
 
 /** Options that make a walk follow the symlinks it meets, per program. */

@@ -9,7 +9,8 @@
  * - a reader that follows links while it recurses (`grep -R`, `find -L`, `ls -LR`, `cp -rL`, `tar -h`, …) into a
  *   folder is judged on what the walk reaches through a link (bounded; too large a walk "may apply");
  * - git commands that print contents from history without a pathspec naming them "may apply" when there is a
- *   repository (without facts, one is assumed).
+ *   repository (without facts, one is assumed); every git command may apply when the repository holds notes or
+ *   replace refs (_git_history.ts).
  *
  * @example
  * ```ts
@@ -54,4 +55,9 @@ export interface PathFacts {
   list(path: string): readonly PathEntry[] | null;
   /** Whether git run in the workspace finds a repository (a `.git` there, or the workspace shaped like a bare one). */
   gitRepository(): boolean;
+  /**
+   * Why the repository redirects what git prints (it holds notes or replace refs: red team 9, H15), or null when
+   * it holds none. Absent: none are assumed (the commands that make them are judged on their words).
+   */
+  gitHistoryRefs?(): string | null;
 }

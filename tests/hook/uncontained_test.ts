@@ -837,3 +837,19 @@ Deno.test(`${bin.name}: hook mode: a write to a hard link whose other name is ou
   assertDecisions(cases, await judge(w, cases));
   assert.equal(readFileSync(join(store, "b.js"), "utf8"), "store");
 });
+
+Deno.test(`${bin.name}: hook mode: jq's \`$ ENV\` with a gap, awk's ENVIRON another way (RT9 H13)`, async () => {
+  const w = world({});
+  const cases: Case[] = [
+    // jq's lexer takes `$` and the name as two tokens: whitespace or a comment may stand between them
+    bash("jq -n '$ ENV'", "ask"),
+    bash("jq -n '$\tENV'", "ask"),
+    bash("jq -n '$\nENV'", "ask"),
+    bash("jq -n '$#x\nENV'", "ask"),
+    bash("jq -n '$ ENV.HOME'", "ask"),
+    bash(`jq -rn '$ ENV|to_entries[]|.key+"="+.value'`, "ask"),
+    bash(`gawk 'BEGIN{print SYMTAB["ENV" "IRON"]["HOME"]}'`, "ask"),
+    bash("jq -n '$x' --arg x 1", "allow"),
+  ];
+  assertDecisions(cases, await judge(w, cases));
+});
