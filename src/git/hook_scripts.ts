@@ -13,8 +13,9 @@
  *   any other variable, a command substitution or a glob left in the word makes it unreadable: it is skipped;
  * - absolute paths, `./x`, `../x` and relative words with a `/` (taken from the top, where git runs hooks) count;
  *   a relative word whose first folder does not exist is skipped (`s/aarch64/arm64/` is a sed expression);
- * - what is protected: below `node_modules`, the whole package (`node_modules/<name>` or `node_modules/@s/<name>`:
- *   a binary or `index.js` loads its package's other files); a `<venv>/bin/python*` protects the venv; else the path.
+ * - what is protected: below `node_modules` (the last one), the whole package (`node_modules/<name>` or `node_modules/@s/<name>`:
+ *   a binary or `index.js` loads its package's other files); a `<venv>/bin/python*` protects the venv; else the path;
+ *   a unit that is a symlink (pnpm's `node_modules/<name>`) protects the link and where it leads.
  *
  * Each hook file is parsed once per (size, mtime, inode): the protection set is computed per call from the cache.
  *
@@ -134,7 +135,7 @@ function _exists(p: string): boolean {
 /** What to protect for `p`: its npm package, its venv, or itself. */
 function _unit(root: string, p: string): { path: string; kind: "file" | "dir" } {
   const parts = p.slice(root.length + 1).split(sep);
-  const nm = parts.indexOf("node_modules");
+  const nm = parts.lastIndexOf("node_modules", parts.length - 2);
   if (nm >= 0 && nm + 1 < parts.length - 1) {
     const end = parts[nm + 1]!.startsWith("@") ? nm + 3 : nm + 2;
     if (end <= parts.length) return { path: join(root, ...parts.slice(0, end)), kind: "dir" };
@@ -196,11 +197,14 @@ export function hookScriptPaths(root: string, hookDir: string): HookScriptPath[]
         const first = w.rest.split("/")[0]!;
         if (!_exists(join(root, first))) continue;
       }
-      const p = realPathLoose(p0);
-      if (!isWithin(p, root) || p === root) continue;
-      const u = _unit(root, p);
-      if (out.some((o) => o.path === u.path)) continue;
-      out.push({ ...u, why: `run by the hook ${JSON.stringify(file)}` });
+      // the unit (package, venv, file) as the hook names it, then where it leads (pnpm links packages)
+      const named = _unit(root, p0);
+      const real = realPathLoose(named.path);
+      for (const path of real === named.path ? [real] : [named.path, real]) {
+        if (!isWithin(path, root) || path === root || out.some((o) => o.path === path)) continue;
+        const kind = path === named.path ? named.kind : _unit(root, real).kind;
+        out.push({ path, kind, why: `run by the hook ${JSON.stringify(file)}` });
+      }
     }
   }
   return out;
