@@ -15,7 +15,8 @@
  *   a relative word whose first folder does not exist is skipped (`s/aarch64/arm64/` is a sed expression);
  * - what is protected: below `node_modules` (the last one), the whole package (`node_modules/<name>` or `node_modules/@s/<name>`:
  *   a binary or `index.js` loads its package's other files); a `<venv>/bin/python*` protects the venv; else the path;
- *   a unit that is a symlink (pnpm's `node_modules/<name>`) protects the link and where it leads.
+ *   a unit that is a symlink (pnpm's `node_modules/<name>`) protects the link and where it leads. A word that names
+ *   a folder otherwise (`eslint src/`) is skipped: the hook reads it, and protecting `src/` would stop all work.
  *
  * Each hook file is parsed once per (size, mtime, inode): the protection set is computed per call from the cache.
  *
@@ -27,7 +28,7 @@ import { lstatSync, readdirSync } from "node:fs";
 import { isAbsolute, join, resolve, sep } from "node:path";
 import process from "node:process";
 import { isWithin, realPathLoose } from "../_util/paths.ts";
-import { readText } from "./_fs.ts";
+import { lstatOr, readText } from "./_fs.ts";
 
 /** A worktree path a hook script runs, as {@linkcode hookScriptPaths} returns it. */
 export interface HookScriptPath {
@@ -133,7 +134,7 @@ function _exists(p: string): boolean {
 }
 
 /** What to protect for `p`: its npm package, its venv, or itself. */
-function _unit(root: string, p: string): { path: string; kind: "file" | "dir" } {
+function _unit(root: string, p: string): { path: string; kind: "file" | "dir" } | null {
   const parts = p.slice(root.length + 1).split(sep);
   const nm = parts.lastIndexOf("node_modules", parts.length - 2);
   if (nm >= 0 && nm + 1 < parts.length - 1) {
@@ -142,11 +143,12 @@ function _unit(root: string, p: string): { path: string; kind: "file" | "dir" } 
   }
   const py = /^(.*)\/bin\/python[\d.]*$/.exec(p);
   if (py && py[1] !== root && _exists(join(py[1]!, "pyvenv.cfg"))) return { path: py[1]!, kind: "dir" };
-  let kind: "file" | "dir" = "file";
+  // a folder the hook names (`eslint src/`) is what it reads, not code it runs: not protected (see the notes)
+  if (p.endsWith(sep)) return null;
   try {
-    if (lstatSync(p).isDirectory()) kind = "dir";
+    if (lstatSync(p).isDirectory()) return null;
   } catch { /* missing: a file */ }
-  return { path: p, kind };
+  return { path: p, kind: "file" };
 }
 
 /**
@@ -199,10 +201,11 @@ export function hookScriptPaths(root: string, hookDir: string): HookScriptPath[]
       }
       // the unit (package, venv, file) as the hook names it, then where it leads (pnpm links packages)
       const named = _unit(root, p0);
+      if (named === null) continue;
       const real = realPathLoose(named.path);
       for (const path of real === named.path ? [real] : [named.path, real]) {
         if (!isWithin(path, root) || path === root || out.some((o) => o.path === path)) continue;
-        const kind = path === named.path ? named.kind : _unit(root, real).kind;
+        const kind = path === named.path ? named.kind : lstatOr(real)?.isDirectory() ? "dir" : "file";
         out.push({ path, kind, why: `run by the hook ${JSON.stringify(file)}` });
       }
     }

@@ -84,3 +84,16 @@ Deno.test("inspectGit: a lefthook stub's missing fall-backs are watched, an inst
     rmSync(root, { recursive: true });
   }
 });
+
+Deno.test("hookScriptPaths: a folder a hook names as an argument (eslint src/) is not protected", () => {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), "se-hs-")));
+  try {
+    mkdirSync(join(root, "hooks"));
+    mkdirSync(join(root, "src"));
+    writeFileSync(join(root, "src", "a.ts"), "");
+    writeFileSync(join(root, "hooks", "pre-commit"), "#!/bin/sh\nnpx eslint src/ ./src\n./src/a.ts\n");
+    assert.deepEqual(hookScriptPaths(root, join(root, "hooks")).map((p) => p.path), [join(root, "src", "a.ts")]);
+  } finally {
+    rmSync(root, { recursive: true });
+  }
+});
