@@ -15,6 +15,7 @@
 import { readdirSync } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { lstatOr, readText } from "./_fs.ts";
+import { hookScriptPaths } from "./hook_scripts.ts";
 
 /** One file (or folder) a hook hands over to. */
 export interface HookDelegate {
@@ -83,6 +84,8 @@ export function hookDelegates(root: string, hookDirs: readonly string[]): HookDe
     else if (basename(dir) === "_" && lstatOr(join(dirname(dir), "_", "h"))?.isFile()) {
       add(dirname(dir), "dir", "husky's hook scripts (core.hooksPath)");
     }
+    // every worktree path the hook scripts name: lefthook's node_modules binaries, a ./scripts/x (red team 9, H12)
+    for (const p of hookScriptPaths(root, dir)) add(p.path, p.kind, p.why);
     for (const text of hookTexts(dir)) {
       if (/\bpre-commit\b/.test(text) && /\bhook-impl\b/.test(text)) {
         const m = /--config[= ]["']?([^"'\s)]+)/.exec(text);

@@ -25,6 +25,7 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
+import { hostHiddenRef } from "./_gitreplace.ts";
 import { type HostDir, lstatOr, quarantine, readNoFollow, sig, sigOf, writeNew } from "./_gitview_io.ts";
 
 /** Where the host's `objects/` is shown (read-only) inside a view. */
@@ -139,6 +140,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export function mergeRefs(name: "refs" | "logs", view: string, host: HostDir, snap: Snapshot): string[] {
   const notes: string[] = [];
   const skipped: string[] = [];
+  const hidden: string[] = [];
   const seen = new Set<string>();
   const base = host.at(name);
   if (!lstatOr(base)?.isDirectory()) {
@@ -157,6 +159,10 @@ export function mergeRefs(name: "refs" | "logs", view: string, host: HostDir, sn
       const full = name === "refs" ? `refs/${r}` : r;
       if (!st?.isFile() || !(full === "HEAD" ? name === "logs" : refPathOk(full))) {
         skipped.push(r);
+        continue;
+      }
+      if (hostHiddenRef(full)) {
+        hidden.push(r); // a replace ref: it would change what the host's git reads (`_gitreplace.ts`)
         continue;
       }
       const was = snap.get(r);
@@ -215,6 +221,12 @@ export function mergeRefs(name: "refs" | "logs", view: string, host: HostDir, sn
         unlinkSync(target);
       } catch { /* gone */ }
     }
+  }
+  if (hidden.length > 0) {
+    notes.push(
+      `safe-exec: ${hidden.length} entries of ${host.path}/${name} were not copied back (replace refs change what ` +
+        `every git command of the host reads; make them on the host): ${hidden.slice(0, 5).join(", ")}`,
+    );
   }
   if (skipped.length > 0) {
     notes.push(

@@ -15,6 +15,7 @@ import { GIT_DATA_DIRS, GIT_DATA_FILES, parseGitConfigPaths } from "../../git/di
 import { scanGitlinks } from "../../git/gitlinks.ts";
 import { mergeObjects, mergeRefs, type Snapshot } from "./_gitdata.ts";
 import { dataFileInvalid } from "./_gitdatafiles.ts";
+import { withoutHiddenPackedRefs } from "./_gitreplace.ts";
 import {
   copyInto,
   copyTree,
@@ -90,6 +91,19 @@ export function invalid(
     `make the host's git status run git in a folder the sandbox controls; add submodules from the host`;
 }
 
+/** The bytes of a view's data file `name` to copy to the host: `packed-refs` without its replace refs (H16). */
+function hostData(name: string, data: Uint8Array | null, where: string, notes: string[]): Uint8Array | null {
+  if (name !== "packed-refs" || data === null) return data;
+  const r = withoutHiddenPackedRefs(data);
+  if (r.dropped.length > 0) {
+    notes.push(
+      `safe-exec: ${r.dropped.length} refs of ${where} were not copied back (replace refs change what every git ` +
+        `command of the host reads; make them on the host): ${r.dropped.slice(0, 5).join(", ")}`,
+    );
+  }
+  return r.data;
+}
+
 /** Write a file into a host git dir the way git does: `name.lock` created exclusively, then renamed. */
 function lockedWrite(host: HostDir, name: string, data: Uint8Array): "ok" | "locked" {
   const lock = host.at(`${name}.lock`);
@@ -121,7 +135,7 @@ export function syncBack(v: View, host: HostDir, baseline: Set<string> | null, h
       continue;
     }
     if (vs !== null && vs !== rec.view) {
-      const data = readNoFollow(vp, MAX_INDEX_BYTES);
+      const data = hostData(name, readNoFollow(vp, MAX_INDEX_BYTES), rel(name), notes);
       const why = data === null
         ? "it is not a regular file of at most 256 MiB"
         : invalid(name, data, baseline, hashBytes, host.at("objects"));
@@ -177,7 +191,7 @@ export function materialize(v: View, host: HostDir): string[] {
       }
       if (skipped > 0) notes.push(`safe-exec: ${skipped} symlinks or special files in ${name}/ were not copied`);
     } else if (GIT_DATA_FILES.has(name) && st?.isFile()) {
-      const data = readNoFollow(p, MAX_INDEX_BYTES);
+      const data = hostData(name, readNoFollow(p, MAX_INDEX_BYTES), `${entry}/${name}`, notes);
       const why = data === null
         ? "it is not a regular file of at most 256 MiB"
         : invalid(name, data, new Set(), sha256 ? 32 : 20, host.at("objects"));
