@@ -28,7 +28,7 @@
 
 import { BpeCounter } from "./_bpe_counter.ts";
 import { AsciiRanks } from "./_ascii_ranks.ts";
-import { AsciiMerger, MERGE_MAX } from "./_merge.ts";
+import { AsciiMerger } from "./_merge.ts";
 import type { TokenCounter, TokenizerName } from "./types.ts";
 
 // Also here, where tools/bench_rules.ts finds them.
@@ -125,11 +125,13 @@ function _stringRanks(api: unknown): Map<string, number> | null {
   return ranks instanceof Map ? ranks as Map<string, number> : null;
 }
 
-/** The count of a piece: merged here when it is short ASCII (see _merge.ts), else by the library. */
+/**
+ * The count of a piece: merged here when it is ASCII (see _merge.ts), else by the library (whose merge is quadratic:
+ * _bpe_counter.ts hands it no piece outside ASCII longer than OUTSIDE_ASCII_MAX).
+ */
 function _withMerge(library: (piece: string) => number, vocab: AsciiRanks) {
   const merger = new AsciiMerger(vocab);
   return (piece: string): number => {
-    if (piece.length > MERGE_MAX) return library(piece);
     for (let i = 0; i < piece.length; i++) if (piece.charCodeAt(i) > 127) return library(piece);
     return merger.count(piece);
   };
