@@ -111,7 +111,7 @@ export class AsciiRanks {
   /** The rank of the token `s[from, to)`, or -1 when it is not a token (or longer than MAX_KEY_LENGTH). */
   rank(s: string, from: number, to: number): number {
     const n = to - from;
-    if (n > MAX_KEY_LENGTH) return -1;
+    if (n > 2047) return -1; // MAX_KEY_LENGTH
     const chars = this.#chars;
     const slots = this.#slots;
     let slot = _hash(s, from, to) >>> this.#shift;
@@ -119,10 +119,10 @@ export class AsciiRanks {
       const start = slots[slot << 1]!;
       if (start === -1) return -1;
       const rankAndLength = slots[(slot << 1) + 1]!;
-      if ((rankAndLength & MAX_KEY_LENGTH) === n) {
+      if ((rankAndLength & 2047) === n) { // literals, not the constants: a module binding is a load on the hot path
         let i = 0;
         while (i < n && chars[start + i] === s.charCodeAt(from + i)) i++;
-        if (i === n) return rankAndLength >>> LENGTH_BITS;
+        if (i === n) return rankAndLength >>> 11; // LENGTH_BITS
       }
       slot = (slot + 1) & this.#mask;
     }

@@ -123,38 +123,23 @@ export class BpeCounter implements TokenCounter {
     const pieces = this.#pieces;
     const n = text.length;
     let total = 0;
+    // a piece longer than OUTSIDE_ASCII_MAX (rare) is counted by its cuts (cutPiece), each one a piece here: the
+    // piece ends at runEnd, its cuts are `cut` code units long
+    let runEnd = -1;
+    let cut = 0;
     for (let i = 0; i < n;) {
-      let e = scanPiece(kind, text, i);
-      if (e === NEEDS_PATTERN) e = patternEnd(text, i, this.#sticky);
-      if (e - i > OUTSIDE_ASCII_MAX) {
-        total += this.#countLong(text, i, e);
-        i = e;
-        continue;
+      let e: number;
+      if (i < runEnd) e = cutEnd(text, i, runEnd, cut);
+      else {
+        e = scanPiece(kind, text, i);
+        if (e === NEEDS_PATTERN) e = patternEnd(text, i, this.#sticky);
+        if (e - i > OUTSIDE_ASCII_MAX) {
+          runEnd = e;
+          cut = cutLength(text, i, e);
+          e = cutEnd(text, i, runEnd, cut);
+        }
       }
       // FNV-1a over the piece's UTF-16 code units, mixed with its length
-      let h = 0x811c9dc5 ^ (e - i);
-      for (let p = i; p < e; p++) h = Math.imul(h ^ text.charCodeAt(p), 0x01000193);
-      let tokens = pieces.find(text, i, e, h);
-      if (tokens === -1) {
-        tokens = this.#encode(text.slice(i, e));
-        pieces.add(text, i, e, h, tokens);
-      }
-      total += tokens;
-      i = e;
-    }
-    return total;
-  }
-
-  /**
-   * The count of the piece `text[from, to)`, longer than OUTSIDE_ASCII_MAX, as the sum of the counts of its cuts
-   * ({@linkcode cutPiece}), each cached as a piece: a run of one character costs one merge however long it is.
-   */
-  #countLong(text: string, from: number, to: number): number {
-    const pieces = this.#pieces;
-    const len = cutLength(text, from, to);
-    let total = 0;
-    for (let i = from; i < to;) {
-      const e = cutEnd(text, i, to, len);
       let h = 0x811c9dc5 ^ (e - i);
       for (let p = i; p < e; p++) h = Math.imul(h ^ text.charCodeAt(p), 0x01000193);
       let tokens = pieces.find(text, i, e, h);

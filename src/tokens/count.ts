@@ -28,7 +28,7 @@
 
 import { BpeCounter } from "./_bpe_counter.ts";
 import { AsciiRanks } from "./_ascii_ranks.ts";
-import { AsciiMerger } from "./_merge.ts";
+import { AsciiMerger, MERGE_MAX } from "./_merge.ts";
 import type { TokenCounter, TokenizerName } from "./types.ts";
 
 // Also here, where tools/bench_rules.ts finds them.
@@ -133,7 +133,7 @@ function _withMerge(library: (piece: string) => number, vocab: AsciiRanks) {
   const merger = new AsciiMerger(vocab);
   return (piece: string): number => {
     for (let i = 0; i < piece.length; i++) if (piece.charCodeAt(i) > 127) return library(piece);
-    return merger.count(piece);
+    return piece.length > MERGE_MAX ? merger.countLong(piece) : merger.count(piece);
   };
 }
 

@@ -123,7 +123,7 @@ for (const [name, { ranks, library }] of Object.entries(ENCODINGS)) {
       assert.equal(merger.countLong(piece), merger.count(piece), JSON.stringify(piece));
     }
     for (const piece of _longPieces(name.length)) {
-      assert.equal(merger.count(piece), library(piece), `${JSON.stringify(piece.slice(0, 30))}… (${piece.length})`);
+      assert.equal(merger.countLong(piece), library(piece), `${JSON.stringify(piece.slice(0, 30))}… (${piece.length})`);
     }
   });
 }
@@ -141,7 +141,7 @@ Deno.test("AsciiMerger: the heap merge of a piece of n characters makes at most 
   ];
   for (const piece of shapes) {
     const before = merger.heapOps;
-    const tokens = merger.count(piece);
+    const tokens = merger.countLong(piece);
     const ops = merger.heapOps - before;
     // n pushes at first, two at most per merge (n - 1 merges), each popped once: O(n) operations of O(log n)
     assert.ok(ops <= 6 * n, `${JSON.stringify(piece.slice(0, 10))}…: ${ops} heap operations for ${n} characters`);
@@ -150,7 +150,9 @@ Deno.test("AsciiMerger: the heap merge of a piece of n characters makes at most 
   // a run of one character merges into tokens of the same length: the count is exact however long the run
   const eight = merger.count("a".repeat(8));
   assert.equal(eight, 1);
-  assert.equal(merger.count("a".repeat(n)), n / 8);
+  assert.equal(merger.countLong("a".repeat(n)), n / 8);
+  // the plain loop refuses a piece it would merge in quadratic time
+  assert.throws(() => merger.count(" ".repeat(MERGE_MAX + 1)), RangeError);
 });
 
 Deno.test("AsciiMerger: an encoding without a token for some ASCII character is refused at construction", () => {
