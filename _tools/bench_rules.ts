@@ -155,8 +155,44 @@ async function tokenRows(
     ...(i === 0 && library !== null ? { anchor: anchorName } : {}),
   }));
   if (library !== null) rows.push({ name: anchorName, isAnchor: true, mbPerSec: round(library, 1) });
+  if (name !== "chars") {
+    const long = await _longPieceMbps(name);
+    rows.push({
+      name: `tokens ${name} (${runtime}): 1 MB in one long piece, slowest of ${LONG_SHAPES.length} (${long.shape})`,
+      mbPerSec: round(long.mbps, 1),
+    });
+  }
   const [slowest, value] = cases.reduce((a, b) => (b[1] < a[1] ? b : a));
   return { rows, verdict: { target: "tokenCount", from: `${slowest} (slowest of 3)`, value } };
+}
+
+/**
+ * Texts of 1 MB that the pre-tokenizers do not cut (red team 9's H6: quadratic before, 45 s for 100 KB of `a`), each
+ * made from a seeded generator.
+ */
+const LONG_SHAPES: Array<[string, (rnd: () => number) => string]> = [
+  ["one letter", () => "a"],
+  ["random lower case", (rnd) => String.fromCharCode(97 + Math.floor(rnd() * 26))],
+  ["random digits", (rnd) => String.fromCharCode(48 + Math.floor(rnd() * 10))],
+  ["spaces", () => " "],
+  ["random Cyrillic", (rnd) => String.fromCharCode(0x430 + Math.floor(rnd() * 32))],
+];
+
+/** MB per CPU-second of the slowest of LONG_SHAPES, each counted once by a new counter. */
+async function _longPieceMbps(name: TokenizerName): Promise<{ shape: string; mbps: number }> {
+  let worst = { shape: "", mbps: Infinity };
+  for (const [shape, char] of LONG_SHAPES) {
+    let x = 1;
+    const rnd = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const parts: string[] = [];
+    for (let n = 0; n < 1_000_000; n++) parts.push(char(rnd));
+    const text = parts.join("").slice(0, 1_000_000);
+    const counter = await createCounter(name);
+    counter.count("warm up: a word, 123 and ééé");
+    const v = mbps(Buffer.byteLength(text), cpuMs(() => counter.count(text)));
+    if (v < worst.mbps) worst = { shape, mbps: v };
+  }
+  return worst;
 }
 
 /** Runs of the first-sight measurement, each with a new counter; the median is reported. */
@@ -268,7 +304,9 @@ export const rules: BenchModule = {
         "integers; a pair not remembered is looked up by its range of the piece in `src/tokens/_ascii_ranks.ts`, " +
         "the encoding's ASCII tokens in typed arrays, built once per process like the library's own tables), the " +
         "rest by the library; a new counter starts with an empty piece cache (`src/tokens/_piece_cache.ts`) and " +
-        "an empty pair memo.",
+        'an empty pair memo. "1 MB in one long piece": one, random lower case, random digits, spaces, random ' +
+        "Cyrillic, each 1 MB with no pre-tokenizer cut (red team 9's H6; see docs/tokens.md, long pieces), counted " +
+        "once by a new counter; no target (the 10 MB/s one is for ordinary text).",
       ],
     };
   },

@@ -27,10 +27,14 @@ function _hash(s: string, from: number, to: number): number {
 }
 
 /** The largest rank the table holds (ranks share an integer with lengths); encodings have a few 100,000. */
-export const MAX_RANK = 0x7fffff;
+export const MAX_RANK = 0xfffff;
 
-/** The longest key the table holds (lengths share an integer with ranks). */
-export const MAX_KEY_LENGTH = 255;
+/**
+ * The longest key the table holds (lengths share an integer with ranks): `claude` has ASCII tokens of 1024 spaces,
+ * the OpenAI encodings none longer than 128.
+ */
+export const MAX_KEY_LENGTH = 2047;
+const LENGTH_BITS = 11;
 
 /** The arrays of an {@linkcode AsciiRanks}, all in locals: one tight loop (tens of milliseconds for o200k_base). */
 function _build(keys: string[], ranks: number[]): { size: number; bits: number; chars: Uint8Array; slots: Int32Array } {
@@ -50,7 +54,7 @@ function _build(keys: string[], ranks: number[]): { size: number; bits: number; 
     while (slots[slot << 1] !== -1) slot = (slot + 1) & mask; // keys are distinct (those of a Map or an object)
     for (let i = 0; i < len; i++) chars[at + i] = k.charCodeAt(i);
     slots[slot << 1] = at;
-    slots[(slot << 1) + 1] = ranks[n]! * 256 + len;
+    slots[(slot << 1) + 1] = ranks[n]! * (1 << LENGTH_BITS) + len;
     at += len;
   }
   return { size: keys.length, bits, chars, slots };
@@ -63,7 +67,7 @@ export class AsciiRanks {
   readonly #shift: number;
   readonly #mask: number;
   readonly #chars: Uint8Array;
-  // two integers a slot (one load from memory): where the key starts in #chars (-1: empty), and its rank times 256
+  // two integers a slot (one load from memory): where the key starts in #chars (-1: empty), and its rank times 2048
   // plus its length
   readonly #slots: Int32Array;
 
@@ -91,7 +95,7 @@ export class AsciiRanks {
           `A token's rank must be an integer from 0 to ${MAX_RANK}, got ${r} for ${JSON.stringify(k)}`,
         );
       }
-      if (k.length > MAX_KEY_LENGTH) return; // longer than any piece merged (_merge.ts's MERGE_MAX): never asked
+      if (k.length > MAX_KEY_LENGTH) return; // no encoding has one
       keys.push(k);
       ranks.push(r);
     };
@@ -107,7 +111,7 @@ export class AsciiRanks {
   /** The rank of the token `s[from, to)`, or -1 when it is not a token (or longer than MAX_KEY_LENGTH). */
   rank(s: string, from: number, to: number): number {
     const n = to - from;
-    if (n > MAX_KEY_LENGTH) return -1;
+    if (n > 2047) return -1; // MAX_KEY_LENGTH
     const chars = this.#chars;
     const slots = this.#slots;
     let slot = _hash(s, from, to) >>> this.#shift;
@@ -115,10 +119,10 @@ export class AsciiRanks {
       const start = slots[slot << 1]!;
       if (start === -1) return -1;
       const rankAndLength = slots[(slot << 1) + 1]!;
-      if ((rankAndLength & 255) === n) {
+      if ((rankAndLength & 2047) === n) { // literals, not the constants: a module binding is a load on the hot path
         let i = 0;
         while (i < n && chars[start + i] === s.charCodeAt(from + i)) i++;
-        if (i === n) return rankAndLength >>> 8;
+        if (i === n) return rankAndLength >>> 11; // LENGTH_BITS
       }
       slot = (slot + 1) & this.#mask;
     }

@@ -24,8 +24,11 @@
 export const PIECE_CACHE_ENTRIES = 200_000;
 /** Characters of pieces kept before the cache is emptied (4 MiB of code units, 8 MB). */
 export const PIECE_CACHE_CHARS = 4 * 1024 * 1024;
-/** Pieces longer than this are not kept (a run of spaces or of `=` so long is rare, and costs no more to count). */
-export const PIECE_CACHE_LONGEST = 256;
+/**
+ * Pieces longer than this are not kept: the longest piece _bpe_counter.ts hands whole (its PIECE_MAX), so that a run
+ * of one character, cut into pieces of that length, is merged once.
+ */
+export const PIECE_CACHE_LONGEST = 1024;
 
 const FIRST_BITS = 12;
 // enough slots for PIECE_CACHE_ENTRIES at most half full

@@ -125,13 +125,15 @@ function _stringRanks(api: unknown): Map<string, number> | null {
   return ranks instanceof Map ? ranks as Map<string, number> : null;
 }
 
-/** The count of a piece: merged here when it is short ASCII (see _merge.ts), else by the library. */
+/**
+ * The count of a piece: merged here when it is ASCII (see _merge.ts), else by the library (whose merge is quadratic:
+ * _bpe_counter.ts hands it no piece outside ASCII longer than OUTSIDE_ASCII_MAX).
+ */
 function _withMerge(library: (piece: string) => number, vocab: AsciiRanks) {
   const merger = new AsciiMerger(vocab);
   return (piece: string): number => {
-    if (piece.length > MERGE_MAX) return library(piece);
     for (let i = 0; i < piece.length; i++) if (piece.charCodeAt(i) > 127) return library(piece);
-    return merger.count(piece);
+    return piece.length > MERGE_MAX ? merger.countLong(piece) : merger.count(piece);
   };
 }
 

@@ -95,10 +95,64 @@ for (const [name, { ranks, library }] of Object.entries(ENCODINGS)) {
   });
 }
 
-Deno.test("AsciiMerger: a piece longer than MERGE_MAX is refused, not miscounted", () => {
+/** Long ASCII pieces (H6): runs of one to a few characters and random strings, of MERGE_MAX to 12 times it. */
+function _longPieces(seed: number): string[] {
+  const rnd = _random(seed);
+  const out: string[] = [];
+  for (const a of ["a", "ab", " ", "=", "0", "abc", "etaoinshrdlu", "abcdefghijklmnopqrstuvwxyz", "=-*/", " \t\n"]) {
+    for (let k = 0; k < 3; k++) {
+      const len = MERGE_MAX + 1 + Math.floor(rnd() * 11 * MERGE_MAX);
+      let s = "";
+      for (let i = 0; i < len; i++) {
+        s += k === 0
+          ? a[i % a.length]
+          : rnd() < 0.02
+          ? String.fromCharCode(Math.floor(rnd() * 128))
+          : a[Math.floor(rnd() * a.length)];
+      }
+      out.push(s);
+    }
+  }
+  return out;
+}
+
+for (const [name, { ranks, library }] of Object.entries(ENCODINGS)) {
+  Deno.test(`AsciiMerger ${name}: the heap merge (countLong) counts as the library and as the plain loop`, () => {
+    const merger = new AsciiMerger(AsciiRanks.from(ranks));
+    for (const piece of _pieces(3_000, 11)) {
+      assert.equal(merger.countLong(piece), merger.count(piece), JSON.stringify(piece));
+    }
+    for (const piece of _longPieces(name.length)) {
+      assert.equal(merger.countLong(piece), library(piece), `${JSON.stringify(piece.slice(0, 30))}… (${piece.length})`);
+    }
+  });
+}
+
+Deno.test("AsciiMerger: the heap merge of a piece of n characters makes at most 6n heap operations (H6)", () => {
   const merger = new AsciiMerger(AsciiRanks.from(ENCODINGS.o200k_base.ranks));
+  const rnd = _random(3);
+  const n = 200_000;
+  const shapes = [
+    "a".repeat(n),
+    "ab".repeat(n / 2),
+    " ".repeat(n),
+    Array.from({ length: n }, () => String.fromCharCode(97 + Math.floor(rnd() * 26))).join(""),
+    Array.from({ length: n }, () => String.fromCharCode(32 + Math.floor(rnd() * 95))).join(""),
+  ];
+  for (const piece of shapes) {
+    const before = merger.heapOps;
+    const tokens = merger.countLong(piece);
+    const ops = merger.heapOps - before;
+    // n pushes at first, two at most per merge (n - 1 merges), each popped once: O(n) operations of O(log n)
+    assert.ok(ops <= 6 * n, `${JSON.stringify(piece.slice(0, 10))}…: ${ops} heap operations for ${n} characters`);
+    assert.ok(tokens >= 1 && tokens <= n);
+  }
+  // a run of one character merges into tokens of the same length: the count is exact however long the run
+  const eight = merger.count("a".repeat(8));
+  assert.equal(eight, 1);
+  assert.equal(merger.countLong("a".repeat(n)), n / 8);
+  // the plain loop refuses a piece it would merge in quadratic time
   assert.throws(() => merger.count(" ".repeat(MERGE_MAX + 1)), RangeError);
-  assert.equal(merger.count(" ".repeat(MERGE_MAX)), ENCODINGS.o200k_base.library(" ".repeat(MERGE_MAX)));
 });
 
 Deno.test("AsciiMerger: an encoding without a token for some ASCII character is refused at construction", () => {
