@@ -178,7 +178,14 @@ export class UpstreamConnection {
     if (options.signal?.aborted) return early();
     let live: Live;
     try {
-      live = this.#live !== null && !this.#closed ? this.#live : await this.#ensureStarted();
+      const current = this.#live;
+      if (current !== null && !this.#closed && !_hasExited(current.transport)) live = current;
+      else {
+        // A server that exited after its last answer (a crash, an exit of its own) but whose connection has not
+        // closed yet: closed now, and started again, rather than sent a call it can never answer.
+        if (current !== null) await this.#closeExited(current);
+        live = await this.#ensureStarted();
+      }
     } catch (err) {
       return done(failed("upstream_unavailable", messageOf(err)));
     }
@@ -208,6 +215,13 @@ export class UpstreamConnection {
       this.#inFlight.delete(call);
       this.#afterCall(live, since);
     }
+  }
+
+  /** Close the connection of a server whose process exited, and wait until it is closed. */
+  async #closeExited(live: Live): Promise<void> {
+    live.deathReason ??= await exitDuringCall(live.transport, 50) ?? "exited";
+    await live.client.close().catch(() => {});
+    if (this.#live === live) this.#onClosed(live);
   }
 
   /** A sandboxed server: what its call made in the workspace is walked as after a run_bash call (red team 7, F1). */
@@ -397,4 +411,9 @@ export class UpstreamConnection {
     this.#listedVersion = version;
     return listing.tools;
   }
+}
+
+/** Whether the transport's server process has exited (a stdio server); HTTP servers have none to watch. */
+function _hasExited(transport: Transport): boolean {
+  return transport instanceof ProcessTransport && transport.exited;
 }

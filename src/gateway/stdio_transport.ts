@@ -139,6 +139,14 @@ export class ProcessTransport implements Transport {
     return this.#process?.afterCall?.(since) ?? [];
   }
 
+  /**
+   * Whether the server's process has exited (seen at once; the connection closes a little later, once its last
+   * output is read): a call must not be sent to it.
+   */
+  get exited(): boolean {
+    return this.#exited;
+  }
+
   /** The server's pid, or null before start and after close. */
   get pid(): number | null {
     return this.#closing === null ? this.#process?.pid ?? null : null;

@@ -15,7 +15,8 @@
  *
  * Tools (in every mode but `many`, `paged` and `odd`): `ok`, `echo`, `big` (ARG MiB of text, default 5), `huge`
  * (20 MiB of text in one line), `stderr_flood` (8 MiB of 100-byte lines on stderr, then the answer), `crash` (exits with code 7 mid-call, "boom" on stderr), `orphan` (starts
- * `sleep 300` in its process group, prints its pid on stderr, then exits), `hang` (never answers), `is_error`,
+ * `sleep 300` in its process group, prints its pid on stderr, then exits), `bye` (answers, then exits with code 5
+ * while a child holds its stdout open), `hang` (never answers), `is_error`,
  * `rpc_error`, `bad_args` (-32602), `malformed` (a result whose content is not a list), `wrong_id` (answers with
  * another id first), `progress` (3 progress notifications, then the answer), `change` (adds the tool `added` and
  * sends tools/list_changed), `log_flood` (1000 log messages, then the answer), `log_one` (one log message),
@@ -61,6 +62,7 @@ let tools: unknown[] = [
   "stderr_flood",
   "crash",
   "orphan",
+  "bye",
   "hang",
   "is_error",
   "rpc_error",
@@ -183,6 +185,13 @@ async function call(id: number | string, name: string, params: Record<string, un
       await writeRaw('{"jsonrpc":"2.0","id":'); // half an answer
       Deno.exit(7);
       break;
+    case "bye": {
+      // Answers, then exits while a child keeps its stdout open: the process is gone before its connection closes.
+      await send({ id, result: text("bye") });
+      new Deno.Command("sleep", { args: ["30"], stdout: "inherit", stderr: "null", stdin: "null" }).spawn();
+      Deno.exit(5);
+      break;
+    }
     case "orphan": {
       const child = new Deno.Command("sleep", { args: ["300"], stdout: "null", stderr: "null" }).spawn();
       console.error(`orphan pid ${child.pid}`);

@@ -279,6 +279,24 @@ Deno.test("what a dead server started dies with it (its process group is killed)
   }
 });
 
+Deno.test("a call right after the server exited on its own starts it again, not sent to the dead one", async () => {
+  const { manager } = await managerFor({ evil: { command: evil("normal") } });
+  try {
+    const bye = await manager.call("evil__bye", {});
+    assert.ok(bye.ok, bye.error ?? "");
+    const pid = manager.status()[0]!.pid!;
+    // the process is gone, its connection not closed yet (a child holds its stdout open for a while)
+    const end = Date.now() + 3000;
+    while (alive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 1));
+    assert.equal(alive(pid), false, "the server exited");
+    const next = await manager.call("evil__ok", {});
+    assert.ok(next.ok, `${next.errorCode}: ${next.error}`);
+    assert.equal(manager.status()[0]!.starts, 2);
+  } finally {
+    await manager.close();
+  }
+});
+
 Deno.test("a server that closes its stdout and lives on is given up at once, not waited for", async () => {
   const { manager } = await managerFor({ quiet: { command: ["sh", "-c", "exec 1>&-; exec sleep 30"] } });
   try {
