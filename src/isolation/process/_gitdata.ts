@@ -161,12 +161,12 @@ export function mergeRefs(name: "refs" | "logs", view: string, host: HostDir, sn
         skipped.push(r);
         continue;
       }
+      const was = snap.get(r);
+      if (was && sig(st) === was.view) continue; // unchanged (a replace ref the host already had, too)
       if (hostHiddenRef(full)) {
-        hidden.push(r); // a replace ref: it would change what the host's git reads (`_gitreplace.ts`)
+        hidden.push(r); // a replace ref the call made: it would change what the host's git reads (`_gitreplace.ts`)
         continue;
       }
-      const was = snap.get(r);
-      if (was && sig(st) === was.view) continue;
       const data = readNoFollow(join(view, r), name === "refs" ? MAX_REF_BYTES : MAX_LOG_BYTES);
       if (data === null || (name === "refs" && !REF_VALUE_RE.test(new TextDecoder().decode(data)))) {
         skipped.push(r);
