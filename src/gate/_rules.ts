@@ -95,9 +95,9 @@ export function judgeCall(
   if (setup.rules.length > 0 && !script && !setup.rules.some((r) => r.matchTool(tool.name))) return null;
   const names = tool.pathArgs ?? [];
   // an upstream tool's arguments are read only for a rule that reads paths (every string leaf may be one)
-  const readsPaths = tool.pathLike !== undefined &&
+  const readsPaths = tool.pathLike === true &&
     setup.rules.some((r) => r.spec.path !== undefined && r.matchTool(tool.name));
-  let paths: RulePath[] | null = readsPaths ? _pathLike(workspace, tool.pathLike, args, tool.pathBases) : null;
+  let paths: RulePath[] | null = readsPaths ? _pathLike(workspace, args, tool.pathBases) : null;
   if (names.length > 0) {
     // a built-in file tool: what it acts on, resolved as it will resolve it (the file a copy into a folder creates,
     // the tree delete_dir removes); another tool with path arguments: those, as written
@@ -117,7 +117,7 @@ export function judgeCall(
     ...(paths !== null ? { paths } : {}),
     resolveWrite: (target) => _relative(workspace, target),
     // what is on disk: links to protected files for a script's words and an upstream tool's paths
-    ...(script || tool.pathLike !== undefined ? { facts: workspaceFacts(workspace) } : {}),
+    ...(script || tool.pathLike === true ? { facts: workspaceFacts(workspace) } : {}),
   }, {
     readOnlyCommands: setup.readOnlyCommands,
     trustGitConfig: setup.trustGitConfig(),
@@ -132,16 +132,14 @@ export function judgeCall(
  * by value, at any depth (bounded): as a path (relative ones against the workspace and against each of `bases`,
  * the folders the server resolves them in), a `file:` URL as its decoded path, a glob as the folder before its
  * first pattern character (read in part: a floor below it may apply), and a string holding a JSON object or list as
- * the strings in it. Each is a file or a folder read in part; null when there is none (or `names` is undefined:
- * not an upstream tool). Paths outside the workspace are not the rules'.
+ * the strings in it. Each is a file or a folder read in part; null when there is none. Paths outside the workspace
+ * are not the rules'.
  */
 function _pathLike(
   workspace: Workspace,
-  names: readonly string[] | undefined,
   args: Record<string, unknown>,
   bases: readonly string[] = [],
 ): RulePath[] | null {
-  if (names === undefined) return null;
   const out: RulePath[] = [];
   let budget = _MAX_LEAVES;
   const add = (p: string): void => {

@@ -100,11 +100,11 @@ export interface ToolSpec {
    */
   pathArgs?: readonly string[];
   /**
-   * Names of arguments that may be paths, a file or a folder (an upstream tool's `path`, `paths`, `source`, …); given
-   * (even empty), every argument named like a path is read too, at any depth. A `path` rule matches a file there and
-   * may apply to a folder that may hold what it names (at least ask).
+   * Whether the tool may take any string it is given as a path (an upstream tool): a `path` rule then reads every
+   * string of its arguments by value, at any depth (`gate/_rules.ts`). It matches a file there and may apply to a
+   * folder or a glob that may reach what it names (at least ask).
    */
-  pathLike?: readonly string[];
+  pathLike?: boolean;
   /**
    * Folders other than the workspace's root against which the tool resolves a relative path it is given (an
    * upstream server's working directory): a `path` rule reads each of its path-like arguments resolved against

@@ -10,7 +10,6 @@
  * @module
  */
 import type { ProviderRefusal, RegisteredTool, ToolProvider } from "../gate/tool.ts";
-import { isPathName } from "../rules/mod.ts";
 import { type JsonSchema, ToolError } from "../types.ts";
 import type { UpstreamServerConfig } from "./config.ts";
 import { UpstreamManager } from "./manager.ts";
@@ -199,7 +198,7 @@ export class GatewayTools implements ToolProvider {
     if (t.title !== undefined) tool.title = t.title;
     if (t.outputSchema !== undefined) tool.outputSchema = t.outputSchema as JsonSchema;
     // path rules read its path-like arguments: those its schema names, and any argument named like a path
-    tool.pathLike = _pathLikeArgs(t.inputSchema);
+    tool.pathLike = true;
     // a relative path is the server's: resolved against the folder it runs in, which may not be the workspace
     const cwd = this.manager.serverCwd(t.server);
     if (cwd !== null) tool.pathBases = [cwd];
@@ -225,11 +224,4 @@ export class GatewayTools implements ToolProvider {
 export function outputOf(r: UpstreamCallResult): unknown {
   if (r.ok) return r.result;
   throw new ToolError(r.errorCode ?? "upstream_error", r.error ?? "the upstream call failed", r.result ?? undefined);
-}
-
-/** The properties of an upstream tool's input schema whose names say they are paths (rules/path_names.ts), for the rules' `path` matchers. */
-function _pathLikeArgs(schema: unknown): string[] {
-  const props = (schema as { properties?: unknown } | null)?.properties;
-  if (props === null || typeof props !== "object" || Array.isArray(props)) return [];
-  return Object.keys(props).filter(isPathName);
 }

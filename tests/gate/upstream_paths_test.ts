@@ -32,7 +32,7 @@ function world() {
     risk: "low",
     fn: () => null,
     validate: false,
-    pathLike: [],
+    pathLike: true,
     ...extra,
   });
   const floor = (args: Record<string, unknown>, tool = upstream()) => judgeCall(setup, tool, args, ws)?.floor ?? null;

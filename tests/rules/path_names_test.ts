@@ -108,8 +108,8 @@ Deno.test("path names: the gate's path rules read file_name and the hook's names
       projectChecks: () => false,
       contained: () => true,
     };
-    // an upstream tool whose schema declares no path argument (pathLike empty)
-    const up = { name: "fs__read", risk: "medium" as const, fn: () => null, pathLike: [] as string[] };
+    // an upstream tool whose schema declares no path argument
+    const up = { name: "fs__read", risk: "medium" as const, fn: () => null, pathLike: true };
     for (
       const args of [
         { file_name: "secrets/k" },
