@@ -197,7 +197,7 @@ export class GatewayTools implements ToolProvider {
     };
     if (t.title !== undefined) tool.title = t.title;
     if (t.outputSchema !== undefined) tool.outputSchema = t.outputSchema as JsonSchema;
-    // path rules read its path-like arguments: those its schema names, and any argument named like a path
+    // path rules read every string of its arguments by value (gate/_rules.ts), whatever the argument is named
     tool.pathLike = true;
     // a relative path is the server's: resolved against the folder it runs in, which may not be the workspace
     const cwd = this.manager.serverCwd(t.server);
