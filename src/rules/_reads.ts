@@ -10,7 +10,10 @@
  * `$(…)`, `~`, a glob: it can match a link that leads out), arguments added at run time (xargs), a change of
  * folder, a program that opens files its words do not name (_unnamed_files.ts), a walk that follows symlinks it
  * meets (`grep -R`, `find -L`, `rg --follow`, `du -L`, `tree -l`), and the programs that print the host's
- * environment (`printenv`, `env`, `set`: tokens live there).
+ * environment (`printenv`, `env`, `set`: tokens live there). Nor is a script that expands a named parameter
+ * anywhere, also where no command's word shows it (a here-string `<<< $TOKEN`, a heredoc body, `[[ $TOKEN == a* ]]`,
+ * a `case` subject: each prints or tests the host's secret; red team 10, J11), or one that defines a function (its
+ * calls are not followed: `:(){ :|:& };:` forks without end on the host, where no pids cgroup holds it; J13).
  *
  * @example
  * ```ts
@@ -23,6 +26,9 @@
  * assert.match(why("cat /etc/shadow")!, /outside the workspace/);
  * assert.match(why("cat ~/.ssh/id_rsa")!, /only known at run time/);
  * assert.match(why("printenv")!, /environment/);
+ * assert.match(why("cat <<< $TOKEN")!, /\$TOKEN/);
+ * assert.match(why("[[ $TOKEN == a* ]] && echo y")!, /\$TOKEN/);
+ * assert.match(why(":(){ :|:& };:")!, /defines the function :/);
  * ```
  *
  * @module
@@ -129,6 +135,15 @@ function _outside(v: string, resolve: (t: string) => string | null): string | nu
 export function uncontainedReads(a: ShellAnalysis, resolve: (t: string) => string | null): string | null {
   if (!a.ok) return "the script cannot be parsed";
   if (a.cwdChanged) return "the script changes folder, so what its relative paths name is not known";
+  const p = a.parameters[0];
+  if (p !== undefined) {
+    return `nothing contains this shell: it expands $${p}, which may be the host's environment (secrets live there)`;
+  }
+  const f = a.functions[0];
+  if (f !== undefined) {
+    return `nothing contains this shell: it defines the function ${f}, whose calls (recursion, background jobs) ` +
+      "are not followed";
+  }
   for (const c of a.commands) {
     const why = _command(c, resolve);
     if (why) return `nothing contains this shell: ${why}`;

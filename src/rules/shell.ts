@@ -47,6 +47,8 @@ interface Collector {
   errors: string[];
   hazards: Set<string>;
   cwdChanged: boolean;
+  parameters: Set<string>;
+  functions: string[];
   /** Nodes visited, and when the analysis gives up (`performance.now()`). */
   visited: number;
   deadline: number;
@@ -81,6 +83,8 @@ export function analyzeScript(script: string): ShellAnalysis {
     errors: [],
     hazards: new Set(),
     cwdChanged: false,
+    parameters: new Set(),
+    functions: [],
     visited: 0,
     deadline: performance.now() + ANALYSIS_BUDGET_MS,
   };
@@ -91,6 +95,8 @@ export function analyzeScript(script: string): ShellAnalysis {
     commands: c.commands,
     hazards: [...c.hazards],
     cwdChanged: c.cwdChanged,
+    parameters: [...c.parameters],
+    functions: c.functions,
   };
 }
 
@@ -159,7 +165,14 @@ function _analyzeInto(script: string, context: string, depth: number, c: Collect
         }
         break;
       }
+      case "Function":
+        c.functions.push(node.name.value);
+        break;
+      case "SimpleExpansion":
+        _parameter(c, node.text.slice(1));
+        break;
       case "ParameterExpansion": {
+        _parameter(c, node.parameter);
         if (node.index || node.operation?.type === "Slice") {
           _hazard(c, `an array index or slice (${node.text}) is evaluated as arithmetic`);
           const sub = node.index ? [node.index] : [];
@@ -356,6 +369,11 @@ function _quotedParameterWord(script: string): string | null {
 function _snippet(script: string, node: { pos: number; end: number }): string {
   const s = script.slice(node.pos, node.end);
   return s.length > 40 ? s.slice(0, 37) + "..." : s;
+}
+
+/** Records a named parameter the script expands (a special one, `$?`, `$1`, `$@`, …, is not recorded). */
+function _parameter(c: Collector, name: string): void {
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && name !== "_") c.parameters.add(name);
 }
 
 function _hazard(c: Collector, why: string): void {

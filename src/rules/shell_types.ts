@@ -105,4 +105,12 @@ export interface ShellAnalysis {
   readonly hazards: readonly string[];
   /** Some command may change the working directory (`cd`, `pushd`, `env -C`), so relative paths are unresolved. */
   readonly cwdChanged: boolean;
+  /**
+   * The named parameters the script expands anywhere (`$TOKEN`, `${HOME:-x}`, in words, here-strings, heredoc
+   * bodies, `[[ … ]]`, `case` subjects, nested `bash -c` strings), first occurrence first; special parameters
+   * (`$?`, `$1`, `$@`, …) are left out. On the host these may be the environment's secrets (red team 10, J11).
+   */
+  readonly parameters: readonly string[];
+  /** The functions the script defines (`f() { …; }`, `function f { …; }`), in source order. */
+  readonly functions: readonly string[];
 }

@@ -853,3 +853,26 @@ Deno.test(`${bin.name}: hook mode: jq's \`$ ENV\` with a gap, awk's ENVIRON anot
   ];
   assertDecisions(cases, await judge(w, cases));
 });
+
+Deno.test(`${bin.name}: hook mode: parameters read where no word shows them, functions defined (RT10 J11, J13)`, async () => {
+  const w = world({});
+  const cases: Case[] = [
+    // each prints, or tests one bit at a time, a variable of the host's environment
+    bash("cat <<< $TOKEN", "ask"),
+    bash('cat <<< "$AWS_SECRET_ACCESS_KEY"', "ask"),
+    bash("cat <<EOF\n$TOKEN\nEOF", "ask"),
+    bash("cat <<EOF\n${TOKEN:0:4}\nEOF", "ask"),
+    bash("[[ $TOKEN == a* ]] && echo yes", "ask"),
+    bash('[[ -n "${GITHUB_TOKEN}" ]] && echo set', "ask"),
+    bash("case $TOKEN in a*) echo a;; esac", "ask"),
+    bash("bash -c 'cat <<< $HOME'", "ask"),
+    // a function's calls are not followed: the fork bomb, a function shadowing a read-only command
+    bash(":(){ :|:& };:", "ask"),
+    bash("ls() { ls -la; }; ls", "ask"),
+    // a quoted heredoc expands nothing; special parameters are not the environment
+    bash("cat <<'EOF'\n$TOKEN\nEOF", "allow"),
+    bash("ls && echo done", "allow"),
+    bash("cat <<< hello", "allow"),
+  ];
+  assertDecisions(cases, await judge(w, cases));
+});
