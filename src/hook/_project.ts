@@ -7,6 +7,11 @@
  * `cwd` is the session's folder, a shell's `workdir` is in the call). Null: the event names no project; the caller
  * then takes the folder the session started in, else the event's `cwd`.
  *
+ * A config's floors may have been written for a folder above that project (red team 10, J8: Cursor's nested
+ * `workspace_roots`, a Codex or Claude Code session started in a subfolder of a repository): {@linkcode outerAnchors}
+ * lists the folders above it that also anchor them (an outer workspace root, the session's first folder, the
+ * repository's top folder), and the strictest decision over all of them holds.
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -15,10 +20,15 @@
  * assert.equal(namedProject(cursor, {}), "/w/b");
  * assert.equal(namedProject({ agent: "claude-code", cwd: "/p/secrets", raw: {} }, { CLAUDE_PROJECT_DIR: "/p" }), "/p");
  * assert.equal(namedProject({ agent: "codex", cwd: "/p", raw: {} }, { CLAUDE_PROJECT_DIR: "/p" }), null);
+ * const nested = { agent: "cursor" as const, raw: { workspace_roots: ["/w/a", "/w/a/sub"] } };
+ * assert.deepEqual(outerAnchors(nested, "/w/a/sub", null, () => false), ["/w/a"]);
+ * assert.deepEqual(outerAnchors({ agent: "codex", raw: {} }, "/p/src", null, (d) => d === "/p"), ["/p"]);
  * ```
  *
  * @module
  */
+import { lstatSync } from "node:fs";
+import { dirname } from "node:path";
 import { isWithin } from "../_util/paths.ts";
 import type { HookAgent } from "./types.ts";
 
@@ -44,4 +54,47 @@ export function namedProject(
   const cwd = event.cwd;
   const holding = cwd === null ? [] : roots.filter((r) => isWithin(cwd, r.replace(/(.)\/+$/, "$1")));
   return holding.sort((a, b) => b.length - a.length)[0] ?? roots[0]!;
+}
+
+/** Whether `dir` holds a `.git` (a folder, or a file pointing at one): the top of a repository or a worktree. */
+function _hasGit(dir: string): boolean {
+  try {
+    lstatSync(`${dir === "/" ? "" : dir}/.git`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The folders above the project's `root` that a config's floors may also be anchored at, outermost last: Cursor's
+ * workspace roots that hold it, the folder the session started in (`started`) when it holds it, and the nearest
+ * folder at or above it that holds a `.git` (`isRepo`, default: a `.git` entry is there). Each is an ancestor of
+ * `root`, never `root` itself, and each appears once.
+ */
+export function outerAnchors(
+  event: { readonly agent: HookAgent; readonly raw: Readonly<Record<string, unknown>> },
+  root: string,
+  started: string | null,
+  isRepo: (dir: string) => boolean = _hasGit,
+): string[] {
+  const strip = (d: string) => d.replace(/(.)\/+$/, "$1");
+  const top = strip(root);
+  const out = new Set<string>();
+  const add = (d: string) => {
+    const x = strip(d);
+    if (x.startsWith("/") && x !== top && isWithin(top, x)) out.add(x);
+  };
+  if (event.agent === "cursor" && Array.isArray(event.raw.workspace_roots)) {
+    for (const r of event.raw.workspace_roots as unknown[]) if (typeof r === "string") add(r);
+  }
+  if (started !== null) add(started);
+  for (let d = top; d.startsWith("/"); d = dirname(d)) {
+    if (isRepo(d)) {
+      add(d);
+      break;
+    }
+    if (d === "/") break;
+  }
+  return [...out].sort((a, b) => b.length - a.length);
 }

@@ -56,7 +56,7 @@ import { CLAUDE_CODE_PHASES } from "./claude_code.ts";
 import { CODEX_PHASES } from "./codex.ts";
 import { GEMINI_PHASES } from "./gemini.ts";
 import { CURSOR_PHASES } from "./cursor.ts";
-import { namedProject } from "./_project.ts";
+import { namedProject, outerAnchors } from "./_project.ts";
 
 /** Where a hook event's config, log and state come from. */
 export interface HandleOptions {
@@ -257,7 +257,21 @@ async function _handle(dialect: HookDialect, event: NormalizedEvent, options: Ha
       const compacted = seen.source === "compact" && before.contextSource !== "compact";
       switch (event.phase) {
         case "pre_tool":
-          return await _preTool(dialect, event, s, await gate!, config.metrics, t, { cwd, root }, log, seen.note);
+          return await _preTool(
+            dialect,
+            event,
+            s,
+            await gate!,
+            config.metrics,
+            t,
+            {
+              cwd,
+              root,
+              outer: root.startsWith("/") ? outerAnchors(event, root, s.root ?? null) : [],
+            },
+            log,
+            seen.note,
+          );
         case "post_tool":
         case "post_tool_failure":
           _postTool(event, s, config.metrics, t, log);
@@ -356,13 +370,22 @@ async function _preTool(
   { judge, setup }: _Gate,
   metrics: MetricsOptions,
   now: number,
-  { cwd, root }: { cwd: string; root: string },
+  { cwd, root, outer }: { cwd: string; root: string; outer: readonly string[] },
   log: (entry: WitnessEntry) => number,
   note: string | null,
 ): Promise<HookAnswer> {
   const tool = event.toolName!;
   const snap = sessionSnapshot(metrics, s, now);
-  const v = await judge(event.agent, tool, event.toolInput ?? {}, cwd, setup, snap, root);
+  let v = await judge(event.agent, tool, event.toolInput ?? {}, cwd, setup, snap, root);
+  // the floors may have been written for a folder above the project (red team 10, J8): the strictest decision of
+  // the call judged from each of them holds
+  for (const anchor of outer) {
+    if (v.decision === "deny") break;
+    const o = await judge(event.agent, tool, event.toolInput ?? {}, cwd, setup, snap, anchor);
+    if (_STRICT[o.decision] > _STRICT[v.decision]) {
+      v = { ...o, rationale: `with the floors anchored at ${JSON.stringify(anchor)}: ${o.rationale}` };
+    }
+  }
   const fatigue = roundFatigue(snap.fatigue);
   const seq = log({
     event: "gate",
@@ -394,6 +417,9 @@ async function _preTool(
   if (!_refuses(answer)) openCall(s, callKey(event), now);
   return answer;
 }
+
+/** How strict a decision is. */
+const _STRICT: Readonly<Record<"allow" | "ask" | "deny", number>> = { allow: 0, ask: 1, deny: 2 };
 
 /** Whether a pre-tool answer refuses the call, in any dialect (a blocking exit, or a denial in its JSON). */
 function _refuses(answer: HookAnswer): boolean {

@@ -876,3 +876,69 @@ Deno.test(`${bin.name}: hook mode: parameters read where no word shows them, fun
   ];
   assertDecisions(cases, await judge(w, cases));
 });
+
+Deno.test(`${bin.name}: hook mode: floors hold from a root above the project (RT10 J8)`, async () => {
+  // the floors are written for the repository (w.project holds .git); the agent's project is its subfolder app/
+  const w = world({ rules: [{ tool: "*", path: ["app/secrets/**"], decision: "deny" }] });
+  const app = join(w.project, "app");
+  mkdirSync(join(app, "secrets"), { recursive: true });
+  writeFileSync(join(app, "secrets", "k"), "TOKEN");
+  writeFileSync(join(app, "README.md"), "hi");
+  const cursorShell = (command: string, roots: string[], want: Case["want"]): Case => ({
+    agent: "cursor",
+    tool: "Shell",
+    input: { command, cwd: app },
+    want,
+    raw: (id) => ({
+      conversation_id: id,
+      generation_id: "g1",
+      hook_event_name: "beforeShellExecution",
+      command,
+      cwd: app,
+      workspace_roots: roots,
+    }),
+  });
+  const codex = (command: string, want: Case["want"]): Case => ({
+    agent: "codex",
+    tool: "Bash",
+    input: { command },
+    want,
+    raw: (id) => ({
+      session_id: id,
+      hook_event_name: "PreToolUse",
+      tool_name: "Bash",
+      tool_input: { command },
+      tool_use_id: id,
+      cwd: app,
+    }),
+  });
+  const claude = (tool: string, input: Record<string, unknown>, want: Case["want"]): Case => ({
+    tool,
+    input,
+    want,
+    env: { CLAUDE_PROJECT_DIR: app },
+    raw: (id) => ({
+      session_id: id,
+      hook_event_name: "PreToolUse",
+      tool_name: tool,
+      tool_input: input,
+      tool_use_id: id,
+      cwd: app,
+    }),
+  });
+  const cases: Case[] = [
+    // Cursor with nested roots: the project is the innermost root holding the folder, the floor the outer one's
+    cursorShell("cat secrets/k", [w.project, app], "deny"),
+    cursorShell("cat secrets/k", [app, w.project], "deny"),
+    // a Codex session started in the subfolder, Claude Code whose project is the subfolder: the repository's top
+    codex("cat secrets/k", "deny"),
+    codex("cat ../app/secrets/k", "deny"),
+    claude("Read", { file_path: join(app, "secrets", "k") }, "deny"),
+    claude("Bash", { command: "cat secrets/k" }, "deny"),
+    // the same calls on the other files stay lowered
+    cursorShell("cat README.md", [w.project, app], "allow"),
+    codex("cat README.md", "allow"),
+    claude("Read", { file_path: join(app, "README.md") }, "allow"),
+  ];
+  assertDecisions(cases, await judge(w, cases));
+});
