@@ -15,6 +15,7 @@ import { GIT_DATA_DIRS, GIT_DATA_FILES, parseGitConfigPaths } from "../../git/di
 import { scanGitlinks } from "../../git/gitlinks.ts";
 import { mergeObjects, mergeRefs, type Snapshot } from "./_gitdata.ts";
 import { dataFileInvalid } from "./_gitdatafiles.ts";
+import { hiddenIndexPaths, revealIndex } from "./_gitindex.ts";
 import { withoutHiddenPackedRefs } from "./_gitreplace.ts";
 import {
   copyInto,
@@ -91,8 +92,33 @@ export function invalid(
     `make the host's git status run git in a folder the sandbox controls; add submodules from the host`;
 }
 
-/** The bytes of a view's data file `name` to copy to the host: `packed-refs` without its replace refs (H16). */
-function hostData(name: string, data: Uint8Array | null, where: string, notes: string[]): Uint8Array | null {
+/**
+ * The bytes of a view's data file `name` to copy to the host: `packed-refs` without its replace refs (H16); the
+ * index without the bits and extensions that make git look away from files (J4, _gitindex.ts) that `hostIndex` (the
+ * host's index now, or null) did not already have (an index that cannot be read comes back as it is, and
+ * {@linkcode invalid} refuses it).
+ */
+function hostData(
+  name: string,
+  data: Uint8Array | null,
+  where: string,
+  notes: string[],
+  hostIndex: Uint8Array | null,
+  hashBytes: number,
+): Uint8Array | null {
+  if (name === "index" && data !== null) {
+    const before = hostIndex === null ? new Set<string>() : hiddenIndexPaths(hostIndex, hashBytes) ?? new Set();
+    const r = revealIndex(data, hashBytes, (p) => before.has(p));
+    if (!r.ok) return data; // not copied back: invalid() says why
+    if (r.cleared.length > 0) {
+      notes.push(
+        `safe-exec: ${where}: the assume-unchanged and skip-worktree bits of ${r.cleared.length} files were cleared ` +
+          `(they hide changes from the host's git status; set them on the host): ` +
+          r.cleared.slice(0, 5).map((p) => JSON.stringify(p)).join(", "),
+      );
+    }
+    return r.data;
+  }
   if (name !== "packed-refs" || data === null) return data;
   const r = withoutHiddenPackedRefs(data);
   if (r.dropped.length > 0) {
@@ -135,7 +161,8 @@ export function syncBack(v: View, host: HostDir, baseline: Set<string> | null, h
       continue;
     }
     if (vs !== null && vs !== rec.view) {
-      const data = hostData(name, readNoFollow(vp, MAX_INDEX_BYTES), rel(name), notes);
+      const hostIndex = name === "index" ? readNoFollow(host.at("index"), MAX_INDEX_BYTES) : null;
+      const data = hostData(name, readNoFollow(vp, MAX_INDEX_BYTES), rel(name), notes, hostIndex, hashBytes);
       const why = data === null
         ? "it is not a regular file of at most 256 MiB"
         : invalid(name, data, baseline, hashBytes, host.at("objects"));
@@ -191,7 +218,7 @@ export function materialize(v: View, host: HostDir): string[] {
       }
       if (skipped > 0) notes.push(`safe-exec: ${skipped} symlinks or special files in ${name}/ were not copied`);
     } else if (GIT_DATA_FILES.has(name) && st?.isFile()) {
-      const data = hostData(name, readNoFollow(p, MAX_INDEX_BYTES), `${entry}/${name}`, notes);
+      const data = hostData(name, readNoFollow(p, MAX_INDEX_BYTES), `${entry}/${name}`, notes, null, sha256 ? 32 : 20);
       const why = data === null
         ? "it is not a regular file of at most 256 MiB"
         : invalid(name, data, new Set(), sha256 ? 32 : 20, host.at("objects"));
