@@ -260,6 +260,26 @@ attack("H16: a replace ref packed into packed-refs never reaches the host", asyn
   assert.equal(mustGit(w.ws, "log", "--format=%s", "-1").trim(), "op e");
 });
 
+attack("H16: the operator's own packed replace ref survives a call that packs refs", async (w) => {
+  hooksPathRepo(w);
+  mkdirSync(join(w.ws, "docs"));
+  writeFileSync(join(w.ws, "docs", "a.md"), "old\n");
+  mustGit(w.ws, "add", "-A");
+  mustGit(w.ws, ...ID, "commit", "-q", "-m", "docs");
+  const old = mustGit(w.ws, "rev-parse", "HEAD:docs/a.md").trim();
+  writeFileSync(join(w.ws, "new.md"), "new\n");
+  const fresh = mustGit(w.ws, "hash-object", "-w", "new.md").trim();
+  rmSync(join(w.ws, "new.md"));
+  mustGit(w.ws, "replace", "-f", old, fresh);
+  mustGit(w.ws, "pack-refs", "--all");
+  const before = mustGit(w.ws, "for-each-ref", "refs/replace/");
+  assert.notEqual(before, "");
+  await settle();
+  const { out } = await bash(w, "git tag t1 && git pack-refs --all 2>&1; cat .git/packed-refs; true");
+  assert.equal(mustGit(w.ws, "for-each-ref", "refs/replace/"), before, `the operator's replace ref was lost: ${out}`);
+  assert.match(mustGit(w.ws, "tag", "-l"), /^t1$/m, out);
+});
+
 attack("H16: a commit made in run_bash still reaches the host", async (w) => {
   hooksPathRepo(w);
   await settle();

@@ -36,7 +36,9 @@ export function hostHiddenRef(full: string): boolean {
 
 /**
  * `packed-refs` without its host-hidden refs (and the `^` peel line after each): the bytes to copy to the host and
- * the names left out (empty when nothing was, and then `data` is returned unchanged).
+ * the names left out (empty when nothing was, and then `data` is returned unchanged). A hidden ref the host's own
+ * `packed-refs` (`host`) already holds with the same object is the operator's, and is kept: the copy-back of a call
+ * that packed refs (`git pack-refs`, `git gc`) must not delete the operator's replace refs.
  *
  * @example
  * ```ts
@@ -47,10 +49,16 @@ export function hostHiddenRef(full: string): boolean {
  * const r = withoutHiddenPackedRefs(new TextEncoder().encode(text));
  * assert.equal(new TextDecoder().decode(r.data), `# pack-refs with: peeled fully-peeled sorted \n${a} refs/heads/main\n`);
  * assert.deepEqual(r.dropped, [`refs/replace/${a}`]);
+ * const own = withoutHiddenPackedRefs(new TextEncoder().encode(text), new TextEncoder().encode(text));
+ * assert.deepEqual(own.dropped, []);
  * ```
  */
-export function withoutHiddenPackedRefs(data: Uint8Array): { data: Uint8Array; dropped: string[] } {
+export function withoutHiddenPackedRefs(
+  data: Uint8Array,
+  host: Uint8Array | null = null,
+): { data: Uint8Array; dropped: string[] } {
   const lines = new TextDecoder().decode(data).split("\n");
+  const own = new Set(host === null ? [] : new TextDecoder().decode(host).split("\n").map((l) => l.trimEnd()));
   const dropped: string[] = [];
   const kept: string[] = [];
   let dropping = false;
@@ -60,7 +68,7 @@ export function withoutHiddenPackedRefs(data: Uint8Array): { data: Uint8Array; d
       continue;
     }
     const m = /^[0-9a-f]+ (refs\/.*)$/.exec(line);
-    dropping = m !== null && hostHiddenRef(m[1]!);
+    dropping = m !== null && hostHiddenRef(m[1]!) && !own.has(line.trimEnd());
     if (dropping) dropped.push(m![1]!);
     else kept.push(line);
   }

@@ -93,7 +93,8 @@ export function invalid(
 }
 
 /**
- * The bytes of a view's data file `name` to copy to the host: `packed-refs` without its replace refs (H16); the
+ * The bytes of a view's data file `name` to copy to the host: `packed-refs` without the replace refs the host's
+ * (`hostPacked`) did not already hold (H16); the
  * index without the bits and extensions that make git look away from files (J4, _gitindex.ts) that `hostIndex` (the
  * host's index now, or null) did not already have (an index that cannot be read comes back as it is, and
  * {@linkcode invalid} refuses it).
@@ -105,6 +106,7 @@ function hostData(
   notes: string[],
   hostIndex: Uint8Array | null,
   hashBytes: number,
+  hostPacked: Uint8Array | null = null,
 ): Uint8Array | null {
   if (name === "index" && data !== null) {
     const before = hostIndex === null ? new Set<string>() : hiddenIndexPaths(hostIndex, hashBytes) ?? new Set();
@@ -120,7 +122,7 @@ function hostData(
     return r.data;
   }
   if (name !== "packed-refs" || data === null) return data;
-  const r = withoutHiddenPackedRefs(data);
+  const r = withoutHiddenPackedRefs(data, hostPacked);
   if (r.dropped.length > 0) {
     notes.push(
       `safe-exec: ${r.dropped.length} refs of ${where} were not copied back (replace refs change what every git ` +
@@ -161,8 +163,8 @@ export function syncBack(v: View, host: HostDir, baseline: Set<string> | null, h
       continue;
     }
     if (vs !== null && vs !== rec.view) {
-      const hostIndex = name === "index" ? readNoFollow(host.at("index"), MAX_INDEX_BYTES) : null;
-      const data = hostData(name, readNoFollow(vp, MAX_INDEX_BYTES), rel(name), notes, hostIndex, hashBytes);
+      const mine = name === "index" || name === "packed-refs" ? readNoFollow(host.at(name), MAX_INDEX_BYTES) : null;
+      const data = hostData(name, readNoFollow(vp, MAX_INDEX_BYTES), rel(name), notes, mine, hashBytes, mine);
       const why = data === null
         ? "it is not a regular file of at most 256 MiB"
         : invalid(name, data, baseline, hashBytes, host.at("objects"));
