@@ -169,7 +169,8 @@ export function awkFiles(program: string): { files: string[]; unknown: string | 
     let i = k + 1;
     if (code[i] === ">" || code[i] === "=") continue; // `>>` is read from its second `>`; `>=` compares
     while (code[i] === " " || code[i] === "\t") i++;
-    const m = /^"((?:[^"\\\n]|\\.)*)"/.exec(code.slice(i));
+    // the target is the string alone only when the statement ends after it: `> "secr" "ets/k"` concatenates
+    const m = /^"((?:[^"\\\n]|\\.)*)"[ \t]*(?=$|[;}\n)#])/.exec(code.slice(i));
     if (m) files.push(m[1]!.replace(/\\(.)/g, "$1"));
     else unknown ??= `${JSON.stringify(code.slice(k, k + 20))}: awk redirects to a file only known at run time`;
   }

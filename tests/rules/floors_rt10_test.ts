@@ -32,6 +32,9 @@ const J1_SED = [
   "sed -n -e p -e 'w secrets/k' a.txt",
   "sed -n 'p;w secrets/k' a.txt",
   "sed -n '/x/{w secrets/k\n}' a.txt",
+  "sed -ief 'w secrets/k' a.txt",
+  "sed -l5 'w secrets/k' a.txt",
+  "busybox sed 'w secrets/k' a.txt",
 ];
 
 /** J1, J15: an awk program file, or an inline program that writes, reads or runs. */
@@ -65,6 +68,12 @@ const J1_AWK = [
   "awk -v x=1 '{ print > \"secrets/k\" }' a.txt",
   "awk -F: '{ print > \"secrets/k\" }' a.txt",
   "awk 'BEGIN{ARGV[1]=\"secrets/k\";ARGC=2} {print}'",
+  "awk '{print>\"secrets/k\"}' a.txt",
+  'awk \'BEGIN { printf("%s", 1) > "secrets/k" }\'',
+  "gawk -e '{ print > \"secrets/k\" }' a.txt",
+  "awk '{ print > $1 }' a.txt",
+  'awk \'{ print > "secr" "ets/k" }\' a.txt',
+  "awk '{ print > \"secr\" x }' a.txt",
 ];
 
 /** J14: abbreviations of long options that read file names from a list or name a program file. */
