@@ -43,8 +43,8 @@
  * @module
  */
 import type { ShellWord } from "./shell_types.ts";
-import { awkProgramProblem } from "./_awk.ts";
-import { sedExecs } from "./_sed.ts";
+import { awkProgramProblem, awkPrograms } from "./_awk.ts";
+import { sedExecs, sedScripts } from "./_sed.ts";
 import { evaluated } from "./_evaluated.ts";
 
 /** What a program runs from its own arguments. */
@@ -556,43 +556,10 @@ function _gitSubOptions(sub: string, rest: readonly ShellWord[], extAllowed: boo
 }
 
 function _sed(args: readonly ShellWord[], out: Embedded, run: Run): void {
-  const scripts: Array<string | null> = [];
-  let operandScript = true;
-  for (let i = 0; i < args.length; i++) {
-    const v = args[i]!.value;
-    if (v === null) continue;
-    if (v === "--") break;
-    if (v === "-e" || v === "--expression" || (v.startsWith("--exp") && !v.includes("="))) {
-      scripts.push(args[++i]?.value ?? null);
-      operandScript = false;
-    } else if (v.startsWith("--expression=") || (v.startsWith("--exp") && v.includes("="))) {
-      scripts.push(v.slice(v.indexOf("=") + 1));
-      operandScript = false;
-    } else if (v === "-f" || v.startsWith("--file") || (v.startsWith("--fil"))) {
-      out.code ??= "sed -f runs a script file that is not judged";
-      out.unknown ??= "sed -f reads a script file, which may run commands (e)";
-      operandScript = false;
-      if (!v.includes("=")) i++;
-    } else if (/^-[A-Za-z]+$/.test(v)) {
-      // a cluster: -n, -ne SCRIPT, -nf FILE, -l N
-      const k = v.search(/[efl]/);
-      if (k === -1) continue;
-      const ch = v[k]!;
-      const attached = v.slice(k + 1);
-      const value = attached !== "" ? attached : args[++i]?.value ?? null;
-      if (ch === "e") {
-        scripts.push(value);
-        operandScript = false;
-      } else if (ch === "f") {
-        out.code ??= "sed -f runs a script file that is not judged";
-        out.unknown ??= "sed -f reads a script file, which may run commands (e)";
-        operandScript = false;
-      }
-    }
-  }
-  if (operandScript) {
-    const first = args.find((w) => w.value === null || !w.value.startsWith("-"));
-    if (first) scripts.push(first.value);
+  const { scripts, file } = sedScripts(args);
+  if (file !== null) {
+    out.code ??= file;
+    out.unknown ??= file;
   }
   for (const s of scripts) {
     if (s === null) {
@@ -617,32 +584,16 @@ function _sed(args: readonly ShellWord[], out: Embedded, run: Run): void {
 const AWK_SYSTEM = /\bsystem\s*\(\s*"((?:[^"\\\n]|\\.)*)"\s*\)/g;
 
 function _awk(name: string, args: readonly ShellWord[], out: Embedded, run: Run): void {
-  let program: ShellWord | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const w = args[i]!;
-    const v = w.value;
-    if (v === null) {
-      program ??= w;
-      break;
-    }
-    if (v === "--") {
-      program ??= args[i + 1];
-      break;
-    }
-    if (/^-(f|E|i|l)$/.test(v) || /^--(file|exec|include|load|source)/.test(v) || /^-[fEil]./.test(v)) {
-      out.code ??= `${name} ${v} runs a program file or extension that is not judged`;
-      out.unknown ??= `${name} ${v} runs a program file or extension that is not judged`;
-      return;
-    }
-    if (v === "-F" || v === "-v" || v === "--assign" || v === "--field-separator") {
-      i++;
-      continue;
-    }
-    if (v.startsWith("-") && v !== "-") continue;
-    program = w;
-    break;
+  const { programs, file } = awkPrograms(name, args);
+  if (file !== null) {
+    out.code ??= file;
+    out.unknown ??= file;
+    return;
   }
-  if (!program) return;
+  for (const program of programs) _awkProgram(name, program, out, run);
+}
+
+function _awkProgram(name: string, program: ShellWord, out: Embedded, run: Run): void {
   if (program.value === null) {
     out.code ??= `${name}'s program ${program.text} is only known at run time`;
     out.unknown ??= `${name}'s program ${program.text} is only known at run time and may run commands`;

@@ -25,6 +25,7 @@ import { analyzeScript } from "./shell.ts";
 import type { ShellAnalysis, ShellWord, SimpleCommand } from "./shell_types.ts";
 import { uncontainedReads } from "./_reads.ts";
 import { opensUnnamedFiles } from "./_unnamed_files.ts";
+import { programFiles } from "./_program_files.ts";
 import { runsProjectCode } from "./project_checks.ts";
 import { gitReads } from "./_git_pathspec.ts";
 import { gitHistoryUnknown } from "./_git_history.ts";
@@ -156,6 +157,10 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
       // files named inside a program's text or read from data (jq import, awk ARGV, `@file`, git pathspec globs)
       const opens = opensUnnamedFiles(c);
       if (opens !== null) unknown ??= opens;
+      // files a sed or awk program names in its text (`w secrets/k`, `print > "secrets/k"`), or a program file
+      const program = programFiles(c);
+      for (const f of program.files) add(f);
+      if (program.unknown !== null) unknown ??= program.unknown;
       for (const w of c.raw) {
         if (w.value === null && w.lossy) {
           unknown ??= `the word ${w.text} names bytes that are not valid UTF-8, which the gate cannot look up`;

@@ -67,8 +67,97 @@ export function sedExecs(script: string): { commands: string[]; unknown: string 
   return { commands, unknown: r === null ? null : `sed script ${JSON.stringify(script)}: ${r}` };
 }
 
-/** Read a sed script; with `execs`, `e` commands are collected and `w`/`r` files skipped instead of refused. */
-function _readSed(script: string, execs: string[] | null): string | null {
+/**
+ * The files a sed script writes or reads by name (`w F`, `W F`, `r F`, `R F`, `s///w F`), and why some cannot be
+ * known (a script the reader cannot follow, which may hide such a command). `/dev/stdout` and `/dev/stderr` are
+ * sed's own names for its output, not files.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sedFiles } from "./_sed.ts";
+ * assert.deepEqual(sedFiles("p;w out.txt\ns/a/b/gw log"), { files: ["out.txt", "log"], unknown: null });
+ * assert.deepEqual(sedFiles("s/a/b/g"), { files: [], unknown: null });
+ * ```
+ */
+export function sedFiles(script: string): { files: string[]; unknown: string | null } {
+  const files: string[] = [];
+  const r = _readSed(script, [], files);
+  const unknown = r === null ? null : `sed script ${JSON.stringify(script)}: ${r}`;
+  return { files: files.filter((f) => f !== "/dev/stdout" && f !== "/dev/stderr"), unknown };
+}
+
+/**
+ * The scripts of a sed command line (`-e S`, `--expression=S` and its abbreviations, `-neS`, else the first
+ * operand; null: only known at run time), and why one is read from a file the gate does not read (`-f F`,
+ * `--file=F`, `--fi F`, `-nf F`), or null.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { analyzeScript } from "./shell.ts";
+ * import { sedScripts } from "./_sed.ts";
+ * const args = (s: string) => analyzeScript(s).commands[0]!.argv.slice(1);
+ * assert.deepEqual(sedScripts(args("sed -n -e p --expr='w o' f")).scripts, ["p", "w o"]);
+ * assert.match(sedScripts(args("sed --fi=prog.sed f")).file!, /script file/);
+ * ```
+ */
+export function sedScripts(args: readonly ShellWord[]): { scripts: Array<string | null>; file: string | null } {
+  const scripts: Array<string | null> = [];
+  let file: string | null = null;
+  const fromFile = (v: string) => {
+    file ??= `sed ${v} reads a script file the gate does not read, which may write, read or run anything`;
+  };
+  let operandScript = true;
+  const operands: ShellWord[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i]!;
+    const v = w.value;
+    if (v === null || v === "-" || !v.startsWith("-")) {
+      operands.push(w);
+      continue;
+    }
+    if (v === "--") {
+      operands.push(...args.slice(i + 1));
+      break;
+    }
+    if (v.startsWith("--")) {
+      const eq = v.indexOf("=");
+      const opt = eq === -1 ? v : v.slice(0, eq);
+      const value = eq !== -1 ? v.slice(eq + 1) : null;
+      // getopt_long: any prefix GNU sed accepts (`--e`, `--fi`); `--f` is ambiguous there, judged as `--file`
+      if (opt.length > 2 && "--expression".startsWith(opt)) {
+        scripts.push(eq !== -1 ? value : args[++i]?.value ?? null);
+        operandScript = false;
+      } else if (opt.length > 2 && "--file".startsWith(opt)) {
+        fromFile(v);
+        operandScript = false;
+        if (eq === -1) i++;
+      } else if (opt.length > 3 && "--line-length".startsWith(opt) && eq === -1) i++;
+      continue;
+    }
+    // a cluster: -n, -ne SCRIPT, -nf FILE, -l N, -s
+    for (let j = 1; j < v.length; j++) {
+      const ch = v[j]!;
+      if (ch === "i") break; // `-i.bak`, `-ief`: the rest is the backup suffix
+      if (ch !== "e" && ch !== "f" && ch !== "l") continue;
+      const attached = v.slice(j + 1);
+      const value = attached !== "" ? attached : args[++i]?.value ?? null;
+      if (ch === "e") scripts.push(value);
+      if (ch === "f") fromFile(v);
+      if (ch !== "l") operandScript = false;
+      break;
+    }
+  }
+  if (operandScript && operands[0]) scripts.push(operands[0].value);
+  return { scripts, file };
+}
+
+/**
+ * Read a sed script; with `execs`, `e` commands are collected and `w`/`r` files skipped instead of refused; with
+ * `files`, the names of `w`/`W`/`r`/`R` and `s///w` are collected.
+ */
+function _readSed(script: string, execs: string[] | null, files: string[] | null = null): string | null {
   let i = 0;
   const n = script.length;
   const skipSpace = () => {
@@ -162,7 +251,9 @@ function _readSed(script: string, execs: string[] | null): string | null {
         if (f === "e") return `the s///e flag ${SED_BAD}`;
         if (f === "w" || f === "W") {
           if (execs === null) return `the s///w flag ${SED_BAD}`;
+          const start = ++i;
           while (i < n && script[i] !== "\n") i++;
+          files?.push(script.slice(start, i).replace(/^[ \t]+/, ""));
         }
       }
       continue;
@@ -174,7 +265,9 @@ function _readSed(script: string, execs: string[] | null): string | null {
     }
     if (execs !== null && "wWrR".includes(cmd)) {
       // a file name to the end of the line: writes or reads, runs nothing
+      const start = i;
       while (i < n && script[i] !== "\n") i++;
+      files?.push(script.slice(start, i).replace(/^[ \t]+/, ""));
       continue;
     }
     if (execs !== null && cmd === "e") {

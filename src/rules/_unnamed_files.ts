@@ -36,13 +36,32 @@ const JQ_FILE_OPTIONS = /^(-f|--from-file|--run-tests|-L|--library-path|--rawfil
 
 const CHECKSUMS = /^(md5|sha1|sha224|sha256|sha384|sha512|b2|b3)sum$|^(shasum|cksum)$/;
 
+/**
+ * Whether the word `v` (`--opt` or `--opt=value`) is the long option `long` or an abbreviation of it at least
+ * `min` characters long: getopt_long and git's parse-options accept any unambiguous prefix (`wc --files0-f=l`).
+ */
+function _abbreviates(v: string, long: string, min: number): boolean {
+  const eq = v.indexOf("=");
+  const opt = eq === -1 ? v : v.slice(0, eq);
+  return opt.length >= min && long.startsWith(opt);
+}
+
+/** The long options that read file names from a file, with the shortest prefix judged as them. */
+const NAME_LISTS: ReadonlyArray<readonly [string, number]> = [
+  ["--files-from", "--files".length],
+  ["--files0-from", "--files".length],
+  ["--pathspec-from-file", "--pathspec-f".length],
+];
+
 /** Why the command reads the names of files it opens from a file or stdin (`tar -T list`, `zip -@`), or null. */
 function _namesFromList(name: string, args: SimpleCommand["argv"]): string | null {
   const values = args.map((w) => w.value);
   for (const v of values) {
     if (v === null) continue;
     if (v === "--") break;
-    if (/^--(files0?-from|pathspec-from-file)(=|$)/.test(v)) return `${name} ${v} reads file names from a file`;
+    if (NAME_LISTS.some(([long, min]) => _abbreviates(v, long, min))) {
+      return `${name} ${v} reads file names from a file`;
+    }
   }
   if (name === "tar" || name === "gtar" || name === "bsdtar") {
     for (let i = 0; i < values.length; i++) {
@@ -61,10 +80,12 @@ function _namesFromList(name: string, args: SimpleCommand["argv"]): string | nul
     return "zip -@ reads file names from its input";
   }
   if (name === "cpio") return "cpio reads file names from its input (-o, -p) or takes them from an archive (-i)";
-  if (CHECKSUMS.test(name) && values.some((v) => v !== null && (/^-[A-Za-z]*c/.test(v) || v === "--check"))) {
+  const check = (v: string) => /^-[A-Za-z]*c/.test(v) || _abbreviates(v, "--check", 3);
+  if (CHECKSUMS.test(name) && values.some((v) => v !== null && check(v))) {
     return `${name} --check opens the files named in its list`;
   }
-  if (name === "file" && values.some((v) => v !== null && (/^-[A-Za-z]*f/.test(v) || v.startsWith("--files-from")))) {
+  const list = (v: string) => /^-[A-Za-z]*f/.test(v) || _abbreviates(v, "--files-from", 4);
+  if (name === "file" && values.some((v) => v !== null && list(v))) {
     return "file -f reads file names from a file";
   }
   return null;
