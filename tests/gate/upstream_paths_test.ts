@@ -233,3 +233,14 @@ Deno.test("J2: ordinary strings that read as no floored path stay unfloored", ()
     w.done();
   }
 });
+
+Deno.test("J2: a spelling too long to open that normalizes to a floored path meets the floor", () => {
+  const w = world();
+  try {
+    assert.equal(w.floor({ path: "./".repeat(3000) + "secrets/k" }), "deny");
+    assert.equal(w.floor({ path: "sub/".repeat(1100) + "../".repeat(1100) + "secrets/k" }), "deny");
+    assert.equal(w.floor({ content: "// a comment\n".repeat(2000) }), null, "long text that names no path");
+  } finally {
+    w.done();
+  }
+});
