@@ -179,16 +179,23 @@ function _targets(ws: Workspace | null, paths: readonly ToolPath[], home: string
       const value = agentPath(p.value, home);
       const named = agentPath(p.folder ?? ".", home);
       const folder = named === null ? null : _from(base, named);
-      if (value === null || folder === null || /(^|\/)\.\.(\/|$)/.test(p.value)) {
+      if (value === null || folder === null) {
         out.push(null);
         continue;
       }
-      const glob = value.startsWith("/") ? value : `${folder}/${value}`;
-      const fixed = _literalFolders(glob);
-      if (fixed === glob) out.push(_relative(ws, glob));
-      else {
-        const dir = _relative(ws, fixed === "" ? "/" : fixed);
-        out.push(dir === null ? null : { path: dir, below: Infinity, some: true });
+      const whole = value.startsWith("/") ? value : `${folder}/${value}`;
+      // a glob with `..` may leave the folder (never lowered); its lexical readings may come back in (J2)
+      const climbs = /(^|\/)\.\.(\/|$)/.test(p.value);
+      if (climbs) out.push(null);
+      const globs = climbs ? pathReadings(_from(base, whole), [base]).spellings.slice(1) : [whole];
+      for (const glob of globs) {
+        if (climbs && /(^|\/)\.\.(\/|$)/.test(glob)) continue;
+        const fixed = _literalFolders(glob);
+        if (fixed === glob) out.push(_relative(ws, glob));
+        else {
+          const dir = _relative(ws, fixed === "" ? "/" : fixed);
+          out.push(dir === null ? null : { path: dir, below: Infinity, some: true });
+        }
       }
     }
   }

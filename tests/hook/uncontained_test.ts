@@ -888,3 +888,14 @@ Deno.test(`${bin.name}: hook mode: every reading of a path argument meets the pa
   ];
   assertDecisions(cases, await judge(w, cases));
 });
+
+Deno.test(`${bin.name}: hook mode: a glob that climbs out and comes back meets the path floors (J2)`, async () => {
+  const w = world({ ...CONFIG, tools: { mcp__fs__search: { run: "client", risk: "low" } } });
+  const cases: Case[] = [
+    { tool: "mcp__fs__search", input: { pattern: "../project/secrets/*" }, want: "ask" },
+    { tool: "mcp__fs__search", input: { pattern: "src/../../project/secrets/*.pem" }, want: "ask" },
+    { tool: "mcp__fs__search", input: { pattern: "../project/src/*.ts" }, want: "allow" },
+    { tool: "mcp__fs__search", input: { pattern: "src/*.ts" }, want: "allow" },
+  ];
+  assertDecisions(cases, await judge(w, cases));
+});
