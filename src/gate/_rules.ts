@@ -20,6 +20,7 @@ import {
 import type { Decision, Risk, RuleHit } from "../types.ts";
 import type { RegisteredTool } from "./tool.ts";
 import { workspaceFacts } from "./_path_facts.ts";
+import { pathReadings } from "./_path_readings.ts";
 
 /** How the rules are applied (the executor's options). */
 export interface RulesSetup {
@@ -127,13 +128,16 @@ export function judgeCall(
 }
 
 /**
- * What an upstream tool's arguments may reach in the workspace (red team 7, F12; red team 8, G2; red team 9, H4).
- * A server may read any string it is given as a path, whatever the argument's name, so every string leaf is read
- * by value, at any depth (bounded): as a path (relative ones against the workspace and against each of `bases`,
- * the folders the server resolves them in), a `file:` URL as its decoded path, a glob as the folder before its
- * first pattern character (read in part: a floor below it may apply), and a string holding a JSON object or list as
- * the strings in it. Each is a file or a folder read in part; null when there is none. Paths outside the workspace
- * are not the rules'.
+ * What an upstream tool's arguments may reach in the workspace (red team 7, F12; red team 8, G2; red team 9, H4;
+ * red team 10, J2). A server may read any string it is given as a path, whatever the argument's name, so every
+ * string leaf and every object key is read by value, in every way the server may read it (_path_readings.ts: as
+ * given, percent-decoded, a `file:` URL as its path, lexically normalized, `..` after links, `/proc/self/cwd` as
+ * the folder it runs in): relative ones against the workspace and against each of `bases`, the folders the server
+ * resolves them in; a glob as the folder before its first pattern character (read in part: a floor below it may
+ * apply), and a string holding a JSON object or list as the strings in it. Each is a file or a folder read in part;
+ * null when there is none. Paths outside the workspace are not the rules'. What the gate cannot read fully
+ * (nested deeper, or more strings, than it follows; a spelling that may name any file) is the whole workspace read
+ * in part: a floor may apply.
  */
 function _pathLike(
   workspace: Workspace,
@@ -142,6 +146,8 @@ function _pathLike(
 ): RulePath[] | null {
   const out: RulePath[] = [];
   let budget = _MAX_LEAVES;
+  let unread = false;
+  const roots = [workspace.root, ...bases];
   const add = (p: string): void => {
     for (const base of ["", ...bases]) {
       const r = _relative(workspace, base === "" || isAbsolute(p) ? p : join(base, p));
@@ -149,9 +155,9 @@ function _pathLike(
     }
   };
   const take = (x: string, depth: number): void => {
-    if (x === "" || x.length > _MAX_PATH_CHARS || x.includes("\0")) return;
+    if (x === "" || x.includes("\0")) return;
     const t = x.trim();
-    if ((t.startsWith("{") || t.startsWith("[")) && depth < _MAX_DEPTH) {
+    if (t.startsWith("{") || t.startsWith("[")) {
       let inner: unknown;
       try {
         inner = JSON.parse(t);
@@ -160,31 +166,50 @@ function _pathLike(
       }
       if (inner !== undefined) visit(inner, depth + 1);
     }
-    const p = pathOfValue(x); // a file: URL as its path
-    if (p === null) return;
-    const glob = p.search(/[*?[{]/);
-    if (glob >= 0) {
-      // the folder the pattern starts in: what it may match is below it
-      const cut = p.lastIndexOf("/", glob);
-      add(cut < 0 ? "." : cut === 0 ? "/" : p.slice(0, cut));
-      return;
+    const readings = pathReadings(x, roots);
+    if (readings.anywhere !== null) unread = true;
+    for (const p0 of readings.spellings) {
+      const p = pathOfValue(p0); // a file: URL as its path
+      // a reading longer than a path the server can open (PATH_MAX) names no file; a long spelling may normalize
+      // to a short one (`././…/secrets/k`), which is read
+      if (p === null || p.length > _MAX_PATH_CHARS) continue;
+      const glob = p.search(/[*?[{]/);
+      if (glob >= 0) {
+        // the folder the pattern starts in: what it may match is below it
+        const cut = p.lastIndexOf("/", glob);
+        add(cut < 0 ? "." : cut === 0 ? "/" : p.slice(0, cut));
+        continue;
+      }
+      add(p);
     }
-    add(p);
   };
   const visit = (v: unknown, depth: number): void => {
-    if (budget-- <= 0) return;
+    if (budget-- <= 0) {
+      unread = true;
+      return;
+    }
     if (typeof v === "string") return take(v, depth);
-    if (depth > _MAX_DEPTH || v === null || typeof v !== "object") return;
-    for (const x of Array.isArray(v) ? v : Object.values(v as Record<string, unknown>)) visit(x, depth + 1);
+    if (v === null || typeof v !== "object") return;
+    if (depth > _MAX_DEPTH) {
+      unread = true; // nested deeper than the gate follows
+      return;
+    }
+    if (Array.isArray(v)) { for (const x of v) visit(x, depth + 1); }
+    else {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        visit(k, depth + 1); // a key may be a path too (`{"files": {"secrets/k": "…"}}`)
+        visit(x, depth + 1);
+      }
+    }
   };
   visit(args, 0);
-  if (budget < 0) out.push({ path: "", below: Infinity, some: true }); // not all read: the whole workspace may be
+  if (unread) out.push({ path: ".", below: Infinity, some: true }); // not all read: the whole workspace may be
   return out.length > 0 ? out : null;
 }
 
-/** How deep, how many leaves and how long a string an upstream call's arguments are read to (see _pathLike). */
-const _MAX_DEPTH = 8;
-const _MAX_LEAVES = 2000;
+/** How deep, how many strings and how long a string an upstream call's arguments are read to (see _pathLike). */
+const _MAX_DEPTH = 64;
+const _MAX_LEAVES = 4000;
 const _MAX_PATH_CHARS = 4096;
 
 /** `text` as one single-quoted shell word. */

@@ -37,6 +37,7 @@ import { checkProtected } from "../fileops/git_protected.ts";
 import { inspectGit } from "../git/dirs.ts";
 import { isWithin, lstatOrNull } from "../_util/paths.ts";
 import { applyRules } from "../gate/_rules.ts";
+import { pathReadings } from "../gate/_path_readings.ts";
 import { workspaceFacts } from "../gate/_path_facts.ts";
 import { decide } from "../gate/_steps.ts";
 import type { MetricsSnapshot } from "../gate/metrics.ts";
@@ -142,6 +143,23 @@ function _targets(ws: Workspace | null, paths: readonly ToolPath[], home: string
     const expanded = agentPath(p, home);
     return expanded === null ? null : _relative(ws, _from(base, expanded));
   };
+  // the value's other readings (red team 10, J2): each that lands inside is judged too (the value as given still
+  // says whether the call may leave the folder); one that may name any file is some of the whole folder
+  const readings = (p: string): string[] => {
+    const expanded = agentPath(p, home);
+    if (expanded === null || ws === null) return [];
+    const r = pathReadings(expanded, [base, ws.root]);
+    if (r.anywhere !== null) {
+      const root = _relative(ws, ".");
+      if (root !== null) out.push({ path: root, below: Infinity, some: true });
+    }
+    const rels: string[] = [];
+    for (const s of r.spellings.slice(1)) {
+      const rel = _relative(ws, _from(base, s));
+      if (rel !== null) rels.push(rel);
+    }
+    return rels;
+  };
   for (const p of paths) {
     if (p.kind === "file") {
       // a folder given where a file goes: the tool reads (or writes) its whole tree (Gemini's read_many_files
@@ -149,26 +167,35 @@ function _targets(ws: Workspace | null, paths: readonly ToolPath[], home: string
       const rel = at(p.value);
       const dir = rel !== null && ws !== null && (p.value.endsWith("/") || _isDir(ws, rel));
       out.push(dir ? { path: rel, below: Infinity } : rel);
+      for (const r of readings(p.value)) out.push(ws !== null && _isDir(ws, r) ? { path: r, below: Infinity } : r);
     } else if (p.kind === "unknown") {
       const root = _relative(ws, ".");
       out.push(null, root === null ? null : { path: root, below: Infinity, some: true });
     } else if (p.kind === "folder") {
       const dir = at(p.value);
       out.push(dir === null ? null : { path: dir, below: p.below ?? Infinity, some: true });
+      for (const r of readings(p.value)) out.push({ path: r, below: p.below ?? Infinity, some: true });
     } else {
       const value = agentPath(p.value, home);
       const named = agentPath(p.folder ?? ".", home);
       const folder = named === null ? null : _from(base, named);
-      if (value === null || folder === null || /(^|\/)\.\.(\/|$)/.test(p.value)) {
+      if (value === null || folder === null) {
         out.push(null);
         continue;
       }
-      const glob = value.startsWith("/") ? value : `${folder}/${value}`;
-      const fixed = _literalFolders(glob);
-      if (fixed === glob) out.push(_relative(ws, glob));
-      else {
-        const dir = _relative(ws, fixed === "" ? "/" : fixed);
-        out.push(dir === null ? null : { path: dir, below: Infinity, some: true });
+      const whole = value.startsWith("/") ? value : `${folder}/${value}`;
+      // a glob with `..` may leave the folder (never lowered); its lexical readings may come back in (J2)
+      const climbs = /(^|\/)\.\.(\/|$)/.test(p.value);
+      if (climbs) out.push(null);
+      const globs = climbs ? pathReadings(_from(base, whole), [base]).spellings.slice(1) : [whole];
+      for (const glob of globs) {
+        if (climbs && /(^|\/)\.\.(\/|$)/.test(glob)) continue;
+        const fixed = _literalFolders(glob);
+        if (fixed === glob) out.push(_relative(ws, glob));
+        else {
+          const dir = _relative(ws, fixed === "" ? "/" : fixed);
+          out.push(dir === null ? null : { path: dir, below: Infinity, some: true });
+        }
       }
     }
   }

@@ -315,6 +315,8 @@ const _FILE_SEARCHES: ReadonlySet<string> = new Set(["Grep", "Glob", "grep_searc
 const _TEXT_KEYS: ReadonlySet<string> = new Set(["new_source"]);
 /** How deep hook mode looks for a path-like input (`options.path`, `files[].path`), as the gate does. */
 const _MAX_DEPTH = 4;
+/** How deep an MCP tool's arguments are read (deeper: unknown, a floor may apply). */
+const _MAX_MCP_DEPTH = 64;
 const _GLOB_KEYS = ["glob", "include", "glob_pattern", "includes"];
 
 /**
@@ -393,15 +395,23 @@ export function toolPaths(agent: HookAgent, tool: string, input: Readonly<Record
     }
   };
   const visit = (v: unknown, depth: number, what: "file" | "folder" | "path" | null): void => {
-    if (what !== null) {
+    if (what !== null && !(kind === "mcp" && Array.isArray(v))) {
       if (Array.isArray(v)) v.forEach((x) => typeof x === "string" ? entry(x, what, true) : visit(x, depth + 1, null));
       else if (typeof v === "string") entry(v, what, false);
     }
-    if (depth > _MAX_DEPTH || v === null || typeof v !== "object") return;
+    if (v === null || typeof v !== "object") return;
+    // an MCP server may take any string as a path: every string it is given, at any depth, and every key, is read as
+    // one (red team 9, H4/H11; red team 10, J2); what is nested deeper than that is read as unknown (a floor may apply)
+    const mcp = kind === "mcp";
+    if (depth > (mcp ? _MAX_MCP_DEPTH : _MAX_DEPTH)) {
+      if (mcp) out.push({ value: "arguments nested deeper than the gate reads", kind: "unknown" });
+      return;
+    }
+    if (mcp && Array.isArray(v)) return v.forEach((x) => visit(x, depth + 1, "path"));
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (mcp) entry(k, "path", false);
       // Gemini's read_many_files: `include` lists more files (or patterns) to read
-      // an MCP server may take any string as a path: every string it is given is read as one (red team 9, H4/H11)
-      visit(x, depth + 1, depth === 0 && k === "include" ? "file" : named(k) ?? (kind === "mcp" ? "path" : null));
+      visit(x, depth + 1, depth === 0 && k === "include" ? "file" : named(k) ?? (mcp ? "path" : null));
     }
   };
   visit(input, 0, null);

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { linkSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 // @ts-types="@modelcontextprotocol/sdk/types"
 import type { ElicitRequest, ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { connect, type Connected } from "./_mcp.ts";
@@ -300,6 +300,42 @@ Deno.test("gateway: path floors read an upstream tool's path arguments (red team
     const ok = await call("fs__read_text_file", { path: join(ws, "README.md") });
     assert.ok(!ok.isError, text(ok));
     assert.match(text(ok), /hello/);
+  } finally {
+    await c.close();
+  }
+});
+
+Deno.test("gateway: path floors hold for every spelling server-filesystem resolves (red team 10, J2)", async () => {
+  const c = await connect({
+    config: {
+      rules: [{ tool: "*", path: ["secrets/**"], decision: "deny" }],
+      servers: { fs: { command: ["node", SERVERS.filesystem, "."], risk: "low" } },
+    },
+  });
+  try {
+    const ws = c.place.ws;
+    mkdirSync(join(ws, "secrets"));
+    mkdirSync(join(ws, "sub"));
+    writeFileSync(join(ws, "secrets", "k"), "TOPSECRET");
+    writeFileSync(join(ws, "README.md"), "hello");
+    const name = basename(ws); // the server runs in the folder above the workspace (the gateway's)
+    for (
+      const path of [
+        `${ws}/../${name}/secrets/k`,
+        `${ws}/sub/../../${name}/secrets/k`,
+        `${ws}//secrets/./k`,
+        `${name}/sub/../secrets/k`,
+        `/proc/self/cwd/${name}/secrets/k`,
+        `/proc/self/root${ws}/secrets/k`,
+      ]
+    ) {
+      const r = await c.client.callTool({ name: "fs__read_text_file", arguments: { path } });
+      assert.match(text(r), /errorCode denied/, `${path}: ${text(r)}`);
+      assert.doesNotMatch(text(r), /TOPSECRET/, path);
+    }
+    const readme = `${ws}/../${name}/README.md`;
+    const ok = await c.client.callTool({ name: "fs__read_text_file", arguments: { path: readme } });
+    assert.match(text(ok), /hello/, text(ok));
   } finally {
     await c.close();
   }

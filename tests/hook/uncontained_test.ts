@@ -942,3 +942,49 @@ Deno.test(`${bin.name}: hook mode: floors hold from a root above the project (RT
   ];
   assertDecisions(cases, await judge(w, cases));
 });
+
+/** `leaf` nested `depth` levels deep, alternating lists and objects. */
+function nested(depth: number, leaf: unknown): unknown {
+  let v = leaf;
+  for (let i = 0; i < depth; i++) v = i % 2 === 0 ? [v] : { k: v };
+  return v;
+}
+
+Deno.test(`${bin.name}: hook mode: every reading of a path argument meets the path floors (J2)`, async () => {
+  const w = world();
+  const mcp = (input: Record<string, unknown>, want: Case["want"]): Case => ({
+    tool: "mcp__fs__read_text_file",
+    input,
+    want,
+  });
+  const cases: Case[] = [
+    mcp({ path: "/proc/self/cwd/secrets/k" }, "deny"),
+    mcp({ path: `/proc/self/root${w.project}/secrets/k` }, "deny"),
+    mcp({ path: "../project/secrets/k" }, "deny"),
+    mcp({ path: "src/../../project/secrets/k" }, "deny"),
+    mcp({ path: "secrets%2fk" }, "deny"),
+    mcp({ uri: `file://${w.project}/secrets%2Fk` }, "deny"),
+    mcp({ files: { "secrets/k": "x" } }, "deny"),
+    mcp({ a: nested(20, "secrets/k") }, "deny"),
+    mcp({ a: nested(3000, "x") }, "ask"),
+    { tool: "Read", input: { file_path: "/proc/self/cwd/secrets/k" }, want: "deny" },
+    { tool: "Read", input: { file_path: "../project/secrets/k" }, want: "deny" },
+    { tool: "Read", input: { file_path: `${w.project}/src/../../project/secrets/k` }, want: "deny" },
+    { tool: "Write", input: { file_path: "/dev/fd/../cwd/secrets/k", content: "x" }, want: "deny" },
+    // what reads as no floored path keeps its table risk
+    { tool: "Read", input: { file_path: "../project/README.md" }, want: "ask" }, // climbs out: high, as before
+    { tool: "Read", input: { file_path: "src/a.ts" }, want: "allow" },
+  ];
+  assertDecisions(cases, await judge(w, cases));
+});
+
+Deno.test(`${bin.name}: hook mode: a glob that climbs out and comes back meets the path floors (J2)`, async () => {
+  const w = world({ ...CONFIG, tools: { mcp__fs__search: { run: "client", risk: "low" } } });
+  const cases: Case[] = [
+    { tool: "mcp__fs__search", input: { pattern: "../project/secrets/*" }, want: "ask" },
+    { tool: "mcp__fs__search", input: { pattern: "src/../../project/secrets/*.pem" }, want: "ask" },
+    { tool: "mcp__fs__search", input: { pattern: "../project/src/*.ts" }, want: "allow" },
+    { tool: "mcp__fs__search", input: { pattern: "src/*.ts" }, want: "allow" },
+  ];
+  assertDecisions(cases, await judge(w, cases));
+});

@@ -202,9 +202,12 @@ Deno.test("path names: hook mode keeps a file from a folder", () => {
   ]);
   assert.deepEqual(toolPaths("claude-code", "LS", { dir: "/p/src" }), [{ value: "/p/src", kind: "folder", below: 1 }]);
   assert.deepEqual(toolPaths("claude-code", "Read", { file_name: "/p/a.ts" }), [{ value: "/p/a.ts", kind: "file" }]);
-  // an upstream tool's folder argument is a folder it may read all of, its file a file
+  // an upstream tool's folder argument is a folder it may read all of, its file a file; its keys may be paths too
+  // (red team 10, J2: `{"files": {"secrets/k": "x"}}`)
   assert.deepEqual(toolPaths("claude-code", "mcp__fs__tree", { root: "/p/src", file: "/p/a.ts" }), [
+    { value: "root", kind: "file" },
     { value: "/p/src", kind: "folder", below: Infinity },
+    { value: "file", kind: "file" },
     { value: "/p/a.ts", kind: "file" },
   ]);
   // a Grep's pattern is a regular expression, a file's content is text: neither is a path
