@@ -35,7 +35,7 @@ const DIFF = "writes the files named inside the diff it reads, which the gate do
 const ARCHIVE = "writes files named by the archive's members, which the gate does not see";
 
 /** patch's short options that take a value. */
-const PATCH_SHORT_VALUE = new Set("BDdFgiopVYrz".split(""));
+const PATCH_SHORT_VALUE = new Set("BDdFgiopVYrxz".split(""));
 /** patch's long options that take a value (getopt_long: `--opt VALUE` or `--opt=VALUE`, abbreviations accepted). */
 const PATCH_LONG_VALUE = [
   "--input",
@@ -65,7 +65,7 @@ function _patch(args: readonly (string | null)[]): string | null {
       operands += args.length - i - 1;
       break;
     }
-    if (v === "--dry-run" || v === "-C" || v === "--check") return null;
+    if (v === "--dry-run") return null;
     if (v.startsWith("--")) {
       if (v.includes("=")) continue;
       if (v.length > 2 && PATCH_LONG_VALUE.some((o) => o.startsWith(v))) i++;
@@ -88,7 +88,15 @@ function _patch(args: readonly (string | null)[]): string | null {
 }
 
 /** git's global options that take the next word as their value. */
-const GIT_GLOBAL_VALUE = new Set(["-C", "-c", "--git-dir", "--work-tree", "--namespace", "--super-prefix", "--config-env"]);
+const GIT_GLOBAL_VALUE = new Set([
+  "-C",
+  "-c",
+  "--git-dir",
+  "--work-tree",
+  "--namespace",
+  "--super-prefix",
+  "--config-env",
+]);
 /** `git apply` options that only read the diff, unless `--apply` is also given. */
 const GIT_APPLY_READ = new Set(["--check", "--stat", "--numstat", "--summary"]);
 
@@ -105,7 +113,9 @@ function _git(args: readonly (string | null)[]): string | null {
   if (sub === "am") return `git am ${DIFF}`;
   if (sub !== "apply") return null;
   const rest = args.slice(i + 1);
-  const reads = rest.some((v) => v !== null && GIT_APPLY_READ.has(v)) && !rest.includes("--apply");
+  // `--apply` (or an abbreviation of it, `--app`) applies the diff even after `--stat`
+  const applies = rest.some((v) => v === null || (v.length > 3 && "--apply".startsWith(v)));
+  const reads = rest.some((v) => v !== null && GIT_APPLY_READ.has(v)) && !applies;
   return reads ? null : `git apply ${DIFF}`;
 }
 
@@ -134,7 +144,8 @@ function _tar(name: string, args: readonly (string | null)[]): string | null {
     const flags = at === -1 ? letters : letters.slice(0, at);
     if (flags.includes("x")) extract = true;
     if (flags.includes("P")) unconfined = true;
-    if (at !== -1) folder = true;
+    // the folder is judged as a word only when it is one (`-C DIR`, `-xC DIR`) or the option leads it (`-CDIR`)
+    if (at !== -1 && (at === 0 || at === letters.length - 1 || !v.startsWith("-"))) folder = true;
   }
   if (!extract) return null;
   if (folder && !unconfined && name !== "bsdtar") return null;
@@ -150,8 +161,10 @@ function _unzip(args: readonly (string | null)[]): string | null {
     const at = letters.indexOf("d");
     const flags = at === -1 ? letters : letters.slice(0, at);
     if (/[lptczZ]/.test(flags)) return null;
-    if (flags.includes(":") || flags.includes("^")) return `unzip ${v} ${ARCHIVE} (and lets them climb out of the folder)`;
-    if (at !== -1) folder = true;
+    if (flags.includes(":") || flags.includes("^")) {
+      return `unzip ${v} ${ARCHIVE} (and lets them climb out of the folder)`;
+    }
+    if (at === 0 || (at !== -1 && at === letters.length - 1)) folder = true;
   }
   return folder ? null : `unzip ${ARCHIVE}`;
 }

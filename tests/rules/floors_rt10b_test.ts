@@ -38,6 +38,7 @@ const J7 = [
   "tar --transform=s,^,../, -C build -xf a.tar",
   "git -C sub apply x.diff",
   "git apply --stat --apply x.diff",
+  "git apply --stat --app x.diff",
   "unzip -o a.zip",
   "7z x a.7z",
   "7za x a.7z",
@@ -51,6 +52,10 @@ const J7 = [
   "unzip -d secrets a.zip",
   "unzip a.zip -d secrets",
   "tar xf a.tar -C secrets",
+  "tar -xCsecrets -f a.tar",
+  "tar -xf a.tar --dir=secrets",
+  "unzip -qdsecrets a.zip",
+  "unzip -dsecrets a.zip",
 ];
 
 /** J10: curl's URL globs, file:// URLs and config files; lists of names read from a file. */
@@ -91,6 +96,9 @@ Deno.test("J7: extraction into a named folder no floor touches stays untouched",
     "tar -xzf a.tgz --directory=build",
     "unzip -d out a.zip",
     "unzip -qo a.zip -d out",
+    "unzip -qd out a.zip",
+    "tar -xC build -f a.tar",
+    "tar xfC a.tar build",
   ];
   for (const cmd of confined) {
     assertUntouched(PATH_ONLY, cmd);
