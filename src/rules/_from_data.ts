@@ -122,8 +122,8 @@ function _git(args: readonly (string | null)[]): string | null {
 /** tar's long options that lift its confinement of member names (abbreviations accepted). */
 const TAR_UNCONFINED = ["--absolute-names", "--transform", "--xform"];
 
-/** Why tar extracts members whose names it reads from the archive, or null (not extracting, or confined to `-C DIR`). */
-function _tar(name: string, args: readonly (string | null)[]): string | null {
+/** What tar's words say: whether it extracts, into a folder its words name, with names that may climb out. */
+function _tarMode(args: readonly (string | null)[]): { extract: boolean; folder: boolean; unconfined: boolean } {
   let extract = false;
   let folder = false;
   let unconfined = false;
@@ -147,26 +147,49 @@ function _tar(name: string, args: readonly (string | null)[]): string | null {
     // the folder is judged as a word only when it is one (`-C DIR`, `-xC DIR`) or the option leads it (`-CDIR`)
     if (at !== -1 && (at === 0 || at === letters.length - 1 || !v.startsWith("-"))) folder = true;
   }
+  return { extract, folder, unconfined };
+}
+
+/** Why tar extracts members whose names it reads from the archive, or null (not extracting, or confined to `-C DIR`). */
+function _tar(name: string, args: readonly (string | null)[]): string | null {
+  const { extract, folder, unconfined } = _tarMode(args);
   if (!extract) return null;
   if (folder && !unconfined && name !== "bsdtar") return null;
   return `${name} -x ${ARCHIVE}${unconfined ? " (its names may climb out of the folder)" : ""}`;
 }
 
-/** Why unzip extracts members whose names it reads from the archive, or null (listing, or confined to `-d DIR`). */
-function _unzip(args: readonly (string | null)[]): string | null {
+/** What unzip's words say: whether it extracts, into a folder its words name, and an option letting names climb. */
+function _unzipMode(args: readonly (string | null)[]): { extract: boolean; folder: boolean; climb: string | null } {
   let folder = false;
+  let climb: string | null = null;
   for (const v of args) {
     if (v === null || v === undefined || !v.startsWith("-") || v === "-") continue;
     const letters = v.slice(1);
     const at = letters.indexOf("d");
     const flags = at === -1 ? letters : letters.slice(0, at);
-    if (/[lptczZ]/.test(flags)) return null;
-    if (flags.includes(":") || flags.includes("^")) {
-      return `unzip ${v} ${ARCHIVE} (and lets them climb out of the folder)`;
-    }
+    if (/[lptczZ]/.test(flags)) return { extract: false, folder, climb };
+    if (flags.includes(":") || flags.includes("^")) climb ??= v;
     if (at === 0 || (at !== -1 && at === letters.length - 1)) folder = true;
   }
+  return { extract: true, folder, climb };
+}
+
+/** Why unzip extracts members whose names it reads from the archive, or null (listing, or confined to `-d DIR`). */
+function _unzip(args: readonly (string | null)[]): string | null {
+  const { extract, folder, climb } = _unzipMode(args);
+  if (!extract) return null;
+  if (climb !== null) return `unzip ${climb} ${ARCHIVE} (and lets them climb out of the folder)`;
   return folder ? null : `unzip ${ARCHIVE}`;
+}
+
+/**
+ * Whether the program `name` with the words `args` extracts an archive (`tar -x`, `unzip` not listing), whatever the
+ * folder: its writes follow the symbolic links already in that folder (_path_links.ts walks it).
+ */
+export function extracts(name: string, args: readonly (string | null)[]): boolean {
+  if (name === "tar" || name === "gtar" || name === "bsdtar") return _tarMode(args).extract;
+  if (name === "unzip") return _unzipMode(args).extract;
+  return false;
 }
 
 /**

@@ -4,6 +4,13 @@
 // `xargs -a`, `tar -T`, `rsync --files-from`). The class rule (_unnamed_files.ts): a program that takes the names of
 // the files it opens from data makes every path floor "may apply" (at least ask), unless the names it can reach are
 // confined to a folder no floor touches.
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Workspace } from "../../src/fileops/workspace.ts";
+import { workspaceFacts } from "../../src/gate/_path_facts.ts";
+import { evaluateRules } from "../../src/rules/engine.ts";
 import { assertMet, assertUntouched, NOASK_FLOOR, PATH_ONLY } from "./_floors.ts";
 
 /** J3: the targets of a diff are named inside the diff. */
@@ -119,5 +126,88 @@ Deno.test("J3, J7, J10: ordinary work with no floor in reach stays untouched", (
   ];
   for (const cmd of reading) {
     assertUntouched(PATH_ONLY, cmd);
+  }
+});
+
+/** Whether `cmd` runs on this machine. */
+function _has(cmd: string): boolean {
+  try {
+    return new Deno.Command(cmd, { args: ["--help"], stdout: "null", stderr: "null" }).outputSync() !== null;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `cmd` with `args` in `cwd`; its exit code. */
+function _run(cwd: string, cmd: string, args: string[]): number {
+  return new Deno.Command(cmd, { args, cwd, stdout: "null", stderr: "null" }).outputSync().code;
+}
+
+/** A python3 program that writes an archive whose members climb out (`../secrets/k`, a link, `/tmp/…`). */
+const CLIMBING = `
+import io, sys, tarfile, zipfile
+with tarfile.open("a.tar", "w") as t:
+    for name in ["../secrets/k", "x/../../secrets/k2"]:
+        i = tarfile.TarInfo(name); i.size = 1; t.addfile(i, io.BytesIO(b"x"))
+    i = tarfile.TarInfo("l"); i.type = tarfile.SYMTYPE; i.linkname = "../secrets"; t.addfile(i)
+    i = tarfile.TarInfo("l/k3"); i.size = 1; t.addfile(i, io.BytesIO(b"x"))
+with zipfile.ZipFile("a.zip", "w") as z:
+    z.writestr("../secrets/k", "x")
+    z.writestr("x/../../secrets/k2", "x")
+`;
+
+Deno.test({
+  name: "J7: the confinement the rule relies on holds: GNU tar -C and unzip -d keep ../ members in the folder",
+  ignore: !_has("tar") || !_has("unzip") || !_has("python3"),
+  fn() {
+    const dir = Deno.makeTempDirSync();
+    try {
+      Deno.mkdirSync(`${dir}/secrets`);
+      assert.equal(_run(dir, "python3", ["-c", CLIMBING]), 0);
+      Deno.mkdirSync(`${dir}/build`);
+      _run(dir, "tar", ["-C", "build", "-xf", "a.tar"]);
+      _run(dir, "unzip", ["-o", "-d", "build", "a.zip"]);
+      assert.deepEqual([...Deno.readDirSync(`${dir}/secrets`)].map((e) => e.name), []);
+      // the same archives, unconfined, do reach the floored folder: the attack the rule answers is real
+      Deno.mkdirSync(`${dir}/w/build`, { recursive: true });
+      _run(`${dir}/w/build`, "tar", ["-P", "-xf", `${dir}/a.tar`]);
+      assert.ok(Deno.statSync(`${dir}/w/secrets/k`).isFile);
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("J7: an extraction into a folder writes through the links already in it (`build/l -> ../secrets`)", () => {
+  const ws = Workspace.open(mkdtempSync(join(tmpdir(), "se-rt10b-")));
+  try {
+    mkdirSync(join(ws.root, "secrets"));
+    mkdirSync(join(ws.root, "build/sub"), { recursive: true });
+    mkdirSync(join(ws.root, "out"));
+    symlinkSync("../../secrets", join(ws.root, "build/sub/l"));
+    const judge = (cmd: string) =>
+      evaluateRules(PATH_ONLY, {
+        tool: "run_bash",
+        tableRisk: "high",
+        args: { cmd },
+        resolveWrite: (t) => {
+          try {
+            return ws.relative(ws.resolve(t, "write"));
+          } catch {
+            return null;
+          }
+        },
+        facts: workspaceFacts(ws),
+      });
+    for (const cmd of ["tar -C build -xf a.tar", "tar xf a.tar -C build", "unzip -d build a.zip"]) {
+      const o = judge(cmd);
+      assert.equal(o.floor, "deny", `${cmd}: ${o.rationale}`);
+    }
+    // a folder without such links stays untouched, and so does listing the archive
+    for (const cmd of ["tar -C out -xf a.tar", "unzip -d out a.zip", "tar -tf a.tar -C build", "unzip -l a.zip"]) {
+      assert.equal(judge(cmd).floor, null, cmd);
+    }
+  } finally {
+    rmSync(ws.root, { recursive: true, force: true });
   }
 });
