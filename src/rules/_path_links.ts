@@ -28,6 +28,7 @@
  * @module
  */
 import type { PathFacts, PathStat } from "./path_facts.ts";
+import { extracts } from "./_from_data.ts";
 import type { SimpleCommand } from "./shell_types.ts";
 
 /** The most entries one walk looks at before it gives up ("may apply"). */
@@ -73,9 +74,10 @@ function _flags(c: SimpleCommand, oldStyle = false): { short: Set<string>; long:
 
 /**
  * Whether a command walks the folders it names: `"follow"` when it follows the symlinks it meets there, `"recurse"`
- * when it reads what is below without following them, null when it reads no folder's contents.
+ * when it reads what is below without following them, `"write"` when it writes below through the links it meets
+ * (an archive's extraction), null when it reads no folder's contents.
  */
-export function recursion(c: SimpleCommand): "follow" | "recurse" | null {
+export function recursion(c: SimpleCommand): "follow" | "recurse" | "write" | null {
   const head = c.argv[0]?.value;
   if (!head) return null;
   const name = _basename(head);
@@ -111,7 +113,11 @@ export function recursion(c: SimpleCommand): "follow" | "recurse" | null {
       return s("L") || long("--dereference") ? "follow" : "recurse";
     case "tar":
     case "bsdtar":
+      // an extraction writes through the links already in its folder (red team 10, J7)
+      if (extracts(name, c.argv.slice(1).map((w) => w.value))) return "write";
       return s("h", "L") || long("--dereference") ? "follow" : "recurse";
+    case "unzip":
+      return extracts(name, c.argv.slice(1).map((w) => w.value)) ? "write" : null;
     case "rsync":
       if (s("L", "k") || long("--copy-links", "--copy-dirlinks", "--copy-unsafe-links")) return "follow";
       return s("r", "a") || long("--recursive", "--archive") ? "recurse" : null;
@@ -305,7 +311,7 @@ export function linkedReads(
       }
       if (st.kind !== "dir" || mode === null) continue;
       if (mode === "recurse" && protectedFiles().aliased.size === 0) continue;
-      const r = _walk(path, mode === "follow", m, aliasAt, facts);
+      const r = _walk(path, mode !== "recurse", m, aliasAt, facts, mode === "write");
       if (r.hit !== null) return { hit: `${c.argv[0]!.value} ${JSON.stringify(word)} ${r.hit}`, maybe: null };
       if (r.maybe !== null) maybe ??= `${c.argv[0]!.value} ${JSON.stringify(word)} ${r.maybe}`;
     }
@@ -320,6 +326,7 @@ function _walk(
   m: Matcher,
   aliasAt: (path: string) => boolean,
   facts: PathFacts,
+  writes = false,
 ): LinkedReads {
   const stack: Array<{ path: string; viaLink: boolean }> = [{ path: top, viaLink: false }];
   const seen = new Set<string>();
@@ -345,7 +352,16 @@ function _walk(
           if (m(e.target) || aliasAt(e.target)) {
             return { hit: `follows the link ${JSON.stringify(e.path)} to ${JSON.stringify(e.target)}`, maybe: null };
           }
-        } else if (e.kind === "dir") stack.push({ path: e.target, viaLink: true });
+        } else if (e.kind === "dir") {
+          // a writer through a link to a folder may create any name in it (`l -> secrets`, then member `l/k`)
+          if (writes && (m(e.target) || m(`${e.target}/_`))) {
+            return {
+              hit: `writes through the link ${JSON.stringify(e.path)} to ${JSON.stringify(e.target)}`,
+              maybe: null,
+            };
+          }
+          stack.push({ path: e.target, viaLink: true });
+        }
         continue;
       }
       if (e.kind === "dir") stack.push({ path: e.path, viaLink });

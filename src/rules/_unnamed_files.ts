@@ -8,6 +8,8 @@
  * - lists of names read from a file or stdin: tar `-T` (any spelling: `-Tlist`, `cTf`, `--files=`), `zip -@`,
  *   cpio's copy-out and copy-pass modes, checksum verifiers (`md5sum -c`), `file -f`, and the long options
  *   `--files-from`, `--files0-from`, `--pathspec-from-file` of any program (rsync, wc, du, git);
+ * - names in the data a program reads: a diff's targets (`patch`, `git apply`, `git am`) and an archive's members
+ *   (`tar -x`, `unzip`), unless confined to a folder the words name (_from_data.ts);
  * (git pathspecs that are not literal names are read by _git_pathspec.ts.)
  *
  * @example
@@ -24,6 +26,7 @@
  *
  * @module
  */
+import { namesFromData } from "./_from_data.ts";
 import type { SimpleCommand } from "./shell_types.ts";
 
 function _basename(v: string): string {
@@ -99,6 +102,9 @@ export function opensUnnamedFiles(c: SimpleCommand): string | null {
   const args = c.argv.slice(1);
   const listed = _namesFromList(name, args);
   if (listed !== null) return listed;
+  // a diff's targets and an archive's members: names in data the gate does not read (red team 10, J3, J7)
+  const fromData = namesFromData(name, args.map((w) => w.value));
+  if (fromData !== null) return fromData;
   for (const w of args) {
     const v = w.value;
     if (v === null) continue;

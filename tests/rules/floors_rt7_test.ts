@@ -301,7 +301,8 @@ Deno.test("floors rt7 F3: a read after a command that may create links may meet 
     }
   }
   const o = evaluateRules(PATH_ONLY, bash(LINKS_MADE[0]!), SANDBOXED);
-  assert.match(o.rationale, /tar xf t\.tar may create links/, o.rationale);
+  // (since red team 10, J7, the extraction itself meets the floor first: its members' names are not seen)
+  assert.match(o.rationale, /tar xf t\.tar may create links|archive's members/, o.rationale);
   // the literal read of the protected path is still denied
   assert.equal(evaluateRules(PATH_ONLY, bash("tar xf t.tar; cat secrets/k"), SANDBOXED).floor, "deny");
 });
@@ -316,8 +317,9 @@ Deno.test("floors rt7 F3: read-only scripts and reads before any change are not 
       "echo x > f && cat f",
       "mkdir -p d && ls d",
       "touch f; cat f",
-      "cat h; tar xf t.tar",
-      "tar xf t.tar",
+      // an extraction confined to a folder no floor touches (`tar xf` in the workspace meets the floor: rt10b J7)
+      "cat h; tar -C build -xf t.tar",
+      "tar -C build -xf t.tar",
       "rm -f h; ls",
     ]
   ) {
