@@ -39,75 +39,21 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { walkIndexEntries } from "../../git/gitlinks.ts";
 
 const CE_VALID = 0x8000;
-const CE_EXTENDED = 0x4000;
 const CE_SKIP_WORKTREE = 0x4000;
 /** Extensions that tell git what it need not look at; dropped, git rebuilds them. */
 const LOOK_AWAY = new Set(["FSMN", "UNTR"]);
 
-/** One entry as the walk meets it. */
-interface _Entry {
-  path: string;
-  /** Offset of the 16-bit flags. */
-  flagsAt: number;
-  /** Offset of the 16-bit extended flags, or -1. */
-  extendedAt: number;
-}
-
-type _Walk = { ok: true; end: number } | { ok: false; reason: string };
-
-/** Walk an index's entries (versions 2 to 4); the offset where the extensions start, or why it cannot be read. */
-function _walk(data: Uint8Array, hashBytes: number, visit: (e: _Entry) => void): _Walk {
-  if (data.length < 12 + hashBytes) return { ok: false, reason: "shorter than an index header" };
-  const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  if (v.getUint32(0) !== 0x44495243) return { ok: false, reason: "no DIRC signature" };
-  const version = v.getUint32(4);
-  if (version < 2 || version > 4) return { ok: false, reason: `index version ${version}` };
-  const count = v.getUint32(8);
+/** Walk an index's entries, their paths decoded (gitlinks.ts `walkIndexEntries`). */
+function _walk(
+  data: Uint8Array,
+  hashBytes: number,
+  visit: (e: { path: string; flagsAt: number; extendedAt: number }) => void,
+): ReturnType<typeof walkIndexEntries> {
   const decoder = new TextDecoder();
-  let at = 12;
-  let previous: Uint8Array = new Uint8Array(0);
-  const fixed = 40 + hashBytes + 2;
-  for (let i = 0; i < count; i++) {
-    if (at + fixed > data.length) return { ok: false, reason: `entry ${i} runs past the end` };
-    const flagsAt = at + 40 + hashBytes;
-    const flags = v.getUint16(flagsAt);
-    let nameAt = at + fixed;
-    let extendedAt = -1;
-    if (flags & CE_EXTENDED) {
-      if (version < 3) return { ok: false, reason: "extended flags in a version 2 index" };
-      extendedAt = nameAt;
-      nameAt += 2;
-    }
-    let name: Uint8Array;
-    if (version === 4) {
-      let c = data[nameAt++];
-      if (c === undefined) return { ok: false, reason: `entry ${i} runs past the end` };
-      let strip = c & 127;
-      while (c & 128) {
-        c = data[nameAt++];
-        if (c === undefined) return { ok: false, reason: `entry ${i} runs past the end` };
-        strip = ((strip + 1) << 7) + (c & 127);
-      }
-      if (strip > previous.length) return { ok: false, reason: `entry ${i} strips more than the previous path` };
-      const end = data.indexOf(0, nameAt);
-      if (end < 0) return { ok: false, reason: `entry ${i} has no end` };
-      const suffix = data.subarray(nameAt, end);
-      name = new Uint8Array(previous.length - strip + suffix.length);
-      name.set(previous.subarray(0, previous.length - strip));
-      name.set(suffix, previous.length - strip);
-      at = end + 1;
-    } else {
-      const end = data.indexOf(0, nameAt);
-      if (end < 0) return { ok: false, reason: `entry ${i} has no end` };
-      name = data.subarray(nameAt, end);
-      at += ((nameAt - at) + name.length + 8) & ~7;
-    }
-    previous = name;
-    visit({ path: decoder.decode(name), flagsAt, extendedAt });
-  }
-  return { ok: true, end: at };
+  return walkIndexEntries(data, hashBytes, (e) => visit({ ...e, path: decoder.decode(e.name) }));
 }
 
 /** The paths an index marks assume-unchanged or skip-worktree, or null when it cannot be read. */
