@@ -1,7 +1,10 @@
 /**
  * Worktree files that git's hooks hand over to. A protected hook is only as safe as what it runs: husky's stubs in
  * `core.hooksPath = .husky/_` run `.husky/<hook>`; pre-commit's hook runs what `.pre-commit-config.yaml` names;
- * lefthook's runs what `lefthook.yml` (and its variants and `.lefthook/` scripts) names, and sources its `rc`. When a repository's hooks
+ * lefthook's runs what `lefthook.yml` (and its variants and `.lefthook/` scripts) names, and sources its `rc`; husky
+ * v4's stubs in `.git/hooks` source `husky.sh`, which runs what `package.json`'s `"husky"` key (or a `.huskyrc*`,
+ * `husky.config.*`) names, through `node_modules/husky`; yorkie's run `node_modules/yorkie`'s runner, which runs
+ * `package.json`'s `"gitHooks"` (red team 10, J6). When a repository's hooks
  * are theirs, those files are protected like the hooks themselves (the file tools refuse them, the sandbox shows
  * them read-only, and one that is missing must not be created by a process).
  *
@@ -31,6 +34,21 @@ export interface HookDelegate {
    */
   command?: string;
 }
+
+/** Where husky v4 (cosmiconfig) reads its hooks at run time, besides `package.json`. */
+const HUSKY4_NAMES: readonly string[] = [
+  ".huskyrc",
+  ".huskyrc.json",
+  ".huskyrc.yaml",
+  ".huskyrc.yml",
+  ".huskyrc.js",
+  ".huskyrc.cjs",
+  "husky.config.js",
+  "husky.config.cjs",
+];
+
+/** A hook stub of husky v4 (or older: `husky-run`, `node_modules/husky/run.js`), not v9's `.husky/_` stubs. */
+const HUSKY4_STUB = /Created by Husky v[0-4]\.|\bhusky\.sh\b|\bhusky-run\b|node_modules\/husky\/(?:run|lib\/runner)/;
 
 const LEFTHOOK_NAMES: readonly string[] = (() => {
   const out: string[] = [];
@@ -69,6 +87,7 @@ function hookTexts(dir: string): string[] {
  * // husky v9: core.hooksPath is .husky/_, its stubs run .husky/<hook>
  * assert.deepEqual(hookDelegates("/ws", ["/ws/.husky/_"]).map((d) => d.path), ["/ws/.husky"]);
  * assert.deepEqual(hookDelegates("/ws", ["/nonexistent/hooks"]), []);
+ * // husky v4 and yorkie: package.json holds the hooks they run (a real .git/hooks is read, so not shown here)
  * ```
  */
 export function hookDelegates(root: string, hookDirs: readonly string[]): HookDelegate[] {
@@ -87,6 +106,15 @@ export function hookDelegates(root: string, hookDirs: readonly string[]): HookDe
     // every worktree path the hook scripts name: lefthook's node_modules binaries, a ./scripts/x (red team 9, H12)
     for (const p of hookScriptPaths(root, dir)) add(p.path, p.kind, p.why);
     for (const text of hookTexts(dir)) {
+      if (HUSKY4_STUB.test(text)) {
+        add(join(root, "package.json"), "file", 'husky v4\'s hooks (package.json "husky", run by a hook)');
+        for (const n of HUSKY4_NAMES) add(join(root, n), "file", "husky v4's config (a hook)");
+        add(join(root, "node_modules", "husky"), "dir", "husky v4's runner (a hook)");
+      }
+      if (/^#\s*yorkie\b/m.test(text) || /node_modules\/yorkie\//.test(text)) {
+        add(join(root, "package.json"), "file", 'yorkie\'s hooks (package.json "gitHooks", run by a hook)');
+        add(join(root, "node_modules", "yorkie"), "dir", "yorkie's runner (a hook)");
+      }
       if (/\bpre-commit\b/.test(text) && /\bhook-impl\b/.test(text)) {
         const m = /--config[= ]["']?([^"'\s)]+)/.exec(text);
         add(resolve(root, m ? (m[1] as string) : ".pre-commit-config.yaml"), "file", "pre-commit's config (a hook)");

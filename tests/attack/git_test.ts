@@ -379,6 +379,45 @@ attack("9: pre-commit's and lefthook's configs, named by a protected hook, are p
   assert.ok(!existsSync(join(w.ws, "lefthook.yml")), "lefthook.yml was created on the host");
 });
 
+attack("9: husky v4's and yorkie's configs in package.json, run by their hooks, are protected (RT10 J6)", async (w) => {
+  setupRepo(w.ws);
+  // husky v4 installs stubs in .git/hooks that source husky.sh, which runs the hooks package.json's "husky" names;
+  // yorkie's stubs run node_modules/yorkie's runner, which runs package.json's "gitHooks"
+  writeFileSync(
+    join(w.ws, ".git", "hooks", "pre-commit"),
+    "#!/bin/sh\n# husky\n\n# Created by Husky v4.3.8 (https://github.com/typicode/husky#readme)\n" +
+      '. "$(dirname "$0")/husky.sh"\n',
+  );
+  writeFileSync(
+    join(w.ws, ".git", "hooks", "commit-msg"),
+    '#!/bin/sh\n#yorkie 2.0.0\n\nnode "./node_modules/yorkie/src/runner.js" commit-msg || exit 1\n',
+  );
+  writeFileSync(join(w.ws, "package.json"), '{"name": "app", "husky": {"hooks": {"pre-commit": "true"}}}\n');
+  const evil = JSON.stringify({
+    name: "app",
+    husky: { hooks: { "pre-commit": pay(w) } },
+    gitHooks: { "commit-msg": pay(w) },
+  });
+  for (const path of ["package.json", ".huskyrc", ".huskyrc.json", "husky.config.js"]) {
+    const r = await w.serve.call("write_file", { path, content: evil });
+    assert.equal(r.errorCode, "path_outside_workspace", `${path}: ${JSON.stringify(r).slice(0, 300)}`);
+  }
+  const { out } = await bash(w, `printf '%s' '${evil}' > package.json 2>&1; echo '${evil}' > .huskyrc 2>&1; true`);
+  assert.equal(
+    readFileSync(join(w.ws, "package.json"), "utf8"),
+    '{"name": "app", "husky": {"hooks": {"pre-commit": "true"}}}\n',
+    out,
+  );
+  assert.ok(!existsSync(join(w.ws, ".huskyrc")), `.huskyrc was created on the host: ${out}`);
+});
+
+attack("9: package.json stays writable where no hook manager reads it", async (w) => {
+  setupRepo(w.ws);
+  writeFileSync(join(w.ws, ".git", "hooks", "pre-commit"), "#!/bin/sh\nexit 0\n");
+  const r = await w.serve.call("write_file", { path: "package.json", content: '{"name": "app"}\n' });
+  assert.equal(r.ok, true, JSON.stringify(r).slice(0, 300));
+});
+
 // ---------------------------------------------------------------------------------------------------------------
 // Lower: symlinks planted in git's data folders; a workspace that is a linked worktree
 

@@ -988,3 +988,29 @@ Deno.test(`${bin.name}: hook mode: a glob that climbs out and comes back meets t
   ];
   assertDecisions(cases, await judge(w, cases));
 });
+
+Deno.test(`${bin.name}: hook mode: package.json is high where husky v4 or yorkie runs its hooks (RT10 J6)`, async () => {
+  const w = world({});
+  const p = (rel: string) => join(w.project, rel);
+  rmSync(p(".git"), { recursive: true, force: true });
+  const r = new Deno.Command("git", {
+    args: ["init", "-q"],
+    cwd: w.project,
+    env: { ...w.env, GIT_CONFIG_NOSYSTEM: "1" },
+  })
+    .outputSync();
+  assert.equal(r.code, 0);
+  writeFileSync(p("package.json"), '{"name": "app"}\n');
+  const write = { tool: "Write", input: { file_path: p("package.json"), content: '{"husky": {"hooks": {}}}' } };
+  // no hook manager reads package.json: the agent's to write
+  assertDecisions([{ ...write, want: "allow" }], await judge(w, [{ ...write, want: "allow" }]));
+  writeFileSync(p(".git/hooks/pre-commit"), '#!/bin/sh\n# husky\n. "$(dirname "$0")/husky.sh"\n');
+  const cases: Case[] = [
+    { ...write, want: "ask" },
+    { tool: "Write", input: { file_path: p(".huskyrc.json"), content: "{}" }, want: "ask" },
+    bash(`echo '{}' > package.json`, "ask"),
+  ];
+  assertDecisions(cases, await judge(w, cases));
+  writeFileSync(p(".git/hooks/pre-commit"), '#!/bin/sh\n#yorkie 2.0.0\nnode "./node_modules/yorkie/src/runner.js" x\n');
+  assertDecisions([{ ...write, want: "ask" }], await judge(w, [{ ...write, want: "ask" }]));
+});
