@@ -29,6 +29,7 @@ import { programFiles } from "./_program_files.ts";
 import { runsProjectCode } from "./project_checks.ts";
 import { gitReads } from "./_git_pathspec.ts";
 import { gitHistoryUnknown } from "./_git_history.ts";
+import { gitTreeUnknown } from "./_git_tree.ts";
 import { linkedFiles, linkedReads } from "./_path_links.ts";
 import type { PathFacts } from "./path_facts.ts";
 import { judgeWrites } from "./_writes.ts";
@@ -151,6 +152,8 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
         if (g.unknown !== null) unknown ??= g.unknown;
         // objects named by id, notes and replace refs: committed contents the words do not name (red team 9, H15)
         if (repository) unknown ??= gitHistoryUnknown(c, facts?.gitHistoryRefs?.() ?? null);
+        // the whole tree deleted or overwritten, or files named on stdin read (red team 10, J9 and J12)
+        if (repository) unknown ??= gitTreeUnknown(c);
       }
       if (c.dynamic) unknown ??= c.dynamic;
       if (c.extraArgs) unknown ??= `${c.argv[0]?.value ?? "a command"} is given arguments at run time`;

@@ -3,7 +3,7 @@
  * files (`.git/**`: hooks and `core.fsmonitor` run on the next `git status`, also the ones the agent's host runs),
  * the coding agents' and IDEs' settings (`.claude/**`, `.codex/**`, `.gemini/**`, `.cursor/**`, `.mcp.json`,
  * `.vscode/**`, `.idea/**`, `.devcontainer/**`: hooks, MCP servers, tasks and launchers they start), git hook
- * managers (`.husky/**`, `.pre-commit-config.yaml`), what git reads from the tree (`.gitattributes`, `.gitmodules`),
+ * managers (`.husky/**`, `.pre-commit-config.yaml`, simple-git-hooks', husky v4's and lint-staged's configs), what git reads from the tree (`.gitattributes`, `.gitmodules`),
  * environment loaders (`.envrc`, `.mise.toml`, `mise.toml`), package-manager settings read by every run of the
  * manager (`.npmrc`: `script-shell`, `node-options`; `.yarnrc`, `.yarnrc.yml`, `.yarn/**`: `yarnPath` is code yarn
  * runs; `.pnpmfile.cjs`; `bunfig.toml`: `preload`), and shell start-up files (`.bashrc`, `.profile`, `.zshrc`, …;
@@ -55,6 +55,29 @@ export const HOST_CONFIG_FILES: readonly string[] = [
   ".gitmodules",
   ".gitconfig",
   ".pre-commit-config.yaml",
+  // hook managers' own configs (red team 10, J6): the code git's hooks run on the operator's next commit
+  ".simple-git-hooks.json",
+  ".simple-git-hooks.js",
+  ".simple-git-hooks.cjs",
+  "simple-git-hooks.json",
+  "simple-git-hooks.js",
+  "simple-git-hooks.cjs",
+  ".huskyrc",
+  ".huskyrc.json",
+  ".huskyrc.js",
+  ".huskyrc.cjs",
+  "husky.config.js",
+  "husky.config.cjs",
+  ".lintstagedrc",
+  ".lintstagedrc.json",
+  ".lintstagedrc.js",
+  ".lintstagedrc.cjs",
+  ".lintstagedrc.mjs",
+  ".lintstagedrc.yml",
+  ".lintstagedrc.yaml",
+  "lint-staged.config.js",
+  "lint-staged.config.cjs",
+  "lint-staged.config.mjs",
   ".envrc",
   ".mise.toml",
   "mise.toml",
