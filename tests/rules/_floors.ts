@@ -1,5 +1,5 @@
 /**
- * What the deny-floor tests share (floors_test.ts, floors_rt6/7/8_test.ts, path_floors_rt6_test.ts): rules compiled
+ * What the deny-floor tests share (floors_test.ts, floors_rt6/7/8/10_test.ts, path_floors_rt6_test.ts): rules compiled
  * from a config that must validate, a run_bash call, the red teams' configs, and the assertions on an outcome.
  *
  * @module
@@ -7,11 +7,38 @@
 import assert from "node:assert/strict";
 import { type CompiledRule, validateRules } from "../../src/rules/config.ts";
 import { DENY_MAY_APPLY, evaluateRules, type RuleCall } from "../../src/rules/engine.ts";
+import type { Workspace } from "../../src/fileops/workspace.ts";
+import { workspaceFacts } from "../../src/gate/_path_facts.ts";
 
 /** Compiled rules. */
 export type Rules = readonly CompiledRule[];
 /** The engine's options (what the host says of the call). */
 export type Options = Parameters<typeof evaluateRules>[2];
+
+/**
+ * A judge of `run_bash` scripts against `rules` in the real workspace `ws`, as serve judges them: writes resolved as
+ * the file tools resolve them (null where they cannot be), the gate's facts of what is on disk.
+ */
+export function workspaceJudge(
+  rules: Rules,
+  ws: Workspace,
+  tableRisk: RuleCall["tableRisk"] = "high",
+): (cmd: string) => ReturnType<typeof evaluateRules> {
+  return (cmd) =>
+    evaluateRules(rules, {
+      tool: "run_bash",
+      tableRisk,
+      args: { cmd },
+      resolveWrite: (t) => {
+        try {
+          return ws.relative(ws.resolve(t, "write"));
+        } catch {
+          return null;
+        }
+      },
+      facts: workspaceFacts(ws),
+    });
+}
 
 /** The rules of a config that must validate without errors. */
 export function compile(rules: unknown[]): Rules {

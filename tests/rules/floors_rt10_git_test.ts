@@ -5,64 +5,10 @@
 // checkout -- ., restore .) read, overwrite or delete floored files while the gate said allow. Judged on a real
 // repository with the gate's own facts, as `serve` judges them.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Workspace } from "../../src/fileops/workspace.ts";
-import { workspaceFacts } from "../../src/gate/_path_facts.ts";
-import { validateRules } from "../../src/rules/config.ts";
-import { DENY_MAY_APPLY, evaluateRules } from "../../src/rules/engine.ts";
+import { DENY_MAY_APPLY, type evaluateRules } from "../../src/rules/engine.ts";
+import { historyRepo } from "./_history_repo.ts";
 
-const v = validateRules([
-  { tool: "run_bash", command: ["rm -rf"], decision: "deny" },
-  { tool: "*", path: ["secrets/**"], decision: "deny" },
-]);
-assert.deepEqual(v.errors, []);
-const FLOOR = v.rules;
-
-function git(root: string, ...args: string[]): string {
-  const r = new Deno.Command("git", {
-    args: ["-c", "user.name=o", "-c", "user.email=o@x", ...args],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-  }).outputSync();
-  assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
-  return new TextDecoder().decode(r.stdout).trim();
-}
-
-/** A repository whose one commit holds `secrets/k` and `a`, as red team 9's wsN. */
-function repo() {
-  const ws = Workspace.open(mkdtempSync(join(tmpdir(), "se-rt10-git-")));
-  const root = ws.root;
-  mkdirSync(join(root, "secrets"));
-  writeFileSync(join(root, "secrets/k"), "TOPSECRET\n");
-  writeFileSync(join(root, "a"), "a\n");
-  git(root, "init", "-q", "-b", "main");
-  git(root, "add", "a", "secrets");
-  git(root, "commit", "-qm", "i");
-  const ids = {
-    blob: git(root, "rev-parse", "HEAD:secrets/k"),
-    a: git(root, "rev-parse", "HEAD:a"),
-    commit: git(root, "rev-parse", "HEAD"),
-    tree: git(root, "rev-parse", "HEAD:secrets"),
-  };
-  const judge = (cmd: string) =>
-    evaluateRules(FLOOR, {
-      tool: "run_bash",
-      tableRisk: "low",
-      args: { cmd },
-      resolveWrite: (t) => {
-        try {
-          return ws.relative(ws.resolve(t, "write"));
-        } catch {
-          return null;
-        }
-      },
-      facts: workspaceFacts(ws),
-    });
-  return { root, ids, judge, done: () => rmSync(root, { recursive: true, force: true }) };
-}
+const repo = () => historyRepo("se-rt10-git-");
 
 function assertAsks(judge: (cmd: string) => ReturnType<typeof evaluateRules>, cmds: readonly string[]) {
   const wrong: string[] = [];

@@ -9,9 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Workspace } from "../../src/fileops/workspace.ts";
-import { workspaceFacts } from "../../src/gate/_path_facts.ts";
-import { evaluateRules } from "../../src/rules/engine.ts";
-import { assertMet, assertUntouched, NOASK_FLOOR, PATH_ONLY } from "./_floors.ts";
+import { assertMet, assertUntouched, NOASK_FLOOR, PATH_ONLY, workspaceJudge } from "./_floors.ts";
 
 /** J3: the targets of a diff are named inside the diff. */
 const J3 = [
@@ -185,20 +183,7 @@ Deno.test("J7: an extraction into a folder writes through the links already in i
     mkdirSync(join(ws.root, "build/sub"), { recursive: true });
     mkdirSync(join(ws.root, "out"));
     symlinkSync("../../secrets", join(ws.root, "build/sub/l"));
-    const judge = (cmd: string) =>
-      evaluateRules(PATH_ONLY, {
-        tool: "run_bash",
-        tableRisk: "high",
-        args: { cmd },
-        resolveWrite: (t) => {
-          try {
-            return ws.relative(ws.resolve(t, "write"));
-          } catch {
-            return null;
-          }
-        },
-        facts: workspaceFacts(ws),
-      });
+    const judge = workspaceJudge(PATH_ONLY, ws);
     for (const cmd of ["tar -C build -xf a.tar", "tar xf a.tar -C build", "unzip -d build a.zip"]) {
       const o = judge(cmd);
       assert.equal(o.floor, "deny", `${cmd}: ${o.rationale}`);

@@ -4,67 +4,18 @@
 // gate's own facts (src/gate/_path_facts.ts), as `serve` judges them. And H13: jq's `$ ENV` (jq's lexer takes `$`
 // and the name as two tokens) and awk's ENVIRON reached another way print the host's environment in hook mode.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Workspace } from "../../src/fileops/workspace.ts";
 import { workspaceFacts } from "../../src/gate/_path_facts.ts";
-import { validateRules } from "../../src/rules/config.ts";
-import { DENY_MAY_APPLY, evaluateRules } from "../../src/rules/engine.ts";
+import { DENY_MAY_APPLY, type evaluateRules } from "../../src/rules/engine.ts";
+import { git, historyRepo } from "./_history_repo.ts";
 import { uncontainedReads } from "../../src/rules/_reads.ts";
 import { analyzeScript } from "../../src/rules/shell.ts";
 import { lexicalWorkspacePath } from "../../src/rules/workspace_path.ts";
 
-const v = validateRules([
-  { tool: "run_bash", command: ["rm -rf"], decision: "deny" },
-  { tool: "*", path: ["secrets/**"], decision: "deny" },
-]);
-assert.deepEqual(v.errors, []);
-const FLOOR = v.rules;
-
-function git(root: string, ...args: string[]): string {
-  const r = new Deno.Command("git", {
-    args: ["-c", "user.name=o", "-c", "user.email=o@x", ...args],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-  }).outputSync();
-  assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
-  return new TextDecoder().decode(r.stdout).trim();
-}
-
-/** A repository whose one commit holds `secrets/k` and `a`, as red team 9's wsN. */
-function repo() {
-  const ws = Workspace.open(mkdtempSync(join(tmpdir(), "se-rt9-hist-")));
-  const root = ws.root;
-  mkdirSync(join(root, "secrets"));
-  writeFileSync(join(root, "secrets/k"), "TOPSECRET\n");
-  writeFileSync(join(root, "a"), "a\n");
-  git(root, "init", "-q", "-b", "main");
-  git(root, "add", "a", "secrets");
-  git(root, "commit", "-qm", "i");
-  const ids = {
-    blob: git(root, "rev-parse", "HEAD:secrets/k"),
-    a: git(root, "rev-parse", "HEAD:a"),
-    commit: git(root, "rev-parse", "HEAD"),
-    tree: git(root, "rev-parse", "HEAD:secrets"),
-  };
-  const judge = (cmd: string) =>
-    evaluateRules(FLOOR, {
-      tool: "run_bash",
-      tableRisk: "low",
-      args: { cmd },
-      resolveWrite: (t) => {
-        try {
-          return ws.relative(ws.resolve(t, "write"));
-        } catch {
-          return null;
-        }
-      },
-      facts: workspaceFacts(ws),
-    });
-  return { root, ids, judge, done: () => rmSync(root, { recursive: true, force: true }) };
-}
+const repo = () => historyRepo("se-rt9-hist-");
 
 function assertAsks(judge: (cmd: string) => ReturnType<typeof evaluateRules>, cmds: readonly string[]) {
   const wrong: string[] = [];

@@ -6,9 +6,8 @@ import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Workspace } from "../../src/fileops/workspace.ts";
-import { workspaceFacts } from "../../src/gate/_path_facts.ts";
-import { DENY_MAY_APPLY, evaluateRules } from "../../src/rules/engine.ts";
-import { compile } from "./_floors.ts";
+import { DENY_MAY_APPLY } from "../../src/rules/engine.ts";
+import { compile, workspaceJudge } from "./_floors.ts";
 
 // repro/floor.jsonc of red team 6
 const FLOOR = compile([
@@ -36,20 +35,7 @@ function sh(ws: Workspace, script: string): void {
 }
 
 function judge(ws: Workspace, rules = FLOOR) {
-  return (cmd: string) =>
-    evaluateRules(rules, {
-      tool: "run_bash",
-      tableRisk: "high",
-      args: { cmd },
-      resolveWrite: (t) => {
-        try {
-          return ws.relative(ws.resolve(t, "write"));
-        } catch {
-          return null;
-        }
-      },
-      facts: workspaceFacts(ws),
-    });
+  return workspaceJudge(rules, ws);
 }
 
 Deno.test("rt6 F4: a hard link to a protected file is protected for every reader", () => {
