@@ -3,7 +3,8 @@
  * `@modelcontextprotocol/server-filesystem` (node, stdio, a process each) and reads the same 1 KiB file with
  * `read_text_file`, sequentially, in alternating rounds (so all see the same load on a shared machine). The full path
  * is the SDK client in front of `safe-exec mcp` (gate and witness on), the issue's targets: p50 ≤ 1.3× and calls/s
- * ≥ 0.75× the direct client; the {@linkcode UpstreamManager} alone is shown beside it.
+ * ≥ 0.75× the direct client. Beside it: the same gate, witness log and gateway in this process (a `SafeExecutor`
+ * from `createApp`, as a TypeScript agent uses it; no process hop), and the {@linkcode UpstreamManager} alone.
  *
  * Alone: `deno task bench --only gateway [--quick]`.
  *
@@ -18,6 +19,8 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 // @ts-types="@modelcontextprotocol/sdk/client/stdio"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { createApp } from "../src/app.ts";
+import { parseConfig } from "../src/config/parse.ts";
 import { currentRuntime } from "../src/runtime/mod.ts";
 import { type CallToolResult, parseServers, runtimeSpawner, UpstreamManager } from "../src/gateway/mod.ts";
 import { binaryName, DENO_RUN_FLAGS, hostTarget } from "../build.ts";
@@ -30,7 +33,7 @@ const HOST = hostTarget();
 /** The Bun binary `_tools/build_for_tests.ts` builds, if it is there. */
 const BUN_BINARY = HOST === null ? null : join(ROOT, "dist", binaryName("bun", HOST));
 
-type Side = "direct" | "manager" | "gateway" | "gatewayBun" | "proxy" | "proxyBun";
+type Side = "direct" | "manager" | "library" | "gateway" | "gatewayBun" | "proxy" | "proxyBun";
 
 /** Bun from node_modules, which runs the same bare proxy (the Bun binary's own runtime). */
 const BUN = join(ROOT, "node_modules/bun/bin/bun.exe");
@@ -95,6 +98,20 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
   const manager = new UpstreamManager(
     parseServers({ fs: { command: ["node", FILESYSTEM, dir] } }, { baseDir: dir }),
     runtimeSpawner(await currentRuntime()),
+  );
+  // The library: the same gate, witness log and gateway as `safe-exec mcp`, in this process (no process hop).
+  const libraryWs = join(dir, "lib-ws");
+  mkdirSync(libraryWs);
+  const library = createApp(
+    parseConfig(
+      JSON.stringify({
+        workspace: libraryWs,
+        witness: { path: join(dir, "witness-lib.log") },
+        servers: { fs: { command: ["node", FILESYSTEM, dir], risk: "low" } },
+      }),
+      { baseDir: dir, source: "bench" },
+    ),
+    await currentRuntime(),
   );
   try {
     const directTransport = new StdioClientTransport({ command: "node", args: [FILESYSTEM, dir], stderr: "pipe" });
@@ -167,6 +184,11 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
           (await viaProxyBun.callTool({ name: "fs__read_text_file", arguments: args })) as CallToolResult,
           "proxyBun",
         ),
+      library: async () => {
+        const r = await library.executor.execute("fs__read_text_file", args);
+        if (!r.ok) throw new Error(`library: ${r.error}`);
+        check(r.output as CallToolResult, "library");
+      },
       manager: async () => {
         const r = await manager.call("fs__read_text_file", args);
         if (!r.ok) throw new Error(`manager: ${r.error}`);
@@ -177,11 +199,13 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
     const gatewayPid = throughTransport.pid!;
     const bunPid = bunTransport.pid!;
     await manager.listTools();
+    await library.gateway!.list();
     const pidsOf: Record<Side, number[]> = {
       direct: [directTransport.pid!],
       gateway: [gatewayPid, ..._children(gatewayPid)],
       gatewayBun: [bunPid, ..._children(bunPid)],
       manager: [manager.status()[0]!.pid!],
+      library: [library.info().servers[0]!.pid!],
       proxy: [proxyTransport.pid!, ..._children(proxyTransport.pid!)],
       proxyBun: [proxyBunTransport.pid!, ..._children(proxyBunTransport.pid!)],
     };
@@ -196,25 +220,26 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
     for (let i = 0; i < warmup; i++) {
       await sides.direct();
       await sides.manager();
+      await sides.library();
       await sides.gateway();
       await sides.gatewayBun();
       await sides.proxy();
       await sides.proxyBun();
     }
     const m: Measured = {
-      times: { direct: [], manager: [], gateway: [], gatewayBun: [], proxy: [], proxyBun: [] },
-      wall: { direct: 0, manager: 0, gateway: 0, gatewayBun: 0, proxy: 0, proxyBun: 0 },
-      cpu: { direct: 0, manager: 0, gateway: 0, gatewayBun: 0, proxy: 0, proxyBun: 0 },
+      times: { direct: [], manager: [], library: [], gateway: [], gatewayBun: [], proxy: [], proxyBun: [] },
+      wall: { direct: 0, manager: 0, library: 0, gateway: 0, gatewayBun: 0, proxy: 0, proxyBun: 0 },
+      cpu: { direct: 0, manager: 0, library: 0, gateway: 0, gatewayBun: 0, proxy: 0, proxyBun: 0 },
       allCpu: sideCpu("direct") === null
         ? null
-        : { direct: 0, manager: 0, gateway: 0, gatewayBun: 0, proxy: 0, proxyBun: 0 },
+        : { direct: 0, manager: 0, library: 0, gateway: 0, gatewayBun: 0, proxy: 0, proxyBun: 0 },
       middleCpu: {},
     };
     const perRound = Math.ceil(calls / rounds);
     for (let r = 0; r < rounds; r++) {
       const order: Side[] = r % 2 === 0
-        ? ["direct", "gateway", "gatewayBun", "proxy", "proxyBun", "manager"]
-        : ["manager", "proxyBun", "proxy", "gatewayBun", "gateway", "direct"];
+        ? ["direct", "gateway", "gatewayBun", "proxy", "proxyBun", "manager", "library"]
+        : ["library", "manager", "proxyBun", "proxy", "gatewayBun", "gateway", "direct"];
       for (const side of order) {
         const once = sides[side];
         const cpu0 = process.cpuUsage();
@@ -246,6 +271,7 @@ async function _measure(calls: number, warmup: number, rounds: number): Promise<
     await viaProxy.close().catch(() => {});
     await viaProxyBun.close().catch(() => {});
     await manager.close();
+    await library.shutdown();
     remove();
   }
 }
@@ -289,6 +315,7 @@ export const gateway: BenchModule = {
     const m = await _measure(calls, warmup, rounds);
     const anchorName = "read_text_file, SDK client directly";
     const name = "read_text_file, through the UpstreamManager";
+    const lib = "fs__read_text_file, through SafeExecutor (library: gate + witness + gateway, in process)";
     const full = "fs__read_text_file, through safe-exec mcp (gate + witness), deno run";
     const fullBun = "fs__read_text_file, through safe-exec mcp (gate + witness), Bun binary";
     const floor = "fs__read_text_file, through a bare line proxy (node; no gate, no log)";
@@ -299,6 +326,7 @@ export const gateway: BenchModule = {
       latencyRow(full, m.times.gateway, m.wall.gateway, { anchor: anchorName, us: cpuUs("gateway") }),
       latencyRow(floorBun, m.times.proxyBun, m.wall.proxyBun, { anchor: anchorName, us: cpuUs("proxyBun") }),
       latencyRow(floor, m.times.proxy, m.wall.proxy, { anchor: anchorName, us: cpuUs("proxy") }),
+      latencyRow(lib, m.times.library, m.wall.library, { anchor: anchorName, us: cpuUs("library") }),
       latencyRow(name, m.times.manager, m.wall.manager, { anchor: anchorName, us: cpuUs("manager") }),
       latencyRow(anchorName, m.times.direct, m.wall.direct, { isAnchor: true, us: cpuUs("direct") }),
     ];
@@ -309,28 +337,36 @@ export const gateway: BenchModule = {
     ctx.log(
       `gateway: p50 ${p50("gatewayBun").toFixed(3)} ms through the Bun binary, ${p50("gateway").toFixed(3)} ms ` +
         `through deno run, ${p50("proxy").toFixed(3)} ms through a bare proxy, ${p50("manager").toFixed(3)} ms ` +
-        `through the manager, ${p50("direct").toFixed(3)} ms directly`,
+        `through the manager, ${p50("library").toFixed(3)} ms through the library, ${
+          p50("direct").toFixed(3)
+        } ms directly`,
     );
     const from = "SDK client -> safe-exec mcp (gate, witness log, forward) -> server-filesystem";
     const fromBun = `${from}, Bun binary`;
     const fromDeno = `${from}, deno run`;
+    const fromLib = "SafeExecutor (gate, witness log, gateway) in the client's process -> server-filesystem";
     return {
       rows,
       ratios: ["p50Ms", "callsPerSec", "us"],
       verdicts: [
         { target: "gatewayLatency", from: fromBun, value: p50("gatewayBun") / p50("direct") },
         { target: "gatewayThroughput", from: fromBun, value: rate("gatewayBun") / rate("direct") },
+        { target: "gatewayLatency", from: fromLib, value: p50("library") / p50("direct") },
+        { target: "gatewayThroughput", from: fromLib, value: rate("library") / rate("direct") },
         { target: "gatewayLatency", from: fromDeno, value: p50("gateway") / p50("direct") },
         { target: "gatewayThroughput", from: fromDeno, value: rate("gateway") / rate("direct") },
       ],
       notes: [
         `${m.times.manager.length} timed calls per side in ${rounds} alternating rounds, after ${warmup} untimed ` +
         "calls per side.",
-        "The verdicts are for the full path: the SDK client talks to a `safe-exec mcp` process (Deno, the config's " +
+        "The first verdicts are for the full path: the SDK client talks to a `safe-exec mcp` process (the config's " +
         "`servers.fs`), which checks the call, writes its gate and execute lines to the witness log (fsync off, the " +
-        "default) and forwards it over its own stdio connection: one process hop more than the anchor. The manager " +
-        "row is the upstream side alone, in the bench process. µs/op is the bench (client) process's CPU only, so " +
-        "it does not show the safe-exec process's own cost.",
+        "default) and forwards it over its own stdio connection: one process hop more than the anchor. The library " +
+        "row is the same gate, witness log and gateway without that hop: a TypeScript agent's `SafeExecutor` " +
+        "(`createApp` over the same config) in the bench process, calling `fs__read_text_file`; its execute line is " +
+        "written before the result is returned, so it is on the timed path. The manager row is the upstream side " +
+        "alone, in the bench process. µs/op is the bench (client) process's CPU only, so it does not show the " +
+        "safe-exec process's own cost.",
         `The bare proxy rows are the floor of that extra hop: a process that parses each JSON-RPC line and writes ` +
         `it on (\`_tools/_line_proxy.mjs\`; no gate, no log, no checks), run by node ` +
         `(${(p50("proxy") / p50("direct")).toFixed(2)}× the direct p50, ` +
