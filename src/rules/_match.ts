@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { posix } from "node:path";
 import type { CompiledRule } from "./config.ts";
 import { RUNNERS } from "./runners.ts";
 import { analyzeScript } from "./shell.ts";
@@ -120,6 +121,12 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
         else if (d !== c) cands.push(d);
       }
     }
+    // the shell's own folders in /proc name the file itself (`/proc/self/cwd/secrets/k` is `secrets/k`): judged as
+    // that too, so a deny floor denies; the word as written stays outside (a floor may apply) as before
+    for (const c of [...cands]) {
+      const own = _ownProcPath(c);
+      if (own !== null) cands.push(own);
+    }
     // a list of file names read from a file (`sort --files0-from=list`, `tar -T`): the names are not in the script
     if (/^--(files0-from|files-from)(=|$)/.test(v)) unknown ??= `${v} reads file names from a file`;
     for (const c of cands) {
@@ -183,6 +190,21 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
 
 /** A `file:` URL (`file:/p`, `file:///p`, `file://host/p`): its path. */
 const FILE_URL = /^file:(?:\/\/[^/]*)?(\/.*)$/i;
+
+/** `/proc/self/cwd/…` (also `thread-self`, `task/N`) and `/proc/self/root/…`, after lexical normalization. */
+const _OWN_PROC = /^\/proc\/(?:self|thread-self)(?:\/task\/\d+)?\/(cwd|root)(\/.*)?$/;
+
+/**
+ * The path a word names through the shell's own /proc folders: `/proc/self/cwd/x` as `./x` (relative to the
+ * command's folder), `/proc/self/root/x` as `/x`; null for any other word.
+ */
+function _ownProcPath(word: string): string | null {
+  if (!/^\/+proc\//.test(word)) return null;
+  const m = _OWN_PROC.exec(posix.normalize(word));
+  if (m === null) return null;
+  const rest = m[2] ?? "";
+  return m[1] === "cwd" ? `.${rest}` : rest === "" ? "/" : rest;
+}
 
 /** `s` with its percent-escapes decoded as UTF-8 (`secr%65ts` is `secrets`), or null when they are not valid. */
 function _percentDecoded(s: string): string | null {

@@ -267,6 +267,23 @@ Deno.test("engine: floors see paths named from outside, pathspec magic, name lis
   ) {
     assert.equal(o(cmd).floor === "ask" || o(cmd).floor === "deny", true, cmd);
   }
+  // the shell's own /proc folders name the file itself: the deny floor denies, in any spelling of the prefix
+  for (
+    const cmd of [
+      "cat /proc/self/cwd/secrets/k",
+      "cat //proc//self/./cwd/secrets/k",
+      "cat /proc/thread-self/cwd/secrets/k",
+      "cat /proc/self/task/1/cwd/secrets/k",
+      "cat /proc/self/root/ws/secrets/k",
+      "cat /proc/self/../self/cwd/secrets/k",
+      "cp x /proc/self/cwd/secrets/k",
+      "echo x > /proc/self/cwd/secrets/k",
+    ]
+  ) {
+    assert.equal(o(cmd).floor, "deny", cmd);
+  }
+  assert.equal(o("cp x /proc/self/cwd/secrets/").floor, o("cp x secrets/").floor);
+  assert.equal(o("cat /proc/self/cwd/README.md").floor, "ask"); // still outside as written: may lead elsewhere
   // git's pathspec magic names the path after it
   for (
     const cmd of ["git show HEAD -- ':(top)secrets/k'", "git log -- ':/secrets/k'", "git diff -- ':(icase)secrets/k'"]
