@@ -39,6 +39,51 @@ const JQ_FILE_OPTIONS = /^(-f|--from-file|--run-tests|-L|--library-path|--rawfil
 
 const CHECKSUMS = /^(md5|sha1|sha224|sha256|sha384|sha512|b2|b3)sum$|^(shasum|cksum)$/;
 
+/** A curl URL glob: a `{…}` list or a `[…]` range. */
+const CURL_GLOB = /[{[]/;
+/** curl's short options that take no value, which may come before `g` in a cluster (`-sSg`). */
+const CURL_FLAGS = /^-[sSLkfviIqnRjJlBGN#:0-9]*g[sSLkfviIqnRjJlBGN#:0-9g]*$/;
+
+/**
+ * Why curl may open or write files its words do not name (red team 12, K1), or null: unless globbing is off
+ * (`-g`, `--globoff`, the last of them and `--no-globoff` wins), curl expands `{a,b}` and `[a-z]` in each URL and
+ * `-T` name itself, and puts a glob's text in `-o` names (`#1`): a glob in a `file:` URL or a `-T` name, or in any
+ * URL written to a file (`-o`, `-O`), names files the words do not.
+ */
+function _curlGlobs(args: SimpleCommand["argv"]): string | null {
+  let globbing = true;
+  let writes = false;
+  let globbed: string | null = null;
+  let local: string | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i]!.value;
+    if (v === null) continue;
+    if (v === "--globoff" || CURL_FLAGS.test(v)) globbing = false;
+    else if (v === "--no-globoff") globbing = true;
+    // `-T NAME`, `-sTNAME`, `--upload-file NAME`, `--upload-file=NAME` (and a prefix of it)
+    const short = /^-([sSLkfviIqnRjJlBGN#:0-9]*)T(.*)$/.exec(v);
+    const long = v.startsWith("--") && _abbreviates(v, "--upload-file", "--up".length);
+    if (short !== null || long) {
+      const attached = short !== null ? short[2]! : v.includes("=") ? v.slice(v.indexOf("=") + 1) : "";
+      const value = attached !== "" ? attached : args[++i]?.value ?? null;
+      if (value !== null && CURL_GLOB.test(value)) local ??= value;
+      continue;
+    }
+    if (/^-[A-Za-z]*[oO]/.test(v) && !v.startsWith("--") || /^--(out|outp|outpu|output|remote-name)/.test(v)) {
+      writes = true;
+    }
+    if (!CURL_GLOB.test(v) || v.startsWith("-")) continue;
+    if (/^(--url=)?file:/i.test(v)) local ??= v;
+    else if (/^(--url=)?[a-z][a-z0-9+.-]*:\/\//i.test(v)) globbed ??= v;
+  }
+  if (!globbing) return null;
+  if (local !== null) return `curl expands the URL glob in ${local} itself, so the files it opens are not in its words`;
+  if (globbed !== null && writes) {
+    return `curl expands the URL glob in ${globbed} and writes files named from it (-o '#1', -O)`;
+  }
+  return null;
+}
+
 /**
  * Whether the word `v` (`--opt` or `--opt=value`) is the long option `long` or an abbreviation of it at least
  * `min` characters long: getopt_long and git's parse-options accept any unambiguous prefix (`wc --files0-f=l`).
@@ -113,6 +158,7 @@ export function opensUnnamedFiles(c: SimpleCommand): string | null {
       return `${name} may read the file ${at.slice(1)} and the names or data in it (${at})`;
     }
   }
+  if (name === "curl") return _curlGlobs(args);
   if (JQ.has(name)) {
     let program: string | null | undefined;
     for (const w of args) {
