@@ -12,7 +12,10 @@
  * - when the server exits, its process group is killed too (no orphans), and `closeReason` says how it ended
  *   (`exited with code 1 (stderr: …)`), so the calls in flight can fail with that reason;
  * - a sandboxed server's folders are walked for repositories between its calls too (`_idle_sweep.ts`), since its
- *   background jobs write whenever they like (red team 8, G3); the notes go to `onWarning`.
+ *   background jobs write whenever they like (red team 8, G3); the notes go to `onWarning`. When a walk says the
+ *   server must be stopped (a repository made again where one was disabled, a walk past its bounds: red team 10,
+ *   J5), it is closed as on a protocol violation (its whole sandbox killed, SIGTERM then SIGKILL; its exit walk runs
+ *   once its processes are gone) and `closeReason` says why; the connection starts it again on the next call.
  *
  * @module
  */
@@ -136,7 +139,16 @@ export class ProcessTransport implements Transport {
    */
   afterCall(since: number): string[] {
     if (this.#closing !== null) return [];
-    return this.#process?.afterCall?.(since) ?? [];
+    const child = this.#process;
+    const notes = child?.afterCall?.(since) ?? [];
+    const why = child?.stopReason?.() ?? null;
+    if (why !== null) this.#fail(`was stopped by safe-exec: ${why}`);
+    return notes;
+  }
+
+  /** Whether the connection is closing or closed (by itself or by {@linkcode close}): no call must be sent. */
+  get ending(): boolean {
+    return this.#closing !== null;
   }
 
   /**
