@@ -400,22 +400,26 @@ export class UpstreamConnection {
   }
 
   async #list(): Promise<Map<string, UpstreamTool>> {
-    const live = await this.#current();
-    // After the start (which bumps the version): a list_changed from now on makes the next tools() list again.
-    const version = this.#toolsVersion;
-    let listing;
-    try {
-      listing = await listTools(live.client, { config: this.config, limits: this.#ctx.limits, pins: this.#pins });
-    } catch (err) {
-      throw new UpstreamUnavailableError(
-        `server "${this.name}" could not list its tools: ${live.deathReason ?? cut(oneLine(messageOf(err)), 500)}`,
-        err,
-      );
+    for (let attempt = 0;; attempt++) {
+      const live = await this.#current();
+      // After the start (which bumps the version): a list_changed from now on makes the next tools() list again.
+      const version = this.#toolsVersion;
+      let listing;
+      try {
+        listing = await listTools(live.client, { config: this.config, limits: this.#ctx.limits, pins: this.#pins });
+      } catch (err) {
+        // Stopped by safe-exec while it listed (a walk's verdict, red team 10 J5): listed again on its next start.
+        if (attempt === 0 && !this.#closed && _stoppedByWalk(live.transport)) continue;
+        throw new UpstreamUnavailableError(
+          `server "${this.name}" could not list its tools: ${live.deathReason ?? cut(oneLine(messageOf(err)), 500)}`,
+          err,
+        );
+      }
+      for (const p of listing.problems) this.#warn(`server "${this.name}" ${p}`);
+      this.#tools = listing.tools;
+      this.#listedVersion = version;
+      return listing.tools;
     }
-    for (const p of listing.problems) this.#warn(`server "${this.name}" ${p}`);
-    this.#tools = listing.tools;
-    this.#listedVersion = version;
-    return listing.tools;
   }
 }
 
@@ -425,4 +429,9 @@ export class UpstreamConnection {
  */
 function _isEnding(transport: Transport): boolean {
   return transport instanceof ProcessTransport && (transport.exited || transport.ending);
+}
+
+/** Whether a stdio server was stopped by safe-exec on a walk's verdict (`ProcessTransport.afterCall`). */
+function _stoppedByWalk(transport: Transport): boolean {
+  return transport instanceof ProcessTransport && transport.stoppedByWalk;
 }

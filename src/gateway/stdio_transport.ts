@@ -108,6 +108,7 @@ export class ProcessTransport implements Transport {
   #stdoutDone: Promise<void> = Promise.resolve();
   #stderrDone: Promise<void> = Promise.resolve();
   #sweep: IdleSweep | null = null;
+  #stoppedByWalk = false;
 
   /** Make a transport that starts its process with `spawn` (on {@linkcode start}). */
   constructor(spawn: () => UpstreamProcess | Promise<UpstreamProcess>, options: ProcessTransportOptions) {
@@ -142,8 +143,16 @@ export class ProcessTransport implements Transport {
     const child = this.#process;
     const notes = child?.afterCall?.(since) ?? [];
     const why = child?.stopReason?.() ?? null;
-    if (why !== null) this.#fail(`was stopped by safe-exec: ${why}`);
+    if (why !== null) {
+      this.#stoppedByWalk = true;
+      this.#fail(`was stopped by safe-exec: ${why}`);
+    }
     return notes;
+  }
+
+  /** Whether it was closed because a repository walk said the server must stop ({@linkcode afterCall}). */
+  get stoppedByWalk(): boolean {
+    return this.#stoppedByWalk;
   }
 
   /** Whether the connection is closing or closed (by itself or by {@linkcode close}): no call must be sent. */
