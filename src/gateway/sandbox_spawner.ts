@@ -24,7 +24,6 @@ import { tmpdir } from "node:os";
 import { isWithin, realPathLoose } from "../_util/paths.ts";
 import { type BwrapSandbox, createBwrapSandbox, type SandboxLimits } from "../isolation/process/bwrap.ts";
 import { gatherFacts } from "../isolation/process/_facts.ts";
-import type { LiveWalkBounds } from "../isolation/process/_gitlive.ts";
 import { gatherProgramFacts, planProgram, type ProgramContext } from "../isolation/process/_program.ts";
 import type { BwrapProbe } from "../isolation/process/probe.ts";
 import { probeBwrap } from "../isolation/process/probe.ts";
@@ -48,7 +47,7 @@ export interface SandboxSpawnerOptions {
    * The bounds of a repository walk of a sandboxed server's folders while it lives (default 100,000 folders or 2 s
    * a walk): past one, the server is stopped (red team 10, J5). Lowered by tests.
    */
-  liveWalk?: LiveWalkBounds;
+  liveWalk?: { maxDirs?: number; maxMs?: number };
 }
 
 /** A spawner that owns sandboxes: close it once its servers are gone. */
