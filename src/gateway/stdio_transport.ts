@@ -136,7 +136,8 @@ export class ProcessTransport implements Transport {
 
   /**
    * After one of its calls: a sandboxed server's git repositories made since `since` (epoch ms) are disabled (see
-   * {@linkcode UpstreamProcess.afterCall}); notes for the operator, none for a server that is not sandboxed.
+   * {@linkcode UpstreamProcess.afterCall}); notes for the operator, none for a server that is not sandboxed. When the
+   * walks say it must stop ({@linkcode UpstreamProcess.stopReason}), the connection is closed with that reason.
    */
   afterCall(since: number): string[] {
     if (this.#closing !== null) return [];

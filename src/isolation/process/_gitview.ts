@@ -30,7 +30,9 @@
  * at its start finds, and is registered as a live writer of its folders until its exit walk (`_gitlive.ts`): while
  * one lives, every walk of those folders (its own after each call and between calls, `run_bash`'s, another
  * server's) disables any repository it did not already know or that a live server was not shown through a view,
- * however old its times look (red team 8, G3: a background job writes after the call's walk).
+ * however old its times look (red team 8, G3: a background job writes after the call's walk). A walk that disables
+ * something again where it disabled something during that process's life, or that goes past the bounds of its
+ * walks, makes {@linkcode GitCall.stopReason} say it must be stopped (red team 10, J5).
  *
  * Runtime-free: only `node:` APIs (and the runtime's lstat for the walk).
  *
