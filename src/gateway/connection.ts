@@ -178,14 +178,7 @@ export class UpstreamConnection {
     if (options.signal?.aborted) return early();
     let live: Live;
     try {
-      const current = this.#live;
-      if (current !== null && !this.#closed && !_hasExited(current.transport)) live = current;
-      else {
-        // A server that exited after its last answer (a crash, an exit of its own) but whose connection has not
-        // closed yet: closed now, and started again, rather than sent a call it can never answer.
-        if (current !== null) await this.#closeExited(current);
-        live = await this.#ensureStarted();
-      }
+      live = await this.#current();
     } catch (err) {
       return done(failed("upstream_unavailable", messageOf(err)));
     }
@@ -215,6 +208,19 @@ export class UpstreamConnection {
       this.#inFlight.delete(call);
       this.#afterCall(live, since);
     }
+  }
+
+  /**
+   * The live connection, started (again) if need be. A server that exited after its last answer (a crash, an exit of
+   * its own) or whose connection is closing (stopped by safe-exec after a walk, red team 10 J5) but has not closed
+   * yet: waited for until it is closed (its exit walk run), then started again, rather than sent a call or a listing
+   * it can never answer.
+   */
+  async #current(): Promise<Live> {
+    const current = this.#live;
+    if (current !== null && !this.#closed && !_isEnding(current.transport)) return current;
+    if (current !== null) await this.#closeExited(current);
+    return await this.#ensureStarted();
   }
 
   /** Close the connection of a server whose process exited, and wait until it is closed. */
@@ -394,26 +400,38 @@ export class UpstreamConnection {
   }
 
   async #list(): Promise<Map<string, UpstreamTool>> {
-    const live = await this.#ensureStarted();
-    // After the start (which bumps the version): a list_changed from now on makes the next tools() list again.
-    const version = this.#toolsVersion;
-    let listing;
-    try {
-      listing = await listTools(live.client, { config: this.config, limits: this.#ctx.limits, pins: this.#pins });
-    } catch (err) {
-      throw new UpstreamUnavailableError(
-        `server "${this.name}" could not list its tools: ${live.deathReason ?? cut(oneLine(messageOf(err)), 500)}`,
-        err,
-      );
+    for (let attempt = 0;; attempt++) {
+      const live = await this.#current();
+      // After the start (which bumps the version): a list_changed from now on makes the next tools() list again.
+      const version = this.#toolsVersion;
+      let listing;
+      try {
+        listing = await listTools(live.client, { config: this.config, limits: this.#ctx.limits, pins: this.#pins });
+      } catch (err) {
+        // Stopped by safe-exec while it listed (a walk's verdict, red team 10 J5): listed again on its next start.
+        if (attempt === 0 && !this.#closed && _stoppedByWalk(live.transport)) continue;
+        throw new UpstreamUnavailableError(
+          `server "${this.name}" could not list its tools: ${live.deathReason ?? cut(oneLine(messageOf(err)), 500)}`,
+          err,
+        );
+      }
+      for (const p of listing.problems) this.#warn(`server "${this.name}" ${p}`);
+      this.#tools = listing.tools;
+      this.#listedVersion = version;
+      return listing.tools;
     }
-    for (const p of listing.problems) this.#warn(`server "${this.name}" ${p}`);
-    this.#tools = listing.tools;
-    this.#listedVersion = version;
-    return listing.tools;
   }
 }
 
-/** Whether the transport's server process has exited (a stdio server); HTTP servers have none to watch. */
-function _hasExited(transport: Transport): boolean {
-  return transport instanceof ProcessTransport && transport.exited;
+/**
+ * Whether the transport's server process has exited or its connection is closing (a stdio server); HTTP servers
+ * have none to watch.
+ */
+function _isEnding(transport: Transport): boolean {
+  return transport instanceof ProcessTransport && (transport.exited || transport.ending);
+}
+
+/** Whether a stdio server was stopped by safe-exec on a walk's verdict (`ProcessTransport.afterCall`). */
+function _stoppedByWalk(transport: Transport): boolean {
+  return transport instanceof ProcessTransport && transport.stoppedByWalk;
 }

@@ -43,6 +43,11 @@ export interface SandboxSpawnerOptions {
   limits?: Partial<SandboxLimits>;
   /** Use this probe result instead of probing (tests). */
   probe?: BwrapProbe;
+  /**
+   * The bounds of a repository walk of a sandboxed server's folders while it lives (default 100,000 folders or 2 s
+   * a walk): past one, the server is stopped (red team 10, J5). Lowered by tests.
+   */
+  liveWalk?: { maxDirs?: number; maxMs?: number };
 }
 
 /** A spawner that owns sandboxes: close it once its servers are gone. */
@@ -95,6 +100,7 @@ export function sandboxSpawner(runtime: Runtime, options: SandboxSpawnerOptions)
         unixSockets: options.sandbox.unixSockets === "workspace" && !network,
         ...(options.probe ? { probe: options.probe } : {}),
         ...(options.limits ? { limits: options.limits } : {}),
+        ...(options.liveWalk ? { liveWalk: options.liveWalk } : {}),
       });
       sandboxes.set(network, sb);
     }
@@ -192,6 +198,7 @@ function startSandboxed(
     exited,
     kill: (signal) => runtime.killGroup(pid, signal),
     afterCall: (since) => child.checkpoint(since),
+    stopReason: () => child.stopReason(),
   };
 }
 

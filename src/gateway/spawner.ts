@@ -62,6 +62,11 @@ export interface UpstreamProcess {
    * (epoch ms, the call's start), as after a run_bash call; returns notes for the operator.
    */
   afterCall?(since: number): string[];
+  /**
+   * A sandboxed server: why it must be stopped now (a walk disabled a repository again where one was disabled during
+   * its life, or a walk of its folders went past its bounds; red team 10, J5), else null. The transport then ends it.
+   */
+  stopReason?(): string | null;
 }
 
 /** Starts an upstream server. Throw (with a clear message) when it cannot be started as asked. */

@@ -12,7 +12,10 @@
  * - when the server exits, its process group is killed too (no orphans), and `closeReason` says how it ended
  *   (`exited with code 1 (stderr: …)`), so the calls in flight can fail with that reason;
  * - a sandboxed server's folders are walked for repositories between its calls too (`_idle_sweep.ts`), since its
- *   background jobs write whenever they like (red team 8, G3); the notes go to `onWarning`.
+ *   background jobs write whenever they like (red team 8, G3); the notes go to `onWarning`. When a walk says the
+ *   server must be stopped (a repository made again where one was disabled, a walk past its bounds: red team 10,
+ *   J5), it is closed as on a protocol violation (its whole sandbox killed, SIGTERM then SIGKILL; its exit walk runs
+ *   once its processes are gone) and `closeReason` says why; the connection starts it again on the next call.
  *
  * @module
  */
@@ -105,6 +108,7 @@ export class ProcessTransport implements Transport {
   #stdoutDone: Promise<void> = Promise.resolve();
   #stderrDone: Promise<void> = Promise.resolve();
   #sweep: IdleSweep | null = null;
+  #stoppedByWalk = false;
 
   /** Make a transport that starts its process with `spawn` (on {@linkcode start}). */
   constructor(spawn: () => UpstreamProcess | Promise<UpstreamProcess>, options: ProcessTransportOptions) {
@@ -132,11 +136,29 @@ export class ProcessTransport implements Transport {
 
   /**
    * After one of its calls: a sandboxed server's git repositories made since `since` (epoch ms) are disabled (see
-   * {@linkcode UpstreamProcess.afterCall}); notes for the operator, none for a server that is not sandboxed.
+   * {@linkcode UpstreamProcess.afterCall}); notes for the operator, none for a server that is not sandboxed. When the
+   * walks say it must stop ({@linkcode UpstreamProcess.stopReason}), the connection is closed with that reason.
    */
   afterCall(since: number): string[] {
     if (this.#closing !== null) return [];
-    return this.#process?.afterCall?.(since) ?? [];
+    const child = this.#process;
+    const notes = child?.afterCall?.(since) ?? [];
+    const why = child?.stopReason?.() ?? null;
+    if (why !== null) {
+      this.#stoppedByWalk = true;
+      this.#fail(`was stopped by safe-exec: ${why}`);
+    }
+    return notes;
+  }
+
+  /** Whether it was closed because a repository walk said the server must stop ({@linkcode afterCall}). */
+  get stoppedByWalk(): boolean {
+    return this.#stoppedByWalk;
+  }
+
+  /** Whether the connection is closing or closed (by itself or by {@linkcode close}): no call must be sent. */
+  get ending(): boolean {
+    return this.#closing !== null;
   }
 
   /**

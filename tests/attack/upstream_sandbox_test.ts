@@ -64,7 +64,10 @@ interface World {
   cleanup(): Promise<void>;
 }
 
-async function world(server: Record<string, unknown> = {}): Promise<World> {
+async function world(
+  server: Record<string, unknown> = {},
+  more: { spawner?: Record<string, unknown>; warnings?: string[] } = {},
+): Promise<World> {
   const base = tempBase("se-upsbx-");
   const ws = join(base, "ws");
   mkdirSync(ws);
@@ -85,8 +88,12 @@ async function world(server: Record<string, unknown> = {}): Promise<World> {
     workspace: ws,
     sandbox: { mode: "auto", network: false },
     guarded: [{ what: "the witness log", path: witness }],
+    ...more.spawner,
   });
-  const manager = new UpstreamManager(servers, spawner);
+  const warnings = more.warnings;
+  const manager = new UpstreamManager(servers, spawner, {
+    ...(warnings ? { hooks: { onWarning: (w: { message: string }) => void warnings.push(w.message) } } : {}),
+  });
   return {
     base,
     ws,
@@ -382,3 +389,128 @@ sbxTest(
     }
   },
 );
+
+/**
+ * The bytes of a background loop that makes `sub/.git` (core.fsmonitor = touch `canary`) again whenever it is gone,
+ * counting in `sub.made`; `mark` is in its command line (to find it in the host's process table).
+ */
+function recreateLoop(sub: string, canary: string, mark: string): string {
+  return `(while :; do if [ ! -e ${sub}/.git ]; then t=$(mktemp -d ./.t-XXXXXX); mkdir -p "$t/objects" "$t/refs" && ` +
+    `echo 'ref: refs/heads/main' > "$t/HEAD" && ` +
+    `printf '[core]\\n\\trepositoryformatversion = 0\\n\\tfsmonitor = "touch ${canary}; false"\\n' > "$t/config" && ` +
+    `mkdir -p ${sub} && mv "$t" ${sub}/.git; echo x >> ${sub}.made; fi; sleep 0.02; done; : ${mark}) ` +
+    `>/dev/null 2>&1 &`;
+}
+
+/** Samples every 20 ms for `ms` whether `entry` exists; the times (ms since the start) it did. */
+async function liveSamples(entry: string, ms: number): Promise<number[]> {
+  const t0 = Date.now();
+  const live: number[] = [];
+  while (Date.now() - t0 < ms) {
+    if (existsSync(entry)) live.push(Date.now() - t0);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return live;
+}
+
+sbxTest(
+  "a background loop that makes a repository again after each rename gets its server stopped (red team 10, J5a)",
+  async () => {
+    const warnings: string[] = [];
+    const w = await world({}, { warnings });
+    const canary = join(w.base, "CANARY_j5a");
+    const mark = `j5a-${rand()}`;
+    const sub = join(w.ws, "sub");
+    try {
+      assert.match(await w.call("shell", { cmd: recreateLoop("sub", canary, mark) }), /^0:/);
+      assert.ok(await until(() => existsSync(join(w.ws, "sub.made")), 10_000), "the loop made a repository");
+      assert.ok(processesWith(mark).length > 0, "the loop runs (seen from the host)");
+      // the loop makes it again within 20 ms of each rename: were the server left alive, a live sub/.git would exist
+      // most of the time; the gateway stops the server at the first re-creation, its whole sandbox with it
+      const live = await liveSamples(join(sub, ".git"), 6_000);
+      const late = live.filter((t) => t > 3_000);
+      assert.equal(
+        late.length,
+        0,
+        `sub/.git was live in ${live.length} samples of 6 s, ${late.length} after 3 s (the last at ${
+          live.at(-1)
+        } ms; ` +
+          `made ${readFileSync(join(w.ws, "sub.made"), "utf8").split("\n").length - 1} times): ${warnings.join("\n")}`,
+      );
+      assert.deepEqual(await gone(mark, 5_000), [], "the loop died with the server's sandbox");
+      assert.match(
+        warnings.join("\n"),
+        /server "probe" was stopped by safe-exec: a git repository was made again at sub /,
+      );
+      hostGit(sub, "status", "--short");
+      assert.equal(existsSync(canary), false, "the host's git ran the agent's core.fsmonitor");
+      // listing the tools after the stop restarts the server cleanly; so does the next call
+      const listing = await w.manager.listTools();
+      assert.deepEqual(listing.errors, []);
+      assert.ok(listing.tools.some((t) => t.name === "probe__shell"), JSON.stringify(listing));
+      assert.match(await w.call("shell", { cmd: "echo hi" }), /^0:hi/);
+      assert.equal(w.manager.status()[0]!.starts, 2, "started again once");
+      assert.equal(existsSync(join(sub, ".git")), false);
+    } finally {
+      await w.cleanup();
+    }
+  },
+);
+
+sbxTest(
+  "a server that makes more folders than a walk may take is stopped; the repository its job plants never lives (J5b)",
+  async () => {
+    const warnings: string[] = [];
+    const w = await world({}, { warnings });
+    const canary = join(w.base, "CANARY_j5b");
+    try {
+      // 120,000 folders (past the bound of 100,000 a walk may take while a sandboxed server lives): on main the
+      // walks took a second or more each, and the time between two walks grew to 30 s; the job plants sub/.git in
+      // that window, 6 s after the call
+      const cmd = `seq 120000 | awk '{print "many/a" int($1/300) "/b" $1}' | xargs mkdir -p && ` +
+        lateRepoJob(6, "sub", canary);
+      const r = await w.manager.call("probe__shell", { cmd });
+      // answered and stopped by the walk after the call, or stopped by a walk between calls while it made them
+      assert.ok(r.ok || /was stopped by safe-exec/.test(r.error ?? ""), JSON.stringify(r));
+      assert.ok(existsSync(join(w.ws, "many", "a300")), "the folders were made");
+      const answered = Date.now();
+      // wait past the plant (the job is killed with the server when the walk goes past its bound)
+      await until(() => existsSync(join(w.ws, "sub.done")) || Date.now() - answered > 7_000, 10_000);
+      for (let i = 0; i < 10; i++) {
+        if (existsSync(join(w.ws, "sub"))) hostGit(join(w.ws, "sub"), "status", "--short");
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.equal(existsSync(canary), false, `the host's git ran the agent's core.fsmonitor: ${warnings.join("\n")}`);
+      assert.equal(existsSync(join(w.ws, "sub", ".git")), false, "no live sub/.git");
+      assert.match(
+        warnings.join("\n"),
+        /server "probe" was stopped by safe-exec: the repository walk of \S+ (looked at \d+ folders|took \d+ ms), past/,
+      );
+    } finally {
+      await w.cleanup();
+    }
+  },
+);
+
+sbxTest("the walk bounds of a live sandboxed server can be lowered; a server past them is stopped (J5b)", async () => {
+  const warnings: string[] = [];
+  // a variable, not a literal: the option is the fix's; without it the server is never stopped
+  const spawner: Record<string, unknown> = { liveWalk: { maxDirs: 40 } };
+  const w = await world({}, { warnings, spawner });
+  try {
+    // a server that makes no repository and stays under the bound is never stopped
+    assert.match(await w.call("shell", { cmd: "mkdir -p few/a few/b && echo ok" }), /^0:ok/);
+    await new Promise((r) => setTimeout(r, 1_200)); // two walks between calls
+    assert.match(await w.call("shell", { cmd: "echo still" }), /^0:still/);
+    assert.equal(w.manager.status()[0]!.starts, 1, `not restarted: ${warnings.join("\n")}`);
+    // past it: stopped after the walk after the call (whose answer still comes back), started again on the next call
+    const r = await w.manager.call("probe__shell", { cmd: "seq 60 | sed 's|^|many/d|' | xargs mkdir -p; echo made" });
+    assert.ok(r.ok, r.error ?? "");
+    assert.ok(await until(() => warnings.some((m) => /was stopped by safe-exec/.test(m)), 5_000), warnings.join("\n"));
+    assert.match(warnings.join("\n"), /walk .* \d+ folders.*bound of 40/s);
+    assert.match(await w.call("shell", { cmd: "echo back" }), /^0:back/);
+    assert.equal(w.manager.status()[0]!.starts, 2);
+  } finally {
+    await w.cleanup();
+  }
+});

@@ -12,6 +12,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 // @ts-types="@modelcontextprotocol/sdk/client/stdio"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { UpstreamElicitation, UpstreamProgress } from "../../src/gateway/mod.ts";
+import { parseServers, runtimeSpawner, UpstreamManager } from "../../src/gateway/mod.ts";
+import { currentRuntime } from "../../src/runtime/mod.ts";
 import { alive, evil, managerFor, SERVERS, tempDir, until } from "./_servers.ts";
 
 Deno.test("server-memory: tools listed as memory__*, risk from annotations, calls answered", async () => {
@@ -376,6 +378,48 @@ Deno.test("an upstream elicitation dressed as safe-exec's own form reaches the p
     });
     // the answer went back to the server unchanged
     assert.match(JSON.stringify(r.result), /decline/);
+  } finally {
+    await manager.close();
+  }
+});
+
+Deno.test("a server whose walk says it must stop: calls in flight are told why, listing and calls restart it (J5)", async () => {
+  // server-everything behind a spawner that fills the hooks a sandboxing one does (its walks and their verdict)
+  const plain = runtimeSpawner(await currentRuntime());
+  let stop: string | null = null;
+  const warnings: string[] = [];
+  const manager = new UpstreamManager(
+    parseServers({ everything: { command: ["node", SERVERS.everything, "stdio"] } }, { baseDir: "/" }),
+    async (request) => ({ ...(await plain(request)), afterCall: () => [], stopReason: () => stop }),
+    { hooks: { onWarning: (w) => void warnings.push(w.message) } },
+  );
+  try {
+    const first = await manager.listTools();
+    assert.deepEqual(first.errors, []);
+    const pid = manager.status()[0]!.pid!;
+    // a call in flight when a walk between calls says stop
+    const long = manager.call("everything__trigger-long-running-operation", { duration: 10, steps: 10 });
+    await new Promise((r) => setTimeout(r, 300));
+    stop = "a git repository was made again at sub";
+    const r = await long;
+    stop = null;
+    assert.equal(r.errorCode, "upstream_unavailable", JSON.stringify(r));
+    assert.match(r.error!, /server "everything" was stopped by safe-exec: a git repository was made again at sub/);
+    await until(() => !alive(pid), 5000, "the old server's exit");
+    assert.match(warnings.join("\n"), /was stopped by safe-exec: .*; it is started again on the next call/);
+    // a walk after a call says stop: the next listing and call, at once, wait for the close and start it again
+    stop = "the repository walk of /ws looked at 9 folders, past the bound of 8 folders";
+    const echo = await manager.call("everything__echo", { message: "one" });
+    assert.ok(echo.ok, echo.error ?? "");
+    stop = null;
+    const [listing, again] = await Promise.all([
+      manager.listTools(),
+      manager.call("everything__echo", { message: "two" }),
+    ]);
+    assert.deepEqual(listing.errors, []);
+    assert.ok(listing.tools.some((t) => t.name === "everything__echo"));
+    assert.ok(again.ok, again.error ?? "");
+    assert.equal(manager.status()[0]!.starts, 3, "started again after each stop, once");
   } finally {
     await manager.close();
   }

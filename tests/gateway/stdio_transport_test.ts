@@ -4,6 +4,7 @@
  * spawner must not do.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { currentRuntime } from "../../src/runtime/mod.ts";
 import { runtimeSpawner } from "../../src/gateway/spawner.ts";
 import { ProcessTransport } from "../../src/gateway/stdio_transport.ts";
@@ -100,4 +101,51 @@ Deno.test("a spawner that throws: start() rejects with the reason, nothing runs"
   }, { server: "t", maxMessageBytes: 10, maxInvalidLines: 1, stderrTailBytes: 10, killGraceMs: 10 });
   await assert.rejects(t.start(), /server "t" could not be started: no sandbox here/);
   assert.equal(t.closeReason, "could not be started: no sandbox here");
+});
+
+Deno.test("a process whose walk says it must stop is closed whole, by a call's walk or between calls (J5)", async () => {
+  // a real process group (sh and a child of its own), with the hooks a sandboxing spawner fills
+  const alive = (mark: string) =>
+    spawnSync("ps", ["-eo", "args="], { encoding: "utf8" }).stdout.split("\n").some((l) => l.includes(mark));
+  for (const when of ["call", "sweep"] as const) {
+    const mark = String(600000 + Math.floor(Math.random() * 99999));
+    let stop: string | null = null;
+    let walks = 0;
+    const warnings: string[] = [];
+    const t = new ProcessTransport(async () => ({
+      ...(await spawn({
+        server: "t",
+        argv: ["sh", "-c", `sleep ${mark} & wait`],
+        cwd: "/",
+        env: { PATH: "/usr/bin:/bin" },
+        sandbox: false,
+        network: false,
+      })),
+      afterCall: () => (walks++, ["a note of the walk"]),
+      stopReason: () => stop,
+    }), {
+      server: "t",
+      maxMessageBytes: 1024,
+      maxInvalidLines: 10,
+      stderrTailBytes: 64,
+      killGraceMs: 500,
+      onWarning: (m) => warnings.push(m),
+    });
+    const closed = new Promise<void>((resolve) => (t.onclose = resolve));
+    await t.start();
+    for (let i = 0; i < 40 && !alive(`sleep ${mark}`); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(alive(`sleep ${mark}`), "its child runs");
+    assert.deepEqual(t.afterCall(Date.now()), ["a note of the walk"]);
+    assert.equal(t.ending, false, "no stop reason: it lives on");
+    stop = "a git repository was made again at sub";
+    if (when === "call") assert.deepEqual(t.afterCall(Date.now()), ["a note of the walk"]);
+    await closed; // "sweep": the walk between calls (every half second) finds it
+    assert.equal(t.ending, true);
+    assert.equal(t.closeReason, "was stopped by safe-exec: a git repository was made again at sub");
+    assert.equal(t.failure, t.closeReason, "a failure of its own: calls in flight are told why");
+    assert.equal(t.stoppedByWalk, true);
+    assert.equal(alive(`sleep ${mark}`), false, "its whole group is gone");
+    assert.deepEqual(t.afterCall(Date.now()), [], "no walk once closed");
+    if (when === "sweep") assert.ok(walks >= 2 && warnings.includes("a note of the walk"), "the sweep's notes");
+  }
 });

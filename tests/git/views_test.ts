@@ -543,3 +543,93 @@ Deno.test("GitViews: while a long-lived sandbox lives, a repository that appears
     for (const d of [ws, ...states]) rmSync(d, { recursive: true, force: true });
   }
 });
+
+Deno.test("GitViews: a live sandbox must stop when a repository is made again where one was disabled (J5)", () => {
+  const ws = tmp();
+  const states = [tmp(), tmp()];
+  const server = new GitViews(states[0]!);
+  const shell = new GitViews(states[1]!); // run_bash's
+  const bare = (dir: string) => {
+    mkdirSync(join(ws, dir, "objects"), { recursive: true });
+    mkdirSync(join(ws, dir, "refs"));
+    writeFileSync(join(ws, dir, "HEAD"), "ref: refs/heads/main\n");
+  };
+  try {
+    // the workspace is the operator's repository, whose pre-commit hook runs lefthook (lefthook.yml is watched)
+    git(ws, "init", "-q");
+    writeFileSync(join(ws, ".git", "hooks", "pre-commit"), "#!/bin/sh\nlefthook run pre-commit\n");
+    const life = server.prepare([ws], [], { longLived: true });
+    assert.equal(life.stopReason(), null);
+    life.checkpoint(Date.now());
+    assert.equal(life.stopReason(), null, "nothing made, nothing to stop");
+    git(ws, "init", "-q", "sub");
+    life.checkpoint(Date.now());
+    assert.ok(!existsSync(join(ws, "sub", ".git")));
+    git(ws, "init", "-q", "other"); // another folder: not a re-creation
+    writeFileSync(join(ws, "lefthook.yml"), "pre-commit:\n  commands:\n    x:\n      run: touch /nonexistent/x\n");
+    life.checkpoint(Date.now());
+    assert.ok(!existsSync(join(ws, "other", ".git")) && !existsSync(join(ws, "lefthook.yml")));
+    assert.equal(life.stopReason(), null, "one repository (or watched file) per folder is disabled, not stopped");
+    // the same folder again, as a bare shape this time: the folder counts, not the shape
+    bare("sub");
+    life.checkpoint(Date.now());
+    assert.ok(!existsSync(join(ws, "sub", "HEAD")));
+    assert.match(life.stopReason() ?? "", /made again at sub after the one there was renamed aside/);
+    life.finish();
+    assert.equal(life.stopReason(), null, "once its exit walk ran there is nothing left to stop");
+
+    // any walk counts: run_bash's walk disabling a repository again in the next life's folders stops it too
+    const next = server.prepare([ws], [], { longLived: true });
+    git(ws, "init", "-q", "sub");
+    shell.prepare([ws], []).finish();
+    assert.ok(!existsSync(join(ws, "sub", ".git")));
+    assert.equal(next.stopReason(), null, "a new life starts afresh");
+    git(ws, "init", "-q", "sub");
+    shell.prepare([ws], []).finish();
+    assert.match(next.stopReason() ?? "", /made again at sub /);
+    next.finish();
+
+    // a watched file made again
+    const third = server.prepare([ws], [], { longLived: true });
+    for (let i = 0; i < 2; i++) {
+      writeFileSync(join(ws, "lefthook.yml"), "pre-commit:\n  commands:\n    x:\n      run: touch /nonexistent/x\n");
+      third.checkpoint(Date.now());
+      assert.ok(!existsSync(join(ws, "lefthook.yml")));
+    }
+    assert.match(third.stopReason() ?? "", /made again at lefthook\.yml/);
+    third.finish();
+  } finally {
+    server.close();
+    shell.close();
+    for (const d of [ws, ...states]) rmSync(d, { recursive: true, force: true });
+  }
+});
+
+Deno.test("GitViews: a live sandbox must stop when a walk of its folders passes its bounds (J5)", () => {
+  const ws = tmp();
+  const state = tmp();
+  const server = new GitViews(state);
+  try {
+    for (let i = 0; i < 30; i++) mkdirSync(join(ws, `d${i}`));
+    const life = server.prepare([ws], [], { longLived: true, liveWalk: { maxDirs: 40 } });
+    life.checkpoint(Date.now());
+    assert.equal(life.stopReason(), null, "31 folders, under the bound of 40");
+    for (let i = 0; i < 10; i++) mkdirSync(join(ws, `d${i}`, "x"));
+    life.checkpoint(Date.now());
+    assert.match(life.stopReason() ?? "", new RegExp(`walk of ${ws} looked at 41 folders, past the bound of 40`));
+    life.finish();
+    // the time bound: a walk that takes longer than maxMs (here: any walk)
+    const slow = server.prepare([ws], [], { longLived: true, liveWalk: { maxMs: 0 } });
+    slow.checkpoint(Date.now());
+    assert.match(slow.stopReason() ?? "", /took \d+ ms, past the bound of 0 ms/);
+    slow.finish();
+    // the defaults: a workspace of ordinary size is far from them
+    const plain = server.prepare([ws], [], { longLived: true });
+    plain.checkpoint(Date.now());
+    assert.equal(plain.stopReason(), null);
+    plain.finish();
+  } finally {
+    server.close();
+    for (const d of [ws, state]) rmSync(d, { recursive: true, force: true });
+  }
+});

@@ -148,15 +148,17 @@ export function untouchedSince(path: string, since: number): boolean {
   return old(path, 0, true);
 }
 
-/** Rename aside the watched paths (missing before the call) that the call created. */
+/** Rename aside the watched paths (missing before the call) that the call created; each one to `onDisabled` too. */
 export function disableWatched(
   root: string,
   watched: readonly { path: string; why: string; stem?: readonly string[] }[],
+  onDisabled?: (path: string) => void,
 ): string[] {
   const notes: string[] = [];
   const off = (p: string, why: string) => {
     try {
       const to = aside(p);
+      onDisabled?.(p);
       notes.push(
         `safe-exec: ${rel(root, p)} (${why}) was made by this call and renamed to ${rel(root, String(to))}: a ` +
           `protected git hook would run what it names`,

@@ -30,7 +30,9 @@
  * at its start finds, and is registered as a live writer of its folders until its exit walk (`_gitlive.ts`): while
  * one lives, every walk of those folders (its own after each call and between calls, `run_bash`'s, another
  * server's) disables any repository it did not already know or that a live server was not shown through a view,
- * however old its times look (red team 8, G3: a background job writes after the call's walk).
+ * however old its times look (red team 8, G3: a background job writes after the call's walk). A walk that disables
+ * something again where it disabled something during that process's life, or that goes past the bounds of its
+ * walks, makes {@linkcode GitCall.stopReason} say it must be stopped (red team 10, J5).
  *
  * Runtime-free: only `node:` APIs (and the runtime's lstat for the walk).
  *
@@ -45,7 +47,16 @@ import { GIT_DATA_DIRS, GIT_DATA_FILES, type GitRootInfo, inspectGit, readSmall,
 import { scanGitlinks } from "../../git/gitlinks.ts";
 import { RepoScanner } from "../../git/scan.ts";
 import { disableRepo, disableWatched, hasDataLinks, untouchedSince } from "./_gitnew.ts";
-import { addWriter, identity, type LiveWriter, shownToAll, writersOf } from "./_gitlive.ts";
+import {
+  addWriter,
+  identity,
+  type LiveWalkBounds,
+  type LiveWriter,
+  noteDisabled,
+  noteWalk,
+  shownToAll,
+  writersOf,
+} from "./_gitlive.ts";
 import { mergeData, privateData } from "./_gitview_data.ts";
 import { HOST_OBJECTS } from "./_gitdata.ts";
 import { withAncestors } from "./_gitpins.ts";
@@ -60,6 +71,12 @@ export interface PrepareOptions {
    * shown through views), and count it as a live writer of the roots until `finish` (its exit walk) vouched.
    */
   longLived?: boolean;
+  /**
+   * With `longLived`: the bounds of a walk of its folders while it lives (`_gitlive.ts`); past one, or when a walk
+   * disables a repository again where one was disabled during its life, {@linkcode GitCall.stopReason} says why it
+   * must be stopped.
+   */
+  liveWalk?: LiveWalkBounds;
 }
 
 /** The git part of one call: the mounts, and what to do once its processes are gone. */
@@ -75,6 +92,11 @@ export interface GitCall {
    * (ms since the epoch, the start of one of its calls) now, as `finish` would, keeping the views; returns notes.
    */
   checkpoint(since: number): string[];
+  /**
+   * For a process that lives on: why it must be stopped now (a walk disabled a repository again where one was
+   * disabled during its life, or went past its bounds), else null. Its owner ends its sandbox; `finish` runs after.
+   */
+  stopReason(): string | null;
 }
 
 interface Known {
@@ -310,7 +332,14 @@ export class GitViews {
         for (const b of k?.bare ?? []) if (viewed.includes(b)) add(b);
       }
       for (const g of viewed) add(g);
-      writer = { roots: [...roots], ids, gitDirs: [...viewed] };
+      writer = {
+        roots: [...roots],
+        ids,
+        gitDirs: [...viewed],
+        bounds: { ...options.liveWalk },
+        disabled: new Set(),
+        stop: null,
+      };
       release = addWriter(writer);
     }
     return {
@@ -329,7 +358,7 @@ export class GitViews {
         }
         for (const h of hosts) h.close();
         for (const root of roots) notes.push(...this.#afterCall(root, viewed, started));
-        notes.push(...disableWatched(roots[0] ?? "/", watched));
+        notes.push(...this.#disableWatched(roots[0] ?? "/", watched));
         for (const v of this.#views.values()) {
           notes.push(...capPrivate(v, this.#trash, this.#privateBytes));
           if (!v.fresh) notes.push(...dropAdded(v, this.#trash));
@@ -344,11 +373,18 @@ export class GitViews {
         if (finished) return [];
         const notes: string[] = this.#pending.splice(0);
         for (const root of roots) notes.push(...this.#afterCall(root, viewed, since));
-        notes.push(...disableWatched(roots[0] ?? "/", watched));
+        notes.push(...this.#disableWatched(roots[0] ?? "/", watched));
         emptyTrash(this.#trash);
         return notes;
       },
+      stopReason: () => finished ? null : writer?.stop ?? null,
     };
+  }
+
+  /** {@linkcode disableWatched}, each file it renames aside remembered for the live writers of `root`. */
+  #disableWatched(root: string, watched: Parameters<typeof disableWatched>[1]): string[] {
+    const live = writersOf(root);
+    return disableWatched(root, watched, live.length > 0 ? (p) => noteDisabled(live, root, p) : undefined);
   }
 
   /**
@@ -366,8 +402,13 @@ export class GitViews {
     const problems: string[] = [];
     let entries = new Set<string>();
     let bare = new Set<string>();
+    let walkMs = 0;
+    let walkDirs = 0;
     for (let pass = 0;; pass++) {
+      const t0 = performance.now();
       const found = this.#scanner.scan(root);
+      walkMs += performance.now() - t0;
+      walkDirs = Math.max(walkDirs, found.dirs);
       entries = new Set<string>();
       bare = new Set<string>();
       problems.length = 0;
@@ -375,6 +416,11 @@ export class GitViews {
       const off = (kind: "entry" | "bare", p: string | Buffer, shown?: string, lived = false) => {
         const r = disableRepo(root, kind, p, shown, lived ? LIVE_WHY : undefined);
         notes.push(r.note);
+        // Where it was: the folder whose git it was (a `.git` entry's parent, a bare shape itself).
+        if (live.length > 0) {
+          const at = typeof p === "string" ? p : shown ?? p.toString("utf8");
+          noteDisabled(live, root, kind === "entry" ? dirname(at) : at);
+        }
         if (r.ok) disabled++;
         else problems.push(r.note);
       };
@@ -403,6 +449,8 @@ export class GitViews {
         break;
       }
     }
+    // While long-lived writers live: a walk past their bounds stops them (the time between walks grows with it).
+    if (live.length > 0) noteWalk(live, root, walkDirs, walkMs);
     if (problems.length > 0) {
       notes.push(
         `safe-exec: the repository walk could not vouch for ${root}; process tools are refused until this is fixed: ` +

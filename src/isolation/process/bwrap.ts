@@ -23,6 +23,7 @@ import { isWithin } from "../../_util/paths.ts";
 import type { ChildProcess, Runtime } from "../../runtime/types.ts";
 import { ToolError } from "../../types.ts";
 import { waitCgroupEmpty } from "./_cgroup.ts";
+import type { LiveWalkBounds } from "./_gitlive.ts";
 import type { GitCall } from "./_gitview.ts";
 import { type HostState, SandboxHost, type UsableHost } from "./_host.ts";
 import { planSandbox, type SandboxPlan } from "./_plan.ts";
@@ -64,6 +65,11 @@ export interface BwrapSandboxOptions {
   probe?: BwrapProbe;
   /** The architecture as Node names it (tests; default: this process's). */
   arch?: string;
+  /**
+   * The bounds of a repository walk of a long-lived process's folders while it lives (default 100,000 folders or
+   * 2 s a walk, `_gitlive.ts`); past one, its {@linkcode PipedChild.stopReason} says it must be stopped.
+   */
+  liveWalk?: LiveWalkBounds;
 }
 
 /** What a sandbox shows for a workspace, for `doctor`. */
@@ -92,6 +98,8 @@ export interface PreparedCall {
   finish(): string[];
   /** While they run on: disable the repositories made since `since` (epoch ms); notes. */
   checkpoint(since: number): string[];
+  /** While they run on: why they must be stopped now ({@linkcode GitCall.stopReason}), else null. */
+  stopReason(): string | null;
 }
 
 /** A long-lived sandboxed process: a child with its stdin piped. */
@@ -102,6 +110,12 @@ export type PipedChild = ChildProcess & {
    * shown; while it lives, any repository it was not shown through a view (`_gitlive.ts`); notes.
    */
   checkpoint(since: number): string[];
+  /**
+   * Why it must be stopped now, else null: a walk disabled a repository again where one was disabled during its
+   * life (a loop that makes it again), or a walk of its folders went past the bounds (`liveWalk`). End it whole
+   * (`killGroup(pid)`); its exit walk runs once its processes are gone.
+   */
+  stopReason(): string | null;
 };
 
 /** The bwrap sandbox, with its lazily probed state. */
@@ -176,7 +190,10 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
       }
     }
     const shownRo = facts.readable.filter((f) => f.real !== null).map((f) => f.real as string);
-    const git: GitCall = r.views.prepare(roots, shownRo, { longLived });
+    const git: GitCall = r.views.prepare(roots, shownRo, {
+      longLived,
+      ...(options.liveWalk ? { liveWalk: options.liveWalk } : {}),
+    });
     let plan: SandboxPlan;
     try {
       plan = planSandbox(facts, {
@@ -195,7 +212,13 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
       git.finish();
       throw e;
     }
-    return { args: plan.args, plan, finish: () => git.finish(), checkpoint: (since) => git.checkpoint(since) };
+    return {
+      args: plan.args,
+      plan,
+      finish: () => git.finish(),
+      checkpoint: (since) => git.checkpoint(since),
+      stopReason: () => git.stopReason(),
+    };
   };
   // One standby at a time: a /bin/sh that already joined the cgroup, set the rlimits and opened the filter, waiting
   // on its stdin for a call's bwrap options. Used by the next call, then replaced once that call's process exited.
@@ -370,6 +393,7 @@ export function createBwrapSandbox(options: BwrapSandboxOptions = {}): BwrapSand
         stderr,
         exited,
         checkpoint: (since: number) => prepared.checkpoint(since),
+        stopReason: () => prepared.stopReason(),
       };
     },
     describe(): ProcessIsolation {
