@@ -1,0 +1,270 @@
+/**
+ * Red team 12, end to end, against a spawned `safe-exec` (deno run from source, and the Bun binary): a path deny
+ * floor must hold for
+ *
+ * - K1: curl's own URL globs (`{…}`, `[a-b]`) in a `file://` URL and in `-T` (upload-file), which name a floored file
+ *   without spelling it (`secret{s}/k`): the floor must deny or ask, never be answered by an approval remembered for
+ *   run_bash;
+ * - K2: an upstream tool's path spelled in another Unicode normalization (NFD `se\u0301crets/k`, or U+212A KELVIN
+ *   SIGN for `K`), which server-filesystem maps to the NFC entry on disk;
+ * - K3: a relative path that server-filesystem resolves against another of its allowed folders (`../secrets/k` given
+ *   to a server whose first folder is `src`).
+ *
+ * Each asserts on the world: the secret must not be printed or copied out of its floor.
+ *
+ * Skipped (with a printed reason) when bubblewrap cannot run here (K1 only; K2 and K3 need no sandbox).
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Target, targets } from "../_targets.ts";
+import { type Msg, startServe } from "../e2e/_serve.ts";
+import { sandboxSkip, tempBase } from "./_world.ts";
+
+const SKIP = sandboxSkip("the red team 12 curl glob attacks");
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const FS_SERVER = join(ROOT, "node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
+
+function chosenTargets(): Target[] {
+  const all = targets();
+  const out = all.filter((t) => t.name === "deno src");
+  const bin = all.find((t) => t.name.startsWith("binary safe-exec-bun")) ?? all.find((t) => t.name === "bun src");
+  if (bin) out.push(bin);
+  return out;
+}
+
+/** The node that runs server-filesystem: the one on PATH. */
+function nodePath(): string {
+  const out = new Deno.Command("sh", { args: ["-c", "command -v node"], stdout: "piped" }).outputSync();
+  return new TextDecoder().decode(out.stdout).trim() || "node";
+}
+
+const CURL_GLOBS: Array<{ name: string; cmd: (ws: string) => string; copy?: string }> = [
+  { name: "K1: file:// URL with a {…} glob", cmd: (ws) => `curl -s 'file://${ws}/secret{s}/k'` },
+  { name: "K1: file:// URL with a [a-b] glob", cmd: (ws) => `curl -s 'file://${ws}/secre[s-t]s/k'` },
+  { name: "K1: file:// URL with a list glob", cmd: (ws) => `curl -s 'file://${ws}/{secrets,src}/k'` },
+  {
+    name: "K1: -T with a glob copies the secret out",
+    cmd: (ws) => `curl -s -T '{secrets/k,a.txt}' file://${ws}/out/`,
+    copy: "out/k",
+  },
+];
+
+for (const target of chosenTargets()) {
+  Deno.test({
+    name: `[${target.name}] red team 12 K1: curl URL globs never pass a path deny floor`,
+    ignore: SKIP !== null,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const base = tempBase("se-rt12-k1-");
+      const ws = join(base, "ws");
+      mkdirSync(join(ws, "secrets"), { recursive: true });
+      mkdirSync(join(ws, "src"), { recursive: true });
+      writeFileSync(join(ws, "secrets", "k"), "TOPSECRET\n");
+      writeFileSync(join(ws, "a.txt"), "hello\n");
+      writeFileSync(
+        join(base, "se.json"),
+        JSON.stringify({ rules: [{ tool: "*", path: ["secrets/**"], decision: "deny" }] }),
+      );
+      const serve = startServe(target, base, [
+        "--workspace",
+        ws,
+        "--witness",
+        join(base, "witness.log"),
+        "--config",
+        join(base, "se.json"),
+        "--confirm",
+        "client",
+      ]);
+      // The operator approves one harmless call for the whole tool and refuses every later question.
+      let approvedOnce = false;
+      const call = async (tool: string, args: Msg): Promise<{ result: Msg; asked: boolean }> => {
+        let m = await serve.send({ tool, args }, 120_000);
+        let asked = false;
+        while (m.type === "confirm_request") {
+          asked = true;
+          const approve = !approvedOnce;
+          approvedOnce = true;
+          m = await serve.raw(
+            JSON.stringify({ type: "confirm", id: m.id, approve, ...(approve ? { remember: "tool" } : {}) }),
+            120_000,
+          );
+        }
+        return { result: m, asked };
+      };
+      try {
+        const first = await call("run_bash", { cmd: "touch approved" });
+        assert.equal(first.asked, true, JSON.stringify(first.result).slice(0, 300));
+        const plain = await call("run_bash", { cmd: `curl -s file://${ws}/secrets/k` });
+        assert.equal(plain.result.decision, "deny", JSON.stringify(plain.result).slice(0, 300));
+        for (const a of CURL_GLOBS) {
+          rmSync(join(ws, "out"), { recursive: true, force: true });
+          mkdirSync(join(ws, "out"));
+          const { result, asked } = await call("run_bash", { cmd: a.cmd(ws) });
+          const shown = `${a.name}: ${JSON.stringify(result).slice(0, 600)}`;
+          assert.doesNotMatch(JSON.stringify(result.output ?? null), /TOPSECRET/, `the secret was printed: ${shown}`);
+          if (a.copy) {
+            const copied = join(ws, a.copy);
+            assert.ok(!existsSync(copied) || !/TOPSECRET/.test(readFileSync(copied, "utf8")), `copied out: ${shown}`);
+          }
+          assert.equal(result.ok, false, shown);
+          assert.ok(result.decision === "deny" || asked, `neither denied nor asked: ${shown}`);
+        }
+      } finally {
+        await serve.close();
+        rmSync(base, { recursive: true, force: true });
+      }
+    },
+  });
+}
+
+/** A minimal MCP client over a spawned `safe-exec mcp`: one request at a time, answers matched by id. */
+async function mcpSession(
+  target: Target,
+  base: string,
+  ws: string,
+  config: Record<string, unknown>,
+  calls: Array<{ name: string; arguments: Record<string, unknown> }>,
+): Promise<Msg[]> {
+  writeFileSync(join(base, "mcp.json"), JSON.stringify(config));
+  const [cmd, ...rest] = target.argv;
+  const child = new Deno.Command(cmd as string, {
+    args: [
+      ...rest,
+      "mcp",
+      "--workspace",
+      ws,
+      "--witness",
+      join(base, "witness.log"),
+      "--config",
+      join(base, "mcp.json"),
+      "--confirm",
+      "deny",
+    ],
+    cwd: base,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const enc = new TextEncoder();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = "";
+  const next = async (id: number): Promise<Msg> => {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (!line.trim()) continue;
+        const m = JSON.parse(line) as Msg;
+        if (m.id === id) return m;
+      }
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += value;
+    }
+    throw new Error(`no answer to request ${id} from safe-exec mcp`);
+  };
+  const send = (m: Msg) => writer.write(enc.encode(JSON.stringify(m) + "\n"));
+  const out: Msg[] = [];
+  try {
+    await send({
+      jsonrpc: "2.0",
+      id: 0,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "rt12", version: "1" } },
+    });
+    await next(0);
+    await send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    for (const [i, c] of calls.entries()) {
+      await send({ jsonrpc: "2.0", id: i + 1, method: "tools/call", params: c });
+      out.push(await next(i + 1));
+    }
+  } finally {
+    await writer.close().catch(() => {});
+    reader.releaseLock();
+    await child.stdout.cancel().catch(() => {});
+    await child.status;
+  }
+  return out;
+}
+
+for (const target of chosenTargets()) {
+  Deno.test({
+    name: `[${target.name}] red team 12 K2: an upstream path in another Unicode normalization meets the floor`,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const base = tempBase("se-rt12-k2-");
+      const ws = join(base, "ws");
+      const nfc = "s\u00e9crets";
+      mkdirSync(join(ws, nfc), { recursive: true });
+      mkdirSync(join(ws, "Keys"), { recursive: true });
+      mkdirSync(join(ws, "src"), { recursive: true });
+      writeFileSync(join(ws, nfc, "k"), "TOPSECRET4\n");
+      writeFileSync(join(ws, "Keys", "k"), "TOPSECRET3\n");
+      try {
+        const config = {
+          rules: [
+            { tool: "*", path: [`${nfc}/**`], decision: "deny" },
+            { tool: "*", path: ["Keys/**"], decision: "deny" },
+          ],
+          servers: { fs: { command: [nodePath(), FS_SERVER, ws], risk: "low" } },
+        };
+        const answers = await mcpSession(target, base, ws, config, [
+          { name: "fs__read_text_file", arguments: { path: `${nfc}/k` } },
+          { name: "fs__read_text_file", arguments: { path: "se\u0301crets/k" } },
+          { name: "fs__read_text_file", arguments: { path: "\u212aeys/k" } },
+          { name: "fs__read_multiple_files", arguments: { paths: ["\u212aeys/k", "src/none"] } },
+          { name: "fs__move_file", arguments: { source: "se\u0301crets/k", destination: "src/moved" } },
+        ]);
+        const shown = (i: number) => JSON.stringify(answers[i]).slice(0, 600);
+        assert.match(shown(0), /deny/, `the NFC spelling is denied: ${shown(0)}`);
+        for (let i = 1; i < answers.length; i++) {
+          assert.doesNotMatch(JSON.stringify(answers[i]), /TOPSECRET/, `the secret was read: ${shown(i)}`);
+        }
+        assert.ok(existsSync(join(ws, nfc, "k")), `the floored file was moved out: ${shown(4)}`);
+      } finally {
+        rmSync(base, { recursive: true, force: true });
+      }
+    },
+  });
+
+  Deno.test({
+    name: `[${target.name}] red team 12 K3: a relative path the server resolves against another root meets the floor`,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const base = tempBase("se-rt12-k3-");
+      const ws = join(base, "ws");
+      mkdirSync(join(ws, "secrets"), { recursive: true });
+      mkdirSync(join(ws, "src"), { recursive: true });
+      writeFileSync(join(ws, "secrets", "k"), "TOPSECRET\n");
+      writeFileSync(join(ws, "src", "a.txt"), "hello\n");
+      try {
+        const config = {
+          rules: [{ tool: "*", path: ["secrets/**"], decision: "deny" }],
+          servers: { fs: { command: [nodePath(), FS_SERVER, "src", "."], cwd: ws, risk: "low" } },
+        };
+        const answers = await mcpSession(target, base, ws, config, [
+          { name: "fs__read_text_file", arguments: { path: "a.txt" } }, // src/a.txt: the server tries src first
+          { name: "fs__read_text_file", arguments: { path: "../secrets/k" } },
+        ]);
+        assert.match(JSON.stringify(answers[0]), /hello/, JSON.stringify(answers[0]).slice(0, 600));
+        assert.doesNotMatch(
+          JSON.stringify(answers[1]),
+          /TOPSECRET/,
+          `the secret was read: ${JSON.stringify(answers[1]).slice(0, 600)}`,
+        );
+      } finally {
+        rmSync(base, { recursive: true, force: true });
+      }
+    },
+  });
+}
