@@ -268,3 +268,139 @@ for (const target of chosenTargets()) {
     },
   });
 }
+
+const HUSKY4_STUB = `#!/bin/sh
+# husky
+
+# Hook created by Husky v4.3.8 (https://github.com/typicode/husky#readme)
+#   At: 12/2/2026, 2:00:00 PM
+#   From: . (https://github.com/typicode/husky#readme)
+
+. "$(dirname "$0")/husky.sh"
+`;
+
+/** husky v4.3.8's husky.sh, as `husky install` writes it (trimmed of debug output). */
+const HUSKY4_SH = `command_exists () {
+  command -v "$1" >/dev/null 2>&1
+}
+run_command () {
+  if command_exists "$1"; then
+    "$@" husky-run $hookName "$gitParams"
+    exitCode="$?"
+    if [ $exitCode -eq 127 ]; then
+      echo "Can't find Husky, skipping $hookName hook"
+    else
+      exit $exitCode
+    fi
+  else
+    echo "Can't find $1 in PATH: $PATH"
+    exit 0
+  fi
+}
+hookIsDefined () {
+  grep -qs $hookName "package.json"
+}
+huskyVersion="4.3.8"
+gitParams="$*"
+hookName="$(basename "$0")"
+. "$(dirname "$0")/husky.local.sh"
+if [ -f .huskyrc.js ] || [ -f husky.config.js ] || hookIsDefined; then
+  :
+else
+  exit 0
+fi
+case $packageManager in
+  "npm") run_command npx --no-install;;
+  "pnpm") run_command pnpx --no-install;;
+  "yarn") run_command yarn run --silent;;
+  "*") echo "Unknown package manager: $packageManager"; exit 0;;
+esac
+`;
+
+/** Run git on the host, as the operator does after the session (no global config, HOME outside the workspace). */
+function hostGit(ws: string, home: string, args: string[]): { code: number; out: string } {
+  const r = new Deno.Command("git", {
+    args: ["-c", "user.name=op", "-c", "user.email=op@example.com", ...args],
+    cwd: ws,
+    env: { HOME: home, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).outputSync();
+  const dec = new TextDecoder();
+  return { code: r.code, out: dec.decode(r.stdout) + dec.decode(r.stderr) };
+}
+
+const HAS_NPX = new Deno.Command("sh", { args: ["-c", "command -v npx && command -v git"], stdout: "null" })
+  .outputSync().success;
+
+for (const target of chosenTargets()) {
+  Deno.test({
+    name: `[${target.name}] red team 12 K4: husky v4's node_modules/.bin/husky-run never becomes the agent's`,
+    ignore: SKIP !== null || !HAS_NPX,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const base = tempBase("se-rt12-k4-");
+      const ws = join(base, "ws");
+      const marker = join(base, "PWNED");
+      mkdirSync(join(ws, "node_modules", "husky", "bin"), { recursive: true });
+      mkdirSync(join(ws, "node_modules", ".bin"), { recursive: true });
+      hostGit(ws, base, ["init", "-q"]);
+      writeFileSync(
+        join(ws, "package.json"),
+        JSON.stringify({
+          name: "x",
+          version: "1.0.0",
+          devDependencies: { husky: "4.3.8" },
+          husky: { hooks: { "pre-commit": "echo lint" } },
+        }),
+      );
+      writeFileSync(
+        join(ws, "node_modules", "husky", "package.json"),
+        JSON.stringify({ name: "husky", version: "4.3.8", bin: { "husky-run": "bin/run.js" } }),
+      );
+      writeFileSync(
+        join(ws, "node_modules", "husky", "bin", "run.js"),
+        "#!/usr/bin/env node\nconsole.log('husky-run');\n",
+        {
+          mode: 0o755,
+        },
+      );
+      // pnpm's layout: the .bin entry is a shell shim (a regular file), not a symlink
+      writeFileSync(
+        join(ws, "node_modules", ".bin", "husky-run"),
+        '#!/bin/sh\nbasedir=$(dirname "$0")\nexec node "$basedir/../husky/bin/run.js" "$@"\n',
+        { mode: 0o755 },
+      );
+      writeFileSync(join(ws, ".git", "hooks", "pre-commit"), HUSKY4_STUB, { mode: 0o755 });
+      writeFileSync(join(ws, ".git", "hooks", "husky.sh"), HUSKY4_SH);
+      writeFileSync(join(ws, ".git", "hooks", "husky.local.sh"), 'packageManager=npm\ncd "."\n');
+      writeFileSync(join(ws, ".gitignore"), "node_modules\n");
+      hostGit(ws, base, ["add", "-A"]);
+      const first = hostGit(ws, base, ["commit", "-q", "-m", "init"]);
+      assert.match(first.out, /husky-run/, `the husky v4 hook runs husky-run on the host: ${first.out}`);
+      writeFileSync(join(base, "se.json"), "{}");
+      const serve = startServe(target, base, [
+        "--workspace",
+        ws,
+        "--witness",
+        join(base, "witness.log"),
+        "--config",
+        join(base, "se.json"),
+        "--confirm",
+        "deny",
+      ]);
+      try {
+        const r = await serve.call("run_bash", {
+          cmd: `printf '#!/bin/sh\\ntouch ${marker}\\n' > node_modules/.bin/husky-run`,
+        }, 120_000);
+        const shown = JSON.stringify(r).slice(0, 600);
+        const after = hostGit(ws, base, ["commit", "-q", "--allow-empty", "-m", "operator"]);
+        assert.ok(!existsSync(marker), `the host's git commit ran the agent's husky-run: ${shown} / ${after.out}`);
+      } finally {
+        await serve.close();
+        rmSync(base, { recursive: true, force: true });
+      }
+    },
+  });
+}
