@@ -404,3 +404,85 @@ for (const target of chosenTargets()) {
     },
   });
 }
+
+/** husky 9.1.7's `.husky/_/h`, as `husky` writes it. */
+const HUSKY9_H = `#!/usr/bin/env sh
+[ "$HUSKY" = "2" ] && set -x
+n=$(basename "$0")
+s=$(dirname "$(dirname "$0")")/$n
+
+[ ! -f "$s" ] && exit 0
+
+if [ -f "$HOME/.huskyrc" ]; then
+	echo "husky - '~/.huskyrc' is DEPRECATED, please move your code to ~/.config/husky/init.sh"
+fi
+i="\${XDG_CONFIG_HOME:-$HOME/.config}/husky/init.sh"
+[ -f "$i" ] && . "$i"
+
+[ "\${HUSKY-}" = "0" ] && exit 0
+
+export PATH="node_modules/.bin:$PATH"
+sh -e "$s" "$@"
+c=$?
+
+[ $c != 0 ] && echo "husky - $n script failed (code $c)"
+[ $c = 127 ] && echo "husky - command not found in PATH=$PATH"
+exit $c
+`;
+
+for (const target of chosenTargets()) {
+  Deno.test({
+    name: `[${target.name}] red team 12 K5: husky v9's stub never runs an sh the agent put in node_modules/.bin`,
+    ignore: SKIP !== null,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const base = tempBase("se-rt12-k5-");
+      const ws = join(base, "ws");
+      const marker = join(base, "PWNED");
+      mkdirSync(join(ws, ".husky", "_"), { recursive: true });
+      hostGit(ws, base, ["init", "-q"]);
+      hostGit(ws, base, ["config", "core.hooksPath", ".husky/_"]);
+      writeFileSync(join(ws, ".husky", "_", "pre-commit"), '#!/usr/bin/env sh\n. "$(dirname "$0")/h"\n', {
+        mode: 0o755,
+      });
+      writeFileSync(join(ws, ".husky", "_", "h"), HUSKY9_H);
+      writeFileSync(join(ws, ".husky", "_", ".gitignore"), "*\n");
+      writeFileSync(join(ws, ".husky", "pre-commit"), 'echo "project hook: tests pass"\n');
+      writeFileSync(join(ws, ".gitignore"), "node_modules\n");
+      writeFileSync(join(ws, "package.json"), JSON.stringify({ name: "x", devDependencies: { husky: "9.1.7" } }));
+      hostGit(ws, base, ["add", "-A"]);
+      const first = hostGit(ws, base, ["commit", "-q", "-m", "init"]);
+      assert.match(first.out, /project hook/, `husky's hook runs on the host: ${first.out}`);
+      writeFileSync(join(base, "se.json"), "{}");
+      // the operator approves what the tool table asks about: the sandbox must hold for approved calls too
+      const serve = startServe(target, base, [
+        "--workspace",
+        ws,
+        "--witness",
+        join(base, "witness.log"),
+        "--config",
+        join(base, "se.json"),
+        "--confirm",
+        "exec:true",
+      ]);
+      try {
+        const shown: string[] = [];
+        for (
+          const cmd of [
+            "mkdir -p node_modules/.bin",
+            `printf '#!/bin/sh\\ntouch ${marker}\\nexec /bin/sh "$@"\\n' > node_modules/.bin/sh`,
+            "chmod +x node_modules/.bin/sh",
+          ]
+        ) {
+          shown.push(JSON.stringify(await serve.call("run_bash", { cmd }, 120_000)).slice(0, 300));
+        }
+        const after = hostGit(ws, base, ["commit", "-q", "--allow-empty", "-m", "operator"]);
+        assert.ok(!existsSync(marker), `the host's git commit ran the agent's sh: ${shown.join(" / ")} / ${after.out}`);
+      } finally {
+        await serve.close();
+        rmSync(base, { recursive: true, force: true });
+      }
+    },
+  });
+}
