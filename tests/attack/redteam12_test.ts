@@ -42,6 +42,7 @@ function nodePath(): string {
 }
 
 const CURL_GLOBS: Array<{ name: string; cmd: (ws: string) => string; copy?: string }> = [
+  { name: "K1: -o 'secre#1/k' writes into the floor", cmd: (ws) => `curl -s 'file://${ws}/a.txt?{ts}' -o 'secre#1/k'` },
   { name: "K1: file:// URL with a {…} glob", cmd: (ws) => `curl -s 'file://${ws}/secret{s}/k'` },
   { name: "K1: file:// URL with a [a-b] glob", cmd: (ws) => `curl -s 'file://${ws}/secre[s-t]s/k'` },
   { name: "K1: file:// URL with a list glob", cmd: (ws) => `curl -s 'file://${ws}/{secrets,src}/k'` },
@@ -101,6 +102,7 @@ for (const target of chosenTargets()) {
         const plain = await call("run_bash", { cmd: `curl -s file://${ws}/secrets/k` });
         assert.equal(plain.result.decision, "deny", JSON.stringify(plain.result).slice(0, 300));
         for (const a of CURL_GLOBS) {
+          writeFileSync(join(ws, "secrets", "k"), "TOPSECRET\n");
           rmSync(join(ws, "out"), { recursive: true, force: true });
           mkdirSync(join(ws, "out"));
           const { result, asked } = await call("run_bash", { cmd: a.cmd(ws) });
@@ -110,6 +112,11 @@ for (const target of chosenTargets()) {
             const copied = join(ws, a.copy);
             assert.ok(!existsSync(copied) || !/TOPSECRET/.test(readFileSync(copied, "utf8")), `copied out: ${shown}`);
           }
+          assert.equal(
+            readFileSync(join(ws, "secrets", "k"), "utf8"),
+            "TOPSECRET\n",
+            `the floored file was written: ${shown}`,
+          );
           assert.equal(result.ok, false, shown);
           assert.ok(result.decision === "deny" || asked, `neither denied nor asked: ${shown}`);
         }
