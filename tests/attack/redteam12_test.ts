@@ -15,7 +15,7 @@
  * Skipped (with a printed reason) when bubblewrap cannot run here (K1 only; K2 and K3 need no sandbox).
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Target, targets } from "../_targets.ts";
@@ -337,6 +337,54 @@ function hostGit(ws: string, home: string, args: string[]): { code: number; out:
   return { code: r.code, out: dec.decode(r.stdout) + dec.decode(r.stderr) };
 }
 
+/**
+ * A repository with husky v4.3.8 installed as `husky install` leaves it: the stubs in `.git/hooks`, package.json's
+ * `"husky"` hooks, `node_modules/husky`, and `node_modules/.bin/husky-run` as npm links it (`link`) or as pnpm's shell
+ * shim (`shim`); committed once on the host, which runs the hook.
+ */
+function husky4Repo(ws: string, base: string, layout: "link" | "shim"): void {
+  mkdirSync(join(ws, "node_modules", "husky", "bin"), { recursive: true });
+  mkdirSync(join(ws, "node_modules", ".bin"), { recursive: true });
+  hostGit(ws, base, ["init", "-q"]);
+  writeFileSync(
+    join(ws, "package.json"),
+    JSON.stringify({
+      name: "x",
+      version: "1.0.0",
+      devDependencies: { husky: "4.3.8" },
+      husky: { hooks: { "pre-commit": "echo lint" } },
+    }),
+  );
+  writeFileSync(
+    join(ws, "node_modules", "husky", "package.json"),
+    JSON.stringify({ name: "husky", version: "4.3.8", bin: { "husky-run": "bin/run.js" } }),
+  );
+  writeFileSync(
+    join(ws, "node_modules", "husky", "bin", "run.js"),
+    "#!/usr/bin/env node\nconsole.log('husky-run');\n",
+    {
+      mode: 0o755,
+    },
+  );
+  if (layout === "link") {
+    symlinkSync("../husky/bin/run.js", join(ws, "node_modules", ".bin", "husky-run"));
+  } else {
+    // pnpm's layout: the .bin entry is a shell shim (a regular file), not a symlink
+    writeFileSync(
+      join(ws, "node_modules", ".bin", "husky-run"),
+      '#!/bin/sh\nbasedir=$(dirname "$0")\nexec node "$basedir/../husky/bin/run.js" "$@"\n',
+      { mode: 0o755 },
+    );
+  }
+  writeFileSync(join(ws, ".git", "hooks", "pre-commit"), HUSKY4_STUB, { mode: 0o755 });
+  writeFileSync(join(ws, ".git", "hooks", "husky.sh"), HUSKY4_SH);
+  writeFileSync(join(ws, ".git", "hooks", "husky.local.sh"), 'packageManager=npm\ncd "."\n');
+  writeFileSync(join(ws, ".gitignore"), "node_modules\n");
+  hostGit(ws, base, ["add", "-A"]);
+  const first = hostGit(ws, base, ["commit", "-q", "-m", "init"]);
+  assert.match(first.out, /husky-run/, `the husky v4 hook runs husky-run on the host: ${first.out}`);
+}
+
 const HAS_NPX = new Deno.Command("sh", { args: ["-c", "command -v npx && command -v git"], stdout: "null" })
   .outputSync().success;
 
@@ -350,42 +398,7 @@ for (const target of chosenTargets()) {
       const base = tempBase("se-rt12-k4-");
       const ws = join(base, "ws");
       const marker = join(base, "PWNED");
-      mkdirSync(join(ws, "node_modules", "husky", "bin"), { recursive: true });
-      mkdirSync(join(ws, "node_modules", ".bin"), { recursive: true });
-      hostGit(ws, base, ["init", "-q"]);
-      writeFileSync(
-        join(ws, "package.json"),
-        JSON.stringify({
-          name: "x",
-          version: "1.0.0",
-          devDependencies: { husky: "4.3.8" },
-          husky: { hooks: { "pre-commit": "echo lint" } },
-        }),
-      );
-      writeFileSync(
-        join(ws, "node_modules", "husky", "package.json"),
-        JSON.stringify({ name: "husky", version: "4.3.8", bin: { "husky-run": "bin/run.js" } }),
-      );
-      writeFileSync(
-        join(ws, "node_modules", "husky", "bin", "run.js"),
-        "#!/usr/bin/env node\nconsole.log('husky-run');\n",
-        {
-          mode: 0o755,
-        },
-      );
-      // pnpm's layout: the .bin entry is a shell shim (a regular file), not a symlink
-      writeFileSync(
-        join(ws, "node_modules", ".bin", "husky-run"),
-        '#!/bin/sh\nbasedir=$(dirname "$0")\nexec node "$basedir/../husky/bin/run.js" "$@"\n',
-        { mode: 0o755 },
-      );
-      writeFileSync(join(ws, ".git", "hooks", "pre-commit"), HUSKY4_STUB, { mode: 0o755 });
-      writeFileSync(join(ws, ".git", "hooks", "husky.sh"), HUSKY4_SH);
-      writeFileSync(join(ws, ".git", "hooks", "husky.local.sh"), 'packageManager=npm\ncd "."\n');
-      writeFileSync(join(ws, ".gitignore"), "node_modules\n");
-      hostGit(ws, base, ["add", "-A"]);
-      const first = hostGit(ws, base, ["commit", "-q", "-m", "init"]);
-      assert.match(first.out, /husky-run/, `the husky v4 hook runs husky-run on the host: ${first.out}`);
+      husky4Repo(ws, base, "shim");
       writeFileSync(join(base, "se.json"), "{}");
       const serve = startServe(target, base, [
         "--workspace",
@@ -561,6 +574,50 @@ for (const target of chosenTargets()) {
           );
           rmSync(join(ws, "pre_commit.py"), { force: true });
         }
+      } finally {
+        await serve.close();
+        rmSync(base, { recursive: true, force: true });
+      }
+    },
+  });
+}
+
+for (const target of chosenTargets()) {
+  Deno.test({
+    name: `[${target.name}] red team 12 K7: husky v4's npx never reads an .npmrc the agent wrote`,
+    ignore: !HAS_NPX,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const base = tempBase("se-rt12-k7-");
+      const ws = join(base, "ws");
+      const marker = join(base, "PWNED");
+      husky4Repo(ws, base, "link");
+      writeFileSync(join(base, "se.json"), "{}");
+      const serve = startServe(target, base, [
+        "--workspace",
+        ws,
+        "--witness",
+        join(base, "witness.log"),
+        "--config",
+        join(base, "se.json"),
+        "--confirm",
+        "deny",
+      ]);
+      try {
+        const shown: string[] = [];
+        const files: Record<string, string> = {
+          "evil.js": `require("fs").writeFileSync(${JSON.stringify(marker)}, "x");\n`,
+          ".npmrc": `node-options=--require=${join(ws, "evil.js")}\n`,
+        };
+        for (const [path, content] of Object.entries(files)) {
+          shown.push(JSON.stringify(await serve.call("write_file", { path, content }, 120_000)).slice(0, 300));
+        }
+        const after = hostGit(ws, base, ["commit", "-q", "--allow-empty", "-m", "operator"]);
+        assert.ok(
+          !existsSync(marker),
+          `the host's git commit ran the agent's code: ${shown.join(" / ")} / ${after.out}`,
+        );
       } finally {
         await serve.close();
         rmSync(base, { recursive: true, force: true });
