@@ -625,3 +625,53 @@ for (const target of chosenTargets()) {
     },
   });
 }
+
+for (const target of chosenTargets()) {
+  Deno.test({
+    name: `[${target.name}] red team 12 K6: a hook's python3 -m json.tool never imports the agent's json/`,
+    ignore: !HAS_PYTHON,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const base = tempBase("se-rt12-k6b-");
+      const ws = join(base, "ws");
+      const marker = join(base, "PWNED");
+      mkdirSync(ws);
+      hostGit(ws, base, ["init", "-q"]);
+      writeFileSync(
+        join(ws, ".git", "hooks", "pre-commit"),
+        '#!/bin/sh\npython3 -m json.tool package.json > /dev/null && echo "hook: package.json ok"\n',
+        { mode: 0o755 },
+      );
+      writeFileSync(join(ws, "package.json"), "{}\n");
+      hostGit(ws, base, ["add", "-A"]);
+      const first = hostGit(ws, base, ["commit", "-q", "-m", "init"]);
+      assert.match(first.out, /package.json ok/, first.out);
+      writeFileSync(join(base, "se.json"), "{}");
+      const serve = startServe(target, base, [
+        "--workspace",
+        ws,
+        "--witness",
+        join(base, "witness.log"),
+        "--config",
+        join(base, "se.json"),
+        "--confirm",
+        "deny",
+      ]);
+      try {
+        const r = await serve.call("write_file", {
+          path: "json/__init__.py",
+          content: `open(${JSON.stringify(marker)}, "w").write("x")\n`,
+        }, 120_000);
+        const after = hostGit(ws, base, ["commit", "-q", "--allow-empty", "-m", "operator"]);
+        assert.ok(
+          !existsSync(marker),
+          `the host's git commit ran the agent's json/: ${JSON.stringify(r).slice(0, 300)} / ${after.out}`,
+        );
+      } finally {
+        await serve.close();
+        rmSync(base, { recursive: true, force: true });
+      }
+    },
+  });
+}
