@@ -135,6 +135,7 @@ async function mcpSession(
   ws: string,
   config: Record<string, unknown>,
   calls: Array<{ name: string; arguments: Record<string, unknown> }>,
+  env: Record<string, string> = {},
 ): Promise<Msg[]> {
   writeFileSync(join(base, "mcp.json"), JSON.stringify(config));
   const [cmd, ...rest] = target.argv;
@@ -155,7 +156,7 @@ async function mcpSession(
     stdin: "piped",
     stdout: "piped",
     stderr: "null",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
   }).spawn();
   const writer = child.stdin.getWriter();
   const enc = new TextEncoder();
@@ -670,6 +671,44 @@ for (const target of chosenTargets()) {
         );
       } finally {
         await serve.close();
+        rmSync(base, { recursive: true, force: true });
+      }
+    },
+  });
+}
+
+for (const target of chosenTargets()) {
+  Deno.test({
+    name: `[${target.name}] red team 12 K8: an upstream path under ~/ meets the floor`,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const base = tempBase("se-rt12-k8-");
+      const ws = join(base, "ws");
+      mkdirSync(join(ws, "secrets"), { recursive: true });
+      writeFileSync(join(ws, "secrets", "k"), "TOPSECRET\n");
+      writeFileSync(join(ws, "a.txt"), "hello\n");
+      try {
+        const config = {
+          rules: [{ tool: "*", path: ["secrets/**"], decision: "deny" }],
+          servers: { fs: { command: [nodePath(), FS_SERVER, ws], risk: "low" } },
+        };
+        // the workspace lies in the home folder of the user running the gateway (and its server)
+        const answers = await mcpSession(target, base, ws, config, [
+          { name: "fs__read_text_file", arguments: { path: "~/ws/a.txt" } },
+          { name: "fs__read_text_file", arguments: { path: "~/ws/secrets/k" } },
+        ], { HOME: base });
+        assert.match(
+          JSON.stringify(answers[0]),
+          /hello/,
+          `the server expands ~: ${JSON.stringify(answers[0]).slice(0, 400)}`,
+        );
+        assert.doesNotMatch(
+          JSON.stringify(answers[1]),
+          /TOPSECRET/,
+          `the secret was read: ${JSON.stringify(answers[1]).slice(0, 600)}`,
+        );
+      } finally {
         rmSync(base, { recursive: true, force: true });
       }
     },
