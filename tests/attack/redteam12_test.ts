@@ -1,18 +1,28 @@
 /**
- * Red team 12, end to end, against a spawned `safe-exec` (deno run from source, and the Bun binary): a path deny
- * floor must hold for
+ * Red team 12, end to end, against a spawned `safe-exec` (deno run from source, and the Bun binary). Path deny floors
+ * must hold for
  *
- * - K1: curl's own URL globs (`{…}`, `[a-b]`) in a `file://` URL and in `-T` (upload-file), which name a floored file
- *   without spelling it (`secret{s}/k`): the floor must deny or ask, never be answered by an approval remembered for
- *   run_bash;
+ * - K1: curl's own URL globs (`{…}`, `[a-b]`) in a `file://` URL, in `-T`, and `#1` in `-o`, which name a floored
+ *   file without spelling it (`secret{s}/k`): the floor must deny or ask, never be answered by an approval remembered
+ *   for run_bash;
  * - K2: an upstream tool's path spelled in another Unicode normalization (NFD `se\u0301crets/k`, or U+212A KELVIN
  *   SIGN for `K`), which server-filesystem maps to the NFC entry on disk;
- * - K3: a relative path that server-filesystem resolves against another of its allowed folders (`../secrets/k` given
- *   to a server whose first folder is `src`).
+ * - K3: a relative path that server-filesystem resolves against another of its allowed folders;
+ * - K8: `~/…`, which server-filesystem expands to its home folder.
  *
- * Each asserts on the world: the secret must not be printed or copied out of its floor.
+ * And the host's git must never run code the agent wrote:
  *
- * Skipped (with a printed reason) when bubblewrap cannot run here (K1 only; K2 and K3 need no sandbox).
+ * - K4: husky v4's stub runs `npx --no-install husky-run`: `node_modules/.bin/husky-run` (pnpm's shim, a regular file);
+ * - K5: husky v9's `.husky/_/h` puts `node_modules/.bin` first on PATH and runs `sh`;
+ * - K6: `python3 -m pre_commit` (pre-commit's own hook) and `python3 -m json.tool` (a hand-written hook) import the
+ *   worktree's `pre_commit.py` / `json/` first;
+ * - K7: husky v4's npx reads the worktree's `.npmrc` (`node-options=--require=…`).
+ *
+ * Each asserts on the world: the secret is not printed, copied or overwritten; no marker file appears after the
+ * operator's `git commit` on the host.
+ *
+ * The run_bash attacks (K1, K4, K5) are skipped, with a printed reason, when bubblewrap cannot run here; K4 and K7 need
+ * `npx`, K6 `/usr/bin/python3`.
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
