@@ -350,7 +350,8 @@ function hostGit(ws: string, home: string, args: string[]): { code: number; out:
 
 /**
  * A repository with husky v4.3.8 installed as `husky install` leaves it: the stubs in `.git/hooks`, package.json's
- * `"husky"` hooks, `node_modules/husky`, and `node_modules/.bin/husky-run` as npm links it (`link`) or as pnpm's shell
+ * `"husky"` hooks, `node_modules/husky` (whose `run.js` loads its hoisted dependency `node_modules/cosmiconfig`), and
+ * `node_modules/.bin/husky-run` as npm links it (`link`) or as pnpm's shell
  * shim (`shim`); committed once on the host, which runs the hook.
  */
 function husky4Repo(ws: string, base: string, layout: "link" | "shim"): void {
@@ -370,9 +371,16 @@ function husky4Repo(ws: string, base: string, layout: "link" | "shim"): void {
     join(ws, "node_modules", "husky", "package.json"),
     JSON.stringify({ name: "husky", version: "4.3.8", bin: { "husky-run": "bin/run.js" } }),
   );
+  // one of husky v4's dependencies, hoisted beside it as npm and yarn install it (husky's runner loads its config with it)
+  mkdirSync(join(ws, "node_modules", "cosmiconfig"), { recursive: true });
+  writeFileSync(
+    join(ws, "node_modules", "cosmiconfig", "package.json"),
+    JSON.stringify({ name: "cosmiconfig", version: "7.0.0", main: "index.js" }),
+  );
+  writeFileSync(join(ws, "node_modules", "cosmiconfig", "index.js"), "module.exports = {};\n");
   writeFileSync(
     join(ws, "node_modules", "husky", "bin", "run.js"),
-    "#!/usr/bin/env node\nconsole.log('husky-run');\n",
+    "#!/usr/bin/env node\nrequire('cosmiconfig');\nconsole.log('husky-run');\n",
     {
       mode: 0o755,
     },
@@ -719,6 +727,46 @@ for (const target of chosenTargets()) {
           `the secret was read: ${JSON.stringify(answers[1]).slice(0, 600)}`,
         );
       } finally {
+        rmSync(base, { recursive: true, force: true });
+      }
+    },
+  });
+}
+
+for (const target of chosenTargets()) {
+  Deno.test({
+    name: `[${target.name}] red team 12 K9: husky v4's hoisted dependencies never become the agent's`,
+    ignore: !HAS_NPX,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const base = tempBase("se-rt12-k9-");
+      const ws = join(base, "ws");
+      const marker = join(base, "PWNED");
+      husky4Repo(ws, base, "link");
+      writeFileSync(join(base, "se.json"), "{}");
+      const serve = startServe(target, base, [
+        "--workspace",
+        ws,
+        "--witness",
+        join(base, "witness.log"),
+        "--config",
+        join(base, "se.json"),
+        "--confirm",
+        "deny",
+      ]);
+      try {
+        const r = await serve.call("write_file", {
+          path: "node_modules/cosmiconfig/index.js",
+          content: `require("fs").writeFileSync(${JSON.stringify(marker)}, "x");\nmodule.exports = {};\n`,
+        }, 120_000);
+        const after = hostGit(ws, base, ["commit", "-q", "--allow-empty", "-m", "operator"]);
+        assert.ok(
+          !existsSync(marker),
+          `the host's git commit ran the agent's cosmiconfig: ${JSON.stringify(r).slice(0, 300)} / ${after.out}`,
+        );
+      } finally {
+        await serve.close();
         rmSync(base, { recursive: true, force: true });
       }
     },
