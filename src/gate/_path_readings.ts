@@ -79,6 +79,7 @@ export function pathReadings(value: string, bases: readonly string[], homes: rea
     const slash = s.indexOf("/");
     const name = slash < 0 ? s.slice(1) : s.slice(1, slash);
     const rest = slash < 0 ? "" : s.slice(slash);
+    if (name !== "" && !_USER_NAME.test(name)) continue; // `~ approx.`: no user has that name
     const home = name === "" ? homes : _userHome(name);
     if (home === null) {
       anywhere ??= `${JSON.stringify(value)} starts with ${JSON.stringify(`~${name}`)}, a home folder the gate ` +
@@ -186,6 +187,8 @@ function _real(p: string): string {
 }
 
 let _passwd: Map<string, string> | undefined;
+/** A name a user account may have (POSIX's portable characters, and a trailing `$` of machine accounts). */
+const _USER_NAME = /^[A-Za-z0-9._][A-Za-z0-9._-]*\$?$/;
 
 /** The home folder of the user `name` from /etc/passwd (read once), or null when it names none there. */
 function _userHome(name: string): string[] | null {

@@ -16,7 +16,7 @@ import type { UpstreamServerConfig } from "./config.ts";
 import { LazyConnection } from "./_lazy_connection.ts";
 import type { ConnectionContext } from "./connection.ts";
 import { splitQualifiedName } from "./names.ts";
-import { type ServerPaths, serverPaths } from "./_server_paths.ts";
+import { serverPaths } from "./_server_paths.ts";
 import type { UpstreamSpawner } from "./spawner.ts";
 import {
   DEFAULT_LIMITS,
@@ -178,7 +178,7 @@ export class UpstreamManager {
    * against (where it runs, the folders its command line names) and the home folders its `~` may stand for. Null
    * for a server this manager does not have.
    */
-  serverPaths(server: string): ServerPaths | null {
+  serverPaths(server: string): { readonly bases: string[]; readonly homes: string[] } | null {
     const config = this.#connections.get(server)?.config;
     return config === undefined ? null : serverPaths(config, this.#defaultCwd, this.#hostEnv);
   }

@@ -342,6 +342,7 @@ Deno.test("K8: ~ and ~/… are the server's home folder, ~name/… that user's o
     assert.equal(w.floor({ path: "~/ws/secrets/k" }), null, "no home given (a sandboxed server's HOME is private)");
     assert.equal(w.floor({ path: "~no-such-user-k8/ws/secrets/k" }, tool), "ask", "a home the gate cannot find");
     assert.equal(w.floor({ path: "src/~/x", note: "a~b" }, tool), null, "a ~ inside a name is a letter");
+    assert.equal(w.floor({ note: "~ 5 minutes", q: "~+x" }, tool), null, "no user has that name");
     const root = w.upstream({ pathHomes: [home] });
     assert.equal(w.floor({ path: "~root/x" }, root), null, "root's home is not the workspace");
     // the server's home, as the gateway gives it: the HOME it runs with, none when sandboxed
