@@ -8,9 +8,16 @@
  * `/dev/fd/..` as `/proc/self`). A spelling that may name any file (another process's cwd, a folder the server
  * holds open: `/proc/1234/cwd/…`, `/dev/fd/3/…`) is "anywhere": a floor may apply.
  *
+ * Red team 12: a string that is not ASCII is read in Unicode NFC too, as server-filesystem does when the name as
+ * given does not exist (it opens the entry whose NFC form is the requested one's: `sécrets/k` for
+ * `sécrets/k`, `Keys` (KELVIN SIGN) for `Keys`), and in NFKC, which no known server uses but which costs
+ * nothing for names people write (K2); the floors' patterns are compared in NFC too (rules/config.ts). `~` and
+ * `~/…` are each home folder given (the home of the user the server runs as: server-filesystem expands them), and
+ * `~name/…` that user's home from /etc/passwd, else "anywhere" (K8).
+ *
  * @module
  */
-import { realpathSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { dirname } from "node:path";
 import { pathOfValue } from "../rules/path_names.ts";
 
@@ -24,7 +31,9 @@ export interface PathReadings {
 
 /**
  * The readings of `value`, a relative one resolved against each of `bases` (absolute folders: where the server
- * runs, the workspace root). Plain strings cost one test: `{ spellings: [value], anywhere: null }`.
+ * runs, the workspace root, the folders its command line names), `~` against each of `homes`. Plain strings (ASCII,
+ * no `.` segment, `//`, `%`, `file:`, /proc, /dev or leading `~`) cost one test: `{ spellings: [value], anywhere:
+ * null }`.
  *
  * @example
  * ```ts
@@ -36,9 +45,13 @@ export interface PathReadings {
  * assert.ok(pathReadings("secrets%2fk", ["/ws"]).spellings.includes("secrets/k"));
  * assert.ok(pathReadings("file:///ws/secrets%2Fk", ["/ws"]).spellings.includes("/ws/secrets/k"));
  * assert.notEqual(pathReadings("/proc/4242/cwd/k", ["/ws"]).anywhere, null);
+ * assert.ok(pathReadings("se\u0301crets/k", ["/ws"]).spellings.includes("s\u00e9crets/k")); // NFC
+ * assert.ok(pathReadings("\u212aeys/k", ["/ws"]).spellings.includes("Keys/k")); // KELVIN SIGN
+ * assert.ok(pathReadings("~/ws/secrets/k", ["/ws"], ["/home/u"]).spellings.includes("/home/u/ws/secrets/k"));
+ * assert.notEqual(pathReadings("~nosuchuser-x/k", ["/ws"]).anywhere, null);
  * ```
  */
-export function pathReadings(value: string, bases: readonly string[]): PathReadings {
+export function pathReadings(value: string, bases: readonly string[], homes: readonly string[] = []): PathReadings {
   if (!_SPECIAL.test(value)) return { spellings: [value], anywhere: null };
   const spellings = new Set<string>([value]);
   const decoded: string[] = [value];
@@ -51,7 +64,30 @@ export function pathReadings(value: string, bases: readonly string[]): PathReadi
       decoded.push(d);
     }
   }
+  // Unicode: the forms a server may look the name up in (K2)
+  for (const s of [...decoded]) {
+    if (!_NON_ASCII.test(s)) continue;
+    for (const form of _FORMS) {
+      const n = s.normalize(form);
+      if (!decoded.includes(n)) decoded.push(n);
+    }
+  }
   let anywhere: string | null = null;
+  // `~`: the home folders (K8)
+  for (const s of [...decoded]) {
+    if (!s.startsWith("~")) continue;
+    const slash = s.indexOf("/");
+    const name = slash < 0 ? s.slice(1) : s.slice(1, slash);
+    const rest = slash < 0 ? "" : s.slice(slash);
+    if (name !== "" && !_USER_NAME.test(name)) continue; // `~ approx.`: no user has that name
+    const home = name === "" ? homes : _userHome(name);
+    if (home === null) {
+      anywhere ??= `${JSON.stringify(value)} starts with ${JSON.stringify(`~${name}`)}, a home folder the gate ` +
+        `cannot find, which may be any folder`;
+      continue;
+    }
+    for (const h of home) if (h.startsWith("/")) decoded.push(`${h.replace(/\/+$/, "")}${rest}` || "/");
+  }
   for (const s of decoded) {
     if (s === "" || s.includes("\0")) continue;
     spellings.add(s);
@@ -73,8 +109,14 @@ export function pathReadings(value: string, bases: readonly string[]): PathReadi
   return { spellings: [...spellings], anywhere };
 }
 
-/** Strings that may read otherwise than as given: a `.` segment, `//`, a `%` escape, `file:`, /proc or /dev. */
-const _SPECIAL = /(^|\/)\.\.?(\/|$)|\/\/|%[0-9a-f]{2}|^file:|^\/+(proc|dev)(\/|$)/i;
+/**
+ * Strings that may read otherwise than as given: a `.` segment, `//`, a `%` escape, `file:`, /proc or /dev, a
+ * character that is not ASCII (another Unicode form), a leading `~`.
+ */
+const _SPECIAL = /(^|\/)\.\.?(\/|$)|\/\/|%[0-9a-f]{2}|^file:|^\/+(proc|dev)(\/|$)|[\u0080-\uffff]|^~/i;
+const _NON_ASCII = /[\u0080-\uffff]/;
+/** The Unicode forms a name is read in besides the one given: server-filesystem's NFC, and NFKC (K2). */
+const _FORMS = ["NFC", "NFKC"] as const;
 /** Spellings that are walked segment by segment (the rest are resolved as they are). */
 const _WALKED = /(^|\/)\.\.?(\/|$)|\/\/|^\/+(proc|dev)(\/|$)/;
 const _MAX_READINGS = 64;
@@ -142,6 +184,27 @@ function _real(p: string): string {
   } catch {
     return p;
   }
+}
+
+let _passwd: Map<string, string> | undefined;
+/** A name a user account may have (POSIX's portable characters, and a trailing `$` of machine accounts). */
+const _USER_NAME = /^[A-Za-z0-9._][A-Za-z0-9._-]*\$?$/;
+
+/** The home folder of the user `name` from /etc/passwd (read once), or null when it names none there. */
+function _userHome(name: string): string[] | null {
+  if (_passwd === undefined) {
+    _passwd = new Map();
+    try {
+      for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
+        const f = line.split(":");
+        if (f.length >= 7 && f[0] !== "" && f[5]!.startsWith("/")) _passwd.set(f[0]!, f[5]!);
+      }
+    } catch {
+      // no /etc/passwd: every `~name` is a home the gate cannot find
+    }
+  }
+  const home = _passwd.get(name);
+  return home === undefined ? null : [home];
 }
 
 /** `%XX` escapes decoded (UTF-8 when they form it, else byte by byte). */

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { fileCallTargets } from "../fileops/targets.ts";
 import type { Workspace } from "../fileops/workspace.ts";
@@ -98,7 +99,7 @@ export function judgeCall(
   // an upstream tool's arguments are read only for a rule that reads paths (every string leaf may be one)
   const readsPaths = tool.pathLike === true &&
     setup.rules.some((r) => r.spec.path !== undefined && r.matchTool(tool.name));
-  let paths: RulePath[] | null = readsPaths ? _pathLike(workspace, args, tool.pathBases) : null;
+  let paths: RulePath[] | null = readsPaths ? _pathLike(workspace, args, tool.pathBases, tool.pathHomes) : null;
   if (names.length > 0) {
     // a built-in file tool: what it acts on, resolved as it will resolve it (the file a copy into a folder creates,
     // the tree delete_dir removes); another tool with path arguments: those, as written
@@ -132,8 +133,8 @@ export function judgeCall(
  * red team 10, J2). A server may read any string it is given as a path, whatever the argument's name, so every
  * string leaf and every object key is read by value, in every way the server may read it (_path_readings.ts: as
  * given, percent-decoded, a `file:` URL as its path, lexically normalized, `..` after links, `/proc/self/cwd` as
- * the folder it runs in): relative ones against the workspace and against each of `bases`, the folders the server
- * resolves them in; a glob as the folder before its first pattern character (read in part: a floor below it may
+ * the folder it runs in, in Unicode NFC and NFKC, `~` as each of `homes`): relative ones against the workspace and
+ * against each of `bases`, the folders the server resolves them in (its cwd, the folders its command line names); a glob as the folder before its first pattern character (read in part: a floor below it may
  * apply), and a string holding a JSON object or list as the strings in it. Each is a file or a folder read in part;
  * null when there is none. Paths outside the workspace are not the rules'. What the gate cannot read fully
  * (nested deeper, or more strings, than it follows; a spelling that may name any file) is the whole workspace read
@@ -143,10 +144,15 @@ function _pathLike(
   workspace: Workspace,
   args: Record<string, unknown>,
   bases: readonly string[] = [],
+  homes: readonly string[] = [],
 ): RulePath[] | null {
   const out: RulePath[] = [];
   let budget = _MAX_LEAVES;
   let unread = false;
+  // a relative base is the workspace's (a sandboxed server's folder argument): taken when it is a folder there
+  bases = bases.flatMap((b) =>
+    isAbsolute(b) ? [b] : _isFolder(join(workspace.root, b)) ? [join(workspace.root, b)] : []
+  );
   const roots = [workspace.root, ...bases];
   const add = (p: string): void => {
     for (const base of ["", ...bases]) {
@@ -166,7 +172,7 @@ function _pathLike(
       }
       if (inner !== undefined) visit(inner, depth + 1);
     }
-    const readings = pathReadings(x, roots);
+    const readings = pathReadings(x, roots, homes);
     if (readings.anywhere !== null) unread = true;
     for (const p0 of readings.spellings) {
       const p = pathOfValue(p0); // a file: URL as its path
@@ -211,6 +217,14 @@ function _pathLike(
 const _MAX_DEPTH = 64;
 const _MAX_LEAVES = 4000;
 const _MAX_PATH_CHARS = 4096;
+
+function _isFolder(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 /** `text` as one single-quoted shell word. */
 function _shellQuote(text: string): string {

@@ -112,6 +112,12 @@ export interface ToolSpec {
    */
   pathBases?: readonly string[];
   /**
+   * The home folders a path-like argument's `~` and `~/…` may stand for (the home of the user an upstream server
+   * runs as: server-filesystem expands them, red team 12, K8); absent: none (`~/…` is read as a relative name, and
+   * `~name/…` as that user's home, else as any folder).
+   */
+  pathHomes?: readonly string[];
+  /**
    * `"client"`: the agent runs the tool itself (SPEC §2.1). It asks the gate with `gate` and reports what happened
    * with `outcome`; an `execute` of it is denied (nothing here can run it).
    */

@@ -199,9 +199,11 @@ export class GatewayTools implements ToolProvider {
     if (t.outputSchema !== undefined) tool.outputSchema = t.outputSchema as JsonSchema;
     // path rules read every string of its arguments by value (gate/_rules.ts), whatever the argument is named
     tool.pathLike = true;
-    // a relative path is the server's: resolved against the folder it runs in, which may not be the workspace
-    const cwd = this.manager.serverCwd(t.server);
-    if (cwd !== null) tool.pathBases = [cwd];
+    // a relative path is the server's: resolved against the folder it runs in, which may not be the workspace, and
+    // against the folders its command line names (red team 12, K3); `~` is the home of the user it runs as (K8)
+    const paths = this.manager.serverPaths(t.server);
+    if (paths !== null && paths.bases.length > 0) tool.pathBases = paths.bases;
+    if (paths !== null && paths.homes.length > 0) tool.pathHomes = paths.homes;
     return tool;
   }
 }

@@ -16,6 +16,7 @@ import type { UpstreamServerConfig } from "./config.ts";
 import { LazyConnection } from "./_lazy_connection.ts";
 import type { ConnectionContext } from "./connection.ts";
 import { splitQualifiedName } from "./names.ts";
+import { serverPaths } from "./_server_paths.ts";
 import type { UpstreamSpawner } from "./spawner.ts";
 import {
   DEFAULT_LIMITS,
@@ -73,6 +74,7 @@ export interface UpstreamListing {
 export class UpstreamManager {
   readonly #connections = new Map<string, LazyConnection>();
   readonly #defaultCwd: string;
+  readonly #hostEnv: Readonly<Record<string, string | undefined>>;
   #loggingLevel: LoggingLevel | undefined;
   #closed = false;
 
@@ -87,6 +89,7 @@ export class UpstreamManager {
   ) {
     const hooks = options.hooks ?? {};
     this.#defaultCwd = options.defaultCwd ?? process.cwd();
+    this.#hostEnv = options.hostEnv ?? process.env;
     const context: ConnectionContext = {
       hooks,
       elicitation: options.elicitation ?? (() => (hooks.onElicit ? ["form"] : [])),
@@ -168,6 +171,16 @@ export class UpstreamManager {
     const config = this.#connections.get(server)?.config;
     if (config === undefined || config.transport !== "stdio") return null;
     return config.cwd ?? (config.sandbox ? null : this.#defaultCwd);
+  }
+
+  /**
+   * Where a server may resolve a path string it is given (_server_paths.ts): the folders it resolves a relative one
+   * against (where it runs, the folders its command line names) and the home folders its `~` may stand for. Null
+   * for a server this manager does not have.
+   */
+  serverPaths(server: string): { readonly bases: string[]; readonly homes: string[] } | null {
+    const config = this.#connections.get(server)?.config;
+    return config === undefined ? null : serverPaths(config, this.#defaultCwd, this.#hostEnv);
   }
 
   /** The tool behind a gateway name when its server's listing is at hand and current, else null (see resolve). */

@@ -135,9 +135,17 @@ function _literalFolders(glob: string): string {
  * cannot name as outside and as some of the whole folder (a floor may apply). Null: outside the agent's folder, or
  * not resolvable (a glob with `..`, `~name`, `$HOME`, a URL). A relative path is relative to `base`, the folder the
  * agent runs in (the event's `cwd`), which may be below the project's root the floors are anchored at (red team 9,
- * H8).
+ * H8). Each value's other readings count too (_path_readings.ts: Unicode NFC and NFKC, `~name/…`); for an MCP
+ * tool (`mcp`), a relative path that climbs out of its folder is read from a folder that deep below the project's
+ * root or the agent's folder too (red team 12, K2, K3, K8).
  */
-function _targets(ws: Workspace | null, paths: readonly ToolPath[], home: string | null, base: string): RulePath[] {
+function _targets(
+  ws: Workspace | null,
+  paths: readonly ToolPath[],
+  home: string | null,
+  base: string,
+  mcp = false,
+): RulePath[] {
   const out: RulePath[] = [];
   const at = (p: string) => {
     const expanded = agentPath(p, home);
@@ -146,15 +154,21 @@ function _targets(ws: Workspace | null, paths: readonly ToolPath[], home: string
   // the value's other readings (red team 10, J2): each that lands inside is judged too (the value as given still
   // says whether the call may leave the folder); one that may name any file is some of the whole folder
   const readings = (p: string): string[] => {
-    const expanded = agentPath(p, home);
+    // `~name/…`, which the agents' own tools do not expand, but a server may: that user's home, else anywhere
+    const expanded = agentPath(p, home) ?? (p.startsWith("~") ? p : null);
     if (expanded === null || ws === null) return [];
-    const r = pathReadings(expanded, [base, ws.root]);
+    const r = pathReadings(expanded, [base, ws.root], home !== null ? [home] : []);
     if (r.anywhere !== null) {
       const root = _relative(ws, ".");
       if (root !== null) out.push({ path: root, below: Infinity, some: true });
     }
     const rels: string[] = [];
-    for (const s of r.spellings.slice(1)) {
+    // an MCP server may resolve a relative path against folders of its own (server-filesystem's allowed folders,
+    // `["src", "."]`: `../secrets/k` from `src`, red team 12, K3), which hook mode does not know: one that climbs out
+    // of the folder it starts in is read from a folder that deep below the project's root or the agent's folder too
+    const rest = mcp ? _climbed(expanded) : null;
+    const spellings = rest === null ? r.spellings.slice(1) : [...r.spellings.slice(1), rest, `${ws.root}/${rest}`];
+    for (const s of spellings) {
       const rel = _relative(ws, _from(base, s));
       if (rel !== null) rels.push(rel);
     }
@@ -200,6 +214,23 @@ function _targets(ws: Workspace | null, paths: readonly ToolPath[], home: string
     }
   }
   return out;
+}
+
+/**
+ * For a relative path that climbs above the folder it starts in (`../secrets/k`, `a/../../secrets/k`), what follows
+ * the climb (`secrets/k`): the path read from a folder as deep below that one as it climbs. Else null.
+ */
+function _climbed(p: string): string | null {
+  if (p.startsWith("/")) return null;
+  const kept: string[] = [];
+  let out = false;
+  for (const seg of p.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg !== "..") kept.push(seg);
+    else if (kept.length > 0) kept.pop();
+    else out = true;
+  }
+  return out && kept.length > 0 ? kept.join("/") : null;
 }
 
 /** `p` made absolute against `base` (an absolute `p` as it is). */
@@ -467,7 +498,7 @@ export async function judgeAgentCall(
   let raised = "";
   let targets: RulePath[] = [];
   if (listed.length > 0) {
-    targets = _targets(open(), listed, home, base);
+    targets = _targets(open(), listed, home, base, table.kind === "mcp");
     const why = _uncontained(table.kind, targets, listed, open());
     if (why !== null && _ORDER[tableRisk] < _ORDER.high) {
       raised = `risk=high (was ${tableRisk}): ${why}; `;

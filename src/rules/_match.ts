@@ -474,6 +474,11 @@ function _mayHold(patterns: readonly string[], path: string): boolean {
     }
     const prefix = literal.join("/");
     if (prefix === path || prefix.startsWith(path + "/")) return true;
+    // the same names in Unicode NFC (red team 12, K2)
+    if (/[\u0080-\uffff]/.test(prefix + path)) {
+      const [a, b] = [prefix.normalize("NFC"), path.normalize("NFC")];
+      if (a === b || a.startsWith(b + "/")) return true;
+    }
   }
   return false;
 }

@@ -158,7 +158,9 @@ function _protected(patterns: readonly string[], m: Matcher, facts: PathFacts): 
       enumerable = false;
       continue;
     }
-    const stack = [literal.join("/")];
+    // the folder as on disk: a name whose Unicode NFC form is the pattern's, which a server opens for it when the
+    // pattern's own spelling does not exist (red team 12, K2)
+    const stack = _onDisk(literal, facts);
     const seen = new Set<string>();
     while (stack.length > 0 && enumerable) {
       const at = stack.pop()!;
@@ -187,6 +189,38 @@ function _protected(patterns: readonly string[], m: Matcher, facts: PathFacts): 
     }
   }
   return { enumerable, aliased };
+}
+
+/**
+ * The workspace paths that are `literal` (folder names from the root), each name as given when it exists, else
+ * every entry of its folder whose NFC form is the name's (as server-filesystem looks a missing name up); at most
+ * {@linkcode WALK_LIMIT} entries are looked at. `[literal]` when the names exist as given or the folders cannot be
+ * listed.
+ */
+function _onDisk(literal: readonly string[], facts: PathFacts): string[] {
+  const whole = literal.join("/");
+  if (facts.stat(whole) !== null) return [whole];
+  let at = ["."];
+  let budget = WALK_LIMIT;
+  for (const name of literal) {
+    const next: string[] = [];
+    const want = name.normalize("NFC");
+    for (const dir of at) {
+      const exact = dir === "." ? name : `${dir}/${name}`;
+      if (facts.stat(exact) !== null) {
+        next.push(exact);
+        continue;
+      }
+      for (const e of facts.list(dir) ?? []) {
+        if (--budget < 0) return [whole];
+        const base = e.path?.slice(e.path.lastIndexOf("/") + 1);
+        if (e.path !== null && base !== undefined && base.normalize("NFC") === want) next.push(e.path);
+      }
+    }
+    if (next.length === 0) return [whole];
+    at = next;
+  }
+  return at;
 }
 
 /** The literal paths a command's words resolve to (a word, and the value of `--opt=value`). */

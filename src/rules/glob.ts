@@ -250,21 +250,40 @@ export function globMayMatchBelow(glob: string, dir: string, depth = Infinity): 
  * assert.equal(m("src/build/a.js"), false); // a leading "/" anchors at the root
  * assert.equal(m("logs/x.log"), true);
  * assert.equal(m("keep.log"), false); // the last match decides
+ * assert.equal(compilePathGlobs(["s\u00e9crets/**"])("se\u0301crets/k"), true); // the same name in NFC
  * ```
  */
 export function compilePathGlobs(patterns: readonly string[]): PathMatcher {
-  const compiled = patterns.map((p) => _compile(p));
-  const match = (path: string) => {
-    const rel = path.replace(/^\.\/+/, "").replace(/\/+$/, "");
+  // names are compared in Unicode NFC too (red team 12, K2): a server may open `sécrets/k` for `se\u0301crets/k`
+  // (NFD) or `Keys/k` for `\u212aeys/k` (KELVIN SIGN), so a pattern and a path that are the same name in NFC match
+  const compiled = patterns.flatMap((p) => _forms(p)).map((p) => _compile(p));
+  const test = (rel: string) => {
     let hit = false;
     for (const c of compiled) if (c.re.test(rel)) hit = !c.negate;
     return hit;
   };
+  const match = (path: string) => {
+    const rel = path.replace(/^\.\/+/, "").replace(/\/+$/, "");
+    if (test(rel)) return true;
+    const nfc = _NON_ASCII.test(rel) ? rel.normalize("NFC") : rel;
+    return nfc !== rel && test(nfc);
+  };
+  const below = (c: PathPattern, dir: string, depth: number) =>
+    _mayMatchBelow(c, dir, depth) || (_NON_ASCII.test(dir) && _mayMatchBelow(c, dir.normalize("NFC"), depth));
   const mayMatchBelow = (dir: string, depth = Infinity) =>
-    match(dir) || compiled.some((c) => !c.negate && _mayMatchBelow(c, dir, depth));
+    match(dir) || compiled.some((c) => !c.negate && below(c, dir, depth));
   const matchesAllBelow = (dir: string, depth = Infinity) =>
-    match(dir) && !compiled.some((c) => c.negate && _mayMatchBelow(c, dir, depth));
+    match(dir) && !compiled.some((c) => c.negate && below(c, dir, depth));
   return Object.assign(match, { mayMatchBelow, matchesAllBelow });
+}
+
+const _NON_ASCII = /[\u0080-\uffff]/;
+
+/** A pattern, then its Unicode NFC form when that differs. */
+function _forms(p: string): string[] {
+  if (!_NON_ASCII.test(p)) return [p];
+  const n = p.normalize("NFC");
+  return n === p ? [p] : [p, n];
 }
 
 /**

@@ -4,13 +4,14 @@
  * gateway in front of server-filesystem is tested in tests/e2e/gateway_mcp_test.ts.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Workspace } from "../../src/fileops/workspace.ts";
 import { validateRules } from "../../src/rules/mod.ts";
 import { judgeCall } from "../../src/gate/_rules.ts";
 import type { RegisteredTool } from "../../src/gate/tool.ts";
+import { serverPaths } from "../../src/gateway/_server_paths.ts";
 
 function world() {
   const dir = mkdtempSync(join(tmpdir(), "se-upaths-"));
@@ -240,6 +241,114 @@ Deno.test("J2: a spelling too long to open that normalizes to a floored path mee
     assert.equal(w.floor({ path: "./".repeat(3000) + "secrets/k" }), "deny");
     assert.equal(w.floor({ path: "sub/".repeat(1100) + "../".repeat(1100) + "secrets/k" }), "deny");
     assert.equal(w.floor({ content: "// a comment\n".repeat(2000) }), null, "long text that names no path");
+  } finally {
+    w.done();
+  }
+});
+
+Deno.test("K2: a path in another Unicode form meets the floor written in NFC, and the reverse", () => {
+  const w = world();
+  try {
+    const nfc = "s\u00e9crets";
+    mkdirSync(join(w.root, nfc));
+    writeFileSync(join(w.root, nfc, "k"), "TOPSECRET4");
+    const ws = Workspace.open(w.root);
+    const setup = (path: string[]) => ({
+      rules: validateRules([{ tool: "*", path, decision: "deny" }]).rules,
+      readOnlyCommands: true,
+      trustGitConfig: () => false,
+      projectChecks: () => false,
+      contained: () => true,
+    });
+    const floor = (path: string[], args: Record<string, unknown>) =>
+      judgeCall(setup(path), w.upstream(), args, ws)?.floor ?? null;
+    // server-filesystem opens the entry whose NFC form is the requested one's
+    for (const p of ["se\u0301crets/k", "se%CC%81crets/k", `${w.root}/se\u0301crets/k`, "./se\u0301crets/./k"]) {
+      assert.equal(floor([`${nfc}/**`], { path: p }), "deny", p);
+    }
+    assert.equal(floor(["Keys/**"], { path: "\u212aeys/k" }), "deny", "KELVIN SIGN: its NFC form is K");
+    assert.equal(floor(["Keys/**"], { paths: ["\u212aeys/k", "src/none"] }), "deny");
+    assert.equal(floor([`${nfc}/**`], { source: "se\u0301crets/k", destination: "sub/moved" }), "deny");
+    assert.equal(floor(["secrets/**"], { path: "\uff53ecrets/k" }), "deny", "NFKC: fullwidth s");
+    // a floor written in NFD (or with a KELVIN SIGN) meets the NFC spelling
+    assert.equal(floor(["se\u0301crets/**"], { path: `${nfc}/k` }), "deny");
+    assert.equal(floor(["\u212aeys/**"], { path: "Keys/k" }), "deny");
+    // other names stay unfloored
+    assert.equal(floor([`${nfc}/**`], { path: "secrets-not/k" }), null);
+    assert.equal(floor([`${nfc}/**`], { path: "s\u00e8crets/k" }), null, "another letter, not another form");
+    assert.equal(floor([`${nfc}/**`], { message: "caf\u00e9 au lait" }), null);
+  } finally {
+    w.done();
+  }
+});
+
+Deno.test("K2: a hard link to a floored file named on disk in another Unicode form meets the floor", () => {
+  const w = world();
+  try {
+    // the folder on disk is NFD; the floor is written in NFC (the server opens the NFD entry for the NFC name)
+    mkdirSync(join(w.root, "se\u0301crets"));
+    writeFileSync(join(w.root, "se\u0301crets", "k"), "TOPSECRET4");
+    linkSync(join(w.root, "se\u0301crets", "k"), join(w.root, "sub", "h"));
+    const ws = Workspace.open(w.root);
+    const setup = {
+      rules: validateRules([{ tool: "*", path: ["s\u00e9crets/**"], decision: "deny" }]).rules,
+      readOnlyCommands: true,
+      trustGitConfig: () => false,
+      projectChecks: () => false,
+      contained: () => true,
+    };
+    assert.equal(judgeCall(setup, w.upstream(), { path: "sub/h" }, ws)?.floor, "deny");
+    assert.equal(judgeCall(setup, w.upstream(), { path: "README.md" }, ws)?.floor ?? null, null);
+  } finally {
+    w.done();
+  }
+});
+
+Deno.test("K3: a relative path is resolved against every folder the server's command line names", () => {
+  const w = world();
+  try {
+    const cmd = (argv: string[], cwd?: string) => {
+      const p = serverPaths({ transport: "stdio", argv, env: {}, sandbox: false, ...(cwd ? { cwd } : {}) }, "/", {});
+      return w.upstream({ pathBases: p.bases });
+    };
+    assert.equal(w.floor({ path: "../secrets/k" }, cmd(["node", "s.js", "sub", "."], w.root)), "deny");
+    assert.equal(w.floor({ path: "../secrets/k" }, cmd(["node", "s.js", join(w.root, "sub"), w.root])), "deny");
+    assert.equal(w.floor({ path: "../secrets/k" }, cmd(["node", "s.js", `--root=${join(w.root, "sub")}`])), "deny");
+    assert.equal(w.floor({ path: "k" }, cmd(["node", "s.js", join(w.root, "secrets")])), "deny", "a floored root");
+    assert.equal(w.floor({ path: "../README.md" }, cmd(["node", "s.js", "sub", "."], w.root)), null);
+    assert.equal(w.floor({ path: "../secrets/k" }, cmd(["node", "s.js", "nowhere"], w.root)), null, "no such folder");
+    // a sandboxed server without cwd runs in the workspace: its relative folder arguments are the workspace's
+    const sandboxed = serverPaths(
+      { transport: "stdio", argv: ["node", "s.js", "sub"], env: {}, sandbox: true },
+      "/",
+      {},
+    );
+    assert.ok(sandboxed.bases.includes("sub"), JSON.stringify(sandboxed.bases)); // s.js: no folder, left out later
+    assert.equal(w.floor({ path: "../secrets/k" }, w.upstream({ pathBases: sandboxed.bases })), "deny");
+  } finally {
+    w.done();
+  }
+});
+
+Deno.test("K8: ~ and ~/… are the server's home folder, ~name/… that user's or anywhere", () => {
+  const w = world();
+  try {
+    const home = join(w.root, "..");
+    const tool = w.upstream({ pathHomes: [home] });
+    assert.equal(w.floor({ path: "~/ws/secrets/k" }, tool), "deny");
+    assert.equal(w.floor({ path: "~/ws/./secrets/../secrets/k" }, tool), "deny");
+    assert.equal(w.floor({ path: "%7E/ws/secrets/k" }, tool), "deny", "percent-decoded");
+    assert.equal(w.floor({ path: "~/ws/README.md" }, tool), null);
+    assert.equal(w.floor({ path: "~/ws/secrets/k" }), null, "no home given (a sandboxed server's HOME is private)");
+    assert.equal(w.floor({ path: "~no-such-user-k8/ws/secrets/k" }, tool), "ask", "a home the gate cannot find");
+    assert.equal(w.floor({ path: "src/~/x", note: "a~b" }, tool), null, "a ~ inside a name is a letter");
+    assert.equal(w.floor({ note: "~ 5 minutes", q: "~+x" }, tool), null, "no user has that name");
+    const root = w.upstream({ pathHomes: [home] });
+    assert.equal(w.floor({ path: "~root/x" }, root), null, "root's home is not the workspace");
+    // the server's home, as the gateway gives it: the HOME it runs with, none when sandboxed
+    const p = serverPaths({ transport: "stdio", argv: ["x"], env: { HOME: home }, sandbox: false }, "/", {});
+    assert.deepEqual(p.homes, [home]);
+    assert.deepEqual(serverPaths({ transport: "stdio", argv: ["x"], env: {}, sandbox: true }, "/", {}).homes, []);
   } finally {
     w.done();
   }

@@ -1014,3 +1014,43 @@ Deno.test(`${bin.name}: hook mode: package.json is high where husky v4 or yorkie
   writeFileSync(p(".git/hooks/pre-commit"), '#!/bin/sh\n#yorkie 2.0.0\nnode "./node_modules/yorkie/src/runner.js" x\n');
   assertDecisions([{ ...write, want: "ask" }], await judge(w, [{ ...write, want: "ask" }]));
 });
+
+Deno.test(`${bin.name}: hook mode: MCP paths in another Unicode form, ~name/… and climbs meet the floors (RT12 K2 K3 K8)`, async () => {
+  const w = world({
+    ...CONFIG,
+    rules: [
+      ...CONFIG.rules,
+      { tool: "*", path: ["s\u00e9crets/**"], decision: "deny" },
+      { tool: "*", path: ["Keys/**"], decision: "deny" },
+    ],
+    tools: { mcp__fs__read_text_file: { run: "client", risk: "low" } },
+  });
+  mkdirSync(join(w.project, "s\u00e9crets"));
+  writeFileSync(join(w.project, "s\u00e9crets", "k"), "TOPSECRET4");
+  mkdirSync(join(w.project, "Keys"));
+  writeFileSync(join(w.project, "Keys", "k"), "TOPSECRET3");
+  const mcp = (input: Record<string, unknown>, want: Case["want"]): Case => ({
+    tool: "mcp__fs__read_text_file",
+    input,
+    want,
+  });
+  const cases: Case[] = [
+    // K2: server-filesystem opens the entry whose NFC form is the requested one's
+    mcp({ path: "se\u0301crets/k" }, "deny"),
+    mcp({ path: "\u212aeys/k" }, "deny"),
+    mcp({ paths: ["src/a.ts", "\u212aeys/k"] }, "deny"),
+    mcp({ source: "se\u0301crets/k", destination: "src/moved" }, "deny"),
+    { tool: "Read", input: { file_path: "se\u0301crets/k" }, want: "deny" },
+    // K3: the server's own folders are not known here: a climb is read from a folder that deep below the project
+    mcp({ path: "../secrets/k" }, "deny"),
+    mcp({ path: "src/../../secrets/k" }, "deny"),
+    // K8: another user's home, which a server may expand: that user's home, else anywhere (a floor may apply)
+    mcp({ path: "~no-such-user-k8/secrets/k" }, "ask"),
+    mcp({ path: "~/../work/project/secrets/k" }, "deny"),
+    // what names no floored file keeps its risk
+    mcp({ path: "src/a.ts" }, "allow"),
+    mcp({ path: "../project/src/a.ts" }, "allow"),
+    mcp({ path: "caf\u00e9.md" }, "allow"),
+  ];
+  assertDecisions(cases, await judge(w, cases));
+});

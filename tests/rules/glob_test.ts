@@ -89,3 +89,18 @@ Deno.test("a pattern list on a tree: may match (floors) and matches all (lowerin
   assert.equal(b.matchesAllBelow("build/keep"), false);
   assert.equal(compilePathGlobs(["build"]).matchesAllBelow("build"), true);
 });
+
+Deno.test("glob: a pattern and a path that are the same name in Unicode NFC match (red team 12, K2)", () => {
+  const nfc = compilePathGlobs(["s\u00e9crets/**", "!s\u00e9crets/pub/**"]);
+  assert.equal(nfc("se\u0301crets/k"), true, "NFD path, NFC pattern");
+  assert.equal(nfc("s\u00e9crets/k"), true);
+  assert.equal(nfc("se\u0301crets/pub/x"), false, "the negation holds in NFC too");
+  assert.equal(nfc("s\u00e8crets/k"), false, "another letter");
+  assert.equal(nfc.mayMatchBelow("se\u0301crets"), true);
+  assert.equal(nfc.matchesAllBelow("se\u0301crets/pub"), false);
+  const nfd = compilePathGlobs(["se\u0301crets/**", "\u212aeys/**"]);
+  assert.equal(nfd("s\u00e9crets/k"), true, "NFC path, NFD pattern");
+  assert.equal(nfd("Keys/k"), true, "KELVIN SIGN in the pattern: its NFC form is K");
+  assert.equal(compilePathGlobs(["Keys/**"])("\u212aeys/k"), true, "KELVIN SIGN in the path");
+  assert.equal(compilePathGlobs(["secrets/**"])("Secrets/k"), false, "case still counts");
+});
