@@ -1039,7 +1039,7 @@ Deno.test(`${bin.name}: hook mode: top-level python modules are high where a hoo
   // pre-commit's own hook: `"$INSTALL_PYTHON" -mpre_commit`, run at the worktree's top
   writeFileSync(
     p(".git/hooks/pre-commit"),
-    '#!/usr/bin/env bash\nINSTALL_PYTHON=/usr/bin/python3\nARGS=(hook-impl --config=.pre-commit-config.yaml)\n' +
+    "#!/usr/bin/env bash\nINSTALL_PYTHON=/usr/bin/python3\nARGS=(hook-impl --config=.pre-commit-config.yaml)\n" +
       'exec "$INSTALL_PYTHON" -mpre_commit "${ARGS[@]}"\n',
     { mode: 0o755 },
   );
