@@ -4,7 +4,10 @@
  * lefthook's runs what `lefthook.yml` (and its variants and `.lefthook/` scripts) names, and sources its `rc`; husky
  * v4's stubs in `.git/hooks` source `husky.sh`, which runs what `package.json`'s `"husky"` key (or a `.huskyrc*`,
  * `husky.config.*`) names, through `node_modules/husky`; yorkie's run `node_modules/yorkie`'s runner, which runs
- * `package.json`'s `"gitHooks"` (red team 10, J6). When a repository's hooks
+ * `package.json`'s `"gitHooks"` (red team 10, J6); a hook that runs python at the worktree's top (pre-commit's own
+ * `"$INSTALL_PYTHON" -mpre_commit`, a `python3 -m json.tool`: `_python.ts`) imports the top's modules first, so the
+ * module it names and every top-level python import target ({@linkcode pythonTargetAt}) count (red team 12, K6).
+ * When a repository's hooks
  * are theirs, those files are protected like the hooks themselves (the file tools refuse them, the sandbox shows
  * them read-only, and one that is missing must not be created by a process).
  *

@@ -8,7 +8,7 @@
  * file's `gitdir:`; a `.git` symlink's target; each git dir's `commondir`; every symlink at a git dir's top (judged
  * by its target); `core.hooksPath`, `include.path` and `includeIf.*.path` of the git dirs' configs (and of the
  * files they include); what a `core.fsmonitor` command there may run (`_command.ts`: the folders its words name, a
- * word at the top with its `name.*` siblings; one that cannot be read sets `locked`); the files the hooks hand over to (husky, pre-commit, lefthook: `delegates.ts`); and the
+ * word at the top with its `name.*` siblings; one that cannot be read sets `locked`); the files the hooks hand over to (husky, pre-commit, lefthook, and a python hook's top-level modules: `delegates.ts`); and the
  * `.git` entries of the submodules the index lists (`_submodules.ts`). Only what lands inside a writable root
  * matters: the agent cannot change anything else.
  *
