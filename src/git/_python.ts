@@ -13,8 +13,9 @@
  *   too; a script named without a `/` (`python3 check.py`) is at the top, so its folder (the top) is first; a script
  *   word that is a variable could be anything: counted as the top (fail closed). `-I` and `-P` keep the top off
  *   `sys.path`: such a run is not counted. `-W`/`-X` take a value;
- * - a script with a `/` (`python3 scripts/x.py`, `/usr/bin/x.py`) puts its own folder first, not the top: not counted
- *   here (`hook_scripts.ts` protects the script itself).
+ * - a script with a `/` (`python3 scripts/x.py`, `/usr/bin/x.py`) puts its own folder first, not the top: that folder
+ *   is listed in `dirs` (`./x.py` is at the top); one whose word starts with a variable (`"$HERE/x.py"`) counts as the
+ *   top (its folder is only known at run time).
  *
  * A word only reads as python when it is one: `echo python3 is missing` counts (the top is then protected for
  * nothing; that costs false positives, never safety).
@@ -23,6 +24,7 @@
  *
  * @module
  */
+import { posix } from "node:path";
 
 /** What the python runs of one hook script reach at the worktree's top. */
 export interface PythonRuns {
@@ -30,6 +32,8 @@ export interface PythonRuns {
   top: boolean;
   /** The modules the runs name with `-m` (as written: `pre_commit`, `json.tool`, or a word holding a `$`). */
   modules: string[];
+  /** The folders of the scripts the runs name with a `/` (`scripts` for `python3 scripts/check.py`): first there. */
+  dirs: string[];
 }
 
 const PY_PROGRAM = /^(?:python|pypy)[\d.]*$/;
@@ -66,15 +70,16 @@ function _isPython(w: string, pyVars: ReadonlySet<string>): boolean {
  * assert.deepEqual(pythonRuns('INSTALL_PYTHON=/usr/bin/python3\nexec "$INSTALL_PYTHON" -mpre_commit "$@"\n'), {
  *   top: true,
  *   modules: ["pre_commit"],
+ *   dirs: [],
  * });
- * assert.deepEqual(pythonRuns("python3 -m json.tool package.json > /dev/null\n"), { top: true, modules: ["json.tool"] });
- * assert.deepEqual(pythonRuns("python3 -I -m json.tool x\n"), { top: false, modules: [] });
- * assert.deepEqual(pythonRuns("python3 scripts/check.py\nnpm test\n"), { top: false, modules: [] });
- * assert.deepEqual(pythonRuns('python3 -c "import lint"\n'), { top: true, modules: [] });
+ * assert.deepEqual(pythonRuns("python3 -m json.tool package.json > /dev/null\n").modules, ["json.tool"]);
+ * assert.deepEqual(pythonRuns("python3 -I -m json.tool x\n"), { top: false, modules: [], dirs: [] });
+ * assert.deepEqual(pythonRuns("python3 scripts/check.py\nnpm test\n"), { top: false, modules: [], dirs: ["scripts"] });
+ * assert.deepEqual(pythonRuns('python3 -c "import lint"\n'), { top: true, modules: [], dirs: [] });
  * ```
  */
 export function pythonRuns(text: string): PythonRuns {
-  const out: PythonRuns = { top: false, modules: [] };
+  const out: PythonRuns = { top: false, modules: [], dirs: [] };
   const pyVars = new Set<string>();
   for (const m of text.matchAll(/\b([A-Za-z_]\w*)=["']?([^\s"';]+)/g)) {
     const v = m[2]!;
@@ -88,6 +93,7 @@ export function pythonRuns(text: string): PythonRuns {
     let safe = false;
     let top = false;
     const modules: string[] = [];
+    const dirs: string[] = [];
     let j = i + 1;
     for (; j < words.length; j++) {
       const a = words[j]!;
@@ -123,12 +129,19 @@ export function pythonRuns(text: string): PythonRuns {
         }
         continue;
       }
-      // the script: at the top when it has no `/`, unknown (counted) when it is a variable
-      top = !a.includes("/") || /^\$/.test(a);
+      // the script: its folder is first (the top for `x.py`, `./x.py`); a variable could be anything: the top
+      if (/^\$/.test(a)) top = true;
+      else if (!a.includes("$")) {
+        const dir = posix.normalize(posix.dirname(a));
+        if (dir === ".") top = true;
+        else dirs.push(dir);
+      }
       break;
     }
     if (j >= words.length) top = true;
-    if (safe || !top) continue;
+    if (safe) continue;
+    for (const d of dirs) if (!out.dirs.includes(d)) out.dirs.push(d);
+    if (!top) continue;
     out.top = true;
     for (const m of modules) if (m !== "" && !out.modules.includes(m)) out.modules.push(m);
   }

@@ -212,9 +212,20 @@ export function hookDelegates(root: string, hookDirs: readonly string[]): HookDe
       // python run with the top first on sys.path (red team 12, K6): the named module as python's `-m` reads it,
       // and every top-level import target (what the module imports later is looked up there first)
       const py = pythonRuns(text);
+      for (const d of py.dirs) {
+        // a script in a folder: that folder is first on sys.path (`python3 scripts/check.py` imports scripts/x.py)
+        const at = resolve(root, d);
+        if (at === root || !at.startsWith(root + sep) || out.some((o) => o.pythonTop && o.path === at)) continue;
+        // the git dir and the hooks folder are protected whole already
+        if (at === dir || at.startsWith(dir + sep) || at.startsWith(join(root, ".git") + sep)) continue;
+        const why = `python run by a hook with ${JSON.stringify(d)} first on sys.path`;
+        out.push({ path: at, kind: "dir", why, pythonTop: true });
+      }
       if (py.top) {
         const why = "python run by a hook with the worktree's top first on sys.path";
-        if (!out.some((d) => d.pythonTop)) out.push({ path: root, kind: "dir", why, pythonTop: true });
+        if (!out.some((d) => d.pythonTop && d.path === root)) {
+          out.push({ path: root, kind: "dir", why, pythonTop: true });
+        }
         for (const m of py.modules) {
           const command = `python3 -m ${/^[\w.]+$/.test(m) ? m : JSON.stringify(m)}`;
           if (!out.some((o) => o.command === command)) out.push({ path: dir, kind: "file", why, command });

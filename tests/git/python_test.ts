@@ -43,7 +43,7 @@ function git(cwd: string, ...args: string[]): void {
 }
 
 Deno.test("pythonRuns: which python runs put the worktree's top first on sys.path", () => {
-  const cases: Array<[string, boolean, string[]]> = [
+  const cases: Array<[string, boolean, string[], string[]?]> = [
     [PRE_COMMIT, true, ["pre_commit"]],
     ["python3 -m json.tool package.json > /dev/null && echo ok\n", true, ["json.tool"]],
     ["exec /usr/bin/env python3.12 -m mytool.cli lint\n", true, ["mytool.cli"]],
@@ -52,12 +52,15 @@ Deno.test("pythonRuns: which python runs put the worktree's top first on sys.pat
     ["python3 -X dev -mtool\n", true, ["tool"]],
     ['python3 -c "import lint; lint.main()"\n', true, []],
     ["python3 check.py\n", true, []], // the script's folder is the top
+    ["python3 ./check.py\n", true, []],
     ['python3 "$SCRIPT"\n', true, []], // unknown script: counted
     ["python3 < checks.txt\n", true, []], // stdin
     ["python3 - <<EOF\nimport lint\nEOF\n", true, []],
     // not counted: a script in a folder (its own folder is first), safe-path flags, no python at all
-    ["python3 scripts/check.py\n", false, []],
-    ["/usr/bin/python3 /opt/hooks/check.py\n", false, []],
+    ["python3 scripts/check.py\n", false, [], ["scripts"]],
+    ["python3 ./tools/lint/run.py && python3 tools/lint/x.py\n", false, [], ["tools/lint"]],
+    ["/usr/bin/python3 /opt/hooks/check.py\n", false, [], ["/opt/hooks"]],
+    ['python3 "$HERE/check.py"\n', true, []], // a folder only known at run time: counted as the top
     ["python3 -I -m json.tool x\n", false, []],
     ["python3 -P -m json.tool x\n", false, []],
     ["python3 -IBm json.tool x\n", false, []],
@@ -65,8 +68,8 @@ Deno.test("pythonRuns: which python runs put the worktree's top first on sys.pat
     ["INSTALL_PYTHON=/usr/bin/python3\n", false, []],
     ["exec pre-commit hook-impl\n", false, []],
   ];
-  for (const [text, top, modules] of cases) {
-    assert.deepEqual(pythonRuns(text), { top, modules }, text);
+  for (const [text, top, modules, dirs] of cases) {
+    assert.deepEqual(pythonRuns(text), { top, modules, dirs: dirs ?? [] }, text);
   }
 });
 
@@ -171,10 +174,18 @@ Deno.test("inspectGit: a hand-written python3 -m json.tool hook protects json/ a
       assert.notEqual(protectedBy(info, join(ws, rel)), null, rel);
     }
     // a script in a folder: its folder, not the top, is first on sys.path
+    mkdirSync(join(ws, "scripts", "sub"), { recursive: true });
     writeFileSync(join(ws, ".git", "hooks", "pre-commit"), "#!/bin/sh\npython3 scripts/check.py\n");
     const other = inspectGit(ws, [ws], { submodules: false });
-    assert.deepEqual(other.pyTops, []);
+    assert.deepEqual(other.pyTops, [join(ws, "scripts")]);
     assert.equal(protectedBy(other, join(ws, "json.py")), null);
+    for (
+      const rel of ["scripts/check.py", "scripts/helpers.py", "scripts/sub/__init__.py", "scripts/__pycache__/x.pyc"]
+    ) {
+      assert.notEqual(protectedBy(other, join(ws, rel)), null, rel);
+    }
+    assert.equal(protectedBy(other, join(ws, "scripts", "README.md")), null);
+    assert.equal(protectedBy(other, join(ws, "scripts", "sub", "a.py")), null);
   } finally {
     rmSync(ws, { recursive: true, force: true });
   }
