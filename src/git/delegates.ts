@@ -75,6 +75,8 @@ export function pythonTargetAt(top: string, p: string): string | null {
   const first = parts[0]!;
   const at = join(top, first);
   if (first === "__pycache__" || PY_MODULE_FILE.test(first)) return at;
+  // a folder whose name holds a dot (`.venv`, `.github`, `a.b`) is never a top-level package: python splits at dots
+  if (first.includes(".")) return null;
   if (parts.length === 2 && PY_INIT.test(parts[1]!)) return at;
   return isPythonPackage(at) ? at : null;
 }

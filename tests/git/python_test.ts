@@ -97,12 +97,17 @@ Deno.test("pythonTargetAt: the top-level names python imports, nothing deeper", 
         ["setup.py", "setup.py"],
       ] as const
     ) assert.equal(at(rel), join(top, hit), rel);
-    for (const rel of ["README.md", "src/a.py", "src/sub/__init__.py", "ns/x.py", "yaml/x.py", "docs/a.md"]) {
+    mkdirSync(join(top, ".venv"));
+    writeFileSync(join(top, ".venv", "__init__.py"), "");
+    for (
+      const rel of ["README.md", "src/a.py", "src/sub/__init__.py", "ns/x.py", "yaml/x.py", "docs/a.md", ".venv/a"]
+    ) {
       assert.equal(at(rel), null, rel);
     }
     assert.equal(pythonTargetAt(top, top), null);
     assert.equal(pythonTargetAt(top, "/elsewhere/yaml.py"), null);
     assert.deepEqual(pythonTargets(top), ["pkg", "setup.py"]);
+    assert.equal(at(".github/__init__.py"), null);
   } finally {
     rmSync(top, { recursive: true, force: true });
   }
