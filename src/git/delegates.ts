@@ -4,7 +4,10 @@
  * lefthook's runs what `lefthook.yml` (and its variants and `.lefthook/` scripts) names, and sources its `rc`; husky
  * v4's stubs in `.git/hooks` source `husky.sh`, which runs what `package.json`'s `"husky"` key (or a `.huskyrc*`,
  * `husky.config.*`) names, through `node_modules/husky`; yorkie's run `node_modules/yorkie`'s runner, which runs
- * `package.json`'s `"gitHooks"` (red team 10, J6). When a repository's hooks
+ * `package.json`'s `"gitHooks"` (red team 10, J6); a hook that runs python at the worktree's top (pre-commit's own
+ * `"$INSTALL_PYTHON" -mpre_commit`, a `python3 -m json.tool`: `_python.ts`) imports the top's modules first, so the
+ * module it names and every top-level python import target ({@linkcode pythonTargetAt}) count (red team 12, K6).
+ * When a repository's hooks
  * are theirs, those files are protected like the hooks themselves (the file tools refuse them, the sandbox shows
  * them read-only, and one that is missing must not be created by a process).
  *
@@ -19,6 +22,7 @@ import { readdirSync } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { lstatOr, readText } from "./_fs.ts";
 import { hookScriptPaths } from "./hook_scripts.ts";
+import { pythonRuns } from "./_python.ts";
 
 /** One file (or folder) a hook hands over to. */
 export interface HookDelegate {
@@ -33,6 +37,94 @@ export interface HookDelegate {
    * command): what its words name is protected as `_command.ts` says; `path` is then the config that sets it.
    */
   command?: string;
+  /**
+   * A hook runs python with the worktree's top (`path`) first on `sys.path` (`python3 -m X`, pre-commit's
+   * `-mpre_commit`, red team 12, K6): every top-level python import target there is protected (`pythonTargetAt`).
+   */
+  pythonTop?: true;
+}
+
+/** The file names python imports as a module (source, bytecode, extension: `x.py`, `x.pyc`, `x.cpython-312-….so`). */
+const PY_MODULE_FILE = /\.(?:py|pyc|pyw|pyd|so)$/i;
+
+/** A package's `__init__` as python loads it (`__init__.py`, `__init__.pyc`, `__init__.cpython-312-….so`). */
+const PY_INIT = /^__init__\.(?:.*\.)?(?:py|pyc|pyw|pyd|so)$/i;
+
+/**
+ * The top-level python import target that `p` (a path below the worktree's top `top`, where a hook runs python with
+ * the top first on `sys.path`) is, or is inside, or would make; null when it is none. Counted: every top-level file
+ * whose name python imports as a module (`*.py`, `*.pyc`, `*.so`, `*.pyw`, `*.pyd`), the top's `__pycache__/` (its
+ * `x.cpython-3N.pyc` is run for `x.py`), every top-level folder that holds an `__init__.*` (a package) and a top-level
+ * folder's `__init__.*` itself (it would make one). A top-level folder without `__init__` (a namespace portion) is
+ * not counted, nor anything deeper (see docs/hooks.md).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pythonTargetAt } from "./delegates.ts";
+ * assert.equal(pythonTargetAt("/ws", "/ws/yaml.py"), "/ws/yaml.py");
+ * assert.equal(pythonTargetAt("/ws", "/ws/yaml/__init__.py"), "/ws/yaml");
+ * assert.equal(pythonTargetAt("/ws", "/ws/__pycache__/x.cpython-312.pyc"), "/ws/__pycache__");
+ * assert.equal(pythonTargetAt("/ws", "/ws/src/lib/a.py"), null);
+ * assert.equal(pythonTargetAt("/ws", "/ws/README.md"), null);
+ * ```
+ */
+export function pythonTargetAt(top: string, p: string): string | null {
+  if (p === top || !p.startsWith(top.endsWith(sep) ? top : top + sep)) return null;
+  const parts = p.slice(top.length + (top.endsWith(sep) ? 0 : 1)).split(sep);
+  const first = parts[0]!;
+  const at = join(top, first);
+  if (first === "__pycache__" || PY_MODULE_FILE.test(first)) return at;
+  // a folder whose name holds a dot (`.venv`, `.github`, `a.b`) is never a top-level package: python splits at dots
+  if (first.includes(".")) return null;
+  if (parts.length === 2 && PY_INIT.test(parts[1]!)) return at;
+  return isPythonPackage(at) ? at : null;
+}
+
+/** The `__init__.*` files python would load in folder `dir` (a link is followed); none: not a regular package. */
+export function pythonInits(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((n) => PY_INIT.test(n));
+  } catch {
+    return [];
+  }
+}
+
+/** Whether folder `dir` holds an `__init__.*` (python imports it as a regular package); a link is followed. */
+export function isPythonPackage(dir: string): boolean {
+  try {
+    return readdirSync(dir).some((n) => PY_INIT.test(n));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The top-level python import targets of the worktree `top` now (see {@linkcode pythonTargetAt}): names, sorted.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+ * import { join } from "node:path";
+ * import { tmpdir } from "node:os";
+ * import { pythonTargets } from "./delegates.ts";
+ * const top = mkdtempSync(join(tmpdir(), "py-"));
+ * mkdirSync(join(top, "pkg"));
+ * writeFileSync(join(top, "pkg", "__init__.py"), "");
+ * mkdirSync(join(top, "src"));
+ * writeFileSync(join(top, "setup.py"), "");
+ * writeFileSync(join(top, "README.md"), "");
+ * assert.deepEqual(pythonTargets(top), ["pkg", "setup.py"]);
+ * rmSync(top, { recursive: true });
+ * ```
+ */
+export function pythonTargets(top: string): string[] {
+  let names: string[] = [];
+  try {
+    names = readdirSync(top);
+  } catch { /* unreadable or missing: nothing there */ }
+  return names.filter((n) => n !== ".git" && pythonTargetAt(top, join(top, n)) !== null).sort();
 }
 
 /** Where husky v4 (cosmiconfig) reads its hooks at run time, besides `package.json`. */
@@ -118,6 +210,28 @@ export function hookDelegates(root: string, hookDirs: readonly string[]): HookDe
       if (/\bpre-commit\b/.test(text) && /\bhook-impl\b/.test(text)) {
         const m = /--config[= ]["']?([^"'\s)]+)/.exec(text);
         add(resolve(root, m ? (m[1] as string) : ".pre-commit-config.yaml"), "file", "pre-commit's config (a hook)");
+      }
+      // python run with the top first on sys.path (red team 12, K6): the named module as python's `-m` reads it,
+      // and every top-level import target (what the module imports later is looked up there first)
+      const py = pythonRuns(text);
+      for (const d of py.dirs) {
+        // a script in a folder: that folder is first on sys.path (`python3 scripts/check.py` imports scripts/x.py)
+        const at = resolve(root, d);
+        if (at === root || !at.startsWith(root + sep) || out.some((o) => o.pythonTop && o.path === at)) continue;
+        // the git dir and the hooks folder are protected whole already
+        if (at === dir || at.startsWith(dir + sep) || at.startsWith(join(root, ".git") + sep)) continue;
+        const why = `python run by a hook with ${JSON.stringify(d)} first on sys.path`;
+        out.push({ path: at, kind: "dir", why, pythonTop: true });
+      }
+      if (py.top) {
+        const why = "python run by a hook with the worktree's top first on sys.path";
+        if (!out.some((d) => d.pythonTop && d.path === root)) {
+          out.push({ path: root, kind: "dir", why, pythonTop: true });
+        }
+        for (const m of py.modules) {
+          const command = `python3 -m ${/^[\w.]+$/.test(m) ? m : JSON.stringify(m)}`;
+          if (!out.some((o) => o.command === command)) out.push({ path: dir, kind: "file", why, command });
+        }
       }
       if (/\blefthook\b/.test(text)) {
         for (const n of LEFTHOOK_NAMES) add(join(root, n), "file", "lefthook's config (a hook)");

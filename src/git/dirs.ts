@@ -8,7 +8,7 @@
  * file's `gitdir:`; a `.git` symlink's target; each git dir's `commondir`; every symlink at a git dir's top (judged
  * by its target); `core.hooksPath`, `include.path` and `includeIf.*.path` of the git dirs' configs (and of the
  * files they include); what a `core.fsmonitor` command there may run (`_command.ts`: the folders its words name, a
- * word at the top with its `name.*` siblings; one that cannot be read sets `locked`); the files the hooks hand over to (husky, pre-commit, lefthook: `delegates.ts`); and the
+ * word at the top with its `name.*` siblings; one that cannot be read sets `locked`); the files the hooks hand over to (husky, pre-commit, lefthook, and a python hook's top-level modules: `delegates.ts`); and the
  * `.git` entries of the submodules the index lists (`_submodules.ts`). Only what lands inside a writable root
  * matters: the agent cannot change anything else.
  *
@@ -23,11 +23,12 @@ import { commandReach, isBooleanValue } from "./_command.ts";
 import { gitPath, operatorConfigs, parseGitConfigPaths } from "./_config.ts";
 import { type EntryKind, lkind, lstatOr, readText, realOr } from "./_fs.ts";
 import { submodulePins } from "./_submodules.ts";
-import { hookDelegates } from "./delegates.ts";
+import { hookDelegates, pythonTargetAt, pythonTargets } from "./delegates.ts";
 
 export { isWithin } from "../_util/paths.ts";
 export { type GitConfigPaths, operatorBareRepository, parseGitConfigPaths } from "./_config.ts";
 export { readText } from "./_fs.ts";
+export { pythonInits, pythonTargets } from "./delegates.ts";
 export { type EntryKind, noLinkBelow, readSmall } from "./_fs.ts";
 
 /** Where a path leads: its real path as far as it exists, a dangling link followed (see `realPathLoose`). */
@@ -48,6 +49,12 @@ export interface GitPin {
    * taken away; these names existed before (and are pinned).
    */
   stem?: string[];
+  /**
+   * A worktree's top where a hook runs python with it first on `sys.path` (`delegates.ts`): what a call makes there
+   * that python imports (a new `x.py`, `x.so`, a folder holding `__init__.*`, an `__init__.*` in a top-level folder)
+   * is taken away; `names` were at the top before, `targets` were its import targets (and are pinned).
+   */
+  python?: { names: string[]; targets: string[] };
 }
 
 /** What git reads as configuration or runs as code for one writable root (or a repository nested in one). */
@@ -66,6 +73,8 @@ export interface GitRootInfo {
   trees: string[];
   /** Paths at a worktree's top whose `name.*` siblings the file tools must not change either (`_command.ts`). */
   stems: string[];
+  /** Worktree tops whose top-level python import targets the file tools must not change or make (`delegates.ts`). */
+  pyTops: string[];
   /** Why no change in the worktree is allowed (a host-run command whose words cannot be read), or null. */
   locked: string | null;
   /** Why process tools must be refused now (a `.git` symlink, a missing hooks folder the agent could create), or null. */
@@ -126,9 +135,14 @@ export function stemNames(stem: string): string[] {
  * assert.equal(protectedBy(info, "/ws/tools/a.js"), "/ws/tools");
  * assert.equal(protectedBy(info, "/ws/fsmon.js"), "/ws/fsmon.js");
  * assert.equal(protectedBy(info, "/ws/fsmonx.js"), null);
+ * // a hook runs python with /ws first on sys.path: a new top-level module is protected too
+ * assert.equal(protectedBy({ ...info, pyTops: ["/ws"] }, "/ws/yaml.py"), "/ws/yaml.py");
  * ```
  */
-export function protectedBy(info: Pick<GitRootInfo, "trees" | "stems">, p: string): string | null {
+export function protectedBy(
+  info: Pick<GitRootInfo, "trees" | "stems"> & { pyTops?: readonly string[] },
+  p: string,
+): string | null {
   const t = info.trees.find((t) => isWithin(p, t));
   if (t !== undefined) return t;
   for (const s of info.stems) {
@@ -137,6 +151,10 @@ export function protectedBy(info: Pick<GitRootInfo, "trees" | "stems">, p: strin
     const first = p.slice(d.length + (d.endsWith(sep) ? 0 : 1)).split(sep)[0] as string;
     const b = basename(s);
     if (first === b || first.startsWith(b + ".")) return join(d, first);
+  }
+  for (const t of info.pyTops ?? []) {
+    const hit = pythonTargetAt(t, p);
+    if (hit !== null) return hit;
   }
   return null;
 }
@@ -189,6 +207,7 @@ export function inspectGit(
     watch: [],
     trees: [entryPath],
     stems: [],
+    pyTops: [],
     locked: null,
     refuse: null,
     gitlinks: [],
@@ -234,6 +253,38 @@ export function inspectGit(
       for (const n of names) reached(join(dirname(s), n), what);
       info.watch.push({ path: s, kind: "file", why: what, stem: names });
     }
+  };
+  /** A worktree top where a hook runs python with it first on sys.path: its top-level import targets (K6). */
+  const python = (top0: string, what: string) => {
+    const top = whereLeads(top0);
+    if (!writable(top) || info.pyTops.includes(top)) return;
+    info.pyTops.push(top);
+    const names = pythonTargets(top);
+    for (const n of names) {
+      const p = join(top, n);
+      tree(p);
+      pin(p, what);
+      const real = whereLeads(p);
+      if (real !== p && writable(real)) {
+        tree(real);
+        pin(real, what);
+      }
+    }
+    const cache = join(top, "__pycache__");
+    if (lstatOr(cache) === undefined) {
+      // missing: made empty and kept read-only by the sandbox (python then writes no bytecode there)
+      tree(cache);
+      if (!info.pins.some((x) => x.path === cache)) {
+        info.pins.push({ path: cache, kind: "dir", why: what, create: true });
+      }
+    }
+    let all: string[] = [];
+    try {
+      all = readdirSync(top);
+    } catch { /* unreadable: every target found after the call is new */ }
+    // the __pycache__ the sandbox makes (above) is its, not the call's
+    const targets = names.includes("__pycache__") ? names : [...names, "__pycache__"];
+    info.watch.push({ path: top, kind: "dir", why: what, python: { names: [...all, "__pycache__"], targets } });
   };
   const outside = new Set<string>();
   const follow = (target: string, fromOutside = false) => {
@@ -350,6 +401,10 @@ export function inspectGit(
   // The worktree files the hooks hand over to (husky's .husky/<hook>, .pre-commit-config.yaml, lefthook.yml).
   if (!options.bare) {
     for (const d of hookDelegates(root, hookDirs)) {
+      if (d.pythonTop) {
+        python(d.path, d.why);
+        continue;
+      }
       if (d.command !== undefined) {
         command(d.command, d.why);
         continue;

@@ -1054,3 +1054,56 @@ Deno.test(`${bin.name}: hook mode: MCP paths in another Unicode form, ~name/… 
   ];
   assertDecisions(cases, await judge(w, cases));
 });
+
+Deno.test(`${bin.name}: hook mode: top-level python modules are high where a hook runs python -m (RT12 K6)`, async () => {
+  const w = world({});
+  const p = (rel: string) => join(w.project, rel);
+  rmSync(p(".git"), { recursive: true, force: true });
+  const r = new Deno.Command("git", {
+    args: ["init", "-q"],
+    cwd: w.project,
+    env: { ...w.env, GIT_CONFIG_NOSYSTEM: "1" },
+  })
+    .outputSync();
+  assert.equal(r.code, 0);
+  const write = (rel: string, want: Case["want"]): Case => ({
+    tool: "Write",
+    input: { file_path: p(rel), content: 'open("/tmp/x", "w")\n' },
+    want,
+  });
+  // no hook runs python: the agent's to write
+  const before = [write("pre_commit.py", "allow"), write("yaml/__init__.py", "allow")];
+  assertDecisions(before, await judge(w, before));
+  mkdirSync(p("vendor/yaml"), { recursive: true });
+  writeFileSync(p("vendor/yaml/__init__.py"), "");
+  // pre-commit's own hook: `"$INSTALL_PYTHON" -mpre_commit`, run at the worktree's top
+  writeFileSync(
+    p(".git/hooks/pre-commit"),
+    "#!/usr/bin/env bash\nINSTALL_PYTHON=/usr/bin/python3\nARGS=(hook-impl --config=.pre-commit-config.yaml)\n" +
+      'exec "$INSTALL_PYTHON" -mpre_commit "${ARGS[@]}"\n',
+    { mode: 0o755 },
+  );
+  const cases: Case[] = [
+    write("pre_commit.py", "ask"),
+    write("pre_commit/__main__.py", "ask"),
+    write("yaml.py", "ask"),
+    write("yaml/__init__.py", "ask"),
+    write("src/__init__.py", "ask"),
+    write("__pycache__/setup.cpython-311.pyc", "ask"),
+    bash("printf x > pre_commit.py", "ask"),
+    bash("cp src/a.ts yaml.py", "ask"),
+    // a package folder moved, copied or linked to the top (mv, cp -r, ln are high anyway: kept so)
+    bash("mv vendor/yaml yaml", "ask"),
+    bash("cp -r vendor/yaml .", "ask"),
+    bash("ln -s vendor/yaml yaml", "ask"),
+    bash("mv vendor/yaml ./", "ask"),
+    // what python does not import from the top stays the agent's
+    write("src/b.py", "allow"),
+    write("NOTES.md", "allow"),
+  ];
+  assertDecisions(cases, await judge(w, cases));
+  // a hand-written hook: python3 -m json.tool
+  writeFileSync(p(".git/hooks/pre-commit"), "#!/bin/sh\npython3 -m json.tool package.json\n", { mode: 0o755 });
+  const json = [write("json/__init__.py", "ask"), write("json.py", "ask"), write("src/c.py", "allow")];
+  assertDecisions(json, await judge(w, json));
+});

@@ -13,7 +13,7 @@
 import { Buffer } from "node:buffer";
 import { readdirSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { GIT_DATA_DIRS, GIT_DATA_FILES, stemNames } from "../../git/dirs.ts";
+import { GIT_DATA_DIRS, GIT_DATA_FILES, pythonInits, pythonTargets, stemNames } from "../../git/dirs.ts";
 import { withShortPath } from "../../git/scan.ts";
 import { lstatOr } from "./_gitview_io.ts";
 
@@ -151,7 +151,12 @@ export function untouchedSince(path: string, since: number): boolean {
 /** Rename aside the watched paths (missing before the call) that the call created; each one to `onDisabled` too. */
 export function disableWatched(
   root: string,
-  watched: readonly { path: string; why: string; stem?: readonly string[] }[],
+  watched: readonly {
+    path: string;
+    why: string;
+    stem?: readonly string[];
+    python?: { names: readonly string[]; targets: readonly string[] };
+  }[],
   onDisabled?: (path: string) => void,
 ): string[] {
   const notes: string[] = [];
@@ -168,6 +173,18 @@ export function disableWatched(
     }
   };
   for (const w of watched) {
+    if (w.python !== undefined) {
+      // a top where a hook runs python first on sys.path: a new import target (`yaml.py`, `yaml/` with its
+      // `__init__.py`), or an `__init__.*` the call put into a top-level folder that was none (red team 12, K6)
+      const names = new Set(w.python.names);
+      const targets = new Set(w.python.targets);
+      for (const n of pythonTargets(w.path)) {
+        if (targets.has(n)) continue; // pinned read-only for the call: as it was
+        if (!names.has(n)) off(join(w.path, n), w.why);
+        else for (const i of pythonInits(join(w.path, n))) off(join(w.path, n, i), w.why);
+      }
+      continue;
+    }
     if (w.stem !== undefined) {
       // a stem (a command's word at a worktree's top): every new name it covers (`fsmon.js` for `node fsmon`)
       const before = new Set(w.stem);
