@@ -242,6 +242,11 @@ export function hookDelegates(root: string, hookDirs: readonly string[]): HookDe
       // as a folder, so that nothing is created or replaced there (red team 12, K4, K5)
       add(join(f, "node_modules", ".bin"), "dir", `the programs run by ${nodeRun}`);
     }
+    // yarn reads its settings from every folder above too, pnpm from its workspace's top (a repository nested in the
+    // agent's folder: the caller keeps those inside a writable root)
+    for (let a = dirname(root); a !== dirname(a); a = dirname(a)) {
+      for (const n of NODE_PM_FILES) add(join(a, n), "file", `a package manager's settings, read by ${nodeRun}`);
+    }
   }
   if (runner !== null) {
     // husky v4's and yorkie's runners are node programs in node_modules: node resolves their `require`s from the

@@ -210,3 +210,24 @@ Deno.test("GitViews: node_modules/.bin made, or a node_modules link swapped, by 
     rmSync(state, { recursive: true });
   }
 });
+
+Deno.test("GitViews: a nested husky v4 repository's package-manager settings above it are watched (yarn reads them)", () => {
+  const ws = tmp();
+  const state = tmp();
+  const views = new GitViews(state);
+  try {
+    mkdirSync(join(ws, "sub"));
+    git(join(ws, "sub"), "init", "-q");
+    writeFileSync(join(ws, "sub", ".git", "hooks", "pre-commit"), HUSKY4, { mode: 0o755 });
+    const call = views.prepare([ws], []);
+    writeFileSync(join(ws, ".yarnrc.yml"), "yarnPath: evil.cjs\n"); // what the call's process does
+    writeFileSync(join(ws, "sub", ".npmrc"), "node-options=--require=./evil.js\n");
+    const notes = call.finish().join("\n");
+    assert.ok(!existsSync(join(ws, ".yarnrc.yml")), notes);
+    assert.ok(!existsSync(join(ws, "sub", ".npmrc")), notes);
+  } finally {
+    views.close();
+    rmSync(ws, { recursive: true });
+    rmSync(state, { recursive: true });
+  }
+});
