@@ -178,6 +178,7 @@ export function hookDelegates(root: string, hookDirs: readonly string[]): HookDe
     }
   };
   let runner: string | null = null;
+  const runners: string[] = [];
   for (const dir of hookDirs) {
     // husky: the hooks path is .husky/_ (v9) or .husky (v4–v8); either way every file in .husky is a hook script.
     const parts = dir.split(sep);
@@ -205,12 +206,14 @@ export function hookDelegates(root: string, hookDirs: readonly string[]): HookDe
         for (const n of HUSKY4_NAMES) add(join(root, n), "file", "husky v4's config (a hook)");
         add(join(root, "node_modules", "husky"), "dir", "husky v4's runner (a hook)");
         runner ??= "husky v4's runner";
+        runners.push("husky");
         nodeRun ??= "husky v4's hooks (npx, pnpx or yarn run husky-run)";
       }
       if (/^#\s*yorkie\b/m.test(text) || /node_modules\/yorkie\//.test(text)) {
         add(join(root, "package.json"), "file", 'yorkie\'s hooks (package.json "gitHooks", run by a hook)');
         add(join(root, "node_modules", "yorkie"), "dir", "yorkie's runner (a hook)");
         runner ??= "yorkie's runner";
+        runners.push("yorkie");
         nodeRun ??= "yorkie's hooks (node)";
       }
       if (/\bpre-commit\b/.test(text) && /\bhook-impl\b/.test(text)) {
@@ -251,73 +254,96 @@ export function hookDelegates(root: string, hookDirs: readonly string[]): HookDe
   if (runner !== null) {
     // husky v4's and yorkie's runners are node programs in node_modules: node resolves their `require`s from the
     // node_modules folders above them, where npm and yarn hoist their dependencies (cosmiconfig, chalk, …; red team
-    // 12, K9), and a hoisted copy can be any package's; so the whole folder is what the hook runs. Its links that
-    // lead out of it (pnpm's virtual store elsewhere, `file:` and workspace packages) are followed by the caller.
+    // 12, K9), and a hoisted copy can be any package's; so the whole folder is what the hook runs. The packages of
+    // the runner's dependency closure that node_modules links out of itself (pnpm's virtual store elsewhere, `file:`
+    // packages) are delegates where they are (the caller follows the links); a workspace package that no runner
+    // depends on stays the agent's.
     const nm = join(root, "node_modules");
     add(nm, "dir", `${runner} and the packages node resolves from it (a hook)`);
-    for (const p of linksOut(nm)) add(p, "dir", `a package ${runner} may load, where node_modules links it (a hook)`);
+    for (const p of linksOut(nm, runners)) {
+      add(p, "dir", `a package ${runner} loads, where node_modules links it (a hook)`);
+    }
+    // and above the repository (nested in the agent's folder): a dependency missing here is looked up there
+    for (let a = dirname(root); a !== dirname(a); a = dirname(a)) {
+      add(join(a, "node_modules"), "dir", `where node looks for what ${runner} loads (a hook)`);
+    }
   }
   return out;
 }
 
 /**
- * The entries of a `node_modules` folder (its top, `@scope/*`, pnpm's `.pnpm/node_modules`) that are symlinks leading
- * out of it, as paths inside it; a link into a virtual store elsewhere (`…/<store>/<pkg>@<v>/node_modules/<pkg>`)
- * also gives that `node_modules` folder (its other entries are the package's dependencies), walked the same way. At
- * most 4096 entries are looked at.
+ * The packages of the dependency closure of `names` (packages in `nm`, a `node_modules` folder) that lie outside `nm`
+ * once links are followed, as the paths node resolves them at (a link in `nm` or in a virtual store's
+ * `<pkg>@<v>/node_modules`). Resolution is node's: a package's `dependencies`, `optionalDependencies` and
+ * `peerDependencies`, each looked up in the `node_modules` folders above the package's real folder. For a package
+ * outside `nm`, those folders above it are given too (below the folder that holds `nm`): one made there would be found
+ * first. At most 2048 packages are followed.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { mkdirSync, mkdtempSync, realpathSync, symlinkSync } from "node:fs";
+ * import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
  * import { join } from "node:path";
  * import { tmpdir } from "node:os";
  * import { linksOut } from "./delegates.ts";
  * const root = realpathSync(mkdtempSync(join(tmpdir(), "nm-")));
- * mkdirSync(join(root, "vendor", "lib"), { recursive: true });
- * mkdirSync(join(root, "node_modules", "@s"), { recursive: true });
- * symlinkSync("../../vendor/lib", join(root, "node_modules", "@s", "lib"));
- * assert.deepEqual(linksOut(join(root, "node_modules")), [join(root, "node_modules", "@s", "lib")]);
+ * mkdirSync(join(root, "vendor", "dep"), { recursive: true });
+ * mkdirSync(join(root, "node_modules", "husky"), { recursive: true });
+ * writeFileSync(join(root, "node_modules", "husky", "package.json"), '{"dependencies": {"dep": "file:x"}}');
+ * symlinkSync("../vendor/dep", join(root, "node_modules", "dep"));
+ * // the package where the link leads, and the node_modules above it that node would look in first
+ * assert.deepEqual(linksOut(join(root, "node_modules"), ["husky"]), [
+ *   join(root, "node_modules", "dep"),
+ *   join(root, "vendor", "node_modules"),
+ * ]);
  * ```
  */
-export function linksOut(nm: string): string[] {
+export function linksOut(nm: string, names: readonly string[]): string[] {
+  const realNm = realOr(nm);
+  if (realNm === null) return [];
   const out: string[] = [];
-  let budget = 4096;
   const seen = new Set<string>();
-  const walk = (folder: string) => {
-    const real = realOr(folder);
-    if (real === null || seen.has(real)) return;
-    seen.add(real);
-    const next: string[] = [];
-    const look = (d: string, scoped: boolean) => {
-      let names: string[] = [];
-      try {
-        names = readdirSync(d);
-      } catch { /* unreadable or missing: nothing links out */ }
-      for (const n of names) {
-        if (--budget < 0) return;
-        const p = join(d, n);
-        const st = lstatOr(p);
-        if (!scoped && n.startsWith("@") && st?.isDirectory()) look(p, true);
-        else if (st?.isSymbolicLink()) {
-          const to = realOr(p);
-          if (to === null || isWithin(to, real)) continue;
-          out.push(p);
-          // a virtual store's `<pkg>@<v>/node_modules/<pkg>`: its dependencies are the links beside it
-          const parts = to.split(sep);
-          const at = parts.lastIndexOf("node_modules");
-          if (at > 0 && at < parts.length - 1) next.push(parts.slice(0, at + 1).join(sep));
-        }
-      }
-    };
-    look(folder, false);
-    look(join(folder, ".pnpm", "node_modules"), false);
-    for (const n of next) {
-      if (!seen.has(realOr(n) ?? n)) out.push(n);
-      walk(n);
+  const queue: string[] = [];
+  /** Node's lookup of `name` from a package whose real folder is `from`: the first `node_modules/<name>` above. */
+  const resolveFrom = (from: string, name: string): string | null => {
+    for (let d = from; d !== dirname(d); d = dirname(d)) {
+      if (basename(d) === "node_modules") continue;
+      const c = join(d, "node_modules", name);
+      if (lstatOr(c) !== undefined) return c;
     }
+    return null;
   };
-  walk(nm);
+  const visit = (at: string) => {
+    const real = realOr(at);
+    if (real === null || seen.has(real) || seen.size >= 2048) return;
+    seen.add(real);
+    if (!isWithin(real, realNm)) {
+      if (!out.includes(at)) out.push(at);
+      // node looks in every node_modules above the package's real folder first: one made there would shadow a dep
+      for (let d = dirname(real); d !== dirname(d) && !isWithin(nm, d); d = dirname(d)) {
+        const above = join(d, "node_modules");
+        if (basename(d) !== "node_modules" && !out.includes(above) && !isWithin(above, real)) out.push(above);
+      }
+    }
+    queue.push(real);
+  };
+  for (const n of names) visit(join(nm, n));
+  while (queue.length > 0) {
+    const pkg = queue.shift()!;
+    let deps: string[] = [];
+    try {
+      const j = JSON.parse(readText(join(pkg, "package.json")) ?? "{}") as Record<string, unknown>;
+      for (const key of ["dependencies", "optionalDependencies", "peerDependencies"]) {
+        const v = j[key];
+        if (v !== null && typeof v === "object") deps.push(...Object.keys(v));
+      }
+    } catch { /* not JSON: nothing it names */ }
+    deps = deps.filter((d) => /^(?:@[\w.-]+\/)?[\w.-]+$/.test(d));
+    for (const d of deps) {
+      const at = resolveFrom(pkg, d);
+      if (at !== null) visit(at);
+    }
+  }
   return out;
 }
 

@@ -138,20 +138,28 @@ Deno.test("file tools: husky v4 refuses .npmrc, .bin shims and hoisted packages;
   }
 });
 
-Deno.test("inspectGit: a node_modules link that leads out is protected where it leads, the link watched (pnpm)", () => {
+Deno.test("inspectGit: the runner's packages that node_modules links out are protected where they lead (pnpm)", () => {
   const ws = repo(HUSKY4);
   try {
     // a virtual store outside node_modules: node_modules/husky -> ../store/husky@4/node_modules/husky, whose
-    // dependency cosmiconfig is a link beside it into the store
+    // dependency cosmiconfig is a link beside it into the store; a workspace package no runner depends on
     const store = join(ws, "store");
     mkdirSync(join(store, "husky@4", "node_modules", "husky"), { recursive: true });
+    writeFileSync(
+      join(store, "husky@4", "node_modules", "husky", "package.json"),
+      JSON.stringify({ name: "husky", dependencies: { cosmiconfig: "^7", "not-installed": "1" } }),
+    );
     mkdirSync(join(store, "cosmiconfig@7", "node_modules", "cosmiconfig"), { recursive: true });
     symlinkSync("../../cosmiconfig@7/node_modules/cosmiconfig", join(store, "husky@4", "node_modules", "cosmiconfig"));
-    mkdirSync(join(ws, "node_modules"));
+    mkdirSync(join(ws, "packages", "app"), { recursive: true });
+    mkdirSync(join(ws, "node_modules", "@me"), { recursive: true });
     symlinkSync("../store/husky@4/node_modules/husky", join(ws, "node_modules", "husky"));
-    assert.deepEqual(linksOut(join(ws, "node_modules")).map((p) => p.slice(ws.length + 1)), [
+    symlinkSync("../../packages/app", join(ws, "node_modules", "@me", "app"));
+    const out = linksOut(join(ws, "node_modules"), ["husky"]).map((p) => p.slice(ws.length + 1));
+    assert.deepEqual(out, [
       "node_modules/husky",
       "store/husky@4/node_modules",
+      "store/node_modules",
       "store/husky@4/node_modules/cosmiconfig",
       "store/cosmiconfig@7/node_modules",
     ]);
@@ -160,7 +168,10 @@ Deno.test("inspectGit: a node_modules link that leads out is protected where it 
     for (const p of ["node_modules", "store/husky@4/node_modules", "store/cosmiconfig@7/node_modules/cosmiconfig"]) {
       assert.ok(pins.includes(p), `${p} pinned: ${pins.join(" ")}`);
     }
+    assert.ok(info.watch.some((w) => w.path === join(ws, "store", "node_modules")), "a shadowing folder is watched");
     assert.ok(refused(ws, "store/cosmiconfig@7/node_modules/cosmiconfig/index.js"));
+    assert.ok(refused(ws, "store/node_modules/slash/index.js"));
+    assert.equal(refused(ws, "packages/app/index.js"), false, "a workspace package stays the agent's");
     // node_modules itself a link: pinned where it leads, and the link watched
     rmSync(join(ws, "node_modules"), { recursive: true });
     mkdirSync(join(ws, "nm-real", ".bin"), { recursive: true });
