@@ -7,12 +7,19 @@
  * `package.json`'s `"gitHooks"` (red team 10, J6); a hook that runs python at the worktree's top (pre-commit's own
  * `"$INSTALL_PYTHON" -mpre_commit`, a `python3 -m json.tool`: `_python.ts`) imports the top's modules first, so the
  * module it names and every top-level python import target ({@linkcode pythonTargetAt}) count (red team 12, K6).
- * When a repository's hooks
+ * A hook that runs node's package managers or node from the worktree
+ * (husky's stubs and hooks, yorkie's, lefthook's fall-backs, a hand-written `npx lint-staged`) hands over to what that
+ * run resolves there (red team 12, K4, K5, K7, K9): the package managers' project settings ({@linkcode NODE_PM_FILES},
+ * {@linkcode NODE_PM_DIRS}: `node-options`, `script-shell`, `yarnPath`, PnP loaders), and `node_modules/.bin`, whose
+ * programs npx, npm, yarn and pnpm run and which husky v9's `h` puts first on `PATH` (so its `sh -e .husky/<hook>`
+ * starts a `node_modules/.bin/sh`); for husky v4 and yorkie the whole `node_modules` (their runners are node programs
+ * there, see {@linkcode hookDelegates}). When a repository's hooks
  * are theirs, those files are protected like the hooks themselves (the file tools refuse them, the sandbox shows
  * them read-only, and one that is missing must not be created by a process).
  *
- * The class is wider than these three: any hook that runs a worktree file (`npm test`, `make lint`) runs code the
- * agent can change. That is said in the README's threat model; only the known hook managers are followed here.
+ * The class is wider than these: any hook that runs the project's own code (`npm test`, `npx lint-staged`, `make lint`)
+ * runs code the agent can change. That is said in the README's threat model; only the known hook managers, and what
+ * node's package managers resolve before they start anything, are followed here.
  *
  * Runtime-free: only `node:` APIs.
  *
@@ -20,7 +27,8 @@
  */
 import { readdirSync } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
-import { lstatOr, readText } from "./_fs.ts";
+import { isWithin } from "../_util/paths.ts";
+import { lstatOr, readText, realOr } from "./_fs.ts";
 import { hookScriptPaths } from "./hook_scripts.ts";
 import { pythonRuns } from "./_python.ts";
 
@@ -139,6 +147,69 @@ const HUSKY4_NAMES: readonly string[] = [
   "husky.config.cjs",
 ];
 
+/**
+ * Project files node's package managers read on every run, before they start what they run (red team 12, K7): npm's,
+ * npx's and pnpm's `.npmrc` (`node-options=--require=…`, `script-shell`, `userconfig`), yarn 1's `.yarnrc`
+ * (`yarn-path`), yarn 2+'s `.yarnrc.yml` (`yarnPath`, plugins) and its Plug'n'Play loaders (required into every node it
+ * starts), pnpm's `.pnpmfile.*` and `pnpm-workspace.yaml` (pnpm 10's settings), bun's `bunfig.toml` (`preload`).
+ */
+export const NODE_PM_FILES: readonly string[] = [
+  ".npmrc",
+  ".yarnrc",
+  ".yarnrc.yml",
+  ".pnp.cjs",
+  ".pnp.js",
+  ".pnp.loader.mjs",
+  ".pnpmfile.cjs",
+  ".pnpmfile.mjs",
+  "pnpm-workspace.yaml",
+  "bunfig.toml",
+];
+
+/** Project folders node's package managers run code from: yarn 2+'s `.yarn` (`releases/` for `yarnPath`, `plugins/`). */
+export const NODE_PM_DIRS: readonly string[] = [".yarn"];
+
+/** What bun loads into the environment of every run (`NODE_OPTIONS` there reaches each node it starts). */
+const BUN_ENV_FILES: readonly string[] = [
+  ".env",
+  ".env.local",
+  ".env.development",
+  ".env.development.local",
+  ".env.production",
+  ".env.production.local",
+  ".env.test",
+  ".env.test.local",
+];
+
+/** A hook that runs node, a node package manager or a `node_modules/.bin` program (a word, or a shebang). */
+const NODE_RUN =
+  /(?:^|[\s;|&(`'"/])(?:npx|npm|pnpm|pnpx|yarn|yarnpkg|node|nodejs|bun|bunx|corepack)(?=$|[\s;|&)`'"])|node_modules\/\.bin\b/m;
+
+/** A hook that runs bun. */
+const BUN_RUN = /(?:^|[\s;|&(`'"/])(?:bun|bunx)(?=$|[\s;|&)`'"])/m;
+
+/**
+ * The folders a hook script's `cd` enters, as written (relative to the top or absolute); a `cd` whose folder is not a
+ * plain word (a variable, a substitution, a glob, `-`) gives none (red team 12: the top stays protected).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cdFolders } from "./delegates.ts";
+ * assert.deepEqual(cdFolders('cd web && npx lint-staged\ncd "apps/api"; npm test\ncd "$X"\n'), ["web", "apps/api"]);
+ * ```
+ */
+export function cdFolders(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/(?:^|[\s;&|(])(?:cd|pushd)\s+(?:--\s+)?(["']?)([^\s"';&|)]+)\1(?=$|[\s;&|)])/gm)) {
+    const w = m[2]!;
+    if (/[$`*?[\]{}~\\]/.test(w) || w === "-" || w.startsWith("-")) continue;
+    if (!out.includes(w)) out.push(w);
+    if (out.length >= 32) break;
+  }
+  return out;
+}
+
 /** A hook stub of husky v4 (or older: `husky-run`, `node_modules/husky/run.js`), not v9's `.husky/_` stubs. */
 const HUSKY4_STUB = /Created by Husky v[0-4]\.|\bhusky\.sh\b|\bhusky-run\b|node_modules\/husky\/(?:run|lib\/runner)/;
 
@@ -176,8 +247,10 @@ function hookTexts(dir: string): string[] {
  * ```ts
  * import assert from "node:assert/strict";
  * import { hookDelegates } from "./delegates.ts";
- * // husky v9: core.hooksPath is .husky/_, its stubs run .husky/<hook>
- * assert.deepEqual(hookDelegates("/ws", ["/ws/.husky/_"]).map((d) => d.path), ["/ws/.husky"]);
+ * // husky v9: core.hooksPath is .husky/_, its stubs run .husky/<hook> with node_modules/.bin first on PATH
+ * const paths = hookDelegates("/ws", ["/ws/.husky/_"]).map((d) => d.path);
+ * assert.deepEqual(paths.slice(0, 2), ["/ws/.husky", "/ws/.npmrc"]);
+ * assert.ok(paths.includes("/ws/node_modules/.bin") && !paths.includes("/ws/node_modules"));
  * assert.deepEqual(hookDelegates("/ws", ["/nonexistent/hooks"]), []);
  * // husky v4 and yorkie: package.json holds the hooks they run (a real .git/hooks is read, so not shown here)
  * ```
@@ -187,25 +260,53 @@ export function hookDelegates(root: string, hookDirs: readonly string[]): HookDe
   const add = (path: string, kind: "file" | "dir", why: string) => {
     if (!out.some((d) => d.path === path)) out.push({ path, kind, why });
   };
+  let nodeRun: string | null = null;
+  let bun = false;
+  const folders = new Set<string>([root]);
+  const cds = (t: string) => {
+    for (const d of cdFolders(t)) {
+      const f = resolve(root, d);
+      if (isWithin(f, root)) folders.add(f);
+    }
+  };
+  let runner: string | null = null;
+  const runners: string[] = [];
   for (const dir of hookDirs) {
     // husky: the hooks path is .husky/_ (v9) or .husky (v4–v8); either way every file in .husky is a hook script.
     const parts = dir.split(sep);
     const at = parts.lastIndexOf(".husky");
-    if (at > 0) add(parts.slice(0, at + 1).join(sep), "dir", "husky's hook scripts (core.hooksPath)");
-    else if (basename(dir) === "_" && lstatOr(join(dirname(dir), "_", "h"))?.isFile()) {
-      add(dirname(dir), "dir", "husky's hook scripts (core.hooksPath)");
+    let husky: string | null = null;
+    if (at > 0) husky = parts.slice(0, at + 1).join(sep);
+    else if (basename(dir) === "_" && lstatOr(join(dirname(dir), "_", "h"))?.isFile()) husky = dirname(dir);
+    if (husky !== null) {
+      add(husky, "dir", "husky's hook scripts (core.hooksPath)");
+      // v9's `h` runs `sh -e .husky/<hook>` with node_modules/.bin first on PATH; v5–v8's hooks run `npx …`
+      nodeRun ??= "husky's hooks (node_modules/.bin first on PATH)";
+      for (const t of hookTexts(husky)) {
+        if (BUN_RUN.test(t)) bun = true;
+        cds(t);
+      }
     }
     // every worktree path the hook scripts name: lefthook's node_modules binaries, a ./scripts/x (red team 9, H12)
     for (const p of hookScriptPaths(root, dir)) add(p.path, p.kind, p.why);
     for (const text of hookTexts(dir)) {
+      if (NODE_RUN.test(text)) nodeRun ??= `a hook that runs node or a node package manager (${basename(dir)})`;
+      cds(text);
+      if (BUN_RUN.test(text)) bun = true;
       if (HUSKY4_STUB.test(text)) {
         add(join(root, "package.json"), "file", 'husky v4\'s hooks (package.json "husky", run by a hook)');
         for (const n of HUSKY4_NAMES) add(join(root, n), "file", "husky v4's config (a hook)");
         add(join(root, "node_modules", "husky"), "dir", "husky v4's runner (a hook)");
+        runner ??= "husky v4's runner";
+        runners.push("husky");
+        nodeRun ??= "husky v4's hooks (npx, pnpx or yarn run husky-run)";
       }
       if (/^#\s*yorkie\b/m.test(text) || /node_modules\/yorkie\//.test(text)) {
         add(join(root, "package.json"), "file", 'yorkie\'s hooks (package.json "gitHooks", run by a hook)');
         add(join(root, "node_modules", "yorkie"), "dir", "yorkie's runner (a hook)");
+        runner ??= "yorkie's runner";
+        runners.push("yorkie");
+        nodeRun ??= "yorkie's hooks (node)";
       }
       if (/\bpre-commit\b/.test(text) && /\bhook-impl\b/.test(text)) {
         const m = /--config[= ]["']?([^"'\s)]+)/.exec(text);
@@ -244,6 +345,117 @@ export function hookDelegates(root: string, hookDirs: readonly string[]): HookDe
           }
         }
       }
+    }
+  }
+  if (nodeRun !== null) {
+    // at the top, and in each folder a hook enters (`cd web && npx lint-staged`: npx reads web/.npmrc, and husky's
+    // relative `node_modules/.bin` on PATH is then web/node_modules/.bin)
+    for (const f of folders) {
+      // what npx, npm, pnpm, yarn and bun read from the project before they start anything (red team 12, K7)
+      for (const n of NODE_PM_FILES) add(join(f, n), "file", `a package manager's settings, read by ${nodeRun}`);
+      for (const n of NODE_PM_DIRS) add(join(f, n), "dir", `a package manager's code, run by ${nodeRun}`);
+      if (bun) { for (const n of BUN_ENV_FILES) add(join(f, n), "file", `bun's environment, read by ${nodeRun}`); }
+      // the programs npx/npm/yarn/pnpm run, and what a PATH with node_modules/.bin first finds for `sh`, `node`, …:
+      // as a folder, so that nothing is created or replaced there (red team 12, K4, K5)
+      add(join(f, "node_modules", ".bin"), "dir", `the programs run by ${nodeRun}`);
+    }
+    // yarn reads its settings from every folder above too, pnpm from its workspace's top (a repository nested in the
+    // agent's folder: the caller keeps those inside a writable root)
+    for (let a = dirname(root); a !== dirname(a); a = dirname(a)) {
+      for (const n of NODE_PM_FILES) add(join(a, n), "file", `a package manager's settings, read by ${nodeRun}`);
+    }
+  }
+  if (runner !== null) {
+    // husky v4's and yorkie's runners are node programs in node_modules: node resolves their `require`s from the
+    // node_modules folders above them, where npm and yarn hoist their dependencies (cosmiconfig, chalk, …; red team
+    // 12, K9), and a hoisted copy can be any package's; so the whole folder is what the hook runs. The packages of
+    // the runner's dependency closure that node_modules links out of itself (pnpm's virtual store elsewhere, `file:`
+    // packages) are delegates where they are (the caller follows the links); a workspace package that no runner
+    // depends on stays the agent's.
+    const nm = join(root, "node_modules");
+    add(nm, "dir", `${runner} and the packages node resolves from it (a hook)`);
+    for (const p of linksOut(nm, runners)) {
+      add(p, "dir", `a package ${runner} loads, where node_modules links it (a hook)`);
+    }
+    // and above the repository (nested in the agent's folder): a dependency missing here is looked up there
+    for (let a = dirname(root); a !== dirname(a); a = dirname(a)) {
+      add(join(a, "node_modules"), "dir", `where node looks for what ${runner} loads (a hook)`);
+    }
+  }
+  return out;
+}
+
+/**
+ * The packages of the dependency closure of `names` (packages in `nm`, a `node_modules` folder) that lie outside `nm`
+ * once links are followed, as the paths node resolves them at (a link in `nm` or in a virtual store's
+ * `<pkg>@<v>/node_modules`). Resolution is node's: a package's `dependencies`, `optionalDependencies` and
+ * `peerDependencies`, each looked up in the `node_modules` folders above the package's real folder. For a package
+ * outside `nm`, those folders above it are given too (below the folder that holds `nm`): one made there would be found
+ * first. At most 2048 packages are followed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+ * import { join } from "node:path";
+ * import { tmpdir } from "node:os";
+ * import { linksOut } from "./delegates.ts";
+ * const root = realpathSync(mkdtempSync(join(tmpdir(), "nm-")));
+ * mkdirSync(join(root, "vendor", "dep"), { recursive: true });
+ * mkdirSync(join(root, "node_modules", "husky"), { recursive: true });
+ * writeFileSync(join(root, "node_modules", "husky", "package.json"), '{"dependencies": {"dep": "file:x"}}');
+ * symlinkSync("../vendor/dep", join(root, "node_modules", "dep"));
+ * // the package where the link leads, and the node_modules above it that node would look in first
+ * assert.deepEqual(linksOut(join(root, "node_modules"), ["husky"]), [
+ *   join(root, "node_modules", "dep"),
+ *   join(root, "vendor", "node_modules"),
+ * ]);
+ * ```
+ */
+export function linksOut(nm: string, names: readonly string[]): string[] {
+  const realNm = realOr(nm);
+  if (realNm === null) return [];
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const queue: string[] = [];
+  /** Node's lookup of `name` from a package whose real folder is `from`: the first `node_modules/<name>` above. */
+  const resolveFrom = (from: string, name: string): string | null => {
+    for (let d = from; d !== dirname(d); d = dirname(d)) {
+      if (basename(d) === "node_modules") continue;
+      const c = join(d, "node_modules", name);
+      if (lstatOr(c) !== undefined) return c;
+    }
+    return null;
+  };
+  const visit = (at: string) => {
+    const real = realOr(at);
+    if (real === null || seen.has(real) || seen.size >= 2048) return;
+    seen.add(real);
+    if (!isWithin(real, realNm)) {
+      if (!out.includes(at)) out.push(at);
+      // node looks in every node_modules above the package's real folder first: one made there would shadow a dep
+      for (let d = dirname(real); d !== dirname(d) && !isWithin(nm, d); d = dirname(d)) {
+        const above = join(d, "node_modules");
+        if (basename(d) !== "node_modules" && !out.includes(above) && !isWithin(above, real)) out.push(above);
+      }
+    }
+    queue.push(real);
+  };
+  for (const n of names) visit(join(nm, n));
+  while (queue.length > 0) {
+    const pkg = queue.shift()!;
+    let deps: string[] = [];
+    try {
+      const j = JSON.parse(readText(join(pkg, "package.json")) ?? "{}") as Record<string, unknown>;
+      for (const key of ["dependencies", "optionalDependencies", "peerDependencies"]) {
+        const v = j[key];
+        if (v !== null && typeof v === "object") deps.push(...Object.keys(v));
+      }
+    } catch { /* not JSON: nothing it names */ }
+    deps = deps.filter((d) => /^(?:@[\w.-]+\/)?[\w.-]+$/.test(d));
+    for (const d of deps) {
+      const at = resolveFrom(pkg, d);
+      if (at !== null) visit(at);
     }
   }
   return out;

@@ -8,7 +8,8 @@
  * file's `gitdir:`; a `.git` symlink's target; each git dir's `commondir`; every symlink at a git dir's top (judged
  * by its target); `core.hooksPath`, `include.path` and `includeIf.*.path` of the git dirs' configs (and of the
  * files they include); what a `core.fsmonitor` command there may run (`_command.ts`: the folders its words name, a
- * word at the top with its `name.*` siblings; one that cannot be read sets `locked`); the files the hooks hand over to (husky, pre-commit, lefthook, and a python hook's top-level modules: `delegates.ts`); and the
+ * word at the top with its `name.*` siblings; one that cannot be read sets `locked`); the files the hooks hand over to (husky, pre-commit, lefthook, node's package managers, and a python hook's top-level modules: `delegates.ts`; protected
+ * where they lead, each link on the way watched); and the
  * `.git` entries of the submodules the index lists (`_submodules.ts`). Only what lands inside a writable root
  * matters: the agent cannot change anything else.
  *
@@ -55,6 +56,8 @@ export interface GitPin {
    * is taken away; `names` were at the top before, `targets` were its import targets (and are pinned).
    */
   python?: { names: string[]; targets: string[] };
+  /** A symlink on the way to a hook's delegate (its text as read): one that is no longer this link is taken away. */
+  link?: string;
 }
 
 /** What git reads as configuration or runs as code for one writable root (or a repository nested in one). */
@@ -67,7 +70,10 @@ export interface GitRootInfo {
   gitDirs: string[];
   /** Existing paths outside those git dirs to keep read-only (the `.git` file, link targets, hooksPath, includes). */
   pins: GitPin[];
-  /** Missing paths git's hooks would read (a pre-commit or lefthook config): a process must not create them. */
+  /**
+   * Missing paths git's hooks would read (a pre-commit or lefthook config): a process must not create them; and links
+   * on the way to what they run (`link`: the link's text), which a process must not change.
+   */
   watch: GitPin[];
   /** Paths (real, existing or not) whose subtree the file tools must not change. */
   trees: string[];
@@ -398,6 +404,34 @@ export function inspectGit(
   };
   for (const file of configs) readConfig(file, 0);
 
+  /**
+   * A file or folder a hook hands over to: protected as named and where it leads (pnpm links node_modules/<pkg>
+   * into its store, node_modules itself may be a link). A link on the way cannot be pinned (a bind follows it), so
+   * each one is watched: after a call, one that no longer leads where it did is renamed aside (red team 12, K4).
+   */
+  const delegate = (path: string, kind: "file" | "dir", why: string) => {
+    const real = whereLeads(path);
+    if (isWithin(path, root)) {
+      for (let p = path; p !== root && isWithin(p, root); p = dirname(p)) {
+        if (!lstatOr(p)?.isSymbolicLink() || !writable(p)) continue;
+        let link = "";
+        try {
+          link = readlinkSync(p);
+        } catch { /* raced away: watched as it is now */ }
+        tree(p);
+        if (!info.watch.some((w) => w.path === p)) info.watch.push({ path: p, kind: "file", why, link });
+      }
+    }
+    for (const p of real === path ? [path] : [path, real]) {
+      if (!writable(p)) continue;
+      tree(p);
+      const st = lstatOr(p);
+      if (st === undefined) {
+        if (!info.watch.some((w) => w.path === p)) info.watch.push({ path: p, kind, why });
+      } else if (!st.isSymbolicLink() && p === real) pin(p, why);
+    }
+  };
+
   // The worktree files the hooks hand over to (husky's .husky/<hook>, .pre-commit-config.yaml, lefthook.yml).
   if (!options.bare) {
     for (const d of hookDelegates(root, hookDirs)) {
@@ -409,11 +443,7 @@ export function inspectGit(
         command(d.command, d.why);
         continue;
       }
-      if (!writable(d.path)) continue;
-      tree(d.path);
-      if (lstatOr(d.path) === undefined) {
-        if (!info.watch.some((w) => w.path === d.path)) info.watch.push({ path: d.path, kind: d.kind, why: d.why });
-      } else pin(d.path, d.why);
+      delegate(d.path, d.kind, d.why);
     }
   }
 

@@ -1107,3 +1107,42 @@ Deno.test(`${bin.name}: hook mode: top-level python modules are high where a hoo
   const json = [write("json/__init__.py", "ask"), write("json.py", "ask"), write("src/c.py", "allow")];
   assertDecisions(json, await judge(w, json));
 });
+
+Deno.test(`${bin.name}: hook mode: node_modules is high where husky v4 runs, node_modules/.bin where husky v9 does (RT12 K5, K9)`, async () => {
+  const w = world({});
+  const p = (rel: string) => join(w.project, rel);
+  rmSync(p(".git"), { recursive: true, force: true });
+  const r = new Deno.Command("git", {
+    args: ["init", "-q"],
+    cwd: w.project,
+    env: { ...w.env, GIT_CONFIG_NOSYSTEM: "1" },
+  })
+    .outputSync();
+  assert.equal(r.code, 0);
+  mkdirSync(p("node_modules/cosmiconfig"), { recursive: true });
+  const dep = { tool: "Write", input: { file_path: p("node_modules/cosmiconfig/index.js"), content: "x" } };
+  const sh = { tool: "Write", input: { file_path: p("node_modules/.bin/sh"), content: "#!/bin/sh\n" } };
+  // no hook runs node: the project's node_modules is the agent's to write
+  assertDecisions(
+    [{ ...dep, want: "allow" }, { ...sh, want: "allow" }],
+    await judge(w, [
+      { ...dep, want: "allow" },
+      { ...sh, want: "allow" },
+    ]),
+  );
+  writeFileSync(p(".git/hooks/pre-commit"), '#!/bin/sh\n# husky\n. "$(dirname "$0")/husky.sh"\n');
+  const v4: Case[] = [
+    { ...dep, want: "ask" },
+    { ...sh, want: "ask" },
+    bash("echo x > node_modules/cosmiconfig/a.js", "ask"),
+  ];
+  assertDecisions(v4, await judge(w, v4));
+  rmSync(p(".git/hooks/pre-commit"));
+  mkdirSync(p(".husky/_"), { recursive: true });
+  writeFileSync(p(".husky/_/h"), 'export PATH="node_modules/.bin:$PATH"\nsh -e "$s"\n');
+  const c = new Deno.Command("git", { args: ["config", "core.hooksPath", ".husky/_"], cwd: w.project, env: w.env })
+    .outputSync();
+  assert.equal(c.code, 0);
+  const v9: Case[] = [{ ...sh, want: "ask" }, { ...dep, want: "allow" }];
+  assertDecisions(v9, await judge(w, v9));
+});

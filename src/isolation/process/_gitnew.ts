@@ -11,7 +11,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { readdirSync, renameSync } from "node:fs";
+import { readdirSync, readlinkSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { GIT_DATA_DIRS, GIT_DATA_FILES, pythonInits, pythonTargets, stemNames } from "../../git/dirs.ts";
 import { withShortPath } from "../../git/scan.ts";
@@ -148,7 +148,10 @@ export function untouchedSince(path: string, since: number): boolean {
   return old(path, 0, true);
 }
 
-/** Rename aside the watched paths (missing before the call) that the call created; each one to `onDisabled` too. */
+/**
+ * Rename aside the watched paths (missing before the call) that the call created, and the watched links on the way to
+ * a hook's delegate that the call changed; each one to `onDisabled` too.
+ */
 export function disableWatched(
   root: string,
   watched: readonly {
@@ -156,6 +159,7 @@ export function disableWatched(
     why: string;
     stem?: readonly string[];
     python?: { names: readonly string[]; targets: readonly string[] };
+    link?: string;
   }[],
   onDisabled?: (path: string) => void,
 ): string[] {
@@ -191,7 +195,27 @@ export function disableWatched(
       for (const n of stemNames(w.path)) if (!before.has(n)) off(join(dirname(w.path), n), w.why);
       continue;
     }
-    if (!lstatOr(w.path)) continue;
+    const st = lstatOr(w.path);
+    if (!st) continue;
+    if (w.link !== undefined) {
+      // a link on the way to a hook's delegate (red team 12, K4): kept while it still leads where it did
+      let now: string | null = null;
+      try {
+        if (st.isSymbolicLink()) now = readlinkSync(w.path);
+      } catch { /* raced away */ }
+      if (now === w.link) continue;
+      try {
+        const to = aside(w.path);
+        onDisabled?.(w.path);
+        notes.push(
+          `safe-exec: ${rel(root, w.path)} (${w.why}) was changed by this call and renamed to ` +
+            `${rel(root, String(to))}: it led to what a protected git hook runs`,
+        );
+      } catch (e) {
+        notes.push(`safe-exec: could not disable ${rel(root, w.path)}: ${(e as Error).message}`);
+      }
+      continue;
+    }
     off(w.path, w.why);
   }
   return notes;
