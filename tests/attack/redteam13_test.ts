@@ -8,6 +8,9 @@
  * - L2: an operator's hook that runs `python3 -m pytest` imports the plugin a worktree `pyproject.toml` names
  *   (`addopts = "-p evilplug"`, `pythonpath = ["src"]`): the host's next `git commit` must not run `src/evilplug.py`.
  *
+ * - L4: an operator's hook that runs `npm test` runs the worktree's `package.json` `scripts.test`: a `write_file
+ *   package.json` must not reach the host's next `git commit`.
+ *
  * A path deny floor must hold for every way git prints a tracked file:
  *
  * - L3: `git show <tree-id>:k`, the tree id of `secrets/` taken from `git log --raw -t`, prints `secrets/k`: it must be
@@ -15,7 +18,7 @@
  *
  * Each asserts on the world: no marker file appears after the operator's `git commit` on the host; the secret is not
  * printed. L3 is skipped, with a printed reason, when bubblewrap cannot run here; L1 needs `make`, L2 a python with
- * pytest.
+ * pytest, L4 `npm`.
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -52,6 +55,7 @@ function sh(cmd: string): string {
   return r.success ? new TextDecoder().decode(r.stdout).trim() : "";
 }
 
+const HAS_NPM = sh("command -v npm && command -v git") !== "";
 const HAS_MAKE = sh("command -v make && command -v git") !== "";
 /** A python that can import pytest (its real executable, not a version manager's shim). */
 const PYTEST_PYTHON = sh(`python3 -c "import pytest, sys; print(sys.executable)"`);
@@ -187,6 +191,36 @@ for (const target of chosenTargets()) {
           assert.doesNotMatch(JSON.stringify(r.output ?? null), /TOPSECRET/, `the secret was printed: ${shown}`);
           assert.notEqual(r.decision, "allow", shown);
         }
+      } finally {
+        await serve.close();
+        rmSync(base, { recursive: true, force: true });
+      }
+    },
+  });
+}
+
+for (const target of chosenTargets()) {
+  Deno.test({
+    name: `[${target.name}] red team 13 L4: a hook that runs npm test never runs the agent's package.json scripts`,
+    ignore: !HAS_NPM,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const base = tempBase("se-rt13-l4-");
+      const ws = join(base, "ws");
+      const pkg = (test: string) => JSON.stringify({ name: "x", version: "1.0.0", scripts: { test } }) + "\n";
+      repoWithHook(ws, base, "npm test --silent >/dev/null 2>&1", { "package.json": pkg("true") });
+      const serve = startServe(target, base, serveArgs(base, ws));
+      const marker = join(base, "PWNED");
+      try {
+        const r = await serve.call("write_file", { path: "package.json", content: pkg(`touch ${marker}`) }, 120_000);
+        const after = hostGit(ws, base, ["commit", "-q", "--allow-empty", "-m", "operator"]);
+        assert.ok(
+          !existsSync(marker),
+          `the host's git commit ran the agent's package.json script: ${
+            JSON.stringify(r).slice(0, 300)
+          } / ${after.out}`,
+        );
       } finally {
         await serve.close();
         rmSync(base, { recursive: true, force: true });
