@@ -7,12 +7,13 @@
  * @module
  */
 import { statSync } from "node:fs";
-import { isAbsolute, join } from "node:path";
+import { isAbsolute, join, posix } from "node:path";
 import { fileCallTargets } from "../fileops/targets.ts";
 import type { Workspace } from "../fileops/workspace.ts";
 import {
   type CompiledRule,
   evaluateRules,
+  objectStorePath,
   pathOfValue,
   type RuleMatch,
   type RuleOutcome,
@@ -136,7 +137,8 @@ export function judgeCall(
  * the folder it runs in, in Unicode NFC and NFKC, `~` as each of `homes`): relative ones against the workspace and
  * against each of `bases`, the folders the server resolves them in (its cwd, the folders its command line names); a glob as the folder before its first pattern character (read in part: a floor below it may
  * apply), and a string holding a JSON object or list as the strings in it. Each is a file or a folder read in part;
- * null when there is none. Paths outside the workspace are not the rules'. What the gate cannot read fully
+ * null when there is none. Paths outside the workspace are not the rules', but one inside a git object store (which
+ * may hold the workspace's committed files: red team 13, L5) is read as some of the whole workspace. What the gate cannot read fully
  * (nested deeper, or more strings, than it follows; a spelling that may name any file) is the whole workspace read
  * in part: a floor may apply.
  */
@@ -158,6 +160,9 @@ function _pathLike(
     for (const base of ["", ...bases]) {
       const r = _relative(workspace, base === "" || isAbsolute(p) ? p : join(base, p));
       if (r !== null) out.push({ path: r, below: Infinity, some: true });
+      // a git object store outside the workspace (a linked worktree's common folder, an `alternates` target) holds
+      // the workspace's committed files too (red team 13, L5): some of the whole workspace, a floor may apply
+      else if (isAbsolute(p) && objectStorePath(posix.normalize(p), undefined, false) !== null) unread = true;
     }
   };
   const take = (x: string, depth: number): void => {

@@ -31,7 +31,7 @@
  * @module
  */
 import { realpathSync, statSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, join, posix } from "node:path";
 import { Workspace } from "../fileops/workspace.ts";
 import { checkProtected } from "../fileops/git_protected.ts";
 import { inspectGit } from "../git/dirs.ts";
@@ -47,6 +47,7 @@ import {
   type CompiledRule,
   evaluateRules,
   hostRunsConfig,
+  objectStorePath,
   type RuleOutcome,
   type RulePath,
   type ShellAnalysis,
@@ -181,6 +182,13 @@ function _targets(
       const rel = at(p.value);
       const dir = rel !== null && ws !== null && (p.value.endsWith("/") || _isDir(ws, rel));
       out.push(dir ? { path: rel, below: Infinity } : rel);
+      // a git object store outside the folder (a linked worktree's common folder, an `alternates` target) holds the
+      // project's committed files too (red team 13, L5): some of the whole folder, a floor may apply
+      const expanded = rel === null ? agentPath(p.value, home) : null;
+      if (expanded !== null && objectStorePath(posix.normalize(_from(base, expanded)), undefined, false) !== null) {
+        const root = _relative(ws, ".");
+        if (root !== null) out.push({ path: root, below: Infinity, some: true });
+      }
       for (const r of readings(p.value)) out.push(ws !== null && _isDir(ws, r) ? { path: r, below: Infinity } : r);
     } else if (p.kind === "unknown") {
       const root = _relative(ws, ".");

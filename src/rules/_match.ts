@@ -37,6 +37,7 @@ import { judgeWrites } from "./_writes.ts";
 import { environmentCode, linksMade, operandsRun, unseenCode } from "./_unseen.ts";
 import { strayOption } from "./_options.ts";
 import { gitConfigCode } from "./_git_config.ts";
+import { objectStorePath } from "./object_store.ts";
 
 /**
  * A path the call acts on, workspace-relative (null: outside the workspace or unresolvable). A plain string is that
@@ -187,6 +188,36 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
   ctx.scriptPaths = { paths: [...paths], unknown };
   return ctx.scriptPaths;
 }
+
+/** Why a path the script names is inside a git object store or a folder holding one (once per call), or null. */
+function _scriptStore(ctx: MatchContext, sp: ScriptPaths): string | null {
+  const known = _STORES.get(sp);
+  if (known !== undefined) return known;
+  let why: string | null = null;
+  for (const p of sp.paths) if ((why = objectStorePath(p, ctx.facts)) !== null) break;
+  _STORES.set(sp, why);
+  return why;
+}
+
+/**
+ * Why a path a file or upstream tool acts on is inside a git object store, or a tree it reads holds one (once per
+ * call), or null. A listing (`below` 1, read whole) names the entries only: the store inside it counts, not the
+ * folder above it.
+ */
+function _pathsStore(ctx: MatchContext, paths: ReadonlyArray<RulePath>): string | null {
+  const known = _STORES.get(paths);
+  if (known !== undefined) return known;
+  let why: string | null = null;
+  for (const p of paths) {
+    if (p === null) continue;
+    if (typeof p === "string") why = objectStorePath(p, ctx.facts, false);
+    else if (p.path !== null) why = objectStorePath(p.path, ctx.facts, p.some === true || p.below > 1);
+    if (why !== null) break;
+  }
+  _STORES.set(paths, why);
+  return why;
+}
+const _STORES = new WeakMap<object, string | null>();
 
 /** A `file:` URL (`file:/p`, `file:///p`, `file://host/p`): its path. */
 const FILE_URL = /^file:(?:\/\/[^/]*)?(\/.*)$/i;
@@ -536,7 +567,8 @@ export function ruleMatches(
           const project = rule.spec.decision === "deny" && a?.ok ? _unseen(a) : null;
           // a literal name read after a command that may have made links since the facts were read (red team 7, F3)
           const made = a?.ok ? _links(a) : null;
-          maybe = sp.unknown ?? linked?.maybe ?? held ?? project ?? made;
+          // a git object store holds every committed file's content, a floored one too (red team 13, L5)
+          maybe = sp.unknown ?? linked?.maybe ?? held ?? project ?? made ?? _scriptStore(ctx, sp);
           if (maybe === null) return miss;
         }
       }
@@ -567,8 +599,10 @@ export function ruleMatches(
               m.mayMatchBelow(p.path, p.below)
             );
             if (some === undefined || some === null || typeof some === "string") {
-              if (linked?.maybe == null) return miss;
-              maybe = linked.maybe;
+              // a git object store holds every committed file's content, a floored one too (red team 13, L5)
+              const store = linked?.maybe ?? _pathsStore(ctx, paths);
+              if (store == null) return miss;
+              maybe = store;
             } else {
               maybe = `${JSON.stringify(some.path)} may be a folder holding paths the rule names`;
             }

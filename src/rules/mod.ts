@@ -43,6 +43,7 @@ export {
 } from "./project_checks.ts";
 export type { ProjectCheckVerdict } from "./project_checks.ts";
 export { lexicalWorkspacePath } from "./workspace_path.ts";
+export { objectStorePath } from "./object_store.ts";
 export { HOST_CONFIG_FILES, HOST_CONFIG_FOLDERS, hostRunsConfig } from "./host_config.ts";
 export { RUNNERS } from "./runners.ts";
 export { argNameWords, isPathName, type PathNameKind, pathNameKind, pathOfValue } from "./path_names.ts";

@@ -340,3 +340,39 @@ Deno.test("gateway: path floors hold for every spelling server-filesystem resolv
     await c.close();
   }
 });
+
+Deno.test("gateway: a loose git object of a floored file is asked, never read silently (red team 13, L5)", async () => {
+  const c = await connect({
+    config: {
+      rules: [{ tool: "*", path: ["secrets/**"], decision: "deny" }],
+      servers: { fs: { command: ["node", SERVERS.filesystem, "."], risk: "low" } },
+    },
+    elicit: () => ({ action: "decline" }),
+  });
+  try {
+    const ws = c.place.ws;
+    mkdirSync(join(ws, "secrets"));
+    writeFileSync(join(ws, "secrets", "k"), "TOPSECRET\n");
+    const git = (...args: string[]) => {
+      const r = new Deno.Command("git", {
+        args: ["-c", "user.name=o", "-c", "user.email=o@x", ...args],
+        cwd: ws,
+        stdout: "piped",
+        stderr: "piped",
+      }).outputSync();
+      assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+      return new TextDecoder().decode(r.stdout).trim();
+    };
+    git("init", "-q");
+    git("add", "secrets");
+    git("commit", "-qm", "i");
+    const blob = git("rev-parse", "HEAD:secrets/k");
+    const path = join(ws, ".git/objects", blob.slice(0, 2), blob.slice(2));
+    const r = await c.client.callTool({ name: "fs__read_media_file", arguments: { path } });
+    assert.equal(c.elicited.length, 1, `asked once: ${JSON.stringify(r)}`);
+    assert.doesNotMatch(JSON.stringify(r), /eAFLyslPUjA0YAjxDwh2dQ5yDeECADHXBOQ=/, JSON.stringify(r));
+    assert.equal((r as { isError?: boolean }).isError, true, JSON.stringify(r));
+  } finally {
+    await c.close();
+  }
+});

@@ -353,3 +353,82 @@ Deno.test("K8: ~ and ~/… are the server's home folder, ~name/… that user's o
     w.done();
   }
 });
+
+Deno.test("L5: an upstream read of a git object store meets a path floor as may apply (ask, never allow)", () => {
+  const w = world();
+  try {
+    const git = (...args: string[]) => {
+      const r = new Deno.Command("git", {
+        args: ["-c", "user.name=o", "-c", "user.email=o@x", ...args],
+        cwd: w.root,
+        stdout: "piped",
+        stderr: "piped",
+      }).outputSync();
+      assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+      return new TextDecoder().decode(r.stdout).trim();
+    };
+    git("init", "-q");
+    git("add", "secrets", "README.md");
+    git("commit", "-qm", "i");
+    git("clone", "-q", "--bare", ".", "vendor/m.git");
+    const blob = git("rev-parse", "HEAD:secrets/k");
+    const obj = `${blob.slice(0, 2)}/${blob.slice(2)}`;
+    const read = w.upstream({ name: "fs__read_media_file" });
+    for (
+      const path of [
+        join(w.root, ".git/objects", obj), // red team 13's call
+        join(w.root, "..", "main/.git/objects", obj), // a linked worktree's common folder, outside the workspace
+        join(w.root, "..", "store/pack/pack-0123456789abcdef0123456789abcdef01234567.pack"), // an alternates target
+        `.git/objects/${obj}`,
+        `file://${w.root}/.git/objects/${obj}`,
+        `./sub/../.git/objects/${obj}`,
+        `.git/.safe-exec-objects/${obj}`,
+        `.git/modules/m/objects/${obj}`,
+        `vendor/m.git/objects/${obj}`,
+        "vendor/m.git/objects",
+        `copied/${obj}`,
+        ".git/objects/pack/pack-0123456789abcdef0123456789abcdef01234567.pack",
+        ".git",
+        "vendor/m.git",
+        ".git/objects/*/*",
+      ]
+    ) {
+      assert.equal(w.floor({ path }, read), "ask", path);
+    }
+    // the repository's other files, and a folder named objects elsewhere, are read as before
+    for (const path of [".git/HEAD", ".git/config", "sub/objects/a", "README.md"]) {
+      assert.equal(w.floor({ path }, read), null, path);
+    }
+  } finally {
+    w.done();
+  }
+});
+
+Deno.test("L5: the built-in file tools' reads and copies of a git object store meet a path floor as may apply", () => {
+  const w = world();
+  try {
+    const rules = validateRules([{ tool: "*", path: ["secrets/**"], decision: "deny" }]).rules;
+    const setup = {
+      rules,
+      readOnlyCommands: true,
+      trustGitConfig: () => false,
+      projectChecks: () => false,
+      contained: () => true,
+    };
+    mkdirSync(join(w.root, ".git/objects/e0"), { recursive: true });
+    const obj = ".git/objects/e0/21b4d2666559b8761ac9f88fd2e0bef9f46ff4";
+    writeFileSync(join(w.root, obj), "x");
+    const ws = Workspace.open(w.root);
+    const tool = (name: string, pathArgs: string[]): RegisteredTool => ({
+      name,
+      risk: "low",
+      fn: () => null,
+      pathArgs,
+    });
+    assert.equal(judgeCall(setup, tool("read_file", ["path"]), { path: obj }, ws)?.floor, "ask");
+    assert.equal(judgeCall(setup, tool("copy_file", ["src", "dst"]), { src: obj, dst: "o" }, ws)?.floor, "ask");
+    assert.equal(judgeCall(setup, tool("read_file", ["path"]), { path: ".git/HEAD" }, ws)?.floor ?? null, null);
+  } finally {
+    w.done();
+  }
+});

@@ -1146,3 +1146,29 @@ Deno.test(`${bin.name}: hook mode: node_modules is high where husky v4 runs, nod
   const v9: Case[] = [{ ...sh, want: "ask" }, { ...dep, want: "allow" }];
   assertDecisions(v9, await judge(w, v9));
 });
+
+Deno.test(`${bin.name}: hook mode: reads of a git object store meet a path floor as may apply (RT13 L5)`, async () => {
+  const w = world();
+  const obj = ".git/objects/e0/21b4d2666559b8761ac9f88fd2e0bef9f46ff4";
+  mkdirSync(join(w.project, ".git/objects/e0"), { recursive: true });
+  writeFileSync(join(w.project, obj), "x"); // the shape of a loose object (its content is not what is judged)
+  const cases: Case[] = [
+    bash(`base64 ${obj}`, "ask"),
+    bash(`od -An -tx1 ${join(w.project, obj)}`, "ask"),
+    bash("base64 .git/.safe-exec-objects/e0/21b4d2666559b8761ac9f88fd2e0bef9f46ff4", "ask"),
+    bash("tar c .git | base64", "ask"),
+    { tool: "Read", input: { file_path: join(w.project, obj) }, want: "ask" },
+    { tool: "mcp__fs__read_media_file", input: { path: join(w.project, obj) }, want: "ask" },
+    { tool: "Grep", input: { pattern: "x", path: ".git" }, want: "ask" },
+    // a linked worktree's common folder outside the project: the floor may apply, not only the table's high
+    {
+      tool: "Read",
+      input: { file_path: join(w.dir, "main/.git/objects/e0/21b4d2666559b8761ac9f88fd2e0bef9f46ff4") },
+      want: "ask",
+    },
+    bash("cat README.md", "allow"),
+  ];
+  const got = await judge(w, cases);
+  assertDecisions(cases, got);
+  assert.match(got[7]!, /may apply/, got[7]);
+});
