@@ -52,11 +52,31 @@ const NOT_REVS = new Set([
   "status",
 ]);
 
-/** Subcommands that read paths from the tree a plain revision word names (`git checkout <rev> -- k`). */
-const TREE_READERS = new Set(["checkout", "restore", "reset", "diff", "diff-index", "diff-tree", "read-tree"]);
+/**
+ * Subcommands that read paths from the trees their plain revision words name, and how many leading plain words are
+ * revisions: `checkout` and `reset` one, and only when paths follow it (alone it must be a commit to switch to or
+ * reset to); `archive` and `diff-index` one; the others every word that names no path. `grep`'s first plain word is
+ * its pattern unless `-e`/`-f` give it.
+ */
+const TREE_READERS: ReadonlyMap<string, number> = new Map([
+  ["checkout", 1],
+  ["reset", 1],
+  ["archive", 1],
+  ["diff-index", 1],
+  ["diff", Infinity],
+  ["diff-tree", Infinity],
+  ["read-tree", Infinity],
+  ["merge-tree", Infinity],
+  ["grep", Infinity],
+]);
 
-/** Short options of TREE_READERS whose value is the next word and no revision (`checkout -b new`). */
-const NAME_VALUE = /^-[bBU]$|^--(orphan|conflict|inter-hunk-context|output|src-prefix|dst-prefix|prefix)$/;
+/** Options of TREE_READERS whose value is the next word and no revision (`checkout -b new`, `grep -C 3`). */
+const NAME_VALUE =
+  /^-[bBUoeEfACm]$|^--(orphan|conflict|output|prefix|format|remote|exec|max-depth|threads|context|after-context|before-context|max-count|inter-hunk-context|src-prefix|dst-prefix|open-files-in-pager)$/;
+
+/** Options of any subcommand whose value is the next word: a message, a format, a pattern, a line range. */
+const VALUE =
+  /^(-[mFLSGOnNx]|--(message|file|grep|author|committer|format|pretty|since|until|after|before|notes|template|trailer|exclude|glob))$/;
 
 const OBJECT_ID = /^[0-9a-fA-F]{4,64}$/;
 
@@ -70,7 +90,11 @@ function _revOfPath(v: string): string | null {
     const ch = v[i];
     if (ch === "{") depth++;
     else if (ch === "}" && depth > 0) depth--;
-    else if (ch === ":" && depth === 0) return i === 0 ? null : v.slice(0, i);
+    else if (ch === ":" && depth === 0) {
+      // no revision holds white space outside `{…}` (`fix: x`, `%h: %s` are text)
+      const rev = v.slice(0, i);
+      return i === 0 || /\s/.test(rev.replace(/\{[^}]*\}/g, "")) ? null : rev;
+    }
   }
   return null;
 }
@@ -106,37 +130,67 @@ export function gitRevTreeUnknown(
 ): string | null {
   const args = c.argv.slice(1);
   let i = 0;
+  let moved: string | null = null;
   for (; i < args.length; i++) {
     const v = args[i]!.value;
     if (v === null || !v.startsWith("-")) break;
+    // another folder, git folder or ref namespace: the workspace's branches are not the ones git reads, and
+    // `HEAD:./k` is `k` in that folder
+    if (/^(-C|--git-dir|--work-tree|--namespace)(=|$)/.test(v)) moved ??= v;
     if (v === "-C" || v === "-c" || v === "--git-dir" || v === "--work-tree" || v === "--namespace") i++;
   }
   const sub = args[i]?.value ?? null;
   if (sub === null || NOT_REVS.has(sub)) return null;
+  if (moved !== null) isBranch = null;
   const why = (v: string, rev: string) =>
     `git ${sub} is given ${v}, whose revision ${rev} may name a tree other than a commit's root ` +
     "(an object id, a tag or a ref the agent may have pointed at any tree), so its paths may be paths the rule names";
   let prev: string | null = null;
+  const plain: string[] = [];
+  let dashdash = false;
+  let pattern = false;
   for (let j = i + 1; j < args.length; j++) {
     const v = args[j]!.value;
     const before = prev;
     prev = v;
     if (v === null) continue;
-    if (v === "--") break;
+    if (v === "--") {
+      dashdash = true;
+      break;
+    }
     if (v.startsWith("-")) {
       // `--source=<rev>` (restore, checkout), `-s<rev>`
       const src = /^--source=(.+)$/.exec(v)?.[1] ?? (sub === "restore" && /^-s(.+)$/.exec(v)?.[1]) ?? null;
       if (src && !namesCommit(_revOfPath(src) ?? src, isBranch)) return why(v, _revOfPath(src) ?? src);
       continue;
     }
+    if (sub === "restore" && (before === "-s" || before === "--source")) {
+      if (!namesCommit(_revOfPath(v) ?? v, isBranch)) return why(`${before} ${v}`, _revOfPath(v) ?? v);
+      continue;
+    }
+    // an option's value (`-m 'fix: x'`, `--format '%h:%s'`, `-L 1,5:f`), or grep's pattern (`git grep 'TODO:'`)
+    if (before !== null && (NAME_VALUE.test(before) || VALUE.test(before))) continue;
+    if (sub === "grep" && !pattern && !args.some((w) => /^(-e|-f|--patterns?)$/.test(w.value ?? ""))) {
+      pattern = true;
+      continue;
+    }
+    if (moved !== null && /^[^\s]*:\.\.?(\/|$)/.test(v)) {
+      return `git ${moved} ${sub} is given ${v}, whose path is read from another folder than the workspace's, ` +
+        "so it may be a path the rule names";
+    }
     const rev = _revOfPath(v);
     if (rev !== null) {
       if (!namesCommit(rev, isBranch)) return why(v, rev);
       continue;
     }
-    if (!TREE_READERS.has(sub)) continue;
-    if (before !== null && NAME_VALUE.test(before)) continue;
-    if (before === "-s" && sub !== "restore") continue;
+    plain.push(v);
+  }
+  const most = TREE_READERS.get(sub);
+  if (most === undefined) return null;
+  // `git checkout <rev>` alone switches to a commit; with paths (or `-p`, which offers every path) it reads the tree
+  const patch = args.some((w) => /^(-p|--patch)$/.test(w.value ?? ""));
+  const revs = (sub === "checkout" || sub === "reset") && !dashdash && !patch && plain.length < 2 ? [] : plain;
+  for (const v of revs.slice(0, most)) {
     // a plain word: a revision the command reads paths from, unless it names a path (a pathspec, judged by
     // _git_pathspec.ts as the path it is)
     if (v === "." || v === "" || exists(v)) continue;

@@ -198,8 +198,8 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
   return ctx.scriptPaths;
 }
 
-/** The workspace's git folder, its refs, reflogs, `packed-refs` and `HEAD` files (any case). */
-const GIT_REFS = /^\.git(\/?$|\/(refs|logs)(\/|$)|\/[A-Za-z_]*HEAD$|\/packed-refs$)/i;
+/** A git folder (the workspace's or a nested repository's), its refs, reflogs, `packed-refs` and `HEAD` files. */
+const GIT_REFS = /(^|\/)\.git(\/?$|\/(refs|logs)(\/|$)|\/[A-Za-z_]*HEAD$|\/packed-refs$)/i;
 
 /** A `file:` URL (`file:/p`, `file:///p`, `file://host/p`): its path. */
 const FILE_URL = /^file:(?:\/\/[^/]*)?(\/.*)$/i;
