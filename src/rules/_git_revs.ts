@@ -3,13 +3,16 @@
  * a commit's root tree. git reads `<rev>:<path>` as `path` inside the tree `rev` names: from the repository's root
  * when `rev` names a commit (`HEAD:secrets/k` is `secrets/k`, judged as written), but `<id-of-secrets/>:k` is
  * `secrets/k` too. The same holds for the tree a command reads paths from (`git checkout <rev> -- k`,
- * `git restore --source=<rev> k`, `git diff <rev> -- k`, `git reset <rev> -- k`, `git read-tree <rev>`).
+ * `git restore --source=<rev> k`, `git diff <rev> -- k`, `git reset <rev> -- k`, `git grep x <rev> -- k`,
+ * `git archive <rev> k`, `git read-tree <rev>`).
  *
  * A revision is known to name a commit when its name is `HEAD`, `@` or a branch (the facts say git reads it as
  * `refs/heads/<name>`, which git points at commits only), followed by navigation (`~2`, `^`, `^{commit}`,
  * `^{tree}`, `^{}`, `^{/text}`) or a reflog entry (`@{1}`, `@{-1}`, `@{yesterday}`). Anything else may name any
  * tree: an object id (4 to 64 hex digits, whatever follows it), a tag (`git tag t <tree-id>` makes one), a
- * remote-tracking ref or `@{upstream}` (a fetch stores what the remote holds), `FETCH_HEAD` and other names.
+ * remote-tracking ref or `@{upstream}` (a fetch stores what the remote holds), `FETCH_HEAD` and other names. With
+ * `-C`, `--git-dir`, `--work-tree` or `--namespace` no name is a branch the facts know, and `<rev>:./k` is relative
+ * to that folder. Option values (`--grep 'fix: a'`) and grep's pattern are not revisions.
  *
  * Pure.
  *

@@ -159,3 +159,16 @@ Deno.test("rt13 L3: a name that is a tag as well as a branch, or a ref file in t
     done();
   }
 });
+
+Deno.test("rt13 L3: branches and tags are read from packed-refs too", () => {
+  const { root, ids, judge, done } = historyRepo("se-rt13-l3c-");
+  try {
+    git(root, "tag", "tt", ids.tree);
+    git(root, "pack-refs", "--all");
+    assert.deepEqual(wrongOf(judge, ["git show tt:k", "git show refs/tags/tt:k"], asks), []);
+    assert.equal(judge("git show main:a").floor, null);
+    assert.equal(judge("git show main:secrets/k").floor, "deny");
+  } finally {
+    done();
+  }
+});
