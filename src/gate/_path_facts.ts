@@ -45,6 +45,7 @@ export function workspaceFacts(workspace: Workspace): PathFacts {
   const stats = new Map<string, PathStat | null>();
   let repo: boolean | undefined;
   let history: string | null | undefined;
+  const branches = new Map<string, boolean>();
   return {
     stat(rel) {
       if (stats.has(rel)) return stats.get(rel)!;
@@ -87,15 +88,18 @@ export function workspaceFacts(workspace: Workspace): PathFacts {
       if (history === undefined) history = _historyRefs(root);
       return history;
     },
+    gitBranch(name) {
+      if (!branches.has(name)) branches.set(name, _isBranch(root, name));
+      return branches.get(name)!;
+    },
   };
 }
 
 /**
- * Why the repository at `root` holds refs that redirect what git prints (notes, replace refs: red team 9, H15), or
- * null. Looks in the git folder (`.git`, the folder a `.git` file names and its common folder, or the root when it
- * is shaped like a bare repository): loose refs under `refs/notes` and `refs/replace`, and `packed-refs`.
+ * The git folders of the repository at `root` (`.git`, the folder a `.git` file names and its common folder, or the
+ * root when it is shaped like a bare repository), or why they cannot be read.
  */
-function _historyRefs(root: string): string | null {
+function _gitDirs(root: string): { dirs: string[]; why: string | null } {
   const dirs: string[] = [];
   const dotGit = `${root}/.git`;
   let st: Stats | null = null;
@@ -111,10 +115,10 @@ function _historyRefs(root: string): string | null {
     try {
       text = readFileSync(dotGit, "utf8");
     } catch {
-      return "the repository's .git file cannot be read, so its notes and replace refs are not known";
+      return { dirs, why: "the repository's .git file cannot be read" };
     }
     const m = /^gitdir:\s*(.+?)\s*$/m.exec(text);
-    if (!m) return "the repository's .git file names no git folder, so its notes and replace refs are not known";
+    if (!m) return { dirs, why: "the repository's .git file names no git folder" };
     const gitdir = m[1]!.startsWith("/") ? m[1]! : `${root}/${m[1]}`;
     dirs.push(gitdir);
     try {
@@ -124,6 +128,17 @@ function _historyRefs(root: string): string | null {
       // no common folder: the git folder is the repository's own
     }
   } else if (_exists(Buffer.from(`${root}/HEAD`))) dirs.push(root);
+  return { dirs, why: null };
+}
+
+/**
+ * Why the repository at `root` holds refs that redirect what git prints (notes, replace refs: red team 9, H15), or
+ * null. Looks in the git folder (`.git`, the folder a `.git` file names and its common folder, or the root when it
+ * is shaped like a bare repository): loose refs under `refs/notes` and `refs/replace`, and `packed-refs`.
+ */
+function _historyRefs(root: string): string | null {
+  const { dirs, why } = _gitDirs(root);
+  if (why !== null) return `${why}, so its notes and replace refs are not known`;
   for (const d of dirs) {
     if (_exists(Buffer.from(`${d}/reftable`))) {
       return "the repository keeps its refs in a reftable, so its notes and replace refs are not known";
@@ -145,6 +160,56 @@ function _historyRefs(root: string): string | null {
     if (m) return `the repository holds refs/${m[1]}`;
   }
   return null;
+}
+
+/** A ref name git accepts, without `..`, `@{`, control characters or the characters revisions give meaning to. */
+const REF_NAME = /^(?!.*(\.\.|@\{|\/\/|\/\.|\.lock(\/|$)))[^\0-\x20\x7f~^:?*[\\]+$/;
+
+/**
+ * Whether git reads the revision `name` in the repository at `root` as the branch `refs/heads/<name>` (red team 13,
+ * L3), which holds a commit id (git refuses to point a branch at anything else): the first of git's readings of a
+ * short name (`<gitdir>/<name>`, `refs/<name>`, `refs/tags/<name>`, `refs/heads/<name>`) that exists is the branch,
+ * whose loose file holds an object id (not a symbolic ref), or whose line is in `packed-refs`. False whenever the
+ * refs cannot be read (a reftable, an unreadable `.git` file).
+ */
+function _isBranch(root: string, name: string): boolean {
+  if (!REF_NAME.test(name) || name.startsWith("/") || name.endsWith("/") || name.startsWith("-")) return false;
+  const { dirs, why } = _gitDirs(root);
+  if (why !== null || dirs.length === 0) return false;
+  if (dirs.some((d) => _exists(Buffer.from(`${d}/reftable`)))) return false;
+  const packed = new Map<string, string>();
+  for (const d of dirs) {
+    let text = "";
+    try {
+      text = readFileSync(`${d}/packed-refs`, "utf8");
+    } catch {
+      // none
+    }
+    for (const line of text.split("\n")) {
+      const m = /^([0-9a-f]{40,64}) (\S+)$/.exec(line);
+      if (m && !packed.has(m[2]!)) packed.set(m[2]!, m[1]!);
+    }
+  }
+  /** What the ref `ref` holds (a loose file's text or a packed id), or null when it does not exist. */
+  const held = (ref: string): string | null => {
+    for (const d of dirs) {
+      try {
+        return readFileSync(`${d}/${ref}`, "utf8");
+      } catch (e) {
+        if ((e as { code?: string }).code !== "ENOENT") return "?";
+      }
+    }
+    return packed.get(ref) ?? null;
+  };
+  const readings = name.startsWith("refs/heads/")
+    ? [name]
+    : [name, `refs/${name}`, `refs/tags/${name}`, `refs/heads/${name}`];
+  for (const ref of readings) {
+    const v = held(ref);
+    if (v === null) continue;
+    return ref.startsWith("refs/heads/") && /^[0-9a-f]{40,64}\s*$/.test(v);
+  }
+  return false;
 }
 
 function _exists(p: Buffer): boolean {

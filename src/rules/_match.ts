@@ -31,6 +31,7 @@ import { runsProjectCode } from "./project_checks.ts";
 import { gitReads } from "./_git_pathspec.ts";
 import { gitHistoryUnknown } from "./_git_history.ts";
 import { gitTreeUnknown } from "./_git_tree.ts";
+import { gitRevTreeUnknown } from "./_git_revs.ts";
 import { linkedFiles, linkedReads } from "./_path_links.ts";
 import type { PathFacts } from "./path_facts.ts";
 import { judgeWrites } from "./_writes.ts";
@@ -133,6 +134,10 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
     for (const c of cands) {
       if (c === "") continue;
       const r = ctx.resolve(c);
+      if (r !== null && GIT_REFS.test(r)) {
+        // a ref written by hand may point a branch or HEAD at any tree (`main:k` is then secrets/k: red team 13, L3)
+        unknown ??= `${JSON.stringify(c)} names git's refs, which may point a branch or HEAD at any object`;
+      }
       if (r !== null) paths.add(r);
       else if (/^(\/|~|\.\.?(\/|$))/.test(c) || c.includes("/../") || c.endsWith("/..")) {
         // outside the workspace, or not resolved: `../ws/secrets/k`, `/proc/self/cwd/secrets/k` and a link can
@@ -162,6 +167,11 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
         if (repository) unknown ??= gitHistoryUnknown(c, facts?.gitHistoryRefs?.() ?? null);
         // the whole tree deleted or overwritten, or files named on stdin read (red team 10, J9 and J12)
         if (repository) unknown ??= gitTreeUnknown(c);
+        // `<tree-id>:k`, `<tag>:k`, `git checkout <tag> -- k`: paths from a tree that may not be the root (L3)
+        if (repository) {
+          const branch = facts?.gitBranch ? (n: string) => facts.gitBranch!(n) : null;
+          unknown ??= gitRevTreeUnknown(c, branch, exists);
+        }
       }
       if (c.dynamic) unknown ??= c.dynamic;
       if (c.extraArgs) unknown ??= `${c.argv[0]?.value ?? "a command"} is given arguments at run time`;
@@ -218,6 +228,9 @@ function _pathsStore(ctx: MatchContext, paths: ReadonlyArray<RulePath>): string 
   return why;
 }
 const _STORES = new WeakMap<object, string | null>();
+
+/** A git folder (the workspace's or a nested repository's), its refs, reflogs, `packed-refs` and `HEAD` files. */
+const GIT_REFS = /(^|\/)\.git(\/?$|\/(refs|logs)(\/|$)|\/[A-Za-z_]*HEAD$|\/packed-refs$)/i;
 
 /** A `file:` URL (`file:/p`, `file:///p`, `file://host/p`): its path. */
 const FILE_URL = /^file:(?:\/\/[^/]*)?(\/.*)$/i;

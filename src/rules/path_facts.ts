@@ -60,4 +60,9 @@ export interface PathFacts {
    * it holds none. Absent: none are assumed (the commands that make them are judged on their words).
    */
   gitHistoryRefs?(): string | null;
+  /**
+   * Whether git reads the revision `name` as a branch (`refs/heads/<name>`, which holds a commit), and as nothing
+   * before it (a tag, a file in the git folder): red team 13, L3. Absent: no name is known to be a branch.
+   */
+  gitBranch?(name: string): boolean;
 }

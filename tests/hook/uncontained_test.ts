@@ -1172,3 +1172,35 @@ Deno.test(`${bin.name}: hook mode: reads of a git object store meet a path floor
   assertDecisions(cases, got);
   assert.match(got[7]!, /may apply/, got[7]);
 });
+
+Deno.test(`${bin.name}: hook mode: git show <tree-id>:k names the path floor (red team 13, L3)`, async () => {
+  const w = world();
+  const git = (...args: string[]) =>
+    new TextDecoder().decode(
+      new Deno.Command("git", {
+        args: ["-c", "user.name=o", "-c", "user.email=o@x", ...args],
+        cwd: w.project,
+        env: { HOME: w.env.HOME!, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" },
+        stdout: "piped",
+        stderr: "null",
+      }).outputSync().stdout,
+    ).trim();
+  try {
+    git("init", "-q", "-b", "main");
+    git("add", "secrets", "src");
+    git("commit", "-qm", "i");
+    const tree = git("rev-parse", "HEAD:secrets");
+    assert.match(tree, /^[0-9a-f]{40}$/);
+    const cases = [
+      bash(`git show ${tree.slice(0, 8)}:k`, "ask"),
+      bash(`git show ${tree}:k`, "ask"),
+      bash("git show HEAD:secrets/k", "deny"),
+    ];
+    const got = await judge(w, cases);
+    assertDecisions(cases, got);
+    // asked by the floor (never answered by a remembered Bash approval), not by the table's high alone
+    assert.deepEqual(got.slice(0, 2).filter((g) => !/deny floor may apply/.test(g)), []);
+  } finally {
+    rmSync(w.dir, { recursive: true, force: true });
+  }
+});
