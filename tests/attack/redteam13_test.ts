@@ -1,27 +1,17 @@
 /**
  * Red team 13, end to end, against a spawned `safe-exec serve` (deno run from source, and the Bun binary).
  *
- * The host's git must never run code the agent wrote:
- *
- * - L1: an operator's hook that runs `make lint` runs the worktree's `Makefile`: a `write_file Makefile` must not
- *   reach the host's next `git commit`;
- * - L2: an operator's hook that runs `python3 -m pytest` imports the plugin a worktree `pyproject.toml` names
- *   (`addopts = "-p evilplug"`, `pythonpath = ["src"]`): the host's next `git commit` must not run `src/evilplug.py`.
- *
- * - L4: an operator's hook that runs `npm test` runs the worktree's `package.json` `scripts.test`: a `write_file
- *   package.json` must not reach the host's next `git commit`.
- *
  * A path deny floor must hold for every way git prints a tracked file:
  *
  * - L3: `git show <tree-id>:k`, the tree id of `secrets/` taken from `git log --raw -t`, prints `secrets/k`: it must be
  *   denied or asked, never allowed.
  *
- * Each asserts on the world: no marker file appears after the operator's `git commit` on the host; the secret is not
- * printed. L3 is skipped, with a printed reason, when bubblewrap cannot run here; L1 needs `make`, L2 a python with
- * pytest, L4 `npm`.
+ * It asserts on the world: the secret is not printed. It is skipped, with a printed reason, when bubblewrap cannot run
+ * here. (L1, L2 and L4 of docs/redteam/13.md, hooks that run the project's own code, are the README's documented class of
+ * "hooks that run project code" and have no test here; L5 is tested in tests/attack/object_store_test.ts.)
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Target, targets } from "../_targets.ts";
 import { startServe } from "../e2e/_serve.ts";
@@ -49,16 +39,6 @@ function hostGit(ws: string, home: string, args: string[]): { code: number; out:
   const dec = new TextDecoder();
   return { code: r.code, out: dec.decode(r.stdout) + dec.decode(r.stderr) };
 }
-
-function sh(cmd: string): string {
-  const r = new Deno.Command("sh", { args: ["-c", cmd], stdout: "piped", stderr: "null" }).outputSync();
-  return r.success ? new TextDecoder().decode(r.stdout).trim() : "";
-}
-
-const HAS_NPM = sh("command -v npm && command -v git") !== "";
-const HAS_MAKE = sh("command -v make && command -v git") !== "";
-/** A python that can import pytest (its real executable, not a version manager's shim). */
-const PYTEST_PYTHON = sh(`python3 -c "import pytest, sys; print(sys.executable)"`);
 
 /** A repository whose operator's pre-commit hook is `hook`, with `files` committed once on the host. */
 function repoWithHook(ws: string, base: string, hook: string, files: Record<string, string>): void {
@@ -89,83 +69,6 @@ function serveArgs(base: string, ws: string): string[] {
 
 for (const target of chosenTargets()) {
   Deno.test({
-    name: `[${target.name}] red team 13 L1: a hook that runs make never runs the agent's Makefile`,
-    ignore: !HAS_MAKE,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    async fn() {
-      const base = tempBase("se-rt13-l1-");
-      const ws = join(base, "ws");
-      repoWithHook(ws, base, "make -s lint", { "Makefile": "lint:\n\t@true\n" });
-      const serve = startServe(target, base, serveArgs(base, ws));
-      const marker = join(base, "PWNED");
-      try {
-        const r = await serve.call("write_file", {
-          path: "Makefile",
-          content: `lint:\n\t@touch ${marker}\n`,
-        }, 120_000);
-        const after = hostGit(ws, base, ["commit", "-q", "--allow-empty", "-m", "operator"]);
-        assert.ok(
-          !existsSync(marker),
-          `the host's git commit ran the agent's Makefile: ${JSON.stringify(r).slice(0, 300)} / ${after.out}`,
-        );
-      } finally {
-        await serve.close();
-        rmSync(base, { recursive: true, force: true });
-      }
-    },
-  });
-}
-
-for (const target of chosenTargets()) {
-  Deno.test({
-    name: `[${target.name}] red team 13 L2: a python -m pytest hook never imports a plugin the agent's config names`,
-    ignore: PYTEST_PYTHON === "",
-    sanitizeOps: false,
-    sanitizeResources: false,
-    async fn() {
-      const base = tempBase("se-rt13-l2-");
-      const ws = join(base, "ws");
-      repoWithHook(ws, base, `"${PYTEST_PYTHON}" -m pytest -q -p no:cacheprovider >/dev/null 2>&1 || true`, {
-        "test_a.py": "def test_a():\n    pass\n",
-      });
-      const serve = startServe(target, base, serveArgs(base, ws));
-      const shown: string[] = [];
-      try {
-        for (
-          const [i, [config, content]] of ([
-            ["pyproject.toml", '[tool.pytest.ini_options]\naddopts = "-p evilplug"\npythonpath = ["src"]\n'],
-            ["tox.ini", "[pytest]\naddopts = -p evilplug\npythonpath = src\n"],
-            ["setup.cfg", "[tool:pytest]\naddopts = -p evilplug\npythonpath = src\n"],
-          ] as Array<[string, string]>).entries()
-        ) {
-          const marker = join(base, `PWNED${i}`);
-          shown.push(
-            JSON.stringify(
-              await serve.call("write_file", {
-                path: "src/evilplug.py",
-                content: `open(${JSON.stringify(marker)}, "w").write("x")\n`,
-              }, 120_000),
-            ).slice(0, 200),
-          );
-          shown.push(JSON.stringify(await serve.call("write_file", { path: config, content }, 120_000)).slice(0, 200));
-          const after = hostGit(ws, base, ["commit", "-q", "--allow-empty", "-m", `operator ${i}`]);
-          assert.ok(
-            !existsSync(marker),
-            `the host's git commit imported the agent's plugin via ${config}: ${shown.join(" / ")} / ${after.out}`,
-          );
-          rmSync(join(ws, config), { force: true });
-        }
-      } finally {
-        await serve.close();
-        rmSync(base, { recursive: true, force: true });
-      }
-    },
-  });
-}
-
-for (const target of chosenTargets()) {
-  Deno.test({
     name: `[${target.name}] red team 13 L3: git show <tree-id>:k never prints a floored file`,
     ignore: SKIP !== null,
     sanitizeOps: false,
@@ -191,36 +94,6 @@ for (const target of chosenTargets()) {
           assert.doesNotMatch(JSON.stringify(r.output ?? null), /TOPSECRET/, `the secret was printed: ${shown}`);
           assert.notEqual(r.decision, "allow", shown);
         }
-      } finally {
-        await serve.close();
-        rmSync(base, { recursive: true, force: true });
-      }
-    },
-  });
-}
-
-for (const target of chosenTargets()) {
-  Deno.test({
-    name: `[${target.name}] red team 13 L4: a hook that runs npm test never runs the agent's package.json scripts`,
-    ignore: !HAS_NPM,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    async fn() {
-      const base = tempBase("se-rt13-l4-");
-      const ws = join(base, "ws");
-      const pkg = (test: string) => JSON.stringify({ name: "x", version: "1.0.0", scripts: { test } }) + "\n";
-      repoWithHook(ws, base, "npm test --silent >/dev/null 2>&1", { "package.json": pkg("true") });
-      const serve = startServe(target, base, serveArgs(base, ws));
-      const marker = join(base, "PWNED");
-      try {
-        const r = await serve.call("write_file", { path: "package.json", content: pkg(`touch ${marker}`) }, 120_000);
-        const after = hostGit(ws, base, ["commit", "-q", "--allow-empty", "-m", "operator"]);
-        assert.ok(
-          !existsSync(marker),
-          `the host's git commit ran the agent's package.json script: ${
-            JSON.stringify(r).slice(0, 300)
-          } / ${after.out}`,
-        );
       } finally {
         await serve.close();
         rmSync(base, { recursive: true, force: true });
