@@ -63,7 +63,6 @@ Deno.test("rt13 L5: run_bash reads of a git object store keep a path floor at le
         "git status",
         "git log --oneline",
         "git rev-parse HEAD",
-        "cat .git/HEAD",
         "ls src",
         "cat src/objects/a",
       ]
@@ -71,6 +70,8 @@ Deno.test("rt13 L5: run_bash reads of a git object store keep a path floor at le
       const o = r.judge(cmd);
       assert.equal(o.floor, null, `${cmd}: ${o.rationale}`);
     }
+    // not the store, but git's refs: a hand-written ref may point HEAD at any tree (L3), so the floor may apply
+    assert.match(r.judge("cat .git/HEAD").rationale, /names git's refs/);
   } finally {
     r.done();
   }
