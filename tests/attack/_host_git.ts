@@ -16,6 +16,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import process from "node:process";
 
 /** What the host's git answered: its exit status (null when killed) and its stdout then stderr. */
 export interface HostGit {
@@ -39,4 +40,28 @@ export function mustGit(cwd: string, ...args: string[]): string {
   const r = hostGit(cwd, ...args);
   assert.equal(r.status, 0, `host git ${args.join(" ")}: ${r.out}`);
   return r.out;
+}
+
+/**
+ * The operator's `git args…` in `ws` as a person runs it after a session (a commit runs the repository's hooks): as
+ * user "op", HOME `home`, no global or system config, this process's PATH (a hook's npx or python is found).
+ */
+export function operatorGit(ws: string, home: string, args: string[]): { code: number; out: string } {
+  const r = _operator(ws, home, args);
+  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+}
+
+/** {@link operatorGit} that must succeed (else the assertion names the command and its output); its stdout, trimmed. */
+export function mustOperatorGit(ws: string, home: string, args: string[]): string {
+  const r = _operator(ws, home, args);
+  assert.equal(r.status, 0, `git ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+function _operator(ws: string, home: string, args: string[]) {
+  return spawnSync("git", ["-c", "user.name=op", "-c", "user.email=op@example.com", ...args], {
+    cwd: ws,
+    encoding: "utf8",
+    env: { ...process.env, HOME: home, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" },
+  });
 }

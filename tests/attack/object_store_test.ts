@@ -10,21 +10,10 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sandboxTargets } from "../_targets.ts";
 import { startServe } from "../e2e/_serve.ts";
+import { mustOperatorGit } from "./_host_git.ts";
 import { sandboxSkip, tempBase } from "./_world.ts";
 
 const SKIP = sandboxSkip("the git object store reads (L5)");
-
-function hostGit(ws: string, home: string, args: string[]): string {
-  const r = new Deno.Command("git", {
-    args: ["-c", "user.name=op", "-c", "user.email=op@example.com", ...args],
-    cwd: ws,
-    env: { HOME: home, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).outputSync();
-  assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
-  return new TextDecoder().decode(r.stdout).trim();
-}
 
 for (const target of sandboxTargets()) {
   Deno.test({
@@ -37,10 +26,10 @@ for (const target of sandboxTargets()) {
       const ws = join(base, "ws");
       mkdirSync(join(ws, "secrets"), { recursive: true });
       writeFileSync(join(ws, "secrets", "k"), "TOPSECRET\n");
-      hostGit(ws, base, ["init", "-q"]);
-      hostGit(ws, base, ["add", "-A"]);
-      hostGit(ws, base, ["commit", "-q", "-m", "init"]);
-      const blob = hostGit(ws, base, ["rev-parse", "HEAD:secrets/k"]);
+      mustOperatorGit(ws, base, ["init", "-q"]);
+      mustOperatorGit(ws, base, ["add", "-A"]);
+      mustOperatorGit(ws, base, ["commit", "-q", "-m", "init"]);
+      const blob = mustOperatorGit(ws, base, ["rev-parse", "HEAD:secrets/k"]);
       const obj = `${blob.slice(0, 2)}/${blob.slice(2)}`;
       const config = join(base, "se.json");
       writeFileSync(config, JSON.stringify({ rules: [{ tool: "*", path: ["secrets/**"], decision: "deny" }] }));

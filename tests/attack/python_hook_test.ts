@@ -11,22 +11,11 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { targets } from "../_targets.ts";
 import { startServe } from "../e2e/_serve.ts";
+import { operatorGit } from "./_host_git.ts";
 import { sandboxSkip, tempBase } from "./_world.ts";
 
 const SKIP = sandboxSkip("the K6 run_bash python hook attacks");
 const HAS_PYTHON = existsSync("/usr/bin/python3");
-
-function hostGit(ws: string, home: string, args: string[]): { code: number; out: string } {
-  const r = new Deno.Command("git", {
-    args: ["-c", "user.name=op", "-c", "user.email=op@example.com", ...args],
-    cwd: ws,
-    env: { HOME: home, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1", PATH: Deno.env.get("PATH") ?? "" },
-    stdout: "piped",
-    stderr: "piped",
-  }).outputSync();
-  const dec = new TextDecoder();
-  return { code: r.code, out: dec.decode(r.stdout) + dec.decode(r.stderr) };
-}
 
 /** pre-commit's hook with the module its `-mpre_commit` runs installed outside the worktree (`/usr/bin/python3`). */
 function hookScript(site: string): string {
@@ -56,13 +45,13 @@ Deno.test({
     writeFileSync(join(site, "pre_commit", "__main__.py"), "import yaml, helper\nprint('pre-commit ok')\n");
     writeFileSync(join(site, "yaml.py"), "");
     mkdirSync(ws);
-    hostGit(ws, base, ["init", "-q"]);
+    operatorGit(ws, base, ["init", "-q"]);
     writeFileSync(join(ws, ".git", "hooks", "pre-commit"), hookScript(site), { mode: 0o755 });
     writeFileSync(join(ws, ".pre-commit-config.yaml"), "repos: []\n");
     writeFileSync(join(ws, "helper.py"), "");
     mkdirSync(join(ws, "src"));
-    hostGit(ws, base, ["add", "-A"]);
-    const first = hostGit(ws, base, ["commit", "-q", "-m", "init"]);
+    operatorGit(ws, base, ["add", "-A"]);
+    const first = operatorGit(ws, base, ["commit", "-q", "-m", "init"]);
     assert.match(first.out, /pre-commit ok/, first.out);
     writeFileSync(join(base, "se.json"), "{}");
     const serve = startServe(target, base, [
@@ -91,7 +80,7 @@ Deno.test({
       for (const [name, cmd] of Object.entries(attacks)) {
         const r = await serve.call("run_bash", { cmd: `${cmd} <<'EOF'\n${code}EOF\n` }, 120_000);
         shown.push(`${name}: ${JSON.stringify(r).slice(0, 400)}`);
-        const after = hostGit(ws, base, ["commit", "-q", "--allow-empty", "-m", `operator ${name}`]);
+        const after = operatorGit(ws, base, ["commit", "-q", "--allow-empty", "-m", `operator ${name}`]);
         assert.ok(
           !existsSync(marker),
           `the host's git commit ran the agent's ${name}: ${shown.join(" / ")} / ${after.out}`,

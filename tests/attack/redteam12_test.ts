@@ -28,22 +28,15 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Target, targets } from "../_targets.ts";
+import { sandboxTargets, type Target } from "../_targets.ts";
 import { type Msg, startServe } from "../e2e/_serve.ts";
+import { operatorGit } from "./_host_git.ts";
 import { sandboxSkip, tempBase } from "./_world.ts";
 
 const SKIP = sandboxSkip("the red team 12 curl glob attacks");
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FS_SERVER = join(ROOT, "node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
-
-function chosenTargets(): Target[] {
-  const all = targets();
-  const out = all.filter((t) => t.name === "deno src");
-  const bin = all.find((t) => t.name.startsWith("binary safe-exec-bun")) ?? all.find((t) => t.name === "bun src");
-  if (bin) out.push(bin);
-  return out;
-}
 
 /** The node that runs server-filesystem: the one on PATH. */
 function nodePath(): string {
@@ -63,7 +56,7 @@ const CURL_GLOBS: Array<{ name: string; cmd: (ws: string) => string; copy?: stri
   },
 ];
 
-for (const target of chosenTargets()) {
+for (const target of sandboxTargets()) {
   Deno.test({
     name: `[${target.name}] red team 12 K1: curl URL globs never pass a path deny floor`,
     ignore: SKIP !== null,
@@ -213,7 +206,7 @@ async function mcpSession(
   return out;
 }
 
-for (const target of chosenTargets()) {
+for (const target of sandboxTargets()) {
   Deno.test({
     name: `[${target.name}] red team 12 K2: an upstream path in another Unicode normalization meets the floor`,
     sanitizeOps: false,
@@ -335,19 +328,6 @@ case $packageManager in
 esac
 `;
 
-/** Run git on the host, as the operator does after the session (no global config, HOME outside the workspace). */
-function hostGit(ws: string, home: string, args: string[]): { code: number; out: string } {
-  const r = new Deno.Command("git", {
-    args: ["-c", "user.name=op", "-c", "user.email=op@example.com", ...args],
-    cwd: ws,
-    env: { HOME: home, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).outputSync();
-  const dec = new TextDecoder();
-  return { code: r.code, out: dec.decode(r.stdout) + dec.decode(r.stderr) };
-}
-
 /**
  * A repository with husky v4.3.8 installed as `husky install` leaves it: the stubs in `.git/hooks`, package.json's
  * `"husky"` hooks, `node_modules/husky` (whose `run.js` loads its hoisted dependency `node_modules/cosmiconfig`), and
@@ -357,7 +337,7 @@ function hostGit(ws: string, home: string, args: string[]): { code: number; out:
 function husky4Repo(ws: string, base: string, layout: "link" | "shim"): void {
   mkdirSync(join(ws, "node_modules", "husky", "bin"), { recursive: true });
   mkdirSync(join(ws, "node_modules", ".bin"), { recursive: true });
-  hostGit(ws, base, ["init", "-q"]);
+  operatorGit(ws, base, ["init", "-q"]);
   writeFileSync(
     join(ws, "package.json"),
     JSON.stringify({
@@ -399,15 +379,15 @@ function husky4Repo(ws: string, base: string, layout: "link" | "shim"): void {
   writeFileSync(join(ws, ".git", "hooks", "husky.sh"), HUSKY4_SH);
   writeFileSync(join(ws, ".git", "hooks", "husky.local.sh"), 'packageManager=npm\ncd "."\n');
   writeFileSync(join(ws, ".gitignore"), "node_modules\n");
-  hostGit(ws, base, ["add", "-A"]);
-  const first = hostGit(ws, base, ["commit", "-q", "-m", "init"]);
+  operatorGit(ws, base, ["add", "-A"]);
+  const first = operatorGit(ws, base, ["commit", "-q", "-m", "init"]);
   assert.match(first.out, /husky-run/, `the husky v4 hook runs husky-run on the host: ${first.out}`);
 }
 
 const HAS_NPX = new Deno.Command("sh", { args: ["-c", "command -v npx && command -v git"], stdout: "null" })
   .outputSync().success;
 
-for (const target of chosenTargets()) {
+for (const target of sandboxTargets()) {
   Deno.test({
     name: `[${target.name}] red team 12 K4: husky v4's node_modules/.bin/husky-run never becomes the agent's`,
     ignore: SKIP !== null || !HAS_NPX,
@@ -434,7 +414,7 @@ for (const target of chosenTargets()) {
           cmd: `printf '#!/bin/sh\\ntouch ${marker}\\n' > node_modules/.bin/husky-run`,
         }, 120_000);
         const shown = JSON.stringify(r).slice(0, 600);
-        const after = hostGit(ws, base, ["commit", "-q", "--allow-empty", "-m", "operator"]);
+        const after = operatorGit(ws, base, ["commit", "-q", "--allow-empty", "-m", "operator"]);
         assert.ok(!existsSync(marker), `the host's git commit ran the agent's husky-run: ${shown} / ${after.out}`);
       } finally {
         await serve.close();
@@ -469,7 +449,7 @@ c=$?
 exit $c
 `;
 
-for (const target of chosenTargets()) {
+for (const target of sandboxTargets()) {
   Deno.test({
     name: `[${target.name}] red team 12 K5: husky v9's stub never runs an sh the agent put in node_modules/.bin`,
     ignore: SKIP !== null,
@@ -480,8 +460,8 @@ for (const target of chosenTargets()) {
       const ws = join(base, "ws");
       const marker = join(base, "PWNED");
       mkdirSync(join(ws, ".husky", "_"), { recursive: true });
-      hostGit(ws, base, ["init", "-q"]);
-      hostGit(ws, base, ["config", "core.hooksPath", ".husky/_"]);
+      operatorGit(ws, base, ["init", "-q"]);
+      operatorGit(ws, base, ["config", "core.hooksPath", ".husky/_"]);
       writeFileSync(join(ws, ".husky", "_", "pre-commit"), '#!/usr/bin/env sh\n. "$(dirname "$0")/h"\n', {
         mode: 0o755,
       });
@@ -490,8 +470,8 @@ for (const target of chosenTargets()) {
       writeFileSync(join(ws, ".husky", "pre-commit"), 'echo "project hook: tests pass"\n');
       writeFileSync(join(ws, ".gitignore"), "node_modules\n");
       writeFileSync(join(ws, "package.json"), JSON.stringify({ name: "x", devDependencies: { husky: "9.1.7" } }));
-      hostGit(ws, base, ["add", "-A"]);
-      const first = hostGit(ws, base, ["commit", "-q", "-m", "init"]);
+      operatorGit(ws, base, ["add", "-A"]);
+      const first = operatorGit(ws, base, ["commit", "-q", "-m", "init"]);
       assert.match(first.out, /project hook/, `husky's hook runs on the host: ${first.out}`);
       writeFileSync(join(base, "se.json"), "{}");
       // the operator approves what the tool table asks about: the sandbox must hold for approved calls too
@@ -516,7 +496,7 @@ for (const target of chosenTargets()) {
         ) {
           shown.push(JSON.stringify(await serve.call("run_bash", { cmd }, 120_000)).slice(0, 300));
         }
-        const after = hostGit(ws, base, ["commit", "-q", "--allow-empty", "-m", "operator"]);
+        const after = operatorGit(ws, base, ["commit", "-q", "--allow-empty", "-m", "operator"]);
         assert.ok(!existsSync(marker), `the host's git commit ran the agent's sh: ${shown.join(" / ")} / ${after.out}`);
       } finally {
         await serve.close();
@@ -551,7 +531,7 @@ fi
 
 const HAS_PYTHON = existsSync("/usr/bin/python3");
 
-for (const target of chosenTargets()) {
+for (const target of sandboxTargets()) {
   Deno.test({
     name: `[${target.name}] red team 12 K6: pre-commit's python -mpre_commit never imports the agent's module`,
     ignore: !HAS_PYTHON,
@@ -561,11 +541,11 @@ for (const target of chosenTargets()) {
       const base = tempBase("se-rt12-k6-");
       const ws = join(base, "ws");
       mkdirSync(ws);
-      hostGit(ws, base, ["init", "-q"]);
+      operatorGit(ws, base, ["init", "-q"]);
       writeFileSync(join(ws, ".git", "hooks", "pre-commit"), PRE_COMMIT_HOOK, { mode: 0o755 });
       writeFileSync(join(ws, ".pre-commit-config.yaml"), "repos: []\n");
-      hostGit(ws, base, ["add", "-A"]);
-      hostGit(ws, base, ["commit", "-q", "--no-verify", "-m", "init"]);
+      operatorGit(ws, base, ["add", "-A"]);
+      operatorGit(ws, base, ["commit", "-q", "--no-verify", "-m", "init"]);
       writeFileSync(join(base, "se.json"), "{}");
       const serve = startServe(target, base, [
         "--workspace",
@@ -586,7 +566,7 @@ for (const target of chosenTargets()) {
             content: `open(${JSON.stringify(marker)}, "w").write("x")\n`,
           }, 120_000);
           shown.push(JSON.stringify(r).slice(0, 300));
-          const after = hostGit(ws, base, ["commit", "-q", "--allow-empty", "-m", `operator ${i}`]);
+          const after = operatorGit(ws, base, ["commit", "-q", "--allow-empty", "-m", `operator ${i}`]);
           assert.ok(
             !existsSync(marker),
             `the host's git commit ran the agent's ${path}: ${shown.join(" / ")} / ${after.out}`,
@@ -601,7 +581,7 @@ for (const target of chosenTargets()) {
   });
 }
 
-for (const target of chosenTargets()) {
+for (const target of sandboxTargets()) {
   Deno.test({
     name: `[${target.name}] red team 12 K7: husky v4's npx never reads an .npmrc the agent wrote`,
     ignore: !HAS_NPX,
@@ -632,7 +612,7 @@ for (const target of chosenTargets()) {
         for (const [path, content] of Object.entries(files)) {
           shown.push(JSON.stringify(await serve.call("write_file", { path, content }, 120_000)).slice(0, 300));
         }
-        const after = hostGit(ws, base, ["commit", "-q", "--allow-empty", "-m", "operator"]);
+        const after = operatorGit(ws, base, ["commit", "-q", "--allow-empty", "-m", "operator"]);
         assert.ok(
           !existsSync(marker),
           `the host's git commit ran the agent's code: ${shown.join(" / ")} / ${after.out}`,
@@ -645,7 +625,7 @@ for (const target of chosenTargets()) {
   });
 }
 
-for (const target of chosenTargets()) {
+for (const target of sandboxTargets()) {
   Deno.test({
     name: `[${target.name}] red team 12 K6: a hook's python3 -m json.tool never imports the agent's json/`,
     ignore: !HAS_PYTHON,
@@ -656,15 +636,15 @@ for (const target of chosenTargets()) {
       const ws = join(base, "ws");
       const marker = join(base, "PWNED");
       mkdirSync(ws);
-      hostGit(ws, base, ["init", "-q"]);
+      operatorGit(ws, base, ["init", "-q"]);
       writeFileSync(
         join(ws, ".git", "hooks", "pre-commit"),
         '#!/bin/sh\npython3 -m json.tool package.json > /dev/null && echo "hook: package.json ok"\n',
         { mode: 0o755 },
       );
       writeFileSync(join(ws, "package.json"), "{}\n");
-      hostGit(ws, base, ["add", "-A"]);
-      const first = hostGit(ws, base, ["commit", "-q", "-m", "init"]);
+      operatorGit(ws, base, ["add", "-A"]);
+      const first = operatorGit(ws, base, ["commit", "-q", "-m", "init"]);
       assert.match(first.out, /package.json ok/, first.out);
       writeFileSync(join(base, "se.json"), "{}");
       const serve = startServe(target, base, [
@@ -682,7 +662,7 @@ for (const target of chosenTargets()) {
           path: "json/__init__.py",
           content: `open(${JSON.stringify(marker)}, "w").write("x")\n`,
         }, 120_000);
-        const after = hostGit(ws, base, ["commit", "-q", "--allow-empty", "-m", "operator"]);
+        const after = operatorGit(ws, base, ["commit", "-q", "--allow-empty", "-m", "operator"]);
         assert.ok(
           !existsSync(marker),
           `the host's git commit ran the agent's json/: ${JSON.stringify(r).slice(0, 300)} / ${after.out}`,
@@ -695,7 +675,7 @@ for (const target of chosenTargets()) {
   });
 }
 
-for (const target of chosenTargets()) {
+for (const target of sandboxTargets()) {
   Deno.test({
     name: `[${target.name}] red team 12 K8: an upstream path under ~/ meets the floor`,
     sanitizeOps: false,
@@ -733,7 +713,7 @@ for (const target of chosenTargets()) {
   });
 }
 
-for (const target of chosenTargets()) {
+for (const target of sandboxTargets()) {
   Deno.test({
     name: `[${target.name}] red team 12 K9: husky v4's hoisted dependencies never become the agent's`,
     ignore: !HAS_NPX,
@@ -760,7 +740,7 @@ for (const target of chosenTargets()) {
           path: "node_modules/cosmiconfig/index.js",
           content: `require("fs").writeFileSync(${JSON.stringify(marker)}, "x");\nmodule.exports = {};\n`,
         }, 120_000);
-        const after = hostGit(ws, base, ["commit", "-q", "--allow-empty", "-m", "operator"]);
+        const after = operatorGit(ws, base, ["commit", "-q", "--allow-empty", "-m", "operator"]);
         assert.ok(
           !existsSync(marker),
           `the host's git commit ran the agent's cosmiconfig: ${JSON.stringify(r).slice(0, 300)} / ${after.out}`,

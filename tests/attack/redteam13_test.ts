@@ -13,44 +13,24 @@
 import assert from "node:assert/strict";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Target, targets } from "../_targets.ts";
+import { sandboxTargets } from "../_targets.ts";
 import { startServe } from "../e2e/_serve.ts";
+import { operatorGit } from "./_host_git.ts";
 import { sandboxSkip, tempBase } from "./_world.ts";
 
 const SKIP = sandboxSkip("the red team 13 git object read");
 
-function chosenTargets(): Target[] {
-  const all = targets();
-  const out = all.filter((t) => t.name === "deno src");
-  const bin = all.find((t) => t.name.startsWith("binary safe-exec-bun")) ?? all.find((t) => t.name === "bun src");
-  if (bin) out.push(bin);
-  return out;
-}
-
-/** Runs the operator's git in the workspace, outside safe-exec, with no global or system config. */
-function hostGit(ws: string, home: string, args: string[]): { code: number; out: string } {
-  const r = new Deno.Command("git", {
-    args: ["-c", "user.name=op", "-c", "user.email=op@example.com", ...args],
-    cwd: ws,
-    env: { HOME: home, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).outputSync();
-  const dec = new TextDecoder();
-  return { code: r.code, out: dec.decode(r.stdout) + dec.decode(r.stderr) };
-}
-
 /** A repository whose operator's pre-commit hook is `hook`, with `files` committed once on the host. */
 function repoWithHook(ws: string, base: string, hook: string, files: Record<string, string>): void {
   mkdirSync(ws, { recursive: true });
-  hostGit(ws, base, ["init", "-q"]);
+  operatorGit(ws, base, ["init", "-q"]);
   writeFileSync(join(ws, ".git", "hooks", "pre-commit"), `#!/bin/sh\n${hook}\n`, { mode: 0o755 });
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(join(ws, path, ".."), { recursive: true });
     writeFileSync(join(ws, path), content);
   }
-  hostGit(ws, base, ["add", "-A"]);
-  hostGit(ws, base, ["commit", "-q", "--no-verify", "-m", "init"]);
+  operatorGit(ws, base, ["add", "-A"]);
+  operatorGit(ws, base, ["commit", "-q", "--no-verify", "-m", "init"]);
 }
 
 function serveArgs(base: string, ws: string): string[] {
@@ -67,7 +47,7 @@ function serveArgs(base: string, ws: string): string[] {
   ];
 }
 
-for (const target of chosenTargets()) {
+for (const target of sandboxTargets()) {
   Deno.test({
     name: `[${target.name}] red team 13 L3: git show <tree-id>:k never prints a floored file`,
     ignore: SKIP !== null,
@@ -84,7 +64,7 @@ for (const target of chosenTargets()) {
         JSON.stringify({ rules: [{ tool: "*", path: ["secrets/**"], decision: "deny" }] }),
       );
       const serve = startServe(target, base, args);
-      const tree = hostGit(ws, base, ["rev-parse", "HEAD:secrets"]).out.trim();
+      const tree = operatorGit(ws, base, ["rev-parse", "HEAD:secrets"]).out.trim();
       try {
         // What the agent learns without approval: the tree ids, from the raw diff of the commit.
         const raw = await serve.call("run_bash", { cmd: "git log --raw -t -1 --format= --no-abbrev" }, 120_000);
