@@ -5,43 +5,19 @@
  * `hookDelegates`, `inspectGit` (pins, watches, trees), the file tools' `checkProtected` and the sandbox's views.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  realpathSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hookDelegates, linksOut } from "../../src/git/delegates.ts";
 import { inspectGit } from "../../src/git/dirs.ts";
 import { checkProtected } from "../../src/fileops/git_protected.ts";
 import { GitViews } from "../../src/isolation/process/_gitview.ts";
-
-function tmp(): string {
-  return realpathSync(mkdtempSync(join(tmpdir(), "se-deleg-")));
-}
-
-function git(cwd: string, ...args: string[]): void {
-  const r = spawnSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1" },
-  });
-  assert.equal(r.status, 0, `git ${args.join(" ")}: ${r.stderr}`);
-}
+import { git, tmp } from "./_repo.ts";
 
 const HUSKY4 = '#!/bin/sh\n# husky\n\n# Hook created by Husky v4.3.8\n\n. "$(dirname "$0")/husky.sh"\n';
 
 /** A repository whose .git/hooks/pre-commit is `hook`. */
 function repo(hook: string | null): string {
-  const ws = tmp();
+  const ws = tmp("se-deleg-");
   git(ws, "init", "-q");
   if (hook !== null) writeFileSync(join(ws, ".git", "hooks", "pre-commit"), hook, { mode: 0o755 });
   return ws;
@@ -187,7 +163,7 @@ Deno.test("inspectGit: the runner's packages that node_modules links out are pro
 
 Deno.test("GitViews: node_modules/.bin made, or a node_modules link swapped, by a call is renamed aside (K5)", () => {
   const ws = repo(null);
-  const state = tmp();
+  const state = tmp("se-deleg-");
   const views = new GitViews(state);
   try {
     git(ws, "config", "core.hooksPath", ".husky/_");
@@ -223,8 +199,8 @@ Deno.test("GitViews: node_modules/.bin made, or a node_modules link swapped, by 
 });
 
 Deno.test("GitViews: a nested husky v4 repository's package-manager settings above it are watched (yarn reads them)", () => {
-  const ws = tmp();
-  const state = tmp();
+  const ws = tmp("se-deleg-");
+  const state = tmp("se-deleg-");
   const views = new GitViews(state);
   try {
     mkdirSync(join(ws, "sub"));

@@ -6,40 +6,16 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inspectGit, parseGitConfigPaths } from "../../src/git/dirs.ts";
 import { scanGitlinks } from "../../src/git/gitlinks.ts";
 import { GitViews } from "../../src/isolation/process/_gitview.ts";
 import { checkProtected } from "../../src/fileops/git_protected.ts";
-
-function tmp(): string {
-  return realpathSync(mkdtempSync(join(tmpdir(), "se-git-")));
-}
-
-function git(cwd: string, ...args: string[]): string {
-  const r = spawnSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1" },
-  });
-  assert.equal(r.status, 0, `git ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
+import { git, tmp } from "./_repo.ts";
 
 function repo(): string {
-  const ws = tmp();
+  const ws = tmp("se-git-");
   git(ws, "init", "-q", "-b", "main");
   git(ws, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "one");
   return ws;
@@ -119,7 +95,7 @@ Deno.test("inspectGit: a .git folder, its commondir, a hooks symlink, core.hooks
 });
 
 Deno.test("inspectGit: refuses a .git symlink, a dangling protected link and a missing hooksPath", () => {
-  const ws = tmp();
+  const ws = tmp("se-git-");
   try {
     symlinkSync("/nonexistent/x", join(ws, ".git"));
     assert.match(inspectGit(ws, [ws]).refuse ?? "", /"\.git" is a symlink \(to "\/nonexistent\/x"\)/);
@@ -143,7 +119,7 @@ Deno.test("inspectGit: refuses a .git symlink, a dangling protected link and a m
 });
 
 Deno.test("inspectGit: a .git file's gitdir and the .git of each submodule in the index", () => {
-  const ws = tmp();
+  const ws = tmp("se-git-");
   try {
     git(ws, "init", "-q", "--separate-git-dir", join(ws, ".store"));
     git(ws, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "one");
@@ -205,7 +181,7 @@ Deno.test("checkProtected: the file tools never touch git's files, judged by rea
 });
 
 Deno.test("checkProtected: a .git symlink may be deleted (never its target); a .git file may not", () => {
-  const ws = tmp();
+  const ws = tmp("se-git-");
   try {
     mkdirSync(join(ws, "real"));
     symlinkSync("real", join(ws, ".git"));
@@ -228,7 +204,7 @@ function viewOf(mounts: { src: string; dest: string }[], gitDir: string): string
 
 Deno.test("GitViews: data flows back, configuration never does; a gitlink or a bad HEAD is kept out", () => {
   const ws = repo();
-  const state = tmp();
+  const state = tmp("se-git-");
   const views = new GitViews(state);
   try {
     const g = join(ws, ".git");
@@ -287,8 +263,8 @@ Deno.test("GitViews: data flows back, configuration never does; a gitlink or a b
 });
 
 Deno.test("GitViews: without .git, a private view whose repository reaches the host with data only", () => {
-  const ws = tmp();
-  const state = tmp();
+  const ws = tmp("se-git-");
+  const state = tmp("se-git-");
   const views = new GitViews(state);
   try {
     const call = views.prepare([ws], []);
@@ -321,7 +297,7 @@ Deno.test("GitViews: without .git, a private view whose repository reaches the h
 
 Deno.test("GitViews: what the sandbox adds to a view is kept within a budget, and dropped past it", () => {
   const ws = repo();
-  const state = tmp();
+  const state = tmp("se-git-");
   const views = new GitViews(state, 10_000);
   try {
     const g = join(ws, ".git");

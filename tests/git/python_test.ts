@@ -5,15 +5,14 @@
  * a call makes (`_gitnew.ts`). End to end: tests/attack/redteam12_test.ts "K6"; hook mode: tests/hook/uncontained_test.ts.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pythonRuns } from "../../src/git/_python.ts";
 import { hookDelegates, pythonTargetAt, pythonTargets } from "../../src/git/delegates.ts";
 import { inspectGit, protectedBy } from "../../src/git/dirs.ts";
 import { checkProtected } from "../../src/fileops/git_protected.ts";
 import { GitViews } from "../../src/isolation/process/_gitview.ts";
+import { git, tmp } from "./_repo.ts";
 
 /** pre-commit 3.x's `.git/hooks/pre-commit`, as `pre-commit install` writes it (the part that matters). */
 const PRE_COMMIT = `#!/usr/bin/env bash
@@ -28,19 +27,6 @@ elif command -v pre-commit > /dev/null; then
     exec pre-commit "\${ARGS[@]}"
 fi
 `;
-
-function tmp(): string {
-  return realpathSync(mkdtempSync(join(tmpdir(), "se-py-")));
-}
-
-function git(cwd: string, ...args: string[]): void {
-  const r = spawnSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1" },
-  });
-  assert.equal(r.status, 0, `git ${args.join(" ")}: ${r.stderr}`);
-}
 
 Deno.test("pythonRuns: which python runs put the worktree's top first on sys.path", () => {
   const cases: Array<[string, boolean, string[], string[]?]> = [
@@ -74,7 +60,7 @@ Deno.test("pythonRuns: which python runs put the worktree's top first on sys.pat
 });
 
 Deno.test("pythonTargetAt: the top-level names python imports, nothing deeper", () => {
-  const top = tmp();
+  const top = tmp("se-py-");
   try {
     mkdirSync(join(top, "pkg"));
     writeFileSync(join(top, "pkg", "__init__.py"), "");
@@ -114,7 +100,7 @@ Deno.test("pythonTargetAt: the top-level names python imports, nothing deeper", 
 });
 
 Deno.test("inspectGit: pre-commit's -mpre_commit protects pre_commit* and every top-level import target", () => {
-  const ws = tmp();
+  const ws = tmp("se-py-");
   try {
     git(ws, "init", "-q");
     writeFileSync(join(ws, "setup.py"), "");
@@ -168,7 +154,7 @@ Deno.test("inspectGit: pre-commit's -mpre_commit protects pre_commit* and every 
 });
 
 Deno.test("inspectGit: a hand-written python3 -m json.tool hook protects json/ and json.py", () => {
-  const ws = tmp();
+  const ws = tmp("se-py-");
   try {
     git(ws, "init", "-q");
     writeFileSync(join(ws, ".git", "hooks", "pre-commit"), "#!/bin/sh\npython3 -m json.tool package.json\n", {
@@ -197,8 +183,8 @@ Deno.test("inspectGit: a hand-written python3 -m json.tool hook protects json/ a
 });
 
 Deno.test("GitViews: a python hook's top-level targets are read-only; new ones a call makes are taken away", () => {
-  const ws = tmp();
-  const state = tmp();
+  const ws = tmp("se-py-");
+  const state = tmp("se-py-");
   const views = new GitViews(state);
   try {
     git(ws, "init", "-q");

@@ -9,16 +9,13 @@ import { spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
-  realpathSync,
   renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RepoScanner } from "../../src/git/scan.ts";
 import { hookDelegates } from "../../src/git/delegates.ts";
@@ -26,24 +23,11 @@ import { inspectGit } from "../../src/git/dirs.ts";
 import { withAncestors } from "../../src/isolation/process/_gitpins.ts";
 import { GitViews } from "../../src/isolation/process/_gitview.ts";
 import { checkProtected } from "../../src/fileops/git_protected.ts";
-
-function tmp(): string {
-  return realpathSync(mkdtempSync(join(tmpdir(), "se-gitv-")));
-}
-
-function git(cwd: string, ...args: string[]): string {
-  const r = spawnSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1" },
-  });
-  assert.equal(r.status, 0, `git ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
+import { git, tmp } from "./_repo.ts";
 
 Deno.test("RepoScanner: .git entries at any depth and bare shapes; no symlink followed; changes never missed", () => {
-  const ws = tmp();
-  const other = tmp();
+  const ws = tmp("se-gitv-");
+  const other = tmp("se-gitv-");
   try {
     git(ws, "init", "-q");
     git(ws, "init", "-q", "a/b/c");
@@ -72,7 +56,7 @@ Deno.test("RepoScanner: .git entries at any depth and bare shapes; no symlink fo
 });
 
 Deno.test("RepoScanner: git's is_git_directory shapes (red team 6, F0): objects and refs need only access(X_OK)", () => {
-  const ws = tmp();
+  const ws = tmp("se-gitv-");
   try {
     const shape = (dir: string, script: string) => {
       mkdirSync(join(ws, dir));
@@ -114,7 +98,7 @@ Deno.test("RepoScanner: git's is_git_directory shapes (red team 6, F0): objects 
 });
 
 Deno.test("RepoScanner: names are bytes; a name this runtime cannot name fails closed (red team 6, F0b)", () => {
-  const ws = tmp();
+  const ws = tmp("se-gitv-");
   try {
     const r = spawnSync("sh", ["-c", "d=$(printf 'bad\\377dir')/r; mkdir -p \"$d/.git\" && echo ok"], { cwd: ws });
     assert.equal(r.status, 0, String(r.stderr));
@@ -139,7 +123,7 @@ Deno.test("RepoScanner: names are bytes; a name this runtime cannot name fails c
 });
 
 Deno.test("RepoScanner: a repository nested past PATH_MAX is found, or the walk says it was cut short", () => {
-  const ws = tmp();
+  const ws = tmp("se-gitv-");
   try {
     const long = "d".repeat(200);
     const py = `import os\nfor i in range(25):\n    os.mkdir("${long}"); os.chdir("${long}")\nos.mkdir(".git")\n`;
@@ -161,7 +145,7 @@ Deno.test("RepoScanner: a repository nested past PATH_MAX is found, or the walk 
 });
 
 Deno.test("RepoScanner: a walk cut at its bound has looked at every shallow folder, and at the edge's own .git", () => {
-  const ws = tmp();
+  const ws = tmp("se-gitv-");
   try {
     // 30 folders of 50 under big/ (1,531 folders), repositories at the top (walked last depth first: "zzz" pops
     // first, so "aaa" came after big/ in the old order), at the second level and at the third (past the bound).
@@ -193,7 +177,7 @@ Deno.test("RepoScanner: a walk cut at its bound has looked at every shallow fold
 });
 
 Deno.test("RepoScanner: symlink loops are not followed; the walk is not cut short by them", () => {
-  const ws = tmp();
+  const ws = tmp("se-gitv-");
   try {
     mkdirSync(join(ws, "l", "a", "r", ".git"), { recursive: true });
     symlinkSync("..", join(ws, "l", "a", "up"));
@@ -210,8 +194,8 @@ Deno.test("RepoScanner: symlink loops are not followed; the walk is not cut shor
 });
 
 Deno.test("GitViews: a walk cut short refuses process calls until it is fixed; byte names are never viewed", () => {
-  const ws = tmp();
-  const state = tmp();
+  const ws = tmp("se-gitv-");
+  const state = tmp("se-gitv-");
   const views = new GitViews(state);
   try {
     const r = spawnSync("sh", ["-c", 'd=$(printf \'op\\377\')/r; mkdir -p "$d" && git init -q "$d"'], { cwd: ws });
@@ -231,8 +215,8 @@ Deno.test("GitViews: a walk cut short refuses process calls until it is fixed; b
 });
 
 Deno.test("GitViews: a repository the walk could not see when its call ended is disabled once it can", () => {
-  const ws = tmp();
-  const state = tmp();
+  const ws = tmp("se-gitv-");
+  const state = tmp("se-gitv-");
   const views = new GitViews(state);
   try {
     const call = views.prepare([ws], []);
@@ -252,8 +236,8 @@ Deno.test("GitViews: a repository the walk could not see when its call ended is 
 });
 
 Deno.test("GitViews: a repository made inside a .git a call made is disabled in the same walk", () => {
-  const ws = tmp();
-  const state = tmp();
+  const ws = tmp("se-gitv-");
+  const state = tmp("se-gitv-");
   const views = new GitViews(state);
   try {
     const call = views.prepare([ws], []);
@@ -272,7 +256,7 @@ Deno.test("GitViews: a repository made inside a .git a call made is disabled in 
 });
 
 Deno.test("hookDelegates: husky's scripts, pre-commit's --config, lefthook's configs", () => {
-  const ws = tmp();
+  const ws = tmp("se-gitv-");
   try {
     mkdirSync(join(ws, "hooks"));
     writeFileSync(join(ws, "hooks", "pre-commit"), "#!/bin/sh\nARGS=(hook-impl --config=ci/pc.yaml)\n# pre-commit\n");
@@ -319,8 +303,8 @@ Deno.test("withAncestors: nothing inside a read-only pin or a view is bound writ
 });
 
 Deno.test("GitViews: copy-back never goes through an ancestor swapped for a symlink during the call", () => {
-  const base = tmp();
-  const state = tmp();
+  const base = tmp("se-gitv-");
+  const state = tmp("se-gitv-");
   const ws = join(base, "ws");
   const outside = join(base, "outside");
   mkdirSync(join(ws, "meta"), { recursive: true });
@@ -347,8 +331,8 @@ Deno.test("GitViews: copy-back never goes through an ancestor swapped for a syml
 });
 
 Deno.test("GitViews: a repository a call made is disabled after it; one the call left alone is kept", async () => {
-  const ws = tmp();
-  const state = tmp();
+  const ws = tmp("se-gitv-");
+  const state = tmp("se-gitv-");
   const views = new GitViews(state);
   try {
     git(ws, "init", "-q", "old");
@@ -376,7 +360,7 @@ Deno.test("GitViews: a repository a call made is disabled after it; one the call
 
 /** Whether `chattr +i` works in a temporary folder here (root on ext4 and the like), else why not. */
 function immutableSkip(): string | null {
-  const d = tmp();
+  const d = tmp("se-gitv-");
   try {
     const r = spawnSync("chattr", ["+i", d], { encoding: "utf8" });
     if (r.status !== 0) return `chattr +i does not work here (${(r.stderr ?? String(r.error)).trim()})`;
@@ -393,8 +377,8 @@ Deno.test({
   name: "GitViews: a repository whose .git cannot be renamed is disabled from inside (HEAD, config aside)",
   ignore: IMMUTABLE_SKIP !== null,
   async fn() {
-    const ws = tmp();
-    const state = tmp();
+    const ws = tmp("se-gitv-");
+    const state = tmp("se-gitv-");
     const views = new GitViews(state);
     try {
       await new Promise((r) => setTimeout(r, 1100));
@@ -427,7 +411,7 @@ Deno.test({
 });
 
 Deno.test("checkProtected: no write completes or enters a bare repository; a nested repo's hooks path is kept", () => {
-  const ws = tmp();
+  const ws = tmp("se-gitv-");
   try {
     const refusedWrite = (path: string) =>
       assert.throws(() => checkProtected(ws, "write_file", { path, content: "x" }), /git/, path);
@@ -456,8 +440,8 @@ Deno.test("checkProtected: no write completes or enters a bare repository; a nes
 });
 
 Deno.test("GitViews: links and FIFOs a call plants in refs/ or logs/ never reach the host; its reflog lines do", () => {
-  const ws = tmp();
-  const state = tmp();
+  const ws = tmp("se-gitv-");
+  const state = tmp("se-gitv-");
   const views = new GitViews(state);
   try {
     git(ws, "init", "-q");
@@ -486,8 +470,8 @@ Deno.test("GitViews: links and FIFOs a call plants in refs/ or logs/ never reach
 });
 
 Deno.test("GitViews: while a long-lived sandbox lives, a repository that appears is the agent's (red team 8, G3)", async () => {
-  const ws = tmp();
-  const states = [tmp(), tmp()];
+  const ws = tmp("se-gitv-");
+  const states = [tmp("se-gitv-"), tmp("se-gitv-")];
   const server = new GitViews(states[0]!); // a sandboxed MCP server's sandbox
   const shell = new GitViews(states[1]!); // run_bash's
   const lateShape = (dir: string) => {
@@ -545,8 +529,8 @@ Deno.test("GitViews: while a long-lived sandbox lives, a repository that appears
 });
 
 Deno.test("GitViews: a live sandbox must stop when a repository is made again where one was disabled (J5)", () => {
-  const ws = tmp();
-  const states = [tmp(), tmp()];
+  const ws = tmp("se-gitv-");
+  const states = [tmp("se-gitv-"), tmp("se-gitv-")];
   const server = new GitViews(states[0]!);
   const shell = new GitViews(states[1]!); // run_bash's
   const bare = (dir: string) => {
@@ -606,8 +590,8 @@ Deno.test("GitViews: a live sandbox must stop when a repository is made again wh
 });
 
 Deno.test("GitViews: a live sandbox must stop when a walk of its folders passes its bounds (J5)", () => {
-  const ws = tmp();
-  const state = tmp();
+  const ws = tmp("se-gitv-");
+  const state = tmp("se-gitv-");
   const server = new GitViews(state);
   try {
     for (let i = 0; i < 30; i++) mkdirSync(join(ws, `d${i}`));
