@@ -82,7 +82,7 @@ const COMMITS_ONLY = new Set([
 ]);
 
 /** Subcommands whose words are messages, names, remotes or refspecs, never objects copied into the tree. */
-const NO_OBJECTS = new Set([
+export const NO_OBJECTS: ReadonlySet<string> = new Set([
   "add",
   "rm",
   "mv",

@@ -30,30 +30,14 @@
  *
  * @module
  */
+import { NO_OBJECTS } from "./_git_history.ts";
 import type { SimpleCommand } from "./shell_types.ts";
 
-/** Subcommands whose words are messages, names, remotes, refspecs or settings, never `<rev>:<path>`. */
-const NOT_REVS = new Set([
-  "add",
-  "rm",
-  "mv",
-  "commit",
-  "init",
-  "clean",
-  "help",
-  "version",
-  "gc",
-  "fsck",
-  "remote",
-  "config",
-  "ls-remote",
-  "clone",
-  "submodule",
-  "fetch",
-  "push",
-  "pull",
-  "status",
-]);
+/**
+ * Subcommands whose words are messages, names, remotes, refspecs or settings, never `<rev>:<path>`: those that copy
+ * no objects into the tree (_git_history.ts), and the ones that move objects between repositories or show status.
+ */
+const NOT_REVS: ReadonlySet<string> = new Set([...NO_OBJECTS, "fetch", "push", "pull", "status"]);
 
 /**
  * Subcommands that read paths from the trees their plain revision words name, and how many leading plain words are
