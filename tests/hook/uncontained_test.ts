@@ -50,6 +50,19 @@ function world(config: unknown = CONFIG): World {
   return { dir, project, config: file, witness: join(dir, "witness.log"), env };
 }
 
+/** A world with no config whose project is a new repository of its own (`git init`, no hooks yet). */
+function freshRepoWorld(): World {
+  const w = world({});
+  rmSync(join(w.project, ".git"), { recursive: true, force: true });
+  const r = new Deno.Command("git", {
+    args: ["init", "-q"],
+    cwd: w.project,
+    env: { ...w.env, GIT_CONFIG_NOSYSTEM: "1" },
+  }).outputSync();
+  assert.equal(r.code, 0);
+  return w;
+}
+
 type Agent = "claude-code" | "codex" | "gemini" | "cursor";
 interface Case {
   agent?: Agent;
@@ -990,16 +1003,8 @@ Deno.test(`${bin.name}: hook mode: a glob that climbs out and comes back meets t
 });
 
 Deno.test(`${bin.name}: hook mode: package.json is high where husky v4 or yorkie runs its hooks (RT10 J6)`, async () => {
-  const w = world({});
+  const w = freshRepoWorld();
   const p = (rel: string) => join(w.project, rel);
-  rmSync(p(".git"), { recursive: true, force: true });
-  const r = new Deno.Command("git", {
-    args: ["init", "-q"],
-    cwd: w.project,
-    env: { ...w.env, GIT_CONFIG_NOSYSTEM: "1" },
-  })
-    .outputSync();
-  assert.equal(r.code, 0);
   writeFileSync(p("package.json"), '{"name": "app"}\n');
   const write = { tool: "Write", input: { file_path: p("package.json"), content: '{"husky": {"hooks": {}}}' } };
   // no hook manager reads package.json: the agent's to write
@@ -1056,16 +1061,8 @@ Deno.test(`${bin.name}: hook mode: MCP paths in another Unicode form, ~name/… 
 });
 
 Deno.test(`${bin.name}: hook mode: top-level python modules are high where a hook runs python -m (RT12 K6)`, async () => {
-  const w = world({});
+  const w = freshRepoWorld();
   const p = (rel: string) => join(w.project, rel);
-  rmSync(p(".git"), { recursive: true, force: true });
-  const r = new Deno.Command("git", {
-    args: ["init", "-q"],
-    cwd: w.project,
-    env: { ...w.env, GIT_CONFIG_NOSYSTEM: "1" },
-  })
-    .outputSync();
-  assert.equal(r.code, 0);
   const write = (rel: string, want: Case["want"]): Case => ({
     tool: "Write",
     input: { file_path: p(rel), content: 'open("/tmp/x", "w")\n' },
@@ -1109,16 +1106,8 @@ Deno.test(`${bin.name}: hook mode: top-level python modules are high where a hoo
 });
 
 Deno.test(`${bin.name}: hook mode: node_modules is high where husky v4 runs, node_modules/.bin where husky v9 does (RT12 K5, K9)`, async () => {
-  const w = world({});
+  const w = freshRepoWorld();
   const p = (rel: string) => join(w.project, rel);
-  rmSync(p(".git"), { recursive: true, force: true });
-  const r = new Deno.Command("git", {
-    args: ["init", "-q"],
-    cwd: w.project,
-    env: { ...w.env, GIT_CONFIG_NOSYSTEM: "1" },
-  })
-    .outputSync();
-  assert.equal(r.code, 0);
   mkdirSync(p("node_modules/cosmiconfig"), { recursive: true });
   const dep = { tool: "Write", input: { file_path: p("node_modules/cosmiconfig/index.js"), content: "x" } };
   const sh = { tool: "Write", input: { file_path: p("node_modules/.bin/sh"), content: "#!/bin/sh\n" } };
