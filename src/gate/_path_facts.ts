@@ -45,6 +45,7 @@ export function workspaceFacts(workspace: Workspace): PathFacts {
   const stats = new Map<string, PathStat | null>();
   let repo: boolean | undefined;
   let history: string | null | undefined;
+  let config: readonly string[] | string | undefined;
   const branches = new Map<string, boolean>();
   return {
     stat(rel) {
@@ -92,7 +93,61 @@ export function workspaceFacts(workspace: Workspace): PathFacts {
       if (!branches.has(name)) branches.set(name, _isBranch(root, name));
       return branches.get(name)!;
     },
+    gitConfigKeys() {
+      return config ??= _configKeys(root);
+    },
   };
+}
+
+/**
+ * The keys of the repository's own config files (`config`, `config.worktree` in each git folder), section and name
+ * lowercased, subsections as written (`remote.origin.url`), or why they cannot be read (red team 14).
+ */
+function _configKeys(root: string): readonly string[] | string {
+  const { dirs, why } = _gitDirs(root);
+  if (why !== null) return `${why}, so its config is not known`;
+  const keys: string[] = [];
+  for (const d of dirs) {
+    for (const name of ["config", "config.worktree"]) {
+      let text: string;
+      try {
+        text = readFileSync(`${d}/${name}`, "utf8");
+      } catch (e) {
+        if ((e as { code?: string }).code === "ENOENT") continue;
+        return `the repository's ${name} cannot be read, so its config is not known`;
+      }
+      const parsed = _parseConfig(text);
+      if (typeof parsed === "string") return `the repository's ${name} ${parsed}, so its config is not known`;
+      keys.push(...parsed);
+    }
+  }
+  return keys;
+}
+
+/** The keys a git config file sets (git-config(1) "CONFIGURATION FILE"), or why it does not parse. */
+function _parseConfig(text: string): string[] | string {
+  const keys: string[] = [];
+  let section: string | null = null;
+  // a value continued on the next line (a trailing backslash) belongs to the key before it
+  const lines = text.replace(/\\\r?\n/g, " ").split(/\r?\n/);
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
+    let rest = line;
+    if (rest.startsWith("[")) {
+      const m = /^\[\s*([A-Za-z0-9.-]+)\s*(?:"((?:[^"\\]|\\.)*)")?\s*\]\s*(.*)$/.exec(rest);
+      if (!m) return `has a section header git's parser may read otherwise: ${JSON.stringify(line.slice(0, 60))}`;
+      section = m[2] === undefined ? m[1]!.toLowerCase() : `${m[1]!.toLowerCase()}.${m[2].replace(/\\(.)/g, "$1")}`;
+      rest = m[3]!;
+      if (rest === "" || rest.startsWith("#") || rest.startsWith(";")) continue;
+    }
+    const k = /^([A-Za-z][A-Za-z0-9-]*)\s*(=|$|[#;])/.exec(rest);
+    if (!k || section === null) {
+      return `has a line git's parser may read otherwise: ${JSON.stringify(line.slice(0, 60))}`;
+    }
+    keys.push(`${section}.${k[1]!.toLowerCase()}`);
+  }
+  return keys;
 }
 
 /**

@@ -45,6 +45,8 @@ export interface GitReads {
   readonly paths: readonly string[];
   /** Why it may read paths it does not name, or null. */
   readonly unknown: string | null;
+  /** Whether include pathspecs limit what it prints (`git status -v -- src`; not with `--full-diff`). */
+  readonly limited: boolean;
 }
 
 /** One pathspec as git reads it. */
@@ -241,20 +243,21 @@ export function gitReads(c: SimpleCommand, exists: (word: string) => boolean, re
     }
   }
   if (includes === 0 && excludes > 0) paths.push("."); // only excludes: everything else
-  if (sub === null || !repository) return { paths, unknown };
+  const limited = includes > 0 && !fullDiff;
+  if (sub === null || !repository) return { paths, unknown, limited };
   let content = false;
   if (CONTENT_ALWAYS.has(sub) || sub === "stash show") content = true;
   else if (LOGS.has(sub) || sub === "stash") content = patch;
   else if (DIFFS.has(sub)) content = patch || !noPatch;
   if (catFile !== null) unknown ??= catFile;
   // `git show HEAD:README` prints that one file
-  const limited = (includes > 0 || (sub === "show" && objects > 0 && objects === pathObjects)) && !fullDiff;
-  if (content && !limited) {
+  const shown = limited || (sub === "show" && objects > 0 && objects === pathObjects && !fullDiff);
+  if (content && !shown) {
     unknown ??= `git ${sub} prints file contents from the repository's history that no pathspec limits, ` +
       "which may be paths the rule names";
   }
   if (sub === "show" && blobs) {
     unknown ??= "git show prints an object that may be a file the rule names (a blob id or a tag)";
   }
-  return { paths, unknown };
+  return { paths, unknown, limited };
 }

@@ -32,6 +32,7 @@ import { gitReads } from "./_git_pathspec.ts";
 import { gitHistoryUnknown } from "./_git_history.ts";
 import { gitTreeUnknown } from "./_git_tree.ts";
 import { gitRevTreeUnknown } from "./_git_revs.ts";
+import { gitOutputUnknown, gitVariablesSet } from "./_git_output.ts";
 import { linkedFiles, linkedReads } from "./_path_links.ts";
 import type { PathFacts } from "./path_facts.ts";
 import { judgeWrites } from "./_writes.ts";
@@ -171,6 +172,8 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
         if (repository) {
           const branch = facts?.gitBranch ? (n: string) => facts.gitBranch!(n) : null;
           unknown ??= gitRevTreeUnknown(c, branch, exists);
+          // options and subcommands not known to print no contents, a work tree moved elsewhere (red team 14)
+          unknown ??= gitOutputUnknown(c, g.limited, facts?.gitConfigKeys?.() ?? []) ?? gitVariablesSet(a);
         }
       }
       if (c.dynamic) unknown ??= c.dynamic;

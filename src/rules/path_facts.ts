@@ -65,4 +65,9 @@ export interface PathFacts {
    * before it (a tag, a file in the git folder): red team 13, L3. Absent: no name is known to be a branch.
    */
   gitBranch?(name: string): boolean;
+  /**
+   * The keys of the repository's own config (`core.worktree`, `alias.st`, lowercased but for subsections), or why
+   * they cannot be read: red team 14. Absent: none are assumed.
+   */
+  gitConfigKeys?(): readonly string[] | string;
 }
