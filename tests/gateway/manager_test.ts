@@ -410,7 +410,12 @@ Deno.test("a server whose walk says it must stop: calls in flight are told why, 
     // a walk after a call says stop: the next listing and call, at once, wait for the close and start it again
     stop = "the repository walk of /ws looked at 9 folders, past the bound of 8 folders";
     const echo = await manager.call("everything__echo", { message: "one" });
-    assert.ok(echo.ok, echo.error ?? "");
+    // The idle sweep walks every 500 ms from the server's start: on a loaded machine it may find the stop before the
+    // call is answered (even before the handshake ends); the call is then told why, which is the same class.
+    if (!echo.ok) {
+      assert.equal(echo.errorCode, "upstream_unavailable", JSON.stringify(echo));
+      assert.match(echo.error!, /was stopped by safe-exec: the repository walk of \/ws looked at 9 folders/);
+    }
     stop = null;
     const [listing, again] = await Promise.all([
       manager.listTools(),
