@@ -32,6 +32,13 @@ export interface CallChannel {
    * (`{action: "accept" | "decline" | "cancel", content?}`). Without it, the tool's question is declined.
    */
   elicit?: (params: Record<string, unknown>, signal: AbortSignal) => Promise<Record<string, unknown>>;
+  /**
+   * An upstream tool's result, handed over the moment its answer is read, before the call's promises unwind: only
+   * a plain result (text blocks, `isError`, `structuredContent`) that is passed on unchanged, of a server that is not
+   * sandboxed (a sandboxed server's call ends with a repository walk, and its answer waits for it). The call still
+   * returns the same result; whoever answers early must not answer again.
+   */
+  answer?: (result: Record<string, unknown>) => void;
 }
 
 /** Why a provider cannot give a tool for a name it owns. */

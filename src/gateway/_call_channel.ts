@@ -54,10 +54,13 @@ export interface ChannelCallOptions {
   signal?: AbortSignal;
   /** Asks the server for progress (a `progressToken`) and receives it. */
   onProgress?: (progress: CallProgress) => void;
+  /** The answer's `result`, synchronously as it is read, just before the call's promise resolves with it. */
+  onResult?: (result: unknown) => void;
 }
 
 interface Pending {
   resolve: (result: unknown) => void;
+  onResult: ((result: unknown) => void) | undefined;
   reject: (error: unknown) => void;
   onProgress: ((progress: CallProgress) => void) | undefined;
 }
@@ -103,7 +106,7 @@ export class CallChannel {
     params: { name: string; arguments: Record<string, unknown> },
     options: ChannelCallOptions = {},
   ): Promise<unknown> {
-    const { signal, onProgress } = options;
+    const { signal, onProgress, onResult } = options;
     if (this.#closed) return Promise.reject(new McpError(ErrorCode.ConnectionClosed, "Connection closed"));
     if (signal?.aborted) return Promise.reject(abortError(signal.reason));
     const id = PREFIX + this.#next++;
@@ -117,6 +120,7 @@ export class CallChannel {
         resolve: (r) => settle(() => resolve(r)),
         reject: (e) => settle(() => reject(e)),
         onProgress,
+        onResult,
       });
       if (signal) {
         onAbort = () => {
@@ -149,6 +153,13 @@ export class CallChannel {
       if (p === undefined) return true; // a late answer to a cancelled call
       if ("result" in m) {
         this.#pending.delete(id);
+        if (p.onResult !== undefined) {
+          try {
+            p.onResult(m.result);
+          } catch {
+            // the early answer failed: the call's promise still brings the result
+          }
+        }
         p.resolve(m.result);
         return true;
       }

@@ -19,6 +19,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { progressTo, quietly } from "./_callbacks.ts";
 import { CallChannel } from "./_call_channel.ts";
+import { isPlainToolResult } from "./_fast_shapes.ts";
 import { answerOutcome, errorOutcome, failed, type Outcome, unreachable } from "./_call_outcome.ts";
 import { exitDuringCall, makeTransport, startFailure, type TransportContext, transportReason } from "./_connect.ts";
 import { InFlightCall } from "./_in_flight.ts";
@@ -32,6 +33,7 @@ import type { UpstreamServerConfig } from "./config.ts";
 import { UpstreamUnavailableError } from "./errors.ts";
 import { ProcessTransport } from "./stdio_transport.ts";
 import type {
+  CallToolResult,
   ElicitRequestParams,
   ElicitResult,
   LoggingLevel,
@@ -192,7 +194,12 @@ export class UpstreamConnection {
     try {
       const params = { name: tool, arguments: args };
       const onProgress = options.onProgress ? progressTo(options.onProgress) : undefined;
-      const raw = await live.calls!.call(params, { signal: call.signal, ...(onProgress ? { onProgress } : {}) });
+      const onResult = _earlyResult(options.onResult, live.transport);
+      const raw = await live.calls!.call(params, {
+        signal: call.signal,
+        ...(onProgress ? { onProgress } : {}),
+        ...(onResult ? { onResult } : {}),
+      });
       return done(answerOutcome(raw, label));
     } catch (err) {
       const f = { why: call.why, timeoutMs, label, server: this.name, deathReason: live.deathReason };
@@ -434,4 +441,20 @@ function _isEnding(transport: Transport): boolean {
 /** Whether a stdio server was stopped by safe-exec on a walk's verdict (`ProcessTransport.afterCall`). */
 function _stoppedByWalk(transport: Transport): boolean {
   return transport instanceof ProcessTransport && transport.stoppedByWalk;
+}
+
+/**
+ * The early-result hook of a call: a plain result (returned unchanged, see `answerOutcome`) of a server whose transport
+ * says it walks nothing after its calls (a stdio server that is not sandboxed) goes to `onResult` as it is read;
+ * anything else waits for the call.
+ */
+function _earlyResult(
+  onResult: ((result: CallToolResult) => void) | undefined,
+  transport: unknown,
+): ((raw: unknown) => void) | undefined {
+  if (onResult === undefined) return undefined;
+  if ((transport as { walksAfterCalls?: unknown }).walksAfterCalls !== false) return undefined;
+  return (raw) => {
+    if (isPlainToolResult(raw)) onResult(raw as CallToolResult);
+  };
 }

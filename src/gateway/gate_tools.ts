@@ -185,6 +185,7 @@ export class GatewayTools implements ToolProvider {
         const r = await manager.callTool(t, args, {
           signal: ctx.signal,
           ...(channel?.progress ? { onProgress: channel.progress } : {}),
+          ...(channel?.answer ? { onResult: channel.answer } : {}),
           ...(channel?.elicit
             ? {
               onElicit: async (req: UpstreamElicitation) =>

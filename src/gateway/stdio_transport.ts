@@ -151,6 +151,14 @@ export class ProcessTransport implements Transport {
     return notes;
   }
 
+  /**
+   * Whether the server's calls are followed by a repository walk (a sandboxed server): its answers must wait for it.
+   * True before start too (nothing is known yet).
+   */
+  get walksAfterCalls(): boolean {
+    return this.#process === null || typeof this.#process.afterCall === "function";
+  }
+
   /** Whether it was closed because a repository walk said the server must stop ({@linkcode afterCall}). */
   get stoppedByWalk(): boolean {
     return this.#stoppedByWalk;

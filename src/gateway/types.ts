@@ -154,6 +154,11 @@ export interface UpstreamCallOptions {
   onElicit?: ElicitHandler;
   /** Override the tool's configured timeout, in milliseconds. Time spent waiting on an elicitation is not counted. */
   timeoutMs?: number;
+  /**
+   * The result the moment the answer is read (before the call's promise settles), when it is a plain result that is
+   * returned unchanged and the server is not sandboxed (see `CallChannel.answer` in gate/tool.ts).
+   */
+  onResult?: (result: CallToolResult) => void;
 }
 
 /** The caps that bound what an upstream server can cost the gateway. */

@@ -132,3 +132,26 @@ Deno.test("CallChannel: a send that fails fails its call with the transport's er
   await assert.rejects(w.channel.call(params), /broken pipe/);
   assert.equal(w.channel.inFlight, 0);
 });
+
+Deno.test("CallChannel: onResult gets an answer's result as it is read, before its call's promise settles", async () => {
+  const w = wire();
+  const seen: string[] = [];
+  const a = w.channel.call(params, { onResult: (r) => void seen.push(`early ${JSON.stringify(r)}`) });
+  const b = w.channel.call(params, { onResult: () => void seen.push("wrong") });
+  void a.then(() => seen.push("settled"));
+  w.fromServer({ jsonrpc: "2.0", id: "se-1", result: { content: [] } });
+  assert.deepEqual(seen, ['early {"content":[]}'], "synchronously, and only the answered call's");
+  assert.deepEqual(await a, { content: [] });
+  assert.deepEqual(seen, ['early {"content":[]}', "settled"]);
+  // An error answer is no result; a hook that throws does not lose the call's answer.
+  w.fromServer({ jsonrpc: "2.0", id: "se-2", error: { code: -32602, message: "bad" } });
+  await assert.rejects(b, McpError);
+  assert.deepEqual(seen, ['early {"content":[]}', "settled"]);
+  const c = w.channel.call(params, {
+    onResult: () => {
+      throw new Error("the client is gone");
+    },
+  });
+  w.fromServer({ jsonrpc: "2.0", id: "se-3", result: { content: [] } });
+  assert.deepEqual(await c, { content: [] });
+});

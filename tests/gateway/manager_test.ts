@@ -116,6 +116,33 @@ Deno.test("results come back exactly as the server sent them (same as a direct S
   }
 });
 
+Deno.test("onResult: a plain result is handed over as it is read; other results, and a walked server's, wait", async () => {
+  const plain = runtimeSpawner(await currentRuntime());
+  const config = { everything: { command: ["node", SERVERS.everything, "stdio"] } };
+  const bare = new UpstreamManager(parseServers(config, { baseDir: "/" }), plain);
+  // The hooks a sandboxing spawner fills: its calls end with a repository walk, so nothing is answered before it.
+  const walked = new UpstreamManager(
+    parseServers(config, { baseDir: "/" }),
+    async (request) => ({ ...(await plain(request)), afterCall: () => [], stopReason: () => null }),
+  );
+  try {
+    for (const [manager, early] of [[bare, true], [walked, false]] as const) {
+      const got: unknown[] = [];
+      const echo = await manager.call("everything__echo", { message: "hi" }, { onResult: (r) => void got.push(r) });
+      assert.ok(echo.ok, echo.error ?? "");
+      assert.deepEqual(got, early ? [echo.result] : [], "the same result, once, only for the bare server");
+      assert.equal(got[0] === undefined || got[0] === echo.result, true, "the very object the call returns");
+      // An image block is not a plain result (the SDK's schema judges it): it waits for the call.
+      const image = await manager.call("everything__get-tiny-image", {}, { onResult: (r) => void got.push(r) });
+      assert.ok(image.ok, image.error ?? "");
+      assert.ok(image.result!.content.some((c) => c.type === "image"));
+      assert.equal(got.length, early ? 1 : 0);
+    }
+  } finally {
+    await Promise.all([bare.close(), walked.close()]);
+  }
+});
+
 Deno.test("server-filesystem: an isError result is passed back unchanged and flagged as an error", async () => {
   const tmp = tempDir("gw-fs-");
   const { manager } = await managerFor({ fs: { command: ["node", SERVERS.filesystem, tmp.dir] } });

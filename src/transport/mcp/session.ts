@@ -363,7 +363,17 @@ export class McpSession {
       // The server stops: a call that comes up in the lane is cancelled before it starts, and answered.
       const ex = this.#o.executor;
       const token = isObject(params?._meta) ? params._meta.progressToken : undefined;
+      // An upstream result is answered as soon as it is back: at once from the connection when it is a plain one
+      // (`answer`, before the call's promises unwind), else when the call returns (`onRan`); its execute line is
+      // written meanwhile, and the next call of the lane waits for that line.
+      let answered = false;
+      const answer = (passed: Record<string, unknown>): void => {
+        if (answered || (signal.aborted && !turn.stopped)) return;
+        answered = true;
+        this.#o.send(rpcResultOnce(id, passed));
+      };
       const channel: CallChannel = {
+        answer,
         elicit: (p, s) => this.#askClient(p, s),
         ...(typeof token === "string" || typeof token === "number"
           ? {
@@ -385,14 +395,9 @@ export class McpSession {
         counted = true;
         return this.#estimate.account(textsOf(passed));
       };
-      // An upstream result is answered as soon as it is back; its execute line is written meanwhile, and the next
-      // call of the lane waits for that line.
-      let answered = false;
       const onRan = (r: ExecResult): void => {
         const passed = upstreamResult(r);
-        if (passed === null || (signal.aborted && !turn.stopped)) return;
-        answered = true;
-        this.#o.send(rpcResultOnce(id, passed));
+        if (passed !== null) answer(passed);
       };
       const options = {
         signal,
