@@ -286,8 +286,8 @@ const TABLE: ReadonlyMap<string, Known> = new Map([
   [
     "cherry-pick",
     _k(
-      "nxesm",
-      "m",
+      "nxesmX",
+      "mX",
       "continue abort skip quit edit signoff mainline ff allow-empty allow-empty-message keep-redundant-commits empty strategy strategy-option rerere-autoupdate",
       false,
     ),
@@ -295,8 +295,8 @@ const TABLE: ReadonlyMap<string, Known> = new Map([
   [
     "revert",
     _k(
-      "nesm",
-      "m",
+      "nesmX",
+      "mX",
       "continue abort skip quit edit signoff mainline strategy strategy-option rerere-autoupdate reference",
       false,
     ),
@@ -554,6 +554,8 @@ export function gitOutputUnknown(
       "which may be paths the rule names";
   if (known === undefined) return open(`${sub} (a subcommand not known to print no file contents)`);
   if (known.any) return null;
+  const moved = _strategyMoves(sub, args.slice(i + 1));
+  if (moved !== null) return moved;
   for (let j = i + 1; j < args.length; j++) {
     const v = args[j];
     if (v === null || v === undefined) continue;
@@ -598,3 +600,51 @@ function _configWrite(words: ReadonlyArray<string | null>): string | null {
   const key = plain[0]!;
   return quietGitKey(key) ? null : `git config ${key} sets a key not known to leave what git prints unchanged`;
 }
+
+/** The merge strategies that keep every path where it is (`subtree` moves them under a prefix). */
+const STILL_STRATEGIES = new Set(["ort", "recursive", "resolve", "octopus", "ours"]);
+/** Where `-s` is the strategy (in cherry-pick and revert it is --signoff); `-X` is its option everywhere. */
+const STRATEGY_SHORTS = new Set(["merge", "rebase", "pull"]);
+
+/**
+ * Why a merge-family command's strategy may write committed contents under other names (red team 16, N1:
+ * `git cherry-pick -n -Xsubtree=src/dup HEAD~1` copies `secrets/k` to `src/dup/secrets/k`), or null. Only the
+ * strategies known to keep paths where they are, and strategy options other than `subtree`, stay clear.
+ */
+function _strategyMoves(sub: string, words: ReadonlyArray<string | null>): string | null {
+  if (!STRATEGY_SUBS.has(sub)) return null;
+  const shorts = STRATEGY_SHORTS.has(sub);
+  const found: Array<["strategy" | "option", string | null]> = [];
+  for (let j = 0; j < words.length; j++) {
+    const w = words[j];
+    if (w === null || w === undefined) continue;
+    if (w === "--") break;
+    const long = /^--(strategy|strategy-option)(=(.*))?$/.exec(w);
+    if (long) {
+      found.push([
+        long[1] === "strategy" ? "strategy" : "option",
+        long[2] !== undefined ? long[3]! : words[++j] ?? null,
+      ]);
+      continue;
+    }
+    if (!/^-[^-]/.test(w)) continue;
+    for (let k = 1; k < w.length; k++) {
+      const ch = w[k]!;
+      if ((ch === "s" && shorts) || ch === "X") {
+        found.push([ch === "s" ? "strategy" : "option", k + 1 < w.length ? w.slice(k + 1) : words[++j] ?? null]);
+        break;
+      }
+      if (ch === "m" && sub !== "rebase") break; // -m takes the message (the mainline); rebase -m is --merge
+    }
+  }
+  for (const [kind, value] of found) {
+    if (value === null) return `git ${sub}'s merge strategy is only known at run time`;
+    if (kind === "strategy" ? !STILL_STRATEGIES.has(value) : /^subtree(=|$)/.test(value)) {
+      return `git ${sub} with the ${kind === "strategy" ? "strategy" : "strategy option"} ${value} may write ` +
+        "committed files under other names, which may be paths the rule names";
+    }
+  }
+  return null;
+}
+
+const STRATEGY_SUBS = new Set(["merge", "rebase", "cherry-pick", "revert", "pull"]);

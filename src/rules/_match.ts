@@ -31,6 +31,7 @@ import { runsProjectCode } from "./project_checks.ts";
 import { gitReads } from "./_git_pathspec.ts";
 import { gitHistoryUnknown } from "./_git_history.ts";
 import { gitTreeUnknown } from "./_git_tree.ts";
+import { walksItsFolder } from "./_implicit_folder.ts";
 import { gitRevTreeUnknown } from "./_git_revs.ts";
 import { gitOutputUnknown, gitVariablesSet } from "./_git_output.ts";
 import { linkedFiles, linkedReads } from "./_path_links.ts";
@@ -191,6 +192,8 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
         } else if (w.value === null) unknown ??= `the word ${w.text} is only known at run time`;
         else add(w.value);
       }
+      // a reader that walks its folder when it names no path (`grep -r x`, `find -name k`: red team 16, N3)
+      if (walksItsFolder(c)) add(".");
       for (const r of c.redirects) {
         if (r.op.startsWith("<<") || r.kind === "dup" || r.kind === "null") continue;
         if (r.target === null) unknown ??= `the redirection ${r.op} goes to a file only known at run time`;
