@@ -145,6 +145,10 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
         // outside the workspace, or not resolved: `../ws/secrets/k`, `/proc/self/cwd/secrets/k` and a link can
         // lead back into it, so a floor that names workspace paths may apply
         unknown ??= `${JSON.stringify(c)} is a path outside the workspace, which may lead back into it`;
+      } else {
+        // a relative name that leaves the workspace: through a link on the way (`src/z -> /proc/1/cwd`), which
+        // the sandbox follows in its own /proc or /dev/fd, back into the workspace (red team 16, N2)
+        unknown ??= `${JSON.stringify(c)} leads outside the workspace through a link, which may lead back into it`;
       }
     }
   };

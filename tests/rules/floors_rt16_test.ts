@@ -1,9 +1,12 @@
 // Red team 16 (docs/redteam/16.md): under a `secrets/**` deny floor, N1: a merge strategy that moves committed
 // contents under another folder (`git cherry-pick -n --strategy-option=subtree=src/dup HEAD~1`, `git merge -s
-// subtree`) was asked without the floor; N3: a reader with no path operand reads its folder (`grep -r TOP` printed
+// subtree`) was asked without the floor; N2: a link into /proc or /dev/fd, judged on the host, led back into the
+// workspace in the sandbox (`src/z -> /proc/1/cwd`, `cat src/z/secrets/k` allowed); N3: a reader with no path operand reads its folder (`grep -r TOP` printed
 // `secrets/k` at allow). The classes: a strategy or strategy option that relocates paths may apply; a recursive
 // reader or walker with no path operand names `.`. Judged on a real repository with the gate's own facts.
 import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { DENY_MAY_APPLY, type evaluateRules } from "../../src/rules/engine.ts";
 import { historyRepo } from "./_history_repo.ts";
 
@@ -124,6 +127,40 @@ Deno.test("rt16 N3: a recursive reader with no path operand reads its folder; wi
   try {
     assert.deepEqual(wrongOf(judge, N3_LEAKS, asks), []);
     assert.deepEqual(wrongOf(judge, N3_ORDINARY, clear), []);
+  } finally {
+    done();
+  }
+});
+
+Deno.test("rt16 N2: a name through a link that leaves the workspace (into /proc, /dev/fd) may apply", () => {
+  const { root, judge, done } = historyRepo("se-rt16-n2-");
+  try {
+    mkdirSync(join(root, "src"));
+    writeFileSync(join(root, "src/a.txt"), "a\n");
+    const links: Record<string, string> = {
+      z: "/proc/self/cwd",
+      y: "/proc/1/cwd",
+      x: "/proc/2/cwd",
+      w: "/proc/thread-self/cwd",
+      v: "/dev/fd/../cwd",
+      u: "/proc/self/root/proc/self/cwd",
+      env: "/usr/bin/env",
+      same: "a.txt",
+    };
+    for (const [name, target] of Object.entries(links)) Deno.symlinkSync(target, join(root, "src", name));
+    const leaks = ["z", "y", "x", "w", "v", "u"].flatMap((l) => [
+      `cat src/${l}/secrets/k`,
+      `echo PWNED > src/${l}/secrets/k`,
+      `cp src/a.txt src/${l}/secrets/k`,
+      `grep -r TOP src/${l}/secrets`,
+      `cat src/${l}/../ws/secrets/k`,
+    ]);
+    assert.deepEqual(wrongOf(judge, leaks, asks), []);
+    // a link inside the workspace is judged by where it leads; a plain file name stays clear
+    assert.deepEqual(wrongOf(judge, ["cat src/same", "cat src/a.txt", "ls src"], clear), []);
+    // a link out of the workspace to a program or a system file may apply too (it is not followed on the host
+    // as the sandbox follows it): the known false positive of this class
+    assert.ok(asks(judge("cat src/env")));
   } finally {
     done();
   }
