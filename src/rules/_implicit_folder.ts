@@ -45,11 +45,13 @@ const _set = (s: string): ReadonlySet<string> => new Set(s.split(" "));
 const GREP: Reader = {
   valued: "efmABCdDX",
   valuedLong: _set(
-    "regexp file max-count after-context before-context context directories devices exclude include exclude-from exclude-dir label color colour binary-files group-separator",
+    "regexp file max-count after-context before-context context directories devices exclude include exclude-from exclude-dir label binary-files group-separator",
   ),
   pattern: true,
   walks: (shorts, longs, values) =>
-    /[rR]/.test(shorts) || longs.includes("recursive") || longs.includes("dereference-recursive") ||
+    /[rR]/.test(shorts) || longs.some((l) =>
+      _abbreviates(l, "recursive") || _abbreviates(l, "dereference-recursive")
+    ) ||
     values.get("d") === "recurse" || values.get("directories") === "recurse",
 };
 
@@ -67,10 +69,10 @@ const FD: Reader = { ...SEARCHER, pattern: true };
 const LS: Reader = {
   valued: "wTI",
   valuedLong: _set(
-    "block-size color format hide ignore indicator-style quoting-style sort time time-style tabsize width hyperlink",
+    "block-size format hide ignore indicator-style quoting-style sort time time-style tabsize width",
   ),
   pattern: false,
-  walks: (shorts, longs) => shorts.includes("R") || longs.includes("recursive"),
+  walks: (shorts, longs) => shorts.includes("R") || longs.some((l) => _abbreviates(l, "recursive")),
 };
 
 const TREE: Reader = {
@@ -125,7 +127,11 @@ export function walksItsFolder(c: SimpleCommand): boolean {
     }
     if (w.startsWith("--")) {
       const eq = w.indexOf("=");
-      const long = eq === -1 ? w.slice(2) : w.slice(2, eq);
+      const written = eq === -1 ? w.slice(2) : w.slice(2, eq);
+      // getopt takes an unambiguous prefix (`--recur`, `--dir=recurse`) for the option it abbreviates
+      const long = reader.valuedLong.has(written)
+        ? written
+        : [...reader.valuedLong].find((o) => _abbreviates(written, o)) ?? written;
       longs.push(long);
       if (long === "regexp" || long === "file") patternGiven = true;
       if (reader.valuedLong.has(long)) values.set(long, eq === -1 ? String(words[++i] ?? "") : w.slice(eq + 1));
@@ -159,4 +165,9 @@ function _findWithoutStart(c: SimpleCommand): boolean {
   if (first === undefined) return true;
   if (first === null) return false;
   return first.startsWith("-") || first === "(" || first === "!" || first === ",";
+}
+
+/** Whether `written` (a long option without its dashes) is `option` or a prefix of it getopt may take for it. */
+function _abbreviates(written: string, option: string): boolean {
+  return written.length >= 3 && option.startsWith(written);
 }
