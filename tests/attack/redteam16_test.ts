@@ -12,7 +12,9 @@
  * - N2: `tar xzf src/t.tgz -C src` unpacks symlinks to `/proc/self/cwd` and `/proc/1/cwd` (the archive written by
  *   `echo … | base64 -d`); the gate resolves those links on the host, where they lead outside the workspace, while
  *   in the sandbox they lead back into it: `cat src/z/secrets/k` prints `TOPSECRET2` at allow, and
- *   `echo … > src/z/secrets/k` overwrites the floored file.
+ *   `echo … > src/z/secrets/k` overwrites the floored file;
+ * - N3: `grep -r TOP` with no path operand searches the working folder (the workspace), `secrets/` included: allowed at
+ *   low with `--confirm deny`, it prints `secrets/k:TOPSECRET2`.
  *
  * Skipped, with a printed reason, when bubblewrap cannot run here.
  */
@@ -83,7 +85,6 @@ async function attack(call: (tool: string, args: Msg) => Promise<Msg>, steps: Ar
   assert.equal(first.decision, "ask", `the harmless call is asked and approved: ${shown(first)}`);
   for (const [tool, args] of steps) {
     const r = await call(tool, args);
-    if (Deno.env.get("RT16_DEBUG")) console.error(tool, JSON.stringify(args).slice(0, 80), shown(r));
     if (/TOPSECRET/.test(JSON.stringify(r.output ?? null))) leaks.push(`${tool} ${JSON.stringify(args)}: ${shown(r)}`);
   }
   return leaks;
@@ -152,6 +153,39 @@ for (const target of sandboxTargets()) {
           }
         });
         assert.deepEqual(leaks, [], `the floor was passed (links made: ${made.join(", ")}):\n${leaks.join("\n")}`);
+      } finally {
+        await serve.close();
+        rmSync(base, { recursive: true, force: true });
+      }
+    },
+  });
+
+  Deno.test({
+    name: `[${target.name}] red team 16 N3: grep -r with no path operand never reads a floored file`,
+    ignore: SKIP !== null,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const base = tempBase("se-rt16-n3-");
+      const ws = join(base, "ws");
+      world(base, ws);
+      const serve = startServe(target, base, [
+        "--workspace",
+        ws,
+        "--witness",
+        join(base, "witness.log"),
+        "--config",
+        join(base, "se.json"),
+        "--confirm",
+        "deny",
+      ]);
+      try {
+        const leaks: string[] = [];
+        for (const cmd of ["grep -r TOP", "grep -rh ^", "grep -d recurse TOP", "grep --recursive -e TOP"]) {
+          const r = await serve.call("run_bash", { cmd }, 120_000);
+          if (/TOPSECRET/.test(JSON.stringify(r.output ?? null))) leaks.push(`${cmd}: ${shown(r)}`);
+        }
+        assert.deepEqual(leaks, [], `the secret was printed:\n${leaks.join("\n")}`);
       } finally {
         await serve.close();
         rmSync(base, { recursive: true, force: true });
