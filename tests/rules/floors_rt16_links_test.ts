@@ -36,6 +36,10 @@ function workspace() {
   symlinkSync("/usr/bin/env", at("src/env")); // a link into a system folder the sandbox shows as the host has it
   symlinkSync("/usr/bin", at("src/bin"));
   symlinkSync("/tmp", at("src/tmp")); // outside, where the sandbox shows its own private folder
+  symlinkSync("z", at("src/chain")); // a relative link to a magic one
+  symlinkSync("../../../../../../../../../../../../proc/self/cwd", at("src/up")); // out by `..`, then /proc
+  symlinkSync("/dev/null", at("src/null"));
+  symlinkSync(ws.root + "/secrets", at("src/abs")); // an absolute link into the workspace: resolved alike
   return { ws, at, done: () => rmSync(ws.root, { recursive: true, force: true }) };
 }
 
@@ -65,6 +69,10 @@ Deno.test("rt16 N2: a path through a link to /proc or /dev/fd meets the floor, f
       "ls -LR src",
       `cat ${ws.root}/src/z/secrets/k`,
       "cat src/tmp/x/secrets/k",
+      "cat src/chain/secrets/k",
+      "cat src/up/secrets/k",
+      "cat src/abs/k",
+      "dd if=src/z/secrets/k",
       "echo x > src/tmp/q",
     ];
     for (const cmd of cmds) {
