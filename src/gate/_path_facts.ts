@@ -28,7 +28,8 @@ import { Buffer } from "node:buffer";
 import { type Dirent, lstatSync, readdirSync, readFileSync, realpathSync, type Stats, statSync } from "node:fs";
 import type { Workspace } from "../fileops/workspace.ts";
 import { utf8Name } from "../_util/names.ts";
-import type { PathEntry, PathFacts, PathStat } from "../rules/path_facts.ts";
+import type { LinkedElsewhere, PathEntry, PathFacts, PathStat } from "../rules/path_facts.ts";
+import { linkView } from "./_link_view.ts";
 
 function _kind(st: Stats): PathStat {
   return {
@@ -38,9 +39,13 @@ function _kind(st: Stats): PathStat {
   };
 }
 
-/** The facts of `workspace` for one call. */
-export function workspaceFacts(workspace: Workspace): PathFacts {
+/**
+ * The facts of `workspace` for one call; `cwd` is the folder the call's script runs in (absolute; the root unless
+ * given), where a link to `/proc/self/cwd` leads in the sandbox.
+ */
+export function workspaceFacts(workspace: Workspace, cwd: string = workspace.root): PathFacts {
   const root = workspace.root;
+  const elsewhere = new Map<string, LinkedElsewhere | null>();
   const abs = (rel: string) => (rel === "." ? root : `${root}/${rel}`);
   const stats = new Map<string, PathStat | null>();
   let repo: boolean | undefined;
@@ -96,7 +101,39 @@ export function workspaceFacts(workspace: Workspace): PathFacts {
     gitConfigKeys() {
       return config ??= _configKeys(root);
     },
+    linkedElsewhere(word) {
+      if (!elsewhere.has(word)) elsewhere.set(word, linkedElsewhere(workspace, word, cwd));
+      return elsewhere.get(word)!;
+    },
   };
+}
+
+/**
+ * Whether `word` passes through a link the sandbox may resolve otherwise (_link_view.ts: red team 16, N2), with the
+ * workspace paths it may name there: each reading resolved on the host, and looked at again (a reading through
+ * another such link: its readings too, a few levels deep; deeper, any file).
+ */
+export function linkedElsewhere(workspace: Workspace, word: string, cwd: string, depth = 0): LinkedElsewhere | null {
+  const v = linkView(word, workspace.root, cwd);
+  if (v === null) return null;
+  let anywhere = v.anywhere;
+  const paths = new Set<string>();
+  for (const r of v.readings) {
+    try {
+      paths.add(workspace.relative(workspace.resolve(r, "write")));
+    } catch {
+      // outside the workspace on the host: the reading may still pass through another such link
+    }
+    if (depth >= 3) {
+      anywhere = true;
+      continue;
+    }
+    const again = linkedElsewhere(workspace, r, cwd, depth + 1);
+    if (again === null) continue;
+    anywhere ||= again.anywhere;
+    for (const p of again.paths) paths.add(p);
+  }
+  return { why: `${JSON.stringify(word)} ${v.why}`, anywhere, paths: [...paths] };
 }
 
 /**
@@ -306,8 +343,17 @@ function _byBytes(workspace: Workspace, rel: string): PathEntry[] | null {
   return out;
 }
 
-/** A symlink entry: where it resolves (inside the workspace) and what is there. */
+/**
+ * A symlink entry: where it resolves (inside the workspace) and what is there, and whether the sandbox may resolve
+ * it otherwise (red team 16, N2).
+ */
 function _link(workspace: Workspace, path: string, full: Buffer): PathEntry {
+  const other = linkedElsewhere(workspace, path, workspace.root);
+  const entry = _linkEntry(workspace, path, full);
+  return other === null ? entry : { ...entry, elsewhere: other };
+}
+
+function _linkEntry(workspace: Workspace, path: string, full: Buffer): PathEntry {
   let real: Buffer;
   let kind: PathStat["kind"];
   try {

@@ -21,7 +21,7 @@ import {
 } from "../rules/mod.ts";
 import type { Decision, Risk, RuleHit } from "../types.ts";
 import type { RegisteredTool } from "./tool.ts";
-import { workspaceFacts } from "./_path_facts.ts";
+import { linkedElsewhere, workspaceFacts } from "./_path_facts.ts";
 import { pathReadings } from "./_path_readings.ts";
 
 /** How the rules are applied (the executor's options). */
@@ -160,7 +160,13 @@ function _pathLike(
     for (const base of ["", ...bases]) {
       const r = _relative(workspace, base === "" || isAbsolute(p) ? p : join(base, p));
       if (r !== null) out.push({ path: r, below: Infinity, some: true });
-      // a git object store outside the workspace (a linked worktree's common folder, an `alternates` target) holds
+      // a link the server may resolve otherwise than the gate (`src/z -> /proc/self/cwd`, its own cwd or its
+      // sandbox's: red team 16, N2): what it reads it as, and the whole workspace in part besides
+      const other = linkedElsewhere(workspace, p, base === "" ? workspace.root : base);
+      if (other !== null) {
+        unread = true;
+        for (const q of other.paths) out.push({ path: q, below: Infinity, some: true });
+      } // a git object store outside the workspace (a linked worktree's common folder, an `alternates` target) holds
       // the workspace's committed files too (red team 13, L5): some of the whole workspace, a floor may apply
       else if (isAbsolute(p) && objectStorePath(posix.normalize(p), undefined, false) !== null) unread = true;
     }

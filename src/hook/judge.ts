@@ -38,7 +38,7 @@ import { inspectGit } from "../git/dirs.ts";
 import { isWithin, lstatOrNull } from "../_util/paths.ts";
 import { applyRules } from "../gate/_rules.ts";
 import { pathReadings } from "../gate/_path_readings.ts";
-import { workspaceFacts } from "../gate/_path_facts.ts";
+import { linkedElsewhere, workspaceFacts } from "../gate/_path_facts.ts";
 import { decide } from "../gate/_steps.ts";
 import type { MetricsSnapshot } from "../gate/metrics.ts";
 import type { GatePolicy } from "../gate/policy.ts";
@@ -159,7 +159,9 @@ function _targets(
     const expanded = agentPath(p, home) ?? (p.startsWith("~") ? p : null);
     if (expanded === null || ws === null) return [];
     const r = pathReadings(expanded, [base, ws.root], home !== null ? [home] : []);
-    if (r.anywhere !== null) {
+    // a link the tool's process may resolve otherwise than the gate (`src/z -> /proc/self/cwd`: red team 16, N2)
+    const other = linkedElsewhere(ws, _from(base, expanded), _realFolder(base) ?? ws.root);
+    if (r.anywhere !== null || other !== null) {
       const root = _relative(ws, ".");
       if (root !== null) out.push({ path: root, below: Infinity, some: true });
     }
@@ -173,6 +175,7 @@ function _targets(
       const rel = _relative(ws, _from(base, s));
       if (rel !== null) rels.push(rel);
     }
+    rels.push(...(other?.paths ?? []));
     return rels;
   };
   for (const p of paths) {
@@ -529,7 +532,8 @@ export async function judgeAgentCall(
         resolveWrite: resolve,
         aliases,
         // what is on disk: links to protected files, whether the folder is a repository (red team 6, F4)
-        ...(w !== null ? { facts: workspaceFacts(w) } : {}),
+        // (a link to /proc/self/cwd leads to the folder the script runs in: red team 16, N2)
+        ...(w !== null ? { facts: workspaceFacts(w, _realFolder(folder) ?? w.root) } : {}),
       }, { readOnlyCommands: setup.readOnlyCommands, trustGitConfig: false, contained: false });
     } catch (e) {
       failed = `rules failed (${(e as Error)?.message ?? String(e)}), the tool's risk kept; `;
@@ -576,4 +580,14 @@ export async function judgeAgentCall(
     rules: v.rules,
     args,
   };
+}
+
+/** The real path of the folder `p`, or null. */
+function _realFolder(p: string | null): string | null {
+  if (p === null) return null;
+  try {
+    return realpathSync(p);
+  } catch {
+    return null;
+  }
 }

@@ -136,19 +136,21 @@ export function scriptPaths(ctx: MatchContext): ScriptPaths {
     for (const c of cands) {
       if (c === "") continue;
       const r = ctx.resolve(c);
-      if (r !== null && GIT_REFS.test(r)) {
-        // a ref written by hand may point a branch or HEAD at any tree (`main:k` is then secrets/k: red team 13, L3)
-        unknown ??= `${JSON.stringify(c)} names git's refs, which may point a branch or HEAD at any object`;
+      // a link the sandbox resolves otherwise than the host (`src/z -> /proc/self/cwd`: red team 16, N2): what the
+      // sandbox reads it as, and the floors may apply as to a path the gate cannot resolve
+      const other = ctx.facts?.linkedElsewhere?.(c) ?? null;
+      if (other !== null) unknown ??= other.why;
+      for (const p of [...(r !== null ? [r] : []), ...(other?.paths ?? [])]) {
+        if (GIT_REFS.test(p)) {
+          // a ref written by hand may point a branch or HEAD at any tree (`main:k` is then secrets/k: red team 13, L3)
+          unknown ??= `${JSON.stringify(c)} names git's refs, which may point a branch or HEAD at any object`;
+        }
+        paths.add(p);
       }
-      if (r !== null) paths.add(r);
-      else if (/^(\/|~|\.\.?(\/|$))/.test(c) || c.includes("/../") || c.endsWith("/..")) {
+      if (r === null && (/^(\/|~|\.\.?(\/|$))/.test(c) || c.includes("/../") || c.endsWith("/.."))) {
         // outside the workspace, or not resolved: `../ws/secrets/k`, `/proc/self/cwd/secrets/k` and a link can
         // lead back into it, so a floor that names workspace paths may apply
         unknown ??= `${JSON.stringify(c)} is a path outside the workspace, which may lead back into it`;
-      } else {
-        // a relative name that leaves the workspace: through a link on the way (`src/z -> /proc/1/cwd`), which
-        // the sandbox follows in its own /proc or /dev/fd, back into the workspace (red team 16, N2)
-        unknown ??= `${JSON.stringify(c)} leads outside the workspace through a link, which may lead back into it`;
       }
     }
   };

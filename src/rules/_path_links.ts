@@ -224,7 +224,11 @@ function _onDisk(literal: readonly string[], facts: PathFacts): string[] {
 }
 
 /** The literal paths a command's words resolve to (a word, and the value of `--opt=value`). */
-function _wordPaths(c: SimpleCommand, resolve: (t: string) => string | null): Array<[string, string]> {
+function _wordPaths(
+  c: SimpleCommand,
+  resolve: (t: string) => string | null,
+  facts?: PathFacts,
+): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   let operands = false;
   for (const w of c.argv.slice(1)) {
@@ -242,12 +246,15 @@ function _wordPaths(c: SimpleCommand, resolve: (t: string) => string | null): Ar
     for (const cand of cands) {
       const r = resolve(cand);
       if (r !== null) out.push([cand, r]);
+      // what the sandbox reads a path through a link to /proc as (red team 16, N2)
+      for (const p of facts?.linkedElsewhere?.(cand)?.paths ?? []) out.push([cand, p]);
     }
   }
   for (const r of c.redirects) {
     if (r.kind === "read" && r.target !== null && !r.op.startsWith("<<")) {
       const p = resolve(r.target);
       if (p !== null) out.push([r.target, p]);
+      for (const q of facts?.linkedElsewhere?.(r.target)?.paths ?? []) out.push([r.target, q]);
     }
   }
   return out;
@@ -333,7 +340,7 @@ export function linkedReads(
   const aliasAt = (path: string) => protectedFiles().aliased.size > 0 && aliasOf(facts.stat(path));
   for (const c of commands) {
     const mode = recursion(c);
-    for (const [word, path] of _wordPaths(c, resolve)) {
+    for (const [word, path] of _wordPaths(c, resolve, facts)) {
       const st = facts.stat(path);
       if (st === null) continue;
       if (st.kind === "file" && st.nlink > 1) {
@@ -365,6 +372,7 @@ function _walk(
   const stack: Array<{ path: string; viaLink: boolean }> = [{ path: top, viaLink: false }];
   const seen = new Set<string>();
   let budget = WALK_LIMIT;
+  let elsewhere: string | null = null;
   while (stack.length > 0) {
     const { path, viaLink } = stack.pop()!;
     if (seen.has(path)) continue;
@@ -378,6 +386,23 @@ function _walk(
       if (e.path === null) return { hit: null, maybe: "walks a name that is not valid UTF-8, which cannot be checked" };
       if (e.link) {
         if (!follow) continue;
+        if (e.elsewhere !== undefined) {
+          // the sandbox resolves it otherwise than the host (`l -> /proc/self/cwd`: red team 16, N2): walk what it
+          // reads it as; the link may lead anywhere besides
+          elsewhere ??= `follows the link ${JSON.stringify(e.path)}, which ${e.elsewhere.why.replace(/^"[^"]*" /, "")}`;
+          for (const p of e.elsewhere.paths) {
+            const st = facts.stat(p);
+            if (st?.kind === "file" && (m(p) || aliasAt(p))) {
+              return { hit: `follows the link ${JSON.stringify(e.path)} to ${JSON.stringify(p)}`, maybe: null };
+            }
+            if (st?.kind !== "dir") continue;
+            if (writes && (m(p) || m(`${p}/_`))) {
+              return { hit: `writes through the link ${JSON.stringify(e.path)} to ${JSON.stringify(p)}`, maybe: null };
+            }
+            stack.push({ path: p, viaLink: true });
+          }
+          continue;
+        }
         if (e.unrepresentable) {
           return { hit: null, maybe: `follows the link ${JSON.stringify(e.path)}, whose target cannot be checked` };
         }
@@ -409,5 +434,5 @@ function _walk(
       }
     }
   }
-  return { hit: null, maybe: null };
+  return { hit: null, maybe: elsewhere };
 }

@@ -8,6 +8,8 @@
  *   cheaply makes such a file "may apply");
  * - a reader that follows links while it recurses (`grep -R`, `find -L`, `ls -LR`, `cp -rL`, `tar -h`, …) into a
  *   folder is judged on what the walk reaches through a link (bounded; too large a walk "may apply");
+ * - a path through a link the sandbox resolves otherwise (through `/proc`, `/dev`, or outside the workspace: red
+ *   team 16, N2) may name any file: the floors may apply, and apply to what the sandbox reads it as;
  * - git commands that print contents from history without a pathspec naming them "may apply" when there is a
  *   repository (without facts, one is assumed); every git command may apply when the repository holds notes or
  *   replace refs (_git_history.ts).
@@ -45,6 +47,21 @@ export interface PathEntry {
   readonly unrepresentable?: boolean;
   /** What it is (a link: what it resolves to); null when it cannot be looked at. Ask `stat` for its links. */
   readonly kind: PathStat["kind"] | null;
+  /** For a link: the sandbox may resolve it otherwise than the host (red team 16, N2); absent: it resolves alike. */
+  readonly elsewhere?: LinkedElsewhere;
+}
+
+/**
+ * A path that passes through a link the sandbox may resolve otherwise than the host (a target through `/proc` or
+ * `/dev`, or outside the workspace where the sandbox shows other files: red team 16, N2).
+ */
+export interface LinkedElsewhere {
+  /** Why (the link and where it leads). */
+  readonly why: string;
+  /** It may name any file of the workspace: no reading below covers it all. */
+  readonly anywhere: boolean;
+  /** The workspace paths (relative, real) the sandbox may read it as (`/proc/self/cwd/k` as `k`). */
+  readonly paths: readonly string[];
 }
 
 /** The facts the engine may ask for. */
@@ -70,4 +87,10 @@ export interface PathFacts {
    * they cannot be read: red team 14. Absent: none are assumed.
    */
   gitConfigKeys?(): readonly string[] | string;
+  /**
+   * Whether `word` (a path as a script names it: relative to the folder it runs in, or absolute) passes through a
+   * link the sandbox may resolve otherwise than the host, and what it may name then (red team 16, N2); null when it
+   * does not. Absent: no link is assumed to.
+   */
+  linkedElsewhere?(word: string): LinkedElsewhere | null;
 }
