@@ -601,6 +601,8 @@ function _configWrite(words: ReadonlyArray<string | null>): string | null {
   return quietGitKey(key) ? null : `git config ${key} sets a key not known to leave what git prints unchanged`;
 }
 
+/** The subcommands that take a merge strategy. */
+const STRATEGY_SUBS = new Set(["merge", "rebase", "cherry-pick", "revert", "pull"]);
 /** The merge strategies that keep every path where it is (`subtree` moves them under a prefix). */
 const STILL_STRATEGIES = new Set(["ort", "recursive", "resolve", "octopus", "ours"]);
 /** Where `-s` is the strategy (in cherry-pick and revert it is --signoff); `-X` is its option everywhere. */
@@ -646,5 +648,3 @@ function _strategyMoves(sub: string, words: ReadonlyArray<string | null>): strin
   }
   return null;
 }
-
-const STRATEGY_SUBS = new Set(["merge", "rebase", "cherry-pick", "revert", "pull"]);

@@ -9,9 +9,10 @@
  * - `find` with no start point (`find -name k` is `find . -name k`);
  * - `ls -R`, `tree` and `du` (without `-s`) with no operand.
  *
- * Operands are told from options with a table of the options that take a value; an option not in it is taken as a
- * flag, so its value is counted as an operand only when it is separate (`grep -r --foo x TOP`), which can only make
- * the reader look like it names a path it does not: the word is then judged as a path too.
+ * Operands are told from options as getopt would (`_getopt.ts`), with a table of the options that take a value; an
+ * option not in it is taken as a flag, so its value is counted as an operand only when it is separate
+ * (`grep -r --foo x TOP`), which can only make the reader look like it names a path it does not: the word is then
+ * judged as a path too.
  *
  * @example
  * ```ts
@@ -27,66 +28,67 @@
  *
  * @module
  */
+import { type OptionSpec, type Parsed, parseOptions } from "./_getopt.ts";
 import type { SimpleCommand } from "./shell_types.ts";
 
+type Options = Parsed["options"];
+
 interface Reader {
-  /** Short options that take a value (the rest of the cluster, or the next word). */
-  valued: string;
-  /** Long options that take a value (as `--x=v` or `--x v`). */
-  valuedLong: ReadonlySet<string>;
-  /** The first operand is a pattern unless one is given by `-e`/`-f` (grep, rg, ag, ack). */
+  /** The options that take a value (getopt's view: `-e x`, `--regexp=x`, abbreviations of them). */
+  spec: OptionSpec;
+  /** The first operand is a pattern unless one is given by `-e`/`-f` (grep, rg, ag, ack, fd). */
   pattern: boolean;
   /** Whether it walks its folder given these options (grep only with -r; ls only with -R; du not with -s). */
-  walks: (shorts: string, longs: readonly string[], values: ReadonlyMap<string, string>) => boolean;
+  walks: (options: Options) => boolean;
 }
 
-const _set = (s: string): ReadonlySet<string> => new Set(s.split(" "));
+const _spec = (shortValue: string, longValue: string): OptionSpec => ({
+  shortValue,
+  longValue: longValue.split(" ").map((o) => `--${o}`),
+});
 
 const GREP: Reader = {
-  valued: "efmABCdDX",
-  valuedLong: _set(
+  spec: _spec(
+    "efmABCdDX",
     "regexp file max-count after-context before-context context directories devices exclude include exclude-from exclude-dir label binary-files group-separator",
   ),
   pattern: true,
-  walks: (shorts, longs, values) =>
-    /[rR]/.test(shorts) || longs.some((l) =>
-      _abbreviates(l, "recursive") || _abbreviates(l, "dereference-recursive")
-    ) ||
-    values.get("d") === "recurse" || values.get("directories") === "recurse",
+  walks: (options) =>
+    options.some(({ name, value }) =>
+      name === "-r" || name === "-R" || _abbreviates(name, "--recursive") ||
+      _abbreviates(name, "--dereference-recursive") ||
+      ((name === "-d" || name === "--directories") && value?.value === "recurse")
+    ),
 };
 
 const SEARCHER: Reader = {
-  valued: "efgtTmABCjEMrd",
-  valuedLong: _set(
+  spec: _spec(
+    "efgtTmABCjEMrd",
     "regexp file glob iglob type type-not type-add type-clear max-count after-context before-context context threads encoding max-columns replace max-depth maxdepth max-filesize color colors sort sortr path-separator pre pre-glob ignore-file engine context-separator field-match-separator field-context-separator dfa-size-limit regex-size-limit extension exclude owner size changed-within changed-before base-directory search-path exec exec-batch",
   ),
   pattern: true,
   walks: () => true,
 };
 
-const FD: Reader = { ...SEARCHER, pattern: true };
-
 const LS: Reader = {
-  valued: "wTI",
-  valuedLong: _set(
-    "block-size format hide ignore indicator-style quoting-style sort time time-style tabsize width",
-  ),
+  spec: _spec("wTI", "block-size format hide ignore indicator-style quoting-style sort time time-style tabsize width"),
   pattern: false,
-  walks: (shorts, longs) => shorts.includes("R") || longs.some((l) => _abbreviates(l, "recursive")),
+  walks: (options) => options.some(({ name }) => name === "-R" || _abbreviates(name, "--recursive")),
 };
 
 const TREE: Reader = {
-  valued: "LPIoHT",
-  valuedLong: _set("charset filelimit timefmt sort infile"),
+  spec: _spec("LPIoHT", "charset filelimit timefmt sort infile"),
   pattern: false,
   walks: () => true,
 };
 
 const DU: Reader = {
-  valued: "BdtX",
-  valuedLong: _set("block-size max-depth threshold exclude exclude-from time files0-from time-style"),
+  spec: _spec("BdtX", "block-size max-depth threshold exclude exclude-from time files0-from time-style"),
   pattern: false,
-  walks: (shorts, longs, values) => !shorts.includes("s") && !longs.includes("summarize") && values.get("d") !== "0",
+  walks: (options) =>
+    !options.some(({ name, value }) =>
+      name === "-s" || name === "--summarize" || (name === "-d" && value?.value === "0")
+    ),
 };
 
 const READERS: ReadonlyMap<string, Reader> = new Map([
@@ -96,12 +98,14 @@ const READERS: ReadonlyMap<string, Reader> = new Map([
   ["rg", SEARCHER],
   ["ag", SEARCHER],
   ["ack", SEARCHER],
-  ["fd", FD],
-  ["fdfind", FD],
+  ["fd", SEARCHER],
+  ["fdfind", SEARCHER],
   ["ls", LS],
   ["tree", TREE],
   ["du", DU],
 ]);
+
+const PATTERN_OPTIONS = new Set(["-e", "-f", "--regexp", "--file"]);
 
 /** Whether the command reads or walks the folder it runs in because it names no path (see the module). */
 export function walksItsFolder(c: SimpleCommand): boolean {
@@ -111,48 +115,14 @@ export function walksItsFolder(c: SimpleCommand): boolean {
   if (name === "find") return _findWithoutStart(c);
   const reader = READERS.get(name);
   if (reader === undefined) return false;
-  let shorts = "";
-  const longs: string[] = [];
-  const values = new Map<string, string>();
-  let operands = 0;
-  let patternGiven = false;
-  const words = c.argv.slice(1).map((w) => w.value);
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i];
-    // a word known only at run time may be a path: judged as such by the caller (it is `unknown` there)
-    if (w === null || w === undefined) return false;
-    if (w === "--") {
-      operands += words.length - i - 1;
-      break;
-    }
-    if (w.startsWith("--")) {
-      const eq = w.indexOf("=");
-      const written = eq === -1 ? w.slice(2) : w.slice(2, eq);
-      // getopt takes an unambiguous prefix (`--recur`, `--dir=recurse`) for the option it abbreviates
-      const long = reader.valuedLong.has(written)
-        ? written
-        : [...reader.valuedLong].find((o) => _abbreviates(written, o)) ?? written;
-      longs.push(long);
-      if (long === "regexp" || long === "file") patternGiven = true;
-      if (reader.valuedLong.has(long)) values.set(long, eq === -1 ? String(words[++i] ?? "") : w.slice(eq + 1));
-      continue;
-    }
-    if (w.startsWith("-") && w !== "-") {
-      for (let k = 1; k < w.length; k++) {
-        const ch = w[k]!;
-        if (reader.valued.includes(ch)) {
-          values.set(ch, k + 1 < w.length ? w.slice(k + 1) : String(words[++i] ?? ""));
-          if (reader.pattern && (ch === "e" || ch === "f")) patternGiven = true;
-          break;
-        }
-        shorts += ch;
-      }
-      continue;
-    }
-    operands++;
-  }
-  if (reader.pattern && !patternGiven) operands--;
-  return operands <= 0 && reader.walks(shorts, longs, values);
+  const args = c.argv.slice(1);
+  // a word known only at run time may be a path: judged as such by the caller (it is `unknown` there)
+  if (args.some((w) => w.value === null)) return false;
+  const parsed = parseOptions(name, args, reader.spec);
+  if (typeof parsed === "string") return false; // the spec refuses nothing
+  const patternGiven = parsed.options.some((o) => PATTERN_OPTIONS.has(o.name));
+  const operands = parsed.operands.length - (reader.pattern && !patternGiven ? 1 : 0);
+  return operands <= 0 && reader.walks(parsed.options);
 }
 
 /** `find` whose first word after its leading options is an expression (or nothing): it starts at `.`. */
@@ -167,7 +137,7 @@ function _findWithoutStart(c: SimpleCommand): boolean {
   return first.startsWith("-") || first === "(" || first === "!" || first === ",";
 }
 
-/** Whether `written` (a long option without its dashes) is `option` or a prefix of it getopt may take for it. */
+/** Whether `written` (a long option, `--recur`) is `option` or a prefix of it getopt may take for it. */
 function _abbreviates(written: string, option: string): boolean {
-  return written.length >= 3 && option.startsWith(written);
+  return written.length >= 5 && option.startsWith(written);
 }
